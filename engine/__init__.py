@@ -1,0 +1,40 @@
+"""Backprop Explorer's NumPy engine: a fully connected network and every phase of a step.
+
+Imports only NumPy and the standard library. See :mod:`engine.network` for the shape
+convention and the scalar every gradient differentiates.
+"""
+
+from .activations import ACTIVATIONS
+from .data import GENERATORS, Dataset, from_arrays, generate
+from .gradcheck import GradCheck, gradient_check
+from .losses import LOSSES
+from .network import (
+    INITIALIZERS,
+    REGULARIZATIONS,
+    BackwardTrace,
+    EngineError,
+    ForwardTrace,
+    Layer,
+    LossTrace,
+    Network,
+    NonFiniteError,
+    Regularization,
+    backward,
+    build_network,
+    forward,
+    gradient_health,
+    init_parameters,
+    loss,
+    total_loss,
+)
+from .optimizers import OPTIMIZERS, Optimizer, UpdateTrace, apply_gradients, update
+from .training import TrainResult, Trainer, evaluate, train, train_step
+
+__all__ = [
+    "ACTIVATIONS", "GENERATORS", "INITIALIZERS", "LOSSES", "OPTIMIZERS", "REGULARIZATIONS",
+    "BackwardTrace", "Dataset", "EngineError", "ForwardTrace", "GradCheck", "Layer", "LossTrace",
+    "Network", "NonFiniteError", "Optimizer", "Regularization", "TrainResult", "Trainer",
+    "UpdateTrace", "apply_gradients", "backward", "build_network", "evaluate", "forward",
+    "from_arrays", "generate", "gradient_check", "gradient_health", "init_parameters", "loss",
+    "total_loss", "train", "train_step", "update",
+]

@@ -1,0 +1,91 @@
+"""Loss functions as (value, derivative) pairs.
+
+``y`` (targets) and ``a`` (output activations) have shape ``(batch, K)``.
+``value(y, a, z)`` returns the per-sample loss ``L_s``, shape ``(batch,)``;
+``grad(y, a)`` returns ``∂L_s/∂a``, shape ``(batch, K)``. The batch loss is the mean
+of ``L_s``, so the network divides these gradients by the batch size.
+
+``z`` (pre-activations of the output layer) is passed when the output activation is
+the one the loss is paired with (sigmoid for ``bce``, softmax for ``cross_entropy``):
+the loss is then computed from logits, exact even when ``a`` has rounded to 0 or 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+# Keeps log() and 1/a finite when an output has rounded to exactly 0 or 1.
+EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    value: Callable[..., np.ndarray]
+    grad: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    formula: str
+    pairs_with: str | None  # output activation whose logits give a stable value
+
+
+def half_sse(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    return 0.5 * ((y - a) ** 2).sum(axis=1)
+
+
+def half_sse_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return a - y
+
+
+def mse(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    return ((y - a) ** 2).mean(axis=1)
+
+
+def mse_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return 2.0 * (a - y) / y.shape[1]
+
+
+def bce(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    if z is not None:
+        # −[y log σ(z) + (1−y) log(1−σ(z))] = softplus(z) − y·z, written to never overflow.
+        per_output = np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+    else:
+        p = np.clip(a, EPS, 1.0 - EPS)
+        per_output = -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
+    return per_output.mean(axis=1)
+
+
+def bce_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    p = np.clip(a, EPS, 1.0 - EPS)
+    return (p - y) / (p * (1.0 - p)) / y.shape[1]
+
+
+def cross_entropy(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    if z is not None:
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    else:
+        log_a = np.log(np.clip(a, EPS, None))
+    return -(y * log_a).sum(axis=1)
+
+
+def cross_entropy_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+    return -y / np.clip(a, EPS, None)
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("half_sse", half_sse, half_sse_grad, "L_s = ½ Σ_k (y_k − ŷ_k)²", None),
+        Loss("mse", mse, mse_grad, "L_s = (1/K) Σ_k (y_k − ŷ_k)²", None),
+        Loss(
+            "bce",
+            bce,
+            bce_grad,
+            "L_s = −(1/K) Σ_k [y_k log ŷ_k + (1 − y_k) log(1 − ŷ_k)]",
+            "sigmoid",
+        ),
+        Loss("cross_entropy", cross_entropy, cross_entropy_grad, "L_s = −Σ_k y_k log ŷ_k", "softmax"),
+    )
+}

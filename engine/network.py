@@ -1,0 +1,344 @@
+"""A fully connected network and its three read-only phases: forward, loss, backward.
+
+Shape convention (stated once, used everywhere): float64, batch-first. Layer ``l = 1..L``
+has ``n_l`` neurons; ``a[0]`` is the input batch of shape ``(B, n_0)``.
+
+    z[l] = a[l-1] @ W[l].T + b[l]     W[l]: (n_l, n_{l-1}), b[l]: (n_l,), z[l]: (B, n_l)
+    a[l] = f_l(z[l])
+
+``W[l][j][i]`` is the weight from neuron ``i`` of layer ``l-1`` into neuron ``j`` of
+layer ``l`` (the textbook ``w_ji``; PyTorch ``nn.Linear`` stores it the same way).
+
+The scalar every gradient differentiates is the one :func:`loss` reports::
+
+    L = (1/B) Σ_s L_s  +  penalty(W)
+
+so ``dL_dz`` already carries the ``1/B`` and ``dL_dW[l] = dL_dz[l].T @ a[l-1]`` (+ the
+penalty's gradient) with no further factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .activations import ACTIVATIONS, softmax_backward
+from .losses import LOSSES
+
+REGULARIZATIONS = ("none", "l1", "l2")
+INITIALIZERS = ("uniform", "normal", "xavier", "he", "zeros")
+
+# Gradient-health thresholds on per-layer ‖∂L/∂W‖₂ (documented in the README and catalog).
+# A layer is "vanishing" when its norm is below VANISHING_RATIO × the output layer's norm,
+# and "exploding" when its norm exceeds EXPLODING_NORM or EXPLODING_RATIO × the output
+# layer's norm. Ratios rather than absolute sizes: near a minimum every gradient is small,
+# and that is convergence, not vanishing.
+VANISHING_RATIO = 1e-3
+EXPLODING_RATIO = 1e3
+EXPLODING_NORM = 1e3
+
+
+class EngineError(ValueError):
+    """Invalid request to the engine: a wrong name, shape or value."""
+
+
+class NonFiniteError(ArithmeticError):
+    """A step would put NaN or infinity into the parameters; it was refused."""
+
+
+@dataclass
+class Layer:
+    """One dense layer. ``W``: (n_out, n_in), ``b``: (n_out,)."""
+
+    W: np.ndarray
+    b: np.ndarray
+    activation: str
+    train_W: bool = True
+    train_b: bool = True
+
+    def __repr__(self) -> str:
+        n_out, n_in = self.W.shape
+        return f"Layer({n_in}→{n_out}, {self.activation})"
+
+
+@dataclass
+class Regularization:
+    kind: str = "none"
+    rate: float = 0.0
+
+    def penalty(self, layers: list[Layer]) -> float:
+        if self.kind == "l1":
+            return self.rate * float(sum(np.abs(layer.W).sum() for layer in layers))
+        if self.kind == "l2":
+            return 0.5 * self.rate * float(sum((layer.W**2).sum() for layer in layers))
+        return 0.0
+
+    def grad(self, W: np.ndarray) -> np.ndarray | None:
+        if self.kind == "l1":
+            return self.rate * np.sign(W)
+        if self.kind == "l2":
+            return self.rate * W
+        return None
+
+
+@dataclass
+class Network:
+    layers: list[Layer]
+    loss: str = "half_sse"
+    regularization: Regularization = field(default_factory=Regularization)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.layers[0].W.shape[1]] + [layer.W.shape[0] for layer in self.layers]
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(layer.W.size + layer.b.size for layer in self.layers)
+
+    def __repr__(self) -> str:
+        acts = ",".join(layer.activation for layer in self.layers)
+        return f"Network({'-'.join(map(str, self.sizes))}, {acts}, loss={self.loss})"
+
+
+def validate(net: Network) -> None:
+    if not net.layers:
+        raise EngineError("a network needs at least one layer of weights")
+    if net.loss not in LOSSES:
+        raise EngineError(f"unknown loss {net.loss!r}; choose one of {sorted(LOSSES)}")
+    if net.regularization.kind not in REGULARIZATIONS:
+        raise EngineError(f"unknown regularization {net.regularization.kind!r}")
+    if not (np.isfinite(net.regularization.rate) and net.regularization.rate >= 0):
+        raise EngineError("regularization rate must be a finite number ≥ 0")
+    prev = net.layers[0].W.shape[1]
+    for index, layer in enumerate(net.layers, start=1):
+        if layer.activation not in ACTIVATIONS:
+            raise EngineError(
+                f"layer {index}: unknown activation {layer.activation!r}; "
+                f"choose one of {sorted(ACTIVATIONS)}"
+            )
+        if ACTIVATIONS[layer.activation].output_only and index != len(net.layers):
+            raise EngineError(f"layer {index}: {layer.activation} is allowed on the output layer only")
+        if layer.W.ndim != 2 or layer.W.shape[1] != prev:
+            raise EngineError(
+                f"layer {index}: W must have shape (n_out, {prev}), got {tuple(layer.W.shape)}"
+            )
+        if layer.b.shape != (layer.W.shape[0],):
+            raise EngineError(
+                f"layer {index}: b must have shape ({layer.W.shape[0]},), got {tuple(layer.b.shape)}"
+            )
+        if not (np.isfinite(layer.W).all() and np.isfinite(layer.b).all()):
+            raise EngineError(f"layer {index}: weights and biases must be finite numbers")
+        prev = layer.W.shape[0]
+    if net.layers[-1].activation == "softmax" and net.layers[-1].W.shape[0] < 2:
+        raise EngineError("softmax needs at least 2 output neurons")
+
+
+def init_parameters(
+    sizes: list[int], method: str, rng: np.random.Generator, scale: float | None = None
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(W, b) per layer for layer sizes ``sizes`` (input first).
+
+    ``uniform``: W, b ~ U(−r, r), r = ``scale`` (default 0.5). ``normal``: W, b ~ N(0, σ²),
+    σ = ``scale`` (default 0.1). ``xavier``: W ~ U(±√(6/(n_in+n_out))), b = 0.
+    ``he``: W ~ N(0, 2/n_in), b = 0. ``zeros``: all 0 (shows why symmetry must be broken).
+    """
+    if method not in INITIALIZERS:
+        raise EngineError(f"unknown initializer {method!r}; choose one of {list(INITIALIZERS)}")
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        if method == "uniform":
+            r = 0.5 if scale is None else scale
+            W, b = rng.uniform(-r, r, (n_out, n_in)), rng.uniform(-r, r, n_out)
+        elif method == "normal":
+            s = 0.1 if scale is None else scale
+            W, b = rng.normal(0.0, s, (n_out, n_in)), rng.normal(0.0, s, n_out)
+        elif method == "xavier":
+            r = np.sqrt(6.0 / (n_in + n_out))
+            W, b = rng.uniform(-r, r, (n_out, n_in)), np.zeros(n_out)
+        elif method == "he":
+            W, b = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_out, n_in)), np.zeros(n_out)
+        else:
+            W, b = np.zeros((n_out, n_in)), np.zeros(n_out)
+        params.append((W, b))
+    return params
+
+
+def build_network(
+    sizes: list[int],
+    activations: list[str],
+    *,
+    loss: str = "half_sse",
+    regularization: Regularization | None = None,
+    init: str = "xavier",
+    rng: np.random.Generator,
+    scale: float | None = None,
+) -> Network:
+    if len(sizes) < 2 or any(int(n) < 1 for n in sizes):
+        raise EngineError("layers needs at least an input and an output size, each ≥ 1")
+    if len(activations) != len(sizes) - 1:
+        raise EngineError(
+            f"activations needs one name per non-input layer: {len(sizes) - 1}, got {len(activations)}"
+        )
+    params = init_parameters(sizes, init, rng, scale)
+    layers = [Layer(W, b, act) for (W, b), act in zip(params, activations)]
+    return Network(layers, loss, regularization or Regularization())
+
+
+# --- forward -----------------------------------------------------------------------------
+
+
+@dataclass
+class ForwardTrace:
+    """``z[l-1]``, ``a[l-1]`` are layer l's arrays, each (B, n_l); ``inputs`` is a[0]."""
+
+    inputs: np.ndarray
+    z: list[np.ndarray]
+    a: list[np.ndarray]
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.a[-1]
+
+
+def forward(net: Network, inputs: np.ndarray) -> ForwardTrace:
+    """Weighted sum then activation, layer by layer. ``inputs``: (B, n_0)."""
+    if inputs.ndim != 2 or inputs.shape[1] != net.sizes[0]:
+        raise EngineError(f"inputs must have shape (batch, {net.sizes[0]}), got {tuple(inputs.shape)}")
+    zs, activations = [], []
+    a = inputs
+    for layer in net.layers:
+        z = a @ layer.W.T + layer.b
+        a = ACTIVATIONS[layer.activation].fn(z)
+        zs.append(z)
+        activations.append(a)
+    return ForwardTrace(inputs, zs, activations)
+
+
+# --- loss --------------------------------------------------------------------------------
+
+
+@dataclass
+class LossTrace:
+    """``loss`` = ``data_loss`` + ``penalty``; ``per_sample``: (B,); ``dL_da``: (B, K)."""
+
+    loss: float
+    data_loss: float
+    penalty: float
+    per_sample: np.ndarray
+    targets: np.ndarray
+    output: np.ndarray
+    dL_da: np.ndarray
+
+
+def _logits_for(net: Network, fwd: ForwardTrace) -> np.ndarray | None:
+    pairs_with = LOSSES[net.loss].pairs_with
+    return fwd.z[-1] if pairs_with == net.layers[-1].activation else None
+
+
+def loss(net: Network, fwd: ForwardTrace, targets: np.ndarray) -> LossTrace:
+    """Batch-mean data loss plus the regularization penalty. ``targets``: (B, K)."""
+    output = fwd.output
+    if targets.shape != output.shape:
+        raise EngineError(f"targets must have shape {tuple(output.shape)}, got {tuple(targets.shape)}")
+    spec = LOSSES[net.loss]
+    per_sample = spec.value(targets, output, _logits_for(net, fwd))
+    data_loss = float(per_sample.mean())
+    penalty = net.regularization.penalty(net.layers)
+    dL_da = spec.grad(targets, output) / output.shape[0]
+    return LossTrace(data_loss + penalty, data_loss, penalty, per_sample, targets, output, dL_da)
+
+
+# --- backward ----------------------------------------------------------------------------
+
+
+@dataclass
+class LayerGrad:
+    """Gradients of layer ``index``; arrays have the shapes of z, W and b of that layer."""
+
+    index: int
+    dL_da: np.ndarray  # ∂L/∂a[l]: from the loss at the output, Σ_j δ_j w_ji below it
+    da_dz: np.ndarray | None  # f′(z[l]) elementwise; None for softmax
+    dL_dz: np.ndarray  # δ[l] = ∂L/∂a · f′(z)
+    dL_dW: np.ndarray  # δ[l].T @ a[l-1] (+ penalty gradient)
+    dL_db: np.ndarray  # Σ_s δ[l]
+    grad_norm: float  # ‖∂L/∂W[l]‖₂
+
+
+@dataclass
+class BackwardTrace:
+    layers: list[LayerGrad]  # by index 1..L
+
+    @property
+    def health(self) -> dict:
+        return gradient_health([g.grad_norm for g in self.layers])
+
+
+def _output_dL_dz(net: Network, fwd: ForwardTrace, lss: LossTrace, da_dz: np.ndarray | None):
+    act, a, y, B = net.layers[-1].activation, fwd.output, lss.targets, fwd.output.shape[0]
+    # Paired output/loss: the product ∂L/∂a · f′(z) simplifies to a difference that stays
+    # exact when a has saturated to 0 or 1 (where ∂L/∂a alone would be clipped).
+    if net.loss == "bce" and act == "sigmoid":
+        return (a - y) / (y.shape[1] * B)
+    if net.loss == "cross_entropy" and act == "softmax":
+        return (a * y.sum(axis=1, keepdims=True) - y) / B
+    if da_dz is None:
+        return softmax_backward(a, lss.dL_da)
+    return lss.dL_da * da_dz
+
+
+def backward(net: Network, fwd: ForwardTrace, lss: LossTrace) -> BackwardTrace:
+    """The chain rule, output layer first; returns the layers ordered by index 1..L."""
+    grads: list[LayerGrad] = []
+    dL_da = lss.dL_da
+    for i in range(len(net.layers) - 1, -1, -1):
+        layer = net.layers[i]
+        prime = ACTIVATIONS[layer.activation].prime
+        da_dz = None if prime is None else prime(fwd.z[i], fwd.a[i])
+        if i == len(net.layers) - 1:
+            dL_dz = _output_dL_dz(net, fwd, lss, da_dz)
+        else:
+            dL_dz = dL_da * da_dz
+        a_prev = fwd.a[i - 1] if i > 0 else fwd.inputs
+        dL_dW = dL_dz.T @ a_prev
+        reg = net.regularization.grad(layer.W)
+        if reg is not None:
+            dL_dW = dL_dW + reg
+        dL_db = dL_dz.sum(axis=0)
+        grads.append(LayerGrad(i + 1, dL_da, da_dz, dL_dz, dL_dW, dL_db, float(np.linalg.norm(dL_dW))))
+        dL_da = dL_dz @ layer.W
+    grads.reverse()
+    return BackwardTrace(grads)
+
+
+def gradient_health(norms: list[float]) -> dict:
+    """Flags layers whose ‖∂L/∂W‖ is tiny or huge relative to the output layer's."""
+    ref = norms[-1]
+    layers = []
+    for index, norm in enumerate(norms, start=1):
+        ratio = norm / ref if ref > 0 else None
+        if not np.isfinite(norm) or norm > EXPLODING_NORM or (ratio is not None and ratio > EXPLODING_RATIO):
+            status = "exploding"
+        elif ratio is not None and ratio < VANISHING_RATIO:
+            status = "vanishing"
+        else:
+            status = "ok"
+        layers.append({"index": index, "grad_norm": norm, "ratio_to_output": ratio, "status": status})
+    return {
+        "vanishing": any(entry["status"] == "vanishing" for entry in layers),
+        "exploding": any(entry["status"] == "exploding" for entry in layers),
+        "layers": layers,
+        "thresholds": {
+            "vanishing_ratio": VANISHING_RATIO,
+            "exploding_ratio": EXPLODING_RATIO,
+            "exploding_norm": EXPLODING_NORM,
+        },
+    }
+
+
+def total_loss(net: Network, inputs: np.ndarray, targets: np.ndarray) -> float:
+    """The scalar the loss phase reports, for a batch (used by gradient checks and loss_after)."""
+    return loss(net, forward(net, inputs), targets).loss

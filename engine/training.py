@@ -1,0 +1,189 @@
+"""Training: mini-batches over a seeded shuffle, a validation hold-out, epochs, early stopping.
+
+The trainer is plain state (cursor, epoch, step, history) so the app can store it and pick
+up where it left off. The shuffle of epoch ``e`` is drawn from ``default_rng([seed, e])``:
+it depends on nothing but the seed and the epoch number, never on global state.
+
+History entries hold, per epoch: ``train_loss`` and ``val_loss`` (the batch-mean *data*
+loss over the whole training / validation split with the parameters at the end of the
+epoch, penalty excluded so the two are comparable), accuracies for classification (``None``
+for regression or when there is no validation split), and ``grad_norms``: the mean over the
+epoch's updates of each layer's ‖∂L/∂W‖₂.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .data import Dataset
+from .network import EngineError, Network, backward, forward, loss
+from .optimizers import Optimizer, apply_gradients
+
+
+def split_indices(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) sample indices; the hold-out is a seeded random subset."""
+    if not 0 <= validation_split < 1:
+        raise EngineError("validation_split must be in [0, 1)")
+    n_val = int(round(n * validation_split))
+    if n_val >= n:
+        n_val = n - 1
+    perm = np.random.default_rng([seed, 0x5EED]).permutation(n)
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+def evaluate(net: Network, X: np.ndarray, Y: np.ndarray, task: str) -> tuple[float | None, float | None]:
+    """(data loss, accuracy) over a whole split; accuracy is None for regression."""
+    if len(X) == 0:
+        return None, None
+    fwd = forward(net, X)
+    lss = loss(net, fwd, Y)
+    return lss.data_loss, accuracy(fwd.output, Y, task)
+
+
+def accuracy(output: np.ndarray, Y: np.ndarray, task: str) -> float | None:
+    if task == "binary":
+        return float(((output > 0.5) == (Y > 0.5)).all(axis=1).mean())
+    if task == "multiclass":
+        return float((output.argmax(axis=1) == Y.argmax(axis=1)).mean())
+    return None
+
+
+def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> list[float]:
+    """One untraced forward/loss/backward/update on a batch; returns per-layer ‖∂L/∂W‖."""
+    fwd = forward(net, X)
+    back = backward(net, fwd, loss(net, fwd, Y))
+    apply_gradients(net, opt, [g.dL_dW for g in back.layers], [g.dL_db for g in back.layers])
+    return [g.grad_norm for g in back.layers]
+
+
+@dataclass
+class TrainResult:
+    epochs_run: int
+    stopped_early: bool
+    history: list[dict]
+
+
+@dataclass
+class Trainer:
+    dataset: Dataset
+    batch_size: int = 1
+    validation_split: float = 0.0
+    seed: int = 0
+    epoch: int = 0  # completed epochs
+    step: int = 0  # updates applied
+    cursor: int = 0  # training samples consumed in the current epoch
+    history: list[dict] = field(default_factory=list)
+    norm_sums: list[float] = field(default_factory=list)  # Σ ‖∂L/∂W‖ this epoch, per layer
+    norm_count: int = 0
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise EngineError("batch_size must be ≥ 1")
+        self.train_idx, self.val_idx = split_indices(len(self.dataset.X), self.validation_split, self.seed)
+        self._order_epoch = -1
+
+    @property
+    def n_train(self) -> int:
+        return len(self.train_idx)
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return -(-self.n_train // self.batch_size)
+
+    def order(self) -> np.ndarray:
+        """Training sample indices in this epoch's shuffled order."""
+        if self._order_epoch != self.epoch:
+            rng = np.random.default_rng([self.seed, self.epoch])
+            self._order = self.train_idx[rng.permutation(self.n_train)]
+            self._order_epoch = self.epoch
+        return self._order
+
+    def next_batch(self) -> np.ndarray:
+        """Dataset row indices of the batch at the cursor (not consumed until :meth:`advance`)."""
+        return self.order()[self.cursor : self.cursor + self.batch_size]
+
+    def batch_arrays(self, indices: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        idx = self.next_batch() if indices is None else indices
+        return self.dataset.X[idx], self.dataset.Y[idx]
+
+    def advance(self, net: Network, grad_norms: list[float], batch_len: int) -> dict | None:
+        """Count one applied update; closes the epoch (returning its entry) after its last batch."""
+        self.step += 1
+        self.cursor += batch_len
+        if not self.norm_sums:
+            self.norm_sums = [0.0] * len(grad_norms)
+        self.norm_sums = [s + g for s, g in zip(self.norm_sums, grad_norms)]
+        self.norm_count += 1
+        return self.close_epoch(net) if self.cursor >= self.n_train else None
+
+    def close_epoch(self, net: Network) -> dict:
+        X, Y, task = self.dataset.X, self.dataset.Y, self.dataset.task
+        train_loss, train_acc = evaluate(net, X[self.train_idx], Y[self.train_idx], task)
+        val_loss, val_acc = evaluate(net, X[self.val_idx], Y[self.val_idx], task)
+        count = max(self.norm_count, 1)
+        entry = {
+            "epoch": self.epoch + 1,
+            "train_loss": train_loss,
+            "val_loss": val_loss,
+            "train_accuracy": train_acc,
+            "val_accuracy": val_acc,
+            "grad_norms": [s / count for s in self.norm_sums],
+        }
+        self.history.append(entry)
+        self.epoch += 1
+        self.cursor = 0
+        self.norm_sums, self.norm_count = [], 0
+        return entry
+
+    def run_epoch(self, net: Network, opt: Optimizer) -> dict:
+        """Finish the current epoch from the cursor on the untraced fast path."""
+        X, Y = self.dataset.X, self.dataset.Y
+        while True:
+            idx = self.next_batch()
+            entry = self.advance(net, train_step(net, opt, X[idx], Y[idx]), len(idx))
+            if entry is not None:
+                return entry
+
+    def reset(self) -> None:
+        self.epoch = self.step = self.cursor = self.norm_count = 0
+        self.history, self.norm_sums = [], []
+        self._order_epoch = -1
+
+
+def train(
+    net: Network,
+    opt: Optimizer,
+    trainer: Trainer,
+    epochs: int,
+    *,
+    patience: int | None = None,
+    min_delta: float = 0.0,
+    on_epoch: Callable[[dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """Run up to ``epochs`` epochs; stop early when the monitored loss (validation loss if
+    there is a hold-out, else training loss) has not improved by more than ``min_delta`` for
+    ``patience`` epochs, or when ``should_stop()`` turns true between epochs."""
+    if epochs < 1:
+        raise EngineError("epochs must be ≥ 1")
+    entries: list[dict] = []
+    best, waited, stopped_early = np.inf, 0, False
+    for _ in range(epochs):
+        entry = trainer.run_epoch(net, opt)
+        entries.append(entry)
+        if on_epoch is not None:
+            on_epoch(entry)
+        monitored = entry["val_loss"] if entry["val_loss"] is not None else entry["train_loss"]
+        if monitored < best - min_delta:
+            best, waited = monitored, 0
+        else:
+            waited += 1
+        if patience is not None and waited >= patience:
+            stopped_early = True
+            break
+        if should_stop is not None and should_stop():
+            break
+    return TrainResult(len(entries), stopped_early, entries)
