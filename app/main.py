@@ -1,4 +1,4 @@
-"""Builds the FastAPI application."""
+"""Builds the FastAPI application: `uvicorn app.main:app`."""
 
 from __future__ import annotations
 
@@ -10,18 +10,31 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from . import __version__
+from .config import Settings
+from .errors import install_error_handlers
+from .limits import BodyLimit
+from .routers import datasets, meta, networks, phases, training
+from .service import Service
+from .store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=ROOT / "templates")
 
 
-def create_app() -> FastAPI:
-    app = FastAPI(title="Backprop Explorer", version=__version__)
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="Backprop Explorer",
+        version=__version__,
+        description="Build a network, set every weight, run forward → loss → backward → update "
+        "and read every intermediate number. Arrays are nested lists, batch-first.",
+    )
+    app.state.service = Service(Store(settings.db_path), settings.limits)
+    app.add_middleware(BodyLimit, limits=settings.limits)
+    install_error_handlers(app)
+    for module in (meta, networks, phases, training, datasets):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-
-    @app.get("/api/health")
-    def health() -> dict:
-        return {"status": "ok", "version": __version__}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request):

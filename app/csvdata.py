@@ -1,0 +1,88 @@
+"""CSV uploads: a header row, then numeric rows; errors name the line and the column."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+
+from .errors import InvalidInput, LimitExceeded
+
+
+def parse_csv(
+    raw: bytes, features: list[str] | None, targets: list[str] | None, max_samples: int
+) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+    """(X, Y, feature names, target names). Line numbers count the header as line 1."""
+    if not raw.strip():
+        raise InvalidInput("the CSV file is empty: it needs a header row and at least one data row")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"the CSV file is not UTF-8 text (byte {exc.start})") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except csv.Error as exc:
+        raise InvalidInput(f"line 1: {exc}") from None
+    if len(header) < 2:
+        raise InvalidInput("line 1: the header needs at least two columns (features and a target)")
+    for col, name in enumerate(header, start=1):
+        if not name:
+            raise InvalidInput(f"line 1, column {col}: empty column name")
+    duplicates = sorted({n for n in header if header.count(n) > 1})
+    if duplicates:
+        raise InvalidInput(f"line 1: duplicate column names {duplicates}")
+    targets = targets or [header[-1]]
+    features = features or [n for n in header if n not in targets]
+    for name in features + targets:
+        if name not in header:
+            raise InvalidInput(f"unknown column {name!r}; the header has {header}")
+    overlap = sorted(set(features) & set(targets))
+    if overlap:
+        raise InvalidInput(f"columns {overlap} are both features and targets")
+    if not features:
+        raise InvalidInput("choose at least one feature column")
+    rows: list[list[float]] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue  # blank lines (often a trailing newline) carry no sample
+            if len(row) != len(header):
+                raise InvalidInput(f"line {line}: {len(row)} cells, but the header has {len(header)} columns")
+            if len(rows) >= max_samples:
+                raise LimitExceeded(
+                    f"the CSV has more than {max_samples} data rows, over the limit max_samples"
+                )
+            values = []
+            for col, (name, cell) in enumerate(zip(header, row, strict=False), start=1):
+                try:
+                    value = float(cell)
+                except ValueError:
+                    raise InvalidInput(
+                        f"line {line}, column {col} ({name!r}): {cell.strip()[:40]!r} is not a number"
+                    ) from None
+                if not math.isfinite(value):
+                    raise InvalidInput(
+                        f"line {line}, column {col} ({name!r}): {cell.strip()!r} is not finite"
+                    )
+                values.append(value)
+            rows.append(values)
+    except csv.Error as exc:
+        raise InvalidInput(f"line {reader.line_num}: {exc}") from None
+    if not rows:
+        raise InvalidInput("the CSV has a header but no data rows")
+    table = np.array(rows, dtype=np.float64)
+    X = table[:, [header.index(n) for n in features]]
+    Y = table[:, [header.index(n) for n in targets]]
+    return X, Y, features, targets
+
+
+def standardize(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zero mean, unit variance per column; a constant column is only centered."""
+    mean = A.mean(axis=0)
+    std = A.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return (A - mean) / std, mean, std

@@ -1,0 +1,76 @@
+"""Request-body size limits, enforced before any route parses the body."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .config import Limits
+
+# Multipart framing around an uploaded file: boundaries, headers, the form fields.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class BodyLimit:
+    """413 with the limit named when a body is larger than allowed (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, limits: Limits) -> None:
+        self.app = app
+        self.limits = limits
+
+    def _limit(self, scope: Scope) -> tuple[str, int]:
+        if scope["path"].rstrip("/") == "/api/datasets" and scope["method"] == "POST":
+            return "max_upload_bytes", self.limits.max_upload_bytes + MULTIPART_OVERHEAD
+        return "max_body_bytes", self.limits.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        name, limit = self._limit(scope)
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(send, name)
+            return
+        # Read the body up front (it is bounded by the limit) and replay it to the app.
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await self._reject(send, name)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _reject(self, send: Send, name: str) -> None:
+        limit = getattr(self.limits, name)
+        detail = f"the request body is over the limit {name}={limit} bytes (set {Limits.env_name(name)})"
+        payload = json.dumps({"detail": detail}).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})

@@ -1,0 +1,95 @@
+"""Health and the catalog of names, formulas and limits."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+from fastapi import APIRouter
+
+import engine
+from engine import network as engine_network
+
+from .. import __version__
+from ..config import Limits
+from ..deps import ServiceDep
+from ..schemas import Catalog, HealthStatus
+
+router = APIRouter(prefix="/api", tags=["meta"])
+
+OPTIMIZER_INFO = {
+    "sgd": ("w ← w − η·g", {}),
+    "momentum": ("v ← β·v + g;  w ← w − η·v", {"beta": 0.9}),
+    "adam": (
+        "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − η·m̂/(√v̂ + ε)",
+        {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+    ),
+}
+INITIALIZER_INFO = {
+    "uniform": ("W, b ~ U(−r, r), r = scale", 0.5),
+    "normal": ("W, b ~ N(0, σ²), σ = scale", 0.1),
+    "xavier": ("W ~ U(±√(6/(n_in+n_out))), b = 0", None),
+    "he": ("W ~ N(0, 2/n_in), b = 0", None),
+    "zeros": ("all 0 (shows why symmetry must be broken)", None),
+}
+
+
+def _datasets() -> list[dict]:
+    out = []
+    for name, (_, description, uses_n_noise, classes) in engine.GENERATORS.items():
+        sample = engine.generate(name, np.random.default_rng(0), n=12, noise=0.0)
+        out.append(
+            {
+                "name": name,
+                "description": description,
+                "task": sample.task,
+                "n_features": sample.X.shape[1],
+                "n_outputs": sample.Y.shape[1],
+                "uses_n_noise": uses_n_noise,
+                "classes": classes,
+            }
+        )
+    return out
+
+
+DATASETS = _datasets()
+
+
+@router.get("/health", response_model=HealthStatus)
+def health() -> dict:
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/catalog", response_model=Catalog)
+def catalog(service: ServiceDep) -> dict:
+    limits = asdict(service.limits)
+    return {
+        "version": __version__,
+        "activations": [
+            {"name": a.name, "formula": a.formula, "derivative": a.derivative, "output_only": a.output_only}
+            for a in engine.ACTIVATIONS.values()
+        ],
+        "losses": [
+            {"name": x.name, "formula": x.formula, "pairs_with": x.pairs_with} for x in engine.LOSSES.values()
+        ],
+        "optimizers": [
+            {"name": name, "formula": OPTIMIZER_INFO[name][0], "defaults": OPTIMIZER_INFO[name][1]}
+            for name in engine.OPTIMIZERS
+        ],
+        "initializers": [
+            {
+                "name": name,
+                "description": INITIALIZER_INFO[name][0],
+                "default_scale": INITIALIZER_INFO[name][1],
+            }
+            for name in engine.INITIALIZERS
+        ],
+        "regularizations": list(engine.REGULARIZATIONS),
+        "datasets": DATASETS,
+        "limits": {**limits, "env": {name: Limits.env_name(name) for name in limits}},
+        "health_thresholds": {
+            "vanishing_ratio": engine_network.VANISHING_RATIO,
+            "exploding_ratio": engine_network.EXPLODING_RATIO,
+            "exploding_norm": engine_network.EXPLODING_NORM,
+        },
+    }

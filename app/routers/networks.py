@@ -1,0 +1,84 @@
+"""Networks as a resource: create, list, read, change, delete, parameters, reset, export/import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Response, status
+
+from ..deps import ServiceDep
+from ..schemas import (
+    EmptyIn,
+    ExportDocument,
+    HistoryOut,
+    NetworkDataOut,
+    NetworkList,
+    NetworkPatch,
+    NetworkPublic,
+    NetworkSpec,
+    ParametersIn,
+)
+
+router = APIRouter(prefix="/api/networks", tags=["networks"])
+
+
+@router.post("", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)
+def create_network(spec: NetworkSpec, service: ServiceDep) -> dict:
+    return service.create(spec)
+
+
+@router.get("", response_model=NetworkList)
+def list_networks(service: ServiceDep) -> dict:
+    return service.list()
+
+
+@router.post("/import", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)
+def import_network(document: ExportDocument, service: ServiceDep) -> dict:
+    """A document from `GET /api/networks/{id}/export`; the copy gets a new id."""
+    return service.import_(document)
+
+
+@router.get("/{network_id}", response_model=NetworkPublic)
+def get_network(network_id: str, service: ServiceDep) -> dict:
+    return service.get(network_id)
+
+
+@router.patch("/{network_id}", response_model=NetworkPublic)
+def patch_network(network_id: str, body: NetworkPatch, service: ServiceDep) -> dict:
+    """Change hyperparameters; the step in progress is discarded (phase becomes ready)."""
+    return service.patch(network_id, body)
+
+
+@router.delete("/{network_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def delete_network(network_id: str, service: ServiceDep) -> Response:
+    service.delete(network_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put("/{network_id}/parameters", response_model=NetworkPublic)
+def put_parameters(network_id: str, body: ParametersIn, service: ServiceDep) -> dict:
+    """Set `weights` and/or `biases` of every layer; the step in progress is discarded."""
+    return service.put_parameters(network_id, body)
+
+
+@router.post("/{network_id}/reset", response_model=NetworkPublic)
+def reset_network(
+    network_id: str, service: ServiceDep, body: Annotated[EmptyIn | None, Body()] = None
+) -> dict:
+    """Re-initialize from the spec (explicit weights or the seeded initializer); clear history."""
+    return service.reset(network_id)
+
+
+@router.get("/{network_id}/history", response_model=HistoryOut)
+def get_history(network_id: str, service: ServiceDep) -> dict:
+    return service.history(network_id)
+
+
+@router.get("/{network_id}/data", response_model=NetworkDataOut)
+def get_data(network_id: str, service: ServiceDep) -> dict:
+    return service.data(network_id)
+
+
+@router.get("/{network_id}/export", response_model=ExportDocument)
+def export_network(network_id: str, service: ServiceDep) -> dict:
+    return service.export(network_id)

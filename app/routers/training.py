@@ -1,0 +1,121 @@
+"""Epochs, training (optionally streamed as server-sent events), stop, predict, gradcheck."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Body
+from fastapi.responses import StreamingResponse
+
+from engine import EngineError, NonFiniteError
+
+from ..deps import ServiceDep
+from ..errors import DomainError
+from ..schemas import (
+    EmptyIn,
+    EpochOut,
+    GradcheckIn,
+    GradcheckOut,
+    PredictIn,
+    PredictOut,
+    StopOut,
+    TrainIn,
+    TrainOut,
+)
+from ..service import Service
+
+router = APIRouter(prefix="/api/networks/{network_id}", tags=["training"])
+log = logging.getLogger(__name__)
+
+STREAM_DOC = {
+    200: {
+        "description": "JSON, or with `stream: true` a text/event-stream: `event: epoch` per epoch "
+        "(data: a history entry), then `event: done` (data: this JSON) or `event: error` "
+        '(data: {"detail": ...}).',
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.post("/epoch", response_model=EpochOut)
+def epoch(network_id: str, service: ServiceDep, body: Annotated[EmptyIn | None, Body()] = None) -> dict:
+    """Finish the current epoch from the data cursor; the step in progress is discarded."""
+    return service.epoch(network_id)
+
+
+@router.post("/train", response_model=TrainOut, responses=STREAM_DOC)
+def train(network_id: str, body: TrainIn, service: ServiceDep):
+    """Train up to `epochs` epochs, with optional early stopping; `POST .../stop` ends it early."""
+    stop = threading.Event()
+    if not body.stream:
+        return service.train(network_id, body, stop)
+    service.check_train(network_id, body)  # 404/413 as a status code, before the stream starts
+    return StreamingResponse(
+        _stream(service, network_id, body, stop),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _event(kind: str, data: dict) -> str:
+    return f"event: {kind}\ndata: {json.dumps(data, allow_nan=False)}\n\n"
+
+
+async def _stream(
+    service: Service, network_id: str, body: TrainIn, stop: threading.Event
+) -> AsyncIterator[str]:
+    """Train in a worker thread and relay its epochs; a closed connection sets the stop flag."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, dict]] = asyncio.Queue()
+
+    def put(kind: str, data: dict) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, (kind, data))
+
+    def work() -> None:
+        try:
+            result = service.train(network_id, body, stop, on_epoch=lambda entry: put("epoch", entry))
+            put("done", TrainOut.model_validate(result).model_dump(mode="json"))
+        except (DomainError, EngineError, NonFiniteError) as exc:
+            put("error", {"detail": getattr(exc, "detail", str(exc))})
+        except Exception:
+            log.exception("training %s failed", network_id)
+            put("error", {"detail": "internal error while training; nothing was saved"})
+
+    threading.Thread(target=work, name=f"train-{network_id}", daemon=True).start()
+    finished = False
+    try:
+        while True:
+            kind, data = await queue.get()
+            yield _event(kind, data)
+            if kind in ("done", "error"):
+                finished = True
+                return
+    finally:
+        if not finished:
+            # The client went away: stop after the current epoch; the worker still saves.
+            stop.set()
+
+
+@router.post("/stop", response_model=StopOut)
+def stop(network_id: str, service: ServiceDep, body: Annotated[EmptyIn | None, Body()] = None) -> dict:
+    """Stop a running train after its current epoch (what it trained so far is kept)."""
+    return service.stop(network_id)
+
+
+@router.post("/predict", response_model=PredictOut)
+def predict(network_id: str, body: PredictIn, service: ServiceDep) -> dict:
+    """Outputs and every layer's activations for `inputs`, or for a 2-D `grid` (heatmaps)."""
+    return service.predict(network_id, body)
+
+
+@router.post("/gradcheck", response_model=GradcheckOut)
+def gradcheck(
+    network_id: str, service: ServiceDep, body: Annotated[GradcheckIn | None, Body()] = None
+) -> dict:
+    """Central finite differences vs backprop for every parameter (`{}`: the batch at the cursor)."""
+    return service.gradcheck(network_id, body or GradcheckIn())

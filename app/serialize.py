@@ -1,0 +1,149 @@
+"""The one place where engine arrays become JSON-ready lists (and traces are cut to size).
+
+Every array passes through :func:`array`, which refuses non-finite values: JSON has no NaN
+or infinity, and a number that overflowed float64 is an input problem (422), not a crash.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine import BackwardTrace, ForwardTrace, LossTrace, Network, UpdateTrace
+
+from .errors import InvalidInput
+
+OVERFLOW = (
+    "the computation overflowed float64 (a value became infinite); "
+    "use smaller inputs or weights, or a lower learning rate"
+)
+
+
+def array(x: np.ndarray) -> list:
+    x = np.asarray(x, dtype=np.float64)
+    if not np.isfinite(x).all():
+        raise InvalidInput(OVERFLOW)
+    return x.tolist()
+
+
+def rows(x: np.ndarray, n: int) -> list:
+    """The first ``n`` samples of a batch-first array."""
+    return array(x[:n])
+
+
+def number(x: float) -> float:
+    x = float(x)
+    if not np.isfinite(x):
+        raise InvalidInput(OVERFLOW)
+    return x
+
+
+def optional_number(x: float | None) -> float | None:
+    return None if x is None else number(x)
+
+
+def history_entry(entry: dict) -> dict:
+    return {
+        "epoch": int(entry["epoch"]),
+        "train_loss": optional_number(entry["train_loss"]),
+        "val_loss": optional_number(entry["val_loss"]),
+        "train_accuracy": optional_number(entry["train_accuracy"]),
+        "val_accuracy": optional_number(entry["val_accuracy"]),
+        "grad_norms": [number(g) for g in entry["grad_norms"]],
+    }
+
+
+def parameters(net: Network) -> dict:
+    return {
+        "weights": [array(layer.W) for layer in net.layers],
+        "biases": [array(layer.b) for layer in net.layers],
+    }
+
+
+def _trace_info(batch: int, n: int) -> dict:
+    return {"trace_samples": min(batch, n), "batch_size": batch}
+
+
+def forward_out(net: Network, fwd: ForwardTrace, indices: list[int] | None, n: int) -> dict:
+    return {
+        "phase": "forward",
+        "inputs": rows(fwd.inputs, n),
+        "indices": None if indices is None else indices[:n],
+        "layers": [
+            {
+                "index": i,
+                "activation": layer.activation,
+                "W": array(layer.W),
+                "b": array(layer.b),
+                "z": rows(z, n),
+                "a": rows(a, n),
+            }
+            for i, (layer, z, a) in enumerate(zip(net.layers, fwd.z, fwd.a, strict=False), start=1)
+        ],
+        "output": rows(fwd.output, n),
+        **_trace_info(len(fwd.inputs), n),
+    }
+
+
+def loss_out(lss: LossTrace, n: int) -> dict:
+    return {
+        "phase": "loss",
+        "loss": number(lss.loss),
+        "data_loss": number(lss.data_loss),
+        "penalty": number(lss.penalty),
+        "per_sample": rows(lss.per_sample, n),
+        "targets": rows(lss.targets, n),
+        "output": rows(lss.output, n),
+        "dL_da": rows(lss.dL_da, n),
+        **_trace_info(len(lss.targets), n),
+    }
+
+
+def backward_out(back: BackwardTrace, n: int) -> dict:
+    health = back.health
+    for entry in health["layers"]:
+        entry["grad_norm"] = number(entry["grad_norm"])
+        entry["ratio_to_output"] = optional_number(entry["ratio_to_output"])
+    return {
+        "phase": "backward",
+        "layers": [
+            {
+                "index": g.index,
+                "dL_da": rows(g.dL_da, n),
+                "da_dz": None if g.da_dz is None else rows(g.da_dz, n),
+                "dL_dz": rows(g.dL_dz, n),
+                "dL_dW": array(g.dL_dW),
+                "dL_db": array(g.dL_db),
+                "grad_norm": number(g.grad_norm),
+            }
+            for g in back.layers
+        ],
+        "health": health,
+        **_trace_info(len(back.layers[-1].dL_dz), n),
+    }
+
+
+def update_out(trace: UpdateTrace, epoch: int, step: int, summary: dict | None) -> dict:
+    return {
+        "phase": "update",
+        "learning_rate": trace.learning_rate,
+        "optimizer": trace.optimizer,
+        "layers": [
+            {
+                "index": u.index,
+                "W_old": array(u.W_old),
+                "dL_dW": array(u.dL_dW),
+                "step_W": array(u.step_W),
+                "W_new": array(u.W_new),
+                "b_old": array(u.b_old),
+                "dL_db": array(u.dL_db),
+                "step_b": array(u.step_b),
+                "b_new": array(u.b_new),
+            }
+            for u in trace.layers
+        ],
+        "loss_after": number(trace.loss_after),
+        "epoch": epoch,
+        "step": step,
+        "epoch_completed": summary is not None,
+        "epoch_summary": None if summary is None else history_entry(summary),
+    }

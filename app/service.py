@@ -1,0 +1,955 @@
+"""What the routes do: load a network under its lock, run the engine, save, serialize.
+
+A network is stored as one JSON document (see :meth:`Service.new_document`): the resolved
+spec, the current parameters, the optimizer and trainer state, and the step in progress
+(``phase`` plus the ``pending`` batch). Later phases recompute forward/loss from the stored
+parameters and batch, which is deterministic, so they report the very numbers the earlier
+phases returned. Generated data is regenerated from its seeded spec.
+
+Mutations follow one pattern: lock → load → engine → serialize → save → respond. Any error
+on the way (a domain error, an engine refusal, a non-finite result) leaves the stored
+document untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import engine
+from engine import Dataset, Layer, Network, Optimizer, Regularization, Trainer
+
+from . import csvdata, serialize
+from .config import Limits
+from .errors import InvalidInput, LimitExceeded, NotFound, PhaseConflict
+from .schemas import (
+    ExportDocument,
+    ForwardIn,
+    GradcheckIn,
+    LossIn,
+    NetworkPatch,
+    NetworkSpec,
+    ParametersIn,
+    PredictIn,
+    StepIn,
+    TrainIn,
+)
+from .store import Store
+
+GRADCHECK_TOLERANCE = 1e-4
+# Finite differences cost two forward passes per parameter over the whole batch.
+GRADCHECK_MAX_WORK = 5_000_000  # parameters × samples
+PHASES = ("forward", "loss", "backward", "update")
+EXPORT_FORMAT = "backprop-explorer/1"
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def matrix(values: list, name: str, columns: int | None = None) -> np.ndarray:
+    """A rectangular float64 matrix from nested lists, or a 422 naming ``name``."""
+    if not values:
+        raise InvalidInput(f"{name} needs at least one row")
+    width = len(values[0])
+    for r, row in enumerate(values):
+        if len(row) != width:
+            raise InvalidInput(f"{name}: row {r} has {len(row)} values, row 0 has {width}")
+    if columns is not None and width != columns:
+        raise InvalidInput(f"{name} must have {columns} columns (one per neuron), got {width}")
+    if width == 0:
+        raise InvalidInput(f"{name} rows must not be empty")
+    return np.array(values, dtype=np.float64)
+
+
+@dataclass
+class Session:
+    """A stored network opened as engine objects; ``doc`` is written back by :meth:`dump`."""
+
+    doc: dict
+    net: Network
+    opt: Optimizer
+    dataset: Dataset | None
+    trainer: Trainer | None
+
+    @property
+    def spec(self) -> dict:
+        return self.doc["spec"]
+
+    @property
+    def epoch(self) -> int:
+        return self.trainer.epoch if self.trainer else self.doc["trainer"]["epoch"]
+
+    @property
+    def step(self) -> int:
+        return self.trainer.step if self.trainer else self.doc["trainer"]["step"]
+
+    def count_update(self) -> None:
+        """An update outside the data cursor (explicit inputs or picked rows)."""
+        if self.trainer:
+            self.trainer.step += 1
+        else:
+            self.doc["trainer"]["step"] += 1
+
+    def dump(self) -> dict:
+        doc = self.doc
+        doc["task"] = self.dataset.task if self.dataset else None
+        doc["parameters"] = {
+            "weights": [layer.W.tolist() for layer in self.net.layers],
+            "biases": [layer.b.tolist() for layer in self.net.layers],
+        }
+        doc["optimizer_state"] = {
+            "t": self.opt.t,
+            "state": {k: {n: v.tolist() for n, v in s.items()} for k, s in self.opt.state.items()},
+        }
+        if self.trainer is not None:
+            t = self.trainer
+            doc["trainer"] = {
+                "epoch": t.epoch,
+                "step": t.step,
+                "cursor": t.cursor,
+                "history": t.history,
+                "norm_sums": t.norm_sums,
+                "norm_count": t.norm_count,
+            }
+        return doc
+
+    def require_data(self) -> tuple[Dataset, Trainer]:
+        if self.dataset is None or self.trainer is None:
+            raise InvalidInput(
+                "this network has no training data: create it with `data`, or send explicit inputs"
+            )
+        return self.dataset, self.trainer
+
+    def require_phase(self, wanted: str) -> None:
+        """409 unless ``wanted`` is the next phase; the message names the phase to run first."""
+        phase = self.doc["phase"]
+        if phase in ("ready", "update"):
+            if wanted != "forward":
+                raise PhaseConflict(f"run forward first: {wanted} needs a forward pass in the current step")
+            return
+        done, asked = PHASES.index(phase), PHASES.index(wanted)
+        if asked > done + 1:
+            raise PhaseConflict(
+                f"run {PHASES[done + 1]} first: the current step has completed {phase}, "
+                f"not yet {PHASES[done + 1]}"
+            )
+        if asked <= done:
+            raise PhaseConflict(
+                f"run forward first: this step has already completed {wanted}; forward starts a new step"
+            )
+
+    def batch(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Inputs and targets of the step in progress."""
+        pending = self.doc["pending"]
+        if pending["source"] == "explicit":
+            targets = pending.get("targets")
+            return np.array(pending["inputs"], dtype=np.float64), (
+                None if targets is None else np.array(targets, dtype=np.float64)
+            )
+        idx = np.array(pending["indices"], dtype=np.int64)
+        return self.dataset.X[idx], self.dataset.Y[idx]
+
+
+class TrainRuns:
+    """Stop flags of running trains, so ``/stop`` (and a closed stream) can end them."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, threading.Event] = {}
+        self._guard = threading.Lock()
+
+    def register(self, network_id: str, event: threading.Event) -> None:
+        with self._guard:
+            self._events[network_id] = event
+
+    def unregister(self, network_id: str, event: threading.Event) -> None:
+        with self._guard:
+            if self._events.get(network_id) is event:
+                del self._events[network_id]
+
+    def stop(self, network_id: str) -> bool:
+        with self._guard:
+            event = self._events.get(network_id)
+        if event is None:
+            return False
+        event.set()
+        return True
+
+
+class Service:
+    def __init__(self, store: Store, limits: Limits) -> None:
+        self.store = store
+        self.limits = limits
+        self.runs = TrainRuns()
+        self._datasets: OrderedDict[str, Dataset] = OrderedDict()
+        self._datasets_guard = threading.Lock()
+
+    # --- limits ----------------------------------------------------------------------
+
+    def _limit(self, name: str, value: int, what: str) -> None:
+        limit = getattr(self.limits, name)
+        if value > limit:
+            raise LimitExceeded(
+                f"{what} is {value}, over the limit {name}={limit} (set {Limits.env_name(name)})"
+            )
+
+    def check_architecture(self, layers: list[int]) -> None:
+        self._limit("max_layers", len(layers) - 1, "the number of weight layers")
+        self._limit("max_neurons", max(layers), "the largest layer size")
+        n_params = sum(n_in * n_out + n_out for n_in, n_out in zip(layers[:-1], layers[1:], strict=False))
+        self._limit("max_parameters", n_params, "the number of parameters")
+
+    def check_samples(self, n: int, what: str) -> None:
+        self._limit("max_samples", n, what)
+
+    # --- data ------------------------------------------------------------------------
+
+    def _cached(self, key: str, build: Callable[[], Dataset]) -> Dataset:
+        with self._datasets_guard:
+            if key in self._datasets:
+                self._datasets.move_to_end(key)
+                return self._datasets[key]
+        dataset = build()
+        # Shared between requests: make accidental in-place edits fail loudly.
+        dataset.X.setflags(write=False)
+        dataset.Y.setflags(write=False)
+        with self._datasets_guard:
+            self._datasets[key] = dataset
+            while len(self._datasets) > 32:
+                self._datasets.popitem(last=False)
+        return dataset
+
+    def generate(self, data: dict) -> Dataset:
+        self.check_samples(data.get("n", 200), "n (samples to generate)")
+        key = "gen:" + json.dumps(data, sort_keys=True)
+        return self._cached(
+            key,
+            lambda: engine.generate(
+                data["generator"],
+                np.random.default_rng(data.get("seed", 1)),
+                n=data.get("n", 200),
+                noise=data.get("noise", 0.1),
+                classes=data.get("classes"),
+            ),
+        )
+
+    def dataset_for(self, data: dict | None, network_id: str) -> Dataset | None:
+        if data is None:
+            return None
+        if "generator" in data:
+            return self.generate(data)
+        if "dataset_id" in data:
+            dataset_id = data["dataset_id"]
+
+            def load() -> Dataset:
+                doc = self.store.load_dataset(dataset_id)
+                if doc is None:
+                    raise InvalidInput(
+                        f"unknown dataset_id {dataset_id!r}: upload it with POST /api/datasets"
+                    )
+                return engine.from_arrays(
+                    doc["inputs"], doc["targets"], doc["feature_names"], doc["target_names"], "upload"
+                )
+
+            return self._cached("ds:" + dataset_id, load)
+        return self._cached(f"arrays:{network_id}", lambda: self.arrays_dataset(data))
+
+    def arrays_dataset(self, data: dict) -> Dataset:
+        X = matrix(data["inputs"], "data.inputs")
+        Y = matrix(data["targets"], "data.targets")
+        if len(X) != len(Y):
+            raise InvalidInput(f"data: {len(X)} input rows but {len(Y)} target rows")
+        self.check_samples(len(X), "the number of samples")
+        for key, width in (("feature_names", X.shape[1]), ("target_names", Y.shape[1])):
+            names = data.get(key)
+            if names is not None and len(names) != width:
+                raise InvalidInput(f"data.{key} needs {width} names, got {len(names)}")
+        return engine.from_arrays(X, Y, data.get("feature_names"), data.get("target_names"))
+
+    # --- building --------------------------------------------------------------------
+
+    def resolve_spec(self, spec: NetworkSpec) -> dict:
+        """The spec with every default filled in, checked against the limits and the data."""
+        layers = list(spec.layers)
+        self.check_architecture(layers)
+        n_layers = len(layers) - 1
+        activations = list(spec.activations) if spec.activations else ["sigmoid"] * n_layers
+        if len(activations) != n_layers:
+            raise InvalidInput(
+                f"activations needs one name per non-input layer: {n_layers}, got {len(activations)}"
+            )
+        if isinstance(spec.trainable, list) and len(spec.trainable) != n_layers:
+            raise InvalidInput(
+                f"trainable needs one entry per non-input layer: {n_layers}, got {len(spec.trainable)}"
+            )
+        resolved = spec.model_dump(mode="json")
+        resolved["activations"] = activations
+        if spec.data is None and layers[0] == 2 and layers[-1] == 1:
+            resolved["data"] = {"generator": "xor", "n": 4, "noise": 0.0, "seed": 1, "classes": None}
+        return resolved
+
+    def check_data_shapes(self, dataset: Dataset | None, layers: list[int]) -> None:
+        if dataset is None:
+            return
+        if dataset.X.shape[1] != layers[0]:
+            raise InvalidInput(
+                f"the data has {dataset.X.shape[1]} features but the input layer has {layers[0]} neurons"
+            )
+        if dataset.Y.shape[1] != layers[-1]:
+            raise InvalidInput(
+                f"the data has {dataset.Y.shape[1]} target columns "
+                f"but the output layer has {layers[-1]} neurons"
+            )
+
+    def initial_parameters(self, spec: dict) -> tuple[list[list], list[list]]:
+        init = spec["init"]
+        params = engine.init_parameters(
+            spec["layers"], init["method"], np.random.default_rng(init["seed"]), init.get("scale")
+        )
+        weights = [W.tolist() for W, _ in params]
+        biases = [b.tolist() for _, b in params]
+        if spec.get("weights") is not None:
+            weights = self.check_weights(spec["weights"], spec["layers"], "weights")
+        if spec.get("biases") is not None:
+            biases = self.check_biases(spec["biases"], spec["layers"], "biases")
+        return weights, biases
+
+    @staticmethod
+    def check_weights(weights: list, layers: list[int], name: str) -> list:
+        if len(weights) != len(layers) - 1:
+            raise InvalidInput(
+                f"{name} needs one matrix per non-input layer: {len(layers) - 1}, got {len(weights)}"
+            )
+        for l, (W, n_in, n_out) in enumerate(zip(weights, layers[:-1], layers[1:], strict=False), start=1):
+            if len(W) != n_out or any(len(row) != n_in for row in W):
+                raise InvalidInput(
+                    f"{name}[{l - 1}] (layer {l}) must be a {n_out}×{n_in} matrix (n_l rows of n_{{l-1}})"
+                )
+        return weights
+
+    @staticmethod
+    def check_biases(biases: list, layers: list[int], name: str) -> list:
+        if len(biases) != len(layers) - 1:
+            raise InvalidInput(
+                f"{name} needs one vector per non-input layer: {len(layers) - 1}, got {len(biases)}"
+            )
+        for l, (b, n_out) in enumerate(zip(biases, layers[1:], strict=False), start=1):
+            if len(b) != n_out:
+                raise InvalidInput(f"{name}[{l - 1}] (layer {l}) must have {n_out} values, got {len(b)}")
+        return biases
+
+    def new_document(self, spec: NetworkSpec) -> dict:
+        resolved = self.resolve_spec(spec)
+        weights, biases = self.initial_parameters(resolved)
+        network_id = new_id()
+        return {
+            "format": EXPORT_FORMAT,
+            "id": network_id,
+            "spec": resolved,
+            "parameters": {"weights": weights, "biases": biases},
+            "optimizer_state": {"t": 0, "state": {}},
+            "trainer": {"epoch": 0, "step": 0, "cursor": 0, "history": [], "norm_sums": [], "norm_count": 0},
+            "phase": "ready",
+            "pending": None,
+        }
+
+    def open(self, doc: dict) -> Session:
+        spec = doc["spec"]
+        trainable = spec["trainable"]
+        if not isinstance(trainable, list):
+            trainable = [trainable] * (len(spec["layers"]) - 1)
+        params = doc["parameters"]
+        layers = [
+            Layer(
+                np.array(W, dtype=np.float64), np.array(b, dtype=np.float64), act, t["weights"], t["biases"]
+            )
+            for W, b, act, t in zip(
+                params["weights"], params["biases"], spec["activations"], trainable, strict=True
+            )
+        ]
+        reg = spec["regularization"]
+        net = Network(layers, spec["loss"], Regularization(reg["kind"], reg["rate"]))
+        o = spec["optimizer"]
+        state = doc["optimizer_state"]
+        opt = Optimizer(
+            o["name"],
+            spec["learning_rate"],
+            o["beta"],
+            o["beta1"],
+            o["beta2"],
+            o["eps"],
+            state["t"],
+            {k: {n: np.array(v, dtype=np.float64) for n, v in s.items()} for k, s in state["state"].items()},
+        )
+        dataset = self.dataset_for(spec["data"], doc["id"])
+        trainer = None
+        if dataset is not None:
+            self.check_data_shapes(dataset, spec["layers"])
+            t = doc["trainer"]
+            trainer = Trainer(
+                dataset,
+                spec["batch_size"],
+                spec["validation_split"],
+                spec["seed"],
+                t["epoch"],
+                t["step"],
+                t["cursor"],
+                t["history"],
+                t["norm_sums"],
+                t["norm_count"],
+            )
+        return Session(doc, net, opt, dataset, trainer)
+
+    # --- loading and saving ----------------------------------------------------------
+
+    def load(self, network_id: str) -> dict:
+        doc = self.store.load(network_id)
+        if doc is None:
+            raise NotFound(f"no network with id {network_id!r}")
+        return doc
+
+    def read(self, network_id: str) -> Session:
+        return self.open(self.load(network_id))
+
+    def mutate(
+        self, network_id: str, change: Callable[[Session], tuple[dict, list]], *, clear_steps: bool = False
+    ):
+        """Run ``change`` on the network under its lock and commit; nothing is saved if it raises.
+
+        ``change`` returns (response, step losses to record).
+        """
+        with self.store.lock(network_id):
+            session = self.read(network_id)
+            response, step_losses = change(session)
+            self.store.save(session.dump(), step_losses, clear_steps=clear_steps)
+        return response
+
+    # --- networks --------------------------------------------------------------------
+
+    def public(self, session: Session) -> dict:
+        spec, doc, t = session.spec, session.doc, session.trainer
+        if t is not None:
+            cursor = {
+                "position": t.cursor,
+                "batch_index": t.cursor // t.batch_size,
+                "batches_per_epoch": t.batches_per_epoch,
+                "batch_size": t.batch_size,
+                "n_train": t.n_train,
+                "n_validation": len(t.val_idx),
+                "next_indices": t.next_batch().tolist(),
+            }
+        else:
+            cursor = {
+                "position": 0,
+                "batch_index": 0,
+                "batches_per_epoch": 0,
+                "batch_size": spec["batch_size"],
+                "n_train": 0,
+                "n_validation": 0,
+                "next_indices": [],
+            }
+        ds = session.dataset
+        return {
+            **{
+                k: spec[k]
+                for k in (
+                    "layers",
+                    "activations",
+                    "loss",
+                    "learning_rate",
+                    "optimizer",
+                    "regularization",
+                    "init",
+                    "trainable",
+                    "data",
+                    "batch_size",
+                    "validation_split",
+                    "seed",
+                )
+            },
+            "id": doc["id"],
+            "parameters": serialize.parameters(session.net),
+            "phase": doc["phase"],
+            "epoch": session.epoch,
+            "step": session.step,
+            "task": ds.task if ds else None,
+            "feature_names": ds.feature_names if ds else [f"X{i + 1}" for i in range(spec["layers"][0])],
+            "target_names": ds.target_names if ds else [f"y{k + 1}" for k in range(spec["layers"][-1])],
+            "n_parameters": session.net.n_parameters,
+            "cursor": cursor,
+        }
+
+    def create(self, spec: NetworkSpec) -> dict:
+        doc = self.new_document(spec)
+        session = self.open(doc)
+        response = self.public(session)
+        self.store.save(session.dump())
+        return response
+
+    def get(self, network_id: str) -> dict:
+        return self.public(self.read(network_id))
+
+    def list(self) -> dict:
+        networks = []
+        for doc in self.store.list():
+            spec = doc["spec"]
+            networks.append(
+                {
+                    "id": doc["id"],
+                    "layers": spec["layers"],
+                    "activations": spec["activations"],
+                    "loss": spec["loss"],
+                    "task": doc.get("task"),
+                    "phase": doc["phase"],
+                    "epoch": doc["trainer"]["epoch"],
+                    "step": doc["trainer"]["step"],
+                    "created_at": doc["created_at"],
+                    "updated_at": doc["updated_at"],
+                }
+            )
+        return {"networks": networks}
+
+    def delete(self, network_id: str) -> None:
+        with self.store.lock(network_id):
+            if not self.store.delete(network_id):
+                raise NotFound(f"no network with id {network_id!r}")
+
+    def patch(self, network_id: str, body: NetworkPatch) -> dict:
+        # Nested models are dumped whole: {"name": "adam"} brings Adam's default betas.
+        full = body.model_dump(mode="json")
+        changes = {key: full[key] for key in body.model_fields_set}
+
+        def change(session: Session) -> tuple[dict, list]:
+            spec = dict(session.spec)
+            n_layers = len(spec["layers"]) - 1
+            for key, value in changes.items():
+                if value is None:
+                    raise InvalidInput(f"{key} cannot be null; omit it to keep the current value")
+                if key == "activations" and len(value) != n_layers:
+                    raise InvalidInput(
+                        f"activations needs one name per non-input layer: {n_layers}, got {len(value)}"
+                    )
+                if key == "trainable" and isinstance(value, list) and len(value) != n_layers:
+                    raise InvalidInput(
+                        f"trainable needs one entry per non-input layer: {n_layers}, got {len(value)}"
+                    )
+                spec[key] = value
+            doc = session.doc
+            if spec["optimizer"]["name"] != session.spec["optimizer"]["name"]:
+                # Momentum's velocity means nothing to Adam (and vice versa): start fresh.
+                doc["optimizer_state"] = {"t": 0, "state": {}}
+            doc["spec"] = spec
+            doc["phase"], doc["pending"] = "ready", None
+            reopened = self.open(session.dump())  # validates the new combination in the engine
+            session.__dict__.update(reopened.__dict__)
+            return self.public(session), []
+
+        return self.mutate(network_id, change)
+
+    def put_parameters(self, network_id: str, body: ParametersIn) -> dict:
+        def change(session: Session) -> tuple[dict, list]:
+            layers = session.spec["layers"]
+            if body.weights is not None:
+                self.check_weights(body.weights, layers, "weights")
+                for layer, W in zip(session.net.layers, body.weights, strict=False):
+                    layer.W = np.array(W, dtype=np.float64)
+            if body.biases is not None:
+                self.check_biases(body.biases, layers, "biases")
+                for layer, b in zip(session.net.layers, body.biases, strict=False):
+                    layer.b = np.array(b, dtype=np.float64)
+            session.doc["phase"], session.doc["pending"] = "ready", None
+            return self.public(session), []
+
+        return self.mutate(network_id, change)
+
+    def reset(self, network_id: str) -> dict:
+        def change(session: Session) -> tuple[dict, list]:
+            doc = session.doc
+            fresh = self.new_document(NetworkSpec.model_validate(doc["spec"]))
+            for key in ("parameters", "optimizer_state", "trainer", "phase", "pending"):
+                doc[key] = fresh[key]
+            session.__dict__.update(self.open(doc).__dict__)
+            return self.public(session), []
+
+        return self.mutate(network_id, change, clear_steps=True)
+
+    # --- phases ----------------------------------------------------------------------
+
+    def _forward(self, session: Session, inputs: list | None, indices: list[int] | None) -> dict:
+        if inputs is not None and indices is not None:
+            raise InvalidInput("send either inputs or indices, not both")
+        n0 = session.spec["layers"][0]
+        if inputs is not None:
+            X = matrix(inputs, "inputs", n0)
+            self.check_samples(len(X), "the number of input rows")
+            pending = {"source": "explicit", "inputs": X.tolist(), "targets": None}
+            used = None
+        else:
+            dataset, trainer = session.require_data()
+            if indices is not None:
+                self.check_samples(len(indices), "the number of indices")
+                bad = [i for i in indices if i >= len(dataset.X)]
+                if bad:
+                    raise InvalidInput(
+                        f"indices {bad[:5]} are out of range: the dataset has {len(dataset.X)} rows"
+                    )
+                used = list(indices)
+                pending = {"source": "indices", "indices": used}
+            else:
+                used = trainer.next_batch().tolist()
+                pending = {"source": "cursor", "indices": used}
+            X = dataset.X[np.array(used, dtype=np.int64)]
+        fwd = engine.forward(session.net, X)
+        session.doc["phase"], session.doc["pending"] = "forward", pending
+        return serialize.forward_out(session.net, fwd, used, self.limits.max_trace_samples)
+
+    def _loss(
+        self, session: Session, targets: list | None
+    ) -> tuple[dict, engine.ForwardTrace, engine.LossTrace]:
+        session.require_phase("loss")
+        pending = session.doc["pending"]
+        X, Y = session.batch()
+        if pending["source"] == "explicit":
+            if targets is None:
+                raise InvalidInput("targets are required: forward ran on explicit inputs")
+            Y = matrix(targets, "targets", session.spec["layers"][-1])
+            if len(Y) != len(X):
+                raise InvalidInput(f"targets needs {len(X)} rows, one per input row, got {len(Y)}")
+            pending["targets"] = Y.tolist()
+        elif targets is not None:
+            raise InvalidInput("omit targets: this batch comes from the dataset, which holds its targets")
+        fwd = engine.forward(session.net, X)
+        lss = engine.loss(session.net, fwd, Y)
+        session.doc["phase"] = "loss"
+        return serialize.loss_out(lss, self.limits.max_trace_samples), fwd, lss
+
+    def _recompute(self, session: Session):
+        X, Y = session.batch()
+        fwd = engine.forward(session.net, X)
+        lss = engine.loss(session.net, fwd, Y)
+        return X, Y, fwd, lss, engine.backward(session.net, fwd, lss)
+
+    def _backward(self, session: Session) -> dict:
+        session.require_phase("backward")
+        *_, back = self._recompute(session)
+        session.doc["phase"] = "backward"
+        return serialize.backward_out(back, self.limits.max_trace_samples)
+
+    def _update(self, session: Session) -> tuple[dict, list]:
+        session.require_phase("update")
+        X, Y, _, lss, back = self._recompute(session)
+        trace = engine.update(session.net, session.opt, back, X, Y)
+        pending = session.doc["pending"]
+        summary = None
+        if pending["source"] == "cursor":
+            summary = session.trainer.advance(session.net, [g.grad_norm for g in back.layers], len(X))
+        else:
+            session.count_update()
+        session.doc["phase"], session.doc["pending"] = "update", None
+        out = serialize.update_out(trace, session.epoch, session.step, summary)
+        return out, [(session.step, session.epoch, serialize.number(lss.loss))]
+
+    def forward(self, network_id: str, body: ForwardIn) -> dict:
+        return self.mutate(network_id, lambda s: (self._forward(s, body.inputs, body.indices), []))
+
+    def loss(self, network_id: str, body: LossIn) -> dict:
+        return self.mutate(network_id, lambda s: (self._loss(s, body.targets)[0], []))
+
+    def backward(self, network_id: str) -> dict:
+        return self.mutate(network_id, lambda s: (self._backward(s), []))
+
+    def update(self, network_id: str) -> dict:
+        return self.mutate(network_id, self._update)
+
+    def step(self, network_id: str, body: StepIn) -> dict:
+        if body.inputs is not None and body.targets is None:
+            raise InvalidInput("targets are required with explicit inputs")
+        if body.targets is not None and body.inputs is None:
+            raise InvalidInput(
+                "targets need explicit inputs; without inputs the batch comes from the dataset"
+            )
+
+        def change(session: Session) -> tuple[dict, list]:
+            out = {"forward": self._forward(session, body.inputs, body.indices)}
+            out["loss"] = self._loss(session, body.targets)[0]
+            out["backward"] = self._backward(session)
+            out["update"], losses = self._update(session)
+            return out, losses
+
+        return self.mutate(network_id, change)
+
+    # --- training --------------------------------------------------------------------
+
+    def _check_history(self, entries: list[dict]) -> list[dict]:
+        try:
+            return [serialize.history_entry(e) for e in entries]
+        except InvalidInput:
+            raise InvalidInput(
+                "training made the loss non-finite; nothing was saved — try a lower learning rate"
+            ) from None
+
+    def epoch(self, network_id: str) -> dict:
+        def change(session: Session) -> tuple[dict, list]:
+            _, trainer = session.require_data()
+            entry = trainer.run_epoch(session.net, session.opt)
+            session.doc["phase"], session.doc["pending"] = "ready", None
+            (summary,) = self._check_history([entry])
+            return {"summary": summary, "history": [summary], "network": self.public(session)}, []
+
+        return self.mutate(network_id, change)
+
+    def check_train(self, network_id: str, body: TrainIn) -> None:
+        """Checks that can fail before a stream starts (so they get a proper status code)."""
+        self._limit("max_epochs", body.epochs, "epochs")
+        self.load(network_id)
+
+    def train(
+        self,
+        network_id: str,
+        body: TrainIn,
+        stop: threading.Event,
+        on_epoch: Callable[[dict], None] | None = None,
+    ) -> dict:
+        self.check_train(network_id, body)
+        es = body.early_stopping
+
+        def emit(entry: dict) -> None:
+            if on_epoch is not None:
+                on_epoch(self._check_history([entry])[0])
+
+        def change(session: Session) -> tuple[dict, list]:
+            _, trainer = session.require_data()
+            self.runs.register(network_id, stop)
+            try:
+                result = engine.train(
+                    session.net,
+                    session.opt,
+                    trainer,
+                    body.epochs,
+                    patience=es.patience if es else None,
+                    min_delta=es.min_delta if es else 0.0,
+                    on_epoch=emit,
+                    should_stop=stop.is_set,
+                )
+            finally:
+                self.runs.unregister(network_id, stop)
+            session.doc["phase"], session.doc["pending"] = "ready", None
+            history = self._check_history(result.history)
+            return {
+                "epochs_run": result.epochs_run,
+                "stopped_early": result.stopped_early,
+                "history": history,
+                "network": self.public(session),
+            }, []
+
+        return self.mutate(network_id, change)
+
+    def stop(self, network_id: str) -> dict:
+        self.load(network_id)
+        return {"stopping": self.runs.stop(network_id)}
+
+    def history(self, network_id: str) -> dict:
+        session = self.read(network_id)
+        history = session.trainer.history if session.trainer else session.doc["trainer"]["history"]
+        return {
+            "history": [serialize.history_entry(e) for e in history],
+            "steps": self.store.steps(network_id),
+        }
+
+    def data(self, network_id: str) -> dict:
+        session = self.read(network_id)
+        dataset, trainer = session.require_data()
+        return {
+            **self.dataset_out(dataset),
+            "train_indices": trainer.train_idx.tolist(),
+            "val_indices": trainer.val_idx.tolist(),
+        }
+
+    @staticmethod
+    def dataset_out(dataset: Dataset) -> dict:
+        return {
+            "inputs": serialize.array(dataset.X),
+            "targets": serialize.array(dataset.Y),
+            "task": dataset.task,
+            "feature_names": dataset.feature_names,
+            "target_names": dataset.target_names,
+        }
+
+    # --- predict and gradcheck -------------------------------------------------------
+
+    def predict(self, network_id: str, body: PredictIn) -> dict:
+        session = self.read(network_id)
+        n0 = session.spec["layers"][0]
+        if (body.inputs is None) == (body.grid is None):
+            raise InvalidInput("send exactly one of inputs or grid")
+        if body.inputs is not None:
+            X = matrix(body.inputs, "inputs", n0)
+            self.check_samples(len(X), "the number of input rows")
+            out: dict = {}
+        else:
+            grid = body.grid
+            if n0 != 2:
+                raise InvalidInput(f"a grid needs a network with 2 input features; this one has {n0}")
+            self._limit("max_grid_resolution", grid.resolution, "grid.resolution")
+            bounds = self._grid_bounds(session, grid)
+            x = np.linspace(bounds[0], bounds[1], grid.resolution)
+            y = np.linspace(bounds[2], bounds[3], grid.resolution)
+            xx, yy = np.meshgrid(x, y)  # row j, column i: point p = j*R + i
+            X = np.column_stack([xx.ravel(), yy.ravel()])
+            out = {"x": serialize.array(x), "y": serialize.array(y)}
+        fwd = engine.forward(session.net, X)
+        out["outputs"] = serialize.array(fwd.output)
+        out["layers"] = [{"index": i, "a": serialize.array(a)} for i, a in enumerate(fwd.a, start=1)]
+        return out
+
+    @staticmethod
+    def _grid_bounds(session: Session, grid) -> tuple[float, float, float, float]:
+        if session.dataset is not None:
+            lo, hi = session.dataset.X.min(axis=0), session.dataset.X.max(axis=0)
+            pad = 0.1 * np.maximum(hi - lo, 1e-9)
+            default = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
+        else:
+            default = (-1.1, 1.1, -1.1, 1.1)
+        chosen = [
+            default[k] if v is None else v
+            for k, v in enumerate((grid.x_min, grid.x_max, grid.y_min, grid.y_max))
+        ]
+        if not (chosen[0] < chosen[1] and chosen[2] < chosen[3]):
+            raise InvalidInput("grid bounds need x_min < x_max and y_min < y_max")
+        return tuple(float(c) for c in chosen)
+
+    def gradcheck(self, network_id: str, body: GradcheckIn) -> dict:
+        session = self.read(network_id)
+        layers = session.spec["layers"]
+        if (body.inputs is None) != (body.targets is None):
+            raise InvalidInput("send both inputs and targets, or neither (the batch at the cursor)")
+        if body.inputs is not None:
+            X = matrix(body.inputs, "inputs", layers[0])
+            Y = matrix(body.targets, "targets", layers[-1])
+            if len(X) != len(Y):
+                raise InvalidInput(f"targets needs {len(X)} rows, one per input row, got {len(Y)}")
+        else:
+            _, trainer = session.require_data()
+            X, Y = trainer.batch_arrays()
+        work = session.net.n_parameters * len(X)
+        if work > GRADCHECK_MAX_WORK:
+            raise LimitExceeded(
+                f"gradcheck work (parameters × samples) is {work}, over the limit {GRADCHECK_MAX_WORK}; "
+                "check a smaller batch"
+            )
+        check = engine.gradient_check(session.net, X, Y, body.epsilon)
+        return {
+            "max_rel_error": serialize.number(check.max_rel_error),
+            "max_abs_error": serialize.number(check.max_abs_error),
+            "epsilon": check.epsilon,
+            "n_parameters": check.n_parameters,
+            "passed": check.max_rel_error < GRADCHECK_TOLERANCE,
+            "tolerance": GRADCHECK_TOLERANCE,
+            "layers": [
+                {
+                    "index": g.index,
+                    "numeric_W": serialize.array(g.numeric_W),
+                    "backprop_W": serialize.array(g.backprop_W),
+                    "numeric_b": serialize.array(g.numeric_b),
+                    "backprop_b": serialize.array(g.backprop_b),
+                    "max_rel_error": serialize.number(g.max_rel_error),
+                }
+                for g in check.layers
+            ],
+        }
+
+    # --- export / import -------------------------------------------------------------
+
+    def export(self, network_id: str) -> dict:
+        doc = self.load(network_id)
+        t = doc["trainer"]
+        return {
+            "format": EXPORT_FORMAT,
+            "spec": doc["spec"],
+            "parameters": doc["parameters"],
+            "optimizer_state": doc["optimizer_state"],
+            "trainer": {k: t[k] for k in ("epoch", "step", "cursor", "norm_sums", "norm_count")},
+            "history": t["history"],
+        }
+
+    def import_(self, body: ExportDocument) -> dict:
+        doc = self.new_document(body.spec)
+        layers = doc["spec"]["layers"]
+        doc["parameters"] = {
+            "weights": self.check_weights(body.parameters.weights, layers, "parameters.weights"),
+            "biases": self.check_biases(body.parameters.biases, layers, "parameters.biases"),
+        }
+        shapes = {}
+        for l, (n_in, n_out) in enumerate(zip(layers[:-1], layers[1:], strict=False), start=1):
+            shapes[f"W{l}"], shapes[f"b{l}"] = (n_out, n_in), (n_out,)
+        state = body.optimizer_state.state
+        for key, slots in state.items():
+            if key not in shapes:
+                raise InvalidInput(
+                    f"optimizer_state.state: unknown parameter {key!r}; expected one of {list(shapes)}"
+                )
+            for slot, value in slots.items():
+                if slot not in ("v", "m") or np.shape(value) != shapes[key]:
+                    raise InvalidInput(
+                        f"optimizer_state.state.{key}.{slot} must be 'v' or 'm' of shape {shapes[key]}"
+                    )
+        doc["optimizer_state"] = body.optimizer_state.model_dump(mode="json")
+        trainer = body.trainer.model_dump(mode="json")
+        if trainer["norm_sums"] and len(trainer["norm_sums"]) != len(layers) - 1:
+            raise InvalidInput("trainer.norm_sums needs one value per non-input layer (or none)")
+        trainer["history"] = [h.model_dump(mode="json") for h in body.history]
+        doc["trainer"] = trainer
+        session = self.open(doc)
+        if session.trainer is not None and trainer["cursor"] >= max(session.trainer.n_train, 1):
+            raise InvalidInput(f"trainer.cursor must be below the {session.trainer.n_train} training samples")
+        response = self.public(session)
+        self.store.save(session.dump())
+        return response
+
+    # --- uploaded datasets -----------------------------------------------------------
+
+    def upload(
+        self, raw: bytes, features: list[str] | None, targets: list[str] | None, standardize: bool
+    ) -> dict:
+        if len(raw) > self.limits.max_upload_bytes:
+            raise LimitExceeded(
+                f"the file is over the limit max_upload_bytes={self.limits.max_upload_bytes} "
+                f"(set {Limits.env_name('max_upload_bytes')})"
+            )
+        X, Y, feature_names, target_names = csvdata.parse_csv(raw, features, targets, self.limits.max_samples)
+        task = engine.data.infer_task(Y)
+        means = stds = None
+        if standardize:
+            X, x_mean, x_std = csvdata.standardize(X)
+            means, stds = x_mean.tolist(), x_std.tolist()
+            if task == "regression":
+                # Class labels stay 0/1; real-valued targets are scaled like the features.
+                Y, y_mean, y_std = csvdata.standardize(Y)
+                means, stds = means + y_mean.tolist(), stds + y_std.tolist()
+        dataset_id = new_id()
+        doc = {
+            "dataset_id": dataset_id,
+            "n_samples": len(X),
+            "feature_names": feature_names,
+            "target_names": target_names,
+            "task": task,
+            "standardized": standardize,
+            "means": means,
+            "stds": stds,
+            "inputs": X.tolist(),
+            "targets": Y.tolist(),
+        }
+        self.store.save_dataset(dataset_id, doc)
+        return {k: v for k, v in doc.items() if k not in ("inputs", "targets")}
+
+    def get_dataset(self, dataset_id: str) -> dict:
+        doc = self.store.load_dataset(dataset_id)
+        if doc is None:
+            raise NotFound(f"no dataset with id {dataset_id!r}")
+        return doc
