@@ -1,0 +1,125 @@
+// The only module that talks to the server. Every function returns parsed JSON or throws
+// ApiError, whose `detail` is the server's readable sentence (shown next to the control).
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+function detailOf(body, status) {
+  if (body && typeof body.detail === "string") return body.detail;
+  if (body && Array.isArray(body.detail)) {
+    return body.detail.map((e) => `${(e.loc || []).join(".")}: ${e.msg}`).join("; ");
+  }
+  return `The server answered ${status}.`;
+}
+
+async function request(method, path, body, { signal } = {}) {
+  const init = { method, headers: { Accept: "application/json" }, signal };
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(0, "Cannot reach the server: is it still running?");
+  }
+  const text = await res.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!res.ok) throw new ApiError(res.status, detailOf(data, res.status));
+  return data;
+}
+
+const net = (id) => `/api/networks/${encodeURIComponent(id)}`;
+
+export const catalog = () => request("GET", "/api/catalog");
+export const previewDataset = (body) => request("POST", "/api/datasets/preview", body);
+export const uploadDataset = (form) => request("POST", "/api/datasets", form);
+export const getDataset = (id) => request("GET", `/api/datasets/${encodeURIComponent(id)}`);
+export const createNetwork = (spec) => request("POST", "/api/networks", spec);
+export const getNetwork = (id) => request("GET", net(id));
+export const patchNetwork = (id, patch) => request("PATCH", net(id), patch);
+export const deleteNetwork = (id) => request("DELETE", net(id));
+export const resetNetwork = (id) => request("POST", `${net(id)}/reset`, {});
+export const networkData = (id) => request("GET", `${net(id)}/data`);
+export const history = (id) => request("GET", `${net(id)}/history`);
+export const predict = (id, body) => request("POST", `${net(id)}/predict`, body);
+export const stopTraining = (id) => request("POST", `${net(id)}/stop`, {});
+export const epoch = (id) => request("POST", `${net(id)}/epoch`, {});
+
+/** One phase: "forward" | "loss" | "backward" | "update" | "step". */
+export const phase = (id, name, body = {}) => request("POST", `${net(id)}/${name}`, body);
+
+/**
+ * POST train with "stream": true and read the server-sent events with fetch + ReadableStream.
+ * Calls onEpoch(historyEntry) per epoch; resolves with the `done` payload.
+ */
+export async function trainStream(id, body, onEpoch, { signal } = {}) {
+  let res;
+  try {
+    res = await fetch(`${net(id)}/train`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      body: JSON.stringify({ ...body, stream: true }),
+      signal,
+    });
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(0, "Cannot reach the server: is it still running?");
+  }
+  if (!res.ok) {
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+    throw new ApiError(res.status, detailOf(data, res.status));
+  }
+  const type = res.headers.get("content-type") || "";
+  if (!type.includes("text/event-stream")) {
+    // A server that answers without streaming: treat it as one batch of epochs.
+    const data = await res.json();
+    for (const entry of data.history || []) onEpoch(entry);
+    return data;
+  }
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  let done = null;
+  for (;;) {
+    const { value, done: end } = await reader.read();
+    if (value) buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.search(/\r?\n\r?\n/)) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut).replace(/^\r?\n\r?\n/, "");
+      let event = "message";
+      const lines = [];
+      for (const line of block.split(/\r?\n/)) {
+        if (line.startsWith("event:")) event = line.slice(6).trim();
+        else if (line.startsWith("data:")) lines.push(line.slice(5).replace(/^ /, ""));
+      }
+      if (!lines.length) continue;
+      const data = JSON.parse(lines.join("\n"));
+      if (event === "epoch") onEpoch(data);
+      else if (event === "done") done = data;
+      else if (event === "error") throw new ApiError(422, detailOf(data, 422));
+    }
+    if (end) break;
+  }
+  return done;
+}

@@ -1,0 +1,159 @@
+// The configuration form: reads and writes the setup object; layer editor; dataset fields.
+
+import { usesClasses } from "./setup.js";
+
+function option(value, label = value) {
+  const o = document.createElement("option");
+  o.value = value;
+  o.textContent = label;
+  return o;
+}
+
+export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) {
+  const $ = (name) => form.elements.namedItem(name);
+  const layersEl = form.querySelector("[data-layers]");
+  const description = form.querySelector("[data-dataset-description]");
+  const hiddenActs = catalog.activations.filter((a) => !a.output_only).map((a) => a.name);
+  const outActs = catalog.activations.map((a) => a.name);
+  let setup = null;
+  let uploaded = null; // {dataset_id, ...} of an uploaded CSV
+
+  const dsSelect = $("dataset");
+  function fillDatasets() {
+    dsSelect.replaceChildren();
+    for (const d of catalog.datasets) dsSelect.appendChild(option(d.name, d.name.replace(/_/g, " ")));
+    if (uploaded) dsSelect.appendChild(option(`upload:${uploaded.dataset_id}`, `uploaded CSV (${uploaded.n_samples} rows)`));
+    else if (setup && setup.ds.startsWith("upload:")) dsSelect.appendChild(option(setup.ds, "uploaded CSV"));
+  }
+  for (const l of catalog.losses) $("loss").appendChild(option(l.name, l.name.replace(/_/g, " ")));
+  for (const o of catalog.optimizers) $("opt").appendChild(option(o.name));
+  for (const r of catalog.regularizations) $("reg").appendChild(option(r));
+  for (const i of catalog.initializers) $("init").appendChild(option(i.name));
+
+  function actSelect(value, names, label) {
+    const s = document.createElement("select");
+    s.setAttribute("aria-label", label);
+    for (const n of names) s.appendChild(option(n, n.replace(/_/g, " ")));
+    s.value = value;
+    return s;
+  }
+
+  function renderLayers(shape) {
+    layersEl.replaceChildren();
+    const rowOf = (name, countEl, select) => {
+      const div = document.createElement("div");
+      div.className = "layer-row";
+      const n = document.createElement("span");
+      n.className = "name";
+      n.textContent = name;
+      div.append(n, countEl, select || document.createElement("span"));
+      layersEl.appendChild(div);
+    };
+    const fixed = (n, what) => {
+      const s = document.createElement("span");
+      s.className = "count";
+      s.textContent = `${n} ${what}`;
+      return s;
+    };
+    rowOf("Input", fixed(shape?.nIn ?? "?", "features"), null);
+    setup.hidden.forEach((layer, k) => {
+      const count = document.createElement("span");
+      count.className = "count";
+      const minus = document.createElement("button");
+      minus.type = "button";
+      minus.textContent = "−";
+      minus.setAttribute("aria-label", `Fewer neurons in hidden layer ${k + 1}`);
+      minus.addEventListener("click", () => edit(() => (layer.size = Math.max(1, layer.size - 1))));
+      const plus = document.createElement("button");
+      plus.type = "button";
+      plus.textContent = "+";
+      plus.setAttribute("aria-label", `More neurons in hidden layer ${k + 1}`);
+      plus.addEventListener("click", () => edit(() => (layer.size = Math.min(catalog.limits.max_neurons, layer.size + 1))));
+      const n = document.createElement("span");
+      n.textContent = String(layer.size);
+      n.dataset.layerSize = String(k + 1);
+      count.append(minus, n, plus);
+      const sel = actSelect(layer.act, hiddenActs, `Activation of hidden layer ${k + 1}`);
+      sel.addEventListener("change", () => edit(() => (layer.act = sel.value)));
+      rowOf(`Hidden ${k + 1}`, count, sel);
+    });
+    const out = actSelect(setup.out, outActs, "Output activation");
+    out.addEventListener("change", () => edit(() => (setup.out = out.value)));
+    rowOf("Output", fixed(shape?.nOut ?? "?", shape?.nOut === 1 ? "neuron" : "neurons"), out);
+  }
+
+  let shape = null;
+  function render(next, nextShape = shape) {
+    setup = next;
+    shape = nextShape;
+    fillDatasets();
+    dsSelect.value = setup.ds;
+    const meta = catalog.datasets.find((d) => d.name === setup.ds);
+    description.textContent = meta ? meta.description : uploaded ? `${uploaded.feature_names.join(", ")} → ${uploaded.target_names.join(", ")}` : "";
+    for (const k of ["n", "noise", "classes", "dseed", "val", "loss", "lr", "bs", "opt", "reg", "rr", "init", "iseed", "seed"]) {
+      $(k).value = String(setup[k]);
+    }
+    const usesN = meta ? meta.uses_n_noise : false;
+    form.querySelectorAll("[data-uses-n]").forEach((n) => (n.hidden = !usesN));
+    form.querySelectorAll("[data-uses-classes]").forEach((n) => (n.hidden = !usesClasses(setup.ds)));
+    $("rr").disabled = setup.reg === "none";
+    renderLayers(shape);
+  }
+
+  /** Read the plain inputs into a copy of the setup; invalid numbers keep the old value. */
+  function read() {
+    const s = structuredClone(setup);
+    s.ds = dsSelect.value;
+    for (const k of ["loss", "opt", "reg", "init"]) s[k] = $(k).value;
+    for (const k of ["n", "noise", "classes", "dseed", "val", "lr", "bs", "rr", "iseed", "seed"]) {
+      const input = $(k);
+      const v = input.value === "" ? NaN : Number(input.value);
+      input.classList.toggle("invalid", !Number.isFinite(v));
+      if (Number.isFinite(v)) s[k] = v;
+    }
+    return s;
+  }
+
+  function edit(mutate) {
+    const s = read();
+    setup = s;
+    mutate();
+    onEdit(setup, { structural: true });
+  }
+
+  form.addEventListener("change", (evt) => {
+    if (evt.target.closest("[data-layers]") || evt.target.name?.startsWith("csv")) return;
+    const before = setup.ds;
+    const s = read();
+    onEdit(s, { datasetChanged: s.ds !== before });
+  });
+  form.addEventListener("submit", (evt) => {
+    evt.preventDefault();
+    onBuild(read());
+  });
+  form.querySelector("[data-action=add-layer]").addEventListener("click", () =>
+    edit(() => {
+      if (setup.hidden.length + 2 > catalog.limits.max_layers) return;
+      const last = setup.hidden[setup.hidden.length - 1];
+      setup.hidden.push({ size: last?.size ?? 3, act: last?.act ?? "tanh" });
+    }),
+  );
+  form.querySelector("[data-action=remove-layer]").addEventListener("click", () => edit(() => setup.hidden.pop()));
+  form.querySelector("[data-action=upload]").addEventListener("click", () => {
+    const file = $("csv").files[0];
+    const fd = new FormData();
+    if (file) fd.append("file", file);
+    if ($("csv_features").value.trim()) fd.append("features", $("csv_features").value.trim());
+    if ($("csv_targets").value.trim()) fd.append("targets", $("csv_targets").value.trim());
+    fd.append("standardize", $("csv_standardize").checked ? "true" : "false");
+    onUpload(fd, Boolean(file));
+  });
+
+  return {
+    render,
+    read,
+    setUploaded(info) {
+      uploaded = info;
+    },
+  };
+}

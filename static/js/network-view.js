@@ -1,0 +1,565 @@
+// The network drawing (SVG) and its phase animations.
+// Layer l = 0..L (0 = inputs). Edge (l, j, i) carries W[l][j][i]: from neuron i of layer l-1
+// into neuron j of layer l, as in the API. Values shown are the API's, for one sample row.
+
+import { activationColour, diverging, signColour } from "./palette.js";
+import { fmt, full } from "./format.js";
+
+const NS = "http://www.w3.org/2000/svg";
+const VW = 760;
+const VH = 440;
+const GRAD = "#9b4f96"; // gradient pulses and glows (reddish purple, distinct from the sign pair)
+const VALUE = "#2b3445"; // forward value pulses
+
+function el(name, attrs = {}, parent = null) {
+  const node = document.createElementNS(NS, name);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+const maxAbs = (arrays) => {
+  let m = 0;
+  for (const row of arrays) for (const v of row) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
+  return m;
+};
+const lerp = (a, b, t) => a + (b - a) * t;
+
+export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
+  let geo = null; // layout of the current architecture
+  let W = null; // weights shown now, per layer 1..L at index l-1
+  let b = null;
+  let wScale = 1;
+  let selected = null;
+
+  svg.addEventListener("mouseleave", () => onLeave?.());
+
+  function targetOf(node) {
+    const hit = node.closest("[data-kind]");
+    if (!hit) return null;
+    const d = hit.dataset;
+    return { kind: d.kind, layer: Number(d.layer), j: Number(d.j), i: d.i === undefined ? undefined : Number(d.i) };
+  }
+  svg.addEventListener("mousemove", (evt) => {
+    const t = targetOf(evt.target);
+    if (t) onHover?.(t, evt);
+    else onLeave?.();
+  });
+  svg.addEventListener("click", (evt) => {
+    const t = targetOf(evt.target);
+    if (t) onSelect?.(t);
+  });
+  svg.addEventListener("keydown", (evt) => {
+    if (evt.key !== "Enter" && evt.key !== " ") return;
+    const t = targetOf(evt.target);
+    if (t) {
+      evt.preventDefault();
+      evt.stopPropagation();
+      onSelect?.(t);
+    }
+  });
+
+  /** Build the SVG for an architecture. sizes = [n0, ..., nL]. */
+  function build({ sizes, activations, featureNames, targetNames }) {
+    svg.replaceChildren();
+    const L = sizes.length - 1;
+    const maxN = Math.max(...sizes);
+    const top = 46;
+    const bottom = 22;
+    const spacing = Math.min(92, (VH - top - bottom) / maxN);
+    const r = Math.max(4, Math.min(22, spacing * 0.3));
+    const left = 96;
+    const right = 128;
+    const gap = (VW - left - right) / Math.max(1, L);
+    const pos = sizes.map((n, l) =>
+      Array.from({ length: n }, (_, j) => ({
+        x: left + l * gap,
+        y: top + (VH - top - bottom) / 2 + (j - (n - 1) / 2) * spacing,
+      })),
+    );
+    const edgesPerLayer = sizes.slice(1).map((n, l) => n * sizes[l]);
+    geo = {
+      sizes,
+      L,
+      r,
+      pos,
+      activations,
+      showValues: r >= 9,
+      showDetails: r >= 16 && maxN <= 4,
+      showEdgeLabels: edgesPerLayer.map((n) => r >= 14 && n <= 12),
+      nodes: {},
+    };
+
+    const defs = el("defs", {}, svg);
+    const glow = el("filter", { id: "soft", x: "-50%", y: "-50%", width: "200%", height: "200%" }, defs);
+    el("feGaussianBlur", { stdDeviation: "2" }, glow);
+
+    const gTitles = el("g", { class: "titles" }, svg);
+    const gGlow = el("g", { class: "grad-glows" }, svg);
+    const gEdges = el("g", { class: "edges" }, svg);
+    const gLabels = el("g", { class: "edge-labels" }, svg);
+    const gHits = el("g", { class: "edge-hits" }, svg);
+    const gPulses = el("g", { class: "pulses" }, svg);
+    const gNeurons = el("g", { class: "neurons" }, svg);
+    const gSide = el("g", { class: "side" }, svg);
+    geo.gPulses = gPulses;
+
+    sizes.forEach((n, l) => {
+      const x = pos[l][0].x;
+      const name = l === 0 ? "Input" : l === L ? "Output" : `Hidden ${l}`;
+      const t = el("text", { x, y: 16, "text-anchor": "middle", class: "layer-title" }, gTitles);
+      t.textContent = name;
+      if (l > 0) {
+        const a = el("text", { x, y: 31, "text-anchor": "middle", class: "layer-title" }, gTitles);
+        a.textContent = activations[l - 1];
+        a.style.fill = activationColour(activations[l - 1]);
+      }
+    });
+
+    geo.edges = [];
+    for (let l = 1; l <= L; l++) {
+      const rows = [];
+      for (let j = 0; j < sizes[l]; j++) {
+        const row = [];
+        for (let i = 0; i < sizes[l - 1]; i++) {
+          const p0 = pos[l - 1][i];
+          const p1 = pos[l][j];
+          const coords = { x1: p0.x + r, y1: p0.y, x2: p1.x - r, y2: p1.y };
+          const data = { "data-kind": "edge", "data-layer": l, "data-j": j, "data-i": i };
+          const glowLine = el("line", { ...coords, stroke: GRAD, "stroke-opacity": 0, "stroke-linecap": "round" }, gGlow);
+          const line = el("line", { ...coords, class: "edge", "data-edge": `${l}-${j}-${i}` }, gEdges);
+          el("line", { ...coords, class: "edge-hit", "stroke-width": Math.max(6, Math.min(12, r * 0.6)), ...data }, gHits);
+          let label = null;
+          if (geo.showEdgeLabels[l - 1]) {
+            // Nearer the wider column, where the edges are furthest apart.
+            const t = sizes[l] > sizes[l - 1] ? 0.7 : sizes[l] < sizes[l - 1] ? 0.3 : 0.5 + (j % 2 ? 0.12 : -0.12);
+            label = el(
+              "text",
+              {
+                x: lerp(coords.x1, coords.x2, t),
+                y: lerp(coords.y1, coords.y2, t) - 4,
+                "text-anchor": "middle",
+                class: "edge-label halo",
+                "font-size": 10.5,
+              },
+              gLabels,
+            );
+          }
+          row.push({ line, glowLine, label, coords });
+        }
+        rows.push(row);
+      }
+      geo.edges.push(rows);
+    }
+
+    geo.neurons = sizes.map((n, l) =>
+      Array.from({ length: n }, (_, j) => {
+        const { x, y } = pos[l][j];
+        const g = el(
+          "g",
+          { class: "neuron", "data-kind": "neuron", "data-layer": l, "data-j": j, tabindex: 0, role: "button" },
+          gNeurons,
+        );
+        const act = l === 0 ? "input" : activations[l - 1];
+        g.setAttribute("aria-label", l === 0 ? `input ${j + 1}` : `layer ${l} neuron ${j + 1}`);
+        const ring = el("circle", { cx: x, cy: y, r: r + 3, fill: "none", stroke: GRAD, "stroke-opacity": 0 }, g);
+        const body = el("circle", { cx: x, cy: y, r, class: "body", fill: "#fff", stroke: activationColour(act) }, g);
+        const value = el(
+          "text",
+          {
+            x,
+            y: y + 0.35 * Math.min(11, r * 0.5),
+            "text-anchor": "middle",
+            "font-size": Math.max(7, Math.min(11, r * 0.5)),
+          },
+          g,
+        );
+        let detail = null;
+        if (geo.showDetails && l > 0) {
+          detail = el("text", { x, y: y + r + 13, "text-anchor": "middle", "font-size": 10, class: "halo" }, g);
+        }
+        let bias = null;
+        if (l > 0) {
+          const s = Math.max(5, r * 0.5);
+          const bg = el(
+            "g",
+            { class: "bias", "data-kind": "bias", "data-layer": l, "data-j": j, tabindex: 0, role: "button" },
+            gNeurons,
+          );
+          bg.setAttribute("aria-label", `bias of layer ${l} neuron ${j + 1}`);
+          const rect = el("rect", { x: x - r - s * 0.35, y: y - r - s * 0.65, width: s, height: s, rx: 1.5 }, bg);
+          let text = null;
+          if (geo.showDetails) {
+            text = el("text", { x: x - r - s * 0.5, y: y - r - s * 0.8, "text-anchor": "end", "font-size": 9.5, class: "halo" }, bg);
+          }
+          bias = { g: bg, rect, text };
+        }
+        return { g, ring, body, value, detail, bias, act };
+      }),
+    );
+
+    // Feature names on the left, prediction vs target on the right.
+    geo.side = { inputs: [], outputs: [] };
+    pos[0].forEach((p, j) => {
+      const t = el("text", { x: p.x - r - 8, y: p.y + 4, "text-anchor": "end", class: "side-label halo" }, gSide);
+      t.textContent = featureNames?.[j] ?? `x${j + 1}`;
+      geo.side.inputs.push({ t, name: t.textContent });
+    });
+    pos[L].forEach((p, j) => {
+      const t = el("text", { x: p.x + r + 8, y: p.y - 3, class: "side-label halo" }, gSide);
+      const t2 = el("text", { x: p.x + r + 8, y: p.y + 12, class: "side-label halo" }, gSide);
+      const name = targetNames?.[j] ?? (sizes[L] > 1 ? `y${j + 1}` : "y");
+      t.textContent = `ŷ ${name}`;
+      geo.side.outputs.push({ t, t2, name });
+    });
+    if (selected) markSelected(selected);
+  }
+
+  // ---- static state ----------------------------------------------------------------------
+
+  function paintEdge(l, j, i, w, scale) {
+    const e = geo.edges[l - 1][j][i];
+    const t = Math.min(1, Math.abs(w) / scale);
+    e.line.setAttribute("stroke", signColour(w));
+    e.line.setAttribute("stroke-width", (0.6 + 6.4 * t).toFixed(2));
+    e.line.setAttribute("stroke-opacity", (0.35 + 0.55 * t).toFixed(2));
+    if (e.label) {
+      e.label.textContent = fmt(w);
+      e.label.style.fill = signColour(w);
+    }
+  }
+
+  function paintBias(l, j, v, scale) {
+    const n = geo.neurons[l][j];
+    // A square root keeps small biases visible next to the weights' scale.
+    n.bias.rect.setAttribute("fill", diverging(Math.sign(v) * Math.sqrt(Math.abs(v) / scale), 1));
+    n.bias.rect.setAttribute("stroke", v === 0 ? "#6b7383" : signColour(v));
+    if (n.bias.text) n.bias.text.textContent = `b ${fmt(v)}`;
+  }
+
+  function setParams(weights, biases) {
+    W = weights;
+    b = biases;
+    wScale = Math.max(1e-9, ...weights.map((m) => maxAbs(m)), ...biases.map((v) => maxAbs([v])));
+    for (let l = 1; l <= geo.L; l++) {
+      for (let j = 0; j < geo.sizes[l]; j++) {
+        for (let i = 0; i < geo.sizes[l - 1]; i++) paintEdge(l, j, i, W[l - 1][j][i], wScale);
+        paintBias(l, j, b[l - 1][j], wScale);
+      }
+    }
+  }
+
+  function setNeuronValue(l, j, a, scale) {
+    const n = geo.neurons[l][j];
+    if (a === null || a === undefined) {
+      n.body.setAttribute("fill", "#fff");
+      n.value.textContent = "";
+      n.g.dataset.a = "";
+      return;
+    }
+    const t = Math.min(1, Math.abs(a) / scale);
+    n.body.setAttribute("fill", diverging(a, scale));
+    n.value.textContent = geo.showValues ? fmt(a) : "";
+    n.value.setAttribute("fill", t > 0.6 ? "#fff" : "#1d2330");
+    n.g.dataset.a = full(a);
+  }
+
+  /** Show activations a[l] (l = 0..L, one sample row) for layers 0..upTo. */
+  function setActivations(acts, upTo = geo.L) {
+    for (let l = 0; l <= geo.L; l++) {
+      const row = l <= upTo ? acts?.[l] : null;
+      const scale = row ? Math.max(1, maxAbs([row])) : 1;
+      for (let j = 0; j < geo.sizes[l]; j++) setNeuronValue(l, j, row ? row[j] : null, scale);
+      if (l === 0) {
+        geo.side.inputs.forEach((s, j) => {
+          s.t.textContent = row ? `${s.name} = ${fmt(row[j])}` : s.name;
+        });
+      }
+    }
+  }
+
+  function setOutputs(yhat, y) {
+    geo.side.outputs.forEach((s, j) => {
+      s.t.textContent = yhat ? `ŷ = ${fmt(yhat[j])}` : `ŷ ${s.name}`;
+      s.t2.textContent = y ? `y = ${fmt(y[j])}` : "";
+    });
+  }
+
+  /** δ = ∂L/∂z per layer (one sample row) for layers from..L; null clears. */
+  function setDeltas(deltas, from = 1) {
+    const all = deltas ? deltas.filter(Boolean) : [];
+    const scale = Math.max(1e-12, maxAbs(all));
+    for (let l = 1; l <= geo.L; l++) {
+      const row = deltas && l >= from ? deltas[l] : null;
+      for (let j = 0; j < geo.sizes[l]; j++) {
+        const n = geo.neurons[l][j];
+        if (!row) {
+          n.ring.setAttribute("stroke-opacity", 0);
+          if (n.detail) n.detail.textContent = "";
+          continue;
+        }
+        const t = Math.min(1, Math.abs(row[j]) / scale);
+        n.ring.setAttribute("stroke-width", (1 + 5 * t).toFixed(2));
+        n.ring.setAttribute("stroke-opacity", (0.25 + 0.6 * t).toFixed(2));
+        if (n.detail) {
+          n.detail.textContent = `δ ${fmt(row[j])}`;
+          n.detail.style.fill = GRAD;
+        }
+      }
+    }
+  }
+
+  function setZ(zs, upTo) {
+    if (!geo.showDetails) return;
+    for (let l = 1; l <= geo.L; l++) {
+      for (let j = 0; j < geo.sizes[l]; j++) {
+        const n = geo.neurons[l][j];
+        if (n.detail) {
+          n.detail.textContent = zs && l <= upTo ? `z ${fmt(zs[l][j])}` : "";
+          n.detail.style.fill = "#5d6677";
+        }
+      }
+    }
+  }
+
+  /** Gradient glow on the edges of layers from..L (∂L/∂W); null clears. */
+  function setEdgeGrads(grads, from = 1, scale = null) {
+    const s = scale ?? Math.max(1e-12, ...(grads || []).filter(Boolean).map((m) => maxAbs(m)));
+    for (let l = 1; l <= geo.L; l++) {
+      for (let j = 0; j < geo.sizes[l]; j++) {
+        for (let i = 0; i < geo.sizes[l - 1]; i++) {
+          const e = geo.edges[l - 1][j][i];
+          const g = grads && l >= from ? grads[l - 1]?.[j][i] : null;
+          if (g === null || g === undefined) {
+            e.glowLine.setAttribute("stroke-opacity", 0);
+            continue;
+          }
+          const t = Math.min(1, Math.abs(g) / s);
+          e.glowLine.setAttribute("stroke-width", (2 + 12 * t).toFixed(2));
+          e.glowLine.setAttribute("stroke-opacity", (0.08 + 0.4 * t).toFixed(2));
+        }
+      }
+    }
+  }
+
+  function markSelected(target) {
+    svg.querySelectorAll(".selected").forEach((n) => n.classList.remove("selected"));
+    selected = target;
+    if (!target || !geo) return;
+    if (target.kind === "neuron") geo.neurons[target.layer]?.[target.j]?.g.classList.add("selected");
+    else if (target.kind === "bias") geo.neurons[target.layer]?.[target.j]?.bias?.g.classList.add("selected");
+    else if (target.kind === "edge") geo.edges[target.layer - 1]?.[target.j]?.[target.i]?.line.classList.add("selected");
+  }
+
+  // ---- animation stages ------------------------------------------------------------------
+
+  function pulses(l, direction, sizeOf, colour) {
+    // One dot per edge of layer l, travelling forward (l-1 → l) or backward (l → l-1).
+    const dots = [];
+    for (let j = 0; j < geo.sizes[l]; j++) {
+      for (let i = 0; i < geo.sizes[l - 1]; i++) {
+        const size = sizeOf(j, i);
+        if (size <= 0) continue;
+        const c = geo.edges[l - 1][j][i].coords;
+        const dot = el("circle", { r: size, class: "pulse", fill: colour, "fill-opacity": 0.85 }, geo.gPulses);
+        const [x0, y0, x1, y1] = direction > 0 ? [c.x1, c.y1, c.x2, c.y2] : [c.x2, c.y2, c.x1, c.y1];
+        dots.push({ dot, x0, y0, x1, y1 });
+      }
+    }
+    return {
+      frame(t) {
+        for (const d of dots) {
+          d.dot.setAttribute("cx", lerp(d.x0, d.x1, t));
+          d.dot.setAttribute("cy", lerp(d.y0, d.y1, t));
+        }
+      },
+      remove() {
+        for (const d of dots) d.dot.remove();
+      },
+    };
+  }
+
+  const mark = (phase, layer) => {
+    svg.dataset.animPhase = phase;
+    svg.dataset.animLayer = layer ?? "";
+    emit?.({ phase, layer });
+  };
+  const done = (phase) => () => {
+    svg.dataset.animPhase = `${phase}-done`;
+    svg.dataset.animLayer = "";
+    emit?.({ phase, layer: null, done: true });
+  };
+
+  /** Forward: values travel input → output, one layer per stage. `row` = sample row. */
+  function forwardStages(fwd, row = 0) {
+    const acts = [fwd.inputs[row], ...fwd.layers.map((ly) => ly.a[row])];
+    const zs = [null, ...fwd.layers.map((ly) => ly.z[row])];
+    const stages = [
+      {
+        duration: 250,
+        start() {
+          mark("forward", 0);
+          setDeltas(null);
+          setEdgeGrads(null);
+          setOutputs(null, null);
+          setActivations(acts, 0);
+          setZ(null, 0);
+        },
+      },
+    ];
+    for (let l = 1; l <= geo.L; l++) {
+      let p = null;
+      stages.push({
+        duration: 650,
+        start() {
+          mark("forward", l);
+          p = pulses(l, 1, (j, i) => 2 + 3 * Math.min(1, Math.abs(acts[l - 1][i])), VALUE);
+        },
+        frame: (t) => p?.frame(t),
+        end() {
+          p?.remove();
+          setActivations(acts, l);
+          setZ(zs, l);
+        },
+      });
+    }
+    stages.push({ duration: 0, start: done("forward"), end() { setOutputs(acts[geo.L], null); } });
+    return stages;
+  }
+
+  function lossStages(lossTrace, row = 0) {
+    const out = geo.neurons[geo.L];
+    return [
+      {
+        duration: 550,
+        start() {
+          mark("loss", geo.L);
+          setOutputs(lossTrace.output[row], lossTrace.targets[row]);
+        },
+        frame(t) {
+          for (const n of out) {
+            n.ring.setAttribute("stroke-opacity", (0.7 * Math.sin(Math.PI * t)).toFixed(2));
+            n.ring.setAttribute("stroke-width", 2 + 4 * t);
+          }
+        },
+        end() {
+          for (const n of out) n.ring.setAttribute("stroke-opacity", 0);
+          done("loss")();
+        },
+      },
+    ];
+  }
+
+  /** Backward: gradient pulses output → input, layer L first; dot size ∝ |∂L/∂w|. */
+  function backwardStages(back, row = 0) {
+    const deltas = [null];
+    const grads = [];
+    for (const ly of back.layers) {
+      deltas[ly.index] = ly.dL_dz[row];
+      grads[ly.index - 1] = ly.dL_dW;
+    }
+    const scale = Math.max(1e-12, ...grads.map((m) => maxAbs(m)));
+    const stages = [
+      {
+        duration: 300,
+        start() {
+          mark("backward", geo.L + 1);
+          setEdgeGrads(null);
+          setDeltas(deltas, geo.L);
+        },
+      },
+    ];
+    for (let l = geo.L; l >= 1; l--) {
+      let p = null;
+      stages.push({
+        duration: 750,
+        start() {
+          mark("backward", l);
+          p = pulses(l, -1, (j, i) => 1.5 + 5 * Math.min(1, Math.abs(grads[l - 1][j][i]) / scale), GRAD);
+        },
+        frame: (t) => p?.frame(t),
+        end() {
+          p?.remove();
+          setEdgeGrads(grads, l, scale);
+          if (l > 1) setDeltas(deltas, l - 1);
+        },
+      });
+    }
+    stages.push({ duration: 0, start: done("backward") });
+    return stages;
+  }
+
+  /** Update: each edge and bias morphs from its old to its new value. */
+  function updateStages(upd) {
+    const Wold = upd.layers.map((ly) => ly.W_old);
+    const Wnew = upd.layers.map((ly) => ly.W_new);
+    const bold = upd.layers.map((ly) => ly.b_old);
+    const bnew = upd.layers.map((ly) => ly.b_new);
+    const scale = Math.max(1e-9, ...Wold.map(maxAbs), ...Wnew.map(maxAbs), ...bold.map((v) => maxAbs([v])));
+    return [
+      {
+        duration: 900,
+        start() {
+          mark("update", null);
+        },
+        frame(t) {
+          for (let l = 1; l <= geo.L; l++) {
+            for (let j = 0; j < geo.sizes[l]; j++) {
+              for (let i = 0; i < geo.sizes[l - 1]; i++) {
+                paintEdge(l, j, i, lerp(Wold[l - 1][j][i], Wnew[l - 1][j][i], t), scale);
+                const e = geo.edges[l - 1][j][i];
+                const o = Number(e.glowLine.getAttribute("stroke-opacity")) || 0;
+                if (o > 0) e.glowLine.setAttribute("stroke-opacity", (o * (1 - t * 0.15)).toFixed(3));
+              }
+              paintBias(l, j, lerp(bold[l - 1][j], bnew[l - 1][j], t), scale);
+            }
+          }
+        },
+        end() {
+          setParams(Wnew, bnew);
+          setEdgeGrads(null);
+          done("update")();
+        },
+      },
+    ];
+  }
+
+  /** Paint a whole finished trace at once (after a page reload or a redraw). */
+  function showTrace(trace, row = 0) {
+    setDeltas(null);
+    setEdgeGrads(null);
+    setOutputs(null, null);
+    if (!trace?.forward) {
+      setActivations(null, -1);
+      setZ(null, 0);
+      return;
+    }
+    const f = trace.forward;
+    setActivations([f.inputs[row], ...f.layers.map((ly) => ly.a[row])]);
+    setZ([null, ...f.layers.map((ly) => ly.z[row])], geo.L);
+    setOutputs(f.output[row], trace.loss ? trace.loss.targets[row] : null);
+    if (trace.backward && !trace.update) {
+      const deltas = [null];
+      for (const ly of trace.backward.layers) deltas[ly.index] = ly.dL_dz[row];
+      setDeltas(deltas, 1);
+      setEdgeGrads(trace.backward.layers.map((ly) => ly.dL_dW), 1);
+    }
+  }
+
+  return {
+    build,
+    setParams,
+    showTrace,
+    select: markSelected,
+    forwardStages,
+    lossStages,
+    backwardStages,
+    updateStages,
+    get built() {
+      return Boolean(geo);
+    },
+    get sizes() {
+      return geo?.sizes;
+    },
+  };
+}

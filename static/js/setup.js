@@ -1,0 +1,111 @@
+// The learner's setup: one plain object that serializes to the URL hash and to a network spec.
+
+export const DEFAULT_SETUP = Object.freeze({
+  ds: "xor", // generator name, or "upload:<dataset_id>"
+  n: 200,
+  noise: 0.1,
+  classes: 3,
+  dseed: 1,
+  val: 0,
+  hidden: [{ size: 3, act: "tanh" }],
+  out: "sigmoid",
+  loss: "bce",
+  lr: 0.5,
+  bs: 1,
+  opt: "sgd",
+  reg: "none",
+  rr: 0.001,
+  init: "xavier",
+  iseed: 0,
+  seed: 0,
+});
+
+/** Output activation and loss that belong together for a task. */
+export const PAIRINGS = {
+  binary: { out: "sigmoid", loss: "bce" },
+  multiclass: { out: "softmax", loss: "cross_entropy" },
+  regression: { out: "linear", loss: "mse" },
+};
+
+const NUMBERS = ["n", "noise", "classes", "dseed", "val", "lr", "bs", "rr", "iseed", "seed"];
+const STRINGS = ["ds", "out", "loss", "opt", "reg", "init"];
+
+export function toHash(setup) {
+  const p = new URLSearchParams();
+  for (const k of STRINGS) p.set(k, setup[k]);
+  for (const k of NUMBERS) p.set(k, String(setup[k]));
+  p.set("h", setup.hidden.map((l) => `${l.size}.${l.act}`).join(","));
+  return `#${p.toString()}`;
+}
+
+/** Parse a hash; unknown or malformed fields fall back to the defaults. */
+export function fromHash(hash) {
+  const setup = structuredClone({ ...DEFAULT_SETUP, hidden: DEFAULT_SETUP.hidden.map((l) => ({ ...l })) });
+  const text = (hash || "").replace(/^#/, "");
+  if (!text) return setup;
+  const p = new URLSearchParams(text);
+  for (const k of STRINGS) if (p.has(k) && p.get(k)) setup[k] = p.get(k);
+  for (const k of NUMBERS) {
+    if (!p.has(k)) continue;
+    const v = Number(p.get(k));
+    if (Number.isFinite(v)) setup[k] = v;
+  }
+  if (p.has("h")) {
+    const h = p.get("h");
+    setup.hidden = h
+      ? h.split(",").map((part) => {
+          const [size, act] = part.split(".");
+          return { size: Math.max(1, Math.round(Number(size)) || 1), act: act || "tanh" };
+        })
+      : [];
+  }
+  return setup;
+}
+
+export const isUpload = (setup) => setup.ds.startsWith("upload:");
+
+const CLASS_DATASETS = new Set(["spiral", "multiclass_blobs"]);
+export const usesClasses = (ds) => CLASS_DATASETS.has(ds);
+
+export function dataSpec(setup) {
+  if (isUpload(setup)) return { dataset_id: setup.ds.slice("upload:".length) };
+  const spec = { generator: setup.ds, n: setup.n, noise: setup.noise, seed: setup.dseed };
+  if (usesClasses(setup.ds)) spec.classes = setup.classes;
+  return spec;
+}
+
+/** The POST /api/networks body; `shape` = {nIn, nOut} of the data. */
+export function toSpec(setup, shape) {
+  return {
+    layers: [shape.nIn, ...setup.hidden.map((l) => l.size), shape.nOut],
+    activations: [...setup.hidden.map((l) => l.act), setup.out],
+    loss: setup.loss,
+    learning_rate: setup.lr,
+    optimizer: { name: setup.opt },
+    regularization: { kind: setup.reg, rate: setup.rr },
+    init: { method: setup.init, seed: setup.iseed },
+    data: dataSpec(setup),
+    batch_size: setup.bs,
+    validation_split: setup.val,
+    seed: setup.seed,
+  };
+}
+
+/** Fields PATCH can change without rebuilding (same shapes, same data). */
+export function patchFor(oldSetup, setup) {
+  const structural = ["ds", "n", "noise", "classes", "dseed", "val", "init", "iseed", "seed"];
+  if (structural.some((k) => oldSetup[k] !== setup[k])) return null;
+  if (oldSetup.hidden.length !== setup.hidden.length) return null;
+  if (oldSetup.hidden.some((l, i) => l.size !== setup.hidden[i].size)) return null;
+  const patch = {};
+  if (oldSetup.lr !== setup.lr) patch.learning_rate = setup.lr;
+  if (oldSetup.opt !== setup.opt) patch.optimizer = { name: setup.opt };
+  if (oldSetup.reg !== setup.reg || oldSetup.rr !== setup.rr) {
+    patch.regularization = { kind: setup.reg, rate: setup.rr };
+  }
+  if (oldSetup.bs !== setup.bs) patch.batch_size = setup.bs;
+  if (oldSetup.loss !== setup.loss) patch.loss = setup.loss;
+  const acts = (s) => [...s.hidden.map((l) => l.act), s.out].join(",");
+  if (acts(oldSetup) !== acts(setup)) patch.activations = [...setup.hidden.map((l) => l.act), setup.out];
+  return patch;
+}
