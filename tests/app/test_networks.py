@@ -1,0 +1,205 @@
+"""Networks as a resource: create, list, read, PATCH, DELETE, PUT parameters, reset, export/import."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .conftest import MAZUR, MAZUR_INPUTS, MAZUR_TARGETS, MOONS, create
+
+
+def test_health_and_catalog(client: TestClient) -> None:
+    response = client.get("/api/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    response = client.get("/api/catalog")
+    assert response.status_code == 200
+    catalog = response.json()
+    assert {a["name"] for a in catalog["activations"]} >= {"sigmoid", "tanh", "relu", "softmax"}
+    assert {x["name"] for x in catalog["losses"]} == {"half_sse", "mse", "bce", "cross_entropy"}
+    assert [o["name"] for o in catalog["optimizers"]] == ["sgd", "momentum", "adam"]
+    assert catalog["regularizations"] == ["none", "l1", "l2"]
+    spiral = next(d for d in catalog["datasets"] if d["name"] == "house_prices")
+    assert (spiral["task"], spiral["n_features"], spiral["n_outputs"]) == ("regression", 3, 1)
+    assert catalog["limits"]["max_layers"] == 10
+    assert catalog["limits"]["env"]["max_layers"] == "BACKPROP_EXPLORER_MAX_LAYERS"
+    assert set(catalog["health_thresholds"]) == {"vanishing_ratio", "exploding_ratio", "exploding_norm"}
+
+
+def test_create_fills_defaults_and_returns_the_network(client: TestClient) -> None:
+    response = client.post("/api/networks", json={"layers": [2, 3, 1]})
+    assert response.status_code == 201
+    net = response.json()
+    assert len(net["id"]) >= 20  # secrets.token_urlsafe: unguessable
+    assert net["activations"] == ["sigmoid", "sigmoid"]
+    assert (net["loss"], net["phase"], net["epoch"], net["step"]) == ("half_sse", "ready", 0, 0)
+    assert net["data"]["generator"] == "xor" and net["task"] == "binary"
+    assert net["n_parameters"] == 2 * 3 + 3 + 3 + 1
+    assert [len(W) for W in net["parameters"]["weights"]] == [3, 1]
+    assert net["cursor"]["n_train"] == 4 and len(net["cursor"]["next_indices"]) == 1
+
+
+def test_create_is_seeded(client: TestClient) -> None:
+    spec = {"layers": [2, 3, 1], "init": {"method": "normal", "seed": 7, "scale": 0.3}}
+    assert create(client, spec)["parameters"] == create(client, spec)["parameters"]
+    other = create(client, {**spec, "init": {"method": "normal", "seed": 8}})
+    assert other["parameters"] != create(client, spec)["parameters"]
+
+
+def test_get_list_delete(client: TestClient) -> None:
+    a, b = create(client, MAZUR), create(client, MOONS)
+    response = client.get(f"/api/networks/{a['id']}")
+    assert response.status_code == 200
+    assert response.json() == a
+    response = client.get("/api/networks")
+    assert response.status_code == 200
+    assert [n["id"] for n in response.json()["networks"]] == [a["id"], b["id"]]
+    assert response.json()["networks"][1]["task"] == "binary"
+    response = client.delete(f"/api/networks/{a['id']}")
+    assert response.status_code == 204
+    assert client.get(f"/api/networks/{a['id']}").status_code == 404
+    assert client.delete(f"/api/networks/{a['id']}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        ({"layers": [2, 2], "activations": ["sigmoid", "tanh"]}, "one name per non-input layer"),
+        ({"layers": [2, 2, 1], "activations": ["softmax", "sigmoid"]}, "output layer only"),
+        ({"layers": [2, 2], "activations": ["swish"]}, "activations.0"),
+        ({"layers": [2, 2], "weights": [[[1.0], [2.0]]]}, "2×2 matrix"),
+        ({"layers": [2, 2], "biases": [[1.0]]}, "must have 2 values"),
+        ({"layers": [2, 1], "data": {"generator": "moons"}, "loss": "hinge"}, "loss"),
+        ({"layers": [3, 1], "data": {"generator": "moons"}}, "2 features but the input layer has 3"),
+        ({"layers": [2, 1], "data": {"inputs": [[1, 2], [3]], "targets": [[1], [0]]}}, "row 1"),
+        ({"layers": [2, 1], "data": {"dataset_id": "missing"}}, "unknown dataset_id"),
+        ({"layers": [2, 1], "trainable": [{"weights": False}, {"weights": True}]}, "trainable"),
+        ({"layers": [2, 1], "learning_rate": 0}, "learning_rate"),
+        ({"layers": [2, 1], "validation_split": 1.0}, "validation_split"),
+        ({"layers": [2, 1], "unknown_field": 1}, "unknown_field"),
+        ({"layers": [0, 1]}, "layers.0"),
+    ],
+)
+def test_create_rejects_invalid_specs(client: TestClient, spec: dict, fragment: str) -> None:
+    response = client.post("/api/networks", json=spec)
+    assert response.status_code == 422
+    assert fragment in response.json()["detail"]
+
+
+def test_patch_changes_hyperparameters_and_discards_the_step(client: TestClient) -> None:
+    net = create(client, MOONS)
+    url = f"/api/networks/{net['id']}"
+    client.post(f"{url}/forward", json={})
+    response = client.patch(
+        url, json={"learning_rate": 0.05, "optimizer": {"name": "momentum", "beta": 0.5}, "batch_size": 3}
+    )
+    assert response.status_code == 200
+    patched = response.json()
+    assert patched["learning_rate"] == 0.05
+    assert patched["optimizer"]["name"] == "momentum" and patched["optimizer"]["beta"] == 0.5
+    assert patched["phase"] == "ready" and patched["cursor"]["batch_size"] == 3
+    assert patched["parameters"] == net["parameters"]
+    response = client.patch(url, json={"activations": ["relu", "sigmoid"], "loss": "mse"})
+    assert response.status_code == 200
+    assert response.json()["activations"] == ["relu", "sigmoid"]
+    response = client.patch(url, json={"activations": ["softmax", "sigmoid"]})
+    assert response.status_code == 422
+    assert client.get(url).json()["activations"] == ["relu", "sigmoid"]  # unchanged
+    response = client.patch(url, json={"layers": [2, 9, 1]})
+    assert response.status_code == 422
+    assert client.patch("/api/networks/nope", json={}).status_code == 404
+
+
+def test_put_parameters_sets_every_weight_and_bias(client: TestClient) -> None:
+    net = create(client, {**MAZUR, "weights": None, "biases": None})
+    response = client.put(
+        f"/api/networks/{net['id']}/parameters", json={"weights": MAZUR["weights"], "biases": MAZUR["biases"]}
+    )
+    assert response.status_code == 200
+    assert response.json()["parameters"] == {"weights": MAZUR["weights"], "biases": MAZUR["biases"]}
+    response = client.post(
+        f"/api/networks/{net['id']}/step", json={"inputs": MAZUR_INPUTS, "targets": MAZUR_TARGETS}
+    )
+    assert response.json()["loss"]["loss"] == pytest.approx(0.298371109, abs=1e-9)
+    response = client.put(f"/api/networks/{net['id']}/parameters", json={"biases": [[1.0], [2.0, 3.0]]})
+    assert response.status_code == 422
+    assert "biases[0]" in response.json()["detail"]
+    assert client.put("/api/networks/nope/parameters", json={}).status_code == 404
+
+
+def test_reset_reinitializes_and_clears_history(client: TestClient) -> None:
+    net = create(client, MOONS)
+    url = f"/api/networks/{net['id']}"
+    assert client.post(f"{url}/train", json={"epochs": 2}).status_code == 200
+    client.post(f"{url}/step", json={})
+    response = client.post(f"{url}/reset")
+    assert response.status_code == 200
+    reset = response.json()
+    assert reset["parameters"] == net["parameters"]
+    assert (reset["epoch"], reset["step"], reset["phase"]) == (0, 0, "ready")
+    assert client.get(f"{url}/history").json() == {"history": [], "steps": []}
+    assert client.post("/api/networks/nope/reset").status_code == 404
+
+
+def test_export_import_round_trip(client: TestClient) -> None:
+    net = create(client, {**MOONS, "optimizer": {"name": "adam"}})
+    url = f"/api/networks/{net['id']}"
+    client.post(f"{url}/train", json={"epochs": 2})
+    client.post(f"{url}/step", json={})
+    response = client.get(f"{url}/export")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["format"] == "backprop-explorer/1"
+    assert document["optimizer_state"]["t"] == 9 and set(document["optimizer_state"]["state"]["W1"]) == {
+        "m",
+        "v",
+    }
+    response = client.post("/api/networks/import", json=document)
+    assert response.status_code == 201
+    copy = response.json()
+    original = client.get(url).json()
+    assert copy["id"] != original["id"]
+    for key in ("parameters", "epoch", "step", "cursor", "optimizer", "layers"):
+        assert copy[key] == original[key]
+    # Same state, same future: the next step gives identical numbers on both.
+    a = client.post(f"{url}/step", json={}).json()
+    b = client.post(f"/api/networks/{copy['id']}/step", json={}).json()
+    assert a["update"]["layers"] == b["update"]["layers"]
+    assert client.get(f"/api/networks/{copy['id']}/history").json()["history"] == document["history"]
+
+
+def test_import_rejects_inconsistent_documents(client: TestClient) -> None:
+    net = create(client, MOONS)
+    document = client.get(f"/api/networks/{net['id']}/export").json()
+    bad = {**document, "parameters": {"weights": document["parameters"]["weights"][:1], "biases": []}}
+    response = client.post("/api/networks/import", json=bad)
+    assert response.status_code == 422
+    bad = {**document, "optimizer_state": {"t": 1, "state": {"W9": {"v": [[0.0]]}}}}
+    response = client.post("/api/networks/import", json=bad)
+    assert response.status_code == 422
+    assert "W9" in response.json()["detail"]
+    response = client.post("/api/networks/import", json={**document, "format": "other/2"})
+    assert response.status_code == 422
+    assert client.get("/api/networks/nope/export").status_code == 404
+
+
+def test_network_data(client: TestClient) -> None:
+    net = create(client, MOONS)
+    response = client.get(f"/api/networks/{net['id']}/data")
+    assert response.status_code == 200
+    data = response.json()
+    assert len(data["inputs"]) == 40 and data["task"] == "binary"
+    assert sorted(data["train_indices"] + data["val_indices"]) == list(range(40))
+    assert len(data["val_indices"]) == 10
+    no_data = create(client, MAZUR)
+    assert client.get(f"/api/networks/{no_data['id']}/data").status_code == 422
+    assert client.get("/api/networks/nope/data").status_code == 404
+
+
+def test_trainable_switches_hold_parameters_fixed(client: TestClient) -> None:
+    spec = {**MOONS, "trainable": [{"weights": False, "biases": True}, {"weights": True, "biases": False}]}
+    net = create(client, spec)
+    step = client.post(f"/api/networks/{net['id']}/step", json={}).json()["update"]
+    assert step["layers"][0]["W_new"] == step["layers"][0]["W_old"]
+    assert step["layers"][1]["b_new"] == step["layers"][1]["b_old"]
+    assert step["layers"][1]["W_new"] != step["layers"][1]["W_old"]

@@ -1,0 +1,218 @@
+"""Epochs, train (JSON and event stream), stop, history, predict, gradcheck."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+import engine
+
+from .conftest import MAZUR, MAZUR_INPUTS, MAZUR_TARGETS, MOONS, create
+
+
+def parse_events(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines())
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def test_epoch_finishes_the_current_epoch(client: TestClient) -> None:
+    net = create(client, MOONS)
+    url = f"/api/networks/{net['id']}"
+    client.post(f"{url}/step", json={})
+    response = client.post(f"{url}/epoch")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["summary"]["epoch"] == 1 and body["history"] == [body["summary"]]
+    assert body["summary"]["val_loss"] is not None and 0 <= body["summary"]["train_accuracy"] <= 1
+    assert (body["network"]["epoch"], body["network"]["step"]) == (1, 4)
+    assert body["network"]["cursor"]["position"] == 0
+    assert client.post("/api/networks/nope/epoch").status_code == 404
+
+
+def test_train_matches_the_engine_called_directly(client: TestClient) -> None:
+    net = create(client, MOONS)
+    response = client.post(f"/api/networks/{net['id']}/train", json={"epochs": 5})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["epochs_run"], body["stopped_early"]) == (5, False)
+    assert [h["epoch"] for h in body["history"]] == [1, 2, 3, 4, 5]
+    # The same work through the engine alone gives the same numbers.
+    dataset = engine.generate("moons", np.random.default_rng(3), n=40, noise=0.1)
+    layers = [
+        engine.Layer(np.array(W), np.array(b), act)
+        for W, b, act in zip(
+            net["parameters"]["weights"], net["parameters"]["biases"], ["tanh", "sigmoid"], strict=True
+        )
+    ]
+    enet = engine.Network(layers, "bce")
+    trainer = engine.Trainer(dataset, batch_size=8, validation_split=0.25, seed=0)
+    result = engine.train(enet, engine.Optimizer("sgd", 0.5), trainer, 5)
+    assert body["history"] == result.history
+    assert body["network"]["parameters"]["weights"][0] == enet.layers[0].W.tolist()
+
+
+def test_train_with_early_stopping(client: TestClient) -> None:
+    net = create(client, {**MOONS, "learning_rate": 1e-6})
+    body = {"epochs": 50, "early_stopping": {"patience": 2, "min_delta": 1.0}}
+    response = client.post(f"/api/networks/{net['id']}/train", json=body)
+    assert response.status_code == 200
+    assert response.json()["stopped_early"] is True and response.json()["epochs_run"] == 3
+
+
+def test_train_stream_sends_epochs_then_done(client: TestClient) -> None:
+    net = create(client, MOONS)
+    response = client.post(f"/api/networks/{net['id']}/train", json={"epochs": 3, "stream": True})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = parse_events(response.text)
+    assert [kind for kind, _ in events] == ["epoch", "epoch", "epoch", "done"]
+    done = events[-1][1]
+    assert done["epochs_run"] == 3 and done["history"] == [data for _, data in events[:3]]
+    assert client.get(f"/api/networks/{net['id']}").json()["epoch"] == 3
+
+
+def test_train_stream_reports_errors_as_events(client: TestClient) -> None:
+    net = create(client, MAZUR)  # no data
+    response = client.post(f"/api/networks/{net['id']}/train", json={"epochs": 3, "stream": True})
+    assert response.status_code == 200
+    ((kind, data),) = parse_events(response.text)
+    assert kind == "error" and "no training data" in data["detail"]
+
+
+def test_train_errors_before_the_stream_are_status_codes(make_client) -> None:
+    client = make_client(max_epochs=10)
+    net = create(client, MOONS)
+    response = client.post(f"/api/networks/{net['id']}/train", json={"epochs": 11, "stream": True})
+    assert response.status_code == 413
+    assert "max_epochs=10" in response.json()["detail"]
+    response = client.post("/api/networks/nope/train", json={"epochs": 1, "stream": True})
+    assert response.status_code == 404
+
+
+def test_stop_without_a_running_train(client: TestClient) -> None:
+    net = create(client, MOONS)
+    response = client.post(f"/api/networks/{net['id']}/stop")
+    assert response.status_code == 200
+    assert response.json() == {"stopping": False}
+    assert client.post("/api/networks/nope/stop").status_code == 404
+
+
+def test_history_lists_epochs_and_step_losses(client: TestClient) -> None:
+    net = create(client, MOONS)
+    url = f"/api/networks/{net['id']}"
+    losses = [client.post(f"{url}/step", json={}).json()["loss"]["loss"] for _ in range(5)]
+    response = client.get(f"{url}/history")
+    assert response.status_code == 200
+    history = response.json()
+    assert [h["epoch"] for h in history["history"]] == [1]
+    assert [s["loss"] for s in history["steps"]] == losses
+    assert [s["step"] for s in history["steps"]] == [1, 2, 3, 4, 5]
+    assert [s["epoch"] for s in history["steps"]] == [0, 0, 0, 1, 1]
+    assert client.get("/api/networks/nope/history").status_code == 404
+
+
+def test_predict_inputs(client: TestClient) -> None:
+    net = create(client, MAZUR)
+    response = client.post(f"/api/networks/{net['id']}/predict", json={"inputs": MAZUR_INPUTS})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["outputs"][0] == pytest.approx([0.75136507, 0.772928465])
+    assert body["layers"][0]["a"][0] == pytest.approx([0.593269992, 0.596884378])
+    assert body["x"] is None
+    assert client.get(f"/api/networks/{net['id']}").json()["phase"] == "ready"  # read-only
+
+
+def test_predict_grid(client: TestClient) -> None:
+    net = create(client, MOONS)
+    grid = {"resolution": 4, "x_min": -1, "x_max": 2, "y_min": 0, "y_max": 3}
+    response = client.post(f"/api/networks/{net['id']}/predict", json={"grid": grid})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["x"] == [-1.0, 0.0, 1.0, 2.0] and body["y"] == [0.0, 1.0, 2.0, 3.0]
+    assert len(body["outputs"]) == 16 and len(body["layers"][0]["a"]) == 16
+    # point p = j*R + i is (x[i], y[j])
+    point = client.post(f"/api/networks/{net['id']}/predict", json={"inputs": [[0.0, 2.0]]}).json()
+    assert body["outputs"][2 * 4 + 1] == pytest.approx(point["outputs"][0])
+    default = client.post(f"/api/networks/{net['id']}/predict", json={"grid": {"resolution": 3}}).json()
+    assert default["x"][0] < -1.0 and default["x"][-1] > 2.0  # data range + 10%
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ({"grid": {"resolution": 500}}, 413, "max_grid_resolution"),
+        ({"grid": {"resolution": 5, "x_min": 1, "x_max": 0}}, 422, "x_min < x_max"),
+        ({}, 422, "exactly one"),
+        ({"inputs": [[1.0, 2.0, 3.0]]}, 422, "2 columns"),
+    ],
+)
+def test_predict_errors(client: TestClient, body: dict, status: int, fragment: str) -> None:
+    net = create(client, MOONS)
+    response = client.post(f"/api/networks/{net['id']}/predict", json=body)
+    assert response.status_code == status
+    assert fragment in response.json()["detail"]
+
+
+def test_predict_grid_needs_two_features(client: TestClient) -> None:
+    net = create(client, {"layers": [1, 3, 1], "data": {"generator": "sine", "n": 20}})
+    response = client.post(f"/api/networks/{net['id']}/predict", json={"grid": {"resolution": 5}})
+    assert response.status_code == 422
+    assert "2 input features" in response.json()["detail"]
+    assert client.post("/api/networks/nope/predict", json={"inputs": [[1.0]]}).status_code == 404
+
+
+def test_gradcheck(client: TestClient) -> None:
+    net = create(client, MAZUR)
+    body = {"inputs": MAZUR_INPUTS, "targets": MAZUR_TARGETS}
+    response = client.post(f"/api/networks/{net['id']}/gradcheck", json=body)
+    assert response.status_code == 200
+    check = response.json()
+    assert check["passed"] is True and check["max_rel_error"] < 1e-6
+    assert check["n_parameters"] == 12
+    assert check["layers"][1]["backprop_W"][0][0] == pytest.approx(0.082167041)
+    assert check["layers"][1]["numeric_W"][0][0] == pytest.approx(0.082167041, rel=1e-6)
+    moons = create(client, MOONS)
+    response = client.post(f"/api/networks/{moons['id']}/gradcheck", json={})
+    assert response.status_code == 200 and response.json()["passed"] is True
+    response = client.post(f"/api/networks/{net['id']}/gradcheck", json={"inputs": MAZUR_INPUTS})
+    assert response.status_code == 422
+    assert client.post("/api/networks/nope/gradcheck", json={}).status_code == 404
+
+
+def test_non_finite_step_is_refused_and_nothing_changes(client: TestClient) -> None:
+    spec = {"layers": [1, 1], "activations": ["linear"], "loss": "half_sse", "learning_rate": 1e3}
+    net = create(client, {**spec, "weights": [[[1e9]]], "biases": [[0.0]]})
+    url = f"/api/networks/{net['id']}"
+    body = {"inputs": [[1e9]], "targets": [[-1e9]]}
+    # Each step multiplies W by about -1e21: the loss or the parameters soon overflow.
+    for _ in range(40):
+        before = client.get(url).json()
+        response = client.post(f"{url}/step", json=body)
+        if response.status_code != 200:
+            break
+    assert response.status_code == 422
+    assert "lower learning rate" in response.json()["detail"]
+    assert client.get(url).json() == before  # nothing was saved
+
+
+def test_non_finite_training_is_refused_and_nothing_changes(client: TestClient) -> None:
+    spec = {"layers": [3, 1], "activations": ["linear"], "learning_rate": 1e3, "batch_size": 5}
+    net = create(client, {**spec, "data": {"generator": "house_prices", "n": 50}})
+    url = f"/api/networks/{net['id']}"
+    response = client.post(f"{url}/train", json={"epochs": 50})
+    assert response.status_code == 422
+    assert "lower learning rate" in response.json()["detail"]
+    assert client.get(url).json() == net
+    response = client.post(f"{url}/train", json={"epochs": 50, "stream": True})
+    assert response.status_code == 200
+    kind, data = parse_events(response.text)[-1]
+    assert kind == "error" and "lower learning rate" in data["detail"]
+    assert client.get(url).json() == net
+    response = client.post(f"{url}/epoch")
+    assert response.status_code in (200, 422)
