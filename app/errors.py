@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from engine import EngineError, NonFiniteError
 
@@ -64,6 +65,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def non_finite(request: Request, exc: NonFiniteError) -> JSONResponse:
         # The engine refused the step before changing anything, and the route saved nothing.
         return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        # FastAPI answers an unparseable body (e.g. not UTF-8) with 400; for this API any
+        # invalid input is a 422.
+        status = 422 if exc.status_code == 400 else exc.status_code
+        return JSONResponse({"detail": str(exc.detail)}, status_code=status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,142 @@
+"""Error responses: always {"detail": ...}; NaN/infinity and over-limit requests are refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app import serialize
+from app.errors import InvalidInput
+
+from .conftest import MOONS, create
+
+
+def post_raw(client: TestClient, url: str, body: bytes):
+    return client.post(url, content=body, headers={"content-type": "application/json"})
+
+
+@pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity", b"1e400", b"-1e999"])
+@pytest.mark.parametrize(
+    ("path", "template"),
+    [
+        ("/api/networks", b'{"layers": [2, 1], "learning_rate": %s}'),
+        ("/api/networks", b'{"layers": [2, 1], "weights": [[[%s, 1]]]}'),
+        ("/api/networks", b'{"layers": [2, 1], "data": {"inputs": [[%s, 1]], "targets": [[1]]}}'),
+        ("{net}/forward", b'{"inputs": [[%s, 1]]}'),
+        ("{net}/step", b'{"inputs": [[0, 1]], "targets": [[%s]]}'),
+        ("{net}/predict", b'{"grid": {"resolution": 5, "x_min": %s}}'),
+        ("{net}/train", b'{"epochs": 1, "early_stopping": {"patience": 1, "min_delta": %s}}'),
+        ("{net}/gradcheck", b'{"inputs": [[0, 1]], "targets": [[%s]]}'),
+    ],
+)
+def test_non_finite_numbers_are_422(client: TestClient, token: bytes, path: str, template: bytes) -> None:
+    net = create(client, MOONS)
+    url = path.replace("{net}", f"/api/networks/{net['id']}")
+    response = post_raw(client, url, template % token)
+    assert response.status_code == 422
+    body = response.json()
+    assert isinstance(body["detail"], str) and body["errors"]
+    assert client.get(f"/api/networks/{net['id']}").json() == net
+
+
+def test_non_finite_in_put_and_patch(client: TestClient) -> None:
+    net = create(client, MOONS)
+    url = f"/api/networks/{net['id']}"
+    response = client.put(f"{url}/parameters", content=b'{"biases": [[NaN, 0, 0, 0], [0]]}')
+    assert response.status_code == 422
+    response = client.patch(url, content=b'{"learning_rate": Infinity}')
+    assert response.status_code == 422
+    assert client.get(url).json() == net
+
+
+def test_validation_errors_name_the_field(client: TestClient) -> None:
+    response = client.post("/api/networks", json={"layers": [2, "x"], "loss": "hinge"})
+    assert response.status_code == 422
+    body = response.json()
+    assert "layers.1" in body["detail"] and "loss" in body["detail"]
+    assert {tuple(e["loc"]) for e in body["errors"]} >= {("body", "layers", 1), ("body", "loss")}
+
+
+@pytest.mark.parametrize("body", [b"{", b"[]", b'"x"', b"null", b"\xff"])
+def test_malformed_bodies_are_422(client: TestClient, body: bytes) -> None:
+    response = post_raw(client, "/api/networks", body)
+    assert response.status_code == 422
+    assert isinstance(response.json()["detail"], str)
+
+
+@pytest.mark.parametrize(
+    ("spec", "limit"),
+    [
+        ({"layers": [2] * 5 + [1]}, "max_layers=4"),
+        ({"layers": [2, 65, 1]}, "max_neurons=64"),
+        ({"layers": [2, 60, 60, 1]}, "max_parameters=1000"),
+        ({"layers": [2, 1], "data": {"generator": "moons", "n": 101}}, "max_samples=100"),
+        ({"layers": [2, 1], "data": {"inputs": [[0, 0]] * 101, "targets": [[0]] * 101}}, "max_samples=100"),
+    ],
+)
+def test_limits_are_413_naming_the_limit(make_client, spec: dict, limit: str) -> None:
+    client = make_client(max_layers=4, max_neurons=64, max_parameters=1000, max_samples=100)
+    response = client.post("/api/networks", json=spec)
+    assert response.status_code == 413
+    assert limit in response.json()["detail"]
+    assert "BACKPROP_EXPLORER_MAX_" in response.json()["detail"]
+
+
+def test_limits_on_requests(make_client) -> None:
+    client = make_client(max_samples=10, max_epochs=5)
+    net = create(client, {**MOONS, "data": {"generator": "moons", "n": 10}})
+    url = f"/api/networks/{net['id']}"
+    response = client.post(f"{url}/forward", json={"inputs": [[0, 0]] * 11})
+    assert response.status_code == 413
+    assert "max_samples=10" in response.json()["detail"]
+    response = client.post(f"{url}/train", json={"epochs": 6})
+    assert response.status_code == 413
+    assert "max_epochs=5" in response.json()["detail"]
+    limits = client.get("/api/catalog").json()["limits"]
+    assert (limits["max_samples"], limits["max_epochs"]) == (10, 5)
+
+
+def test_body_over_the_limit_is_413(make_client) -> None:
+    client = make_client(max_body_bytes=2000)
+    rows = [[0.5, 0.5]] * 200
+    response = client.post(
+        "/api/networks", json={"layers": [2, 1], "data": {"inputs": rows, "targets": [[1]] * 200}}
+    )
+    assert response.status_code == 413
+    assert "max_body_bytes=2000" in response.json()["detail"]
+
+    # A body streamed without Content-Length is counted as it arrives.
+    def chunks():
+        yield b'{"layers": [2, 1], "data": {"inputs": ['
+        for _ in range(300):
+            yield b"[0.5, 0.5],"
+        yield b"[0.5, 0.5]], targets: []}}"
+
+    response = client.post("/api/networks", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_unknown_routes_and_ids_are_404_with_detail(client: TestClient) -> None:
+    response = client.get("/api/networks/does-not-exist")
+    assert response.status_code == 404
+    assert "does-not-exist" in response.json()["detail"]
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert "detail" in response.json()
+
+
+def test_non_finite_results_become_a_422_error() -> None:
+    # Inputs and weights are capped at 1e9, so an overflow takes many training steps to
+    # reach; the one place that turns arrays into JSON refuses it rather than failing later.
+    with pytest.raises(InvalidInput, match="overflowed"):
+        serialize.array(np.array([[1.0, np.inf]]))
+    with pytest.raises(InvalidInput, match="overflowed"):
+        serialize.number(float("nan"))
+    assert InvalidInput.status_code == 422
+
+
+def test_values_beyond_the_magnitude_cap_are_422(client: TestClient) -> None:
+    response = client.post("/api/networks", json={"layers": [1, 1], "weights": [[[2e9]]]})
+    assert response.status_code == 422
+    assert "weights.0.0.0" in response.json()["detail"]
