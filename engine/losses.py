@@ -31,7 +31,8 @@ class Loss:
 
 
 def half_sse(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
-    return 0.5 * ((y - a) ** 2).sum(axis=1)
+    d = y - a
+    return 0.5 * (d * d).sum(axis=1)
 
 
 def half_sse_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -39,7 +40,8 @@ def half_sse_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
 
 
 def mse(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
-    return ((y - a) ** 2).mean(axis=1)
+    d = y - a
+    return (d * d).sum(axis=1) / y.shape[1]
 
 
 def mse_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -53,7 +55,7 @@ def bce(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray
     else:
         p = np.clip(a, EPS, 1.0 - EPS)
         per_output = -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    return per_output.mean(axis=1)
+    return per_output.sum(axis=1) / per_output.shape[1]
 
 
 def bce_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:

@@ -19,12 +19,15 @@ penalty's gradient) with no further factor.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .activations import ACTIVATIONS, softmax_backward
 from .losses import LOSSES
+
+PAIRED = {(name, loss.pairs_with) for name, loss in LOSSES.items() if loss.pairs_with}
 
 REGULARIZATIONS = ("none", "l1", "l2")
 INITIALIZERS = ("uniform", "normal", "xavier", "he", "zeros")
@@ -117,15 +120,12 @@ def validate(net: Network) -> None:
     for index, layer in enumerate(net.layers, start=1):
         if layer.activation not in ACTIVATIONS:
             raise EngineError(
-                f"layer {index}: unknown activation {layer.activation!r}; "
-                f"choose one of {sorted(ACTIVATIONS)}"
+                f"layer {index}: unknown activation {layer.activation!r}; choose one of {sorted(ACTIVATIONS)}"
             )
         if ACTIVATIONS[layer.activation].output_only and index != len(net.layers):
             raise EngineError(f"layer {index}: {layer.activation} is allowed on the output layer only")
         if layer.W.ndim != 2 or layer.W.shape[1] != prev:
-            raise EngineError(
-                f"layer {index}: W must have shape (n_out, {prev}), got {tuple(layer.W.shape)}"
-            )
+            raise EngineError(f"layer {index}: W must have shape (n_out, {prev}), got {tuple(layer.W.shape)}")
         if layer.b.shape != (layer.W.shape[0],):
             raise EngineError(
                 f"layer {index}: b must have shape ({layer.W.shape[0]},), got {tuple(layer.b.shape)}"
@@ -191,7 +191,7 @@ def build_network(
 # --- forward -----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class ForwardTrace:
     """``z[l-1]``, ``a[l-1]`` are layer l's arrays, each (B, n_l); ``inputs`` is a[0]."""
 
@@ -208,6 +208,19 @@ def forward(net: Network, inputs: np.ndarray) -> ForwardTrace:
     """Weighted sum then activation, layer by layer. ``inputs``: (B, n_0)."""
     if inputs.ndim != 2 or inputs.shape[1] != net.sizes[0]:
         raise EngineError(f"inputs must have shape (batch, {net.sizes[0]}), got {tuple(inputs.shape)}")
+    # Overflow is detected and refused below; NumPy's warning would only be noise.
+    with np.errstate(over="ignore", invalid="ignore"):
+        fwd = _forward(net, inputs)
+    for index, z in enumerate(fwd.z, start=1):
+        if not math.isfinite(z.sum()):
+            raise NonFiniteError(
+                f"the forward pass overflowed at layer {index} (z is not finite): the weights "
+                "are too large — reset the network or use a lower learning rate"
+            )
+    return fwd
+
+
+def _forward(net: Network, inputs: np.ndarray) -> ForwardTrace:
     zs, activations = [], []
     a = inputs
     for layer in net.layers:
@@ -221,7 +234,7 @@ def forward(net: Network, inputs: np.ndarray) -> ForwardTrace:
 # --- loss --------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class LossTrace:
     """``loss`` = ``data_loss`` + ``penalty``; ``per_sample``: (B,); ``dL_da``: (B, K)."""
 
@@ -235,27 +248,36 @@ class LossTrace:
 
 
 def _logits_for(net: Network, fwd: ForwardTrace) -> np.ndarray | None:
-    pairs_with = LOSSES[net.loss].pairs_with
-    return fwd.z[-1] if pairs_with == net.layers[-1].activation else None
+    return fwd.z[-1] if is_paired(net) else None
 
 
 def loss(net: Network, fwd: ForwardTrace, targets: np.ndarray) -> LossTrace:
     """Batch-mean data loss plus the regularization penalty. ``targets``: (B, K)."""
-    output = fwd.output
-    if targets.shape != output.shape:
-        raise EngineError(f"targets must have shape {tuple(output.shape)}, got {tuple(targets.shape)}")
-    spec = LOSSES[net.loss]
+    if targets.shape != fwd.output.shape:
+        raise EngineError(f"targets must have shape {tuple(fwd.output.shape)}, got {tuple(targets.shape)}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        lss = _loss(net, fwd, targets)
+    if not (math.isfinite(lss.loss) and math.isfinite(lss.dL_da.sum())):
+        raise NonFiniteError(
+            "the loss overflowed (not a finite number): the outputs or weights are too large — "
+            "reset the network or use a lower learning rate"
+        )
+    return lss
+
+
+def _loss(net: Network, fwd: ForwardTrace, targets: np.ndarray, with_dL_da: bool = True) -> LossTrace:
+    spec, output = LOSSES[net.loss], fwd.output
     per_sample = spec.value(targets, output, _logits_for(net, fwd))
-    data_loss = float(per_sample.mean())
-    penalty = net.regularization.penalty(net.layers)
-    dL_da = spec.grad(targets, output) / output.shape[0]
+    data_loss = float(per_sample.sum()) / len(per_sample)
+    penalty = net.regularization.penalty(net.layers) if net.regularization.kind != "none" else 0.0
+    dL_da = spec.grad(targets, output) / output.shape[0] if with_dL_da else None
     return LossTrace(data_loss + penalty, data_loss, penalty, per_sample, targets, output, dL_da)
 
 
 # --- backward ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class LayerGrad:
     """Gradients of layer ``index``; arrays have the shapes of z, W and b of that layer."""
 
@@ -277,13 +299,18 @@ class BackwardTrace:
         return gradient_health([g.grad_norm for g in self.layers])
 
 
+def is_paired(net: Network) -> bool:
+    """Sigmoid + BCE or softmax + cross-entropy: ∂L/∂z has a closed form at the output."""
+    return (net.loss, net.layers[-1].activation) in PAIRED
+
+
 def _output_dL_dz(net: Network, fwd: ForwardTrace, lss: LossTrace, da_dz: np.ndarray | None):
-    act, a, y, B = net.layers[-1].activation, fwd.output, lss.targets, fwd.output.shape[0]
+    a, y, B = fwd.output, lss.targets, fwd.output.shape[0]
     # Paired output/loss: the product ∂L/∂a · f′(z) simplifies to a difference that stays
     # exact when a has saturated to 0 or 1 (where ∂L/∂a alone would be clipped).
-    if net.loss == "bce" and act == "sigmoid":
-        return (a - y) / (y.shape[1] * B)
-    if net.loss == "cross_entropy" and act == "softmax":
+    if is_paired(net):
+        if net.loss == "bce":
+            return (a - y) / (y.shape[1] * B)
         return (a * y.sum(axis=1, keepdims=True) - y) / B
     if da_dz is None:
         return softmax_backward(a, lss.dL_da)
@@ -292,26 +319,40 @@ def _output_dL_dz(net: Network, fwd: ForwardTrace, lss: LossTrace, da_dz: np.nda
 
 def backward(net: Network, fwd: ForwardTrace, lss: LossTrace) -> BackwardTrace:
     """The chain rule, output layer first; returns the layers ordered by index 1..L."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        grads = _backward_layers(net, fwd, lss)
+    for g in grads:
+        if not (math.isfinite(g.grad_norm) and math.isfinite(g.dL_db.sum())):
+            raise NonFiniteError(
+                f"the gradient of layer {g.index} overflowed (not finite); nothing was changed — "
+                "use a lower learning rate or reset the network"
+            )
+    return BackwardTrace(grads)
+
+
+def _backward_layers(net: Network, fwd: ForwardTrace, lss: LossTrace, trace: bool = True) -> list[LayerGrad]:
+    """``trace=False`` (the training fast path) skips the output f′(z) a paired loss does not use."""
     grads: list[LayerGrad] = []
     dL_da = lss.dL_da
-    for i in range(len(net.layers) - 1, -1, -1):
+    regularized = net.regularization.kind != "none"
+    last = len(net.layers) - 1
+    for i in range(last, -1, -1):
         layer = net.layers[i]
         prime = ACTIVATIONS[layer.activation].prime
-        da_dz = None if prime is None else prime(fwd.z[i], fwd.a[i])
-        if i == len(net.layers) - 1:
-            dL_dz = _output_dL_dz(net, fwd, lss, da_dz)
-        else:
-            dL_dz = dL_da * da_dz
+        skip = prime is None or (i == last and not trace and is_paired(net))
+        da_dz = None if skip else prime(fwd.z[i], fwd.a[i])
+        dL_dz = _output_dL_dz(net, fwd, lss, da_dz) if i == last else dL_da * da_dz
         a_prev = fwd.a[i - 1] if i > 0 else fwd.inputs
         dL_dW = dL_dz.T @ a_prev
-        reg = net.regularization.grad(layer.W)
-        if reg is not None:
-            dL_dW = dL_dW + reg
+        if regularized:
+            dL_dW = dL_dW + net.regularization.grad(layer.W)
         dL_db = dL_dz.sum(axis=0)
-        grads.append(LayerGrad(i + 1, dL_da, da_dz, dL_dz, dL_dW, dL_db, float(np.linalg.norm(dL_dW))))
-        dL_da = dL_dz @ layer.W
+        norm = math.sqrt(np.vdot(dL_dW, dL_dW))
+        grads.append(LayerGrad(i + 1, dL_da, da_dz, dL_dz, dL_dW, dL_db, norm))
+        if i > 0:  # ∂L/∂a of the layer below; the inputs need none
+            dL_da = dL_dz @ layer.W
     grads.reverse()
-    return BackwardTrace(grads)
+    return grads
 
 
 def gradient_health(norms: list[float]) -> dict:

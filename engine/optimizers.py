@@ -12,6 +12,7 @@ before anything changes: parameters and optimizer state stay as they were.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,11 +49,11 @@ class Optimizer:
         self.t = 0
         self.state = {}
 
-    def _step(self, key: str, g: np.ndarray, t: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _step(self, key: str, g: np.ndarray, t: int) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
         """The step for one parameter and its new optimizer state (nothing is mutated)."""
         lr = self.learning_rate
         if self.name == "sgd":
-            return lr * g, {}
+            return lr * g, None
         old = self.state.get(key)
         if self.name == "momentum":
             v = g if old is None else self.beta * old["v"] + g
@@ -70,39 +71,45 @@ def apply_gradients(
     """Apply one optimizer step to every trainable parameter; return (steps_W, steps_b).
 
     All-or-nothing: raises :class:`NonFiniteError` and changes nothing if any new value
-    (or any gradient) is NaN or infinite.
+    is NaN, infinite, or beyond ±1e154 (where squaring it, as the losses do, overflows).
+    Callers run it under ``np.errstate(over="ignore", invalid="ignore")``, as :func:`update`
+    and the trainer do.
     """
     t = opt.t + 1
-    steps: dict[str, np.ndarray] = {}
-    new_state: dict[str, dict[str, np.ndarray]] = {}
-    new_values: list[tuple[object, str, np.ndarray]] = []
+    steps_W, steps_b, pending = [], [], []
+    # Σ θ² over all new values: NaN, ±inf or |θ| > 1e154 anywhere makes it non-finite,
+    # so one scalar check guards every parameter.
+    total = 0.0
+    sgd, lr = opt.name == "sgd", opt.learning_rate
     for i, layer in enumerate(net.layers, start=1):
-        for kind, trainable, param, grad in (
-            ("W", layer.train_W, layer.W, dL_dW[i - 1]),
-            ("b", layer.train_b, layer.b, dL_db[i - 1]),
+        for kind, steps, grad, trainable in (
+            ("W", steps_W, dL_dW[i - 1], layer.train_W),
+            ("b", steps_b, dL_db[i - 1], layer.train_b),
         ):
-            key = f"{kind}{i}"
             if not trainable:
-                steps[key] = np.zeros_like(param)
+                steps.append(np.zeros_like(grad))
                 continue
-            step, state = opt._step(key, grad, t)
-            new = param - step
-            if not np.isfinite(new).all() or not np.isfinite(grad).all():
-                raise NonFiniteError(
-                    f"the update would make {kind}[{i}] non-finite (NaN or infinity); "
-                    f"the step was refused and the parameters are unchanged — "
-                    f"try a lower learning rate than {opt.learning_rate:g}"
-                )
-            steps[key] = step
-            if state:
-                new_state[key] = state
-            new_values.append((layer, kind, new))
-    for layer, kind, new in new_values:
+            if sgd:  # stateless: the training hot loop skips the general path
+                step, key, state = lr * grad, None, None
+            else:
+                key = kind + str(i)
+                step, state = opt._step(key, grad, t)
+            new = getattr(layer, kind) - step
+            total += np.vdot(new, new)
+            steps.append(step)
+            pending.append((layer, kind, new, key, state))
+    if not math.isfinite(total):
+        raise NonFiniteError(
+            "the update would make the parameters non-finite (NaN or infinity); the step was "
+            f"refused and the parameters are unchanged — try a lower learning rate than "
+            f"{opt.learning_rate:g}"
+        )
+    for layer, kind, new, key, state in pending:
         setattr(layer, kind, new)
-    opt.state.update(new_state)
+        if state:
+            opt.state[key] = state
     opt.t = t
-    n = len(net.layers)
-    return [steps[f"W{i}"] for i in range(1, n + 1)], [steps[f"b{i}"] for i in range(1, n + 1)]
+    return steps_W, steps_b
 
 
 @dataclass
@@ -129,15 +136,31 @@ class UpdateTrace:
 def update(
     net: Network, opt: Optimizer, back: BackwardTrace, inputs: np.ndarray, targets: np.ndarray
 ) -> UpdateTrace:
-    """The update phase with its trace; ``inputs``/``targets`` are the batch just used."""
+    """The update phase with its trace; ``inputs``/``targets`` are the batch just used.
+
+    Refused (nothing changed) if the new parameters are non-finite, or finite but so large
+    that the loss on this batch overflows.
+    """
     old = [(layer.W, layer.b) for layer in net.layers]
-    steps_W, steps_b = apply_gradients(
-        net, opt, [g.dL_dW for g in back.layers], [g.dL_db for g in back.layers]
-    )
+    old_state, old_t = dict(opt.state), opt.t
+    with np.errstate(over="ignore", invalid="ignore"):
+        steps_W, steps_b = apply_gradients(
+            net, opt, [g.dL_dW for g in back.layers], [g.dL_db for g in back.layers]
+        )
+    try:
+        loss_after = total_loss(net, inputs, targets)
+    except NonFiniteError:
+        for layer, (W, b) in zip(net.layers, old):
+            layer.W, layer.b = W, b
+        opt.state, opt.t = old_state, old_t
+        raise NonFiniteError(
+            "the update would make the loss overflow; the step was refused and the parameters "
+            f"are unchanged — try a lower learning rate than {opt.learning_rate:g}"
+        ) from None
     layers = [
         LayerUpdate(i, W_old, g.dL_dW, sW, layer.W, b_old, g.dL_db, sb, layer.b)
         for i, ((W_old, b_old), g, sW, sb, layer) in enumerate(
             zip(old, back.layers, steps_W, steps_b, net.layers), start=1
         )
     ]
-    return UpdateTrace(opt.learning_rate, opt.name, layers, total_loss(net, inputs, targets))
+    return UpdateTrace(opt.learning_rate, opt.name, layers, loss_after)

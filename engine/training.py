@@ -13,14 +13,27 @@ epoch's updates of each layer's ‖∂L/∂W‖₂.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .data import Dataset
-from .network import EngineError, Network, backward, forward, loss
+from .network import (
+    EngineError,
+    Network,
+    NonFiniteError,
+    _backward_layers,
+    _forward,
+    _loss,
+    forward,
+    is_paired,
+    loss,
+)
 from .optimizers import Optimizer, apply_gradients
+
+MAX_STEP_LOSSES = 10_000
 
 
 def split_indices(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -51,12 +64,21 @@ def accuracy(output: np.ndarray, Y: np.ndarray, task: str) -> float | None:
     return None
 
 
-def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> list[float]:
-    """One untraced forward/loss/backward/update on a batch; returns per-layer ‖∂L/∂W‖."""
-    fwd = forward(net, X)
-    back = backward(net, fwd, loss(net, fwd, Y))
-    apply_gradients(net, opt, [g.dL_dW for g in back.layers], [g.dL_db for g in back.layers])
-    return [g.grad_norm for g in back.layers]
+def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> tuple[float, list[float]]:
+    """One forward/loss/backward/update on a batch, on the fast path; returns the batch loss
+    and per-layer ‖∂L/∂W‖. The same computation as the traced phases, without their
+    per-array finiteness checks: :func:`apply_gradients` still refuses any non-finite
+    parameter. Run it under ``np.errstate(over="ignore", invalid="ignore")``."""
+    fwd = _forward(net, X)
+    lss = _loss(net, fwd, Y, with_dL_da=not is_paired(net))  # paired: ∂L/∂z in closed form
+    if not math.isfinite(lss.loss):
+        raise NonFiniteError(
+            "the loss overflowed (not a finite number); training stopped with the parameters at "
+            "their last finite values — use a lower learning rate"
+        )
+    grads = _backward_layers(net, fwd, lss, trace=False)
+    apply_gradients(net, opt, [g.dL_dW for g in grads], [g.dL_db for g in grads])
+    return lss.loss, [g.grad_norm for g in grads]
 
 
 @dataclass
@@ -78,6 +100,9 @@ class Trainer:
     history: list[dict] = field(default_factory=list)
     norm_sums: list[float] = field(default_factory=list)  # Σ ‖∂L/∂W‖ this epoch, per layer
     norm_count: int = 0
+    # [step, epoch (1-based, the one the step belongs to), batch loss] per update, the last
+    # MAX_STEP_LOSSES of them: the loss curve while stepping.
+    step_losses: list[list] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
@@ -109,9 +134,16 @@ class Trainer:
         idx = self.next_batch() if indices is None else indices
         return self.dataset.X[idx], self.dataset.Y[idx]
 
-    def advance(self, net: Network, grad_norms: list[float], batch_len: int) -> dict | None:
-        """Count one applied update; closes the epoch (returning its entry) after its last batch."""
+    def advance(
+        self, net: Network, grad_norms: list[float], batch_len: int, loss: float | None = None
+    ) -> dict | None:
+        """Count one applied update (whose batch loss was ``loss``); closes the epoch
+        (returning its history entry) after its last batch."""
         self.step += 1
+        if loss is not None:
+            self.step_losses.append([self.step, self.epoch + 1, loss])
+            if len(self.step_losses) > MAX_STEP_LOSSES:
+                del self.step_losses[: len(self.step_losses) - MAX_STEP_LOSSES]
         self.cursor += batch_len
         if not self.norm_sums:
             self.norm_sums = [0.0] * len(grad_norms)
@@ -141,15 +173,17 @@ class Trainer:
     def run_epoch(self, net: Network, opt: Optimizer) -> dict:
         """Finish the current epoch from the cursor on the untraced fast path."""
         X, Y = self.dataset.X, self.dataset.Y
-        while True:
-            idx = self.next_batch()
-            entry = self.advance(net, train_step(net, opt, X[idx], Y[idx]), len(idx))
-            if entry is not None:
-                return entry
+        with np.errstate(over="ignore", invalid="ignore"):
+            while True:
+                idx = self.next_batch()
+                batch_loss, norms = train_step(net, opt, X[idx], Y[idx])
+                entry = self.advance(net, norms, len(idx), batch_loss)
+                if entry is not None:
+                    return entry
 
     def reset(self) -> None:
         self.epoch = self.step = self.cursor = self.norm_count = 0
-        self.history, self.norm_sums = [], []
+        self.history, self.norm_sums, self.step_losses = [], [], []
         self._order_epoch = -1
 
 

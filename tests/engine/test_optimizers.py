@@ -1,0 +1,71 @@
+"""Optimizer steps against their formulas, written out independently."""
+
+import numpy as np
+import pytest
+
+from engine import EngineError, Layer, Network, Optimizer
+from engine import apply_gradients as _apply
+
+
+def apply_gradients(*args):
+    with np.errstate(over="ignore", invalid="ignore"):  # as update() and the trainer run it
+        return _apply(*args)
+
+
+def one_weight_net(w=1.0, b=0.5, train_W=True, train_b=True):
+    return Network([Layer(np.array([[w]]), np.array([b]), "linear", train_W, train_b)])
+
+
+def test_sgd():
+    net = one_weight_net()
+    steps_W, steps_b = apply_gradients(net, Optimizer("sgd", 0.1), [np.array([[2.0]])], [np.array([-1.0])])
+    np.testing.assert_allclose(net.layers[0].W, [[0.8]])
+    np.testing.assert_allclose(net.layers[0].b, [0.6])
+    np.testing.assert_allclose(steps_W[0], [[0.2]])
+    np.testing.assert_allclose(steps_b[0], [-0.1])
+
+
+def test_momentum_accumulates_velocity():
+    net, opt = one_weight_net(), Optimizer("momentum", 0.1, beta=0.9)
+    grads = [2.0, 1.0, -1.0]
+    w, v = 1.0, 0.0
+    for g in grads:
+        apply_gradients(net, opt, [np.array([[g]])], [np.array([0.0])])
+        v = 0.9 * v + g
+        w -= 0.1 * v
+        np.testing.assert_allclose(net.layers[0].W, [[w]], rtol=1e-15)
+
+
+def test_adam_matches_its_formula():
+    net, opt = one_weight_net(), Optimizer("adam", 0.01, beta1=0.9, beta2=0.999, eps=1e-8)
+    w, m, v = 1.0, 0.0, 0.0
+    for t, g in enumerate([0.5, -0.2, 0.3, 4.0], start=1):
+        apply_gradients(net, opt, [np.array([[g]])], [np.array([0.0])])
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        w -= 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        np.testing.assert_allclose(net.layers[0].W, [[w]], rtol=1e-14)
+    assert opt.t == 4
+    # The first Adam step has size ≈ η whatever the gradient's scale.
+    fresh = one_weight_net()
+    apply_gradients(fresh, Optimizer("adam", 0.01), [np.array([[1e-3]])], [np.array([0.0])])
+    np.testing.assert_allclose(fresh.layers[0].W, [[0.99]], rtol=1e-6)
+
+
+def test_frozen_parameters_do_not_move():
+    net = one_weight_net(train_W=False)
+    steps_W, steps_b = apply_gradients(
+        net, Optimizer("momentum", 0.1), [np.array([[5.0]])], [np.array([1.0])]
+    )
+    np.testing.assert_array_equal(net.layers[0].W, [[1.0]])
+    np.testing.assert_array_equal(steps_W[0], [[0.0]])
+    np.testing.assert_allclose(net.layers[0].b, [0.4])
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"name": "rmsprop"}, {"learning_rate": 0}, {"learning_rate": float("nan")}, {"beta": 1.0}, {"eps": 0}],
+)
+def test_invalid_optimizers_are_rejected(kwargs):
+    with pytest.raises(EngineError):
+        Optimizer(**kwargs)

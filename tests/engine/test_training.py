@@ -1,0 +1,118 @@
+"""The trainer: batches, epochs, the hold-out, early stopping, and the fast path's numbers."""
+
+import numpy as np
+import pytest
+
+from engine import (
+    EngineError,
+    Optimizer,
+    Trainer,
+    backward,
+    build_network,
+    forward,
+    from_arrays,
+    generate,
+    loss,
+    train,
+    update,
+)
+from engine.training import train_step
+
+
+def make(n=23, batch_size=5, validation_split=0.3, seed=3):
+    data = generate("moons", np.random.default_rng(seed), n=n)
+    net = build_network([2, 3, 1], ["tanh", "sigmoid"], loss="bce", rng=np.random.default_rng(seed))
+    return net, Trainer(data, batch_size=batch_size, validation_split=validation_split, seed=seed)
+
+
+def test_split_is_disjoint_and_complete():
+    _, trainer = make()
+    assert len(trainer.val_idx) == 7 and len(trainer.train_idx) == 16
+    assert set(trainer.train_idx) | set(trainer.val_idx) == set(range(23))
+    assert not set(trainer.train_idx) & set(trainer.val_idx)
+
+
+def test_each_epoch_visits_every_training_sample_once_in_a_new_order():
+    net, trainer = make()
+    opt = Optimizer("sgd", 0.1)
+    orders = []
+    for _ in range(2):
+        seen, sizes = [], []
+        while True:
+            idx = trainer.next_batch()
+            seen.extend(idx.tolist())
+            sizes.append(len(idx))
+            X, Y = trainer.batch_arrays(idx)
+            batch_loss, norms = train_step(net, opt, X, Y)
+            if trainer.advance(net, norms, len(idx), batch_loss) is not None:
+                break
+        assert sorted(seen) == sorted(trainer.train_idx.tolist())
+        assert sizes == [5, 5, 5, 1]  # 16 samples in batches of 5: the last batch is short
+        orders.append(seen)
+    assert orders[0] != orders[1]
+    assert trainer.epoch == 2 and trainer.step == 8 and trainer.cursor == 0
+    assert [h["epoch"] for h in trainer.history] == [1, 2]
+
+
+def test_fast_path_equals_traced_phases():
+    fast_net, fast_trainer = make()
+    slow_net, slow_trainer = make()
+    fast_opt, slow_opt = Optimizer("adam", 0.05), Optimizer("adam", 0.05)
+    fast_trainer.run_epoch(fast_net, fast_opt)
+    while True:
+        X, Y = slow_trainer.batch_arrays()
+        fwd = forward(slow_net, X)
+        back = backward(slow_net, fwd, loss(slow_net, fwd, Y))
+        lss = loss(slow_net, fwd, Y)
+        update(slow_net, slow_opt, back, X, Y)
+        if slow_trainer.advance(slow_net, [g.grad_norm for g in back.layers], len(X), lss.loss) is not None:
+            break
+    for a, b in zip(fast_net.layers, slow_net.layers):
+        np.testing.assert_array_equal(a.W, b.W)
+        np.testing.assert_array_equal(a.b, b.b)
+    assert fast_trainer.history == slow_trainer.history
+    assert fast_trainer.step_losses == slow_trainer.step_losses
+    assert [s[0] for s in fast_trainer.step_losses] == [1, 2, 3, 4]
+
+
+def test_history_entry_fields_and_grad_norms():
+    net, trainer = make()
+    result = train(net, Optimizer("sgd", 0.5), trainer, 3)
+    entry = result.history[0]
+    assert set(entry) == {"epoch", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "grad_norms"}
+    assert len(entry["grad_norms"]) == 2 and all(g > 0 for g in entry["grad_norms"])
+    assert 0 <= entry["val_accuracy"] <= 1
+
+
+def test_early_stopping_waits_patience_epochs_without_improvement():
+    # A tiny learning rate: the loss improves by less than min_delta every epoch.
+    net, trainer = make()
+    result = train(net, Optimizer("sgd", 1e-9), trainer, 50, patience=3, min_delta=0.01)
+    assert result.stopped_early and result.epochs_run == 4  # epoch 1 sets the best, 3 more wait
+    net, trainer = make()
+    assert not train(net, Optimizer("sgd", 1e-9), trainer, 5).stopped_early
+
+
+def test_should_stop_ends_training_between_epochs():
+    net, trainer = make()
+    calls = []
+    result = train(
+        net, Optimizer("sgd", 0.1), trainer, 100, on_epoch=calls.append, should_stop=lambda: len(calls) >= 2
+    )
+    assert result.epochs_run == 2 and not result.stopped_early
+
+
+def test_full_batch_and_no_validation():
+    data = from_arrays([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]])
+    net = build_network([2, 2, 1], ["sigmoid", "sigmoid"], rng=np.random.default_rng(0))
+    trainer = Trainer(data, batch_size=100)
+    entry = trainer.run_epoch(net, Optimizer("sgd", 0.1))
+    assert trainer.step == 1 and entry["val_loss"] is None and entry["val_accuracy"] is None
+
+
+def test_invalid_training_settings():
+    data = generate("xor", np.random.default_rng(0))
+    with pytest.raises(EngineError):
+        Trainer(data, batch_size=0)
+    with pytest.raises(EngineError):
+        Trainer(data, validation_split=1.0)
