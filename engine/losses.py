@@ -1,7 +1,8 @@
 """Loss functions as (value, derivative) pairs.
 
-``y`` (targets) and ``a`` (output activations) have shape ``(batch, K)``.
-``value(y, a, z)`` returns the per-sample loss ``L_s``, shape ``(batch,)``;
+``y`` (targets) and ``a`` (output activations) have shape ``(batch, K)``. A loss is
+written as elementwise terms and a weight: ``L_s = weight(K) · Σ_k terms(y, a)[s, k]``,
+so the per-sample loss and the batch mean are each one reduction.
 ``grad(y, a)`` returns ``∂L_s/∂a``, shape ``(batch, K)``. The batch loss is the mean
 of ``L_s``, so the network divides these gradients by the batch size.
 
@@ -24,24 +25,24 @@ EPS = 1e-12
 @dataclass(frozen=True)
 class Loss:
     name: str
-    value: Callable[..., np.ndarray]
+    terms: Callable[..., np.ndarray]  # (y, a, z=None) -> (B, K)
+    weight: Callable[[int], float]  # K -> factor in front of Σ_k
     grad: Callable[[np.ndarray, np.ndarray], np.ndarray]
     formula: str
     pairs_with: str | None  # output activation whose logits give a stable value
 
+    def per_sample(self, y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+        """``L_s`` for every sample, shape (B,)."""
+        return self.terms(y, a, z).sum(axis=1) * self.weight(y.shape[1])
 
-def half_sse(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+
+def squared_error(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
     d = y - a
-    return 0.5 * (d * d).sum(axis=1)
+    return d * d
 
 
 def half_sse_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
     return a - y
-
-
-def mse(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
-    d = y - a
-    return (d * d).sum(axis=1) / y.shape[1]
 
 
 def mse_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -51,11 +52,9 @@ def mse_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
 def bce(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
     if z is not None:
         # −[y log σ(z) + (1−y) log(1−σ(z))] = softplus(z) − y·z, written to never overflow.
-        per_output = np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
-    else:
-        p = np.clip(a, EPS, 1.0 - EPS)
-        per_output = -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
-    return per_output.sum(axis=1) / per_output.shape[1]
+        return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+    p = np.clip(a, EPS, 1.0 - EPS)
+    return -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
 
 
 def bce_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -69,25 +68,38 @@ def cross_entropy(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> 
         log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     else:
         log_a = np.log(np.clip(a, EPS, None))
-    return -(y * log_a).sum(axis=1)
+    return -y * log_a
 
 
 def cross_entropy_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
     return -y / np.clip(a, EPS, None)
 
 
+def _half(K: int) -> float:
+    return 0.5
+
+
+def _mean(K: int) -> float:
+    return 1.0 / K
+
+
+def _one(K: int) -> float:
+    return 1.0
+
+
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("half_sse", half_sse, half_sse_grad, "L_s = ½ Σ_k (y_k − ŷ_k)²", None),
-        Loss("mse", mse, mse_grad, "L_s = (1/K) Σ_k (y_k − ŷ_k)²", None),
+        Loss("half_sse", squared_error, _half, half_sse_grad, "L_s = ½ Σ_k (y_k − ŷ_k)²", None),
+        Loss("mse", squared_error, _mean, mse_grad, "L_s = (1/K) Σ_k (y_k − ŷ_k)²", None),
         Loss(
             "bce",
             bce,
+            _mean,
             bce_grad,
             "L_s = −(1/K) Σ_k [y_k log ŷ_k + (1 − y_k) log(1 − ŷ_k)]",
             "sigmoid",
         ),
-        Loss("cross_entropy", cross_entropy, cross_entropy_grad, "L_s = −Σ_k y_k log ŷ_k", "softmax"),
+        Loss("cross_entropy", cross_entropy, _one, cross_entropy_grad, "L_s = −Σ_k y_k log ŷ_k", "softmax"),
     )
 }

@@ -265,12 +265,17 @@ def loss(net: Network, fwd: ForwardTrace, targets: np.ndarray) -> LossTrace:
     return lss
 
 
-def _loss(net: Network, fwd: ForwardTrace, targets: np.ndarray, with_dL_da: bool = True) -> LossTrace:
+def _loss(net: Network, fwd: ForwardTrace, targets: np.ndarray, trace: bool = True) -> LossTrace:
+    """``trace=False`` (the training fast path) skips ``per_sample``, and ``dL_da`` when the
+    output is paired with the loss (its ∂L/∂z then has a closed form)."""
     spec, output = LOSSES[net.loss], fwd.output
-    per_sample = spec.value(targets, output, _logits_for(net, fwd))
-    data_loss = float(per_sample.sum()) / len(per_sample)
+    B, K = output.shape
+    terms = spec.terms(targets, output, _logits_for(net, fwd))
+    weight = spec.weight(K)
+    per_sample = terms.sum(axis=1) * weight if trace else None
+    data_loss = float(np.add.reduce(terms, axis=None)) * weight / B
     penalty = net.regularization.penalty(net.layers) if net.regularization.kind != "none" else 0.0
-    dL_da = spec.grad(targets, output) / output.shape[0] if with_dL_da else None
+    dL_da = spec.grad(targets, output) / B if trace or not is_paired(net) else None
     return LossTrace(data_loss + penalty, data_loss, penalty, per_sample, targets, output, dL_da)
 
 
@@ -346,7 +351,7 @@ def _backward_layers(net: Network, fwd: ForwardTrace, lss: LossTrace, trace: boo
         dL_dW = dL_dz.T @ a_prev
         if regularized:
             dL_dW = dL_dW + net.regularization.grad(layer.W)
-        dL_db = dL_dz.sum(axis=0)
+        dL_db = np.add.reduce(dL_dz, axis=0)  # = dL_dz.sum(0), without the method's overhead
         norm = math.sqrt(np.vdot(dL_dW, dL_dW))
         grads.append(LayerGrad(i + 1, dL_da, da_dz, dL_dz, dL_dW, dL_db, norm))
         if i > 0:  # ∂L/∂a of the layer below; the inputs need none

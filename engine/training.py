@@ -28,7 +28,6 @@ from .network import (
     _forward,
     _loss,
     forward,
-    is_paired,
     loss,
 )
 from .optimizers import Optimizer, apply_gradients
@@ -70,7 +69,7 @@ def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> tu
     per-array finiteness checks: :func:`apply_gradients` still refuses any non-finite
     parameter. Run it under ``np.errstate(over="ignore", invalid="ignore")``."""
     fwd = _forward(net, X)
-    lss = _loss(net, fwd, Y, with_dL_da=not is_paired(net))  # paired: ∂L/∂z in closed form
+    lss = _loss(net, fwd, Y, trace=False)
     if not math.isfinite(lss.loss):
         raise NonFiniteError(
             "the loss overflowed (not a finite number); training stopped with the parameters at "
