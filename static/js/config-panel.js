@@ -63,22 +63,22 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
       minus.type = "button";
       minus.textContent = "−";
       minus.setAttribute("aria-label", `Fewer neurons in hidden layer ${k + 1}`);
-      minus.addEventListener("click", () => edit(() => (layer.size = Math.max(1, layer.size - 1))));
+      minus.addEventListener("click", () => edit((s) => (s.hidden[k].size = Math.max(1, layer.size - 1))));
       const plus = document.createElement("button");
       plus.type = "button";
       plus.textContent = "+";
       plus.setAttribute("aria-label", `More neurons in hidden layer ${k + 1}`);
-      plus.addEventListener("click", () => edit(() => (layer.size = Math.min(catalog.limits.max_neurons, layer.size + 1))));
+      plus.addEventListener("click", () => edit((s) => (s.hidden[k].size = Math.min(catalog.limits.max_neurons, layer.size + 1))));
       const n = document.createElement("span");
       n.textContent = String(layer.size);
       n.dataset.layerSize = String(k + 1);
       count.append(minus, n, plus);
       const sel = actSelect(layer.act, hiddenActs, `Activation of hidden layer ${k + 1}`);
-      sel.addEventListener("change", () => edit(() => (layer.act = sel.value)));
+      sel.addEventListener("change", () => edit((s) => (s.hidden[k].act = sel.value)));
       rowOf(`Hidden ${k + 1}`, count, sel);
     });
     const out = actSelect(setup.out, outActs, "Output activation");
-    out.addEventListener("change", () => edit(() => (setup.out = out.value)));
+    out.addEventListener("change", () => edit((s) => (s.out = out.value)));
     rowOf("Output", fixed(shape?.nOut ?? "?", shape?.nOut === 1 ? "neuron" : "neurons"), out);
   }
 
@@ -114,10 +114,11 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     return s;
   }
 
+  /** Apply a change to a fresh copy of the form's setup and report it. */
   function edit(mutate) {
     const s = read();
+    mutate(s);
     setup = s;
-    mutate();
     onEdit(setup, { structural: true });
   }
 
@@ -132,13 +133,13 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     onBuild(read());
   });
   form.querySelector("[data-action=add-layer]").addEventListener("click", () =>
-    edit(() => {
-      if (setup.hidden.length + 2 > catalog.limits.max_layers) return;
-      const last = setup.hidden[setup.hidden.length - 1];
-      setup.hidden.push({ size: last?.size ?? 3, act: last?.act ?? "tanh" });
+    edit((s) => {
+      if (s.hidden.length + 2 > catalog.limits.max_layers) return;
+      const last = s.hidden[s.hidden.length - 1];
+      s.hidden.push({ size: last?.size ?? 3, act: last?.act ?? "tanh" });
     }),
   );
-  form.querySelector("[data-action=remove-layer]").addEventListener("click", () => edit(() => setup.hidden.pop()));
+  form.querySelector("[data-action=remove-layer]").addEventListener("click", () => edit((s) => s.hidden.pop()));
   form.querySelector("[data-action=upload]").addEventListener("click", () => {
     const file = $("csv").files[0];
     const fd = new FormData();

@@ -20,6 +20,11 @@ function mn(x) {
   node.dataset.value = full(x);
   return node;
 }
+/** A factor in a product: negative numbers get parentheses, as on paper. */
+function mf(x) {
+  const n = mn(x);
+  return x < 0 ? m("mrow", mo("("), n, mo(")")) : n;
+}
 const sub = (base, s) => m("msub", typeof base === "string" ? mi(base) : base, typeof s === "string" ? mi(s) : s);
 const subsup = (base, s, sp) => m("msubsup", mi(base), typeof s === "string" ? mi(s) : s, m("mrow", mo("("), m("mn", String(sp)), mo(")")));
 const frac = (a, b) => m("mfrac", a, b);
@@ -159,7 +164,7 @@ export function createInspector({ body, tooltip }) {
         `Output layer: δ = ∂L/∂a · f′(z), with f = ${act}`,
         math(
           delta, mo("="), d(mi("L"), sub("a", String(j + 1))), dot(), row(mi("f′"), paren(sub("z", String(j + 1)))),
-          mo("="), mn(bl.dL_da[0][j]), dot(), mn(bl.da_dz[0][j]), mo("="), mn(bl.dL_dz[0][j]),
+          mo("="), mn(bl.dL_da[0][j]), dot(), mf(bl.da_dz[0][j]), mo("="), mn(bl.dL_dz[0][j]),
         ),
         "delta",
       );
@@ -172,7 +177,7 @@ export function createInspector({ body, tooltip }) {
     const shown = Math.min(K, 4);
     for (let k = 0; k < shown; k++) {
       if (k) terms.push(mo("+"));
-      terms.push(mn(next.W[k][j]), dot(), mn(nextB.dL_dz[0][k]));
+      terms.push(mn(next.W[k][j]), dot(), mf(nextB.dL_dz[0][k]));
     }
     if (K > shown) terms.push(mo("+"), mi("…"));
     return eqBlock(
@@ -181,7 +186,7 @@ export function createInspector({ body, tooltip }) {
         delta, mo("="), row(mi("f′"), paren(sub("z", String(j + 1)))), dot(),
         row(m("munder", mo("∑"), mi("k")), sub("w", row(mi("k"), mi(String(j + 1)))), sub("δ", "k")),
         mo("="), mn(bl.da_dz[0][j]), dot(), paren(row(...terms)),
-        mo("="), mn(bl.da_dz[0][j]), dot(), mn(bl.dL_da[0][j]), mo("="), mn(bl.dL_dz[0][j]),
+        mo("="), mn(bl.da_dz[0][j]), dot(), mf(bl.dL_da[0][j]), mo("="), mn(bl.dL_dz[0][j]),
       ),
       "delta",
     );
@@ -202,14 +207,14 @@ export function createInspector({ body, tooltip }) {
         `Update (SGD, η = ${fmt(lr)}): move against the gradient`,
         math(
           sub(v, "new"), mo("="), sub(v, "old"), mo("−"), mi("η"), dot(), d(mi("L"), mi(v)),
-          mo("="), mn(old), mo("−"), mn(lr), dot(), mn(grad), mo("="), mn(next),
+          mo("="), mn(old), mo("−"), mn(lr), dot(), mf(grad), mo("="), mn(next),
         ),
         "update",
       );
     }
     return eqBlock(
       `Update (${upd.optimizer}, η = ${fmt(lr)}): the optimizer's step uses ∂L/∂${v} = ${fmt(grad)} and its running averages`,
-      math(sub(v, "new"), mo("="), sub(v, "old"), mo("−"), mi("step"), mo("="), mn(old), mo("−"), mn(step), mo("="), mn(next)),
+      math(sub(v, "new"), mo("="), sub(v, "old"), mo("−"), mi("step"), mo("="), mn(old), mo("−"), mf(step), mo("="), mn(next)),
       "update",
     );
   }
@@ -254,10 +259,10 @@ export function createInspector({ body, tooltip }) {
       chain.push(
         d(mi("L"), mi("w")), mo("="), d(mi("L"), sub("a", String(j + 1))), dot(),
         row(mi("f′"), paren(sub("z", String(j + 1)))), dot(), aPrev,
-        mo("="), mn(bl.dL_da[0][j]), dot(), mn(bl.da_dz[0][j]), dot(), mn(fPrev),
+        mo("="), mn(bl.dL_da[0][j]), dot(), mf(bl.da_dz[0][j]), dot(), mf(fPrev),
       );
     } else {
-      chain.push(d(mi("L"), mi("w")), mo("="), sub("δ", String(j + 1)), dot(), aPrev, mo("="), mn(bl.dL_dz[0][j]), dot(), mn(fPrev));
+      chain.push(d(mi("L"), mi("w")), mo("="), sub("δ", String(j + 1)), dot(), aPrev, mo("="), mn(bl.dL_dz[0][j]), dot(), mf(fPrev));
     }
     if (reg) chain.push(reg);
     chain.push(mo("="), mn(bl.dL_dW[j][i]));
@@ -305,7 +310,7 @@ export function createInspector({ body, tooltip }) {
     const shown = Math.min(prev.length, 4);
     for (let i = 0; i < shown; i++) {
       if (i) terms.push(mo("+"));
-      terms.push(mn(fl.W[j][i]), dot(), mn(prev[i]));
+      terms.push(mn(fl.W[j][i]), dot(), mf(prev[i]));
     }
     if (prev.length > shown) terms.push(mo("+"), mi("…"));
     out.push(

@@ -213,9 +213,27 @@ async function guarded(fn) {
   }
 }
 
+const NEEDS = {
+  loss: ["forward", "Loss compares the network's output ŷ with the target, so it needs a forward pass first: press Forward (F)."],
+  backward: ["loss", "Backward starts from the loss gradient ∂L/∂a, so run Loss (L) first."],
+  update: ["backward", "Update moves each weight against its ∂L/∂w, so run Backward (B) first."],
+};
+
+/** Phase the current step has reached: "ready", "forward", "loss", "backward" or "update". */
+function currentPhase(trace) {
+  return trace?.update ? "update" : trace?.backward ? "backward" : trace?.loss ? "loss" : trace?.forward ? "forward" : "ready";
+}
+
 async function runPhase(name) {
-  const { network } = store.get();
+  const { network, trace } = store.get();
   if (!network || store.get().playing) return;
+  const need = NEEDS[name];
+  if (need && currentPhase(trace) !== need[0]) {
+    // Said here rather than by a 409 round trip; the server enforces the same order.
+    setError("phase", `Out of order: ${need[1]}`);
+    emit({ phase: name, error: "out of order" });
+    return;
+  }
   animator.skip();
   await guarded(async () => {
     let res;
@@ -368,7 +386,13 @@ async function play() {
     store.set({ playing: false });
     await refreshNetwork().catch(() => {});
     await refreshHistory().catch(() => {});
+    const last = store.get().history.at(-1);
     status(`Paused · epoch ${store.get().network?.epoch ?? 0}`);
+    setCaption([
+      B("Paused"), ` after epoch ${store.get().network?.epoch ?? 0}`,
+      ...(last ? [": training loss ", N(last.train_loss), ...(last.val_loss !== null ? [", validation loss ", N(last.val_loss)] : [])] : []),
+      ". Press Forward (F) to step through a sample with the trained weights, or Play (Space) to continue.",
+    ]);
   }
 }
 
@@ -446,7 +470,7 @@ function captionFor(name, trace) {
 // ---- rendering -----------------------------------------------------------------------------
 
 function renderPhaseButtons(s) {
-  const phase = s.trace?.update ? "update" : s.trace?.backward ? "backward" : s.trace?.loss ? "loss" : s.trace?.forward ? "forward" : "ready";
+  const phase = currentPhase(s.trace);
   const k = PHASES.indexOf(phase);
   const nextPhase = phase === "ready" || phase === "update" ? "forward" : PHASES[k + 1];
   document.querySelectorAll("[data-phase-button]").forEach((btn) => {

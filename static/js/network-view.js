@@ -128,7 +128,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
           const data = { "data-kind": "edge", "data-layer": l, "data-j": j, "data-i": i };
           const glowLine = el("line", { ...coords, stroke: GRAD, "stroke-opacity": 0, "stroke-linecap": "round" }, gGlow);
           const line = el("line", { ...coords, class: "edge", "data-edge": `${l}-${j}-${i}` }, gEdges);
-          el("line", { ...coords, class: "edge-hit", "stroke-width": Math.max(6, Math.min(12, r * 0.6)), ...data }, gHits);
+          const hit = el("line", { ...coords, class: "edge-hit", "stroke-width": Math.max(6, Math.min(12, r * 0.6)), tabindex: 0, role: "button", ...data }, gHits);
+          hit.setAttribute("aria-label", `weight from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1}, layer ${l}`);
           let label = null;
           if (geo.showEdgeLabels[l - 1]) {
             // Nearer the wider column, where the edges are furthest apart.
@@ -209,7 +210,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
       const t = el("text", { x: p.x + r + 8, y: p.y - 3, class: "side-label halo" }, gSide);
       const t2 = el("text", { x: p.x + r + 8, y: p.y + 12, class: "side-label halo" }, gSide);
       const name = targetNames?.[j] ?? (sizes[L] > 1 ? `y${j + 1}` : "y");
-      t.textContent = `ŷ ${name}`;
+      t.textContent = sizes[L] > 1 ? `ŷ ${name}` : "ŷ";
       geo.side.outputs.push({ t, t2, name });
     });
     if (selected) markSelected(selected);
@@ -280,7 +281,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
 
   function setOutputs(yhat, y) {
     geo.side.outputs.forEach((s, j) => {
-      s.t.textContent = yhat ? `ŷ = ${fmt(yhat[j])}` : `ŷ ${s.name}`;
+      s.t.textContent = yhat ? `ŷ${geo.sizes[geo.L] > 1 ? ` ${s.name}` : ""} = ${fmt(yhat[j])}` : geo.sizes[geo.L] > 1 ? `ŷ ${s.name}` : "ŷ";
       s.t2.textContent = y ? `y = ${fmt(y[j])}` : "";
     });
   }

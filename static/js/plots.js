@@ -174,14 +174,16 @@ function drawPoints(ctx, data, X, Y, valSet, yScale) {
     ctx.beginPath();
     ctx.arc(px, py, 3.4, 0, 2 * Math.PI);
     if (valSet?.has(s)) {
+      ctx.fillStyle = "#fff";
+      ctx.fill();
       ctx.strokeStyle = colour;
-      ctx.lineWidth = 1.6;
+      ctx.lineWidth = 2;
       ctx.stroke();
     } else {
       ctx.fillStyle = colour;
       ctx.fill();
-      ctx.strokeStyle = "#fff";
-      ctx.lineWidth = 0.8;
+      ctx.strokeStyle = "#1d2330";
+      ctx.lineWidth = 1;
       ctx.stroke();
     }
   });
@@ -214,11 +216,12 @@ export function drawBoundary(canvas, grid, data, valSet) {
   const R = grid.x.length;
   const task = data.task;
   const yScale = Math.max(1e-9, ...grid.outputs.map((o) => Math.abs(o[0])));
+  const soften = (rgb) => rgb.map((c) => Math.round(c + (255 - c) * 0.25)); // points stay visible on top
   const colourAt = (p) => {
     const o = grid.outputs[p];
-    if (task === "multiclass") return classBlendRgb(o);
-    if (task === "binary") return probabilityRgb(o[0]);
-    return divergingRgb(o[0], yScale);
+    if (task === "multiclass") return soften(classBlendRgb(o));
+    if (task === "binary") return soften(probabilityRgb(o[0]));
+    return soften(divergingRgb(o[0], yScale));
   };
   gridImage(ctx, grid, colourAt, 0, 0, w, h);
   const x0 = grid.x[0];

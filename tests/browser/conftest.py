@@ -1,0 +1,101 @@
+"""Browser fixtures: Debian's Chromium (headless) driven by Playwright's sync API.
+
+The suite fails, never skips, when Chromium is missing: `make test` installs it first.
+The server is the shared ``live_server`` fixture (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def chromium_path() -> str:
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    pytest.fail("Chromium is not installed: run `make chromium` (Debian's chromium package)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    path = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class UI:
+    """A page on the app plus the console errors it logged."""
+
+    def __init__(self, page: Page, base: str) -> None:
+        self.page = page
+        self.base = base
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    def _console(self, msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            self.errors.append(msg.text)
+
+    def open(self, hash_: str = "", speed: int | None = 0) -> UI:
+        """Load the page (with an optional setup hash) and wait until its network is built."""
+        self.page.goto(f"{self.base}/{hash_}")
+        self.page.wait_for_selector("body[data-ready=true]", timeout=20_000)
+        if speed is not None:
+            self.set_speed(speed)
+        return self
+
+    def set_speed(self, level: int) -> None:
+        """0 = no animation … 5 = 4×."""
+        self.page.evaluate(
+            "v => { const s = document.querySelector('[data-speed]'); s.value = String(v);"
+            " s.dispatchEvent(new Event('input')); }",
+            level,
+        )
+
+    def idle(self) -> None:
+        self.page.wait_for_function("document.body.dataset.busy !== 'true'", timeout=20_000)
+
+    def press(self, name: str) -> None:
+        self.page.get_by_role("button", name=name, exact=True).click()
+        self.idle()
+
+    def state(self, expr: str):
+        script = f"(() => {{ const s = window.backpropExplorer.getState(); return {expr}; }})()"
+        return self.page.evaluate(script)
+
+    @property
+    def network_id(self) -> str:
+        return self.state("s.network.id")
+
+    def phase(self) -> str:
+        return self.page.get_attribute("[data-phases]", "data-phase")
+
+    def error(self, key: str = "phase") -> str:
+        return self.page.locator(f'[data-error="{key}"]').text_content() or ""
+
+    def assert_no_console_errors(self, allow: tuple[str, ...] = ()) -> None:
+        bad = [e for e in self.errors if not any(a in e for a in allow)]
+        assert bad == [], bad
+
+
+@pytest.fixture
+def ui(browser: Browser, live_server: str) -> Iterator[UI]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        yield UI(page, str(live_server))
+    finally:
+        context.close()

@@ -1,0 +1,308 @@
+"""The web UI in a real Chromium against a real server: phases, inspector, animation order,
+plots, URL setup and keyboard. Numbers on screen are checked against the API's."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from .conftest import UI
+
+PHASES = ["Forward", "Loss", "Backward", "Update"]
+# A 2-4-4-1 network on XOR: two hidden layers, so backward has three layers to visit.
+DEEP = "#ds=xor&h=4.tanh,4.tanh&out=sigmoid&loss=bce&lr=0.3&bs=1&opt=sgd&reg=none&init=xavier&iseed=3&seed=0"
+
+
+def shown_number(text: str) -> float:
+    return float(text.strip().replace("\u2212", "-"))
+
+
+def test_page_loads_without_console_errors(ui: UI) -> None:
+    ui.open(speed=None)
+    page = ui.page
+    assert page.title() == "Backprop Explorer"
+    # Default setup: XOR through a 2-3-1 network: 6 neurons, 9 weights, 4 biases (output included).
+    assert page.locator("svg[data-network] g.neuron").count() == 6
+    assert page.locator("svg[data-network] line.edge").count() == 9
+    assert page.locator("svg[data-network] g.bias").count() == 4
+    for name in [*PHASES, "Step", "Epoch", "Play/Pause", "Reset"]:
+        assert page.get_by_role("button", name=name, exact=True).count() == 1, name
+    assert ui.phase() == "ready"
+    page.wait_for_selector("[data-plot=boundary][data-state=drawn]")
+    ui.assert_no_console_errors()
+
+
+def test_phase_buttons_in_order_follow_the_server(ui: UI, live_server: str) -> None:
+    ui.open()
+    nid = ui.network_id
+    for name in PHASES:
+        ui.press(name)
+        assert ui.phase() == name.lower()
+        button = ui.page.get_by_role("button", name=name, exact=True)
+        assert "current" in (button.get_attribute("class") or "")
+        assert ui.error() == ""
+        net = httpx.get(f"{live_server}/api/networks/{nid}").json()
+        assert net["phase"] == name.lower()
+    assert httpx.get(f"{live_server}/api/networks/{nid}").json()["step"] == 1
+    assert ui.page.locator("[data-loss-after]").text_content() != "—"
+    # Step runs the four at once and leaves the step complete.
+    ui.press("Step")
+    assert ui.phase() == "update"
+    assert httpx.get(f"{live_server}/api/networks/{nid}").json()["step"] == 2
+    ui.assert_no_console_errors()
+
+
+def test_phase_buttons_out_of_order_show_a_clear_message(ui: UI, live_server: str) -> None:
+    ui.open()
+    ui.press("Backward")
+    assert "Loss" in ui.error() and "first" in ui.error()
+    assert ui.phase() == "ready"
+    ui.press("Update")
+    assert "Backward" in ui.error()
+    ui.press("Forward")
+    assert ui.error() == ""
+    ui.press("Update")
+    assert "Backward" in ui.error()
+    # Loss, then Backward in order clears the message; the server agrees with the page.
+    ui.press("Loss")
+    ui.press("Backward")
+    assert ui.error() == ""
+    assert httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()["phase"] == "backward"
+    ui.assert_no_console_errors()
+
+
+def test_server_error_detail_appears_next_to_its_control(ui: UI) -> None:
+    ui.open()
+    lr = ui.page.locator("input[name=lr]")
+    lr.fill("5000")  # above the API's limit: a 422 whose detail names the field
+    lr.dispatch_event("change")
+    ui.page.get_by_role("button", name="Build network").click()
+    ui.page.wait_for_function("document.querySelector('[data-error=build]').textContent.length > 0")
+    assert "learning_rate" in ui.error("build")
+    ui.assert_no_console_errors(allow=("422",))
+
+
+def test_inspector_numbers_are_the_api_numbers(ui: UI, live_server: str) -> None:
+    ui.open()
+    page = ui.page
+    ui.press("Forward")
+    ui.press("Loss")
+    with page.expect_response(lambda r: r.url.endswith("/backward")) as backward:
+        ui.press("Backward")
+    dL_dW = backward.value.json()["layers"][1]["dL_dW"]  # layer 2 (output), from the server
+    page.locator('.edge-hit[data-layer="2"][data-j="0"][data-i="1"]').dispatch_event("click")
+    grad = page.locator("[data-inspector] [data-fact=dL_dW] span")
+    assert float(grad.get_attribute("title")) == dL_dW[0][1]  # full precision on hover
+    assert shown_number(grad.text_content()) == pytest.approx(dL_dW[0][1], rel=1e-3)  # 4 significant digits
+    # The chain rule is MathML and ends in the same number.
+    last = page.locator("[data-inspector] [data-eq=dL_dW] math mn").last
+    assert float(last.get_attribute("title")) == dL_dW[0][1]
+
+    ui.press("Update")
+    net = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
+    w_now = page.locator("[data-inspector] [data-fact=w] span")
+    assert float(w_now.get_attribute("title")) == net["parameters"]["weights"][1][0][1]
+    update = page.locator("[data-inspector] [data-eq=update] math mn").last
+    assert float(update.get_attribute("title")) == net["parameters"]["weights"][1][0][1]
+
+    # A hidden neuron: z and δ as the API gave them.
+    page.locator('g.neuron[data-layer="1"][data-j="2"]').dispatch_event("click")
+    assert page.locator("[data-inspector] [data-eq=z]").count() == 1
+    assert page.locator("[data-inspector] [data-eq=delta]").count() == 1
+    ui.assert_no_console_errors()
+
+
+def test_hover_shows_a_tooltip(ui: UI) -> None:
+    ui.open()
+    ui.press("Forward")
+    neuron = ui.page.locator('g.neuron[data-layer="1"][data-j="0"] circle.body')
+    neuron.hover()
+    tip = ui.page.locator("[data-tooltip]")
+    tip.wait_for(state="visible")
+    assert "z = " in tip.text_content() and "a = " in tip.text_content()
+
+
+def test_animation_forward_then_backward_visits_layers_in_order(ui: UI) -> None:
+    ui.open(DEEP)
+    page = ui.page
+    assert ui.state("s.network.layers") == [2, 4, 4, 1]
+    ui.set_speed(5)  # 4×: quick but still frame by frame
+    page.evaluate("window.backpropExplorer.events.length = 0")
+    ui.press("Forward")
+    page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'forward' && e.done)")
+    ui.press("Loss")
+    page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'loss' && e.done)")
+    # Sample the drawing's data-anim-layer attribute while backward runs, as well as the log.
+    page.evaluate(
+        """() => { window.__seen = []; const svg = document.querySelector('[data-network]');
+        new MutationObserver(() => {
+          if (svg.dataset.animPhase === 'backward') window.__seen.push(svg.dataset.animLayer);
+        }).observe(svg, { attributes: true, attributeFilter: ['data-anim-layer', 'data-anim-phase'] }); }"""
+    )
+    ui.press("Backward")
+    page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'backward' && e.done)")
+    events = page.evaluate("window.backpropExplorer.events")
+    forward = [e["layer"] for e in events if e["phase"] == "forward" and not e.get("done")]
+    backward = [e["layer"] for e in events if e["phase"] == "backward" and not e.get("done")]
+    assert forward == [0, 1, 2, 3]
+    assert backward == [4, 3, 2, 1]  # 4: the loss gradient arrives at the output; then layer by layer
+    seen = [int(v) for v in page.evaluate("window.__seen") if v]
+    assert seen == sorted(seen, reverse=True) and seen[-1] == 1
+    # Pulses were drawn and removed; the edges now glow with |∂L/∂w|.
+    assert page.locator("svg .pulse").count() == 0
+    ui.assert_no_console_errors()
+
+
+def test_skip_finishes_the_animation_at_once(ui: UI) -> None:
+    ui.open(DEEP)
+    ui.set_speed(1)  # 0.25×: several seconds unless skipped
+    ui.page.get_by_role("button", name="Forward", exact=True).click()
+    ui.page.wait_for_function(
+        "window.backpropExplorer.events.some(e => e.phase === 'forward' && e.layer === 1)"
+    )
+    ui.page.keyboard.press("Escape")
+    ui.page.wait_for_function(
+        "window.backpropExplorer.events.some(e => e.phase === 'forward' && e.done)", timeout=2_000
+    )
+
+
+def test_epoch_updates_the_loss_plot(ui: UI, live_server: str) -> None:
+    ui.open()
+    loss = ui.page.locator("[data-plot=loss]")
+    assert loss.get_attribute("data-state") == "empty"
+    ui.press("Epoch")
+    ui.page.wait_for_selector("[data-plot=loss][data-points='1']")
+    ui.press("Epoch")
+    ui.page.wait_for_selector("[data-plot=loss][data-points='2']")
+    history = httpx.get(f"{live_server}/api/networks/{ui.network_id}/history").json()["history"]
+    assert [e["epoch"] for e in history] == [1, 2]
+    summary = ui.page.locator("[data-loss-summary]").text_content()
+    assert "epoch 2" in summary
+    assert ui.page.locator("[data-plot=grads]").get_attribute("data-state") == "drawn"
+    ui.assert_no_console_errors()
+
+
+def test_play_and_pause(ui: UI, live_server: str) -> None:
+    ui.open()
+    button = ui.page.get_by_role("button", name="Play/Pause")
+    button.click()
+    assert button.get_attribute("aria-pressed") == "true"
+    ui.page.wait_for_function("window.backpropExplorer.getState().history.length >= 3")
+    button.click()
+    ui.page.wait_for_function("!window.backpropExplorer.getState().playing")
+    ui.page.wait_for_selector("[data-action=play][aria-pressed=false]")
+    ui.page.wait_for_function("document.querySelector('[data-status]').textContent.startsWith('Paused')")
+    epochs = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()["epoch"]
+    assert epochs >= 3
+    ui.page.wait_for_timeout(400)
+    assert httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()["epoch"] == epochs
+    assert int(ui.page.locator("[data-plot=loss]").get_attribute("data-points")) == epochs
+    ui.assert_no_console_errors()
+
+
+def test_decision_boundary_heatmap_renders(ui: UI) -> None:
+    ui.open("#ds=moons&n=120&noise=0.1&dseed=2&h=5.tanh&out=sigmoid&loss=bce&lr=0.3&bs=8&val=0.2")
+    page = ui.page
+    page.wait_for_selector("[data-plot=boundary][data-state=drawn]")
+    assert page.get_attribute("[data-plot=boundary]", "data-resolution") == "40"
+    assert page.locator("[data-neuron-maps] canvas").count() == 5
+    ui.press("Epoch")
+    # The heatmap has colour, not a blank canvas.
+    distinct = page.evaluate(
+        """() => { const c = document.querySelector('[data-plot=boundary]');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const seen = new Set();
+        for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] + ',' + d[i+1] + ',' + d[i+2]);
+        return seen.size; }"""
+    )
+    assert distinct > 20
+    ui.assert_no_console_errors()
+
+
+def test_the_url_restores_a_setup(ui: UI, live_server: str) -> None:
+    setup = (
+        "#ds=circles&n=80&noise=0.05&dseed=4&val=0.25&h=5.relu,3.tanh&out=sigmoid&loss=bce"
+        "&lr=0.05&bs=4&opt=adam&reg=l2&rr=0.01&init=he&iseed=7&seed=2"
+    )
+    ui.open(setup)
+    page = ui.page
+    net = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
+    assert net["layers"] == [2, 5, 3, 1]
+    assert net["activations"] == ["relu", "tanh", "sigmoid"]
+    assert net["learning_rate"] == 0.05 and net["batch_size"] == 4
+    assert net["optimizer"]["name"] == "adam" and net["regularization"]["kind"] == "l2"
+    assert net["init"]["method"] == "he" and net["init"]["seed"] == 7
+    assert net["validation_split"] == 0.25 and net["data"]["generator"] == "circles"
+    assert page.input_value("select[name=dataset]") == "circles"
+    assert page.input_value("input[name=lr]") == "0.05"
+    # Editing the setup and building rewrites the URL; loading that URL gives the same network.
+    page.get_by_role("button", name="More neurons in hidden layer 2").click()
+    page.get_by_role("button", name="Build network").click()
+    page.wait_for_function("window.backpropExplorer.getState().network.layers[2] === 4")
+    url = page.url
+    assert "h=5.relu%2C4.tanh" in url or "h=5.relu,4.tanh" in url
+    first = ui.state("s.network.parameters")
+    page.goto("about:blank")
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]")
+    assert ui.state("s.network.layers") == [2, 5, 4, 1]
+    assert ui.state("s.network.parameters") == first  # same seed, same initial weights
+    ui.assert_no_console_errors()
+
+
+def test_keyboard_shortcuts(ui: UI, live_server: str) -> None:
+    ui.open()
+    page = ui.page
+    page.locator("svg[data-network]").click(position={"x": 5, "y": 5})
+    for key, phase in [("f", "forward"), ("l", "loss"), ("b", "backward"), ("u", "update")]:
+        page.keyboard.press(key)
+        ui.idle()
+        page.wait_for_function(f"document.querySelector('[data-phases]').dataset.phase === '{phase}'")
+    page.keyboard.press("s")
+    ui.idle()
+    page.wait_for_function("window.backpropExplorer.getState().network.step === 2")
+    page.keyboard.press("e")
+    ui.idle()
+    page.wait_for_selector("[data-plot=loss][data-points='1']")
+    page.keyboard.press(" ")
+    page.wait_for_function("window.backpropExplorer.getState().playing")
+    page.wait_for_function("window.backpropExplorer.getState().history.length >= 2")
+    page.keyboard.press(" ")
+    page.wait_for_function("!window.backpropExplorer.getState().playing")
+    ui.idle()
+    page.keyboard.press("r")
+    page.wait_for_function("window.backpropExplorer.getState().network.epoch === 0")
+    assert ui.state("s.history.length") == 0
+    # Shortcuts do not fire while typing in a field.
+    page.locator("input[name=lr]").press("f")
+    assert ui.phase() == "ready"
+    # Enter on a focused neuron opens it in the inspector.
+    page.locator('g.neuron[data-layer="2"][data-j="0"]').focus()
+    page.keyboard.press("Enter")
+    assert page.get_attribute("[data-inspector-body]", "data-target") == "neuron:2:0"
+    ui.assert_no_console_errors()
+
+
+def test_sample_picker_steps_the_chosen_row(ui: UI) -> None:
+    ui.open()
+    page = ui.page
+    page.select_option("[data-sample]", "3")
+    with page.expect_response(lambda r: r.url.endswith("/forward")) as fwd:
+        ui.press("Forward")
+    assert json.loads(fwd.value.request.post_data or "{}") == {"indices": [3]}
+    assert fwd.value.json()["indices"] == [3]
+    assert page.locator("[data-yhat] tbody td").first.text_content() == "#3"
+
+
+@pytest.mark.parametrize("hidden", ["8.tanh,8.tanh,8.tanh,8.tanh,8.tanh,8.tanh", "12.relu,16.relu"])
+def test_large_networks_render(ui: UI, hidden: str) -> None:
+    ui.open(f"#ds=spiral&n=100&classes=3&h={hidden}&out=softmax&loss=cross_entropy&lr=0.05&bs=10")
+    sizes = ui.state("s.network.layers")
+    assert sizes[0] == 2 and sizes[-1] == 3
+    edges = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+    assert ui.page.locator("svg[data-network] line.edge").count() == edges
+    ui.press("Step")
+    assert ui.phase() == "update"
+    ui.assert_no_console_errors()
