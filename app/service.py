@@ -424,6 +424,7 @@ class Service:
 
         ``change`` returns (response, step losses to record).
         """
+        self.load(network_id)  # 404 before a lock is made for an id that does not exist
         with self.store.lock(network_id):
             session = self.read(network_id)
             response, step_losses = change(session)
@@ -516,6 +517,7 @@ class Service:
         return {"networks": networks}
 
     def delete(self, network_id: str) -> None:
+        self.load(network_id)
         with self.store.lock(network_id):
             if not self.store.delete(network_id):
                 raise NotFound(f"no network with id {network_id!r}")

@@ -117,6 +117,11 @@ class Store:
                     "INSERT OR REPLACE INTO steps (network_id, step, epoch, loss) VALUES (?, ?, ?, ?)",
                     [(doc["id"], step, epoch, loss) for step, epoch, loss in step_losses],
                 )
+                # Only the last MAX_STEPS_RETURNED are ever served: keep the table bounded.
+                conn.execute(
+                    "DELETE FROM steps WHERE network_id = ? AND step <= ?",
+                    (doc["id"], max(step for step, _, _ in step_losses) - MAX_STEPS_RETURNED),
+                )
         doc.setdefault("created_at", now)
         doc["updated_at"] = now
 

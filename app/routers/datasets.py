@@ -23,7 +23,28 @@ def _columns(value: str | None) -> list[str] | None:
     return names or None
 
 
-@router.post("", response_model=DatasetInfo, status_code=status.HTTP_201_CREATED)
+UPLOAD_EXAMPLE = {
+    "requestBody": {
+        "content": {
+            "multipart/form-data": {
+                "example": {
+                    "file": "size,rooms,price\n50,2,100\n80,3,160\n",
+                    "features": "size,rooms",
+                    "targets": "price",
+                    "standardize": True,
+                }
+            }
+        }
+    }
+}
+
+
+@router.post(
+    "",
+    response_model=DatasetInfo,
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=UPLOAD_EXAMPLE,
+)
 def upload(
     service: ServiceDep,
     file: Annotated[UploadFile, File(description="CSV with a header row")],
