@@ -43,4 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    # `app` is built on first access (as `uvicorn app.main:app` does), so importing
+    # create_app — in tests, say — does not open the default database.
+    if name == "app":
+        globals()["app"] = application = create_app()
+        return application
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -32,6 +32,9 @@ Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
 Number = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
 Vector = list[Number]
 Matrix = list[list[Number]]
+# Exported state may legitimately hold larger (finite) values than a hand-written request.
+FiniteVector = list[float]
+FiniteMatrix = list[list[float]]
 # Responses carry whatever the engine computed (always finite: see app.serialize).
 OutVector = list[float]
 OutMatrix = list[list[float]]
@@ -531,7 +534,7 @@ class DatasetOut(DatasetInfo):
 
 class OptimizerState(Request):
     t: int = Field(0, ge=0)
-    state: dict[str, dict[str, Matrix | Vector]] = Field(default_factory=dict)
+    state: dict[str, dict[str, FiniteMatrix | FiniteVector]] = Field(default_factory=dict)
 
 
 class TrainerState(Request):
@@ -551,9 +554,20 @@ class HistoryEntryIn(Request):
     grad_norms: list[float]
 
 
+class ExportOut(Response):
+    """What `GET .../export` returns and `POST /api/networks/import` accepts."""
+
+    format: str
+    spec: dict[str, Any]
+    parameters: Parameters
+    optimizer_state: dict[str, Any]
+    trainer: dict[str, Any]
+    history: list[HistoryEntry]
+
+
 class ParametersRequired(Request):
-    weights: list[Matrix]
-    biases: list[Vector]
+    weights: list[FiniteMatrix]
+    biases: list[FiniteVector]
 
 
 class ExportDocument(Request):

@@ -10,6 +10,7 @@ from ..deps import ServiceDep
 from ..schemas import (
     EmptyIn,
     ExportDocument,
+    ExportOut,
     HistoryOut,
     NetworkDataOut,
     NetworkList,
@@ -79,6 +80,6 @@ def get_data(network_id: str, service: ServiceDep) -> dict:
     return service.data(network_id)
 
 
-@router.get("/{network_id}/export", response_model=ExportDocument)
+@router.get("/{network_id}/export", response_model=ExportOut)
 def export_network(network_id: str, service: ServiceDep) -> dict:
     return service.export(network_id)

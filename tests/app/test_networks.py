@@ -203,3 +203,17 @@ def test_trainable_switches_hold_parameters_fixed(client: TestClient) -> None:
     assert step["layers"][0]["W_new"] == step["layers"][0]["W_old"]
     assert step["layers"][1]["b_new"] == step["layers"][1]["b_old"]
     assert step["layers"][1]["W_new"] != step["layers"][1]["W_old"]
+
+
+def test_export_import_of_large_trained_weights(client: TestClient) -> None:
+    # Hand-written values are capped at 1e9, but training may go far beyond; export must follow.
+    spec = {"layers": [1, 1], "activations": ["linear"], "learning_rate": 1e3, "weights": [[[1e9]]]}
+    net = create(client, spec)
+    step = client.post(f"/api/networks/{net['id']}/step", json={"inputs": [[1e9]], "targets": [[0.0]]})
+    assert step.status_code == 200
+    assert abs(step.json()["update"]["layers"][0]["W_new"][0][0]) > 1e20
+    response = client.get(f"/api/networks/{net['id']}/export")
+    assert response.status_code == 200
+    response = client.post("/api/networks/import", json=response.json())
+    assert response.status_code == 201
+    assert response.json()["parameters"] == client.get(f"/api/networks/{net['id']}").json()["parameters"]
