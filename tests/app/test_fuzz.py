@@ -16,7 +16,7 @@ from app.main import create_app
 
 from .conftest import MOONS
 
-LIMITS = Limits(max_epochs=20, max_samples=100, max_grid_resolution=30, max_trace_samples=8)
+LIMITS = Limits(max_epochs=200, max_samples=1000, max_grid_resolution=30, max_trace_samples=8)
 
 
 def make_app():
@@ -34,10 +34,12 @@ state: dict[str, str] = {}
 
 
 def network_id(case) -> str:
+    """A live network: a throwaway one for DELETE, else a shared one (recreated if gone)."""
+    if case.operation.method.upper() == "DELETE":
+        return client.post("/api/networks", json=SPEC).json()["id"]
     nid = state.get("id")
-    if nid is None or case.operation.method.upper() == "DELETE":
-        nid = client.post("/api/networks", json=SPEC).json()["id"]
-    state["id"] = nid
+    if nid is None or client.get(f"/api/networks/{nid}").status_code == 404:
+        nid = state["id"] = client.post("/api/networks", json=SPEC).json()["id"]
     return nid
 
 
