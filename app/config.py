@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .errors import LimitExceeded
+
 ENV_PREFIX = "BACKPROP_EXPLORER_"
 
 
@@ -41,6 +43,14 @@ class Limits:
     @staticmethod
     def env_name(name: str) -> str:
         return ENV_PREFIX + name.upper()
+
+    def check(self, name: str, value: int, what: str) -> None:
+        """413 naming the limit (and how to raise it) when ``value`` is over ``name``."""
+        limit = getattr(self, name)
+        if value > limit:
+            raise LimitExceeded(
+                f"{what} is {value}, over the limit {name}={limit} (set {self.env_name(name)})"
+            )
 
 
 def default_db_path() -> Path:

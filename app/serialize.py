@@ -1,4 +1,5 @@
-"""The one place where engine arrays become JSON-ready lists (and traces are cut to size).
+"""The one place where arrays cross the wire: JSON lists to float64 arrays (:func:`matrix`)
+and engine arrays to JSON-ready lists (:func:`array`, traces cut to size).
 
 Every array passes through :func:`array`, which refuses non-finite values: JSON has no NaN
 or infinity, and a number that overflowed float64 is an input problem (422), not a crash.
@@ -16,6 +17,21 @@ OVERFLOW = (
     "the computation overflowed float64 (a value became infinite); "
     "use smaller inputs or weights, or a lower learning rate"
 )
+
+
+def matrix(values: list, name: str, columns: int | None = None) -> np.ndarray:
+    """A rectangular float64 matrix from nested lists, or a 422 naming ``name``."""
+    if not values:
+        raise InvalidInput(f"{name} needs at least one row")
+    width = len(values[0])
+    for r, row in enumerate(values):
+        if len(row) != width:
+            raise InvalidInput(f"{name}: row {r} has {len(row)} values, row 0 has {width}")
+    if columns is not None and width != columns:
+        raise InvalidInput(f"{name} must have {columns} columns (one per neuron), got {width}")
+    if width == 0:
+        raise InvalidInput(f"{name} rows must not be empty")
+    return np.array(values, dtype=np.float64)
 
 
 def array(x: np.ndarray) -> list:

@@ -13,10 +13,7 @@ document untouched.
 
 from __future__ import annotations
 
-import json
-import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,8 +22,9 @@ import numpy as np
 import engine
 from engine import Dataset, Layer, Network, Optimizer, Regularization, Trainer
 
-from . import csvdata, serialize
+from . import serialize
 from .config import Limits
+from .datasets import Datasets
 from .errors import InvalidInput, LimitExceeded, NotFound, PhaseConflict
 from .schemas import (
     ExportDocument,
@@ -40,32 +38,13 @@ from .schemas import (
     StepIn,
     TrainIn,
 )
-from .store import Store
+from .store import Store, new_id
 
 GRADCHECK_TOLERANCE = 1e-4
 # Finite differences cost two forward passes per parameter over the whole batch.
 GRADCHECK_MAX_WORK = 5_000_000  # parameters × samples
 PHASES = ("forward", "loss", "backward", "update")
 EXPORT_FORMAT = "backprop-explorer/1"
-
-
-def new_id() -> str:
-    return secrets.token_urlsafe(16)
-
-
-def matrix(values: list, name: str, columns: int | None = None) -> np.ndarray:
-    """A rectangular float64 matrix from nested lists, or a 422 naming ``name``."""
-    if not values:
-        raise InvalidInput(f"{name} needs at least one row")
-    width = len(values[0])
-    for r, row in enumerate(values):
-        if len(row) != width:
-            raise InvalidInput(f"{name}: row {r} has {len(row)} values, row 0 has {width}")
-    if columns is not None and width != columns:
-        raise InvalidInput(f"{name} must have {columns} columns (one per neuron), got {width}")
-    if width == 0:
-        raise InvalidInput(f"{name} rows must not be empty")
-    return np.array(values, dtype=np.float64)
 
 
 @dataclass
@@ -187,90 +166,13 @@ class Service:
         self.store = store
         self.limits = limits
         self.runs = TrainRuns()
-        self._datasets: OrderedDict[str, Dataset] = OrderedDict()
-        self._datasets_guard = threading.Lock()
-
-    # --- limits ----------------------------------------------------------------------
-
-    def _limit(self, name: str, value: int, what: str) -> None:
-        limit = getattr(self.limits, name)
-        if value > limit:
-            raise LimitExceeded(
-                f"{what} is {value}, over the limit {name}={limit} (set {Limits.env_name(name)})"
-            )
+        self.datasets = Datasets(store, limits)
 
     def check_architecture(self, layers: list[int]) -> None:
-        self._limit("max_layers", len(layers) - 1, "the number of weight layers")
-        self._limit("max_neurons", max(layers), "the largest layer size")
+        self.limits.check("max_layers", len(layers) - 1, "the number of weight layers")
+        self.limits.check("max_neurons", max(layers), "the largest layer size")
         n_params = sum(n_in * n_out + n_out for n_in, n_out in zip(layers[:-1], layers[1:], strict=False))
-        self._limit("max_parameters", n_params, "the number of parameters")
-
-    def check_samples(self, n: int, what: str) -> None:
-        self._limit("max_samples", n, what)
-
-    # --- data ------------------------------------------------------------------------
-
-    def _cached(self, key: str, build: Callable[[], Dataset]) -> Dataset:
-        with self._datasets_guard:
-            if key in self._datasets:
-                self._datasets.move_to_end(key)
-                return self._datasets[key]
-        dataset = build()
-        # Shared between requests: make accidental in-place edits fail loudly.
-        dataset.X.setflags(write=False)
-        dataset.Y.setflags(write=False)
-        with self._datasets_guard:
-            self._datasets[key] = dataset
-            while len(self._datasets) > 32:
-                self._datasets.popitem(last=False)
-        return dataset
-
-    def generate(self, data: dict) -> Dataset:
-        self.check_samples(data.get("n", 200), "n (samples to generate)")
-        key = "gen:" + json.dumps(data, sort_keys=True)
-        return self._cached(
-            key,
-            lambda: engine.generate(
-                data["generator"],
-                np.random.default_rng(data.get("seed", 1)),
-                n=data.get("n", 200),
-                noise=data.get("noise", 0.1),
-                classes=data.get("classes"),
-            ),
-        )
-
-    def dataset_for(self, data: dict | None, network_id: str) -> Dataset | None:
-        if data is None:
-            return None
-        if "generator" in data:
-            return self.generate(data)
-        if "dataset_id" in data:
-            dataset_id = data["dataset_id"]
-
-            def load() -> Dataset:
-                doc = self.store.load_dataset(dataset_id)
-                if doc is None:
-                    raise InvalidInput(
-                        f"unknown dataset_id {dataset_id!r}: upload it with POST /api/datasets"
-                    )
-                return engine.from_arrays(
-                    doc["inputs"], doc["targets"], doc["feature_names"], doc["target_names"], "upload"
-                )
-
-            return self._cached("ds:" + dataset_id, load)
-        return self._cached(f"arrays:{network_id}", lambda: self.arrays_dataset(data))
-
-    def arrays_dataset(self, data: dict) -> Dataset:
-        X = matrix(data["inputs"], "data.inputs")
-        Y = matrix(data["targets"], "data.targets")
-        if len(X) != len(Y):
-            raise InvalidInput(f"data: {len(X)} input rows but {len(Y)} target rows")
-        self.check_samples(len(X), "the number of samples")
-        for key, width in (("feature_names", X.shape[1]), ("target_names", Y.shape[1])):
-            names = data.get(key)
-            if names is not None and len(names) != width:
-                raise InvalidInput(f"data.{key} needs {width} names, got {len(names)}")
-        return engine.from_arrays(X, Y, data.get("feature_names"), data.get("target_names"))
+        self.limits.check("max_parameters", n_params, "the number of parameters")
 
     # --- building --------------------------------------------------------------------
 
@@ -387,7 +289,7 @@ class Service:
             state["t"],
             {k: {n: np.array(v, dtype=np.float64) for n, v in s.items()} for k, s in state["state"].items()},
         )
-        dataset = self.dataset_for(spec["data"], doc["id"])
+        dataset = self.datasets.dataset_for(spec["data"], doc["id"])
         trainer = None
         if dataset is not None:
             self.check_data_shapes(dataset, spec["layers"])
@@ -588,14 +490,14 @@ class Service:
             raise InvalidInput("send either inputs or indices, not both")
         n0 = session.spec["layers"][0]
         if inputs is not None:
-            X = matrix(inputs, "inputs", n0)
-            self.check_samples(len(X), "the number of input rows")
+            X = serialize.matrix(inputs, "inputs", n0)
+            self.limits.check("max_samples", len(X), "the number of input rows")
             pending = {"source": "explicit", "inputs": X.tolist(), "targets": None}
             used = None
         else:
             dataset, trainer = session.require_data()
             if indices is not None:
-                self.check_samples(len(indices), "the number of indices")
+                self.limits.check("max_samples", len(indices), "the number of indices")
                 bad = [i for i in indices if i >= len(dataset.X)]
                 if bad:
                     raise InvalidInput(
@@ -620,7 +522,7 @@ class Service:
         if pending["source"] == "explicit":
             if targets is None:
                 raise InvalidInput("targets are required: forward ran on explicit inputs")
-            Y = matrix(targets, "targets", session.spec["layers"][-1])
+            Y = serialize.matrix(targets, "targets", session.spec["layers"][-1])
             if len(Y) != len(X):
                 raise InvalidInput(f"targets needs {len(X)} rows, one per input row, got {len(Y)}")
             pending["targets"] = Y.tolist()
@@ -708,7 +610,7 @@ class Service:
 
     def check_train(self, network_id: str, body: TrainIn) -> None:
         """Checks that can fail before a stream starts (so they get a proper status code)."""
-        self._limit("max_epochs", body.epochs, "epochs")
+        self.limits.check("max_epochs", body.epochs, "epochs")
         self.load(network_id)
 
     def train(
@@ -768,19 +670,9 @@ class Service:
         session = self.read(network_id)
         dataset, trainer = session.require_data()
         return {
-            **self.dataset_out(dataset),
+            **self.datasets.dataset_out(dataset),
             "train_indices": trainer.train_idx.tolist(),
             "val_indices": trainer.val_idx.tolist(),
-        }
-
-    @staticmethod
-    def dataset_out(dataset: Dataset) -> dict:
-        return {
-            "inputs": serialize.array(dataset.X),
-            "targets": serialize.array(dataset.Y),
-            "task": dataset.task,
-            "feature_names": dataset.feature_names,
-            "target_names": dataset.target_names,
         }
 
     # --- predict and gradcheck -------------------------------------------------------
@@ -791,14 +683,14 @@ class Service:
         if (body.inputs is None) == (body.grid is None):
             raise InvalidInput("send exactly one of inputs or grid")
         if body.inputs is not None:
-            X = matrix(body.inputs, "inputs", n0)
-            self.check_samples(len(X), "the number of input rows")
+            X = serialize.matrix(body.inputs, "inputs", n0)
+            self.limits.check("max_samples", len(X), "the number of input rows")
             out: dict = {}
         else:
             grid = body.grid
             if n0 != 2:
                 raise InvalidInput(f"a grid needs a network with 2 input features; this one has {n0}")
-            self._limit("max_grid_resolution", grid.resolution, "grid.resolution")
+            self.limits.check("max_grid_resolution", grid.resolution, "grid.resolution")
             bounds = self._grid_bounds(session, grid)
             x = np.linspace(bounds[0], bounds[1], grid.resolution)
             y = np.linspace(bounds[2], bounds[3], grid.resolution)
@@ -832,8 +724,8 @@ class Service:
         if (body.inputs is None) != (body.targets is None):
             raise InvalidInput("send both inputs and targets, or neither (the batch at the cursor)")
         if body.inputs is not None:
-            X = matrix(body.inputs, "inputs", layers[0])
-            Y = matrix(body.targets, "targets", layers[-1])
+            X = serialize.matrix(body.inputs, "inputs", layers[0])
+            Y = serialize.matrix(body.targets, "targets", layers[-1])
             if len(X) != len(Y):
                 raise InvalidInput(f"targets needs {len(X)} rows, one per input row, got {len(Y)}")
         else:
@@ -913,45 +805,3 @@ class Service:
         response = self.public(session)
         self.store.save(session.dump())
         return response
-
-    # --- uploaded datasets -----------------------------------------------------------
-
-    def upload(
-        self, raw: bytes, features: list[str] | None, targets: list[str] | None, standardize: bool
-    ) -> dict:
-        if len(raw) > self.limits.max_upload_bytes:
-            raise LimitExceeded(
-                f"the file is over the limit max_upload_bytes={self.limits.max_upload_bytes} "
-                f"(set {Limits.env_name('max_upload_bytes')})"
-            )
-        X, Y, feature_names, target_names = csvdata.parse_csv(raw, features, targets, self.limits.max_samples)
-        task = engine.data.infer_task(Y)
-        means = stds = None
-        if standardize:
-            X, x_mean, x_std = csvdata.standardize(X)
-            means, stds = x_mean.tolist(), x_std.tolist()
-            if task == "regression":
-                # Class labels stay 0/1; real-valued targets are scaled like the features.
-                Y, y_mean, y_std = csvdata.standardize(Y)
-                means, stds = means + y_mean.tolist(), stds + y_std.tolist()
-        dataset_id = new_id()
-        doc = {
-            "dataset_id": dataset_id,
-            "n_samples": len(X),
-            "feature_names": feature_names,
-            "target_names": target_names,
-            "task": task,
-            "standardized": standardize,
-            "means": means,
-            "stds": stds,
-            "inputs": X.tolist(),
-            "targets": Y.tolist(),
-        }
-        self.store.save_dataset(dataset_id, doc)
-        return {k: v for k, v in doc.items() if k not in ("inputs", "targets")}
-
-    def get_dataset(self, dataset_id: str) -> dict:
-        doc = self.store.load_dataset(dataset_id)
-        if doc is None:
-            raise NotFound(f"no dataset with id {dataset_id!r}")
-        return doc

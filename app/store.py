@@ -10,6 +10,7 @@ Requests on one network are serialized by :meth:`Store.lock`, an in-process lock
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import threading
 import time
@@ -39,6 +40,11 @@ CREATE TABLE IF NOT EXISTS datasets (
 """
 
 MAX_STEPS_RETURNED = 10_000
+
+
+def new_id() -> str:
+    """Unguessable ids for networks and datasets."""
+    return secrets.token_urlsafe(16)
 
 
 def dumps(doc: dict) -> str:

@@ -15,7 +15,7 @@ router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 @router.post("/preview", response_model=DataOut)
 def preview(body: PreviewIn, service: ServiceDep) -> dict:
     """The samples a generator spec produces (the scatter preview)."""
-    return service.dataset_out(service.generate(body.model_dump(mode="json")))
+    return service.datasets.dataset_out(service.datasets.generate(body.model_dump(mode="json")))
 
 
 def _columns(value: str | None) -> list[str] | None:
@@ -54,9 +54,9 @@ def upload(
 ) -> dict:
     """Upload a CSV; a network uses it through `"data": {"dataset_id": ...}`."""
     raw = file.file.read(service.limits.max_upload_bytes + 1)
-    return service.upload(raw, _columns(features), _columns(targets), standardize)
+    return service.datasets.upload(raw, _columns(features), _columns(targets), standardize)
 
 
 @router.get("/{dataset_id}", response_model=DatasetOut)
 def get_dataset(dataset_id: str, service: ServiceDep) -> dict:
-    return service.get_dataset(dataset_id)
+    return service.datasets.get(dataset_id)
