@@ -55,7 +55,7 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
       s.textContent = `${n} ${what}`;
       return s;
     };
-    rowOf("Input", fixed(shape?.nIn ?? "?", "features"), null);
+    rowOf("Input", fixed(shape?.nIn ?? "?", shape?.nIn === 1 ? "feature" : "features"), null);
     setup.hidden.forEach((layer, k) => {
       const count = document.createElement("span");
       count.className = "count";

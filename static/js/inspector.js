@@ -48,7 +48,7 @@ function eqBlock(label, mathNode, key) {
   const box = document.createElement("div");
   box.className = "eq";
   if (key) box.dataset.eq = key;
-  box.appendChild(mathNode);
+  for (const node of [mathNode].flat()) box.appendChild(node);
   wrap.append(p, box);
   return wrap;
 }
@@ -182,12 +182,14 @@ export function createInspector({ body, tooltip }) {
     if (K > shown) terms.push(mo("+"), mi("…"));
     return eqBlock(
       `Hidden layer: δ = f′(z) · Σₖ wₖⱼ δₖ, the gradient arriving from the ${K} neuron${K > 1 ? "s" : ""} of layer ${l + 1}`,
-      math(
-        delta, mo("="), row(mi("f′"), paren(sub("z", String(j + 1)))), dot(),
-        row(m("munder", mo("∑"), mi("k")), sub("w", row(mi("k"), mi(String(j + 1)))), sub("δ", "k")),
-        mo("="), mn(bl.da_dz[0][j]), dot(), paren(row(...terms)),
-        mo("="), mn(bl.da_dz[0][j]), dot(), mf(bl.dL_da[0][j]), mo("="), mn(bl.dL_dz[0][j]),
-      ),
+      [
+        math(
+          delta, mo("="), row(mi("f′"), paren(sub("z", String(j + 1)))), dot(),
+          row(m("munder", mo("∑"), mi("k")), sub("w", row(mi("k"), mi(String(j + 1)))), sub("δ", "k")),
+          mo("="), mn(bl.da_dz[0][j]), dot(), paren(row(...terms)),
+        ),
+        math(mo("="), mn(bl.da_dz[0][j]), dot(), mf(bl.dL_da[0][j]), mo("="), mn(bl.dL_dz[0][j])),
+      ],
       "delta",
     );
   }
@@ -223,7 +225,7 @@ export function createInspector({ body, tooltip }) {
     const B = trace.forward?.batch_size ?? trace.forward?.inputs.length ?? 1;
     if (B <= 1) return null;
     return para(
-      `The batch has ${B} samples. The chain above uses sample 1; ∂L/∂w is the sum over the batch of δ·a (each δ already carries the 1/${B} of the batch mean).`,
+      `The batch has ${B} samples: the δ equation shows sample 1, and each δ already carries the 1/${B} of the batch mean, so the batch gradient is a plain sum.`,
     );
   }
 
@@ -255,7 +257,23 @@ export function createInspector({ body, tooltip }) {
     out.push(deltaEquation(l, j, ctx));
     const reg = regTerm(network, upd ? upd.W_old[j][i] : network.parameters.weights[l - 1][j][i]);
     const chain = [];
-    if (l === L && bl.da_dz !== null) {
+    const B = trace.forward.batch_size ?? trace.forward.inputs.length;
+    if (B > 1) {
+      // A batch: the gradient is a sum over its samples (the first few shown, from the trace).
+      const prevRows = l === 1 ? trace.forward.inputs : layerOf(trace.forward, l - 1).a;
+      const rows = Math.min(2, bl.dL_dz.length);
+      const terms = [];
+      for (let s = 0; s < rows; s++) {
+        if (s) terms.push(mo("+"));
+        terms.push(mf(bl.dL_dz[s][j]), dot(), mf(prevRows[s][i]));
+      }
+      if (B > rows) terms.push(mo("+"), mi("…"));
+      chain.push(
+        d(mi("L"), mi("w")), mo("="), row(m("munder", mo("∑"), mi("s")), m("msubsup", mi("δ"), mi(String(j + 1)), paren(mi("s"))), dot(),
+          m("msup", aPrev, paren(mi("s")))),
+      );
+      chain.push({ newline: true }, mo("="), row(...terms));
+    } else if (l === L && bl.da_dz !== null) {
       chain.push(
         d(mi("L"), mi("w")), mo("="), d(mi("L"), sub("a", String(j + 1))), dot(),
         row(mi("f′"), paren(sub("z", String(j + 1)))), dot(), aPrev,
@@ -266,7 +284,15 @@ export function createInspector({ body, tooltip }) {
     }
     if (reg) chain.push(reg);
     chain.push(mo("="), mn(bl.dL_dW[j][i]));
-    out.push(eqBlock(l === L ? "Chain rule for an output-layer weight" : "Chain rule: the weight's gradient is δ times the input it multiplies", math(...chain), "dL_dW"));
+    const label =
+      B > 1
+        ? `Chain rule over the batch: δ times the input it multiplies, summed over the ${B} samples`
+        : l === L
+          ? "Chain rule for an output-layer weight"
+          : "Chain rule: the weight's gradient is δ times the input it multiplies";
+    const cut = chain.findIndex((c) => c.newline);
+    const maths = cut < 0 ? [math(...chain)] : [math(...chain.slice(0, cut)), math(...chain.slice(cut + 1))];
+    out.push(eqBlock(label, maths, "dL_dW"));
     const note = batchNote(trace);
     if (note) out.push(note);
     if (upd) {

@@ -7,7 +7,7 @@ import { fmt, full } from "./format.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const VW = 760;
-const VH = 440;
+const VH_MAX = 440;
 const GRAD = "#9b4f96"; // gradient pulses and glows (reddish purple, distinct from the sign pair)
 const VALUE = "#2b3445"; // forward value pulses
 
@@ -66,10 +66,15 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     const maxN = Math.max(...sizes);
     const top = 46;
     const bottom = 22;
-    const spacing = Math.min(92, (VH - top - bottom) / maxN);
+    // Small networks get a shorter drawing, so the inspector stays in view at 1280×800.
+    const VH = Math.max(300, Math.min(VH_MAX, top + bottom + maxN * 84));
+    svg.setAttribute("viewBox", `0 0 ${VW} ${VH}`);
+    const spacing = Math.min(84, (VH - top - bottom) / maxN);
     const r = Math.max(4, Math.min(22, spacing * 0.3));
-    const left = 96;
-    const right = 128;
+    // Margins fit the feature names on the left and "ŷ name = value" on the right.
+    const longest = (names, n) => Math.max(2, ...Array.from({ length: n }, (_, j) => (names?.[j] ?? "x1").length));
+    const left = Math.max(70, Math.min(150, 30 + 6.6 * longest(featureNames, sizes[0])));
+    const right = Math.max(110, Math.min(170, 95 + 6.6 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) : 0)));
     const gap = (VW - left - right) / Math.max(1, L);
     const pos = sizes.map((n, l) =>
       Array.from({ length: n }, (_, j) => ({
@@ -273,7 +278,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
       for (let j = 0; j < geo.sizes[l]; j++) setNeuronValue(l, j, row ? row[j] : null, scale);
       if (l === 0) {
         geo.side.inputs.forEach((s, j) => {
-          s.t.textContent = row ? `${s.name} = ${fmt(row[j])}` : s.name;
+          // The circle already shows the value when there is room for it.
+          s.t.textContent = row && !geo.showValues ? `${s.name} = ${fmt(row[j])}` : s.name;
         });
       }
     }
@@ -476,7 +482,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
         duration: 750,
         start() {
           mark("backward", l);
-          p = pulses(l, -1, (j, i) => 1.5 + 5 * Math.min(1, Math.abs(grads[l - 1][j][i]) / scale), GRAD);
+          p = pulses(l, -1, (j, i) => 2 + 6 * Math.min(1, Math.abs(grads[l - 1][j][i]) / scale), GRAD);
         },
         frame: (t) => p?.frame(t),
         end() {
