@@ -56,6 +56,11 @@ class Session:
     opt: Optimizer
     dataset: Dataset | None
     trainer: Trainer | None
+    carried_history: list[dict]
+
+    def new_history(self) -> list[dict]:
+        """History entries to append to the store: carried ones and epochs closed now."""
+        return self.carried_history + (self.trainer.history if self.trainer else [])
 
     @property
     def spec(self) -> dict:
@@ -93,7 +98,6 @@ class Session:
                 "epoch": t.epoch,
                 "step": t.step,
                 "cursor": t.cursor,
-                "history": t.history,
                 "norm_sums": t.norm_sums,
                 "norm_count": t.norm_count,
             }
@@ -256,7 +260,7 @@ class Service:
             "spec": resolved,
             "parameters": {"weights": weights, "biases": biases},
             "optimizer_state": {"t": 0, "state": {}},
-            "trainer": {"epoch": 0, "step": 0, "cursor": 0, "history": [], "norm_sums": [], "norm_count": 0},
+            "trainer": {"epoch": 0, "step": 0, "cursor": 0, "norm_sums": [], "norm_count": 0},
             "phase": "ready",
             "pending": None,
         }
@@ -290,10 +294,13 @@ class Service:
             {k: {n: np.array(v, dtype=np.float64) for n, v in s.items()} for k, s in state["state"].items()},
         )
         dataset = self.datasets.dataset_for(spec["data"], doc["id"])
+        t = doc["trainer"]
+        # Epochs to record that are not the trainer's own: an import's history (or a
+        # document written before history moved to its own table).
+        carried = t.pop("history", [])
         trainer = None
         if dataset is not None:
             self.check_data_shapes(dataset, spec["layers"])
-            t = doc["trainer"]
             trainer = Trainer(
                 dataset,
                 spec["batch_size"],
@@ -302,11 +309,11 @@ class Service:
                 t["epoch"],
                 t["step"],
                 t["cursor"],
-                t["history"],
+                [],  # history lives in its own table; the trainer only appends to it
                 t["norm_sums"],
                 t["norm_count"],
             )
-        return Session(doc, net, opt, dataset, trainer)
+        return Session(doc, net, opt, dataset, trainer, carried)
 
     # --- loading and saving ----------------------------------------------------------
 
@@ -320,7 +327,7 @@ class Service:
         return self.open(self.load(network_id))
 
     def mutate(
-        self, network_id: str, change: Callable[[Session], tuple[dict, list]], *, clear_steps: bool = False
+        self, network_id: str, change: Callable[[Session], tuple[dict, list]], *, clear_logs: bool = False
     ):
         """Run ``change`` on the network under its lock and commit; nothing is saved if it raises.
 
@@ -330,7 +337,7 @@ class Service:
         with self.store.lock(network_id):
             session = self.read(network_id)
             response, step_losses = change(session)
-            self.store.save(session.dump(), step_losses, clear_steps=clear_steps)
+            self.store.save(session.dump(), step_losses, session.new_history(), clear_logs=clear_logs)
         return response
 
     # --- networks --------------------------------------------------------------------
@@ -392,7 +399,7 @@ class Service:
         doc = self.new_document(spec)
         session = self.open(doc)
         response = self.public(session)
-        self.store.save(session.dump())
+        self.store.save(session.dump(), history=session.new_history())
         return response
 
     def get(self, network_id: str) -> dict:
@@ -481,7 +488,7 @@ class Service:
             session.__dict__.update(self.open(doc).__dict__)
             return self.public(session), []
 
-        return self.mutate(network_id, change, clear_steps=True)
+        return self.mutate(network_id, change, clear_logs=True)
 
     # --- phases ----------------------------------------------------------------------
 
@@ -659,10 +666,9 @@ class Service:
         return {"stopping": self.runs.stop(network_id)}
 
     def history(self, network_id: str) -> dict:
-        session = self.read(network_id)
-        history = session.trainer.history if session.trainer else session.doc["trainer"]["history"]
+        self.load(network_id)
         return {
-            "history": [serialize.history_entry(e) for e in history],
+            "history": [serialize.history_entry(e) for e in self.store.history(network_id)],
             "steps": self.store.steps(network_id),
         }
 
@@ -769,7 +775,7 @@ class Service:
             "parameters": doc["parameters"],
             "optimizer_state": doc["optimizer_state"],
             "trainer": {k: t[k] for k in ("epoch", "step", "cursor", "norm_sums", "norm_count")},
-            "history": t["history"],
+            "history": self.store.history(network_id),
         }
 
     def import_(self, body: ExportDocument) -> dict:
@@ -803,5 +809,5 @@ class Service:
         if session.trainer is not None and trainer["cursor"] >= max(session.trainer.n_train, 1):
             raise InvalidInput(f"trainer.cursor must be below the {session.trainer.n_train} training samples")
         response = self.public(session)
-        self.store.save(session.dump())
+        self.store.save(session.dump(), history=session.new_history())
         return response

@@ -1,4 +1,5 @@
-"""SQLite persistence: one JSON document per network, per-update losses, uploaded datasets.
+"""SQLite persistence: one JSON document per network, its epoch history and per-update
+losses (append-only tables), and uploaded datasets.
 
 The database is the source of truth. WAL mode with ``synchronous=NORMAL`` survives a killed
 process (only an OS crash or power loss can drop the last transactions), and every write
@@ -31,6 +32,12 @@ CREATE TABLE IF NOT EXISTS steps (
     epoch INTEGER NOT NULL,
     loss REAL NOT NULL,
     PRIMARY KEY (network_id, step)
+);
+CREATE TABLE IF NOT EXISTS history (
+    network_id TEXT NOT NULL,
+    epoch INTEGER NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (network_id, epoch)
 );
 CREATE TABLE IF NOT EXISTS datasets (
     id TEXT PRIMARY KEY,
@@ -104,9 +111,18 @@ class Store:
         return doc
 
     def save(
-        self, doc: dict, step_losses: list[tuple[int, int, float]] = (), *, clear_steps: bool = False
+        self,
+        doc: dict,
+        step_losses: list[tuple[int, int, float]] = (),
+        history: list[dict] = (),
+        *,
+        clear_logs: bool = False,
     ) -> None:
-        """Insert or replace a network document (and record per-update losses) atomically."""
+        """Write a network document, append per-update losses and epoch entries: one transaction.
+
+        Losses and history are append-only tables, so a request costs the same after
+        10,000 epochs as after one. ``clear_logs`` empties both first (reset).
+        """
         now = time.time()
         body = {k: v for k, v in doc.items() if k not in ("created_at", "updated_at")}
         text = dumps(body)
@@ -116,8 +132,14 @@ class Store:
                 "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
                 (doc["id"], text, doc.get("created_at", now), now),
             )
-            if clear_steps:
+            if clear_logs:
                 conn.execute("DELETE FROM steps WHERE network_id = ?", (doc["id"],))
+                conn.execute("DELETE FROM history WHERE network_id = ?", (doc["id"],))
+            if history:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO history (network_id, epoch, entry) VALUES (?, ?, ?)",
+                    [(doc["id"], entry["epoch"], dumps(entry)) for entry in history],
+                )
             if step_losses:
                 conn.executemany(
                     "INSERT OR REPLACE INTO steps (network_id, step, epoch, loss) VALUES (?, ?, ?, ?)",
@@ -135,6 +157,7 @@ class Store:
         with self._transaction() as conn:
             deleted = conn.execute("DELETE FROM networks WHERE id = ?", (network_id,)).rowcount
             conn.execute("DELETE FROM steps WHERE network_id = ?", (network_id,))
+            conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
         return deleted > 0
 
     def list(self) -> list[dict]:
@@ -156,6 +179,13 @@ class Store:
                 (network_id, limit),
             ).fetchall()
         return [{"step": s, "epoch": e, "loss": loss} for s, e, loss in reversed(rows)]
+
+    def history(self, network_id: str) -> list[dict]:
+        with self._db_lock:
+            rows = self._conn.execute(
+                "SELECT entry FROM history WHERE network_id = ? ORDER BY epoch", (network_id,)
+            ).fetchall()
+        return [json.loads(entry) for (entry,) in rows]
 
     # --- datasets --------------------------------------------------------------------
 
