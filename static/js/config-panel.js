@@ -96,6 +96,7 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     const usesN = meta ? meta.uses_n_noise : false;
     form.querySelectorAll("[data-uses-n]").forEach((n) => (n.hidden = !usesN));
     form.querySelectorAll("[data-uses-classes]").forEach((n) => (n.hidden = !usesClasses(setup.ds)));
+    form.querySelectorAll("[data-uses-seed]").forEach((n) => (n.hidden = !meta || !meta.uses_n_noise));
     $("rr").disabled = setup.reg === "none";
     renderLayers(shape);
   }

@@ -74,7 +74,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     // Margins fit the feature names on the left and "ŷ name = value" on the right.
     const longest = (names, n) => Math.max(2, ...Array.from({ length: n }, (_, j) => (names?.[j] ?? "x1").length));
     const left = Math.max(70, Math.min(150, 30 + 6.6 * longest(featureNames, sizes[0])));
-    const right = Math.max(110, Math.min(170, 95 + 6.6 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) : 0)));
+    const right = Math.max(110, Math.min(200, 100 + 6.6 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
     const gap = (VW - left - right) / Math.max(1, L);
     const pos = sizes.map((n, l) =>
       Array.from({ length: n }, (_, j) => ({
@@ -207,13 +207,13 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     // Feature names on the left, prediction vs target on the right.
     geo.side = { inputs: [], outputs: [] };
     pos[0].forEach((p, j) => {
-      const t = el("text", { x: p.x - r - 8, y: p.y + 4, "text-anchor": "end", class: "side-label halo" }, gSide);
+      const t = el("text", { x: p.x - r - 12, y: p.y + 4, "text-anchor": "end", class: "side-label halo" }, gSide);
       t.textContent = featureNames?.[j] ?? `x${j + 1}`;
       geo.side.inputs.push({ t, name: t.textContent });
     });
     pos[L].forEach((p, j) => {
-      const t = el("text", { x: p.x + r + 8, y: p.y - 3, class: "side-label halo" }, gSide);
-      const t2 = el("text", { x: p.x + r + 8, y: p.y + 12, class: "side-label halo" }, gSide);
+      const t = el("text", { x: p.x + r + 12, y: p.y - 3, class: "side-label halo" }, gSide);
+      const t2 = el("text", { x: p.x + r + 12, y: p.y + 12, class: "side-label halo" }, gSide);
       const name = targetNames?.[j] ?? (sizes[L] > 1 ? `y${j + 1}` : "y");
       t.textContent = sizes[L] > 1 ? `ŷ ${name}` : "ŷ";
       geo.side.outputs.push({ t, t2, name });

@@ -306,3 +306,42 @@ def test_large_networks_render(ui: UI, hidden: str) -> None:
     ui.press("Step")
     assert ui.phase() == "update"
     ui.assert_no_console_errors()
+
+
+def test_csv_upload_errors_and_success(ui: UI, tmp_path) -> None:
+    ui.open()
+    page = ui.page
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,c\n1,2,3\n4,x,6\n")
+    good = tmp_path / "exam.csv"
+    good.write_text("hours,sleep,passed\n" + "".join(f"{h},{5 + h % 3},{int(h > 4)}\n" for h in range(10)))
+    page.locator("details.upload summary").click()
+    page.set_input_files("input[name=csv]", str(bad))
+    page.get_by_role("button", name="Upload CSV").click()
+    page.wait_for_function("document.querySelector('[data-error=upload]').textContent.length > 0")
+    assert "x" in ui.error("upload")  # the API names the bad cell
+    page.set_input_files("input[name=csv]", str(good))
+    page.get_by_role("button", name="Upload CSV").click()
+    page.wait_for_function("document.querySelector('[data-dirty]').textContent.startsWith('Uploaded')")
+    assert ui.error("upload") == ""
+    page.get_by_role("button", name="Build network").click()
+    page.wait_for_function("window.backpropExplorer.getState().network.feature_names[0] === 'hours'")
+    assert "ds=upload" in page.url
+    assert page.locator("svg[data-network] .side-label").first.text_content() == "hours"
+    ui.assert_no_console_errors(allow=("422",))
+
+
+def test_changing_the_learning_rate_keeps_the_weights(ui: UI, live_server: str) -> None:
+    ui.open()
+    page = ui.page
+    ui.press("Step")
+    nid = ui.network_id
+    before = httpx.get(f"{live_server}/api/networks/{nid}").json()["parameters"]
+    lr = page.locator("input[name=lr]")
+    lr.fill("0.125")
+    lr.dispatch_event("change")
+    page.get_by_role("button", name="Build network").click()
+    page.wait_for_function("window.backpropExplorer.getState().network.learning_rate === 0.125")
+    assert ui.network_id == nid  # PATCHed, not rebuilt
+    assert httpx.get(f"{live_server}/api/networks/{nid}").json()["parameters"] == before
+    assert "lr=0.125" in page.url
