@@ -2,8 +2,8 @@
 
 1. ``/step`` latency for a small network: p50 and p95 over many sequential requests.
 2. ``/train`` through the API against ``engine.train`` called directly on the same work
-   (same data, parameters, optimizer and epochs): the ratio is the API's overhead
-   (target ≤ 1.10).
+   (same data, parameters, optimizer and epochs), best of 5 each: the ratio is the API's
+   overhead (target ≤ 1.10). Run it on a quiet machine: other load makes both numbers noisy.
 
     python bench/bench_api.py [--steps 500] [--epochs 50] [--n 1000]
 """
@@ -74,7 +74,7 @@ def bench_step(client: httpx.Client, steps: int) -> None:
         )
 
 
-def bench_train(client: httpx.Client, epochs: int, n: int, repeats: int = 3) -> None:
+def bench_train(client: httpx.Client, epochs: int, n: int, repeats: int = 5) -> None:
     spec = {
         "layers": [2, 8, 8, 1],
         "activations": ["tanh", "tanh", "sigmoid"],

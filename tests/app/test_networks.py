@@ -217,3 +217,15 @@ def test_export_import_of_large_trained_weights(client: TestClient) -> None:
     response = client.post("/api/networks/import", json=response.json())
     assert response.status_code == 201
     assert response.json()["parameters"] == client.get(f"/api/networks/{net['id']}").json()["parameters"]
+
+
+def test_history_is_kept_out_of_the_network_document(client: TestClient) -> None:
+    net = create(client, MOONS)
+    assert client.post(f"/api/networks/{net['id']}/train", json={"epochs": 3}).status_code == 200
+    stored = client.app.state.service.store.load(net["id"])
+    assert "history" not in stored["trainer"] and stored["trainer"]["epoch"] == 3
+    assert [h["epoch"] for h in client.get(f"/api/networks/{net['id']}/history").json()["history"]] == [
+        1,
+        2,
+        3,
+    ]
