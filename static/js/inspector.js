@@ -153,6 +153,22 @@ export function createInspector({ body, tooltip }) {
     const act = fl.activation;
     const delta = sub("δ", String(j + 1));
     if (l === L) {
+      if ((bl.da_dz === null || act === "softmax") && network.loss === "cross_entropy" && trace.loss) {
+        // Softmax with cross-entropy: the textbook shortcut δ = (ŷ − y)/B.
+        const B = trace.forward.batch_size ?? trace.forward.inputs.length;
+        const yhat = trace.loss.output[0][j];
+        const y = trace.loss.targets[0][j];
+        const diff = row(mn(yhat), mo("−"), mn(y));
+        return eqBlock(
+          `Output layer (softmax with cross-entropy): ∂L/∂z is simply ŷ − y${B > 1 ? `, divided by the batch size ${B}` : ""}`,
+          math(
+            delta, mo("="), d(mi("L"), sub("z", String(j + 1))), mo("="),
+            B > 1 ? frac(row(sub("ŷ", String(j + 1)), mo("−"), sub("y", String(j + 1))), mi("B")) : row(sub("ŷ", String(j + 1)), mo("−"), sub("y", String(j + 1))),
+            mo("="), B > 1 ? frac(diff, m("mn", String(B))) : diff, mo("="), mn(bl.dL_dz[0][j]),
+          ),
+          "delta",
+        );
+      }
       if (bl.da_dz === null || act === "softmax") {
         return eqBlock(
           `Output layer (${act} with ${network.loss}): the API gives ∂L/∂z directly`,
@@ -298,7 +314,14 @@ export function createInspector({ body, tooltip }) {
     if (upd) {
       out.push(updateEquation("w", upd.W_old[j][i], upd.dL_dW[j][i], upd.step_W[j][i], upd.W_new[j][i], trace.update, trace.update.learning_rate));
     } else {
-      out.push(para(`Next, Update applies w_new = w_old − η·∂L/∂w with η = ${fmt(network.learning_rate)} (${network.optimizer?.name ?? "sgd"}).`));
+      const opt = network.optimizer?.name ?? "sgd";
+      out.push(
+        para(
+          opt === "sgd"
+            ? `Next, Update applies w_new = w_old − η·∂L/∂w with η = ${fmt(network.learning_rate)}.`
+            : `Next, Update applies the ${opt} step (η = ${fmt(network.learning_rate)}), built from ∂L/∂w and the optimizer's running averages.`,
+        ),
+      );
     }
     return out;
   }

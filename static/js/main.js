@@ -201,16 +201,26 @@ function describeNext() {
 }
 
 let busy = false;
+let pending = Promise.resolve();
+/** One action at a time. A new action during an animation skips it rather than being ignored. */
 async function guarded(fn) {
-  if (busy) return;
+  if (busy) {
+    if (!animator.running) return;
+    animator.skip();
+    await pending;
+    if (busy) return;
+  }
   busy = true;
   document.body.dataset.busy = "true";
-  try {
-    await fn();
-  } finally {
-    busy = false;
-    document.body.dataset.busy = "false";
-  }
+  pending = (async () => {
+    try {
+      await fn();
+    } finally {
+      busy = false;
+      document.body.dataset.busy = "false";
+    }
+  })();
+  await pending;
 }
 
 const NEEDS = {
@@ -225,17 +235,16 @@ function currentPhase(trace) {
 }
 
 async function runPhase(name) {
-  const { network, trace } = store.get();
+  const { network } = store.get();
   if (!network || store.get().playing) return;
-  const need = NEEDS[name];
-  if (need && currentPhase(trace) !== need[0]) {
-    // Said here rather than by a 409 round trip; the server enforces the same order.
-    setError("phase", `Out of order: ${need[1]}`);
-    emit({ phase: name, error: "out of order" });
-    return;
-  }
-  animator.skip();
   await guarded(async () => {
+    const need = NEEDS[name];
+    if (need && currentPhase(store.get().trace) !== need[0]) {
+      // Said here rather than by a 409 round trip; the server enforces the same order.
+      setError("phase", `Out of order: ${need[1]}`);
+      emit({ phase: name, error: "out of order" });
+      return;
+    }
     let res;
     try {
       res = await api.phase(network.id, name, name === "forward" ? sampleBody() : {});
@@ -357,6 +366,7 @@ async function play() {
   store.set({ playing: true, trace: null });
   setCaption([B("Playing"), ": whole epochs run on the server; the plots and the drawing update as they finish. Press Pause (Space) to stop."]);
   let chunk = 1;
+  let failed = false;
   try {
     while (store.get().playing) {
       const t0 = performance.now();
@@ -380,7 +390,10 @@ async function play() {
       if (done?.stopped_early) break;
     }
   } catch (err) {
-    if (err.name !== "AbortError") setError("phase", detailOf(err));
+    if (err.name !== "AbortError") {
+      setError("phase", detailOf(err));
+      failed = true;
+    }
   } finally {
     playAbort = null;
     store.set({ playing: false });
@@ -389,7 +402,7 @@ async function play() {
     const last = store.get().history.at(-1);
     status(`Paused · epoch ${store.get().network?.epoch ?? 0}`);
     setCaption([
-      B("Paused"), ` after epoch ${store.get().network?.epoch ?? 0}`,
+      B(failed ? "Stopped" : "Paused"), ` after epoch ${store.get().network?.epoch ?? 0}`,
       ...(last ? [": training loss ", N(last.train_loss), ...(last.val_loss !== null ? [", validation loss ", N(last.val_loss)] : [])] : []),
       ". Press Forward (F) to step through a sample with the trained weights, or Play (Space) to continue.",
     ]);

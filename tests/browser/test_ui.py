@@ -345,3 +345,14 @@ def test_changing_the_learning_rate_keeps_the_weights(ui: UI, live_server: str) 
     assert ui.network_id == nid  # PATCHed, not rebuilt
     assert httpx.get(f"{live_server}/api/networks/{nid}").json()["parameters"] == before
     assert "lr=0.125" in page.url
+
+
+def test_a_phase_pressed_during_an_animation_skips_it_and_runs(ui: UI) -> None:
+    ui.open(DEEP)
+    ui.set_speed(1)  # 0.25×: the forward animation takes seconds
+    page = ui.page
+    page.get_by_role("button", name="Forward", exact=True).click()
+    page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'forward' && e.layer === 1)")
+    page.get_by_role("button", name="Loss", exact=True).click()
+    page.wait_for_function("document.querySelector('[data-phases]').dataset.phase === 'loss'", timeout=3_000)
+    assert ui.error() == ""
