@@ -74,7 +74,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     // Margins fit the feature names on the left and "ŷ name = value" on the right.
     const longest = (names, n) => Math.max(2, ...Array.from({ length: n }, (_, j) => (names?.[j] ?? "x1").length));
     const left = Math.max(70, Math.min(150, 30 + 6.6 * longest(featureNames, sizes[0])));
-    const right = Math.max(110, Math.min(200, 100 + 6.6 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
+    const right = Math.max(135, Math.min(200, 100 + 6.6 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
     const gap = (VW - left - right) / Math.max(1, L);
     const pos = sizes.map((n, l) =>
       Array.from({ length: n }, (_, j) => ({
