@@ -117,11 +117,11 @@ class Datasets:
         means = stds = None
         if standardize:
             X, x_mean, x_std = csvdata.standardize(X)
-            means, stds = x_mean.tolist(), x_std.tolist()
+            means, stds = serialize.array(x_mean), serialize.array(x_std)
             if task == "regression":
                 # Class labels stay 0/1; real-valued targets are scaled like the features.
                 Y, y_mean, y_std = csvdata.standardize(Y)
-                means, stds = means + y_mean.tolist(), stds + y_std.tolist()
+                means, stds = means + serialize.array(y_mean), stds + serialize.array(y_std)
         dataset_id = new_id()
         doc = {
             "dataset_id": dataset_id,
@@ -132,8 +132,8 @@ class Datasets:
             "standardized": standardize,
             "means": means,
             "stds": stds,
-            "inputs": X.tolist(),
-            "targets": Y.tolist(),
+            "inputs": serialize.array(X),
+            "targets": serialize.array(Y),
         }
         self.store.save_dataset(dataset_id, doc)
         return {k: v for k, v in doc.items() if k not in ("inputs", "targets")}

@@ -41,6 +41,11 @@ def array(x: np.ndarray) -> list:
     return x.tolist()
 
 
+def indices(x: np.ndarray) -> list[int]:
+    """Dataset row numbers."""
+    return np.asarray(x, dtype=np.int64).tolist()
+
+
 def rows(x: np.ndarray, n: int) -> list:
     """The first ``n`` samples of a batch-first array."""
     return array(x[:n])

@@ -84,13 +84,12 @@ class Session:
     def dump(self) -> dict:
         doc = self.doc
         doc["task"] = self.dataset.task if self.dataset else None
-        doc["parameters"] = {
-            "weights": [layer.W.tolist() for layer in self.net.layers],
-            "biases": [layer.b.tolist() for layer in self.net.layers],
-        }
+        # Through serialize like every response: a non-finite value (say Adam's v = g² after
+        # an overflow) becomes a 422 and nothing is saved.
+        doc["parameters"] = serialize.parameters(self.net)
         doc["optimizer_state"] = {
             "t": self.opt.t,
-            "state": {k: {n: v.tolist() for n, v in s.items()} for k, s in self.opt.state.items()},
+            "state": {k: {n: serialize.array(v) for n, v in s.items()} for k, s in self.opt.state.items()},
         }
         if self.trainer is not None:
             t = self.trainer
@@ -218,8 +217,8 @@ class Service:
         params = engine.init_parameters(
             spec["layers"], init["method"], np.random.default_rng(init["seed"]), init.get("scale")
         )
-        weights = [W.tolist() for W, _ in params]
-        biases = [b.tolist() for _, b in params]
+        weights = [serialize.array(W) for W, _ in params]
+        biases = [serialize.array(b) for _, b in params]
         if spec.get("weights") is not None:
             weights = self.check_weights(spec["weights"], spec["layers"], "weights")
         if spec.get("biases") is not None:
@@ -352,7 +351,7 @@ class Service:
                 "batch_size": t.batch_size,
                 "n_train": t.n_train,
                 "n_validation": len(t.val_idx),
-                "next_indices": t.next_batch().tolist(),
+                "next_indices": serialize.indices(t.next_batch()),
             }
         else:
             cursor = {
@@ -499,7 +498,7 @@ class Service:
         if inputs is not None:
             X = serialize.matrix(inputs, "inputs", n0)
             self.limits.check("max_samples", len(X), "the number of input rows")
-            pending = {"source": "explicit", "inputs": X.tolist(), "targets": None}
+            pending = {"source": "explicit", "inputs": serialize.array(X), "targets": None}
             used = None
         else:
             dataset, trainer = session.require_data()
@@ -513,7 +512,7 @@ class Service:
                 used = list(indices)
                 pending = {"source": "indices", "indices": used}
             else:
-                used = trainer.next_batch().tolist()
+                used = serialize.indices(trainer.next_batch())
                 pending = {"source": "cursor", "indices": used}
             X = dataset.X[np.array(used, dtype=np.int64)]
         fwd = engine.forward(session.net, X)
@@ -532,7 +531,7 @@ class Service:
             Y = serialize.matrix(targets, "targets", session.spec["layers"][-1])
             if len(Y) != len(X):
                 raise InvalidInput(f"targets needs {len(X)} rows, one per input row, got {len(Y)}")
-            pending["targets"] = Y.tolist()
+            pending["targets"] = serialize.array(Y)
         elif targets is not None:
             raise InvalidInput("omit targets: this batch comes from the dataset, which holds its targets")
         fwd = engine.forward(session.net, X)
@@ -677,8 +676,8 @@ class Service:
         dataset, trainer = session.require_data()
         return {
             **self.datasets.dataset_out(dataset),
-            "train_indices": trainer.train_idx.tolist(),
-            "val_indices": trainer.val_idx.tolist(),
+            "train_indices": serialize.indices(trainer.train_idx),
+            "val_indices": serialize.indices(trainer.val_idx),
         }
 
     # --- predict and gradcheck -------------------------------------------------------
