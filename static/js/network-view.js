@@ -7,7 +7,7 @@ import { fmt, full } from "./format.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const VW = 760;
-const VH_MAX = 440;
+const VH_MAX = 560;
 const GRAD = "#9b4f96"; // gradient pulses and glows (reddish purple, distinct from the sign pair)
 const VALUE = "#2b3445"; // forward value pulses
 
@@ -89,9 +89,9 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
       r,
       pos,
       activations,
-      showValues: r >= 9,
+      showValues: r >= 12,
       showDetails: r >= 16 && maxN <= 4,
-      showEdgeLabels: edgesPerLayer.map((n) => r >= 14 && n <= 12),
+      showEdgeLabels: edgesPerLayer.map((n) => r >= 14 && n <= 12 && gap >= 140),
       nodes: {},
     };
 
@@ -174,9 +174,9 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
           "text",
           {
             x,
-            y: y + 0.35 * Math.min(11, r * 0.5),
+            y: y + 0.35 * Math.max(8, Math.min(11, r * 0.52)),
             "text-anchor": "middle",
-            "font-size": Math.max(7, Math.min(11, r * 0.5)),
+            "font-size": Math.max(8, Math.min(11, r * 0.52)),
           },
           g,
         );

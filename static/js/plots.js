@@ -249,6 +249,12 @@ export function drawNeuronMaps(container, grid, activations) {
   container.replaceChildren();
   if (!grid?.layers) return;
   const hidden = grid.layers.slice(0, -1).slice(0, 6);
+  if (grid.layers.length - 1 > hidden.length) {
+    const note = document.createElement("p");
+    note.className = "hint";
+    note.textContent = `first ${hidden.length} hidden layers shown`;
+    container.appendChild(note);
+  }
   hidden.forEach((layer, k) => {
     const rowEl = document.createElement("div");
     rowEl.className = "map-row";
@@ -256,10 +262,13 @@ export function drawNeuronMaps(container, grid, activations) {
     label.textContent = `layer ${layer.index}`;
     rowEl.appendChild(label);
     const n = layer.a[0].length;
+    const size = Math.max(16, Math.min(30, Math.floor((container.clientWidth - 50) / Math.min(n, 8)) - 3));
     for (let j = 0; j < Math.min(n, 8); j++) {
       const c = document.createElement("canvas");
       c.width = 30;
       c.height = 30;
+      c.style.width = `${size}px`;
+      c.style.height = `${size}px`;
       c.title = `layer ${layer.index}, neuron ${j + 1} (${activations[k]}): activation over the input plane`;
       c.dataset.neuronMap = `${layer.index}-${j}`;
       const ctx = c.getContext("2d");
