@@ -777,9 +777,19 @@ async function start() {
     },
   });
   config.render(setup);
-  const shape = await loadPreview(setup);
+  let shape = await loadPreview(setup);
+  let linkProblem = "";
+  if (!shape && isUpload(setup)) {
+    // A link to a CSV uploaded on another server (or one since deleted): say so, use the default data.
+    const why = document.querySelector('[data-error="dataset"]').textContent;
+    setup.ds = DEFAULT_SETUP.ds;
+    Object.assign(setup, PAIRINGS.binary);
+    shape = await loadPreview(setup);
+    linkProblem = `The uploaded dataset in the link is not on this server (${why}); showing ${setup.ds} instead.`;
+  }
   config.render(setup, shape);
-  await build(setup, { keepUrl: Boolean(location.hash) });
+  await build(setup, { keepUrl: Boolean(location.hash) && !linkProblem });
+  if (linkProblem) setError("dataset", linkProblem);
   window.addEventListener("hashchange", async () => {
     const next = fromHash(location.hash);
     config.render(next);
