@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -57,10 +57,15 @@ class Session:
     dataset: Dataset | None
     trainer: Trainer | None
     carried_history: list[dict]
+    other_step_losses: list[list] = field(default_factory=list)
 
     def new_history(self) -> list[dict]:
         """History entries to append to the store: carried ones and epochs closed now."""
         return self.carried_history + (self.trainer.history if self.trainer else [])
+
+    def new_step_losses(self) -> list[list]:
+        """[step, epoch, loss] of the updates applied now (epoch: the 1-based one it belongs to)."""
+        return (self.trainer.step_losses if self.trainer else []) + self.other_step_losses
 
     @property
     def spec(self) -> dict:
@@ -74,12 +79,13 @@ class Session:
     def step(self) -> int:
         return self.trainer.step if self.trainer else self.doc["trainer"]["step"]
 
-    def count_update(self) -> None:
+    def count_update(self, loss: float) -> None:
         """An update outside the data cursor (explicit inputs or picked rows)."""
         if self.trainer:
             self.trainer.step += 1
         else:
             self.doc["trainer"]["step"] += 1
+        self.other_step_losses.append([self.step, self.epoch + 1, loss])
 
     def dump(self) -> dict:
         doc = self.doc
@@ -325,18 +331,19 @@ class Service:
     def read(self, network_id: str) -> Session:
         return self.open(self.load(network_id))
 
-    def mutate(
-        self, network_id: str, change: Callable[[Session], tuple[dict, list]], *, clear_logs: bool = False
-    ):
+    def mutate(self, network_id: str, change: Callable[[Session], dict], *, clear_logs: bool = False) -> dict:
         """Run ``change`` on the network under its lock and commit; nothing is saved if it raises.
 
-        ``change`` returns (response, step losses to record).
+        ``change`` returns the response; the epochs and update losses it produced are
+        appended to the network's logs in the same transaction.
         """
         self.load(network_id)  # 404 before a lock is made for an id that does not exist
         with self.store.lock(network_id):
             session = self.read(network_id)
-            response, step_losses = change(session)
-            self.store.save(session.dump(), step_losses, session.new_history(), clear_logs=clear_logs)
+            response = change(session)
+            self.store.save(
+                session.dump(), session.new_step_losses(), session.new_history(), clear_logs=clear_logs
+            )
         return response
 
     # --- networks --------------------------------------------------------------------
@@ -435,7 +442,7 @@ class Service:
         full = body.model_dump(mode="json")
         changes = {key: full[key] for key in body.model_fields_set}
 
-        def change(session: Session) -> tuple[dict, list]:
+        def change(session: Session) -> dict:
             spec = dict(session.spec)
             n_layers = len(spec["layers"]) - 1
             for key, value in changes.items():
@@ -458,12 +465,12 @@ class Service:
             doc["phase"], doc["pending"] = "ready", None
             reopened = self.open(session.dump())  # validates the new combination in the engine
             session.__dict__.update(reopened.__dict__)
-            return self.public(session), []
+            return self.public(session)
 
         return self.mutate(network_id, change)
 
     def put_parameters(self, network_id: str, body: ParametersIn) -> dict:
-        def change(session: Session) -> tuple[dict, list]:
+        def change(session: Session) -> dict:
             layers = session.spec["layers"]
             if body.weights is not None:
                 self.check_weights(body.weights, layers, "weights")
@@ -474,18 +481,18 @@ class Service:
                 for layer, b in zip(session.net.layers, body.biases, strict=False):
                     layer.b = np.array(b, dtype=np.float64)
             session.doc["phase"], session.doc["pending"] = "ready", None
-            return self.public(session), []
+            return self.public(session)
 
         return self.mutate(network_id, change)
 
     def reset(self, network_id: str) -> dict:
-        def change(session: Session) -> tuple[dict, list]:
+        def change(session: Session) -> dict:
             doc = session.doc
             fresh = self.new_document(NetworkSpec.model_validate(doc["spec"]))
             for key in ("parameters", "optimizer_state", "trainer", "phase", "pending"):
                 doc[key] = fresh[key]
             session.__dict__.update(self.open(doc).__dict__)
-            return self.public(session), []
+            return self.public(session)
 
         return self.mutate(network_id, change, clear_logs=True)
 
@@ -551,28 +558,28 @@ class Service:
         session.doc["phase"] = "backward"
         return serialize.backward_out(back, self.limits.max_trace_samples)
 
-    def _update(self, session: Session) -> tuple[dict, list]:
+    def _update(self, session: Session) -> dict:
         session.require_phase("update")
         X, Y, _, lss, back = self._recompute(session)
         trace = engine.update(session.net, session.opt, back, X, Y)
         pending = session.doc["pending"]
         summary = None
         if pending["source"] == "cursor":
-            summary = session.trainer.advance(session.net, [g.grad_norm for g in back.layers], len(X))
+            norms = [g.grad_norm for g in back.layers]
+            summary = session.trainer.advance(session.net, norms, len(X), serialize.number(lss.loss))
         else:
-            session.count_update()
+            session.count_update(serialize.number(lss.loss))
         session.doc["phase"], session.doc["pending"] = "update", None
-        out = serialize.update_out(trace, session.epoch, session.step, summary)
-        return out, [(session.step, session.epoch, serialize.number(lss.loss))]
+        return serialize.update_out(trace, session.epoch, session.step, summary)
 
     def forward(self, network_id: str, body: ForwardIn) -> dict:
-        return self.mutate(network_id, lambda s: (self._forward(s, body.inputs, body.indices), []))
+        return self.mutate(network_id, lambda s: self._forward(s, body.inputs, body.indices))
 
     def loss(self, network_id: str, body: LossIn) -> dict:
-        return self.mutate(network_id, lambda s: (self._loss(s, body.targets)[0], []))
+        return self.mutate(network_id, lambda s: self._loss(s, body.targets)[0])
 
     def backward(self, network_id: str) -> dict:
-        return self.mutate(network_id, lambda s: (self._backward(s), []))
+        return self.mutate(network_id, self._backward)
 
     def update(self, network_id: str) -> dict:
         return self.mutate(network_id, self._update)
@@ -585,12 +592,12 @@ class Service:
                 "targets need explicit inputs; without inputs the batch comes from the dataset"
             )
 
-        def change(session: Session) -> tuple[dict, list]:
+        def change(session: Session) -> dict:
             out = {"forward": self._forward(session, body.inputs, body.indices)}
             out["loss"] = self._loss(session, body.targets)[0]
             out["backward"] = self._backward(session)
-            out["update"], losses = self._update(session)
-            return out, losses
+            out["update"] = self._update(session)
+            return out
 
         return self.mutate(network_id, change)
 
@@ -605,12 +612,12 @@ class Service:
             ) from None
 
     def epoch(self, network_id: str) -> dict:
-        def change(session: Session) -> tuple[dict, list]:
+        def change(session: Session) -> dict:
             _, trainer = session.require_data()
             entry = trainer.run_epoch(session.net, session.opt)
             session.doc["phase"], session.doc["pending"] = "ready", None
             (summary,) = self._check_history([entry])
-            return {"summary": summary, "history": [summary], "network": self.public(session)}, []
+            return {"summary": summary, "history": [summary], "network": self.public(session)}
 
         return self.mutate(network_id, change)
 
@@ -633,7 +640,7 @@ class Service:
             if on_epoch is not None:
                 on_epoch(self._check_history([entry])[0])
 
-        def change(session: Session) -> tuple[dict, list]:
+        def change(session: Session) -> dict:
             _, trainer = session.require_data()
             self.runs.register(network_id, stop)
             try:
@@ -656,7 +663,7 @@ class Service:
                 "stopped_early": result.stopped_early,
                 "history": history,
                 "network": self.public(session),
-            }, []
+            }
 
         return self.mutate(network_id, change)
 

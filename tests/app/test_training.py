@@ -113,7 +113,12 @@ def test_history_lists_epochs_and_step_losses(client: TestClient) -> None:
     assert [h["epoch"] for h in history["history"]] == [1]
     assert [s["loss"] for s in history["steps"]] == losses
     assert [s["step"] for s in history["steps"]] == [1, 2, 3, 4, 5]
-    assert [s["epoch"] for s in history["steps"]] == [0, 0, 0, 1, 1]
+    assert [s["epoch"] for s in history["steps"]] == [1, 1, 1, 1, 2]  # the epoch each belongs to
+    # Training records the loss of every update too (4 batches per epoch).
+    client.post(f"{url}/train", json={"epochs": 2})
+    steps = client.get(f"{url}/history").json()["steps"]
+    assert [s["step"] for s in steps] == list(range(1, 13))
+    assert [s["epoch"] for s in steps[5:]] == [2, 2, 2, 3, 3, 3, 3]
     assert client.get("/api/networks/nope/history").status_code == 404
 
 
