@@ -218,6 +218,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
       t.textContent = sizes[L] > 1 ? `ŷ ${name}` : "ŷ";
       geo.side.outputs.push({ t, t2, name });
     });
+    const lastOut = pos[L][pos[L].length - 1];
+    geo.side.loss = el("text", { x: lastOut.x + r + 12, y: lastOut.y + r + 28, class: "side-label halo loss-label" }, gSide);
     if (selected) markSelected(selected);
   }
 
@@ -283,6 +285,12 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
         });
       }
     }
+  }
+
+  /** The loss of the step under the output column (null clears). */
+  function setLoss(value) {
+    geo.side.loss.textContent = value === null || value === undefined ? "" : `L = ${fmt(value)}`;
+    geo.side.loss.dataset.value = value ?? "";
   }
 
   function setOutputs(yhat, y) {
@@ -409,6 +417,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
           setDeltas(null);
           setEdgeGrads(null);
           setOutputs(null, null);
+          setLoss(null);
           setActivations(acts, 0);
           setZ(null, 0);
         },
@@ -442,6 +451,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
         start() {
           mark("loss", geo.L);
           setOutputs(lossTrace.output[row], lossTrace.targets[row]);
+          setLoss(lossTrace.loss);
         },
         frame(t) {
           for (const n of out) {
@@ -536,6 +546,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     setDeltas(null);
     setEdgeGrads(null);
     setOutputs(null, null);
+    setLoss(trace?.loss ? trace.loss.loss : null);
     if (!trace?.forward) {
       setActivations(null, -1);
       setZ(null, 0);
