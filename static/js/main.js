@@ -600,7 +600,7 @@ function renderReadout(s) {
 function renderPlots(s, keys) {
   if (keys.has("history") || keys.has("network")) {
     plots.drawLoss($("[data-plot=loss]"), s.history);
-    plots.drawGradNorms($("[data-plot=grads]"), s.history, $("[data-grad-legend]"));
+    plots.drawGradNorms($("[data-plot=grads]"), s.history, $("[data-grad-legend]"), s.catalog?.health_thresholds);
     const last = s.history[s.history.length - 1];
     $("[data-loss-summary]").textContent = last ? ` · epoch ${last.epoch}: ${fmt(last.train_loss)}${last.val_loss !== null ? ` / ${fmt(last.val_loss)}` : ""}` : "";
   }

@@ -131,7 +131,7 @@ export function drawSteps(canvas, steps) {
 }
 
 /** Per-layer ‖∂L/∂W‖ over epochs on a log axis; writes a colour key into legendEl. */
-export function drawGradNorms(canvas, history, legendEl) {
+export function drawGradNorms(canvas, history, legendEl, thresholds = null) {
   legendEl.replaceChildren();
   if (!history.length || !history[0].grad_norms?.length) return message(canvas, "Gradient norms appear after the first epoch");
   const { ctx, w, h } = prepare(canvas);
@@ -143,6 +143,7 @@ export function drawGradNorms(canvas, history, legendEl) {
   const last = history[history.length - 1].epoch;
   const { X, Y } = frame(ctx, w, h, { xmin: Math.max(0, first - 1), xmax: Math.max(last, first), ymin: lo, ymax: hi === lo ? lo * 10 : hi, log: true, integerX: true, xlabel: "epoch" });
   const n = history[0].grad_norms.length;
+  const lastNorms = history[history.length - 1].grad_norms;
   for (let l = 0; l < n; l++) {
     const colour = OKABE_ITO[l % OKABE_ITO.length];
     polyline(ctx, history.map((e) => [X(e.epoch), e.grad_norms[l] > 0 ? Y(e.grad_norms[l]) : NaN]), colour, { width: 1.8 });
@@ -150,7 +151,18 @@ export function drawGradNorms(canvas, history, legendEl) {
     const sw = document.createElement("span");
     sw.className = "sw";
     sw.style.background = colour;
-    item.append(sw, document.createTextNode(` layer ${l + 1} `));
+    // The server's thresholds: a layer's norm relative to the output layer's (last epoch).
+    let flag = "";
+    const ratio = lastNorms[l] / lastNorms[n - 1];
+    if (thresholds && Number.isFinite(ratio) && l < n - 1) {
+      if (ratio < thresholds.vanishing_ratio) flag = " (vanishing)";
+      else if (ratio > thresholds.exploding_ratio || lastNorms[l] > thresholds.exploding_norm) flag = " (exploding)";
+    }
+    item.append(sw, document.createTextNode(` layer ${l + 1}${flag} `));
+    if (flag) {
+      item.style.color = "#b3261e";
+      item.dataset.health = flag.trim().slice(1, -1);
+    }
     legendEl.appendChild(item);
   }
   canvas.dataset.state = "drawn";
@@ -272,9 +284,17 @@ export function drawNeuronMaps(container, grid, activations) {
       c.title = `layer ${layer.index}, neuron ${j + 1} (${activations[k]}): activation over the input plane`;
       c.dataset.neuronMap = `${layer.index}-${j}`;
       const ctx = c.getContext("2d");
-      let scale = 0;
-      for (const a of layer.a) scale = Math.max(scale, Math.abs(a[j]));
-      gridImage(ctx, grid, (p) => divergingRgb(layer.a[p][j], scale || 1), 0, 0, 30, 30);
+      // Centre the colours on 0 when the activation changes sign, else on its mid-range,
+      // so a sigmoid neuron (always > 0) still shows where it is high and low.
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (const a of layer.a) {
+        lo = Math.min(lo, a[j]);
+        hi = Math.max(hi, a[j]);
+      }
+      const centre = lo < 0 && hi > 0 ? 0 : (lo + hi) / 2;
+      const scale = Math.max(Math.abs(hi - centre), Math.abs(lo - centre)) || 1;
+      gridImage(ctx, grid, (p) => divergingRgb(layer.a[p][j] - centre, scale), 0, 0, 30, 30);
       rowEl.appendChild(c);
     }
     container.appendChild(rowEl);

@@ -356,3 +356,15 @@ def test_a_phase_pressed_during_an_animation_skips_it_and_runs(ui: UI) -> None:
     page.get_by_role("button", name="Loss", exact=True).click()
     page.wait_for_function("document.querySelector('[data-phases]').dataset.phase === 'loss'", timeout=3_000)
     assert ui.error() == ""
+
+
+def test_gradient_norm_plot_flags_vanishing_gradients(ui: UI) -> None:
+    sigmoids = ",".join(["8.sigmoid"] * 6)
+    ui.open(f"#ds=moons&n=100&h={sigmoids}&out=sigmoid&loss=bce&lr=0.05&bs=10&init=normal&iseed=1")
+    ui.press("Epoch")
+    ui.page.wait_for_selector("[data-plot=grads][data-state=drawn]")
+    assert ui.page.locator("[data-grad-legend] [data-health=vanishing]").count() >= 1
+    ui.press("Forward")
+    ui.press("Loss")
+    ui.press("Backward")
+    assert "vanishing" in (ui.page.locator("[data-caption]").text_content() or "")
