@@ -328,6 +328,10 @@ class Service:
             raise NotFound(f"no network with id {network_id!r}")
         return doc
 
+    def require(self, network_id: str) -> None:
+        if not self.store.exists(network_id):
+            raise NotFound(f"no network with id {network_id!r}")
+
     def read(self, network_id: str) -> Session:
         return self.open(self.load(network_id))
 
@@ -337,7 +341,7 @@ class Service:
         ``change`` returns the response; the epochs and update losses it produced are
         appended to the network's logs in the same transaction.
         """
-        self.load(network_id)  # 404 before a lock is made for an id that does not exist
+        self.require(network_id)  # 404 before a lock is made for an id that does not exist
         with self.store.lock(network_id):
             session = self.read(network_id)
             response = change(session)
@@ -432,7 +436,7 @@ class Service:
         return {"networks": networks}
 
     def delete(self, network_id: str) -> None:
-        self.load(network_id)
+        self.require(network_id)
         with self.store.lock(network_id):
             if not self.store.delete(network_id):
                 raise NotFound(f"no network with id {network_id!r}")
@@ -624,7 +628,7 @@ class Service:
     def check_train(self, network_id: str, body: TrainIn) -> None:
         """Checks that can fail before a stream starts (so they get a proper status code)."""
         self.limits.check("max_epochs", body.epochs, "epochs")
-        self.load(network_id)
+        self.require(network_id)
 
     def train(
         self,
@@ -668,11 +672,11 @@ class Service:
         return self.mutate(network_id, change)
 
     def stop(self, network_id: str) -> dict:
-        self.load(network_id)
+        self.require(network_id)
         return {"stopping": self.runs.stop(network_id)}
 
     def history(self, network_id: str) -> dict:
-        self.load(network_id)
+        self.require(network_id)
         return {
             "history": [serialize.history_entry(e) for e in self.store.history(network_id)],
             "steps": self.store.steps(network_id),

@@ -99,6 +99,11 @@ class Store:
 
     # --- networks --------------------------------------------------------------------
 
+    def exists(self, network_id: str) -> bool:
+        with self._db_lock:
+            row = self._conn.execute("SELECT 1 FROM networks WHERE id = ?", (network_id,)).fetchone()
+        return row is not None
+
     def load(self, network_id: str) -> dict | None:
         with self._db_lock:
             row = self._conn.execute(
