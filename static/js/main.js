@@ -223,6 +223,13 @@ async function guarded(fn) {
   await pending;
 }
 
+const WHILE = {
+  forward: "the inputs travel through the network layer by layer",
+  loss: "the output ŷ is compared with the target y",
+  backward: "the gradient travels back from the output, layer by layer",
+  update: "each weight moves from its old value to its new one",
+};
+
 const NEEDS = {
   loss: ["forward", "Loss compares the network's output ŷ with the target, so it needs a forward pass first: press Forward (F)."],
   backward: ["loss", "Backward starts from the loss gradient ∂L/∂a, so run Loss (L) first."],
@@ -264,14 +271,17 @@ async function runPhase(name) {
           : name === "backward"
             ? view.backwardStages(res)
             : view.updateStages(res);
-    setCaption(captionFor(name, trace));
+    // While it animates, say what is happening; the numbers follow when it lands.
+    setCaption([B(name[0].toUpperCase() + name.slice(1)), `: ${WHILE[name]}… (Esc skips)`]);
     const animation = animator.run(stages);
     if (name === "update") {
       await Promise.all([refreshNetwork(), refreshHistory()]);
       await animation;
+      setCaption(captionFor(name, trace));
       await refreshPlots();
     } else {
       await animation;
+      setCaption(captionFor(name, trace));
     }
     store.set({ trace: store.get().trace }); // repaint the inspector with the final state
   });
@@ -292,7 +302,7 @@ async function runStep() {
     clearErrors("phase");
     const trace = { forward: res.forward, loss: res.loss, backward: res.backward, update: res.update };
     store.set({ trace, phase: "update" });
-    setCaption(captionFor("step", trace));
+    setCaption([B("Step"), ": forward, loss, backward and update in one go… (Esc skips)"]);
     const quick = (stages) => stages.map((s) => ({ ...s, duration: s.duration * 0.5 }));
     const animation = animator.run([
       ...quick(view.forwardStages(res.forward)),
@@ -302,6 +312,7 @@ async function runStep() {
     ]);
     await Promise.all([refreshNetwork(), refreshHistory()]);
     await animation;
+    setCaption(captionFor("step", trace));
     await refreshPlots();
     store.set({ trace: store.get().trace });
   });
