@@ -90,7 +90,7 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     dsSelect.value = setup.ds;
     const meta = catalog.datasets.find((d) => d.name === setup.ds);
     description.textContent = meta ? meta.description : uploaded ? `${uploaded.feature_names.join(", ")} → ${uploaded.target_names.join(", ")}` : "";
-    for (const k of ["n", "noise", "classes", "dseed", "val", "loss", "lr", "bs", "opt", "reg", "rr", "init", "iseed", "seed"]) {
+    for (const k of ["n", "noise", "classes", "dseed", "val", "loss", "lr", "bs", "opt", "reg", "rr", "init", "iseed", "seed", "beta", "b1", "b2"]) {
       $(k).value = String(setup[k]);
     }
     const usesN = meta ? meta.uses_n_noise : false;
@@ -98,6 +98,7 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     form.querySelectorAll("[data-uses-classes]").forEach((n) => (n.hidden = !usesClasses(setup.ds)));
     form.querySelectorAll("[data-uses-seed]").forEach((n) => (n.hidden = !meta || !meta.uses_n_noise));
     $("rr").disabled = setup.reg === "none";
+    form.querySelectorAll("[data-opt]").forEach((n) => (n.hidden = n.dataset.opt !== setup.opt));
     renderLayers(shape);
   }
 
@@ -106,7 +107,7 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     const s = structuredClone(setup);
     s.ds = dsSelect.value;
     for (const k of ["loss", "opt", "reg", "init"]) s[k] = $(k).value;
-    for (const k of ["n", "noise", "classes", "dseed", "val", "lr", "bs", "rr", "iseed", "seed"]) {
+    for (const k of ["n", "noise", "classes", "dseed", "val", "lr", "bs", "rr", "iseed", "seed", "beta", "b1", "b2"]) {
       const input = $(k);
       const v = input.value === "" ? NaN : Number(input.value);
       input.classList.toggle("invalid", !Number.isFinite(v));

@@ -13,6 +13,9 @@ export const DEFAULT_SETUP = Object.freeze({
   lr: 0.5,
   bs: 1,
   opt: "sgd",
+  beta: 0.9,
+  b1: 0.9,
+  b2: 0.999,
   reg: "none",
   rr: 0.001,
   init: "xavier",
@@ -27,7 +30,14 @@ export const PAIRINGS = {
   regression: { out: "linear", loss: "mse" },
 };
 
-const NUMBERS = ["n", "noise", "classes", "dseed", "val", "lr", "bs", "rr", "iseed", "seed"];
+const NUMBERS = ["n", "noise", "classes", "dseed", "val", "lr", "bs", "rr", "iseed", "seed", "beta", "b1", "b2"];
+
+/** The optimizer object of the wire format, with only the fields its name uses. */
+export function optimizerSpec(setup) {
+  if (setup.opt === "momentum") return { name: "momentum", beta: setup.beta };
+  if (setup.opt === "adam") return { name: "adam", beta1: setup.b1, beta2: setup.b2 };
+  return { name: setup.opt };
+}
 const STRINGS = ["ds", "out", "loss", "opt", "reg", "init"];
 
 export function toHash(setup) {
@@ -81,7 +91,7 @@ export function toSpec(setup, shape) {
     activations: [...setup.hidden.map((l) => l.act), setup.out],
     loss: setup.loss,
     learning_rate: setup.lr,
-    optimizer: { name: setup.opt },
+    optimizer: optimizerSpec(setup),
     regularization: { kind: setup.reg, rate: setup.rr },
     init: { method: setup.init, seed: setup.iseed },
     data: dataSpec(setup),
@@ -99,7 +109,7 @@ export function patchFor(oldSetup, setup) {
   if (oldSetup.hidden.some((l, i) => l.size !== setup.hidden[i].size)) return null;
   const patch = {};
   if (oldSetup.lr !== setup.lr) patch.learning_rate = setup.lr;
-  if (oldSetup.opt !== setup.opt) patch.optimizer = { name: setup.opt };
+  if (["opt", "beta", "b1", "b2"].some((k) => oldSetup[k] !== setup[k])) patch.optimizer = optimizerSpec(setup);
   if (oldSetup.reg !== setup.reg || oldSetup.rr !== setup.rr) {
     patch.regularization = { kind: setup.reg, rate: setup.rr };
   }

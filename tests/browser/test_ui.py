@@ -224,7 +224,7 @@ def test_decision_boundary_heatmap_renders(ui: UI) -> None:
 def test_the_url_restores_a_setup(ui: UI, live_server: str) -> None:
     setup = (
         "#ds=circles&n=80&noise=0.05&dseed=4&val=0.25&h=5.relu,3.tanh&out=sigmoid&loss=bce"
-        "&lr=0.05&bs=4&opt=adam&reg=l2&rr=0.01&init=he&iseed=7&seed=2"
+        "&lr=0.05&bs=4&opt=adam&b1=0.8&b2=0.99&reg=l2&rr=0.01&init=he&iseed=7&seed=2"
     )
     ui.open(setup)
     page = ui.page
@@ -233,6 +233,8 @@ def test_the_url_restores_a_setup(ui: UI, live_server: str) -> None:
     assert net["activations"] == ["relu", "tanh", "sigmoid"]
     assert net["learning_rate"] == 0.05 and net["batch_size"] == 4
     assert net["optimizer"]["name"] == "adam" and net["regularization"]["kind"] == "l2"
+    assert net["optimizer"]["beta1"] == 0.8 and net["optimizer"]["beta2"] == 0.99
+    assert page.locator("input[name=b1]").is_visible() and not page.locator("input[name=beta]").is_visible()
     assert net["init"]["method"] == "he" and net["init"]["seed"] == 7
     assert net["validation_split"] == 0.25 and net["data"]["generator"] == "circles"
     assert page.input_value("select[name=dataset]") == "circles"
