@@ -113,7 +113,7 @@ class Datasets:
                 f"(set {Limits.env_name('max_upload_bytes')})"
             )
         X, Y, feature_names, target_names = csvdata.parse_csv(raw, features, targets, self.limits.max_samples)
-        task = engine.data.infer_task(Y)
+        task = engine.infer_task(Y)
         means = stds = None
         if standardize:
             X, x_mean, x_std = csvdata.standardize(X)

@@ -5,7 +5,7 @@ convention and the scalar every gradient differentiates.
 """
 
 from .activations import ACTIVATIONS
-from .data import GENERATORS, Dataset, from_arrays, generate
+from .data import GENERATORS, Dataset, from_arrays, generate, infer_task
 from .gradcheck import GradCheck, gradient_check
 from .losses import LOSSES
 from .network import (
@@ -58,6 +58,7 @@ __all__ = [
     "forward",
     "from_arrays",
     "generate",
+    "infer_task",
     "gradient_check",
     "gradient_health",
     "init_parameters",

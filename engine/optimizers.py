@@ -71,7 +71,8 @@ def apply_gradients(
     """Apply one optimizer step to every trainable parameter; return (steps_W, steps_b).
 
     All-or-nothing: raises :class:`NonFiniteError` and changes nothing if any new value
-    is NaN, infinite, or beyond ±1e154 (where squaring it, as the losses do, overflows).
+    is NaN, infinite, or beyond ±1e154 (where squaring it, as the losses do, overflows), or
+    if the new optimizer state is not finite.
     Callers run it under ``np.errstate(over="ignore", invalid="ignore")``, as :func:`update`
     and the trainer do.
     """
@@ -96,11 +97,14 @@ def apply_gradients(
                 step, state = opt._step(key, grad, t)
             new = getattr(layer, kind) - step
             total += np.vdot(new, new)
+            if state:  # Adam's v = g² can overflow while the step stays finite
+                total += sum(np.add.reduce(np.abs(v), axis=None) for v in state.values())
             steps.append(step)
             pending.append((layer, kind, new, key, state))
     if not math.isfinite(total):
         raise NonFiniteError(
-            "the update would make the parameters non-finite (NaN or infinity); the step was "
+            "the update would make the parameters or optimizer state non-finite (NaN or "
+            "infinity); the step was "
             f"refused and the parameters are unchanged — try a lower learning rate than "
             f"{opt.learning_rate:g}"
         )

@@ -1,5 +1,7 @@
 """Backprop against central finite differences on random networks, shapes and batches."""
 
+import os
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -7,11 +9,13 @@ from hypothesis import strategies as st
 from engine import Regularization, backward, build_network, forward, gradient_check, loss
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
-# Output activations each loss is defined for (bce/cross-entropy need outputs in (0, 1)).
+# Output activations each loss is defined for. bce is for sigmoid outputs (SPEC §3); with a
+# softmax output its log(1 − ŷ) cancels so badly that finite differences, not backprop,
+# lose the digits. cross_entropy needs outputs in (0, 1].
 OUTPUTS = {
     "half_sse": ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"],
     "mse": ["sigmoid", "tanh", "relu", "leaky_relu", "linear", "softmax"],
-    "bce": ["sigmoid", "softmax"],
+    "bce": ["sigmoid"],
     "cross_entropy": ["softmax", "sigmoid"],
 }
 
@@ -39,7 +43,7 @@ def cases(draw):
     return sizes, acts, loss_name, reg, batch, seed
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=int(os.environ.get("GRADCHECK_EXAMPLES", 250)), deadline=None)
 @given(cases())
 def test_backprop_equals_finite_differences(case):
     sizes, acts, loss_name, reg, batch, seed = case

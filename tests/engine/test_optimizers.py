@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from engine import EngineError, Layer, Network, Optimizer
+from engine import EngineError, Layer, Network, NonFiniteError, Optimizer
 from engine import apply_gradients as _apply
 
 
@@ -69,3 +69,12 @@ def test_frozen_parameters_do_not_move():
 def test_invalid_optimizers_are_rejected(kwargs):
     with pytest.raises(EngineError):
         Optimizer(**kwargs)
+
+
+def test_adam_state_overflow_is_refused():
+    # g² = inf: Adam's step m̂/(√v̂ + ε) would be a finite 0, but the state would hold inf.
+    net, opt = one_weight_net(), Optimizer("adam", 0.01)
+    with pytest.raises(NonFiniteError, match="optimizer state"):
+        apply_gradients(net, opt, [np.array([[1e200]])], [np.array([0.0])])
+    np.testing.assert_array_equal(net.layers[0].W, [[1.0]])
+    assert opt.state == {} and opt.t == 0
