@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from fastapi_offline import FastAPIOffline
 
 from . import __version__
 from .config import Settings
@@ -23,7 +24,10 @@ templates = Jinja2Templates(directory=ROOT / "templates")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    app = FastAPI(
+    # FastAPIOffline serves /docs from files it ships: FastAPI's own page loads them from a CDN.
+    # No /redoc: its page still asks Google for fonts.
+    app = FastAPIOffline(
+        redoc_url=None,
         title="Backprop Explorer",
         version=__version__,
         description="Build a network, set every weight, run forward → loss → backward → update "
