@@ -510,7 +510,10 @@ function renderPhaseButtons(s) {
   for (const a of ["step", "epoch"]) $(`[data-action=${a}]`).disabled = s.playing;
   const playBtn = $("[data-action=play]");
   playBtn.setAttribute("aria-pressed", String(s.playing));
-  $("[data-play-label]").textContent = s.playing ? "⏸ Pause" : "▶ Play";
+  // Icons are inline SVG: Debian's fonts have no ⏸ glyph, so a character would show as a box.
+  playBtn.querySelector("[data-icon=play]").toggleAttribute("hidden", s.playing);
+  playBtn.querySelector("[data-icon=pause]").toggleAttribute("hidden", !s.playing);
+  $("[data-play-label]").textContent = s.playing ? "Pause" : "Play";
 }
 
 function renderSamplePicker(s) {

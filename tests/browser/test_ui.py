@@ -189,10 +189,15 @@ def test_play_and_pause(ui: UI, live_server: str) -> None:
     button = ui.page.get_by_role("button", name="Play/Pause")
     button.click()
     assert button.get_attribute("aria-pressed") == "true"
+    # Inline SVG icons, not ⏸ / ▶ characters that Debian's fonts lack.
+    assert ui.page.locator("[data-icon=pause]").is_visible()
+    assert not ui.page.locator("[data-icon=play]").is_visible()
+    assert ui.page.locator("[data-play-label]").text_content() == "Pause"
     ui.page.wait_for_function("window.backpropExplorer.getState().history.length >= 3")
     button.click()
     ui.page.wait_for_function("!window.backpropExplorer.getState().playing")
     ui.page.wait_for_selector("[data-action=play][aria-pressed=false]")
+    assert ui.page.locator("[data-icon=play]").is_visible()
     ui.page.wait_for_function("document.querySelector('[data-status]').textContent.startsWith('Paused')")
     epochs = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()["epoch"]
     assert epochs >= 3
