@@ -171,12 +171,15 @@ class Trainer:
 
     def run_epoch(self, net: Network, opt: Optimizer) -> dict:
         """Finish the current epoch from the cursor on the untraced fast path."""
-        X, Y = self.dataset.X, self.dataset.Y
+        # Gather the epoch's shuffled rows once; each batch is then a cheap contiguous slice.
+        order = self.order()
+        X, Y = self.dataset.X[order], self.dataset.Y[order]
+        size = self.batch_size
         with np.errstate(over="ignore", invalid="ignore"):
             while True:
-                idx = self.next_batch()
-                batch_loss, norms = train_step(net, opt, X[idx], Y[idx])
-                entry = self.advance(net, norms, len(idx), batch_loss)
+                start = self.cursor
+                batch_loss, norms = train_step(net, opt, X[start : start + size], Y[start : start + size])
+                entry = self.advance(net, norms, min(size, self.n_train - start), batch_loss)
                 if entry is not None:
                     return entry
 
