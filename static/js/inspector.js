@@ -33,11 +33,28 @@ const row = (...c) => m("mrow", ...c);
 const paren = (x) => row(mo("("), x, mo(")"));
 const dot = () => mo("·");
 
+const NEWLINE = Object.freeze({ newline: true });
+
+/** One <math> line per run of children between NEWLINE markers: MathML Core has no line breaking. */
 function math(...children) {
-  const node = document.createElementNS(MATHML, "math");
-  node.setAttribute("display", "block");
-  node.appendChild(row(...children));
-  return node;
+  const lines = [[]];
+  for (const c of children) {
+    if (c === NEWLINE || c?.newline) lines.push([]);
+    else lines[lines.length - 1].push(c);
+  }
+  const nodes = lines.map((line, k) => {
+    const node = document.createElementNS(MATHML, "math");
+    node.setAttribute("display", "block");
+    const lead = line[0];
+    if (k > 0 && lead?.localName === "mo") {
+      // A continuation line starts with "=" or "+": keep the binary-operator spacing.
+      lead.setAttribute("form", "infix");
+      if (lead.textContent !== "=") node.classList.add("cont");
+    }
+    node.appendChild(row(...line));
+    return node;
+  });
+  return nodes.length === 1 ? nodes[0] : nodes;
 }
 
 function eqBlock(label, mathNode, key) {
@@ -192,7 +209,7 @@ export function createInspector({ body, tooltip }) {
     const K = next.W.length;
     const shown = Math.min(K, 4);
     for (let k = 0; k < shown; k++) {
-      if (k) terms.push(mo("+"));
+      if (k) terms.push(...(k % 2 ? [] : [NEWLINE]), mo("+"));
       terms.push(mn(next.W[k][j]), dot(), mf(nextB.dL_dz[0][k]));
     }
     if (K > shown) terms.push(mo("+"), mi("…"));
@@ -202,10 +219,10 @@ export function createInspector({ body, tooltip }) {
         math(
           delta, mo("="), row(mi("f′"), paren(sub("z", String(j + 1)))), dot(),
           row(m("munder", mo("∑"), mi("k")), sub("w", row(mi("k"), mi(String(j + 1)))), sub("δ", "k")),
-          mo("="), mn(bl.da_dz[0][j]), dot(), paren(row(...terms)),
+          NEWLINE, mo("="), mn(bl.da_dz[0][j]), dot(), mo("("), ...terms, mo(")"),
+          NEWLINE, mo("="), mn(bl.da_dz[0][j]), dot(), mf(bl.dL_da[0][j]), mo("="), mn(bl.dL_dz[0][j]),
         ),
-        math(mo("="), mn(bl.da_dz[0][j]), dot(), mf(bl.dL_da[0][j]), mo("="), mn(bl.dL_dz[0][j])),
-      ],
+      ].flat(),
       "delta",
     );
   }
@@ -280,7 +297,7 @@ export function createInspector({ body, tooltip }) {
       const rows = Math.min(2, bl.dL_dz.length);
       const terms = [];
       for (let s = 0; s < rows; s++) {
-        if (s) terms.push(mo("+"));
+        if (s) terms.push(...(s % 2 ? [] : [NEWLINE]), mo("+"));
         terms.push(mf(bl.dL_dz[s][j]), dot(), mf(prevRows[s][i]));
       }
       if (B > rows) terms.push(mo("+"), mi("…"));
@@ -288,7 +305,7 @@ export function createInspector({ body, tooltip }) {
         d(mi("L"), mi("w")), mo("="), row(m("munder", mo("∑"), mi("s")), m("msubsup", mi("δ"), mi(String(j + 1)), paren(mi("s"))), dot(),
           m("msup", aPrev, paren(mi("s")))),
       );
-      chain.push({ newline: true }, mo("="), row(...terms));
+      chain.push(NEWLINE, mo("="), ...terms);
     } else if (l === L && bl.da_dz !== null) {
       chain.push(
         d(mi("L"), mi("w")), mo("="), d(mi("L"), sub("a", String(j + 1))), dot(),
@@ -298,17 +315,15 @@ export function createInspector({ body, tooltip }) {
     } else {
       chain.push(d(mi("L"), mi("w")), mo("="), sub("δ", String(j + 1)), dot(), aPrev, mo("="), mn(bl.dL_dz[0][j]), dot(), mf(fPrev));
     }
-    if (reg) chain.push(reg);
-    chain.push(mo("="), mn(bl.dL_dW[j][i]));
+    if (reg) chain.push(NEWLINE, ...reg.childNodes);
+    chain.push(...(reg || B > 1 ? [NEWLINE] : []), mo("="), mn(bl.dL_dW[j][i]));
     const label =
       B > 1
         ? `Chain rule over the batch: δ times the input it multiplies, summed over the ${B} samples`
         : l === L
           ? "Chain rule for an output-layer weight"
           : "Chain rule: the weight's gradient is δ times the input it multiplies";
-    const cut = chain.findIndex((c) => c.newline);
-    const maths = cut < 0 ? [math(...chain)] : [math(...chain.slice(0, cut)), math(...chain.slice(cut + 1))];
-    out.push(eqBlock(label, maths, "dL_dW"));
+    out.push(eqBlock(label, math(...chain), "dL_dW"));
     const note = batchNote(trace);
     if (note) out.push(note);
     if (upd) {
@@ -358,7 +373,7 @@ export function createInspector({ body, tooltip }) {
     const terms = [];
     const shown = Math.min(prev.length, 4);
     for (let i = 0; i < shown; i++) {
-      if (i) terms.push(mo("+"));
+      if (i) terms.push(...(i % 2 ? [] : [NEWLINE]), mo("+"));
       terms.push(mn(fl.W[j][i]), dot(), mf(prev[i]));
     }
     if (prev.length > shown) terms.push(mo("+"), mi("…"));
@@ -367,7 +382,7 @@ export function createInspector({ body, tooltip }) {
         "Forward: weighted sum of the previous layer plus the bias, then the activation",
         math(
           sub("z", String(j + 1)), mo("="), row(m("munder", mo("∑"), mi("i")), sub("w", row(mi(String(j + 1)), mi("i"))), sub("a", "i")), mo("+"), sub("b", String(j + 1)),
-          mo("="), row(...terms), mo("+"), mn(fl.b[j]), mo("="), mn(fl.z[0][j]),
+          NEWLINE, mo("="), ...terms, mo("+"), mn(fl.b[j]), mo("="), mn(fl.z[0][j]),
         ),
         "z",
       ),

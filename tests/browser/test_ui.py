@@ -375,3 +375,31 @@ def test_gradient_norm_plot_flags_vanishing_gradients(ui: UI) -> None:
     ui.press("Loss")
     ui.press("Backward")
     assert "vanishing" in (ui.page.locator("[data-caption]").text_content() or "")
+
+
+def test_long_inspector_formulas_break_into_lines_and_scroll_not_clip(ui: UI) -> None:
+    ui.open("#ds=circles&h=6.tanh,6.tanh&out=sigmoid&loss=bce&lr=0.3&bs=4&reg=l2&rr=0.001")
+    for name in PHASES:
+        ui.press(name)
+    for target in (
+        'g.neuron[data-layer="2"][data-j="2"]',
+        '.edge-hit[data-layer="2"][data-j="1"][data-i="3"]',
+    ):
+        ui.page.locator(target).dispatch_event("click")
+        boxes = ui.page.evaluate(
+            """[...document.querySelectorAll('[data-inspector] .eq')].map((eq) => {
+                 const box = eq.getBoundingClientRect();
+                 return {
+                   overflow: getComputedStyle(eq).overflowX,
+                   lines: eq.querySelectorAll('math').length,
+                   startsInside: [...eq.querySelectorAll('math')].every(
+                     (m) => m.getBoundingClientRect().left >= box.left),
+                   fits: eq.scrollWidth <= eq.clientWidth + 8,
+                 };
+               })"""
+        )
+        assert boxes and all(b["overflow"] == "auto" and b["startsInside"] for b in boxes), boxes
+        # The multi-term sums are broken into lines (two products each), so these fit.
+        assert all(b["fits"] for b in boxes), boxes
+        assert max(b["lines"] for b in boxes) >= 3
+    ui.assert_no_console_errors()
