@@ -65,7 +65,7 @@ def test_every_activation_and_loss_is_checked():
     assert set(OUTPUTS) == set(LOSSES)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=int(os.environ.get("TRACE_EXAMPLES", 60)), deadline=None)
 @given(cases())
 def test_trace_identities(case):
     sizes, acts, loss_name, _, batch, seed = case
