@@ -31,10 +31,6 @@ class Loss:
     formula: str
     pairs_with: str | None  # output activation whose logits give a stable value
 
-    def per_sample(self, y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
-        """``L_s`` for every sample, shape (B,)."""
-        return self.terms(y, a, z).sum(axis=1) * self.weight(y.shape[1])
-
 
 def squared_error(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
     d = y - a

@@ -241,10 +241,10 @@ class LossTrace:
     loss: float
     data_loss: float
     penalty: float
-    per_sample: np.ndarray
+    per_sample: np.ndarray | None  # None only on the training fast path
     targets: np.ndarray
     output: np.ndarray
-    dL_da: np.ndarray
+    dL_da: np.ndarray | None  # None only on the fast path, when the output is paired
 
 
 def _logits_for(net: Network, fwd: ForwardTrace) -> np.ndarray | None:
