@@ -6,7 +6,7 @@ import { createAnimator } from "./animator.js";
 import { createNetworkView } from "./network-view.js";
 import { createInspector } from "./inspector.js";
 import { createConfigPanel } from "./config-panel.js";
-import { DEFAULT_SETUP, PAIRINGS, fromHash, isUpload, patchFor, toHash, toSpec, usesClasses } from "./setup.js";
+import { DEFAULT_SETUP, PAIRINGS, applyDatasetDefaults, fromHash, isUpload, patchFor, toHash, toSpec, usesClasses } from "./setup.js";
 import { fmt, fmtVec, full } from "./format.js";
 import { activationColour } from "./palette.js";
 import * as plots from "./plots.js";
@@ -755,8 +755,14 @@ async function start() {
   config = createConfigPanel($("[data-config]"), catalog, {
     onEdit: async (next, { datasetChanged, structural } = {}) => {
       if (datasetChanged || structural || next.ds !== store.get().setup.ds) {
+        // A newly picked dataset brings settings that suit it (before the preview: they may
+        // set the number of classes); the output and loss follow from its task.
+        if (datasetChanged) applyDatasetDefaults(next);
         const shape = await loadPreview(next);
-        if (shape && datasetChanged) applyPairing(next, shape.task);
+        if (shape && datasetChanged) {
+          if (isUpload(next)) applyDatasetDefaults(next, shape.task);
+          applyPairing(next, shape.task);
+        }
         config.render(next, shape);
       } else {
         config.render(next);
@@ -781,7 +787,7 @@ async function start() {
         const next = config.read();
         next.ds = `upload:${info.dataset_id}`;
         const shape = await loadPreview(next);
-        if (shape) applyPairing(next, shape.task);
+        if (shape) applyPairing(applyDatasetDefaults(next, shape.task), shape.task);
         config.render(next, shape);
         store.set({ setup: next });
         $("[data-dirty]").textContent = `Uploaded ${info.n_samples} rows: press Build network to use them.`;
@@ -797,7 +803,7 @@ async function start() {
     // A link to a CSV uploaded on another server (or one since deleted): say so, use the default data.
     const why = document.querySelector('[data-error="dataset"]').textContent;
     setup.ds = DEFAULT_SETUP.ds;
-    Object.assign(setup, PAIRINGS.binary);
+    Object.assign(applyDatasetDefaults(setup), PAIRINGS.binary);
     shape = await loadPreview(setup);
     linkProblem = `The uploaded dataset in the link is not on this server (${why}); showing ${setup.ds} instead.`;
   }

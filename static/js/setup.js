@@ -1,5 +1,43 @@
 // The learner's setup: one plain object that serializes to the URL hash and to a network spec.
 
+// Settings that learn smoothly, and visibly within ~200 epochs, for each built-in dataset;
+// picking a dataset applies them (a setup restored from a URL is left as it is).
+// Four-row truth tables: one sample per step, a large step. Generated point clouds: mini-batches
+// of 10 with a smaller step, so the loss falls instead of jumping about. The spiral needs more,
+// wider ReLU layers and Adam to untangle its arms in that time.
+const hiddenLayers = (sizes, act) => sizes.map((size) => ({ size, act }));
+const TRUTH_TABLE = { hidden: hiddenLayers([3], "tanh"), lr: 0.5, bs: 1, opt: "sgd" };
+const CLOUD = { hidden: hiddenLayers([4, 4], "tanh"), lr: 0.1, bs: 10, opt: "sgd" };
+const CURVE = { lr: 0.05, bs: 10, opt: "sgd" };
+export const DATASET_DEFAULTS = {
+  xor: TRUTH_TABLE,
+  and: TRUTH_TABLE,
+  or: TRUTH_TABLE,
+  circles: CLOUD,
+  moons: CLOUD,
+  quadrants: CLOUD,
+  blobs: CLOUD,
+  multiclass_blobs: { ...CLOUD, classes: 3 },
+  spiral: { hidden: hiddenLayers([24, 24], "relu"), lr: 0.01, bs: 10, opt: "adam", classes: 2 },
+  linear: { ...CURVE, hidden: hiddenLayers([4], "tanh") },
+  sine: { ...CURVE, hidden: hiddenLayers([8], "tanh") },
+  house_prices: { ...CURVE, hidden: hiddenLayers([8], "tanh") },
+};
+/** For an uploaded CSV, known only by its task once loaded. */
+const TASK_DEFAULTS = {
+  binary: { lr: 0.1, bs: 10, opt: "sgd" },
+  multiclass: { lr: 0.1, bs: 10, opt: "sgd" },
+  regression: { lr: 0.05, bs: 10, opt: "sgd" },
+};
+
+/** Apply a dataset's defaults to `setup` (in place); `task` is used for uploads. */
+export function applyDatasetDefaults(setup, task = null) {
+  const d = DATASET_DEFAULTS[setup.ds] ?? (task ? TASK_DEFAULTS[task] : null);
+  if (!d) return setup;
+  Object.assign(setup, structuredClone(d));
+  return setup;
+}
+
 export const DEFAULT_SETUP = Object.freeze({
   ds: "xor", // generator name, or "upload:<dataset_id>"
   n: 200,
@@ -7,12 +45,9 @@ export const DEFAULT_SETUP = Object.freeze({
   classes: 3,
   dseed: 1,
   val: 0,
-  hidden: [{ size: 3, act: "tanh" }],
   out: "sigmoid",
   loss: "bce",
-  lr: 0.5,
-  bs: 1,
-  opt: "sgd",
+  ...TRUTH_TABLE,
   beta: 0.9,
   b1: 0.9,
   b2: 0.999,

@@ -403,3 +403,53 @@ def test_long_inspector_formulas_break_into_lines_and_scroll_not_clip(ui: UI) ->
         assert all(b["fits"] for b in boxes), boxes
         assert max(b["lines"] for b in boxes) >= 3
     ui.assert_no_console_errors()
+
+
+def test_picking_a_dataset_applies_settings_that_suit_it(ui: UI, live_server: str) -> None:
+    ui.open()
+    page = ui.page
+
+    def form() -> dict:
+        return page.evaluate(
+            """(() => { const f = document.querySelector('[data-config]');
+                 const v = (k) => f.elements.namedItem(k).value;
+                 const sizes = [...document.querySelectorAll('[data-layer-size]')];
+                 return { lr: v('lr'), bs: v('bs'), opt: v('opt'), loss: v('loss'), classes: v('classes'),
+                          hidden: sizes.map((n) => n.textContent) }; })()"""
+        )
+
+    assert form() | {"classes": None} == {
+        "lr": "0.5",
+        "bs": "1",
+        "opt": "sgd",
+        "loss": "bce",
+        "classes": None,
+        "hidden": ["3"],
+    }
+    page.select_option("select[name=dataset]", "circles")
+    page.wait_for_function("document.querySelector('input[name=bs]').value === '10'")
+    assert form() | {"classes": None} == {
+        "lr": "0.1",
+        "bs": "10",
+        "opt": "sgd",
+        "loss": "bce",
+        "classes": None,
+        "hidden": ["4", "4"],
+    }
+    page.select_option("select[name=dataset]", "sine")
+    page.wait_for_function("document.querySelector('select[name=loss]').value === 'mse'")
+    assert form()["lr"] == "0.05" and form()["bs"] == "10" and form()["hidden"] == ["8"]
+    page.select_option("select[name=dataset]", "spiral")
+    page.wait_for_function("document.querySelector('select[name=opt]').value === 'adam'")
+    assert form()["classes"] == "2" and form()["hidden"] == ["24", "24"] and form()["loss"] == "bce"
+    # Build uses them.
+    page.select_option("select[name=dataset]", "circles")
+    page.wait_for_function("document.querySelector('input[name=bs]').value === '10'")
+    page.get_by_role("button", name="Build network").click()
+    page.wait_for_function("window.backpropExplorer.getState().built?.ds === 'circles'")
+    ui.idle()
+    net = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
+    assert net["layers"] == [2, 4, 4, 1]
+    assert net["learning_rate"] == 0.1 and net["batch_size"] == 10
+    assert "lr=0.1" in page.url and "bs=10" in page.url
+    ui.assert_no_console_errors()
