@@ -675,11 +675,12 @@ class Service:
         self.require(network_id)
         return {"stopping": self.runs.stop(network_id)}
 
-    def history(self, network_id: str) -> dict:
+    def history(self, network_id: str, since_step: int | None = None) -> dict:
+        """Every epoch's summary; the step losses after `since_step` (all when None)."""
         self.require(network_id)
         return {
             "history": [serialize.history_entry(e) for e in self.store.history(network_id)],
-            "steps": self.store.steps(network_id),
+            "steps": self.store.steps(network_id, since_step=since_step),
         }
 
     def data(self, network_id: str) -> dict:

@@ -177,11 +177,15 @@ class Store:
             docs.append(doc)
         return docs
 
-    def steps(self, network_id: str, limit: int = MAX_STEPS_RETURNED) -> list[dict]:
+    def steps(
+        self, network_id: str, limit: int = MAX_STEPS_RETURNED, since_step: int | None = None
+    ) -> list[dict]:
+        """The last `limit` step losses, oldest first; only those after `since_step` if given."""
         with self._db_lock:
             rows = self._conn.execute(
-                "SELECT step, epoch, loss FROM steps WHERE network_id = ? ORDER BY step DESC LIMIT ?",
-                (network_id, limit),
+                "SELECT step, epoch, loss FROM steps WHERE network_id = ? AND step > ?"
+                " ORDER BY step DESC LIMIT ?",
+                (network_id, -1 if since_step is None else since_step, limit),
             ).fetchall()
         return [{"step": s, "epoch": e, "loss": loss} for s, e, loss in reversed(rows)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from ..deps import ServiceDep
 from ..schemas import (
@@ -71,8 +71,18 @@ def reset_network(
 
 
 @router.get("/{network_id}/history", response_model=HistoryOut)
-def get_history(network_id: str, service: ServiceDep) -> dict:
-    return service.history(network_id)
+def get_history(
+    network_id: str,
+    service: ServiceDep,
+    since_step: Annotated[
+        int | None,
+        Query(ge=0, le=2**63 - 1, description="only return `steps` entries with `step` greater than this"),
+    ] = None,
+) -> dict:
+    """Per-epoch metrics (`history`, always complete) and the loss of each update (`steps`,
+    the last 10,000). A client that already holds the steps up to N asks with `since_step=N`
+    and appends what comes back, instead of downloading every step again."""
+    return service.history(network_id, since_step=since_step)
 
 
 @router.get("/{network_id}/data", response_model=NetworkDataOut)

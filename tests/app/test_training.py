@@ -122,6 +122,28 @@ def test_history_lists_epochs_and_step_losses(client: TestClient) -> None:
     assert client.get("/api/networks/nope/history").status_code == 404
 
 
+def test_history_since_step_returns_only_newer_steps(client: TestClient) -> None:
+    net = create(client, MOONS)
+    url = f"/api/networks/{net['id']}"
+    client.post(f"{url}/train", json={"epochs": 2})  # 8 steps, 4 per epoch
+    full = client.get(f"{url}/history").json()
+    response = client.get(f"{url}/history", params={"since_step": 5})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["steps"] == full["steps"][5:]
+    assert [s["step"] for s in body["steps"]] == [6, 7, 8]
+    assert body["history"] == full["history"]  # per-epoch entries stay complete
+    assert client.get(f"{url}/history", params={"since_step": 0}).json() == full
+    assert client.get(f"{url}/history", params={"since_step": 8}).json()["steps"] == []
+    response = client.get(f"{url}/history", params={"since_step": -1})
+    assert response.status_code == 422
+    assert "since_step" in json.dumps(response.json()["detail"])
+    assert (
+        client.get(f"{url}/history", params={"since_step": 2**63}).status_code == 422
+    )  # not an SQLite integer
+    assert client.get("/api/networks/nope/history", params={"since_step": 1}).status_code == 404
+
+
 def test_predict_inputs(client: TestClient) -> None:
     net = create(client, MAZUR)
     response = client.post(f"/api/networks/{net['id']}/predict", json={"inputs": MAZUR_INPUTS})
