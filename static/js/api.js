@@ -55,7 +55,9 @@ export const patchNetwork = (id, patch) => request("PATCH", net(id), patch);
 export const deleteNetwork = (id) => request("DELETE", net(id));
 export const resetNetwork = (id) => request("POST", `${net(id)}/reset`, {});
 export const networkData = (id) => request("GET", `${net(id)}/data`);
-export const history = (id) => request("GET", `${net(id)}/history`);
+/** Per-epoch history and step losses; with `sinceStep`, only the steps after it. */
+export const history = (id, sinceStep) =>
+  request("GET", `${net(id)}/history${sinceStep === undefined ? "" : `?since_step=${encodeURIComponent(sinceStep)}`}`);
 export const predict = (id, body) => request("POST", `${net(id)}/predict`, body);
 export const stopTraining = (id) => request("POST", `${net(id)}/stop`, {});
 export const epoch = (id) => request("POST", `${net(id)}/epoch`, {});

@@ -143,11 +143,23 @@ async function applySetup(setup) {
   }
 }
 
+const MAX_STEPS = 10_000; // as many step losses as the server keeps
+
+/** Replace the per-epoch history; append only the step losses we do not have yet. */
 async function refreshHistory() {
-  const { network } = store.get();
+  const { network, steps } = store.get();
   if (!network) return;
-  const h = await api.history(network.id);
-  store.set({ history: h.history, steps: h.steps });
+  const last = steps.length ? steps[steps.length - 1].step : undefined;
+  // Steps restart at 1 after a reset made elsewhere: then fetch them all again.
+  const since = last !== undefined && network.step >= last ? last : undefined;
+  const h = await api.history(network.id, since);
+  const now = store.get();
+  if (now.network?.id !== network.id) return; // rebuilt meanwhile: that build fetches its own
+  // A reset, or another refresh, changed the steps while this one was on the way: start over
+  // from what is there now rather than append to the wrong list.
+  if (now.steps !== steps) return refreshHistory();
+  const merged = since === undefined ? h.steps : steps.concat(h.steps);
+  store.set({ history: h.history, steps: merged.length > MAX_STEPS ? merged.slice(-MAX_STEPS) : merged });
 }
 
 async function refreshNetwork() {

@@ -453,3 +453,29 @@ def test_picking_a_dataset_applies_settings_that_suit_it(ui: UI, live_server: st
     assert net["learning_rate"] == 0.1 and net["batch_size"] == 10
     assert "lr=0.1" in page.url and "bs=10" in page.url
     ui.assert_no_console_errors()
+
+
+def test_step_losses_are_fetched_incrementally(ui: UI, live_server: str) -> None:
+    ui.open()
+    urls: list[str] = []
+    ui.page.on("request", lambda r: urls.append(r.url) if "/history" in r.url else None)
+    for _ in range(3):
+        ui.press("Step")
+    ui.press("Epoch")
+    nid = ui.network_id
+    full = httpx.get(f"{live_server}/api/networks/{nid}/history").json()
+    assert ui.state("s.steps") == full["steps"] and ui.state("s.history") == full["history"]
+    assert [u.split("?")[1] if "?" in u else "" for u in urls] == [
+        "",  # nothing held yet: everything
+        "since_step=1",
+        "since_step=2",
+        "since_step=3",
+    ]
+    # Reset clears the list; the next update starts it again from step 1.
+    ui.press("Reset")
+    ui.press("Step")
+    full = httpx.get(f"{live_server}/api/networks/{nid}/history").json()
+    assert [s["step"] for s in full["steps"]] == [1]
+    assert ui.state("s.steps") == full["steps"]
+    assert urls[-1].endswith("/history")
+    ui.assert_no_console_errors()
