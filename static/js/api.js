@@ -61,6 +61,9 @@ export const history = (id, sinceStep) =>
 export const predict = (id, body) => request("POST", `${net(id)}/predict`, body);
 export const stopTraining = (id) => request("POST", `${net(id)}/stop`, {});
 export const epoch = (id) => request("POST", `${net(id)}/epoch`, {});
+export const gradcheck = (id, body = {}) => request("POST", `${net(id)}/gradcheck`, body);
+export const exportNetwork = (id) => request("GET", `${net(id)}/export`);
+export const importNetwork = (doc) => request("POST", "/api/networks/import", doc);
 
 /** One phase: "forward" | "loss" | "backward" | "update" | "step". */
 export const phase = (id, name, body = {}) => request("POST", `${net(id)}/${name}`, body);

@@ -6,8 +6,8 @@ import { createAnimator } from "./animator.js";
 import { createNetworkView } from "./network-view.js";
 import { createInspector } from "./inspector.js";
 import { createConfigPanel } from "./config-panel.js";
-import { DEFAULT_SETUP, PAIRINGS, applyDatasetDefaults, fromHash, isUpload, patchFor, toHash, toSpec, usesClasses } from "./setup.js";
-import { fmt, fmtVec, full } from "./format.js";
+import { DEFAULT_SETUP, PAIRINGS, applyDatasetDefaults, fromHash, isUpload, patchFor, setupFromNetwork, toHash, toSpec, usesClasses } from "./setup.js";
+import { fmt, fmtVec, full, numSpan } from "./format.js";
 import { activationColour } from "./palette.js";
 import * as plots from "./plots.js";
 
@@ -29,6 +29,7 @@ const store = createStore({
   steps: [],
   grid: null,
   selection: null,
+  gradcheck: null, // {key, res} of the last gradient check
   playing: false,
   busy: false,
   caption: "",
@@ -103,23 +104,114 @@ async function build(setup, { keepUrl = false } = {}) {
   animator.skip();
   const shape = await loadPreview(setup);
   if (!shape) return;
-  const old = store.get().network;
   status("Building the network…", true);
   try {
     const network = await api.createNetwork(toSpec(setup, shape));
     clearErrors("build", "phase", "predict");
-    if (old) api.deleteNetwork(old.id).catch(() => {});
-    store.set({ network, built: structuredClone(setup), setup, trace: null, history: [], steps: [], grid: null, selection: null, caption: "" });
-    if (!keepUrl) history.replaceState(null, "", toHash(setup));
-    const data = await api.networkData(network.id);
-    store.set({ data });
+    await adopt(network, setup, { keepUrl });
     setCaption([`A ${network.layers.join("–")} network is ready. Press `, B("Forward"), ` (F) to send ${describeNext()} through it, or Epoch (E) / Play (Space) to train.`]);
-    await refreshPlots();
-    status(`Ready · ${network.layers.join("–")} · ${network.n_parameters} parameters`);
     document.body.dataset.ready = "true";
   } catch (err) {
     setError("build", detailOf(err));
     status("The network could not be built");
+  }
+}
+
+/**
+ * Show `network` (just built or imported) in place of the current one, which is deleted.
+ * `setup` is the form's description of it, or null when the form cannot describe it.
+ */
+async function adopt(network, setup, { keepUrl = false } = {}) {
+  const old = store.get().network;
+  if (old && old.id !== network.id) api.deleteNetwork(old.id).catch(() => {});
+  store.set({
+    network, built: setup && structuredClone(setup), ...(setup ? { setup } : {}),
+    trace: null, history: [], steps: [], grid: null, selection: null, gradcheck: null, caption: "",
+  });
+  if (setup && !keepUrl) history.replaceState(null, "", toHash(setup));
+  const data = await api.networkData(network.id);
+  store.set({ data });
+  if (network.step > 0 || network.epoch > 0) await refreshHistory();
+  await refreshPlots();
+  status(`Ready · ${network.layers.join("–")} · ${network.n_parameters} parameters`);
+}
+
+// ---- gradient check, export and import -----------------------------------------------------
+
+async function checkGradients() {
+  const { network } = store.get();
+  if (!network) return;
+  await guarded(async () => {
+    status("Checking gradients by finite differences…", true);
+    try {
+      const res = await api.gradcheck(network.id);
+      clearErrors("gradcheck");
+      store.set({ gradcheck: { key: gradcheckKey(store.get().network), res } });
+      emit({ action: "gradcheck", max_rel_error: res.max_rel_error, passed: res.passed });
+    } catch (err) {
+      setError("gradcheck", detailOf(err));
+    } finally {
+      status(`Ready · epoch ${store.get().network.epoch}`);
+    }
+  });
+}
+/** A gradient check holds for these weights and this batch only. */
+const gradcheckKey = (n) => `${n.id}:${n.step}:${n.epoch}:${n.cursor?.batch_index}`;
+
+async function exportNetwork() {
+  const { network } = store.get();
+  if (!network) return;
+  try {
+    const doc = await api.exportNetwork(network.id);
+    clearErrors("import");
+    const blob = new Blob([JSON.stringify(doc, null, 1)], { type: "application/json" });
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = `backprop-explorer-${network.layers.join("-")}-epoch${network.epoch}.json`;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    emit({ action: "export", id: network.id });
+  } catch (err) {
+    setError("import", detailOf(err));
+  }
+}
+
+async function importNetwork(file) {
+  let doc;
+  try {
+    doc = JSON.parse(await file.text());
+  } catch {
+    setError("import", `${file.name} is not JSON: choose a file saved with Export.`);
+    return;
+  }
+  stopPlaying();
+  animator.skip();
+  status("Importing the network…", true);
+  try {
+    const network = await api.importNetwork(doc);
+    clearErrors("import", "build", "phase", "predict");
+    const setup = setupFromNetwork(network, store.get().setup);
+    if (setup) {
+      const shape = await loadPreview(setup);
+      config.render(setup, shape);
+      $("[data-dirty]").textContent = "";
+    }
+    await adopt(network, setup);
+    if (!setup) {
+      history.replaceState(null, "", location.pathname);
+      store.set({ preview: store.get().data });
+    }
+    setCaption([
+      B("Imported"), `: a ${network.layers.join("–")} network at epoch ${network.epoch}, step ${network.step}, with its weights, optimizer state and history.`,
+      setup ? "" : " Its data was given inline, which the form cannot show: Build network replaces it with the form's setup.",
+    ]);
+    emit({ action: "import", id: network.id });
+  } catch (err) {
+    setError("import", detailOf(err));
+    status(`Ready · epoch ${store.get().network?.epoch ?? 0}`);
   }
 }
 
@@ -674,10 +766,51 @@ store.subscribe((s, keys) => {
     view.select(s.selection);
     inspector.render(s.selection, { network: s.network, trace: s.trace });
   }
+  if (keys.has("gradcheck") || keys.has("network")) renderGradcheck(s);
   if (keys.has("caption")) renderCaption(s.caption);
   if (keys.has("preview") && s.preview) plots.drawScatter($("[data-preview]"), s.preview);
   renderPlots(s, keys);
 });
+
+function renderGradcheck(s) {
+  const box = $("[data-gradcheck]");
+  const g = s.gradcheck;
+  // Stale once the weights or the batch change: show nothing rather than an old verdict.
+  if (!g || !s.network || g.key !== gradcheckKey(s.network)) {
+    box.replaceChildren();
+    return;
+  }
+  const r = g.res;
+  const fact = (name, x) => {
+    const span = numSpan(x);
+    span.dataset.fact = name;
+    return span;
+  };
+  const p = document.createElement("p");
+  const verdict = document.createElement("span");
+  verdict.className = `verdict ${r.passed ? "pass" : "fail"}`;
+  verdict.dataset.passed = String(r.passed);
+  verdict.textContent = r.passed ? "✓ Passed" : "✗ Failed";
+  p.append(
+    verdict, ": max relative error ", fact("max_rel_error", r.max_rel_error), " (tolerance ", fact("tolerance", r.tolerance),
+    `) over ${r.n_parameters} parameters, ε = `, fact("epsilon", r.epsilon), ".",
+  );
+  const table = document.createElement("table");
+  const head = table.createTHead().insertRow();
+  for (const t of ["layer", "max relative error"]) {
+    const th = document.createElement("th");
+    th.textContent = t;
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const layer of r.layers) {
+    const tr = body.insertRow();
+    tr.dataset.layer = String(layer.index);
+    tr.insertCell().textContent = String(layer.index);
+    tr.insertCell().appendChild(numSpan(layer.max_rel_error));
+  }
+  box.replaceChildren(p, table);
+}
 
 function renderCaption(parts) {
   const p = $("[data-caption]");
@@ -706,6 +839,14 @@ function wireControls() {
   $("[data-action=epoch]").addEventListener("click", runEpoch);
   $("[data-action=play]").addEventListener("click", togglePlay);
   $("[data-action=reset]").addEventListener("click", reset);
+  $("[data-action=gradcheck]").addEventListener("click", checkGradients);
+  $("[data-action=export]").addEventListener("click", exportNetwork);
+  const importInput = $("[data-import]");
+  importInput.addEventListener("change", async () => {
+    const file = importInput.files[0];
+    if (file) await importNetwork(file);
+    importInput.value = ""; // choosing the same file again imports it again
+  });
   $("[data-action=skip]").addEventListener("click", () => animator.skip());
   const speed = $("[data-speed]");
   const applySpeed = () => {

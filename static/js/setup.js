@@ -154,3 +154,36 @@ export function patchFor(oldSetup, setup) {
   if (acts(oldSetup) !== acts(setup)) patch.activations = [...setup.hidden.map((l) => l.act), setup.out];
   return patch;
 }
+
+/**
+ * The setup that describes a network from the API (e.g. an imported one), starting from
+ * `base` for what the network does not say; null when its data is inline arrays, which the
+ * form has no field for.
+ */
+export function setupFromNetwork(network, base) {
+  const d = network.data || {};
+  if (!d.generator && !d.dataset_id) return null;
+  const s = structuredClone(base);
+  s.ds = d.generator ?? `upload:${d.dataset_id}`;
+  if (d.generator) {
+    for (const [k, v] of [["n", d.n], ["noise", d.noise], ["dseed", d.seed], ["classes", d.classes]]) if (v !== null && v !== undefined) s[k] = v;
+  }
+  const acts = network.activations;
+  s.hidden = network.layers.slice(1, -1).map((size, k) => ({ size, act: acts[k] }));
+  s.out = acts[acts.length - 1];
+  s.loss = network.loss;
+  s.lr = network.learning_rate;
+  s.bs = network.batch_size;
+  s.val = network.validation_split;
+  s.seed = network.seed;
+  const o = network.optimizer;
+  s.opt = o.name;
+  if (o.beta !== undefined) s.beta = o.beta;
+  if (o.beta1 !== undefined) s.b1 = o.beta1;
+  if (o.beta2 !== undefined) s.b2 = o.beta2;
+  s.reg = network.regularization.kind;
+  s.rr = network.regularization.rate;
+  s.init = network.init.method;
+  s.iseed = network.init.seed;
+  return s;
+}

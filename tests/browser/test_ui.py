@@ -479,3 +479,73 @@ def test_step_losses_are_fetched_incrementally(ui: UI, live_server: str) -> None
     assert ui.state("s.steps") == full["steps"]
     assert urls[-1].endswith("/history")
     ui.assert_no_console_errors()
+
+
+def test_gradient_check_shows_the_api_numbers(ui: UI) -> None:
+    ui.open(DEEP)
+    page = ui.page
+    ui.press("Step")
+    with page.expect_response(lambda r: r.url.endswith("/gradcheck")) as response:
+        ui.press("Check gradients")
+    result = response.value.json()
+    assert response.value.status == 200
+    shown = page.locator("[data-gradcheck] [data-fact=max_rel_error]")
+    assert float(shown.get_attribute("title")) == result["max_rel_error"]  # full precision
+    assert shown_number(shown.text_content()) == pytest.approx(result["max_rel_error"], rel=1e-3)
+    verdict = page.locator("[data-gradcheck] .verdict")
+    assert verdict.get_attribute("data-passed") == str(result["passed"]).lower()
+    assert result["passed"] and "Passed" in verdict.text_content()
+    rows = page.locator("[data-gradcheck] tbody tr")
+    assert rows.count() == len(result["layers"]) == 3
+    for k, layer in enumerate(result["layers"]):
+        assert float(rows.nth(k).locator(".num").get_attribute("title")) == layer["max_rel_error"]
+    # The verdict belongs to those weights: the next update clears it.
+    ui.press("Step")
+    assert page.locator("[data-gradcheck] .verdict").count() == 0
+    ui.assert_no_console_errors()
+
+
+def test_export_then_import_round_trips_the_network(ui: UI, live_server: str, tmp_path) -> None:
+    ui.open("#ds=moons&n=60&h=4.tanh&out=sigmoid&loss=bce&lr=0.2&bs=10&opt=momentum&beta=0.8")
+    page = ui.page
+    ui.press("Epoch")
+    ui.press("Epoch")
+    ui.press("Step")
+    original_id = ui.network_id
+    original = httpx.get(f"{live_server}/api/networks/{original_id}").json()
+    history = httpx.get(f"{live_server}/api/networks/{original_id}/history").json()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export", exact=True).click()
+    path = tmp_path / "network.json"
+    download.value.save_as(path)
+    assert download.value.suggested_filename.endswith(".json")
+    document = json.loads(path.read_text())
+    assert document["parameters"] == original["parameters"]
+
+    page.set_input_files("[data-import]", str(path))
+    page.wait_for_function(f"window.backpropExplorer.getState().network.id !== {json.dumps(original_id)}")
+    ui.idle()
+    page.wait_for_function("document.querySelector('[data-caption]').textContent.startsWith('Imported')")
+    copy_id = ui.network_id
+    copy = httpx.get(f"{live_server}/api/networks/{copy_id}").json()
+    assert copy["parameters"] == original["parameters"]  # the same weights and biases, exactly
+    assert (copy["epoch"], copy["step"], copy["layers"]) == (
+        original["epoch"],
+        original["step"],
+        original["layers"],
+    )
+    assert copy["optimizer"] == original["optimizer"]
+    # The per-epoch history travels with the document (step losses do not).
+    assert httpx.get(f"{live_server}/api/networks/{copy_id}/history").json()["history"] == history["history"]
+    # The page shows the copy: its history, its setup in the form and the URL.
+    assert ui.state("s.history") == history["history"]
+    assert page.input_value("select[name=opt]") == "momentum"
+    assert page.input_value("input[name=lr]") == "0.2"
+    assert "ds=moons" in page.url
+    # A file that is not an export is refused with the server's reason.
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something else"}')
+    page.set_input_files("[data-import]", str(bad))
+    page.wait_for_function("document.querySelector('[data-error=import]').textContent.length > 0")
+    assert ui.network_id == copy_id
+    ui.assert_no_console_errors(allow=("422",))
