@@ -482,18 +482,28 @@ async function play() {
   setCaption([B("Playing"), ": whole epochs run on the server; the plots and the drawing update as they finish. Press Pause (Space) to stop."]);
   let chunk = 1;
   let failed = false;
+  const early = earlyStopping();
+  // The server counts patience within one train call, but Play trains in short calls to
+  // redraw between them; so the count across calls is kept here, and no call is longer than
+  // the patience left, so Play stops at the same epoch one long call would.
+  let best = Infinity;
+  let waited = 0;
+  let stoppedAt = null;
   try {
     while (store.get().playing) {
       const t0 = performance.now();
       playAbort = new AbortController();
-      const remaining = catalog.limits.max_epochs;
+      const limit = early ? Math.min(catalog.limits.max_epochs, early.patience - waited) : catalog.limits.max_epochs;
       const done = await api.trainStream(
         network.id,
-        { epochs: Math.min(chunk, remaining) },
+        { epochs: Math.min(chunk, limit), ...(early ? { early_stopping: { patience: early.patience, min_delta: early.min_delta } } : {}) },
         (entry) => {
           const s = store.get();
           store.set({ history: [...s.history, entry] });
           status(`Playing · epoch ${entry.epoch} · loss ${fmt(entry.train_loss)}`, true);
+          const monitored = entry.val_loss ?? entry.train_loss;
+          if (monitored < best - (early?.min_delta ?? 0)) [best, waited] = [monitored, 0];
+          else waited += 1;
         },
         { signal: playAbort.signal },
       );
@@ -502,7 +512,10 @@ async function play() {
       // Aim for about half a second of training between boundary redraws.
       const perEpoch = (performance.now() - t0) / Math.max(1, done?.epochs_run ?? chunk);
       chunk = Math.max(1, Math.min(50, Math.round(500 / Math.max(1, perEpoch))));
-      if (done?.stopped_early) break;
+      if (done?.stopped_early || (early && waited >= early.patience)) {
+        stoppedAt = store.get().network.epoch;
+        break;
+      }
     }
   } catch (err) {
     if (err.name !== "AbortError") {
@@ -515,13 +528,27 @@ async function play() {
     await refreshNetwork().catch(() => {});
     await refreshHistory().catch(() => {});
     const last = store.get().history.at(-1);
-    status(`Paused · epoch ${store.get().network?.epoch ?? 0}`);
+    status(stoppedAt !== null ? `Stopped early at epoch ${stoppedAt}` : `Paused · epoch ${store.get().network?.epoch ?? 0}`);
     setCaption([
-      B(failed ? "Stopped" : "Paused"), ` after epoch ${store.get().network?.epoch ?? 0}`,
+      ...(stoppedAt !== null
+        ? [B(`Stopped early at epoch ${stoppedAt}`), ` (no better ${early.monitor} loss for ${early.patience} epochs)`]
+        : [B(failed ? "Stopped" : "Paused"), ` after epoch ${store.get().network?.epoch ?? 0}`]),
       ...(last ? [": training loss ", N(last.train_loss), ...(last.val_loss !== null ? [", validation loss ", N(last.val_loss)] : [])] : []),
       ". Press Forward (F) to step through a sample with the trained weights, or Play (Space) to continue.",
     ]);
   }
+}
+
+/** The early_stopping body for train when the box is ticked, else null. */
+function earlyStopping() {
+  if (!$("[data-early]").checked) return null;
+  const input = $("[data-patience]");
+  const patience = Math.round(Number(input.value));
+  const ok = Number.isFinite(patience) && patience >= 1;
+  input.classList.toggle("invalid", !ok);
+  const p = ok ? Math.min(patience, 1000) : 10;
+  const monitor = store.get().network?.cursor?.n_validation > 0 ? "validation" : "training";
+  return { patience: p, min_delta: 0, monitor };
 }
 
 function stopPlaying() {

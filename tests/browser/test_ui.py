@@ -549,3 +549,25 @@ def test_export_then_import_round_trips_the_network(ui: UI, live_server: str, tm
     page.wait_for_function("document.querySelector('[data-error=import]').textContent.length > 0")
     assert ui.network_id == copy_id
     ui.assert_no_console_errors(allow=("422",))
+
+
+def test_play_with_early_stopping_stops_when_the_loss_stalls(ui: UI, live_server: str) -> None:
+    ui.open("#ds=moons&n=100&h=4.tanh&out=sigmoid&loss=bce&lr=0.1&bs=10&val=0.3")
+    page = ui.page
+    bodies: list[dict] = []
+    page.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/train") else None)
+    page.check("[data-early]")
+    page.fill("[data-patience]", "5")
+    page.get_by_role("button", name="Play/Pause").click()
+    page.wait_for_function(
+        "document.querySelector('[data-status]').textContent.startsWith('Stopped early')", timeout=60_000
+    )
+    ui.idle()
+    history = httpx.get(f"{live_server}/api/networks/{ui.network_id}/history").json()["history"]
+    val = [h["val_loss"] for h in history]
+    best = val.index(min(val))
+    # Five epochs after the best validation loss, as one long train call would have stopped.
+    assert len(val) == best + 1 + 5
+    assert f"Stopped early at epoch {len(val)}" in page.locator("[data-caption]").text_content()
+    assert bodies and all(b["early_stopping"] == {"patience": 5, "min_delta": 0} for b in bodies)
+    ui.assert_no_console_errors()
