@@ -25,6 +25,18 @@ const maxAbs = (arrays) => {
 };
 const lerp = (a, b, t) => a + (b - a) * t;
 
+// Advance widths (em) of the characters fmt() produces, in DejaVu Sans / system-ui; the
+// label layout needs them before the text is rendered.
+const CHAR_EM = { ".": 0.32, "−": 0.84, "-": 0.36, e: 0.62, " ": 0.32, b: 0.64, "∞": 0.83 };
+const textWidth = (text, size) => [...text].reduce((w, ch) => w + (CHAR_EM[ch] ?? 0.64) * size, 0);
+const overlaps = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+/** Fractions along an edge to try, nearest the preferred one first, away from the ends. */
+function labelFractions(pref) {
+  const out = [pref];
+  for (let d = 0.08; d <= 0.6; d += 0.08) out.push(pref - d, pref + d);
+  return out.filter((t) => t >= 0.15 && t <= 0.85);
+}
+
 export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   let geo = null; // layout of the current architecture
   let W = null; // weights shown now, per layer 1..L at index l-1
@@ -136,9 +148,11 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
           const hit = el("line", { ...coords, class: "edge-hit", "stroke-width": Math.max(6, Math.min(12, r * 0.6)), tabindex: 0, role: "button", ...data }, gHits);
           hit.setAttribute("aria-label", `weight from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1}, layer ${l}`);
           let label = null;
+          // Preferred spot: nearer the wider column, where the edges are furthest apart;
+          // layoutEdgeLabels moves a label along its edge when that spot is taken.
+          const pref = sizes[l] > sizes[l - 1] ? 0.7 : sizes[l] < sizes[l - 1] ? 0.3 : 0.5 + (j % 2 ? 0.12 : -0.12);
           if (geo.showEdgeLabels[l - 1]) {
-            // Nearer the wider column, where the edges are furthest apart.
-            const t = sizes[l] > sizes[l - 1] ? 0.7 : sizes[l] < sizes[l - 1] ? 0.3 : 0.5 + (j % 2 ? 0.12 : -0.12);
+            const t = pref;
             label = el(
               "text",
               {
@@ -151,7 +165,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
               gLabels,
             );
           }
-          row.push({ line, glowLine, label, coords });
+          row.push({ line, glowLine, label, coords, pref, w: 0 });
         }
         rows.push(row);
       }
@@ -231,9 +245,64 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     e.line.setAttribute("stroke", signColour(w));
     e.line.setAttribute("stroke-width", (0.6 + 6.4 * t).toFixed(2));
     e.line.setAttribute("stroke-opacity", (0.35 + 0.55 * t).toFixed(2));
+    e.w = w;
     if (e.label) {
       e.label.textContent = fmt(w);
       e.label.style.fill = signColour(w);
+    }
+  }
+
+  /**
+   * Place each weight label on its edge where it overlaps no neuron, bias and no other label:
+   * the heaviest weights first, each at the first free fraction along its edge, nearest its
+   * preferred one. A label with no free spot is hidden; hovering the edge still shows it.
+   */
+  function layoutEdgeLabels() {
+    const size = 10.5;
+    const taken = [];
+    const r = geo.r;
+    geo.pos.forEach((layer, l) =>
+      layer.forEach((p, j) => {
+        taken.push({ x1: p.x - r, x2: p.x + r, y1: p.y - r, y2: p.y + r });
+        const n = geo.neurons[l][j];
+        if (n.bias) {
+          const x = Number(n.bias.rect.getAttribute("x"));
+          const y = Number(n.bias.rect.getAttribute("y"));
+          const s = Number(n.bias.rect.getAttribute("width"));
+          taken.push({ x1: x, x2: x + s, y1: y, y2: y + s });
+          if (n.bias.text) {
+            const tx = Number(n.bias.text.getAttribute("x"));
+            const ty = Number(n.bias.text.getAttribute("y"));
+            taken.push({ x1: tx - textWidth(n.bias.text.textContent, 9.5), x2: tx, y1: ty - 8, y2: ty + 2 });
+          }
+        }
+        // The line under a neuron ("z …" or "δ …") changes with each phase: keep room for it.
+        if (n.detail) taken.push({ x1: p.x - 32, x2: p.x + 32, y1: p.y + r + 4, y2: p.y + r + 16 });
+      }),
+    );
+    const labels = geo.edges.flat(2).filter((e) => e.label);
+    labels.sort((a, b) => Math.abs(b.w) - Math.abs(a.w));
+    for (const e of labels) {
+      const half = textWidth(e.label.textContent, size) / 2 + 1.5;
+      const { x1, y1, x2, y2 } = e.coords;
+      let spot = null;
+      for (const t of labelFractions(e.pref)) {
+        const x = lerp(x1, x2, t);
+        const y = lerp(y1, y2, t) - 4;
+        const box = { x1: x - half, x2: x + half, y1: y - 9.5, y2: y + 3 }; // a little air above and below
+        if (!taken.some((b) => overlaps(b, box))) {
+          spot = { x, y, box };
+          break;
+        }
+      }
+      if (spot) {
+        e.label.setAttribute("x", spot.x.toFixed(1));
+        e.label.setAttribute("y", spot.y.toFixed(1));
+        e.label.removeAttribute("visibility");
+        taken.push(spot.box);
+      } else {
+        e.label.setAttribute("visibility", "hidden");
+      }
     }
   }
 
@@ -255,6 +324,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
         paintBias(l, j, b[l - 1][j], wScale);
       }
     }
+    layoutEdgeLabels();
   }
 
   function setNeuronValue(l, j, a, scale) {

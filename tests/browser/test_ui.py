@@ -571,3 +571,28 @@ def test_play_with_early_stopping_stops_when_the_loss_stalls(ui: UI, live_server
     assert f"Stopped early at epoch {len(val)}" in page.locator("[data-caption]").text_content()
     assert bodies and all(b["early_stopping"] == {"patience": 5, "min_delta": 0} for b in bodies)
     ui.assert_no_console_errors()
+
+
+def test_edge_labels_do_not_overlap_and_every_weight_is_reachable(ui: UI, live_server: str) -> None:
+    ui.open("#ds=xor&h=3.tanh,3.tanh&out=sigmoid&loss=bce&lr=0.5&bs=1&iseed=0")
+    for _ in range(4):
+        ui.press("Epoch")
+    page = ui.page
+    boxes = page.evaluate(
+        """[...document.querySelectorAll('svg[data-network] .edge-label')]
+             .filter((t) => t.getAttribute('visibility') !== 'hidden')
+             .map((t) => { const b = t.getBBox();
+                           return [b.x, b.y, b.x + b.width, b.y + b.height, t.textContent]; })"""
+    )
+    assert len(boxes) >= 15  # of 18: hiding is the exception
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    # Every weight, labelled or not, is in the tooltip of its edge.
+    weights = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()["parameters"]["weights"]
+    tip = page.locator("[data-tooltip]")
+    for j, i in [(0, 0), (1, 2), (2, 1)]:
+        page.locator(f'.edge-hit[data-layer="2"][data-j="{j}"][data-i="{i}"]').dispatch_event("mousemove")
+        tip.wait_for(state="visible")
+        assert f"w = {weights[1][j][i]:.4g}".replace("-", "\u2212") in tip.text_content()
+    ui.assert_no_console_errors()
