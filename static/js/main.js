@@ -934,13 +934,17 @@ async function start() {
   if (!catalog.datasets.some((d) => d.name === setup.ds) && !isUpload(setup)) setup.ds = DEFAULT_SETUP.ds;
   config = createConfigPanel($("[data-config]"), catalog, {
     onEdit: async (next, { datasetChanged, structural } = {}) => {
-      if (datasetChanged || structural || next.ds !== store.get().setup.ds) {
+      const prev = store.get().setup;
+      const dataChanged = ["n", "noise", "classes", "dseed"].some((k) => next[k] !== prev[k]);
+      if (datasetChanged || structural || dataChanged || next.ds !== prev.ds) {
         // A newly picked dataset brings settings that suit it (before the preview: they may
-        // set the number of classes); the output and loss follow from its task.
+        // set the number of classes); the output and loss follow from its task, which a
+        // change in the number of classes can change too (spiral: 2 binary, 3 multiclass).
         if (datasetChanged) applyDatasetDefaults(next);
+        const taskBefore = store.get().shape?.task;
         const shape = await loadPreview(next);
-        if (shape && datasetChanged) {
-          if (isUpload(next)) applyDatasetDefaults(next, shape.task);
+        if (shape && (datasetChanged || shape.task !== taskBefore)) {
+          if (datasetChanged && isUpload(next)) applyDatasetDefaults(next, shape.task);
           applyPairing(next, shape.task);
         }
         config.render(next, shape);

@@ -442,6 +442,11 @@ def test_picking_a_dataset_applies_settings_that_suit_it(ui: UI, live_server: st
     page.select_option("select[name=dataset]", "spiral")
     page.wait_for_function("document.querySelector('select[name=opt]').value === 'adam'")
     assert form()["classes"] == "2" and form()["hidden"] == ["24", "24"] and form()["loss"] == "bce"
+    # Three arms make it a multiclass task: softmax with cross-entropy follows.
+    page.fill("input[name=classes]", "3")
+    page.dispatch_event("input[name=classes]", "change")
+    page.wait_for_function("document.querySelector('select[name=loss]').value === 'cross_entropy'")
+    assert form()["lr"] == "0.01"  # other settings stay
     # Build uses them.
     page.select_option("select[name=dataset]", "circles")
     page.wait_for_function("document.querySelector('input[name=bs]').value === '10'")
