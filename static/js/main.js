@@ -100,7 +100,7 @@ function applyPairing(setup, task) {
 }
 
 async function build(setup, { keepUrl = false } = {}) {
-  stopPlaying();
+  await stopPlaying();
   animator.skip();
   const shape = await loadPreview(setup);
   if (!shape) return;
@@ -187,7 +187,7 @@ async function importNetwork(file) {
     setError("import", `${file.name} is not JSON: choose a file saved with Export.`);
     return;
   }
-  stopPlaying();
+  await stopPlaying();
   animator.skip();
   status("Importing the network…", true);
   try {
@@ -306,8 +306,12 @@ function describeNext() {
 
 let busy = false;
 let pending = Promise.resolve();
+let playLoop = Promise.resolve(); // the running Play, settled once its last request landed
 /** One action at a time. A new action during an animation skips it rather than being ignored. */
 async function guarded(fn) {
+  // A paused Play may still be landing its last train call and refreshing the network;
+  // an action that started now could be overwritten by that stale refresh.
+  await playLoop;
   if (busy) {
     if (!animator.running) return;
     animator.skip();
@@ -455,7 +459,7 @@ async function runEpoch() {
 async function reset() {
   const { network } = store.get();
   if (!network) return;
-  stopPlaying();
+  await stopPlaying();
   animator.skip();
   await guarded(async () => {
     try {
@@ -551,16 +555,19 @@ function earlyStopping() {
   return { patience: p, min_delta: 0, monitor };
 }
 
+/** Ask a running Play to stop; the promise settles once its last request has landed. */
 function stopPlaying() {
-  if (!store.get().playing) return;
-  store.set({ playing: false });
-  const { network } = store.get();
-  if (network) api.stopTraining(network.id).catch(() => {});
+  if (store.get().playing) {
+    store.set({ playing: false });
+    const { network } = store.get();
+    if (network) api.stopTraining(network.id).catch(() => {});
+  }
+  return playLoop;
 }
 
 function togglePlay() {
   if (store.get().playing) stopPlaying();
-  else play();
+  else playLoop = play();
 }
 
 // ---- captions ------------------------------------------------------------------------------
