@@ -12,11 +12,11 @@ import numpy as np
 
 from .network import EngineError
 
-TASKS = ("binary", "multiclass", "regression")
-
 
 @dataclass
 class Dataset:
+    """``task`` is "binary", "multiclass" or "regression" (see :func:`infer_task`)."""
+
     X: np.ndarray
     Y: np.ndarray
     task: str

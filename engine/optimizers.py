@@ -45,10 +45,6 @@ class Optimizer:
         if not (np.isfinite(self.eps) and self.eps > 0):
             raise EngineError("eps must be a finite number > 0")
 
-    def reset(self) -> None:
-        self.t = 0
-        self.state = {}
-
     def _step(self, key: str, g: np.ndarray, t: int) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
         """The step for one parameter and its new optimizer state (nothing is mutated)."""
         lr = self.learning_rate

@@ -183,11 +183,6 @@ class Trainer:
                 if entry is not None:
                     return entry
 
-    def reset(self) -> None:
-        self.epoch = self.step = self.cursor = self.norm_count = 0
-        self.history, self.norm_sums, self.step_losses = [], [], []
-        self._order_epoch = -1
-
 
 def train(
     net: Network,
