@@ -6,7 +6,7 @@ import { createAnimator } from "./animator.js";
 import { createNetworkView } from "./network-view.js";
 import { createInspector } from "./inspector.js";
 import { createConfigPanel } from "./config-panel.js";
-import { DEFAULT_SETUP, PAIRINGS, applyDatasetDefaults, fromHash, isUpload, patchFor, setupFromNetwork, toHash, toSpec, usesClasses } from "./setup.js";
+import { DEFAULT_SETUP, PAIRINGS, applyDatasetDefaults, dataSpec, fromHash, isUpload, patchFor, setupFromNetwork, toHash, toSpec } from "./setup.js";
 import { fmt, fmtVec, full, numSpan } from "./format.js";
 import { activationColour } from "./palette.js";
 import * as plots from "./plots.js";
@@ -73,15 +73,8 @@ const detailOf = (err) => (err instanceof api.ApiError ? err.detail : `Unexpecte
 
 async function loadPreview(setup) {
   try {
-    const data = isUpload(setup)
-      ? await api.getDataset(setup.ds.slice("upload:".length))
-      : await api.previewDataset({
-          generator: setup.ds,
-          n: setup.n,
-          noise: setup.noise,
-          seed: setup.dseed,
-          ...(usesClasses(setup.ds) ? { classes: setup.classes } : {}),
-        });
+    const spec = dataSpec(setup);
+    const data = isUpload(setup) ? await api.getDataset(spec.dataset_id) : await api.previewDataset(spec);
     clearErrors("dataset");
     const shape = { nIn: data.inputs[0].length, nOut: data.targets[0].length, task: data.task };
     store.set({ preview: data, shape });
