@@ -58,6 +58,10 @@ class Session:
     trainer: Trainer | None
     carried_history: list[dict]
     other_step_losses: list[list] = field(default_factory=list)
+    # Traces of the step in progress computed in this request: /step runs each phase once.
+    fwd: engine.ForwardTrace | None = None
+    lss: engine.LossTrace | None = None
+    back: engine.BackwardTrace | None = None
 
     def new_history(self) -> list[dict]:
         """History entries to append to the store: carried ones and epochs closed now."""
@@ -527,12 +531,11 @@ class Service:
                 pending = {"source": "cursor", "indices": used}
             X = dataset.X[np.array(used, dtype=np.int64)]
         fwd = engine.forward(session.net, X)
+        session.fwd, session.lss, session.back = fwd, None, None
         session.doc["phase"], session.doc["pending"] = "forward", pending
         return serialize.forward_out(session.net, fwd, used, self.limits.max_trace_samples)
 
-    def _loss(
-        self, session: Session, targets: list | None
-    ) -> tuple[dict, engine.ForwardTrace, engine.LossTrace]:
+    def _loss(self, session: Session, targets: list | None) -> dict:
         session.require_phase("loss")
         pending = session.doc["pending"]
         X, Y = session.batch()
@@ -545,27 +548,37 @@ class Service:
             pending["targets"] = serialize.array(Y)
         elif targets is not None:
             raise InvalidInput("omit targets: this batch comes from the dataset, which holds its targets")
-        fwd = engine.forward(session.net, X)
-        lss = engine.loss(session.net, fwd, Y)
+        if session.fwd is None:
+            session.fwd = engine.forward(session.net, X)
+        session.lss = lss = engine.loss(session.net, session.fwd, Y)
         session.doc["phase"] = "loss"
-        return serialize.loss_out(lss, self.limits.max_trace_samples), fwd, lss
+        return serialize.loss_out(lss, self.limits.max_trace_samples)
 
-    def _recompute(self, session: Session):
+    def _traces(
+        self, session: Session
+    ) -> tuple[np.ndarray, np.ndarray, engine.LossTrace, engine.BackwardTrace]:
+        """The step's batch, loss and gradients: recomputed from the stored step (a phase of
+        its own request), or those an earlier phase of this request computed."""
         X, Y = session.batch()
-        fwd = engine.forward(session.net, X)
-        lss = engine.loss(session.net, fwd, Y)
-        return X, Y, fwd, lss, engine.backward(session.net, fwd, lss)
+        if session.fwd is None:
+            session.fwd = engine.forward(session.net, X)
+        if session.lss is None:
+            session.lss = engine.loss(session.net, session.fwd, Y)
+        if session.back is None:
+            session.back = engine.backward(session.net, session.fwd, session.lss)
+        return X, Y, session.lss, session.back
 
     def _backward(self, session: Session) -> dict:
         session.require_phase("backward")
-        *_, back = self._recompute(session)
+        *_, back = self._traces(session)
         session.doc["phase"] = "backward"
         return serialize.backward_out(back, self.limits.max_trace_samples)
 
     def _update(self, session: Session) -> dict:
         session.require_phase("update")
-        X, Y, _, lss, back = self._recompute(session)
+        X, Y, lss, back = self._traces(session)
         trace = engine.update(session.net, session.opt, back, X, Y)
+        session.fwd = session.lss = session.back = None  # the parameters changed
         pending = session.doc["pending"]
         summary = None
         if pending["source"] == "cursor":
@@ -580,7 +593,7 @@ class Service:
         return self.mutate(network_id, lambda s: self._forward(s, body.inputs, body.indices))
 
     def loss(self, network_id: str, body: LossIn) -> dict:
-        return self.mutate(network_id, lambda s: self._loss(s, body.targets)[0])
+        return self.mutate(network_id, lambda s: self._loss(s, body.targets))
 
     def backward(self, network_id: str) -> dict:
         return self.mutate(network_id, self._backward)
@@ -598,7 +611,7 @@ class Service:
 
         def change(session: Session) -> dict:
             out = {"forward": self._forward(session, body.inputs, body.indices)}
-            out["loss"] = self._loss(session, body.targets)[0]
+            out["loss"] = self._loss(session, body.targets)
             out["backward"] = self._backward(session)
             out["update"] = self._update(session)
             return out
