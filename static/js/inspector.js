@@ -26,7 +26,6 @@ function mf(x) {
   return x < 0 ? m("mrow", mo("("), n, mo(")")) : n;
 }
 const sub = (base, s) => m("msub", typeof base === "string" ? mi(base) : base, typeof s === "string" ? mi(s) : s);
-const subsup = (base, s, sp) => m("msubsup", mi(base), typeof s === "string" ? mi(s) : s, m("mrow", mo("("), m("mn", String(sp)), mo(")")));
 const frac = (a, b) => m("mfrac", a, b);
 const d = (num, den) => frac(m("mrow", mi("∂"), num), m("mrow", mi("∂"), den));
 const row = (...c) => m("mrow", ...c);

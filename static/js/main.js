@@ -31,7 +31,6 @@ const store = createStore({
   selection: null,
   gradcheck: null, // {key, res} of the last gradient check
   playing: false,
-  busy: false,
   caption: "",
 });
 
@@ -88,7 +87,6 @@ async function loadPreview(setup) {
 function applyPairing(setup, task) {
   const pair = PAIRINGS[task];
   if (pair) Object.assign(setup, pair);
-  if (task === "multiclass" && setup.out !== "softmax") setup.out = "softmax";
   return setup;
 }
 
@@ -363,7 +361,7 @@ async function runPhase(name) {
     }
     clearErrors("phase");
     const trace = name === "forward" ? { forward: res } : { ...store.get().trace, [name]: res };
-    store.set({ trace, phase: name });
+    store.set({ trace });
     const stages =
       name === "forward"
         ? view.forwardStages(res)
@@ -402,7 +400,7 @@ async function runStep() {
     }
     clearErrors("phase");
     const trace = { forward: res.forward, loss: res.loss, backward: res.backward, update: res.update };
-    store.set({ trace, phase: "update" });
+    store.set({ trace });
     setCaption([B("Step"), ": forward, loss, backward and update in one go… (Esc skips)"]);
     const quick = (stages) => stages.map((s) => ({ ...s, duration: s.duration * 0.5 }));
     const animation = animator.run([

@@ -39,9 +39,6 @@ function labelFractions(pref) {
 
 export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   let geo = null; // layout of the current architecture
-  let W = null; // weights shown now, per layer 1..L at index l-1
-  let b = null;
-  let wScale = 1;
   let selected = null;
 
   svg.addEventListener("mouseleave", () => onLeave?.());
@@ -315,13 +312,11 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   }
 
   function setParams(weights, biases) {
-    W = weights;
-    b = biases;
-    wScale = Math.max(1e-9, ...weights.map((m) => maxAbs(m)), ...biases.map((v) => maxAbs([v])));
+    const wScale = Math.max(1e-9, ...weights.map((m) => maxAbs(m)), ...biases.map((v) => maxAbs([v])));
     for (let l = 1; l <= geo.L; l++) {
       for (let j = 0; j < geo.sizes[l]; j++) {
-        for (let i = 0; i < geo.sizes[l - 1]; i++) paintEdge(l, j, i, W[l - 1][j][i], wScale);
-        paintBias(l, j, b[l - 1][j], wScale);
+        for (let i = 0; i < geo.sizes[l - 1]; i++) paintEdge(l, j, i, weights[l - 1][j][i], wScale);
+        paintBias(l, j, biases[l - 1][j], wScale);
       }
     }
     layoutEdgeLabels();
@@ -643,11 +638,5 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     lossStages,
     backwardStages,
     updateStages,
-    get built() {
-      return Boolean(geo);
-    },
-    get sizes() {
-      return geo?.sizes;
-    },
   };
 }

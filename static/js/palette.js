@@ -6,7 +6,7 @@ const WHITE = [255, 255, 255];
 
 export const OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 
-export const ACTIVATION_COLOURS = {
+const ACTIVATION_COLOURS = {
   linear: "#8a8f99",
   sigmoid: "#009E73",
   tanh: "#CC79A7",
@@ -33,7 +33,7 @@ export const signColour = (v) => (v >= 0 ? css(POS) : css(NEG));
 /** Colour for a probability p in [0, 1]: orange (class 0) … white … blue (class 1). */
 export const probabilityRgb = (p) => divergingRgb(2 * p - 1, 1);
 
-export function hexRgb(hex) {
+function hexRgb(hex) {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
