@@ -488,12 +488,8 @@ class GradcheckOut(Response):
 # --- data --------------------------------------------------------------------------------
 
 
-class PreviewIn(Request):
-    generator: GeneratorName
-    n: int = Field(200, ge=1)
-    noise: float = Field(0.1, ge=0, le=10)
-    seed: Seed = 1
-    classes: int | None = Field(None, ge=2, le=10)
+class PreviewIn(GeneratorData):
+    """The ``data`` of a network spec that names a generator, previewed on its own."""
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"generator": "moons", "n": 200, "noise": 0.1, "seed": 1}]}
