@@ -22,14 +22,19 @@ export function fmt(x) {
 /** The full-precision form (JavaScript's shortest round-trip representation). */
 export const full = (x) => (typeof x === "number" ? String(x) : String(x ?? ""));
 
+/** Show fmt(x) in `node` (HTML or MathML), with full precision in its title and data-value. */
+export function showNumber(node, x) {
+  node.textContent = fmt(x);
+  node.setAttribute("title", full(x));
+  node.dataset.value = full(x);
+  return node;
+}
+
 /** A <span> holding fmt(x) with title = full precision. */
 export function numSpan(x, cls = "num") {
   const span = document.createElement("span");
   span.className = cls;
-  span.textContent = fmt(x);
-  span.title = full(x);
-  span.dataset.value = full(x);
-  return span;
+  return showNumber(span, x);
 }
 
 export const fmtVec = (v) => (v.length === 1 ? fmt(v[0]) : `(${v.map(fmt).join(", ")})`);

@@ -2,7 +2,7 @@
 // in MathML with the API's numbers. It never computes a derivative: every value shown after
 // "=" is a number the server returned.
 
-import { fmt, full, numSpan } from "./format.js";
+import { fmt, numSpan, showNumber } from "./format.js";
 
 const MATHML = "http://www.w3.org/1998/Math/MathML";
 
@@ -14,12 +14,7 @@ function m(tag, ...children) {
 const mi = (t) => m("mi", t);
 const mo = (t) => m("mo", t);
 const mtext = (t) => m("mtext", t);
-function mn(x) {
-  const node = m("mn", fmt(x));
-  node.setAttribute("title", full(x));
-  node.dataset.value = full(x);
-  return node;
-}
+const mn = (x) => showNumber(m("mn"), x);
 /** A factor in a product: negative numbers get parentheses, as on paper. */
 function mf(x) {
   const n = mn(x);

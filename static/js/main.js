@@ -7,7 +7,7 @@ import { createNetworkView } from "./network-view.js";
 import { createInspector } from "./inspector.js";
 import { createConfigPanel } from "./config-panel.js";
 import { DEFAULT_SETUP, PAIRINGS, applyDatasetDefaults, dataSpec, fromHash, isUpload, patchFor, setupFromNetwork, toHash, toSpec } from "./setup.js";
-import { fmt, fmtVec, full, numSpan } from "./format.js";
+import { fmt, fmtVec, numSpan, showNumber } from "./format.js";
 import { activationColour } from "./palette.js";
 import * as plots from "./plots.js";
 
@@ -707,15 +707,8 @@ function renderReadout(s) {
   const tbody = $("[data-yhat] tbody");
   tbody.replaceChildren();
   const t = s.trace;
-  const lossEl = $("[data-loss-value]");
-  const afterEl = $("[data-loss-after]");
-  const setNum = (node, x) => {
-    node.textContent = x === undefined || x === null ? "—" : fmt(x);
-    node.title = x === undefined || x === null ? "" : full(x);
-    node.dataset.value = x === undefined || x === null ? "" : full(x);
-  };
-  setNum(lossEl, t?.loss?.loss);
-  setNum(afterEl, t?.update?.loss_after);
+  showNumber($("[data-loss-value]"), t?.loss?.loss);
+  showNumber($("[data-loss-after]"), t?.update?.loss_after);
   const health = $("[data-health]");
   health.textContent = "";
   if (!t?.forward) return;
@@ -846,13 +839,7 @@ function renderCaption(parts) {
       const b = document.createElement("strong");
       b.textContent = part.b;
       p.appendChild(b);
-    } else if (part.n !== undefined) {
-      const span = document.createElement("span");
-      span.className = "num";
-      span.textContent = fmt(part.n);
-      span.title = full(part.n);
-      p.appendChild(span);
-    }
+    } else if (part.n !== undefined) p.appendChild(numSpan(part.n));
   }
 }
 
