@@ -29,6 +29,18 @@ const dot = () => mo("·");
 
 const NEWLINE = Object.freeze({ newline: true });
 
+/** a₀·b₀ + a₁·b₁ + … for the first `shown` of `count` products, two to a line; factors(k) = [a, b]. */
+function products(count, shown, factors) {
+  const terms = [];
+  for (let k = 0; k < shown; k++) {
+    if (k) terms.push(...(k % 2 ? [] : [NEWLINE]), mo("+"));
+    const [a, b] = factors(k);
+    terms.push(a, dot(), b);
+  }
+  if (count > shown) terms.push(mo("+"), mi("…"));
+  return terms;
+}
+
 /** One <math> line per run of children between NEWLINE markers: MathML Core has no line breaking. */
 function math(...children) {
   const lines = [[]];
@@ -199,14 +211,8 @@ export function createInspector({ body, tooltip }) {
     // Hidden: δ_j = f′(z_j) · Σ_k w_kj δ_k, the sum being the API's dL_da.
     const next = layerOf(trace.forward, l + 1);
     const nextB = layerOf(trace.backward, l + 1);
-    const terms = [];
     const K = next.W.length;
-    const shown = Math.min(K, 4);
-    for (let k = 0; k < shown; k++) {
-      if (k) terms.push(...(k % 2 ? [] : [NEWLINE]), mo("+"));
-      terms.push(mn(next.W[k][j]), dot(), mf(nextB.dL_dz[0][k]));
-    }
-    if (K > shown) terms.push(mo("+"), mi("…"));
+    const terms = products(K, Math.min(K, 4), (k) => [mn(next.W[k][j]), mf(nextB.dL_dz[0][k])]);
     return eqBlock(
       `Hidden layer: δ = f′(z) · Σₖ wₖⱼ δₖ, the gradient arriving from the ${K} neuron${K > 1 ? "s" : ""} of layer ${l + 1}`,
       [
@@ -288,13 +294,7 @@ export function createInspector({ body, tooltip }) {
     if (B > 1) {
       // A batch: the gradient is a sum over its samples (the first few shown, from the trace).
       const prevRows = l === 1 ? trace.forward.inputs : layerOf(trace.forward, l - 1).a;
-      const rows = Math.min(2, bl.dL_dz.length);
-      const terms = [];
-      for (let s = 0; s < rows; s++) {
-        if (s) terms.push(...(s % 2 ? [] : [NEWLINE]), mo("+"));
-        terms.push(mf(bl.dL_dz[s][j]), dot(), mf(prevRows[s][i]));
-      }
-      if (B > rows) terms.push(mo("+"), mi("…"));
+      const terms = products(B, Math.min(2, bl.dL_dz.length), (s) => [mf(bl.dL_dz[s][j]), mf(prevRows[s][i])]);
       chain.push(
         d(mi("L"), mi("w")), mo("="), row(m("munder", mo("∑"), mi("s")), m("msubsup", mi("δ"), mi(String(j + 1)), paren(mi("s"))), dot(),
           m("msup", aPrev, paren(mi("s")))),
@@ -364,13 +364,7 @@ export function createInspector({ body, tooltip }) {
       return out;
     }
     const prev = l === 1 ? f.inputs[0] : layerOf(f, l - 1).a[0];
-    const terms = [];
-    const shown = Math.min(prev.length, 4);
-    for (let i = 0; i < shown; i++) {
-      if (i) terms.push(...(i % 2 ? [] : [NEWLINE]), mo("+"));
-      terms.push(mn(fl.W[j][i]), dot(), mf(prev[i]));
-    }
-    if (prev.length > shown) terms.push(mo("+"), mi("…"));
+    const terms = products(prev.length, Math.min(prev.length, 4), (i) => [mn(fl.W[j][i]), mf(prev[i])]);
     out.push(
       eqBlock(
         "Forward: weighted sum of the previous layer plus the bias, then the activation",
