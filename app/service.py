@@ -47,6 +47,12 @@ PHASES = ("forward", "loss", "backward", "update")
 EXPORT_FORMAT = "backprop-explorer/1"
 
 
+def check_per_layer(name: str, values: list, n_layers: int, unit: str) -> None:
+    """422 unless ``values`` holds one ``unit`` per non-input layer."""
+    if len(values) != n_layers:
+        raise InvalidInput(f"{name} needs one {unit} per non-input layer: {n_layers}, got {len(values)}")
+
+
 @dataclass
 class Session:
     """A stored network opened as engine objects; ``doc`` is written back by :meth:`dump`."""
@@ -195,14 +201,9 @@ class Service:
         self.check_architecture(layers)
         n_layers = len(layers) - 1
         activations = list(spec.activations) if spec.activations else ["sigmoid"] * n_layers
-        if len(activations) != n_layers:
-            raise InvalidInput(
-                f"activations needs one name per non-input layer: {n_layers}, got {len(activations)}"
-            )
-        if isinstance(spec.trainable, list) and len(spec.trainable) != n_layers:
-            raise InvalidInput(
-                f"trainable needs one entry per non-input layer: {n_layers}, got {len(spec.trainable)}"
-            )
+        check_per_layer("activations", activations, n_layers, "name")
+        if isinstance(spec.trainable, list):
+            check_per_layer("trainable", spec.trainable, n_layers, "entry")
         resolved = spec.model_dump(mode="json")
         resolved["activations"] = activations
         if spec.data is None and layers[0] == 2 and layers[-1] == 1:
@@ -237,10 +238,7 @@ class Service:
 
     @staticmethod
     def check_weights(weights: list, layers: list[int], name: str) -> list:
-        if len(weights) != len(layers) - 1:
-            raise InvalidInput(
-                f"{name} needs one matrix per non-input layer: {len(layers) - 1}, got {len(weights)}"
-            )
+        check_per_layer(name, weights, len(layers) - 1, "matrix")
         for l, (W, n_in, n_out) in enumerate(zip(weights, layers[:-1], layers[1:], strict=False), start=1):
             if len(W) != n_out or any(len(row) != n_in for row in W):
                 raise InvalidInput(
@@ -250,10 +248,7 @@ class Service:
 
     @staticmethod
     def check_biases(biases: list, layers: list[int], name: str) -> list:
-        if len(biases) != len(layers) - 1:
-            raise InvalidInput(
-                f"{name} needs one vector per non-input layer: {len(layers) - 1}, got {len(biases)}"
-            )
+        check_per_layer(name, biases, len(layers) - 1, "vector")
         for l, (b, n_out) in enumerate(zip(biases, layers[1:], strict=False), start=1):
             if len(b) != n_out:
                 raise InvalidInput(f"{name}[{l - 1}] (layer {l}) must have {n_out} values, got {len(b)}")
@@ -456,14 +451,10 @@ class Service:
             for key, value in changes.items():
                 if value is None:
                     raise InvalidInput(f"{key} cannot be null; omit it to keep the current value")
-                if key == "activations" and len(value) != n_layers:
-                    raise InvalidInput(
-                        f"activations needs one name per non-input layer: {n_layers}, got {len(value)}"
-                    )
-                if key == "trainable" and isinstance(value, list) and len(value) != n_layers:
-                    raise InvalidInput(
-                        f"trainable needs one entry per non-input layer: {n_layers}, got {len(value)}"
-                    )
+                if key == "activations":
+                    check_per_layer(key, value, n_layers, "name")
+                if key == "trainable" and isinstance(value, list):
+                    check_per_layer(key, value, n_layers, "entry")
                 spec[key] = value
             doc = session.doc
             if spec["optimizer"]["name"] != session.spec["optimizer"]["name"]:
