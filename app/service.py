@@ -404,12 +404,14 @@ class Service:
             "cursor": cursor,
         }
 
-    def create(self, spec: NetworkSpec) -> dict:
-        doc = self.new_document(spec)
-        session = self.open(doc)
+    def insert(self, session: Session) -> dict:
+        """Save a network opened from a new document; returns its public view."""
         response = self.public(session)
         self.store.save(session.dump(), history=session.new_history())
         return response
+
+    def create(self, spec: NetworkSpec) -> dict:
+        return self.insert(self.open(self.new_document(spec)))
 
     def get(self, network_id: str) -> dict:
         return self.public(self.read(network_id))
@@ -823,6 +825,4 @@ class Service:
         session = self.open(doc)
         if session.trainer is not None and trainer["cursor"] >= max(session.trainer.n_train, 1):
             raise InvalidInput(f"trainer.cursor must be below the {session.trainer.n_train} training samples")
-        response = self.public(session)
-        self.store.save(session.dump(), history=session.new_history())
-        return response
+        return self.insert(session)
