@@ -8,7 +8,7 @@ import { createInspector } from "./inspector.js";
 import { createConfigPanel } from "./config-panel.js";
 import { DEFAULT_SETUP, PAIRINGS, applyDatasetDefaults, dataSpec, fromHash, isUpload, patchFor, setupFromNetwork, toHash, toSpec } from "./setup.js";
 import { fmt, fmtVec, numSpan, showNumber } from "./format.js";
-import { activationColour } from "./palette.js";
+import { GRAD, NEG_CSS, POS_CSS, activationColour } from "./palette.js";
 import * as plots from "./plots.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -692,9 +692,9 @@ function renderMeta(s) {
     b.style.background = c;
     return b;
   };
-  item(bar("#2166ac"), "w > 0");
-  item(bar("#e66101"), "w < 0");
-  item(bar("#9b4f96"), "gradient");
+  item(bar(POS_CSS), "w > 0");
+  item(bar(NEG_CSS), "w < 0");
+  item(bar(GRAD), "gradient");
   for (const a of [...new Set(n.activations)]) {
     const dot = document.createElement("span");
     dot.className = "dot";

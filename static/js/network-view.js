@@ -2,13 +2,12 @@
 // Layer l = 0..L (0 = inputs). Edge (l, j, i) carries W[l][j][i]: from neuron i of layer l-1
 // into neuron j of layer l, as in the API. Values shown are the API's, for one sample row.
 
-import { activationColour, diverging, signColour } from "./palette.js";
+import { GRAD, activationColour, diverging, signColour } from "./palette.js";
 import { fmt, full } from "./format.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const VW = 760;
 const VH_MAX = 560;
-const GRAD = "#9b4f96"; // gradient pulses and glows (reddish purple, distinct from the sign pair)
 const VALUE = "#2b3445"; // forward value pulses
 
 function el(name, attrs = {}, parent = null) {

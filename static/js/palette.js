@@ -1,7 +1,7 @@
 // Colour-blind-safe colours: a blue/orange diverging scale for signs, Okabe-Ito for categories.
 
-export const POS = [33, 102, 172]; // #2166ac
-export const NEG = [230, 97, 1]; // #e66101
+const POS = [33, 102, 172]; // #2166ac
+const NEG = [230, 97, 1]; // #e66101
 const WHITE = [255, 255, 255];
 
 export const OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
@@ -20,6 +20,10 @@ export const activationColour = (name) => ACTIVATION_COLOURS[name] || "#8a8f99";
 
 const mix = (a, b, t) => a.map((v, i) => Math.round(v + (b[i] - v) * t));
 const css = (rgb) => `rgb(${rgb[0]},${rgb[1]},${rgb[2]})`;
+export const POS_CSS = css(POS);
+export const NEG_CSS = css(NEG);
+/** Gradient pulses, glows and key: a reddish purple, distinct from the sign pair. */
+export const GRAD = "#9b4f96";
 
 /** Diverging colour for value v given the scale's magnitude (t = |v|/scale, clamped). */
 export function divergingRgb(v, scale = 1) {
@@ -28,7 +32,7 @@ export function divergingRgb(v, scale = 1) {
   return mix(WHITE, v >= 0 ? POS : NEG, t);
 }
 export const diverging = (v, scale = 1) => css(divergingRgb(v, scale));
-export const signColour = (v) => (v >= 0 ? css(POS) : css(NEG));
+export const signColour = (v) => (v >= 0 ? POS_CSS : NEG_CSS);
 
 /** Colour for a probability p in [0, 1]: orange (class 0) … white … blue (class 1). */
 export const probabilityRgb = (p) => divergingRgb(2 * p - 1, 1);

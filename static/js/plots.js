@@ -1,14 +1,14 @@
 // Hand-written canvas plots: loss curves, gradient norms (log scale), decision boundary
 // heatmap with per-neuron maps, 1-D fitted curve, and dataset scatter.
 
-import { OKABE_ITO, classBlendRgb, divergingRgb, probabilityRgb, rgbCss } from "./palette.js";
+import { NEG_CSS, OKABE_ITO, POS_CSS, classBlendRgb, divergingRgb, probabilityRgb, rgbCss } from "./palette.js";
 import { fmt } from "./format.js";
 
 const INK = "#1d2330";
 const MUTED = "#8a93a3";
 const GRID = "#eceef2";
-const TRAIN = "#2166ac";
-const VAL = "#e66101";
+const TRAIN = POS_CSS;
+const VAL = NEG_CSS;
 
 /** Size the canvas backing store to its CSS box × devicePixelRatio; returns a 2-D context in CSS px. */
 function prepare(canvas) {
