@@ -40,6 +40,11 @@ class InvalidInput(DomainError):
     status_code = 422
 
 
+# The engine's refusals: a wrong name, shape or value, or a step that would overflow. The
+# engine changed nothing before raising, and the route saved nothing: invalid input (422).
+ENGINE_ERRORS = (EngineError, NonFiniteError)
+
+
 def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part != "body") or "body"
 
@@ -57,14 +62,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
 
-    @app.exception_handler(EngineError)
-    async def engine_error(request: Request, exc: EngineError) -> JSONResponse:
+    async def engine_error(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
-    @app.exception_handler(NonFiniteError)
-    async def non_finite(request: Request, exc: NonFiniteError) -> JSONResponse:
-        # The engine refused the step before changing anything, and the route saved nothing.
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+    for error in ENGINE_ERRORS:
+        app.add_exception_handler(error, engine_error)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

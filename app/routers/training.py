@@ -12,10 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 from fastapi.responses import StreamingResponse
 
-from engine import EngineError, NonFiniteError
-
 from ..deps import ServiceDep
-from ..errors import DomainError
+from ..errors import ENGINE_ERRORS, DomainError
 from ..schemas import (
     EmptyIn,
     EpochOut,
@@ -80,7 +78,7 @@ async def _stream(
         try:
             result = service.train(network_id, body, stop, on_epoch=lambda entry: put("epoch", entry))
             put("done", TrainOut.model_validate(result).model_dump(mode="json"))
-        except (DomainError, EngineError, NonFiniteError) as exc:
+        except (DomainError, *ENGINE_ERRORS) as exc:
             put("error", {"detail": getattr(exc, "detail", str(exc))})
         except Exception:
             log.exception("training %s failed", network_id)
