@@ -90,10 +90,11 @@ function applyPairing(setup, task) {
   return setup;
 }
 
-async function build(setup, { keepUrl = false } = {}) {
+/** `shape`: the data's, when the caller has just loaded the preview of this setup. */
+async function build(setup, { keepUrl = false, shape = null } = {}) {
   await stopPlaying();
   animator.skip();
-  const shape = await loadPreview(setup);
+  shape ??= await loadPreview(setup);
   if (!shape) return;
   status("Building the network…", true);
   try {
@@ -977,7 +978,7 @@ async function start() {
     linkProblem = `The uploaded dataset in the link is not on this server (${why}); showing ${setup.ds} instead.`;
   }
   config.render(setup, shape);
-  await build(setup, { keepUrl: Boolean(location.hash) && !linkProblem });
+  await build(setup, { keepUrl: Boolean(location.hash) && !linkProblem, shape });
   if (linkProblem) setError("dataset", linkProblem);
   window.addEventListener("hashchange", async () => {
     const next = fromHash(location.hash);
