@@ -59,6 +59,14 @@ def dumps(doc: dict) -> str:
     return json.dumps(doc, separators=(",", ":"), allow_nan=False)
 
 
+def _network(row: tuple[str, float, float]) -> dict:
+    """A ``(doc, created_at, updated_at)`` row as the document with its timestamps."""
+    text, created, updated = row
+    doc = json.loads(text)
+    doc["created_at"], doc["updated_at"] = created, updated
+    return doc
+
+
 class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -109,11 +117,7 @@ class Store:
             row = self._conn.execute(
                 "SELECT doc, created_at, updated_at FROM networks WHERE id = ?", (network_id,)
             ).fetchone()
-        if row is None:
-            return None
-        doc = json.loads(row[0])
-        doc["created_at"], doc["updated_at"] = row[1], row[2]
-        return doc
+        return None if row is None else _network(row)
 
     def save(
         self,
@@ -170,12 +174,7 @@ class Store:
             rows = self._conn.execute(
                 "SELECT doc, created_at, updated_at FROM networks ORDER BY created_at"
             ).fetchall()
-        docs = []
-        for text, created, updated in rows:
-            doc = json.loads(text)
-            doc["created_at"], doc["updated_at"] = created, updated
-            docs.append(doc)
-        return docs
+        return [_network(row) for row in rows]
 
     def steps(
         self, network_id: str, limit: int = MAX_STEPS_RETURNED, since_step: int | None = None
