@@ -17,6 +17,29 @@ function detailOf(body, status) {
   return `The server answered ${status}.`;
 }
 
+/** The body as JSON, or null when it is empty or not JSON. */
+async function jsonOf(res) {
+  const text = await res.text();
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** fetch, with a network failure or a non-2xx answer turned into ApiError. */
+async function send(path, init) {
+  let res;
+  try {
+    res = await fetch(path, init);
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(0, "Cannot reach the server: is it still running?");
+  }
+  if (!res.ok) throw new ApiError(res.status, detailOf(await jsonOf(res).catch(() => null), res.status));
+  return res;
+}
+
 async function request(method, path, body, { signal } = {}) {
   const init = { method, headers: { Accept: "application/json" }, signal };
   if (body instanceof FormData) {
@@ -25,22 +48,7 @@ async function request(method, path, body, { signal } = {}) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  let res;
-  try {
-    res = await fetch(path, init);
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    throw new ApiError(0, "Cannot reach the server: is it still running?");
-  }
-  const text = await res.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = null;
-  }
-  if (!res.ok) throw new ApiError(res.status, detailOf(data, res.status));
-  return data;
+  return jsonOf(await send(path, init));
 }
 
 const net = (id) => `/api/networks/${encodeURIComponent(id)}`;
@@ -73,27 +81,12 @@ export const phase = (id, name, body = {}) => request("POST", `${net(id)}/${name
  * Calls onEpoch(historyEntry) per epoch; resolves with the `done` payload.
  */
 export async function trainStream(id, body, onEpoch, { signal } = {}) {
-  let res;
-  try {
-    res = await fetch(`${net(id)}/train`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ ...body, stream: true }),
-      signal,
-    });
-  } catch (err) {
-    if (err.name === "AbortError") throw err;
-    throw new ApiError(0, "Cannot reach the server: is it still running?");
-  }
-  if (!res.ok) {
-    let data = null;
-    try {
-      data = await res.json();
-    } catch {
-      data = null;
-    }
-    throw new ApiError(res.status, detailOf(data, res.status));
-  }
+  const res = await send(`${net(id)}/train`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    body: JSON.stringify({ ...body, stream: true }),
+    signal,
+  });
   const type = res.headers.get("content-type") || "";
   if (!type.includes("text/event-stream")) {
     // A server that answers without streaming: treat it as one batch of epochs.
