@@ -1,6 +1,6 @@
 // The configuration form: reads and writes the setup object; layer editor; dataset fields.
 
-import { usesClasses } from "./setup.js";
+import { CHOICES, NUMBERS, usesClasses } from "./setup.js";
 
 function option(value, label = value) {
   const o = document.createElement("option");
@@ -90,9 +90,7 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     dsSelect.value = setup.ds;
     const meta = catalog.datasets.find((d) => d.name === setup.ds);
     description.textContent = meta ? meta.description : uploaded ? `${uploaded.feature_names.join(", ")} → ${uploaded.target_names.join(", ")}` : "";
-    for (const k of ["n", "noise", "classes", "dseed", "val", "loss", "lr", "bs", "opt", "reg", "rr", "init", "iseed", "seed", "beta", "b1", "b2"]) {
-      $(k).value = String(setup[k]);
-    }
+    for (const k of [...NUMBERS, ...CHOICES]) $(k).value = String(setup[k]);
     const usesN = meta ? meta.uses_n_noise : false;
     form.querySelectorAll("[data-uses-n]").forEach((n) => (n.hidden = !usesN));
     form.querySelectorAll("[data-uses-classes]").forEach((n) => (n.hidden = !usesClasses(setup.ds)));
@@ -106,8 +104,8 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
   function read() {
     const s = structuredClone(setup);
     s.ds = dsSelect.value;
-    for (const k of ["loss", "opt", "reg", "init"]) s[k] = $(k).value;
-    for (const k of ["n", "noise", "classes", "dseed", "val", "lr", "bs", "rr", "iseed", "seed", "beta", "b1", "b2"]) {
+    for (const k of CHOICES) s[k] = $(k).value;
+    for (const k of NUMBERS) {
       const input = $(k);
       const v = input.value === "" ? NaN : Number(input.value);
       input.classList.toggle("invalid", !Number.isFinite(v));

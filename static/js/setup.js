@@ -65,7 +65,9 @@ export const PAIRINGS = {
   regression: { out: "linear", loss: "mse" },
 };
 
-const NUMBERS = ["n", "noise", "classes", "dseed", "val", "lr", "bs", "rr", "iseed", "seed", "beta", "b1", "b2"];
+/** The setup's plain form fields: numbers, and choices from a <select>. */
+export const NUMBERS = ["n", "noise", "classes", "dseed", "val", "lr", "bs", "rr", "iseed", "seed", "beta", "b1", "b2"];
+export const CHOICES = ["loss", "opt", "reg", "init"];
 
 /** The optimizer object of the wire format, with only the fields its name uses. */
 export function optimizerSpec(setup) {
@@ -73,7 +75,7 @@ export function optimizerSpec(setup) {
   if (setup.opt === "adam") return { name: "adam", beta1: setup.b1, beta2: setup.b2 };
   return { name: setup.opt };
 }
-const STRINGS = ["ds", "out", "loss", "opt", "reg", "init"];
+const STRINGS = ["ds", "out", ...CHOICES];
 
 export function toHash(setup) {
   const p = new URLSearchParams();
