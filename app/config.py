@@ -32,11 +32,12 @@ class Limits:
         environ = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):
-            raw = environ.get(ENV_PREFIX + f.name.upper())
+            name = cls.env_name(f.name)
+            raw = environ.get(name)
             if raw is not None:
                 value = int(raw)
                 if value < 1:
-                    raise ValueError(f"{ENV_PREFIX + f.name.upper()} must be ≥ 1, got {raw}")
+                    raise ValueError(f"{name} must be ≥ 1, got {raw}")
                 values[f.name] = value
         return cls(**values)
 
