@@ -105,14 +105,19 @@ function polyline(ctx, pts, colour, { dash = [], width = 2 } = {}) {
   }
 }
 
+/** The x axis of a per-epoch plot: from the epoch before the first shown to the last. */
+function epochAxis(history) {
+  const first = history[0].epoch;
+  const last = history[history.length - 1].epoch;
+  return { xmin: Math.max(0, first - 1), xmax: Math.max(last, first), integerX: true, xlabel: "epoch" };
+}
+
 export function drawLoss(canvas, history) {
   if (!history.length) return message(canvas, "Press Epoch or Play to see the loss per epoch");
   const { ctx, w, h } = prepare(canvas);
   const vals = history.flatMap((e) => [e.train_loss, e.val_loss]).filter((v) => Number.isFinite(v));
   const ymax = Math.max(...vals, 1e-9) * 1.08;
-  const first = history[0].epoch;
-  const last = history[history.length - 1].epoch;
-  const { X, Y } = frame(ctx, w, h, { xmin: Math.max(0, first - 1), xmax: Math.max(last, first), ymin: 0, ymax, integerX: true, xlabel: "epoch" });
+  const { X, Y } = frame(ctx, w, h, { ...epochAxis(history), ymin: 0, ymax });
   polyline(ctx, history.map((e) => [X(e.epoch), Y(e.train_loss)]), TRAIN);
   polyline(ctx, history.map((e) => [X(e.epoch), e.val_loss === null ? NaN : Y(e.val_loss)]), VAL, { dash: [5, 3] });
   canvas.dataset.state = "drawn";
@@ -139,9 +144,7 @@ export function drawGradNorms(canvas, history, legendEl, thresholds = null) {
   if (!all.length) return message(canvas, "All gradients are zero");
   const lo = 10 ** Math.floor(Math.log10(Math.min(...all)));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...all)) + 1e-9);
-  const first = history[0].epoch;
-  const last = history[history.length - 1].epoch;
-  const { X, Y } = frame(ctx, w, h, { xmin: Math.max(0, first - 1), xmax: Math.max(last, first), ymin: lo, ymax: hi === lo ? lo * 10 : hi, log: true, integerX: true, xlabel: "epoch" });
+  const { X, Y } = frame(ctx, w, h, { ...epochAxis(history), ymin: lo, ymax: hi === lo ? lo * 10 : hi, log: true });
   const n = history[0].grad_norms.length;
   const lastNorms = history[history.length - 1].grad_norms;
   for (let l = 0; l < n; l++) {
