@@ -210,9 +210,7 @@ class Service:
             resolved["data"] = {"generator": "xor", "n": 4, "noise": 0.0, "seed": 1, "classes": None}
         return resolved
 
-    def check_data_shapes(self, dataset: Dataset | None, layers: list[int]) -> None:
-        if dataset is None:
-            return
+    def check_data_shapes(self, dataset: Dataset, layers: list[int]) -> None:
         if dataset.X.shape[1] != layers[0]:
             raise InvalidInput(
                 f"the data has {dataset.X.shape[1]} features but the input layer has {layers[0]} neurons"

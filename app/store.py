@@ -176,15 +176,13 @@ class Store:
             ).fetchall()
         return [_network(row) for row in rows]
 
-    def steps(
-        self, network_id: str, limit: int = MAX_STEPS_RETURNED, since_step: int | None = None
-    ) -> list[dict]:
-        """The last `limit` step losses, oldest first; only those after `since_step` if given."""
+    def steps(self, network_id: str, since_step: int | None = None) -> list[dict]:
+        """The last MAX_STEPS_RETURNED step losses, oldest first; only those after `since_step` if given."""
         with self._db_lock:
             rows = self._conn.execute(
                 "SELECT step, epoch, loss FROM steps WHERE network_id = ? AND step > ?"
                 " ORDER BY step DESC LIMIT ?",
-                (network_id, -1 if since_step is None else since_step, limit),
+                (network_id, -1 if since_step is None else since_step, MAX_STEPS_RETURNED),
             ).fetchall()
         return [{"step": s, "epoch": e, "loss": loss} for s, e, loss in reversed(rows)]
 
