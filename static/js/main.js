@@ -341,6 +341,20 @@ function currentPhase(trace) {
   return trace?.update ? "update" : trace?.backward ? "backward" : trace?.loss ? "loss" : trace?.forward ? "forward" : "ready";
 }
 
+/** The drawing's animation of one phase's result. */
+function stagesFor(name, res) {
+  const make = { forward: view.forwardStages, loss: view.lossStages, backward: view.backwardStages, update: view.updateStages };
+  return make[name](res);
+}
+
+/** After an update or a step: fetch the new weights and history while it animates, then explain and replot. */
+async function landUpdate(animation, name, trace) {
+  await Promise.all([refreshNetwork(), refreshHistory()]);
+  await animation;
+  setCaption(captionFor(name, trace));
+  await refreshPlots();
+}
+
 async function runPhase(name) {
   const { network } = store.get();
   if (!network || store.get().playing) return;
@@ -363,22 +377,11 @@ async function runPhase(name) {
     clearErrors("phase");
     const trace = name === "forward" ? { forward: res } : { ...store.get().trace, [name]: res };
     store.set({ trace });
-    const stages =
-      name === "forward"
-        ? view.forwardStages(res)
-        : name === "loss"
-          ? view.lossStages(res)
-          : name === "backward"
-            ? view.backwardStages(res)
-            : view.updateStages(res);
     // While it animates, say what is happening; the numbers follow when it lands.
     setCaption([B(name[0].toUpperCase() + name.slice(1)), `: ${WHILE[name]}… (Esc skips)`]);
-    const animation = animator.run(stages);
+    const animation = animator.run(stagesFor(name, res));
     if (name === "update") {
-      await Promise.all([refreshNetwork(), refreshHistory()]);
-      await animation;
-      setCaption(captionFor(name, trace));
-      await refreshPlots();
+      await landUpdate(animation, name, trace);
     } else {
       await animation;
       setCaption(captionFor(name, trace));
@@ -404,16 +407,8 @@ async function runStep() {
     store.set({ trace });
     setCaption([B("Step"), ": forward, loss, backward and update in one go… (Esc skips)"]);
     const quick = (stages) => stages.map((s) => ({ ...s, duration: s.duration * 0.5 }));
-    const animation = animator.run([
-      ...quick(view.forwardStages(res.forward)),
-      ...quick(view.lossStages(res.loss)),
-      ...quick(view.backwardStages(res.backward)),
-      ...quick(view.updateStages(res.update)),
-    ]);
-    await Promise.all([refreshNetwork(), refreshHistory()]);
-    await animation;
-    setCaption(captionFor("step", trace));
-    await refreshPlots();
+    const animation = animator.run(PHASES.flatMap((p) => quick(stagesFor(p, res[p]))));
+    await landUpdate(animation, "step", trace);
     store.set({ trace: store.get().trace });
   });
 }
