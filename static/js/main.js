@@ -760,13 +760,14 @@ function renderPlots(s, keys) {
   }
 }
 
+let drawnArch = ""; // network id, sizes and activations the SVG was built for
 store.subscribe((s, keys) => {
   if (keys.has("network") && s.network) {
     const sizes = s.network.layers;
     const archKey = `${s.network.id}:${sizes.join("-")}:${s.network.activations.join(",")}`;
-    if (view.archKey !== archKey) {
+    if (drawnArch !== archKey) {
       view.build({ sizes, activations: s.network.activations, featureNames: s.network.feature_names, targetNames: s.network.target_names });
-      view.archKey = archKey;
+      drawnArch = archKey;
       view.showTrace(s.trace);
     }
     if (!animator.running) view.setParams(s.network.parameters.weights, s.network.parameters.biases);
