@@ -463,6 +463,7 @@ class Service:
             doc["spec"] = spec
             doc["phase"], doc["pending"] = "ready", None
             reopened = self.open(session.dump())  # validates the new combination in the engine
+            reopened.carried_history = session.carried_history  # not yet written to the store
             session.__dict__.update(reopened.__dict__)
             return self.public(session)
 
