@@ -197,7 +197,7 @@ function drawPoints(ctx, data, X, Y, valSet, yScale) {
     } else {
       ctx.fillStyle = colour;
       ctx.fill();
-      ctx.strokeStyle = "#1d2330";
+      ctx.strokeStyle = INK;
       ctx.lineWidth = 1;
       ctx.stroke();
     }
@@ -326,7 +326,7 @@ export function drawCurve(canvas, xs, ys, data, valSet) {
       ctx.fill();
     }
   });
-  polyline(ctx, xs.map((x, k) => [X(x), Y(ys[k])]), "#1d2330", { width: 2.2 });
+  polyline(ctx, xs.map((x, k) => [X(x), Y(ys[k])]), INK, { width: 2.2 });
   canvas.dataset.state = "drawn";
 }
 
