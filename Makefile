@@ -20,7 +20,7 @@ chromium:
 	bash scripts/ensure-chromium.sh
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check app engine tests bench examples
+	$(BIN)/ruff check backprop_explorer app engine tests bench examples
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP)

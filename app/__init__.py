@@ -1,3 +1,5 @@
 """Backprop Explorer's web layer: FastAPI routes over the NumPy engine."""
 
-__version__ = "0.1.0"
+from backprop_explorer import __version__
+
+__all__ = ["__version__"]

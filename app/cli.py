@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
             "train and delete networks (there is no authentication)",
             file=sys.stderr,
         )
-    uvicorn.run("app.main:app", host=args.host, port=args.port)
+    uvicorn.run("backprop_explorer.app.main:app", host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

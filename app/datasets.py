@@ -13,9 +13,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
+from backprop_explorer.engine import Dataset
 
-import engine
-from engine import Dataset
+from backprop_explorer import engine
 
 from . import csvdata, serialize
 from .config import Limits

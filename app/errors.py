@@ -6,12 +6,11 @@ Every error body is ``{"detail": "<one readable sentence>"}``; request-validatio
 
 from __future__ import annotations
 
+from backprop_explorer.engine import EngineError, NonFiniteError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-
-from engine import EngineError, NonFiniteError
 
 
 class DomainError(Exception):

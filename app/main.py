@@ -1,4 +1,4 @@
-"""Builds the FastAPI application: `uvicorn app.main:app`."""
+"""Builds the FastAPI application: `uvicorn backprop_explorer.app.main:app`."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def __getattr__(name: str) -> FastAPI:
-    # `app` is built on first access (as `uvicorn app.main:app` does), so importing
+    # `app` is built on first access (as `uvicorn backprop_explorer.app.main:app` does), so importing
     # create_app — in tests, say — does not open the default database.
     if name == "app":
         globals()["app"] = application = create_app()

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from backprop_explorer.engine import (
+    ACTIVATIONS,
+    GENERATORS,
+    INITIALIZERS,
+    LOSSES,
+    OPTIMIZERS,
+    REGULARIZATIONS,
+)
 from pydantic import BaseModel, ConfigDict, Field
-
-from engine import ACTIVATIONS, GENERATORS, INITIALIZERS, LOSSES, OPTIMIZERS, REGULARIZATIONS
 
 # Built from the engine's registries so the enums in /docs are the names the engine accepts.
 ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]

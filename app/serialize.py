@@ -8,8 +8,7 @@ or infinity, and a number that overflowed float64 is an input problem (422), not
 from __future__ import annotations
 
 import numpy as np
-
-from engine import BackwardTrace, ForwardTrace, LossTrace, Network, UpdateTrace
+from backprop_explorer.engine import BackwardTrace, ForwardTrace, LossTrace, Network, UpdateTrace
 
 from .errors import InvalidInput
 

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from backprop_explorer.engine import Dataset, Layer, Network, Optimizer, Regularization, Trainer
 
-import engine
-from engine import Dataset, Layer, Network, Optimizer, Regularization, Trainer
+from backprop_explorer import engine
 
 from . import serialize
 from .config import Limits

@@ -20,8 +20,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from engine import Optimizer, Trainer, backward, build_network, forward, generate, loss, train, update  # noqa: E402
-from engine.training import train_step  # noqa: E402
+from backprop_explorer.engine import (  # noqa: E402
+    Optimizer,
+    Trainer,
+    backward,
+    build_network,
+    forward,
+    generate,
+    loss,
+    train,
+    update,
+)
+from backprop_explorer.engine.training import train_step  # noqa: E402
 
 SIZES, ACTS, LR, BATCH, N, EPOCHS = [2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], 0.1, 10, 1000, 40
 

@@ -42,14 +42,23 @@ def free_port() -> int:
 
 
 def start_server(db: Path, *, port: int | None = None, env: dict[str, str] | None = None) -> LiveServer:
-    """Start ``uvicorn app.main:app`` on loopback with ``BACKPROP_EXPLORER_DB=db``; wait until healthy."""
+    """Start the server (uvicorn) on loopback with ``BACKPROP_EXPLORER_DB=db``; wait until healthy."""
     port = port or free_port()
     process_env = {**os.environ, "BACKPROP_EXPLORER_DB": str(db), **(env or {})}
     # A log file rather than a pipe: an unread pipe fills up and blocks the server.
     log = Path(db).with_name(f"server-{port}.log")
     with open(log, "ab") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "backprop_explorer.app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             cwd=ROOT,
             env=process_env,
             stdout=log_file,

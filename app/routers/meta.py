@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 
 import numpy as np
+from backprop_explorer.engine import network as engine_network
 from fastapi import APIRouter
 
-import engine
-from engine import network as engine_network
+from backprop_explorer import engine
 
 from .. import __version__
 from ..config import Limits

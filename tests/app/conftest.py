@@ -6,11 +6,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from backprop_explorer.app.config import Limits, Settings
+from backprop_explorer.app.main import create_app
+from backprop_explorer.app.schemas import MAZUR_EXAMPLE
 from fastapi.testclient import TestClient
-
-from app.config import Limits, Settings
-from app.main import create_app
-from app.schemas import MAZUR_EXAMPLE
 
 # The OpenAPI example is Mazur's network; the tests check its documented numbers.
 MAZUR = {key: value for key, value in MAZUR_EXAMPLE.items() if key != "data"}

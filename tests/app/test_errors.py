@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from backprop_explorer.app import serialize
+from backprop_explorer.app.errors import InvalidInput
 from fastapi.testclient import TestClient
-
-from app import serialize
-from app.errors import InvalidInput
 
 from .conftest import MOONS, create
 

@@ -7,12 +7,11 @@ bodies reach the phases, training and data code, not only the 404 path.
 from __future__ import annotations
 
 import schemathesis
+from backprop_explorer.app.config import Limits, Settings
+from backprop_explorer.app.main import create_app
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.openapi import from_asgi
-
-from app.config import Limits, Settings
-from app.main import create_app
 
 from .conftest import MOONS
 

@@ -189,6 +189,6 @@ def test_cli_serve_with_db_and_limits(tmp_path: Path) -> None:
     [("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False), ("192.168.1.5", False)],
 )
 def test_only_loopback_hosts_are_quiet(host: str, loopback: bool) -> None:
-    from app.cli import is_loopback
+    from backprop_explorer.app.cli import is_loopback
 
     assert is_loopback(host) is loopback

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from backprop_explorer.app.config import Settings
+from backprop_explorer.app.main import create_app
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import engine
-from app.config import Settings
-from app.main import create_app
+from backprop_explorer import engine
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-import engine
+from backprop_explorer import engine
 
 from .conftest import MAZUR, MAZUR_INPUTS, MAZUR_TARGETS, MOONS, create
 

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
-
-from engine import GENERATORS, EngineError, from_arrays, generate
+from backprop_explorer.engine import GENERATORS, EngineError, from_arrays, generate
 
 
 @pytest.mark.parametrize("name", sorted(GENERATORS))

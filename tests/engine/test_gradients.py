@@ -3,10 +3,9 @@
 import os
 
 import numpy as np
+from backprop_explorer.engine import Regularization, backward, build_network, forward, gradient_check, loss
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from engine import Regularization, backward, build_network, forward, gradient_check, loss
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
 # Output activations each loss is defined for. bce is for sigmoid outputs (SPEC §3); with a
@@ -59,7 +58,7 @@ def test_backprop_equals_finite_differences(case):
 
 def test_every_activation_and_loss_is_checked():
     # The strategy above must reach every registered name; a new one needs a test here.
-    from engine import ACTIVATIONS, LOSSES
+    from backprop_explorer.engine import ACTIVATIONS, LOSSES
 
     assert set(HIDDEN) | {"softmax"} == set(ACTIVATIONS)
     assert set(OUTPUTS) == set(LOSSES)

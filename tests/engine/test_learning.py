@@ -1,8 +1,7 @@
 """The engine learns what textbooks say a network can learn."""
 
 import numpy as np
-
-from engine import Optimizer, Trainer, build_network, evaluate, generate, train
+from backprop_explorer.engine import Optimizer, Trainer, build_network, evaluate, generate, train
 
 
 def test_xor_with_a_hidden_layer_reaches_full_accuracy():

@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from engine import EngineError, Layer, Network, NonFiniteError, Optimizer
-from engine import apply_gradients as _apply
+from backprop_explorer.engine import EngineError, Layer, Network, NonFiniteError, Optimizer
+from backprop_explorer.engine import apply_gradients as _apply
 
 
 def apply_gradients(*args):

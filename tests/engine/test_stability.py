@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from engine import (
+from backprop_explorer.engine import (
     ACTIVATIONS,
     LOSSES,
     Layer,

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from engine import (
+from backprop_explorer.engine import (
     EngineError,
     Optimizer,
     Trainer,
@@ -16,7 +15,7 @@ from engine import (
     train,
     update,
 )
-from engine.training import train_step
+from backprop_explorer.engine.training import train_step
 
 
 def make(n=23, batch_size=5, validation_split=0.3, seed=3):

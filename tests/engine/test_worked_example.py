@@ -1,8 +1,7 @@
 """Textbook worked examples, their numbers written out."""
 
 import numpy as np
-
-from engine import Layer, Network, Optimizer, backward, forward, loss, update
+from backprop_explorer.engine import Layer, Network, Optimizer, backward, forward, loss, update
 
 
 def mazur_network() -> Network:
