@@ -647,8 +647,15 @@ class LimitsOut(Response):
     env: dict[str, str] = Field(description="the environment variable that sets each limit")
 
 
+class CatalogPairing(Response):
+    activation: str = Field(description="the output layer's activation for this task")
+    loss: str
+
+
 class Catalog(Response):
     version: str
+    phases: list[str] = Field(description="the phases of a step, in the order they must run")
+    pairings: dict[Task, CatalogPairing] = Field(description="output activation and loss per task")
     activations: list[CatalogActivation]
     losses: list[CatalogLoss]
     optimizers: list[CatalogOptimizer]

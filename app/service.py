@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from backprop_explorer.engine import Dataset, Layer, Network, Optimizer, Regularization, Trainer
+from backprop_explorer.engine import PHASES, Dataset, Layer, Network, Optimizer, Regularization, Trainer
 
 from backprop_explorer import engine
 
@@ -43,7 +43,6 @@ from .store import Store, new_id
 GRADCHECK_TOLERANCE = 1e-4
 # Finite differences cost two forward passes per parameter over the whole batch.
 GRADCHECK_MAX_WORK = 5_000_000  # parameters × samples
-PHASES = ("forward", "loss", "backward", "update")
 EXPORT_FORMAT = "backprop-explorer/1"
 
 

@@ -5,15 +5,17 @@ convention and the scalar every gradient differentiates.
 """
 
 from .activations import ACTIVATIONS
-from .data import GENERATORS, Dataset, from_arrays, generate, infer_task
+from .data import GENERATORS, PAIRINGS, Dataset, from_arrays, generate, infer_task
 from .gradcheck import GradCheck, gradient_check
 from .losses import LOSSES
 from .network import (
     INITIALIZERS,
+    PHASES,
     REGULARIZATIONS,
     BackwardTrace,
     EngineError,
     ForwardTrace,
+    InitializerInfo,
     Layer,
     LossTrace,
     Network,
@@ -27,7 +29,7 @@ from .network import (
     loss,
     total_loss,
 )
-from .optimizers import OPTIMIZERS, Optimizer, UpdateTrace, apply_gradients, update
+from .optimizers import OPTIMIZERS, Optimizer, OptimizerInfo, UpdateTrace, apply_gradients, update
 from .training import Trainer, TrainResult, evaluate, train, train_step
 
 __all__ = [
@@ -36,17 +38,21 @@ __all__ = [
     "INITIALIZERS",
     "LOSSES",
     "OPTIMIZERS",
+    "PAIRINGS",
+    "PHASES",
     "REGULARIZATIONS",
     "BackwardTrace",
     "Dataset",
     "EngineError",
     "ForwardTrace",
     "GradCheck",
+    "InitializerInfo",
     "Layer",
     "LossTrace",
     "Network",
     "NonFiniteError",
     "Optimizer",
+    "OptimizerInfo",
     "Regularization",
     "TrainResult",
     "Trainer",

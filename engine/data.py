@@ -39,6 +39,14 @@ class Dataset:
         return f"Dataset({self.name}, {self.task}, X{self.X.shape}, Y{self.Y.shape})"
 
 
+# The output activation and loss that belong to each task (the UI pairs them when the task changes).
+PAIRINGS = {
+    "binary": {"activation": "sigmoid", "loss": "bce"},
+    "multiclass": {"activation": "softmax", "loss": "cross_entropy"},
+    "regression": {"activation": "linear", "loss": "mse"},
+}
+
+
 def infer_task(Y: np.ndarray) -> str:
     """Classification when targets are 0/1 (one column) or one-hot rows; else regression."""
     if not np.isin(Y, (0.0, 1.0)).all():

@@ -30,7 +30,29 @@ from .losses import LOSSES
 PAIRED = {(name, loss.pairs_with) for name, loss in LOSSES.items() if loss.pairs_with}
 
 REGULARIZATIONS = ("none", "l1", "l2")
-INITIALIZERS = ("uniform", "normal", "xavier", "he", "zeros")
+# The phases of one training step, in the order they must run.
+PHASES = ("forward", "loss", "backward", "update")
+
+
+@dataclass(frozen=True)
+class InitializerInfo:
+    """What the catalog says of an initializer; ``default_scale`` is r or σ where one applies."""
+
+    name: str
+    description: str
+    default_scale: float | None = None
+
+
+INITIALIZERS = {
+    info.name: info
+    for info in (
+        InitializerInfo("uniform", "W, b ~ U(−r, r), r = scale", 0.5),
+        InitializerInfo("normal", "W, b ~ N(0, σ²), σ = scale", 0.1),
+        InitializerInfo("xavier", "W ~ U(±√(6/(n_in+n_out))), b = 0"),
+        InitializerInfo("he", "W ~ N(0, 2/n_in), b = 0"),
+        InitializerInfo("zeros", "all 0 (shows why symmetry must be broken)"),
+    )
+}
 
 # Gradient-health thresholds on per-layer ‖∂L/∂W‖₂ (documented in the README and catalog).
 # A layer is "vanishing" when its norm is below VANISHING_RATIO × the output layer's norm,
@@ -151,10 +173,10 @@ def init_parameters(
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         if method == "uniform":
-            r = 0.5 if scale is None else scale
+            r = INITIALIZERS["uniform"].default_scale if scale is None else scale
             W, b = rng.uniform(-r, r, (n_out, n_in)), rng.uniform(-r, r, n_out)
         elif method == "normal":
-            s = 0.1 if scale is None else scale
+            s = INITIALIZERS["normal"].default_scale if scale is None else scale
             W, b = rng.normal(0.0, s, (n_out, n_in)), rng.normal(0.0, s, n_out)
         elif method == "xavier":
             r = np.sqrt(6.0 / (n_in + n_out))

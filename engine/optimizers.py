@@ -19,7 +19,28 @@ import numpy as np
 
 from .network import BackwardTrace, EngineError, Network, NonFiniteError, total_loss
 
-OPTIMIZERS = ("sgd", "momentum", "adam")
+
+@dataclass(frozen=True)
+class OptimizerInfo:
+    """What the catalog says of an optimizer: its update rule and default hyperparameters."""
+
+    name: str
+    formula: str
+    defaults: dict[str, float]
+
+
+OPTIMIZERS = {
+    info.name: info
+    for info in (
+        OptimizerInfo("sgd", "w ← w − η·g", {}),
+        OptimizerInfo("momentum", "v ← β·v + g;  w ← w − η·v", {"beta": 0.9}),
+        OptimizerInfo(
+            "adam",
+            "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − η·m̂/(√v̂ + ε)",
+            {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+        ),
+    )
+}
 
 
 @dataclass

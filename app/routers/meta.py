@@ -17,23 +17,6 @@ from ..schemas import Catalog, HealthStatus
 
 router = APIRouter(prefix="/api", tags=["meta"])
 
-OPTIMIZER_INFO = {
-    "sgd": ("w ← w − η·g", {}),
-    "momentum": ("v ← β·v + g;  w ← w − η·v", {"beta": 0.9}),
-    "adam": (
-        "m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  w ← w − η·m̂/(√v̂ + ε)",
-        {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
-    ),
-}
-INITIALIZER_INFO = {
-    "uniform": ("W, b ~ U(−r, r), r = scale", 0.5),
-    "normal": ("W, b ~ N(0, σ²), σ = scale", 0.1),
-    "xavier": ("W ~ U(±√(6/(n_in+n_out))), b = 0", None),
-    "he": ("W ~ N(0, 2/n_in), b = 0", None),
-    "zeros": ("all 0 (shows why symmetry must be broken)", None),
-}
-
-
 def _datasets() -> list[dict]:
     out = []
     for name, (_, description, uses_n_noise, classes) in engine.GENERATORS.items():
@@ -72,18 +55,10 @@ def catalog(service: ServiceDep) -> dict:
         "losses": [
             {"name": x.name, "formula": x.formula, "pairs_with": x.pairs_with} for x in engine.LOSSES.values()
         ],
-        "optimizers": [
-            {"name": name, "formula": OPTIMIZER_INFO[name][0], "defaults": OPTIMIZER_INFO[name][1]}
-            for name in engine.OPTIMIZERS
-        ],
-        "initializers": [
-            {
-                "name": name,
-                "description": INITIALIZER_INFO[name][0],
-                "default_scale": INITIALIZER_INFO[name][1],
-            }
-            for name in engine.INITIALIZERS
-        ],
+        "optimizers": [asdict(info) for info in engine.OPTIMIZERS.values()],
+        "initializers": [asdict(info) for info in engine.INITIALIZERS.values()],
+        "phases": list(engine.PHASES),
+        "pairings": engine.PAIRINGS,
         "regularizations": list(engine.REGULARIZATIONS),
         "datasets": DATASETS,
         "limits": {**limits, "env": {name: Limits.env_name(name) for name in limits}},
