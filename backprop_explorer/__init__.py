@@ -3,6 +3,25 @@
 The distribution maps the repository's folders under this one import name:
 ``backprop_explorer.engine`` (the NumPy mathematics), ``backprop_explorer.app`` (the
 FastAPI server), and ``static/`` and ``templates/`` as package data beside them.
+``from backprop_explorer import Client`` is the Python client for scripts
+(:mod:`backprop_explorer.client`).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.2.0"
+__all__ = ["ApiError", "Client", "Network", "__version__"]
+
+if TYPE_CHECKING:
+    from .client import ApiError, Client, Network
+
+
+def __getattr__(name: str) -> Any:
+    # Imported on first use, so the server (which imports this package) does not load the client.
+    if name in ("ApiError", "Client", "Network"):
+        from . import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

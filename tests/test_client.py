@@ -1,0 +1,241 @@
+"""The Python client (``from backprop_explorer import Client``) against a real uvicorn server."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import httpx
+import numpy as np
+import pytest
+
+from backprop_explorer import ApiError, Client, Network
+from backprop_explorer.results import HistoryEntry
+from tests.conftest import LiveServer
+
+W_MAZUR = [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]]
+B_MAZUR = [[0.35, 0.35], [0.60, 0.60]]
+MAZUR = {
+    "layers": [2, 2, 2],
+    "activations": ["sigmoid", "sigmoid"],
+    "loss": "half_sse",
+    "learning_rate": 0.5,
+    "weights": W_MAZUR,
+    "biases": B_MAZUR,
+    "trainable": {"weights": True, "biases": False},
+}
+X, Y = [0.05, 0.10], [0.01, 0.99]
+XOR = {
+    "layers": [2, 4, 1],
+    "activations": ["tanh", "sigmoid"],
+    "loss": "bce",
+    "learning_rate": 0.5,
+    "init": {"method": "xavier", "seed": 0},
+    "data": {"generator": "xor"},
+    "batch_size": 2,
+}
+MOONS = {
+    "layers": [2, 5, 1],
+    "activations": ["tanh", "sigmoid"],
+    "loss": "bce",
+    "learning_rate": 0.2,
+    "data": {"generator": "moons", "n": 60, "noise": 0.1, "seed": 4},
+    "batch_size": 8,
+    "validation_split": 0.25,
+}
+
+
+@pytest.fixture
+def api(live_server: LiveServer):
+    with Client(live_server.url) as client:
+        yield client
+
+
+@dataclass
+class ByHand:
+    z: list[list[float]]
+    a: list[list[float]]
+    E: float
+    dE_da: list[float]
+    delta: list[list[float]]
+    dW: list[list[list[float]]]
+    W_new: list[list[list[float]]]
+
+
+def mazur_by_hand() -> ByHand:
+    """The worked example in plain Python, one scalar at a time, as the blog post writes it."""
+
+    def sigmoid(z: float) -> float:
+        return 1 / (1 + math.exp(-z))
+
+    (W1, W2), (b1, b2), eta = W_MAZUR, B_MAZUR, 0.5
+    z1 = [sum(W1[j][i] * X[i] for i in range(2)) + b1[j] for j in range(2)]
+    a1 = [sigmoid(z) for z in z1]
+    z2 = [sum(W2[k][j] * a1[j] for j in range(2)) + b2[k] for k in range(2)]
+    a2 = [sigmoid(z) for z in z2]
+    E = sum(0.5 * (Y[k] - a2[k]) ** 2 for k in range(2))
+    dE_da2 = [a2[k] - Y[k] for k in range(2)]
+    d2 = [dE_da2[k] * a2[k] * (1 - a2[k]) for k in range(2)]
+    dW2 = [[d2[k] * a1[j] for j in range(2)] for k in range(2)]
+    d1 = [sum(W2[k][j] * d2[k] for k in range(2)) * a1[j] * (1 - a1[j]) for j in range(2)]
+    dW1 = [[d1[j] * X[i] for i in range(2)] for j in range(2)]
+    W2_new = [[W2[k][j] - eta * dW2[k][j] for j in range(2)] for k in range(2)]
+    W1_new = [[W1[j][i] - eta * dW1[j][i] for i in range(2)] for j in range(2)]
+    return ByHand([z1, z2], [a1, a2], E, dE_da2, [d1, d2], [dW1, dW2], [W1_new, W2_new])
+
+
+def test_the_worked_example_phase_by_phase_to_1e_12(api: Client) -> None:
+    expected = mazur_by_hand()
+    net = api.create(MAZUR)
+    assert isinstance(net, Network) and net.info.phase == "ready"
+    assert [w.shape for w in net.parameters.weights] == [(2, 2), (2, 2)]
+
+    forward = net.forward([X])
+    assert isinstance(forward.output, np.ndarray) and forward.output.dtype == np.float64
+    for layer, z, a in zip(forward.layers, expected.z, expected.a):
+        np.testing.assert_allclose(layer.z, [z], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(layer.a, [a], rtol=0, atol=1e-12)
+
+    loss = net.loss(np.array([Y]))
+    assert abs(loss.loss - expected.E) < 1e-12
+    assert round(loss.loss, 9) == 0.298371109  # the published figure
+    np.testing.assert_allclose(loss.dL_da, [expected.dE_da], rtol=0, atol=1e-12)
+
+    backward = net.backward()
+    assert [layer.index for layer in backward.layers] == [1, 2]
+    for layer, delta, dW in zip(backward.layers, expected.delta, expected.dW):
+        np.testing.assert_allclose(layer.dL_dz, [delta], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(layer.dL_dW, dW, rtol=0, atol=1e-12)
+        assert layer.da_dz is not None and layer.da_dz.shape == (1, 2)
+
+    update = net.update()
+    for layer, W_new in zip(update.layers, expected.W_new):
+        np.testing.assert_allclose(layer.W_new, W_new, rtol=0, atol=1e-12)
+        np.testing.assert_array_equal(layer.b_new, layer.b_old)  # biases frozen
+    w5, w1 = update.layers[1].W_new[0, 0], update.layers[0].W_new[0, 0]
+    assert round(float(w5), 8) == 0.35891648 and round(float(w1), 9) == 0.149780716
+    assert update.step == 1 and net.refresh().step == 1
+    np.testing.assert_array_equal(net.parameters.weights[1], update.layers[1].W_new)
+
+
+def test_step_returns_the_four_phases_of_the_same_numbers(api: Client) -> None:
+    by_phase = api.create(MAZUR)
+    by_phase.forward([X]), by_phase.loss([Y]), by_phase.backward()
+    phased = by_phase.update()
+    step = api.create(MAZUR).step([X], [Y])
+    assert abs(step.loss.loss - mazur_by_hand().E) < 1e-12
+    for a, b in zip(step.update.layers, phased.layers):
+        np.testing.assert_array_equal(a.W_new, b.W_new)
+        np.testing.assert_array_equal(a.step_W, b.step_W)
+
+
+def test_errors_carry_the_status_code_and_the_servers_detail(api: Client, live_server: LiveServer) -> None:
+    net = api.create(MAZUR)
+    with pytest.raises(ApiError) as out_of_order:
+        net.backward()
+    answer = httpx.post(f"{live_server}/api/networks/{net.id}/backward", json={})
+    assert out_of_order.value.status_code == answer.status_code == 409
+    assert out_of_order.value.detail == answer.json()["detail"] and "forward" in out_of_order.value.detail
+
+    with pytest.raises(ApiError) as unknown:
+        api.network("no-such-network")
+    assert unknown.value.status_code == 404 and isinstance(unknown.value.detail, str)
+
+    with pytest.raises(ApiError) as invalid:
+        api.create({**MAZUR, "loss": "no_such_loss"})
+    assert invalid.value.status_code == 422
+
+    net.delete()
+    with pytest.raises(ApiError) as gone:
+        net.refresh()
+    assert gone.value.status_code == 404
+
+
+def test_train_and_history(api: Client, live_server: LiveServer) -> None:
+    net = api.create(MOONS)
+    seen: list[HistoryEntry] = []
+    streamed = net.train(6, on_epoch=seen.append)
+    plain = net.train(4)
+    assert streamed.epochs_run == 6 and plain.epochs_run == 4 and streamed.diverged is None
+    assert [entry.epoch for entry in seen] == [1, 2, 3, 4, 5, 6]
+    assert net.info.epoch == 10 == plain.network.epoch
+
+    history = net.history()
+    raw = httpx.get(f"{live_server}/api/networks/{net.id}/history").json()
+    assert len(history.epochs) == 10
+    np.testing.assert_array_equal(history.epochs.epoch, np.arange(1, 11))
+    np.testing.assert_array_equal(history.epochs.train_loss, [e["train_loss"] for e in raw["history"]])
+    np.testing.assert_array_equal(history.epochs.val_accuracy, [e["val_accuracy"] for e in raw["history"]])
+    assert history.epochs.grad_norms.shape == (10, 2)
+    np.testing.assert_array_equal(history.epochs.grad_norms[:6], [e.grad_norms for e in seen])
+    np.testing.assert_array_equal(streamed.history.train_loss, [e.train_loss for e in seen])
+    np.testing.assert_array_equal(plain.history.val_loss, history.epochs.val_loss[6:])
+    assert history.epochs.train_loss[-1] < history.epochs.train_loss[0]
+
+    batches = math.ceil(45 / 8)  # 60 samples, a quarter held out
+    assert len(history.step_loss) == 10 * batches
+    np.testing.assert_array_equal(history.step, np.arange(1, 10 * batches + 1))
+    np.testing.assert_array_equal(history.step_loss, [s["loss"] for s in raw["steps"]])
+    later = net.history(since_step=int(history.step[-3]))
+    np.testing.assert_array_equal(later.step_loss, history.step_loss[-2:])
+
+    epoch = net.epoch()
+    assert epoch.epochs_run == 1 and epoch.history[0].epoch == 11 and net.info.epoch == 11
+
+
+def test_regression_history_has_no_accuracy(api: Client) -> None:
+    net = api.create({"layers": [1, 4, 1], "activations": ["tanh", "linear"], "loss": "mse",
+                      "data": {"generator": "sine", "n": 20, "seed": 1}, "batch_size": 5})  # fmt: skip
+    result = net.train(3)
+    assert np.isnan(result.history.train_accuracy).all() and np.isnan(result.history.val_loss).all()
+    assert np.isfinite(result.history.train_loss).all()
+
+
+def test_set_parameters_predict_and_gradcheck(api: Client) -> None:
+    net = api.create({**XOR, "data": None, "layers": [2, 3, 1]})
+    rng = np.random.default_rng(7)
+    weights = [rng.normal(size=(3, 2)), rng.normal(size=(1, 3))]
+    biases = [rng.normal(size=3), rng.normal(size=1)]
+    info = net.set_parameters(weights, biases)
+    for sent, stored in zip(weights, info.parameters.weights):
+        np.testing.assert_array_equal(stored, sent)  # floats survive JSON exactly
+
+    inputs = rng.uniform(-1, 1, size=(5, 2))
+    prediction = net.predict(inputs)
+    hidden = np.tanh(inputs @ weights[0].T + biases[0])
+    output = 1 / (1 + np.exp(-(hidden @ weights[1].T + biases[1])))
+    np.testing.assert_allclose(prediction.outputs, output, rtol=1e-13)
+    np.testing.assert_allclose(prediction.activations[0], hidden, rtol=1e-13)
+    assert prediction.axes is None
+
+    grid = net.predict(grid={"resolution": 7})
+    assert grid.axes is not None and grid.axes[0].shape == (7,) and grid.outputs.shape == (49, 1)
+    assert [a.shape for a in grid.activations] == [(49, 3), (49, 1)]
+
+    check = net.gradcheck(inputs, np.ones((5, 1)))
+    assert check.passed and check.max_rel_error < check.tolerance
+    assert check.layers[0].numeric_W.shape == (3, 2)
+    np.testing.assert_allclose(check.layers[1].numeric_W, check.layers[1].backprop_W, rtol=1e-6, atol=1e-9)
+
+
+def test_configure_reset_export_import(api: Client) -> None:
+    net = api.create(XOR)
+    initial = net.info.parameters
+    net.train(5)
+    assert net.configure(learning_rate=0.05).learning_rate == 0.05
+
+    document = net.export()
+    copy = api.import_network(document)
+    assert copy.id != net.id and copy.info.epoch == 5 and copy.info.learning_rate == 0.05
+    for a, b in zip(copy.parameters.weights, net.parameters.weights):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(copy.history().epochs.train_loss, net.history().epochs.train_loss)
+    # Both continue identically: the optimizer state and data cursor came along.
+    np.testing.assert_array_equal(copy.step().update.layers[0].W_new, net.step().update.layers[0].W_new)
+
+    reset = net.reset()
+    assert reset.epoch == 0 and reset.step == 0 and len(net.history().epochs) == 0
+    for a, b in zip(reset.parameters.weights, initial.weights):
+        np.testing.assert_array_equal(a, b)
+    assert any(summary["id"] == copy.id for summary in api.networks())
+    assert api.health()["status"] == "ok" and "limits" in api.catalog()
