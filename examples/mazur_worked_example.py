@@ -1,4 +1,4 @@
-"""Reproduce Matt Mazur's "A Step by Step Backpropagation Example" through the REST API.
+"""Reproduce Matt Mazur's "A Step by Step Backpropagation Example" with the Python client.
 
 A 2-2-2 sigmoid network, half squared error, learning rate 0.5, biases held fixed:
 the total error before the update is 0.298371109, and after one update w5 = 0.35891648
@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
-import httpx
+from backprop_explorer import ApiError, Client
 
 SPEC = {
     "layers": [2, 2, 2],
@@ -30,39 +30,34 @@ INPUTS = [[0.05, 0.10]]
 TARGETS = [[0.01, 0.99]]
 
 
-def call(client: httpx.Client, method: str, path: str, **kwargs) -> dict:
-    response = client.request(method, path, **kwargs)
-    if response.status_code >= 400:
-        sys.exit(f"{method} {path} -> {response.status_code}: {response.json()['detail']}")
-    return response.json() if response.content else {}
+def main(base_url: str) -> dict[str, float]:
+    with Client(base_url) as api:
+        net = api.create(SPEC)
+        print(f"network {net.id}: layers {net.info.layers}, {net.info.raw['n_parameters']} parameters")
 
+        forward = net.forward(INPUTS)
+        for layer in forward.layers:
+            print(f"layer {layer.index}: z = {layer.z[0]}, a = {layer.a[0]}")
 
-def main(base_url: str) -> dict:
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        net = call(client, "POST", "/api/networks", json=SPEC)
-        url = f"/api/networks/{net['id']}"
-        print(f"network {net['id']}: layers {net['layers']}, {net['n_parameters']} parameters")
+        loss = net.loss(TARGETS)
+        print(f"total error E = {loss.loss:.9f}   per output dE/da = {loss.dL_da[0]}")
 
-        forward = call(client, "POST", f"{url}/forward", json={"inputs": INPUTS})
-        for layer in forward["layers"]:
-            print(f"layer {layer['index']}: z = {layer['z'][0]}, a = {layer['a'][0]}")
+        backward = net.backward()
+        for layer in reversed(backward.layers):
+            print(f"layer {layer.index}: delta = {layer.dL_dz[0]}, dE/dW = {layer.dL_dW.tolist()}")
 
-        loss = call(client, "POST", f"{url}/loss", json={"targets": TARGETS})
-        print(f"total error E = {loss['loss']:.9f}   per output dE/da = {loss['dL_da'][0]}")
+        update = net.update()
+        w5 = float(update.layers[1].W_new[0, 0])
+        w1 = float(update.layers[0].W_new[0, 0])
+        print(f"after the update: w5 = {w5:.8f}, w1 = {w1:.9f}, E = {update.loss_after:.9f}")
 
-        backward = call(client, "POST", f"{url}/backward")
-        for layer in reversed(backward["layers"]):
-            print(f"layer {layer['index']}: delta = {layer['dL_dz'][0]}, dE/dW = {layer['dL_dW']}")
-
-        update = call(client, "POST", f"{url}/update")
-        w5 = update["layers"][1]["W_new"][0][0]
-        w1 = update["layers"][0]["W_new"][0][0]
-        print(f"after the update: w5 = {w5:.8f}, w1 = {w1:.9f}, E = {update['loss_after']:.9f}")
-
-        call(client, "DELETE", url)
-        return {"total_error": loss["loss"], "w5": w5, "w1": w1}
+        net.delete()
+        return {"total_error": loss.loss, "w5": w5, "w1": w1}
 
 
 if __name__ == "__main__":
     default = os.environ.get("BACKPROP_EXPLORER_URL", "http://127.0.0.1:8000")
-    main(sys.argv[1] if len(sys.argv) > 1 else default)
+    try:
+        main(sys.argv[1] if len(sys.argv) > 1 else default)
+    except ApiError as error:
+        sys.exit(str(error))

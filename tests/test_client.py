@@ -1,9 +1,14 @@
-"""The Python client (``from backprop_explorer import Client``) against a real uvicorn server."""
+"""The Python client (``from backprop_explorer import Client``) and the examples built on it,
+against a real uvicorn server."""
 
 from __future__ import annotations
 
 import math
+import re
+import subprocess
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -11,8 +16,9 @@ import pytest
 
 from backprop_explorer import ApiError, Client, Network
 from backprop_explorer.results import HistoryEntry
-from tests.conftest import LiveServer
+from tests.conftest import ROOT, LiveServer
 
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 W_MAZUR = [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]]
 B_MAZUR = [[0.35, 0.35], [0.60, 0.60]]
 MAZUR = {
@@ -239,3 +245,39 @@ def test_configure_reset_export_import(api: Client) -> None:
         np.testing.assert_array_equal(a, b)
     assert any(summary["id"] == copy.id for summary in api.networks())
     assert api.health()["status"] == "ok" and "limits" in api.catalog()
+
+
+def run_example(path: Path, server: LiveServer, *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, str(path), server.url, *args],
+        cwd=ROOT.parent,  # not the checkout: the example finds the installed package
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
+def test_every_example_runs_against_a_live_server(path: Path, live_server: LiveServer) -> None:
+    assert "from backprop_explorer import" in path.read_text()  # built on the client
+    assert run_example(path, live_server).strip()
+
+
+def test_the_mazur_example_prints_the_published_figures(live_server: LiveServer) -> None:
+    out = run_example(ROOT / "examples" / "mazur_worked_example.py", live_server)
+    assert "E = 0.298371109" in out
+    assert "w5 = 0.35891648" in out and "w1 = 0.149780716" in out
+
+
+def test_the_training_example_prints_the_servers_loss_per_epoch(live_server: LiveServer) -> None:
+    out = run_example(ROOT / "examples" / "train_loss_per_epoch.py", live_server, "--epochs", "7")
+    found = re.search(r"network (\S+):", out)
+    assert found, out
+    network_id = found.group(1)
+    printed = [float(x) for x in re.findall(r"train loss (\S+)", out)]
+    stored = httpx.get(f"{live_server}/api/networks/{network_id}/history").json()["history"]
+    assert len(printed) == len(stored) == 7
+    np.testing.assert_allclose(printed, [e["train_loss"] for e in stored], rtol=0, atol=5e-7)
+    assert f"#net={network_id}" in out
