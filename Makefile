@@ -1,29 +1,47 @@
 # Two entry points for a fresh machine: `make run` and `make test`.
-# Each creates .venv and installs the project (and, for tests, Chromium) as needed.
+# Each creates .venv and installs what it needs: the app for `run`; the app, the test tools
+# and Debian's Chromium for `test`. Both reinstall when pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+APP_STAMP := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
+LINTED := backprop_explorer app engine tests bench examples scripts
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test lint typecheck bench chromium clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
+	bash scripts/ensure-python.sh $(PYTHON)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(APP_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(APP_STAMP)
+
+run: $(APP_STAMP)
 	$(BIN)/backprop-explorer serve $(ARGS)
 
 chromium:
 	bash scripts/ensure-chromium.sh
 
-test: $(STAMP) chromium
-	$(BIN)/ruff check backprop_explorer app engine tests bench examples
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check $(LINTED)
 
-bench: $(STAMP)
+typecheck: $(TEST_STAMP)
+	MYPY=$(BIN)/mypy bash scripts/typecheck.sh
+
+# scripts/run-tests.sh fails when no test ran (pytest's exit code 5), when any test was
+# skipped, and, for the whole suite, when the engine, app, browser or wheel tests did not run.
+test: $(TEST_STAMP) chromium
+	$(BIN)/ruff check $(LINTED)
+	bash scripts/run-tests.sh $(PYTEST_ARGS)
+
+bench: $(APP_STAMP)
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_api.py
 
