@@ -192,7 +192,8 @@ class Network:
     ) -> TrainResult:
         """Train up to ``epochs`` epochs; with ``patience``, stop early on the validation loss
         (training loss without a hold-out). ``on_epoch`` is called with each history entry as
-        it completes (the answer is then streamed)."""
+        it completes (the answer is then streamed). A long run without ``on_epoch`` may need a
+        ``Client(timeout=…)`` above the default 300 s."""
         body: Json = {"epochs": epochs}
         if patience is not None:
             body["early_stopping"] = {"patience": patience, "min_delta": min_delta}
@@ -206,7 +207,9 @@ class Network:
 
     def _stream_train(self, body: Json, on_epoch: Callable[[HistoryEntry], None]) -> Json:
         path = f"{self.path}/train"
-        with self.client.http.stream("POST", path, json=body) as response:
+        # Leaving this block early (an exception in on_epoch, Ctrl-C) closes the stream, and the
+        # server then stops the run after its current epoch, keeping what it trained.
+        with self.client.http.stream("POST", path, json=as_json(body)) as response:
             if response.is_error:
                 response.read()
                 raise ApiError(response.status_code, _detail(response), "POST", path)

@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import sys
 
+import httpx
+
 from backprop_explorer import ApiError, Client
 
 SPEC = {
@@ -61,3 +63,5 @@ if __name__ == "__main__":
         main(sys.argv[1] if len(sys.argv) > 1 else default)
     except ApiError as error:
         sys.exit(str(error))
+    except httpx.TransportError as error:
+        sys.exit(f"cannot reach the server ({error}): start one with `backprop-explorer serve`")

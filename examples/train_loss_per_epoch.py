@@ -14,6 +14,8 @@ import argparse
 import os
 import sys
 
+import httpx
+
 from backprop_explorer import ApiError, Client
 from backprop_explorer.results import HistoryEntry
 
@@ -61,3 +63,5 @@ if __name__ == "__main__":
         main(args.base_url, args.epochs)
     except ApiError as error:
         sys.exit(str(error))
+    except httpx.TransportError as error:
+        sys.exit(f"cannot reach the server ({error}): start one with `backprop-explorer serve`")

@@ -151,6 +151,12 @@ def test_errors_carry_the_status_code_and_the_servers_detail(api: Client, live_s
         api.create({**MAZUR, "loss": "no_such_loss"})
     assert invalid.value.status_code == 422
 
+    limit = api.catalog()["limits"]["max_epochs"]
+    for on_epoch in (None, print):  # refused before training starts, streamed or not
+        with pytest.raises(ApiError) as too_many:
+            net.train(limit + 1, on_epoch=on_epoch)
+        assert too_many.value.status_code == 413 and not too_many.value.streamed
+
     net.delete()
     with pytest.raises(ApiError) as gone:
         net.refresh()
@@ -187,6 +193,22 @@ def test_train_and_history(api: Client, live_server: LiveServer) -> None:
 
     epoch = net.epoch()
     assert epoch.epochs_run == 1 and epoch.history[0].epoch == 11 and net.info.epoch == 11
+
+
+def test_leaving_a_streamed_train_stops_it_and_keeps_its_epochs(api: Client) -> None:
+    net = api.create({**MOONS, "data": {"generator": "moons", "n": 2000, "noise": 0.1, "seed": 3},
+                      "batch_size": 1})  # fmt: skip
+
+    def interrupt(entry: HistoryEntry) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        net.train(5000, on_epoch=interrupt)
+    # The server notices the closed stream after its current epoch and saves what it trained;
+    # the next request on the network waits for that.
+    net.step()
+    assert 1 <= net.refresh().epoch < 5000
+    assert len(net.history().epochs) == net.info.epoch
 
 
 def test_regression_history_has_no_accuracy(api: Client) -> None:
