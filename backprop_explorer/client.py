@@ -242,10 +242,14 @@ class Network:
     def data(self) -> Dataset:
         return Dataset.from_json(self._call("GET", "/data"))
 
-    def predict(self, inputs: Any = None, *, grid: Mapping[str, Any] | None = None) -> Prediction:
+    def predict(
+        self, inputs: Any = None, *, grid: Mapping[str, Any] | None = None, maps: str | None = None
+    ) -> Prediction:
         """Outputs and every layer's activations for ``inputs`` (N, n_0), or over a 2-D ``grid``
-        (the API's grid object, e.g. ``{"resolution": 40}``)."""
-        return Prediction.from_json(self._call("POST", "/predict", _body(inputs=inputs, grid=grid)))
+        (the API's grid object, e.g. ``{"resolution": 40}``); ``maps="uint8"`` asks a server
+        that supports it for the compact per-neuron maps, decoded into ``Prediction.maps``."""
+        body = _body(inputs=inputs, grid=grid, maps=maps)
+        return Prediction.from_json(self._call("POST", "/predict", body))
 
     def gradcheck(self, inputs: Any = None, targets: Any = None) -> Gradcheck:
         """Central finite differences against backprop for every parameter."""

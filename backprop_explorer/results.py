@@ -8,6 +8,7 @@ the decoded JSON in ``raw`` for the fields it does not name.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -320,20 +321,31 @@ class TrainResult:
 @dataclass(frozen=True)
 class Prediction:
     outputs: Array  # (N, n_L)
-    activations: list[Array]  # a[l] of shape (N, n_l), l = 1..L
+    activations: list[Array]  # a[l] of shape (N, n_l), l = 1..L (empty for a compact grid answer)
     axes: tuple[Array, Array] | None  # a grid's R values per input axis; point p = j*R + i
+    maps: list[Array] | None  # compact grid answer: a[l] ≈ to 1/255 of its range, (R*R, n_l)
     raw: Json = field(repr=False)
 
     @classmethod
     def from_json(cls, data: Json) -> Prediction:
         axes = data.get("axes")
         pair = (axes["x1"], axes["x2"]) if axes else (data.get("x"), data.get("y"))
+        maps = data.get("maps")
         return cls(
             _array(data["outputs"]),
-            [_array(layer["a"]) for layer in data["layers"]],
+            [_array(layer["a"]) for layer in data.get("layers") or []],
             (_array(pair[0]), _array(pair[1])) if pair[0] is not None else None,
+            [decode_map(layer) for layer in maps] if maps else None,
             data,
         )
+
+
+def decode_map(layer: Json) -> Array:
+    """One layer of a compact grid answer: base64 bytes, neuron-major, each neuron scaled to
+    its own [min, max] as value = min + (max − min)·byte/255; returned as (points, n_l)."""
+    low, high = _array(layer["min"]), _array(layer["max"])
+    data = np.frombuffer(base64.b64decode(layer["data"]), dtype=np.uint8).reshape(len(low), -1)
+    return (low[:, None] + (high - low)[:, None] * (data / 255.0)).T
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ against a real uvicorn server."""
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 import subprocess
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from backprop_explorer import ApiError, Client, Network
-from backprop_explorer.results import HistoryEntry
+from backprop_explorer.results import HistoryEntry, decode_map
 from tests.conftest import ROOT, LiveServer
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
@@ -234,7 +235,7 @@ def test_set_parameters_predict_and_gradcheck(api: Client) -> None:
     output = 1 / (1 + np.exp(-(hidden @ weights[1].T + biases[1])))
     np.testing.assert_allclose(prediction.outputs, output, rtol=1e-13)
     np.testing.assert_allclose(prediction.activations[0], hidden, rtol=1e-13)
-    assert prediction.axes is None
+    assert prediction.axes is None and prediction.maps is None
 
     grid = net.predict(grid={"resolution": 7})
     assert grid.axes is not None and grid.axes[0].shape == (7,) and grid.outputs.shape == (49, 1)
@@ -244,6 +245,22 @@ def test_set_parameters_predict_and_gradcheck(api: Client) -> None:
     assert check.passed and check.max_rel_error < check.tolerance
     assert check.layers[0].numeric_W.shape == (3, 2)
     np.testing.assert_allclose(check.layers[1].numeric_W, check.layers[1].backprop_W, rtol=1e-6, atol=1e-9)
+
+
+def test_compact_maps_decode_neuron_major_to_points_by_neurons() -> None:
+    # A compact grid answer as the API contract spells it: per layer, each neuron's bytes in
+    # turn (neuron-major), scaled to that neuron's [min, max].
+    rng = np.random.default_rng(3)
+    a = rng.uniform(-2, 2, size=(9, 3))  # 9 grid points, 3 neurons
+    low, high = a.min(axis=0), a.max(axis=0)
+    codes = np.rint((a - low) / (high - low) * 255).astype(np.uint8)
+    layer = {"index": 1, "min": low.tolist(), "max": high.tolist(),
+             "data": base64.b64encode(codes.T.tobytes()).decode()}  # fmt: skip
+    decoded = decode_map(layer)
+    assert decoded.shape == (9, 3)
+    np.testing.assert_allclose(decoded, a, rtol=0, atol=((high - low) / 510).max() + 1e-15)
+    np.testing.assert_array_equal(decoded.min(axis=0), low)
+    np.testing.assert_array_equal(decoded.max(axis=0), high)
 
 
 def test_configure_reset_export_import(api: Client) -> None:
