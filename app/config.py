@@ -26,6 +26,7 @@ class Limits:
     max_upload_bytes: int = 8 * 1024 * 1024  # a CSV upload
     max_trace_samples: int = 256  # per-sample rows returned in a phase trace
     max_grid_resolution: int = 200  # points per axis of a predict grid
+    max_waiting_requests: int = 4  # requests queued per network behind the one running (then 429)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Limits:
