@@ -122,7 +122,15 @@ def test_requests_queued_on_a_training_network_freeze_nothing(server: LiveServer
         assert client.get(f"/api/networks/{busy}").json()["epoch"] >= 1
 
 
-def test_the_wait_queue_is_bounded_and_served_in_turn(server: LiveServer) -> None:
+def test_the_wait_queue_is_bounded_and_served_in_turn(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "queue.db", env={"BACKPROP_EXPLORER_MAX_WAITING_REQUESTS": "4"})
+    try:
+        check_the_queue(server)
+    finally:
+        stop_server(server)
+
+
+def check_the_queue(server: LiveServer) -> None:
     with httpx.Client(base_url=server.url, timeout=60) as client:
         busy = client.post("/api/networks", json=LONG_EPOCH).json()["id"]
         other = client.post("/api/networks", json=MOONS).json()["id"]
