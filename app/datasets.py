@@ -2,7 +2,9 @@
 
 Generated data is never stored: it is regenerated from its seeded spec. Built datasets are
 kept in a small in-memory LRU (read-only arrays), since every request on a network needs
-its data; uploads live in the database.
+its data, keyed by what they are built from (a generator spec, an upload's id, or a
+content key of explicit rows): a change of data in any process never serves a stale copy.
+Uploads live in the database.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ class Datasets:
                 )
 
             return self._cached("ds:" + dataset_id, load)
-        return self._cached(f"arrays:{network_id}", lambda: self.arrays_dataset(data))
+        # The store hands out the same row lists on every load: their key costs nothing.
+        return self._cached("arrays:" + self.store.data_key(data), lambda: self.arrays_dataset(data))
 
     def arrays_dataset(self, data: dict) -> Dataset:
         X = serialize.matrix(data["inputs"], "data.inputs")

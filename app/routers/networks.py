@@ -29,8 +29,20 @@ def create_network(spec: NetworkSpec, service: ServiceDep) -> dict:
 
 
 @router.get("", response_model=NetworkList)
-def list_networks(service: ServiceDep) -> dict:
-    return service.list()
+def list_networks(
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="networks per page")] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**53, description="networks to skip, oldest first")] = 0,
+) -> dict:
+    """A page of networks, oldest first, read from the store's summary columns; `total`
+    counts them all."""
+    store = service.store
+    return {
+        "networks": store.list(limit=limit, offset=offset),
+        "total": store.count(),
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 @router.post("/import", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)

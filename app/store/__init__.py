@@ -1,11 +1,14 @@
-"""SQLite persistence: one JSON document per network, its epoch history and per-update
-losses (append-only tables), and uploaded datasets.
+"""SQLite persistence: networks (spec, per-step state, data rows apart), their epoch history
+and per-update losses (append-only), and uploaded datasets.
 
 The database is the source of truth. WAL mode with ``synchronous=NORMAL`` survives a killed
 process (only an OS crash or power loss can drop the last transactions), and every write
 commits before the function returns, so a response is only sent for committed state.
-Requests on one network are serialized by :meth:`Store.lock`, an in-process lock per id
-(the server is one process).
+
+Several server processes may share the file (``uvicorn --workers N``, or two servers):
+:meth:`Store.lock` holds the network across threads *and* processes (see ``locks.py``), and
+every save checks, inside its ``BEGIN IMMEDIATE`` transaction, that the network is still at
+the version the holder loaded, so no acknowledged write is ever overwritten unseen.
 """
 
 from __future__ import annotations
@@ -15,38 +18,18 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS networks (
-    id TEXT PRIMARY KEY,
-    doc TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS steps (
-    network_id TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    epoch INTEGER NOT NULL,
-    loss REAL NOT NULL,
-    PRIMARY KEY (network_id, step)
-);
-CREATE TABLE IF NOT EXISTS history (
-    network_id TEXT NOT NULL,
-    epoch INTEGER NOT NULL,
-    entry TEXT NOT NULL,
-    PRIMARY KEY (network_id, epoch)
-);
-CREATE TABLE IF NOT EXISTS datasets (
-    id TEXT PRIMARY KEY,
-    doc TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-"""
+from ..config import Limits
+from ..errors import DomainError, LimitExceeded, NotFound
+from .db import ARRAY_KEYS, Database, dumps
+from .locks import NetworkBusy, NetworkLocks
+from .networks import NetworkRows
 
-MAX_STEPS_RETURNED = 10_000
+__all__ = ["DatasetInUse", "NetworkBusy", "StaleWrite", "Store", "dumps", "new_id"]
 
 
 def new_id() -> str:
@@ -54,141 +37,186 @@ def new_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def dumps(doc: dict) -> str:
-    # allow_nan=False: a non-finite number must never be stored (it could not be served).
-    return json.dumps(doc, separators=(",", ":"), allow_nan=False)
+class StaleWrite(DomainError):
+    """The network changed since it was loaded (a writer that bypassed the lock)."""
+
+    status_code = 409
 
 
-def _network(row: tuple[str, float, float]) -> dict:
-    """A ``(doc, created_at, updated_at)`` row as the document with its timestamps."""
-    text, created, updated = row
-    doc = json.loads(text)
-    doc["created_at"], doc["updated_at"] = created, updated
-    return doc
+class DatasetInUse(DomainError):
+    status_code = 409
+
+
+@dataclass
+class _Hold:
+    """A network held by :meth:`Store.lock`: the thread holding it and the version it read."""
+
+    thread: int
+    version: int | None = None
 
 
 class Store:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, limits: Limits | None = None) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db_lock = threading.RLock()
-        self._locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
-        with self._db_lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA busy_timeout=30000")
-            self._conn.executescript(SCHEMA)
+        self.limits = limits or Limits.from_env()
+        self._db = Database(path)
+        self._rows = NetworkRows()
+        lock_file = None if self._db.memory else Path(f"{path}-locks")
+        self._locks = NetworkLocks(lock_file)
+        self._holds: dict[str, _Hold] = {}
+        self._db.create_schema(self._migrate_network)
 
     def close(self) -> None:
-        with self._db_lock:
-            self._conn.close()
-
-    @contextmanager
-    def lock(self, network_id: str) -> Iterator[None]:
-        """Hold the network's lock: one request at a time per network."""
-        with self._locks_guard:
-            lock = self._locks.setdefault(network_id, threading.Lock())
-        with lock:
-            yield
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._db_lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        self._db.close()
+        self._locks.close()
 
     # --- networks --------------------------------------------------------------------
 
+    @contextmanager
+    def lock(self, network_id: str) -> Iterator[None]:
+        """Hold the network: one request at a time per network, in every process on the file.
+
+        A :meth:`load` inside the block records the version read; a :meth:`save` inside it
+        writes only if the network is still at that version (else :class:`StaleWrite`).
+        """
+        with self._locks.hold(network_id):
+            self._holds[network_id] = _Hold(threading.get_ident())
+            try:
+                yield
+            finally:
+                del self._holds[network_id]
+
+    def _hold(self, network_id: str) -> _Hold | None:
+        hold = self._holds.get(network_id)
+        return hold if hold is not None and hold.thread == threading.get_ident() else None
+
     def exists(self, network_id: str) -> bool:
-        with self._db_lock:
-            row = self._conn.execute("SELECT 1 FROM networks WHERE id = ?", (network_id,)).fetchone()
+        with self._db.connection() as conn:
+            row = conn.execute("SELECT 1 FROM networks WHERE id = ?", (network_id,)).fetchone()
         return row is not None
 
     def load(self, network_id: str) -> dict | None:
-        with self._db_lock:
-            row = self._conn.execute(
-                "SELECT doc, created_at, updated_at FROM networks WHERE id = ?", (network_id,)
-            ).fetchone()
-        return None if row is None else _network(row)
+        with self._db.connection() as conn:
+            found = self._rows.read(conn, network_id)
+        if found is None:
+            return None
+        doc, version = found
+        hold = self._hold(network_id)
+        if hold is not None:
+            hold.version = version
+        return doc
 
     def save(
         self,
         doc: dict,
-        step_losses: list[tuple[int, int, float]] = (),
-        history: list[dict] = (),
+        step_losses: Iterable[tuple[int, int, float]] = (),
+        history: Iterable[dict] = (),
         *,
         clear_logs: bool = False,
     ) -> None:
-        """Write a network document, append per-update losses and epoch entries: one transaction.
+        """Write a network, append per-update losses and epoch entries: one transaction.
 
         Losses and history are append-only tables, so a request costs the same after
         10,000 epochs as after one. ``clear_logs`` empties both first (reset).
         """
+        network_id = doc["id"]
+        step_losses, history = list(step_losses), list(history)
+        hold = self._hold(network_id)
         now = time.time()
-        body = {k: v for k, v in doc.items() if k not in ("created_at", "updated_at")}
-        text = dumps(body)
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO networks (id, doc, created_at, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
-                (doc["id"], text, doc.get("created_at", now), now),
-            )
+        with self._db.transaction() as conn:
+            row = conn.execute("SELECT version FROM networks WHERE id = ?", (network_id,)).fetchone()
+            current = None if row is None else row[0]
+            if hold is not None and hold.version is not None and current != hold.version:
+                if current is None:
+                    raise NotFound(f"no network with id {network_id!r}: it was deleted meanwhile")
+                raise StaleWrite(
+                    f"network {network_id!r} changed while this request ran; nothing was saved — retry"
+                )
+            if current is None:
+                self._check_room(conn, "networks", "max_networks", "DELETE /api/networks/{id}")
+                self._check_dataset(conn, doc["spec"].get("data"))
+            version = (current or 0) + 1
+            self._rows.write(conn, doc, version, doc.get("created_at", now), now)
             if clear_logs:
-                conn.execute("DELETE FROM steps WHERE network_id = ?", (doc["id"],))
-                conn.execute("DELETE FROM history WHERE network_id = ?", (doc["id"],))
+                conn.execute("DELETE FROM steps WHERE network_id = ?", (network_id,))
+                conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
             if history:
                 conn.executemany(
                     "INSERT OR REPLACE INTO history (network_id, epoch, entry) VALUES (?, ?, ?)",
-                    [(doc["id"], entry["epoch"], dumps(entry)) for entry in history],
+                    [(network_id, entry["epoch"], dumps(entry)) for entry in history],
                 )
             if step_losses:
                 conn.executemany(
                     "INSERT OR REPLACE INTO steps (network_id, step, epoch, loss) VALUES (?, ?, ?, ?)",
-                    [(doc["id"], step, epoch, loss) for step, epoch, loss in step_losses],
+                    [(network_id, step, epoch, loss) for step, epoch, loss in step_losses],
                 )
-                # Only the last MAX_STEPS_RETURNED are ever served: keep the table bounded.
+                # Only the last max_step_losses are ever served: keep the table bounded.
                 conn.execute(
                     "DELETE FROM steps WHERE network_id = ? AND step <= ?",
-                    (doc["id"], max(step for step, _, _ in step_losses) - MAX_STEPS_RETURNED),
+                    (network_id, max(step for step, _, _ in step_losses) - self.limits.max_step_losses),
                 )
+        if hold is not None:
+            hold.version = version
         doc.setdefault("created_at", now)
         doc["updated_at"] = now
 
+    def _check_room(self, conn: sqlite3.Connection, table: str, limit: str, remedy: str) -> None:
+        (count,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+        cap = getattr(self.limits, limit)
+        if count >= cap:
+            raise LimitExceeded(
+                f"{count} {table} are stored, the limit {limit}={cap} (set {Limits.env_name(limit)}); "
+                f"delete some first ({remedy})"
+            )
+
+    @staticmethod
+    def _check_dataset(conn: sqlite3.Connection, data: object) -> None:
+        # Inside the transaction: a dataset deleted meanwhile is never referenced.
+        if isinstance(data, dict) and "dataset_id" in data:
+            found = conn.execute("SELECT 1 FROM datasets WHERE id = ?", (data["dataset_id"],)).fetchone()
+            if found is None:
+                raise NotFound(f"no dataset with id {data['dataset_id']!r}")
+
+    def _migrate_network(self, conn: sqlite3.Connection, doc: dict, created: float, updated: float) -> None:
+        self._rows.write(conn, doc, 1, created, updated)
+
     def delete(self, network_id: str) -> bool:
-        with self._transaction() as conn:
-            deleted = conn.execute("DELETE FROM networks WHERE id = ?", (network_id,)).rowcount
+        with self._db.transaction() as conn:
+            row = conn.execute("SELECT data_key FROM networks WHERE id = ?", (network_id,)).fetchone()
+            conn.execute("DELETE FROM networks WHERE id = ?", (network_id,))
             conn.execute("DELETE FROM steps WHERE network_id = ?", (network_id,))
             conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
-        return deleted > 0
+            if row is not None:
+                self._rows.drop_orphan_data(conn, row[0])
+        return row is not None
 
-    def list(self) -> list[dict]:
-        with self._db_lock:
-            rows = self._conn.execute(
-                "SELECT doc, created_at, updated_at FROM networks ORDER BY created_at"
-            ).fetchall()
-        return [_network(row) for row in rows]
+    def list(self, *, limit: int | None = None, offset: int = 0) -> list[dict]:
+        """Summaries (id, layers, activations, loss, task, phase, epoch, step, timestamps), oldest first."""
+        with self._db.connection() as conn:
+            return self._rows.summaries(conn, -1 if limit is None else limit, offset)
+
+    def count(self) -> int:
+        with self._db.connection() as conn:
+            (count,) = conn.execute("SELECT COUNT(*) FROM networks").fetchone()
+        return count
+
+    def data_key(self, data: dict) -> str:
+        """A content key for explicit data rows (free for rows this store loaded)."""
+        return self._rows.data_key(data)
 
     def steps(self, network_id: str, since_step: int | None = None) -> list[dict]:
-        """The last MAX_STEPS_RETURNED step losses, oldest first; only those after `since_step` if given."""
-        with self._db_lock:
-            rows = self._conn.execute(
+        """The last max_step_losses step losses, oldest first; only those after `since_step` if given."""
+        with self._db.connection() as conn:
+            rows = conn.execute(
                 "SELECT step, epoch, loss FROM steps WHERE network_id = ? AND step > ?"
                 " ORDER BY step DESC LIMIT ?",
-                (network_id, -1 if since_step is None else since_step, MAX_STEPS_RETURNED),
+                (network_id, -1 if since_step is None else since_step, self.limits.max_step_losses),
             ).fetchall()
         return [{"step": s, "epoch": e, "loss": loss} for s, e, loss in reversed(rows)]
 
     def history(self, network_id: str) -> list[dict]:
-        with self._db_lock:
-            rows = self._conn.execute(
+        with self._db.connection() as conn:
+            rows = conn.execute(
                 "SELECT entry FROM history WHERE network_id = ? ORDER BY epoch", (network_id,)
             ).fetchall()
         return [json.loads(entry) for (entry,) in rows]
@@ -196,13 +224,41 @@ class Store:
     # --- datasets --------------------------------------------------------------------
 
     def save_dataset(self, dataset_id: str, doc: dict) -> None:
-        with self._transaction() as conn:
+        info = {k: v for k, v in doc.items() if k not in ARRAY_KEYS}
+        arrays = {k: doc[k] for k in ARRAY_KEYS}
+        with self._db.transaction() as conn:
+            self._check_room(conn, "datasets", "max_datasets", "DELETE /api/datasets/{id}")
             conn.execute(
-                "INSERT INTO datasets (id, doc, created_at) VALUES (?, ?, ?)",
-                (dataset_id, dumps(doc), time.time()),
+                "INSERT INTO datasets (id, info, arrays, created_at) VALUES (?, ?, ?, ?)",
+                (dataset_id, dumps(info), dumps(arrays), time.time()),
             )
 
     def load_dataset(self, dataset_id: str) -> dict | None:
-        with self._db_lock:
-            row = self._conn.execute("SELECT doc FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
-        return None if row is None else json.loads(row[0])
+        with self._db.connection() as conn:
+            row = conn.execute("SELECT info, arrays FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        return None if row is None else {**json.loads(row[0]), **json.loads(row[1])}
+
+    def list_datasets(self, *, limit: int | None = None, offset: int = 0) -> list[dict]:
+        """Dataset infos (no arrays) with ``created_at``, oldest first."""
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                "SELECT info, created_at FROM datasets ORDER BY created_at, id LIMIT ? OFFSET ?",
+                (-1 if limit is None else limit, offset),
+            ).fetchall()
+        return [{**json.loads(info), "created_at": created} for info, created in rows]
+
+    def count_datasets(self) -> int:
+        with self._db.connection() as conn:
+            (count,) = conn.execute("SELECT COUNT(*) FROM datasets").fetchone()
+        return count
+
+    def delete_dataset(self, dataset_id: str) -> bool:
+        """Delete an uploaded dataset; :class:`DatasetInUse` while a network uses it."""
+        with self._db.transaction() as conn:
+            (users,) = conn.execute(
+                "SELECT COUNT(*) FROM networks WHERE dataset_id = ?", (dataset_id,)
+            ).fetchone()
+            if users:
+                raise DatasetInUse(f"dataset {dataset_id!r} is used by {users} network(s): delete them first")
+            deleted = conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,)).rowcount
+        return deleted > 0
