@@ -146,3 +146,19 @@ class Datasets:
         if doc is None:
             raise NotFound(f"no dataset with id {dataset_id!r}")
         return doc
+
+    def page(self, limit: int, offset: int) -> dict:
+        """Uploaded datasets (without their arrays), oldest first, and how many there are."""
+        return {
+            "datasets": self.store.list_datasets(limit=limit, offset=offset),
+            "total": self.store.count_datasets(),
+            "limit": limit,
+            "offset": offset,
+        }
+
+    def delete(self, dataset_id: str) -> None:
+        """404 for an unknown id, 409 while a network uses it."""
+        if not self.store.delete_dataset(dataset_id):
+            raise NotFound(f"no dataset with id {dataset_id!r}")
+        with self._guard:
+            self._cache.pop("ds:" + dataset_id, None)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Limits
-from ..errors import DomainError, LimitExceeded, NotFound
+from ..errors import DomainError, InvalidInput, LimitExceeded, NotFound
 from .db import ARRAY_KEYS, Database, dumps
 from .locks import NetworkBusy, NetworkLocks
 from .networks import NetworkRows
@@ -175,7 +175,9 @@ class Store:
         if isinstance(data, dict) and "dataset_id" in data:
             found = conn.execute("SELECT 1 FROM datasets WHERE id = ?", (data["dataset_id"],)).fetchone()
             if found is None:
-                raise NotFound(f"no dataset with id {data['dataset_id']!r}")
+                raise InvalidInput(
+                    f"unknown dataset_id {data['dataset_id']!r}: upload it with POST /api/datasets"
+                )
 
     def _migrate_network(self, conn: sqlite3.Connection, doc: dict, created: float, updated: float) -> None:
         self._rows.write(conn, doc, 1, created, updated)
