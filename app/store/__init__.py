@@ -13,6 +13,7 @@ the version the holder loaded, so no acknowledged write is ever overwritten unse
 
 from __future__ import annotations
 
+import builtins
 import json
 import secrets
 import sqlite3
@@ -192,7 +193,7 @@ class Store:
                 self._rows.drop_orphan_data(conn, row[0])
         return row is not None
 
-    def list(self, *, limit: int | None = None, offset: int = 0) -> list[dict]:
+    def list(self, *, limit: int | None = None, offset: int = 0) -> builtins.list[dict]:
         """Summaries (id, layers, activations, loss, task, phase, epoch, step, timestamps), oldest first."""
         with self._db.connection() as conn:
             return self._rows.summaries(conn, -1 if limit is None else limit, offset)
@@ -206,7 +207,7 @@ class Store:
         """A content key for explicit data rows (free for rows this store loaded)."""
         return self._rows.data_key(data)
 
-    def steps(self, network_id: str, since_step: int | None = None) -> list[dict]:
+    def steps(self, network_id: str, since_step: int | None = None) -> builtins.list[dict]:
         """The last max_step_losses step losses, oldest first; only those after `since_step` if given."""
         with self._db.connection() as conn:
             rows = conn.execute(
@@ -216,7 +217,7 @@ class Store:
             ).fetchall()
         return [{"step": s, "epoch": e, "loss": loss} for s, e, loss in reversed(rows)]
 
-    def history(self, network_id: str) -> list[dict]:
+    def history(self, network_id: str) -> builtins.list[dict]:
         with self._db.connection() as conn:
             rows = conn.execute(
                 "SELECT entry FROM history WHERE network_id = ? ORDER BY epoch", (network_id,)
@@ -240,7 +241,7 @@ class Store:
             row = conn.execute("SELECT info, arrays FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
         return None if row is None else {**json.loads(row[0]), **json.loads(row[1])}
 
-    def list_datasets(self, *, limit: int | None = None, offset: int = 0) -> list[dict]:
+    def list_datasets(self, *, limit: int | None = None, offset: int = 0) -> builtins.list[dict]:
         """Dataset infos (no arrays) with ``created_at``, oldest first."""
         with self._db.connection() as conn:
             rows = conn.execute(
