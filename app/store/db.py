@@ -20,11 +20,9 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS networks (
     id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,       -- +1 per save: a write based on an older read is refused
-    spec TEXT NOT NULL,             -- the resolved spec (explicit data rows live in network_data)
-    state TEXT NOT NULL,            -- parameters, optimizer and trainer state, the step in progress
     data_key TEXT,                  -- network_data.key of its explicit data rows
     dataset_id TEXT,                -- the uploaded dataset it uses
-    layers TEXT NOT NULL,           -- the columns below are what a listing shows
+    layers TEXT NOT NULL,           -- from here to updated_at: what a listing shows
     activations TEXT NOT NULL,
     loss TEXT NOT NULL,
     task TEXT,
@@ -32,7 +30,10 @@ CREATE TABLE IF NOT EXISTS networks (
     epoch INTEGER NOT NULL,
     step INTEGER NOT NULL,
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    -- Large columns last: SQLite reads a row's columns in order, through overflow pages.
+    spec TEXT NOT NULL,             -- the resolved spec (explicit data rows live in network_data)
+    state TEXT NOT NULL             -- parameters, optimizer and trainer state, the step in progress
 );
 CREATE INDEX IF NOT EXISTS networks_by_creation ON networks (created_at, id);
 CREATE INDEX IF NOT EXISTS networks_by_data ON networks (data_key);
@@ -56,9 +57,9 @@ CREATE TABLE IF NOT EXISTS history (
 );
 CREATE TABLE IF NOT EXISTS datasets (
     id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
     info TEXT NOT NULL,             -- everything but the arrays: what a listing shows
-    arrays TEXT NOT NULL,           -- {"inputs", "targets"}
-    created_at REAL NOT NULL
+    arrays TEXT NOT NULL            -- {"inputs", "targets"}, last (see networks)
 );
 CREATE INDEX IF NOT EXISTS datasets_by_creation ON datasets (created_at, id);
 """
