@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import logging
 import os
 import struct
 import threading
@@ -30,6 +31,7 @@ except ImportError:  # Windows
 from ..errors import DomainError
 
 WAIT_SECONDS = 30.0  # as long as SQLite's busy_timeout
+log = logging.getLogger(__name__)
 
 
 class NetworkBusy(DomainError):
@@ -92,7 +94,13 @@ class NetworkLocks:
     """``hold(id)``: one holder per network, across this process's threads and other processes."""
 
     def __init__(self, lock_file: Path | None) -> None:
-        self._files = _FileLocks(lock_file) if lock_file is not None and fcntl is not None else None
+        self._files = None
+        if lock_file is not None and fcntl is not None:
+            try:
+                self._files = _FileLocks(lock_file)
+            except OSError as exc:
+                # A read-only folder: nothing can be written there, so nothing can be lost either.
+                log.warning("no cross-process locks (%s): serializing this process's threads only", exc)
         self._threads: dict[str, tuple[threading.Lock, int]] = {}  # lock and how many want it
         self._guard = threading.Lock()
 
