@@ -26,6 +26,10 @@ class Limits:
     max_upload_bytes: int = 8 * 1024 * 1024  # a CSV upload
     max_trace_samples: int = 256  # per-sample rows returned in a phase trace
     max_grid_resolution: int = 200  # points per axis of a predict grid
+    max_waiting_requests: int = 16  # requests queued per network behind the one running (then 429)
+    max_step_losses: int = 10_000  # per-update losses kept and returned per network
+    max_networks: int = 1_000  # networks stored (a create beyond it is refused)
+    max_datasets: int = 100  # uploaded datasets stored (an upload beyond it is refused)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Limits:

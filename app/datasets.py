@@ -2,7 +2,9 @@
 
 Generated data is never stored: it is regenerated from its seeded spec. Built datasets are
 kept in a small in-memory LRU (read-only arrays), since every request on a network needs
-its data; uploads live in the database.
+its data, keyed by what they are built from (a generator spec, an upload's id, or a
+content key of explicit rows): a change of data in any process never serves a stale copy.
+Uploads live in the database.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ class Datasets:
                 )
 
             return self._cached("ds:" + dataset_id, load)
-        return self._cached(f"arrays:{network_id}", lambda: self.arrays_dataset(data))
+        # The store hands out the same row lists on every load: their key costs nothing.
+        return self._cached("arrays:" + self.store.data_key(data), lambda: self.arrays_dataset(data))
 
     def arrays_dataset(self, data: dict) -> Dataset:
         X = serialize.matrix(data["inputs"], "data.inputs")
@@ -143,3 +146,19 @@ class Datasets:
         if doc is None:
             raise NotFound(f"no dataset with id {dataset_id!r}")
         return doc
+
+    def page(self, limit: int, offset: int) -> dict:
+        """Uploaded datasets (without their arrays), oldest first, and how many there are."""
+        return {
+            "datasets": self.store.list_datasets(limit=limit, offset=offset),
+            "total": self.store.count_datasets(),
+            "limit": limit,
+            "offset": offset,
+        }
+
+    def delete(self, dataset_id: str) -> None:
+        """404 for an unknown id, 409 while a network uses it."""
+        if not self.store.delete_dataset(dataset_id):
+            raise NotFound(f"no dataset with id {dataset_id!r}")
+        with self._guard:
+            self._cache.pop("ds:" + dataset_id, None)

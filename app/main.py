@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 
 from . import __version__
+from .admission import Admission
 from .config import Settings
 from .errors import install_error_handlers
 from .limits import BodyLimit
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.service = Service(Store(settings.db_path), settings.limits)
     app.add_middleware(BodyLimit, limits=settings.limits)
+    app.add_middleware(Admission, limits=settings.limits)
     install_error_handlers(app)
     for module in (meta, networks, phases, training, datasets):
         app.include_router(module.router)

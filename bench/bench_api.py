@@ -1,11 +1,14 @@
 """API benchmarks against a real uvicorn server on loopback (not part of the test run).
 
 1. ``/step`` latency for a small network: p50 and p95 over many sequential requests.
-2. ``/train`` through the API against ``engine.train`` called directly on the same work
+2. ``/step`` p50 with 10 and with 10,000 explicit data rows, against a FastAPI hello-world
+   POST served by uvicorn in the same run: the ratio is what a step costs beyond HTTP itself
+   (goal ≤ 1.5×; the data-size ratio shows whether the data travels with every step).
+3. ``/train`` through the API against ``engine.train`` called directly on the same work
    (same data, parameters, optimizer and epochs), best of 5 each: the ratio is the API's
    overhead (target ≤ 1.10). Run it on a quiet machine: other load makes both numbers noisy.
 
-    python bench/bench_api.py [--steps 500] [--epochs 50] [--n 1000]
+    python bench/bench_api.py [--steps 500] [--epochs 50] [--n 1000] [--only step-size]
 """
 
 from __future__ import annotations
@@ -27,8 +30,24 @@ sys.path.insert(0, str(ROOT))
 
 from backprop_explorer import engine  # noqa: E402
 
+HELLO_APP = """
+from fastapi import FastAPI
 
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
+app = FastAPI()
+
+
+@app.get("/api/health")
+def health() -> dict:
+    return {"status": "ok"}
+
+
+@app.post("/hello")
+def hello(body: dict) -> dict:
+    return {"hello": "world"}
+"""
+
+
+def start_server(db: Path, app: str = "backprop_explorer.app.main:app") -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -37,7 +56,9 @@ def start_server(db: Path) -> tuple[subprocess.Popen, str]:
         sys.executable,
         "-m",
         "uvicorn",
-        "backprop_explorer.app.main:app",
+        app,
+        "--app-dir",
+        str(db.parent),
         "--port",
         str(port),
         "--log-level",
@@ -81,6 +102,49 @@ def bench_step(client: httpx.Client, steps: int) -> None:
             f"/{name:8s} 2-4-1, batch 8: p50 {percentile(times, 50):6.2f} ms   "
             f"p95 {percentile(times, 95):6.2f} ms   ({steps} sequential requests)"
         )
+
+
+def p50_of(client: httpx.Client, path: str, body: dict, requests: int) -> float:
+    times = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        response = client.post(path, json=body)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.text
+    return percentile(times, 50)
+
+
+def bench_step_by_data_size(client: httpx.Client, hello: httpx.Client, steps: int) -> None:
+    """/step on a 2-4-1 network whose data is 10 or 10,000 explicit rows, beside hello-world."""
+    rng = np.random.default_rng(0)
+    urls = {}
+    for rows in (10, 10_000):
+        X = rng.normal(size=(rows, 2))
+        data = {"inputs": X.round(6).tolist(), "targets": (X[:, :1] * X[:, 1:] > 0).astype(float).tolist()}
+        spec = {"layers": [2, 4, 1], "activations": ["tanh", "sigmoid"], "loss": "bce", "data": data}
+        response = client.post("/api/networks", json={**spec, "batch_size": 8})
+        assert response.status_code == 201, response.text
+        urls[rows] = f"/api/networks/{response.json()['id']}/step"
+    for url in urls.values():
+        p50_of(client, url, {}, 30)  # warm-up (and the first load of the data)
+    p50_of(hello, "/hello", {}, 30)
+    # Interleaved rounds, so a burst of load from elsewhere hits every side alike.
+    results: dict[str, list[float]] = {"hello": [], "10": [], "10000": []}
+    rounds = 5
+    for _ in range(rounds):
+        results["hello"].append(p50_of(hello, "/hello", {}, steps // rounds))
+        for rows, url in urls.items():
+            results[str(rows)].append(p50_of(client, url, {}, steps // rounds))
+    hello_p50 = float(np.median(results["hello"]))
+    print(f"hello-world POST:              p50 {hello_p50:6.2f} ms")
+    for rows in urls:
+        p50 = float(np.median(results[str(rows)]))
+        print(
+            f"/step 2-4-1, {rows:6d} data rows: p50 {p50:6.2f} ms   "
+            f"{p50 / hello_p50:4.2f}× hello-world (goal ≤ 1.5×)"
+        )
+    ratio = float(np.median(results["10000"])) / float(np.median(results["10"]))
+    print(f"/step with 10,000 rows ÷ with 10 rows: {ratio:.2f} (goal ≈ 1)")
 
 
 def bench_train(client: httpx.Client, epochs: int, n: int, repeats: int = 5) -> None:
@@ -131,16 +195,27 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--only", choices=["step", "step-size", "train"], help="run one benchmark")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "hello_app.py").write_text(HELLO_APP)
         process, base = start_server(Path(tmp) / "bench.db")
+        hello_process, hello_base = start_server(Path(tmp) / "hello.db", "hello_app:app")
         try:
-            with httpx.Client(base_url=base, timeout=60) as client:
-                bench_step(client, args.steps)
-                bench_train(client, args.epochs, args.n)
+            with (
+                httpx.Client(base_url=base, timeout=60) as client,
+                httpx.Client(base_url=hello_base, timeout=60) as hello,
+            ):
+                if args.only in (None, "step"):
+                    bench_step(client, args.steps)
+                if args.only in (None, "step-size"):
+                    bench_step_by_data_size(client, hello, args.steps)
+                if args.only in (None, "train"):
+                    bench_train(client, args.epochs, args.n)
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            for p in (process, hello_process):
+                p.terminate()
+                p.wait(timeout=10)
 
 
 if __name__ == "__main__":

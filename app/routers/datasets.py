@@ -1,15 +1,28 @@
-"""Datasets: the generator preview (no network needed) and CSV uploads."""
+"""Datasets: the generator preview (no network needed); CSV uploads, listed and deleted."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from ..deps import ServiceDep
 from ..schemas import DataOut, DatasetInfo, DatasetOut, PreviewIn
+from ..schemas import Response as ResponseModel
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
+
+
+# These two belong in schemas.py beside DatasetInfo (the app engineer's file): move them there.
+class DatasetSummary(DatasetInfo):
+    created_at: float
+
+
+class DatasetList(ResponseModel):
+    datasets: list[DatasetSummary]
+    total: int
+    limit: int
+    offset: int
 
 
 @router.post("/preview", response_model=DataOut)
@@ -57,6 +70,23 @@ def upload(
     return service.datasets.upload(raw, _columns(features), _columns(targets), standardize)
 
 
+@router.get("", response_model=DatasetList)
+def list_datasets(
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="datasets per page")] = 100,
+    offset: Annotated[int, Query(ge=0, le=2**53, description="datasets to skip, oldest first")] = 0,
+) -> dict:
+    """Uploaded datasets without their rows, oldest first; `total` counts them all."""
+    return service.datasets.page(limit, offset)
+
+
 @router.get("/{dataset_id}", response_model=DatasetOut)
 def get_dataset(dataset_id: str, service: ServiceDep) -> dict:
     return service.datasets.get(dataset_id)
+
+
+@router.delete("/{dataset_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+def delete_dataset(dataset_id: str, service: ServiceDep) -> Response:
+    """Delete an uploaded dataset: 409 while a network uses it (delete those first)."""
+    service.datasets.delete(dataset_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
