@@ -26,6 +26,7 @@ class Limits:
     max_upload_bytes: int = 8 * 1024 * 1024  # a CSV upload
     max_trace_samples: int = 256  # per-sample rows returned in a phase trace
     max_grid_resolution: int = 200  # points per axis of a predict grid
+    max_landscape_work: int = 500_000_000  # grid points × network parameters × samples of a landscape
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Limits:
