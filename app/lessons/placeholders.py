@@ -179,6 +179,17 @@ def _number(value: Any, expr: str) -> float:
     return value
 
 
+def scalar(value: Any, expr: str) -> Any:
+    """``value`` if a text can show it: a finite number, a string, true/false or none."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PlaceholderError(f"{expr!r} is not a finite number")
+    if isinstance(value, list | dict):
+        raise PlaceholderError(
+            f"{expr!r} is a {type(value).__name__}: a placeholder shows one number or text"
+        )
+    return value
+
+
 def format_value(value: Any, spec: str | None) -> str:
     """``value`` as the text shows it: ``spec`` for numbers, 4 significant digits by default."""
     if isinstance(value, bool) or value is None:
@@ -229,7 +240,7 @@ def render(text: str, context: Mapping[str, Any]) -> tuple[str, list[Quoted]]:
         if field is None:
             continue
         expr, fmt = _split(field, spec, conversion)
-        value = evaluate(expr, context)
+        value = scalar(evaluate(expr, context), expr)
         shown = format_value(value, fmt)
         quoted.append(Quoted(expr, value, shown))
         out.append(shown)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .placeholders import PlaceholderError, evaluate, format_value, render
+from .placeholders import PlaceholderError, evaluate, format_value, render, scalar
 from .schemas import ACTIONS, CONTEXT_KEYS, ActionRequest, Lesson, LessonStep
 
 NETWORK = "/api/networks/{network_id}"
@@ -56,7 +56,7 @@ def render_step(step: LessonStep, index: int, context: dict[str, Any], stage: st
         quoted.extend(found)
         answer = why = None
         if stage == "after":
-            answer = format_value(evaluate(step.ask.answer_from, context), None)
+            answer = format_value(scalar(evaluate(step.ask.answer_from, context), step.ask.answer_from), None)
             if answer not in step.ask.choices:
                 raise PlaceholderError(
                     f"step {index}: the answer {answer!r} is not one of the choices {step.ask.choices}"

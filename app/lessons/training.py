@@ -165,7 +165,7 @@ HOUSE_PRICES = Lesson(
             "{train.network.parameters.weights[0][0][0]:.1f} k€, location "
             "{train.network.parameters.weights[0][0][1]:.1f} k€, amenities "
             "{train.network.parameters.weights[0][0][2]:.1f} k€; the bias "
-            "{train.network.parameters.biases[0][0]:.1f} k€ is the price of an average house.",
+            "{train.network.parameters.biases[0][0]:.1f} k€ is about the price of an average house.",
             target=weight(1, 0, 0),
         ),
     ],

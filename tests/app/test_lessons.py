@@ -237,6 +237,13 @@ def test_render_fills_a_step_from_the_context_sent(client: TestClient) -> None:
     assert before.status_code == 200
     assert before.json()["text"] is None and before.json()["ask"]["answer"] is None
     assert client.post("/api/lessons/worked-example/steps/99/render", json={"context": {}}).status_code == 404
+    # NaN and infinity (which Python's JSON parser accepts) are refused, not echoed.
+    nan = client.post(
+        "/api/lessons/loss/steps/1/render",  # its text starts with {loss.loss}
+        content=b'{"context": {"loss": {"loss": NaN}}}',
+        headers={"content-type": "application/json"},
+    )
+    assert nan.status_code == 422 and "finite" in nan.json()["detail"]
 
 
 def test_placeholder_grammar() -> None:
@@ -267,3 +274,7 @@ def test_placeholder_grammar() -> None:
         render("{a.b[0]:>10}", context)  # not a number format of the grammar
     with pytest.raises(PlaceholderError):
         render("{a.b[0]!r}", context)
+    with pytest.raises(PlaceholderError, match="one number or text"):
+        render("{a.b}", context)  # a list: JSON has no way to show it as one number
+    with pytest.raises(PlaceholderError, match="finite"):
+        render("{a.b[2] * 1e308}", context)
