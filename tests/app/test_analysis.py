@@ -47,11 +47,11 @@ def loss_with(client: TestClient, net: dict, layer: int, name: str, index: list[
     return phases(client, net["id"], "forward", "loss")["loss"]["loss"]
 
 
-@pytest.mark.parametrize("data", ["train", "batch"])
-def test_the_curves_slope_is_the_backward_gradient(client: TestClient, data: str) -> None:
-    # Full batch: the step in progress is the whole training split, so both data choices
-    # differentiate the scalar the loss phase reports.
-    net = create(client, {**BLOBS, "batch_size": 24})
+@pytest.mark.parametrize("data, batch_size", [("train", 24), ("batch", 24), ("batch", 8)])
+def test_the_curves_slope_is_the_backward_gradient(client: TestClient, data: str, batch_size: int) -> None:
+    # With the full batch the step in progress is the whole training split, so both data
+    # choices differentiate the scalar the loss phase reports; "batch" does for any batch.
+    net = create(client, {**BLOBS, "batch_size": batch_size})
     traces = phases(client, net["id"], "forward", "loss", "backward")
     for layer, name, index in [(1, "W", [1, 0]), (2, "W", [0, 2]), (1, "b", [2]), (2, "b", [0])]:
         h = 1e-5
@@ -70,7 +70,7 @@ def test_the_curves_slope_is_the_backward_gradient(client: TestClient, data: str
         assert out["current"]["gradient"] == [pytest.approx(want, rel=1e-12, abs=1e-15)]
         assert out["current"]["loss"] == pytest.approx(traces["loss"]["loss"], rel=1e-12)
         assert out["loss"][1] == pytest.approx(traces["loss"]["loss"], rel=1e-12)
-        assert out["n_samples"] == 24 and out["data"] == data and out["trajectory"] == []
+        assert out["n_samples"] == batch_size and out["data"] == data and out["trajectory"] == []
     # Nothing was saved: the step in progress is where it was.
     assert client.get(f"/api/networks/{net['id']}").json()["phase"] == "backward"
 
