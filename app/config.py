@@ -30,6 +30,7 @@ class Limits:
     max_step_losses: int = 10_000  # per-update losses kept and returned per network
     max_networks: int = 1_000  # networks stored (a create beyond it is refused)
     max_datasets: int = 100  # uploaded datasets stored (an upload beyond it is refused)
+    max_landscape_work: int = 500_000_000  # grid points × network parameters × samples of a landscape
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Limits:

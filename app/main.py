@@ -15,7 +15,7 @@ from .admission import Admission
 from .config import Settings
 from .errors import install_error_handlers
 from .limits import BodyLimit
-from .routers import datasets, meta, networks, phases, training
+from .routers import analysis, datasets, lessons, meta, networks, phases, training
 from .service import Service
 from .store import Store
 
@@ -40,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (meta, networks, phases, training, datasets):
         app.include_router(module.router)
+    app.include_router(lessons.router)
+    app.include_router(analysis.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

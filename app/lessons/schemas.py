@@ -1,0 +1,150 @@
+"""The wire format of lessons: a lesson, its steps, what a step points at, and a rendered step.
+
+A lesson's steps are data: each names one action on the live network (run by the client
+through the ordinary endpoints, see :data:`ACTIONS`), the part of the diagram it is about
+(``target``) and an optional prediction (``ask``). Text quotes the server's numbers through
+placeholders (:mod:`.placeholders`), never numbers typed into the lesson.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# What a step can run, and the request each one is: (method, path under the network, or
+# None for the network itself). The response is kept in the lesson's context under
+# CONTEXT_KEYS[action] (the network's JSON for patch and reset).
+ACTIONS: dict[str, tuple[str, str]] = {
+    "forward": ("POST", "/forward"),
+    "loss": ("POST", "/loss"),
+    "backward": ("POST", "/backward"),
+    "update": ("POST", "/update"),
+    "step": ("POST", "/step"),
+    "epoch": ("POST", "/epoch"),
+    "train": ("POST", "/train"),
+    "patch": ("PATCH", ""),
+    "reset": ("POST", "/reset"),
+    "history": ("GET", "/history"),
+}
+CONTEXT_KEYS = {action: action for action in ACTIONS} | {"patch": "network", "reset": "network"}
+Action = Literal[
+    "forward", "loss", "backward", "update", "step", "epoch", "train", "patch", "reset", "history"
+]
+assert set(get_args(Action)) == set(ACTIONS)
+PlotName = Literal["loss-curve", "step-losses", "boundary", "fit", "gradient-norms"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NeuronTarget(Model):
+    """A neuron: ``layer`` 0 is the inputs, 1..L the layers by index."""
+
+    kind: Literal["neuron"] = "neuron"
+    layer: int = Field(ge=0)
+    neuron: int = Field(ge=0)
+
+
+class ParameterTarget(Model):
+    """A weight ``W[layer][j][i]`` (``index`` [j, i]) or a bias ``b[layer][j]`` (``index`` [j]),
+    addressed as the landscape route addresses parameters."""
+
+    kind: Literal["parameter"] = "parameter"
+    layer: int = Field(ge=1)
+    name: Literal["W", "b"]
+    index: list[int]
+
+
+class LayerTarget(Model):
+    kind: Literal["layer"] = "layer"
+    layer: int = Field(ge=0)
+
+
+class LossTarget(Model):
+    """The output and its loss readout."""
+
+    kind: Literal["loss"] = "loss"
+
+
+class PlotTarget(Model):
+    kind: Literal["plot"] = "plot"
+    plot: PlotName
+
+
+Target = Annotated[
+    NeuronTarget | ParameterTarget | LayerTarget | LossTarget | PlotTarget, Field(discriminator="kind")
+]
+
+
+class Ask(Model):
+    """A prediction made before the action runs. ``question`` is rendered with the context
+    before the action; ``answer_from`` (an expression, without braces) and ``why`` after it.
+    The answer is one of ``choices``."""
+
+    question: str
+    choices: list[str] = Field(min_length=2)
+    answer_from: str
+    why: str
+
+
+class ActionRequest(Model):
+    """The HTTP request of a step's action; ``{network_id}`` is the lesson's network."""
+
+    method: Literal["GET", "POST", "PATCH"]
+    path: str
+    body: dict[str, Any] | None
+
+
+class LessonStep(Model):
+    text: str = Field(description="shown after the action ran; placeholders read its response")
+    action: Action | None = Field(None, description="what the step runs; null: nothing")
+    body: dict[str, Any] | None = Field(None, description="the action's request body (train, patch, forward)")
+    target: Target | None = Field(None, description="the part of the diagram the step is about")
+    ask: Ask | None = None
+    save_as: str | None = Field(
+        None, pattern=r"^[a-z][a-z0-9_]*$", description="also keep the response under this name"
+    )
+    request: ActionRequest | None = Field(None, description="filled in from action and body")
+
+
+class LessonSummary(Model):
+    id: str
+    title: str
+    summary: str
+
+
+class Lesson(LessonSummary):
+    spec: dict[str, Any] = Field(description="the network spec POST /api/lessons/{id}/start builds")
+    steps: list[LessonStep]
+
+
+class RenderIn(Model):
+    context: dict[str, Any] = Field(
+        description="the responses so far, by name: forward, loss, backward, update, step, epoch, "
+        "train, history, network (start, patch, reset) and each step's save_as"
+    )
+    stage: Literal["before", "after"] = Field(
+        "after", description="before: only the ask's question; after: text, answer and why too"
+    )
+
+
+class QuotedOut(Model):
+    expr: str
+    value: Any
+    shown: str
+
+
+class AskOut(Model):
+    question: str
+    choices: list[str]
+    answer: str | None = Field(description="null at the stage 'before'")
+    why: str | None
+
+
+class RenderOut(Model):
+    index: int
+    text: str | None = Field(description="null at the stage 'before'")
+    quoted: list[QuotedOut] = Field(description="every placeholder filled: expression, value, as shown")
+    ask: AskOut | None
