@@ -30,7 +30,7 @@ from .network import (
     total_loss,
 )
 from .optimizers import OPTIMIZERS, Optimizer, OptimizerInfo, UpdateTrace, apply_gradients, update
-from .training import Trainer, TrainResult, evaluate, train, train_step
+from .training import DivergedError, Trainer, TrainResult, evaluate, train, train_step
 
 __all__ = [
     "ACTIVATIONS",
@@ -43,6 +43,7 @@ __all__ = [
     "REGULARIZATIONS",
     "BackwardTrace",
     "Dataset",
+    "DivergedError",
     "EngineError",
     "ForwardTrace",
     "GradCheck",

@@ -69,7 +69,15 @@ class EngineError(ValueError):
 
 
 class NonFiniteError(ArithmeticError):
-    """A step would put NaN or infinity into the parameters; it was refused."""
+    """A step would put NaN or infinity into the parameters; it was refused.
+
+    ``parameter`` names the first parameter ("W2", "b1") that would have gone non-finite,
+    when the refusal came from the update rather than from an overflowing loss.
+    """
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
 
 
 @dataclass

@@ -107,10 +107,10 @@ def apply_gradients(
             if not trainable:
                 steps.append(np.zeros_like(grad))
                 continue
+            key = kind + str(i)
             if sgd:  # stateless: the training hot loop skips the general path
-                step, key, state = lr * grad, None, None
+                step, state = lr * grad, None
             else:
-                key = kind + str(i)
                 step, state = opt._step(key, grad, t)
             new = getattr(layer, kind) - step
             total += np.vdot(new, new)
@@ -123,7 +123,8 @@ def apply_gradients(
             "the update would make the parameters or optimizer state non-finite (NaN or "
             "infinity); the step was "
             f"refused and the parameters are unchanged — try a lower learning rate than "
-            f"{opt.learning_rate:g}"
+            f"{opt.learning_rate:g}",
+            parameter=_first_non_finite(pending),
         )
     for layer, kind, new, key, state in pending:
         setattr(layer, kind, new)
@@ -131,6 +132,15 @@ def apply_gradients(
             opt.state[key] = state
     opt.t = t
     return steps_W, steps_b
+
+
+def _first_non_finite(pending: list) -> str | None:
+    """The name ("W2") of the first parameter whose new value or state is out of range."""
+    for _, _, new, key, state in pending:
+        sizes = [np.vdot(new, new), *(np.add.reduce(np.abs(v), axis=None) for v in (state or {}).values())]
+        if not all(math.isfinite(x) for x in sizes):
+            return key
+    return None
 
 
 @dataclass
