@@ -237,11 +237,10 @@ class Trainer:
                 try:
                     batch_loss, norms = train_step(net, opt, X[start:stop], Y[start:stop])
                 except NonFiniteError as error:  # nothing was applied
-                    what = (
-                        f"update at step {{step}} (epoch {{epoch}}) would have made {error.parameter} non-finite"
-                        if error.parameter
-                        else "loss at step {step} (epoch {epoch}) overflowed before its update"
-                    )
+                    what = "loss at step {step} (epoch {epoch}) overflowed before its update"
+                    if error.parameter:
+                        what = "update at step {step} (epoch {epoch}) would have made "
+                        what += f"{error.parameter} non-finite"
                     raise self._diverged(what, error.parameter, opt) from None
                 try:
                     entry = self.advance(net, norms, min(size, self.n_train - start), batch_loss)
