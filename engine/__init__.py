@@ -9,6 +9,7 @@ from .data import GENERATORS, PAIRINGS, Dataset, from_arrays, generate, infer_ta
 from .gradcheck import GradCheck, gradient_check
 from .losses import LOSSES
 from .network import (
+    DL_DZ_RULES,
     INITIALIZERS,
     PHASES,
     REGULARIZATIONS,
@@ -33,6 +34,7 @@ from .optimizers import OPTIMIZERS, Optimizer, OptimizerInfo, UpdateTrace, apply
 from .training import DivergedError, Trainer, TrainResult, evaluate, train, train_step
 
 __all__ = [
+    "DL_DZ_RULES",
     "ACTIVATIONS",
     "GENERATORS",
     "INITIALIZERS",

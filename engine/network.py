@@ -287,7 +287,7 @@ def loss(net: Network, fwd: ForwardTrace, targets: np.ndarray) -> LossTrace:
         raise EngineError(f"targets must have shape {tuple(fwd.output.shape)}, got {tuple(targets.shape)}")
     with np.errstate(over="ignore", invalid="ignore"):
         lss = _loss(net, fwd, targets)
-    if not (math.isfinite(lss.loss) and math.isfinite(lss.dL_da.sum())):
+    if not (math.isfinite(lss.loss) and np.isfinite(lss.dL_da).all()):
         raise NonFiniteError(
             "the loss overflowed (not a finite number): the outputs or weights are too large — "
             "reset the network or use a lower learning rate"
@@ -305,11 +305,21 @@ def _loss(net: Network, fwd: ForwardTrace, targets: np.ndarray, trace: bool = Tr
     per_sample = terms.sum(axis=1) * weight if trace else None
     data_loss = float(np.add.reduce(terms, axis=None)) * weight / B
     penalty = net.regularization.penalty(net.layers) if net.regularization.kind != "none" else 0.0
-    dL_da = spec.grad(targets, output) / B if trace or not is_paired(net) else None
+    dL_da = spec.grad(targets, output, _logits_for(net, fwd)) / B if trace or not is_paired(net) else None
     return LossTrace(data_loss + penalty, data_loss, penalty, per_sample, targets, output, dL_da)
 
 
 # --- backward ----------------------------------------------------------------------------
+
+
+# How a layer's dL_dz was obtained (LayerGrad.dL_dz_rule), with the formula the UI shows.
+# B is the batch size, K the number of outputs; ⊙ is the elementwise product.
+DL_DZ_RULES = {
+    "chain": "dL_dz = dL_da ⊙ f′(z)",
+    "softmax_jacobian": "dL_dz = a ⊙ (dL_da − Σ_k dL_da_k·a_k)",
+    "paired_sigmoid_bce": "dL_dz = (a − y) / (K·B)",
+    "paired_softmax_ce": "dL_dz = (a·Σ_k y_k − y) / B",
+}
 
 
 @dataclass(slots=True)
@@ -323,6 +333,7 @@ class LayerGrad:
     dL_dW: np.ndarray  # δ[l].T @ a[l-1] (+ penalty gradient)
     dL_db: np.ndarray  # Σ_s δ[l]
     grad_norm: float  # ‖∂L/∂W[l]‖₂
+    dL_dz_rule: str = "chain"  # a key of DL_DZ_RULES: how dL_dz was computed
 
 
 @dataclass
@@ -337,6 +348,12 @@ class BackwardTrace:
 def is_paired(net: Network) -> bool:
     """Sigmoid + BCE or softmax + cross-entropy: ∂L/∂z has a closed form at the output."""
     return (net.loss, net.layers[-1].activation) in PAIRED
+
+
+def _output_rule(net: Network) -> str:
+    if is_paired(net):
+        return "paired_sigmoid_bce" if net.loss == "bce" else "paired_softmax_ce"
+    return "softmax_jacobian" if ACTIVATIONS[net.layers[-1].activation].prime is None else "chain"
 
 
 def _output_dL_dz(net: Network, fwd: ForwardTrace, lss: LossTrace, da_dz: np.ndarray | None):
@@ -383,7 +400,8 @@ def _backward_layers(net: Network, fwd: ForwardTrace, lss: LossTrace, trace: boo
             dL_dW = dL_dW + net.regularization.grad(layer.W)
         dL_db = np.add.reduce(dL_dz, axis=0)  # = dL_dz.sum(0), without the method's overhead
         norm = math.sqrt(np.vdot(dL_dW, dL_dW))
-        grads.append(LayerGrad(i + 1, dL_da, da_dz, dL_dz, dL_dW, dL_db, norm))
+        rule = _output_rule(net) if i == last else "chain"
+        grads.append(LayerGrad(i + 1, dL_da, da_dz, dL_dz, dL_dW, dL_db, norm, rule))
         if i > 0:  # ∂L/∂a of the layer below; the inputs need none
             dL_da = dL_dz @ layer.W
     grads.reverse()
