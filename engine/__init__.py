@@ -6,6 +6,7 @@ convention and the scalar every gradient differentiates.
 
 from .activations import ACTIVATIONS
 from .data import GENERATORS, PAIRINGS, Dataset, from_arrays, generate, infer_task
+from .gradcheck import TOLERANCE as GRADCHECK_TOLERANCE
 from .gradcheck import GradCheck, gradient_check
 from .losses import LOSSES
 from .network import (
@@ -37,6 +38,7 @@ __all__ = [
     "DL_DZ_RULES",
     "ACTIVATIONS",
     "GENERATORS",
+    "GRADCHECK_TOLERANCE",
     "INITIALIZERS",
     "LOSSES",
     "OPTIMIZERS",
