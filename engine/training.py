@@ -257,7 +257,7 @@ class Trainer:
         growth = self._growth()
         detail = (
             f"the {what.format(step=step, epoch=epoch)}{': ' + growth if growth else ''}; "
-            f"try a smaller learning rate than {opt.learning_rate:g}"
+            f"try a lower learning rate than {opt.learning_rate:g}"
         )
         return DivergedError(epoch, step, detail, parameter)
 
