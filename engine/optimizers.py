@@ -5,6 +5,11 @@
     adam:      m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
                step = η·m̂ / (√v̂ + ε),  m̂ = m/(1−β1^t),  v̂ = v/(1−β2^t)
 
+Adam's ``t`` counts the steps of each parameter tensor, as PyTorch does: a layer frozen
+for a while and then unfrozen takes a full-size first step. It is kept in the slot's state
+as ``state["W1"]["t"]``, a 0-d float64 array beside ``m`` and ``v``; a slot stored without
+one (written before per-tensor counts) continues from the global count ``Optimizer.t``.
+
 A parameter whose layer switch is off (``train_W`` / ``train_b``) gets a zero step and
 keeps its optimizer state. A step that would make any parameter non-finite is refused
 before anything changes: parameters and optimizer state stay as they were.
@@ -51,8 +56,9 @@ class Optimizer:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
-    t: int = 0  # updates applied (Adam's bias correction)
-    # Per parameter slot ("W1", "b1", ...): {"v": array} for momentum, {"m", "v"} for adam.
+    t: int = 0  # updates applied
+    # Per parameter slot ("W1", "b1", ...): {"v": array} for momentum, {"m", "v", "t"} for
+    # adam (t: that slot's own step count, a 0-d array).
     state: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -77,9 +83,13 @@ class Optimizer:
             return lr * v, {"v": v}
         m = (1 - self.beta1) * g if old is None else self.beta1 * old["m"] + (1 - self.beta1) * g
         v = (1 - self.beta2) * g * g if old is None else self.beta2 * old["v"] + (1 - self.beta2) * g * g
+        if old is not None:  # this slot's count; a slot stored without one used the global t
+            t = int(old["t"]) + 1 if "t" in old else t
+        else:
+            t = 1
         m_hat = m / (1 - self.beta1**t)
         v_hat = v / (1 - self.beta2**t)
-        return lr * m_hat / (np.sqrt(v_hat) + self.eps), {"m": m, "v": v}
+        return lr * m_hat / (np.sqrt(v_hat) + self.eps), {"m": m, "v": v, "t": np.array(float(t))}
 
 
 def apply_gradients(
