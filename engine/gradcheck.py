@@ -77,20 +77,19 @@ def loss_rounding(net: Network, fwd: ForwardTrace, lss: LossTrace, back: Backwar
     u = UNIT_ROUNDOFF
     error = _loss_terms_magnitude(net, fwd, lss) + abs(lss.penalty)
     paired = is_paired(net)
-    for l, (layer, g) in enumerate(zip(net.layers, back.layers), start=1):
-        a_prev = fwd.inputs if l == 1 else fwd.a[l - 2]
+    for layer, g, out in zip(net.layers, back.layers, fwd.layers):
         n_in = layer.W.shape[1]
-        magnitude = np.abs(a_prev) @ np.abs(layer.W).T + np.abs(layer.b)
+        magnitude = np.abs(fwd.a_in(g.index)) @ np.abs(layer.W).T + np.abs(layer.b)
         error += (n_in + 1) * float(np.vdot(np.abs(g.dL_dz), magnitude))
-        if not (paired and l == len(net.layers)):  # a paired loss reads the logits, not a
-            error += float(np.vdot(np.abs(g.dL_da), np.abs(fwd.a[l - 1])))
+        if g.dL_da is not None and not (paired and g.index == len(net.layers)):
+            error += float(np.vdot(np.abs(g.dL_da), np.abs(out.a)))  # a paired loss reads z, not a
     return SAFETY * u * error
 
 
 def _loss_terms_magnitude(net: Network, fwd: ForwardTrace, lss: LossTrace) -> float:
     """Σ over the loss's intermediate values of |value| × its weight in L: what the loss
     formula itself rounds, beyond its inputs a and z."""
-    z, a, y = fwd.z[-1], fwd.output, lss.targets
+    z, a, y = fwd.layers[-1].z, fwd.output, lss.targets
     B, K = a.shape
     if net.loss in ("half_sse", "mse"):  # (y − a)²: relative rounding of the result only
         return 3 * abs(lss.data_loss)

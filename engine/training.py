@@ -24,7 +24,7 @@ from .network import (
     EngineError,
     Network,
     NonFiniteError,
-    _backward_layers,
+    _backward,
     _forward,
     _loss,
     forward,
@@ -75,7 +75,7 @@ def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> tu
             "the loss overflowed (not a finite number); training stopped with the parameters at "
             "their last finite values — use a lower learning rate"
         )
-    grads = _backward_layers(net, fwd, lss, trace=False)
+    grads = _backward(net, fwd, lss, trace=False)
     apply_gradients(net, opt, [g.dL_dW for g in grads], [g.dL_db for g in grads])
     return lss.loss, [g.grad_norm for g in grads]
 
