@@ -337,19 +337,23 @@ def backward(net: Network, fwd: ForwardTrace, lss: LossTrace) -> BackwardTrace:
     return BackwardTrace(grads)
 
 
-def _backward(net: Network, fwd: ForwardTrace, lss: LossTrace, trace: bool = True) -> list[LayerGrad]:
-    """BP1–BP4 for every layer, by index 1..L. ``trace=False`` (training's fast path) skips
-    the f′(z) a paired output does not use."""
+def _backward(
+    net: Network, fwd: ForwardTrace, lss: LossTrace, trace: bool = True, out: list | None = None
+) -> list[LayerGrad]:
+    """BP1–BP4 for every layer, by index 1..L. Training's fast path passes ``trace=False``,
+    which skips the f′(z) a paired output does not use, and may pass ``out``: per layer, the
+    (dL_dW, dL_db) arrays to write the gradients into (views of one flat vector)."""
     regularization = net.regularization if net.regularization.kind != "none" else None
     dL_da = lss.dL_da
     dL_dz, da_dz, rule = _output_delta(net, fwd, lss, trace)  # BP1
     grads = []
     for l in range(len(net.layers), 0, -1):
         layer = net.layers[l - 1]
-        dL_dW = dL_dz.T @ fwd.a_in(l)  # BP3
+        into = (None, None) if out is None else out[l - 1]
+        dL_dW = np.matmul(dL_dz.T, fwd.a_in(l), out=into[0])  # BP3
         if regularization is not None:
-            dL_dW = dL_dW + regularization.grad(layer.W)
-        dL_db = np.add.reduce(dL_dz, axis=0)  # BP4 (= dL_dz.sum(0), without the method's overhead)
+            dL_dW += regularization.grad(layer.W)
+        dL_db = np.add.reduce(dL_dz, axis=0, out=into[1])  # BP4 (= dL_dz.sum(0))
         grads.append(LayerGrad(l, dL_da, da_dz, dL_dz, dL_dW, dL_db, math.sqrt(np.vdot(dL_dW, dL_dW)), rule))
         if l > 1:  # BP2, into the layer below; the inputs need no δ
             below = fwd.layers[l - 2]

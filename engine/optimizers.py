@@ -144,6 +144,55 @@ def apply_gradients(
     return steps_W, steps_b
 
 
+class FlatSGD:
+    """Plain SGD over every parameter at once, for training's fast path.
+
+    For the length of an epoch the layers' ``W`` and ``b`` become views into one vector θ
+    (a fresh copy: no array handed out before is ever written), and backward writes the
+    gradients into the matching views of one vector g (``grads``). A step is then a handful
+    of NumPy calls whatever the number of layers: θ_new = θ − η·g, one finiteness check, one
+    copy into θ. Elementwise these are the operations of :func:`apply_gradients`, so the
+    numbers are the same; it refuses the same steps, changing nothing when it does.
+    """
+
+    def __init__(self, net: Network, opt: Optimizer) -> None:
+        self.net, self.opt = net, opt
+        params = [(layer, kind) for layer in net.layers for kind in ("W", "b")]
+        self.theta = np.concatenate([getattr(layer, kind).ravel() for layer, kind in params])
+        self.gradient = np.zeros_like(self.theta)
+        self.names: list[tuple[str, int, int]] = []
+        self.frozen: list[np.ndarray] = []
+        views = []
+        offset = 0
+        for i, (layer, kind) in enumerate(params):
+            shape = getattr(layer, kind).shape
+            end = offset + math.prod(shape)
+            setattr(layer, kind, self.theta[offset:end].reshape(shape))
+            views.append(self.gradient[offset:end].reshape(shape))
+            if not getattr(layer, "train_" + kind):
+                self.frozen.append(views[-1])
+            self.names.append((f"{kind}{i // 2 + 1}", offset, end))
+            offset = end
+        self.grads = list(zip(views[0::2], views[1::2]))  # (dL_dW, dL_db) per layer, for backward
+
+    def apply(self) -> None:
+        """Apply the step for the gradients in ``grads``; raises :class:`NonFiniteError`
+        (changing nothing) like apply_gradients."""
+        for view in self.frozen:  # a frozen parameter's step is zero
+            view[...] = 0.0
+        new = self.theta - self.opt.learning_rate * self.gradient
+        if not math.isfinite(np.vdot(new, new)):
+            first = next(name for name, a, b in self.names if not math.isfinite(np.vdot(new[a:b], new[a:b])))
+            raise NonFiniteError(
+                "the update would make the parameters non-finite (NaN or infinity); the step was "
+                f"refused and the parameters are unchanged — try a lower learning rate than "
+                f"{self.opt.learning_rate:g}",
+                parameter=first,
+            )
+        self.theta[...] = new
+        self.opt.t += 1
+
+
 def _first_non_finite(pending: list) -> str | None:
     """The name ("W2") of the first parameter whose new value or state is out of range."""
     for _, _, new, key, state in pending:

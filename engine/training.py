@@ -30,7 +30,7 @@ from .network import (
     forward,
     loss,
 )
-from .optimizers import Optimizer, apply_gradients
+from .optimizers import FlatSGD, Optimizer, apply_gradients
 
 MAX_STEP_LOSSES = 10_000
 
@@ -63,11 +63,14 @@ def accuracy(output: np.ndarray, Y: np.ndarray, task: str) -> float | None:
     return None
 
 
-def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> tuple[float, list[float]]:
+def train_step(
+    net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray, flat: FlatSGD | None = None
+) -> tuple[float, list[float]]:
     """One forward/loss/backward/update on a batch, on the fast path; returns the batch loss
     and per-layer ‖∂L/∂W‖. The same computation as the traced phases, without their
-    per-array finiteness checks: :func:`apply_gradients` still refuses any non-finite
-    parameter. Run it under ``np.errstate(over="ignore", invalid="ignore")``."""
+    per-array finiteness checks: the update still refuses any non-finite parameter.
+    ``flat``: the epoch's :class:`FlatSGD` when the optimizer is SGD.
+    Run it under ``np.errstate(over="ignore", invalid="ignore")``."""
     fwd = _forward(net, X)
     lss = _loss(net, fwd, Y, trace=False)
     if not math.isfinite(lss.loss):
@@ -75,8 +78,12 @@ def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> tu
             "the loss overflowed (not a finite number); training stopped with the parameters at "
             "their last finite values — use a lower learning rate"
         )
-    grads = _backward(net, fwd, lss, trace=False)
-    apply_gradients(net, opt, [g.dL_dW for g in grads], [g.dL_db for g in grads])
+    if flat is not None:
+        grads = _backward(net, fwd, lss, trace=False, out=flat.grads)
+        flat.apply()
+    else:
+        grads = _backward(net, fwd, lss, trace=False)
+        apply_gradients(net, opt, [g.dL_dW for g in grads], [g.dL_db for g in grads])
     return lss.loss, [g.grad_norm for g in grads]
 
 
@@ -102,8 +109,8 @@ class TrainResult:
 
 @dataclass
 class _Parameters:
-    """References to the parameters and optimizer state, enough to undo one update
-    (updates replace arrays and state entries rather than writing into them)."""
+    """A copy of the parameters and optimizer state, enough to undo one update (optimizer
+    updates replace state entries rather than writing into them)."""
 
     arrays: list[tuple[np.ndarray, np.ndarray]]
     state: dict
@@ -111,7 +118,7 @@ class _Parameters:
 
     @classmethod
     def of(cls, net: Network, opt: Optimizer) -> _Parameters:
-        return cls([(layer.W, layer.b) for layer in net.layers], dict(opt.state), opt.t)
+        return cls([(layer.W.copy(), layer.b.copy()) for layer in net.layers], dict(opt.state), opt.t)
 
     def restore(self, net: Network, opt: Optimizer) -> None:
         for layer, (W, b) in zip(net.layers, self.arrays):
@@ -227,6 +234,7 @@ class Trainer:
         order = self.order()
         X, Y = self.dataset.X[order], self.dataset.Y[order]
         size = self.batch_size
+        flat = FlatSGD(net, opt) if opt.name == "sgd" else None
         with np.errstate(over="ignore", invalid="ignore"):
             while True:
                 start = self.cursor
@@ -235,7 +243,7 @@ class Trainer:
                 # evaluation overflows): keep what it replaces.
                 before = _Parameters.of(net, opt) if stop >= self.n_train else None
                 try:
-                    batch_loss, norms = train_step(net, opt, X[start:stop], Y[start:stop])
+                    batch_loss, norms = train_step(net, opt, X[start:stop], Y[start:stop], flat)
                 except NonFiniteError as error:  # nothing was applied
                     what = "loss at step {step} (epoch {epoch}) overflowed before its update"
                     if error.parameter:
