@@ -237,10 +237,6 @@ class LossTrace:
     dL_da: np.ndarray | None  # None only on the fast path, when the output is paired
 
 
-def _logits_for(net: Network, fwd: ForwardTrace) -> np.ndarray | None:
-    return fwd.layers[-1].z if is_paired(net) else None
-
-
 def loss(net: Network, fwd: ForwardTrace, targets: np.ndarray) -> LossTrace:
     """Batch-mean data loss plus the regularization penalty. ``targets``: (B, K)."""
     if targets.shape != fwd.output.shape:
@@ -258,14 +254,15 @@ def loss(net: Network, fwd: ForwardTrace, targets: np.ndarray) -> LossTrace:
 def _loss(net: Network, fwd: ForwardTrace, targets: np.ndarray, trace: bool = True) -> LossTrace:
     """``trace=False`` (the training fast path) skips ``per_sample``, and ``dL_da`` when the
     output is paired with the loss (its ∂L/∂z then has a closed form)."""
-    spec, output = LOSSES[net.loss], fwd.output
+    spec, output, paired = LOSSES[net.loss], fwd.output, is_paired(net)
     B, K = output.shape
-    terms = spec.terms(targets, output, _logits_for(net, fwd))
+    logits = fwd.layers[-1].z if paired else None  # a paired loss is computed from them
+    terms = spec.terms(targets, output, logits)
     weight = spec.weight(K)
     per_sample = terms.sum(axis=1) * weight if trace else None
     data_loss = float(np.add.reduce(terms, axis=None)) * weight / B
     penalty = net.regularization.penalty(net.layers) if net.regularization.kind != "none" else 0.0
-    dL_da = spec.grad(targets, output, _logits_for(net, fwd)) / B if trace or not is_paired(net) else None
+    dL_da = spec.grad(targets, output, logits) / B if trace or not paired else None
     return LossTrace(data_loss + penalty, data_loss, penalty, per_sample, targets, output, dL_da)
 
 

@@ -147,11 +147,12 @@ class Trainer:
         if self.batch_size < 1:
             raise EngineError("batch_size must be ≥ 1")
         self.train_idx, self.val_idx = split_indices(len(self.dataset.X), self.validation_split, self.seed)
+        self._n_train = len(self.train_idx)
         self._order_epoch = -1
 
     @property
     def n_train(self) -> int:
-        return len(self.train_idx)
+        return self._n_train
 
     @property
     def batches_per_epoch(self) -> int:
@@ -181,7 +182,7 @@ class Trainer:
 
         Atomic: when the epoch's closing evaluation overflows, :class:`NonFiniteError` is
         raised before anything is counted."""
-        closing = self.cursor + batch_len >= self.n_train
+        closing = self.cursor + batch_len >= self._n_train
         scores = self._scores(net) if closing else None
         self.step += 1
         if loss is not None:
@@ -233,7 +234,7 @@ class Trainer:
         # Gather the epoch's shuffled rows once; each batch is then a cheap contiguous slice.
         order = self.order()
         X, Y = self.dataset.X[order], self.dataset.Y[order]
-        size = self.batch_size
+        size, n = self.batch_size, self._n_train
         flat = FlatSGD(net, opt) if opt.name == "sgd" else None
         with np.errstate(over="ignore", invalid="ignore"):
             while True:
@@ -241,7 +242,7 @@ class Trainer:
                 stop = start + size
                 # Only the epoch's last step can be undone after it was applied (its epoch
                 # evaluation overflows): keep what it replaces.
-                before = _Parameters.of(net, opt) if stop >= self.n_train else None
+                before = _Parameters.of(net, opt) if stop >= n else None
                 try:
                     batch_loss, norms = train_step(net, opt, X[start:stop], Y[start:stop], flat)
                 except NonFiniteError as error:  # nothing was applied
@@ -251,7 +252,7 @@ class Trainer:
                         what += f"{error.parameter} non-finite"
                     raise self._diverged(what, error.parameter, opt) from None
                 try:
-                    entry = self.advance(net, norms, min(size, self.n_train - start), batch_loss)
+                    entry = self.advance(net, norms, min(size, n - start), batch_loss)
                 except NonFiniteError:  # the epoch's evaluation overflowed: undo its last step
                     assert before is not None
                     before.restore(net, opt)
