@@ -107,7 +107,7 @@ def numeric_gradient(net: Network, param: np.ndarray, X, Y, epsilon: float) -> t
     """The central differences of L over every entry of ``param``, and the steps they used."""
     grad, steps = np.zeros_like(param), np.zeros_like(param)
     for pos in np.ndindex(param.shape):
-        original = param[pos]
+        original = float(param[pos])
         h = epsilon * max(1.0, abs(original))
         param[pos] = up = original + h
         loss_up = total_loss(net, X, Y)

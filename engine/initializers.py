@@ -30,6 +30,13 @@ INITIALIZERS = {
 }
 
 
+def _scale(method: str, scale: float | None) -> float:
+    """r or σ: the one asked for, else the initializer's default."""
+    default = INITIALIZERS[method].default_scale
+    assert default is not None  # uniform and normal have one
+    return default if scale is None else scale
+
+
 def init_parameters(
     sizes: list[int], method: str, rng: np.random.Generator, scale: float | None = None
 ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -44,10 +51,10 @@ def init_parameters(
     params = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         if method == "uniform":
-            r = INITIALIZERS["uniform"].default_scale if scale is None else scale
+            r = _scale("uniform", scale)
             W, b = rng.uniform(-r, r, (n_out, n_in)), rng.uniform(-r, r, n_out)
         elif method == "normal":
-            s = INITIALIZERS["normal"].default_scale if scale is None else scale
+            s = _scale("normal", scale)
             W, b = rng.normal(0.0, s, (n_out, n_in)), rng.normal(0.0, s, n_out)
         elif method == "xavier":
             r = np.sqrt(6.0 / (n_in + n_out))

@@ -243,7 +243,7 @@ def loss(net: Network, fwd: ForwardTrace, targets: np.ndarray) -> LossTrace:
         raise EngineError(f"targets must have shape {tuple(fwd.output.shape)}, got {tuple(targets.shape)}")
     with np.errstate(over="ignore", invalid="ignore"):
         lss = _loss(net, fwd, targets)
-    if not (math.isfinite(lss.loss) and np.isfinite(lss.dL_da).all()):
+    if not (math.isfinite(lss.loss) and lss.dL_da is not None and np.isfinite(lss.dL_da).all()):
         raise NonFiniteError(
             "the loss overflowed (not a finite number): the outputs or weights are too large — "
             "reset the network or use a lower learning rate"
@@ -355,7 +355,9 @@ def _backward(
         if l > 1:  # BP2, into the layer below; the inputs need no δ
             below = fwd.layers[l - 2]
             dL_da = dL_dz @ layer.W
-            da_dz = ACTIVATIONS[net.layers[l - 2].activation].prime(below.z, below.a)
+            prime = ACTIVATIONS[net.layers[l - 2].activation].prime
+            assert prime is not None  # softmax, the one activation without f′, is output-only
+            da_dz = prime(below.z, below.a)
             dL_dz, rule = dL_da * da_dz, "chain"
     grads.reverse()
     return grads
@@ -371,6 +373,7 @@ def _output_delta(net: Network, fwd: ForwardTrace, lss: LossTrace, trace: bool):
         if net.loss == "bce":
             return (a - y) / (K * B), da_dz, "paired_sigmoid_bce"
         return (a * y.sum(axis=1, keepdims=True) - y) / B, None, "paired_softmax_ce"
+    assert lss.dL_da is not None  # only a paired output's fast path goes without
     if prime is None:  # softmax under another loss: the Jacobian, not an elementwise f′
         return softmax_backward(a, lss.dL_da), None, "softmax_jacobian"
     da_dz = prime(out.z, a)

@@ -104,7 +104,9 @@ def apply_gradients(
     and the trainer do.
     """
     t = opt.t + 1
-    steps_W, steps_b, pending = [], [], []
+    steps_W: list[np.ndarray] = []
+    steps_b: list[np.ndarray] = []
+    pending = []
     # Σ θ² over all new values: NaN, ±inf or |θ| > 1e154 anywhere makes it non-finite,
     # so one scalar check guards every parameter.
     total = 0.0
