@@ -115,3 +115,14 @@ def test_invalid_training_settings():
         Trainer(data, batch_size=0)
     with pytest.raises(EngineError):
         Trainer(data, validation_split=1.0)
+
+
+def test_early_stopping_counts_an_equal_loss_as_no_improvement():
+    # η = 1e-300: every step underflows to zero, so the loss repeats exactly. An epoch that
+    # only equals the best is not an improvement (min_delta = 0): the run stops after
+    # patience such epochs instead of running on.
+    net, trainer = make()
+    result = train(net, Optimizer("sgd", 1e-300), trainer, 10, patience=2, min_delta=0.0)
+    losses = [entry["val_loss"] for entry in result.history]
+    assert losses == [losses[0]] * len(losses)
+    assert result.stopped_early and result.epochs_run == 3
