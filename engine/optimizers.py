@@ -71,6 +71,12 @@ class Optimizer:
                 raise EngineError(f"{name} must be in [0, 1)")
         if not (np.isfinite(self.eps) and self.eps > 0):
             raise EngineError("eps must be a finite number > 0")
+        for key, slot in self.state.items():
+            t = slot.get("t")
+            if t is not None and not (
+                np.ndim(t) == 0 and np.isfinite(t) and t >= 0 and float(t).is_integer()
+            ):
+                raise EngineError(f"optimizer state {key}.t must be a whole number ≥ 0 (that slot's steps)")
 
     def _step(self, key: str, g: np.ndarray, t: int) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
         """The step for one parameter and its new optimizer state (nothing is mutated)."""

@@ -116,3 +116,10 @@ def test_momentum_keeps_no_step_count():
     net, opt = one_weight_net(), Optimizer("momentum", 0.1)
     apply_gradients(net, opt, [np.array([[1.0]])], [np.array([1.0])])
     assert set(opt.state["W1"]) == {"v"}
+
+
+@pytest.mark.parametrize("t", [-1.0, 2.5, float("nan"), [1.0, 2.0]])
+def test_a_stored_step_count_must_be_a_whole_number(t):
+    state = {"W1": {"m": np.zeros((1, 1)), "v": np.zeros((1, 1)), "t": np.array(t)}}
+    with pytest.raises(EngineError, match="W1.t"):
+        Optimizer("adam", 0.01, state=state)
