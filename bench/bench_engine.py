@@ -1,11 +1,18 @@
-"""Engine speed against a minimal hand-written NumPy loop doing the same work, in one run.
+"""Engine speed against hand-written NumPy loops, measured side by side in one run.
 
-Work: 2-8-8-1 tanh/tanh/sigmoid, BCE, SGD (η = 0.1), batch 10, 1,000 moons samples,
-40 epochs; each epoch reshuffles, trains on every batch, records per-layer ‖∂L/∂W‖ and
-evaluates loss and accuracy on the whole training set. Target: engine ≤ 1.3× the loop.
+1. Bare loop (issue 8 §4): 2-8-8-1 tanh network, square loss (½ Σ (y − ŷ)²), SGD (η = 0.01),
+   batch 10, 1,000 samples. The loop does only forward, backward and update, in data order:
+   no shuffle, no loss value, no norms, no evaluation. The engine's trainer does all of
+   those (shuffled epochs, per-step loss, per-layer ‖∂L/∂W‖, the epoch's loss and accuracy,
+   finiteness checks). Target: engine ≤ 1.0× the bare loop.
+2. Same-work loop: 2-8-8-1 tanh/tanh/sigmoid, BCE, SGD (η = 0.1), batch 10, 1,000 moons
+   samples, 40 epochs; the loop reshuffles each epoch, records per-layer ‖∂L/∂W‖ and the
+   step loss, and evaluates loss and accuracy on the whole training set, as the engine does.
+3. One fully traced step (forward, loss, backward, update with their traces) against one
+   untraced fast step on the same batch.
 
-Also: one fully traced step (forward, loss, backward, update with their traces) against
-one untraced fast step on the same batch.
+Times are CPU time of this process (time.process_time), best of several interleaved runs,
+so that other processes on a shared machine disturb both sides alike.
 
     python bench/bench_engine.py
 """
@@ -34,6 +41,8 @@ from backprop_explorer.engine import (  # noqa: E402
 from backprop_explorer.engine.training import train_step  # noqa: E402
 
 SIZES, ACTS, LR, BATCH, N, EPOCHS = [2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], 0.1, 10, 1000, 40
+BARE_ACTS, BARE_LR, BARE_EPOCHS = ["tanh", "tanh", "tanh"], 0.01, 20
+clock = time.process_time
 
 
 def setup():
@@ -45,9 +54,9 @@ def setup():
 def run_engine() -> float:
     data, net = setup()
     trainer = Trainer(data, batch_size=BATCH, seed=0)
-    start = time.perf_counter()
+    start = clock()
     train(net, Optimizer("sgd", LR), trainer, EPOCHS)
-    return time.perf_counter() - start
+    return clock() - start
 
 
 def sigmoid(z):
@@ -59,7 +68,7 @@ def run_loop(epochs: int = EPOCHS) -> tuple[float, list[np.ndarray]]:
     Ws = [layer.W.copy() for layer in net.layers]
     bs = [layer.b.copy() for layer in net.layers]
     X, Y = data.X, data.Y
-    start = time.perf_counter()
+    start = clock()
     for epoch in range(epochs):
         order = np.random.default_rng([0, epoch]).permutation(N)
         norm_sums, step_losses = np.zeros(3), []
@@ -88,13 +97,51 @@ def run_loop(epochs: int = EPOCHS) -> tuple[float, list[np.ndarray]]:
         _train_loss = float((np.maximum(z, 0) - Y * z + np.log1p(np.exp(-np.abs(z)))).mean())
         _train_acc = float(((a > 0.5) == (Y > 0.5)).mean())
         _norms = norm_sums / (N // BATCH)
-    return time.perf_counter() - start, Ws
+    return clock() - start, Ws
 
 
 def run_engine_weights(epochs: int) -> list[np.ndarray]:
     data, net = setup()
     train(net, Optimizer("sgd", LR), Trainer(data, batch_size=BATCH, seed=0), epochs)
     return [layer.W for layer in net.layers]
+
+
+def bare_setup():
+    data = generate("circles", np.random.default_rng(0), n=N, noise=0.1)
+    net = build_network(SIZES, BARE_ACTS, loss="half_sse", rng=np.random.default_rng(0))
+    return data, net
+
+
+def run_bare(epochs: int = BARE_EPOCHS) -> tuple[float, list[np.ndarray]]:
+    """Forward, backward and update only, batch after batch in data order."""
+    data, net = bare_setup()
+    (W1, b1), (W2, b2), (W3, b3) = [(layer.W.copy(), layer.b.copy()) for layer in net.layers]
+    X, Y = data.X, data.Y
+    start = clock()
+    for _ in range(epochs):
+        for s in range(0, N, BATCH):
+            x, y = X[s : s + BATCH], Y[s : s + BATCH]
+            a1 = np.tanh(x @ W1.T + b1)
+            a2 = np.tanh(a1 @ W2.T + b2)
+            a3 = np.tanh(a2 @ W3.T + b3)
+            d3 = (a3 - y) / len(x) * (1 - a3 * a3)
+            d2 = (d3 @ W3) * (1 - a2 * a2)
+            d1 = (d2 @ W2) * (1 - a1 * a1)
+            W3 -= BARE_LR * (d3.T @ a2)
+            b3 -= BARE_LR * d3.sum(0)
+            W2 -= BARE_LR * (d2.T @ a1)
+            b2 -= BARE_LR * d2.sum(0)
+            W1 -= BARE_LR * (d1.T @ x)
+            b1 -= BARE_LR * d1.sum(0)
+    return clock() - start, [W1, W2, W3]
+
+
+def run_engine_bare_work(epochs: int = BARE_EPOCHS) -> tuple[float, list[np.ndarray]]:
+    data, net = bare_setup()
+    trainer = Trainer(data, batch_size=BATCH, seed=0)
+    start = clock()
+    train(net, Optimizer("sgd", BARE_LR), trainer, epochs)
+    return clock() - start, [layer.W for layer in net.layers]
 
 
 def check_same_numbers() -> None:
@@ -107,23 +154,33 @@ def time_steps(repeat: int = 2000) -> tuple[float, float]:
     data, net = setup()
     X, Y = data.X[:BATCH], data.Y[:BATCH]
     opt = Optimizer("sgd", 1e-6)
-    start = time.perf_counter()
+    start = clock()
     for _ in range(repeat):
         fwd = forward(net, X)
         lss = loss(net, fwd, Y)
         back = backward(net, fwd, lss)
         update(net, opt, back, X, Y)
         _ = back.health
-    traced = (time.perf_counter() - start) / repeat
-    start = time.perf_counter()
+    traced = (clock() - start) / repeat
+    start = clock()
     for _ in range(repeat):
         train_step(net, opt, X, Y)
-    fast = (time.perf_counter() - start) / repeat
+    fast = (clock() - start) / repeat
     return traced, fast
 
 
 def main() -> None:
     check_same_numbers()
+    bare_times, engine_times = [], []
+    for _ in range(9):  # interleaved so both see the same machine load
+        bare_times.append(run_bare()[0])
+        engine_times.append(run_engine_bare_work()[0])
+    b, e = min(bare_times), min(engine_times)
+    steps = BARE_EPOCHS * (N // BATCH)
+    print(f"training {BARE_EPOCHS} epochs x {N // BATCH} batches ({SIZES} tanh, square loss), best of 9:")
+    print(f"  bare NumPy loop (forward, backward, update)  {b * 1e3:8.1f} ms {b / steps * 1e6:6.1f} us/step")
+    print(f"  engine (trainer, shuffle and bookkeeping)    {e * 1e3:8.1f} ms {e / steps * 1e6:6.1f} us/step")
+    print(f"  ratio engine / bare loop                     {e / b:8.2f}x   (target <= 1.00x)")
     engine_times, loop_times = [], []
     for _ in range(7):  # interleaved so both see the same machine load
         loop_times.append(run_loop()[0])

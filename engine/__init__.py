@@ -6,9 +6,11 @@ convention and the scalar every gradient differentiates.
 
 from .activations import ACTIVATIONS
 from .data import GENERATORS, PAIRINGS, Dataset, from_arrays, generate, infer_task
+from .gradcheck import TOLERANCE as GRADCHECK_TOLERANCE
 from .gradcheck import GradCheck, gradient_check
 from .losses import LOSSES
 from .network import (
+    DL_DZ_RULES,
     INITIALIZERS,
     PHASES,
     REGULARIZATIONS,
@@ -17,6 +19,8 @@ from .network import (
     ForwardTrace,
     InitializerInfo,
     Layer,
+    LayerForward,
+    LayerGrad,
     LossTrace,
     Network,
     NonFiniteError,
@@ -30,11 +34,13 @@ from .network import (
     total_loss,
 )
 from .optimizers import OPTIMIZERS, Optimizer, OptimizerInfo, UpdateTrace, apply_gradients, update
-from .training import Trainer, TrainResult, evaluate, train, train_step
+from .training import DivergedError, Trainer, TrainResult, evaluate, train, train_step
 
 __all__ = [
+    "DL_DZ_RULES",
     "ACTIVATIONS",
     "GENERATORS",
+    "GRADCHECK_TOLERANCE",
     "INITIALIZERS",
     "LOSSES",
     "OPTIMIZERS",
@@ -43,11 +49,14 @@ __all__ = [
     "REGULARIZATIONS",
     "BackwardTrace",
     "Dataset",
+    "DivergedError",
     "EngineError",
     "ForwardTrace",
     "GradCheck",
     "InitializerInfo",
     "Layer",
+    "LayerForward",
+    "LayerGrad",
     "LossTrace",
     "Network",
     "NonFiniteError",

@@ -161,14 +161,20 @@ def sine(rng, n, noise, classes):
     return Dataset(x[:, None], y[:, None], "regression", ["x"], ["y"], "sine")
 
 
+def standardize(X: np.ndarray) -> np.ndarray:
+    """Each column to mean 0 and (population, ddof = 0) standard deviation 1. A column with
+    no spread (one sample, or amenities all equal in a tiny draw) is only centered: all 0."""
+    spread = X.std(axis=0)
+    return (X - X.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+
+
 def house_prices(rng, n, noise, classes):
     size = rng.normal(150, 40, n).clip(30, None)  # m²
     location = rng.uniform(1, 10, n)  # score
     amenities = rng.integers(0, 6, n).astype(np.float64)  # count
     price = 2.0 * size + 25.0 * location + 10.0 * amenities + rng.normal(0, 20 + 100 * noise, n)
-    X = np.column_stack([size, location, amenities])
-    X = (X - X.mean(axis=0)) / X.std(axis=0)
-    y = (price - price.mean()) / price.std()
+    X = standardize(np.column_stack([size, location, amenities]))
+    y = standardize(price[:, None])[:, 0]
     names = ["size", "location score", "amenities"]
     return Dataset(X, y[:, None], "regression", names, ["price"], "house_prices")
 

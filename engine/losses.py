@@ -8,7 +8,10 @@ of ``L_s``, so the network divides these gradients by the batch size.
 
 ``z`` (pre-activations of the output layer) is passed when the output activation is
 the one the loss is paired with (sigmoid for ``bce``, softmax for ``cross_entropy``):
-the loss is then computed from logits, exact even when ``a`` has rounded to 0 or 1.
+the loss and ``∂L_s/∂a`` are then computed from logits, exact even when ``a`` has rounded
+to 0 or 1. Where ``∂L_s/∂a`` exceeds float64's range (|z| beyond ~709) it is reported as
+±1.8e308, float64's largest number; the network's ∂L/∂z then comes from the paired rule,
+which stays exact.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Keeps log() and 1/a finite when an output has rounded to exactly 0 or 1.
+# Keeps log() and 1/a finite when an output has rounded to exactly 0 or 1 (unpaired outputs).
 EPS = 1e-12
+# e^LOG_MAX is float64's largest number: exponents are capped here rather than overflow.
+LOG_MAX = float(np.log(np.finfo(np.float64).max))
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,7 @@ class Loss:
     name: str
     terms: Callable[..., np.ndarray]  # (y, a, z=None) -> (B, K)
     weight: Callable[[int], float]  # K -> factor in front of Σ_k
-    grad: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    grad: Callable[..., np.ndarray]  # (y, a, z=None) -> (B, K)
     formula: str
     pairs_with: str | None  # output activation whose logits give a stable value
 
@@ -37,11 +42,11 @@ def squared_error(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> 
     return d * d
 
 
-def half_sse_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+def half_sse_grad(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
     return a - y
 
 
-def mse_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+def mse_grad(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
     return 2.0 * (a - y) / y.shape[1]
 
 
@@ -53,21 +58,31 @@ def bce(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray
     return -(y * np.log(p) + (1.0 - y) * np.log(1.0 - p))
 
 
-def bce_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+def bce_grad(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    if z is not None:
+        # ∂/∂a of −[y log a + (1−y) log(1−a)] is −y/a + (1−y)/(1−a), and for a = σ(z):
+        # 1/a = 1 + e^−z, 1/(1−a) = 1 + e^z. No cancellation, no clipping.
+        grow = np.exp(np.minimum(z, LOG_MAX))
+        shrink = np.exp(np.minimum(-z, LOG_MAX))
+        return ((1.0 - y) * (1.0 + grow) - y * (1.0 + shrink)) / y.shape[1]
     p = np.clip(a, EPS, 1.0 - EPS)
     return (p - y) / (p * (1.0 - p)) / y.shape[1]
 
 
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
 def cross_entropy(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
-    if z is not None:
-        shifted = z - z.max(axis=1, keepdims=True)
-        log_a = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    else:
-        log_a = np.log(np.clip(a, EPS, None))
+    log_a = log_softmax(z) if z is not None else np.log(np.clip(a, EPS, None))
     return -y * log_a
 
 
-def cross_entropy_grad(y: np.ndarray, a: np.ndarray) -> np.ndarray:
+def cross_entropy_grad(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+    if z is not None:
+        # −y/a with 1/a = e^(−log a), from the logits: exact where a has underflowed to 0.
+        return -y * np.exp(np.minimum(-log_softmax(z), LOG_MAX))
     return -y / np.clip(a, EPS, None)
 
 

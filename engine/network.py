@@ -8,6 +8,7 @@ has ``n_l`` neurons; ``a[0]`` is the input batch of shape ``(B, n_0)``.
 
 ``W[l][j][i]`` is the weight from neuron ``i`` of layer ``l-1`` into neuron ``j`` of
 layer ``l`` (the textbook ``w_ji``; PyTorch ``nn.Linear`` stores it the same way).
+Every trace lists its layers as records carrying that ``index`` l, ordered 1..L.
 
 The scalar every gradient differentiates is the one :func:`loss` reports::
 
@@ -25,51 +26,28 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import ACTIVATIONS, softmax_backward
+from .errors import EngineError, NonFiniteError
+from .health import EXPLODING_NORM, EXPLODING_RATIO, VANISHING_RATIO, gradient_health
+from .initializers import INITIALIZERS, InitializerInfo, init_parameters
 from .losses import LOSSES
+
+__all__ = [  # also here for modules that import them from .network, as before the split
+    "EXPLODING_NORM",
+    "EXPLODING_RATIO",
+    "INITIALIZERS",
+    "VANISHING_RATIO",
+    "EngineError",
+    "InitializerInfo",
+    "NonFiniteError",
+    "gradient_health",
+    "init_parameters",
+]
 
 PAIRED = {(name, loss.pairs_with) for name, loss in LOSSES.items() if loss.pairs_with}
 
 REGULARIZATIONS = ("none", "l1", "l2")
 # The phases of one training step, in the order they must run.
 PHASES = ("forward", "loss", "backward", "update")
-
-
-@dataclass(frozen=True)
-class InitializerInfo:
-    """What the catalog says of an initializer; ``default_scale`` is r or σ where one applies."""
-
-    name: str
-    description: str
-    default_scale: float | None = None
-
-
-INITIALIZERS = {
-    info.name: info
-    for info in (
-        InitializerInfo("uniform", "W, b ~ U(−r, r), r = scale", 0.5),
-        InitializerInfo("normal", "W, b ~ N(0, σ²), σ = scale", 0.1),
-        InitializerInfo("xavier", "W ~ U(±√(6/(n_in+n_out))), b = 0"),
-        InitializerInfo("he", "W ~ N(0, 2/n_in), b = 0"),
-        InitializerInfo("zeros", "all 0 (shows why symmetry must be broken)"),
-    )
-}
-
-# Gradient-health thresholds on per-layer ‖∂L/∂W‖₂ (documented in the README and catalog).
-# A layer is "vanishing" when its norm is below VANISHING_RATIO × the output layer's norm,
-# and "exploding" when its norm exceeds EXPLODING_NORM or EXPLODING_RATIO × the output
-# layer's norm. Ratios rather than absolute sizes: near a minimum every gradient is small,
-# and that is convergence, not vanishing.
-VANISHING_RATIO = 1e-3
-EXPLODING_RATIO = 1e3
-EXPLODING_NORM = 1e3
-
-
-class EngineError(ValueError):
-    """Invalid request to the engine: a wrong name, shape or value."""
-
-
-class NonFiniteError(ArithmeticError):
-    """A step would put NaN or infinity into the parameters; it was refused."""
 
 
 @dataclass
@@ -159,36 +137,6 @@ def validate(net: Network) -> None:
         raise EngineError("softmax needs at least 2 output neurons")
 
 
-def init_parameters(
-    sizes: list[int], method: str, rng: np.random.Generator, scale: float | None = None
-) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(W, b) per layer for layer sizes ``sizes`` (input first).
-
-    ``uniform``: W, b ~ U(−r, r), r = ``scale`` (default 0.5). ``normal``: W, b ~ N(0, σ²),
-    σ = ``scale`` (default 0.1). ``xavier``: W ~ U(±√(6/(n_in+n_out))), b = 0.
-    ``he``: W ~ N(0, 2/n_in), b = 0. ``zeros``: all 0 (shows why symmetry must be broken).
-    """
-    if method not in INITIALIZERS:
-        raise EngineError(f"unknown initializer {method!r}; choose one of {list(INITIALIZERS)}")
-    params = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        if method == "uniform":
-            r = INITIALIZERS["uniform"].default_scale if scale is None else scale
-            W, b = rng.uniform(-r, r, (n_out, n_in)), rng.uniform(-r, r, n_out)
-        elif method == "normal":
-            s = INITIALIZERS["normal"].default_scale if scale is None else scale
-            W, b = rng.normal(0.0, s, (n_out, n_in)), rng.normal(0.0, s, n_out)
-        elif method == "xavier":
-            r = np.sqrt(6.0 / (n_in + n_out))
-            W, b = rng.uniform(-r, r, (n_out, n_in)), np.zeros(n_out)
-        elif method == "he":
-            W, b = rng.normal(0.0, np.sqrt(2.0 / n_in), (n_out, n_in)), np.zeros(n_out)
-        else:
-            W, b = np.zeros((n_out, n_in)), np.zeros(n_out)
-        params.append((W, b))
-    return params
-
-
 def build_network(
     sizes: list[int],
     activations: list[str],
@@ -214,16 +162,37 @@ def build_network(
 
 
 @dataclass(slots=True)
+class LayerForward:
+    """Layer ``index``'s weighted sums and activations, each (B, n_l)."""
+
+    index: int
+    z: np.ndarray
+    a: np.ndarray
+
+
+@dataclass(slots=True)
 class ForwardTrace:
-    """``z[l-1]``, ``a[l-1]`` are layer l's arrays, each (B, n_l); ``inputs`` is a[0]."""
+    """``inputs`` is a[0], (B, n_0); ``layers`` holds z[l] and a[l] for l = 1..L."""
 
     inputs: np.ndarray
-    z: list[np.ndarray]
-    a: list[np.ndarray]
+    layers: list[LayerForward]
 
     @property
     def output(self) -> np.ndarray:
-        return self.a[-1]
+        return self.layers[-1].a
+
+    def a_in(self, index: int) -> np.ndarray:
+        """a[index − 1]: what layer ``index`` multiplies by its weights (the inputs for l = 1)."""
+        return self.inputs if index == 1 else self.layers[index - 2].a
+
+    # Plain lists, position l − 1 for layer l, for callers written before the records.
+    @property
+    def z(self) -> list[np.ndarray]:
+        return [layer.z for layer in self.layers]
+
+    @property
+    def a(self) -> list[np.ndarray]:
+        return [layer.a for layer in self.layers]
 
 
 def forward(net: Network, inputs: np.ndarray) -> ForwardTrace:
@@ -233,24 +202,23 @@ def forward(net: Network, inputs: np.ndarray) -> ForwardTrace:
     # Overflow is detected and refused below; NumPy's warning would only be noise.
     with np.errstate(over="ignore", invalid="ignore"):
         fwd = _forward(net, inputs)
-    for index, z in enumerate(fwd.z, start=1):
-        if not math.isfinite(z.sum()):
+    for layer in fwd.layers:
+        if not math.isfinite(layer.z.sum()):
             raise NonFiniteError(
-                f"the forward pass overflowed at layer {index} (z is not finite): the weights "
+                f"the forward pass overflowed at layer {layer.index} (z is not finite): the weights "
                 "are too large — reset the network or use a lower learning rate"
             )
     return fwd
 
 
 def _forward(net: Network, inputs: np.ndarray) -> ForwardTrace:
-    zs, activations = [], []
+    layers = []
     a = inputs
-    for layer in net.layers:
+    for index, layer in enumerate(net.layers, start=1):
         z = a @ layer.W.T + layer.b
         a = ACTIVATIONS[layer.activation].fn(z)
-        zs.append(z)
-        activations.append(a)
-    return ForwardTrace(inputs, zs, activations)
+        layers.append(LayerForward(index, z, a))
+    return ForwardTrace(inputs, layers)
 
 
 # --- loss --------------------------------------------------------------------------------
@@ -269,17 +237,13 @@ class LossTrace:
     dL_da: np.ndarray | None  # None only on the fast path, when the output is paired
 
 
-def _logits_for(net: Network, fwd: ForwardTrace) -> np.ndarray | None:
-    return fwd.z[-1] if is_paired(net) else None
-
-
 def loss(net: Network, fwd: ForwardTrace, targets: np.ndarray) -> LossTrace:
     """Batch-mean data loss plus the regularization penalty. ``targets``: (B, K)."""
     if targets.shape != fwd.output.shape:
         raise EngineError(f"targets must have shape {tuple(fwd.output.shape)}, got {tuple(targets.shape)}")
     with np.errstate(over="ignore", invalid="ignore"):
         lss = _loss(net, fwd, targets)
-    if not (math.isfinite(lss.loss) and math.isfinite(lss.dL_da.sum())):
+    if not (math.isfinite(lss.loss) and lss.dL_da is not None and np.isfinite(lss.dL_da).all()):
         raise NonFiniteError(
             "the loss overflowed (not a finite number): the outputs or weights are too large — "
             "reset the network or use a lower learning rate"
@@ -290,18 +254,43 @@ def loss(net: Network, fwd: ForwardTrace, targets: np.ndarray) -> LossTrace:
 def _loss(net: Network, fwd: ForwardTrace, targets: np.ndarray, trace: bool = True) -> LossTrace:
     """``trace=False`` (the training fast path) skips ``per_sample``, and ``dL_da`` when the
     output is paired with the loss (its ∂L/∂z then has a closed form)."""
-    spec, output = LOSSES[net.loss], fwd.output
+    spec, output, paired = LOSSES[net.loss], fwd.output, is_paired(net)
     B, K = output.shape
-    terms = spec.terms(targets, output, _logits_for(net, fwd))
+    logits = fwd.layers[-1].z if paired else None  # a paired loss is computed from them
+    terms = spec.terms(targets, output, logits)
     weight = spec.weight(K)
     per_sample = terms.sum(axis=1) * weight if trace else None
     data_loss = float(np.add.reduce(terms, axis=None)) * weight / B
     penalty = net.regularization.penalty(net.layers) if net.regularization.kind != "none" else 0.0
-    dL_da = spec.grad(targets, output) / B if trace or not is_paired(net) else None
+    dL_da = spec.grad(targets, output, logits) / B if trace or not paired else None
     return LossTrace(data_loss + penalty, data_loss, penalty, per_sample, targets, output, dL_da)
 
 
 # --- backward ----------------------------------------------------------------------------
+#
+# The four equations of backpropagation, for l = L..1 (δ[l] = dL_dz[l], (B, n_l); ⊙ is the
+# elementwise product):
+#
+#   (BP1)  δ[L]     = ∂L/∂a[L] ⊙ f′_L(z[L])              at the output
+#   (BP2)  δ[l]     = (δ[l+1] @ W[l+1]) ⊙ f′_l(z[l])      backwards, layer by layer
+#   (BP3)  ∂L/∂W[l] = δ[l].T @ a[l−1]   (+ the penalty's gradient)
+#   (BP4)  ∂L/∂b[l] = Σ_s δ[l][s]
+#
+# Paired output and loss: BP1 simplifies to a difference. For sigmoid + BCE with K outputs,
+#   ∂L/∂a = (a − y) / (a(1 − a)·K·B)  and  f′(z) = a(1 − a),  so  δ[L] = (a − y) / (K·B).
+# For softmax + cross-entropy, L_s = −Σ_k y_k log a_k and ∂a_k/∂z_j = a_k(δ_kj − a_j), so
+#   δ[L]_j = (1/B) Σ_k (−y_k / a_k)·a_k(δ_kj − a_j) = (a_j·Σ_k y_k − y_j) / B.
+# Where a has saturated to 0 or 1 the two factors are 0 and ∞, but the difference is exact;
+# the trace names the rule used (DL_DZ_RULES) so the product is never shown as the source.
+
+
+# How a layer's dL_dz was obtained (LayerGrad.dL_dz_rule), with the formula the UI shows.
+DL_DZ_RULES = {
+    "chain": "dL_dz = dL_da ⊙ f′(z)",
+    "softmax_jacobian": "dL_dz = a ⊙ (dL_da − Σ_k dL_da_k·a_k)",
+    "paired_sigmoid_bce": "dL_dz = (a − y) / (K·B)",
+    "paired_softmax_ce": "dL_dz = (a·Σ_k y_k − y) / B",
+}
 
 
 @dataclass(slots=True)
@@ -309,12 +298,13 @@ class LayerGrad:
     """Gradients of layer ``index``; arrays have the shapes of z, W and b of that layer."""
 
     index: int
-    dL_da: np.ndarray  # ∂L/∂a[l]: from the loss at the output, Σ_j δ_j w_ji below it
+    dL_da: np.ndarray | None  # ∂L/∂a[l]: from the loss at the output, δ[l+1] @ W[l+1] below it
     da_dz: np.ndarray | None  # f′(z[l]) elementwise; None for softmax
-    dL_dz: np.ndarray  # δ[l] = ∂L/∂a · f′(z)
+    dL_dz: np.ndarray  # δ[l]
     dL_dW: np.ndarray  # δ[l].T @ a[l-1] (+ penalty gradient)
     dL_db: np.ndarray  # Σ_s δ[l]
     grad_norm: float  # ‖∂L/∂W[l]‖₂
+    dL_dz_rule: str = "chain"  # a key of DL_DZ_RULES: how dL_dz was computed
 
 
 @dataclass
@@ -331,23 +321,10 @@ def is_paired(net: Network) -> bool:
     return (net.loss, net.layers[-1].activation) in PAIRED
 
 
-def _output_dL_dz(net: Network, fwd: ForwardTrace, lss: LossTrace, da_dz: np.ndarray | None):
-    a, y, B = fwd.output, lss.targets, fwd.output.shape[0]
-    # Paired output/loss: the product ∂L/∂a · f′(z) simplifies to a difference that stays
-    # exact when a has saturated to 0 or 1 (where ∂L/∂a alone would be clipped).
-    if is_paired(net):
-        if net.loss == "bce":
-            return (a - y) / (y.shape[1] * B)
-        return (a * y.sum(axis=1, keepdims=True) - y) / B
-    if da_dz is None:
-        return softmax_backward(a, lss.dL_da)
-    return lss.dL_da * da_dz
-
-
 def backward(net: Network, fwd: ForwardTrace, lss: LossTrace) -> BackwardTrace:
     """The chain rule, output layer first; returns the layers ordered by index 1..L."""
     with np.errstate(over="ignore", invalid="ignore"):
-        grads = _backward_layers(net, fwd, lss)
+        grads = _backward(net, fwd, lss)
     for g in grads:
         if not (math.isfinite(g.grad_norm) and math.isfinite(g.dL_db.sum())):
             raise NonFiniteError(
@@ -357,54 +334,50 @@ def backward(net: Network, fwd: ForwardTrace, lss: LossTrace) -> BackwardTrace:
     return BackwardTrace(grads)
 
 
-def _backward_layers(net: Network, fwd: ForwardTrace, lss: LossTrace, trace: bool = True) -> list[LayerGrad]:
-    """``trace=False`` (the training fast path) skips the output f′(z) a paired loss does not use."""
-    grads: list[LayerGrad] = []
+def _backward(
+    net: Network, fwd: ForwardTrace, lss: LossTrace, trace: bool = True, out: list | None = None
+) -> list[LayerGrad]:
+    """BP1–BP4 for every layer, by index 1..L. Training's fast path passes ``trace=False``,
+    which skips the f′(z) a paired output does not use, and may pass ``out``: per layer, the
+    (dL_dW, dL_db) arrays to write the gradients into (views of one flat vector)."""
+    regularization = net.regularization if net.regularization.kind != "none" else None
     dL_da = lss.dL_da
-    regularized = net.regularization.kind != "none"
-    last = len(net.layers) - 1
-    for i in range(last, -1, -1):
-        layer = net.layers[i]
-        prime = ACTIVATIONS[layer.activation].prime
-        skip = prime is None or (i == last and not trace and is_paired(net))
-        da_dz = None if skip else prime(fwd.z[i], fwd.a[i])
-        dL_dz = _output_dL_dz(net, fwd, lss, da_dz) if i == last else dL_da * da_dz
-        a_prev = fwd.a[i - 1] if i > 0 else fwd.inputs
-        dL_dW = dL_dz.T @ a_prev
-        if regularized:
-            dL_dW = dL_dW + net.regularization.grad(layer.W)
-        dL_db = np.add.reduce(dL_dz, axis=0)  # = dL_dz.sum(0), without the method's overhead
-        norm = math.sqrt(np.vdot(dL_dW, dL_dW))
-        grads.append(LayerGrad(i + 1, dL_da, da_dz, dL_dz, dL_dW, dL_db, norm))
-        if i > 0:  # ∂L/∂a of the layer below; the inputs need none
+    dL_dz, da_dz, rule = _output_delta(net, fwd, lss, trace)  # BP1
+    grads = []
+    for l in range(len(net.layers), 0, -1):
+        layer = net.layers[l - 1]
+        into = (None, None) if out is None else out[l - 1]
+        dL_dW = np.matmul(dL_dz.T, fwd.a_in(l), out=into[0])  # BP3
+        if regularization is not None:
+            dL_dW += regularization.grad(layer.W)
+        dL_db = np.add.reduce(dL_dz, axis=0, out=into[1])  # BP4 (= dL_dz.sum(0))
+        grads.append(LayerGrad(l, dL_da, da_dz, dL_dz, dL_dW, dL_db, math.sqrt(np.vdot(dL_dW, dL_dW)), rule))
+        if l > 1:  # BP2, into the layer below; the inputs need no δ
+            below = fwd.layers[l - 2]
             dL_da = dL_dz @ layer.W
+            prime = ACTIVATIONS[net.layers[l - 2].activation].prime
+            assert prime is not None  # softmax, the one activation without f′, is output-only
+            da_dz = prime(below.z, below.a)
+            dL_dz, rule = dL_da * da_dz, "chain"
     grads.reverse()
     return grads
 
 
-def gradient_health(norms: list[float]) -> dict:
-    """Flags layers whose ‖∂L/∂W‖ is tiny or huge relative to the output layer's."""
-    ref = norms[-1]
-    layers = []
-    for index, norm in enumerate(norms, start=1):
-        ratio = norm / ref if ref > 0 else None
-        if not np.isfinite(norm) or norm > EXPLODING_NORM or (ratio is not None and ratio > EXPLODING_RATIO):
-            status = "exploding"
-        elif ratio is not None and ratio < VANISHING_RATIO:
-            status = "vanishing"
-        else:
-            status = "ok"
-        layers.append({"index": index, "grad_norm": norm, "ratio_to_output": ratio, "status": status})
-    return {
-        "vanishing": any(entry["status"] == "vanishing" for entry in layers),
-        "exploding": any(entry["status"] == "exploding" for entry in layers),
-        "layers": layers,
-        "thresholds": {
-            "vanishing_ratio": VANISHING_RATIO,
-            "exploding_ratio": EXPLODING_RATIO,
-            "exploding_norm": EXPLODING_NORM,
-        },
-    }
+def _output_delta(net: Network, fwd: ForwardTrace, lss: LossTrace, trace: bool):
+    """BP1: (δ[L], f′(z[L]) or None, the rule's name)."""
+    out = fwd.layers[-1]
+    a, y, (B, K) = out.a, lss.targets, out.a.shape
+    prime = ACTIVATIONS[net.layers[-1].activation].prime
+    if is_paired(net):
+        da_dz = prime(out.z, a) if trace and prime is not None else None
+        if net.loss == "bce":
+            return (a - y) / (K * B), da_dz, "paired_sigmoid_bce"
+        return (a * y.sum(axis=1, keepdims=True) - y) / B, None, "paired_softmax_ce"
+    assert lss.dL_da is not None  # only a paired output's fast path goes without
+    if prime is None:  # softmax under another loss: the Jacobian, not an elementwise f′
+        return softmax_backward(a, lss.dL_da), None, "softmax_jacobian"
+    da_dz = prime(out.z, a)
+    return lss.dL_da * da_dz, da_dz, "chain"
 
 
 def total_loss(net: Network, inputs: np.ndarray, targets: np.ndarray) -> float:

@@ -5,6 +5,11 @@
     adam:      m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
                step = η·m̂ / (√v̂ + ε),  m̂ = m/(1−β1^t),  v̂ = v/(1−β2^t)
 
+Adam's ``t`` counts the steps of each parameter tensor, as PyTorch does: a layer frozen
+for a while and then unfrozen takes a full-size first step. It is kept in the slot's state
+as ``state["W1"]["t"]``, a 0-d float64 array beside ``m`` and ``v``; a slot stored without
+one (written before per-tensor counts) continues from the global count ``Optimizer.t``.
+
 A parameter whose layer switch is off (``train_W`` / ``train_b``) gets a zero step and
 keeps its optimizer state. A step that would make any parameter non-finite is refused
 before anything changes: parameters and optimizer state stay as they were.
@@ -51,8 +56,9 @@ class Optimizer:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
-    t: int = 0  # updates applied (Adam's bias correction)
-    # Per parameter slot ("W1", "b1", ...): {"v": array} for momentum, {"m", "v"} for adam.
+    t: int = 0  # updates applied
+    # Per parameter slot ("W1", "b1", ...): {"v": array} for momentum, {"m", "v", "t"} for
+    # adam (t: that slot's own step count, a 0-d array).
     state: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -65,6 +71,12 @@ class Optimizer:
                 raise EngineError(f"{name} must be in [0, 1)")
         if not (np.isfinite(self.eps) and self.eps > 0):
             raise EngineError("eps must be a finite number > 0")
+        for key, slot in self.state.items():
+            t = slot.get("t")
+            if t is not None and not (
+                np.ndim(t) == 0 and np.isfinite(t) and t >= 0 and float(t).is_integer()
+            ):
+                raise EngineError(f"optimizer state {key}.t must be a whole number ≥ 0 (that slot's steps)")
 
     def _step(self, key: str, g: np.ndarray, t: int) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
         """The step for one parameter and its new optimizer state (nothing is mutated)."""
@@ -77,9 +89,13 @@ class Optimizer:
             return lr * v, {"v": v}
         m = (1 - self.beta1) * g if old is None else self.beta1 * old["m"] + (1 - self.beta1) * g
         v = (1 - self.beta2) * g * g if old is None else self.beta2 * old["v"] + (1 - self.beta2) * g * g
+        if old is not None:  # this slot's count; a slot stored without one used the global t
+            t = int(old["t"]) + 1 if "t" in old else t
+        else:
+            t = 1
         m_hat = m / (1 - self.beta1**t)
         v_hat = v / (1 - self.beta2**t)
-        return lr * m_hat / (np.sqrt(v_hat) + self.eps), {"m": m, "v": v}
+        return lr * m_hat / (np.sqrt(v_hat) + self.eps), {"m": m, "v": v, "t": np.array(float(t))}
 
 
 def apply_gradients(
@@ -94,7 +110,9 @@ def apply_gradients(
     and the trainer do.
     """
     t = opt.t + 1
-    steps_W, steps_b, pending = [], [], []
+    steps_W: list[np.ndarray] = []
+    steps_b: list[np.ndarray] = []
+    pending = []
     # Σ θ² over all new values: NaN, ±inf or |θ| > 1e154 anywhere makes it non-finite,
     # so one scalar check guards every parameter.
     total = 0.0
@@ -107,10 +125,10 @@ def apply_gradients(
             if not trainable:
                 steps.append(np.zeros_like(grad))
                 continue
+            key = kind + str(i)
             if sgd:  # stateless: the training hot loop skips the general path
-                step, key, state = lr * grad, None, None
+                step, state = lr * grad, None
             else:
-                key = kind + str(i)
                 step, state = opt._step(key, grad, t)
             new = getattr(layer, kind) - step
             total += np.vdot(new, new)
@@ -123,7 +141,8 @@ def apply_gradients(
             "the update would make the parameters or optimizer state non-finite (NaN or "
             "infinity); the step was "
             f"refused and the parameters are unchanged — try a lower learning rate than "
-            f"{opt.learning_rate:g}"
+            f"{opt.learning_rate:g}",
+            parameter=_first_non_finite(pending),
         )
     for layer, kind, new, key, state in pending:
         setattr(layer, kind, new)
@@ -131,6 +150,64 @@ def apply_gradients(
             opt.state[key] = state
     opt.t = t
     return steps_W, steps_b
+
+
+class FlatSGD:
+    """Plain SGD over every parameter at once, for training's fast path.
+
+    For the length of an epoch the layers' ``W`` and ``b`` become views into one vector θ
+    (a fresh copy: no array handed out before is ever written), and backward writes the
+    gradients into the matching views of one vector g (``grads``). A step is then a handful
+    of NumPy calls whatever the number of layers: θ_new = θ − η·g, one finiteness check, one
+    copy into θ. Elementwise these are the operations of :func:`apply_gradients`, so the
+    numbers are the same; it refuses the same steps, changing nothing when it does.
+    """
+
+    def __init__(self, net: Network, opt: Optimizer) -> None:
+        self.net, self.opt = net, opt
+        params = [(layer, kind) for layer in net.layers for kind in ("W", "b")]
+        self.theta = np.concatenate([getattr(layer, kind).ravel() for layer, kind in params])
+        self.gradient = np.zeros_like(self.theta)
+        self.names: list[tuple[str, int, int]] = []
+        self.frozen: list[np.ndarray] = []
+        views = []
+        offset = 0
+        for i, (layer, kind) in enumerate(params):
+            shape = getattr(layer, kind).shape
+            end = offset + math.prod(shape)
+            setattr(layer, kind, self.theta[offset:end].reshape(shape))
+            views.append(self.gradient[offset:end].reshape(shape))
+            if not getattr(layer, "train_" + kind):
+                self.frozen.append(views[-1])
+            self.names.append((f"{kind}{i // 2 + 1}", offset, end))
+            offset = end
+        self.grads = list(zip(views[0::2], views[1::2]))  # (dL_dW, dL_db) per layer, for backward
+
+    def apply(self) -> None:
+        """Apply the step for the gradients in ``grads``; raises :class:`NonFiniteError`
+        (changing nothing) like apply_gradients."""
+        for view in self.frozen:  # a frozen parameter's step is zero
+            view[...] = 0.0
+        new = self.theta - self.opt.learning_rate * self.gradient
+        if not math.isfinite(np.vdot(new, new)):
+            first = next(name for name, a, b in self.names if not math.isfinite(np.vdot(new[a:b], new[a:b])))
+            raise NonFiniteError(
+                "the update would make the parameters non-finite (NaN or infinity); the step was "
+                f"refused and the parameters are unchanged — try a lower learning rate than "
+                f"{self.opt.learning_rate:g}",
+                parameter=first,
+            )
+        self.theta[...] = new
+        self.opt.t += 1
+
+
+def _first_non_finite(pending: list) -> str | None:
+    """The name ("W2") of the first parameter whose new value or state is out of range."""
+    for _, _, new, key, state in pending:
+        sizes = [np.vdot(new, new), *(np.add.reduce(np.abs(v), axis=None) for v in (state or {}).values())]
+        if not all(math.isfinite(x) for x in sizes):
+            return key
+    return None
 
 
 @dataclass

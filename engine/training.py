@@ -24,13 +24,13 @@ from .network import (
     EngineError,
     Network,
     NonFiniteError,
-    _backward_layers,
+    _backward,
     _forward,
     _loss,
     forward,
     loss,
 )
-from .optimizers import Optimizer, apply_gradients
+from .optimizers import FlatSGD, Optimizer, apply_gradients
 
 MAX_STEP_LOSSES = 10_000
 
@@ -63,11 +63,14 @@ def accuracy(output: np.ndarray, Y: np.ndarray, task: str) -> float | None:
     return None
 
 
-def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> tuple[float, list[float]]:
+def train_step(
+    net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray, flat: FlatSGD | None = None
+) -> tuple[float, list[float]]:
     """One forward/loss/backward/update on a batch, on the fast path; returns the batch loss
     and per-layer ‖∂L/∂W‖. The same computation as the traced phases, without their
-    per-array finiteness checks: :func:`apply_gradients` still refuses any non-finite
-    parameter. Run it under ``np.errstate(over="ignore", invalid="ignore")``."""
+    per-array finiteness checks: the update still refuses any non-finite parameter.
+    ``flat``: the epoch's :class:`FlatSGD` when the optimizer is SGD.
+    Run it under ``np.errstate(over="ignore", invalid="ignore")``."""
     fwd = _forward(net, X)
     lss = _loss(net, fwd, Y, trace=False)
     if not math.isfinite(lss.loss):
@@ -75,9 +78,25 @@ def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> tu
             "the loss overflowed (not a finite number); training stopped with the parameters at "
             "their last finite values — use a lower learning rate"
         )
-    grads = _backward_layers(net, fwd, lss, trace=False)
-    apply_gradients(net, opt, [g.dL_dW for g in grads], [g.dL_db for g in grads])
+    if flat is not None:
+        grads = _backward(net, fwd, lss, trace=False, out=flat.grads)
+        flat.apply()
+    else:
+        grads = _backward(net, fwd, lss, trace=False)
+        apply_gradients(net, opt, [g.dL_dW for g in grads], [g.dL_db for g in grads])
     return lss.loss, [g.grad_norm for g in grads]
+
+
+class DivergedError(NonFiniteError):
+    """Training met a step that would make a parameter or the loss non-finite; it was refused.
+
+    ``epoch`` is the 1-based epoch the refused step fell in, ``step`` the number it would
+    have had (updates applied so far + 1), ``detail`` one sentence for the learner.
+    """
+
+    def __init__(self, epoch: int, step: int, detail: str, parameter: str | None = None) -> None:
+        super().__init__(detail, parameter)
+        self.epoch, self.step, self.detail = epoch, step, detail
 
 
 @dataclass
@@ -85,6 +104,26 @@ class TrainResult:
     epochs_run: int
     stopped_early: bool
     history: list[dict]
+    diverged: DivergedError | None = None  # the refused step, when training diverged
+
+
+@dataclass
+class _Parameters:
+    """A copy of the parameters and optimizer state, enough to undo one update (optimizer
+    updates replace state entries rather than writing into them)."""
+
+    arrays: list[tuple[np.ndarray, np.ndarray]]
+    state: dict
+    t: int
+
+    @classmethod
+    def of(cls, net: Network, opt: Optimizer) -> _Parameters:
+        return cls([(layer.W.copy(), layer.b.copy()) for layer in net.layers], dict(opt.state), opt.t)
+
+    def restore(self, net: Network, opt: Optimizer) -> None:
+        for layer, (W, b) in zip(net.layers, self.arrays):
+            layer.W, layer.b = W, b
+        opt.state, opt.t = self.state, self.t
 
 
 @dataclass
@@ -100,18 +139,20 @@ class Trainer:
     norm_sums: list[float] = field(default_factory=list)  # Σ ‖∂L/∂W‖ this epoch, per layer
     norm_count: int = 0
     # [step, epoch (1-based, the one the step belongs to), batch loss] per update, the last
-    # MAX_STEP_LOSSES of them: the loss curve while stepping.
+    # max_step_losses of them: the loss curve while stepping.
     step_losses: list[list] = field(default_factory=list)
+    max_step_losses: int = MAX_STEP_LOSSES  # the app passes its configured limit
 
     def __post_init__(self) -> None:
         if self.batch_size < 1:
             raise EngineError("batch_size must be ≥ 1")
         self.train_idx, self.val_idx = split_indices(len(self.dataset.X), self.validation_split, self.seed)
+        self._n_train = len(self.train_idx)
         self._order_epoch = -1
 
     @property
     def n_train(self) -> int:
-        return len(self.train_idx)
+        return self._n_train
 
     @property
     def batches_per_epoch(self) -> int:
@@ -137,23 +178,37 @@ class Trainer:
         self, net: Network, grad_norms: list[float], batch_len: int, loss: float | None = None
     ) -> dict | None:
         """Count one applied update (whose batch loss was ``loss``); closes the epoch
-        (returning its history entry) after its last batch."""
+        (returning its history entry) after its last batch.
+
+        Atomic: when the epoch's closing evaluation overflows, :class:`NonFiniteError` is
+        raised before anything is counted."""
+        closing = self.cursor + batch_len >= self._n_train
+        scores = self._scores(net) if closing else None
         self.step += 1
         if loss is not None:
             self.step_losses.append([self.step, self.epoch + 1, loss])
-            if len(self.step_losses) > MAX_STEP_LOSSES:
-                del self.step_losses[: len(self.step_losses) - MAX_STEP_LOSSES]
+            if len(self.step_losses) > self.max_step_losses:
+                del self.step_losses[: len(self.step_losses) - self.max_step_losses]
         self.cursor += batch_len
         if not self.norm_sums:
             self.norm_sums = [0.0] * len(grad_norms)
         self.norm_sums = [s + g for s, g in zip(self.norm_sums, grad_norms)]
         self.norm_count += 1
-        return self.close_epoch(net) if self.cursor >= self.n_train else None
+        return None if scores is None else self._close(scores)
 
     def close_epoch(self, net: Network) -> dict:
+        return self._close(self._scores(net))
+
+    def _scores(self, net: Network) -> tuple:
+        """Loss and accuracy on the training and validation splits, at the current parameters."""
         X, Y, task = self.dataset.X, self.dataset.Y, self.dataset.task
-        train_loss, train_acc = evaluate(net, X[self.train_idx], Y[self.train_idx], task)
-        val_loss, val_acc = evaluate(net, X[self.val_idx], Y[self.val_idx], task)
+        return (
+            *evaluate(net, X[self.train_idx], Y[self.train_idx], task),
+            *evaluate(net, X[self.val_idx], Y[self.val_idx], task),
+        )
+
+    def _close(self, scores: tuple) -> dict:
+        train_loss, train_acc, val_loss, val_acc = scores
         count = max(self.norm_count, 1)
         entry = {
             "epoch": self.epoch + 1,
@@ -170,18 +225,61 @@ class Trainer:
         return entry
 
     def run_epoch(self, net: Network, opt: Optimizer) -> dict:
-        """Finish the current epoch from the cursor on the untraced fast path."""
+        """Finish the current epoch from the cursor on the untraced fast path.
+
+        Raises :class:`DivergedError` at a step that would make a parameter, or the loss of
+        its batch or of the epoch's evaluation, non-finite. That step is not applied:
+        parameters, optimizer state, cursor and counters stay as after the step before it.
+        """
         # Gather the epoch's shuffled rows once; each batch is then a cheap contiguous slice.
         order = self.order()
         X, Y = self.dataset.X[order], self.dataset.Y[order]
-        size = self.batch_size
+        size, n = self.batch_size, self._n_train
+        flat = FlatSGD(net, opt) if opt.name == "sgd" else None
         with np.errstate(over="ignore", invalid="ignore"):
             while True:
                 start = self.cursor
-                batch_loss, norms = train_step(net, opt, X[start : start + size], Y[start : start + size])
-                entry = self.advance(net, norms, min(size, self.n_train - start), batch_loss)
+                stop = start + size
+                # Only the epoch's last step can be undone after it was applied (its epoch
+                # evaluation overflows): keep what it replaces.
+                before = _Parameters.of(net, opt) if stop >= n else None
+                try:
+                    batch_loss, norms = train_step(net, opt, X[start:stop], Y[start:stop], flat)
+                except NonFiniteError as error:  # nothing was applied
+                    what = "loss at step {step} (epoch {epoch}) overflowed before its update"
+                    if error.parameter:
+                        what = "update at step {step} (epoch {epoch}) would have made "
+                        what += f"{error.parameter} non-finite"
+                    raise self._diverged(what, error.parameter, opt) from None
+                try:
+                    entry = self.advance(net, norms, min(size, n - start), batch_loss)
+                except NonFiniteError:  # the epoch's evaluation overflowed: undo its last step
+                    assert before is not None
+                    before.restore(net, opt)
+                    what = "update at step {step} (epoch {epoch}) would have made the epoch's loss overflow"
+                    raise self._diverged(what, None, opt) from None
                 if entry is not None:
                     return entry
+
+    def _diverged(self, what: str, parameter: str | None, opt: Optimizer) -> DivergedError:
+        epoch, step = self.epoch + 1, self.step + 1
+        growth = self._growth()
+        detail = (
+            f"the {what.format(step=step, epoch=epoch)}{': ' + growth if growth else ''}; "
+            f"try a lower learning rate than {opt.learning_rate:g}"
+        )
+        return DivergedError(epoch, step, detail, parameter)
+
+    def _growth(self) -> str:
+        """How fast the loss was growing before the refused step, in words ("" if it was not)."""
+        losses = [entry["train_loss"] for entry in self.history[-2:]]
+        if len(losses) == 2 and 0 < losses[0] < losses[1]:
+            return f"the loss was growing ×{losses[1] / losses[0]:.3g} per epoch"
+        recent = [loss for _, epoch, loss in self.step_losses[-10:] if epoch == self.epoch + 1]
+        if len(recent) >= 2 and 0 < recent[0] < recent[-1]:
+            factor = (recent[-1] / recent[0]) ** (1 / (len(recent) - 1))
+            return f"the batch loss was growing ×{factor:.3g} per update"
+        return ""
 
 
 def train(
@@ -197,13 +295,19 @@ def train(
 ) -> TrainResult:
     """Run up to ``epochs`` epochs; stop early when the monitored loss (validation loss if
     there is a hold-out, else training loss) has not improved by more than ``min_delta`` for
-    ``patience`` epochs, or when ``should_stop()`` turns true between epochs."""
+    ``patience`` epochs, or when ``should_stop()`` turns true between epochs.
+
+    A step that would make a parameter or the loss non-finite ends the run: it is not
+    applied, the epochs completed before it are kept, and it is returned in ``diverged``."""
     if epochs < 1:
         raise EngineError("epochs must be ≥ 1")
     entries: list[dict] = []
     best, waited, stopped_early = np.inf, 0, False
     for _ in range(epochs):
-        entry = trainer.run_epoch(net, opt)
+        try:
+            entry = trainer.run_epoch(net, opt)
+        except DivergedError as diverged:
+            return TrainResult(len(entries), False, entries, diverged)
         entries.append(entry)
         if on_epoch is not None:
             on_epoch(entry)

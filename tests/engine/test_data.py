@@ -57,3 +57,20 @@ def test_bad_generator_arguments():
         generate("spiral", np.random.default_rng(0), classes=5)
     with pytest.raises(EngineError):
         generate("moons", np.random.default_rng(0), noise=-1)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_house_prices_with_very_few_samples_is_finite(n):
+    # With n = 1 every column has zero spread; with a few rows the amenities count often does.
+    for seed in range(20):
+        data = generate("house_prices", np.random.default_rng(seed), n=n)
+        assert data.X.shape == (n, 3) and np.isfinite(data.X).all() and np.isfinite(data.Y).all()
+        np.testing.assert_allclose(data.X.mean(axis=0), 0.0, atol=1e-12)
+        spread = data.X.std(axis=0)
+        assert np.all((np.abs(spread - 1) < 1e-12) | (spread == 0))
+
+
+def test_house_prices_is_standardized_with_population_spread():
+    data = generate("house_prices", np.random.default_rng(0), n=200)
+    np.testing.assert_allclose(data.X.std(axis=0, ddof=0), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(data.Y.std(ddof=0), 1.0, rtol=1e-12)

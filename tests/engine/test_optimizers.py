@@ -77,3 +77,49 @@ def test_adam_state_overflow_is_refused():
         apply_gradients(net, opt, [np.array([[1e200]])], [np.array([0.0])])
     np.testing.assert_array_equal(net.layers[0].W, [[1.0]])
     assert opt.state == {} and opt.t == 0
+
+
+def adam_first_step(g, lr=0.01, eps=1e-8):
+    """Adam's first step from zero state, written out: m̂ = g, v̂ = g², so η·g/(|g| + ε)."""
+    return lr * g / (abs(g) + eps)
+
+
+def test_adam_counts_steps_per_tensor_so_an_unfrozen_layer_takes_a_full_first_step():
+    # Issue 8: with one global count, a layer frozen for 5 steps took its first step with
+    # t = 6, where the bias correction no longer makes up for m and v starting at zero.
+    net = one_weight_net(train_W=False)
+    opt = Optimizer("adam", 0.01)
+    for _ in range(5):
+        apply_gradients(net, opt, [np.array([[2.0]])], [np.array([0.5])])
+    assert opt.t == 5 and "W1" not in opt.state and float(opt.state["b1"]["t"]) == 5.0
+    net.layers[0].train_W = True
+    apply_gradients(net, opt, [np.array([[2.0]])], [np.array([0.5])])
+    np.testing.assert_allclose(net.layers[0].W, [[1.0 - adam_first_step(2.0)]], rtol=1e-15)
+    assert float(opt.state["W1"]["t"]) == 1.0 and float(opt.state["b1"]["t"]) == 6.0
+    assert opt.state["W1"]["t"].shape == () and opt.state["W1"]["t"].dtype == np.float64
+    assert opt.t == 6  # updates applied, whatever each tensor did
+
+
+def test_adam_state_written_before_per_tensor_counts_continues_from_the_global_count():
+    # An old document: slot state with m and v only, t = 3 kept on the optimizer.
+    m, v, g = 0.2, 0.01, 0.5
+    opt = Optimizer("adam", 0.01, t=3, state={"W1": {"m": np.array([[m]]), "v": np.array([[v]])}})
+    net = one_weight_net(train_b=False)
+    apply_gradients(net, opt, [np.array([[g]])], [np.array([0.0])])
+    m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+    expected = 1.0 - 0.01 * (m / (1 - 0.9**4)) / (np.sqrt(v / (1 - 0.999**4)) + 1e-8)
+    np.testing.assert_allclose(net.layers[0].W, [[expected]], rtol=1e-14)
+    assert float(opt.state["W1"]["t"]) == 4.0 and opt.t == 4
+
+
+def test_momentum_keeps_no_step_count():
+    net, opt = one_weight_net(), Optimizer("momentum", 0.1)
+    apply_gradients(net, opt, [np.array([[1.0]])], [np.array([1.0])])
+    assert set(opt.state["W1"]) == {"v"}
+
+
+@pytest.mark.parametrize("t", [-1.0, 2.5, float("nan"), [1.0, 2.0]])
+def test_a_stored_step_count_must_be_a_whole_number(t):
+    state = {"W1": {"m": np.zeros((1, 1)), "v": np.zeros((1, 1)), "t": np.array(t)}}
+    with pytest.raises(EngineError, match="W1.t"):
+        Optimizer("adam", 0.01, state=state)

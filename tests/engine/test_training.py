@@ -5,6 +5,7 @@ import pytest
 from backprop_explorer.engine import (
     EngineError,
     Optimizer,
+    Regularization,
     Trainer,
     backward,
     build_network,
@@ -115,3 +116,44 @@ def test_invalid_training_settings():
         Trainer(data, batch_size=0)
     with pytest.raises(EngineError):
         Trainer(data, validation_split=1.0)
+
+
+def test_early_stopping_counts_an_equal_loss_as_no_improvement():
+    # η = 1e-300: every step underflows to zero, so the loss repeats exactly. An epoch that
+    # only equals the best is not an improvement (min_delta = 0): the run stops after
+    # patience such epochs instead of running on.
+    net, trainer = make()
+    result = train(net, Optimizer("sgd", 1e-300), trainer, 10, patience=2, min_delta=0.0)
+    losses = [entry["val_loss"] for entry in result.history]
+    assert losses == [losses[0]] * len(losses)
+    assert result.stopped_early and result.epochs_run == 3
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_fast_path_equals_traced_phases_with_a_frozen_layer_and_l2(optimizer):
+    # SGD's fast path updates one flat vector; a frozen layer and the penalty must come out
+    # exactly as the traced phases give them.
+    nets = []
+    for _ in range(2):
+        net, trainer = make()
+        net.regularization = Regularization("l2", 0.05)
+        net.layers[0].train_W = False
+        nets.append((net, trainer, Optimizer(optimizer, 0.1)))
+    (fast_net, fast_trainer, fast_opt), (slow_net, slow_trainer, slow_opt) = nets
+    frozen = fast_net.layers[0].W.copy()
+    for _ in range(2):
+        fast_trainer.run_epoch(fast_net, fast_opt)
+    for _ in range(2 * slow_trainer.batches_per_epoch):
+        X, Y = slow_trainer.batch_arrays()
+        fwd = forward(slow_net, X)
+        lss = loss(slow_net, fwd, Y)
+        back = backward(slow_net, fwd, lss)
+        update(slow_net, slow_opt, back, X, Y)
+        slow_trainer.advance(slow_net, [g.grad_norm for g in back.layers], len(X), lss.loss)
+    np.testing.assert_array_equal(fast_net.layers[0].W, frozen)
+    for a, b in zip(fast_net.layers, slow_net.layers):
+        np.testing.assert_array_equal(a.W, b.W)
+        np.testing.assert_array_equal(a.b, b.b)
+    assert fast_trainer.history == slow_trainer.history
+    assert fast_trainer.step_losses == slow_trainer.step_losses
+    assert fast_opt.t == slow_opt.t == fast_trainer.step
