@@ -44,6 +44,7 @@ test: $(TEST_STAMP) chromium
 bench: $(APP_STAMP)
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_api.py
+	$(BIN)/python bench/bench_landscape.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -154,7 +154,7 @@ def test_cli_serve_with_db_and_limits(tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-m",
-        "app.cli",
+        "backprop_explorer.app.cli",
         "serve",
         "--port",
         str(port),
