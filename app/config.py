@@ -1,12 +1,16 @@
-"""Settings: the database path and the size limits, read from the environment.
+"""Settings: the database path, the size limits and who may connect, read from the environment.
 
 Every limit ``max_x`` is set by the env var ``BACKPROP_EXPLORER_MAX_X`` or the CLI flag
-``--max-x``; the database path by ``BACKPROP_EXPLORER_DB`` or ``--db``.
+``--max-x``; the database path by ``BACKPROP_EXPLORER_DB`` or ``--db``; access (the bound
+host, extra Host names, the token, listing) by the variables named in :class:`Access`, which
+``backprop-explorer serve`` sets from its flags.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -28,7 +32,7 @@ class Limits:
     max_grid_resolution: int = 200  # points per axis of a predict grid
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Limits:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
         environ = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):
@@ -54,6 +58,47 @@ class Limits:
             )
 
 
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1): reachable from this machine only."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _flag(raw: str | None) -> bool:
+    return (raw or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use the server (enforced by app/security.py)."""
+
+    host: str = "127.0.0.1"  # the address the server is bound to (env BACKPROP_EXPLORER_HOST)
+    allowed_hosts: tuple[str, ...] = ()  # more names the Host header may carry (…_ALLOW_HOSTS, commas)
+    token: str | None = None  # when set, the API needs it (env BACKPROP_EXPLORER_TOKEN)
+    allow_listing: bool = False  # list every network even when reachable from other machines
+
+    @property
+    def public(self) -> bool:
+        """Bound beyond loopback: other machines can connect."""
+        return not is_loopback(self.host)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Access:
+        environ = os.environ if environ is None else environ
+        hosts = environ.get(ENV_PREFIX + "ALLOW_HOSTS", "")
+        return cls(
+            host=environ.get(ENV_PREFIX + "HOST") or cls.host,
+            allowed_hosts=tuple(name.strip() for name in hosts.split(",") if name.strip()),
+            token=environ.get(ENV_PREFIX + "TOKEN") or None,
+            allow_listing=_flag(environ.get(ENV_PREFIX + "ALLOW_LISTING")),
+        )
+
+
 def default_db_path() -> Path:
     """``$XDG_DATA_HOME/backprop-explorer/networks.db`` (``~/.local/share`` when unset)."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -64,8 +109,9 @@ def default_db_path() -> Path:
 class Settings:
     db_path: Path
     limits: Limits = field(default_factory=Limits)
+    access: Access = field(default_factory=Access)
 
     @classmethod
     def from_env(cls) -> Settings:
         db = os.environ.get(ENV_PREFIX + "DB")
-        return cls(Path(db) if db else default_db_path(), Limits.from_env())
+        return cls(Path(db) if db else default_db_path(), Limits.from_env(), Access.from_env())

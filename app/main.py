@@ -15,6 +15,7 @@ from .config import Settings
 from .errors import install_error_handlers
 from .limits import BodyLimit
 from .routers import datasets, meta, networks, phases, training
+from .security import Security
 from .service import Service
 from .store import Store
 
@@ -35,6 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.service = Service(Store(settings.db_path), settings.limits)
     app.add_middleware(BodyLimit, limits=settings.limits)
+    # Added last, so it runs first: refused requests never reach the body limit or a route.
+    docs = ("/docs", app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect")
+    app.add_middleware(Security, access=settings.access, docs_pages=docs)
     install_error_handlers(app)
     for module in (meta, networks, phases, training, datasets):
         app.include_router(module.router)
