@@ -26,6 +26,8 @@ import uvicorn
 from backprop_explorer import __version__
 
 from .config import ENV_PREFIX, Limits, default_db_path, is_loopback
+from .errors import DatabaseUnavailable
+from .main import open_store
 
 __all__ = ["is_loopback", "main", "parser"]
 
@@ -143,7 +145,12 @@ def configure(args: argparse.Namespace) -> str | None:
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     token = configure(args)
+    # Check the database here, so a bad --db is one readable line, not a traceback per worker.
     db = Path(os.environ[ENV_PREFIX + "DB"])
+    try:
+        open_store(db).close()
+    except DatabaseUnavailable as exc:
+        sys.exit(f"backprop-explorer: {exc}")
     addresses = urls(args.host, args.port, token)
     lines = [f"Backprop Explorer {__version__}: networks in {db}", "Open in a browser:"]
     lines += [f"    {address}" for address in addresses]
