@@ -28,6 +28,7 @@ class Limits:
     max_epochs: int = 10_000  # per train call
     max_body_bytes: int = 4 * 1024 * 1024  # a JSON request body
     max_upload_bytes: int = 8 * 1024 * 1024  # a CSV upload
+    max_csv_columns: int = 1_000  # columns of a CSV upload (its rows: max_samples)
     max_trace_samples: int = 256  # per-sample rows returned in a phase trace
     max_grid_resolution: int = 200  # points per axis of a predict grid
 
