@@ -8,6 +8,7 @@ prints the address to open and runs uvicorn.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import re
 import secrets
@@ -20,6 +21,7 @@ import urllib.request
 import webbrowser
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -32,6 +34,7 @@ from .main import open_store
 __all__ = ["is_loopback", "main", "parser"]
 
 WILDCARDS = ("0.0.0.0", "::", "")
+WORKER_STARTUP_SECONDS = 60
 # A token travels in URLs, headers and a cookie: keep it to characters all three carry as is.
 TOKEN_SYNTAX = re.compile(r"^[A-Za-z0-9._~-]{8,256}$")
 
@@ -162,7 +165,12 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(lines), flush=True)
     if args.open:
         threading.Thread(target=open_when_up, args=(addresses[0],), daemon=True).start()
-    uvicorn.run("backprop_explorer.app.main:app", host=args.host, port=args.port, workers=args.workers)
+    options: dict[str, Any] = {"workers": args.workers}
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        # uvicorn restarts a worker that has not answered within 5 s; importing NumPy and the app
+        # on a busy machine can take longer, and the restarts then never end.
+        options["timeout_worker_healthcheck"] = WORKER_STARTUP_SECONDS
+    uvicorn.run("backprop_explorer.app.main:app", host=args.host, port=args.port, **options)
 
 
 if __name__ == "__main__":
