@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import inspect
 import os
-import re
 import secrets
 import socket
 import sys
@@ -27,7 +26,7 @@ import uvicorn
 
 from backprop_explorer import __version__
 
-from .config import ENV_PREFIX, Limits, default_db_path, is_loopback
+from .config import ENV_PREFIX, TOKEN_RULE, TOKEN_SYNTAX, Limits, default_db_path, is_loopback
 from .errors import DatabaseUnavailable
 from .main import open_store
 
@@ -35,8 +34,6 @@ __all__ = ["is_loopback", "main", "parser"]
 
 WILDCARDS = ("0.0.0.0", "::", "")
 WORKER_STARTUP_SECONDS = 60
-# A token travels in URLs, headers and a cookie: keep it to characters all three carry as is.
-TOKEN_SYNTAX = re.compile(r"^[A-Za-z0-9._~-]{8,256}$")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -137,7 +134,7 @@ def configure(args: argparse.Namespace) -> str | None:
         os.environ[ENV_PREFIX + "ALLOW_LISTING"] = "1"
     token = args.token if args.token is not None else os.environ.get(ENV_PREFIX + "TOKEN") or None
     if token is not None and not TOKEN_SYNTAX.match(token):
-        sys.exit("--token must be 8 to 256 characters among A-Z a-z 0-9 . _ ~ -")
+        sys.exit(f"--token must be {TOKEN_RULE}")
     if token is None and not is_loopback(args.host):
         token = secrets.token_urlsafe(24)
     if token is not None:

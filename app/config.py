@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -65,9 +66,13 @@ def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False
+    # ::ffff:127.0.0.1 is how a dual-stack socket shows an IPv4 loopback client.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def _flag(raw: str | None) -> bool:
@@ -95,9 +100,20 @@ class Access:
         return cls(
             host=environ.get(ENV_PREFIX + "HOST") or cls.host,
             allowed_hosts=tuple(name.strip() for name in hosts.split(",") if name.strip()),
-            token=environ.get(ENV_PREFIX + "TOKEN") or None,
+            token=check_token(environ.get(ENV_PREFIX + "TOKEN") or None),
             allow_listing=_flag(environ.get(ENV_PREFIX + "ALLOW_LISTING")),
         )
+
+
+# A token travels in URLs, headers and a cookie: keep it to characters all three carry as is.
+TOKEN_SYNTAX = re.compile(r"^[A-Za-z0-9._~-]{8,256}$")
+TOKEN_RULE = "8 to 256 characters among A-Z a-z 0-9 . _ ~ -"
+
+
+def check_token(token: str | None) -> str | None:
+    if token is not None and not TOKEN_SYNTAX.match(token):
+        raise ValueError(f"{ENV_PREFIX}TOKEN must be {TOKEN_RULE}")
+    return token
 
 
 def default_db_path() -> Path:

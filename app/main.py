@@ -87,8 +87,8 @@ def __getattr__(name: str) -> FastAPI:
     # create_app — in tests, say — does not open the default database.
     if name == "app":
         try:
-            application = create_app()
-        except DatabaseUnavailable as exc:
+            application = create_app(Settings.from_env())
+        except (DatabaseUnavailable, ValueError) as exc:  # ValueError: a malformed env setting
             raise SystemExit(f"backprop-explorer: {exc}") from None
         globals()["app"] = application
         return application

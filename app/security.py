@@ -94,9 +94,10 @@ def arrived_over_network(scope: Scope) -> bool:
     if not server:
         return False
     try:
-        return not ipaddress.ip_address(str(server[0]).strip("[]")).is_loopback
+        ipaddress.ip_address(str(server[0]).strip("[]"))
     except ValueError:
         return False
+    return not is_loopback(str(server[0]))
 
 
 class Refusal(Exception):

@@ -4,6 +4,7 @@ serve --workers N, and the address (with its token) printed at startup."""
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import re
 import shutil
 import subprocess
@@ -120,3 +121,14 @@ def test_bad_flags_are_refused_in_one_line(tmp_path: Path) -> None:
             timeout=60,
         )
         assert result.returncode != 0 and result.stderr.strip() == message
+
+
+def test_plain_uvicorn_refuses_a_malformed_token_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_EXPLORER_")}
+    env |= {"BACKPROP_EXPLORER_DB": str(tmp_path / "x.db"), "BACKPROP_EXPLORER_TOKEN": "semi;colon"}
+    args = [sys.executable, "-m", "uvicorn", "backprop_explorer.app.main:app", "--port", "1"]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "backprop-explorer: BACKPROP_EXPLORER_TOKEN must be 8 to 256 characters among A-Z a-z 0-9 . _ ~ -"
+    )
