@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import LimitExceeded
@@ -60,6 +61,7 @@ class Limits:
             )
 
 
+@lru_cache(maxsize=256)  # asked on every request, about the same few names
 def is_loopback(host: str) -> bool:
     """``localhost`` or a loopback address (127.0.0.0/8, ::1): reachable from this machine only."""
     host = host.strip("[]").rstrip(".").lower()

@@ -30,6 +30,7 @@ import ipaddress
 import json
 import re
 import secrets
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.datastructures import Headers
@@ -60,18 +61,24 @@ HOST_SYNTAX = re.compile(r"^(?:[A-Za-z0-9._-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5}
 INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.DOTALL)
 
 
+@lru_cache(maxsize=256)  # every request parses the same few values
 def hostname(value: str) -> str | None:
     """``'Example.org:8000'`` → ``'example.org'``, ``'[::1]:80'`` → ``'::1'``; None when malformed."""
     if not HOST_SYNTAX.match(value):
         return None
-    name = urlsplit("//" + value).hostname
-    return name.rstrip(".") if name else None
+    parts = urlsplit("//" + value)
+    try:
+        parts.port  # noqa: B018 - raises for a port past 65535
+    except ValueError:
+        return None
+    return parts.hostname.rstrip(".") if parts.hostname else None
 
 
 def default_port(scheme: str) -> int:
     return 443 if scheme in ("https", "wss") else 80
 
 
+@lru_cache(maxsize=256)
 def origin_of(value: str) -> tuple[str, int] | None:
     """``'http://localhost:8000'`` → ``('localhost', 8000)``; None for ``null`` or junk."""
     try:
@@ -84,6 +91,12 @@ def origin_of(value: str) -> tuple[str, int] | None:
     return parts.hostname.rstrip("."), port or default_port(parts.scheme)
 
 
+@lru_cache(maxsize=256)
+def own_origin(host: str, scheme: str) -> tuple[str, int]:
+    """The (name, port) of this server as the request's Host header (already checked) names it."""
+    return hostname(host) or "", urlsplit("//" + host).port or default_port(scheme)
+
+
 def arrived_over_network(scope: Scope) -> bool:
     """The connection came in on a non-loopback address (another machine can reach us).
 
@@ -91,13 +104,16 @@ def arrived_over_network(scope: Scope) -> bool:
     in-process test client or a Unix socket has no IP address there and counts as local.
     """
     server = scope.get("server")
-    if not server:
-        return False
+    return server is not None and _is_network_address(str(server[0]))
+
+
+@lru_cache(maxsize=256)
+def _is_network_address(address: str) -> bool:
     try:
-        ipaddress.ip_address(str(server[0]).strip("[]"))
+        ipaddress.ip_address(address.strip("[]"))
     except ValueError:
         return False
-    return not is_loopback(str(server[0]))
+    return not is_loopback(address)
 
 
 class Refusal(Exception):
@@ -174,9 +190,7 @@ class Security:
         origin = headers.get("origin")
         if origin is None:
             return  # not sent by a browser page: curl, httpx, the Python client
-        own_name = hostname(headers.get("host", "")) or ""
-        own_port = urlsplit("//" + headers.get("host", "")).port or default_port(scope.get("scheme", "http"))
-        if origin_of(origin) != (own_name, own_port):
+        if origin_of(origin) != own_origin(headers.get("host", ""), scope.get("scheme", "http")):
             raise Refusal(
                 403,
                 f"a {method} from the page at {origin[:100]!r} is refused: only pages served by this "

@@ -89,7 +89,9 @@ def test_loopback_names_are_accepted_with_any_port(loopback: Served, host: str) 
     assert response.status_code == 200, response.text
 
 
-@pytest.mark.parametrize("host", ["", "a b", "user@localhost", "localhost.evil.example", "127.0.0.1.nip.io"])
+@pytest.mark.parametrize(
+    "host", ["", "a b", "user@localhost", "localhost.evil.example", "127.0.0.1.nip.io", "localhost:99999"]
+)
 def test_malformed_and_lookalike_hosts_are_refused(loopback: Served, host: str) -> None:
     response = httpx.get(f"{loopback.url}/api/catalog", headers={"Host": host})
     assert response.status_code == 403
