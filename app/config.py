@@ -42,7 +42,10 @@ class Limits:
             name = cls.env_name(f.name)
             raw = environ.get(name)
             if raw is not None:
-                value = int(raw)
+                try:
+                    value = int(raw)
+                except ValueError:
+                    raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
                 if value < 1:
                     raise ValueError(f"{name} must be ≥ 1, got {raw}")
                 values[f.name] = value

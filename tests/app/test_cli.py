@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 import backprop_explorer
 
@@ -123,12 +124,25 @@ def test_bad_flags_are_refused_in_one_line(tmp_path: Path) -> None:
         assert result.returncode != 0 and result.stderr.strip() == message
 
 
-def test_plain_uvicorn_refuses_a_malformed_token_in_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (
+            ("BACKPROP_EXPLORER_TOKEN", "semi;colon"),
+            "BACKPROP_EXPLORER_TOKEN must be 8 to 256 characters among A-Z a-z 0-9 . _ ~ -",
+        ),
+        (
+            ("BACKPROP_EXPLORER_MAX_LAYERS", "ten"),
+            "BACKPROP_EXPLORER_MAX_LAYERS must be a whole number, got 'ten'",
+        ),
+    ],
+)
+def test_plain_uvicorn_refuses_a_malformed_setting_in_one_line(
+    tmp_path: Path, setting: tuple[str, str], message: str
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_EXPLORER_")}
-    env |= {"BACKPROP_EXPLORER_DB": str(tmp_path / "x.db"), "BACKPROP_EXPLORER_TOKEN": "semi;colon"}
+    env |= {"BACKPROP_EXPLORER_DB": str(tmp_path / "x.db"), setting[0]: setting[1]}
     args = [sys.executable, "-m", "uvicorn", "backprop_explorer.app.main:app", "--port", "1"]
     result = subprocess.run(args, capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode != 0 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == (
-        "backprop-explorer: BACKPROP_EXPLORER_TOKEN must be 8 to 256 characters among A-Z a-z 0-9 . _ ~ -"
-    )
+    assert result.stderr.strip().splitlines()[-1] == f"backprop-explorer: {message}"
