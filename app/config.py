@@ -1,13 +1,19 @@
-"""Settings: the database path and the size limits, read from the environment.
+"""Settings: the database path, the size limits and who may connect, read from the environment.
 
 Every limit ``max_x`` is set by the env var ``BACKPROP_EXPLORER_MAX_X`` or the CLI flag
-``--max-x``; the database path by ``BACKPROP_EXPLORER_DB`` or ``--db``.
+``--max-x``; the database path by ``BACKPROP_EXPLORER_DB`` or ``--db``; access (the bound
+host, extra Host names, the token, listing) by the variables named in :class:`Access`, which
+``backprop-explorer serve`` sets from its flags.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import LimitExceeded
@@ -24,6 +30,7 @@ class Limits:
     max_epochs: int = 10_000  # per train call
     max_body_bytes: int = 4 * 1024 * 1024  # a JSON request body
     max_upload_bytes: int = 8 * 1024 * 1024  # a CSV upload
+    max_csv_columns: int = 1_000  # columns of a CSV upload (its rows: max_samples)
     max_trace_samples: int = 256  # per-sample rows returned in a phase trace
     max_grid_resolution: int = 200  # points per axis of a predict grid
     max_waiting_requests: int = 16  # requests queued per network behind the one running (then 429)
@@ -33,14 +40,17 @@ class Limits:
     max_landscape_work: int = 500_000_000  # grid points × network parameters × samples of a landscape
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> Limits:
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
         environ = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):
             name = cls.env_name(f.name)
             raw = environ.get(name)
             if raw is not None:
-                value = int(raw)
+                try:
+                    value = int(raw)
+                except ValueError:
+                    raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
                 if value < 1:
                     raise ValueError(f"{name} must be ≥ 1, got {raw}")
                 values[f.name] = value
@@ -59,6 +69,63 @@ class Limits:
             )
 
 
+@lru_cache(maxsize=256)  # asked on every request, about the same few names
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1): reachable from this machine only."""
+    host = host.strip("[]").rstrip(".").lower()
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    # ::ffff:127.0.0.1 is how a dual-stack socket shows an IPv4 loopback client.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
+
+
+def _flag(raw: str | None) -> bool:
+    return (raw or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use the server (enforced by app/security.py)."""
+
+    host: str = "127.0.0.1"  # the address the server is bound to (env BACKPROP_EXPLORER_HOST)
+    allowed_hosts: tuple[str, ...] = ()  # more names the Host header may carry (…_ALLOW_HOSTS, commas)
+    token: str | None = None  # when set, the API needs it (env BACKPROP_EXPLORER_TOKEN)
+    allow_listing: bool = False  # list every network even when reachable from other machines
+
+    @property
+    def public(self) -> bool:
+        """Bound beyond loopback: other machines can connect."""
+        return not is_loopback(self.host)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Access:
+        environ = os.environ if environ is None else environ
+        hosts = environ.get(ENV_PREFIX + "ALLOW_HOSTS", "")
+        return cls(
+            host=environ.get(ENV_PREFIX + "HOST") or cls.host,
+            allowed_hosts=tuple(name.strip() for name in hosts.split(",") if name.strip()),
+            token=check_token(environ.get(ENV_PREFIX + "TOKEN") or None),
+            allow_listing=_flag(environ.get(ENV_PREFIX + "ALLOW_LISTING")),
+        )
+
+
+# A token travels in URLs, headers and a cookie: keep it to characters all three carry as is.
+TOKEN_SYNTAX = re.compile(r"^[A-Za-z0-9._~-]{8,256}$")
+TOKEN_RULE = "8 to 256 characters among A-Z a-z 0-9 . _ ~ -"
+
+
+def check_token(token: str | None) -> str | None:
+    if token is not None and not TOKEN_SYNTAX.match(token):
+        raise ValueError(f"{ENV_PREFIX}TOKEN must be {TOKEN_RULE}")
+    return token
+
+
 def default_db_path() -> Path:
     """``$XDG_DATA_HOME/backprop-explorer/networks.db`` (``~/.local/share`` when unset)."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
@@ -69,8 +136,9 @@ def default_db_path() -> Path:
 class Settings:
     db_path: Path
     limits: Limits = field(default_factory=Limits)
+    access: Access = field(default_factory=Access)
 
     @classmethod
     def from_env(cls) -> Settings:
         db = os.environ.get(ENV_PREFIX + "DB")
-        return cls(Path(db) if db else default_db_path(), Limits.from_env())
+        return cls(Path(db) if db else default_db_path(), Limits.from_env(), Access.from_env())

@@ -115,7 +115,9 @@ class Datasets:
                 f"the file is over the limit max_upload_bytes={self.limits.max_upload_bytes} "
                 f"(set {Limits.env_name('max_upload_bytes')})"
             )
-        X, Y, feature_names, target_names = csvdata.parse_csv(raw, features, targets, self.limits.max_samples)
+        X, Y, feature_names, target_names = csvdata.parse_csv(
+            raw, features, targets, self.limits.max_samples, max_columns=self.limits.max_csv_columns
+        )
         task = engine.infer_task(Y)
         means = stds = None
         if standardize:

@@ -2,9 +2,14 @@
 
 Every error body is ``{"detail": "<one readable sentence>"}``; request-validation errors add
 ``"errors"`` (pydantic's list, without the offending input, which may not be valid JSON).
+A database that cannot be written (disk full, read-only, unreachable) answers 503.
 """
 
 from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
 
 from backprop_explorer.engine import EngineError, NonFiniteError
 from fastapi import FastAPI, Request
@@ -37,6 +42,53 @@ class LimitExceeded(DomainError):
 
 class InvalidInput(DomainError):
     status_code = 422
+
+
+class DatabaseUnavailable(Exception):
+    """The database at ``path`` cannot be opened or written: the server cannot start."""
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"cannot use the database {path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+# SQLite's result codes for a database this process cannot use right now: answered with 503
+# (the request was fine; the storage is not). Any other sqlite3 error is a bug: 500.
+STORAGE_PROBLEMS = {
+    "SQLITE_FULL": "the disk holding the database is full: free some space, then try again",
+    "SQLITE_READONLY": "the database is read-only, so nothing can be saved",
+    "SQLITE_CANTOPEN": "the database file cannot be opened or created (is its folder writable?)",
+    "SQLITE_PERM": "the database file may not be written (permission denied)",
+    "SQLITE_IOERR": "the disk holding the database failed to read or write (I/O error)",
+    "SQLITE_BUSY": "the database is locked by another process: try again",
+    "SQLITE_LOCKED": "the database is locked: try again",
+    "SQLITE_CORRUPT": "the database file is damaged",
+    "SQLITE_NOTADB": "the file is not a SQLite database",
+}
+
+log = logging.getLogger("backprop_explorer")
+
+
+def storage_problem(exc: BaseException) -> str | None:
+    """The readable problem behind a sqlite3 error, looking through errors raised while handling it
+    (a failed ROLLBACK after a full disk, say); None when it is not a storage problem."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        name = getattr(seen, "sqlite_errorname", None) or ""
+        # Extended codes (SQLITE_READONLY_DBMOVED, SQLITE_IOERR_WRITE…) share their primary's text.
+        for code, problem in STORAGE_PROBLEMS.items():
+            if name == code or name.startswith(code + "_"):
+                return problem
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def describe_start_error(exc: BaseException) -> str:
+    """One line saying why the database cannot be opened at startup."""
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"cannot create{where}: {exc.strerror or exc}"
+    return storage_problem(exc) or str(exc)
 
 
 # The engine's refusals: a wrong name, shape or value, or a step that would overflow. The
@@ -73,6 +125,20 @@ def install_error_handlers(app: FastAPI) -> None:
         # invalid input is a 422.
         status = 422 if exc.status_code == 400 else exc.status_code
         return JSONResponse({"detail": str(exc.detail)}, status_code=status, headers=exc.headers)
+
+    @app.exception_handler(sqlite3.Error)
+    async def database_error(request: Request, exc: sqlite3.Error) -> JSONResponse:
+        problem = storage_problem(exc)
+        where = getattr(request.app.state, "db_path", "?")
+        if problem is None:
+            log.error("database error on %s: %s", where, exc, exc_info=exc)
+            return JSONResponse({"detail": f"the database refused the request: {exc}"}, status_code=500)
+        log.error("database %s: %s (%s)", where, problem, exc)
+        return JSONResponse(
+            {"detail": f"the server cannot save or read networks now: {problem}"},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

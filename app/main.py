@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -12,15 +13,45 @@ from fastapi_offline import FastAPIOffline
 
 from . import __version__
 from .admission import Admission
-from .config import Settings
-from .errors import install_error_handlers
+from .config import Limits, Settings
+from .errors import DatabaseUnavailable, describe_start_error, install_error_handlers
 from .limits import BodyLimit
 from .routers import analysis, datasets, lessons, meta, networks, phases, training
+from .security import Security
 from .service import Service
 from .store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=ROOT / "templates")
+
+
+def open_store(path: Path, limits: Limits | None = None) -> Store:
+    """The store at ``path``, checked writable; DatabaseUnavailable naming the path otherwise."""
+    try:
+        store = Store(path, limits=limits)
+    except (sqlite3.Error, OSError) as exc:
+        raise DatabaseUnavailable(path, describe_start_error(exc)) from None
+    try:
+        if str(path) != ":memory:":
+            probe_write(path)
+    except (sqlite3.Error, OSError) as exc:
+        store.close()
+        raise DatabaseUnavailable(path, describe_start_error(exc)) from None
+    return store
+
+
+def probe_write(path: Path) -> None:
+    """Raise if ``path`` cannot be written: a read-only file opens and reads fine, only a write
+    shows it. The probe is rolled back."""
+    probe = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        try:
+            probe.execute("CREATE TABLE backprop_explorer_write_probe (x)")
+        finally:
+            probe.execute("ROLLBACK")
+    finally:
+        probe.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,9 +65,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Build a network, set every weight, run forward → loss → backward → update "
         "and read every intermediate number. Arrays are nested lists, batch-first.",
     )
-    app.state.service = Service(Store(settings.db_path), settings.limits)
+    app.state.db_path = settings.db_path
+    app.state.service = Service(open_store(settings.db_path, settings.limits), settings.limits)
     app.add_middleware(BodyLimit, limits=settings.limits)
     app.add_middleware(Admission, limits=settings.limits)
+    # Added last, so it runs first: refused requests never reach the body limit or a route.
+    docs = ("/docs", app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect")
+    app.add_middleware(Security, access=settings.access, docs_pages=docs)
     install_error_handlers(app)
     for module in (meta, networks, phases, training, datasets):
         app.include_router(module.router)
@@ -55,6 +90,10 @@ def __getattr__(name: str) -> FastAPI:
     # `app` is built on first access (as `uvicorn backprop_explorer.app.main:app` does), so importing
     # create_app — in tests, say — does not open the default database.
     if name == "app":
-        globals()["app"] = application = create_app()
+        try:
+            application = create_app(Settings.from_env())
+        except (DatabaseUnavailable, ValueError) as exc:  # ValueError: a malformed env setting
+            raise SystemExit(f"backprop-explorer: {exc}") from None
+        globals()["app"] = application
         return application
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
