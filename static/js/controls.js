@@ -1,0 +1,66 @@
+// Buttons, the speed slider and keyboard shortcuts, wired to the actions.
+
+import { $, animator } from "./context.js";
+import { clearErrors } from "./messages.js";
+import { reset, runEpoch, runPhase, runStep } from "./phase-actions.js";
+import { checkGradients, exportNetwork, importNetwork } from "./file-actions.js";
+import { togglePlay } from "./play.js";
+
+const SPEEDS = [0, 0.25, 0.5, 1, 2, 4];
+
+export function wireControls() {
+  document.querySelectorAll("[data-phase-button]").forEach((button) => button.addEventListener("click", () => runPhase(button.dataset.phaseButton)));
+  $("[data-action=step]").addEventListener("click", runStep);
+  $("[data-action=epoch]").addEventListener("click", runEpoch);
+  $("[data-action=play]").addEventListener("click", togglePlay);
+  $("[data-action=reset]").addEventListener("click", reset);
+  $("[data-action=gradcheck]").addEventListener("click", checkGradients);
+  $("[data-action=export]").addEventListener("click", exportNetwork);
+  const importInput = $("[data-import]");
+  importInput.addEventListener("change", async () => {
+    const file = importInput.files[0];
+    if (file) await importNetwork(file);
+    importInput.value = ""; // choosing the same file again imports it again
+  });
+  $("[data-action=skip]").addEventListener("click", () => animator.skip());
+  const speed = $("[data-speed]");
+  const applySpeed = () => {
+    const v = SPEEDS[Number(speed.value)];
+    animator.setSpeed(v);
+    $("[data-speed-label]").textContent = v === 0 ? "off" : `${v}×`;
+  };
+  speed.addEventListener("input", applySpeed);
+  applySpeed();
+  $("[data-sample]").addEventListener("change", () => clearErrors("phase"));
+
+  function nudgeSpeed(d) {
+    speed.value = String(Math.max(0, Math.min(SPEEDS.length - 1, Number(speed.value) + d)));
+    applySpeed();
+  }
+  const shortcuts = {
+    f: () => runPhase("forward"),
+    l: () => runPhase("loss"),
+    b: () => runPhase("backward"),
+    u: () => runPhase("update"),
+    s: runStep,
+    e: runEpoch,
+    r: reset,
+    " ": togglePlay,
+    escape: () => animator.skip(),
+    "+": () => nudgeSpeed(1),
+    "=": () => nudgeSpeed(1),
+    "-": () => nudgeSpeed(-1),
+  };
+  document.addEventListener("keydown", (evt) => {
+    if (evt.ctrlKey || evt.metaKey || evt.altKey) return;
+    const t = evt.target;
+    const typing = t.closest?.("input, select, textarea, [contenteditable]");
+    if (typing && evt.key !== "Escape") return;
+    // Space on a focused button activates that button; elsewhere it toggles Play.
+    if (evt.key === " " && t.closest?.("button, [role=button]")) return;
+    const fn = shortcuts[evt.key.toLowerCase()];
+    if (!fn) return;
+    evt.preventDefault();
+    fn();
+  });
+}
