@@ -7,6 +7,13 @@ import { checkGradients, exportNetwork, importNetwork } from "./file-actions.js"
 import { togglePlay } from "./play.js";
 
 const SPEEDS = [0, 0.25, 0.5, 1, 2, 4];
+const TEXT_INPUTS = new Set(["text", "number", "search", "email", "url", "tel", "password"]);
+
+/** True while the learner types in a text field: there every key is text, none a shortcut. */
+function isTyping(target) {
+  if (target.closest?.("textarea, [contenteditable]:not([contenteditable=false])")) return true;
+  return target.tagName === "INPUT" && TEXT_INPUTS.has(target.type);
+}
 
 export function wireControls() {
   document.querySelectorAll("[data-phase-button]").forEach((button) => button.addEventListener("click", () => runPhase(button.dataset.phaseButton)));
@@ -52,15 +59,17 @@ export function wireControls() {
     "-": () => nudgeSpeed(-1),
   };
   document.addEventListener("keydown", (evt) => {
-    if (evt.ctrlKey || evt.metaKey || evt.altKey) return;
-    const t = evt.target;
-    const typing = t.closest?.("input, select, textarea, [contenteditable]");
-    if (typing && evt.key !== "Escape") return;
-    // Space on a focused button activates that button; elsewhere it toggles Play.
-    if (evt.key === " " && t.closest?.("button, [role=button]")) return;
+    if (evt.ctrlKey || evt.metaKey || evt.altKey || evt.repeat) return;
     const fn = shortcuts[evt.key.toLowerCase()];
-    if (!fn) return;
-    evt.preventDefault();
+    if (!fn || isTyping(evt.target)) return;
+    // Letters stay with a focused list or option (they pick an item there); Space and Escape
+    // work everywhere else, so Space toggles Play wherever a click left the focus.
+    if (evt.key !== " " && evt.key !== "Escape" && evt.target.closest?.("select, input")) return;
+    evt.preventDefault(); // a focused button must not also be pressed by Space
     fn();
+  });
+  // A button activated by Space fires its click on keyup: the keydown above already played.
+  document.addEventListener("keyup", (evt) => {
+    if (evt.key === " " && !isTyping(evt.target)) evt.preventDefault();
   });
 }

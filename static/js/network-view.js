@@ -28,6 +28,22 @@ const lerp = (a, b, t) => a + (b - a) * t;
 // label layout needs them before the text is rendered.
 const CHAR_EM = { ".": 0.32, "−": 0.84, "-": 0.36, e: 0.62, " ": 0.32, b: 0.64, "∞": 0.83 };
 const textWidth = (text, size) => [...text].reduce((w, ch) => w + (CHAR_EM[ch] ?? 0.64) * size, 0);
+const SIDE_LABEL_PX = 11; // font size of the feature and output names (app.css .side-label)
+
+/** Write `text` into an SVG text, shortened with "…" to `room` px; the full text goes in a <title>. */
+function fitLabel(node, text, room) {
+  node.textContent = text;
+  if (!node.isConnected || node.getComputedTextLength() <= room) return;
+  let keep = text.length - 1;
+  while (keep > 1) {
+    node.textContent = `${text.slice(0, keep)}…`;
+    if (node.getComputedTextLength() <= room) break;
+    keep -= 1;
+  }
+  const title = document.createElementNS(NS, "title");
+  title.textContent = text;
+  node.appendChild(title);
+}
 const overlaps = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
 /** Fractions along an edge to try, nearest the preferred one first, away from the ends. */
 function labelFractions(pref) {
@@ -58,7 +74,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     if (t) onSelect?.(t);
   });
   svg.addEventListener("keydown", (evt) => {
-    if (evt.key !== "Enter" && evt.key !== " ") return;
+    // Enter opens a neuron, edge or bias; Space is left to the page, where it toggles Play.
+    if (evt.key !== "Enter") return;
     const t = targetOf(evt.target);
     if (t) {
       evt.preventDefault();
@@ -216,10 +233,17 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
 
     // Feature names on the left, prediction vs target on the right.
     geo.side = { inputs: [], outputs: [] };
+    // On a tall input column only every `every`-th name fits (the others show on hover), and
+    // a name longer than the margin is shortened with "…", its full text in a <title>.
+    const every = Math.max(1, Math.ceil((SIDE_LABEL_PX + 2) / spacing));
+    geo.side.room = left - r - 12 - 4;
     pos[0].forEach((p, j) => {
+      const shown = j % every === 0;
       const t = el("text", { x: p.x - r - 12, y: p.y + 4, "text-anchor": "end", class: "side-label halo" }, gSide);
-      t.textContent = featureNames?.[j] ?? `x${j + 1}`;
-      geo.side.inputs.push({ t, name: t.textContent });
+      if (!shown) t.setAttribute("visibility", "hidden");
+      const name = featureNames?.[j] ?? `x${j + 1}`;
+      geo.side.inputs.push({ t, name, shown });
+      fitLabel(t, name, geo.side.room);
     });
     pos[L].forEach((p, j) => {
       const t = el("text", { x: p.x + r + 12, y: p.y - 3, class: "side-label halo" }, gSide);
@@ -345,7 +369,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
       if (l === 0) {
         geo.side.inputs.forEach((s, j) => {
           // The circle already shows the value when there is room for it.
-          s.t.textContent = row && !geo.showValues ? `${s.name} = ${fmt(row[j])}` : s.name;
+          if (s.shown) fitLabel(s.t, row && !geo.showValues ? `${s.name} = ${fmt(row[j])}` : s.name, geo.side.room);
         });
       }
     }

@@ -112,10 +112,13 @@ export async function runStep() {
     }
     clearErrors("phase");
     const trace = { forward: res.forward, loss: res.loss, backward: res.backward, update: res.update };
-    store.set({ trace });
+    // The panels follow the drawing: each phase joins the trace when its animation starts,
+    // so Update lights (and "after update" shows) only once the edges begin to move.
+    store.set({ trace: null });
     setCaption([bold("Step"), ": forward, loss, backward and update in one go… (Esc skips)"]);
+    const reach = (p) => ({ duration: 0, start: () => store.set({ trace: { ...store.get().trace, [p]: res[p] } }) });
     const quick = (stages) => stages.map((s) => ({ ...s, duration: s.duration * 0.5 }));
-    const animation = animator.run(phaseOrder().flatMap((p) => quick(stagesFor(p, res[p]))));
+    const animation = animator.run(phaseOrder().flatMap((p) => [reach(p), ...quick(stagesFor(p, res[p]))]));
     await landUpdate(animation, "step", trace);
     store.set({ trace: store.get().trace });
   });

@@ -55,7 +55,8 @@ async function play() {
         },
       );
       if (done?.network) store.set({ network: done.network });
-      await refreshPlots();
+      // The per-update losses of this call too, not only the epochs: the step plot keeps up.
+      await Promise.all([refreshPlots(), refreshHistory().catch(() => {})]);
       // Aim for about half a second of training between boundary redraws.
       const perEpoch = (performance.now() - t0) / Math.max(1, done?.epochs_run ?? chunk);
       chunk = Math.max(1, Math.min(50, Math.round(500 / Math.max(1, perEpoch))));
