@@ -20,6 +20,7 @@ export const store = createStore({
   history: [],
   steps: [],
   grid: null,
+  neuronHealth: null, // per layer 1..L, per neuron: "saturated", "dead" or null
   selection: null,
   gradcheck: null, // {key, res} of the last gradient check
   playing: false,
@@ -37,7 +38,7 @@ export const view = createNetworkView($("[data-network]"), {
   emit,
   onHover: (target, evt) => {
     const s = store.get();
-    inspector.showTooltip(target, evt, { network: s.network, trace: s.trace });
+    inspector.showTooltip(target, evt, { network: s.network, trace: s.trace, health: s.neuronHealth });
   },
   onLeave: () => inspector.hideTooltip(),
   onSelect: (target) => store.set({ selection: target }),

@@ -3,14 +3,30 @@
 import * as api from "./api.js";
 import { $, form, store } from "./context.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
-import { applyDatasetDefaults, applyPairing, isUpload } from "./setup.js";
+import { applyDatasetDefaults, applyPairing, isUpload, needsRebuild } from "./setup.js";
 import { applySetup, loadPreview } from "./network-actions.js";
 
 const DATA_FIELDS = ["samples", "noise", "classes", "data_seed"];
 
 function showDirty(next) {
   const dirty = JSON.stringify(next) !== JSON.stringify(store.get().built);
-  $("[data-dirty]").textContent = dirty ? "Changed: press Build network to apply." : "";
+  $("[data-dirty]").textContent = dirty
+    ? "The data or the architecture changed: Build network makes a new network with fresh weights."
+    : "";
+}
+
+/**
+ * Hyperparameters (η, optimizer, regularization, batch size, loss, activations) apply to the
+ * very next step through PATCH, weights untouched; data and layer sizes wait for Build network.
+ */
+async function applyOrWait(next) {
+  const { built, network } = store.get();
+  if (built && network && !needsRebuild(built, next)) {
+    await applySetup(next);
+    $("[data-dirty]").textContent = "";
+  } else {
+    showDirty(next);
+  }
 }
 
 export async function onEdit(next, { datasetChanged, structural } = {}) {
@@ -32,7 +48,7 @@ export async function onEdit(next, { datasetChanged, structural } = {}) {
     form.config.render(next);
   }
   store.set({ setup: next });
-  showDirty(next);
+  await applyOrWait(next);
 }
 
 export async function onBuild(next) {

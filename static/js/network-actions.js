@@ -8,6 +8,7 @@ import { toHash } from "./url-state.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
 import { fmtVec } from "./format.js";
 import { stopPlaying } from "./play.js";
+import { neuronHealth } from "./neuron-health.js";
 
 const GRID_RESOLUTION = 40;
 
@@ -87,9 +88,10 @@ export async function applySetup(setup) {
   try {
     const next = await api.patchNetwork(network.id, patch);
     clearErrors("build");
-    store.set({ network: next, built: structuredClone(setup), setup });
+    // The server discards a step in progress when hyperparameters change: so does the page.
+    store.set({ network: next, built: structuredClone(setup), setup, trace: null });
     history.replaceState(null, "", toHash(setup));
-    setCaption([`Changed ${Object.keys(patch).join(", ").replace(/_/g, " ")} without resetting the weights.`]);
+    setCaption([`Changed ${Object.keys(patch).join(", ").replace(/_/g, " ")} without touching the weights: it applies from the next step.`]);
   } catch (err) {
     setError("build", detailOf(err));
   }
@@ -141,7 +143,17 @@ export async function refreshPlots() {
       store.set({ grid: { kind: "parity", yhat: res.outputs.map((o) => o[0]) } });
     }
     clearErrors("predict");
+    await refreshNeuronHealth();
   } catch (err) {
     setError("predict", detailOf(err));
   }
+}
+
+/** Mark saturated and dead neurons, from the activations over every training sample. */
+async function refreshNeuronHealth() {
+  const { network, data } = store.get();
+  const inputs = data.train_indices.map((k) => data.inputs[k]);
+  if (!inputs.length) return;
+  const res = await api.predict(network.id, { inputs });
+  if (store.get().network?.id === network.id) store.set({ neuronHealth: neuronHealth(res.layers, network.activations) });
 }

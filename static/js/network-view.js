@@ -381,6 +381,16 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     geo.side.loss.dataset.value = value ?? "";
   }
 
+  /**
+   * After Update the drawn ŷ, L and activations were computed with the weights before it:
+   * grey them and say so, while the edges already show the new weights.
+   */
+  function setStale(stale) {
+    svg.dataset.stale = String(stale);
+    const loss = geo?.side.loss;
+    if (loss && loss.dataset.value !== "") loss.textContent = `L = ${fmt(Number(loss.dataset.value))}${stale ? " (before the update)" : ""}`;
+  }
+
   function setOutputs(yhat, y) {
     geo.side.outputs.forEach((s, j) => {
       s.t.textContent = yhat ? `ŷ${geo.sizes[geo.L] > 1 ? ` ${s.name}` : ""} = ${fmt(yhat[j])}` : geo.sizes[geo.L] > 1 ? `ŷ ${s.name}` : "ŷ";
@@ -442,6 +452,21 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
           e.glowLine.setAttribute("stroke-opacity", (0.08 + 0.4 * t).toFixed(2));
         }
       }
+    }
+  }
+
+  /** Dashed ring: saturated sigmoid/tanh; dotted grey: dead ReLU (neuron-health.js). */
+  function markHealth(health) {
+    if (!geo) return;
+    for (let l = 1; l <= geo.L; l++) {
+      geo.neurons[l].forEach((n, j) => {
+        const h = health?.[l - 1]?.[j] ?? null;
+        n.g.classList.toggle("saturated", h === "saturated");
+        n.g.classList.toggle("dead", h === "dead");
+        n.g.dataset.neuronHealth = h ?? "";
+        const base = n.g.getAttribute("aria-label").replace(/ \((saturated|dead ReLU)\)$/, "");
+        n.g.setAttribute("aria-label", h ? `${base} (${h === "dead" ? "dead ReLU" : "saturated"})` : base);
+      });
     }
   }
 
@@ -657,6 +682,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     setParams,
     showTrace,
     select: markSelected,
+    setStale,
+    markHealth,
     forwardStages,
     lossStages,
     backwardStages,

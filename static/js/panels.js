@@ -80,6 +80,13 @@ export function renderMeta(s) {
   item(bar(POS_CSS), "w > 0");
   item(bar(NEG_CSS), "w < 0");
   item(bar(GRAD), "gradient");
+  const ring = (cls) => {
+    const dot = document.createElement("span");
+    dot.className = `dot ${cls}`;
+    return dot;
+  };
+  if (n.activations.some((a) => a === "sigmoid" || a === "tanh")) item(ring("saturated"), "saturated");
+  if (n.activations.includes("relu")) item(ring("dead"), "dead ReLU");
   for (const a of [...new Set(n.activations)]) {
     const dot = document.createElement("span");
     dot.className = "dot";
@@ -114,9 +121,19 @@ export function renderReadout(s) {
   const h = t.backward?.health;
   if (h?.vanishing || h?.exploding) {
     const bad = h.layers.filter((ly) => ly.status !== "ok").map((ly) => `layer ${ly.index} ${ly.status}`);
-    health.textContent = `Gradient health: ${bad.join(", ")}.`;
+    health.textContent = `Gradient health: ${bad.join(", ")}. ${h.exploding ? TRY.exploding : TRY.vanishing}`;
   }
+  const stale = Boolean(t.update);
+  $("[data-yhat-head]").textContent = stale ? "ŷ (before the update)" : "ŷ";
+  $("[data-yhat]").classList.toggle("stale", stale);
 }
+
+/** What a learner can try when a layer's gradient vanishes or explodes. */
+const TRY = {
+  vanishing:
+    "Try: ReLU or tanh instead of sigmoid in the hidden layers, Xavier or He initialization, fewer layers, or a larger learning rate.",
+  exploding: "Try: a smaller learning rate, Xavier or He initialization, L2 regularization, or Adam.",
+};
 
 export function renderGradcheck(s) {
   const box = $("[data-gradcheck]");
