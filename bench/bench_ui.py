@@ -25,12 +25,18 @@ from tests.conftest import start_server, stop_server  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDE = "#ds=circles&n=200&h=64.tanh,64.tanh&out=sigmoid&loss=bce&lr=0.1&bs=10&opt=sgd"
-DEEP = "#ds=circles&n=200&h=8.tanh,8.tanh,8.tanh,8.tanh,8.tanh,8.tanh&out=sigmoid&loss=bce&lr=0.1&bs=10&opt=sgd"
+DEEP = (
+    "#ds=circles&n=200&h=8.tanh,8.tanh,8.tanh,8.tanh,8.tanh,8.tanh&out=sigmoid&loss=bce&lr=0.1&bs=10&opt=sgd"
+)
 
 COUNTER = """() => {
   window.__frames = [];
   window.__counting = true;
-  const tick = (t) => { if (!window.__counting) return; window.__frames.push(t); requestAnimationFrame(tick); };
+  const tick = (t) => {
+    if (!window.__counting) return;
+    window.__frames.push(t);
+    requestAnimationFrame(tick);
+  };
   requestAnimationFrame(tick);
 }"""
 STOP = """() => { window.__counting = false; return window.__frames; }"""
@@ -107,7 +113,9 @@ def main() -> None:
         server = start_server(Path(tmp) / "bench.db")
         try:
             with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+                browser = pw.chromium.launch(
+                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+                )
                 page = browser.new_page(viewport={"width": 1280, "height": 800})
                 base_fps, base_stall = measure_baseline(page, 2)
                 print(f"baseline (empty page)        {base_fps:5.1f} fps, longest frame {base_stall:6.1f} ms")

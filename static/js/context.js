@@ -20,6 +20,7 @@ export const store = createStore({
   history: [],
   steps: [],
   grid: null,
+  display: { edges: "w", neurons: "a" }, // the numbers written on edges (w, dL_dW, step) and neurons (a, z, delta)
   neuronHealth: null, // per layer 1..L, per neuron: "saturated", "dead" or null
   selection: null,
   gradcheck: null, // {key, res} of the last gradient check

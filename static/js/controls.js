@@ -1,6 +1,6 @@
 // Buttons, the speed slider and keyboard shortcuts, wired to the actions.
 
-import { $, animator } from "./context.js";
+import { $, animator, store } from "./context.js";
 import { clearErrors } from "./messages.js";
 import { reset, runEpoch, runPhase, runStep } from "./phase-actions.js";
 import { checkGradients, exportNetwork, importNetwork } from "./file-actions.js";
@@ -39,6 +39,9 @@ export function wireControls() {
   speed.addEventListener("input", applySpeed);
   applySpeed();
   $("[data-sample]").addEventListener("change", () => clearErrors("phase"));
+  for (const select of document.querySelectorAll("[data-display]")) {
+    select.addEventListener("change", () => store.set({ display: { ...store.get().display, [select.dataset.display]: select.value } }));
+  }
 
   function nudgeSpeed(d) {
     speed.value = String(Math.max(0, Math.min(SPEEDS.length - 1, Number(speed.value) + d)));

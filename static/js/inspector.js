@@ -38,7 +38,7 @@ export function createInspector({ body, tooltip }) {
       const bl = layerOf(bk, l);
       if (bl && !trace.update) lines.push(["∂L/∂w", bl.dL_dW[j][i]]);
       const ul = layerOf(trace?.update, l);
-      if (ul) lines.push(["∂L/∂w", ul.dL_dW[j][i]], ["w before update", ul.W_old[j][i]]);
+      if (ul) lines.push(["∂L/∂w", ul.dL_dW[j][i]], ["step", ul.step_W[j][i]], ["w before update", ul.W_old[j][i]]);
     } else if (target.kind === "bias") {
       const { layer: l, j } = target;
       lines.push([`bias of ${neuronName(l, L, j)}`, null]);

@@ -455,6 +455,40 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     }
   }
 
+  /**
+   * The numbers written on the drawing where there is room (hover shows them everywhere):
+   * `display.edges` "w", "dL_dW" or "step"; `display.neurons` "a", "z" or "delta".
+   * A quantity the step has not computed yet leaves its label empty.
+   */
+  function showNumbers(display, trace, row = 0) {
+    if (!geo) return;
+    const f = trace?.forward;
+    const back = trace?.backward;
+    const upd = trace?.update;
+    const ofLayer = (phase, l) => phase?.layers.find((ly) => ly.index === l);
+    for (let l = 1; l <= geo.L; l++) {
+      const edgeSource =
+        display.edges === "dL_dW" ? (ofLayer(back, l) ?? ofLayer(upd, l))?.dL_dW : display.edges === "step" ? ofLayer(upd, l)?.step_W : null;
+      geo.edges[l - 1].forEach((rowOfEdges, j) =>
+        rowOfEdges.forEach((e, i) => {
+          if (!e.label) return;
+          const v = display.edges === "w" ? e.w : edgeSource?.[j][i];
+          e.label.textContent = v === undefined || v === null ? "" : fmt(v);
+          e.label.style.fill = display.edges === "w" ? signColour(e.w) : GRAD;
+        }),
+      );
+      if (!geo.showValues || display.neurons === "a") continue;
+      const values = display.neurons === "z" ? ofLayer(f, l)?.z[row] : ofLayer(back, l)?.dL_dz[row];
+      geo.neurons[l].forEach((n, j) => {
+        n.value.textContent = values ? fmt(values[j]) : "";
+        n.value.setAttribute("fill", "#1d2330");
+      });
+    }
+    svg.dataset.edgeNumbers = display.edges;
+    svg.dataset.neuronNumbers = display.neurons;
+    layoutEdgeLabels();
+  }
+
   /** Dashed ring: saturated sigmoid/tanh; dotted grey: dead ReLU (neuron-health.js). */
   function markHealth(health) {
     if (!geo) return;
@@ -683,6 +717,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     showTrace,
     select: markSelected,
     setStale,
+    showNumbers,
     markHealth,
     forwardStages,
     lossStages,

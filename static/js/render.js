@@ -23,6 +23,9 @@ function render(s, keys) {
   if (keys.has("trace") && !animator.running && s.network) view.showTrace(s.trace);
   if ((keys.has("trace") || keys.has("network")) && s.network) view.setStale(Boolean(s.trace?.update));
   if ((keys.has("neuronHealth") || keys.has("network")) && s.network) view.markHealth(s.neuronHealth);
+  if ((keys.has("trace") || keys.has("network") || keys.has("display")) && s.network && !animator.running) {
+    view.showNumbers(s.display, s.trace);
+  }
   if (keys.has("trace") || keys.has("playing") || keys.has("network")) renderPhaseButtons(s);
   if (keys.has("trace")) renderReadout(s);
   if (keys.has("network") || keys.has("data")) renderSamplePicker(s);

@@ -5,6 +5,7 @@ gradient-health label says what to try, and saturated or dead neurons are marked
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from .conftest import UI
 
@@ -65,8 +66,9 @@ def operator_then_negative(page) -> list[str]:
         """() => { const bad = [];
           for (const mo of document.querySelectorAll('[data-inspector] mo')) {
             const next = mo.nextElementSibling;
-            if (['+', '·', '−'].includes(mo.textContent) && next?.localName === 'mn' && next.textContent.startsWith('−'))
-              bad.push(mo.textContent + next.textContent);
+            const negative = next?.localName === 'mn' && next.textContent.startsWith('−');
+            const operator = ['+', '·', '−'].includes(mo.textContent);
+            if (operator && negative) bad.push(mo.textContent + next.textContent);
           }
           return bad; }"""
     )
@@ -105,7 +107,9 @@ def test_softmax_is_written_over_the_whole_layer(ui: UI) -> None:
     zs = ui.state("s.trace.forward.layers[1].z[0]")
     exponents = [float(n.get_attribute("title")) for n in eq.locator("msup mn").all()]
     assert exponents == [zs[1], *zs]  # numerator e^z₂, then the sum over all three
-    assert float(eq.locator("mn").last.get_attribute("title")) == ui.state("s.trace.forward.layers[1].a[0][1]")
+    assert float(eq.locator("mn").last.get_attribute("title")) == ui.state(
+        "s.trace.forward.layers[1].a[0][1]"
+    )
     ui.assert_no_console_errors()
 
 
@@ -137,4 +141,44 @@ def test_saturated_and_dead_neurons_are_marked(ui: UI, live_server: str) -> None
     assert page.locator("g.neuron[data-neuron-health=saturated]").count() == 1
     label = page.get_attribute('g.neuron[data-layer="1"][data-j="1"]', "aria-label") or ""
     assert "dead ReLU" in label
+    ui.assert_no_console_errors()
+
+
+def test_the_learner_chooses_the_numbers_on_edges_and_neurons(ui: UI) -> None:
+    ui.open()
+    page = ui.page
+    for name in ("Forward", "Loss", "Backward"):
+        ui.press(name)
+    label = page.locator("svg .edge-label").first
+    assert label.text_content() != ""
+    page.select_option("[data-display=edges]", "dL_dW")
+    page.wait_for_selector("svg[data-network][data-edge-numbers=dL_dW]")
+    grads = ui.state("s.trace.backward.layers.flatMap((ly) => ly.dL_dW.flat())")
+    shown = page.evaluate("[...document.querySelectorAll('svg .edge-label')].map((t) => t.textContent)")
+    assert len(shown) == len(grads)
+    for text, g in zip(shown, grads, strict=True):
+        if text:  # a label with no free spot is hidden, its text kept
+            assert float(text.replace("\u2212", "-")) == pytest.approx(g, rel=1e-3, abs=1e-4)
+    page.select_option("[data-display=neurons]", "delta")
+    deltas = ui.state("s.trace.backward.layers[0].dL_dz[0]")
+    values = page.evaluate(
+        "[...document.querySelectorAll('g.neuron[data-layer=\"1\"]')]"
+        ".map((g) => g.querySelector('text').textContent)"
+    )
+    assert [float(v.replace("\u2212", "-")) for v in values[: len(deltas)]] == pytest.approx(
+        deltas, rel=1e-3, abs=1e-4
+    )
+    # Before Update there is no step yet: the edges stay blank rather than show a stale number.
+    page.select_option("[data-display=edges]", "step")
+    assert all(
+        t == ""
+        for t in page.evaluate("[...document.querySelectorAll('svg .edge-label')].map((t) => t.textContent)")
+    )
+    ui.press("Update")
+    steps = ui.state("s.trace.update.layers.flatMap((ly) => ly.step_W.flat())")
+    shown = page.evaluate("[...document.querySelectorAll('svg .edge-label')].map((t) => t.textContent)")
+    assert any(shown) and all(
+        not t or float(t.replace("\u2212", "-")) == pytest.approx(s, rel=1e-3, abs=1e-4)
+        for t, s in zip(shown, steps, strict=True)
+    )
     ui.assert_no_console_errors()

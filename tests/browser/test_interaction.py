@@ -67,7 +67,8 @@ def label_boxes(ui: UI) -> list[dict]:
     return ui.page.evaluate(
         """() => [...document.querySelectorAll('svg[data-network] .side-label')]
             .filter((t) => t.getAttribute('visibility') !== 'hidden' && t.textContent.trim())
-            .map((t) => { const b = t.getBBox(); return { x: b.x, y: b.y, w: b.width, h: b.height, text: t.textContent }; })"""
+            .map((t) => { const b = t.getBBox();
+                          return { x: b.x, y: b.y, w: b.width, h: b.height, text: t.textContent }; })"""
     )
 
 
@@ -94,10 +95,17 @@ def test_input_labels_never_overlap_or_get_cut_off(ui: UI, tmp_path) -> None:
         for b in boxes:
             if a is b:
                 continue
-            apart = a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"] or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"]
+            apart = (
+                a["x"] + a["w"] <= b["x"]
+                or b["x"] + b["w"] <= a["x"]
+                or a["y"] + a["h"] <= b["y"]
+                or b["y"] + b["h"] <= a["y"]
+            )
             assert apart, (a, b)
     # A shortened name keeps its full text for hover.
-    titles = page.evaluate("[...document.querySelectorAll('svg .side-label title')].map((t) => t.textContent)")
+    titles = page.evaluate(
+        "[...document.querySelectorAll('svg .side-label title')].map((t) => t.textContent)"
+    )
     assert any(t.startswith("measurement_of_something_long_00") for t in titles)
     ui.assert_no_console_errors()
 
@@ -111,8 +119,12 @@ def test_during_step_the_panels_follow_the_animation(ui: UI) -> None:
     page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'forward' && e.layer === 1)")
     assert ui.phase() == "forward"
     assert page.locator("[data-loss-after]").text_content() == "—"
-    assert "current" not in (page.get_by_role("button", name="Update", exact=True).get_attribute("class") or "")
-    page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'backward' && e.layer === 1)")
+    assert "current" not in (
+        page.get_by_role("button", name="Update", exact=True).get_attribute("class") or ""
+    )
+    page.wait_for_function(
+        "window.backpropExplorer.events.some(e => e.phase === 'backward' && e.layer === 1)"
+    )
     assert ui.phase() == "backward"
     assert page.locator("[data-loss-after]").text_content() == "—"
     page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'update' && !e.done)")
