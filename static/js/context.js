@@ -4,6 +4,7 @@ import { createStore } from "./store.js";
 import { createAnimator } from "./animator.js";
 import { createNetworkView } from "./network-view.js";
 import { createInspector } from "./inspector.js";
+import { setParameter } from "./parameter-actions.js";
 
 export const $ = (selector) => document.querySelector(selector);
 
@@ -21,6 +22,8 @@ export const store = createStore({
   steps: [],
   grid: null,
   display: { edges: "w", neurons: "a" }, // the numbers written on edges (w, dL_dW, step) and neurons (a, z, delta)
+  ownTargets: null, // the target the learner typed for their own input row, for Loss
+  boundary: { showValidation: true, discretize: false }, // how the decision-boundary plot draws
   neuronHealth: null, // per layer 1..L, per neuron: "saturated", "dead" or null
   selection: null,
   gradcheck: null, // {key, res} of the last gradient check
@@ -34,7 +37,11 @@ window.backpropExplorer = { events, getState: () => store.get() };
 export const emit = (e) => events.push({ ...e, t: Math.round(performance.now()) });
 
 export const animator = createAnimator();
-export const inspector = createInspector({ body: $("[data-inspector-body]"), tooltip: $("[data-tooltip]") });
+export const inspector = createInspector({
+  body: $("[data-inspector-body]"),
+  tooltip: $("[data-tooltip]"),
+  onEditParameter: (target, value) => setParameter(target, value),
+});
 export const view = createNetworkView($("[data-network]"), {
   emit,
   onHover: (target, evt) => {

@@ -5,6 +5,7 @@ import { clearErrors } from "./messages.js";
 import { reset, runEpoch, runPhase, runStep } from "./phase-actions.js";
 import { checkGradients, exportNetwork, importNetwork } from "./file-actions.js";
 import { togglePlay } from "./play.js";
+import { pushOwnRow } from "./parameter-actions.js";
 
 const SPEEDS = [0, 0.25, 0.5, 1, 2, 4];
 const TEXT_INPUTS = new Set(["text", "number", "search", "email", "url", "tel", "password"]);
@@ -30,6 +31,10 @@ export function wireControls() {
     importInput.value = ""; // choosing the same file again imports it again
   });
   $("[data-action=skip]").addEventListener("click", () => animator.skip());
+  $("[data-action=push]").addEventListener("click", pushOwnRow);
+  for (const input of document.querySelectorAll("[data-own-inputs], [data-own-targets]")) {
+    input.addEventListener("keydown", (evt) => evt.key === "Enter" && pushOwnRow());
+  }
   const speed = $("[data-speed]");
   const applySpeed = () => {
     const v = SPEEDS[Number(speed.value)];
@@ -39,6 +44,9 @@ export function wireControls() {
   speed.addEventListener("input", applySpeed);
   applySpeed();
   $("[data-sample]").addEventListener("change", () => clearErrors("phase"));
+  for (const box of document.querySelectorAll("[data-boundary-option]")) {
+    box.addEventListener("change", () => store.set({ boundary: { ...store.get().boundary, [box.dataset.boundaryOption]: box.checked } }));
+  }
   for (const select of document.querySelectorAll("[data-display]")) {
     select.addEventListener("change", () => store.set({ display: { ...store.get().display, [select.dataset.display]: select.value } }));
   }

@@ -11,7 +11,27 @@ const layerOf = (phaseTrace, l) => phaseTrace?.layers.find((ly) => ly.index === 
 /** Names for neuron j of layer l (1-based in the text, like the textbooks). */
 const neuronName = (l, L, j) => (l === 0 ? `input ${j + 1}` : l === L ? `output neuron ${j + 1}` : `neuron ${j + 1} of hidden layer ${l}`);
 
-export function createInspector({ body, tooltip }) {
+/** A number field that sets a weight or bias from the inspector (Enter or leaving it applies). */
+function editor(label, value, onSet) {
+  const wrap = document.createElement("label");
+  wrap.className = "edit-parameter";
+  wrap.append(`${label} `);
+  const input = document.createElement("input");
+  input.type = "number";
+  input.step = "any";
+  input.value = String(value);
+  input.dataset.editParameter = "";
+  input.setAttribute("aria-label", `New value of ${label}`);
+  const apply = () => {
+    if (input.value !== "" && Number(input.value) !== value) onSet(Number(input.value));
+  };
+  input.addEventListener("keydown", (evt) => evt.key === "Enter" && apply());
+  input.addEventListener("change", apply);
+  wrap.appendChild(input);
+  return wrap;
+}
+
+export function createInspector({ body, tooltip, onEditParameter }) {
   function tooltipFor(target, ctx) {
     const { network, trace } = ctx;
     const L = network.layers.length - 1;
@@ -182,7 +202,7 @@ export function createInspector({ body, tooltip }) {
       `Weight w${j + 1}${i + 1} of layer ${l}: from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output neuron" : "neuron"} ${j + 1}`,
       "title",
     );
-    out.push(title);
+    out.push(title, editor("set w =", network.parameters.weights[l - 1][j][i], (v) => onEditParameter(target, v)));
     const upd = layerOf(trace?.update, l);
     out.push(
       facts([
@@ -323,7 +343,7 @@ export function createInspector({ body, tooltip }) {
     const { network, trace } = ctx;
     const { layer: l, j } = target;
     const L = network.layers.length - 1;
-    const out = [para(`Bias of ${neuronName(l, L, j)}`, "title")];
+    const out = [para(`Bias of ${neuronName(l, L, j)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v))];
     const bl = layerOf(trace?.backward, l);
     const upd = layerOf(trace?.update, l);
     out.push(

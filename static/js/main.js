@@ -8,7 +8,7 @@ import { createConfigPanel } from "./config-panel.js";
 import { onBuild, onEdit, onUpload } from "./form-actions.js";
 import { DEFAULT_SETUP, applyDatasetDefaults, applyPairing, isUpload } from "./setup.js";
 import { fromHash } from "./url-state.js";
-import { build, loadPreview } from "./network-actions.js";
+import { build, loadPreview, openLinked } from "./network-actions.js";
 import { detailOf, setError, status } from "./messages.js";
 import { redrawAllPlots } from "./plot-panel.js";
 
@@ -24,10 +24,14 @@ async function start() {
     return;
   }
   store.set({ catalog });
-  const { setup } = fromHash(location.hash);
+  const { setup, networkId } = fromHash(location.hash);
   if (!catalog.datasets.some((d) => d.name === setup.dataset) && !isUpload(setup)) setup.dataset = DEFAULT_SETUP.dataset;
   form.config = createConfigPanel($("[data-config]"), catalog, { onEdit, onBuild, onUpload });
   form.config.render(setup);
+  if (networkId && (await openLinked(networkId, setup).catch(() => false))) {
+    listenForLinks();
+    return;
+  }
   let shape = await loadPreview(setup);
   let linkProblem = "";
   if (!shape && isUpload(setup)) {
@@ -39,12 +43,19 @@ async function start() {
     linkProblem = `The uploaded dataset in the link is not on this server (${why}); showing ${setup.dataset} instead.`;
   }
   form.config.render(setup, shape);
-  await build(setup, { keepUrl: Boolean(location.hash) && !linkProblem, shape });
+  await build(setup, { shape }); // the URL now names the new network
   if (linkProblem) setError("dataset", linkProblem);
+  listenForLinks();
+}
+
+/** A link pasted into the address bar: open its network, or build its setup. */
+function listenForLinks() {
   window.addEventListener("hashchange", async () => {
-    const next = fromHash(location.hash).setup;
+    const { setup: next, networkId } = fromHash(location.hash);
+    if (networkId === store.get().network?.id) return;
+    if (networkId && (await openLinked(networkId, next).catch(() => false))) return;
     form.config.render(next);
-    await build(next, { keepUrl: true });
+    await build(next);
     form.config.render(next, store.get().shape);
   });
   let resizeTimer = 0;

@@ -1,9 +1,9 @@
 // The network's lifecycle: preview the data, build or PATCH from the setup, adopt, refresh from the server.
 
 import * as api from "./api.js";
-import { $, animator, maxStepLosses, store } from "./context.js";
+import { $, animator, form, maxStepLosses, store } from "./context.js";
 import { bold, setCaption } from "./captions.js";
-import { dataSpec, isUpload, patchFor, toSpec } from "./setup.js";
+import { dataSpec, isUpload, patchFor, setupFromNetwork, toSpec } from "./setup.js";
 import { toHash } from "./url-state.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
 import { fmtVec } from "./format.js";
@@ -68,7 +68,7 @@ export async function adopt(network, setup, { keepUrl = false } = {}) {
     network, built: setup && structuredClone(setup), ...(setup ? { setup } : {}),
     trace: null, history: [], steps: [], grid: null, selection: null, gradcheck: null, caption: "",
   });
-  if (setup && !keepUrl) history.replaceState(null, "", toHash(setup));
+  if (setup && !keepUrl) history.replaceState(null, "", toHash(setup, network.id));
   const data = await api.networkData(network.id);
   store.set({ data });
   if (network.step > 0 || network.epoch > 0) await refreshHistory();
@@ -76,12 +76,36 @@ export async function adopt(network, setup, { keepUrl = false } = {}) {
   status(`Ready · ${network.layers.join("–")} · ${network.n_parameters} parameters`);
 }
 
+/**
+ * Open the server's network named by a link (`#net=<id>`), as it is now: trained weights and
+ * history included. Returns false when this server does not know the id (the caller rebuilds).
+ */
+export async function openLinked(networkId, setup) {
+  let network;
+  try {
+    network = await api.getNetwork(networkId);
+  } catch (err) {
+    if (err instanceof api.ApiError && err.status === 404) return false;
+    throw err;
+  }
+  const described = setupFromNetwork(network, setup) ?? setup;
+  const shape = await loadPreview(described);
+  form.config.render(described, shape);
+  await adopt(network, described);
+  setCaption([
+    bold("Opened"), ` the linked ${network.layers.join("–")} network as it is now: epoch ${network.epoch}, step ${network.step}. Press `,
+    bold("Forward"), ` (F) to step through ${describeNext()}.`,
+  ]);
+  document.body.dataset.ready = "true";
+  return true;
+}
+
 /** Apply the form: PATCH hyperparameters when the shapes stay, otherwise build anew. */
 export async function applySetup(setup) {
   const { built, network } = store.get();
   const patch = built && network ? patchFor(built, setup) : null;
   if (patch && Object.keys(patch).length === 0) {
-    history.replaceState(null, "", toHash(setup));
+    history.replaceState(null, "", toHash(setup, network.id));
     return;
   }
   if (!patch) return build(setup);
@@ -90,7 +114,7 @@ export async function applySetup(setup) {
     clearErrors("build");
     // The server discards a step in progress when hyperparameters change: so does the page.
     store.set({ network: next, built: structuredClone(setup), setup, trace: null });
-    history.replaceState(null, "", toHash(setup));
+    history.replaceState(null, "", toHash(setup, network.id));
     setCaption([`Changed ${Object.keys(patch).join(", ").replace(/_/g, " ")} without touching the weights: it applies from the next step.`]);
   } catch (err) {
     setError("build", detailOf(err));

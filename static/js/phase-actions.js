@@ -63,7 +63,16 @@ async function landUpdate(animation, name, trace) {
   await refreshPlots();
 }
 
-export async function runPhase(name) {
+/** The body of a phase: the picked sample for Forward, the learner's own target for Loss. */
+function bodyFor(name) {
+  if (name === "forward") return sampleBody();
+  const { ownTargets, trace } = store.get();
+  if (name === "loss" && !trace?.forward?.indices && ownTargets) return { targets: [ownTargets] };
+  return {};
+}
+
+/** Run one phase; `body` replaces the default one (own inputs or targets). */
+export async function runPhase(name, body = null) {
   const { network } = store.get();
   if (!network || store.get().playing) return;
   await guarded(async () => {
@@ -76,7 +85,7 @@ export async function runPhase(name) {
     }
     let res;
     try {
-      res = await api.phase(network.id, name, name === "forward" ? sampleBody() : {});
+      res = await api.phase(network.id, name, body ?? bodyFor(name));
     } catch (err) {
       setError("phase", detailOf(err));
       emit({ phase: name, error: detailOf(err) });

@@ -13,7 +13,7 @@ export function renderPlots(s, keys) {
     $("[data-loss-summary]").textContent = last ? ` · epoch ${last.epoch}: ${fmt(last.train_loss)}${last.val_loss !== null ? ` / ${fmt(last.val_loss)}` : ""}` : "";
   }
   if (keys.has("steps") || keys.has("network")) plots.drawSteps($("[data-plot=steps]"), s.steps);
-  if (keys.has("grid") || keys.has("data")) {
+  if (keys.has("grid") || keys.has("data") || keys.has("boundary")) {
     const canvas = $("[data-plot=boundary]");
     const title = $("[data-boundary-title]");
     const maps = $("[data-neuron-maps]");
@@ -22,11 +22,11 @@ export function renderPlots(s, keys) {
     const validation = new Set(s.data.val_indices);
     if (g.kind === "grid") {
       title.textContent = s.data.task === "regression" ? "Prediction over the input plane" : "Decision boundary";
-      plots.drawBoundary(canvas, g, s.data, validation);
+      plots.drawBoundary(canvas, g, s.data, validation, s.boundary);
       plots.drawNeuronMaps(maps, g, s.network.activations);
     } else if (g.kind === "curve") {
       title.textContent = "Fitted curve";
-      plots.drawCurve(canvas, g.xs, g.ys, s.data, validation);
+      plots.drawCurve(canvas, g.xs, g.ys, s.data, validation, s.boundary.showValidation);
       maps.replaceChildren();
     } else {
       title.textContent = "Predicted vs actual";

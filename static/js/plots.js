@@ -180,8 +180,9 @@ function pointColour(target, task) {
   return null;
 }
 
-function drawPoints(ctx, data, X, Y, valSet, yScale) {
+function drawPoints(ctx, data, X, Y, valSet, yScale, showValidation = true) {
   data.inputs.forEach((x, s) => {
+    if (!showValidation && valSet?.has(s)) return;
     const px = X(x[0]);
     const py = Y(x[1]);
     let colour = pointColour(data.targets[s], data.task);
@@ -225,15 +226,28 @@ function gridImage(ctx, grid, colourAt, x0, y0, w, h) {
   ctx.drawImage(off, x0, y0, w, h);
 }
 
-/** Output heatmap over the grid, with the data on top (filled = train, ring = validation). */
-export function drawBoundary(canvas, grid, data, valSet) {
+/** The output as a decision: 0/1 at 0.5, one-hot at the largest class, ±scale by sign. */
+function discrete(o, task, yScale) {
+  if (task === "binary") return [o[0] >= 0.5 ? 1 : 0];
+  if (task === "multiclass") {
+    const k = o.indexOf(Math.max(...o));
+    return o.map((_, c) => (c === k ? 1 : 0));
+  }
+  return [o[0] >= 0 ? yScale : -yScale];
+}
+
+/**
+ * Output heatmap over the grid, with the data on top (filled = train, ring = validation).
+ * `showValidation` false hides the validation points; `discretize` colours the decision only.
+ */
+export function drawBoundary(canvas, grid, data, valSet, { showValidation = true, discretize = false } = {}) {
   const { ctx, w, h } = prepare(canvas);
   const R = grid.x.length;
   const task = data.task;
   const yScale = Math.max(1e-9, ...grid.outputs.map((o) => Math.abs(o[0])));
   const soften = (rgb) => rgb.map((c) => Math.round(c + (255 - c) * 0.25)); // points stay visible on top
   const colourAt = (p) => {
-    const o = grid.outputs[p];
+    const o = discretize ? discrete(grid.outputs[p], task, yScale) : grid.outputs[p];
     if (task === "multiclass") return soften(classBlendRgb(o));
     if (task === "binary") return soften(probabilityRgb(o[0]));
     return soften(divergingRgb(o[0], yScale));
@@ -245,7 +259,7 @@ export function drawBoundary(canvas, grid, data, valSet) {
   const y1 = grid.y[R - 1];
   const X = (x) => ((x - x0) / (x1 - x0)) * w;
   const Y = (y) => h - ((y - y0) / (y1 - y0)) * h;
-  drawPoints(ctx, data, X, Y, valSet, yScale);
+  drawPoints(ctx, data, X, Y, valSet, yScale, showValidation);
   ctx.fillStyle = "rgba(29,35,48,.7)";
   ctx.font = "10px system-ui, sans-serif";
   ctx.textAlign = "left";
@@ -257,19 +271,15 @@ export function drawBoundary(canvas, grid, data, valSet) {
   ctx.restore();
   canvas.dataset.state = "drawn";
   canvas.dataset.resolution = String(R);
+  canvas.dataset.validationShown = String(showValidation);
+  canvas.dataset.discretized = String(discretize);
 }
 
 /** Small maps of each hidden neuron's activation over the grid. */
 export function drawNeuronMaps(container, grid, activations) {
   container.replaceChildren();
   if (!grid?.layers) return;
-  const hidden = grid.layers.slice(0, -1).slice(0, 6);
-  if (grid.layers.length - 1 > hidden.length) {
-    const note = document.createElement("p");
-    note.className = "hint";
-    note.textContent = `first ${hidden.length} hidden layers shown`;
-    container.appendChild(note);
-  }
+  const hidden = grid.layers.slice(0, -1);
   hidden.forEach((layer, k) => {
     const rowEl = document.createElement("div");
     rowEl.className = "map-row";
@@ -277,8 +287,9 @@ export function drawNeuronMaps(container, grid, activations) {
     label.textContent = `layer ${layer.index}`;
     rowEl.appendChild(label);
     const n = layer.a[0].length;
+    // Every neuron: the maps shrink to 16 px and wrap onto more rows on wide layers.
     const size = Math.max(16, Math.min(30, Math.floor((container.clientWidth - 50) / Math.min(n, 8)) - 3));
-    for (let j = 0; j < Math.min(n, 8); j++) {
+    for (let j = 0; j < n; j++) {
       const c = document.createElement("canvas");
       c.width = 30;
       c.height = 30;
@@ -305,7 +316,7 @@ export function drawNeuronMaps(container, grid, activations) {
 }
 
 /** 1-D regression: data scatter and the network's fitted curve. */
-export function drawCurve(canvas, xs, ys, data, valSet) {
+export function drawCurve(canvas, xs, ys, data, valSet, showValidation = true) {
   const { ctx, w, h } = prepare(canvas);
   const dx = data.inputs.map((r) => r[0]);
   const dy = data.targets.map((r) => r[0]);
@@ -315,6 +326,7 @@ export function drawCurve(canvas, xs, ys, data, valSet) {
   const pad = (ymax - ymin || 1) * 0.08;
   const { X, Y } = frame(ctx, w, h, { xmin: Math.min(...xs), xmax: Math.max(...xs), ymin: ymin - pad, ymax: ymax + pad, xlabel: data.feature_names?.[0] ?? "x" });
   dx.forEach((x, s) => {
+    if (!showValidation && valSet?.has(s)) return;
     ctx.beginPath();
     ctx.arc(X(x), Y(dy[s]), 2.8, 0, 2 * Math.PI);
     if (valSet?.has(s)) {
