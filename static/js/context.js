@@ -50,6 +50,12 @@ export const view = createNetworkView($("[data-network]"), {
   },
   onLeave: () => inspector.hideTooltip(),
   onSelect: (target) => store.set({ selection: target }),
+  // The drawing was laid out again (a layer expanded or collapsed, a resize): repaint it.
+  onExpand: () => {
+    animator.skip();
+    const s = store.get();
+    store.set({ network: s.network, trace: s.trace, neuronHealth: s.neuronHealth, selection: s.selection });
+  },
 });
 
 /** The configuration panel, once the catalog has loaded (main.js). */

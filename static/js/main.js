@@ -1,7 +1,7 @@
 // Bootstrap: load the catalog, create the form, restore the setup from the URL, build the network.
 
 import * as api from "./api.js";
-import { $, form, store } from "./context.js";
+import { $, form, store, view } from "./context.js";
 import { connectViews } from "./render.js";
 import { wireControls } from "./controls.js";
 import { createConfigPanel } from "./config-panel.js";
@@ -61,7 +61,10 @@ function listenForLinks() {
   let resizeTimer = 0;
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => redrawAllPlots(store.get()), 150);
+    resizeTimer = setTimeout(() => {
+      redrawAllPlots(store.get());
+      view.relayout();
+    }, 150);
   });
 }
 

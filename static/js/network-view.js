@@ -6,7 +6,10 @@ import { GRAD, activationColour, diverging, signColour } from "./palette.js";
 import { fmt, full } from "./format.js";
 
 const NS = "http://www.w3.org/2000/svg";
-const VW = 760;
+const VW_MAX = 760; // the drawing's width in SVG units; narrower screens get 1:1 text
+const VW_MIN = 330;
+const COLLAPSE_OVER = 16; // a layer wider than this shows its first and last SHOW_ENDS neurons
+const SHOW_ENDS = 8;
 const VH_MAX = 560;
 const VALUE = "#2b3445"; // forward value pulses
 
@@ -29,6 +32,7 @@ const lerp = (a, b, t) => a + (b - a) * t;
 const CHAR_EM = { ".": 0.32, "−": 0.84, "-": 0.36, e: 0.62, " ": 0.32, b: 0.64, "∞": 0.83 };
 const textWidth = (text, size) => [...text].reduce((w, ch) => w + (CHAR_EM[ch] ?? 0.64) * size, 0);
 const SIDE_LABEL_PX = 11; // font size of the feature and output names (app.css .side-label)
+const EDGE_LABEL_PX = 11;
 
 /** Write `text` into an SVG text, shortened with "…" to `room` px; the full text goes in a <title>. */
 function fitLabel(node, text, room) {
@@ -52,9 +56,18 @@ function labelFractions(pref) {
   return out.filter((t) => t >= 0.15 && t <= 0.85);
 }
 
-export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
+/** The neurons of a layer of size n that are drawn: all, or the first and last SHOW_ENDS. */
+function shownNeurons(n, expanded) {
+  const all = Array.from({ length: n }, (_, j) => j);
+  if (n <= COLLAPSE_OVER || expanded) return all;
+  return [...all.slice(0, SHOW_ENDS), ...all.slice(n - SHOW_ENDS)];
+}
+
+export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, emit }) {
   let geo = null; // layout of the current architecture
   let selected = null;
+  let lastBuild = null;
+  const expanded = new Set(); // layers drawn in full although wider than COLLAPSE_OVER
 
   svg.addEventListener("mouseleave", () => onLeave?.());
 
@@ -69,13 +82,23 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     if (t) onHover?.(t, evt);
     else onLeave?.();
   });
+  function toggleLayer(l) {
+    if (expanded.has(l)) expanded.delete(l);
+    else expanded.add(l);
+    build(lastBuild);
+    onExpand?.();
+  }
   svg.addEventListener("click", (evt) => {
+    const toggle = evt.target.closest?.("[data-expand-layer]");
+    if (toggle) return toggleLayer(Number(toggle.dataset.expandLayer));
     const t = targetOf(evt.target);
     if (t) onSelect?.(t);
   });
   svg.addEventListener("keydown", (evt) => {
     // Enter opens a neuron, edge or bias; Space is left to the page, where it toggles Play.
     if (evt.key !== "Enter") return;
+    const toggle = evt.target.closest?.("[data-expand-layer]");
+    if (toggle) return toggleLayer(Number(toggle.dataset.expandLayer));
     const t = targetOf(evt.target);
     if (t) {
       evt.preventDefault();
@@ -84,37 +107,59 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     }
   });
 
+  /** "⋮ 48 more · show all" in the gap of a collapsed layer, or "show 16 of 64" under an expanded one. */
+  function layerToggle(l, n, x, y, parent) {
+    const open = expanded.has(l);
+    const t = el(
+      "text",
+      { x, y: open ? 44 : y + 4, "text-anchor": "middle", class: "layer-toggle halo", tabindex: 0, role: "button", "data-expand-layer": l },
+      parent,
+    );
+    t.textContent = open ? `show ${2 * SHOW_ENDS} of ${n}` : `⋮ ${n - 2 * SHOW_ENDS} more`;
+    t.setAttribute("aria-label", open ? `Collapse layer ${l} to ${2 * SHOW_ENDS} neurons` : `Show all ${n} neurons of layer ${l}`);
+    t.setAttribute("aria-expanded", String(open));
+  }
+
   /** Build the SVG for an architecture. sizes = [n0, ..., nL]. */
-  function build({ sizes, activations, featureNames, targetNames }) {
+  function build(args) {
+    lastBuild = args;
+    const { sizes, activations, featureNames, targetNames } = args;
     svg.replaceChildren();
     const L = sizes.length - 1;
-    const maxN = Math.max(...sizes);
+    const shown = sizes.map((n, l) => shownNeurons(n, expanded.has(l)));
+    // A collapsed layer keeps one free slot between its first and last neurons for "⋮ N more".
+    const slots = shown.map((s, l) => s.length + (s.length < sizes[l] ? 1 : 0));
+    const maxN = Math.max(...slots);
     const top = 46;
     const bottom = 22;
     // Small networks get a shorter drawing, so the inspector stays in view at 1280×800.
     const VH = Math.max(300, Math.min(VH_MAX, top + bottom + maxN * 84));
+    const VW = Math.round(Math.max(VW_MIN, Math.min(VW_MAX, svg.clientWidth || VW_MAX)));
     svg.setAttribute("viewBox", `0 0 ${VW} ${VH}`);
     const spacing = Math.min(84, (VH - top - bottom) / maxN);
     const r = Math.max(4, Math.min(22, spacing * 0.3));
     // Margins fit the feature names on the left and "ŷ name = value" on the right.
+    const narrow = VW < 560;
     const longest = (names, n) => Math.max(2, ...Array.from({ length: n }, (_, j) => (names?.[j] ?? "x1").length));
-    const left = Math.max(70, Math.min(150, 30 + 6.6 * longest(featureNames, sizes[0])));
-    const right = Math.max(135, Math.min(200, 100 + 6.6 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
+    const left = Math.max(narrow ? 44 : 70, Math.min(narrow ? 90 : 150, 30 + 6.6 * longest(featureNames, sizes[0])));
+    const right = Math.max(narrow ? 92 : 135, Math.min(200, 100 + 6.6 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
     const gap = (VW - left - right) / Math.max(1, L);
-    const pos = sizes.map((n, l) =>
-      Array.from({ length: n }, (_, j) => ({
-        x: left + l * gap,
-        y: top + (VH - top - bottom) / 2 + (j - (n - 1) / 2) * spacing,
-      })),
+    const pos = sizes.map(() => []);
+    shown.forEach((list, l) =>
+      list.forEach((j, k) => {
+        const slot = k < SHOW_ENDS || list.length === sizes[l] ? k : k + 1;
+        pos[l][j] = { x: left + l * gap, y: top + (VH - top - bottom) / 2 + (slot - (slots[l] - 1) / 2) * spacing };
+      }),
     );
-    const edgesPerLayer = sizes.slice(1).map((n, l) => n * sizes[l]);
+    const edgesPerLayer = shown.slice(1).map((list, l) => list.length * shown[l].length);
     geo = {
       sizes,
+      shown,
       L,
       r,
       pos,
       activations,
-      showValues: r >= 12,
+      showValues: r >= 16, // room for an 11 px number inside the circle
       showDetails: r >= 16 && maxN <= 4,
       showEdgeLabels: edgesPerLayer.map((n) => r >= 14 && n <= 12 && gap >= 140),
       nodes: {},
@@ -128,37 +173,41 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     const gGlow = el("g", { class: "grad-glows" }, svg);
     const gEdges = el("g", { class: "edges" }, svg);
     const gLabels = el("g", { class: "edge-labels" }, svg);
-    const gHits = el("g", { class: "edge-hits" }, svg);
     const gPulses = el("g", { class: "pulses" }, svg);
     const gNeurons = el("g", { class: "neurons" }, svg);
     const gSide = el("g", { class: "side" }, svg);
     geo.gPulses = gPulses;
 
     sizes.forEach((n, l) => {
-      const x = pos[l][0].x;
+      const x = left + l * gap;
       const name = l === 0 ? "Input" : l === L ? "Output" : `Hidden ${l}`;
       const t = el("text", { x, y: 16, "text-anchor": "middle", class: "layer-title" }, gTitles);
-      t.textContent = name;
+      t.textContent = n > COLLAPSE_OVER ? `${name} (${n})` : name;
       if (l > 0) {
         const a = el("text", { x, y: 31, "text-anchor": "middle", class: "layer-title" }, gTitles);
         a.textContent = activations[l - 1];
         a.style.fill = activationColour(activations[l - 1]);
       }
+      if (n > COLLAPSE_OVER) layerToggle(l, n, x, pos[l][shown[l][SHOW_ENDS - 1]].y + spacing, gTitles);
     });
 
     geo.edges = [];
+    const hitsInto = []; // per layer, per neuron j: its incoming edges' hit lines, in tab order
     for (let l = 1; l <= L; l++) {
       const rows = [];
-      for (let j = 0; j < sizes[l]; j++) {
+      hitsInto[l] = [];
+      for (const j of shown[l]) {
         const row = [];
-        for (let i = 0; i < sizes[l - 1]; i++) {
+        hitsInto[l][j] = [];
+        for (const i of shown[l - 1]) {
           const p0 = pos[l - 1][i];
           const p1 = pos[l][j];
           const coords = { x1: p0.x + r, y1: p0.y, x2: p1.x - r, y2: p1.y };
           const data = { "data-kind": "edge", "data-layer": l, "data-j": j, "data-i": i };
           const glowLine = el("line", { ...coords, stroke: GRAD, "stroke-opacity": 0, "stroke-linecap": "round" }, gGlow);
           const line = el("line", { ...coords, class: "edge", "data-edge": `${l}-${j}-${i}` }, gEdges);
-          const hit = el("line", { ...coords, class: "edge-hit", "stroke-width": Math.max(6, Math.min(12, r * 0.6)), tabindex: 0, role: "button", ...data }, gHits);
+          const hit = el("line", { ...coords, class: "edge-hit", "stroke-width": Math.max(6, Math.min(12, r * 0.6)), tabindex: 0, role: "button", ...data });
+          hitsInto[l][j].push(hit);
           hit.setAttribute("aria-label", `weight from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1}, layer ${l}`);
           let label = null;
           // Preferred spot: nearer the wider column, where the edges are furthest apart;
@@ -173,20 +222,21 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
                 y: lerp(coords.y1, coords.y2, t) - 4,
                 "text-anchor": "middle",
                 class: "edge-label halo",
-                "font-size": 10.5,
+                "font-size": EDGE_LABEL_PX,
               },
               gLabels,
             );
           }
-          row.push({ line, glowLine, label, coords, pref, w: 0 });
+          row[i] = { line, glowLine, label, coords, pref, w: 0 };
         }
-        rows.push(row);
+        rows[j] = row;
       }
       geo.edges.push(rows);
     }
 
-    geo.neurons = sizes.map((n, l) =>
-      Array.from({ length: n }, (_, j) => {
+    geo.neurons = shown.map((list, l) => {
+      const layer = [];
+      for (const j of list) {
         const { x, y } = pos[l][j];
         const g = el(
           "g",
@@ -201,19 +251,19 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
           "text",
           {
             x,
-            y: y + 0.35 * Math.max(8, Math.min(11, r * 0.52)),
+            y: y + 0.35 * 11,
             "text-anchor": "middle",
-            "font-size": Math.max(8, Math.min(11, r * 0.52)),
+            "font-size": 11,
           },
           g,
         );
         let detail = null;
         if (geo.showDetails && l > 0) {
-          detail = el("text", { x, y: y + r + 13, "text-anchor": "middle", "font-size": 10, class: "halo" }, g);
+          detail = el("text", { x, y: y + r + 13, "text-anchor": "middle", "font-size": 11, class: "halo" }, g);
         }
         let bias = null;
         if (l > 0) {
-          const s = Math.max(5, r * 0.5);
+          const s = Math.max(5, Math.min(16, r * 0.75)); // a comfortable target: 16 px where there is room
           const bg = el(
             "g",
             { class: "bias", "data-kind": "bias", "data-layer": l, "data-j": j, tabindex: 0, role: "button" },
@@ -223,13 +273,16 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
           const rect = el("rect", { x: x - r - s * 0.35, y: y - r - s * 0.65, width: s, height: s, rx: 1.5 }, bg);
           let text = null;
           if (geo.showDetails) {
-            text = el("text", { x: x - r - s * 0.5, y: y - r - s * 0.8, "text-anchor": "end", "font-size": 9.5, class: "halo" }, bg);
+            text = el("text", { x: x - r - s * 0.5, y: y - r - s * 0.8, "text-anchor": "end", "font-size": 11, class: "halo" }, bg);
           }
           bias = { g: bg, rect, text };
         }
-        return { g, ring, body, value, detail, bias, act };
-      }),
-    );
+        // Tab order follows the network: a neuron, its bias, then the edges coming into it.
+        if (l > 0) el("g", { class: "incoming" }, gNeurons).append(...hitsInto[l][j]);
+        layer[j] = { g, ring, body, value, detail, bias, act };
+      }
+      return layer;
+    });
 
     // Feature names on the left, prediction vs target on the right.
     geo.side = { inputs: [], outputs: [] };
@@ -238,11 +291,11 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     const every = Math.max(1, Math.ceil((SIDE_LABEL_PX + 2) / spacing));
     geo.side.room = left - r - 12 - 4;
     pos[0].forEach((p, j) => {
-      const shown = j % every === 0;
+      const visible = j % every === 0;
       const t = el("text", { x: p.x - r - 12, y: p.y + 4, "text-anchor": "end", class: "side-label halo" }, gSide);
-      if (!shown) t.setAttribute("visibility", "hidden");
+      if (!visible) t.setAttribute("visibility", "hidden");
       const name = featureNames?.[j] ?? `x${j + 1}`;
-      geo.side.inputs.push({ t, name, shown });
+      geo.side.inputs[j] = { t, name, shown: visible };
       fitLabel(t, name, geo.side.room);
     });
     pos[L].forEach((p, j) => {
@@ -250,9 +303,9 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
       const t2 = el("text", { x: p.x + r + 12, y: p.y + 12, class: "side-label halo" }, gSide);
       const name = targetNames?.[j] ?? (sizes[L] > 1 ? `y${j + 1}` : "y");
       t.textContent = sizes[L] > 1 ? `ŷ ${name}` : "ŷ";
-      geo.side.outputs.push({ t, t2, name });
+      geo.side.outputs[j] = { t, t2, name };
     });
-    const lastOut = pos[L][pos[L].length - 1];
+    const lastOut = pos[L][shown[L][shown[L].length - 1]];
     geo.side.loss = el("text", { x: lastOut.x + r + 12, y: lastOut.y + r + 28, class: "side-label halo loss-label" }, gSide);
     if (selected) markSelected(selected);
   }
@@ -337,8 +390,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   function setParams(weights, biases) {
     const wScale = Math.max(1e-9, ...weights.map((m) => maxAbs(m)), ...biases.map((v) => maxAbs([v])));
     for (let l = 1; l <= geo.L; l++) {
-      for (let j = 0; j < geo.sizes[l]; j++) {
-        for (let i = 0; i < geo.sizes[l - 1]; i++) paintEdge(l, j, i, weights[l - 1][j][i], wScale);
+      for (const j of geo.shown[l]) {
+        for (const i of geo.shown[l - 1]) paintEdge(l, j, i, weights[l - 1][j][i], wScale);
         paintBias(l, j, biases[l - 1][j], wScale);
       }
     }
@@ -365,7 +418,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     for (let l = 0; l <= geo.L; l++) {
       const row = l <= upTo ? acts?.[l] : null;
       const scale = row ? Math.max(1, maxAbs([row])) : 1;
-      for (let j = 0; j < geo.sizes[l]; j++) setNeuronValue(l, j, row ? row[j] : null, scale);
+      for (const j of geo.shown[l]) setNeuronValue(l, j, row ? row[j] : null, scale);
       if (l === 0) {
         geo.side.inputs.forEach((s, j) => {
           // The circle already shows the value when there is room for it.
@@ -404,7 +457,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     const scale = Math.max(1e-12, maxAbs(all));
     for (let l = 1; l <= geo.L; l++) {
       const row = deltas && l >= from ? deltas[l] : null;
-      for (let j = 0; j < geo.sizes[l]; j++) {
+      for (const j of geo.shown[l]) {
         const n = geo.neurons[l][j];
         if (!row) {
           n.ring.setAttribute("stroke-opacity", 0);
@@ -425,7 +478,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   function setZ(zs, upTo) {
     if (!geo.showDetails) return;
     for (let l = 1; l <= geo.L; l++) {
-      for (let j = 0; j < geo.sizes[l]; j++) {
+      for (const j of geo.shown[l]) {
         const n = geo.neurons[l][j];
         if (n.detail) {
           n.detail.textContent = zs && l <= upTo ? `z ${fmt(zs[l][j])}` : "";
@@ -439,8 +492,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   function setEdgeGrads(grads, from = 1, scale = null) {
     const s = scale ?? Math.max(1e-12, ...(grads || []).filter(Boolean).map((m) => maxAbs(m)));
     for (let l = 1; l <= geo.L; l++) {
-      for (let j = 0; j < geo.sizes[l]; j++) {
-        for (let i = 0; i < geo.sizes[l - 1]; i++) {
+      for (const j of geo.shown[l]) {
+        for (const i of geo.shown[l - 1]) {
           const e = geo.edges[l - 1][j][i];
           const g = grads && l >= from ? grads[l - 1]?.[j][i] : null;
           if (g === null || g === undefined) {
@@ -518,8 +571,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   function pulses(l, direction, sizeOf, colour) {
     // One dot per edge of layer l, travelling forward (l-1 → l) or backward (l → l-1).
     const dots = [];
-    for (let j = 0; j < geo.sizes[l]; j++) {
-      for (let i = 0; i < geo.sizes[l - 1]; i++) {
+    for (const j of geo.shown[l]) {
+      for (const i of geo.shown[l - 1]) {
         const size = sizeOf(j, i);
         if (size <= 0) continue;
         const c = geo.edges[l - 1][j][i].coords;
@@ -591,7 +644,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   }
 
   function lossStages(lossTrace, row = 0) {
-    const out = geo.neurons[geo.L];
+    const out = geo.neurons[geo.L].filter(Boolean);
     return [
       {
         duration: 550,
@@ -668,8 +721,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
         },
         frame(t) {
           for (let l = 1; l <= geo.L; l++) {
-            for (let j = 0; j < geo.sizes[l]; j++) {
-              for (let i = 0; i < geo.sizes[l - 1]; i++) {
+            for (const j of geo.shown[l]) {
+              for (const i of geo.shown[l - 1]) {
                 paintEdge(l, j, i, lerp(Wold[l - 1][j][i], Wnew[l - 1][j][i], t), scale);
                 const e = geo.edges[l - 1][j][i];
                 const o = Number(e.glowLine.getAttribute("stroke-opacity")) || 0;
@@ -716,6 +769,12 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     setParams,
     showTrace,
     select: markSelected,
+    /** Lay the drawing out again for a new width (a resize), keeping what it shows. */
+    relayout() {
+      if (!lastBuild) return;
+      build(lastBuild);
+      onExpand?.();
+    },
     setStale,
     showNumbers,
     markHealth,
