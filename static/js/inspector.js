@@ -32,6 +32,8 @@ function editor(label, value, onSet) {
 }
 
 export function createInspector({ body, tooltip, onEditParameter }) {
+  /** Products per line of a long sum: one in a narrow inspector, so nothing scrolls sideways. */
+  const perLine = () => (body.clientWidth < 440 ? 1 : 2);
   function tooltipFor(target, ctx) {
     const { network, trace } = ctx;
     const L = network.layers.length - 1;
@@ -142,7 +144,7 @@ export function createInspector({ body, tooltip, onEditParameter }) {
     const next = layerOf(trace.forward, l + 1);
     const nextB = layerOf(trace.backward, l + 1);
     const K = next.W.length;
-    const terms = products(K, Math.min(K, 4), (k) => [next.W[k][j], nextB.dL_dz[0][k]]);
+    const terms = products(K, Math.min(K, 4), (k) => [next.W[k][j], nextB.dL_dz[0][k]], perLine());
     return eqBlock(
       `Hidden layer: δ = f′(z) · Σₖ wₖⱼ δₖ, the gradient arriving from the ${K} neuron${K > 1 ? "s" : ""} of layer ${l + 1}`,
       [
@@ -173,14 +175,14 @@ export function createInspector({ body, tooltip, onEditParameter }) {
         `Update (SGD, η = ${fmt(lr)}): move against the gradient`,
         math(
           sub(v, "new"), mo("="), sub(v, "old"), mo("−"), mi("η"), dot(), d(mi("L"), mi(v)),
-          mo("="), mn(old), mo("−"), mn(lr), dot(), mf(grad), mo("="), mn(next),
+          NEWLINE, mo("="), mn(old), mo("−"), mn(lr), dot(), mf(grad), mo("="), mn(next),
         ),
         "update",
       );
     }
     return eqBlock(
       `Update (${upd.optimizer}, η = ${fmt(lr)}): the optimizer's step uses ∂L/∂${v} = ${fmt(grad)} and its running averages`,
-      math(sub(v, "new"), mo("="), sub(v, "old"), mo("−"), mi("step"), mo("="), mn(old), mo("−"), mf(step), mo("="), mn(next)),
+      math(sub(v, "new"), mo("="), sub(v, "old"), mo("−"), mi("step"), NEWLINE, mo("="), mn(old), mo("−"), mf(step), mo("="), mn(next)),
       "update",
     );
   }
@@ -225,7 +227,7 @@ export function createInspector({ body, tooltip, onEditParameter }) {
     if (B > 1) {
       // A batch: the gradient is a sum over its samples, every one the trace carries.
       const prevRows = l === 1 ? trace.forward.inputs : layerOf(trace.forward, l - 1).a;
-      const terms = products(B, bl.dL_dz.length, (s) => [bl.dL_dz[s][j], prevRows[s][i]], 3);
+      const terms = products(B, bl.dL_dz.length, (s) => [bl.dL_dz[s][j], prevRows[s][i]], perLine());
       chain.push(
         d(mi("L"), mi("w")), mo("="), row(m("munder", mo("∑"), mi("s")), m("msubsup", mi("δ"), mi(String(j + 1)), paren(mi("s"))), dot(),
           m("msup", aPrev, paren(mi("s")))),
@@ -320,7 +322,7 @@ export function createInspector({ body, tooltip, onEditParameter }) {
       return out;
     }
     const prev = l === 1 ? f.inputs[0] : layerOf(f, l - 1).a[0];
-    const terms = products(prev.length, Math.min(prev.length, 4), (i) => [fl.W[j][i], prev[i]]);
+    const terms = products(prev.length, Math.min(prev.length, 4), (i) => [fl.W[j][i], prev[i]], perLine());
     out.push(
       eqBlock(
         updated

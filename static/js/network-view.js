@@ -33,6 +33,8 @@ const CHAR_EM = { ".": 0.32, "−": 0.84, "-": 0.36, e: 0.62, " ": 0.32, b: 0.64
 const textWidth = (text, size) => [...text].reduce((w, ch) => w + (CHAR_EM[ch] ?? 0.64) * size, 0);
 const SIDE_LABEL_PX = 11; // font size of the feature and output names (app.css .side-label)
 const EDGE_LABEL_PX = 11;
+const SHORT_ACTIVATION = { sigmoid: "σ", tanh: "tanh", relu: "ReLU", leaky_relu: "lReLU", linear: "lin", softmax: "smax" };
+const BIAS_TARGET = 20; // SVG units: ≥ 16 px on screen from 1280 px wide up, 20 px on a phone
 
 /** Write `text` into an SVG text, shortened with "…" to `room` px; the full text goes in a <title>. */
 function fitLabel(node, text, room) {
@@ -112,7 +114,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     const open = expanded.has(l);
     const t = el(
       "text",
-      { x, y: open ? 44 : y + 4, "text-anchor": "middle", class: "layer-toggle halo", tabindex: 0, role: "button", "data-expand-layer": l },
+      { x, y: open ? y : y + 4, "text-anchor": "middle", class: "layer-toggle halo", tabindex: 0, role: "button", "data-expand-layer": l },
       parent,
     );
     t.textContent = open ? `show ${2 * SHOW_ENDS} of ${n}` : `⋮ ${n - 2 * SHOW_ENDS} more`;
@@ -141,8 +143,9 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     // Margins fit the feature names on the left and "ŷ name = value" on the right.
     const narrow = VW < 560;
     const longest = (names, n) => Math.max(2, ...Array.from({ length: n }, (_, j) => (names?.[j] ?? "x1").length));
-    const left = Math.max(narrow ? 44 : 70, Math.min(narrow ? 90 : 150, 30 + 6.6 * longest(featureNames, sizes[0])));
-    const right = Math.max(narrow ? 92 : 135, Math.min(200, 100 + 6.6 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
+    // Room for the circle's radius plus the label: names are shortened to fit (fitLabel).
+    const left = Math.round(r + 16 + Math.max(30, Math.min(narrow ? 50 : 110, 7.5 * longest(featureNames, sizes[0]))));
+    const right = Math.round(r + 16 + Math.min(narrow ? 82 : 160, 80 + 7.5 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
     const gap = (VW - left - right) / Math.max(1, L);
     const pos = sizes.map(() => []);
     shown.forEach((list, l) =>
@@ -160,7 +163,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
       pos,
       activations,
       showValues: r >= 16, // room for an 11 px number inside the circle
-      showDetails: r >= 16 && maxN <= 4,
+      showDetails: r >= 16 && maxN <= 4 && gap >= 110, // a z or δ line under each neuron
       showEdgeLabels: edgesPerLayer.map((n) => r >= 14 && n <= 12 && gap >= 140),
       nodes: {},
     };
@@ -176,19 +179,24 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     const gPulses = el("g", { class: "pulses" }, svg);
     const gNeurons = el("g", { class: "neurons" }, svg);
     const gSide = el("g", { class: "side" }, svg);
+    const gToggles = el("g", { class: "toggles" }, svg); // on top: nothing covers them
     geo.gPulses = gPulses;
 
+    // Titles fit the space between columns: "Hidden 1 (64)", else "H1 (64)"; "sigmoid", else "σ".
+    const fits = (text) => textWidth(text, 12) * 1.12 <= gap - 8;
     sizes.forEach((n, l) => {
       const x = left + l * gap;
-      const name = l === 0 ? "Input" : l === L ? "Output" : `Hidden ${l}`;
+      const count = n > COLLAPSE_OVER ? ` (${n})` : "";
+      const long = `${l === 0 ? "Input" : l === L ? "Output" : `Hidden ${l}`}${count}`;
       const t = el("text", { x, y: 16, "text-anchor": "middle", class: "layer-title" }, gTitles);
-      t.textContent = n > COLLAPSE_OVER ? `${name} (${n})` : name;
+      t.textContent = fits(long) || L === 0 ? long : `${l === 0 ? "In" : l === L ? "Out" : `H${l}`}${count}`;
       if (l > 0) {
         const a = el("text", { x, y: 31, "text-anchor": "middle", class: "layer-title" }, gTitles);
-        a.textContent = activations[l - 1];
-        a.style.fill = activationColour(activations[l - 1]);
+        const act = activations[l - 1];
+        a.textContent = fits(act) ? act : (SHORT_ACTIVATION[act] ?? act.slice(0, 4));
+        a.style.fill = activationColour(act);
       }
-      if (n > COLLAPSE_OVER) layerToggle(l, n, x, pos[l][shown[l][SHOW_ENDS - 1]].y + spacing, gTitles);
+      if (n > COLLAPSE_OVER) layerToggle(l, n, x, expanded.has(l) ? VH - 5 : pos[l][shown[l][SHOW_ENDS - 1]].y + spacing, gToggles);
     });
 
     geo.edges = [];
@@ -271,6 +279,9 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
           );
           bg.setAttribute("aria-label", `bias of layer ${l} neuron ${j + 1}`);
           const rect = el("rect", { x: x - r - s * 0.35, y: y - r - s * 0.65, width: s, height: s, rx: 1.5 }, bg);
+          // The square may be small on a crowded layer; its target is at least BIAS_TARGET wide.
+          const pad = Math.max(0, (BIAS_TARGET - s) / 2);
+          el("rect", { x: x - r - s * 0.35 - pad, y: y - r - s * 0.65 - pad, width: s + 2 * pad, height: s + 2 * pad, class: "bias-hit" }, bg);
           let text = null;
           if (geo.showDetails) {
             text = el("text", { x: x - r - s * 0.5, y: y - r - s * 0.8, "text-anchor": "end", "font-size": 11, class: "halo" }, bg);
@@ -289,7 +300,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     // On a tall input column only every `every`-th name fits (the others show on hover), and
     // a name longer than the margin is shortened with "…", its full text in a <title>.
     const every = Math.max(1, Math.ceil((SIDE_LABEL_PX + 2) / spacing));
-    geo.side.room = left - r - 12 - 4;
+    geo.side.room = left - r - 14;
     pos[0].forEach((p, j) => {
       const visible = j % every === 0;
       const t = el("text", { x: p.x - r - 12, y: p.y + 4, "text-anchor": "end", class: "side-label halo" }, gSide);
