@@ -116,13 +116,16 @@ def main() -> None:
                 browser = pw.chromium.launch(
                     executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
                 )
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
-                base_fps, base_stall = measure_baseline(page, 2)
+
+                def fresh() -> Page:  # one page per scenario: a hash change alone would not reload
+                    return browser.new_page(viewport={"width": 1280, "height": 800})
+
+                base_fps, base_stall = measure_baseline(fresh(), 2)
                 print(f"baseline (empty page)        {base_fps:5.1f} fps, longest frame {base_stall:6.1f} ms")
                 rows = [
-                    ("2-64-64-1 Backward", measure_backward(page, str(server))),
-                    ("2-64-64-1 Play", measure_play(page, str(server), WIDE, args.seconds)),
-                    ("2-8-8-8-8-8-8-1 Play", measure_play(page, str(server), DEEP, args.seconds)),
+                    ("2-64-64-1 Backward", measure_backward(fresh(), str(server))),
+                    ("2-64-64-1 Play", measure_play(fresh(), str(server), WIDE, args.seconds)),
+                    ("2-8-8-8-8-8-8-1 Play", measure_play(fresh(), str(server), DEEP, args.seconds)),
                 ]
                 for name, (fps, stall, nodes) in rows:
                     print(

@@ -11,6 +11,7 @@ import { stopPlaying } from "./play.js";
 import { neuronHealth } from "./neuron-health.js";
 
 const GRID_RESOLUTION = 40;
+const PLAY_GRID_RESOLUTION = 24; // while Play redraws every half second: a third of the points
 
 /** Load the data the setup names for the scatter preview; returns its shape, or null on error. */
 export async function loadPreview(setup) {
@@ -152,7 +153,8 @@ export async function refreshPlots() {
   const nIn = network.layers[0];
   try {
     if (nIn === 2) {
-      const grid = await api.predict(network.id, { grid: { resolution: GRID_RESOLUTION } });
+      const resolution = store.get().playing ? PLAY_GRID_RESOLUTION : GRID_RESOLUTION;
+      const grid = await api.predict(network.id, { grid: { resolution } });
       store.set({ grid: { kind: "grid", ...grid } });
     } else if (nIn === 1) {
       const xs = data.inputs.map((r) => r[0]);
@@ -175,7 +177,8 @@ export async function refreshPlots() {
 
 /** Mark saturated and dead neurons, from the activations over every training sample. */
 async function refreshNeuronHealth() {
-  const { network, data } = store.get();
+  const { network, data, playing } = store.get();
+  if (playing) return; // judged again once Play pauses, not between its train calls
   const inputs = data.train_indices.map((k) => data.inputs[k]);
   if (!inputs.length) return;
   const res = await api.predict(network.id, { inputs });

@@ -23,6 +23,15 @@ function earlyStopping() {
   return { patience: p, min_delta: 0, monitor };
 }
 
+let arrived = []; // epochs streamed in since the last frame
+
+function flushEpochs() {
+  if (!arrived.length) return;
+  const entries = arrived;
+  arrived = [];
+  store.set({ history: [...store.get().history, ...entries] });
+}
+
 async function play() {
   const { network, catalog } = store.get();
   if (!network || store.get().playing) return;
@@ -46,14 +55,16 @@ async function play() {
         network.id,
         { epochs: Math.min(chunk, limit), ...(early ? { early_stopping: { patience: early.patience, min_delta: early.min_delta } } : {}) },
         (entry) => {
-          const s = store.get();
-          store.set({ history: [...s.history, entry] });
+          // Epochs can arrive faster than frames: the plots redraw at most once per frame.
+          arrived.push(entry);
+          if (arrived.length === 1) requestAnimationFrame(flushEpochs);
           status(`Playing · epoch ${entry.epoch} · loss ${fmt(entry.train_loss)}`, true);
           const monitored = entry.val_loss ?? entry.train_loss;
           if (monitored < best - (early?.min_delta ?? 0)) [best, waited] = [monitored, 0];
           else waited += 1;
         },
       );
+      flushEpochs();
       if (done?.network) store.set({ network: done.network });
       // The per-update losses of this call too, not only the epochs: the step plot keeps up.
       await Promise.all([refreshPlots(), refreshHistory().catch(() => {})]);
@@ -73,7 +84,7 @@ async function play() {
   } finally {
     store.set({ playing: false });
     await refreshNetwork().catch(() => {});
-    await refreshHistory().catch(() => {});
+    await Promise.all([refreshHistory().catch(() => {}), refreshPlots().catch(() => {})]);
     const last = store.get().history.at(-1);
     status(stoppedAt !== null ? `Stopped early at epoch ${stoppedAt}` : `Paused · epoch ${store.get().network?.epoch ?? 0}`);
     setCaption([

@@ -6,13 +6,13 @@ import * as plots from "./plots.js";
 
 /** Redraw the plots whose inputs are among the changed `keys`. */
 export function renderPlots(s, keys) {
-  if (keys.has("history") || keys.has("network")) {
+  if (keys.has("history")) {
     plots.drawLoss($("[data-plot=loss]"), s.history);
     plots.drawGradNorms($("[data-plot=grads]"), s.history, $("[data-grad-legend]"), s.catalog?.health_thresholds);
     const last = s.history[s.history.length - 1];
     $("[data-loss-summary]").textContent = last ? ` · epoch ${last.epoch}: ${fmt(last.train_loss)}${last.val_loss !== null ? ` / ${fmt(last.val_loss)}` : ""}` : "";
   }
-  if (keys.has("steps") || keys.has("network")) plots.drawSteps($("[data-plot=steps]"), s.steps);
+  if (keys.has("steps")) plots.drawSteps($("[data-plot=steps]"), s.steps);
   if (keys.has("grid") || keys.has("data") || keys.has("boundary")) {
     const canvas = $("[data-plot=boundary]");
     const title = $("[data-boundary-title]");

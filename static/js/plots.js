@@ -275,29 +275,63 @@ export function drawBoundary(canvas, grid, data, valSet, { showValidation = true
   canvas.dataset.discretized = String(discretize);
 }
 
-/** Small maps of each hidden neuron's activation over the grid. */
+/** One R×R image of colours, written straight into a canvas of that size (CSS scales it). */
+function putGrid(canvas, R, colourAt) {
+  if (canvas.width !== R) canvas.width = canvas.height = R;
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(R, R);
+  for (let j = 0; j < R; j++) {
+    for (let i = 0; i < R; i++) {
+      const rgb = colourAt(j * R + i);
+      const q = ((R - 1 - j) * R + i) * 4; // y grows upwards
+      img.data[q] = rgb[0];
+      img.data[q + 1] = rgb[1];
+      img.data[q + 2] = rgb[2];
+      img.data[q + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+}
+
+/**
+ * Small maps of every hidden neuron's activation over the grid. The canvases are kept and
+ * repainted while the architecture stays (Play redraws them often).
+ */
 export function drawNeuronMaps(container, grid, activations) {
-  container.replaceChildren();
-  if (!grid?.layers) return;
+  if (!grid?.layers) {
+    container.replaceChildren();
+    container.dataset.key = "";
+    return;
+  }
   const hidden = grid.layers.slice(0, -1);
-  hidden.forEach((layer, k) => {
-    const rowEl = document.createElement("div");
-    rowEl.className = "map-row";
-    const label = document.createElement("span");
-    label.textContent = `layer ${layer.index}`;
-    rowEl.appendChild(label);
+  const key = `${hidden.map((ly) => ly.a[0].length).join("-")}:${activations.join(",")}:${container.clientWidth}`;
+  if (container.dataset.key !== key) {
+    container.replaceChildren();
+    hidden.forEach((layer, k) => {
+      const rowEl = document.createElement("div");
+      rowEl.className = "map-row";
+      const label = document.createElement("span");
+      label.textContent = `layer ${layer.index}`;
+      rowEl.appendChild(label);
+      const n = layer.a[0].length;
+      // Every neuron: the maps shrink to 16 px and wrap onto more rows on wide layers.
+      const size = Math.max(16, Math.min(30, Math.floor((container.clientWidth - 50) / Math.min(n, 8)) - 3));
+      for (let j = 0; j < n; j++) {
+        const c = document.createElement("canvas");
+        c.style.width = `${size}px`;
+        c.style.height = `${size}px`;
+        c.title = `layer ${layer.index}, neuron ${j + 1} (${activations[k]}): activation over the input plane`;
+        c.dataset.neuronMap = `${layer.index}-${j}`;
+        rowEl.appendChild(c);
+      }
+      container.appendChild(rowEl);
+    });
+    container.dataset.key = key;
+  }
+  const R = grid.x.length;
+  hidden.forEach((layer) => {
     const n = layer.a[0].length;
-    // Every neuron: the maps shrink to 16 px and wrap onto more rows on wide layers.
-    const size = Math.max(16, Math.min(30, Math.floor((container.clientWidth - 50) / Math.min(n, 8)) - 3));
     for (let j = 0; j < n; j++) {
-      const c = document.createElement("canvas");
-      c.width = 30;
-      c.height = 30;
-      c.style.width = `${size}px`;
-      c.style.height = `${size}px`;
-      c.title = `layer ${layer.index}, neuron ${j + 1} (${activations[k]}): activation over the input plane`;
-      c.dataset.neuronMap = `${layer.index}-${j}`;
-      const ctx = c.getContext("2d");
       // Centre the colours on 0 when the activation changes sign, else on its mid-range,
       // so a sigmoid neuron (always > 0) still shows where it is high and low.
       let lo = Infinity;
@@ -308,10 +342,9 @@ export function drawNeuronMaps(container, grid, activations) {
       }
       const centre = lo < 0 && hi > 0 ? 0 : (lo + hi) / 2;
       const scale = Math.max(Math.abs(hi - centre), Math.abs(lo - centre)) || 1;
-      gridImage(ctx, grid, (p) => divergingRgb(layer.a[p][j] - centre, scale), 0, 0, 30, 30);
-      rowEl.appendChild(c);
+      const canvas = container.querySelector(`[data-neuron-map="${layer.index}-${j}"]`);
+      putGrid(canvas, R, (p) => divergingRgb(layer.a[p][j] - centre, scale));
     }
-    container.appendChild(rowEl);
   });
 }
 
