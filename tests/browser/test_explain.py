@@ -53,7 +53,10 @@ def test_after_update_the_old_forward_values_are_marked(ui: UI) -> None:
     # The neuron's inspector says which bias the forward pass used, and it is the old one.
     page.locator('g.neuron[data-layer="1"][data-j="0"]').dispatch_event("click")
     old_b = ui.state("s.trace.update.layers[0].b_old[0]")
-    assert float(page.locator("[data-inspector] [data-fact=b_forward] span").get_attribute("title")) == old_b
+    assert (
+        float(page.locator("[data-inspector] [data-fact=b_forward] span").get_attribute("title") or "nan")
+        == old_b
+    )
     assert "before the update" in (page.locator("[data-inspector]").text_content() or "")
     ui.press("Forward")
     assert page.get_attribute("svg[data-network]", "data-stale") == "false"
@@ -86,10 +89,10 @@ def test_inspector_batch_sum_has_every_term_and_the_penalty(ui: UI) -> None:
     assert "L2 penalty" in (eq.text_content() or "")
     assert "…" not in (eq.text_content() or "")
     api_grad = ui.state("s.trace.backward.layers[0].dL_dW[1][0]")
-    assert float(eq.locator("mn").last.get_attribute("title")) == api_grad
+    assert float(eq.locator("mn").last.get_attribute("title") or "nan") == api_grad
     # The δ·a terms are the trace's numbers, sample by sample.
     deltas = ui.state("s.trace.backward.layers[0].dL_dz.map((r) => r[1])")
-    shown = [float(n.get_attribute("title")) for n in eq.locator("mn").all()][: 2 * len(deltas)]
+    shown = [float(n.get_attribute("title") or "nan") for n in eq.locator("mn").all()][: 2 * len(deltas)]
     assert shown[0::2] == deltas
     assert operator_then_negative(page) == []
     page.locator('g.neuron[data-layer="1"][data-j="1"]').dispatch_event("click")
@@ -105,9 +108,9 @@ def test_softmax_is_written_over_the_whole_layer(ui: UI) -> None:
     eq = page.locator("[data-inspector] [data-eq=a]")
     assert "every z of the layer" in (page.locator("[data-inspector]").text_content() or "")
     zs = ui.state("s.trace.forward.layers[1].z[0]")
-    exponents = [float(n.get_attribute("title")) for n in eq.locator("msup mn").all()]
+    exponents = [float(n.get_attribute("title") or "nan") for n in eq.locator("msup mn").all()]
     assert exponents == [zs[1], *zs]  # numerator e^z₂, then the sum over all three
-    assert float(eq.locator("mn").last.get_attribute("title")) == ui.state(
+    assert float(eq.locator("mn").last.get_attribute("title") or "nan") == ui.state(
         "s.trace.forward.layers[1].a[0][1]"
     )
     ui.assert_no_console_errors()
