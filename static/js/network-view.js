@@ -36,10 +36,13 @@ const EDGE_LABEL_PX = 11;
 const SHORT_ACTIVATION = { sigmoid: "σ", tanh: "tanh", relu: "ReLU", leaky_relu: "lReLU", linear: "lin", softmax: "smax" };
 const BIAS_TARGET = 20; // SVG units: ≥ 16 px on screen from 1280 px wide up, 20 px on a phone
 
-/** Write `text` into an SVG text, shortened with "…" to `room` px; the full text goes in a <title>. */
+/**
+ * Write `text` into an SVG text, shortened with "…" to `room` px; the full text goes in a
+ * <title>. True when it fitted whole.
+ */
 function fitLabel(node, text, room) {
   node.textContent = text;
-  if (!node.isConnected || node.getComputedTextLength() <= room) return;
+  if (!node.isConnected || node.getComputedTextLength() <= room) return true;
   let keep = text.length - 1;
   while (keep > 1) {
     node.textContent = `${text.slice(0, keep)}…`;
@@ -49,6 +52,7 @@ function fitLabel(node, text, room) {
   const title = document.createElementNS(NS, "title");
   title.textContent = text;
   node.appendChild(title);
+  return false;
 }
 const overlaps = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
 /** Fractions along an edge to try, nearest the preferred one first, away from the ends. */
@@ -110,14 +114,15 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
   });
 
   /** "⋮ 48 more · show all" in the gap of a collapsed layer, or "show 16 of 64" under an expanded one. */
-  function layerToggle(l, n, x, y, parent) {
+  function layerToggle(l, n, x, y, parent, room) {
     const open = expanded.has(l);
     const t = el(
       "text",
       { x, y: open ? y : y + 4, "text-anchor": "middle", class: "layer-toggle halo", tabindex: 0, role: "button", "data-expand-layer": l },
       parent,
     );
-    t.textContent = open ? `show ${2 * SHOW_ENDS} of ${n}` : `⋮ ${n - 2 * SHOW_ENDS} more`;
+    const more = `⋮ ${n - 2 * SHOW_ENDS} more`;
+    t.textContent = open ? `show ${2 * SHOW_ENDS} of ${n}` : textWidth(more, 11) * 1.15 <= room ? more : `⋮ +${n - 2 * SHOW_ENDS}`;
     t.setAttribute("aria-label", open ? `Collapse layer ${l} to ${2 * SHOW_ENDS} neurons` : `Show all ${n} neurons of layer ${l}`);
     t.setAttribute("aria-expanded", String(open));
   }
@@ -144,7 +149,9 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     const narrow = VW < 560;
     const longest = (names, n) => Math.max(2, ...Array.from({ length: n }, (_, j) => (names?.[j] ?? "x1").length));
     // Room for the circle's radius plus the label: names are shortened to fit (fitLabel).
-    const left = Math.round(r + 16 + Math.max(30, Math.min(narrow ? 50 : 110, 7.5 * longest(featureNames, sizes[0]))));
+    // Where the circles are too small for numbers, the input names carry " = value" (≈ 62 px).
+    const valueRoom = r >= 16 || narrow ? 0 : 62;
+    const left = Math.round(r + 16 + Math.max(30, Math.min(narrow ? 50 : 120, 7.5 * longest(featureNames, sizes[0]) + valueRoom)));
     const right = Math.round(r + 16 + Math.min(narrow ? 82 : 160, 80 + 7.5 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
     const gap = (VW - left - right) / Math.max(1, L);
     const pos = sizes.map(() => []);
@@ -196,7 +203,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
         a.textContent = fits(act) ? act : (SHORT_ACTIVATION[act] ?? act.slice(0, 4));
         a.style.fill = activationColour(act);
       }
-      if (n > COLLAPSE_OVER) layerToggle(l, n, x, expanded.has(l) ? VH - 5 : pos[l][shown[l][SHOW_ENDS - 1]].y + spacing, gToggles);
+      if (n > COLLAPSE_OVER) layerToggle(l, n, x, expanded.has(l) ? VH - 5 : pos[l][shown[l][SHOW_ENDS - 1]].y + spacing, gToggles, gap - 8);
     });
 
     geo.edges = [];
@@ -433,7 +440,10 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
       if (l === 0) {
         geo.side.inputs.forEach((s, j) => {
           // The circle already shows the value when there is room for it.
-          if (s.shown) fitLabel(s.t, row && !geo.showValues ? `${s.name} = ${fmt(row[j])}` : s.name, geo.side.room);
+          // "x1 = 0.5" where it fits, else the name alone (the value shows on hover).
+          if (!s.shown) return;
+          const withValue = row && !geo.showValues ? `${s.name} = ${fmt(row[j])}` : s.name;
+          if (!fitLabel(s.t, withValue, geo.side.room) && withValue !== s.name) fitLabel(s.t, s.name, geo.side.room);
         });
       }
     }
