@@ -2,7 +2,7 @@
 // Layer l = 0..L (0 = inputs). Edge (l, j, i) carries W[l][j][i]: from neuron i of layer l-1
 // into neuron j of layer l, as in the API. Values shown are the API's, for one sample row.
 
-import { GRAD, activationColour, diverging, signColour } from "./palette.js";
+import { GRAD, activationColour, diverging, divergingRgb, signColour } from "./palette.js";
 import { fmt, full } from "./format.js";
 
 const NS = "http://www.w3.org/2000/svg";
@@ -173,6 +173,9 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
       showDetails: r >= 16 && maxN <= 4 && gap >= 110, // a z or δ line under each neuron
       showEdgeLabels: edgesPerLayer.map((n) => r >= 14 && n <= 12 && gap >= 140),
       nodes: {},
+      spacing,
+      gap,
+      mapBoxes: [], // where the per-neuron heatmaps sit: edge labels keep clear of them
     };
 
     const defs = el("defs", {}, svg);
@@ -184,10 +187,12 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     const gEdges = el("g", { class: "edges" }, svg);
     const gLabels = el("g", { class: "edge-labels" }, svg);
     const gPulses = el("g", { class: "pulses" }, svg);
+    const gMaps = el("g", { class: "neuron-maps" }, svg); // above the edges, under the neurons
     const gNeurons = el("g", { class: "neurons" }, svg);
     const gSide = el("g", { class: "side" }, svg);
     const gToggles = el("g", { class: "toggles" }, svg); // on top: nothing covers them
     geo.gPulses = gPulses;
+    geo.gMaps = gMaps;
 
     // Titles fit the space between columns: "Hidden 1 (64)", else "H1 (64)"; "sigmoid", else "σ".
     const fits = (text) => textWidth(text, 12) * 1.12 <= gap - 8;
@@ -349,7 +354,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
    * preferred one. A label with no free spot is hidden; hovering the edge still shows it.
    */
   function layoutEdgeLabels() {
-    const size = 10.5;
+    const size = EDGE_LABEL_PX;
     const taken = [];
     const r = geo.r;
     geo.pos.forEach((layer, l) =>
@@ -371,6 +376,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
         if (n.detail) taken.push({ x1: p.x - 32, x2: p.x + 32, y1: p.y + r + 4, y2: p.y + r + 16 });
       }),
     );
+    taken.push(...geo.mapBoxes);
     const labels = geo.edges.flat(2).filter((e) => e.label);
     labels.sort((a, b) => Math.abs(b.w) - Math.abs(a.w));
     for (const e of labels) {
@@ -560,6 +566,54 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     }
     svg.dataset.edgeNumbers = display.edges;
     svg.dataset.neuronNumbers = display.neurons;
+    layoutEdgeLabels();
+  }
+
+  /**
+   * Each drawn hidden neuron's activation over the input plane (a predict `grid` answer for
+   * 2-D data), as a small heatmap left of its circle; null removes them.
+   */
+  function setNeuronMaps(grid) {
+    if (!geo) return;
+    geo.gMaps.replaceChildren();
+    geo.mapBoxes = [];
+    if (!grid?.layers) return;
+    const R = grid.x.length;
+    const size = Math.max(10, Math.min(28, geo.spacing * 0.7));
+    // Only where the columns leave room beside the circles (a phone shows them in the plots).
+    if (geo.gap < 2 * geo.r + size + 40) return;
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = R;
+    const ctx = canvas.getContext("2d");
+    for (let l = 1; l < geo.L; l++) {
+      const layer = grid.layers.find((ly) => ly.index === l);
+      if (!layer) continue;
+      for (const j of geo.shown[l]) {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const a of layer.a) [lo, hi] = [Math.min(lo, a[j]), Math.max(hi, a[j])];
+        // Centred on 0 when the activation changes sign, else on its mid-range (as in the plots).
+        const centre = lo < 0 && hi > 0 ? 0 : (lo + hi) / 2;
+        const scale = Math.max(Math.abs(hi - centre), Math.abs(lo - centre)) || 1;
+        const img = ctx.createImageData(R, R);
+        for (let q = 0; q < R; q++) {
+          for (let i = 0; i < R; i++) {
+            const rgb = divergingRgb(layer.a[q * R + i][j] - centre, scale);
+            const k = ((R - 1 - q) * R + i) * 4; // x2 grows upwards
+            img.data.set([rgb[0], rgb[1], rgb[2], 255], k);
+          }
+        }
+        ctx.putImageData(img, 0, 0);
+        const p = geo.pos[l][j];
+        const box = { x1: p.x - geo.r - 6 - size, x2: p.x - geo.r - 6, y1: p.y - size / 2, y2: p.y + size / 2 };
+        el(
+          "image",
+          { href: canvas.toDataURL(), x: box.x1, y: box.y1, width: size, height: size, class: "neuron-map", "data-layer": l, "data-j": j, preserveAspectRatio: "none" },
+          geo.gMaps,
+        );
+        geo.mapBoxes.push(box);
+      }
+    }
     layoutEdgeLabels();
   }
 
@@ -797,6 +851,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
       onExpand?.();
     },
     setStale,
+    setNeuronMaps,
     showNumbers,
     markHealth,
     forwardStages,

@@ -23,6 +23,10 @@ function render(s, keys) {
   if (keys.has("trace") && !animator.running && s.network) view.showTrace(s.trace);
   if ((keys.has("trace") || keys.has("network")) && s.network) view.setStale(Boolean(s.trace?.update));
   if ((keys.has("neuronHealth") || keys.has("network")) && s.network) view.markHealth(s.neuronHealth);
+  // Heatmaps beside the hidden neurons for 2-D data; Play redraws the plots, not these.
+  if ((keys.has("grid") || keys.has("network") || keys.has("playing")) && s.network) {
+    view.setNeuronMaps(s.grid?.kind === "grid" && !s.playing ? s.grid : null);
+  }
   if ((keys.has("trace") || keys.has("network") || keys.has("display")) && s.network && !animator.running) {
     view.showNumbers(s.display, s.trace);
   }

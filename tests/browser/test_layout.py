@@ -12,6 +12,7 @@ from .conftest import UI
 SIZES = [(390, 844), (1024, 768), (1280, 800), (1920, 1080)]
 WIDE = "#ds=circles&n=100&h=64.tanh,24.relu&out=sigmoid&loss=bce&lr=0.1&bs=10"
 DEEP = "#ds=xor&h=4.tanh,4.tanh&out=sigmoid&loss=bce&lr=0.3&bs=1&iseed=3"
+MAPS = "#ds=moons&n=120&noise=0.1&dseed=2&h=5.tanh,3.relu&out=sigmoid&loss=bce&lr=0.5&bs=8"
 
 # Every visible text of the drawing, as boxes on the screen.
 TEXT_BOXES = """() => [...document.querySelectorAll('svg[data-network] text')]
@@ -52,7 +53,7 @@ def overlapping(boxes: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("width,height", SIZES)
-@pytest.mark.parametrize("hash_", ["", DEEP, WIDE])
+@pytest.mark.parametrize("hash_", ["", DEEP, WIDE, MAPS])
 def test_no_two_labels_overlap(sized, width: int, height: int, hash_: str) -> None:
     ui = sized(width, height, hash_)
     for name in ("Forward", "Loss", "Backward"):
@@ -60,6 +61,13 @@ def test_no_two_labels_overlap(sized, width: int, height: int, hash_: str) -> No
     svg = ui.page.locator("svg[data-network]").bounding_box()
     boxes = ui.page.evaluate(TEXT_BOXES)
     assert overlapping(boxes) == []
+    # Nor does any label sit on a neuron's heatmap.
+    maps = ui.page.evaluate(
+        """[...document.querySelectorAll('svg image.neuron-map')].map((m) => {
+             const b = m.getBoundingClientRect();
+             return { x: b.x, y: b.y, w: b.width, h: b.height, text: 'map' }; })"""
+    )
+    assert [pair for pair in overlapping(boxes + maps) if "map" in pair] == []
     for b in boxes:  # none cut off by the drawing's edges
         assert svg["x"] - 0.5 <= b["x"] and b["x"] + b["w"] <= svg["x"] + svg["width"] + 0.5, b
     ui.assert_no_console_errors()

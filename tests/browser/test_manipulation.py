@@ -123,3 +123,21 @@ def test_boundary_options_and_every_neuron_map(ui: UI) -> None:
     total = sum(colours)
     assert (colours[0] + (colours[1] if len(colours) > 1 else 0)) / total > 0.6
     ui.assert_no_console_errors()
+
+
+def test_each_hidden_neuron_has_its_heatmap_beside_its_circle(ui: UI) -> None:
+    ui.open("#ds=moons&n=120&noise=0.1&dseed=2&h=5.tanh,3.relu&out=sigmoid&loss=bce&lr=0.3&bs=8")
+    page = ui.page
+    page.wait_for_selector("svg image.neuron-map")
+    maps = page.locator("svg image.neuron-map")
+    assert maps.count() == 5 + 3
+    for layer, j in ((1, 4), (2, 2)):
+        image = page.locator(f'svg image.neuron-map[data-layer="{layer}"][data-j="{j}"]')
+        assert (image.get_attribute("href") or "").startswith("data:image/png")
+        circle = page.locator(f'g.neuron[data-layer="{layer}"][data-j="{j}"] circle.body').bounding_box()
+        box = image.bounding_box()
+        assert box["x"] + box["width"] <= circle["x"]  # left of its circle, not on it
+        assert abs((box["y"] + box["height"] / 2) - (circle["y"] + circle["height"] / 2)) < 1
+    # The output and the inputs have none; a 1-D dataset has none.
+    assert page.locator('svg image.neuron-map[data-layer="3"]').count() == 0
+    ui.assert_no_console_errors()
