@@ -4,28 +4,16 @@
 
 import { GRAD, activationColour, diverging, divergingRgb, signColour } from "./palette.js";
 import { fmt, full } from "./format.js";
+import { NS, el, lerp, maxAbs } from "./svg.js";
+import { createAnimation } from "./network-animation.js";
 
-const NS = "http://www.w3.org/2000/svg";
 const VW_MAX = 760; // the drawing's width in SVG units; narrower screens get 1:1 text
 const VW_MIN = 330;
 const COLLAPSE_OVER = 16; // a layer wider than this shows its first and last SHOW_ENDS neurons
 const SHOW_ENDS = 8;
 const VH_MAX = 560;
-const VALUE = "#2b3445"; // forward value pulses
 
-function el(name, attrs = {}, parent = null) {
-  const node = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (parent) parent.appendChild(node);
-  return node;
-}
 
-const maxAbs = (arrays) => {
-  let m = 0;
-  for (const row of arrays) for (const v of row) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
-  return m;
-};
-const lerp = (a, b, t) => a + (b - a) * t;
 
 // Advance widths (em) of the characters fmt() produces, in DejaVu Sans / system-ui; the
 // label layout needs them before the text is rendered.
@@ -641,180 +629,22 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     else if (target.kind === "edge") geo.edges[target.layer - 1]?.[target.j]?.[target.i]?.line.classList.add("selected");
   }
 
-  // ---- animation stages ------------------------------------------------------------------
-
-  function pulses(l, direction, sizeOf, colour) {
-    // One dot per edge of layer l, travelling forward (l-1 → l) or backward (l → l-1).
-    const dots = [];
-    for (const j of geo.shown[l]) {
-      for (const i of geo.shown[l - 1]) {
-        const size = sizeOf(j, i);
-        if (size <= 0) continue;
-        const c = geo.edges[l - 1][j][i].coords;
-        const dot = el("circle", { r: size, class: "pulse", fill: colour, "fill-opacity": 0.85 }, geo.gPulses);
-        const [x0, y0, x1, y1] = direction > 0 ? [c.x1, c.y1, c.x2, c.y2] : [c.x2, c.y2, c.x1, c.y1];
-        dots.push({ dot, x0, y0, x1, y1 });
-      }
-    }
-    return {
-      frame(t) {
-        for (const d of dots) {
-          d.dot.setAttribute("cx", lerp(d.x0, d.x1, t));
-          d.dot.setAttribute("cy", lerp(d.y0, d.y1, t));
-        }
-      },
-      remove() {
-        for (const d of dots) d.dot.remove();
-      },
-    };
-  }
-
-  const mark = (phase, layer) => {
-    svg.dataset.animPhase = phase;
-    svg.dataset.animLayer = layer ?? "";
-    emit?.({ phase, layer });
-  };
-  const done = (phase) => () => {
-    svg.dataset.animPhase = `${phase}-done`;
-    svg.dataset.animLayer = "";
-    emit?.({ phase, layer: null, done: true });
-  };
-
-  /** Forward: values travel input → output, one layer per stage. `row` = sample row. */
-  function forwardStages(fwd, row = 0) {
-    const acts = [fwd.inputs[row], ...fwd.layers.map((ly) => ly.a[row])];
-    const zs = [null, ...fwd.layers.map((ly) => ly.z[row])];
-    const stages = [
-      {
-        duration: 250,
-        start() {
-          mark("forward", 0);
-          setDeltas(null);
-          setEdgeGrads(null);
-          setOutputs(null, null);
-          setLoss(null);
-          setActivations(acts, 0);
-          setZ(null, 0);
-        },
-      },
-    ];
-    for (let l = 1; l <= geo.L; l++) {
-      let p = null;
-      stages.push({
-        duration: 650,
-        start() {
-          mark("forward", l);
-          p = pulses(l, 1, (j, i) => 2 + 3 * Math.min(1, Math.abs(acts[l - 1][i])), VALUE);
-        },
-        frame: (t) => p?.frame(t),
-        end() {
-          p?.remove();
-          setActivations(acts, l);
-          setZ(zs, l);
-        },
-      });
-    }
-    stages.push({ duration: 0, start: done("forward"), end() { setOutputs(acts[geo.L], null); } });
-    return stages;
-  }
-
-  function lossStages(lossTrace, row = 0) {
-    const out = geo.neurons[geo.L].filter(Boolean);
-    return [
-      {
-        duration: 550,
-        start() {
-          mark("loss", geo.L);
-          setOutputs(lossTrace.output[row], lossTrace.targets[row]);
-          setLoss(lossTrace.loss);
-        },
-        frame(t) {
-          for (const n of out) {
-            n.ring.setAttribute("stroke-opacity", (0.7 * Math.sin(Math.PI * t)).toFixed(2));
-            n.ring.setAttribute("stroke-width", 2 + 4 * t);
-          }
-        },
-        end() {
-          for (const n of out) n.ring.setAttribute("stroke-opacity", 0);
-          done("loss")();
-        },
-      },
-    ];
-  }
-
-  /** Backward: gradient pulses output → input, layer L first; dot size ∝ |∂L/∂w|. */
-  function backwardStages(back, row = 0) {
-    const deltas = [null];
-    const grads = [];
-    for (const ly of back.layers) {
-      deltas[ly.index] = ly.dL_dz[row];
-      grads[ly.index - 1] = ly.dL_dW;
-    }
-    const scale = Math.max(1e-12, ...grads.map((m) => maxAbs(m)));
-    const stages = [
-      {
-        duration: 300,
-        start() {
-          mark("backward", geo.L + 1);
-          setEdgeGrads(null);
-          setDeltas(deltas, geo.L);
-        },
-      },
-    ];
-    for (let l = geo.L; l >= 1; l--) {
-      let p = null;
-      stages.push({
-        duration: 750,
-        start() {
-          mark("backward", l);
-          p = pulses(l, -1, (j, i) => 2 + 6 * Math.min(1, Math.abs(grads[l - 1][j][i]) / scale), GRAD);
-        },
-        frame: (t) => p?.frame(t),
-        end() {
-          p?.remove();
-          setEdgeGrads(grads, l, scale);
-          if (l > 1) setDeltas(deltas, l - 1);
-        },
-      });
-    }
-    stages.push({ duration: 0, start: done("backward") });
-    return stages;
-  }
-
-  /** Update: each edge and bias morphs from its old to its new value. */
-  function updateStages(upd) {
-    const Wold = upd.layers.map((ly) => ly.W_old);
-    const Wnew = upd.layers.map((ly) => ly.W_new);
-    const bold = upd.layers.map((ly) => ly.b_old);
-    const bnew = upd.layers.map((ly) => ly.b_new);
-    const scale = Math.max(1e-9, ...Wold.map(maxAbs), ...Wnew.map(maxAbs), ...bold.map((v) => maxAbs([v])));
-    return [
-      {
-        duration: 900,
-        start() {
-          mark("update", null);
-        },
-        frame(t) {
-          for (let l = 1; l <= geo.L; l++) {
-            for (const j of geo.shown[l]) {
-              for (const i of geo.shown[l - 1]) {
-                paintEdge(l, j, i, lerp(Wold[l - 1][j][i], Wnew[l - 1][j][i], t), scale);
-                const e = geo.edges[l - 1][j][i];
-                const o = Number(e.glowLine.getAttribute("stroke-opacity")) || 0;
-                if (o > 0) e.glowLine.setAttribute("stroke-opacity", (o * (1 - t * 0.15)).toFixed(3));
-              }
-              paintBias(l, j, lerp(bold[l - 1][j], bnew[l - 1][j], t), scale);
-            }
-          }
-        },
-        end() {
-          setParams(Wnew, bnew);
-          setEdgeGrads(null);
-          done("update")();
-        },
-      },
-    ];
-  }
+  const animation = createAnimation({
+    svg,
+    emit,
+    get geo() {
+      return geo;
+    },
+    setActivations,
+    setZ,
+    setDeltas,
+    setEdgeGrads,
+    setOutputs,
+    setLoss,
+    paintEdge,
+    paintBias,
+    setParams,
+  });
 
   /** Paint a whole finished trace at once (after a page reload or a redraw). */
   function showTrace(trace, row = 0) {
@@ -854,9 +684,9 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     setNeuronMaps,
     showNumbers,
     markHealth,
-    forwardStages,
-    lossStages,
-    backwardStages,
-    updateStages,
+    forwardStages: animation.forwardStages,
+    lossStages: animation.lossStages,
+    backwardStages: animation.backwardStages,
+    updateStages: animation.updateStages,
   };
 }
