@@ -61,6 +61,8 @@ export const createNetwork = (spec) => request("POST", "/api/networks", spec);
 export const getNetwork = (id) => request("GET", net(id));
 export const patchNetwork = (id, patch) => request("PATCH", net(id), patch);
 export const deleteNetwork = (id) => request("DELETE", net(id));
+/** Set `weights` and/or `biases` (all layers). */
+export const putParameters = (id, body) => request("PUT", `${net(id)}/parameters`, body);
 export const resetNetwork = (id) => request("POST", `${net(id)}/reset`, {});
 export const networkData = (id) => request("GET", `${net(id)}/data`);
 /** Per-epoch history and step losses; with `sinceStep`, only the steps after it. */

@@ -23,11 +23,11 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     dsSelect.replaceChildren();
     for (const d of catalog.datasets) dsSelect.appendChild(option(d.name, d.name.replace(/_/g, " ")));
     if (uploaded) dsSelect.appendChild(option(`upload:${uploaded.dataset_id}`, `uploaded CSV (${uploaded.n_samples} rows)`));
-    else if (setup && setup.ds.startsWith("upload:")) dsSelect.appendChild(option(setup.ds, "uploaded CSV"));
+    else if (setup && setup.dataset.startsWith("upload:")) dsSelect.appendChild(option(setup.dataset, "uploaded CSV"));
   }
   for (const l of catalog.losses) $("loss").appendChild(option(l.name, l.name.replace(/_/g, " ")));
-  for (const o of catalog.optimizers) $("opt").appendChild(option(o.name));
-  for (const r of catalog.regularizations) $("reg").appendChild(option(r));
+  for (const o of catalog.optimizers) $("optimizer").appendChild(option(o.name));
+  for (const r of catalog.regularizations) $("regularization").appendChild(option(r));
   for (const i of catalog.initializers) $("init").appendChild(option(i.name));
 
   function actSelect(value, names, label) {
@@ -73,12 +73,12 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
       n.textContent = String(layer.size);
       n.dataset.layerSize = String(k + 1);
       count.append(minus, n, plus);
-      const sel = actSelect(layer.act, hiddenActs, `Activation of hidden layer ${k + 1}`);
-      sel.addEventListener("change", () => edit((s) => (s.hidden[k].act = sel.value)));
+      const sel = actSelect(layer.activation, hiddenActs, `Activation of hidden layer ${k + 1}`);
+      sel.addEventListener("change", () => edit((s) => (s.hidden[k].activation = sel.value)));
       rowOf(`Hidden ${k + 1}`, count, sel);
     });
-    const out = actSelect(setup.out, outActs, "Output activation");
-    out.addEventListener("change", () => edit((s) => (s.out = out.value)));
+    const out = actSelect(setup.output_activation, outActs, "Output activation");
+    out.addEventListener("change", () => edit((s) => (s.output_activation = out.value)));
     rowOf("Output", fixed(shape?.nOut ?? "?", shape?.nOut === 1 ? "neuron" : "neurons"), out);
   }
 
@@ -87,23 +87,23 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     setup = next;
     shape = nextShape;
     fillDatasets();
-    dsSelect.value = setup.ds;
-    const meta = catalog.datasets.find((d) => d.name === setup.ds);
+    dsSelect.value = setup.dataset;
+    const meta = catalog.datasets.find((d) => d.name === setup.dataset);
     description.textContent = meta ? meta.description : uploaded ? `${uploaded.feature_names.join(", ")} → ${uploaded.target_names.join(", ")}` : "";
     for (const k of [...NUMBERS, ...CHOICES]) $(k).value = String(setup[k]);
     const usesN = meta ? meta.uses_n_noise : false;
     form.querySelectorAll("[data-uses-n]").forEach((n) => (n.hidden = !usesN));
-    form.querySelectorAll("[data-uses-classes]").forEach((n) => (n.hidden = !usesClasses(setup.ds)));
+    form.querySelectorAll("[data-uses-classes]").forEach((n) => (n.hidden = !usesClasses(setup.dataset)));
     form.querySelectorAll("[data-uses-seed]").forEach((n) => (n.hidden = !meta || !meta.uses_n_noise));
-    $("rr").disabled = setup.reg === "none";
-    form.querySelectorAll("[data-opt]").forEach((n) => (n.hidden = n.dataset.opt !== setup.opt));
+    $("regularization_rate").disabled = setup.regularization === "none";
+    form.querySelectorAll("[data-opt]").forEach((n) => (n.hidden = n.dataset.opt !== setup.optimizer));
     renderLayers(shape);
   }
 
   /** Read the plain inputs into a copy of the setup; invalid numbers keep the old value. */
   function read() {
     const s = structuredClone(setup);
-    s.ds = dsSelect.value;
+    s.dataset = dsSelect.value;
     for (const k of CHOICES) s[k] = $(k).value;
     for (const k of NUMBERS) {
       const input = $(k);
@@ -124,9 +124,9 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
 
   form.addEventListener("change", (evt) => {
     if (evt.target.closest("[data-layers]") || evt.target.name?.startsWith("csv")) return;
-    const before = setup.ds;
+    const before = setup.dataset;
     const s = read();
-    onEdit(s, { datasetChanged: s.ds !== before });
+    onEdit(s, { datasetChanged: s.dataset !== before });
   });
   form.addEventListener("submit", (evt) => {
     evt.preventDefault();
@@ -136,7 +136,7 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     edit((s) => {
       if (s.hidden.length + 2 > catalog.limits.max_layers) return;
       const last = s.hidden[s.hidden.length - 1];
-      s.hidden.push({ size: last?.size ?? 3, act: last?.act ?? "tanh" });
+      s.hidden.push({ size: last?.size ?? 3, activation: last?.activation ?? "tanh" });
     }),
   );
   form.querySelector("[data-action=remove-layer]").addEventListener("click", () => edit((s) => s.hidden.pop()));

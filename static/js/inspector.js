@@ -2,108 +2,38 @@
 // in MathML with the API's numbers. It never computes a derivative: every value shown after
 // "=" is a number the server returned.
 
-import { fmt, numSpan, showNumber } from "./format.js";
-
-const MATHML = "http://www.w3.org/1998/Math/MathML";
-
-function m(tag, ...children) {
-  const node = document.createElementNS(MATHML, tag);
-  for (const c of children) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-  return node;
-}
-const mi = (t) => m("mi", t);
-const mo = (t) => m("mo", t);
-const mtext = (t) => m("mtext", t);
-const mn = (x) => showNumber(m("mn"), x);
-/** A factor in a product: negative numbers get parentheses, as on paper. */
-function mf(x) {
-  const n = mn(x);
-  return x < 0 ? m("mrow", mo("("), n, mo(")")) : n;
-}
-const sub = (base, s) => m("msub", typeof base === "string" ? mi(base) : base, typeof s === "string" ? mi(s) : s);
-const frac = (a, b) => m("mfrac", a, b);
-const d = (num, den) => frac(m("mrow", mi("∂"), num), m("mrow", mi("∂"), den));
-const row = (...c) => m("mrow", ...c);
-const paren = (x) => row(mo("("), x, mo(")"));
-const dot = () => mo("·");
-
-const NEWLINE = Object.freeze({ newline: true });
-
-/** a₀·b₀ + a₁·b₁ + … for the first `shown` of `count` products, two to a line; factors(k) = [a, b]. */
-function products(count, shown, factors) {
-  const terms = [];
-  for (let k = 0; k < shown; k++) {
-    if (k) terms.push(...(k % 2 ? [] : [NEWLINE]), mo("+"));
-    const [a, b] = factors(k);
-    terms.push(a, dot(), b);
-  }
-  if (count > shown) terms.push(mo("+"), mi("…"));
-  return terms;
-}
-
-/** One <math> line per run of children between NEWLINE markers: MathML Core has no line breaking. */
-function math(...children) {
-  const lines = [[]];
-  for (const c of children) {
-    if (c === NEWLINE || c?.newline) lines.push([]);
-    else lines[lines.length - 1].push(c);
-  }
-  const nodes = lines.map((line, k) => {
-    const node = document.createElementNS(MATHML, "math");
-    node.setAttribute("display", "block");
-    const lead = line[0];
-    if (k > 0 && lead?.localName === "mo") {
-      // A continuation line starts with "=" or "+": keep the binary-operator spacing.
-      lead.setAttribute("form", "infix");
-      if (lead.textContent !== "=") node.classList.add("cont");
-    }
-    node.appendChild(row(...line));
-    return node;
-  });
-  return nodes.length === 1 ? nodes[0] : nodes;
-}
-
-function eqBlock(label, mathNode, key) {
-  const wrap = document.createElement("div");
-  const p = document.createElement("p");
-  p.className = "eq-label";
-  p.textContent = label;
-  const box = document.createElement("div");
-  box.className = "eq";
-  if (key) box.dataset.eq = key;
-  for (const node of [mathNode].flat()) box.appendChild(node);
-  wrap.append(p, box);
-  return wrap;
-}
-
-function facts(pairs) {
-  const dl = document.createElement("dl");
-  dl.className = "facts";
-  for (const [k, v, key] of pairs) {
-    if (v === undefined) continue;
-    const dt = document.createElement("dt");
-    dt.textContent = k;
-    const dd = document.createElement("dd");
-    if (key) dd.dataset.fact = key;
-    dd.appendChild(typeof v === "number" || v === null ? numSpan(v) : document.createTextNode(String(v)));
-    dl.append(dt, dd);
-  }
-  return dl;
-}
-
-function para(text, cls = "hint") {
-  const p = document.createElement("p");
-  p.className = cls;
-  p.textContent = text;
-  return p;
-}
+import { fmt } from "./format.js";
+import { HEALTH_TEXT } from "./neuron-health.js";
+import { NEWLINE, d, dot, eqBlock, facts, frac, m, math, mf, mi, mn, mo, mtext, para, paren, products, row, sub } from "./mathml.js";
 
 const layerOf = (phaseTrace, l) => phaseTrace?.layers.find((ly) => ly.index === l);
 
 /** Names for neuron j of layer l (1-based in the text, like the textbooks). */
 const neuronName = (l, L, j) => (l === 0 ? `input ${j + 1}` : l === L ? `output neuron ${j + 1}` : `neuron ${j + 1} of hidden layer ${l}`);
 
-export function createInspector({ body, tooltip }) {
+/** A number field that sets a weight or bias from the inspector (Enter or leaving it applies). */
+function editor(label, value, onSet) {
+  const wrap = document.createElement("label");
+  wrap.className = "edit-parameter";
+  wrap.append(`${label} `);
+  const input = document.createElement("input");
+  input.type = "number";
+  input.step = "any";
+  input.value = String(value);
+  input.dataset.editParameter = "";
+  input.setAttribute("aria-label", `New value of ${label}`);
+  const apply = () => {
+    if (input.value !== "" && Number(input.value) !== value) onSet(Number(input.value));
+  };
+  input.addEventListener("keydown", (evt) => evt.key === "Enter" && apply());
+  input.addEventListener("change", apply);
+  wrap.appendChild(input);
+  return wrap;
+}
+
+export function createInspector({ body, tooltip, onEditParameter }) {
+  /** Products per line of a long sum: one in a narrow inspector, so nothing scrolls sideways. */
+  const perLine = () => (body.clientWidth < 440 ? 1 : 2);
   function tooltipFor(target, ctx) {
     const { network, trace } = ctx;
     const L = network.layers.length - 1;
@@ -120,6 +50,8 @@ export function createInspector({ body, tooltip }) {
         if (fl) lines.push(["z", fl.z[0][j]], ["a", fl.a[0][j]]);
         const bl = layerOf(bk, l);
         if (bl) lines.push(["∂L/∂z (δ)", bl.dL_dz[0][j]]);
+        const h = ctx.health?.[l - 1]?.[j];
+        if (h) lines.push([HEALTH_TEXT[h], null]);
       }
     } else if (target.kind === "edge") {
       const { layer: l, j, i } = target;
@@ -128,7 +60,7 @@ export function createInspector({ body, tooltip }) {
       const bl = layerOf(bk, l);
       if (bl && !trace.update) lines.push(["∂L/∂w", bl.dL_dW[j][i]]);
       const ul = layerOf(trace?.update, l);
-      if (ul) lines.push(["∂L/∂w", ul.dL_dW[j][i]], ["w before update", ul.W_old[j][i]]);
+      if (ul) lines.push(["∂L/∂w", ul.dL_dW[j][i]], ["step", ul.step_W[j][i]], ["w before update", ul.W_old[j][i]]);
     } else if (target.kind === "bias") {
       const { layer: l, j } = target;
       lines.push([`bias of ${neuronName(l, L, j)}`, null]);
@@ -212,7 +144,7 @@ export function createInspector({ body, tooltip }) {
     const next = layerOf(trace.forward, l + 1);
     const nextB = layerOf(trace.backward, l + 1);
     const K = next.W.length;
-    const terms = products(K, Math.min(K, 4), (k) => [mn(next.W[k][j]), mf(nextB.dL_dz[0][k])]);
+    const terms = products(K, Math.min(K, 4), (k) => [next.W[k][j], nextB.dL_dz[0][k]], perLine());
     return eqBlock(
       `Hidden layer: δ = f′(z) · Σₖ wₖⱼ δₖ, the gradient arriving from the ${K} neuron${K > 1 ? "s" : ""} of layer ${l + 1}`,
       [
@@ -227,12 +159,13 @@ export function createInspector({ body, tooltip }) {
     );
   }
 
+  /** The penalty's share of ∂L/∂w, written with its numbers: + λ·w (L2) or + λ·sign(w) (L1). */
   function regTerm(network, w) {
     const reg = network.regularization;
     if (!reg || reg.kind === "none") return null;
     return reg.kind === "l2"
-      ? row(mo("+"), mi("λ"), dot(), mi("w"), mtext(` (λ = ${fmt(reg.rate)}, w = ${fmt(w)})`))
-      : row(mo("+"), mi("λ"), dot(), row(mi("sign"), paren(mi("w"))), mtext(` (λ = ${fmt(reg.rate)})`));
+      ? row(mo("+"), mi("λ"), dot(), mi("w"), mo("="), mn(reg.rate), dot(), mf(w), mtext(" (the L2 penalty)"))
+      : row(mo("+"), mi("λ"), dot(), row(mi("sign"), paren(mi("w"))), mo("="), mn(reg.rate), dot(), mf(Math.sign(w)), mtext(" (the L1 penalty)"));
   }
 
   function updateEquation(kind, old, grad, step, next, upd, lr) {
@@ -242,14 +175,14 @@ export function createInspector({ body, tooltip }) {
         `Update (SGD, η = ${fmt(lr)}): move against the gradient`,
         math(
           sub(v, "new"), mo("="), sub(v, "old"), mo("−"), mi("η"), dot(), d(mi("L"), mi(v)),
-          mo("="), mn(old), mo("−"), mn(lr), dot(), mf(grad), mo("="), mn(next),
+          NEWLINE, mo("="), mn(old), mo("−"), mn(lr), dot(), mf(grad), mo("="), mn(next),
         ),
         "update",
       );
     }
     return eqBlock(
       `Update (${upd.optimizer}, η = ${fmt(lr)}): the optimizer's step uses ∂L/∂${v} = ${fmt(grad)} and its running averages`,
-      math(sub(v, "new"), mo("="), sub(v, "old"), mo("−"), mi("step"), mo("="), mn(old), mo("−"), mf(step), mo("="), mn(next)),
+      math(sub(v, "new"), mo("="), sub(v, "old"), mo("−"), mi("step"), NEWLINE, mo("="), mn(old), mo("−"), mf(step), mo("="), mn(next)),
       "update",
     );
   }
@@ -271,7 +204,7 @@ export function createInspector({ body, tooltip }) {
       `Weight w${j + 1}${i + 1} of layer ${l}: from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output neuron" : "neuron"} ${j + 1}`,
       "title",
     );
-    out.push(title);
+    out.push(title, editor("set w =", network.parameters.weights[l - 1][j][i], (v) => onEditParameter(target, v)));
     const upd = layerOf(trace?.update, l);
     out.push(
       facts([
@@ -292,9 +225,9 @@ export function createInspector({ body, tooltip }) {
     const chain = [];
     const B = trace.forward.batch_size ?? trace.forward.inputs.length;
     if (B > 1) {
-      // A batch: the gradient is a sum over its samples (the first few shown, from the trace).
+      // A batch: the gradient is a sum over its samples, every one the trace carries.
       const prevRows = l === 1 ? trace.forward.inputs : layerOf(trace.forward, l - 1).a;
-      const terms = products(B, Math.min(2, bl.dL_dz.length), (s) => [mf(bl.dL_dz[s][j]), mf(prevRows[s][i])]);
+      const terms = products(B, bl.dL_dz.length, (s) => [bl.dL_dz[s][j], prevRows[s][i]], perLine());
       chain.push(
         d(mi("L"), mi("w")), mo("="), row(m("munder", mo("∑"), mi("s")), m("msubsup", mi("δ"), mi(String(j + 1)), paren(mi("s"))), dot(),
           m("msup", aPrev, paren(mi("s")))),
@@ -335,6 +268,29 @@ export function createInspector({ body, tooltip }) {
     return out;
   }
 
+  /** a = f(z); softmax depends on the whole layer, so it is written over every z of the layer. */
+  function activationEquation(fl, j) {
+    if (fl.activation !== "softmax") {
+      return eqBlock(
+        `a = ${fl.activation}(z)`,
+        math(sub("a", String(j + 1)), mo("="), row(mi("f"), paren(mn(fl.z[0][j]))), mo("="), mn(fl.a[0][j])),
+        "a",
+      );
+    }
+    const zs = fl.z[0];
+    const exp = (x) => m("msup", mi("e"), x);
+    const sum = zs.flatMap((z, k) => (k ? [mo("+"), exp(mn(z))] : [exp(mn(z))]));
+    return eqBlock(
+      `Softmax: aⱼ depends on every z of the layer (${zs.length} neurons), not on zⱼ alone`,
+      math(
+        sub("a", String(j + 1)), mo("="),
+        frac(exp(sub("z", String(j + 1))), row(m("munder", mo("∑"), mi("k")), exp(sub("z", "k")))),
+        NEWLINE, mo("="), frac(exp(mn(zs[j])), row(...sum)), mo("="), mn(fl.a[0][j]),
+      ),
+      "a",
+    );
+  }
+
   function renderNeuron(target, ctx) {
     const { network, trace } = ctx;
     const { layer: l, j } = target;
@@ -348,10 +304,12 @@ export function createInspector({ body, tooltip }) {
     }
     const fl = layerOf(f, l);
     const bl = layerOf(trace?.backward, l);
+    const updated = Boolean(trace?.update);
     out.push(
       facts([
         ["activation", network.activations[l - 1]],
-        ["b (now)", network.parameters.biases[l - 1][j], "b"],
+        [updated ? "b (now, after the update)" : "b (now)", network.parameters.biases[l - 1][j], "b"],
+        ["b (used by this forward pass)", updated && fl ? fl.b[j] : undefined, "b_forward"],
         ["z", fl?.z[0][j], "z"],
         ["a = f(z)", fl?.a[0][j], "a"],
         ["∂L/∂a", bl?.dL_da[0][j], "dL_da"],
@@ -364,21 +322,19 @@ export function createInspector({ body, tooltip }) {
       return out;
     }
     const prev = l === 1 ? f.inputs[0] : layerOf(f, l - 1).a[0];
-    const terms = products(prev.length, Math.min(prev.length, 4), (i) => [mn(fl.W[j][i]), mf(prev[i])]);
+    const terms = products(prev.length, Math.min(prev.length, 4), (i) => [fl.W[j][i], prev[i]], perLine());
     out.push(
       eqBlock(
-        "Forward: weighted sum of the previous layer plus the bias, then the activation",
+        updated
+          ? "Forward, as computed before the update (old weights and bias): weighted sum plus the bias, then the activation"
+          : "Forward: weighted sum of the previous layer plus the bias, then the activation",
         math(
           sub("z", String(j + 1)), mo("="), row(m("munder", mo("∑"), mi("i")), sub("w", row(mi(String(j + 1)), mi("i"))), sub("a", "i")), mo("+"), sub("b", String(j + 1)),
-          NEWLINE, mo("="), ...terms, mo("+"), mn(fl.b[j]), mo("="), mn(fl.z[0][j]),
+          NEWLINE, mo("="), ...terms, mo("+"), mf(fl.b[j]), mo("="), mn(fl.z[0][j]),
         ),
         "z",
       ),
-      eqBlock(
-        `a = ${fl.activation}(z)`,
-        math(sub("a", String(j + 1)), mo("="), row(mi("f"), paren(mn(fl.z[0][j]))), mo("="), mn(fl.a[0][j])),
-        "a",
-      ),
+      activationEquation(fl, j),
     );
     if (bl) out.push(deltaEquation(l, j, ctx));
     else out.push(para("Run Loss and Backward to see δ = ∂L/∂z for this neuron."));
@@ -389,7 +345,7 @@ export function createInspector({ body, tooltip }) {
     const { network, trace } = ctx;
     const { layer: l, j } = target;
     const L = network.layers.length - 1;
-    const out = [para(`Bias of ${neuronName(l, L, j)}`, "title")];
+    const out = [para(`Bias of ${neuronName(l, L, j)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v))];
     const bl = layerOf(trace?.backward, l);
     const upd = layerOf(trace?.update, l);
     out.push(

@@ -2,32 +2,46 @@
 // Layer l = 0..L (0 = inputs). Edge (l, j, i) carries W[l][j][i]: from neuron i of layer l-1
 // into neuron j of layer l, as in the API. Values shown are the API's, for one sample row.
 
-import { GRAD, activationColour, diverging, signColour } from "./palette.js";
+import { GRAD, activationColour, diverging, divergingRgb, signColour } from "./palette.js";
 import { fmt, full } from "./format.js";
+import { NS, el, lerp, maxAbs } from "./svg.js";
+import { createAnimation } from "./network-animation.js";
 
-const NS = "http://www.w3.org/2000/svg";
-const VW = 760;
+const VW_MAX = 760; // the drawing's width in SVG units; narrower screens get 1:1 text
+const VW_MIN = 330;
+const COLLAPSE_OVER = 16; // a layer wider than this shows its first and last SHOW_ENDS neurons
+const SHOW_ENDS = 8;
 const VH_MAX = 560;
-const VALUE = "#2b3445"; // forward value pulses
 
-function el(name, attrs = {}, parent = null) {
-  const node = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (parent) parent.appendChild(node);
-  return node;
-}
 
-const maxAbs = (arrays) => {
-  let m = 0;
-  for (const row of arrays) for (const v of row) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
-  return m;
-};
-const lerp = (a, b, t) => a + (b - a) * t;
 
 // Advance widths (em) of the characters fmt() produces, in DejaVu Sans / system-ui; the
 // label layout needs them before the text is rendered.
 const CHAR_EM = { ".": 0.32, "−": 0.84, "-": 0.36, e: 0.62, " ": 0.32, b: 0.64, "∞": 0.83 };
 const textWidth = (text, size) => [...text].reduce((w, ch) => w + (CHAR_EM[ch] ?? 0.64) * size, 0);
+const SIDE_LABEL_PX = 11; // font size of the feature and output names (app.css .side-label)
+const EDGE_LABEL_PX = 11;
+const SHORT_ACTIVATION = { sigmoid: "σ", tanh: "tanh", relu: "ReLU", leaky_relu: "lReLU", linear: "lin", softmax: "smax" };
+const BIAS_TARGET = 20; // SVG units: ≥ 16 px on screen from 1280 px wide up, 20 px on a phone
+
+/**
+ * Write `text` into an SVG text, shortened with "…" to `room` px; the full text goes in a
+ * <title>. True when it fitted whole.
+ */
+function fitLabel(node, text, room) {
+  node.textContent = text;
+  if (!node.isConnected || node.getComputedTextLength() <= room) return true;
+  let keep = text.length - 1;
+  while (keep > 1) {
+    node.textContent = `${text.slice(0, keep)}…`;
+    if (node.getComputedTextLength() <= room) break;
+    keep -= 1;
+  }
+  const title = document.createElementNS(NS, "title");
+  title.textContent = text;
+  node.appendChild(title);
+  return false;
+}
 const overlaps = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
 /** Fractions along an edge to try, nearest the preferred one first, away from the ends. */
 function labelFractions(pref) {
@@ -36,9 +50,18 @@ function labelFractions(pref) {
   return out.filter((t) => t >= 0.15 && t <= 0.85);
 }
 
-export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
+/** The neurons of a layer of size n that are drawn: all, or the first and last SHOW_ENDS. */
+function shownNeurons(n, expanded) {
+  const all = Array.from({ length: n }, (_, j) => j);
+  if (n <= COLLAPSE_OVER || expanded) return all;
+  return [...all.slice(0, SHOW_ENDS), ...all.slice(n - SHOW_ENDS)];
+}
+
+export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, emit }) {
   let geo = null; // layout of the current architecture
   let selected = null;
+  let lastBuild = null;
+  const expanded = new Set(); // layers drawn in full although wider than COLLAPSE_OVER
 
   svg.addEventListener("mouseleave", () => onLeave?.());
 
@@ -53,12 +76,23 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     if (t) onHover?.(t, evt);
     else onLeave?.();
   });
+  function toggleLayer(l) {
+    if (expanded.has(l)) expanded.delete(l);
+    else expanded.add(l);
+    build(lastBuild);
+    onExpand?.();
+  }
   svg.addEventListener("click", (evt) => {
+    const toggle = evt.target.closest?.("[data-expand-layer]");
+    if (toggle) return toggleLayer(Number(toggle.dataset.expandLayer));
     const t = targetOf(evt.target);
     if (t) onSelect?.(t);
   });
   svg.addEventListener("keydown", (evt) => {
-    if (evt.key !== "Enter" && evt.key !== " ") return;
+    // Enter opens a neuron, edge or bias; Space is left to the page, where it toggles Play.
+    if (evt.key !== "Enter") return;
+    const toggle = evt.target.closest?.("[data-expand-layer]");
+    if (toggle) return toggleLayer(Number(toggle.dataset.expandLayer));
     const t = targetOf(evt.target);
     if (t) {
       evt.preventDefault();
@@ -67,40 +101,69 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     }
   });
 
+  /** "⋮ 48 more · show all" in the gap of a collapsed layer, or "show 16 of 64" under an expanded one. */
+  function layerToggle(l, n, x, y, parent, room) {
+    const open = expanded.has(l);
+    const t = el(
+      "text",
+      { x, y: open ? y : y + 4, "text-anchor": "middle", class: "layer-toggle halo", tabindex: 0, role: "button", "data-expand-layer": l },
+      parent,
+    );
+    const more = `⋮ ${n - 2 * SHOW_ENDS} more`;
+    t.textContent = open ? `show ${2 * SHOW_ENDS} of ${n}` : textWidth(more, 11) * 1.15 <= room ? more : `⋮ +${n - 2 * SHOW_ENDS}`;
+    t.setAttribute("aria-label", open ? `Collapse layer ${l} to ${2 * SHOW_ENDS} neurons` : `Show all ${n} neurons of layer ${l}`);
+    t.setAttribute("aria-expanded", String(open));
+  }
+
   /** Build the SVG for an architecture. sizes = [n0, ..., nL]. */
-  function build({ sizes, activations, featureNames, targetNames }) {
+  function build(args) {
+    lastBuild = args;
+    const { sizes, activations, featureNames, targetNames } = args;
     svg.replaceChildren();
     const L = sizes.length - 1;
-    const maxN = Math.max(...sizes);
+    const shown = sizes.map((n, l) => shownNeurons(n, expanded.has(l)));
+    // A collapsed layer keeps one free slot between its first and last neurons for "⋮ N more".
+    const slots = shown.map((s, l) => s.length + (s.length < sizes[l] ? 1 : 0));
+    const maxN = Math.max(...slots);
     const top = 46;
     const bottom = 22;
     // Small networks get a shorter drawing, so the inspector stays in view at 1280×800.
     const VH = Math.max(300, Math.min(VH_MAX, top + bottom + maxN * 84));
+    const VW = Math.round(Math.max(VW_MIN, Math.min(VW_MAX, svg.clientWidth || VW_MAX)));
     svg.setAttribute("viewBox", `0 0 ${VW} ${VH}`);
     const spacing = Math.min(84, (VH - top - bottom) / maxN);
     const r = Math.max(4, Math.min(22, spacing * 0.3));
     // Margins fit the feature names on the left and "ŷ name = value" on the right.
+    const narrow = VW < 560;
     const longest = (names, n) => Math.max(2, ...Array.from({ length: n }, (_, j) => (names?.[j] ?? "x1").length));
-    const left = Math.max(70, Math.min(150, 30 + 6.6 * longest(featureNames, sizes[0])));
-    const right = Math.max(135, Math.min(200, 100 + 6.6 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
+    // Room for the circle's radius plus the label: names are shortened to fit (fitLabel).
+    // Where the circles are too small for numbers, the input names carry " = value" (≈ 62 px).
+    const valueRoom = r >= 16 || narrow ? 0 : 62;
+    const left = Math.round(r + 16 + Math.max(30, Math.min(narrow ? 50 : 120, 7.5 * longest(featureNames, sizes[0]) + valueRoom)));
+    const right = Math.round(r + 16 + Math.min(narrow ? 82 : 160, 80 + 7.5 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
     const gap = (VW - left - right) / Math.max(1, L);
-    const pos = sizes.map((n, l) =>
-      Array.from({ length: n }, (_, j) => ({
-        x: left + l * gap,
-        y: top + (VH - top - bottom) / 2 + (j - (n - 1) / 2) * spacing,
-      })),
+    const pos = sizes.map(() => []);
+    shown.forEach((list, l) =>
+      list.forEach((j, k) => {
+        const slot = k < SHOW_ENDS || list.length === sizes[l] ? k : k + 1;
+        pos[l][j] = { x: left + l * gap, y: top + (VH - top - bottom) / 2 + (slot - (slots[l] - 1) / 2) * spacing };
+      }),
     );
-    const edgesPerLayer = sizes.slice(1).map((n, l) => n * sizes[l]);
+    const edgesPerLayer = shown.slice(1).map((list, l) => list.length * shown[l].length);
     geo = {
       sizes,
+      shown,
       L,
       r,
       pos,
       activations,
-      showValues: r >= 12,
-      showDetails: r >= 16 && maxN <= 4,
+      showValues: r >= 16, // room for an 11 px number inside the circle
+      showDetails: r >= 16 && maxN <= 4 && gap >= 110, // a z or δ line under each neuron
       showEdgeLabels: edgesPerLayer.map((n) => r >= 14 && n <= 12 && gap >= 140),
       nodes: {},
+      spacing,
+      gap,
+      mapBoxes: [], // where the per-neuron heatmaps sit: edge labels keep clear of them
     };
 
     const defs = el("defs", {}, svg);
@@ -111,37 +174,48 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     const gGlow = el("g", { class: "grad-glows" }, svg);
     const gEdges = el("g", { class: "edges" }, svg);
     const gLabels = el("g", { class: "edge-labels" }, svg);
-    const gHits = el("g", { class: "edge-hits" }, svg);
     const gPulses = el("g", { class: "pulses" }, svg);
+    const gMaps = el("g", { class: "neuron-maps" }, svg); // above the edges, under the neurons
     const gNeurons = el("g", { class: "neurons" }, svg);
     const gSide = el("g", { class: "side" }, svg);
+    const gToggles = el("g", { class: "toggles" }, svg); // on top: nothing covers them
     geo.gPulses = gPulses;
+    geo.gMaps = gMaps;
 
+    // Titles fit the space between columns: "Hidden 1 (64)", else "H1 (64)"; "sigmoid", else "σ".
+    const fits = (text) => textWidth(text, 12) * 1.12 <= gap - 8;
     sizes.forEach((n, l) => {
-      const x = pos[l][0].x;
-      const name = l === 0 ? "Input" : l === L ? "Output" : `Hidden ${l}`;
+      const x = left + l * gap;
+      const count = n > COLLAPSE_OVER ? ` (${n})` : "";
+      const long = `${l === 0 ? "Input" : l === L ? "Output" : `Hidden ${l}`}${count}`;
       const t = el("text", { x, y: 16, "text-anchor": "middle", class: "layer-title" }, gTitles);
-      t.textContent = name;
+      t.textContent = fits(long) || L === 0 ? long : `${l === 0 ? "In" : l === L ? "Out" : `H${l}`}${count}`;
       if (l > 0) {
         const a = el("text", { x, y: 31, "text-anchor": "middle", class: "layer-title" }, gTitles);
-        a.textContent = activations[l - 1];
-        a.style.fill = activationColour(activations[l - 1]);
+        const act = activations[l - 1];
+        a.textContent = fits(act) ? act : (SHORT_ACTIVATION[act] ?? act.slice(0, 4));
+        a.style.fill = activationColour(act);
       }
+      if (n > COLLAPSE_OVER) layerToggle(l, n, x, expanded.has(l) ? VH - 5 : pos[l][shown[l][SHOW_ENDS - 1]].y + spacing, gToggles, gap - 8);
     });
 
     geo.edges = [];
+    const hitsInto = []; // per layer, per neuron j: its incoming edges' hit lines, in tab order
     for (let l = 1; l <= L; l++) {
       const rows = [];
-      for (let j = 0; j < sizes[l]; j++) {
+      hitsInto[l] = [];
+      for (const j of shown[l]) {
         const row = [];
-        for (let i = 0; i < sizes[l - 1]; i++) {
+        hitsInto[l][j] = [];
+        for (const i of shown[l - 1]) {
           const p0 = pos[l - 1][i];
           const p1 = pos[l][j];
           const coords = { x1: p0.x + r, y1: p0.y, x2: p1.x - r, y2: p1.y };
           const data = { "data-kind": "edge", "data-layer": l, "data-j": j, "data-i": i };
           const glowLine = el("line", { ...coords, stroke: GRAD, "stroke-opacity": 0, "stroke-linecap": "round" }, gGlow);
           const line = el("line", { ...coords, class: "edge", "data-edge": `${l}-${j}-${i}` }, gEdges);
-          const hit = el("line", { ...coords, class: "edge-hit", "stroke-width": Math.max(6, Math.min(12, r * 0.6)), tabindex: 0, role: "button", ...data }, gHits);
+          const hit = el("line", { ...coords, class: "edge-hit", "stroke-width": Math.max(6, Math.min(12, r * 0.6)), tabindex: 0, role: "button", ...data });
+          hitsInto[l][j].push(hit);
           hit.setAttribute("aria-label", `weight from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1}, layer ${l}`);
           let label = null;
           // Preferred spot: nearer the wider column, where the edges are furthest apart;
@@ -156,20 +230,21 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
                 y: lerp(coords.y1, coords.y2, t) - 4,
                 "text-anchor": "middle",
                 class: "edge-label halo",
-                "font-size": 10.5,
+                "font-size": EDGE_LABEL_PX,
               },
               gLabels,
             );
           }
-          row.push({ line, glowLine, label, coords, pref, w: 0 });
+          row[i] = { line, glowLine, label, coords, pref, w: 0 };
         }
-        rows.push(row);
+        rows[j] = row;
       }
       geo.edges.push(rows);
     }
 
-    geo.neurons = sizes.map((n, l) =>
-      Array.from({ length: n }, (_, j) => {
+    geo.neurons = shown.map((list, l) => {
+      const layer = [];
+      for (const j of list) {
         const { x, y } = pos[l][j];
         const g = el(
           "g",
@@ -184,19 +259,19 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
           "text",
           {
             x,
-            y: y + 0.35 * Math.max(8, Math.min(11, r * 0.52)),
+            y: y + 0.35 * 11,
             "text-anchor": "middle",
-            "font-size": Math.max(8, Math.min(11, r * 0.52)),
+            "font-size": 11,
           },
           g,
         );
         let detail = null;
         if (geo.showDetails && l > 0) {
-          detail = el("text", { x, y: y + r + 13, "text-anchor": "middle", "font-size": 10, class: "halo" }, g);
+          detail = el("text", { x, y: y + r + 13, "text-anchor": "middle", "font-size": 11, class: "halo" }, g);
         }
         let bias = null;
         if (l > 0) {
-          const s = Math.max(5, r * 0.5);
+          const s = Math.max(5, Math.min(16, r * 0.75)); // a comfortable target: 16 px where there is room
           const bg = el(
             "g",
             { class: "bias", "data-kind": "bias", "data-layer": l, "data-j": j, tabindex: 0, role: "button" },
@@ -204,31 +279,44 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
           );
           bg.setAttribute("aria-label", `bias of layer ${l} neuron ${j + 1}`);
           const rect = el("rect", { x: x - r - s * 0.35, y: y - r - s * 0.65, width: s, height: s, rx: 1.5 }, bg);
+          // The square may be small on a crowded layer; its target is at least BIAS_TARGET wide.
+          const pad = Math.max(0, (BIAS_TARGET - s) / 2);
+          el("rect", { x: x - r - s * 0.35 - pad, y: y - r - s * 0.65 - pad, width: s + 2 * pad, height: s + 2 * pad, class: "bias-hit" }, bg);
           let text = null;
           if (geo.showDetails) {
-            text = el("text", { x: x - r - s * 0.5, y: y - r - s * 0.8, "text-anchor": "end", "font-size": 9.5, class: "halo" }, bg);
+            text = el("text", { x: x - r - s * 0.5, y: y - r - s * 0.8, "text-anchor": "end", "font-size": 11, class: "halo" }, bg);
           }
           bias = { g: bg, rect, text };
         }
-        return { g, ring, body, value, detail, bias, act };
-      }),
-    );
+        // Tab order follows the network: a neuron, its bias, then the edges coming into it.
+        if (l > 0) el("g", { class: "incoming" }, gNeurons).append(...hitsInto[l][j]);
+        layer[j] = { g, ring, body, value, detail, bias, act };
+      }
+      return layer;
+    });
 
     // Feature names on the left, prediction vs target on the right.
     geo.side = { inputs: [], outputs: [] };
+    // On a tall input column only every `every`-th name fits (the others show on hover), and
+    // a name longer than the margin is shortened with "…", its full text in a <title>.
+    const every = Math.max(1, Math.ceil((SIDE_LABEL_PX + 2) / spacing));
+    geo.side.room = left - r - 14;
     pos[0].forEach((p, j) => {
+      const visible = j % every === 0;
       const t = el("text", { x: p.x - r - 12, y: p.y + 4, "text-anchor": "end", class: "side-label halo" }, gSide);
-      t.textContent = featureNames?.[j] ?? `x${j + 1}`;
-      geo.side.inputs.push({ t, name: t.textContent });
+      if (!visible) t.setAttribute("visibility", "hidden");
+      const name = featureNames?.[j] ?? `x${j + 1}`;
+      geo.side.inputs[j] = { t, name, shown: visible };
+      fitLabel(t, name, geo.side.room);
     });
     pos[L].forEach((p, j) => {
       const t = el("text", { x: p.x + r + 12, y: p.y - 3, class: "side-label halo" }, gSide);
       const t2 = el("text", { x: p.x + r + 12, y: p.y + 12, class: "side-label halo" }, gSide);
       const name = targetNames?.[j] ?? (sizes[L] > 1 ? `y${j + 1}` : "y");
       t.textContent = sizes[L] > 1 ? `ŷ ${name}` : "ŷ";
-      geo.side.outputs.push({ t, t2, name });
+      geo.side.outputs[j] = { t, t2, name };
     });
-    const lastOut = pos[L][pos[L].length - 1];
+    const lastOut = pos[L][shown[L][shown[L].length - 1]];
     geo.side.loss = el("text", { x: lastOut.x + r + 12, y: lastOut.y + r + 28, class: "side-label halo loss-label" }, gSide);
     if (selected) markSelected(selected);
   }
@@ -254,7 +342,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
    * preferred one. A label with no free spot is hidden; hovering the edge still shows it.
    */
   function layoutEdgeLabels() {
-    const size = 10.5;
+    const size = EDGE_LABEL_PX;
     const taken = [];
     const r = geo.r;
     geo.pos.forEach((layer, l) =>
@@ -276,6 +364,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
         if (n.detail) taken.push({ x1: p.x - 32, x2: p.x + 32, y1: p.y + r + 4, y2: p.y + r + 16 });
       }),
     );
+    taken.push(...geo.mapBoxes);
     const labels = geo.edges.flat(2).filter((e) => e.label);
     labels.sort((a, b) => Math.abs(b.w) - Math.abs(a.w));
     for (const e of labels) {
@@ -313,8 +402,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   function setParams(weights, biases) {
     const wScale = Math.max(1e-9, ...weights.map((m) => maxAbs(m)), ...biases.map((v) => maxAbs([v])));
     for (let l = 1; l <= geo.L; l++) {
-      for (let j = 0; j < geo.sizes[l]; j++) {
-        for (let i = 0; i < geo.sizes[l - 1]; i++) paintEdge(l, j, i, weights[l - 1][j][i], wScale);
+      for (const j of geo.shown[l]) {
+        for (const i of geo.shown[l - 1]) paintEdge(l, j, i, weights[l - 1][j][i], wScale);
         paintBias(l, j, biases[l - 1][j], wScale);
       }
     }
@@ -341,11 +430,14 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     for (let l = 0; l <= geo.L; l++) {
       const row = l <= upTo ? acts?.[l] : null;
       const scale = row ? Math.max(1, maxAbs([row])) : 1;
-      for (let j = 0; j < geo.sizes[l]; j++) setNeuronValue(l, j, row ? row[j] : null, scale);
+      for (const j of geo.shown[l]) setNeuronValue(l, j, row ? row[j] : null, scale);
       if (l === 0) {
         geo.side.inputs.forEach((s, j) => {
           // The circle already shows the value when there is room for it.
-          s.t.textContent = row && !geo.showValues ? `${s.name} = ${fmt(row[j])}` : s.name;
+          // "x1 = 0.5" where it fits, else the name alone (the value shows on hover).
+          if (!s.shown) return;
+          const withValue = row && !geo.showValues ? `${s.name} = ${fmt(row[j])}` : s.name;
+          if (!fitLabel(s.t, withValue, geo.side.room) && withValue !== s.name) fitLabel(s.t, s.name, geo.side.room);
         });
       }
     }
@@ -355,6 +447,16 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   function setLoss(value) {
     geo.side.loss.textContent = value === null || value === undefined ? "" : `L = ${fmt(value)}`;
     geo.side.loss.dataset.value = value ?? "";
+  }
+
+  /**
+   * After Update the drawn ŷ, L and activations were computed with the weights before it:
+   * grey them and say so, while the edges already show the new weights.
+   */
+  function setStale(stale) {
+    svg.dataset.stale = String(stale);
+    const loss = geo?.side.loss;
+    if (loss && loss.dataset.value !== "") loss.textContent = `L = ${fmt(Number(loss.dataset.value))}${stale ? " (before the update)" : ""}`;
   }
 
   function setOutputs(yhat, y) {
@@ -370,7 +472,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     const scale = Math.max(1e-12, maxAbs(all));
     for (let l = 1; l <= geo.L; l++) {
       const row = deltas && l >= from ? deltas[l] : null;
-      for (let j = 0; j < geo.sizes[l]; j++) {
+      for (const j of geo.shown[l]) {
         const n = geo.neurons[l][j];
         if (!row) {
           n.ring.setAttribute("stroke-opacity", 0);
@@ -391,7 +493,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   function setZ(zs, upTo) {
     if (!geo.showDetails) return;
     for (let l = 1; l <= geo.L; l++) {
-      for (let j = 0; j < geo.sizes[l]; j++) {
+      for (const j of geo.shown[l]) {
         const n = geo.neurons[l][j];
         if (n.detail) {
           n.detail.textContent = zs && l <= upTo ? `z ${fmt(zs[l][j])}` : "";
@@ -405,8 +507,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
   function setEdgeGrads(grads, from = 1, scale = null) {
     const s = scale ?? Math.max(1e-12, ...(grads || []).filter(Boolean).map((m) => maxAbs(m)));
     for (let l = 1; l <= geo.L; l++) {
-      for (let j = 0; j < geo.sizes[l]; j++) {
-        for (let i = 0; i < geo.sizes[l - 1]; i++) {
+      for (const j of geo.shown[l]) {
+        for (const i of geo.shown[l - 1]) {
           const e = geo.edges[l - 1][j][i];
           const g = grads && l >= from ? grads[l - 1]?.[j][i] : null;
           if (g === null || g === undefined) {
@@ -421,6 +523,103 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     }
   }
 
+  /**
+   * The numbers written on the drawing where there is room (hover shows them everywhere):
+   * `display.edges` "w", "dL_dW" or "step"; `display.neurons` "a", "z" or "delta".
+   * A quantity the step has not computed yet leaves its label empty.
+   */
+  function showNumbers(display, trace, row = 0) {
+    if (!geo) return;
+    const f = trace?.forward;
+    const back = trace?.backward;
+    const upd = trace?.update;
+    const ofLayer = (phase, l) => phase?.layers.find((ly) => ly.index === l);
+    for (let l = 1; l <= geo.L; l++) {
+      const edgeSource =
+        display.edges === "dL_dW" ? (ofLayer(back, l) ?? ofLayer(upd, l))?.dL_dW : display.edges === "step" ? ofLayer(upd, l)?.step_W : null;
+      geo.edges[l - 1].forEach((rowOfEdges, j) =>
+        rowOfEdges.forEach((e, i) => {
+          if (!e.label) return;
+          const v = display.edges === "w" ? e.w : edgeSource?.[j][i];
+          e.label.textContent = v === undefined || v === null ? "" : fmt(v);
+          e.label.style.fill = display.edges === "w" ? signColour(e.w) : GRAD;
+        }),
+      );
+      if (!geo.showValues || display.neurons === "a") continue;
+      const values = display.neurons === "z" ? ofLayer(f, l)?.z[row] : ofLayer(back, l)?.dL_dz[row];
+      geo.neurons[l].forEach((n, j) => {
+        n.value.textContent = values ? fmt(values[j]) : "";
+        n.value.setAttribute("fill", "#1d2330");
+      });
+    }
+    svg.dataset.edgeNumbers = display.edges;
+    svg.dataset.neuronNumbers = display.neurons;
+    layoutEdgeLabels();
+  }
+
+  /**
+   * Each drawn hidden neuron's activation over the input plane (a predict `grid` answer for
+   * 2-D data), as a small heatmap left of its circle; null removes them.
+   */
+  function setNeuronMaps(grid) {
+    if (!geo) return;
+    geo.gMaps.replaceChildren();
+    geo.mapBoxes = [];
+    if (!grid?.layers) return;
+    const R = grid.x.length;
+    const size = Math.max(10, Math.min(28, geo.spacing * 0.7));
+    // Only where the columns leave room beside the circles (a phone shows them in the plots).
+    if (geo.gap < 2 * geo.r + size + 40) return;
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = R;
+    const ctx = canvas.getContext("2d");
+    for (let l = 1; l < geo.L; l++) {
+      const layer = grid.layers.find((ly) => ly.index === l);
+      if (!layer) continue;
+      for (const j of geo.shown[l]) {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const a of layer.a) [lo, hi] = [Math.min(lo, a[j]), Math.max(hi, a[j])];
+        // Centred on 0 when the activation changes sign, else on its mid-range (as in the plots).
+        const centre = lo < 0 && hi > 0 ? 0 : (lo + hi) / 2;
+        const scale = Math.max(Math.abs(hi - centre), Math.abs(lo - centre)) || 1;
+        const img = ctx.createImageData(R, R);
+        for (let q = 0; q < R; q++) {
+          for (let i = 0; i < R; i++) {
+            const rgb = divergingRgb(layer.a[q * R + i][j] - centre, scale);
+            const k = ((R - 1 - q) * R + i) * 4; // x2 grows upwards
+            img.data.set([rgb[0], rgb[1], rgb[2], 255], k);
+          }
+        }
+        ctx.putImageData(img, 0, 0);
+        const p = geo.pos[l][j];
+        const box = { x1: p.x - geo.r - 6 - size, x2: p.x - geo.r - 6, y1: p.y - size / 2, y2: p.y + size / 2 };
+        el(
+          "image",
+          { href: canvas.toDataURL(), x: box.x1, y: box.y1, width: size, height: size, class: "neuron-map", "data-layer": l, "data-j": j, preserveAspectRatio: "none" },
+          geo.gMaps,
+        );
+        geo.mapBoxes.push(box);
+      }
+    }
+    layoutEdgeLabels();
+  }
+
+  /** Dashed ring: saturated sigmoid/tanh; dotted grey: dead ReLU (neuron-health.js). */
+  function markHealth(health) {
+    if (!geo) return;
+    for (let l = 1; l <= geo.L; l++) {
+      geo.neurons[l].forEach((n, j) => {
+        const h = health?.[l - 1]?.[j] ?? null;
+        n.g.classList.toggle("saturated", h === "saturated");
+        n.g.classList.toggle("dead", h === "dead");
+        n.g.dataset.neuronHealth = h ?? "";
+        const base = n.g.getAttribute("aria-label").replace(/ \((saturated|dead ReLU)\)$/, "");
+        n.g.setAttribute("aria-label", h ? `${base} (${h === "dead" ? "dead ReLU" : "saturated"})` : base);
+      });
+    }
+  }
+
   function markSelected(target) {
     svg.querySelectorAll(".selected").forEach((n) => n.classList.remove("selected"));
     selected = target;
@@ -430,180 +629,22 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     else if (target.kind === "edge") geo.edges[target.layer - 1]?.[target.j]?.[target.i]?.line.classList.add("selected");
   }
 
-  // ---- animation stages ------------------------------------------------------------------
-
-  function pulses(l, direction, sizeOf, colour) {
-    // One dot per edge of layer l, travelling forward (l-1 → l) or backward (l → l-1).
-    const dots = [];
-    for (let j = 0; j < geo.sizes[l]; j++) {
-      for (let i = 0; i < geo.sizes[l - 1]; i++) {
-        const size = sizeOf(j, i);
-        if (size <= 0) continue;
-        const c = geo.edges[l - 1][j][i].coords;
-        const dot = el("circle", { r: size, class: "pulse", fill: colour, "fill-opacity": 0.85 }, geo.gPulses);
-        const [x0, y0, x1, y1] = direction > 0 ? [c.x1, c.y1, c.x2, c.y2] : [c.x2, c.y2, c.x1, c.y1];
-        dots.push({ dot, x0, y0, x1, y1 });
-      }
-    }
-    return {
-      frame(t) {
-        for (const d of dots) {
-          d.dot.setAttribute("cx", lerp(d.x0, d.x1, t));
-          d.dot.setAttribute("cy", lerp(d.y0, d.y1, t));
-        }
-      },
-      remove() {
-        for (const d of dots) d.dot.remove();
-      },
-    };
-  }
-
-  const mark = (phase, layer) => {
-    svg.dataset.animPhase = phase;
-    svg.dataset.animLayer = layer ?? "";
-    emit?.({ phase, layer });
-  };
-  const done = (phase) => () => {
-    svg.dataset.animPhase = `${phase}-done`;
-    svg.dataset.animLayer = "";
-    emit?.({ phase, layer: null, done: true });
-  };
-
-  /** Forward: values travel input → output, one layer per stage. `row` = sample row. */
-  function forwardStages(fwd, row = 0) {
-    const acts = [fwd.inputs[row], ...fwd.layers.map((ly) => ly.a[row])];
-    const zs = [null, ...fwd.layers.map((ly) => ly.z[row])];
-    const stages = [
-      {
-        duration: 250,
-        start() {
-          mark("forward", 0);
-          setDeltas(null);
-          setEdgeGrads(null);
-          setOutputs(null, null);
-          setLoss(null);
-          setActivations(acts, 0);
-          setZ(null, 0);
-        },
-      },
-    ];
-    for (let l = 1; l <= geo.L; l++) {
-      let p = null;
-      stages.push({
-        duration: 650,
-        start() {
-          mark("forward", l);
-          p = pulses(l, 1, (j, i) => 2 + 3 * Math.min(1, Math.abs(acts[l - 1][i])), VALUE);
-        },
-        frame: (t) => p?.frame(t),
-        end() {
-          p?.remove();
-          setActivations(acts, l);
-          setZ(zs, l);
-        },
-      });
-    }
-    stages.push({ duration: 0, start: done("forward"), end() { setOutputs(acts[geo.L], null); } });
-    return stages;
-  }
-
-  function lossStages(lossTrace, row = 0) {
-    const out = geo.neurons[geo.L];
-    return [
-      {
-        duration: 550,
-        start() {
-          mark("loss", geo.L);
-          setOutputs(lossTrace.output[row], lossTrace.targets[row]);
-          setLoss(lossTrace.loss);
-        },
-        frame(t) {
-          for (const n of out) {
-            n.ring.setAttribute("stroke-opacity", (0.7 * Math.sin(Math.PI * t)).toFixed(2));
-            n.ring.setAttribute("stroke-width", 2 + 4 * t);
-          }
-        },
-        end() {
-          for (const n of out) n.ring.setAttribute("stroke-opacity", 0);
-          done("loss")();
-        },
-      },
-    ];
-  }
-
-  /** Backward: gradient pulses output → input, layer L first; dot size ∝ |∂L/∂w|. */
-  function backwardStages(back, row = 0) {
-    const deltas = [null];
-    const grads = [];
-    for (const ly of back.layers) {
-      deltas[ly.index] = ly.dL_dz[row];
-      grads[ly.index - 1] = ly.dL_dW;
-    }
-    const scale = Math.max(1e-12, ...grads.map((m) => maxAbs(m)));
-    const stages = [
-      {
-        duration: 300,
-        start() {
-          mark("backward", geo.L + 1);
-          setEdgeGrads(null);
-          setDeltas(deltas, geo.L);
-        },
-      },
-    ];
-    for (let l = geo.L; l >= 1; l--) {
-      let p = null;
-      stages.push({
-        duration: 750,
-        start() {
-          mark("backward", l);
-          p = pulses(l, -1, (j, i) => 2 + 6 * Math.min(1, Math.abs(grads[l - 1][j][i]) / scale), GRAD);
-        },
-        frame: (t) => p?.frame(t),
-        end() {
-          p?.remove();
-          setEdgeGrads(grads, l, scale);
-          if (l > 1) setDeltas(deltas, l - 1);
-        },
-      });
-    }
-    stages.push({ duration: 0, start: done("backward") });
-    return stages;
-  }
-
-  /** Update: each edge and bias morphs from its old to its new value. */
-  function updateStages(upd) {
-    const Wold = upd.layers.map((ly) => ly.W_old);
-    const Wnew = upd.layers.map((ly) => ly.W_new);
-    const bold = upd.layers.map((ly) => ly.b_old);
-    const bnew = upd.layers.map((ly) => ly.b_new);
-    const scale = Math.max(1e-9, ...Wold.map(maxAbs), ...Wnew.map(maxAbs), ...bold.map((v) => maxAbs([v])));
-    return [
-      {
-        duration: 900,
-        start() {
-          mark("update", null);
-        },
-        frame(t) {
-          for (let l = 1; l <= geo.L; l++) {
-            for (let j = 0; j < geo.sizes[l]; j++) {
-              for (let i = 0; i < geo.sizes[l - 1]; i++) {
-                paintEdge(l, j, i, lerp(Wold[l - 1][j][i], Wnew[l - 1][j][i], t), scale);
-                const e = geo.edges[l - 1][j][i];
-                const o = Number(e.glowLine.getAttribute("stroke-opacity")) || 0;
-                if (o > 0) e.glowLine.setAttribute("stroke-opacity", (o * (1 - t * 0.15)).toFixed(3));
-              }
-              paintBias(l, j, lerp(bold[l - 1][j], bnew[l - 1][j], t), scale);
-            }
-          }
-        },
-        end() {
-          setParams(Wnew, bnew);
-          setEdgeGrads(null);
-          done("update")();
-        },
-      },
-    ];
-  }
+  const animation = createAnimation({
+    svg,
+    emit,
+    get geo() {
+      return geo;
+    },
+    setActivations,
+    setZ,
+    setDeltas,
+    setEdgeGrads,
+    setOutputs,
+    setLoss,
+    paintEdge,
+    paintBias,
+    setParams,
+  });
 
   /** Paint a whole finished trace at once (after a page reload or a redraw). */
   function showTrace(trace, row = 0) {
@@ -633,9 +674,19 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, emit }) {
     setParams,
     showTrace,
     select: markSelected,
-    forwardStages,
-    lossStages,
-    backwardStages,
-    updateStages,
+    /** Lay the drawing out again for a new width (a resize), keeping what it shows. */
+    relayout() {
+      if (!lastBuild) return;
+      build(lastBuild);
+      onExpand?.();
+    },
+    setStale,
+    setNeuronMaps,
+    showNumbers,
+    markHealth,
+    forwardStages: animation.forwardStages,
+    lossStages: animation.lossStages,
+    backwardStages: animation.backwardStages,
+    updateStages: animation.updateStages,
   };
 }

@@ -180,8 +180,9 @@ function pointColour(target, task) {
   return null;
 }
 
-function drawPoints(ctx, data, X, Y, valSet, yScale) {
+function drawPoints(ctx, data, X, Y, valSet, yScale, showValidation = true) {
   data.inputs.forEach((x, s) => {
+    if (!showValidation && valSet?.has(s)) return;
     const px = X(x[0]);
     const py = Y(x[1]);
     let colour = pointColour(data.targets[s], data.task);
@@ -225,15 +226,28 @@ function gridImage(ctx, grid, colourAt, x0, y0, w, h) {
   ctx.drawImage(off, x0, y0, w, h);
 }
 
-/** Output heatmap over the grid, with the data on top (filled = train, ring = validation). */
-export function drawBoundary(canvas, grid, data, valSet) {
+/** The output as a decision: 0/1 at 0.5, one-hot at the largest class, ±scale by sign. */
+function discrete(o, task, yScale) {
+  if (task === "binary") return [o[0] >= 0.5 ? 1 : 0];
+  if (task === "multiclass") {
+    const k = o.indexOf(Math.max(...o));
+    return o.map((_, c) => (c === k ? 1 : 0));
+  }
+  return [o[0] >= 0 ? yScale : -yScale];
+}
+
+/**
+ * Output heatmap over the grid, with the data on top (filled = train, ring = validation).
+ * `showValidation` false hides the validation points; `discretize` colours the decision only.
+ */
+export function drawBoundary(canvas, grid, data, valSet, { showValidation = true, discretize = false } = {}) {
   const { ctx, w, h } = prepare(canvas);
   const R = grid.x.length;
   const task = data.task;
   const yScale = Math.max(1e-9, ...grid.outputs.map((o) => Math.abs(o[0])));
   const soften = (rgb) => rgb.map((c) => Math.round(c + (255 - c) * 0.25)); // points stay visible on top
   const colourAt = (p) => {
-    const o = grid.outputs[p];
+    const o = discretize ? discrete(grid.outputs[p], task, yScale) : grid.outputs[p];
     if (task === "multiclass") return soften(classBlendRgb(o));
     if (task === "binary") return soften(probabilityRgb(o[0]));
     return soften(divergingRgb(o[0], yScale));
@@ -245,7 +259,7 @@ export function drawBoundary(canvas, grid, data, valSet) {
   const y1 = grid.y[R - 1];
   const X = (x) => ((x - x0) / (x1 - x0)) * w;
   const Y = (y) => h - ((y - y0) / (y1 - y0)) * h;
-  drawPoints(ctx, data, X, Y, valSet, yScale);
+  drawPoints(ctx, data, X, Y, valSet, yScale, showValidation);
   ctx.fillStyle = "rgba(29,35,48,.7)";
   ctx.font = "10px system-ui, sans-serif";
   ctx.textAlign = "left";
@@ -257,36 +271,67 @@ export function drawBoundary(canvas, grid, data, valSet) {
   ctx.restore();
   canvas.dataset.state = "drawn";
   canvas.dataset.resolution = String(R);
+  canvas.dataset.validationShown = String(showValidation);
+  canvas.dataset.discretized = String(discretize);
 }
 
-/** Small maps of each hidden neuron's activation over the grid. */
-export function drawNeuronMaps(container, grid, activations) {
-  container.replaceChildren();
-  if (!grid?.layers) return;
-  const hidden = grid.layers.slice(0, -1).slice(0, 6);
-  if (grid.layers.length - 1 > hidden.length) {
-    const note = document.createElement("p");
-    note.className = "hint";
-    note.textContent = `first ${hidden.length} hidden layers shown`;
-    container.appendChild(note);
+/** One R×R image of colours, written straight into a canvas of that size (CSS scales it). */
+function putGrid(canvas, R, colourAt) {
+  if (canvas.width !== R) canvas.width = canvas.height = R;
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(R, R);
+  for (let j = 0; j < R; j++) {
+    for (let i = 0; i < R; i++) {
+      const rgb = colourAt(j * R + i);
+      const q = ((R - 1 - j) * R + i) * 4; // y grows upwards
+      img.data[q] = rgb[0];
+      img.data[q + 1] = rgb[1];
+      img.data[q + 2] = rgb[2];
+      img.data[q + 3] = 255;
+    }
   }
-  hidden.forEach((layer, k) => {
-    const rowEl = document.createElement("div");
-    rowEl.className = "map-row";
-    const label = document.createElement("span");
-    label.textContent = `layer ${layer.index}`;
-    rowEl.appendChild(label);
+  ctx.putImageData(img, 0, 0);
+}
+
+/**
+ * Small maps of every hidden neuron's activation over the grid. The canvases are kept and
+ * repainted while the architecture stays (Play redraws them often).
+ */
+export function drawNeuronMaps(container, grid, activations) {
+  if (!grid?.layers) {
+    container.replaceChildren();
+    container.dataset.key = "";
+    return;
+  }
+  const hidden = grid.layers.slice(0, -1);
+  const key = `${hidden.map((ly) => ly.a[0].length).join("-")}:${activations.join(",")}:${container.clientWidth}`;
+  if (container.dataset.key !== key) {
+    container.replaceChildren();
+    hidden.forEach((layer, k) => {
+      const rowEl = document.createElement("div");
+      rowEl.className = "map-row";
+      const label = document.createElement("span");
+      label.textContent = `layer ${layer.index}`;
+      rowEl.appendChild(label);
+      const n = layer.a[0].length;
+      // Every neuron: the maps shrink to 16 px and wrap onto more rows on wide layers.
+      const size = Math.max(16, Math.min(30, Math.floor((container.clientWidth - 50) / Math.min(n, 8)) - 3));
+      for (let j = 0; j < n; j++) {
+        const c = document.createElement("canvas");
+        c.style.width = `${size}px`;
+        c.style.height = `${size}px`;
+        c.title = `layer ${layer.index}, neuron ${j + 1} (${activations[k]}): activation over the input plane`;
+        c.dataset.neuronMap = `${layer.index}-${j}`;
+        rowEl.appendChild(c);
+      }
+      container.appendChild(rowEl);
+    });
+    container.dataset.key = key;
+  }
+  const R = grid.x.length;
+  hidden.forEach((layer) => {
     const n = layer.a[0].length;
-    const size = Math.max(16, Math.min(30, Math.floor((container.clientWidth - 50) / Math.min(n, 8)) - 3));
-    for (let j = 0; j < Math.min(n, 8); j++) {
-      const c = document.createElement("canvas");
-      c.width = 30;
-      c.height = 30;
-      c.style.width = `${size}px`;
-      c.style.height = `${size}px`;
-      c.title = `layer ${layer.index}, neuron ${j + 1} (${activations[k]}): activation over the input plane`;
-      c.dataset.neuronMap = `${layer.index}-${j}`;
-      const ctx = c.getContext("2d");
+    for (let j = 0; j < n; j++) {
       // Centre the colours on 0 when the activation changes sign, else on its mid-range,
       // so a sigmoid neuron (always > 0) still shows where it is high and low.
       let lo = Infinity;
@@ -297,15 +342,14 @@ export function drawNeuronMaps(container, grid, activations) {
       }
       const centre = lo < 0 && hi > 0 ? 0 : (lo + hi) / 2;
       const scale = Math.max(Math.abs(hi - centre), Math.abs(lo - centre)) || 1;
-      gridImage(ctx, grid, (p) => divergingRgb(layer.a[p][j] - centre, scale), 0, 0, 30, 30);
-      rowEl.appendChild(c);
+      const canvas = container.querySelector(`[data-neuron-map="${layer.index}-${j}"]`);
+      putGrid(canvas, R, (p) => divergingRgb(layer.a[p][j] - centre, scale));
     }
-    container.appendChild(rowEl);
   });
 }
 
 /** 1-D regression: data scatter and the network's fitted curve. */
-export function drawCurve(canvas, xs, ys, data, valSet) {
+export function drawCurve(canvas, xs, ys, data, valSet, showValidation = true) {
   const { ctx, w, h } = prepare(canvas);
   const dx = data.inputs.map((r) => r[0]);
   const dy = data.targets.map((r) => r[0]);
@@ -315,6 +359,7 @@ export function drawCurve(canvas, xs, ys, data, valSet) {
   const pad = (ymax - ymin || 1) * 0.08;
   const { X, Y } = frame(ctx, w, h, { xmin: Math.min(...xs), xmax: Math.max(...xs), ymin: ymin - pad, ymax: ymax + pad, xlabel: data.feature_names?.[0] ?? "x" });
   dx.forEach((x, s) => {
+    if (!showValidation && valSet?.has(s)) return;
     ctx.beginPath();
     ctx.arc(X(x), Y(dy[s]), 2.8, 0, 2 * Math.PI);
     if (valSet?.has(s)) {

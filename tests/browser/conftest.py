@@ -80,7 +80,7 @@ class UI:
         return self.state("s.network.id")
 
     def phase(self) -> str:
-        return self.page.get_attribute("[data-phases]", "data-phase")
+        return self.page.get_attribute("[data-phases]", "data-phase") or ""
 
     def error(self, key: str = "phase") -> str:
         return self.page.locator(f'[data-error="{key}"]').text_content() or ""

@@ -75,7 +75,7 @@ def test_phase_buttons_out_of_order_show_a_clear_message(ui: UI, live_server: st
 
 def test_server_error_detail_appears_next_to_its_control(ui: UI) -> None:
     ui.open()
-    lr = ui.page.locator("input[name=lr]")
+    lr = ui.page.locator("input[name=learning_rate]")
     lr.fill("5000")  # above the API's limit: a 422 whose detail names the field
     lr.dispatch_event("change")
     ui.page.get_by_role("button", name="Build network").click()
@@ -239,11 +239,12 @@ def test_the_url_restores_a_setup(ui: UI, live_server: str) -> None:
     assert net["learning_rate"] == 0.05 and net["batch_size"] == 4
     assert net["optimizer"]["name"] == "adam" and net["regularization"]["kind"] == "l2"
     assert net["optimizer"]["beta1"] == 0.8 and net["optimizer"]["beta2"] == 0.99
-    assert page.locator("input[name=b1]").is_visible() and not page.locator("input[name=beta]").is_visible()
+    assert page.locator("input[name=beta1]").is_visible()
+    assert not page.locator("input[name=momentum]").is_visible()
     assert net["init"]["method"] == "he" and net["init"]["seed"] == 7
     assert net["validation_split"] == 0.25 and net["data"]["generator"] == "circles"
     assert page.input_value("select[name=dataset]") == "circles"
-    assert page.input_value("input[name=lr]") == "0.05"
+    assert page.input_value("input[name=learning_rate]") == "0.05"
     # Editing the setup and building rewrites the URL; loading that URL gives the same network.
     page.get_by_role("button", name="More neurons in hidden layer 2").click()
     page.get_by_role("button", name="Build network").click()
@@ -283,7 +284,7 @@ def test_keyboard_shortcuts(ui: UI, live_server: str) -> None:
     page.wait_for_function("window.backpropExplorer.getState().network.epoch === 0")
     assert ui.state("s.history.length") == 0
     # Shortcuts do not fire while typing in a field.
-    page.locator("input[name=lr]").press("f")
+    page.locator("input[name=learning_rate]").press("f")
     assert ui.phase() == "ready"
     # Enter on a focused neuron opens it in the inspector.
     page.locator('g.neuron[data-layer="2"][data-j="0"]').focus()
@@ -344,7 +345,7 @@ def test_changing_the_learning_rate_keeps_the_weights(ui: UI, live_server: str) 
     ui.press("Step")
     nid = ui.network_id
     before = httpx.get(f"{live_server}/api/networks/{nid}").json()["parameters"]
-    lr = page.locator("input[name=lr]")
+    lr = page.locator("input[name=learning_rate]")
     lr.fill("0.125")
     lr.dispatch_event("change")
     page.get_by_role("button", name="Build network").click()
@@ -414,7 +415,8 @@ def test_picking_a_dataset_applies_settings_that_suit_it(ui: UI, live_server: st
             """(() => { const f = document.querySelector('[data-config]');
                  const v = (k) => f.elements.namedItem(k).value;
                  const sizes = [...document.querySelectorAll('[data-layer-size]')];
-                 return { lr: v('lr'), bs: v('bs'), opt: v('opt'), loss: v('loss'), classes: v('classes'),
+                 return { lr: v('learning_rate'), bs: v('batch_size'), opt: v('optimizer'),
+                          loss: v('loss'), classes: v('classes'),
                           hidden: sizes.map((n) => n.textContent) }; })()"""
         )
 
@@ -427,7 +429,7 @@ def test_picking_a_dataset_applies_settings_that_suit_it(ui: UI, live_server: st
         "hidden": ["3"],
     }
     page.select_option("select[name=dataset]", "circles")
-    page.wait_for_function("document.querySelector('input[name=bs]').value === '10'")
+    page.wait_for_function("document.querySelector('input[name=batch_size]').value === '10'")
     assert form() | {"classes": None} == {
         "lr": "0.1",
         "bs": "10",
@@ -440,7 +442,7 @@ def test_picking_a_dataset_applies_settings_that_suit_it(ui: UI, live_server: st
     page.wait_for_function("document.querySelector('select[name=loss]').value === 'mse'")
     assert form()["lr"] == "0.05" and form()["bs"] == "10" and form()["hidden"] == ["8"]
     page.select_option("select[name=dataset]", "spiral")
-    page.wait_for_function("document.querySelector('select[name=opt]').value === 'adam'")
+    page.wait_for_function("document.querySelector('select[name=optimizer]').value === 'adam'")
     assert form()["classes"] == "2" and form()["hidden"] == ["24", "24"] and form()["loss"] == "bce"
     # Three arms make it a multiclass task: softmax with cross-entropy follows.
     page.fill("input[name=classes]", "3")
@@ -449,9 +451,9 @@ def test_picking_a_dataset_applies_settings_that_suit_it(ui: UI, live_server: st
     assert form()["lr"] == "0.01"  # other settings stay
     # Build uses them.
     page.select_option("select[name=dataset]", "circles")
-    page.wait_for_function("document.querySelector('input[name=bs]').value === '10'")
+    page.wait_for_function("document.querySelector('input[name=batch_size]').value === '10'")
     page.get_by_role("button", name="Build network").click()
-    page.wait_for_function("window.backpropExplorer.getState().built?.ds === 'circles'")
+    page.wait_for_function("window.backpropExplorer.getState().built?.dataset === 'circles'")
     ui.idle()
     net = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
     assert net["layers"] == [2, 4, 4, 1]
@@ -544,8 +546,8 @@ def test_export_then_import_round_trips_the_network(ui: UI, live_server: str, tm
     assert httpx.get(f"{live_server}/api/networks/{copy_id}/history").json()["history"] == history["history"]
     # The page shows the copy: its history, its setup in the form and the URL.
     assert ui.state("s.history") == history["history"]
-    assert page.input_value("select[name=opt]") == "momentum"
-    assert page.input_value("input[name=lr]") == "0.2"
+    assert page.input_value("select[name=optimizer]") == "momentum"
+    assert page.input_value("input[name=learning_rate]") == "0.2"
     assert "ds=moons" in page.url
     # A file that is not an export is refused with the server's reason.
     bad = tmp_path / "bad.json"

@@ -1,0 +1,141 @@
+"""Frame rate of the page in headless Chromium while it animates (not part of the test run).
+
+A requestAnimationFrame counter runs in the page and records every frame's timestamp while
+the UI does one thing: the Backward animation of a 2-64-64-1 network (at 1× speed), Play on
+that network, and Play on a deep narrow 2-8-8-8-8-8-8-1 network. Each scenario prints frames
+per second, the longest gap between two frames (a stall), and the number of SVG nodes.
+A same-run baseline (an empty page's rAF rate) shows what this machine's load allows.
+
+    python bench/bench_ui.py [--seconds 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from tests.conftest import start_server, stop_server  # noqa: E402
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+WIDE = "#ds=circles&n=200&h=64.tanh,64.tanh&out=sigmoid&loss=bce&lr=0.1&bs=10&opt=sgd"
+DEEP = (
+    "#ds=circles&n=200&h=8.tanh,8.tanh,8.tanh,8.tanh,8.tanh,8.tanh&out=sigmoid&loss=bce&lr=0.1&bs=10&opt=sgd"
+)
+
+COUNTER = """() => {
+  window.__frames = [];
+  window.__counting = true;
+  const tick = (t) => {
+    if (!window.__counting) return;
+    window.__frames.push(t);
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+STOP = """() => { window.__counting = false; return window.__frames; }"""
+
+
+def summarize(frames: list[float]) -> tuple[float, float]:
+    """(frames per second, longest gap in ms) of a list of rAF timestamps."""
+    if len(frames) < 2:
+        return 0.0, float("inf")
+    span = frames[-1] - frames[0]
+    gaps = [b - a for a, b in zip(frames, frames[1:], strict=False)]
+    return 1000 * (len(frames) - 1) / span, max(gaps)
+
+
+def svg_nodes(page: Page) -> int:
+    return page.evaluate("document.querySelectorAll('svg[data-network] *').length")
+
+
+def open_page(page: Page, base: str, hash_: str, speed: int) -> None:
+    page.goto(f"{base}/{hash_}")
+    page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+    page.evaluate(
+        "v => { const s = document.querySelector('[data-speed]'); s.value = String(v);"
+        " s.dispatchEvent(new Event('input')); }",
+        speed,
+    )
+
+
+def idle(page: Page) -> None:
+    page.wait_for_function("document.body.dataset.busy !== 'true'", timeout=60_000)
+
+
+def press(page: Page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).click()
+
+
+def measure_backward(page: Page, base: str) -> tuple[float, float, int]:
+    open_page(page, base, WIDE, speed=3)  # 1×
+    for name in ("Forward", "Loss"):
+        press(page, name)
+        idle(page)
+    page.evaluate(COUNTER)
+    press(page, "Backward")
+    idle(page)
+    fps, stall = summarize(page.evaluate(STOP))
+    return fps, stall, svg_nodes(page)
+
+
+def measure_play(page: Page, base: str, hash_: str, seconds: float) -> tuple[float, float, int]:
+    open_page(page, base, hash_, speed=3)
+    press(page, "Play/Pause")
+    page.wait_for_timeout(1000)  # past the first train call
+    page.evaluate(COUNTER)
+    page.wait_for_timeout(seconds * 1000)
+    fps, stall = summarize(page.evaluate(STOP))
+    nodes = svg_nodes(page)
+    press(page, "Play/Pause")
+    idle(page)
+    return fps, stall, nodes
+
+
+def measure_baseline(page: Page, seconds: float) -> tuple[float, float]:
+    page.set_content("<html><body>empty</body></html>")
+    page.evaluate(COUNTER)
+    page.wait_for_timeout(seconds * 1000)
+    return summarize(page.evaluate(STOP))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0, help="length of each Play measurement")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp) / "bench.db")
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(
+                    executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
+                )
+
+                def fresh() -> Page:  # one page per scenario: a hash change alone would not reload
+                    return browser.new_page(viewport={"width": 1280, "height": 800})
+
+                base_fps, base_stall = measure_baseline(fresh(), 2)
+                print(f"baseline (empty page)        {base_fps:5.1f} fps, longest frame {base_stall:6.1f} ms")
+                rows = [
+                    ("2-64-64-1 Backward", measure_backward(fresh(), str(server))),
+                    ("2-64-64-1 Play", measure_play(fresh(), str(server), WIDE, args.seconds)),
+                    ("2-8-8-8-8-8-8-1 Play", measure_play(fresh(), str(server), DEEP, args.seconds)),
+                ]
+                for name, (fps, stall, nodes) in rows:
+                    print(
+                        f"{name:28s} {fps:5.1f} fps ({fps / base_fps:4.2f}× baseline), "
+                        f"longest frame {stall:6.1f} ms, {nodes} SVG nodes"
+                    )
+                browser.close()
+        finally:
+            stop_server(server)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+// Buttons, the speed slider and keyboard shortcuts, wired to the actions.
+
+import { $, animator, store } from "./context.js";
+import { clearErrors } from "./messages.js";
+import { reset, runEpoch, runPhase, runStep } from "./phase-actions.js";
+import { checkGradients, exportNetwork, importNetwork } from "./file-actions.js";
+import { togglePlay } from "./play.js";
+import { pushOwnRow } from "./parameter-actions.js";
+
+const SPEEDS = [0, 0.25, 0.5, 1, 2, 4];
+const TEXT_INPUTS = new Set(["text", "number", "search", "email", "url", "tel", "password"]);
+
+/** True while the learner types in a text field: there every key is text, none a shortcut. */
+function isTyping(target) {
+  if (target.closest?.("textarea, [contenteditable]:not([contenteditable=false])")) return true;
+  return target.tagName === "INPUT" && TEXT_INPUTS.has(target.type);
+}
+
+export function wireControls() {
+  document.querySelectorAll("[data-phase-button]").forEach((button) => button.addEventListener("click", () => runPhase(button.dataset.phaseButton)));
+  $("[data-action=step]").addEventListener("click", runStep);
+  $("[data-action=epoch]").addEventListener("click", runEpoch);
+  $("[data-action=play]").addEventListener("click", togglePlay);
+  $("[data-action=reset]").addEventListener("click", reset);
+  $("[data-action=gradcheck]").addEventListener("click", checkGradients);
+  $("[data-action=export]").addEventListener("click", exportNetwork);
+  const importInput = $("[data-import]");
+  importInput.addEventListener("change", async () => {
+    const file = importInput.files[0];
+    if (file) await importNetwork(file);
+    importInput.value = ""; // choosing the same file again imports it again
+  });
+  $("[data-action=skip]").addEventListener("click", () => animator.skip());
+  $("[data-action=push]").addEventListener("click", pushOwnRow);
+  for (const input of document.querySelectorAll("[data-own-inputs], [data-own-targets]")) {
+    input.addEventListener("keydown", (evt) => evt.key === "Enter" && pushOwnRow());
+  }
+  const speed = $("[data-speed]");
+  const applySpeed = () => {
+    const v = SPEEDS[Number(speed.value)];
+    animator.setSpeed(v);
+    $("[data-speed-label]").textContent = v === 0 ? "off" : `${v}×`;
+  };
+  speed.addEventListener("input", applySpeed);
+  applySpeed();
+  $("[data-sample]").addEventListener("change", () => clearErrors("phase"));
+  for (const box of document.querySelectorAll("[data-boundary-option]")) {
+    box.addEventListener("change", () => store.set({ boundary: { ...store.get().boundary, [box.dataset.boundaryOption]: box.checked } }));
+  }
+  for (const select of document.querySelectorAll("[data-display]")) {
+    select.addEventListener("change", () => store.set({ display: { ...store.get().display, [select.dataset.display]: select.value } }));
+  }
+
+  function nudgeSpeed(d) {
+    speed.value = String(Math.max(0, Math.min(SPEEDS.length - 1, Number(speed.value) + d)));
+    applySpeed();
+  }
+  const shortcuts = {
+    f: () => runPhase("forward"),
+    l: () => runPhase("loss"),
+    b: () => runPhase("backward"),
+    u: () => runPhase("update"),
+    s: runStep,
+    e: runEpoch,
+    r: reset,
+    " ": togglePlay,
+    escape: () => animator.skip(),
+    "+": () => nudgeSpeed(1),
+    "=": () => nudgeSpeed(1),
+    "-": () => nudgeSpeed(-1),
+  };
+  document.addEventListener("keydown", (evt) => {
+    if (evt.ctrlKey || evt.metaKey || evt.altKey || evt.repeat) return;
+    const fn = shortcuts[evt.key.toLowerCase()];
+    if (!fn || isTyping(evt.target)) return;
+    // Letters stay with a focused list or option (they pick an item there); Space and Escape
+    // work everywhere else, so Space toggles Play wherever a click left the focus.
+    if (evt.key !== " " && evt.key !== "Escape" && evt.target.closest?.("select, input")) return;
+    evt.preventDefault(); // a focused button must not also be pressed by Space
+    fn();
+  });
+  // A button activated by Space fires its click on keyup: the keydown above already played.
+  document.addEventListener("keyup", (evt) => {
+    if (evt.key === " " && !isTyping(evt.target)) evt.preventDefault();
+  });
+}

@@ -1,0 +1,176 @@
+// Panels around the drawing, each rendered from the state: phase buttons, sample picker, meta, readout, gradient check.
+
+import { $, phaseOrder } from "./context.js";
+import { fmtVec, numSpan, showNumber } from "./format.js";
+import { GRAD, NEG_CSS, POS_CSS, activationColour } from "./palette.js";
+import { currentPhase } from "./phase-actions.js";
+import { gradcheckKey } from "./file-actions.js";
+
+export function renderPhaseButtons(s) {
+  const phases = phaseOrder();
+  const phase = currentPhase(s.trace);
+  const k = phases.indexOf(phase);
+  const nextPhase = phase === "ready" || phase === "update" ? phases[0] : phases[k + 1];
+  document.querySelectorAll("[data-phase-button]").forEach((btn) => {
+    const p = btn.dataset.phaseButton;
+    const i = phases.indexOf(p);
+    btn.classList.toggle("current", p === phase);
+    btn.classList.toggle("done", k >= 0 && i < k);
+    btn.classList.toggle("next", p === nextPhase);
+    btn.setAttribute("aria-current", p === phase ? "step" : "false");
+    btn.disabled = s.playing;
+  });
+  $("[data-phases]").dataset.phase = phase;
+  for (const a of ["step", "epoch"]) $(`[data-action=${a}]`).disabled = s.playing;
+  const playButton = $("[data-action=play]");
+  playButton.setAttribute("aria-pressed", String(s.playing));
+  // Icons are inline SVG: Debian's fonts have no ⏸ glyph, so a character would show as a box.
+  playButton.querySelector("[data-icon=play]").toggleAttribute("hidden", s.playing);
+  playButton.querySelector("[data-icon=pause]").toggleAttribute("hidden", !s.playing);
+  $("[data-play-label]").textContent = s.playing ? "Pause" : "Play";
+}
+
+export function renderSamplePicker(s) {
+  const select = $("[data-sample]");
+  const key = `${s.network?.id}:${s.data?.train_indices?.length}`;
+  if (select.dataset.key !== key && s.data) {
+    const keep = select.value;
+    select.replaceChildren();
+    const next = document.createElement("option");
+    next.value = "";
+    next.textContent = "next in the epoch";
+    select.appendChild(next);
+    for (const idx of s.data.train_indices.slice(0, 400)) {
+      const o = document.createElement("option");
+      o.value = String(idx);
+      o.textContent = `#${idx}: x = ${fmtVec(s.data.inputs[idx])}, y = ${fmtVec(s.data.targets[idx])}`;
+      select.appendChild(o);
+    }
+    select.value = [...select.options].some((o) => o.value === keep) ? keep : "";
+    select.dataset.key = key;
+  }
+  const first = select.options[0];
+  if (first && s.network) {
+    const idx = s.network.cursor.next_indices;
+    first.textContent = idx.length === 1 ? `next in the epoch (#${idx[0]})` : `next batch (${idx.length} samples)`;
+  }
+}
+
+export function renderMeta(s) {
+  const n = s.network;
+  if (!n) return;
+  $("[data-meta-epoch]").textContent = `epoch ${n.epoch}`;
+  $("[data-meta-step]").textContent = `step ${n.step}`;
+  const c = n.cursor;
+  $("[data-meta-batch]").textContent = `batch ${c.batch_index + 1} of ${c.batches_per_epoch} · batch size ${c.batch_size} · ${c.n_train} train / ${c.n_validation} validation`;
+  const legend = $("[data-legend]");
+  legend.replaceChildren();
+  const item = (node, text) => {
+    const span = document.createElement("span");
+    span.className = "item";
+    span.append(node, document.createTextNode(text));
+    legend.appendChild(span);
+  };
+  const bar = (colour) => {
+    const b = document.createElement("span");
+    b.className = "bar";
+    b.style.background = colour;
+    return b;
+  };
+  item(bar(POS_CSS), "w > 0");
+  item(bar(NEG_CSS), "w < 0");
+  item(bar(GRAD), "gradient");
+  const ring = (cls) => {
+    const dot = document.createElement("span");
+    dot.className = `dot ${cls}`;
+    return dot;
+  };
+  if (n.activations.some((a) => a === "sigmoid" || a === "tanh")) item(ring("saturated"), "saturated");
+  if (n.activations.includes("relu")) item(ring("dead"), "dead ReLU");
+  for (const a of [...new Set(n.activations)]) {
+    const dot = document.createElement("span");
+    dot.className = "dot";
+    dot.style.borderColor = activationColour(a);
+    item(dot, a.replace(/_/g, " "));
+  }
+}
+
+export function renderReadout(s) {
+  const tbody = $("[data-yhat] tbody");
+  tbody.replaceChildren();
+  const t = s.trace;
+  showNumber($("[data-loss-value]"), t?.loss?.loss);
+  showNumber($("[data-loss-after]"), t?.update?.loss_after);
+  const health = $("[data-health]");
+  health.textContent = "";
+  if (!t?.forward) return;
+  const f = t.forward;
+  const rows = Math.min(f.inputs.length, 6);
+  for (let r = 0; r < rows; r++) {
+    const tr = document.createElement("tr");
+    const cells = [f.indices ? `#${f.indices[r]}` : String(r + 1), fmtVec(f.inputs[r]), fmtVec(f.output[r]), t.loss ? fmtVec(t.loss.targets[r]) : "—"];
+    for (const c of cells) {
+      const td = document.createElement("td");
+      td.textContent = c;
+      tr.appendChild(td);
+    }
+    tbody.appendChild(tr);
+  }
+  const batch = f.batch_size ?? f.inputs.length;
+  if (batch > rows) health.textContent = `… and ${batch - rows} more samples in this batch.`;
+  const h = t.backward?.health;
+  if (h?.vanishing || h?.exploding) {
+    const bad = h.layers.filter((ly) => ly.status !== "ok").map((ly) => `layer ${ly.index} ${ly.status}`);
+    health.textContent = `Gradient health: ${bad.join(", ")}. ${h.exploding ? TRY.exploding : TRY.vanishing}`;
+  }
+  const stale = Boolean(t.update);
+  $("[data-yhat-head]").textContent = stale ? "ŷ (before the update)" : "ŷ";
+  $("[data-yhat]").classList.toggle("stale", stale);
+}
+
+/** What a learner can try when a layer's gradient vanishes or explodes. */
+const TRY = {
+  vanishing:
+    "Try: ReLU or tanh instead of sigmoid in the hidden layers, Xavier or He initialization, fewer layers, or a larger learning rate.",
+  exploding: "Try: a smaller learning rate, Xavier or He initialization, L2 regularization, or Adam.",
+};
+
+export function renderGradcheck(s) {
+  const box = $("[data-gradcheck]");
+  const g = s.gradcheck;
+  // Stale once the weights or the batch change: show nothing rather than an old verdict.
+  if (!g || !s.network || g.key !== gradcheckKey(s.network)) {
+    box.replaceChildren();
+    return;
+  }
+  const r = g.res;
+  const fact = (name, x) => {
+    const span = numSpan(x);
+    span.dataset.fact = name;
+    return span;
+  };
+  const p = document.createElement("p");
+  const verdict = document.createElement("span");
+  verdict.className = `verdict ${r.passed ? "pass" : "fail"}`;
+  verdict.dataset.passed = String(r.passed);
+  verdict.textContent = r.passed ? "✓ Passed" : "✗ Failed";
+  p.append(
+    verdict, ": max relative error ", fact("max_rel_error", r.max_rel_error), " (tolerance ", fact("tolerance", r.tolerance),
+    `) over ${r.n_parameters} parameters, ε = `, fact("epsilon", r.epsilon), ".",
+  );
+  const table = document.createElement("table");
+  const head = table.createTHead().insertRow();
+  for (const t of ["layer", "max relative error"]) {
+    const th = document.createElement("th");
+    th.textContent = t;
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const layer of r.layers) {
+    const tr = body.insertRow();
+    tr.dataset.layer = String(layer.index);
+    tr.insertCell().textContent = String(layer.index);
+    tr.insertCell().appendChild(numSpan(layer.max_rel_error));
+  }
+  box.replaceChildren(p, table);
+}

@@ -1,0 +1,76 @@
+// Direct manipulation: set one weight or bias from the diagram, push a row of your own through.
+
+import * as api from "./api.js";
+import { $, emit, store } from "./context.js";
+import { bold, number, setCaption } from "./captions.js";
+import { clearErrors, detailOf, setError } from "./messages.js";
+import { refreshPlots } from "./network-actions.js";
+import { guarded, runPhase } from "./phase-actions.js";
+
+const nameOf = (target) =>
+  target.kind === "edge" ? `w${target.j + 1}${target.i + 1} of layer ${target.layer}` : `the bias of neuron ${target.j + 1} in layer ${target.layer}`;
+
+/**
+ * PUT the parameters with one value changed; then run the current sample's forward pass again
+ * with it (the server drops the step in progress when parameters change), and replot.
+ */
+export async function setParameter(target, value) {
+  const { network, playing } = store.get();
+  if (!network || playing) return;
+  if (!Number.isFinite(value)) {
+    setError("phase", "Type a finite number for the new value.");
+    return;
+  }
+  await guarded(async () => {
+    const { trace } = store.get();
+    const { weights, biases } = structuredClone(network.parameters);
+    if (target.kind === "edge") weights[target.layer - 1][target.j][target.i] = value;
+    else biases[target.layer - 1][target.j] = value;
+    try {
+      const next = await api.putParameters(network.id, { weights, biases });
+      clearErrors("phase");
+      store.set({ network: next, trace: null });
+      if (trace?.forward) {
+        const f = trace.forward;
+        const body = f.indices ? { indices: f.indices } : { inputs: f.inputs };
+        store.set({ trace: { forward: await api.phase(network.id, "forward", body) } });
+      }
+      setCaption([
+        bold("Set"), ` ${nameOf(target)} to `, number(value),
+        trace?.forward ? ". The forward pass of the same sample was run again with it: every z, a and ŷ on the drawing is new." : ".",
+      ]);
+      emit({ action: "set-parameter", kind: target.kind, layer: target.layer, value });
+      await refreshPlots();
+    } catch (err) {
+      setError("phase", detailOf(err));
+    }
+  });
+}
+
+/** "0.5, -1" → [0.5, -1]; null when a part is not a finite number or the count is wrong. */
+function parseRow(text, size) {
+  const parts = text.split(/[,\s]+/).filter(Boolean).map(Number);
+  return parts.length === size && parts.every(Number.isFinite) ? parts : null;
+}
+
+/** Forward an input row the learner typed, then Loss against their target when they gave one. */
+export async function pushOwnRow() {
+  const { network } = store.get();
+  if (!network) return;
+  const [nIn, nOut] = [network.layers[0], network.layers[network.layers.length - 1]];
+  const inputs = parseRow($("[data-own-inputs]").value, nIn);
+  if (!inputs) {
+    setError("own", `Type ${nIn} number${nIn > 1 ? "s" : ""} for x, separated by commas.`);
+    return;
+  }
+  const targetText = $("[data-own-targets]").value.trim();
+  const targets = targetText ? parseRow(targetText, nOut) : null;
+  if (targetText && !targets) {
+    setError("own", `Type ${nOut} number${nOut > 1 ? "s" : ""} for y, or leave it empty.`);
+    return;
+  }
+  clearErrors("own");
+  store.set({ ownTargets: targets });
+  await runPhase("forward", { inputs: [inputs] });
+  if (targets) await runPhase("loss", { targets: [targets] });
+}

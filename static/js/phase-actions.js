@@ -1,0 +1,183 @@
+// The phase buttons' actions: Forward, Loss, Backward, Update, Step, Epoch and Reset, one at a time.
+
+import * as api from "./api.js";
+import { $, animator, emit, phaseOrder, store, view } from "./context.js";
+import { WHILE, bold, capitalized, captionFor, number, setCaption } from "./captions.js";
+import { clearErrors, detailOf, setError, status } from "./messages.js";
+import { refreshHistory, refreshNetwork, refreshPlots } from "./network-actions.js";
+import { playLoop, stopPlaying } from "./play.js";
+
+function sampleBody() {
+  const v = $("[data-sample]").value;
+  return v === "" ? {} : { indices: [Number(v)] };
+}
+
+let busy = false;
+let pending = Promise.resolve();
+/** One action at a time. A new action during an animation skips it rather than being ignored. */
+export async function guarded(fn) {
+  // A paused Play may still be landing its last train call and refreshing the network;
+  // an action that started now could be overwritten by that stale refresh.
+  await playLoop();
+  if (busy) {
+    if (!animator.running) return;
+    animator.skip();
+    await pending;
+    if (busy) return;
+  }
+  busy = true;
+  document.body.dataset.busy = "true";
+  pending = (async () => {
+    try {
+      await fn();
+    } finally {
+      busy = false;
+      document.body.dataset.busy = "false";
+    }
+  })();
+  await pending;
+}
+
+const NEEDS = {
+  loss: ["forward", "Loss compares the network's output ŷ with the target, so it needs a forward pass first: press Forward (F)."],
+  backward: ["loss", "Backward starts from the loss gradient ∂L/∂a, so run Loss (L) first."],
+  update: ["backward", "Update moves each weight against its ∂L/∂w, so run Backward (B) first."],
+};
+
+/** Phase the current step has reached: "ready", "forward", "loss", "backward" or "update". */
+export function currentPhase(trace) {
+  return trace?.update ? "update" : trace?.backward ? "backward" : trace?.loss ? "loss" : trace?.forward ? "forward" : "ready";
+}
+
+/** The drawing's animation of one phase's result. */
+function stagesFor(name, res) {
+  const make = { forward: view.forwardStages, loss: view.lossStages, backward: view.backwardStages, update: view.updateStages };
+  return make[name](res);
+}
+
+/** After an update or a step: fetch the new weights and history while it animates, then explain and replot. */
+async function landUpdate(animation, name, trace) {
+  await Promise.all([refreshNetwork(), refreshHistory()]);
+  await animation;
+  setCaption(captionFor(name, trace));
+  await refreshPlots();
+}
+
+/** The body of a phase: the picked sample for Forward, the learner's own target for Loss. */
+function bodyFor(name) {
+  if (name === "forward") return sampleBody();
+  const { ownTargets, trace } = store.get();
+  if (name === "loss" && !trace?.forward?.indices && ownTargets) return { targets: [ownTargets] };
+  return {};
+}
+
+/** Run one phase; `body` replaces the default one (own inputs or targets). */
+export async function runPhase(name, body = null) {
+  const { network } = store.get();
+  if (!network || store.get().playing) return;
+  await guarded(async () => {
+    const need = NEEDS[name];
+    if (need && currentPhase(store.get().trace) !== need[0]) {
+      // Said here rather than by a 409 round trip; the server enforces the same order.
+      setError("phase", `Out of order: ${need[1]}`);
+      emit({ phase: name, error: "out of order" });
+      return;
+    }
+    let res;
+    try {
+      res = await api.phase(network.id, name, body ?? bodyFor(name));
+    } catch (err) {
+      setError("phase", detailOf(err));
+      emit({ phase: name, error: detailOf(err) });
+      return;
+    }
+    clearErrors("phase");
+    const trace = name === "forward" ? { forward: res } : { ...store.get().trace, [name]: res };
+    store.set({ trace });
+    // While it animates, say what is happening; the numbers follow when it lands.
+    setCaption([bold(capitalized(name)), `: ${WHILE[name]}… (Esc skips)`]);
+    const animation = animator.run(stagesFor(name, res));
+    if (name === "update") {
+      await landUpdate(animation, name, trace);
+    } else {
+      await animation;
+      setCaption(captionFor(name, trace));
+    }
+    store.set({ trace: store.get().trace }); // repaint the inspector with the final state
+  });
+}
+
+export async function runStep() {
+  const { network } = store.get();
+  if (!network || store.get().playing) return;
+  animator.skip();
+  await guarded(async () => {
+    let res;
+    try {
+      res = await api.phase(network.id, "step", sampleBody());
+    } catch (err) {
+      setError("phase", detailOf(err));
+      return;
+    }
+    clearErrors("phase");
+    const trace = { forward: res.forward, loss: res.loss, backward: res.backward, update: res.update };
+    // The panels follow the drawing: each phase joins the trace when its animation starts,
+    // so Update lights (and "after update" shows) only once the edges begin to move.
+    store.set({ trace: null });
+    setCaption([bold("Step"), ": forward, loss, backward and update in one go… (Esc skips)"]);
+    const reach = (p) => ({ duration: 0, start: () => store.set({ trace: { ...store.get().trace, [p]: res[p] } }) });
+    const quick = (stages) => stages.map((s) => ({ ...s, duration: s.duration * 0.5 }));
+    const animation = animator.run(phaseOrder().flatMap((p) => [reach(p), ...quick(stagesFor(p, res[p]))]));
+    await landUpdate(animation, "step", trace);
+    store.set({ trace: store.get().trace });
+  });
+}
+
+export async function runEpoch() {
+  const { network } = store.get();
+  if (!network || store.get().playing) return;
+  animator.skip();
+  await guarded(async () => {
+    status("Training one epoch…", true);
+    try {
+      const res = await api.epoch(network.id);
+      clearErrors("phase");
+      store.set({ network: res.network, trace: null });
+      await refreshHistory();
+      await refreshPlots();
+      const e = res.summary;
+      setCaption([
+        bold(`Epoch ${e.epoch}`),
+        " finished: every remaining training sample went through forward, loss, backward and update. Training loss ",
+        number(e.train_loss),
+        ...(e.val_loss !== null ? [", validation loss ", number(e.val_loss)] : []),
+        ...(e.train_accuracy !== null ? [", training accuracy ", number(100 * e.train_accuracy), " %"] : []),
+        ".",
+      ]);
+      emit({ phase: "epoch", epoch: e.epoch });
+    } catch (err) {
+      setError("phase", detailOf(err));
+    } finally {
+      status(`Ready · epoch ${store.get().network.epoch}`);
+    }
+  });
+}
+
+export async function reset() {
+  const { network } = store.get();
+  if (!network) return;
+  await stopPlaying();
+  animator.skip();
+  await guarded(async () => {
+    try {
+      const next = await api.resetNetwork(network.id);
+      clearErrors("phase");
+      store.set({ network: next, trace: null, history: [], steps: [], selection: store.get().selection });
+      await refreshPlots();
+      setCaption([bold("Reset"), ": the weights are back to their seeded initial values and the history is cleared."]);
+      emit({ phase: "reset" });
+    } catch (err) {
+      setError("phase", detailOf(err));
+    }
+  });
+}

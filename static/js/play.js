@@ -1,0 +1,113 @@
+// Play and Pause: whole epochs train on the server in short streamed calls, redrawn between them.
+
+import * as api from "./api.js";
+import { $, animator, store } from "./context.js";
+import { bold, number, setCaption } from "./captions.js";
+import { detailOf, setError, status } from "./messages.js";
+import { fmt } from "./format.js";
+import { refreshHistory, refreshNetwork, refreshPlots } from "./network-actions.js";
+
+let running = Promise.resolve(); // the running Play, settled once its last request landed
+/** The running Play's promise: settles once its last request has landed. */
+export const playLoop = () => running;
+
+/** The early_stopping body for train when the box is ticked, else null. */
+function earlyStopping() {
+  if (!$("[data-early]").checked) return null;
+  const input = $("[data-patience]");
+  const patience = Math.round(Number(input.value));
+  const ok = Number.isFinite(patience) && patience >= 1;
+  input.classList.toggle("invalid", !ok);
+  const p = ok ? Math.min(patience, 1000) : 10;
+  const monitor = store.get().network?.cursor?.n_validation > 0 ? "validation" : "training";
+  return { patience: p, min_delta: 0, monitor };
+}
+
+let arrived = []; // epochs streamed in since the last frame
+
+function flushEpochs() {
+  if (!arrived.length) return;
+  const entries = arrived;
+  arrived = [];
+  store.set({ history: [...store.get().history, ...entries] });
+}
+
+async function play() {
+  const { network, catalog } = store.get();
+  if (!network || store.get().playing) return;
+  animator.skip();
+  store.set({ playing: true, trace: null });
+  setCaption([bold("Playing"), ": whole epochs run on the server; the plots and the drawing update as they finish. Press Pause (Space) to stop."]);
+  let chunk = 1;
+  let failed = false;
+  const early = earlyStopping();
+  // The server counts patience within one train call, but Play trains in short calls to
+  // redraw between them; so the count across calls is kept here, and no call is longer than
+  // the patience left, so Play stops at the same epoch one long call would.
+  let best = Infinity;
+  let waited = 0;
+  let stoppedAt = null;
+  try {
+    while (store.get().playing) {
+      const t0 = performance.now();
+      const limit = early ? Math.min(catalog.limits.max_epochs, early.patience - waited) : catalog.limits.max_epochs;
+      const done = await api.trainStream(
+        network.id,
+        { epochs: Math.min(chunk, limit), ...(early ? { early_stopping: { patience: early.patience, min_delta: early.min_delta } } : {}) },
+        (entry) => {
+          // Epochs can arrive faster than frames: the plots redraw at most once per frame.
+          arrived.push(entry);
+          if (arrived.length === 1) requestAnimationFrame(flushEpochs);
+          status(`Playing · epoch ${entry.epoch} · loss ${fmt(entry.train_loss)}`, true);
+          const monitored = entry.val_loss ?? entry.train_loss;
+          if (monitored < best - (early?.min_delta ?? 0)) [best, waited] = [monitored, 0];
+          else waited += 1;
+        },
+      );
+      flushEpochs();
+      if (done?.network) store.set({ network: done.network });
+      // The per-update losses of this call too, not only the epochs: the step plot keeps up.
+      await Promise.all([refreshPlots(), refreshHistory().catch(() => {})]);
+      // Aim for about half a second of training between boundary redraws.
+      const perEpoch = (performance.now() - t0) / Math.max(1, done?.epochs_run ?? chunk);
+      chunk = Math.max(1, Math.min(50, Math.round(500 / Math.max(1, perEpoch))));
+      if (done?.stopped_early || (early && waited >= early.patience)) {
+        stoppedAt = store.get().network.epoch;
+        break;
+      }
+    }
+  } catch (err) {
+    if (err.name !== "AbortError") {
+      setError("phase", detailOf(err));
+      failed = true;
+    }
+  } finally {
+    store.set({ playing: false });
+    await refreshNetwork().catch(() => {});
+    await Promise.all([refreshHistory().catch(() => {}), refreshPlots().catch(() => {})]);
+    const last = store.get().history.at(-1);
+    status(stoppedAt !== null ? `Stopped early at epoch ${stoppedAt}` : `Paused · epoch ${store.get().network?.epoch ?? 0}`);
+    setCaption([
+      ...(stoppedAt !== null
+        ? [bold(`Stopped early at epoch ${stoppedAt}`), ` (no better ${early.monitor} loss for ${early.patience} epochs)`]
+        : [bold(failed ? "Stopped" : "Paused"), ` after epoch ${store.get().network?.epoch ?? 0}`]),
+      ...(last ? [": training loss ", number(last.train_loss), ...(last.val_loss !== null ? [", validation loss ", number(last.val_loss)] : [])] : []),
+      ". Press Forward (F) to step through a sample with the trained weights, or Play (Space) to continue.",
+    ]);
+  }
+}
+
+/** Ask a running Play to stop; the promise settles once its last request has landed. */
+export function stopPlaying() {
+  if (store.get().playing) {
+    store.set({ playing: false });
+    const { network } = store.get();
+    if (network) api.stopTraining(network.id).catch(() => {});
+  }
+  return running;
+}
+
+export function togglePlay() {
+  if (store.get().playing) stopPlaying();
+  else running = play();
+}

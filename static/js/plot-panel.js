@@ -1,0 +1,43 @@
+// The plots column, rendered from the state: loss per epoch and per step, gradient norms, boundary or curve.
+
+import { $ } from "./context.js";
+import { fmt } from "./format.js";
+import * as plots from "./plots.js";
+
+/** Redraw the plots whose inputs are among the changed `keys`. */
+export function renderPlots(s, keys) {
+  if (keys.has("history")) {
+    plots.drawLoss($("[data-plot=loss]"), s.history);
+    plots.drawGradNorms($("[data-plot=grads]"), s.history, $("[data-grad-legend]"), s.catalog?.health_thresholds);
+    const last = s.history[s.history.length - 1];
+    $("[data-loss-summary]").textContent = last ? ` · epoch ${last.epoch}: ${fmt(last.train_loss)}${last.val_loss !== null ? ` / ${fmt(last.val_loss)}` : ""}` : "";
+  }
+  if (keys.has("steps")) plots.drawSteps($("[data-plot=steps]"), s.steps);
+  if (keys.has("grid") || keys.has("data") || keys.has("boundary")) {
+    const canvas = $("[data-plot=boundary]");
+    const title = $("[data-boundary-title]");
+    const maps = $("[data-neuron-maps]");
+    const g = s.grid;
+    if (!g || !s.data) return;
+    const validation = new Set(s.data.val_indices);
+    if (g.kind === "grid") {
+      title.textContent = s.data.task === "regression" ? "Prediction over the input plane" : "Decision boundary";
+      plots.drawBoundary(canvas, g, s.data, validation, s.boundary);
+      plots.drawNeuronMaps(maps, g, s.network.activations);
+    } else if (g.kind === "curve") {
+      title.textContent = "Fitted curve";
+      plots.drawCurve(canvas, g.xs, g.ys, s.data, validation, s.boundary.showValidation);
+      maps.replaceChildren();
+    } else {
+      title.textContent = "Predicted vs actual";
+      plots.drawParity(canvas, g.yhat, s.data);
+      maps.replaceChildren();
+    }
+  }
+}
+
+/** Redraw every plot at the new size. */
+export function redrawAllPlots(s) {
+  renderPlots(s, new Set(["history", "steps", "grid", "network"]));
+  if (s.preview) plots.drawScatter($("[data-preview]"), s.preview);
+}

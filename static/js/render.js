@@ -1,0 +1,48 @@
+// Connects the state to the views: on every change, each panel whose inputs changed renders again.
+
+import { $, animator, inspector, store, view } from "./context.js";
+import { renderCaption } from "./captions.js";
+import { renderGradcheck, renderMeta, renderPhaseButtons, renderReadout, renderSamplePicker } from "./panels.js";
+import { renderPlots } from "./plot-panel.js";
+import * as plots from "./plots.js";
+
+let drawnArchitecture = ""; // network id, sizes and activations the SVG was built for
+
+function render(s, keys) {
+  if (keys.has("network") && s.network) {
+    const sizes = s.network.layers;
+    const architecture = `${s.network.id}:${sizes.join("-")}:${s.network.activations.join(",")}`;
+    if (drawnArchitecture !== architecture) {
+      view.build({ sizes, activations: s.network.activations, featureNames: s.network.feature_names, targetNames: s.network.target_names });
+      drawnArchitecture = architecture;
+      view.showTrace(s.trace);
+    }
+    if (!animator.running) view.setParams(s.network.parameters.weights, s.network.parameters.biases);
+    renderMeta(s);
+  }
+  if (keys.has("trace") && !animator.running && s.network) view.showTrace(s.trace);
+  if ((keys.has("trace") || keys.has("network")) && s.network) view.setStale(Boolean(s.trace?.update));
+  if ((keys.has("neuronHealth") || keys.has("network")) && s.network) view.markHealth(s.neuronHealth);
+  // Heatmaps beside the hidden neurons for 2-D data; Play redraws the plots, not these.
+  if ((keys.has("grid") || keys.has("network") || keys.has("playing")) && s.network) {
+    view.setNeuronMaps(s.grid?.kind === "grid" && !s.playing ? s.grid : null);
+  }
+  if ((keys.has("trace") || keys.has("network") || keys.has("display")) && s.network && !animator.running) {
+    view.showNumbers(s.display, s.trace);
+  }
+  if (keys.has("trace") || keys.has("playing") || keys.has("network")) renderPhaseButtons(s);
+  if (keys.has("trace")) renderReadout(s);
+  if (keys.has("network") || keys.has("data")) renderSamplePicker(s);
+  if (keys.has("selection") || keys.has("trace") || keys.has("network")) {
+    view.select(s.selection);
+    inspector.render(s.selection, { network: s.network, trace: s.trace });
+  }
+  if (keys.has("gradcheck") || keys.has("network")) renderGradcheck(s);
+  if (keys.has("caption")) renderCaption(s.caption);
+  if (keys.has("preview") && s.preview) plots.drawScatter($("[data-preview]"), s.preview);
+  renderPlots(s, keys);
+}
+
+export function connectViews() {
+  store.subscribe(render);
+}

@@ -1,0 +1,67 @@
+// The one place the setup becomes a URL hash and back: short keys written, full or short read.
+
+import { CHOICES, NUMBERS, defaultSetup } from "./setup.js";
+
+/** Full name in memory → the short key written to the URL (links stay short; old links load). */
+const SHORT = {
+  dataset: "ds",
+  samples: "n",
+  noise: "noise",
+  classes: "classes",
+  data_seed: "dseed",
+  validation_split: "val",
+  output_activation: "out",
+  loss: "loss",
+  learning_rate: "lr",
+  batch_size: "bs",
+  optimizer: "opt",
+  momentum: "beta",
+  beta1: "b1",
+  beta2: "b2",
+  regularization: "reg",
+  regularization_rate: "rr",
+  init: "init",
+  init_seed: "iseed",
+  shuffle_seed: "seed",
+};
+const STRINGS = ["dataset", "output_activation", ...CHOICES];
+
+/** `#ds=…&…&h=4.tanh,4.tanh`, plus `net=<id>` when a server network is named. */
+export function toHash(setup, networkId = null) {
+  const p = new URLSearchParams();
+  if (networkId) p.set("net", networkId);
+  for (const k of STRINGS) p.set(SHORT[k], setup[k]);
+  for (const k of NUMBERS) p.set(SHORT[k], String(setup[k]));
+  p.set("h", setup.hidden.map((l) => `${l.size}.${l.activation}`).join(","));
+  return `#${p.toString()}`;
+}
+
+/** The value of a field under its short key or its full name, else null. */
+const field = (p, k) => (p.has(SHORT[k]) ? p.get(SHORT[k]) : p.has(k) ? p.get(k) : null);
+
+/** Parse a hash into {setup, networkId}; unknown or malformed fields fall back to the defaults. */
+export function fromHash(hash) {
+  const setup = defaultSetup();
+  const text = (hash || "").replace(/^#/, "");
+  if (!text) return { setup, networkId: null };
+  const p = new URLSearchParams(text);
+  for (const k of STRINGS) {
+    const v = field(p, k);
+    if (v) setup[k] = v;
+  }
+  for (const k of NUMBERS) {
+    const v = field(p, k);
+    if (v === null || v === "") continue;
+    if (Number.isFinite(Number(v))) setup[k] = Number(v);
+  }
+  const h = p.has("h") ? p.get("h") : p.get("hidden");
+  if (h !== null) {
+    setup.hidden = h
+      ? h.split(",").map((part) => {
+          const [size, activation] = part.split(".");
+          return { size: Math.max(1, Math.round(Number(size)) || 1), activation: activation || "tanh" };
+        })
+      : [];
+  }
+  return { setup, networkId: p.get("net") || null };
+}

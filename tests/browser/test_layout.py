@@ -1,0 +1,166 @@
+"""Issue 11, "legible at every size": no label overlaps at 390, 1024, 1280 and 1920 px, text
+≥ 11 px and no sideways scroll on a phone, the diagram and the chain rule visible together,
+wide layers collapsed and expandable, comfortable bias targets, tab order along the network."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from .conftest import UI
+
+SIZES = [(390, 844), (1024, 768), (1280, 800), (1920, 1080)]
+WIDE = "#ds=circles&n=100&h=64.tanh,24.relu&out=sigmoid&loss=bce&lr=0.1&bs=10"
+DEEP = "#ds=xor&h=4.tanh,4.tanh&out=sigmoid&loss=bce&lr=0.3&bs=1&iseed=3"
+MAPS = "#ds=moons&n=120&noise=0.1&dseed=2&h=5.tanh,3.relu&out=sigmoid&loss=bce&lr=0.5&bs=8"
+
+# Every visible text of the drawing, as boxes on the screen.
+TEXT_BOXES = """() => [...document.querySelectorAll('svg[data-network] text')]
+  .filter((t) => t.textContent.trim() && t.getAttribute('visibility') !== 'hidden')
+  .map((t) => { const b = t.getBoundingClientRect();
+                return { x: b.x, y: b.y, w: b.width, h: b.height, text: t.textContent }; })"""
+
+
+@pytest.fixture
+def sized(browser: Browser, live_server: str):
+    pages: list[Page] = []
+
+    def open_at(width: int, height: int, hash_: str = "") -> UI:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        pages.append(page)
+        return UI(page, str(live_server)).open(hash_)
+
+    yield open_at
+    for page in pages:
+        page.context.close()
+
+
+def overlapping(boxes: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:
+    bad = []
+    for k, a in enumerate(boxes):
+        for b in boxes[k + 1 :]:
+            apart = (
+                a["x"] + a["w"] <= b["x"] + slack
+                or b["x"] + b["w"] <= a["x"] + slack
+                or a["y"] + a["h"] <= b["y"] + slack
+                or b["y"] + b["h"] <= a["y"] + slack
+            )
+            if not apart:
+                bad.append((a["text"], b["text"]))
+    return bad
+
+
+@pytest.mark.parametrize("width,height", SIZES)
+@pytest.mark.parametrize("hash_", ["", DEEP, WIDE, MAPS])
+def test_no_two_labels_overlap(sized, width: int, height: int, hash_: str) -> None:
+    ui = sized(width, height, hash_)
+    for name in ("Forward", "Loss", "Backward"):
+        ui.press(name)
+    svg = ui.page.locator("svg[data-network]").bounding_box()
+    boxes = ui.page.evaluate(TEXT_BOXES)
+    assert overlapping(boxes) == []
+    # Nor does any label sit on a neuron's heatmap.
+    maps = ui.page.evaluate(
+        """[...document.querySelectorAll('svg image.neuron-map')].map((m) => {
+             const b = m.getBoundingClientRect();
+             return { x: b.x, y: b.y, w: b.width, h: b.height, text: 'map' }; })"""
+    )
+    assert [pair for pair in overlapping(boxes + maps) if "map" in pair] == []
+    for b in boxes:  # none cut off by the drawing's edges
+        assert svg["x"] - 0.5 <= b["x"] and b["x"] + b["w"] <= svg["x"] + svg["width"] + 0.5, b
+    ui.assert_no_console_errors()
+
+
+def test_a_phone_needs_no_sideways_scroll_and_text_is_at_least_11px(sized) -> None:
+    ui = sized(390, 844)
+    page = ui.page
+    for name in ("Forward", "Loss", "Backward"):
+        ui.press(name)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    small = page.evaluate(
+        """() => { const bad = [];
+          const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+          for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+            const el = n.parentElement;
+            const skip = '[hidden], details:not([open]) > :not(summary), option, math';
+            if (!n.textContent.trim() || !el.getClientRects().length || el.closest(skip)) continue;
+            const box = el.getBoundingClientRect();
+            if (box.width === 0) continue;
+            let px = parseFloat(getComputedStyle(el).fontSize);
+            if (el instanceof SVGElement) px *= el.ownerSVGElement.getScreenCTM().a;
+            if (px < 10.95) bad.push([n.textContent.trim().slice(0, 30), px]);
+          }
+          return bad; }"""
+    )
+    assert small == []
+    ui.assert_no_console_errors()
+
+
+def test_1024_shows_the_diagram_on_the_first_screen(sized) -> None:
+    ui = sized(1024, 768)
+    box = ui.page.locator("svg[data-network]").bounding_box()
+    assert box["y"] < 768 * 0.5 and box["height"] > 200
+
+
+def test_1280_shows_the_diagram_and_the_chain_rule_together(sized) -> None:
+    ui = sized(1280, 800, DEEP)
+    page = ui.page
+    for name in ("Forward", "Loss", "Backward"):
+        ui.press(name)
+    page.locator('.edge-hit[data-layer="3"][data-j="0"][data-i="1"]').dispatch_event("click")
+    drawing = page.locator("svg[data-network]").bounding_box()
+    chain = page.locator("[data-inspector] [data-eq=dL_dW]").bounding_box()
+    assert drawing["y"] >= 0 and drawing["y"] + drawing["height"] <= 800
+    assert chain["y"] >= 0 and chain["y"] + chain["height"] <= 800
+    assert page.evaluate("window.scrollY") == 0
+
+
+def test_1920_gives_the_plots_more_room(sized) -> None:
+    small = sized(1280, 800).page.locator("[data-plot=loss]").bounding_box()["width"]
+    large = sized(1920, 1080).page.locator("[data-plot=loss]").bounding_box()["width"]
+    assert large > 1.3 * small
+
+
+def test_wide_layers_collapse_and_expand_on_demand(ui: UI) -> None:
+    ui.open(WIDE)
+    page = ui.page
+    assert page.locator('g.neuron[data-layer="1"]').count() == 16  # first and last 8 of 64
+    assert page.locator('g.neuron[data-layer="2"]').count() == 16  # of 24
+    assert page.locator('g.neuron[data-layer="1"][data-j="63"]').count() == 1
+    assert page.locator("line.edge").count() == 2 * 16 + 16 * 16 + 16
+    toggle = page.get_by_role("button", name="Show all 64 neurons of layer 1")
+    assert "48 more" in (toggle.text_content() or "")
+    toggle.click()
+    assert page.locator('g.neuron[data-layer="1"]').count() == 64
+    ui.press("Forward")  # values painted on the expanded layer too
+    assert page.locator('g.neuron[data-layer="1"][data-j="30"]').get_attribute("data-a") not in (None, "")
+    page.get_by_role("button", name="Collapse layer 1 to 16 neurons").click()
+    assert page.locator('g.neuron[data-layer="1"]').count() == 16
+    ui.assert_no_console_errors()
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (390, 844)])
+def test_bias_targets_are_at_least_16px(sized, width: int, height: int) -> None:
+    for hash_ in ("", WIDE):
+        ui = sized(width, height, hash_)
+        sizes = ui.page.evaluate(
+            "[...document.querySelectorAll('svg g.bias')].map((g) => g.getBoundingClientRect())"
+            ".map((b) => Math.min(b.width, b.height))"
+        )
+        assert sizes and min(sizes) >= 16
+
+
+def test_tab_order_follows_the_network(ui: UI) -> None:
+    ui.open(DEEP)
+    order = ui.page.evaluate(
+        """() => [...document.querySelectorAll('svg[data-network] [tabindex="0"]')]
+             .map((n) => `${n.dataset.kind}:${n.dataset.layer}:${n.dataset.j}:${n.dataset.i ?? ''}`)"""
+    )
+    # A neuron of layer l ≥ 1 comes first, then its bias, then its incoming edges, then the next neuron.
+    k = order.index("neuron:1:0:")
+    assert order[k + 1] == "bias:1:0:"
+    assert order[k + 2 : k + 4] == ["edge:1:0:0", "edge:1:0:1"]
+    assert order[k + 4] == "neuron:1:1:"
+    assert order[:2] == ["neuron:0:0:", "neuron:0:1:"]
