@@ -65,7 +65,7 @@ class UI:
         )
 
     def idle(self) -> None:
-        self.page.wait_for_function("document.body.dataset.busy !== 'true'", timeout=20_000)
+        self.page.wait_for_function("() => document.body.dataset.busy !== 'true'", timeout=20_000)
 
     def press(self, name: str) -> None:
         self.page.get_by_role("button", name=name, exact=True).click()

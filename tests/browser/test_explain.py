@@ -21,9 +21,9 @@ def test_hyperparameters_apply_to_the_next_step_without_build(ui: UI, live_serve
     lr = page.locator("input[name=learning_rate]")
     lr.fill("0.125")
     lr.dispatch_event("change")  # no Build network
-    page.wait_for_function(f"{STATE}.network.learning_rate === 0.125")
+    page.wait_for_function(f"() => {STATE}.network.learning_rate === 0.125")
     page.select_option("select[name=optimizer]", "momentum")
-    page.wait_for_function(f"{STATE}.network.optimizer.name === 'momentum'")
+    page.wait_for_function(f"() => {STATE}.network.optimizer.name === 'momentum'")
     assert ui.network_id == nid
     assert httpx.get(f"{live_server}/api/networks/{nid}").json()["parameters"] == before
     assert "lr=0.125" in page.url and "opt=momentum" in page.url
@@ -33,7 +33,9 @@ def test_hyperparameters_apply_to_the_next_step_without_build(ui: UI, live_serve
     assert step.value.json()["update"]["learning_rate"] == 0.125
     # A new layer size waits for the button, which says it makes new weights.
     page.get_by_role("button", name="More neurons in hidden layer 1").click()
-    page.wait_for_function("document.querySelector('[data-dirty]').textContent.includes('Build network')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-dirty]').textContent.includes('Build network')"
+    )
     assert ui.network_id == nid
     assert "new weights" in (page.locator("[data-action=build]").text_content() or "")
     ui.assert_no_console_errors()

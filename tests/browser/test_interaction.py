@@ -17,9 +17,9 @@ def test_space_toggles_play_wherever_the_focus_is(ui: UI, live_server: str) -> N
     ui.press("Epoch")
     assert page.evaluate("document.activeElement.dataset.action") == "epoch"
     page.keyboard.press(" ")
-    page.wait_for_function(PLAYING)
+    page.wait_for_function(f"() => {PLAYING}")
     page.keyboard.press(" ")
-    page.wait_for_function(f"!{PLAYING}")
+    page.wait_for_function(f"() => !{PLAYING}")
     ui.idle()
     # After clicking a neuron, after Build, and in the sample list: Space plays too.
     for focus in (
@@ -29,9 +29,9 @@ def test_space_toggles_play_wherever_the_focus_is(ui: UI, live_server: str) -> N
     ):
         focus()
         page.keyboard.press(" ")
-        page.wait_for_function(PLAYING)
+        page.wait_for_function(f"() => {PLAYING}")
         page.keyboard.press(" ")
-        page.wait_for_function(f"!{PLAYING}")
+        page.wait_for_function(f"() => !{PLAYING}")
         ui.idle()
     # While typing in a text field, Space is a character.
     page.locator("input[name=learning_rate]").focus()
@@ -50,7 +50,7 @@ def test_step_loss_plot_keeps_up_during_play(ui: UI, live_server: str) -> None:
     page.get_by_role("button", name="Play/Pause").click()
     # While still playing, the step losses reach far past the first call's.
     page.wait_for_function(
-        f"{PLAYING} && window.backpropExplorer.getState().steps.length >= 40"
+        f"() => {PLAYING} && window.backpropExplorer.getState().steps.length >= 40"
         " && window.backpropExplorer.getState().steps.at(-1).step >= 40",
         timeout=30_000,
     )
@@ -58,7 +58,7 @@ def test_step_loss_plot_keeps_up_during_play(ui: UI, live_server: str) -> None:
     assert 0 <= lag <= 4 * 50  # at most one train call (≤ 50 epochs of 4 steps) behind
     assert int(page.get_attribute("[data-plot=steps]", "data-points") or 0) >= 40
     page.get_by_role("button", name="Play/Pause").click()
-    page.wait_for_function(f"!{PLAYING}")
+    page.wait_for_function(f"() => !{PLAYING}")
     ui.idle()
     ui.assert_no_console_errors()
 
@@ -82,9 +82,9 @@ def test_input_labels_never_overlap_or_get_cut_off(ui: UI, tmp_path) -> None:
     page.locator("details.upload summary").click()
     page.set_input_files("input[name=csv]", str(wide))
     page.get_by_role("button", name="Upload CSV").click()
-    page.wait_for_function("document.querySelector('[data-dirty]').textContent.startsWith('Uploaded')")
+    page.wait_for_function("() => document.querySelector('[data-dirty]').textContent.startsWith('Uploaded')")
     page.get_by_role("button", name="Build network").click()
-    page.wait_for_function("window.backpropExplorer.getState().network?.layers[0] === 24")
+    page.wait_for_function("() => window.backpropExplorer.getState().network?.layers[0] === 24")
     ui.idle()
     ui.press("Forward")  # the names gain values when the circles are too small for them
     boxes = label_boxes(ui)
@@ -116,18 +116,20 @@ def test_during_step_the_panels_follow_the_animation(ui: UI) -> None:
     ui.set_speed(1)  # 0.25×: each phase takes a while
     page.evaluate("window.backpropExplorer.events.length = 0")
     page.get_by_role("button", name="Step", exact=True).click()
-    page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'forward' && e.layer === 1)")
+    page.wait_for_function(
+        "() => window.backpropExplorer.events.some(e => e.phase === 'forward' && e.layer === 1)"
+    )
     assert ui.phase() == "forward"
     assert page.locator("[data-loss-after]").text_content() == "—"
     assert "current" not in (
         page.get_by_role("button", name="Update", exact=True).get_attribute("class") or ""
     )
     page.wait_for_function(
-        "window.backpropExplorer.events.some(e => e.phase === 'backward' && e.layer === 1)"
+        "() => window.backpropExplorer.events.some(e => e.phase === 'backward' && e.layer === 1)"
     )
     assert ui.phase() == "backward"
     assert page.locator("[data-loss-after]").text_content() == "—"
-    page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'update' && !e.done)")
+    page.wait_for_function("() => window.backpropExplorer.events.some(e => e.phase === 'update' && !e.done)")
     assert ui.phase() == "update"
     ui.idle()
     assert page.locator("[data-loss-after]").text_content() != "—"

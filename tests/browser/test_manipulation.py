@@ -32,7 +32,7 @@ def test_the_url_names_the_servers_network(ui: UI, browser, live_server: str) ->
         assert other.evaluate(f"{STATE}.network.id") == nid
         assert other.evaluate(f"{STATE}.network.parameters") == server["parameters"]
         assert other.evaluate(f"{STATE}.network.epoch") == 2
-        other.wait_for_function(f"{STATE}.history.length === 2 && {STATE}.steps.length === 9")
+        other.wait_for_function(f"() => {STATE}.history.length === 2 && {STATE}.steps.length === 9")
         assert other.locator("[data-plot=loss]").get_attribute("data-points") == "2"
         # An id this server does not know: the setup in the link rebuilds the network.
         other.goto("about:blank")
@@ -56,7 +56,7 @@ def test_a_weight_set_from_the_diagram_reruns_the_forward_pass(ui: UI, live_serv
     field = page.locator("[data-inspector] input[data-edit-parameter]")
     field.fill("2.5")
     field.press("Enter")
-    page.wait_for_function(f"{STATE}.network.parameters.weights[0][1][0] === 2.5")
+    page.wait_for_function(f"() => {STATE}.network.parameters.weights[0][1][0] === 2.5")
     ui.idle()
     nid = ui.network_id
     server = httpx.get(f"{live_server}/api/networks/{nid}").json()
@@ -76,7 +76,7 @@ def test_a_weight_set_from_the_diagram_reruns_the_forward_pass(ui: UI, live_serv
     field = page.locator("[data-inspector] input[data-edit-parameter]")
     field.fill("-0.75")
     field.press("Enter")
-    page.wait_for_function(f"{STATE}.network.parameters.biases[1][0] === -0.75")
+    page.wait_for_function(f"() => {STATE}.network.parameters.biases[1][0] === -0.75")
     ui.assert_no_console_errors()
 
 
@@ -87,7 +87,7 @@ def test_a_row_of_your_own_goes_through(ui: UI, live_server: str) -> None:
     page.fill("[data-own-inputs]", "1, 0")
     page.fill("[data-own-targets]", "1")
     page.get_by_role("button", name="Push through").click()
-    page.wait_for_function(f"{STATE}.trace?.loss")
+    page.wait_for_function(f"() => {STATE}.trace?.loss")
     ui.idle()
     assert ui.state("s.trace.forward.inputs") == [[1, 0]]
     assert ui.state("s.trace.loss.targets") == [[1]]

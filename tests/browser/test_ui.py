@@ -79,7 +79,7 @@ def test_server_error_detail_appears_next_to_its_control(ui: UI) -> None:
     lr.fill("5000")  # above the API's limit: a 422 whose detail names the field
     lr.dispatch_event("change")
     ui.page.get_by_role("button", name="Build network").click()
-    ui.page.wait_for_function("document.querySelector('[data-error=build]').textContent.length > 0")
+    ui.page.wait_for_function("() => document.querySelector('[data-error=build]').textContent.length > 0")
     assert "learning_rate" in ui.error("build")
     ui.assert_no_console_errors(allow=("422",))
 
@@ -131,9 +131,9 @@ def test_animation_forward_then_backward_visits_layers_in_order(ui: UI) -> None:
     ui.set_speed(5)  # 4×: quick but still frame by frame
     page.evaluate("window.backpropExplorer.events.length = 0")
     ui.press("Forward")
-    page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'forward' && e.done)")
+    page.wait_for_function("() => window.backpropExplorer.events.some(e => e.phase === 'forward' && e.done)")
     ui.press("Loss")
-    page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'loss' && e.done)")
+    page.wait_for_function("() => window.backpropExplorer.events.some(e => e.phase === 'loss' && e.done)")
     # Sample the drawing's data-anim-layer attribute while backward runs, as well as the log.
     page.evaluate(
         """() => { window.__seen = []; const svg = document.querySelector('[data-network]');
@@ -142,7 +142,7 @@ def test_animation_forward_then_backward_visits_layers_in_order(ui: UI) -> None:
         }).observe(svg, { attributes: true, attributeFilter: ['data-anim-layer', 'data-anim-phase'] }); }"""
     )
     ui.press("Backward")
-    page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'backward' && e.done)")
+    page.wait_for_function("() => window.backpropExplorer.events.some(e => e.phase === 'backward' && e.done)")
     events = page.evaluate("window.backpropExplorer.events")
     forward = [e["layer"] for e in events if e["phase"] == "forward" and not e.get("done")]
     backward = [e["layer"] for e in events if e["phase"] == "backward" and not e.get("done")]
@@ -160,11 +160,11 @@ def test_skip_finishes_the_animation_at_once(ui: UI) -> None:
     ui.set_speed(1)  # 0.25×: several seconds unless skipped
     ui.page.get_by_role("button", name="Forward", exact=True).click()
     ui.page.wait_for_function(
-        "window.backpropExplorer.events.some(e => e.phase === 'forward' && e.layer === 1)"
+        "() => window.backpropExplorer.events.some(e => e.phase === 'forward' && e.layer === 1)"
     )
     ui.page.keyboard.press("Escape")
     ui.page.wait_for_function(
-        "window.backpropExplorer.events.some(e => e.phase === 'forward' && e.done)", timeout=2_000
+        "() => window.backpropExplorer.events.some(e => e.phase === 'forward' && e.done)", timeout=2_000
     )
 
 
@@ -193,12 +193,14 @@ def test_play_and_pause(ui: UI, live_server: str) -> None:
     assert ui.page.locator("[data-icon=pause]").is_visible()
     assert not ui.page.locator("[data-icon=play]").is_visible()
     assert ui.page.locator("[data-play-label]").text_content() == "Pause"
-    ui.page.wait_for_function("window.backpropExplorer.getState().history.length >= 3")
+    ui.page.wait_for_function("() => window.backpropExplorer.getState().history.length >= 3")
     button.click()
-    ui.page.wait_for_function("!window.backpropExplorer.getState().playing")
+    ui.page.wait_for_function("() => !window.backpropExplorer.getState().playing")
     ui.page.wait_for_selector("[data-action=play][aria-pressed=false]")
     assert ui.page.locator("[data-icon=play]").is_visible()
-    ui.page.wait_for_function("document.querySelector('[data-status]').textContent.startsWith('Paused')")
+    ui.page.wait_for_function(
+        "() => document.querySelector('[data-status]').textContent.startsWith('Paused')"
+    )
     epochs = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()["epoch"]
     assert epochs >= 3
     ui.page.wait_for_timeout(400)
@@ -248,7 +250,7 @@ def test_the_url_restores_a_setup(ui: UI, live_server: str) -> None:
     # Editing the setup and building rewrites the URL; loading that URL gives the same network.
     page.get_by_role("button", name="More neurons in hidden layer 2").click()
     page.get_by_role("button", name="Build network").click()
-    page.wait_for_function("window.backpropExplorer.getState().network.layers[2] === 4")
+    page.wait_for_function("() => window.backpropExplorer.getState().network.layers[2] === 4")
     url = page.url
     assert "h=5.relu%2C4.tanh" in url or "h=5.relu,4.tanh" in url
     first = ui.state("s.network.parameters")
@@ -267,21 +269,21 @@ def test_keyboard_shortcuts(ui: UI, live_server: str) -> None:
     for key, phase in [("f", "forward"), ("l", "loss"), ("b", "backward"), ("u", "update")]:
         page.keyboard.press(key)
         ui.idle()
-        page.wait_for_function(f"document.querySelector('[data-phases]').dataset.phase === '{phase}'")
+        page.wait_for_function(f"() => document.querySelector('[data-phases]').dataset.phase === '{phase}'")
     page.keyboard.press("s")
     ui.idle()
-    page.wait_for_function("window.backpropExplorer.getState().network.step === 2")
+    page.wait_for_function("() => window.backpropExplorer.getState().network.step === 2")
     page.keyboard.press("e")
     ui.idle()
     page.wait_for_selector("[data-plot=loss][data-points='1']")
     page.keyboard.press(" ")
-    page.wait_for_function("window.backpropExplorer.getState().playing")
-    page.wait_for_function("window.backpropExplorer.getState().history.length >= 2")
+    page.wait_for_function("() => window.backpropExplorer.getState().playing")
+    page.wait_for_function("() => window.backpropExplorer.getState().history.length >= 2")
     page.keyboard.press(" ")
-    page.wait_for_function("!window.backpropExplorer.getState().playing")
+    page.wait_for_function("() => !window.backpropExplorer.getState().playing")
     ui.idle()
     page.keyboard.press("r")
-    page.wait_for_function("window.backpropExplorer.getState().network.epoch === 0")
+    page.wait_for_function("() => window.backpropExplorer.getState().network.epoch === 0")
     assert ui.state("s.history.length") == 0
     # Shortcuts do not fire while typing in a field.
     page.locator("input[name=learning_rate]").press("f")
@@ -326,14 +328,14 @@ def test_csv_upload_errors_and_success(ui: UI, tmp_path) -> None:
     page.locator("details.upload summary").click()
     page.set_input_files("input[name=csv]", str(bad))
     page.get_by_role("button", name="Upload CSV").click()
-    page.wait_for_function("document.querySelector('[data-error=upload]').textContent.length > 0")
+    page.wait_for_function("() => document.querySelector('[data-error=upload]').textContent.length > 0")
     assert "x" in ui.error("upload")  # the API names the bad cell
     page.set_input_files("input[name=csv]", str(good))
     page.get_by_role("button", name="Upload CSV").click()
-    page.wait_for_function("document.querySelector('[data-dirty]').textContent.startsWith('Uploaded')")
+    page.wait_for_function("() => document.querySelector('[data-dirty]').textContent.startsWith('Uploaded')")
     assert ui.error("upload") == ""
     page.get_by_role("button", name="Build network").click()
-    page.wait_for_function("window.backpropExplorer.getState().network.feature_names[0] === 'hours'")
+    page.wait_for_function("() => window.backpropExplorer.getState().network.feature_names[0] === 'hours'")
     assert "ds=upload" in page.url
     assert page.locator("svg[data-network] .side-label").first.text_content() == "hours"
     ui.assert_no_console_errors(allow=("422",))
@@ -349,7 +351,7 @@ def test_changing_the_learning_rate_keeps_the_weights(ui: UI, live_server: str) 
     lr.fill("0.125")
     lr.dispatch_event("change")
     page.get_by_role("button", name="Build network").click()
-    page.wait_for_function("window.backpropExplorer.getState().network.learning_rate === 0.125")
+    page.wait_for_function("() => window.backpropExplorer.getState().network.learning_rate === 0.125")
     assert ui.network_id == nid  # PATCHed, not rebuilt
     assert httpx.get(f"{live_server}/api/networks/{nid}").json()["parameters"] == before
     assert "lr=0.125" in page.url
@@ -360,9 +362,13 @@ def test_a_phase_pressed_during_an_animation_skips_it_and_runs(ui: UI) -> None:
     ui.set_speed(1)  # 0.25×: the forward animation takes seconds
     page = ui.page
     page.get_by_role("button", name="Forward", exact=True).click()
-    page.wait_for_function("window.backpropExplorer.events.some(e => e.phase === 'forward' && e.layer === 1)")
+    page.wait_for_function(
+        "() => window.backpropExplorer.events.some(e => e.phase === 'forward' && e.layer === 1)"
+    )
     page.get_by_role("button", name="Loss", exact=True).click()
-    page.wait_for_function("document.querySelector('[data-phases]').dataset.phase === 'loss'", timeout=3_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-phases]').dataset.phase === 'loss'", timeout=3_000
+    )
     assert ui.error() == ""
 
 
@@ -429,7 +435,7 @@ def test_picking_a_dataset_applies_settings_that_suit_it(ui: UI, live_server: st
         "hidden": ["3"],
     }
     page.select_option("select[name=dataset]", "circles")
-    page.wait_for_function("document.querySelector('input[name=batch_size]').value === '10'")
+    page.wait_for_function("() => document.querySelector('input[name=batch_size]').value === '10'")
     assert form() | {"classes": None} == {
         "lr": "0.1",
         "bs": "10",
@@ -439,21 +445,21 @@ def test_picking_a_dataset_applies_settings_that_suit_it(ui: UI, live_server: st
         "hidden": ["4", "4"],
     }
     page.select_option("select[name=dataset]", "sine")
-    page.wait_for_function("document.querySelector('select[name=loss]').value === 'mse'")
+    page.wait_for_function("() => document.querySelector('select[name=loss]').value === 'mse'")
     assert form()["lr"] == "0.05" and form()["bs"] == "10" and form()["hidden"] == ["8"]
     page.select_option("select[name=dataset]", "spiral")
-    page.wait_for_function("document.querySelector('select[name=optimizer]').value === 'adam'")
+    page.wait_for_function("() => document.querySelector('select[name=optimizer]').value === 'adam'")
     assert form()["classes"] == "2" and form()["hidden"] == ["24", "24"] and form()["loss"] == "bce"
     # Three arms make it a multiclass task: softmax with cross-entropy follows.
     page.fill("input[name=classes]", "3")
     page.dispatch_event("input[name=classes]", "change")
-    page.wait_for_function("document.querySelector('select[name=loss]').value === 'cross_entropy'")
+    page.wait_for_function("() => document.querySelector('select[name=loss]').value === 'cross_entropy'")
     assert form()["lr"] == "0.01"  # other settings stay
     # Build uses them.
     page.select_option("select[name=dataset]", "circles")
-    page.wait_for_function("document.querySelector('input[name=batch_size]').value === '10'")
+    page.wait_for_function("() => document.querySelector('input[name=batch_size]').value === '10'")
     page.get_by_role("button", name="Build network").click()
-    page.wait_for_function("window.backpropExplorer.getState().built?.dataset === 'circles'")
+    page.wait_for_function("() => window.backpropExplorer.getState().built?.dataset === 'circles'")
     ui.idle()
     net = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
     assert net["layers"] == [2, 4, 4, 1]
@@ -530,9 +536,13 @@ def test_export_then_import_round_trips_the_network(ui: UI, live_server: str, tm
     assert document["parameters"] == original["parameters"]
 
     page.set_input_files("[data-import]", str(path))
-    page.wait_for_function(f"window.backpropExplorer.getState().network.id !== {json.dumps(original_id)}")
+    page.wait_for_function(
+        f"() => window.backpropExplorer.getState().network.id !== {json.dumps(original_id)}"
+    )
     ui.idle()
-    page.wait_for_function("document.querySelector('[data-caption]').textContent.startsWith('Imported')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-caption]').textContent.startsWith('Imported')"
+    )
     copy_id = ui.network_id
     copy = httpx.get(f"{live_server}/api/networks/{copy_id}").json()
     assert copy["parameters"] == original["parameters"]  # the same weights and biases, exactly
@@ -553,7 +563,7 @@ def test_export_then_import_round_trips_the_network(ui: UI, live_server: str, tm
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "something else"}')
     page.set_input_files("[data-import]", str(bad))
-    page.wait_for_function("document.querySelector('[data-error=import]').textContent.length > 0")
+    page.wait_for_function("() => document.querySelector('[data-error=import]').textContent.length > 0")
     assert ui.network_id == copy_id
     ui.assert_no_console_errors(allow=("422",))
 
@@ -567,7 +577,8 @@ def test_play_with_early_stopping_stops_when_the_loss_stalls(ui: UI, live_server
     page.fill("[data-patience]", "5")
     page.get_by_role("button", name="Play/Pause").click()
     page.wait_for_function(
-        "document.querySelector('[data-status]').textContent.startsWith('Stopped early')", timeout=60_000
+        "() => document.querySelector('[data-status]').textContent.startsWith('Stopped early')",
+        timeout=60_000,
     )
     ui.idle()
     history = httpx.get(f"{live_server}/api/networks/{ui.network_id}/history").json()["history"]
