@@ -26,6 +26,10 @@ class Limits:
     max_upload_bytes: int = 8 * 1024 * 1024  # a CSV upload
     max_trace_samples: int = 256  # per-sample rows returned in a phase trace
     max_grid_resolution: int = 200  # points per axis of a predict grid
+    max_step_losses: int = 10_000  # per-update losses kept and returned per network
+    max_predict_values: int = 3_000_000  # floats in one predict answer (points × neurons)
+    max_map_bytes: int = 40_000_000  # bytes of one predict answer's uint8 maps (points × neurons)
+    max_gradcheck_work: int = 5_000_000_000  # parameters² × samples of one gradient check
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Limits:

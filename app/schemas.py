@@ -430,7 +430,9 @@ class StepLoss(Response):
 
 class HistoryOut(Response):
     history: list[HistoryEntry]
-    steps: list[StepLoss] = Field(description="the loss of each traced update, the last 10,000")
+    steps: list[StepLoss] = Field(
+        description="the loss of each traced update, the last `limits.max_step_losses`"
+    )
 
 
 class Grid(Request):
@@ -444,9 +446,18 @@ class Grid(Request):
 class PredictIn(Request):
     inputs: Matrix | None = None
     grid: Grid | None = None
+    maps: Literal["uint8"] | None = Field(
+        None, description='with a grid: every neuron\'s activation map as bytes ("maps") instead of floats'
+    )
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"inputs": [[0.05, 0.10]]}, {"grid": {"resolution": 40}}]}
+        json_schema_extra={
+            "examples": [
+                {"inputs": [[0.05, 0.10]]},
+                {"grid": {"resolution": 40}},
+                {"grid": {"resolution": 100}, "maps": "uint8"},
+            ]
+        }
     )
 
 
@@ -455,11 +466,28 @@ class PredictLayer(Response):
     a: OutMatrix
 
 
+class PredictMap(Response):
+    index: int = Field(description="layer l = 1..L")
+    min: OutVector = Field(description="per neuron, its smallest activation over the grid")
+    max: OutVector = Field(description="per neuron, its largest activation over the grid")
+    data: str = Field(
+        description="base64 of n_l·R·R bytes, neuron-major then point p = j*R + i: "
+        "a ≈ min + (max − min)·byte/255"
+    )
+
+
+class GridAxes(Response):
+    x1: OutVector = Field(description="R values of the first input feature (column i)")
+    x2: OutVector = Field(description="R values of the second input feature (row j)")
+
+
 class PredictOut(Response):
-    outputs: OutMatrix
-    layers: list[PredictLayer]
-    x: OutVector | None = Field(None, description="grid: R values; point p = j*R + i is (x[i], y[j])")
-    y: OutVector | None = None
+    outputs: OutMatrix = Field(description="(points, n_L); for a grid, point p = j*R + i")
+    layers: list[PredictLayer] | None = Field(None, description="every layer's activations (float answer)")
+    maps: list[PredictMap] | None = Field(None, description='with "maps": "uint8": every layer\'s maps')
+    axes: GridAxes | None = Field(None, description="grid: the points along each input feature")
+    x: OutVector | None = Field(None, description="grid, float answer: the same as axes.x1")
+    y: OutVector | None = Field(None, description="grid, float answer: the same as axes.x2")
 
 
 class GradcheckIn(Request):
@@ -565,6 +593,13 @@ class ExportOut(Response):
     optimizer_state: dict[str, Any]
     trainer: dict[str, Any]
     history: list[HistoryEntry]
+    steps: list[StepLoss] = Field(description="the loss of each traced update, as `/history` serves them")
+
+
+class StepLossIn(Request):
+    step: int = Field(ge=1)
+    epoch: int = Field(ge=1)
+    loss: float
 
 
 class ParametersRequired(Request):
@@ -579,6 +614,7 @@ class ExportDocument(Request):
     optimizer_state: OptimizerState = Field(default_factory=OptimizerState)
     trainer: TrainerState = Field(default_factory=TrainerState)
     history: list[HistoryEntryIn] = Field(default_factory=list)
+    steps: list[StepLossIn] = Field(default_factory=list)
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -644,6 +680,10 @@ class LimitsOut(Response):
     max_upload_bytes: int
     max_trace_samples: int
     max_grid_resolution: int
+    max_step_losses: int
+    max_predict_values: int
+    max_map_bytes: int
+    max_gradcheck_work: int
     env: dict[str, str] = Field(description="the environment variable that sets each limit")
 
 

@@ -79,9 +79,9 @@ def get_history(
         Query(ge=0, le=2**63 - 1, description="only return `steps` entries with `step` greater than this"),
     ] = None,
 ) -> dict:
-    """Per-epoch metrics (`history`, always complete) and the loss of each update (`steps`,
-    the last 10,000). A client that already holds the steps up to N asks with `since_step=N`
-    and appends what comes back, instead of downloading every step again."""
+    """Per-epoch metrics (`history`, always complete) and the loss of each update (`steps`, the
+    last `limits.max_step_losses` of them). A client that already holds the steps up to N asks
+    with `since_step=N` and appends what comes back, instead of downloading every step again."""
     return service.history(network_id, since_step=since_step)
 
 
