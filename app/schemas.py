@@ -405,15 +405,27 @@ class TrainIn(Request):
     )
 
 
+class Diverged(Response):
+    """Where a run was cut because an update would have made a parameter non-finite."""
+
+    epoch: int = Field(description="the 1-based epoch in which the refused update fell")
+    step: int = Field(description="the number the refused update would have had")
+    detail: str
+
+
 class TrainOut(Response):
     epochs_run: int
     stopped_early: bool
+    diverged: Diverged | None = Field(
+        None, description="null, or where training stopped because the next update would overflow"
+    )
     history: list[HistoryEntry]
     network: NetworkPublic
 
 
 class EpochOut(Response):
-    summary: HistoryEntry
+    summary: HistoryEntry | None = Field(description="null when the epoch was cut (see diverged)")
+    diverged: Diverged | None = None
     history: list[HistoryEntry] = Field(description="[summary], the same shape as train's")
     network: NetworkPublic
 
