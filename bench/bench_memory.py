@@ -110,8 +110,9 @@ def main() -> None:
         show(label + ", float", run_case(LARGE_NET, {"grid": grid}))
         show(label + ", uint8", run_case(LARGE_NET, {"grid": grid, "maps": "uint8"}))
     if "inputs" in cases:
-        inputs = np.random.default_rng(0).uniform(-1, 1, (10_000, 2)).round(6).tolist()
-        show("large net, predict 10,000 inputs", run_case(LARGE_NET, {"inputs": inputs}))
+        for rows in (10_000, 3_000_000 // sum(LARGE_NET[1:])):
+            inputs = np.random.default_rng(0).uniform(-1, 1, (rows, 2)).round(6).tolist()
+            show(f"large net, predict {rows:,} inputs", run_case(LARGE_NET, {"inputs": inputs}))
     if "gradcheck" in cases:
         inputs = np.random.default_rng(0).uniform(-1, 1, (60, 2)).round(6).tolist()
         targets = [[1.0]] * 60
