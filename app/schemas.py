@@ -34,7 +34,9 @@ Task = Literal["binary", "multiclass", "regression"]
 # Large enough for raw CSV columns such as prices; small enough that a few layers of
 # products stay far from float64 overflow.
 MAX_ABS_VALUE = 1e9
-Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
+# Every integer a request carries fits a JSON number exactly (and SQLite's INTEGER).
+MAX_INT = 2**53
+Seed = Annotated[int, Field(ge=0, le=MAX_INT)]
 Number = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
 Vector = list[Number]
 Matrix = list[list[Number]]
@@ -47,7 +49,8 @@ OutMatrix = list[list[float]]
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # strict: "5" is not an int, false is not a number, "0.5" is not a float (an int is).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class Response(BaseModel):
@@ -106,7 +109,7 @@ class TrainableSpec(Request):
 
 class GeneratorData(Request):
     generator: GeneratorName
-    n: int = Field(200, ge=1, description="samples (not used by xor/and/or)")
+    n: int = Field(200, ge=1, le=MAX_INT, description="samples (not used by xor/and/or)")
     noise: float = Field(0.1, ge=0, le=10)
     seed: Seed = 1
     classes: int | None = Field(None, ge=2, le=10, description="spiral: 2 or 3; multiclass_blobs: 3+")
@@ -129,7 +132,7 @@ DataSpec = GeneratorData | ArrayData | DatasetRef
 class NetworkSpec(Request):
     """Everything that defines a network; every field but ``layers`` has a default."""
 
-    layers: list[Annotated[int, Field(ge=1)]] = Field(
+    layers: list[Annotated[int, Field(ge=1, le=MAX_INT)]] = Field(
         min_length=2, description="sizes including input and output, e.g. [2, 2, 2]"
     )
     activations: list[ActivationName] | None = Field(
@@ -146,7 +149,7 @@ class NetworkSpec(Request):
     data: DataSpec | None = Field(
         None, description="default: the xor truth table when layers are [2, ..., 1], else no data"
     )
-    batch_size: int = Field(1, ge=1)
+    batch_size: int = Field(1, ge=1, le=MAX_INT)
     validation_split: float = Field(0.0, ge=0, lt=1)
     seed: Seed = Field(0, description="shuffling and hold-out seed")
 
@@ -159,7 +162,7 @@ class NetworkPatch(Request):
     learning_rate: float | None = Field(None, gt=0, le=1e3)
     optimizer: OptimizerSpec | None = None
     regularization: RegularizationSpec | None = None
-    batch_size: int | None = Field(None, ge=1)
+    batch_size: int | None = Field(None, ge=1, le=MAX_INT)
     loss: LossName | None = None
     trainable: TrainableSpec | list[TrainableSpec] | None = None
     activations: list[ActivationName] | None = None
@@ -247,7 +250,7 @@ class NetworkList(Response):
 
 class ForwardIn(Request):
     inputs: Matrix | None = Field(None, description="explicit inputs (B, n_0); loss then needs targets")
-    indices: list[Annotated[int, Field(ge=0)]] | None = Field(
+    indices: list[Annotated[int, Field(ge=0, le=MAX_INT)]] | None = Field(
         None, min_length=1, description="dataset rows (the sample picker)"
     )
 
@@ -265,7 +268,7 @@ class LossIn(Request):
 class StepIn(Request):
     inputs: Matrix | None = None
     targets: Matrix | None = None
-    indices: list[Annotated[int, Field(ge=0)]] | None = Field(None, min_length=1)
+    indices: list[Annotated[int, Field(ge=0, le=MAX_INT)]] | None = Field(None, min_length=1)
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}]}
@@ -389,12 +392,12 @@ class StepOut(Response):
 
 
 class EarlyStopping(Request):
-    patience: int = Field(10, ge=1)
+    patience: int = Field(10, ge=1, le=MAX_INT)
     min_delta: float = Field(0.0, ge=0, le=1e6)
 
 
 class TrainIn(Request):
-    epochs: int = Field(ge=1)
+    epochs: int = Field(ge=1, le=MAX_INT)
     early_stopping: EarlyStopping | None = None
     stream: bool = Field(False, description="text/event-stream: `epoch` events, then `done` or `error`")
 
@@ -448,7 +451,7 @@ class HistoryOut(Response):
 
 
 class Grid(Request):
-    resolution: int = Field(50, ge=2)
+    resolution: int = Field(50, ge=2, le=MAX_INT)
     x_min: Number | None = None
     x_max: Number | None = None
     y_min: Number | None = None
@@ -575,20 +578,20 @@ class DatasetOut(DatasetInfo):
 
 
 class OptimizerState(Request):
-    t: int = Field(0, ge=0)
+    t: int = Field(0, ge=0, le=MAX_INT)
     state: dict[str, dict[str, FiniteMatrix | FiniteVector]] = Field(default_factory=dict)
 
 
 class TrainerState(Request):
-    epoch: int = Field(0, ge=0)
-    step: int = Field(0, ge=0)
-    cursor: int = Field(0, ge=0)
+    epoch: int = Field(0, ge=0, le=MAX_INT)
+    step: int = Field(0, ge=0, le=MAX_INT)
+    cursor: int = Field(0, ge=0, le=MAX_INT)
     norm_sums: list[Annotated[float, Field(ge=0)]] = Field(default_factory=list)
-    norm_count: int = Field(0, ge=0)
+    norm_count: int = Field(0, ge=0, le=MAX_INT)
 
 
 class HistoryEntryIn(Request):
-    epoch: int = Field(ge=1)
+    epoch: int = Field(ge=1, le=MAX_INT)
     train_loss: float | None
     val_loss: float | None
     train_accuracy: float | None
@@ -609,8 +612,8 @@ class ExportOut(Response):
 
 
 class StepLossIn(Request):
-    step: int = Field(ge=1)
-    epoch: int = Field(ge=1)
+    step: int = Field(ge=1, le=MAX_INT)
+    epoch: int = Field(ge=1, le=MAX_INT)
     loss: float
 
 
@@ -716,6 +719,33 @@ class Catalog(Response):
     datasets: list[CatalogDataset]
     limits: LimitsOut
     health_thresholds: HealthThresholds
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+class ErrorOut(Response):
+    detail: str = Field(description="one readable sentence saying what is wrong")
+
+
+class ValidationIssue(Response):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(ErrorOut):
+    errors: list[ValidationIssue] | None = Field(None, description="pydantic's list, for a malformed body")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "no network (or dataset) with this id"},
+    409: {"model": ErrorOut, "description": "a phase out of order; the detail names the phase to run first"},
+    413: {"model": ErrorOut, "description": "over a limit; the detail names it and its variable"},
+    422: {"model": ValidationErrorOut, "description": "invalid input"},
+    429: {"model": ErrorOut, "description": "too many requests wait for this network"},
+    503: {"model": ErrorOut, "description": "the database cannot be written (disk full, read-only)"},
+}
 
 
 class HealthStatus(Response):

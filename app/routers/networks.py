@@ -8,6 +8,8 @@ from fastapi import APIRouter, Body, Query, Response, status
 
 from ..deps import ServiceDep
 from ..schemas import (
+    ERROR_RESPONSES,
+    MAX_INT,
     EmptyIn,
     ExportDocument,
     ExportOut,
@@ -20,7 +22,7 @@ from ..schemas import (
     ParametersIn,
 )
 
-router = APIRouter(prefix="/api/networks", tags=["networks"])
+router = APIRouter(prefix="/api/networks", tags=["networks"], responses=ERROR_RESPONSES)
 
 
 @router.post("", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)
@@ -76,7 +78,7 @@ def get_history(
     service: ServiceDep,
     since_step: Annotated[
         int | None,
-        Query(ge=0, le=2**63 - 1, description="only return `steps` entries with `step` greater than this"),
+        Query(ge=0, le=MAX_INT, description="only return `steps` entries with `step` greater than this"),
     ] = None,
 ) -> dict:
     """Per-epoch metrics (`history`, always complete) and the loss of each update (`steps`, the

@@ -17,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from ..deps import ServiceDep
 from ..errors import ENGINE_ERRORS, DomainError
 from ..schemas import (
+    ERROR_RESPONSES,
     EmptyIn,
     EpochOut,
     GradcheckIn,
@@ -57,7 +58,12 @@ async def stop_runs_on_exit(app: FastAPI) -> AsyncIterator[None]:
             signal.signal(sig, previous)
 
 
-router = APIRouter(prefix="/api/networks/{network_id}", tags=["training"], lifespan=stop_runs_on_exit)
+router = APIRouter(
+    prefix="/api/networks/{network_id}",
+    tags=["training"],
+    responses=ERROR_RESPONSES,
+    lifespan=stop_runs_on_exit,
+)
 
 STREAM_DOC = {
     200: {
