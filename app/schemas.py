@@ -9,7 +9,7 @@ Limits that are configurable at run time (sizes, counts) are checked in :mod:`ap
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from backprop_explorer.engine import (
     ACTIVATIONS,
@@ -22,12 +22,20 @@ from backprop_explorer.engine import (
 from pydantic import BaseModel, ConfigDict, Field
 
 # Built from the engine's registries so the enums in /docs are the names the engine accepts.
-ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
-LossName = Literal[tuple(LOSSES)]  # type: ignore[valid-type]
-OptimizerName = Literal[tuple(OPTIMIZERS)]  # type: ignore[valid-type]
-InitName = Literal[tuple(INITIALIZERS)]  # type: ignore[valid-type]
-RegularizationKind = Literal[tuple(REGULARIZATIONS)]  # type: ignore[valid-type]
-GeneratorName = Literal[tuple(GENERATORS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # a Literal built at run time is not a static type: names are strings
+    ActivationName: TypeAlias = str
+    LossName: TypeAlias = str
+    OptimizerName: TypeAlias = str
+    InitName: TypeAlias = str
+    RegularizationKind: TypeAlias = str
+    GeneratorName: TypeAlias = str
+else:
+    ActivationName = Literal[tuple(ACTIVATIONS)]
+    LossName = Literal[tuple(LOSSES)]
+    OptimizerName = Literal[tuple(OPTIMIZERS)]
+    InitName = Literal[tuple(INITIALIZERS)]
+    RegularizationKind = Literal[tuple(REGULARIZATIONS)]
+    GeneratorName = Literal[tuple(GENERATORS)]
 Phase = Literal["ready", "forward", "loss", "backward", "update"]
 Task = Literal["binary", "multiclass", "regression"]
 
@@ -57,7 +65,7 @@ class Response(BaseModel):
     model_config = ConfigDict(allow_inf_nan=True)
 
 
-MAZUR_EXAMPLE = {
+MAZUR_EXAMPLE: dict[str, Any] = {
     "layers": [2, 2, 2],
     "activations": ["sigmoid", "sigmoid"],
     "loss": "half_sse",
@@ -67,7 +75,7 @@ MAZUR_EXAMPLE = {
     "trainable": {"weights": True, "biases": False},
     "data": {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]},
 }
-XOR_EXAMPLE = {
+XOR_EXAMPLE: dict[str, Any] = {
     "layers": [2, 4, 1],
     "activations": ["tanh", "sigmoid"],
     "loss": "bce",

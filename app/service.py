@@ -9,7 +9,7 @@ refusal, a non-finite result) leaves the stored document untouched. The work its
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -106,7 +106,7 @@ class Service:
     def get(self, network_id: str) -> dict:
         return views.public(self.read(network_id))
 
-    def list(self) -> dict:
+    def list(self) -> dict[str, Any]:
         return {"networks": [views.summary(doc) for doc in self.store.list()]}
 
     def delete(self, network_id: str) -> None:
@@ -226,8 +226,9 @@ class Service:
     def history(self, network_id: str, since_step: int | None = None) -> dict:
         """Every epoch's summary; the step losses after `since_step` (all when None)."""
         self.require(network_id)
+        entries: Iterable[dict] = self.store.history(network_id)
         return {
-            "history": [serialize.history_entry(e) for e in self.store.history(network_id)],
+            "history": [serialize.history_entry(e) for e in entries],
             "steps": self.store.steps(network_id, since_step=since_step),
         }
 

@@ -34,7 +34,7 @@ def export(doc: dict, history: list[dict], steps: list[dict]) -> dict:
 
 
 def _check_optimizer_state(body: ExportDocument, layers: list[int]) -> None:
-    shapes = {}
+    shapes: dict[str, tuple[int, ...]] = {}
     for l, (n_in, n_out) in enumerate(zip(layers[:-1], layers[1:], strict=False), start=1):
         shapes[f"W{l}"], shapes[f"b{l}"] = (n_out, n_in), (n_out,)
     for key, slots in body.optimizer_state.state.items():

@@ -54,8 +54,8 @@ async def stop_runs_on_exit(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         service.shutdown()
-        for sig, previous in chained.items():
-            signal.signal(sig, previous)
+        for signum, handler_before in chained.items():
+            signal.signal(signum, handler_before)
 
 
 router = APIRouter(
@@ -65,7 +65,7 @@ router = APIRouter(
     lifespan=stop_runs_on_exit,
 )
 
-STREAM_DOC = {
+STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON, or with `stream: true` a text/event-stream: `event: epoch` per epoch "
         "(data: a history entry), then `event: done` (data: this JSON) or `event: error` "
