@@ -217,11 +217,11 @@ class NetworkPublic(Response):
     activations: list[str]
     loss: str
     learning_rate: float
-    optimizer: dict[str, Any]
-    regularization: dict[str, Any]
-    init: dict[str, Any]
-    trainable: dict[str, bool] | list[dict[str, bool]]
-    data: dict[str, Any] | None
+    optimizer: OptimizerSpec
+    regularization: RegularizationSpec
+    init: InitSpec
+    trainable: TrainableSpec | list[TrainableSpec]
+    data: DataSpec | None
     batch_size: int
     validation_split: float
     seed: int
