@@ -38,6 +38,9 @@ class Limits:
     max_networks: int = 1_000  # networks stored (a create beyond it is refused)
     max_datasets: int = 100  # uploaded datasets stored (an upload beyond it is refused)
     max_landscape_work: int = 500_000_000  # grid points × network parameters × samples of a landscape
+    max_predict_values: int = 3_000_000  # floats in one predict answer (points × neurons)
+    max_map_bytes: int = 40_000_000  # bytes of one predict answer's uint8 maps (points × neurons)
+    max_gradcheck_work: int = 5_000_000_000  # parameters² × samples of one gradient check
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:

@@ -9,7 +9,7 @@ Limits that are configurable at run time (sizes, counts) are checked in :mod:`ap
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from backprop_explorer.engine import (
     ACTIVATIONS,
@@ -22,19 +22,29 @@ from backprop_explorer.engine import (
 from pydantic import BaseModel, ConfigDict, Field
 
 # Built from the engine's registries so the enums in /docs are the names the engine accepts.
-ActivationName = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
-LossName = Literal[tuple(LOSSES)]  # type: ignore[valid-type]
-OptimizerName = Literal[tuple(OPTIMIZERS)]  # type: ignore[valid-type]
-InitName = Literal[tuple(INITIALIZERS)]  # type: ignore[valid-type]
-RegularizationKind = Literal[tuple(REGULARIZATIONS)]  # type: ignore[valid-type]
-GeneratorName = Literal[tuple(GENERATORS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # a Literal built at run time is not a static type: names are strings
+    ActivationName: TypeAlias = str
+    LossName: TypeAlias = str
+    OptimizerName: TypeAlias = str
+    InitName: TypeAlias = str
+    RegularizationKind: TypeAlias = str
+    GeneratorName: TypeAlias = str
+else:
+    ActivationName = Literal[tuple(ACTIVATIONS)]
+    LossName = Literal[tuple(LOSSES)]
+    OptimizerName = Literal[tuple(OPTIMIZERS)]
+    InitName = Literal[tuple(INITIALIZERS)]
+    RegularizationKind = Literal[tuple(REGULARIZATIONS)]
+    GeneratorName = Literal[tuple(GENERATORS)]
 Phase = Literal["ready", "forward", "loss", "backward", "update"]
 Task = Literal["binary", "multiclass", "regression"]
 
 # Large enough for raw CSV columns such as prices; small enough that a few layers of
 # products stay far from float64 overflow.
 MAX_ABS_VALUE = 1e9
-Seed = Annotated[int, Field(ge=0, le=2**63 - 1)]
+# Every integer a request carries fits a JSON number exactly (and SQLite's INTEGER).
+MAX_INT = 2**53
+Seed = Annotated[int, Field(ge=0, le=MAX_INT)]
 Number = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
 Vector = list[Number]
 Matrix = list[list[Number]]
@@ -47,14 +57,15 @@ OutMatrix = list[list[float]]
 
 
 class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # strict: "5" is not an int, false is not a number, "0.5" is not a float (an int is).
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class Response(BaseModel):
     model_config = ConfigDict(allow_inf_nan=True)
 
 
-MAZUR_EXAMPLE = {
+MAZUR_EXAMPLE: dict[str, Any] = {
     "layers": [2, 2, 2],
     "activations": ["sigmoid", "sigmoid"],
     "loss": "half_sse",
@@ -64,7 +75,7 @@ MAZUR_EXAMPLE = {
     "trainable": {"weights": True, "biases": False},
     "data": {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]},
 }
-XOR_EXAMPLE = {
+XOR_EXAMPLE: dict[str, Any] = {
     "layers": [2, 4, 1],
     "activations": ["tanh", "sigmoid"],
     "loss": "bce",
@@ -106,7 +117,7 @@ class TrainableSpec(Request):
 
 class GeneratorData(Request):
     generator: GeneratorName
-    n: int = Field(200, ge=1, description="samples (not used by xor/and/or)")
+    n: int = Field(200, ge=1, le=MAX_INT, description="samples (not used by xor/and/or)")
     noise: float = Field(0.1, ge=0, le=10)
     seed: Seed = 1
     classes: int | None = Field(None, ge=2, le=10, description="spiral: 2 or 3; multiclass_blobs: 3+")
@@ -129,7 +140,7 @@ DataSpec = GeneratorData | ArrayData | DatasetRef
 class NetworkSpec(Request):
     """Everything that defines a network; every field but ``layers`` has a default."""
 
-    layers: list[Annotated[int, Field(ge=1)]] = Field(
+    layers: list[Annotated[int, Field(ge=1, le=MAX_INT)]] = Field(
         min_length=2, description="sizes including input and output, e.g. [2, 2, 2]"
     )
     activations: list[ActivationName] | None = Field(
@@ -146,7 +157,7 @@ class NetworkSpec(Request):
     data: DataSpec | None = Field(
         None, description="default: the xor truth table when layers are [2, ..., 1], else no data"
     )
-    batch_size: int = Field(1, ge=1)
+    batch_size: int = Field(1, ge=1, le=MAX_INT)
     validation_split: float = Field(0.0, ge=0, lt=1)
     seed: Seed = Field(0, description="shuffling and hold-out seed")
 
@@ -159,7 +170,7 @@ class NetworkPatch(Request):
     learning_rate: float | None = Field(None, gt=0, le=1e3)
     optimizer: OptimizerSpec | None = None
     regularization: RegularizationSpec | None = None
-    batch_size: int | None = Field(None, ge=1)
+    batch_size: int | None = Field(None, ge=1, le=MAX_INT)
     loss: LossName | None = None
     trainable: TrainableSpec | list[TrainableSpec] | None = None
     activations: list[ActivationName] | None = None
@@ -206,11 +217,11 @@ class NetworkPublic(Response):
     activations: list[str]
     loss: str
     learning_rate: float
-    optimizer: dict[str, Any]
-    regularization: dict[str, Any]
-    init: dict[str, Any]
-    trainable: dict[str, bool] | list[dict[str, bool]]
-    data: dict[str, Any] | None
+    optimizer: OptimizerSpec
+    regularization: RegularizationSpec
+    init: InitSpec
+    trainable: TrainableSpec | list[TrainableSpec]
+    data: DataSpec | None
     batch_size: int
     validation_split: float
     seed: int
@@ -247,7 +258,7 @@ class NetworkList(Response):
 
 class ForwardIn(Request):
     inputs: Matrix | None = Field(None, description="explicit inputs (B, n_0); loss then needs targets")
-    indices: list[Annotated[int, Field(ge=0)]] | None = Field(
+    indices: list[Annotated[int, Field(ge=0, le=MAX_INT)]] | None = Field(
         None, min_length=1, description="dataset rows (the sample picker)"
     )
 
@@ -265,7 +276,7 @@ class LossIn(Request):
 class StepIn(Request):
     inputs: Matrix | None = None
     targets: Matrix | None = None
-    indices: list[Annotated[int, Field(ge=0)]] | None = Field(None, min_length=1)
+    indices: list[Annotated[int, Field(ge=0, le=MAX_INT)]] | None = Field(None, min_length=1)
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}]}
@@ -389,12 +400,12 @@ class StepOut(Response):
 
 
 class EarlyStopping(Request):
-    patience: int = Field(10, ge=1)
+    patience: int = Field(10, ge=1, le=MAX_INT)
     min_delta: float = Field(0.0, ge=0, le=1e6)
 
 
 class TrainIn(Request):
-    epochs: int = Field(ge=1)
+    epochs: int = Field(ge=1, le=MAX_INT)
     early_stopping: EarlyStopping | None = None
     stream: bool = Field(False, description="text/event-stream: `epoch` events, then `done` or `error`")
 
@@ -405,15 +416,27 @@ class TrainIn(Request):
     )
 
 
+class Diverged(Response):
+    """Where a run was cut because an update would have made a parameter non-finite."""
+
+    epoch: int = Field(description="the 1-based epoch in which the refused update fell")
+    step: int = Field(description="the number the refused update would have had")
+    detail: str
+
+
 class TrainOut(Response):
     epochs_run: int
     stopped_early: bool
+    diverged: Diverged | None = Field(
+        None, description="null, or where training stopped because the next update would overflow"
+    )
     history: list[HistoryEntry]
     network: NetworkPublic
 
 
 class EpochOut(Response):
-    summary: HistoryEntry
+    summary: HistoryEntry | None = Field(description="null when the epoch was cut (see diverged)")
+    diverged: Diverged | None = None
     history: list[HistoryEntry] = Field(description="[summary], the same shape as train's")
     network: NetworkPublic
 
@@ -430,11 +453,13 @@ class StepLoss(Response):
 
 class HistoryOut(Response):
     history: list[HistoryEntry]
-    steps: list[StepLoss] = Field(description="the loss of each traced update, the last 10,000")
+    steps: list[StepLoss] = Field(
+        description="the loss of each traced update, the last `limits.max_step_losses`"
+    )
 
 
 class Grid(Request):
-    resolution: int = Field(50, ge=2)
+    resolution: int = Field(50, ge=2, le=MAX_INT)
     x_min: Number | None = None
     x_max: Number | None = None
     y_min: Number | None = None
@@ -444,9 +469,18 @@ class Grid(Request):
 class PredictIn(Request):
     inputs: Matrix | None = None
     grid: Grid | None = None
+    maps: Literal["uint8"] | None = Field(
+        None, description='with a grid: every neuron\'s activation map as bytes ("maps") instead of floats'
+    )
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"inputs": [[0.05, 0.10]]}, {"grid": {"resolution": 40}}]}
+        json_schema_extra={
+            "examples": [
+                {"inputs": [[0.05, 0.10]]},
+                {"grid": {"resolution": 40}},
+                {"grid": {"resolution": 100}, "maps": "uint8"},
+            ]
+        }
     )
 
 
@@ -455,11 +489,28 @@ class PredictLayer(Response):
     a: OutMatrix
 
 
+class PredictMap(Response):
+    index: int = Field(description="layer l = 1..L")
+    min: OutVector = Field(description="per neuron, its smallest activation over the grid")
+    max: OutVector = Field(description="per neuron, its largest activation over the grid")
+    data: str = Field(
+        description="base64 of n_l·R·R bytes, neuron-major then point p = j*R + i: "
+        "a ≈ min + (max − min)·byte/255"
+    )
+
+
+class GridAxes(Response):
+    x1: OutVector = Field(description="R values of the first input feature (column i)")
+    x2: OutVector = Field(description="R values of the second input feature (row j)")
+
+
 class PredictOut(Response):
-    outputs: OutMatrix
-    layers: list[PredictLayer]
-    x: OutVector | None = Field(None, description="grid: R values; point p = j*R + i is (x[i], y[j])")
-    y: OutVector | None = None
+    outputs: OutMatrix = Field(description="(points, n_L); for a grid, point p = j*R + i")
+    layers: list[PredictLayer] | None = Field(None, description="every layer's activations (float answer)")
+    maps: list[PredictMap] | None = Field(None, description='with "maps": "uint8": every layer\'s maps')
+    axes: GridAxes | None = Field(None, description="grid: the points along each input feature")
+    x: OutVector | None = Field(None, description="grid, float answer: the same as axes.x1")
+    y: OutVector | None = Field(None, description="grid, float answer: the same as axes.x2")
 
 
 class GradcheckIn(Request):
@@ -535,20 +586,20 @@ class DatasetOut(DatasetInfo):
 
 
 class OptimizerState(Request):
-    t: int = Field(0, ge=0)
+    t: int = Field(0, ge=0, le=MAX_INT)
     state: dict[str, dict[str, FiniteMatrix | FiniteVector]] = Field(default_factory=dict)
 
 
 class TrainerState(Request):
-    epoch: int = Field(0, ge=0)
-    step: int = Field(0, ge=0)
-    cursor: int = Field(0, ge=0)
+    epoch: int = Field(0, ge=0, le=MAX_INT)
+    step: int = Field(0, ge=0, le=MAX_INT)
+    cursor: int = Field(0, ge=0, le=MAX_INT)
     norm_sums: list[Annotated[float, Field(ge=0)]] = Field(default_factory=list)
-    norm_count: int = Field(0, ge=0)
+    norm_count: int = Field(0, ge=0, le=MAX_INT)
 
 
 class HistoryEntryIn(Request):
-    epoch: int = Field(ge=1)
+    epoch: int = Field(ge=1, le=MAX_INT)
     train_loss: float | None
     val_loss: float | None
     train_accuracy: float | None
@@ -565,6 +616,13 @@ class ExportOut(Response):
     optimizer_state: dict[str, Any]
     trainer: dict[str, Any]
     history: list[HistoryEntry]
+    steps: list[StepLoss] = Field(description="the loss of each traced update, as `/history` serves them")
+
+
+class StepLossIn(Request):
+    step: int = Field(ge=1, le=MAX_INT)
+    epoch: int = Field(ge=1, le=MAX_INT)
+    loss: float
 
 
 class ParametersRequired(Request):
@@ -579,6 +637,7 @@ class ExportDocument(Request):
     optimizer_state: OptimizerState = Field(default_factory=OptimizerState)
     trainer: TrainerState = Field(default_factory=TrainerState)
     history: list[HistoryEntryIn] = Field(default_factory=list)
+    steps: list[StepLossIn] = Field(default_factory=list)
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -644,6 +703,10 @@ class LimitsOut(Response):
     max_upload_bytes: int
     max_trace_samples: int
     max_grid_resolution: int
+    max_step_losses: int
+    max_predict_values: int
+    max_map_bytes: int
+    max_gradcheck_work: int
     env: dict[str, str] = Field(description="the environment variable that sets each limit")
 
 
@@ -664,6 +727,33 @@ class Catalog(Response):
     datasets: list[CatalogDataset]
     limits: LimitsOut
     health_thresholds: HealthThresholds
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+class ErrorOut(Response):
+    detail: str = Field(description="one readable sentence saying what is wrong")
+
+
+class ValidationIssue(Response):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(ErrorOut):
+    errors: list[ValidationIssue] | None = Field(None, description="pydantic's list, for a malformed body")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "no network (or dataset) with this id"},
+    409: {"model": ErrorOut, "description": "a phase out of order; the detail names the phase to run first"},
+    413: {"model": ErrorOut, "description": "over a limit; the detail names it and its variable"},
+    422: {"model": ValidationErrorOut, "description": "invalid input"},
+    429: {"model": ErrorOut, "description": "too many requests wait for this network"},
+    503: {"model": ErrorOut, "description": "the database cannot be written (disk full, read-only)"},
+}
 
 
 class HealthStatus(Response):

@@ -13,9 +13,10 @@ from backprop_explorer import engine
 from .. import __version__
 from ..config import Limits
 from ..deps import ServiceDep
-from ..schemas import Catalog, HealthStatus
+from ..schemas import ERROR_RESPONSES, Catalog, HealthStatus
 
-router = APIRouter(prefix="/api", tags=["meta"])
+router = APIRouter(prefix="/api", tags=["meta"], responses=ERROR_RESPONSES)
+
 
 def _datasets() -> list[dict]:
     out = []

@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 
 from ..deps import ServiceDep
 from ..schemas import (
+    ERROR_RESPONSES,
+    MAX_INT,
     EmptyIn,
     ExportDocument,
     ExportOut,
@@ -21,7 +23,7 @@ from ..schemas import (
     ParametersIn,
 )
 
-router = APIRouter(prefix="/api/networks", tags=["networks"])
+router = APIRouter(prefix="/api/networks", tags=["networks"], responses=ERROR_RESPONSES)
 
 
 @router.post("", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)
@@ -87,12 +89,12 @@ def get_history(
     service: ServiceDep,
     since_step: Annotated[
         int | None,
-        Query(ge=0, le=2**63 - 1, description="only return `steps` entries with `step` greater than this"),
+        Query(ge=0, le=MAX_INT, description="only return `steps` entries with `step` greater than this"),
     ] = None,
 ) -> dict:
-    """Per-epoch metrics (`history`, always complete) and the loss of each update (`steps`,
-    the last 10,000). A client that already holds the steps up to N asks with `since_step=N`
-    and appends what comes back, instead of downloading every step again."""
+    """Per-epoch metrics (`history`, always complete) and the loss of each update (`steps`, the
+    last `limits.max_step_losses` of them). A client that already holds the steps up to N asks
+    with `since_step=N` and appends what comes back, instead of downloading every step again."""
     return service.history(network_id, since_step=since_step)
 
 

@@ -7,9 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Body
 
 from ..deps import ServiceDep
-from ..schemas import BackwardOut, EmptyIn, ForwardIn, ForwardOut, LossIn, LossOut, StepIn, StepOut, UpdateOut
+from ..schemas import (
+    ERROR_RESPONSES,
+    BackwardOut,
+    EmptyIn,
+    ForwardIn,
+    ForwardOut,
+    LossIn,
+    LossOut,
+    StepIn,
+    StepOut,
+    UpdateOut,
+)
 
-router = APIRouter(prefix="/api/networks/{network_id}", tags=["phases"])
+router = APIRouter(prefix="/api/networks/{network_id}", tags=["phases"], responses=ERROR_RESPONSES)
 
 
 @router.post("/forward", response_model=ForwardOut)

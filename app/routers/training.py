@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import threading
 from collections.abc import AsyncIterator
-from typing import Annotated
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, FastAPI
 from fastapi.responses import StreamingResponse
 
 from ..deps import ServiceDep
 from ..errors import ENGINE_ERRORS, DomainError
 from ..schemas import (
+    ERROR_RESPONSES,
     EmptyIn,
     EpochOut,
     GradcheckIn,
@@ -27,10 +30,42 @@ from ..schemas import (
 )
 from ..service import Service
 
-router = APIRouter(prefix="/api/networks/{network_id}", tags=["training"])
 log = logging.getLogger(__name__)
 
-STREAM_DOC = {
+
+@asynccontextmanager
+async def stop_runs_on_exit(app: FastAPI) -> AsyncIterator[None]:
+    """On SIGTERM or Ctrl-C, stop every running train first: uvicorn's graceful shutdown waits
+    for open requests, and a run ends after its current epoch, committing what it trained."""
+    service: Service = app.state.service
+    chained: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():  # a server, not a test client
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(sig)
+
+            def handler(signum: int, frame: Any, previous: Any = previous) -> None:
+                service.shutdown()
+                if callable(previous):
+                    previous(signum, frame)
+
+            chained[sig] = previous
+            signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        service.shutdown()
+        for signum, handler_before in chained.items():
+            signal.signal(signum, handler_before)
+
+
+router = APIRouter(
+    prefix="/api/networks/{network_id}",
+    tags=["training"],
+    responses=ERROR_RESPONSES,
+    lifespan=stop_runs_on_exit,
+)
+
+STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON, or with `stream: true` a text/event-stream: `event: epoch` per epoch "
         "(data: a history entry), then `event: done` (data: this JSON) or `event: error` "

@@ -1,0 +1,270 @@
+"""The document codec: a network's stored JSON document opened as engine objects, and back.
+
+A network is stored as one JSON document (see :func:`new_document`): the resolved spec, the
+current parameters, the optimizer and trainer state, and the step in progress (``phase``
+plus the ``pending`` batch). :func:`open_document` turns it into a :class:`Session` of engine
+objects; :meth:`Session.dump` writes them back into the document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from backprop_explorer.engine import Dataset, Layer, Network, Optimizer, Regularization, Trainer
+
+from backprop_explorer import engine
+
+from .. import serialize
+from ..config import Limits
+from ..datasets import Datasets
+from ..errors import InvalidInput
+from ..schemas import NetworkSpec
+from ..store import new_id
+
+EXPORT_FORMAT = "backprop-explorer/1"
+TRAINER_FIELDS = ("epoch", "step", "cursor", "norm_sums", "norm_count")
+
+
+@dataclass
+class Session:
+    """A stored network opened as engine objects; ``doc`` is written back by :meth:`dump`."""
+
+    doc: dict
+    net: Network
+    opt: Optimizer
+    dataset: Dataset | None
+    trainer: Trainer | None
+    # Epochs to record that are not the trainer's own: an import's history (or a document
+    # written before history moved to its own table).
+    carried_history: list[dict]
+    other_step_losses: list[list] = field(default_factory=list)
+    # Traces of the step in progress computed in this request: /step runs each phase once.
+    fwd: engine.ForwardTrace | None = None
+    lss: engine.LossTrace | None = None
+    back: engine.BackwardTrace | None = None
+
+    @property
+    def spec(self) -> dict:
+        return self.doc["spec"]
+
+    @property
+    def phase(self) -> str:
+        return self.doc["phase"]
+
+    @property
+    def epoch(self) -> int:
+        return self.trainer.epoch if self.trainer else self.doc["trainer"]["epoch"]
+
+    @property
+    def step(self) -> int:
+        return self.trainer.step if self.trainer else self.doc["trainer"]["step"]
+
+    def new_history(self) -> list[dict]:
+        """History entries to append to the store: carried ones and epochs closed now."""
+        return self.carried_history + (self.trainer.history if self.trainer else [])
+
+    def new_step_losses(self) -> list[tuple[int, int, float]]:
+        """(step, epoch, loss) of the updates applied now (epoch: the 1-based one it belongs to)."""
+        applied = (self.trainer.step_losses if self.trainer else []) + self.other_step_losses
+        return [(int(step), int(epoch), float(loss)) for step, epoch, loss in applied]
+
+    def logs_written(self) -> None:
+        """Forget the entries :meth:`new_history` and :meth:`new_step_losses` returned: saved."""
+        self.carried_history, self.other_step_losses = [], []
+        if self.trainer is not None:
+            self.trainer.history, self.trainer.step_losses = [], []
+
+    def count_update(self, loss: float) -> None:
+        """An update outside the data cursor (explicit inputs or picked rows)."""
+        if self.trainer:
+            self.trainer.step += 1
+        else:
+            self.doc["trainer"]["step"] += 1
+        self.other_step_losses.append([self.step, self.epoch + 1, loss])
+
+    def finish_step(self) -> None:
+        """Drop the step in progress: the next phase must be forward."""
+        self.doc["phase"], self.doc["pending"] = "ready", None
+        self.fwd = self.lss = self.back = None
+
+    def require_data(self) -> tuple[Dataset, Trainer]:
+        if self.dataset is None or self.trainer is None:
+            raise InvalidInput(
+                "this network has no training data: create it with `data`, or send explicit inputs"
+            )
+        return self.dataset, self.trainer
+
+    def batch(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """Inputs and targets of the step in progress."""
+        pending = self.doc["pending"]
+        if pending["source"] == "explicit":
+            targets = pending.get("targets")
+            return np.array(pending["inputs"], dtype=np.float64), (
+                None if targets is None else np.array(targets, dtype=np.float64)
+            )
+        dataset, _ = self.require_data()
+        idx = np.array(pending["indices"], dtype=np.int64)
+        return dataset.X[idx], dataset.Y[idx]
+
+    def dump(self) -> dict:
+        doc = self.doc
+        doc["task"] = self.dataset.task if self.dataset else None
+        # Through serialize like every response: a non-finite value (say Adam's v = g² after
+        # an overflow) becomes a 422 and nothing is saved.
+        doc["parameters"] = serialize.parameters(self.net)
+        doc["optimizer_state"] = {
+            "t": self.opt.t,
+            "state": {k: {n: serialize.array(v) for n, v in s.items()} for k, s in self.opt.state.items()},
+        }
+        if self.trainer is not None:
+            doc["trainer"] = {name: getattr(self.trainer, name) for name in TRAINER_FIELDS}
+        return doc
+
+
+# --- checks ----------------------------------------------------------------------------
+
+
+def check_per_layer(name: str, values: list, n_layers: int, unit: str) -> None:
+    """422 unless ``values`` holds one ``unit`` per non-input layer."""
+    if len(values) != n_layers:
+        raise InvalidInput(f"{name} needs one {unit} per non-input layer: {n_layers}, got {len(values)}")
+
+
+def check_architecture(limits: Limits, layers: list[int]) -> None:
+    limits.check("max_layers", len(layers) - 1, "the number of weight layers")
+    limits.check("max_neurons", max(layers), "the largest layer size")
+    n_params = sum(n_in * n_out + n_out for n_in, n_out in zip(layers[:-1], layers[1:], strict=False))
+    limits.check("max_parameters", n_params, "the number of parameters")
+
+
+def check_weights(weights: list, layers: list[int], name: str) -> list:
+    check_per_layer(name, weights, len(layers) - 1, "matrix")
+    for l, (W, n_in, n_out) in enumerate(zip(weights, layers[:-1], layers[1:], strict=False), start=1):
+        if len(W) != n_out or any(len(row) != n_in for row in W):
+            raise InvalidInput(
+                f"{name}[{l - 1}] (layer {l}) must be a {n_out}×{n_in} matrix (n_l rows of n_{{l-1}})"
+            )
+    return weights
+
+
+def check_biases(biases: list, layers: list[int], name: str) -> list:
+    check_per_layer(name, biases, len(layers) - 1, "vector")
+    for l, (b, n_out) in enumerate(zip(biases, layers[1:], strict=False), start=1):
+        if len(b) != n_out:
+            raise InvalidInput(f"{name}[{l - 1}] (layer {l}) must have {n_out} values, got {len(b)}")
+    return biases
+
+
+def check_data_shapes(dataset: Dataset, layers: list[int]) -> None:
+    if dataset.X.shape[1] != layers[0]:
+        raise InvalidInput(
+            f"the data has {dataset.X.shape[1]} features but the input layer has {layers[0]} neurons"
+        )
+    if dataset.Y.shape[1] != layers[-1]:
+        raise InvalidInput(
+            f"the data has {dataset.Y.shape[1]} target columns but the output layer has {layers[-1]} neurons"
+        )
+
+
+# --- building --------------------------------------------------------------------------
+
+
+def resolve_spec(spec: NetworkSpec, limits: Limits) -> dict:
+    """The spec with every default filled in, checked against the limits."""
+    layers = list(spec.layers)
+    check_architecture(limits, layers)
+    n_layers = len(layers) - 1
+    activations = list(spec.activations) if spec.activations else ["sigmoid"] * n_layers
+    check_per_layer("activations", activations, n_layers, "name")
+    if isinstance(spec.trainable, list):
+        check_per_layer("trainable", spec.trainable, n_layers, "entry")
+    resolved = spec.model_dump(mode="json")
+    resolved["activations"] = activations
+    if spec.data is None and layers[0] == 2 and layers[-1] == 1:
+        resolved["data"] = {"generator": "xor", "n": 4, "noise": 0.0, "seed": 1, "classes": None}
+    return resolved
+
+
+def initial_parameters(spec: dict) -> dict:
+    """The spec's explicit weights and biases, or the seeded initializer's."""
+    init = spec["init"]
+    params = engine.init_parameters(
+        spec["layers"], init["method"], np.random.default_rng(init["seed"]), init.get("scale")
+    )
+    weights = [serialize.array(W) for W, _ in params]
+    biases = [serialize.array(b) for _, b in params]
+    if spec.get("weights") is not None:
+        weights = check_weights(spec["weights"], spec["layers"], "weights")
+    if spec.get("biases") is not None:
+        biases = check_biases(spec["biases"], spec["layers"], "biases")
+    return {"weights": weights, "biases": biases}
+
+
+def fresh_state() -> dict:
+    """The parts of a document that a reset returns to their start."""
+    return {
+        "optimizer_state": {"t": 0, "state": {}},
+        "trainer": {"epoch": 0, "step": 0, "cursor": 0, "norm_sums": [], "norm_count": 0},
+        "phase": "ready",
+        "pending": None,
+    }
+
+
+def new_document(spec: NetworkSpec, limits: Limits) -> dict:
+    resolved = resolve_spec(spec, limits)
+    return {
+        "format": EXPORT_FORMAT,
+        "id": new_id(),
+        "spec": resolved,
+        "parameters": initial_parameters(resolved),
+        **fresh_state(),
+    }
+
+
+def open_document(doc: dict, datasets: Datasets) -> Session:
+    """The engine objects of a stored document; 422 when its parts do not fit together."""
+    spec = doc["spec"]
+    trainable = spec["trainable"]
+    if not isinstance(trainable, list):
+        trainable = [trainable] * (len(spec["layers"]) - 1)
+    params = doc["parameters"]
+    layers = [
+        Layer(np.array(W, dtype=np.float64), np.array(b, dtype=np.float64), act, t["weights"], t["biases"])
+        for W, b, act, t in zip(
+            params["weights"], params["biases"], spec["activations"], trainable, strict=True
+        )
+    ]
+    reg = spec["regularization"]
+    net = Network(layers, spec["loss"], Regularization(reg["kind"], reg["rate"]))
+    o = spec["optimizer"]
+    state = doc["optimizer_state"]
+    opt = Optimizer(
+        o["name"],
+        spec["learning_rate"],
+        o["beta"],
+        o["beta1"],
+        o["beta2"],
+        o["eps"],
+        state["t"],
+        {k: {n: np.array(v, dtype=np.float64) for n, v in s.items()} for k, s in state["state"].items()},
+    )
+    dataset = datasets.dataset_for(spec["data"], doc["id"])
+    t = doc["trainer"]
+    carried = t.pop("history", [])
+    trainer = None
+    if dataset is not None:
+        check_data_shapes(dataset, spec["layers"])
+        trainer = Trainer(
+            dataset,
+            spec["batch_size"],
+            spec["validation_split"],
+            spec["seed"],
+            t["epoch"],
+            t["step"],
+            t["cursor"],
+            [],  # history lives in its own table; the trainer only appends to it
+            t["norm_sums"],
+            t["norm_count"],
+        )
+    return Session(doc, net, opt, dataset, trainer, carried)

@@ -1,0 +1,141 @@
+"""Training runs: whole epochs on the fast path, their stop flags, and commits as they go.
+
+A run holds its network's lock and commits every ``COMMIT_EVERY`` seconds (and at its end),
+so a server stopped mid-run keeps the epochs it completed. ``/stop``, a closed stream and
+server shutdown set a run's stop flag; the run ends after its current epoch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from backprop_explorer import engine
+
+from .. import serialize
+from ..errors import InvalidInput
+from ..schemas import TrainIn
+from .codec import Session
+from .views import public
+
+COMMIT_EVERY = 1.0  # seconds between a long run's commits
+
+
+class _NotYetInEngine(Exception):
+    """Stands in for engine.DivergedError until the engine provides it (contract 3)."""
+
+
+# TODO(lead, at merge): engine.DivergedError exists once the engine branch lands; drop the getattr.
+DivergedError: type[Exception] = getattr(engine, "DivergedError", _NotYetInEngine)
+
+
+class TrainRuns:
+    """Stop flags of running trains, so ``/stop``, a closed stream and shutdown can end them."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, threading.Event] = {}
+        self._guard = threading.Lock()
+        self._closed = False
+
+    def register(self, network_id: str, event: threading.Event) -> None:
+        with self._guard:
+            self._events[network_id] = event
+            if self._closed:
+                event.set()  # the server is shutting down: run no epoch
+
+    def unregister(self, network_id: str, event: threading.Event) -> None:
+        with self._guard:
+            if self._events.get(network_id) is event:
+                del self._events[network_id]
+
+    def stop(self, network_id: str) -> bool:
+        with self._guard:
+            event = self._events.get(network_id)
+        if event is None:
+            return False
+        event.set()
+        return True
+
+    def stop_all(self) -> int:
+        """Stop every run, and any run that starts from now on (shutdown); returns how many ran."""
+        with self._guard:
+            self._closed = True
+            events = list(self._events.values())
+        for event in events:
+            event.set()
+        return len(events)
+
+
+def check_history(entries: list[dict]) -> list[dict]:
+    try:
+        return [serialize.history_entry(e) for e in entries]
+    except InvalidInput:
+        raise InvalidInput(
+            "training made the loss non-finite; nothing was saved — try a lower learning rate"
+        ) from None
+
+
+def diverged_out(error: Exception | None) -> dict | None:
+    """Contract 3's ``diverged``: where the refused update fell, and a sentence about it."""
+    if error is None:
+        return None
+    return {
+        "epoch": int(getattr(error, "epoch", 0)),
+        "step": int(getattr(error, "step", 0)),
+        "detail": str(getattr(error, "detail", error)),
+    }
+
+
+def epoch(session: Session) -> dict:
+    """Finish the current epoch from the data cursor; the step in progress is discarded."""
+    _, trainer = session.require_data()
+    session.finish_step()
+    try:
+        entry = trainer.run_epoch(session.net, session.opt)
+    except DivergedError as error:
+        return {"summary": None, "history": [], "diverged": diverged_out(error), "network": public(session)}
+    (summary,) = check_history([entry])
+    return {"summary": summary, "history": [summary], "diverged": None, "network": public(session)}
+
+
+def train(
+    session: Session,
+    body: TrainIn,
+    stop: threading.Event,
+    commit: Callable[[Session], None],
+    on_epoch: Callable[[dict], None] | None = None,
+) -> dict:
+    """Up to ``body.epochs`` epochs; ``commit(session)`` saves progress at least every
+    ``COMMIT_EVERY`` seconds (the caller commits the end)."""
+    _, trainer = session.require_data()
+    session.finish_step()
+    es = body.early_stopping
+    last_commit = time.monotonic()
+
+    def after_epoch(entry: dict) -> None:
+        nonlocal last_commit
+        checked = check_history([entry])[0]
+        if on_epoch is not None:
+            on_epoch(checked)
+        if time.monotonic() - last_commit >= COMMIT_EVERY:
+            commit(session)
+            last_commit = time.monotonic()
+
+    result = engine.train(
+        session.net,
+        session.opt,
+        trainer,
+        body.epochs,
+        patience=es.patience if es else None,
+        min_delta=es.min_delta if es else 0.0,
+        on_epoch=after_epoch,
+        should_stop=stop.is_set,
+    )
+    return {
+        "epochs_run": result.epochs_run,
+        "stopped_early": result.stopped_early,
+        "diverged": diverged_out(getattr(result, "diverged", None)),
+        "history": check_history(result.history),
+        "network": public(session),
+    }

@@ -1,0 +1,65 @@
+"""Export/import keeps every log, and PATCH keeps history a stored document still carries."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from .conftest import MOONS, create
+
+
+def test_export_import_keeps_the_update_losses(client: TestClient) -> None:
+    net = create(client, MOONS)
+    url = f"/api/networks/{net['id']}"
+    client.post(f"{url}/train", json={"epochs": 4})
+    for _ in range(3):
+        client.post(f"{url}/step", json={})
+    client.post(f"{url}/step", json={"inputs": [[0.1, 0.2]], "targets": [[1.0]]})
+    before = client.get(f"{url}/history").json()
+    assert len(before["steps"]) == 4 * 4 + 4  # 30 training rows in batches of 8, then 4 steps
+    document = client.get(f"{url}/export").json()
+    assert document["steps"] == before["steps"]
+    copy = client.post("/api/networks/import", json=document)
+    assert copy.status_code == 201, copy.text
+    after = client.get(f"/api/networks/{copy.json()['id']}/history").json()
+    assert after == before
+    # The copy goes on counting from where the original stopped.
+    step = client.post(f"/api/networks/{copy.json()['id']}/step", json={}).json()["update"]["step"]
+    assert step == before["steps"][-1]["step"] + 1
+
+
+def test_import_without_steps_and_with_steps_from_the_future(client: TestClient) -> None:
+    net = create(client, MOONS)
+    url = f"/api/networks/{net['id']}"
+    client.post(f"{url}/step", json={})
+    document = client.get(f"{url}/export").json()
+    older = {k: v for k, v in document.items() if k != "steps"}  # written before steps were exported
+    response = client.post("/api/networks/import", json=older)
+    assert response.status_code == 201
+    assert client.get(f"/api/networks/{response.json()['id']}/history").json()["steps"] == []
+    future = {**document, "steps": [{"step": 2, "epoch": 1, "loss": 0.5}]}  # trainer.step is 1
+    response = client.post("/api/networks/import", json=future)
+    assert response.status_code == 422 and "trainer.step=1" in response.json()["detail"]
+
+
+def test_patch_keeps_history_carried_by_an_older_document(client: TestClient) -> None:
+    # Documents written before history had its own table carry it in trainer.history; the
+    # first request that saves the network moves it to the table. PATCH reopens the network
+    # with its new spec and must not drop those entries (the fix of commit 5523117).
+    net = create(client, MOONS)
+    store = client.app.state.service.store
+    doc = store.load(net["id"])
+    entry = {
+        "epoch": 1,
+        "train_loss": 0.5,
+        "val_loss": 0.6,
+        "train_accuracy": 0.75,
+        "val_accuracy": 0.7,
+        "grad_norms": [0.1, 0.2],
+    }
+    doc["trainer"] = {**doc["trainer"], "epoch": 1, "history": [entry]}
+    store.save(doc)
+    assert client.get(f"/api/networks/{net['id']}/history").json()["history"] == []
+    response = client.patch(f"/api/networks/{net['id']}", json={"learning_rate": 0.05})
+    assert response.status_code == 200 and response.json()["learning_rate"] == 0.05
+    assert client.get(f"/api/networks/{net['id']}/history").json()["history"] == [entry]
+    assert "history" not in store.load(net["id"])["trainer"]
