@@ -325,6 +325,10 @@ class BackwardLayer(Response):
     dL_da: OutMatrix
     da_dz: OutMatrix | None
     dL_dz: OutMatrix
+    dL_dz_rule: Literal["chain", "softmax_jacobian", "paired_sigmoid_bce", "paired_softmax_ce"] = Field(
+        description="how dL_dz was obtained: `chain` is exactly dL_da ⊙ da_dz; the others are the "
+        "formulas in the catalog's `dL_dz_rules` (exact where the product would round)"
+    )
     dL_dW: OutMatrix
     dL_db: OutVector
     grad_norm: float
@@ -537,8 +541,10 @@ class GradcheckOut(Response):
     max_abs_error: float
     epsilon: float
     n_parameters: int
-    passed: bool
+    passed: bool = Field(description="max_rel_error ≤ tolerance, the floor taken into account")
     tolerance: float
+    floor: float = Field(description="the largest absolute error put down to finite-difference rounding")
+    loss_rounding: float = Field(description="estimated rounding error of one evaluation of L")
     layers: list[GradcheckLayer]
 
 
@@ -587,7 +593,13 @@ class DatasetOut(DatasetInfo):
 
 class OptimizerState(Request):
     t: int = Field(0, ge=0, le=MAX_INT)
-    state: dict[str, dict[str, FiniteMatrix | FiniteVector]] = Field(default_factory=dict)
+    state: dict[str, dict[str, FiniteMatrix | FiniteVector | Annotated[int, Field(ge=0, le=MAX_INT)]]] = (
+        Field(
+            default_factory=dict,
+            description="per parameter tensor (`W1`, `b1`, …): `v` (momentum), `m` and `v` (Adam), "
+            "and `t`, the tensor's own count of updates (Adam's bias correction)",
+        )
+    )
 
 
 class TrainerState(Request):
@@ -707,6 +719,11 @@ class LimitsOut(Response):
     max_predict_values: int
     max_map_bytes: int
     max_gradcheck_work: int
+    max_csv_columns: int
+    max_waiting_requests: int
+    max_networks: int
+    max_datasets: int
+    max_landscape_work: int
     env: dict[str, str] = Field(description="the environment variable that sets each limit")
 
 
@@ -719,6 +736,7 @@ class Catalog(Response):
     version: str
     phases: list[str] = Field(description="the phases of a step, in the order they must run")
     pairings: dict[Task, CatalogPairing] = Field(description="output activation and loss per task")
+    dL_dz_rules: dict[str, str] = Field(description="how a backward trace's dL_dz_rule computes dL_dz")
     activations: list[CatalogActivation]
     losses: list[CatalogLoss]
     optimizers: list[CatalogOptimizer]

@@ -132,6 +132,7 @@ def backward_out(back: BackwardTrace, n: int) -> dict:
                 "dL_da": rows(g.dL_da, n),
                 "da_dz": None if g.da_dz is None else rows(g.da_dz, n),
                 "dL_dz": rows(g.dL_dz, n),
+                "dL_dz_rule": g.dL_dz_rule,
                 "dL_dW": array(g.dL_dW),
                 "dL_db": array(g.dL_db),
                 "grad_norm": number(g.grad_norm),

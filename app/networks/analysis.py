@@ -21,7 +21,6 @@ from ..errors import InvalidInput, LimitExceeded
 from ..schemas import GradcheckIn, Grid, PredictIn
 from .codec import Session
 
-GRADCHECK_TOLERANCE = 1e-4
 CHUNK_VALUES = 1_000_000  # activations (points × neurons) computed at once
 
 
@@ -156,8 +155,10 @@ def gradcheck(session: Session, limits: Limits, body: GradcheckIn) -> dict:
         "max_abs_error": serialize.number(check.max_abs_error),
         "epsilon": check.epsilon,
         "n_parameters": check.n_parameters,
-        "passed": check.max_rel_error < GRADCHECK_TOLERANCE,
-        "tolerance": GRADCHECK_TOLERANCE,
+        "passed": check.passed,
+        "tolerance": check.tolerance,
+        "floor": serialize.number(check.floor),
+        "loss_rounding": serialize.number(check.loss_rounding),
         "layers": [
             {
                 "index": g.index,

@@ -115,7 +115,11 @@ class Session:
         doc["parameters"] = serialize.parameters(self.net)
         doc["optimizer_state"] = {
             "t": self.opt.t,
-            "state": {k: {n: serialize.array(v) for n, v in s.items()} for k, s in self.opt.state.items()},
+            # Arrays per slot, except each tensor's update count `t` (a whole number).
+            "state": {
+                k: {n: int(v) if n == "t" else serialize.array(v) for n, v in s.items()}
+                for k, s in self.opt.state.items()
+            },
         }
         if self.trainer is not None:
             doc["trainer"] = {name: getattr(self.trainer, name) for name in TRAINER_FIELDS}
@@ -266,5 +270,6 @@ def open_document(doc: dict, datasets: Datasets) -> Session:
             [],  # history lives in its own table; the trainer only appends to it
             t["norm_sums"],
             t["norm_count"],
+            max_step_losses=datasets.limits.max_step_losses,
         )
     return Session(doc, net, opt, dataset, trainer, carried)

@@ -22,14 +22,6 @@ from .views import public
 COMMIT_EVERY = 1.0  # seconds between a long run's commits
 
 
-class _NotYetInEngine(Exception):
-    """Stands in for engine.DivergedError until the engine provides it (contract 3)."""
-
-
-# TODO(lead, at merge): engine.DivergedError exists once the engine branch lands; drop the getattr.
-DivergedError: type[Exception] = getattr(engine, "DivergedError", _NotYetInEngine)
-
-
 class TrainRuns:
     """Stop flags of running trains, so ``/stop``, a closed stream and shutdown can end them."""
 
@@ -76,15 +68,11 @@ def check_history(entries: list[dict]) -> list[dict]:
         ) from None
 
 
-def diverged_out(error: Exception | None) -> dict | None:
-    """Contract 3's ``diverged``: where the refused update fell, and a sentence about it."""
+def diverged_out(error: engine.DivergedError | None) -> dict | None:
+    """SPEC §8.2's ``diverged``: where the refused update fell, and a sentence about it."""
     if error is None:
         return None
-    return {
-        "epoch": int(getattr(error, "epoch", 0)),
-        "step": int(getattr(error, "step", 0)),
-        "detail": str(getattr(error, "detail", error)),
-    }
+    return {"epoch": error.epoch, "step": error.step, "detail": error.detail}
 
 
 def epoch(session: Session) -> dict:
@@ -93,7 +81,7 @@ def epoch(session: Session) -> dict:
     session.finish_step()
     try:
         entry = trainer.run_epoch(session.net, session.opt)
-    except DivergedError as error:
+    except engine.DivergedError as error:
         return {"summary": None, "history": [], "diverged": diverged_out(error), "network": public(session)}
     (summary,) = check_history([entry])
     return {"summary": summary, "history": [summary], "diverged": None, "network": public(session)}
@@ -135,7 +123,7 @@ def train(
     return {
         "epochs_run": result.epochs_run,
         "stopped_early": result.stopped_early,
-        "diverged": diverged_out(getattr(result, "diverged", None)),
+        "diverged": diverged_out(result.diverged),
         "history": check_history(result.history),
         "network": public(session),
     }

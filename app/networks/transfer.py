@@ -43,9 +43,12 @@ def _check_optimizer_state(body: ExportDocument, layers: list[int]) -> None:
                 f"optimizer_state.state: unknown parameter {key!r}; expected one of {list(shapes)}"
             )
         for slot, value in slots.items():
-            if slot not in ("v", "m") or np.shape(value) != shapes[key]:
+            if slot == "t":
+                if not isinstance(value, int):
+                    raise InvalidInput(f"optimizer_state.state.{key}.t must be a whole number ≥ 0")
+            elif slot not in ("v", "m") or np.shape(value) != shapes[key]:
                 raise InvalidInput(
-                    f"optimizer_state.state.{key}.{slot} must be 'v' or 'm' of shape {shapes[key]}"
+                    f"optimizer_state.state.{key}.{slot} must be 'v' or 'm' of shape {shapes[key]}, or 't'"
                 )
 
 

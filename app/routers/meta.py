@@ -60,6 +60,7 @@ def catalog(service: ServiceDep) -> dict:
         "initializers": [asdict(info) for info in engine.INITIALIZERS.values()],
         "phases": list(engine.PHASES),
         "pairings": engine.PAIRINGS,
+        "dL_dz_rules": engine.DL_DZ_RULES,
         "regularizations": list(engine.REGULARIZATIONS),
         "datasets": DATASETS,
         "limits": {**limits, "env": {name: Limits.env_name(name) for name in limits}},

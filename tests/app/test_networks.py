@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import pytest
+from backprop_explorer.app.config import Limits
 from fastapi.testclient import TestClient
 
 from .conftest import MAZUR, MAZUR_INPUTS, MAZUR_TARGETS, MOONS, create
@@ -23,6 +26,18 @@ def test_health_and_catalog(client: TestClient) -> None:
     assert (spiral["task"], spiral["n_features"], spiral["n_outputs"]) == ("regression", 3, 1)
     assert catalog["limits"]["max_layers"] == 10
     assert catalog["limits"]["env"]["max_layers"] == "BACKPROP_EXPLORER_MAX_LAYERS"
+    # Every limit in force is served, with its value and its variable.
+    assert (
+        set(catalog["limits"]) - {"env"} == set(catalog["limits"]["env"]) == {f.name for f in fields(Limits)}
+    )
+    assert catalog["phases"] == ["forward", "loss", "backward", "update"]
+    assert catalog["pairings"]["binary"] == {"activation": "sigmoid", "loss": "bce"}
+    assert set(catalog["dL_dz_rules"]) == {
+        "chain",
+        "softmax_jacobian",
+        "paired_sigmoid_bce",
+        "paired_softmax_ce",
+    }
     assert set(catalog["health_thresholds"]) == {"vanishing_ratio", "exploding_ratio", "exploding_norm"}
 
 
@@ -150,10 +165,10 @@ def test_export_import_round_trip(client: TestClient) -> None:
     assert response.status_code == 200
     document = response.json()
     assert document["format"] == "backprop-explorer/1"
-    assert document["optimizer_state"]["t"] == 9 and set(document["optimizer_state"]["state"]["W1"]) == {
-        "m",
-        "v",
-    }
+    state = document["optimizer_state"]
+    # Adam's moments per tensor, and each tensor's own update count (its bias correction).
+    assert state["t"] == 9 and set(state["state"]["W1"]) == {"m", "v", "t"}
+    assert state["state"]["W1"]["t"] == 9
     response = client.post("/api/networks/import", json=document)
     assert response.status_code == 201
     copy = response.json()

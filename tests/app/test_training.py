@@ -228,18 +228,35 @@ def test_non_finite_step_is_refused_and_nothing_changes(client: TestClient) -> N
     assert client.get(url).json() == before  # nothing was saved
 
 
-def test_non_finite_training_is_refused_and_nothing_changes(client: TestClient) -> None:
+def test_divergence_keeps_the_epochs_before_it_and_says_where(client: TestClient) -> None:
+    """SPEC §8.2: a run whose next step would go non-finite stops there, keeps what it trained."""
     spec = {"layers": [3, 1], "activations": ["linear"], "learning_rate": 1e3, "batch_size": 5}
     net = create(client, {**spec, "data": {"generator": "house_prices", "n": 50}})
     url = f"/api/networks/{net['id']}"
-    response = client.post(f"{url}/train", json={"epochs": 50})
-    assert response.status_code == 422
-    assert "lower learning rate" in response.json()["detail"]
-    assert client.get(url).json() == net
-    response = client.post(f"{url}/train", json={"epochs": 50, "stream": True})
+    response = client.post(f"{url}/train", json={"epochs": 500})
     assert response.status_code == 200
+    result = response.json()
+    diverged = result["diverged"]
+    assert diverged is not None and "lower learning rate" in diverged["detail"]
+    assert result["epochs_run"] == len(result["history"]) == diverged["epoch"] - 1
+    # The loss climbed before the refused step: the learner sees the blow-up coming.
+    losses = [entry["train_loss"] for entry in result["history"]]
+    assert len(losses) >= 2 and losses[-1] > losses[0]
+    stored = client.get(url).json()
+    assert stored["step"] == diverged["step"] - 1 and stored["epoch"] == result["epochs_run"]
+    weights = np.array(stored["parameters"]["weights"][0])
+    assert np.isfinite(weights).all()
+    assert [h["epoch"] for h in client.get(f"{url}/history").json()["history"]] == [
+        h["epoch"] for h in result["history"]
+    ]
+    # The same refusal, again, from the stream and from /epoch; nothing changes.
+    response = client.post(f"{url}/train", json={"epochs": 5, "stream": True})
     kind, data = parse_events(response.text)[-1]
-    assert kind == "error" and "lower learning rate" in data["detail"]
-    assert client.get(url).json() == net
+    assert kind == "done" and data["diverged"]["step"] == diverged["step"] and data["epochs_run"] == 0
     response = client.post(f"{url}/epoch")
-    assert response.status_code in (200, 422)
+    assert response.status_code == 200
+    assert response.json()["summary"] is None and response.json()["diverged"]["step"] == diverged["step"]
+    assert client.get(url).json()["parameters"] == stored["parameters"]
+    # A single phase request that would go non-finite stays a 422 with its message.
+    response = client.post(f"{url}/step")
+    assert response.status_code == 422 and "non-finite" in response.json()["detail"]
