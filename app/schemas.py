@@ -251,6 +251,9 @@ class NetworkSummary(Response):
 
 class NetworkList(Response):
     networks: list[NetworkSummary]
+    total: int = Field(description="networks stored in all")
+    limit: int
+    offset: int
 
 
 # --- phases ------------------------------------------------------------------------------
@@ -766,7 +769,12 @@ class ValidationErrorOut(ErrorOut):
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "no network (or dataset) with this id"},
-    409: {"model": ErrorOut, "description": "a phase out of order; the detail names the phase to run first"},
+    403: {"model": ErrorOut, "description": "a foreign Host or Origin, or a missing token (beyond loopback)"},
+    409: {
+        "model": ErrorOut,
+        "description": "a phase out of order (the detail names the phase to run first), "
+        "or the network is training (POST …/stop first)",
+    },
     413: {"model": ErrorOut, "description": "over a limit; the detail names it and its variable"},
     422: {"model": ValidationErrorOut, "description": "invalid input"},
     429: {"model": ErrorOut, "description": "too many requests wait for this network"},

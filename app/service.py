@@ -106,9 +106,6 @@ class Service:
     def get(self, network_id: str) -> dict:
         return views.public(self.read(network_id))
 
-    def list(self) -> dict[str, Any]:
-        return {"networks": [views.summary(doc) for doc in self.store.list()]}
-
     def delete(self, network_id: str) -> None:
         self.require(network_id)
         with self.store.lock(network_id):

@@ -59,20 +59,3 @@ def public(session: Session) -> dict:
         "n_parameters": session.net.n_parameters,
         "cursor": cursor(session),
     }
-
-
-def summary(doc: dict) -> dict:
-    """A stored document (with its timestamps) as a line of the network list."""
-    spec = doc["spec"]
-    return {
-        "id": doc["id"],
-        "layers": spec["layers"],
-        "activations": spec["activations"],
-        "loss": spec["loss"],
-        "task": doc.get("task"),
-        "phase": doc["phase"],
-        "epoch": doc["trainer"]["epoch"],
-        "step": doc["trainer"]["step"],
-        "created_at": doc["created_at"],
-        "updated_at": doc["updated_at"],
-    }

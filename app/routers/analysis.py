@@ -17,8 +17,9 @@ from backprop_explorer import engine
 from ..analysis_schemas import LandscapeIn, LandscapeOut, ParameterChoice, SharesIn, SharesOut
 from ..deps import ServiceDep
 from ..errors import InvalidInput, PhaseConflict
+from ..schemas import ERROR_RESPONSES
 
-router = APIRouter(prefix="/api/networks/{network_id}", tags=["analysis"])
+router = APIRouter(prefix="/api/networks/{network_id}", tags=["analysis"], responses=ERROR_RESPONSES)
 
 
 def _phase(session: Any) -> str:

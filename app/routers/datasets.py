@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from ..deps import ServiceDep
-from ..schemas import DataOut, DatasetInfo, DatasetOut, PreviewIn
+from ..schemas import ERROR_RESPONSES, DataOut, DatasetInfo, DatasetOut, PreviewIn
 from ..schemas import Response as ResponseModel
 
-router = APIRouter(prefix="/api/datasets", tags=["datasets"])
+router = APIRouter(prefix="/api/datasets", tags=["datasets"], responses=ERROR_RESPONSES)
 
 
 # These two belong in schemas.py beside DatasetInfo (the app engineer's file): move them there.

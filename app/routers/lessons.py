@@ -12,9 +12,9 @@ from ..lessons import LESSONS
 from ..lessons.placeholders import PlaceholderError
 from ..lessons.runner import render_step
 from ..lessons.schemas import Lesson, LessonSummary, RenderIn, RenderOut
-from ..schemas import EmptyIn, NetworkPublic, NetworkSpec
+from ..schemas import ERROR_RESPONSES, EmptyIn, NetworkPublic, NetworkSpec
 
-router = APIRouter(prefix="/api/lessons", tags=["lessons"])
+router = APIRouter(prefix="/api/lessons", tags=["lessons"], responses=ERROR_RESPONSES)
 
 
 def _lesson(lesson_id: str) -> Lesson:
