@@ -39,6 +39,7 @@ typecheck: $(TEST_STAMP)
 # skipped, and, for the whole suite, when the engine, app, browser or wheel tests did not run.
 test: $(TEST_STAMP) chromium
 	$(BIN)/ruff check $(LINTED)
+	MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
 
 bench: $(APP_STAMP)

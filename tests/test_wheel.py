@@ -164,6 +164,12 @@ def test_the_installed_package_is_the_only_new_import_name(venv: Path, tmp_path:
     assert re.search(rf'__version__ = "{re.escape(found["version"])}"', init)
 
 
+def test_the_installed_command_reports_the_package_version(venv: Path, tmp_path: Path) -> None:
+    result = run([str(venv / "bin" / "backprop-explorer"), "--version"], cwd=tmp_path, env=clean_env())
+    match = re.search(r'__version__ = "([^"]+)"', (ROOT / PACKAGE / "__init__.py").read_text())
+    assert match is not None and match.group(1) in result.stdout
+
+
 def test_the_installed_server_serves_page_static_files_and_docs(installed_server: tuple[str, Path]) -> None:
     base, _ = installed_server
     page = httpx.get(f"{base}/")
