@@ -69,6 +69,28 @@ export const networkData = (id) => request("GET", `${net(id)}/data`);
 export const history = (id, sinceStep) =>
   request("GET", `${net(id)}/history${sinceStep === undefined ? "" : `?since_step=${encodeURIComponent(sinceStep)}`}`);
 export const predict = (id, body) => request("POST", `${net(id)}/predict`, body);
+
+/**
+ * Every neuron's activation over an R×R grid of the input plane. The server sends each
+ * neuron's map as bytes (`"maps": "uint8"`: value ≈ min + (max − min)·byte/255, neuron-major);
+ * decoded here to `{axes: {x1, x2}, outputs, layers: [{index, a}]}` with `a[p][j]` the
+ * activation of neuron j at point p = row·R + column (x2 by row, x1 by column).
+ */
+export async function predictGrid(id, resolution) {
+  const answer = await predict(id, { grid: { resolution }, maps: "uint8" });
+  const points = answer.axes.x1.length * answer.axes.x2.length;
+  const layers = answer.maps.map(({ index, min, max, data }) => {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    const a = Array.from({ length: points }, () => new Float64Array(min.length));
+    min.forEach((lo, j) => {
+      const step = (max[j] - lo) / 255;
+      const base = j * points;
+      for (let p = 0; p < points; p++) a[p][j] = lo + step * bytes[base + p];
+    });
+    return { index, a };
+  });
+  return { axes: answer.axes, outputs: answer.outputs, layers };
+}
 export const stopTraining = (id) => request("POST", `${net(id)}/stop`, {});
 export const epoch = (id) => request("POST", `${net(id)}/epoch`, {});
 export const gradcheck = (id, body = {}) => request("POST", `${net(id)}/gradcheck`, body);

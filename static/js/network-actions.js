@@ -154,7 +154,7 @@ export async function refreshPlots() {
   try {
     if (nIn === 2) {
       const resolution = store.get().playing ? PLAY_GRID_RESOLUTION : GRID_RESOLUTION;
-      const grid = await api.predict(network.id, { grid: { resolution } });
+      const grid = await api.predictGrid(network.id, resolution);
       store.set({ grid: { kind: "grid", ...grid } });
     } else if (nIn === 1) {
       const xs = data.inputs.map((r) => r[0]);

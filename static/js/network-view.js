@@ -566,7 +566,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     geo.gMaps.replaceChildren();
     geo.mapBoxes = [];
     if (!grid?.layers) return;
-    const R = grid.x.length;
+    const R = grid.axes.x1.length;
     const size = Math.max(10, Math.min(28, geo.spacing * 0.7));
     // Only where the columns leave room beside the circles (a phone shows them in the plots).
     if (geo.gap < 2 * geo.r + size + 40) return;

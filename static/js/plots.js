@@ -206,7 +206,7 @@ function drawPoints(ctx, data, X, Y, valSet, yScale, showValidation = true) {
 }
 
 function gridImage(ctx, grid, colourAt, x0, y0, w, h) {
-  const R = grid.x.length;
+  const R = grid.axes.x1.length;
   const img = ctx.createImageData(R, R);
   for (let j = 0; j < R; j++) {
     for (let i = 0; i < R; i++) {
@@ -242,7 +242,7 @@ function discrete(o, task, yScale) {
  */
 export function drawBoundary(canvas, grid, data, valSet, { showValidation = true, discretize = false } = {}) {
   const { ctx, w, h } = prepare(canvas);
-  const R = grid.x.length;
+  const R = grid.axes.x1.length;
   const task = data.task;
   const yScale = Math.max(1e-9, ...grid.outputs.map((o) => Math.abs(o[0])));
   const soften = (rgb) => rgb.map((c) => Math.round(c + (255 - c) * 0.25)); // points stay visible on top
@@ -253,10 +253,10 @@ export function drawBoundary(canvas, grid, data, valSet, { showValidation = true
     return soften(divergingRgb(o[0], yScale));
   };
   gridImage(ctx, grid, colourAt, 0, 0, w, h);
-  const x0 = grid.x[0];
-  const x1 = grid.x[R - 1];
-  const y0 = grid.y[0];
-  const y1 = grid.y[R - 1];
+  const x0 = grid.axes.x1[0];
+  const x1 = grid.axes.x1[R - 1];
+  const y0 = grid.axes.x2[0];
+  const y1 = grid.axes.x2[R - 1];
   const X = (x) => ((x - x0) / (x1 - x0)) * w;
   const Y = (y) => h - ((y - y0) / (y1 - y0)) * h;
   drawPoints(ctx, data, X, Y, valSet, yScale, showValidation);
@@ -328,7 +328,7 @@ export function drawNeuronMaps(container, grid, activations) {
     });
     container.dataset.key = key;
   }
-  const R = grid.x.length;
+  const R = grid.axes.x1.length;
   hidden.forEach((layer) => {
     const n = layer.a[0].length;
     for (let j = 0; j < n; j++) {
