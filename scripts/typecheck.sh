@@ -3,6 +3,9 @@
 # app/ and engine/ folders, which mypy cannot map by itself, so link them into a temporary tree.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
+mypy="${MYPY:-mypy}"
+# A relative path (.venv/bin/mypy) must survive the cd into the temporary tree below.
+case "$mypy" in */*) mypy="$(cd "$(dirname "$mypy")" && pwd)/$(basename "$mypy")" ;; esac
 tree="$(mktemp -d)"
 trap 'rm -rf "$tree"' EXIT
 mkdir "$tree/backprop_explorer"
@@ -10,4 +13,4 @@ for f in "$root"/backprop_explorer/*.py; do ln -s "$f" "$tree/backprop_explorer/
 ln -s "$root/app" "$tree/backprop_explorer/app"
 ln -s "$root/engine" "$tree/backprop_explorer/engine"
 cd "$tree"
-"${MYPY:-mypy}" --config-file "$root/pyproject.toml" -p backprop_explorer
+"$mypy" --config-file "$root/pyproject.toml" -p backprop_explorer
