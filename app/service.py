@@ -59,7 +59,7 @@ class Service:
 
     def open(self, doc: dict) -> Session:
         session = codec.open_document(doc, self.datasets)
-        session.committed_step = session.step
+        session.committed_step, session.snapshot_budget = session.step, self.limits.max_snapshot_bytes
         return session
 
     def read(self, network_id: str) -> Session:

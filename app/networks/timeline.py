@@ -53,8 +53,15 @@ def start(session: Session) -> Snapshot:
 
 
 def after_epoch(session: Session, entry: dict) -> None:
-    """A long run's epoch just closed: keep its state for the next commit."""
-    session.snapshots.append(capture(session, "epoch", entry["train_loss"]))
+    """A long run's epoch just closed: keep its state for the next commit. Snapshots the
+    store's byte budget would prune at once are dropped now (oldest first), so a run of
+    thousands of epochs between commits holds at most that budget in memory."""
+    taken = session.snapshots
+    taken.append(capture(session, "epoch", entry["train_loss"]))
+    budget = session.snapshot_budget
+    if budget is not None:
+        while len(taken) > 1 and len(taken) * taken[-1].size > budget:
+            taken.pop(0)
 
 
 def to_save(session: Session, max_step_snapshots: int) -> list[Snapshot]:

@@ -258,3 +258,19 @@ def test_snapshots_survive_a_killed_server(tmp_path) -> None:
             assert state(http, net) == final
     finally:
         stop_server(server)
+
+
+def test_a_long_run_keeps_its_newest_epochs_within_the_byte_budget(make_client) -> None:
+    probe = make_client()
+    one = probe.app.state.service.store.snapshot_usage(create(probe, MOONS)["id"])[1]
+    client = make_client(max_snapshot_bytes=3 * one + one // 2)
+    net = create(client, MOONS)["id"]
+
+    post(client, f"/api/networks/{net}/train", {"epochs": 10})
+
+    assert [(s["kind"], s["epoch"]) for s in snapshots(client, net)] == [
+        ("epoch", 8),
+        ("epoch", 9),
+        ("epoch", 10),
+    ]
+    assert client.app.state.service.store.snapshot_usage(net)[1] <= 3 * one + one // 2
