@@ -73,7 +73,8 @@ class LandscapeOut(Response):
     )
     current: LandscapeCurrent
     trajectory: list[TrajectoryPoint] = Field(
-        description="the chosen parameters at stored snapshots; empty until the server keeps snapshots"
+        description="the chosen parameters at the timeline's stored snapshots, oldest first "
+        "(a network's first state, which has no loss yet, is left out)"
     )
     data: Literal["train", "batch"]
     n_samples: int = Field(description="samples the loss is averaged over")

@@ -35,6 +35,8 @@ class Limits:
     max_grid_resolution: int = 200  # points per axis of a predict grid
     max_waiting_requests: int = 16  # requests queued per network behind the one running (then 429)
     max_step_losses: int = 10_000  # per-update losses kept and returned per network
+    max_step_snapshots: int = 1_000  # timeline snapshots of single updates kept per network (newest)
+    max_snapshot_bytes: int = 16_000_000  # bytes of timeline snapshots per network (oldest go first)
     max_networks: int = 1_000  # networks stored (a create beyond it is refused)
     max_datasets: int = 100  # uploaded datasets stored (an upload beyond it is refused)
     max_landscape_work: int = 500_000_000  # grid points × network parameters × samples of a landscape

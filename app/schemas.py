@@ -719,6 +719,8 @@ class LimitsOut(Response):
     max_trace_samples: int
     max_grid_resolution: int
     max_step_losses: int
+    max_step_snapshots: int
+    max_snapshot_bytes: int
     max_predict_values: int
     max_map_bytes: int
     max_gradcheck_work: int

@@ -18,7 +18,7 @@ from . import serialize
 from .config import Limits
 from .datasets import Datasets
 from .errors import InvalidInput, NotFound
-from .networks import analysis, codec, phases, training, transfer, views
+from .networks import analysis, codec, phases, timeline, training, transfer, views
 from .networks.codec import Session
 from .networks.training import TrainRuns
 from .schemas import (
@@ -58,15 +58,21 @@ class Service:
             raise NotFound(f"no network with id {network_id!r}")
 
     def open(self, doc: dict) -> Session:
-        return codec.open_document(doc, self.datasets)
+        session = codec.open_document(doc, self.datasets)
+        session.committed_step, session.snapshot_budget = session.step, self.limits.max_snapshot_bytes
+        return session
 
     def read(self, network_id: str) -> Session:
         return self.open(self.load(network_id))
 
-    def commit(self, session: Session, *, clear_logs: bool = False) -> None:
-        """Save the session's document with the epochs and update losses it produced."""
+    def commit(self, session: Session, *, clear_logs: bool = False, first: bool = False) -> None:
+        """Save the session's document with the epochs, update losses and timeline snapshots it
+        produced (``first``: a new network, whose first state is snapshotted)."""
         doc, steps, history = session.dump(), session.new_step_losses(), session.new_history()
-        self.store.save(doc, steps, history, clear_logs=clear_logs)
+        snaps = timeline.to_save(session, self.limits.max_step_snapshots)
+        if first or clear_logs:
+            snaps.insert(0, timeline.start(session))
+        self.store.save(doc, steps, history, clear_logs=clear_logs, timeline=snaps)
         session.logs_written()
 
     def mutate(self, network_id: str, change: Callable[[Session], Any], *, clear_logs: bool = False) -> Any:
@@ -95,7 +101,7 @@ class Service:
     def insert(self, session: Session) -> dict:
         """Save a network opened from a new document; returns its public view."""
         response = views.public(session)
-        self.commit(session)
+        self.commit(session, first=True)
         return response
 
     # --- networks --------------------------------------------------------------------

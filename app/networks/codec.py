@@ -43,6 +43,12 @@ class Session:
     fwd: engine.ForwardTrace | None = None
     lss: engine.LossTrace | None = None
     back: engine.BackwardTrace | None = None
+    # Timeline (networks/timeline.py): snapshots taken in this request, not yet saved, and
+    # the step of the state last committed (None: not known, so no step snapshot), and the
+    # bytes the snapshots awaiting a commit may hold (None: no bound).
+    snapshots: list = field(default_factory=list)
+    committed_step: int | None = None
+    snapshot_budget: int | None = None
 
     @property
     def spec(self) -> dict:

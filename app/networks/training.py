@@ -16,6 +16,7 @@ from backprop_explorer import engine
 from .. import serialize
 from ..errors import InvalidInput
 from ..schemas import TrainIn
+from . import timeline
 from .codec import Session
 from .views import public
 
@@ -104,6 +105,7 @@ def train(
     def after_epoch(entry: dict) -> None:
         nonlocal last_commit
         checked = check_history([entry])[0]
+        timeline.after_epoch(session, checked)
         if on_epoch is not None:
             on_epoch(checked)
         if time.monotonic() - last_commit >= COMMIT_EVERY:

@@ -17,6 +17,7 @@ from backprop_explorer import engine
 from ..analysis_schemas import LandscapeIn, LandscapeOut, ParameterChoice, SharesIn, SharesOut
 from ..deps import ServiceDep
 from ..errors import InvalidInput, PhaseConflict
+from ..networks import timeline
 from ..schemas import ERROR_RESPONSES
 
 router = APIRouter(prefix="/api/networks/{network_id}", tags=["analysis"], responses=ERROR_RESPONSES)
@@ -86,9 +87,10 @@ def landscape(network_id: str, body: LandscapeIn, service: ServiceDep) -> dict:
             "loss": land.current_loss,
             "gradient": land.gradient.tolist(),
         },
-        # Snapshots of past parameters (SPEC §8.3) are not stored yet; the per-epoch history
-        # holds losses only, so there is no path to draw.
-        "trajectory": [],
+        # The path training took: the chosen parameters at the timeline's snapshots.
+        "trajectory": timeline.trajectory(
+            service, network_id, [(ref.layer, ref.name, tuple(ref.index)) for ref in refs]
+        ),
         "data": body.data,
         "n_samples": len(X),
     }

@@ -26,9 +26,11 @@ from pathlib import Path
 
 from ..config import Limits
 from ..errors import DomainError, InvalidInput, LimitExceeded, NotFound
+from . import snapshots
 from .db import ARRAY_KEYS, Database, dumps
 from .locks import NetworkBusy, NetworkLocks
 from .networks import NetworkRows
+from .snapshots import Snapshot
 
 __all__ = ["DatasetInUse", "NetworkBusy", "StaleWrite", "Store", "dumps", "new_id"]
 
@@ -66,6 +68,8 @@ class Store:
         self._locks = NetworkLocks(lock_file)
         self._holds: dict[str, _Hold] = {}
         self._db.create_schema(self._migrate_network)
+        with self._db.transaction() as conn:
+            snapshots.create_table(conn)
 
     def close(self) -> None:
         self._db.close()
@@ -114,11 +118,16 @@ class Store:
         history: Iterable[dict] = (),
         *,
         clear_logs: bool = False,
+        timeline: Iterable[Snapshot] = (),
+        rewound_to: tuple[int, int] | None = None,
     ) -> None:
         """Write a network, append per-update losses and epoch entries: one transaction.
 
         Losses and history are append-only tables, so a request costs the same after
-        10,000 epochs as after one. ``clear_logs`` empties both first (reset).
+        10,000 epochs as after one. ``clear_logs`` empties both first (reset), and the
+        timeline's snapshots too. ``timeline``: snapshots of states this save produced
+        (``snapshots.py``); ``rewound_to=(epoch, step)`` drops every log and snapshot after
+        that point (a rewind).
         """
         network_id = doc["id"]
         step_losses, history = list(step_losses), list(history)
@@ -141,6 +150,9 @@ class Store:
             if clear_logs:
                 conn.execute("DELETE FROM steps WHERE network_id = ?", (network_id,))
                 conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
+                snapshots.delete_all(conn, network_id)
+            if rewound_to is not None:
+                snapshots.truncate(conn, network_id, *rewound_to)
             if history:
                 conn.executemany(
                     "INSERT OR REPLACE INTO history (network_id, epoch, entry) VALUES (?, ?, ?)",
@@ -156,6 +168,13 @@ class Store:
                     "DELETE FROM steps WHERE network_id = ? AND step <= ?",
                     (network_id, max(step for step, _, _ in step_losses) - self.limits.max_step_losses),
                 )
+            snapshots.write(
+                conn,
+                network_id,
+                timeline,
+                max_step_snapshots=self.limits.max_step_snapshots,
+                max_bytes=self.limits.max_snapshot_bytes,
+            )
         if hold is not None:
             hold.version = version
         doc.setdefault("created_at", now)
@@ -189,6 +208,7 @@ class Store:
             conn.execute("DELETE FROM networks WHERE id = ?", (network_id,))
             conn.execute("DELETE FROM steps WHERE network_id = ?", (network_id,))
             conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
+            snapshots.delete_all(conn, network_id)
             if row is not None:
                 self._rows.drop_orphan_data(conn, row[0])
         return row is not None
@@ -223,6 +243,30 @@ class Store:
                 "SELECT entry FROM history WHERE network_id = ? ORDER BY epoch", (network_id,)
             ).fetchall()
         return [json.loads(entry) for (entry,) in rows]
+
+    # --- timeline ---------------------------------------------------------------------
+
+    def snapshots(self, network_id: str) -> builtins.list[dict]:
+        """Every snapshot's epoch, step, kind and train_loss, oldest first."""
+        with self._db.connection() as conn:
+            return snapshots.listing(conn, network_id)
+
+    def snapshot(
+        self, network_id: str, *, step: int | None = None, epoch: int | None = None
+    ) -> Snapshot | None:
+        """The snapshot after update ``step`` or after epoch ``epoch``; None if not kept."""
+        with self._db.connection() as conn:
+            return snapshots.find(conn, network_id, step=step, epoch=epoch)
+
+    def all_snapshots(self, network_id: str) -> builtins.list[Snapshot]:
+        """Every kept state, oldest first, one per step."""
+        with self._db.connection() as conn:
+            return snapshots.all_of(conn, network_id)
+
+    def snapshot_usage(self, network_id: str) -> tuple[int, int]:
+        """(count, bytes) of the network's snapshots."""
+        with self._db.connection() as conn:
+            return snapshots.usage(conn, network_id)
 
     # --- datasets --------------------------------------------------------------------
 

@@ -1,0 +1,155 @@
+"""The timeline (SPEC §8.3): which states a save snapshots, and rewinding to one of them.
+
+A snapshot is taken of the state after every epoch that closes (``/epoch``, ``/train`` — one
+per epoch, even between a long run's commits — or the ``/step`` that finishes an epoch), after
+every single update (``/update``, ``/step``: a ``step`` snapshot), and of a network's first
+state (creation, import, reset). Rewinding restores one exactly — parameters, optimizer
+state, data cursor, counters and the hyperparameters of that moment — and drops everything
+after it, so training on from there repeats the original run bit for bit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import NotFound
+from ..store.snapshots import Snapshot, pack
+from .codec import TRAINER_FIELDS, Session
+from .views import public
+
+if TYPE_CHECKING:
+    from ..service import Service
+
+
+def capture(session: Session, kind: str, train_loss: float | None) -> Snapshot:
+    """The session's current state as a snapshot (copies: later updates do not touch it)."""
+    named: list[tuple[str, np.ndarray]] = []
+    for l, layer in enumerate(session.net.layers, start=1):
+        named += [(f"W{l}", layer.W), (f"b{l}", layer.b)]
+    opt = session.opt
+    for key, slots in opt.state.items():
+        named += [(f"opt:{key}:{slot}", value) for slot, value in slots.items() if slot != "t"]
+    layout, data = pack(named)
+    counts = {key: int(slots["t"]) for key, slots in opt.state.items() if "t" in slots}
+    trainer = (
+        {name: getattr(session.trainer, name) for name in TRAINER_FIELDS}
+        if session.trainer is not None
+        else dict(session.doc["trainer"])
+    )
+    spec = {k: v for k, v in session.spec.items() if k != "data"}
+    header = {"layout": layout, "opt_t": opt.t, "opt_counts": counts, "trainer": trainer, "spec": spec}
+    return Snapshot(kind, session.epoch, session.step, train_loss, header, data)
+
+
+def start(session: Session) -> Snapshot:
+    """The first state of a network (created, imported or reset)."""
+    cursor = session.trainer.cursor if session.trainer is not None else session.doc["trainer"]["cursor"]
+    if cursor:
+        return capture(session, "step", None)
+    closed = [e for e in session.carried_history if e.get("epoch") == session.epoch]
+    return capture(session, "epoch", closed[-1].get("train_loss") if closed else None)
+
+
+def after_epoch(session: Session, entry: dict) -> None:
+    """A long run's epoch just closed: keep its state for the next commit. Snapshots the
+    store's byte budget would prune at once are dropped now (oldest first), so a run of
+    thousands of epochs between commits holds at most that budget in memory."""
+    taken = session.snapshots
+    taken.append(capture(session, "epoch", entry["train_loss"]))
+    budget = session.snapshot_budget
+    if budget is not None:
+        while len(taken) > 1 and len(taken) * taken[-1].size > budget:
+            taken.pop(0)
+
+
+def to_save(session: Session, max_step_snapshots: int) -> list[Snapshot]:
+    """The snapshots the commit of ``session`` writes (then forgotten by the session)."""
+    taken = session.snapshots
+    closed = session.trainer.history if session.trainer is not None else []
+    at_epoch_end = session.trainer is not None and session.trainer.cursor == 0
+    if closed and at_epoch_end and closed[-1]["epoch"] == session.epoch:
+        if not any(s.kind == "epoch" and s.epoch == session.epoch for s in taken):
+            taken.append(capture(session, "epoch", closed[-1]["train_loss"]))
+    before = session.committed_step
+    if max_step_snapshots > 0 and before is not None and session.step == before + 1:
+        losses = [loss for step, _, loss in session.new_step_losses() if step == session.step]
+        taken.append(capture(session, "step", losses[-1] if losses else None))
+    session.snapshots, session.committed_step = [], session.step
+    return taken
+
+
+def restore(doc: dict, snapshot: Snapshot) -> None:
+    """Put a snapshot's state into a stored document (the step in progress is dropped)."""
+    header = snapshot.header
+    arrays = snapshot.unpack()
+    n_layers = len(doc["spec"]["layers"]) - 1
+    spec = {**header["spec"], "data": doc["spec"].get("data")}
+    doc["spec"] = spec
+    doc["parameters"] = {
+        "weights": [arrays[f"W{l}"].tolist() for l in range(1, n_layers + 1)],
+        "biases": [arrays[f"b{l}"].tolist() for l in range(1, n_layers + 1)],
+    }
+    state: dict[str, dict] = {}
+    for name, value in arrays.items():
+        if name.startswith("opt:"):
+            _, key, slot = name.split(":", 2)
+            state.setdefault(key, {})[slot] = value.tolist()
+    for key, count in header["opt_counts"].items():
+        state.setdefault(key, {})["t"] = count
+    doc["optimizer_state"] = {"t": header["opt_t"], "state": state}
+    doc["trainer"] = dict(header["trainer"])
+    doc["phase"], doc["pending"] = "ready", None
+
+
+def listing(service: Service, network_id: str) -> dict:
+    service.require(network_id)
+    return {"snapshots": service.store.snapshots(network_id)}
+
+
+def describe(kept: list[dict]) -> str:
+    """What a 404 lists: the epochs and the steps that have snapshots, as ranges."""
+
+    def ranges(numbers: list[int]) -> str:
+        runs: list[list[int]] = []
+        for n in numbers:
+            if runs and n == runs[-1][1] + 1:
+                runs[-1][1] = n
+            else:
+                runs.append([n, n])
+        return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs) or "none"
+
+    epochs = sorted({s["epoch"] for s in kept if s["kind"] == "epoch"})
+    steps = sorted({s["step"] for s in kept})
+    return f"snapshots exist after epochs {ranges(epochs)} and after steps {ranges(steps)}"
+
+
+def rewind(service: Service, network_id: str, *, step: int | None, epoch: int | None) -> dict:
+    """Restore the snapshot after update ``step`` or after epoch ``epoch``; drop what followed."""
+    service.require(network_id)
+    store = service.store
+    with store.lock(network_id):
+        doc = service.load(network_id)
+        snapshot = store.snapshot(network_id, step=step, epoch=epoch)
+        if snapshot is None:
+            what = f"after step {step}" if step is not None else f"after epoch {epoch}"
+            raise NotFound(f"no snapshot {what} is kept; {describe(store.snapshots(network_id))}")
+        restore(doc, snapshot)
+        session = service.open(doc)
+        response = public(session)
+        store.save(session.dump(), rewound_to=(snapshot.epoch, snapshot.step))
+    return response
+
+
+def trajectory(service: Service, network_id: str, refs: list[tuple[int, str, tuple[int, ...]]]) -> list[dict]:
+    """The chosen parameters' values at every stored snapshot, oldest first (SPEC §8.4)."""
+    return [
+        {
+            "step": s.step,
+            "value": [s.value_at(f"{name}{layer}", index) for layer, name, index in refs],
+            "loss": s.train_loss,
+        }
+        for s in service.store.all_snapshots(network_id)
+        if s.train_loss is not None  # a network's first state has no loss recorded
+    ]

@@ -1,0 +1,210 @@
+"""Timeline snapshots in SQLite: enough state to restore a network exactly, bounded per network.
+
+A snapshot is a small JSON header (the trainer's counters and cursor, the optimizer's step
+count, the spec without its data rows, and the layout of the arrays) plus one BLOB holding
+every parameter and optimizer-state array as raw float64 bytes: exact to the bit and about a
+third the size of the same numbers as JSON text. Rows are written in the transaction of the
+save that produced their state, and pruned in that same transaction:
+
+- ``step`` snapshots: only those of the last ``max_step_snapshots`` updates are kept;
+- all snapshots of a network together hold at most ``max_snapshot_bytes``: beyond it the
+  oldest step snapshots go first, then the oldest epoch snapshots (the newest is always kept).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .db import dumps
+
+TABLE = """
+CREATE TABLE IF NOT EXISTS snapshots (
+    network_id TEXT NOT NULL,
+    kind TEXT NOT NULL,             -- 'epoch' (after an epoch closed) or 'step' (after an update)
+    step INTEGER NOT NULL,          -- updates applied when it was taken
+    epoch INTEGER NOT NULL,         -- epochs completed when it was taken
+    train_loss REAL,                -- the epoch's training loss, or the update's batch loss
+    size INTEGER NOT NULL,          -- bytes of header + arrays (what the byte budget counts)
+    header TEXT NOT NULL,
+    arrays BLOB NOT NULL,
+    PRIMARY KEY (network_id, kind, step)
+);
+CREATE INDEX IF NOT EXISTS snapshots_by_step ON snapshots (network_id, step);
+"""
+KINDS = ("epoch", "step")
+
+
+@dataclass
+class Snapshot:
+    kind: str
+    epoch: int
+    step: int
+    train_loss: float | None
+    header: dict  # JSON-able; header["layout"] = [[name, shape], …] in the order of ``arrays``
+    arrays: bytes
+
+    @property
+    def size(self) -> int:
+        return len(dumps(self.header)) + len(self.arrays)
+
+    def unpack(self) -> dict[str, np.ndarray]:
+        """name → array (float64), read back from the bytes."""
+        flat = np.frombuffer(self.arrays, dtype="<f8")
+        out, offset = {}, 0
+        for name, shape in self.header["layout"]:
+            count = int(np.prod(shape, dtype=np.int64))
+            out[name] = flat[offset : offset + count].reshape(shape).copy()
+            offset += count
+        return out
+
+    def value_at(self, name: str, index: tuple[int, ...]) -> float:
+        """One number of one array, without unpacking the rest."""
+        offset = 0
+        for array_name, shape in self.header["layout"]:
+            if array_name == name:
+                flat_index = int(np.ravel_multi_index(index, shape)) if shape else 0
+                return float(
+                    np.frombuffer(self.arrays, dtype="<f8", count=1, offset=8 * (offset + flat_index))[0]
+                )
+            offset += int(np.prod(shape, dtype=np.int64))
+        raise KeyError(name)
+
+
+def pack(named: Iterable[tuple[str, np.ndarray]]) -> tuple[list, bytes]:
+    """The layout and the little-endian float64 bytes of named arrays."""
+    layout, chunks = [], []
+    for name, array in named:
+        a = np.asarray(array, dtype="<f8")
+        layout.append([name, list(a.shape)])
+        chunks.append(a.tobytes())
+    return layout, b"".join(chunks)
+
+
+def create_table(conn: sqlite3.Connection) -> None:
+    for statement in TABLE.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def write(
+    conn: sqlite3.Connection,
+    network_id: str,
+    snapshots: Iterable[Snapshot],
+    *,
+    max_step_snapshots: int,
+    max_bytes: int,
+) -> None:
+    """Insert ``snapshots`` (replacing any of the same kind and step) and prune to the bounds."""
+    rows = [
+        (network_id, s.kind, s.step, s.epoch, s.train_loss, s.size, dumps(s.header), s.arrays)
+        for s in snapshots
+    ]
+    if not rows:
+        return
+    conn.executemany(
+        "INSERT OR REPLACE INTO snapshots (network_id, kind, step, epoch, train_loss, size, header, arrays)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    (newest,) = conn.execute("SELECT MAX(step) FROM snapshots WHERE network_id = ?", (network_id,)).fetchone()
+    conn.execute(
+        "DELETE FROM snapshots WHERE network_id = ? AND kind = 'step' AND step <= ?",
+        (network_id, newest - max_step_snapshots),
+    )
+    (total,) = conn.execute("SELECT SUM(size) FROM snapshots WHERE network_id = ?", (network_id,)).fetchone()
+    if total is not None and total > max_bytes:
+        _trim(conn, network_id, total - max_bytes)
+
+
+def _trim(conn: sqlite3.Connection, network_id: str, excess: int) -> None:
+    # Oldest step snapshots first, then the oldest epoch snapshots; never the newest of all.
+    candidates = conn.execute(
+        "SELECT kind, step, size FROM snapshots WHERE network_id = ? ORDER BY kind = 'epoch', step",
+        (network_id,),
+    ).fetchall()
+    (newest,) = conn.execute("SELECT MAX(step) FROM snapshots WHERE network_id = ?", (network_id,)).fetchone()
+    doomed = []
+    for kind, step, size in candidates:
+        if excess <= 0:
+            break
+        if step == newest:
+            continue
+        doomed.append((network_id, kind, step))
+        excess -= size
+    conn.executemany("DELETE FROM snapshots WHERE network_id = ? AND kind = ? AND step = ?", doomed)
+
+
+def truncate(conn: sqlite3.Connection, network_id: str, epoch: int, step: int) -> None:
+    """Drop what comes after a rewound point: snapshots, epoch history and update losses."""
+    conn.execute(
+        "DELETE FROM snapshots WHERE network_id = ? AND (step > ? OR epoch > ?)", (network_id, step, epoch)
+    )
+    conn.execute("DELETE FROM history WHERE network_id = ? AND epoch > ?", (network_id, epoch))
+    conn.execute("DELETE FROM steps WHERE network_id = ? AND step > ?", (network_id, step))
+
+
+def delete_all(conn: sqlite3.Connection, network_id: str) -> None:
+    conn.execute("DELETE FROM snapshots WHERE network_id = ?", (network_id,))
+
+
+def listing(conn: sqlite3.Connection, network_id: str) -> list[dict]:
+    """Every snapshot's ``{"epoch", "step", "kind", "train_loss"}``, oldest first (epoch before
+    step at the same step)."""
+    rows = conn.execute(
+        "SELECT epoch, step, kind, train_loss FROM snapshots WHERE network_id = ? ORDER BY step, kind",
+        (network_id,),
+    ).fetchall()
+    return [{"epoch": e, "step": s, "kind": k, "train_loss": loss} for e, s, k, loss in rows]
+
+
+def find(
+    conn: sqlite3.Connection, network_id: str, *, step: int | None = None, epoch: int | None = None
+) -> Snapshot | None:
+    """The snapshot after update ``step`` (a step snapshot if kept, else an epoch one), or the
+    one after epoch ``epoch``."""
+    if step is not None:
+        query = (
+            "SELECT kind, epoch, step, train_loss, header, arrays FROM snapshots"
+            " WHERE network_id = ? AND step = ? ORDER BY kind = 'epoch' LIMIT 1"
+        )
+        row = conn.execute(query, (network_id, step)).fetchone()
+    else:
+        query = (
+            "SELECT kind, epoch, step, train_loss, header, arrays FROM snapshots"
+            " WHERE network_id = ? AND kind = 'epoch' AND epoch = ? ORDER BY step DESC LIMIT 1"
+        )
+        row = conn.execute(query, (network_id, epoch)).fetchone()
+    return None if row is None else _snapshot(row)
+
+
+def all_of(conn: sqlite3.Connection, network_id: str) -> list[Snapshot]:
+    """Every snapshot, oldest first, one per step (a step snapshot before an epoch one)."""
+    rows = conn.execute(
+        "SELECT kind, epoch, step, train_loss, header, arrays FROM snapshots WHERE network_id = ?"
+        " ORDER BY step, kind = 'epoch'",
+        (network_id,),
+    ).fetchall()
+    out: list[Snapshot] = []
+    for row in rows:
+        if out and out[-1].step == row[2]:
+            continue
+        out.append(_snapshot(row))
+    return out
+
+
+def usage(conn: sqlite3.Connection, network_id: str) -> tuple[int, int]:
+    """(count, bytes) of a network's snapshots."""
+    count, total = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM snapshots WHERE network_id = ?", (network_id,)
+    ).fetchone()
+    return count, total
+
+
+def _snapshot(row: tuple) -> Snapshot:
+    kind, epoch, step, train_loss, header, arrays = row
+    return Snapshot(kind, epoch, step, train_loss, json.loads(header), bytes(arrays))

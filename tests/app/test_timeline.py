@@ -1,0 +1,276 @@
+"""The timeline (SPEC §8.3): snapshots after epochs and updates, rewinding to them exactly.
+
+"Exactly" is checked on the export document: spec, parameters, optimizer state (momentum's
+velocity, Adam's moments and counts), trainer counters and cursor, epoch history and update
+losses, compared as JSON (Python writes floats with round-trip precision, so equal text means
+equal bits).
+"""
+
+from __future__ import annotations
+
+import signal
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from ..conftest import start_server, stop_server
+from .conftest import MAZUR, MAZUR_INPUTS, MAZUR_TARGETS, MOONS, create
+
+ADAM = {**MOONS, "optimizer": {"name": "adam"}, "learning_rate": 0.05}
+MOMENTUM = {**MOONS, "optimizer": {"name": "momentum", "beta": 0.9}, "learning_rate": 0.1}
+
+
+def state(client: TestClient | httpx.Client, network_id: str) -> dict:
+    response = client.get(f"/api/networks/{network_id}/export")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def snapshots(client: TestClient | httpx.Client, network_id: str) -> list[dict]:
+    response = client.get(f"/api/networks/{network_id}/snapshots")
+    assert response.status_code == 200, response.text
+    return response.json()["snapshots"]
+
+
+def post(client: TestClient | httpx.Client, path: str, body: dict | None = None) -> dict:
+    response = client.post(path, json=body if body is not None else {})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def rewind(client: TestClient | httpx.Client, network_id: str, **point: int) -> dict:
+    return post(client, f"/api/networks/{network_id}/rewind", point)
+
+
+@pytest.mark.parametrize("spec", [ADAM, MOMENTUM], ids=["adam", "momentum"])
+def test_rewind_to_a_step_restores_the_state_exactly(client: TestClient, spec: dict) -> None:
+    net = create(client, spec)["id"]
+    base = f"/api/networks/{net}"
+    for _ in range(2):
+        post(client, f"{base}/step")
+    at_two = state(client, net)
+    assert at_two["trainer"]["cursor"] > 0 and at_two["optimizer_state"]["state"]  # mid-epoch, with state
+    post(client, f"{base}/train", {"epochs": 3})
+    for _ in range(3):
+        post(client, f"{base}/step")
+    assert state(client, net) != at_two
+
+    answer = rewind(client, net, step=2)
+
+    assert answer["id"] == net and answer["phase"] == "ready"
+    assert state(client, net) == at_two  # parameters, optimizer state, cursor, history, losses
+
+
+def test_rewind_to_an_epoch_restores_it_and_drops_later_history(client: TestClient) -> None:
+    net = create(client, ADAM)["id"]
+    base = f"/api/networks/{net}"
+    post(client, f"{base}/train", {"epochs": 2})
+    at_two = state(client, net)
+    post(client, f"{base}/train", {"epochs": 3})
+    post(client, f"{base}/step")
+    assert len(state(client, net)["history"]) == 5
+
+    rewind(client, net, epoch=2)
+
+    after = state(client, net)
+    assert after == at_two
+    assert [e["epoch"] for e in after["history"]] == [1, 2]
+    assert max(s["step"] for s in after["steps"]) == at_two["trainer"]["step"]
+    kept = snapshots(client, net)
+    assert max(s["step"] for s in kept) == at_two["trainer"]["step"]
+    assert [s["epoch"] for s in kept if s["kind"] == "epoch"] == [0, 1, 2]
+
+
+def test_training_on_from_a_rewound_epoch_repeats_the_run_bit_for_bit(client: TestClient) -> None:
+    net = create(client, MOMENTUM)["id"]
+    base = f"/api/networks/{net}"
+    post(client, f"{base}/train", {"epochs": 6})
+    original = state(client, net)
+
+    rewind(client, net, epoch=2)
+    post(client, f"{base}/train", {"epochs": 4})
+
+    assert state(client, net) == original
+
+
+def test_training_on_from_a_rewound_step_repeats_the_run_bit_for_bit(client: TestClient) -> None:
+    # batch 8 of 30 training rows: 4 updates per epoch, so step 5 is inside epoch 2.
+    net = create(client, ADAM)["id"]
+    base = f"/api/networks/{net}"
+    for _ in range(11):
+        post(client, f"{base}/step")
+    post(client, f"{base}/epoch")
+    original, original_snapshots = state(client, net), snapshots(client, net)
+
+    rewind(client, net, step=5)
+    assert state(client, net)["trainer"]["cursor"] == 8  # one batch into epoch 2
+    for _ in range(6):
+        post(client, f"{base}/step")
+    post(client, f"{base}/epoch")
+
+    assert state(client, net) == original
+    assert snapshots(client, net) == original_snapshots
+
+
+def test_snapshots_list_epochs_and_updates(client: TestClient) -> None:
+    net = create(client, MOONS)["id"]
+    base = f"/api/networks/{net}"
+    assert snapshots(client, net) == [{"epoch": 0, "step": 0, "kind": "epoch", "train_loss": None}]
+    step = post(client, f"{base}/step")
+    post(client, f"{base}/train", {"epochs": 2})
+
+    kept = snapshots(client, net)
+    history = state(client, net)["history"]
+
+    assert kept[1] == {"epoch": 0, "step": 1, "kind": "step", "train_loss": step["loss"]["loss"]}
+    epochs = [s for s in kept if s["kind"] == "epoch"][1:]
+    assert [(s["epoch"], s["train_loss"]) for s in epochs] == [(e["epoch"], e["train_loss"]) for e in history]
+    assert [s["step"] for s in kept] == sorted(s["step"] for s in kept)
+
+
+def test_updates_on_explicit_inputs_are_snapshotted_and_rewound(client: TestClient) -> None:
+    net = create(client, MAZUR)["id"]
+    base = f"/api/networks/{net}"
+    body = {"inputs": MAZUR_INPUTS, "targets": MAZUR_TARGETS}
+    post(client, f"{base}/step", body)
+    at_one = state(client, net)
+    for _ in range(3):
+        post(client, f"{base}/step", body)
+
+    rewind(client, net, step=1)
+
+    assert state(client, net) == at_one
+    assert [(s["kind"], s["step"]) for s in snapshots(client, net)] == [("epoch", 0), ("step", 1)]
+
+
+def test_the_cap_on_step_snapshots_holds(make_client) -> None:
+    client = make_client(max_step_snapshots=5)
+    net = create(client, MAZUR)["id"]
+    body = {"inputs": MAZUR_INPUTS, "targets": MAZUR_TARGETS}
+    for _ in range(12):
+        post(client, f"/api/networks/{net}/step", body)
+
+    kept = snapshots(client, net)
+
+    assert [s["step"] for s in kept if s["kind"] == "step"] == [8, 9, 10, 11, 12]
+    assert [s["step"] for s in kept if s["kind"] == "epoch"] == [0]  # the first state stays
+    response = client.post(f"/api/networks/{net}/rewind", json={"step": 3})
+    assert response.status_code == 404
+    assert "steps 0, 8–12" in response.json()["detail"]
+
+
+def test_the_byte_budget_holds_and_drops_the_oldest_first(make_client) -> None:
+    probe = make_client()
+    net = create(probe, MAZUR)["id"]
+    one = probe.app.state.service.store.snapshot_usage(net)[1]  # bytes of one snapshot
+    client = make_client(max_snapshot_bytes=4 * one + one // 2)
+    net = create(client, MAZUR)["id"]
+    body = {"inputs": MAZUR_INPUTS, "targets": MAZUR_TARGETS}
+    for _ in range(10):
+        post(client, f"/api/networks/{net}/step", body)
+
+    count, size = client.app.state.service.store.snapshot_usage(net)
+
+    assert size <= 4 * one + one // 2 and count == 4
+    assert [s["step"] for s in snapshots(client, net)] == [0, 8, 9, 10]  # step snapshots go first
+
+
+def test_reset_and_delete_clear_the_timeline(client: TestClient) -> None:
+    net = create(client, MOONS)["id"]
+    post(client, f"/api/networks/{net}/train", {"epochs": 2})
+    post(client, f"/api/networks/{net}/reset")
+    assert snapshots(client, net) == [{"epoch": 0, "step": 0, "kind": "epoch", "train_loss": None}]
+    assert client.delete(f"/api/networks/{net}").status_code == 204
+    assert client.app.state.service.store.snapshot_usage(net) == (0, 0)
+    assert client.get(f"/api/networks/{net}/snapshots").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({}, 422),
+        ({"step": 1, "epoch": 1}, 422),
+        ({"step": -1}, 422),
+        ({"step": "1"}, 422),
+        ({"epoch": 7}, 404),
+    ],
+)
+def test_bad_rewinds_are_refused_and_change_nothing(client: TestClient, body: dict, status: int) -> None:
+    net = create(client, MOONS)["id"]
+    post(client, f"/api/networks/{net}/train", {"epochs": 2})
+    before = state(client, net)
+
+    response = client.post(f"/api/networks/{net}/rewind", json=body)
+
+    assert response.status_code == status, response.text
+    assert isinstance(response.json()["detail"], str)
+    if status == 404:
+        assert "epochs 0–2" in response.json()["detail"]
+    assert state(client, net) == before
+    assert client.post("/api/networks/nope/rewind", json={"step": 0}).status_code == 404
+
+
+def test_the_landscape_trajectory_is_the_parameters_at_the_snapshots(client: TestClient) -> None:
+    net = create(client, MOONS)["id"]
+    base = f"/api/networks/{net}"
+    weights = {}
+    for _ in range(3):
+        post(client, f"{base}/epoch")
+        doc = state(client, net)
+        weights[doc["trainer"]["step"]] = (
+            doc["parameters"]["weights"][0][1][0],
+            doc["parameters"]["biases"][1][0],
+        )
+    choice = [{"layer": 1, "name": "W", "index": [1, 0]}, {"layer": 2, "name": "b", "index": [0]}]
+
+    land = post(client, f"{base}/landscape", {"parameters": choice, "points": 5})
+
+    path = {p["step"]: tuple(p["value"]) for p in land["trajectory"]}
+    assert path == weights  # the first state has no loss recorded, so it is not on the path
+    losses = [s["train_loss"] for s in snapshots(client, net) if s["kind"] == "epoch"][1:]
+    assert [p["loss"] for p in land["trajectory"]] == losses
+
+
+def test_snapshots_survive_a_killed_server(tmp_path) -> None:
+    db = tmp_path / "networks.db"
+    server = start_server(db)
+    try:
+        with httpx.Client(base_url=str(server)) as http:
+            response = http.post("/api/networks", json=ADAM)
+            assert response.status_code == 201, response.text
+            net = response.json()["id"]
+            for _ in range(3):
+                post(http, f"/api/networks/{net}/step")
+            at_three = state(http, net)
+            post(http, f"/api/networks/{net}/train", {"epochs": 2})
+            final = state(http, net)
+            kept = snapshots(http, net)
+    finally:
+        stop_server(server, signal.SIGKILL)
+    server = start_server(db)
+    try:
+        with httpx.Client(base_url=str(server)) as http:
+            assert snapshots(http, net) == kept
+            rewind(http, net, step=3)
+            assert state(http, net) == at_three
+            post(http, f"/api/networks/{net}/train", {"epochs": 2})
+            assert state(http, net) == final
+    finally:
+        stop_server(server)
+
+
+def test_a_long_run_keeps_its_newest_epochs_within_the_byte_budget(make_client) -> None:
+    probe = make_client()
+    one = probe.app.state.service.store.snapshot_usage(create(probe, MOONS)["id"])[1]
+    client = make_client(max_snapshot_bytes=3 * one + one // 2)
+    net = create(client, MOONS)["id"]
+
+    post(client, f"/api/networks/{net}/train", {"epochs": 10})
+
+    assert [(s["kind"], s["epoch"]) for s in snapshots(client, net)] == [
+        ("epoch", 8),
+        ("epoch", 9),
+        ("epoch", 10),
+    ]
+    assert client.app.state.service.store.snapshot_usage(net)[1] <= 3 * one + one // 2
