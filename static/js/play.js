@@ -109,5 +109,7 @@ export function stopPlaying() {
 
 export function togglePlay() {
   if (store.get().playing) stopPlaying();
-  else running = play();
+  // A paused run may still be finishing its epoch on the server: start the next one only once
+  // it has landed (the server answers 409 to a train on a network that is training).
+  else running = running.then(play);
 }
