@@ -85,6 +85,11 @@ def test_a_grid_works_with_any_number_of_features(client: TestClient) -> None:
     answer = client.post(f"/api/networks/{net['id']}/predict", json={"grid": {"resolution": 5}})
     assert answer.status_code == 200, answer.text
     assert len(answer.json()["outputs"]) == 25 and len(answer.json()["layers"][0]["a"][0]) == 3
+    # Without bounds the grid spans the raw points (padded by 10 %), not the feature columns.
+    raw = client.get(f"/api/networks/{net['id']}/data").json()["raw_inputs"]
+    lo, hi = min(r[0] for r in raw), max(r[0] for r in raw)
+    axis = answer.json()["axes"]["x1"]
+    assert axis[0] == pytest.approx(lo - 0.1 * (hi - lo)) and axis[-1] == pytest.approx(hi + 0.1 * (hi - lo))
 
 
 def test_default_features_change_nothing(client: TestClient) -> None:
