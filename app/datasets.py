@@ -1,6 +1,7 @@
 """Datasets: seeded generators, JSON arrays in a spec, and uploaded CSV files.
 
-Generated data is never stored: it is regenerated from its seeded spec. Built datasets are
+Generated data is never stored: it is regenerated from its seeded spec (and seen through the
+network's engineered features, if any). Built datasets are
 kept in a small in-memory LRU (read-only arrays), since every request on a network needs
 its data, keyed by what they are built from (a generator spec, an upload's id, or a
 content key of explicit rows): a change of data in any process never serves a stale copy.
@@ -13,9 +14,11 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from backprop_explorer.engine import Dataset
+from backprop_explorer.engine.features import FeaturedDataset, raw_dataset, with_features
 
 from backprop_explorer import engine
 
@@ -25,6 +28,25 @@ from .errors import InvalidInput, LimitExceeded, NotFound
 from .store import Store, new_id
 
 CACHE_SIZE = 32
+
+
+@dataclass(repr=False)
+class UploadedDataset(Dataset):
+    """An upload, with the scale of its standardized targets (None when kept as they were)."""
+
+    target_mean: list[float] | None = None
+    target_std: list[float] | None = None
+
+
+def _target_scale(doc: dict) -> tuple[list[float] | None, list[float] | None]:
+    """(target_mean, target_std) of an upload. Uploads stored before the targets had their own
+    switch kept a regression target's mean and std after the features' in means/stds."""
+    if "target_mean" in doc:
+        return doc["target_mean"], doc["target_std"]
+    n_features = len(doc["feature_names"])
+    if doc.get("standardized") and doc["means"] and len(doc["means"]) > n_features:
+        return doc["means"][n_features:], doc["stds"][n_features:]
+    return None, None
 
 
 class Datasets:
@@ -77,13 +99,20 @@ class Datasets:
                     raise InvalidInput(
                         f"unknown dataset_id {dataset_id!r}: upload it with POST /api/datasets"
                     )
-                return engine.from_arrays(
+                d = engine.from_arrays(
                     doc["inputs"], doc["targets"], doc["feature_names"], doc["target_names"], "upload"
                 )
+                mean, std = _target_scale(doc)
+                return UploadedDataset(d.X, d.Y, d.task, d.feature_names, d.target_names, d.name, mean, std)
 
             return self._cached("ds:" + dataset_id, load)
         # The store hands out the same row lists on every load: their key costs nothing.
         return self._cached("arrays:" + self.store.data_key(data), lambda: self.arrays_dataset(data))
+
+    def featured(self, data: dict, dataset: Dataset, features: list[str]) -> Dataset:
+        """``dataset`` (built from the spec's ``data``) seen through the engineered ``features``."""
+        key = "features:" + json.dumps([data, features], sort_keys=True)
+        return self._cached(key, lambda: with_features(dataset, features))
 
     def arrays_dataset(self, data: dict) -> Dataset:
         X = serialize.matrix(data["inputs"], "data.inputs")
@@ -98,18 +127,40 @@ class Datasets:
         return engine.from_arrays(X, Y, data.get("feature_names"), data.get("target_names"))
 
     @staticmethod
+    def units(dataset: Dataset | None) -> dict:
+        """What converts a standardized target (or prediction) back to the data's units."""
+        if isinstance(dataset, UploadedDataset):
+            return {"target_mean": dataset.target_mean, "target_std": dataset.target_std}
+        return {"target_mean": None, "target_std": None}
+
+    @staticmethod
     def dataset_out(dataset: Dataset) -> dict:
+        """The rows as the network sees them (``inputs``) and as the data has them (``raw_inputs``)."""
+        raw = raw_dataset(dataset)
+        inputs = serialize.array(dataset.X)
         return {
-            "inputs": serialize.array(dataset.X),
+            "inputs": inputs,
             "targets": serialize.array(dataset.Y),
             "task": dataset.task,
             "feature_names": dataset.feature_names,
             "target_names": dataset.target_names,
+            "raw_inputs": inputs if raw is dataset else serialize.array(raw.X),
+            "raw_feature_names": raw.feature_names,
+            "features": list(dataset.features) if isinstance(dataset, FeaturedDataset) else None,
+            **Datasets.units(dataset),
         }
 
     def upload(
-        self, raw: bytes, features: list[str] | None, targets: list[str] | None, standardize: bool
+        self,
+        raw: bytes,
+        features: list[str] | None,
+        targets: list[str] | None,
+        standardize: bool,
+        standardize_targets: bool = False,
     ) -> dict:
+        """Store a CSV. ``standardize`` scales the feature columns to mean 0, std 1;
+        ``standardize_targets`` scales real-valued targets too (class labels stay 0/1), keeping
+        their means and stds so answers can be shown in the data's units."""
         if len(raw) > self.limits.max_upload_bytes:
             raise LimitExceeded(
                 f"the file is over the limit max_upload_bytes={self.limits.max_upload_bytes} "
@@ -119,14 +170,14 @@ class Datasets:
             raw, features, targets, self.limits.max_samples, max_columns=self.limits.max_csv_columns
         )
         task = engine.infer_task(Y)
-        means = stds = None
+        means = stds = target_mean = target_std = None
         if standardize:
             X, x_mean, x_std = csvdata.standardize(X)
             means, stds = serialize.array(x_mean), serialize.array(x_std)
-            if task == "regression":
-                # Class labels stay 0/1; real-valued targets are scaled like the features.
-                Y, y_mean, y_std = csvdata.standardize(Y)
-                means, stds = means + serialize.array(y_mean), stds + serialize.array(y_std)
+        standardize_targets = standardize_targets and task == "regression"
+        if standardize_targets:
+            Y, y_mean, y_std = csvdata.standardize(Y)
+            target_mean, target_std = serialize.array(y_mean), serialize.array(y_std)
         dataset_id = new_id()
         doc = {
             "dataset_id": dataset_id,
@@ -137,6 +188,9 @@ class Datasets:
             "standardized": standardize,
             "means": means,
             "stds": stds,
+            "standardized_targets": standardize_targets,
+            "target_mean": target_mean,
+            "target_std": target_std,
             "inputs": serialize.array(X),
             "targets": serialize.array(Y),
         }
@@ -147,12 +201,29 @@ class Datasets:
         doc = self.store.load_dataset(dataset_id)
         if doc is None:
             raise NotFound(f"no dataset with id {dataset_id!r}")
-        return doc
+        return self._current(doc)
+
+    @staticmethod
+    def _current(doc: dict) -> dict:
+        """An upload's description in today's terms (feature and target scales apart)."""
+        if "target_mean" in doc:
+            return doc
+        mean, std = _target_scale(doc)
+        n_features = len(doc["feature_names"])
+        means, stds = doc.get("means"), doc.get("stds")
+        return {
+            **doc,
+            "means": means[:n_features] if means else means,
+            "stds": stds[:n_features] if stds else stds,
+            "standardized_targets": mean is not None,
+            "target_mean": mean,
+            "target_std": std,
+        }
 
     def page(self, limit: int, offset: int) -> dict:
         """Uploaded datasets (without their arrays), oldest first, and how many there are."""
         return {
-            "datasets": self.store.list_datasets(limit=limit, offset=offset),
+            "datasets": [self._current(d) for d in self.store.list_datasets(limit=limit, offset=offset)],
             "total": self.store.count_datasets(),
             "limit": limit,
             "offset": offset,

@@ -19,6 +19,7 @@ from backprop_explorer.engine import (
     OPTIMIZERS,
     REGULARIZATIONS,
 )
+from backprop_explorer.engine.features import FEATURES
 from pydantic import BaseModel, ConfigDict, Field
 
 # Built from the engine's registries so the enums in /docs are the names the engine accepts.
@@ -29,6 +30,7 @@ if TYPE_CHECKING:  # a Literal built at run time is not a static type: names are
     InitName: TypeAlias = str
     RegularizationKind: TypeAlias = str
     GeneratorName: TypeAlias = str
+    FeatureName: TypeAlias = str
 else:
     ActivationName = Literal[tuple(ACTIVATIONS)]
     LossName = Literal[tuple(LOSSES)]
@@ -36,6 +38,7 @@ else:
     InitName = Literal[tuple(INITIALIZERS)]
     RegularizationKind = Literal[tuple(REGULARIZATIONS)]
     GeneratorName = Literal[tuple(GENERATORS)]
+    FeatureName = Literal[tuple(FEATURES)]
 Phase = Literal["ready", "forward", "loss", "backward", "update"]
 Task = Literal["binary", "multiclass", "regression"]
 
@@ -157,6 +160,12 @@ class NetworkSpec(Request):
     data: DataSpec | None = Field(
         None, description="default: the xor truth table when layers are [2, ..., 1], else no data"
     )
+    features: list[FeatureName] | None = Field(
+        None,
+        min_length=1,
+        description="2-D generator data only: the input columns computed from each point (x1, x2), "
+        'in order, no repeats; layers[0] must be their number. Default ["x1", "x2"]',
+    )
     batch_size: int = Field(1, ge=1, le=MAX_INT)
     validation_split: float = Field(0.0, ge=0, lt=1)
     seed: Seed = Field(0, description="shuffling and hold-out seed")
@@ -222,6 +231,9 @@ class NetworkPublic(Response):
     init: InitSpec
     trainable: TrainableSpec | list[TrainableSpec]
     data: DataSpec | None
+    features: list[str] | None = Field(
+        description="the engineered input features (2-D generator data), else null"
+    )
     batch_size: int
     validation_split: float
     seed: int
@@ -232,6 +244,11 @@ class NetworkPublic(Response):
     task: Task | None
     feature_names: list[str]
     target_names: list[str]
+    target_mean: list[float] | None = Field(
+        None,
+        description="standardized targets: ŷ and y in the data's units are value·target_std + target_mean",
+    )
+    target_std: list[float] | None = None
     n_parameters: int
     cursor: Cursor
 
@@ -474,8 +491,12 @@ class Grid(Request):
 
 
 class PredictIn(Request):
-    inputs: Matrix | None = None
-    grid: Grid | None = None
+    inputs: Matrix | None = Field(
+        None, description="rows of what the network sees (n_0 columns: its engineered features, if any)"
+    )
+    grid: Grid | None = Field(
+        None, description="raw (x1, x2) points; a network with engineered features gets them computed"
+    )
     maps: Literal["uint8"] | None = Field(
         None, description='with a grid: every neuron\'s activation map as bytes ("maps") instead of floats'
     )
@@ -563,11 +584,21 @@ class PreviewIn(GeneratorData):
 
 
 class DataOut(Response):
-    inputs: OutMatrix
+    inputs: OutMatrix = Field(description="what the network sees: the feature columns")
     targets: OutMatrix
     task: Task
     feature_names: list[str]
     target_names: list[str]
+    raw_inputs: OutMatrix = Field(
+        description="the data's own columns before engineered features (the same as inputs without)"
+    )
+    raw_feature_names: list[str]
+    features: list[str] | None = Field(None, description="the engineered features of inputs' columns")
+    target_mean: list[float] | None = Field(
+        None,
+        description="standardized targets: a value in the data's units is value·target_std + target_mean",
+    )
+    target_std: list[float] | None = None
 
 
 class NetworkDataOut(DataOut):
@@ -581,9 +612,15 @@ class DatasetInfo(Response):
     feature_names: list[str]
     target_names: list[str]
     task: Task
-    standardized: bool = False
-    means: list[float] | None = Field(None, description="column means removed when standardized")
-    stds: list[float] | None = None
+    standardized: bool = Field(False, description="the feature columns were standardized")
+    means: list[float] | None = Field(None, description="feature column means removed when standardized")
+    stds: list[float] | None = Field(None, description="feature column stds divided out when standardized")
+    standardized_targets: bool = Field(False, description="the (regression) targets were standardized")
+    target_mean: list[float] | None = Field(
+        None,
+        description="standardized targets: a value in the data's units is value·target_std + target_mean",
+    )
+    target_std: list[float] | None = None
 
 
 class DatasetOut(DatasetInfo):

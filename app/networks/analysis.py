@@ -4,6 +4,8 @@ Every request's work is bounded by a limit: the floats of a predict answer
 (``max_predict_values``), the bytes of its compact maps (``max_map_bytes``) and the cost of
 a gradient check (``max_gradcheck_work``). Predictions run in chunks of points, so memory
 stays proportional to the answer, not to points × neurons of intermediate arrays.
+A grid is made of raw (x1, x2) points: a network with engineered features gets its features
+of each point; explicit ``inputs`` are rows of what the network sees (its feature columns).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import base64
 from collections.abc import Iterator
 
 import numpy as np
+from backprop_explorer.engine.features import DEFAULT_FEATURES, feature_columns, raw_dataset
 
 from backprop_explorer import engine
 
@@ -25,9 +28,11 @@ CHUNK_VALUES = 1_000_000  # activations (points × neurons) computed at once
 
 
 def grid_bounds(session: Session, grid: Grid) -> tuple[float, float, float, float]:
-    """The grid's (x1_min, x1_max, x2_min, x2_max): as sent, else the data's range padded by 10 %."""
+    """The grid's (x1_min, x1_max, x2_min, x2_max): as sent, else the data's range padded by 10 %
+    (of its raw (x1, x2) points when the network sees engineered features)."""
     if session.dataset is not None:
-        lo, hi = session.dataset.X.min(axis=0), session.dataset.X.max(axis=0)
+        raw = raw_dataset(session.dataset).X
+        lo, hi = raw.min(axis=0), raw.max(axis=0)
         pad = 0.1 * np.maximum(hi - lo, 1e-9)
         default = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
     else:
@@ -102,7 +107,8 @@ def predict(session: Session, limits: Limits, body: PredictIn) -> dict:
     else:
         grid = body.grid
         assert grid is not None
-        if n0 != 2:
+        features = session.spec.get("features")
+        if n0 != 2 and features is None:
             raise InvalidInput(f"a grid needs a network with 2 input features; this one has {n0}")
         limits.check("max_grid_resolution", grid.resolution, "grid.resolution")
         bounds = grid_bounds(session, grid)
@@ -110,6 +116,8 @@ def predict(session: Session, limits: Limits, body: PredictIn) -> dict:
         x2 = np.linspace(bounds[2], bounds[3], grid.resolution)
         grid1, grid2 = np.meshgrid(x1, x2)  # row j, column i: point p = j*R + i
         X = np.column_stack([grid1.ravel(), grid2.ravel()])
+        if features is not None and tuple(features) != DEFAULT_FEATURES:
+            X = feature_columns(X, features)  # the grid is raw (x1, x2); the network sees features
         out = {"axes": {"x1": serialize.array(x1), "x2": serialize.array(x2)}}
     points = len(X)
     if body.maps == "uint8":

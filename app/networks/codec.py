@@ -9,9 +9,11 @@ objects; :meth:`Session.dump` writes them back into the document.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
-from backprop_explorer.engine import Dataset, Layer, Network, Optimizer, Regularization, Trainer
+from backprop_explorer.engine import Dataset, EngineError, Layer, Network, Optimizer, Regularization, Trainer
+from backprop_explorer.engine.features import DEFAULT_FEATURES, check_features
 
 from backprop_explorer import engine
 
@@ -177,6 +179,38 @@ def check_data_shapes(dataset: Dataset, layers: list[int]) -> None:
         )
 
 
+@cache
+def generator_columns(name: str) -> int:
+    """How many input columns the generator ``name`` makes (2 for the 2-D ones)."""
+    return int(engine.generate(name, np.random.default_rng(0), n=2, noise=0.0).X.shape[1])
+
+
+def resolve_features(features: list[str] | None, data: dict | None, n_inputs: int) -> list[str] | None:
+    """The spec's engineered features checked against its data and input layer; by default
+    (x1, x2) for 2-D generator data, and None (the data's own columns) for any other data."""
+    name = data.get("generator") if data else None
+    columns = generator_columns(name) if name else None
+    if features is None:
+        return list(DEFAULT_FEATURES) if columns == 2 else None
+    if columns is None:
+        kind = "no data" if data is None else "uploaded data" if "dataset_id" in data else "data arrays"
+        raise InvalidInput(f"features need 2-D generator data (x1, x2); this network has {kind}")
+    if columns != 2:
+        raise InvalidInput(
+            f"features need 2-D data (x1, x2); the generator {name!r} makes {columns} column(s)"
+        )
+    try:
+        check_features(features)
+    except EngineError as exc:
+        raise InvalidInput(f"features: {exc}") from None
+    if len(features) != n_inputs:
+        raise InvalidInput(
+            f"features names {len(features)} input column(s) ({', '.join(features)}) but the input "
+            f"layer (layers[0]) has {n_inputs} neuron(s): make them equal"
+        )
+    return list(features)
+
+
 # --- building --------------------------------------------------------------------------
 
 
@@ -193,6 +227,7 @@ def resolve_spec(spec: NetworkSpec, limits: Limits) -> dict:
     resolved["activations"] = activations
     if spec.data is None and layers[0] == 2 and layers[-1] == 1:
         resolved["data"] = {"generator": "xor", "n": 4, "noise": 0.0, "seed": 1, "classes": None}
+    resolved["features"] = resolve_features(spec.features, resolved["data"], layers[0])
     return resolved
 
 
@@ -260,6 +295,9 @@ def open_document(doc: dict, datasets: Datasets) -> Session:
         {k: {n: np.array(v, dtype=np.float64) for n, v in s.items()} for k, s in state["state"].items()},
     )
     dataset = datasets.dataset_for(spec["data"], doc["id"])
+    features = spec.get("features")  # absent from documents stored before features existed
+    if dataset is not None and features is not None and tuple(features) != DEFAULT_FEATURES:
+        dataset = datasets.featured(spec["data"], dataset, features)
     t = doc["trainer"]
     carried = t.pop("history", [])
     trainer = None

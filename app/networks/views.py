@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import serialize
+from ..datasets import Datasets
 from .codec import Session
 
 SPEC_FIELDS = (
@@ -48,6 +49,7 @@ def public(session: Session) -> dict:
     spec, ds = session.spec, session.dataset
     return {
         **{k: spec[k] for k in SPEC_FIELDS},
+        "features": spec.get("features"),
         "id": session.doc["id"],
         "parameters": serialize.parameters(session.net),
         "phase": session.phase,
@@ -56,6 +58,7 @@ def public(session: Session) -> dict:
         "task": ds.task if ds else None,
         "feature_names": ds.feature_names if ds else [f"X{i + 1}" for i in range(spec["layers"][0])],
         "target_names": ds.target_names if ds else [f"y{k + 1}" for k in range(spec["layers"][-1])],
+        **Datasets.units(ds),
         "n_parameters": session.net.n_parameters,
         "cursor": cursor(session),
     }

@@ -63,11 +63,16 @@ def upload(
     file: Annotated[UploadFile, File(description="CSV with a header row")],
     features: Annotated[str | None, Form(description="comma-separated; default all but the targets")] = None,
     targets: Annotated[str | None, Form(description="comma-separated; default the last column")] = None,
-    standardize: Annotated[bool, Form()] = False,
+    standardize: Annotated[bool, Form(description="scale each feature column to mean 0, std 1")] = False,
+    standardize_targets: Annotated[
+        bool, Form(description="scale real-valued targets too; the answer keeps target_mean, target_std")
+    ] = False,
 ) -> dict:
     """Upload a CSV; a network uses it through `"data": {"dataset_id": ...}`."""
     raw = file.file.read(service.limits.max_upload_bytes + 1)
-    return service.datasets.upload(raw, _columns(features), _columns(targets), standardize)
+    return service.datasets.upload(
+        raw, _columns(features), _columns(targets), standardize, standardize_targets
+    )
 
 
 @router.get("", response_model=DatasetList)
