@@ -150,7 +150,8 @@ export async function refreshNetwork() {
 export async function refreshPlots() {
   const { network, data } = store.get();
   if (!network || !data) return;
-  const nIn = network.layers[0];
+  // Engineered features (x1², sin x1, …) widen the input layer; the plane is still (x1, x2).
+  const nIn = data.raw_inputs?.[0]?.length ?? network.layers[0];
   try {
     if (nIn === 2) {
       const resolution = store.get().playing ? PLAY_GRID_RESOLUTION : GRID_RESOLUTION;

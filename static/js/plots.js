@@ -181,7 +181,7 @@ function pointColour(target, task) {
 }
 
 function drawPoints(ctx, data, X, Y, valSet, yScale, showValidation = true) {
-  data.inputs.forEach((x, s) => {
+  (data.raw_inputs ?? data.inputs).forEach((x, s) => {
     if (!showValidation && valSet?.has(s)) return;
     const px = X(x[0]);
     const py = Y(x[1]);
