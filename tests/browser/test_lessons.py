@@ -144,6 +144,14 @@ def test_keyboard_walks_the_tour(ui: UI) -> None:
     assert progress(ui).startswith("Step 3 ")
     ui.page.keyboard.press("ArrowLeft")
     assert progress(ui).startswith("Step 2 ")
+    # A step typed into the address bar: one that ran is shown again; one not reached yet is refused.
+    ui.page.evaluate("() => { location.hash = '#step=1'; }")
+    ui.page.wait_for_function(
+        "() => document.querySelector('[data-tour-progress]').textContent.startsWith('Step 1 ')"
+    )
+    ui.page.evaluate("() => { location.hash = '#step=6'; }")
+    ui.page.wait_for_function("() => location.hash === '#step=1'")
+    assert progress(ui).startswith("Step 1 ")
     ui.assert_no_console_errors()
 
 

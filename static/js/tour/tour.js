@@ -45,6 +45,7 @@ export async function startTour(lessonId, setup) {
   document.title = `${lesson.title} · Backprop Explorer`;
   document.body.dataset.ready = "true";
   document.addEventListener("keydown", onKey);
+  window.addEventListener("hashchange", onHash);
 
   const wanted = Math.min(stepFromHash(), lesson.steps.length);
   if (wanted > 1) await replay(wanted - 1);
@@ -150,12 +151,21 @@ export async function startTour(lessonId, setup) {
   /** Close the tour; the network stays on the page, and the URL now opens it in the explorer. */
   function leave() {
     document.removeEventListener("keydown", onKey);
+    window.removeEventListener("hashchange", onHash);
     highlight(null);
     $("[data-tour]").hidden = true;
     const id = store.get().network?.id;
     if (id) history.replaceState(null, "", `/#net=${encodeURIComponent(id)}`);
     delete document.body.dataset.lesson;
     document.body.dataset.tourStage = "left";
+  }
+
+  /** A step typed into the address bar: shown when it ran already or is the next to run. */
+  function onHash() {
+    const k = Math.min(stepFromHash(), lesson.steps.length) - 1;
+    if (tour.running || k === tour.index) return;
+    if (k <= tour.done.length) show(k);
+    else history.replaceState(null, "", `#step=${tour.index + 1}`);
   }
 
   function onKey(evt) {
