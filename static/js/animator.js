@@ -41,7 +41,8 @@ export function createAnimator() {
 
   function tick(now) {
     if (!current) return;
-    const t = Math.min(1, (now - current.t0) / (current.stage.duration / speed));
+    // Speed set to "off" during a stage ends it now (duration / 0 would never end).
+    const t = speed === 0 ? 1 : Math.min(1, (now - current.t0) / (current.stage.duration / speed));
     current.stage.frame?.(ease(t));
     if (t >= 1) {
       finishCurrent();

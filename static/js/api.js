@@ -97,6 +97,15 @@ export const gradcheck = (id, body = {}) => request("POST", `${net(id)}/gradchec
 export const exportNetwork = (id) => request("GET", `${net(id)}/export`);
 export const importNetwork = (doc) => request("POST", "/api/networks/import", doc);
 
+const lessonPath = (id) => `/api/lessons/${encodeURIComponent(id)}`;
+export const getLesson = (id) => request("GET", lessonPath(id));
+export const startLesson = (id) => request("POST", lessonPath(id) + "/start");
+/** A lesson step's text (and prediction) filled from `context`; `stage` "before" or "after". */
+export const renderLessonStep = (id, index, context, stage) =>
+  request("POST", `${lessonPath(id)}/steps/${index}/render`, { context, stage });
+/** A lesson step's own request (`step.request`, its path already naming the network). */
+export const lessonRequest = (method, path, body) => request(method, path, body ?? undefined);
+
 /** One phase: "forward" | "loss" | "backward" | "update" | "step". */
 export const phase = (id, name, body = {}) => request("POST", `${net(id)}/${name}`, body);
 

@@ -28,6 +28,12 @@ async function start() {
   if (!catalog.datasets.some((d) => d.name === setup.dataset) && !isUpload(setup)) setup.dataset = DEFAULT_SETUP.dataset;
   form.config = createConfigPanel($("[data-config]"), catalog, { onEdit, onBuild, onUpload });
   form.config.render(setup);
+  if (document.body.dataset.lesson) {
+    // /lessons/<id>: the tour builds the lesson's network and owns the URL's hash (#step=N).
+    const { startTour } = await import("./tour/tour.js");
+    await startTour(document.body.dataset.lesson, setup);
+    return;
+  }
   if (networkId && (await openLinked(networkId, setup).catch(() => false))) {
     listenForLinks();
     return;

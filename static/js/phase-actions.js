@@ -71,10 +71,12 @@ function bodyFor(name) {
   return {};
 }
 
-/** Run one phase; `body` replaces the default one (own inputs or targets). */
+/** Run one phase; `body` replaces the default one (own inputs or targets). Resolves with the
+ * server's answer once it has animated, or undefined when the phase did not run. */
 export async function runPhase(name, body = null) {
   const { network } = store.get();
   if (!network || store.get().playing) return;
+  let answer;
   await guarded(async () => {
     const need = NEEDS[name];
     if (need && currentPhase(store.get().trace) !== need[0]) {
@@ -104,13 +106,17 @@ export async function runPhase(name, body = null) {
       setCaption(captionFor(name, trace));
     }
     store.set({ trace: store.get().trace }); // repaint the inspector with the final state
+    answer = res;
   });
+  return answer;
 }
 
+/** All four phases; resolves with the server's answer, or undefined when it did not run. */
 export async function runStep() {
   const { network } = store.get();
   if (!network || store.get().playing) return;
   animator.skip();
+  let answer;
   await guarded(async () => {
     let res;
     try {
@@ -130,13 +136,17 @@ export async function runStep() {
     const animation = animator.run(phaseOrder().flatMap((p) => [reach(p), ...quick(stagesFor(p, res[p]))]));
     await landUpdate(animation, "step", trace);
     store.set({ trace: store.get().trace });
+    answer = res;
   });
+  return answer;
 }
 
+/** The rest of the epoch; resolves with the server's answer, or undefined when it did not run. */
 export async function runEpoch() {
   const { network } = store.get();
   if (!network || store.get().playing) return;
   animator.skip();
+  let answer;
   await guarded(async () => {
     status("Training one epoch…", true);
     try {
@@ -155,12 +165,14 @@ export async function runEpoch() {
         ".",
       ]);
       emit({ phase: "epoch", epoch: e.epoch });
+      answer = res;
     } catch (err) {
       setError("phase", detailOf(err));
     } finally {
       status(`Ready · epoch ${store.get().network.epoch}`);
     }
   });
+  return answer;
 }
 
 export async function reset() {

@@ -1,0 +1,52 @@
+// Marks the part of the page a lesson step is about: a neuron, a weight or bias, a layer, the loss, a plot.
+
+import { store } from "../context.js";
+
+const PLOTS = { "loss-curve": "loss", "step-losses": "steps", boundary: "boundary", fit: "boundary", "gradient-norms": "grads" };
+const MARK = "tour-target";
+
+/** The elements `target` names (the drawing's neurons, edges, bias squares; a panel; a plot). */
+function elementsOf(target) {
+  if (!target) return [];
+  const svg = '[data-network]';
+  if (target.kind === "neuron") return [...document.querySelectorAll(`${svg} [data-kind=neuron][data-layer="${target.layer}"][data-j="${target.neuron}"]`)];
+  if (target.kind === "layer") return [...document.querySelectorAll(`${svg} [data-kind=neuron][data-layer="${target.layer}"]`)];
+  if (target.kind === "parameter") {
+    const [j, i] = target.index;
+    const sel = target.name === "W" ? `[data-kind=edge][data-layer="${target.layer}"][data-j="${j}"][data-i="${i}"]` : `[data-kind=bias][data-layer="${target.layer}"][data-j="${j}"]`;
+    return [...document.querySelectorAll(`${svg} ${sel}`)];
+  }
+  if (target.kind === "loss") return [...document.querySelectorAll(".readout")];
+  if (target.kind === "plot") return [...document.querySelectorAll(`[data-plot="${PLOTS[target.plot]}"]`)];
+  return [];
+}
+
+/** The drawing's selection for a target the inspector can explain, else null. */
+function selectionOf(target) {
+  if (target?.kind === "neuron") return { kind: "neuron", layer: target.layer, j: target.neuron };
+  if (target?.kind === "parameter") {
+    const [j, i] = target.index;
+    return target.name === "W" ? { kind: "edge", layer: target.layer, j, i } : { kind: "bias", layer: target.layer, j };
+  }
+  return null;
+}
+
+let current = null;
+
+/** Mark `target` (null: nothing); the inspector opens on a neuron, weight or bias. */
+export function highlight(target) {
+  current = target;
+  mark();
+  const selection = selectionOf(target);
+  if (selection) store.set({ selection });
+}
+
+function mark() {
+  for (const node of document.querySelectorAll(`.${MARK}`)) node.classList.remove(MARK);
+  for (const node of elementsOf(current)) node.classList.add(MARK);
+}
+
+// The drawing is rebuilt when the architecture or activations change: mark it again.
+store.subscribe((s, keys) => {
+  if (current && keys.has("network")) mark();
+});

@@ -1,0 +1,109 @@
+// The tour panel above the drawing: the lesson's title, the step's text, its prediction, Back/Next/Leave.
+
+const make = (tag, attrs = {}, text = "") => {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text) node.textContent = text;
+  return node;
+};
+
+/** Build the panel's parts inside `root`; `on` = {next, back, leave, choose(choice)}. */
+export function createPanel(root, on) {
+  root.replaceChildren();
+  const head = make("div", { class: "tour-head" });
+  const kicker = make("p", { class: "tour-kicker" });
+  kicker.append("Lesson · ", make("a", { href: "/lessons" }, "all lessons"));
+  const title = make("h2", { "data-tour-title": "" });
+  const progress = make("span", { class: "tour-progress", "data-tour-progress": "" });
+  head.append(kicker, title, progress);
+
+  const body = make("div", { class: "tour-body", "aria-live": "polite" });
+  const question = make("p", { class: "tour-question", "data-tour-question": "" });
+  const choices = make("div", { class: "tour-choices", role: "group", "aria-label": "Your prediction", "data-tour-choices": "" });
+  const verdict = make("p", { class: "tour-verdict", "data-tour-verdict": "" });
+  const text = make("p", { class: "tour-text", "data-tour-text": "", tabindex: "-1" });
+  const error = make("p", { class: "error", role: "alert", "data-tour-error": "" });
+  body.append(question, choices, verdict, text, error);
+
+  const nav = make("div", { class: "tour-nav" });
+  const back = make("button", { type: "button", "data-tour-back": "", "aria-keyshortcuts": "ArrowLeft" }, "← Back");
+  const next = make("button", { type: "button", class: "primary", "data-tour-next": "", "aria-keyshortcuts": "Enter ArrowRight" }, "Next →");
+  const leave = make("button", { type: "button", "data-tour-leave": "", title: "Close the tour and keep exploring this network" }, "Leave tour");
+  const hint = make("span", { class: "hint" }, "Enter or → next · ← back");
+  nav.append(back, next, leave, hint);
+  back.addEventListener("click", on.back);
+  next.addEventListener("click", on.next);
+  leave.addEventListener("click", on.leave);
+  root.append(head, body, nav);
+  root.hidden = false;
+
+  /** `text` with each quoted number in a span whose title holds its full value. */
+  function fillText(node, rendered) {
+    node.replaceChildren();
+    const full = rendered.text ?? "";
+    let at = 0;
+    for (const q of rendered.quoted ?? []) {
+      const found = q.shown ? full.indexOf(q.shown, at) : -1;
+      if (found < 0) continue;
+      node.append(full.slice(at, found));
+      node.append(make("span", { class: "tour-number", "data-quoted": q.expr, title: `${q.expr} = ${JSON.stringify(q.value)}` }, q.shown));
+      at = found + q.shown.length;
+    }
+    node.append(full.slice(at));
+  }
+
+  return {
+    setTitle: (t) => (title.textContent = t),
+    setProgress(index, count) {
+      progress.textContent = `Step ${index + 1} of ${count}`;
+      back.disabled = index === 0;
+    },
+    /** Before the action: the question and one button per choice. */
+    ask(question_, choiceList) {
+      question.textContent = question_;
+      choices.replaceChildren(
+        ...choiceList.map((c, k) => {
+          const b = make("button", { type: "button", "data-choice": c, "aria-keyshortcuts": String(k + 1) }, c);
+          b.addEventListener("click", () => on.choose(c));
+          return b;
+        }),
+      );
+      verdict.textContent = "";
+      verdict.className = "tour-verdict";
+      text.replaceChildren();
+      next.disabled = true;
+      choices.querySelector("button")?.focus();
+    },
+    /** After the action: the question answered (if any), the learner's pick judged, the text. */
+    show(rendered, picked) {
+      const a = rendered.ask;
+      question.textContent = a ? a.question : "";
+      choices.replaceChildren(
+        ...(a ? a.choices : []).map((c) => {
+          const cls = c === a.answer ? "answer" : c === picked ? "wrong" : "";
+          return make("button", { type: "button", disabled: "", class: cls, "data-choice": c }, c);
+        }),
+      );
+      verdict.className = "tour-verdict";
+      verdict.replaceChildren();
+      if (a) {
+        const right = picked === a.answer;
+        verdict.classList.add(picked == null ? "skipped" : right ? "right" : "wrong");
+        verdict.dataset.result = picked == null ? "none" : right ? "right" : "wrong";
+        const lead = picked == null ? "" : right ? `Right: ${a.answer}. ` : `Not quite: you said ${picked}, it is ${a.answer}. `;
+        verdict.append(make("strong", {}, lead || `It is ${a.answer}. `), a.why ?? "");
+      }
+      fillText(text, rendered);
+      next.disabled = false;
+    },
+    busy(message) {
+      text.textContent = message;
+      next.disabled = true;
+    },
+    setError: (message) => (error.textContent = message || ""),
+    setNextLabel: (label) => (next.textContent = label),
+    focusNext: () => next.focus(),
+    nextEnabled: () => !next.disabled,
+    choiceButtons: () => [...choices.querySelectorAll("button:not([disabled])")],
+  };
+}

@@ -1,0 +1,234 @@
+"""The lesson tour at /lessons/<id>: the server's own text on the live explorer page, predictions
+judged, progress in the URL, keyboard use, leaving the tour, and every lesson walked to its end."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from backprop_explorer.app.lessons import LESSONS
+from backprop_explorer.app.lessons.runner import LessonRun
+
+from .conftest import UI
+
+STAGE = "() => ['ask', 'shown', 'failed', 'finished'].includes(document.body.dataset.tourStage)"
+
+
+def reference(server: str, lesson_id: str) -> list[dict]:
+    """The lesson walked over plain HTTP on its own network: each step as the server renders it."""
+    with httpx.Client(base_url=server, timeout=120) as api:
+
+        def call(method, path, body):
+            r = api.request(method, path, json=body)
+            return r.status_code, r.json()
+
+        return LessonRun(LESSONS[lesson_id], call).run_all()
+
+
+def open_lesson(ui: UI, lesson_id: str, step: int | None = None) -> None:
+    ui.page.goto(f"{ui.base}/lessons/{lesson_id}" + (f"#step={step}" if step else ""))
+    ui.page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    ui.set_speed(0)
+    wait_stage(ui)
+
+
+def wait_stage(ui: UI) -> str:
+    ui.page.wait_for_function(STAGE, timeout=120_000)
+    stage = ui.page.evaluate("() => document.body.dataset.tourStage")
+    assert stage != "failed", ui.page.locator("[data-tour-error]").text_content()
+    return stage
+
+
+def tour_text(ui: UI) -> str:
+    return ui.page.locator("[data-tour-text]").text_content() or ""
+
+
+def answer(ui: UI, choice: str) -> str:
+    """Pick `choice` at a prediction; the step's text once its action ran."""
+    assert ui.page.evaluate("() => document.body.dataset.tourStage") == "ask"
+    assert ui.page.locator("[data-tour-next]").is_disabled()  # the question comes first
+    assert tour_text(ui) == ""
+    ui.page.locator(f'[data-tour-choices] button[data-choice="{choice}"]').click()
+    assert wait_stage(ui) == "shown"
+    return tour_text(ui)
+
+
+def advance(ui: UI) -> None:
+    ui.page.locator("[data-tour-next]").click()
+    wait_stage(ui)
+
+
+def progress(ui: UI) -> str:
+    return ui.page.locator("[data-tour-progress]").text_content() or ""
+
+
+def test_worked_example_shows_the_servers_figures_and_judges_predictions(
+    ui: UI, live_server, tmp_path: Path
+) -> None:
+    expected = reference(str(live_server), "worked-example")
+    steps = LESSONS["worked-example"].steps
+    asks = [k for k, s in enumerate(steps) if s.ask]
+    assert len(asks) >= 2
+    open_lesson(ui, "worked-example")
+    assert ui.page.locator("[data-tour-title]").text_content() == LESSONS["worked-example"].title
+    shown: list[str] = []
+    for k, step in enumerate(steps):
+        assert progress(ui) == f"Step {k + 1} of {len(steps)}"
+        assert ui.page.evaluate("() => location.hash") == f"#step={k + 1}"
+        if step.ask:
+            right = expected[k]["ask"]["answer"]
+            wrong = next(c for c in step.ask.choices if c != right)
+            pick = right if k == asks[0] else wrong
+            text = answer(ui, pick)
+            verdict = ui.page.locator("[data-tour-verdict]")
+            why = expected[k]["ask"]["why"]
+            if pick == right:
+                assert verdict.get_attribute("data-result") == "right"
+                assert verdict.text_content() == f"Right: {right}. {why}"
+            else:
+                assert verdict.get_attribute("data-result") == "wrong"
+                assert verdict.text_content() == f"Not quite: you said {wrong}, it is {right}. {why}"
+            assert ui.page.locator(f'[data-choice="{right}"]').get_attribute("class") == "answer"
+        else:
+            text = tour_text(ui)
+        assert text == expected[k]["text"]
+        shown.append(text)
+        if k == asks[0]:
+            shots = Path(os.environ.get("TOUR_SCREENSHOTS", tmp_path))
+            shots.mkdir(parents=True, exist_ok=True)
+            ui.page.screenshot(path=str(shots / "tour-1280.png"), full_page=False)
+        if k + 1 < len(steps):
+            advance(ui)
+    page_text = "\n".join(shown)
+    # The published figures of the worked example, as the server rendered them on the page.
+    assert "0.298371109" in page_text
+    assert "0.35891648" in page_text
+    advance(ui)  # Finish
+    assert ui.page.evaluate("() => document.body.dataset.tourStage") == "finished"
+    ui.assert_no_console_errors()
+
+
+def test_back_shows_the_step_again_without_running_it(ui: UI) -> None:
+    open_lesson(ui, "one-neuron")
+    first = tour_text(ui)
+    advance(ui)  # step 2 asks before its forward pass
+    assert ui.page.evaluate("() => document.body.dataset.tourStage") == "ask"
+    ui.page.locator("[data-tour-back]").click()
+    assert progress(ui).startswith("Step 1 ")
+    assert tour_text(ui) == first
+    assert ui.page.locator("[data-tour-back]").is_disabled()
+    ui.page.locator("[data-tour-next]").click()
+    assert ui.page.evaluate("() => document.body.dataset.tourStage") == "ask"
+    assert ui.state("s.trace") is None  # the forward pass waits for the prediction
+
+
+def test_keyboard_walks_the_tour(ui: UI) -> None:
+    open_lesson(ui, "one-neuron")
+    ui.page.keyboard.press("ArrowRight")
+    wait_stage(ui)
+    assert progress(ui).startswith("Step 2 ")
+    assert (
+        ui.page.evaluate("() => document.activeElement.dataset.choice")
+        in LESSONS["one-neuron"].steps[1].ask.choices
+    )
+    ui.page.keyboard.press("2")  # the second choice
+    assert wait_stage(ui) == "shown"
+    assert ui.page.locator("[data-tour-verdict]").get_attribute("data-result") in ("right", "wrong")
+    # The forward pass ran through the page's own action: the drawing holds its trace.
+    assert ui.state("s.trace.forward.layers.length") == 1
+    assert ui.page.evaluate("() => document.activeElement.hasAttribute('data-tour-next')")
+    ui.page.keyboard.press("Enter")
+    wait_stage(ui)
+    assert progress(ui).startswith("Step 3 ")
+    ui.page.keyboard.press("ArrowLeft")
+    assert progress(ui).startswith("Step 2 ")
+    # A step typed into the address bar: one that ran is shown again; one not reached yet is refused.
+    ui.page.evaluate("() => { location.hash = '#step=1'; }")
+    ui.page.wait_for_function(
+        "() => document.querySelector('[data-tour-progress]').textContent.startsWith('Step 1 ')"
+    )
+    ui.page.evaluate("() => { location.hash = '#step=6'; }")
+    ui.page.wait_for_function("() => location.hash === '#step=1'")
+    assert progress(ui).startswith("Step 1 ")
+    ui.assert_no_console_errors()
+
+
+def test_a_link_to_a_step_rebuilds_the_network_and_resumes(ui: UI, live_server) -> None:
+    expected = reference(str(live_server), "worked-example")
+    steps = LESSONS["worked-example"].steps
+    k = next(k for k, s in enumerate(steps) if s.action == "update")  # asks: which way w5 moves
+    open_lesson(ui, "worked-example", step=k + 1)
+    assert progress(ui) == f"Step {k + 1} of {len(steps)}"
+    assert ui.page.evaluate("() => document.body.dataset.tourStage") == "ask"
+    text = answer(ui, expected[k]["ask"]["answer"])
+    assert text == expected[k]["text"]
+    assert "0.35891648" in text
+    # The update ran on the page's network, replayed from the lesson's start.
+    assert ui.state("s.network.step") == 1
+
+
+def test_leave_tour_keeps_the_network_for_exploring(ui: UI) -> None:
+    open_lesson(ui, "chain-rule")
+    network_id = ui.network_id
+    ui.page.locator("[data-tour-leave]").click()
+    assert ui.page.locator("[data-tour]").is_hidden()
+    assert ui.page.evaluate("() => location.pathname + location.hash") == f"/#net={network_id}"
+    ui.press("Forward")
+    assert ui.network_id == network_id
+    assert ui.state("s.trace.forward") is not None
+    ui.page.reload()
+    ui.page.wait_for_selector("body[data-ready=true]")
+    assert ui.network_id == network_id  # the link opens the lesson's network in the explorer
+    ui.assert_no_console_errors()
+
+
+def test_lesson_list_is_reachable_from_the_main_page(ui: UI) -> None:
+    ui.open()
+    ui.page.locator("[data-lessons-link]").click()
+    ui.page.wait_for_selector("[data-lesson-list]")
+    links = ui.page.locator("[data-lesson-link]")
+    assert [links.nth(i).get_attribute("data-lesson-link") for i in range(links.count())] == list(LESSONS)
+    links.nth(0).click()
+    ui.page.wait_for_selector("body[data-ready=true]")
+    assert ui.page.evaluate("() => location.pathname") == f"/lessons/{next(iter(LESSONS))}"
+
+
+def test_an_unknown_lesson_is_a_404(live_server) -> None:
+    r = httpx.get(f"{live_server}/lessons/no-such-lesson")
+    assert r.status_code == 404
+    assert "no-such-lesson" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("lesson_id", [x for x in LESSONS if x != "worked-example"])
+def test_every_lesson_walks_to_its_end(ui: UI, live_server, lesson_id: str) -> None:
+    expected = reference(str(live_server), lesson_id)
+    steps = LESSONS[lesson_id].steps
+    open_lesson(ui, lesson_id)
+    for k, step in enumerate(steps):
+        assert progress(ui) == f"Step {k + 1} of {len(steps)}"
+        text = answer(ui, step.ask.choices[0]) if step.ask else tour_text(ui)
+        assert text == expected[k]["text"], f"step {k + 1}"
+        advance(ui)
+    assert ui.page.evaluate("() => document.body.dataset.tourStage") == "finished"
+    ui.assert_no_console_errors()
+
+
+def test_phone_width_screenshot(browser, live_server, tmp_path: Path) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    ui = UI(page, str(live_server))
+    try:
+        open_lesson(ui, "worked-example", step=4)
+        assert page.locator("[data-tour-choices] button").count() >= 2
+        # The tour fits the phone's width: no sideways scrolling.
+        assert (
+            page.evaluate("() => document.querySelector('[data-tour]').getBoundingClientRect().right") <= 390
+        )
+        shots = Path(os.environ.get("TOUR_SCREENSHOTS", tmp_path))
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "tour-390.png"))
+        ui.assert_no_console_errors()
+    finally:
+        context.close()
