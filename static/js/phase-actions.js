@@ -155,6 +155,13 @@ export async function runEpoch() {
       store.set({ network: res.network, trace: null });
       await refreshHistory();
       await refreshPlots();
+      answer = res;
+      if (res.diverged) {
+        // SPEC §8.2: the epoch was cut at the refused update; what it trained before is kept.
+        setCaption([bold("Diverged"), `: ${res.diverged.detail}. The weights are the last finite ones.`]);
+        emit({ phase: "epoch", diverged: res.diverged });
+        return;
+      }
       const e = res.summary;
       setCaption([
         bold(`Epoch ${e.epoch}`),
@@ -165,7 +172,6 @@ export async function runEpoch() {
         ".",
       ]);
       emit({ phase: "epoch", epoch: e.epoch });
-      answer = res;
     } catch (err) {
       setError("phase", detailOf(err));
     } finally {

@@ -47,6 +47,7 @@ async function play() {
   let best = Infinity;
   let waited = 0;
   let stoppedAt = null;
+  let diverged = null;
   try {
     while (store.get().playing) {
       const t0 = performance.now();
@@ -71,6 +72,10 @@ async function play() {
       // Aim for about half a second of training between boundary redraws.
       const perEpoch = (performance.now() - t0) / Math.max(1, done?.epochs_run ?? chunk);
       chunk = Math.max(1, Math.min(50, Math.round(500 / Math.max(1, perEpoch))));
+      if (done?.diverged) {
+        diverged = done.diverged; // SPEC §8.2: the run stopped at the refused update
+        break;
+      }
       if (done?.stopped_early || (early && waited >= early.patience)) {
         stoppedAt = store.get().network.epoch;
         break;
@@ -87,6 +92,14 @@ async function play() {
     await Promise.all([refreshHistory().catch(() => {}), refreshPlots().catch(() => {})]);
     const last = store.get().history.at(-1);
     status(stoppedAt !== null ? `Stopped early at epoch ${stoppedAt}` : `Paused · epoch ${store.get().network?.epoch ?? 0}`);
+    if (diverged) {
+      status(`Diverged at epoch ${diverged.epoch}`);
+      setCaption([
+        bold(`Diverged at epoch ${diverged.epoch}`),
+        `: ${diverged.detail}. The loss plot shows the climb; the epochs before it are kept and the weights are the last finite ones. Lower the learning rate η and press Play to go on.`,
+      ]);
+      return;
+    }
     setCaption([
       ...(stoppedAt !== null
         ? [bold(`Stopped early at epoch ${stoppedAt}`), ` (no better ${early.monitor} loss for ${early.patience} epochs)`]
