@@ -111,8 +111,14 @@ class Client:
         return Network(self, NetworkInfo.from_json(self.request("GET", f"/api/networks/{network_id}")))
 
     def networks(self) -> list[Json]:
-        """A summary of every stored network."""
-        return self.request("GET", "/api/networks")["networks"]
+        """A summary of every stored network, oldest first (the server pages them; this
+        fetches every page)."""
+        summaries: list[Json] = []
+        while True:
+            page = self.request("GET", "/api/networks", limit=1000, offset=len(summaries))
+            summaries.extend(page["networks"])
+            if not page["networks"] or len(summaries) >= page["total"]:
+                return summaries
 
     def import_network(self, document: Mapping[str, Any]) -> Network:
         """A new network from a document :meth:`Network.export` returned."""

@@ -17,7 +17,7 @@ import pytest
 
 from backprop_explorer import ApiError, Client, Network
 from backprop_explorer.results import HistoryEntry, decode_map
-from tests.conftest import ROOT, LiveServer
+from tests.conftest import ROOT, LiveServer, start_server, stop_server
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 W_MAZUR = [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]]
@@ -320,3 +320,17 @@ def test_the_training_example_prints_the_servers_loss_per_epoch(live_server: Liv
     assert len(printed) == len(stored) == 7
     np.testing.assert_allclose(printed, [e["train_loss"] for e in stored], rtol=0, atol=5e-7)
     assert f"#net={network_id}" in out
+
+
+def test_networks_lists_every_page(tmp_path: Path) -> None:
+    """The server pages its list (100 by default); the client's list is every network."""
+    server = start_server(tmp_path / "paged.db")
+    try:
+        with Client(server.url) as client:
+            ids = [client.create({"layers": [2, 1]}).id for _ in range(105)]
+            listed = [summary["id"] for summary in client.networks()]
+            first_page = client.request("GET", "/api/networks")
+    finally:
+        stop_server(server)
+    assert len(first_page["networks"]) == 100 and first_page["total"] == 105
+    assert len(listed) == 105 and set(listed) == set(ids)  # none missing, none twice
