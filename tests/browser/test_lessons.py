@@ -116,11 +116,15 @@ def test_back_shows_the_step_again_without_running_it(ui: UI) -> None:
     advance(ui)  # step 2 asks before its forward pass
     assert ui.page.evaluate("() => document.body.dataset.tourStage") == "ask"
     ui.page.locator("[data-tour-back]").click()
-    assert progress(ui).startswith("Step 1 ")
+    # The panel redraws asynchronously: wait for step 1 before reading it.
+    ui.page.wait_for_function(
+        "() => (document.querySelector('[data-tour-progress]').textContent || '').startsWith('Step 1 ')"
+    )
+    wait_stage(ui)
     assert tour_text(ui) == first
     assert ui.page.locator("[data-tour-back]").is_disabled()
     ui.page.locator("[data-tour-next]").click()
-    assert ui.page.evaluate("() => document.body.dataset.tourStage") == "ask"
+    ui.page.wait_for_function("() => document.body.dataset.tourStage === 'ask'")
     assert ui.state("s.trace") is None  # the forward pass waits for the prediction
 
 
