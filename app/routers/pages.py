@@ -1,7 +1,8 @@
-"""The lesson pages: the list at `/lessons`, and `/lessons/{id}`, the explorer page with its tour."""
+"""The HTML pages besides `/`: the lessons (`/lessons`, `/lessons/{id}`) and `/compare` (side by side)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -29,3 +30,33 @@ def lesson_page(request: Request, lesson_id: str):
     if lesson_id not in LESSONS:
         raise NotFound(f"no lesson with id {lesson_id!r}; the lessons are {list(LESSONS)}")
     return templates.TemplateResponse(request, "index.html", {"version": __version__, "lesson_id": lesson_id})
+
+
+COMPARE_MIN, COMPARE_MAX = 2, 4
+# Network ids are URL-safe tokens (secrets.token_urlsafe); anything else cannot name one.
+NETWORK_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+
+
+def compare_ids(raw: str | None) -> tuple[list[str], str]:
+    """The ids of ``?ids=a,b[,…]`` and "", or [] and a sentence saying what is wrong with them."""
+    ids = [x.strip() for x in (raw or "").split(",") if x.strip()]
+    if not ids:
+        return [], "Name the networks to compare: /compare?ids=<id1>,<id2> (two to four ids, comma-separated)."
+    if len(ids) < COMPARE_MIN:
+        return [], f"Side by side needs at least {COMPARE_MIN} networks; the link names only one ({ids[0]})."
+    if len(ids) > COMPARE_MAX:
+        return [], f"Side by side shows at most {COMPARE_MAX} networks; the link names {len(ids)}."
+    bad = [x for x in ids if not NETWORK_ID.fullmatch(x)]
+    if bad:
+        return [], f"{bad[0][:40]!r} is not a network id: ids are letters, digits, '-' and '_'."
+    if len(set(ids)) != len(ids):
+        return [], "The link names the same network twice: name each network once."
+    return ids, ""
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_page(request: Request, ids: str | None = None):
+    """Two to four networks side by side (static/js/compare/); a 400 page saying why for bad ``ids``."""
+    found, problem = compare_ids(ids)
+    context = {"version": __version__, "ids": ",".join(found), "problem": problem, "limit": COMPARE_MAX}
+    return templates.TemplateResponse(request, "compare.html", context, status_code=400 if problem else 200)

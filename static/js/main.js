@@ -11,10 +11,12 @@ import { fromHash } from "./url-state.js";
 import { build, loadPreview, openLinked } from "./network-actions.js";
 import { detailOf, setError, status } from "./messages.js";
 import { redrawAllPlots } from "./plot-panel.js";
+import { wireCompareLaunch } from "./compare/launch.js";
 
 async function start() {
   connectViews();
   wireControls();
+  wireCompareLaunch();
   status("Loading the catalog…", true);
   let catalog;
   try {
