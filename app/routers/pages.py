@@ -41,7 +41,7 @@ def compare_ids(raw: str | None) -> tuple[list[str], str]:
     """The ids of ``?ids=a,b[,…]`` and "", or [] and a sentence saying what is wrong with them."""
     ids = [x.strip() for x in (raw or "").split(",") if x.strip()]
     if not ids:
-        return [], "Name the networks to compare: /compare?ids=<id1>,<id2> (two to four ids, comma-separated)."
+        return [], "Name the networks to compare: /compare?ids=<id1>,<id2> (2 to 4 ids, comma-separated)."
     if len(ids) < COMPARE_MIN:
         return [], f"Side by side needs at least {COMPARE_MIN} networks; the link names only one ({ids[0]})."
     if len(ids) > COMPARE_MAX:

@@ -26,7 +26,9 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
     key, colour, id,
     network: null, data: null, history: [], steps: [], grid: null,
     grads: null, // {label, norms}: the last backward's per-layer ‖∂L/∂W‖ (Step) or the last epoch's mean
-    playing: false, busy: false, problem: "", loaded: false,
+    playing: false, // Play is on (Pause turns it off at once)
+    looping: false, // a Play's requests are still landing (until its last refresh)
+    busy: false, problem: "", loaded: false,
   };
   let running = Promise.resolve();
 
@@ -87,6 +89,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
   c.render = () => {
     root.dataset.playing = String(c.playing);
     root.dataset.busy = String(c.busy);
+    root.dataset.settled = String(!c.busy && !c.looping);
     playButton.textContent = c.playing ? "Pause" : "Play";
     playButton.setAttribute("aria-pressed", String(c.playing));
     playButton.setAttribute("aria-label", `${c.playing ? "Pause" : "Play"} ${key}`);
@@ -207,7 +210,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
     c.data = await api.networkData(id);
     await refreshHistory();
     const last = c.history.at(-1);
-    if (last) c.grads = { label: `epoch ${last.epoch} (mean over its updates)`, norms: last.grad_norms };
+    if (last) c.grads = { label: `epoch ${last.epoch} mean`, norms: last.grad_norms };
     c.loaded = true;
     await refreshPlot();
     c.render();
@@ -234,7 +237,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
   c.step = () =>
     busy(async () => {
       const res = await api.phase(id, "step");
-      c.grads = { label: `step ${res.update.step} (its backward pass)`, norms: res.backward.layers.map((l) => l.grad_norm) };
+      c.grads = { label: `step ${res.update.step}`, norms: res.backward.layers.map((l) => l.grad_norm) };
       await refreshAll();
     });
 
@@ -243,7 +246,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
   c.epoch = () =>
     busy(async () => {
       const res = await api.epoch(id);
-      if (res.summary) c.grads = { label: `epoch ${res.summary.epoch} (mean over its updates)`, norms: res.summary.grad_norms };
+      if (res.summary) c.grads = { label: `epoch ${res.summary.epoch} mean`, norms: res.summary.grad_norms };
       await refreshAll();
       if (res.diverged) error.textContent = divergedText(res.diverged);
     });
@@ -251,6 +254,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
   async function play() {
     if (!c.network || c.playing) return;
     c.playing = true;
+    c.looping = true;
     error.textContent = "";
     c.render();
     changed();
@@ -260,7 +264,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
         const t0 = performance.now();
         const done = await api.trainStream(id, { epochs: chunk }, () => {});
         const last = done?.history?.at(-1);
-        if (last) c.grads = { label: `epoch ${last.epoch} (mean over its updates)`, norms: last.grad_norms };
+        if (last) c.grads = { label: `epoch ${last.epoch} mean`, norms: last.grad_norms };
         await refreshAll();
         // About half a second of training between redraws, as on the explorer page.
         const perEpoch = (performance.now() - t0) / Math.max(1, done?.epochs_run ?? chunk);
@@ -275,6 +279,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
     } finally {
       c.playing = false;
       await refreshAll().catch(fail);
+      c.looping = false;
       c.render();
       changed();
     }

@@ -49,6 +49,8 @@ function renderShared() {
   all.setAttribute("aria-pressed", String(playing));
   all.disabled = !columns.length;
   document.body.dataset.busy = String(page.columns.some((c) => c.busy));
+  // Every answer has landed and been drawn (the browser tests wait for this).
+  document.body.dataset.settled = String(page.columns.every((c) => !c.busy && !c.looping));
   document.body.dataset.playing = String(playing);
   fillBases();
   page.control?.refresh();
@@ -112,6 +114,7 @@ function renderGradTable(columns) {
 let frame = 0;
 /** Columns report often while playing: redraw the shared plots at most once per frame. */
 function scheduleShared() {
+  document.body.dataset.settled = "false"; // until the frame that draws this change
   if (frame) return;
   frame = requestAnimationFrame(() => {
     frame = 0;

@@ -1,0 +1,272 @@
+"""The side-by-side page: built from the explorer page in one action, every column stepped and
+played, the overlaid loss curves, boundaries and gradient norms checked against the API."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page
+
+from .conftest import UI
+
+SETUP = "#ds=circles&n=120&val=0.25&bs=10&lr=0.1&h=4.tanh,4.tanh"
+SPEC = {
+    "layers": [2, 4, 1],
+    "activations": ["tanh", "sigmoid"],
+    "loss": "bce",
+    "learning_rate": 0.3,
+    "data": {"generator": "moons", "n": 80, "noise": 0.1, "seed": 2},
+    "batch_size": 8,
+    "validation_split": 0.25,
+}
+
+
+def settled(page: Page, condition: str = "true") -> None:
+    """Wait until every column's answers have landed and been drawn, and `condition` holds."""
+    page.wait_for_function(
+        "() => document.body.dataset.ready === 'true' && document.body.dataset.settled === 'true'"
+        f" && ({condition})",
+        timeout=60_000,
+    )
+
+
+def column_state(page: Page, key: str, expr: str):
+    return page.evaluate(
+        "() => { const c = window.compareExplorer.page.columns"
+        f".find((c) => c.key === '{key}'); return {expr}; }}"
+    )
+
+
+def grad_cells(page: Page, key: str, layers: int) -> list[float]:
+    """The gradient norms column `key` shows in the table, at full precision."""
+    cells = (
+        page.locator(f'[data-grad-norm="{key}-{l}"]').get_attribute("data-value")
+        for l in range(1, layers + 1)
+    )
+    return [float(v or "nan") for v in cells]
+
+
+def open_compare(page: Page, base: str, ids: list[str]) -> None:
+    page.goto(f"{base}/compare?ids={','.join(ids)}")
+    settled(page)
+
+
+def api_json(base: str, method: str, path: str, body: dict | None = None) -> dict:
+    response = httpx.request(method, f"{base}{path}", json=body, timeout=60)
+    assert response.status_code < 300, response.text
+    return response.json()
+
+
+def test_a_copy_with_another_learning_rate_stepped_and_played_matches_the_api(
+    ui: UI, live_server: str
+) -> None:
+    base = str(live_server)
+    ui.open(SETUP)
+    original = ui.network_id
+    ui.page.locator("[data-compare-launch] [data-copy-kind]").select_option("learning_rate")
+    ui.page.locator("[data-compare-launch] [data-copy-value]").fill("1.5")
+    hint = ui.page.locator("[data-compare-launch] [data-copy-hint]").text_content() or ""
+    assert "keeps this network's trained weights" in hint  # says how η copies are made
+    ui.page.get_by_role("button", name="Compare with a copy").click()
+    ui.page.wait_for_url("**/compare?ids=*")
+    settled(ui.page)
+    ids = ui.page.evaluate("() => new URL(location.href).searchParams.get('ids')").split(",")
+    assert len(ids) == 2 and ids[0] == original and ids[1] != original
+    page = ui.page
+    assert page.locator("[data-column]").count() == 2
+    a, b = (api_json(base, "GET", f"/api/networks/{i}") for i in ids)
+    assert (a["learning_rate"], b["learning_rate"]) == (0.1, 1.5)
+    assert b["parameters"] == a["parameters"]  # the same weights: export → import → PATCH η
+    assert b["data"] == a["data"] and b["seed"] == a["seed"] and b["init"] == a["init"]
+    # The headers name what differs, and only that.
+    for key, text in (("A", "0.1"), ("B", "1.5")):
+        differs = page.locator(f"[data-column={key}] [data-differs] dd")
+        assert differs.count() == 1
+        assert differs.first.get_attribute("data-field") == "learning_rate"
+        assert differs.first.text_content() == text
+    assert "data circles" in (page.locator("[data-common]").text_content() or "")
+
+    # Step each column: the gradient norms shown are that step's backward pass. A reference
+    # copy of A, stepped over plain HTTP from the same point, must give the same numbers.
+    reference = api_json(
+        base, "POST", "/api/networks/import", api_json(base, "GET", f"/api/networks/{ids[0]}/export")
+    )
+    expected = api_json(base, "POST", f"/api/networks/{reference['id']}/step", {})
+    page.locator("[data-column=A]").get_by_role("button", name="Step").click()
+    settled(page, "window.compareExplorer.page.columns[0].network.step === 1")
+    norms = [layer["grad_norm"] for layer in expected["backward"]["layers"]]
+    assert column_state(page, "A", "c.grads.norms") == norms
+    assert grad_cells(page, "A", 3) == norms
+    assert api_json(base, "GET", f"/api/networks/{ids[1]}")["step"] == 0  # B untouched
+    page.locator("[data-column=B]").get_by_role("button", name="Step").click()
+    settled(page, "window.compareExplorer.page.columns[1].network.step === 1")
+    assert api_json(base, "GET", f"/api/networks/{ids[0]}")["step"] == 1
+
+    # Play all, then Pause all once both have trained a few epochs.
+    page.get_by_role("button", name="Play all").click()
+    page.wait_for_function(
+        "() => window.compareExplorer.page.columns.every((c) => c.history.length >= 3)", timeout=60_000
+    )
+    assert page.get_by_role("button", name="Pause all").get_attribute("aria-pressed") == "true"
+    page.get_by_role("button", name="Pause all").click()
+    settled(page, "document.body.dataset.playing === 'false'")
+
+    drawn = page.evaluate("() => window.compareExplorer.drawn")
+    assert [s["key"] for s in drawn["loss"]] == ["A", "B"]
+    assert len({s["colour"] for s in drawn["loss"]}) == 2
+    assert page.get_attribute("[data-plot=compare-loss]", "data-series") == "2"
+    for k, network_id in enumerate(ids):
+        history = api_json(base, "GET", f"/api/networks/{network_id}/history")
+        entries = history["history"]
+        assert len(entries) >= 3
+        series = drawn["loss"][k]
+        assert series["train"] == [[e["epoch"], e["train_loss"]] for e in entries]
+        assert series["val"] == [[e["epoch"], e["val_loss"]] for e in entries]  # validation split 0.25
+        # Gradient norms: the last epoch's, as the API reports them.
+        assert drawn["grads"][k]["norms"] == entries[-1]["grad_norms"]
+        key = "AB"[k]
+        assert grad_cells(page, key, 3) == entries[-1]["grad_norms"]
+        # Each column drew its own boundary, at the network's current epoch.
+        network = api_json(base, "GET", f"/api/networks/{network_id}")
+        canvas = page.locator(f"[data-column={key}] canvas[data-plot=boundary]")
+        assert canvas.get_attribute("data-state") == "drawn"
+        assert canvas.get_attribute("data-epoch") == str(network["epoch"])
+        assert canvas.get_attribute("data-step") == str(network["step"])
+        counters = page.locator(f"[data-column={key}] [data-counters]").text_content() or ""
+        assert counters.startswith(f"epoch {network['epoch']} · step {network['step']}")
+        assert (
+            float(page.locator(f"[data-column={key}] [data-train-loss]").get_attribute("data-value"))
+            == entries[-1]["train_loss"]
+        )
+    assert page.get_attribute("[data-plot=compare-grads]", "data-series") == "2"
+
+    # Per update step: one series per network, the API's update losses.
+    page.locator("[data-loss-axis]").select_option("step")
+    settled(page)
+    drawn = page.evaluate("() => window.compareExplorer.drawn.loss")
+    for k, network_id in enumerate(ids):
+        steps = api_json(base, "GET", f"/api/networks/{network_id}/history")["steps"]
+        assert drawn[k]["train"] == [[s["step"], s["loss"]] for s in steps]
+    ui.assert_no_console_errors()
+
+
+def test_adding_copies_up_to_four_columns_and_removing_one(ui: UI, live_server: str) -> None:
+    base = str(live_server)
+    a = api_json(base, "POST", "/api/networks", SPEC)["id"]
+    b = api_json(base, "POST", "/api/networks", {**SPEC, "activations": ["relu", "sigmoid"]})["id"]
+    page = ui.page
+    open_compare(page, base, [a, b])
+    assert page.locator("[data-column=B] [data-differs] dd").first.text_content() == "relu, sigmoid"
+
+    def add(kind: str, value: str, base_key: str = "A") -> dict:
+        count = page.locator("[data-column]").count()
+        page.locator("[data-copy-base]").select_option(base_key)
+        page.locator("[data-add-copy] [data-copy-kind]").select_option(kind)
+        value_field = page.locator("[data-add-copy] [data-copy-value]")
+        if value_field.evaluate("(e) => e.tagName") == "SELECT":
+            value_field.select_option(value)
+        else:
+            value_field.fill(value)
+        page.get_by_role("button", name="Add a column with the copy").click()
+        settled(
+            page,
+            f"window.compareExplorer.page.columns.length === {count + 1}"
+            " && window.compareExplorer.page.columns.every((c) => c.loaded)",
+        )
+        new_id = page.evaluate("() => new URL(location.href).searchParams.get('ids')").split(",")[-1]
+        return api_json(base, "GET", f"/api/networks/{new_id}")
+
+    c = add("optimizer", "adam")
+    assert c["optimizer"]["name"] == "adam" and c["layers"] == [2, 4, 1] and c["learning_rate"] == 0.3
+    d = add("depth", "2", base_key="B")
+    assert d["layers"] == [2, 4, 4, 1] and d["activations"] == ["relu", "relu", "sigmoid"]
+    # Same data and seeds as B, untrained: a new network from B's spec with one more layer.
+    assert d["init"] == api_json(base, "GET", f"/api/networks/{b}")["init"]
+    assert d["epoch"] == 0 and d["data"] == {**SPEC["data"], "classes": None} and d["seed"] == 0
+    assert page.locator("[data-column]").count() == 4
+    assert page.locator("[data-add-copy]").is_hidden()  # four is the most
+    ids = page.evaluate("() => new URL(location.href).searchParams.get('ids')").split(",")
+    assert ids == [a, b, c["id"], d["id"]]
+    assert page.locator("[data-column=D] [data-differs] [data-field=layers]").count() == 2  # dt and dd
+    # Step all: each network one update further.
+    page.get_by_role("button", name="Step all").click()
+    settled(page, "window.compareExplorer.page.columns.every((c) => c.network.step === 1)")
+    for network_id in ids:
+        assert api_json(base, "GET", f"/api/networks/{network_id}")["step"] == 1
+    assert page.get_attribute("[data-plot=compare-grads]", "data-series") == "4"
+    # Remove C: three columns, the link follows, the network stays on the server.
+    page.get_by_role("button", name="Remove column C (the network stays on the server)").click()
+    settled(page, "window.compareExplorer.page.columns.length === 3")
+    assert page.evaluate("() => new URL(location.href).searchParams.get('ids')") == ",".join([a, b, d["id"]])
+    assert page.locator("[data-add-copy]").is_visible()
+    assert httpx.get(f"{base}/api/networks/{c['id']}").status_code == 200
+    # An activation copy of a network without a hidden layer: a sentence, no column.
+    flat = api_json(base, "POST", "/api/networks", {**SPEC, "layers": [2, 1], "activations": ["sigmoid"]})[
+        "id"
+    ]
+    open_compare(page, base, [flat, a])
+    page.locator("[data-add-copy] [data-copy-kind]").select_option("activation")
+    page.get_by_role("button", name="Add a column with the copy").click()
+    page.wait_for_function("() => document.querySelector('[data-error=compare]').textContent !== ''")
+    assert "no hidden layer" in (page.locator("[data-error=compare]").text_content() or "")
+    assert page.locator("[data-column]").count() == 2
+    ui.assert_no_console_errors()
+
+
+def test_unknown_and_bad_ids_say_so(ui: UI, live_server: str) -> None:
+    base = str(live_server)
+    a = api_json(base, "POST", "/api/networks", SPEC)["id"]
+    page = ui.page
+    page.goto(f"{base}/compare?ids={a},nosuchnetwork0")
+    settled(page)
+    missing = page.locator("[data-column=B]")
+    assert "has no network nosuchnetwork0" in (missing.locator("[data-column-problem]").text_content() or "")
+    assert missing.get_by_role("link", name="Back to the explorer").get_attribute("href") == "/"
+    assert page.locator("[data-column=A] canvas[data-plot=boundary]").get_attribute("data-state") == "drawn"
+    assert "1 of 2 networks not found" in (page.locator("[data-status]").text_content() or "")
+    ui.assert_no_console_errors(allow=("404",))  # the browser logs the API's 404 for the unknown id
+    for query, says in (
+        ("?ids=" + a, "at least 2"),
+        ("", "Name the networks"),
+        ("?ids=a,b,c,d,e", "at most 4"),
+    ):
+        response = page.goto(f"{base}/compare{query}")
+        assert response is not None and response.status == 400
+        assert says in (page.locator("[data-problem-text]").text_content() or "")
+        assert page.get_by_role("link", name="explorer page").get_attribute("href") == "/"
+
+
+@pytest.mark.parametrize("width", [1280, 1920, 390])
+def test_layout_at_each_width(browser: Browser, live_server: str, tmp_path: Path, width: int) -> None:
+    base = str(live_server)
+    ids = [
+        api_json(base, "POST", "/api/networks", {**SPEC, "learning_rate": lr})["id"]
+        for lr in (0.3, 3.0, 0.03)
+    ]
+    for i in ids:
+        api_json(base, "POST", f"/api/networks/{i}/train", {"epochs": 5})
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    ui = UI(page, base)
+    try:
+        open_compare(page, base, ids)
+        boxes = [page.locator(f"[data-column={k}]").bounding_box() for k in "ABC"]
+        assert all(box is not None for box in boxes)
+        if width == 390:  # the columns stack, each the page's width
+            assert boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"] - 1
+            assert abs(boxes[1]["x"] - boxes[0]["x"]) < 1
+        else:  # side by side
+            assert (
+                abs(boxes[1]["y"] - boxes[0]["y"]) < 1
+                and boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"] - 1
+            )
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width  # no sideways scrolling
+        shots = Path(os.environ.get("COMPARE_SCREENSHOTS", tmp_path))
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / f"compare-{width}.png"), full_page=True)
+        ui.assert_no_console_errors()
+    finally:
+        context.close()
