@@ -207,12 +207,16 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
       changed();
       return;
     }
-    c.data = await api.networkData(id);
-    await refreshHistory();
-    const last = c.history.at(-1);
-    if (last) c.grads = { label: `epoch ${last.epoch} mean`, norms: last.grad_norms };
+    try {
+      c.data = await api.networkData(id);
+      await refreshHistory();
+      const last = c.history.at(-1);
+      if (last) c.grads = { label: `epoch ${last.epoch} mean`, norms: last.grad_norms };
+      await refreshPlot();
+    } catch (err) {
+      fail(err); // the header and the buttons still work; the column says what is missing
+    }
     c.loaded = true;
-    await refreshPlot();
     c.render();
     changed();
   };
