@@ -67,6 +67,12 @@ def test_a_copy_with_another_learning_rate_stepped_and_played_matches_the_api(
     ui.open(SETUP)
     original = ui.network_id
     ui.page.locator("[data-compare-launch] [data-copy-kind]").select_option("learning_rate")
+    # A value the copy cannot take: a sentence beside the control, and the page stays.
+    ui.page.locator("[data-compare-launch] [data-copy-value]").fill("-1")
+    ui.page.get_by_role("button", name="Compare with a copy").click()
+    ui.page.wait_for_function("() => document.querySelector('[data-error=compare]').textContent !== ''")
+    assert "above 0" in (ui.error("compare"))
+    assert ui.network_id == original
     ui.page.locator("[data-compare-launch] [data-copy-value]").fill("1.5")
     hint = ui.page.locator("[data-compare-launch] [data-copy-hint]").text_content() or ""
     assert "keeps this network's trained weights" in hint  # says how η copies are made
