@@ -1,0 +1,34 @@
+// The panel under the inspector for a selected weight or bias: its loss landscape and each
+// sample's share of its gradient. Shift-click on the drawing picks a second parameter.
+
+import { $, store } from "./context.js";
+import { createLandscapeView, isParameter } from "./landscape-view.js";
+import { createSharesView } from "./shares-view.js";
+
+const root = $("[data-landscape]");
+const landscape = createLandscapeView(root, { onChange: () => landscape.render(store.get()) });
+const shares = createSharesView($("[data-shares]"), $("[data-shares-name]"));
+
+// Capture phase, so a shift-click does not also select the parameter in the drawing.
+$("[data-network]").addEventListener(
+  "click",
+  (evt) => {
+    if (!evt.shiftKey) return;
+    const hit = evt.target.closest?.("[data-kind]");
+    if (!hit || !isParameter(store.get().selection)) return;
+    const d = hit.dataset;
+    const target = { kind: d.kind, layer: Number(d.layer), j: Number(d.j), i: d.i === undefined ? undefined : Number(d.i) };
+    if (!isParameter(target)) return;
+    evt.stopPropagation();
+    landscape.chooseSecond(target, store.get());
+    landscape.render(store.get());
+  },
+  true,
+);
+
+/** Draw again when the selection, the network, the step in progress or Play changed. */
+export function renderAnalysis(s, keys) {
+  if (!["selection", "network", "trace", "playing"].some((k) => keys.has(k))) return;
+  landscape.render(s);
+  if (!root.hidden) shares.render(s);
+}

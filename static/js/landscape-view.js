@@ -1,0 +1,570 @@
+// The loss landscape of the selected weight or bias (SPEC §8.4): L(w) with every other
+// parameter fixed, its tangent (slope = the server's ∂L/∂w), the step the next update takes
+// and the lowest point along the line; with a second parameter, a contour plot with the path
+// training took. Every number drawn or written is the server's (POST …/landscape).
+
+import * as api from "./api.js";
+import { fmt, numSpan } from "./format.js";
+import { GRAD } from "./palette.js";
+import { el } from "./svg.js";
+
+const INK = "#1d2330";
+const MUTED = "#5d6677";
+const GRID = "#eceef2";
+const STEP = "#009E73"; // Okabe-Ito green: the update's step
+const LOWEST = "#D55E00"; // Okabe-Ito vermillion: the lowest point
+// Sequential, colour-blind-safe (ColorBrewer YlGnBu): light = low loss, dark = high.
+export const BANDS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"];
+const POINTS_1D = 81; // odd: the current value is a grid point
+const POINTS_2D = 41;
+
+export const isParameter = (t) => Boolean(t) && (t.kind === "edge" || t.kind === "bias");
+export const parameterKey = (t) => (t.kind === "edge" ? `W:${t.layer}:${t.j}:${t.i}` : `b:${t.layer}:${t.j}`);
+export function targetOfKey(key) {
+  const [name, l, j, i] = key.split(":").map((v, k) => (k ? Number(v) : v));
+  return name === "W" ? { kind: "edge", layer: l, j, i } : { kind: "bias", layer: l, j };
+}
+const refOf = (t) => (t.kind === "edge" ? { layer: t.layer, name: "W", index: [t.j, t.i] } : { layer: t.layer, name: "b", index: [t.j] });
+/** The inspector's names: w21 of layer 1 (from neuron 1 into neuron 2), b2 of layer 2. */
+export function parameterName(t) {
+  if (t.kind === "bias") return `b${t.j + 1} of layer ${t.layer}`;
+  const sep = t.j < 9 && t.i < 9 ? "" : ",";
+  return `w${t.j + 1}${sep}${t.i + 1} of layer ${t.layer}`;
+}
+export const symbolOf = (t) => (t.kind === "edge" ? "w" : "b");
+/** w11, b2: the name without its layer, for formulas over two parameters of one layer. */
+const shortName = (t) => parameterName(t).replace(/ of layer \d+$/, "");
+const samples = (n) => `${n} sample${n === 1 ? "" : "s"}`;
+/** A number in a product: negative ones in parentheses, as the inspector writes them. */
+const factor = (x) => (x < 0 ? ["(", x, ")"] : [x]);
+
+/** Ticks at 1, 2 or 5 × 10ⁿ spacing inside [min, max]. */
+export function niceTicks(min, max, count = 4) {
+  const span = max - min || 1;
+  const step0 = span / count;
+  const mag = 10 ** Math.floor(Math.log10(step0));
+  const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= step0) || mag * 10;
+  const ticks = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + 1e-12; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/** Index of the smallest finite value (the curve's or grid's argmin). */
+function argmin(values) {
+  let best = -1;
+  values.forEach((v, k) => {
+    if (Number.isFinite(v) && (best < 0 || v < values[best])) best = k;
+  });
+  return best;
+}
+
+/** A legend line: a swatch, then text and numbers (numbers carry full precision on hover). */
+function legendItem(list, fact, swatch, parts) {
+  const li = document.createElement("li");
+  li.dataset.fact = fact;
+  const sw = document.createElement("span");
+  sw.className = `sw ${swatch.shape}`;
+  sw.style.setProperty("--c", swatch.colour);
+  li.appendChild(sw);
+  const text = document.createElement("span");
+  for (const part of parts) text.append(typeof part === "number" ? numSpan(part) : part);
+  li.appendChild(text);
+  list.appendChild(li);
+  return li;
+}
+
+/** Axes, grid and tick labels of a plot area `box` ({l, t, r, b} in px) into an SVG group. */
+function svgAxes(svg, box, X, Y, xr, yr, labels) {
+  const g = el("g", { class: "axes" }, svg);
+  const xt = niceTicks(xr[0], xr[1], box.r - box.l < 260 ? 3 : 4);
+  const yt = niceTicks(yr[0], yr[1], 4);
+  for (const v of yt) {
+    el("line", { x1: box.l, x2: box.r, y1: Y(v), y2: Y(v), stroke: GRID }, g);
+    el("text", { x: box.l - 5, y: Y(v) + 3.5, "text-anchor": "end", class: "tick" }, g).textContent = fmt(v);
+  }
+  for (const v of xt) {
+    el("line", { x1: X(v), x2: X(v), y1: box.t, y2: box.b, stroke: GRID }, g);
+    el("text", { x: X(v), y: box.b + 14, "text-anchor": "middle", class: "tick" }, g).textContent = fmt(v);
+  }
+  el("path", { d: `M${box.l},${box.t} V${box.b} H${box.r}`, stroke: "#c9ced8", fill: "none" }, g);
+  el("text", { x: (box.l + box.r) / 2, y: box.b + 31, "text-anchor": "middle", class: "axis-label" }, g).textContent = labels[0];
+  const ylab = el("text", { x: 0, y: 0, "text-anchor": "middle", class: "axis-label", transform: `translate(12 ${(box.t + box.b) / 2}) rotate(-90)` }, g);
+  ylab.textContent = labels[1];
+  return g;
+}
+
+export function createLandscapeView(root, { onChange } = {}) {
+  const plot = root.querySelector("[data-landscape-plot]");
+  const legend = root.querySelector("[data-landscape-legend]");
+  const note = root.querySelector("[data-landscape-note]");
+  const error = root.querySelector('[data-error="landscape"]');
+  const radiusInput = root.querySelector("[data-landscape-radius]");
+  const dataSelect = root.querySelector("[data-landscape-data]");
+  const secondSelect = root.querySelector("[data-landscape-second]");
+  let radius = 2;
+  let dataChoice = null; // null: this batch while a step is in progress, else the training split
+  let second = null; // the second parameter's target, or null for the 1-D curve
+  let lastKey = "";
+  let lastNetwork = null;
+  let requests = 0;
+  let drawn = null; // {res, s, data}: the answer drawn, kept for a resize
+  let uid = 0;
+
+  radiusInput.addEventListener("change", () => {
+    const r = Number(radiusInput.value);
+    if (!(r > 0 && r <= 1000)) {
+      error.textContent = "The radius is a number above 0 and at most 1000.";
+      return;
+    }
+    radius = r;
+    onChange?.();
+  });
+  dataSelect.addEventListener("change", () => {
+    dataChoice = dataSelect.value;
+    onChange?.();
+  });
+  secondSelect.addEventListener("change", () => {
+    second = secondSelect.value ? targetOfKey(secondSelect.value) : null;
+    onChange?.();
+  });
+
+  /** The step in progress has a batch the server can evaluate (after Forward, before Update). */
+  const batchOf = (trace) => {
+    const f = trace?.forward;
+    if (!f || trace.update) return null;
+    if (!f.indices && !trace.loss) return null; // explicit inputs: the targets come with Loss
+    return f;
+  };
+
+  /** The second-parameter list: the layer's parameters (its row, column and biases when large). */
+  function fillSecond(network, first) {
+    const l = first.layer;
+    const W = network.parameters.weights[l - 1];
+    const rows = W.length;
+    const cols = W[0].length;
+    const all = rows * cols + rows <= 150;
+    const options = [["", "none: the 1-D curve"]];
+    for (let j = 0; j < rows; j++) {
+      for (let i = 0; i < cols; i++) {
+        if (all || (first.kind === "edge" && (j === first.j || i === first.i)) || (first.kind === "bias" && j === first.j)) {
+          const t = { kind: "edge", layer: l, j, i };
+          options.push([parameterKey(t), parameterName(t)]);
+        }
+      }
+    }
+    for (let j = 0; j < rows; j++) {
+      if (all || j === first.j) options.push([parameterKey({ kind: "bias", layer: l, j }), parameterName({ kind: "bias", layer: l, j })]);
+    }
+    const skip = parameterKey(first);
+    secondSelect.replaceChildren(
+      ...options
+        .filter(([k]) => k !== skip)
+        .map(([k, text]) => {
+          const o = document.createElement("option");
+          o.value = k;
+          o.textContent = text;
+          return o;
+        }),
+    );
+    if (second && parameterKey(second) !== skip) {
+      const key = parameterKey(second);
+      if (![...secondSelect.options].some((o) => o.value === key)) {
+        // A parameter shift-clicked in another layer: listed too.
+        const o = document.createElement("option");
+        o.value = key;
+        o.textContent = parameterName(second);
+        secondSelect.appendChild(o);
+      }
+      secondSelect.value = key;
+    } else {
+      second = null;
+      secondSelect.value = "";
+    }
+  }
+
+  /** Use `t` as the second parameter (shift-click on the drawing). */
+  function chooseSecond(t, s) {
+    if (!isParameter(t) || !isParameter(s.selection) || parameterKey(t) === parameterKey(s.selection)) return;
+    second = t;
+    fillSecond(s.network, s.selection);
+  }
+
+  function render(s) {
+    const sel = s.selection;
+    if (!s.network || !isParameter(sel)) {
+      root.hidden = true;
+      return;
+    }
+    root.hidden = false;
+    root.querySelector("[data-landscape-name]").textContent = second
+      ? `${parameterName(sel)} and ${parameterName(second)}`
+      : parameterName(sel);
+    const selKey = `${s.network.id}:${s.network.layers.join("-")}:${parameterKey(sel)}`;
+    if (secondSelect.dataset.key !== selKey) {
+      if (second && second.layer > s.network.layers.length - 1) second = null;
+      fillSecond(s.network, sel);
+      secondSelect.dataset.key = selKey;
+    }
+    const batch = batchOf(s.trace);
+    const batchOption = dataSelect.querySelector("option[value=batch]");
+    const trainOption = dataSelect.querySelector("option[value=train]");
+    const n = s.network.cursor.n_train;
+    trainOption.textContent = `training split (${samples(n)})`;
+    batchOption.disabled = !batch;
+    batchOption.textContent = batch ? `this batch (${samples(batch.batch_size ?? batch.inputs.length)})` : "this batch (run Forward first)";
+    const data = batch && dataChoice !== "train" ? "batch" : "train";
+    dataSelect.value = data;
+    dataSelect.title = batch
+      ? "The loss on the training split, or on the batch of the step in progress"
+      : s.trace?.update
+        ? "This batch: the step is finished; run Forward for the next batch"
+        : "This batch: there is no step in progress; run Forward first";
+    if (s.playing) {
+      note.textContent = "Paused while Play runs: the landscape is drawn again when training stops.";
+      return;
+    }
+    const key = JSON.stringify([selKey, second && parameterKey(second), radius, data]);
+    const stale = key !== lastKey || s.network !== lastNetwork || (data === "batch" && drawn?.batch !== batch);
+    if (!stale) return;
+    lastKey = key;
+    lastNetwork = s.network;
+    load(s, data, batch);
+  }
+
+  async function load(s, data, batch) {
+    const seq = ++requests;
+    const params = second ? [s.selection, second] : [s.selection];
+    const body = { parameters: params.map(refOf), radius, points: second ? POINTS_2D : POINTS_1D, data };
+    root.dataset.state = "loading";
+    try {
+      const res = await api.landscape(s.network.id, body);
+      if (seq !== requests) return;
+      error.textContent = "";
+      drawn = { res, s, data, batch, params };
+      draw();
+      root.dataset.state = "drawn";
+    } catch (err) {
+      if (seq !== requests) return;
+      drawn = null;
+      plot.replaceChildren();
+      legend.replaceChildren();
+      note.textContent = "";
+      error.textContent = err instanceof api.ApiError ? err.detail : `Unexpected error: ${err.message}`;
+      root.dataset.state = "error";
+    }
+  }
+
+  function draw() {
+    if (!drawn) return;
+    const { res, s, data, batch, params } = drawn;
+    const sel = params[0];
+    const v = symbolOf(sel);
+    const where = data === "batch" ? `this batch (${samples(res.n_samples)})` : `the training split (${samples(res.n_samples)})`;
+    note.textContent =
+      params.length === 1
+        ? `L(${v}) with every other parameter fixed, on ${where}.`
+        : `L over the two parameters with every other one fixed, on ${where}.`;
+    // The inspector's ∂L/∂w is the batch's: say so when the curve is on other data.
+    const bl = s.trace?.backward?.layers.find((ly) => ly.index === sel.layer);
+    const B = batch?.batch_size ?? batch?.inputs.length;
+    if (data === "train" && bl && !s.trace.update && B !== undefined && B !== res.n_samples) {
+      const g = sel.kind === "edge" ? bl.dL_dW[sel.j][sel.i] : bl.dL_db[sel.j];
+      note.append(` The inspector's ∂L/∂${v} = `, numSpan(g), ` is this batch's (${samples(B)}): pick "this batch" for its tangent.`);
+    }
+    legend.replaceChildren();
+    if (params.length === 1) draw1d(res, s, data, sel);
+    else draw2d(res, params);
+  }
+
+  function draw1d(res, s, data, sel) {
+    const v = symbolOf(sel);
+    const width = Math.max(240, Math.floor(plot.clientWidth || 320));
+    const height = Math.round(Math.min(300, Math.max(200, width * 0.6)));
+    const box = { l: 50, t: 10, r: width - 10, b: height - 40 };
+    const xs = res.axes[0];
+    const ys = res.loss;
+    const w0 = res.current.value[0];
+    const L0 = res.current.loss;
+    const g = res.current.gradient[0];
+    const finite = ys.filter(Number.isFinite).concat([L0]);
+    const lo = Math.min(...finite);
+    const hi = Math.max(...finite);
+    const span = hi - lo || Math.abs(hi) || 1;
+    const yr = [lo - 0.06 * span, hi + 0.08 * span];
+    const xr = [xs[0], xs[xs.length - 1]];
+    const X = (x) => box.l + ((x - xr[0]) / (xr[1] - xr[0])) * (box.r - box.l);
+    const Y = (y) => box.b - ((y - yr[0]) / (yr[1] - yr[0])) * (box.b - box.t);
+    const svg = el("svg", {
+      viewBox: `0 0 ${width} ${height}`, width, height, class: "landscape-1d", role: "img",
+      "aria-label": `Loss as a function of ${parameterName(sel)}, with the tangent at the current value`,
+    });
+    const clip = `landscape-clip-${++uid}`;
+    el("rect", { x: box.l, y: box.t, width: box.r - box.l, height: box.b - box.t }, el("clipPath", { id: clip }, el("defs", {}, svg)));
+    svgAxes(svg, box, X, Y, xr, yr, [`${v} = ${parameterName(sel)}`, "loss L"]);
+    const inside = el("g", { "clip-path": `url(#${clip})` }, svg);
+    const d = ys.map((y, k) => (Number.isFinite(y) ? `${k && Number.isFinite(ys[k - 1]) ? "L" : "M"}${X(xs[k]).toFixed(2)},${Y(y).toFixed(2)}` : "")).join("");
+    el("path", { d, fill: "none", stroke: INK, "stroke-width": 2, "data-curve": "", "data-points": ys.length }, inside);
+    // The tangent across the whole range: L0 + g·(x − w0).
+    el("line", {
+      x1: X(xr[0]), y1: Y(L0 + g * (xr[0] - w0)), x2: X(xr[1]), y2: Y(L0 + g * (xr[1] - w0)),
+      stroke: GRAD, "stroke-width": 1.6, "stroke-dasharray": "6 4", "data-tangent": "",
+      "data-x0": xr[0], "data-y0": L0 + g * (xr[0] - w0), "data-x1": xr[1], "data-y1": L0 + g * (xr[1] - w0),
+    }, inside);
+    // The update's step: w − η·∂L/∂w with this curve's gradient.
+    const eta = s.network.learning_rate;
+    const next = w0 - eta * g;
+    const shown = Math.min(xr[1], Math.max(xr[0], next));
+    const y0 = Y(L0);
+    if (Math.abs(X(shown) - X(w0)) >= 1) {
+      const dir = Math.sign(X(shown) - X(w0));
+      const tip = X(shown);
+      el("line", { x1: X(w0), y1: y0, x2: tip - dir * 6, y2: y0, stroke: STEP, "stroke-width": 2.2 }, inside);
+      el("path", { d: `M${tip},${y0} l${-dir * 8},-4.5 v9 z`, fill: STEP }, inside);
+      if (shown === next) el("line", { x1: tip, y1: y0, x2: tip, y2: box.b, stroke: STEP, "stroke-dasharray": "2 3" }, inside);
+    }
+    svg.querySelector("[data-curve]").dataset.step = String(next);
+    // The lowest point along the line (the returned curve's argmin).
+    const k = argmin(ys);
+    if (k >= 0) {
+      el("path", { d: `M${X(xs[k]).toFixed(2)},${(Y(ys[k]) + 2).toFixed(2)} l-6,-10 h12 z`, fill: LOWEST, stroke: "#fff", "data-lowest": "", "data-x": xs[k], "data-y": ys[k] }, svg);
+    }
+    el("circle", { cx: X(w0), cy: y0, r: 4.5, fill: INK, stroke: "#fff", "stroke-width": 1.5, "data-current": "", "data-x": w0, "data-y": L0 }, svg);
+    plot.replaceChildren(svg);
+
+    legendItem(legend, "current", { shape: "dot", colour: INK }, [`now: ${v} = `, w0, ", L = ", L0]);
+    legendItem(legend, "slope", { shape: "dash", colour: GRAD }, [`tangent: slope = ∂L/∂${v} = `, g]);
+    const opt = s.network.optimizer?.name ?? "sgd";
+    const parts = opt === "sgd"
+      ? [`next SGD step: ${v} − η·∂L/∂${v} = `, ...factor(w0), " − ", eta, " · ", ...factor(g), " = ", next]
+      : [`plain gradient step ${v} − η·∂L/∂${v} = `, next, ` (the ${opt} update's own step also uses its running averages, so it differs)`];
+    if (data === "train" && res.n_samples !== s.network.batch_size) parts.push(` — with the training split's gradient; an update uses its batch's (${samples(s.network.batch_size)})`);
+    if (shown !== next) parts.push(" — beyond the plotted range");
+    else if (Math.abs(X(next) - X(w0)) < 3) parts.push(" — too short to see at this scale");
+    legendItem(legend, "step", { shape: "arrow", colour: STEP }, parts);
+    if (k >= 0) {
+      const edge = k === 0 || k === ys.length - 1;
+      legendItem(legend, "lowest", { shape: "tri", colour: LOWEST }, [
+        `lowest on this line: ${v} = `, xs[k], ", L = ", ys[k],
+        edge ? " — at the edge of the range: a larger radius may find a lower point" : "",
+      ]);
+    }
+  }
+
+  function draw2d(res, params) {
+    const [p, q] = params;
+    const width = Math.max(240, Math.floor(plot.clientWidth || 320));
+    const height = Math.round(Math.min(width * 0.92, 440));
+    const box = { l: 50, t: 10, r: width - 10, b: height - 40 };
+    const [ax, ay] = res.axes;
+    const grid = res.loss; // grid[i][j] at ax[i], ay[j]
+    const xr = [ax[0], ax[ax.length - 1]];
+    const yr = [ay[0], ay[ay.length - 1]];
+    const X = (x) => box.l + ((x - xr[0]) / (xr[1] - xr[0])) * (box.r - box.l);
+    const Y = (y) => box.b - ((y - yr[0]) / (yr[1] - yr[0])) * (box.b - box.t);
+
+    // Band edges at quantiles of the grid, so the low valley and the steep walls both show.
+    const values = grid.flat().filter(Number.isFinite).sort((a, b) => a - b);
+    const edges = [];
+    for (let k = 1; k < BANDS.length; k++) {
+      const e = values[Math.floor((k / BANDS.length) * (values.length - 1))];
+      if (e !== undefined && (!edges.length || e > edges[edges.length - 1])) edges.push(e);
+    }
+    const band = (val) => {
+      if (!Number.isFinite(val)) return BANDS.length - 1;
+      let b = 0;
+      while (b < edges.length && val > edges[b]) b++;
+      return Math.round((b * (BANDS.length - 1)) / Math.max(1, edges.length));
+    };
+    const rgb = BANDS.map((hex) => [1, 3, 5].map((o) => parseInt(hex.slice(o, o + 2), 16)));
+
+    const canvas = document.createElement("canvas");
+    canvas.className = "landscape-2d";
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", `Contour plot of the loss over ${parameterName(p)} and ${parameterName(q)}, with the path training took`);
+    const dpr = window.devicePixelRatio || 1;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    const ctx = canvas.getContext("2d");
+    // Filled bands: the grid interpolated bilinearly per device pixel, then banded.
+    const px0 = Math.round(box.l * dpr);
+    const py0 = Math.round(box.t * dpr);
+    const pw = Math.round((box.r - box.l) * dpr);
+    const ph = Math.round((box.b - box.t) * dpr);
+    const img = ctx.createImageData(pw, ph);
+    const ni = ax.length - 1;
+    const nj = ay.length - 1;
+    for (let py = 0; py < ph; py++) {
+      const gj = (1 - (py + 0.5) / ph) * nj;
+      const j0 = Math.min(nj - 1, Math.floor(gj));
+      const tj = gj - j0;
+      for (let px = 0; px < pw; px++) {
+        const gi = ((px + 0.5) / pw) * ni;
+        const i0 = Math.min(ni - 1, Math.floor(gi));
+        const ti = gi - i0;
+        const val =
+          (1 - ti) * ((1 - tj) * grid[i0][j0] + tj * grid[i0][j0 + 1]) + ti * ((1 - tj) * grid[i0 + 1][j0] + tj * grid[i0 + 1][j0 + 1]);
+        const c = rgb[band(val)];
+        const o = (py * pw + px) * 4;
+        img.data[o] = c[0];
+        img.data[o + 1] = c[1];
+        img.data[o + 2] = c[2];
+        img.data[o + 3] = 255;
+      }
+    }
+    ctx.putImageData(img, px0, py0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+
+    // Axes.
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.fillStyle = MUTED;
+    ctx.strokeStyle = "#c9ced8";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(box.l, box.t);
+    ctx.lineTo(box.l, box.b);
+    ctx.lineTo(box.r, box.b);
+    ctx.stroke();
+    ctx.textAlign = "center";
+    for (const t of niceTicks(xr[0], xr[1], box.r - box.l < 260 ? 3 : 4)) {
+      ctx.fillText(fmt(t), X(t), box.b + 14);
+      ctx.beginPath();
+      ctx.moveTo(X(t), box.b);
+      ctx.lineTo(X(t), box.b + 3);
+      ctx.stroke();
+    }
+    ctx.textAlign = "right";
+    for (const t of niceTicks(yr[0], yr[1], 4)) {
+      ctx.fillText(fmt(t), box.l - 5, Y(t) + 3.5);
+      ctx.beginPath();
+      ctx.moveTo(box.l - 3, Y(t));
+      ctx.lineTo(box.l, Y(t));
+      ctx.stroke();
+    }
+    ctx.fillStyle = INK;
+    ctx.font = "12px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.fillText(`${symbolOf(p)} = ${parameterName(p)}`, (box.l + box.r) / 2, box.b + 31);
+    ctx.save();
+    ctx.translate(13, (box.t + box.b) / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.fillText(`${symbolOf(q)} = ${parameterName(q)}`, 0, 0);
+    ctx.restore();
+
+    // The path training took (the snapshots), the lowest grid point and the current point.
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(box.l, box.t, box.r - box.l, box.b - box.t);
+    ctx.clip();
+    const traj = res.trajectory;
+    const inRange = (pt) => pt.value[0] >= xr[0] && pt.value[0] <= xr[1] && pt.value[1] >= yr[0] && pt.value[1] <= yr[1];
+    const pathPts = traj.map((pt) => [X(pt.value[0]), Y(pt.value[1])]).concat([[X(res.current.value[0]), Y(res.current.value[1])]]);
+    if (traj.length) {
+      for (const [colour, w] of [["#fff", 4], [INK, 1.6]]) {
+        ctx.strokeStyle = colour;
+        ctx.lineWidth = w;
+        ctx.lineJoin = "round";
+        ctx.beginPath();
+        pathPts.forEach(([x, y], k) => (k ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+        ctx.stroke();
+      }
+      for (const [x, y] of pathPts.slice(0, -1)) {
+        ctx.beginPath();
+        ctx.arc(x, y, 2.6, 0, 2 * Math.PI);
+        ctx.fillStyle = "#fff";
+        ctx.fill();
+        ctx.strokeStyle = INK;
+        ctx.lineWidth = 1.2;
+        ctx.stroke();
+      }
+    }
+    ctx.restore();
+    let best = [0, 0];
+    grid.forEach((r, i) => r.forEach((val, j) => Number.isFinite(val) && val < grid[best[0]][best[1]] && (best = [i, j])));
+    const [bx, by] = [X(ax[best[0]]), Y(ay[best[1]])];
+    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = 4;
+    for (const pass of [0, 1]) {
+      ctx.beginPath();
+      ctx.moveTo(bx - 6, by - 6);
+      ctx.lineTo(bx + 6, by + 6);
+      ctx.moveTo(bx + 6, by - 6);
+      ctx.lineTo(bx - 6, by + 6);
+      ctx.stroke();
+      if (!pass) {
+        ctx.strokeStyle = LOWEST;
+        ctx.lineWidth = 2.2;
+      }
+    }
+    const [cx, cy] = pathPts[pathPts.length - 1];
+    ctx.beginPath();
+    ctx.arc(cx, cy, 5, 0, 2 * Math.PI);
+    ctx.fillStyle = GRAD;
+    ctx.fill();
+    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = 1.8;
+    ctx.stroke();
+    canvas.dataset.state = "drawn";
+    canvas.dataset.trajectory = String(traj.length);
+    canvas.dataset.inside = String(traj.filter(inRange).length);
+    canvas.dataset.bands = String(edges.length + 1);
+    plot.replaceChildren(canvas);
+
+    // Legend: the bands' loss ranges, then the markers.
+    const scale = document.createElement("li");
+    scale.className = "bands";
+    scale.dataset.fact = "bands";
+    const lows = [values[0], ...edges];
+    const highs = [...edges, values[values.length - 1]];
+    lows.forEach((low, k) => {
+      const cell = document.createElement("span");
+      cell.className = "band";
+      const sw = document.createElement("span");
+      sw.className = "sw box";
+      sw.style.setProperty("--c", BANDS[Math.round((k * (BANDS.length - 1)) / Math.max(1, edges.length))]);
+      cell.append(sw, numSpan(low), "–", numSpan(highs[k]));
+      scale.appendChild(cell);
+    });
+    const caption = document.createElement("span");
+    caption.className = "bands-caption";
+    caption.textContent = "loss L, light = low (bands hold equal shares of the grid)";
+    scale.prepend(caption);
+    legend.appendChild(scale);
+    const [np, nq] = p.layer === q.layer ? [shortName(p), shortName(q)] : [parameterName(p), parameterName(q)];
+    legendItem(legend, "current", { shape: "dot", colour: GRAD }, [
+      `now: (${np}, ${nq}) = (`, res.current.value[0], ", ", res.current.value[1], "), L = ", res.current.loss,
+      `; (∂L/∂${np}, ∂L/∂${nq}) = (`, res.current.gradient[0], ", ", res.current.gradient[1], ")",
+    ]);
+    const outside = traj.length - traj.filter(inRange).length;
+    const pathText = traj.length
+      ? [`path training took: ${traj.length} snapshot${traj.length > 1 ? "s" : ""}, step ${traj[0].step} → ${traj[traj.length - 1].step}`, outside ? `; ${outside} lie outside this window` : ""]
+      : ["path training took: none yet — train (Step, Epoch or Play) and it appears"];
+    const pathItem = legendItem(legend, "path", { shape: "path", colour: INK }, pathText);
+    if (outside) {
+      const far = Math.max(...traj.map((pt) => Math.max(Math.abs(pt.value[0] - res.current.value[0]), Math.abs(pt.value[1] - res.current.value[1]))));
+      const fit = document.createElement("button");
+      fit.type = "button";
+      fit.className = "small";
+      fit.dataset.action = "fit-path";
+      fit.textContent = "Fit the path";
+      fit.addEventListener("click", () => {
+        radius = Number((far * 1.1).toPrecision(2));
+        radiusInput.value = String(radius);
+        onChange?.();
+      });
+      pathItem.append(" ", fit);
+    }
+    legendItem(legend, "lowest", { shape: "cross", colour: LOWEST }, [
+      "lowest on the grid: (", ax[best[0]], ", ", ay[best[1]], "), L = ", grid[best[0]][best[1]],
+    ]);
+  }
+
+  let resizeTimer = 0;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => !root.hidden && draw(), 150);
+  });
+
+  return { render, chooseSecond };
+}
