@@ -231,16 +231,29 @@ export function createLandscapeView(root, { onChange } = {}) {
     load(s, data, batch);
   }
 
+  /** Points per axis: the default, or the most (odd, at least 5) that keep the request within
+   * the server's max_landscape_work (points^dims × parameters × samples). */
+  function pointsFor(s, dims, nSamples) {
+    const wanted = dims === 2 ? POINTS_2D : POINTS_1D;
+    const limit = s.catalog?.limits?.max_landscape_work;
+    if (!limit) return wanted;
+    let p = wanted;
+    while (p > 5 && p ** dims * s.network.n_parameters * nSamples > limit) p -= 2;
+    return p;
+  }
+
   async function load(s, data, batch) {
     const seq = ++requests;
     const params = second ? [s.selection, second] : [s.selection];
-    const body = { parameters: params.map(refOf), radius, points: second ? POINTS_2D : POINTS_1D, data };
+    const nSamples = data === "batch" ? (batch.batch_size ?? batch.inputs.length) : s.network.cursor.n_train;
+    const points = pointsFor(s, params.length, nSamples);
+    const body = { parameters: params.map(refOf), radius, points, data };
     root.dataset.state = "loading";
     try {
       const res = await api.landscape(s.network.id, body);
       if (seq !== requests) return;
       error.textContent = "";
-      drawn = { res, s, data, batch, params };
+      drawn = { res, s, data, batch, params, points };
       draw();
       root.dataset.state = "drawn";
     } catch (err) {
@@ -256,7 +269,7 @@ export function createLandscapeView(root, { onChange } = {}) {
 
   function draw() {
     if (!drawn) return;
-    const { res, s, data, batch, params } = drawn;
+    const { res, s, data, batch, params, points } = drawn;
     const sel = params[0];
     const v = symbolOf(sel);
     const where = data === "batch" ? `this batch (${samples(res.n_samples)})` : `the training split (${samples(res.n_samples)})`;
@@ -264,6 +277,11 @@ export function createLandscapeView(root, { onChange } = {}) {
       params.length === 1
         ? `L(${v}) with every other parameter fixed, on ${where}.`
         : `L over the two parameters with every other one fixed, on ${where}.`;
+    const wanted = params.length === 2 ? POINTS_2D : POINTS_1D;
+    if (points < wanted) {
+      const grid = (p) => (params.length === 2 ? `${p}×${p} grid` : `${p} points`);
+      note.append(` A ${grid(points)}: ${grid(wanted)} would exceed the server's work limit (max_landscape_work).`);
+    }
     // The inspector's ∂L/∂w is the batch's: say so when the curve is on other data.
     const bl = s.trace?.backward?.layers.find((ly) => ly.index === sel.layer);
     const B = batch?.batch_size ?? batch?.inputs.length;
