@@ -2,7 +2,8 @@
 // sample's share of its gradient. Shift-click on the drawing picks a second parameter.
 
 import { $, store } from "./context.js";
-import { createLandscapeView, isParameter } from "./landscape-view.js";
+import { createLandscapeView } from "./landscape-view.js";
+import { isParameter } from "./landscape-common.js";
 import { createSharesView } from "./shares-view.js";
 
 const root = $("[data-landscape]");

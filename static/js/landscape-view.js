@@ -7,71 +7,16 @@ import * as api from "./api.js";
 import { fmt, numSpan } from "./format.js";
 import { GRAD } from "./palette.js";
 import { el } from "./svg.js";
+import { drawContour } from "./contour-view.js";
+import {
+  GRID, INK, LOWEST, STEP, argmin, isParameter, legendItem, niceTicks, parameterKey, parameterName, refOf, samples,
+  symbolOf, targetOfKey,
+} from "./landscape-common.js";
 
-const INK = "#1d2330";
-const MUTED = "#5d6677";
-const GRID = "#eceef2";
-const STEP = "#009E73"; // Okabe-Ito green: the update's step
-const LOWEST = "#D55E00"; // Okabe-Ito vermillion: the lowest point
-// Sequential, colour-blind-safe (ColorBrewer YlGnBu): light = low loss, dark = high.
-export const BANDS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"];
 const POINTS_1D = 81; // odd: the current value is a grid point
 const POINTS_2D = 41;
-
-export const isParameter = (t) => Boolean(t) && (t.kind === "edge" || t.kind === "bias");
-export const parameterKey = (t) => (t.kind === "edge" ? `W:${t.layer}:${t.j}:${t.i}` : `b:${t.layer}:${t.j}`);
-export function targetOfKey(key) {
-  const [name, l, j, i] = key.split(":").map((v, k) => (k ? Number(v) : v));
-  return name === "W" ? { kind: "edge", layer: l, j, i } : { kind: "bias", layer: l, j };
-}
-const refOf = (t) => (t.kind === "edge" ? { layer: t.layer, name: "W", index: [t.j, t.i] } : { layer: t.layer, name: "b", index: [t.j] });
-/** The inspector's names: w21 of layer 1 (from neuron 1 into neuron 2), b2 of layer 2. */
-export function parameterName(t) {
-  if (t.kind === "bias") return `b${t.j + 1} of layer ${t.layer}`;
-  const sep = t.j < 9 && t.i < 9 ? "" : ",";
-  return `w${t.j + 1}${sep}${t.i + 1} of layer ${t.layer}`;
-}
-export const symbolOf = (t) => (t.kind === "edge" ? "w" : "b");
-/** w11, b2: the name without its layer, for formulas over two parameters of one layer. */
-const shortName = (t) => parameterName(t).replace(/ of layer \d+$/, "");
-const samples = (n) => `${n} sample${n === 1 ? "" : "s"}`;
 /** A number in a product: negative ones in parentheses, as the inspector writes them. */
 const factor = (x) => (x < 0 ? ["(", x, ")"] : [x]);
-
-/** Ticks at 1, 2 or 5 × 10ⁿ spacing inside [min, max]. */
-export function niceTicks(min, max, count = 4) {
-  const span = max - min || 1;
-  const step0 = span / count;
-  const mag = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= step0) || mag * 10;
-  const ticks = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + 1e-12; v += step) ticks.push(Number(v.toPrecision(12)));
-  return ticks;
-}
-
-/** Index of the smallest finite value (the curve's or grid's argmin). */
-function argmin(values) {
-  let best = -1;
-  values.forEach((v, k) => {
-    if (Number.isFinite(v) && (best < 0 || v < values[best])) best = k;
-  });
-  return best;
-}
-
-/** A legend line: a swatch, then text and numbers (numbers carry full precision on hover). */
-function legendItem(list, fact, swatch, parts) {
-  const li = document.createElement("li");
-  li.dataset.fact = fact;
-  const sw = document.createElement("span");
-  sw.className = `sw ${swatch.shape}`;
-  sw.style.setProperty("--c", swatch.colour);
-  li.appendChild(sw);
-  const text = document.createElement("span");
-  for (const part of parts) text.append(typeof part === "number" ? numSpan(part) : part);
-  li.appendChild(text);
-  list.appendChild(li);
-  return li;
-}
 
 /** Axes, grid and tick labels of a plot area `box` ({l, t, r, b} in px) into an SVG group. */
 function svgAxes(svg, box, X, Y, xr, yr, labels) {
@@ -291,7 +236,15 @@ export function createLandscapeView(root, { onChange } = {}) {
     }
     legend.replaceChildren();
     if (params.length === 1) draw1d(res, s, data, sel);
-    else draw2d(res, params);
+    else {
+      drawContour(plot, legend, res, params, {
+        onFitRadius: (r) => {
+          radius = r;
+          radiusInput.value = String(r);
+          onChange?.();
+        },
+      });
+    }
   }
 
   function draw1d(res, s, data, sel) {
@@ -366,216 +319,6 @@ export function createLandscapeView(root, { onChange } = {}) {
         edge ? " — at the edge of the range: a larger radius may find a lower point" : "",
       ]);
     }
-  }
-
-  function draw2d(res, params) {
-    const [p, q] = params;
-    const width = Math.max(240, Math.floor(plot.clientWidth || 320));
-    const height = Math.round(Math.min(width * 0.92, 440));
-    const box = { l: 50, t: 10, r: width - 10, b: height - 40 };
-    const [ax, ay] = res.axes;
-    const grid = res.loss; // grid[i][j] at ax[i], ay[j]
-    const xr = [ax[0], ax[ax.length - 1]];
-    const yr = [ay[0], ay[ay.length - 1]];
-    const X = (x) => box.l + ((x - xr[0]) / (xr[1] - xr[0])) * (box.r - box.l);
-    const Y = (y) => box.b - ((y - yr[0]) / (yr[1] - yr[0])) * (box.b - box.t);
-
-    // Band edges at quantiles of the grid, so the low valley and the steep walls both show.
-    const values = grid.flat().filter(Number.isFinite).sort((a, b) => a - b);
-    const edges = [];
-    for (let k = 1; k < BANDS.length; k++) {
-      const e = values[Math.floor((k / BANDS.length) * (values.length - 1))];
-      if (e !== undefined && (!edges.length || e > edges[edges.length - 1])) edges.push(e);
-    }
-    const band = (val) => {
-      if (!Number.isFinite(val)) return BANDS.length - 1;
-      let b = 0;
-      while (b < edges.length && val > edges[b]) b++;
-      return Math.round((b * (BANDS.length - 1)) / Math.max(1, edges.length));
-    };
-    const rgb = BANDS.map((hex) => [1, 3, 5].map((o) => parseInt(hex.slice(o, o + 2), 16)));
-
-    const canvas = document.createElement("canvas");
-    canvas.className = "landscape-2d";
-    canvas.setAttribute("role", "img");
-    canvas.setAttribute("aria-label", `Contour plot of the loss over ${parameterName(p)} and ${parameterName(q)}, with the path training took`);
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = Math.round(width * dpr);
-    canvas.height = Math.round(height * dpr);
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
-    const ctx = canvas.getContext("2d");
-    // Filled bands: the grid interpolated bilinearly per device pixel, then banded.
-    const px0 = Math.round(box.l * dpr);
-    const py0 = Math.round(box.t * dpr);
-    const pw = Math.round((box.r - box.l) * dpr);
-    const ph = Math.round((box.b - box.t) * dpr);
-    const img = ctx.createImageData(pw, ph);
-    const ni = ax.length - 1;
-    const nj = ay.length - 1;
-    for (let py = 0; py < ph; py++) {
-      const gj = (1 - (py + 0.5) / ph) * nj;
-      const j0 = Math.min(nj - 1, Math.floor(gj));
-      const tj = gj - j0;
-      for (let px = 0; px < pw; px++) {
-        const gi = ((px + 0.5) / pw) * ni;
-        const i0 = Math.min(ni - 1, Math.floor(gi));
-        const ti = gi - i0;
-        const val =
-          (1 - ti) * ((1 - tj) * grid[i0][j0] + tj * grid[i0][j0 + 1]) + ti * ((1 - tj) * grid[i0 + 1][j0] + tj * grid[i0 + 1][j0 + 1]);
-        const c = rgb[band(val)];
-        const o = (py * pw + px) * 4;
-        img.data[o] = c[0];
-        img.data[o + 1] = c[1];
-        img.data[o + 2] = c[2];
-        img.data[o + 3] = 255;
-      }
-    }
-    ctx.putImageData(img, px0, py0);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-
-    // Axes.
-    ctx.font = "11px system-ui, sans-serif";
-    ctx.fillStyle = MUTED;
-    ctx.strokeStyle = "#c9ced8";
-    ctx.lineWidth = 1;
-    ctx.beginPath();
-    ctx.moveTo(box.l, box.t);
-    ctx.lineTo(box.l, box.b);
-    ctx.lineTo(box.r, box.b);
-    ctx.stroke();
-    ctx.textAlign = "center";
-    for (const t of niceTicks(xr[0], xr[1], box.r - box.l < 260 ? 3 : 4)) {
-      ctx.fillText(fmt(t), X(t), box.b + 14);
-      ctx.beginPath();
-      ctx.moveTo(X(t), box.b);
-      ctx.lineTo(X(t), box.b + 3);
-      ctx.stroke();
-    }
-    ctx.textAlign = "right";
-    for (const t of niceTicks(yr[0], yr[1], 4)) {
-      ctx.fillText(fmt(t), box.l - 5, Y(t) + 3.5);
-      ctx.beginPath();
-      ctx.moveTo(box.l - 3, Y(t));
-      ctx.lineTo(box.l, Y(t));
-      ctx.stroke();
-    }
-    ctx.fillStyle = INK;
-    ctx.font = "12px system-ui, sans-serif";
-    ctx.textAlign = "center";
-    ctx.fillText(`${symbolOf(p)} = ${parameterName(p)}`, (box.l + box.r) / 2, box.b + 31);
-    ctx.save();
-    ctx.translate(13, (box.t + box.b) / 2);
-    ctx.rotate(-Math.PI / 2);
-    ctx.fillText(`${symbolOf(q)} = ${parameterName(q)}`, 0, 0);
-    ctx.restore();
-
-    // The path training took (the snapshots), the lowest grid point and the current point.
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(box.l, box.t, box.r - box.l, box.b - box.t);
-    ctx.clip();
-    const traj = res.trajectory;
-    const inRange = (pt) => pt.value[0] >= xr[0] && pt.value[0] <= xr[1] && pt.value[1] >= yr[0] && pt.value[1] <= yr[1];
-    const pathPts = traj.map((pt) => [X(pt.value[0]), Y(pt.value[1])]).concat([[X(res.current.value[0]), Y(res.current.value[1])]]);
-    if (traj.length) {
-      for (const [colour, w] of [["#fff", 4], [INK, 1.6]]) {
-        ctx.strokeStyle = colour;
-        ctx.lineWidth = w;
-        ctx.lineJoin = "round";
-        ctx.beginPath();
-        pathPts.forEach(([x, y], k) => (k ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
-        ctx.stroke();
-      }
-      for (const [x, y] of pathPts.slice(0, -1)) {
-        ctx.beginPath();
-        ctx.arc(x, y, 2.6, 0, 2 * Math.PI);
-        ctx.fillStyle = "#fff";
-        ctx.fill();
-        ctx.strokeStyle = INK;
-        ctx.lineWidth = 1.2;
-        ctx.stroke();
-      }
-    }
-    ctx.restore();
-    let best = [0, 0];
-    grid.forEach((r, i) => r.forEach((val, j) => Number.isFinite(val) && val < grid[best[0]][best[1]] && (best = [i, j])));
-    const [bx, by] = [X(ax[best[0]]), Y(ay[best[1]])];
-    ctx.strokeStyle = "#fff";
-    ctx.lineWidth = 4;
-    for (const pass of [0, 1]) {
-      ctx.beginPath();
-      ctx.moveTo(bx - 6, by - 6);
-      ctx.lineTo(bx + 6, by + 6);
-      ctx.moveTo(bx + 6, by - 6);
-      ctx.lineTo(bx - 6, by + 6);
-      ctx.stroke();
-      if (!pass) {
-        ctx.strokeStyle = LOWEST;
-        ctx.lineWidth = 2.2;
-      }
-    }
-    const [cx, cy] = pathPts[pathPts.length - 1];
-    ctx.beginPath();
-    ctx.arc(cx, cy, 5, 0, 2 * Math.PI);
-    ctx.fillStyle = GRAD;
-    ctx.fill();
-    ctx.strokeStyle = "#fff";
-    ctx.lineWidth = 1.8;
-    ctx.stroke();
-    canvas.dataset.state = "drawn";
-    canvas.dataset.trajectory = String(traj.length);
-    canvas.dataset.inside = String(traj.filter(inRange).length);
-    canvas.dataset.bands = String(edges.length + 1);
-    plot.replaceChildren(canvas);
-
-    // Legend: the bands' loss ranges, then the markers.
-    const scale = document.createElement("li");
-    scale.className = "bands";
-    scale.dataset.fact = "bands";
-    const lows = [values[0], ...edges];
-    const highs = [...edges, values[values.length - 1]];
-    lows.forEach((low, k) => {
-      const cell = document.createElement("span");
-      cell.className = "band";
-      const sw = document.createElement("span");
-      sw.className = "sw box";
-      sw.style.setProperty("--c", BANDS[Math.round((k * (BANDS.length - 1)) / Math.max(1, edges.length))]);
-      cell.append(sw, numSpan(low), "–", numSpan(highs[k]));
-      scale.appendChild(cell);
-    });
-    const caption = document.createElement("span");
-    caption.className = "bands-caption";
-    caption.textContent = "loss L, light = low (bands hold equal shares of the grid)";
-    scale.prepend(caption);
-    legend.appendChild(scale);
-    const [np, nq] = p.layer === q.layer ? [shortName(p), shortName(q)] : [parameterName(p), parameterName(q)];
-    legendItem(legend, "current", { shape: "dot", colour: GRAD }, [
-      `now: (${np}, ${nq}) = (`, res.current.value[0], ", ", res.current.value[1], "), L = ", res.current.loss,
-      `; (∂L/∂${np}, ∂L/∂${nq}) = (`, res.current.gradient[0], ", ", res.current.gradient[1], ")",
-    ]);
-    const outside = traj.length - traj.filter(inRange).length;
-    const pathText = traj.length
-      ? [`path training took: ${traj.length} snapshot${traj.length > 1 ? "s" : ""}, step ${traj[0].step} → ${traj[traj.length - 1].step}`, outside ? `; ${outside} lie outside this window` : ""]
-      : ["path training took: none yet — train (Step, Epoch or Play) and it appears"];
-    const pathItem = legendItem(legend, "path", { shape: "path", colour: INK }, pathText);
-    if (outside) {
-      const far = Math.max(...traj.map((pt) => Math.max(Math.abs(pt.value[0] - res.current.value[0]), Math.abs(pt.value[1] - res.current.value[1]))));
-      const fit = document.createElement("button");
-      fit.type = "button";
-      fit.className = "small";
-      fit.dataset.action = "fit-path";
-      fit.textContent = "Fit the path";
-      fit.addEventListener("click", () => {
-        radius = Number((far * 1.1).toPrecision(2));
-        radiusInput.value = String(radius);
-        onChange?.();
-      });
-      pathItem.append(" ", fit);
-    }
-    legendItem(legend, "lowest", { shape: "cross", colour: LOWEST }, [
-      "lowest on the grid: (", ax[best[0]], ", ", ay[best[1]], "), L = ", grid[best[0]][best[1]],
-    ]);
   }
 
   let resizeTimer = 0;

@@ -6,9 +6,8 @@ import * as api from "./api.js";
 import { fmt, numSpan } from "./format.js";
 import { NEG_CSS, POS_CSS } from "./palette.js";
 import { el } from "./svg.js";
-import { isParameter, parameterKey, parameterName, symbolOf } from "./landscape-view.js";
+import { isParameter, parameterKey, parameterName, refOf, symbolOf } from "./landscape-common.js";
 
-const refOf = (t) => (t.kind === "edge" ? { layer: t.layer, name: "W", index: [t.j, t.i] } : { layer: t.layer, name: "b", index: [t.j] });
 
 export function createSharesView(root, nameNode) {
   const error = root.parentElement.querySelector('[data-error="shares"]');
