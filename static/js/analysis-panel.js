@@ -10,22 +10,22 @@ const root = $("[data-landscape]");
 const landscape = createLandscapeView(root, { onChange: () => landscape.render(store.get()) });
 const shares = createSharesView($("[data-shares]"), $("[data-shares-name]"));
 
-// Capture phase, so a shift-click does not also select the parameter in the drawing.
-$("[data-network]").addEventListener(
-  "click",
-  (evt) => {
-    if (!evt.shiftKey) return;
-    const hit = evt.target.closest?.("[data-kind]");
-    if (!hit || !isParameter(store.get().selection)) return;
-    const d = hit.dataset;
-    const target = { kind: d.kind, layer: Number(d.layer), j: Number(d.j), i: d.i === undefined ? undefined : Number(d.i) };
-    if (!isParameter(target)) return;
-    evt.stopPropagation();
-    landscape.chooseSecond(target, store.get());
-    landscape.render(store.get());
-  },
-  true,
-);
+/** Shift-click (or Shift+Enter) on a weight or bias: the second parameter of the landscape.
+ * In the capture phase, so the drawing does not also select it. */
+function pickSecond(evt) {
+  if (!evt.shiftKey || (evt.type === "keydown" && evt.key !== "Enter")) return;
+  const hit = evt.target.closest?.("[data-kind]");
+  if (!hit || !isParameter(store.get().selection)) return;
+  const d = hit.dataset;
+  const target = { kind: d.kind, layer: Number(d.layer), j: Number(d.j), i: d.i === undefined ? undefined : Number(d.i) };
+  if (!isParameter(target)) return;
+  evt.stopPropagation();
+  evt.preventDefault();
+  landscape.chooseSecond(target, store.get());
+  landscape.render(store.get());
+}
+$("[data-network]").addEventListener("click", pickSecond, true);
+$("[data-network]").addEventListener("keydown", pickSecond, true);
 
 /** Draw again when the selection, the network, the step in progress or Play changed. */
 export function renderAnalysis(s, keys) {

@@ -18,6 +18,12 @@ const POINTS_2D = 41;
 /** A number in a product: negative ones in parentheses, as the inspector writes them. */
 const factor = (x) => (x < 0 ? ["(", x, ")"] : [x]);
 
+/** True when the network's `trainable` (one spec, or one per layer) freezes this parameter. */
+function isFrozen(network, t) {
+  const spec = Array.isArray(network.trainable) ? network.trainable[t.layer - 1] : network.trainable;
+  return (t.kind === "edge" ? spec?.weights : spec?.biases) === false;
+}
+
 /** Axes, grid and tick labels of a plot area `box` ({l, t, r, b} in px) into an SVG group. */
 function svgAxes(svg, box, X, Y, xr, yr, labels) {
   const g = el("g", { class: "axes" }, svg);
@@ -283,7 +289,8 @@ export function createLandscapeView(root, { onChange } = {}) {
     }, inside);
     // The update's step: w − η·∂L/∂w with this curve's gradient.
     const eta = s.network.learning_rate;
-    const next = w0 - eta * g;
+    const frozen = isFrozen(s.network, sel);
+    const next = frozen ? w0 : w0 - eta * g;
     const shown = Math.min(xr[1], Math.max(xr[0], next));
     const y0 = Y(L0);
     if (Math.abs(X(shown) - X(w0)) >= 1) {
@@ -305,11 +312,14 @@ export function createLandscapeView(root, { onChange } = {}) {
     legendItem(legend, "current", { shape: "dot", colour: INK }, [`now: ${v} = `, w0, ", L = ", L0]);
     legendItem(legend, "slope", { shape: "dash", colour: GRAD }, [`tangent: slope = ∂L/∂${v} = `, g]);
     const opt = s.network.optimizer?.name ?? "sgd";
-    const parts = opt === "sgd"
-      ? [`next SGD step: ${v} − η·∂L/∂${v} = `, ...factor(w0), " − ", eta, " · ", ...factor(g), " = ", next]
-      : [`plain gradient step ${v} − η·∂L/∂${v} = `, next, ` (the ${opt} update's own step also uses its running averages, so it differs)`];
-    if (data === "train" && res.n_samples !== s.network.batch_size) parts.push(` — with the training split's gradient; an update uses its batch's (${samples(s.network.batch_size)})`);
-    if (shown !== next) parts.push(" — beyond the plotted range");
+    const parts = frozen
+      ? [`no step: this layer's ${sel.kind === "edge" ? "weights are" : "biases are"} frozen (not trainable), so the update leaves ${v} at `, w0]
+      : opt === "sgd"
+        ? [`next SGD step: ${v} − η·∂L/∂${v} = `, ...factor(w0), " − ", eta, " · ", ...factor(g), " = ", next]
+        : [`plain gradient step ${v} − η·∂L/∂${v} = `, next, ` (the ${opt} update's own step also uses its running averages, so it differs)`];
+    if (!frozen && data === "train" && res.n_samples !== s.network.batch_size) parts.push(` — with the training split's gradient; an update uses its batch's (${samples(s.network.batch_size)})`);
+    if (frozen) parts.push("");
+    else if (shown !== next) parts.push(" — beyond the plotted range");
     else if (Math.abs(X(next) - X(w0)) < 3) parts.push(" — too short to see at this scale");
     legendItem(legend, "step", { shape: "arrow", colour: STEP }, parts);
     if (k >= 0) {

@@ -194,6 +194,11 @@ def test_two_parameters_draw_a_contour_with_the_training_path(ui: UI, live_serve
     page.wait_for_function(
         "() => document.querySelector('[data-landscape-name]').textContent.includes('w11 of layer 1')"
     )
+    # Shift+Enter on a focused weight does the same from the keyboard.
+    page.locator('.edge-hit[data-layer="2"][data-j="0"][data-i="2"]').focus()
+    page.keyboard.press("Shift+Enter")
+    assert page.locator("[data-landscape-second]").input_value() == "W:2:0:2"
+    assert page.locator("[data-inspector-body]").get_attribute("data-target") == "edge:2:0:1"
     ui.assert_no_console_errors()
 
 
@@ -300,4 +305,54 @@ def test_the_panel_fits_without_overlap(ui: UI, width: int) -> None:
                     and rb[1] < ra[3] - 0.5
                 )
                 assert not overlap, (ra, rb)
+    ui.assert_no_console_errors()
+
+
+def test_a_frozen_bias_takes_no_step_and_adam_says_its_step_differs(ui: UI, live_server: str) -> None:
+    spec = {
+        "layers": [2, 3, 1],
+        "activations": ["tanh", "sigmoid"],
+        "loss": "bce",
+        "learning_rate": 0.05,
+        "optimizer": {"name": "adam"},
+        "trainable": {"weights": True, "biases": False},
+        "data": {"generator": "blobs", "n": 40, "noise": 0.2, "seed": 2},
+    }
+    r = httpx.post(f"{live_server}/api/networks", json=spec)
+    assert r.status_code == 201, r.text
+    ui.open(f"#net={r.json()['id']}")
+    page = ui.page
+    page.locator('.bias[data-layer="1"][data-j="0"]').dispatch_event("click")
+    drawn(ui)
+    step = page.locator(f"{PANEL} [data-fact=step]").text_content() or ""
+    assert "no step" in step and "frozen" in step
+    b = ui.state("s.network.parameters.biases[0][0]")
+    assert float(page.locator(f"{PANEL} [data-curve]").get_attribute("data-step") or "nan") == b
+    open_weight(ui, 1, 0, 0)
+    page.wait_for_function(
+        f"() => document.querySelector('{PANEL} [data-fact=step]')?.textContent"
+        ".includes('plain gradient step')"
+    )
+    assert "adam update's own step" in (page.locator(f"{PANEL} [data-fact=step]").text_content() or "")
+    ui.assert_no_console_errors()
+
+
+def test_a_big_network_gets_the_grid_that_fits_the_work_limit(ui: UI, live_server: str) -> None:
+    # 2-64-64-1 (4,417 parameters) on 2,000 training rows: 41×41 points would be 14.8e9 of
+    # work, over the default max_landscape_work of 5e8; the page asks for a grid that fits.
+    ui.open("#ds=moons&n=2000&val=0&h=64.tanh,64.tanh&lr=0.05&bs=10")
+    page = ui.page
+    open_weight(ui, 2, 0, 0)
+    drawn(ui)
+    page.select_option("[data-landscape-second]", "W:2:0:2")
+    page.wait_for_function(
+        f"() => document.querySelector('{PANEL} canvas.landscape-2d')?.dataset.state === 'drawn'"
+    )
+    limit = httpx.get(f"{live_server}/api/catalog").json()["limits"]["max_landscape_work"]
+    points = 7  # the largest odd count with points² × 4,417 × 2,000 ≤ 5e8
+    assert points**2 * 4417 * 2000 <= limit < (points + 2) ** 2 * 4417 * 2000
+    assert f"A {points}×{points} grid: 41×41 grid would exceed" in (
+        page.locator("[data-landscape-note]").text_content() or ""
+    )
+    assert page.locator('[data-error="landscape"]').text_content() == ""
     ui.assert_no_console_errors()
