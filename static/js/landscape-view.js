@@ -316,18 +316,30 @@ export function createLandscapeView(root, { onChange } = {}) {
       ? [`no step: this layer's ${sel.kind === "edge" ? "weights are" : "biases are"} frozen (not trainable), so the update leaves ${v} at `, w0]
       : opt === "sgd"
         ? [`next SGD step: ${v} − η·∂L/∂${v} = `, ...factor(w0), " − ", eta, " · ", ...factor(g), " = ", next]
-        : [`plain gradient step ${v} − η·∂L/∂${v} = `, next, ` (the ${opt} update's own step also uses its running averages, so it differs)`];
-    if (!frozen && data === "train" && res.n_samples !== s.network.batch_size) parts.push(` — with the training split's gradient; an update uses its batch's (${samples(s.network.batch_size)})`);
-    if (frozen) parts.push("");
-    else if (shown !== next) parts.push(" — beyond the plotted range");
-    else if (Math.abs(X(next) - X(w0)) < 3) parts.push(" — too short to see at this scale");
-    legendItem(legend, "step", { shape: "arrow", colour: STEP }, parts);
+        : [`plain gradient step: ${v} − η·∂L/∂${v} = `, ...factor(w0), " − ", eta, " · ", ...factor(g), " = ", next];
+    const caveats = [];
+    if (!frozen && opt !== "sgd") caveats.push(`the ${opt} update's own step also uses its running averages, so it differs`);
+    if (!frozen && data === "train" && res.n_samples !== s.network.batch_size) {
+      caveats.push(`this is the training split's gradient; an update uses its batch's (${samples(s.network.batch_size)})`);
+    }
+    if (!frozen && shown !== next) caveats.push("the step ends beyond the plotted range");
+    else if (!frozen && Math.abs(X(next) - X(w0)) < 3) caveats.push("too short to see at this scale");
+    const stepItem = legendItem(legend, "step", { shape: "arrow", colour: STEP }, parts);
+    if (caveats.length) {
+      const note = document.createElement("span");
+      note.className = "caveat";
+      note.textContent = `${caveats.join("; ")}.`.replace(/^./, (c) => c.toUpperCase());
+      stepItem.lastChild.appendChild(note);
+    }
     if (k >= 0) {
       const edge = k === 0 || k === ys.length - 1;
-      legendItem(legend, "lowest", { shape: "tri", colour: LOWEST }, [
-        `lowest on this line: ${v} = `, xs[k], ", L = ", ys[k],
-        edge ? " — at the edge of the range: a larger radius may find a lower point" : "",
-      ]);
+      const lowest = legendItem(legend, "lowest", { shape: "tri", colour: LOWEST }, [`lowest on this line: ${v} = `, xs[k], ", L = ", ys[k]]);
+      if (edge) {
+        const note = document.createElement("span");
+        note.className = "caveat";
+        note.textContent = "At the edge of the range: a larger radius may find a lower point.";
+        lowest.lastChild.appendChild(note);
+      }
     }
   }
 
