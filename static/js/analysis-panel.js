@@ -1,7 +1,7 @@
 // The panel under the inspector for a selected weight or bias: its loss landscape and each
 // sample's share of its gradient. Shift-click on the drawing picks a second parameter.
 
-import { $, store } from "./context.js";
+import { $, animator, store } from "./context.js";
 import { createLandscapeView } from "./landscape-view.js";
 import { isParameter } from "./landscape-common.js";
 import { createSharesView } from "./shares-view.js";
@@ -30,6 +30,9 @@ $("[data-network]").addEventListener("keydown", pickSecond, true);
 /** Draw again when the selection, the network, the step in progress or Play changed. */
 export function renderAnalysis(s, keys) {
   if (!["selection", "network", "trace", "playing"].some((k) => keys.has(k))) return;
+  // Mid-animation the trace runs ahead of or behind the server (a Step's phases join it one by
+  // one after the server has updated): wait for the final state, set when the animation ends.
+  if (animator.running) return;
   landscape.render(s);
   if (!root.hidden) shares.render(s);
 }

@@ -58,6 +58,7 @@ export function createLandscapeView(root, { onChange } = {}) {
   let lastKey = "";
   let lastNetwork = null;
   let requests = 0;
+  let inFlight = null; // the AbortController of the request under way
   let drawn = null; // {res, s, data}: the answer drawn, kept for a resize
   let uid = 0;
 
@@ -195,20 +196,22 @@ export function createLandscapeView(root, { onChange } = {}) {
 
   async function load(s, data, batch) {
     const seq = ++requests;
+    inFlight?.abort(); // its answer is no longer wanted
+    inFlight = new AbortController();
     const params = second ? [s.selection, second] : [s.selection];
     const nSamples = data === "batch" ? (batch.batch_size ?? batch.inputs.length) : s.network.cursor.n_train;
     const points = pointsFor(s, params.length, nSamples);
     const body = { parameters: params.map(refOf), radius, points, data };
     root.dataset.state = "loading";
     try {
-      const res = await api.landscape(s.network.id, body);
+      const res = await api.landscape(s.network.id, body, { signal: inFlight.signal });
       if (seq !== requests) return;
       error.textContent = "";
       drawn = { res, s, data, batch, params, points };
       draw();
       root.dataset.state = "drawn";
     } catch (err) {
-      if (seq !== requests) return;
+      if (seq !== requests || err.name === "AbortError") return;
       drawn = null;
       plot.replaceChildren();
       legend.replaceChildren();

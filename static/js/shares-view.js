@@ -14,6 +14,7 @@ export function createSharesView(root, nameNode) {
   let lastKey = "";
   let lastBackward = null;
   let requests = 0;
+  let inFlight = null; // the AbortController of the request under way
   let drawn = null;
 
   function render(s) {
@@ -26,6 +27,7 @@ export function createSharesView(root, nameNode) {
       lastBackward = null;
       drawn = null;
       requests++;
+      inFlight?.abort();
       error.textContent = "";
       const p = document.createElement("p");
       p.className = "hint";
@@ -47,16 +49,18 @@ export function createSharesView(root, nameNode) {
 
   async function load(s, sel, key) {
     const seq = ++requests;
+    inFlight?.abort(); // its answer is no longer wanted
+    inFlight = new AbortController();
     root.dataset.state = "loading";
     try {
-      const res = await api.gradientShares(s.network.id, refOf(sel));
+      const res = await api.gradientShares(s.network.id, refOf(sel), { signal: inFlight.signal });
       if (seq !== requests) return;
       error.textContent = "";
       drawn = { res, sel, key };
       draw();
       root.dataset.state = "drawn";
     } catch (err) {
-      if (seq !== requests) return;
+      if (seq !== requests || err.name === "AbortError") return;
       drawn = null;
       root.replaceChildren();
       error.textContent = err instanceof api.ApiError ? err.detail : `Unexpected error: ${err.message}`;

@@ -356,3 +356,31 @@ def test_a_big_network_gets_the_grid_that_fits_the_work_limit(ui: UI, live_serve
     )
     assert page.locator('[data-error="landscape"]').text_content() == ""
     ui.assert_no_console_errors()
+
+
+def test_animated_phases_with_a_weight_selected_ask_nothing_the_server_refuses(ui: UI) -> None:
+    # A Step's phases join the trace one by one while the server has already updated: the
+    # panel waits for the animation's final state rather than asking for a batch that is gone.
+    ui.open(SETUP, speed=3)
+    page = ui.page
+    refused: list[str] = []
+    page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda r: asked.append(r.url) if "/landscape" in r.url or "/gradient-shares" in r.url else None,
+    )
+    open_weight(ui, 1, 0, 1)
+    drawn(ui)
+    for name in ("Step", "Step", "Forward", "Loss", "Backward"):
+        ui.press(name)
+    drawn(ui, "[data-shares]")
+    drawn(ui)
+    assert page.locator("[data-landscape-data]").input_value() == "batch"
+    assert value(ui, "[data-shares] [data-fact=gradient]") == inspector_gradient(ui)
+    assert value(ui, f"{PANEL} [data-fact=slope] .num") == inspector_gradient(ui)
+    ui.press("Update")
+    drawn(ui)
+    assert refused == []
+    assert any("/gradient-shares" in url for url in asked)
+    ui.assert_no_console_errors()
