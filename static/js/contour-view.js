@@ -6,6 +6,7 @@ import { fmt, numSpan } from "./format.js";
 import { GRAD } from "./palette.js";
 import { INK, LOWEST, MUTED, legendItem, niceTicks, parameterName, shortName, symbolOf } from "./landscape-common.js";
 
+const MAX_DOTS = 120; // dots drawn on the path at most
 // Sequential, colour-blind-safe (ColorBrewer YlGnBu): light = low loss, dark = high.
 export const BANDS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"];
 
@@ -119,6 +120,7 @@ export function drawContour(plot, legend, res, params, { onFitRadius }) {
   const traj = res.trajectory;
   const inRange = (pt) => pt.value[0] >= xr[0] && pt.value[0] <= xr[1] && pt.value[1] >= yr[0] && pt.value[1] <= yr[1];
   const pathPts = traj.map((pt) => [X(pt.value[0]), Y(pt.value[1])]).concat([[X(res.current.value[0]), Y(res.current.value[1])]]);
+  const every = Math.ceil(traj.length / MAX_DOTS);
   if (traj.length) {
     for (const [colour, w] of [["#fff", 4], [INK, 1.6]]) {
       ctx.strokeStyle = colour;
@@ -128,7 +130,8 @@ export function drawContour(plot, legend, res, params, { onFitRadius }) {
       pathPts.forEach(([x, y], k) => (k ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
       ctx.stroke();
     }
-    for (const [x, y] of pathPts.slice(0, -1)) {
+    // A dot per snapshot, or per `every`-th of a long run so the dots do not merge into a blot.
+    for (const [x, y] of pathPts.slice(0, -1).filter((_, k) => k % every === 0)) {
       ctx.beginPath();
       ctx.arc(x, y, 2.6, 0, 2 * Math.PI);
       ctx.fillStyle = "#fff";
@@ -197,7 +200,7 @@ export function drawContour(plot, legend, res, params, { onFitRadius }) {
   ]);
   const outside = traj.length - traj.filter(inRange).length;
   const pathText = traj.length
-    ? [`path training took: ${traj.length} snapshot${traj.length > 1 ? "s" : ""}, step ${traj[0].step} → ${traj[traj.length - 1].step}`, outside ? `; ${outside} lie outside this window` : ""]
+    ? [`path training took: ${traj.length} snapshot${traj.length > 1 ? "s" : ""}, step ${traj[0].step} → ${traj[traj.length - 1].step}`, outside ? `; ${outside} lie outside this window` : "", every > 1 ? ` (a dot every ${every})` : ""]
     : ["path training took: none yet — train (Step, Epoch or Play) and it appears"];
   const pathItem = legendItem(legend, "path", { shape: "path", colour: INK }, pathText);
   if (outside) {

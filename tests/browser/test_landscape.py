@@ -185,6 +185,19 @@ def test_two_parameters_draw_a_contour_with_the_training_path(ui: UI, live_serve
     lowest = min(v for row in api["loss"] for v in row)
     assert value(ui, f"{PANEL} [data-fact=lowest] .num:last-child") == lowest
 
+    # A window too small for the path: "Fit the path" widens the radius until it all shows.
+    page.fill("[data-landscape-radius]", "0.0001")
+    page.locator("[data-landscape-radius]").dispatch_event("change")
+    page.wait_for_function("() => document.querySelector('[data-action=fit-path]')")
+    assert "lie outside this window" in (page.locator(f"{PANEL} [data-fact=path]").text_content() or "")
+    page.locator("[data-action=fit-path]").click()
+    page.wait_for_function(
+        f"() => {{ const c = document.querySelector('{PANEL} canvas.landscape-2d');"
+        " return c && c.dataset.inside === '4' && c.dataset.trajectory === '4'; }"
+    )
+    assert float(page.locator("[data-landscape-radius]").input_value()) > 0.0001
+    assert not page.locator("[data-action=fit-path]").count()
+
     # Shift-click another weight on the drawing: it becomes the second parameter.
     page.locator('.edge-hit[data-layer="1"][data-j="0"][data-i="0"]').dispatch_event(
         "click", {"shiftKey": True}
