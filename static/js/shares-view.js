@@ -108,7 +108,7 @@ export function createSharesView(root, nameNode) {
       el("title", {}, bar).textContent = label(res, k, v);
     });
     el("text", { x: (box.l + box.r) / 2, y: height - 6, "text-anchor": "middle", class: "axis-label" }, svg).textContent =
-      `${n} sample${n > 1 ? "s" : ""} in batch order`;
+      res.cut ? `the first ${n} of ${res.batch_size} samples, in batch order` : `${n} sample${n > 1 ? "s" : ""} in batch order`;
     const readout = document.createElement("p");
     readout.className = "share-readout";
     readout.dataset.shareReadout = "";
