@@ -94,6 +94,10 @@ export async function predictGrid(id, resolution) {
 export const stopTraining = (id) => request("POST", `${net(id)}/stop`, {});
 export const epoch = (id) => request("POST", `${net(id)}/epoch`, {});
 export const gradcheck = (id, body = {}) => request("POST", `${net(id)}/gradcheck`, body);
+/** The loss over one or two parameters around their values (SPEC §8.4), with the trajectory. */
+export const landscape = (id, body, { signal } = {}) => request("POST", `${net(id)}/landscape`, body, { signal });
+/** Each sample's term of one parameter's gradient in the step in progress (after Backward). */
+export const gradientShares = (id, body, { signal } = {}) => request("POST", `${net(id)}/gradient-shares`, body, { signal });
 export const exportNetwork = (id) => request("GET", `${net(id)}/export`);
 export const importNetwork = (doc) => request("POST", "/api/networks/import", doc);
 

@@ -4,6 +4,7 @@ import { $, animator, inspector, store, view } from "./context.js";
 import { renderCaption } from "./captions.js";
 import { renderGradcheck, renderMeta, renderPhaseButtons, renderReadout, renderSamplePicker } from "./panels.js";
 import { renderPlots } from "./plot-panel.js";
+import { renderAnalysis } from "./analysis-panel.js";
 import * as plots from "./plots.js";
 
 let drawnArchitecture = ""; // network id, sizes and activations the SVG was built for
@@ -37,6 +38,7 @@ function render(s, keys) {
     view.select(s.selection);
     inspector.render(s.selection, { network: s.network, trace: s.trace });
   }
+  renderAnalysis(s, keys);
   if (keys.has("gradcheck") || keys.has("network")) renderGradcheck(s);
   if (keys.has("caption")) renderCaption(s.caption);
   if (keys.has("preview") && s.preview) plots.drawScatter($("[data-preview]"), s.preview);

@@ -1,0 +1,63 @@
+// What the landscape, contour and shares views share: parameter names and keys, colours,
+// axis ticks and legend lines.
+
+import { numSpan } from "./format.js";
+
+export const INK = "#1d2330";
+export const MUTED = "#5d6677";
+export const GRID = "#eceef2";
+export const STEP = "#009E73"; // Okabe-Ito green: the update's step
+export const LOWEST = "#D55E00"; // Okabe-Ito vermillion: the lowest point
+
+export const isParameter = (t) => Boolean(t) && (t.kind === "edge" || t.kind === "bias");
+export const parameterKey = (t) => (t.kind === "edge" ? `W:${t.layer}:${t.j}:${t.i}` : `b:${t.layer}:${t.j}`);
+export function targetOfKey(key) {
+  const [name, l, j, i] = key.split(":").map((v, k) => (k ? Number(v) : v));
+  return name === "W" ? { kind: "edge", layer: l, j, i } : { kind: "bias", layer: l, j };
+}
+export const refOf = (t) => (t.kind === "edge" ? { layer: t.layer, name: "W", index: [t.j, t.i] } : { layer: t.layer, name: "b", index: [t.j] });
+/** The inspector's names: w21 of layer 1 (from neuron 1 into neuron 2), b2 of layer 2. */
+export function parameterName(t) {
+  if (t.kind === "bias") return `b${t.j + 1} of layer ${t.layer}`;
+  const sep = t.j < 9 && t.i < 9 ? "" : ",";
+  return `w${t.j + 1}${sep}${t.i + 1} of layer ${t.layer}`;
+}
+export const symbolOf = (t) => (t.kind === "edge" ? "w" : "b");
+/** w11, b2: the name without its layer, for formulas over two parameters of one layer. */
+export const shortName = (t) => parameterName(t).replace(/ of layer \d+$/, "");
+export const samples = (n) => `${n} sample${n === 1 ? "" : "s"}`;
+
+/** Ticks at 1, 2 or 5 × 10ⁿ spacing inside [min, max]. */
+export function niceTicks(min, max, count = 4) {
+  const span = max - min || 1;
+  const step0 = span / count;
+  const mag = 10 ** Math.floor(Math.log10(step0));
+  const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= step0) || mag * 10;
+  const ticks = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + 1e-12; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/** Index of the smallest finite value (the curve's or grid's argmin). */
+export function argmin(values) {
+  let best = -1;
+  values.forEach((v, k) => {
+    if (Number.isFinite(v) && (best < 0 || v < values[best])) best = k;
+  });
+  return best;
+}
+
+/** A legend line: a swatch, then text and numbers (numbers carry full precision on hover). */
+export function legendItem(list, fact, swatch, parts) {
+  const li = document.createElement("li");
+  li.dataset.fact = fact;
+  const sw = document.createElement("span");
+  sw.className = `sw ${swatch.shape}`;
+  sw.style.setProperty("--c", swatch.colour);
+  li.appendChild(sw);
+  const text = document.createElement("span");
+  for (const part of parts) text.append(typeof part === "number" ? numSpan(part) : part);
+  li.appendChild(text);
+  list.appendChild(li);
+  return li;
+}
