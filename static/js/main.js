@@ -4,6 +4,7 @@ import * as api from "./api.js";
 import { $, form, store, view } from "./context.js";
 import { connectViews } from "./render.js";
 import { wireControls } from "./controls.js";
+import { wireTimeline } from "./timeline.js";
 import { createConfigPanel } from "./config-panel.js";
 import { onBuild, onEdit, onUpload } from "./form-actions.js";
 import { DEFAULT_SETUP, applyDatasetDefaults, applyPairing, isUpload } from "./setup.js";
@@ -15,6 +16,7 @@ import { redrawAllPlots } from "./plot-panel.js";
 async function start() {
   connectViews();
   wireControls();
+  wireTimeline();
   status("Loading the catalog…", true);
   let catalog;
   try {
