@@ -218,8 +218,28 @@ async function preview(s) {
   }
 }
 
+let wanted = null; // the snapshot the scrubber points at, not yet asked for
+let pumping = false;
+
+/** Preview what the scrubber points at, one request pair at a time: dragging or holding an
+ * arrow key asks for the latest point once the previous one has landed, not for every one. */
+async function pump() {
+  if (pumping) return;
+  pumping = true;
+  try {
+    while (wanted) {
+      const s = wanted;
+      wanted = null;
+      await preview(s);
+    }
+  } finally {
+    pumping = false;
+  }
+}
+
 /** Leave the preview: the drawing and the plots show the network as it is again. */
 export function leavePreview() {
+  wanted = null;
   generation += 1;
   delete panel()?.dataset.loading;
   if (!live) return;
@@ -307,8 +327,10 @@ export function wireTimeline() {
     const label = labelOf(s);
     $("[data-timeline-label]").textContent = label;
     input.setAttribute("aria-valuetext", label);
-    if (s) preview(s);
-    else leavePreview();
+    if (s) {
+      wanted = s;
+      pump();
+    } else leavePreview();
   });
   input.addEventListener("keydown", (evt) => {
     // Enter on the range asks to rewind to the point it shows (the dialog confirms first).
