@@ -188,4 +188,24 @@ def test_actions_and_shortcuts_while_previewing(ui: UI, live_server: str) -> Non
     kept = server(live_server, f"{nid}/snapshots")["snapshots"]
     assert int(page.get_attribute(TIMELINE, "data-points") or 0) == len({s["step"] for s in kept})
     assert drawn_parameters(ui) == as_drawn(now["parameters"])
+
+    # Enter on the range asks to rewind; Escape closes the dialog and keeps the preview; in
+    # the dialog Space presses the focused button (Cancel first, Rewind after Shift+Tab).
+    scrubber.focus()
+    page.keyboard.press("Home")
+    wait_for_preview(ui, 0)
+    page.keyboard.press("Enter")
+    dialog = page.locator("[data-rewind-dialog]")
+    dialog.wait_for(state="visible")
+    assert f"drops {now['step']} updates and {now['epoch']} epochs" in (dialog.text_content() or "")
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    wait_for_preview(ui, 0)
+    page.keyboard.press("Enter")
+    dialog.wait_for(state="visible")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press(" ")
+    wait_for_now(ui, 0)
+    assert not ui.state("s.playing")
+    assert server(live_server, nid)["step"] == 0
     ui.assert_no_console_errors()
