@@ -201,8 +201,11 @@ async function preview(s) {
     shown = { ...answer, grid };
     clearErrors("timeline");
     const snap = answer.snapshot;
+    const cursor = answer.network.cursor;
+    const fraction = cursor.n_train ? cursor.position / cursor.n_train : 0; // into the next epoch
     setOwn({
       network: answer.network, trace: null, neuronHealth: null, ...(grid ? { grid } : {}),
+      timelineMark: { epoch: snap.epoch + fraction, step: snap.step },
       caption: [
         bold(`Previewing ${nameOf(snap)}`),
         `: the weights and biases after update ${snap.step}, and the decision boundary they drew then. `,
@@ -246,7 +249,7 @@ export function leavePreview() {
   const restored = live;
   live = null;
   shown = null;
-  setOwn(restored);
+  setOwn({ ...restored, timelineMark: null });
   render();
 }
 
@@ -261,6 +264,7 @@ function onStoreChange(s, keys) {
     generation += 1;
     live = null;
     shown = null;
+    setOwn({ timelineMark: null });
     if (previewGrid && s.grid === previewGrid) refreshPlots();
   }
   if (s.network && s.network.id !== keptFor) [kept, keptFor] = [[], s.network.id];
@@ -298,7 +302,7 @@ async function rewindHere() {
     const described = setup ? (setupFromNetwork(network, setup) ?? setup) : null;
     if (described) form.config?.render(described, shape);
     setOwn({
-      network, trace: null, history: [], steps: [], neuronHealth: null, gradcheck: null, selection,
+      network, trace: null, history: [], steps: [], neuronHealth: null, gradcheck: null, selection, timelineMark: null,
       ...(described ? { setup: described, built: structuredClone(described) } : {}),
     });
     // A lesson's tour owns the URL's hash; on the main page the link names the network.

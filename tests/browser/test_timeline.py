@@ -96,6 +96,9 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
     preview = server(live_server, f"{nid}/snapshots/epoch/1")
     assert preview["network"]["parameters"] == seen[4]
     assert page.locator("[data-meta-step]").text_content() == "step 4"
+    # The loss plots mark where the preview is: after epoch 1, after update 4.
+    assert page.get_attribute("[data-plot=loss]", "data-mark") == "1"
+    assert page.get_attribute("[data-plot=steps]", "data-mark") == "4"
     # The boundary of that moment: the server's predict at the snapshot, byte for byte.
     then = httpx.post(
         f"{live_server}/api/networks/{nid}/predict",
@@ -109,6 +112,7 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
     wait_for_now(ui, 14)
     assert drawn_parameters(ui) == as_drawn(seen[14])
     assert page.locator("[data-timeline-banner]").is_hidden()
+    assert page.get_attribute("[data-plot=loss]", "data-mark") == ""
 
     # Back to epoch 1, then Rewind here: the dialog says what goes, Cancel keeps everything.
     scrubber.focus()
@@ -159,6 +163,7 @@ def test_actions_and_shortcuts_while_previewing(ui: UI, live_server: str) -> Non
     scrubber.focus()
     page.keyboard.press("ArrowLeft")
     wait_for_preview(ui, 4)
+    assert page.get_attribute("[data-plot=loss]", "data-mark") == "1"  # epoch 1 closed at step 4
 
     # Letters on the focused range are not shortcuts: "s" does not step, "r" does not reset.
     page.keyboard.press("s")
