@@ -20,7 +20,7 @@ from backprop_explorer.engine import (
     REGULARIZATIONS,
 )
 from backprop_explorer.engine.features import FEATURES
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Built from the engine's registries so the enums in /docs are the names the engine accepts.
 if TYPE_CHECKING:  # a Literal built at run time is not a static type: names are strings
@@ -490,6 +490,19 @@ class Grid(Request):
     y_max: Number | None = None
 
 
+class SnapshotRef(Request):
+    """One kept timeline snapshot (SPEC §8.3): the state after update ``step`` or after epoch ``epoch``."""
+
+    step: int | None = Field(None, ge=0, le=MAX_INT, description="the state after this update")
+    epoch: int | None = Field(None, ge=0, le=MAX_INT, description="the state after this epoch")
+
+    @model_validator(mode="after")
+    def one_point(self) -> SnapshotRef:
+        if (self.step is None) == (self.epoch is None):
+            raise ValueError('give exactly one of "step" or "epoch"')
+        return self
+
+
 class PredictIn(Request):
     inputs: Matrix | None = Field(
         None, description="rows of what the network sees (n_0 columns: its engineered features, if any)"
@@ -500,6 +513,11 @@ class PredictIn(Request):
     maps: Literal["uint8"] | None = Field(
         None, description='with a grid: every neuron\'s activation map as bytes ("maps") instead of floats'
     )
+    snapshot: SnapshotRef | None = Field(
+        None,
+        description="predict with a kept timeline snapshot's parameters instead of the current ones "
+        "(nothing is rewound); 404 lists the snapshots that exist",
+    )
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -507,6 +525,7 @@ class PredictIn(Request):
                 {"inputs": [[0.05, 0.10]]},
                 {"grid": {"resolution": 40}},
                 {"grid": {"resolution": 100}, "maps": "uint8"},
+                {"grid": {"resolution": 40}, "maps": "uint8", "snapshot": {"epoch": 2}},
             ]
         }
     )

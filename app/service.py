@@ -247,7 +247,13 @@ class Service:
     # --- analysis and transfer ---------------------------------------------------------
 
     def predict(self, network_id: str, body: PredictIn) -> dict:
-        return analysis.predict(self.read(network_id), self.limits, body)
+        at = body.snapshot
+        session = (
+            self.read(network_id)
+            if at is None
+            else timeline.read_at(self, network_id, step=at.step, epoch=at.epoch)
+        )
+        return analysis.predict(session, self.limits, body)
 
     def gradcheck(self, network_id: str, body: GradcheckIn) -> dict:
         return analysis.gradcheck(self.read(network_id), self.limits, body)

@@ -125,16 +125,49 @@ def describe(kept: list[dict]) -> str:
     return f"snapshots exist after epochs {ranges(epochs)} and after steps {ranges(steps)}"
 
 
+def _find(service: Service, network_id: str, *, step: int | None, epoch: int | None) -> Snapshot:
+    store = service.store
+    snapshot = store.snapshot(network_id, step=step, epoch=epoch)
+    if snapshot is None:
+        what = f"after step {step}" if step is not None else f"after epoch {epoch}"
+        raise NotFound(f"no snapshot {what} is kept; {describe(store.snapshots(network_id))}")
+    return snapshot
+
+
+def read_at(service: Service, network_id: str, *, step: int | None, epoch: int | None) -> Session:
+    """The network as it was at a kept snapshot, opened from a copy: nothing is saved."""
+    doc = service.load(network_id)
+    restore(doc, _find(service, network_id, step=step, epoch=epoch))
+    return service.open(doc)
+
+
+def preview(service: Service, network_id: str, kind: str, number: int) -> dict:
+    """A snapshot, the network a rewind to it would answer, and what that rewind would drop."""
+    now = service.read(network_id)
+    point = {"step": number, "epoch": None} if kind == "step" else {"step": None, "epoch": number}
+    snapshot = _find(service, network_id, **point)
+    doc = dict(now.doc)
+    restore(doc, snapshot)
+    then = service.open(doc)
+    return {
+        "snapshot": {
+            "epoch": snapshot.epoch,
+            "step": snapshot.step,
+            "kind": snapshot.kind,
+            "train_loss": snapshot.train_loss,
+        },
+        "network": public(then),
+        "drops": {"updates": now.step - snapshot.step, "epochs": now.epoch - snapshot.epoch},
+    }
+
+
 def rewind(service: Service, network_id: str, *, step: int | None, epoch: int | None) -> dict:
     """Restore the snapshot after update ``step`` or after epoch ``epoch``; drop what followed."""
     service.require(network_id)
     store = service.store
     with store.lock(network_id):
         doc = service.load(network_id)
-        snapshot = store.snapshot(network_id, step=step, epoch=epoch)
-        if snapshot is None:
-            what = f"after step {step}" if step is not None else f"after epoch {epoch}"
-            raise NotFound(f"no snapshot {what} is kept; {describe(store.snapshots(network_id))}")
+        snapshot = _find(service, network_id, step=step, epoch=epoch)
         restore(doc, snapshot)
         session = service.open(doc)
         response = public(session)

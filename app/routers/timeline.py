@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
-from pydantic import Field, model_validator
+from fastapi import APIRouter, Path
+from pydantic import Field
 
 from ..deps import ServiceDep
 from ..networks import timeline
-from ..schemas import ERROR_RESPONSES, MAX_INT, NetworkPublic, Request, Response
+from ..schemas import ERROR_RESPONSES, MAX_INT, NetworkPublic, Response, SnapshotRef
 
 router = APIRouter(prefix="/api/networks/{network_id}", tags=["timeline"], responses=ERROR_RESPONSES)
 
@@ -28,15 +28,21 @@ class SnapshotsOut(Response):
     snapshots: list[SnapshotOut]
 
 
-class RewindIn(Request):
-    step: int | None = Field(None, ge=0, le=MAX_INT, description="rewind to the state after this update")
-    epoch: int | None = Field(None, ge=0, le=MAX_INT, description="rewind to the state after this epoch")
+class RewindIn(SnapshotRef):
+    """Rewind to the state after update ``step`` or after epoch ``epoch``."""
 
-    @model_validator(mode="after")
-    def one_point(self) -> RewindIn:
-        if (self.step is None) == (self.epoch is None):
-            raise ValueError('give exactly one of "step" or "epoch"')
-        return self
+
+class Drops(Response):
+    updates: int = Field(description="updates applied after the snapshot (their losses and snapshots go)")
+    epochs: int = Field(description="epochs closed after the snapshot (their history entries go)")
+
+
+class SnapshotPreview(Response):
+    snapshot: SnapshotOut
+    network: NetworkPublic = Field(
+        description="the network at that point: what a rewind to it would answer (nothing is rewound)"
+    )
+    drops: Drops = Field(description="what a rewind to this snapshot would drop")
 
 
 @router.get("/snapshots", response_model=SnapshotsOut)
@@ -44,6 +50,21 @@ def list_snapshots(network_id: str, service: ServiceDep) -> dict:
     """Every kept snapshot, oldest first: one after each epoch and after each of the last
     `limits.max_step_snapshots` updates (within `limits.max_snapshot_bytes` per network)."""
     return timeline.listing(service, network_id)
+
+
+@router.get("/snapshots/{kind}/{number}", response_model=SnapshotPreview)
+def preview_snapshot(
+    network_id: str,
+    kind: Literal["step", "epoch"],
+    number: Annotated[int, Path(ge=0, le=MAX_INT)],
+    service: ServiceDep,
+) -> dict:
+    """Preview a kept snapshot without rewinding: `step/S` is the state after update S,
+    `epoch/E` the state after epoch E. The answer holds the network as it was then (weights,
+    biases, counters, hyperparameters: what `POST .../rewind` would answer) and how many updates
+    and epochs a rewind to it would drop. Its decision boundary: `POST .../predict` with
+    `"snapshot": {"step": S}` or `{"epoch": E}`. 404 lists the snapshots that exist."""
+    return timeline.preview(service, network_id, kind, number)
 
 
 @router.post("/rewind", response_model=NetworkPublic)

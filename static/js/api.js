@@ -75,9 +75,10 @@ export const predict = (id, body) => request("POST", `${net(id)}/predict`, body)
  * neuron's map as bytes (`"maps": "uint8"`: value ≈ min + (max − min)·byte/255, neuron-major);
  * decoded here to `{axes: {x1, x2}, outputs, layers: [{index, a}]}` with `a[p][j]` the
  * activation of neuron j at point p = row·R + column (x2 by row, x1 by column).
+ * `snapshot` ({step} or {epoch}): with the parameters of that timeline snapshot instead.
  */
-export async function predictGrid(id, resolution) {
-  const answer = await predict(id, { grid: { resolution }, maps: "uint8" });
+export async function predictGrid(id, resolution, snapshot = null) {
+  const answer = await predict(id, { grid: { resolution }, maps: "uint8", ...(snapshot ? { snapshot } : {}) });
   const points = answer.axes.x1.length * answer.axes.x2.length;
   const layers = answer.maps.map(({ index, min, max, data }) => {
     const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
@@ -91,6 +92,12 @@ export async function predictGrid(id, resolution) {
   });
   return { axes: answer.axes, outputs: answer.outputs, layers };
 }
+/** The timeline (SPEC §8.3): kept snapshots, one previewed without rewinding, a rewind. */
+export const snapshots = (id) => request("GET", `${net(id)}/snapshots`);
+export const previewSnapshot = (id, kind, number) =>
+  request("GET", `${net(id)}/snapshots/${encodeURIComponent(kind)}/${encodeURIComponent(number)}`);
+/** `point`: {step: S} or {epoch: E}; answers the network as restored. */
+export const rewind = (id, point) => request("POST", `${net(id)}/rewind`, point);
 export const stopTraining = (id) => request("POST", `${net(id)}/stop`, {});
 export const epoch = (id) => request("POST", `${net(id)}/epoch`, {});
 export const gradcheck = (id, body = {}) => request("POST", `${net(id)}/gradcheck`, body);

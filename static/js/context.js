@@ -28,6 +28,7 @@ export const store = createStore({
   selection: null,
   gradcheck: null, // {key, res} of the last gradient check
   playing: false,
+  timelineMark: null, // {epoch, step} of the timeline snapshot being previewed (timeline.js), else null
   caption: "",
 });
 

@@ -72,7 +72,7 @@ export function wireControls() {
   document.addEventListener("keydown", (evt) => {
     if (evt.ctrlKey || evt.metaKey || evt.altKey || evt.repeat) return;
     const fn = shortcuts[evt.key.toLowerCase()];
-    if (!fn || isTyping(evt.target)) return;
+    if (!fn || isTyping(evt.target) || evt.target.closest?.("dialog")) return; // a dialog's keys are its own
     // Letters stay with a focused list or option (they pick an item there); Space and Escape
     // work everywhere else, so Space toggles Play wherever a click left the focus.
     if (evt.key !== " " && evt.key !== "Escape" && evt.target.closest?.("select, input")) return;
@@ -81,6 +81,6 @@ export function wireControls() {
   });
   // A button activated by Space fires its click on keyup: the keydown above already played.
   document.addEventListener("keyup", (evt) => {
-    if (evt.key === " " && !isTyping(evt.target)) evt.preventDefault();
+    if (evt.key === " " && !isTyping(evt.target) && !evt.target.closest?.("dialog")) evt.preventDefault();
   });
 }

@@ -4,6 +4,7 @@ import * as api from "./api.js";
 import { $, form, store, view } from "./context.js";
 import { connectViews } from "./render.js";
 import { wireControls } from "./controls.js";
+import { wireTimeline } from "./timeline.js";
 import { createConfigPanel } from "./config-panel.js";
 import { onBuild, onEdit, onUpload } from "./form-actions.js";
 import { DEFAULT_SETUP, applyDatasetDefaults, applyPairing, isUpload } from "./setup.js";
@@ -17,6 +18,7 @@ async function start() {
   connectViews();
   wireControls();
   wireCompareLaunch();
+  wireTimeline();
   status("Loading the catalog…", true);
   let catalog;
   try {

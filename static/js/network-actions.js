@@ -146,29 +146,35 @@ export async function refreshNetwork() {
   store.set({ network: await api.getNetwork(network.id) });
 }
 
-/** Decision boundary (2-D), fitted curve (1-D) or predicted-vs-actual (more features). */
+/**
+ * What the boundary plot draws: decision boundary (2-D), fitted curve (1-D) or
+ * predicted-vs-actual (more features); `snapshot` ({step} or {epoch}): at that timeline point.
+ */
+export async function plotGrid(network, data, { resolution = GRID_RESOLUTION, snapshot = null } = {}) {
+  const at = snapshot ? { snapshot } : {};
+  // Engineered features (x1², sin x1, …) widen the input layer; the plane is still (x1, x2).
+  const nIn = data.raw_inputs?.[0]?.length ?? network.layers[0];
+  if (nIn === 2) return { kind: "grid", ...(await api.predictGrid(network.id, resolution, snapshot)) };
+  if (nIn === 1) {
+    const xs = data.inputs.map((r) => r[0]);
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    const pad = (hi - lo || 1) * 0.05;
+    const line = Array.from({ length: 120 }, (_, k) => lo - pad + ((hi - lo + 2 * pad) * k) / 119);
+    const res = await api.predict(network.id, { inputs: line.map((x) => [x]), ...at });
+    return { kind: "curve", xs: line, ys: res.outputs.map((o) => o[0]) };
+  }
+  const res = await api.predict(network.id, { inputs: data.inputs, ...at });
+  return { kind: "parity", yhat: res.outputs.map((o) => o[0]) };
+}
+
+/** Redraw the boundary plot (and the neuron maps) from the network as it is now. */
 export async function refreshPlots() {
   const { network, data } = store.get();
   if (!network || !data) return;
-  // Engineered features (x1², sin x1, …) widen the input layer; the plane is still (x1, x2).
-  const nIn = data.raw_inputs?.[0]?.length ?? network.layers[0];
   try {
-    if (nIn === 2) {
-      const resolution = store.get().playing ? PLAY_GRID_RESOLUTION : GRID_RESOLUTION;
-      const grid = await api.predictGrid(network.id, resolution);
-      store.set({ grid: { kind: "grid", ...grid } });
-    } else if (nIn === 1) {
-      const xs = data.inputs.map((r) => r[0]);
-      const lo = Math.min(...xs);
-      const hi = Math.max(...xs);
-      const pad = (hi - lo || 1) * 0.05;
-      const line = Array.from({ length: 120 }, (_, k) => lo - pad + ((hi - lo + 2 * pad) * k) / 119);
-      const res = await api.predict(network.id, { inputs: line.map((x) => [x]) });
-      store.set({ grid: { kind: "curve", xs: line, ys: res.outputs.map((o) => o[0]) } });
-    } else {
-      const res = await api.predict(network.id, { inputs: data.inputs });
-      store.set({ grid: { kind: "parity", yhat: res.outputs.map((o) => o[0]) } });
-    }
+    const resolution = store.get().playing ? PLAY_GRID_RESOLUTION : GRID_RESOLUTION;
+    store.set({ grid: await plotGrid(network, data, { resolution }) });
     clearErrors("predict");
     await refreshNeuronHealth();
   } catch (err) {

@@ -330,6 +330,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     e.line.setAttribute("stroke-width", (0.6 + 6.4 * t).toFixed(2));
     e.line.setAttribute("stroke-opacity", (0.35 + 0.55 * t).toFixed(2));
     e.w = w;
+    e.line.dataset.w = full(w); // the exact number drawn, for tests and the curious
     if (e.label) {
       e.label.textContent = fmt(w);
       e.label.style.fill = signColour(w);
@@ -396,6 +397,7 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     // A square root keeps small biases visible next to the weights' scale.
     n.bias.rect.setAttribute("fill", diverging(Math.sign(v) * Math.sqrt(Math.abs(v) / scale), 1));
     n.bias.rect.setAttribute("stroke", v === 0 ? "#6b7383" : signColour(v));
+    n.bias.rect.dataset.b = full(v);
     if (n.bias.text) n.bias.text.textContent = `b ${fmt(v)}`;
   }
 

@@ -6,6 +6,7 @@ import { WHILE, bold, capitalized, captionFor, number, setCaption } from "./capt
 import { clearErrors, detailOf, setError, status } from "./messages.js";
 import { refreshHistory, refreshNetwork, refreshPlots } from "./network-actions.js";
 import { playLoop, stopPlaying } from "./play.js";
+import { leavePreview } from "./timeline.js";
 
 function sampleBody() {
   const v = $("[data-sample]").value;
@@ -16,6 +17,7 @@ let busy = false;
 let pending = Promise.resolve();
 /** One action at a time. A new action during an animation skips it rather than being ignored. */
 export async function guarded(fn) {
+  leavePreview(); // an action acts on the network as it is, so the drawing shows it again
   // A paused Play may still be landing its last train call and refreshing the network;
   // an action that started now could be overwritten by that stale refresh.
   await playLoop();

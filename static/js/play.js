@@ -6,6 +6,7 @@ import { bold, number, setCaption } from "./captions.js";
 import { detailOf, setError, status } from "./messages.js";
 import { fmt } from "./format.js";
 import { refreshHistory, refreshNetwork, refreshPlots } from "./network-actions.js";
+import { leavePreview } from "./timeline.js";
 
 let running = Promise.resolve(); // the running Play, settled once its last request landed
 /** The running Play's promise: settles once its last request has landed. */
@@ -121,6 +122,7 @@ export function stopPlaying() {
 }
 
 export function togglePlay() {
+  leavePreview(); // Play trains the network as it is: the drawing shows it again first
   if (store.get().playing) stopPlaying();
   // A paused run may still be finishing its epoch on the server: start the next one only once
   // it has landed (the server answers 409 to a train on a network that is training).

@@ -6,13 +6,14 @@ import * as plots from "./plots.js";
 
 /** Redraw the plots whose inputs are among the changed `keys`. */
 export function renderPlots(s, keys) {
+  const mark = s.timelineMark; // {epoch, step} of the timeline point being previewed, or null
+  if (keys.has("history") || keys.has("timelineMark")) plots.drawLoss($("[data-plot=loss]"), s.history, mark?.epoch ?? null);
   if (keys.has("history")) {
-    plots.drawLoss($("[data-plot=loss]"), s.history);
     plots.drawGradNorms($("[data-plot=grads]"), s.history, $("[data-grad-legend]"), s.catalog?.health_thresholds);
     const last = s.history[s.history.length - 1];
     $("[data-loss-summary]").textContent = last ? ` · epoch ${last.epoch}: ${fmt(last.train_loss)}${last.val_loss !== null ? ` / ${fmt(last.val_loss)}` : ""}` : "";
   }
-  if (keys.has("steps")) plots.drawSteps($("[data-plot=steps]"), s.steps);
+  if (keys.has("steps") || keys.has("timelineMark")) plots.drawSteps($("[data-plot=steps]"), s.steps, mark?.step ?? null);
   if (keys.has("grid") || keys.has("data") || keys.has("boundary")) {
     const canvas = $("[data-plot=boundary]");
     const title = $("[data-boundary-title]");
@@ -38,6 +39,6 @@ export function renderPlots(s, keys) {
 
 /** Redraw every plot at the new size. */
 export function redrawAllPlots(s) {
-  renderPlots(s, new Set(["history", "steps", "grid", "network"]));
+  renderPlots(s, new Set(["history", "steps", "grid", "network", "timelineMark"]));
   if (s.preview) plots.drawScatter($("[data-preview]"), s.preview);
 }

@@ -112,27 +112,48 @@ function epochAxis(history) {
   return { xmin: Math.max(0, first - 1), xmax: Math.max(last, first), integerX: true, xlabel: "epoch" };
 }
 
-export function drawLoss(canvas, history) {
+/** A dashed vertical line at x (the timeline point being previewed), when it is on the axis. */
+function markAt(ctx, X, h, x, lo, hi) {
+  if (x === null || x === undefined || x < lo || x > hi) return;
+  ctx.strokeStyle = VAL;
+  ctx.lineWidth = 1.5;
+  ctx.setLineDash([4, 3]);
+  ctx.beginPath();
+  ctx.moveTo(X(x), 8);
+  ctx.lineTo(X(x), h - 20);
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
+/** `markEpoch`: where a timeline preview is, in epochs (fractional inside an epoch), or null. */
+export function drawLoss(canvas, history, markEpoch = null) {
   if (!history.length) return message(canvas, "Press Epoch or Play to see the loss per epoch");
   const { ctx, w, h } = prepare(canvas);
   const vals = history.flatMap((e) => [e.train_loss, e.val_loss]).filter((v) => Number.isFinite(v));
   const ymax = Math.max(...vals, 1e-9) * 1.08;
-  const { X, Y } = frame(ctx, w, h, { ...epochAxis(history), ymin: 0, ymax });
+  const axis = epochAxis(history);
+  const { X, Y } = frame(ctx, w, h, { ...axis, ymin: 0, ymax });
+  markAt(ctx, X, h, markEpoch, axis.xmin, axis.xmax);
   polyline(ctx, history.map((e) => [X(e.epoch), Y(e.train_loss)]), TRAIN);
   polyline(ctx, history.map((e) => [X(e.epoch), e.val_loss === null ? NaN : Y(e.val_loss)]), VAL, { dash: [5, 3] });
   canvas.dataset.state = "drawn";
   canvas.dataset.points = String(history.length);
+  canvas.dataset.mark = markEpoch === null ? "" : String(markEpoch);
 }
 
-export function drawSteps(canvas, steps) {
+/** `markStep`: the update a timeline preview is at, or null. */
+export function drawSteps(canvas, steps, markStep = null) {
   if (!steps.length) return message(canvas, "Step through a sample to see its loss here");
   const { ctx, w, h } = prepare(canvas);
   const pts = steps.slice(-2000);
   const ymax = Math.max(...pts.map((s) => s.loss).filter(Number.isFinite), 1e-9) * 1.08;
-  const { X, Y } = frame(ctx, w, h, { xmin: pts[0].step - 1, xmax: Math.max(pts[pts.length - 1].step, pts[0].step), ymin: 0, ymax, integerX: true, xlabel: "step" });
+  const axis = { xmin: pts[0].step - 1, xmax: Math.max(pts[pts.length - 1].step, pts[0].step) };
+  const { X, Y } = frame(ctx, w, h, { ...axis, ymin: 0, ymax, integerX: true, xlabel: "step" });
+  markAt(ctx, X, h, markStep, axis.xmin, axis.xmax);
   polyline(ctx, pts.map((s) => [X(s.step), Y(s.loss)]), "#5d6677", { width: 1.3 });
   canvas.dataset.state = "drawn";
   canvas.dataset.points = String(steps.length);
+  canvas.dataset.mark = markStep === null ? "" : String(markStep);
 }
 
 /** Per-layer ‖∂L/∂W‖ over epochs on a log axis; writes a colour key into legendEl. */

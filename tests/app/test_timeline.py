@@ -8,6 +8,7 @@ equal bits).
 
 from __future__ import annotations
 
+import json
 import signal
 
 import httpx
@@ -274,3 +275,91 @@ def test_a_long_run_keeps_its_newest_epochs_within_the_byte_budget(make_client) 
         ("epoch", 10),
     ]
     assert client.app.state.service.store.snapshot_usage(net)[1] <= 3 * one + one // 2
+
+
+def parameters_now(client: TestClient, network_id: str) -> dict:
+    response = client.get(f"/api/networks/{network_id}")
+    assert response.status_code == 200, response.text
+    return response.json()["parameters"]
+
+
+def preview(client: TestClient, network_id: str, kind: str, number: int) -> dict:
+    response = client.get(f"/api/networks/{network_id}/snapshots/{kind}/{number}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_preview_holds_the_parameters_the_network_had_then_and_changes_nothing(client: TestClient) -> None:
+    net = create(client, ADAM)["id"]
+    base = f"/api/networks/{net}"
+    seen = {0: parameters_now(client, net)}  # step → parameters read while training
+    for action in ["step", "step", "epoch", "epoch", "step", "step", "step"]:
+        post(client, f"{base}/{action}")
+        seen[state(client, net)["trainer"]["step"]] = parameters_now(client, net)
+    before, now = state(client, net), client.get(base).json()
+    kept = snapshots(client, net)
+    assert {s["step"] for s in kept} == set(seen)
+
+    for s in kept:
+        number = s["step"] if s["kind"] == "step" else s["epoch"]
+        answer = preview(client, net, s["kind"], number)
+        assert answer["snapshot"] == s
+        assert answer["network"]["parameters"] == seen[s["step"]]
+        assert (answer["network"]["step"], answer["network"]["epoch"]) == (s["step"], s["epoch"])
+        assert answer["drops"] == {"updates": now["step"] - s["step"], "epochs": now["epoch"] - s["epoch"]}
+
+    assert state(client, net) == before  # previewing rewinds nothing
+    at_epoch_one = preview(client, net, "epoch", 1)
+    assert rewind(client, net, epoch=1) == at_epoch_one["network"]  # what a rewind answers
+
+
+def test_predict_at_a_snapshot_equals_predict_after_rewinding(client: TestClient) -> None:
+    net = create(client, MOMENTUM)["id"]
+    base = f"/api/networks/{net}"
+    post(client, f"{base}/train", {"epochs": 3})
+    post(client, f"{base}/step")
+    grid = {"grid": {"resolution": 12}, "maps": "uint8"}
+    rows = {"inputs": [[0.5, -0.25], [1.0, 0.3]]}
+    now_grid = post(client, f"{base}/predict", grid)
+    before = state(client, net)
+
+    then_grid = post(client, f"{base}/predict", {**grid, "snapshot": {"epoch": 2}})
+    then_rows = post(client, f"{base}/predict", {**rows, "snapshot": {"step": 8}})  # step 8 closed epoch 2
+
+    assert then_grid != now_grid
+    assert state(client, net) == before
+    rewind(client, net, epoch=2)
+    assert post(client, f"{base}/predict", grid) == then_grid
+    assert post(client, f"{base}/predict", rows) == then_rows
+
+
+@pytest.mark.parametrize(
+    "path, body, status, says",
+    [
+        ("snapshots/epoch/9", None, 404, "epochs 0–2"),
+        ("snapshots/step/99", None, 404, "steps 0, 4, 8"),
+        ("snapshots/weeks/1", None, 422, "step"),
+        ("snapshots/step/-1", None, 422, "0"),
+        ("predict", {"inputs": [[0, 0]], "snapshot": {"epoch": 9}}, 404, "epochs 0–2"),
+        ("predict", {"inputs": [[0, 0]], "snapshot": {"epoch": 1, "step": 4}}, 422, "exactly one"),
+        ("predict", {"inputs": [[0, 0]], "snapshot": {}}, 422, "exactly one"),
+        (
+            "predict",
+            {"grid": {"resolution": 100_000}, "maps": "uint8", "snapshot": {"epoch": 1}},
+            413,
+            "limit",
+        ),
+    ],
+)
+def test_bad_previews_are_refused_clearly(
+    client: TestClient, path: str, body: dict | None, status: int, says: str
+) -> None:
+    net = create(client, MOONS)["id"]
+    post(client, f"/api/networks/{net}/train", {"epochs": 2})
+
+    url = f"/api/networks/{net}/{path}"
+    response = client.get(url) if body is None else client.post(url, json=body)
+
+    assert response.status_code == status, response.text
+    detail = response.json()["detail"]
+    assert says in (detail if isinstance(detail, str) else json.dumps(detail))

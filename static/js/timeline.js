@@ -1,0 +1,355 @@
+// The timeline scrubber (SPEC §8.3): every kept snapshot on one range. Moving it previews that
+// moment — its weights on the drawing, its decision boundary, both the server's numbers — and
+// changes nothing on the server; "Rewind here" restores it for good after saying what it drops.
+
+import * as api from "./api.js";
+import { $, animator, emit, form, store } from "./context.js";
+import { bold, number, setCaption } from "./captions.js";
+import { clearErrors, detailOf, setError, status } from "./messages.js";
+import { fmt } from "./format.js";
+import { plotGrid, refreshHistory, refreshPlots } from "./network-actions.js";
+import { stopPlaying } from "./play.js";
+import { setupFromNetwork } from "./setup.js";
+import { toHash } from "./url-state.js";
+
+const PLAY_REFRESH_MS = 500; // while Play trains: the list is fetched at most twice a second
+const MAX_TICKS = 60; // epoch tick marks under the range, when there are not more than this
+
+let kept = []; // the server's snapshot list, oldest first
+let keptFor = null; // the id of the network `kept` belongs to
+let points = []; // the range's positions: one snapshot per step before now, then null = now
+let live = null; // while previewing: {network, trace, grid, neuronHealth} of the network as it is
+let shown = null; // while previewing: {snapshot, network, drops, grid} (the server's answers)
+let generation = 0; // bumped whenever a preview in flight must not land
+let ownChange = false; // the store change is this module's own (entering or leaving a preview)
+let seen = null; // the network object the list was last refreshed for
+
+const panel = () => $("[data-timeline]");
+const range = () => $("[data-timeline-range]");
+
+/** The network as it is on the server (not the one a preview shows). */
+const nowNetwork = () => live?.network ?? store.get().network;
+
+function setOwn(patch) {
+  ownChange = true;
+  try {
+    store.set(patch);
+  } finally {
+    ownChange = false;
+  }
+}
+
+// --- labels --------------------------------------------------------------------------------
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** "epoch 3" or "step 17": how the learner names a snapshot. */
+function nameOf(s) {
+  if (s.kind === "epoch") return s.epoch === 0 && s.step === 0 ? "the start (epoch 0)" : `epoch ${s.epoch}`;
+  return `step ${s.step}`;
+}
+
+function labelOf(s) {
+  if (!s) {
+    const n = nowNetwork();
+    return n ? `now · epoch ${n.epoch}, step ${n.step}` : "now";
+  }
+  const where = s.kind === "epoch" ? `${nameOf(s)} (after step ${s.step})` : `${nameOf(s)} (epoch ${s.epoch + 1})`;
+  if (s.train_loss === null) return `${where} · no loss yet`;
+  return `${where} · ${s.kind === "epoch" ? "training" : "batch"} loss ${fmt(s.train_loss)}`;
+}
+
+/** "37 updates and 3 epochs", or "nothing" when the snapshot is the state as it is. */
+function dropsText({ updates, epochs }) {
+  const parts = [];
+  if (updates > 0) parts.push(plural(updates, "update"));
+  if (epochs > 0) parts.push(plural(epochs, "epoch"));
+  return parts.length ? parts.join(" and ") : "nothing";
+}
+
+// --- the list ------------------------------------------------------------------------------
+
+/** One position per step before now (an epoch snapshot names a step that has both), then now. */
+function positionsOf(list, network) {
+  const byStep = new Map();
+  for (const s of list) {
+    if (s.step >= network.step) continue; // the newest one is the state as it is: "now"
+    const had = byStep.get(s.step);
+    if (!had || s.kind === "epoch") byStep.set(s.step, s);
+  }
+  return [...[...byStep.values()].sort((a, b) => a.step - b.step), null];
+}
+
+const sameSnapshot = (a, b) => a && b && a.kind === b.kind && a.step === b.step;
+
+function render() {
+  const input = range();
+  const network = nowNetwork();
+  points = network ? positionsOf(kept, network) : [null];
+  const at = shown ? points.findIndex((p) => sameSnapshot(p, shown.snapshot)) : -1;
+  input.max = String(points.length - 1);
+  input.value = String(at >= 0 ? at : points.length - 1);
+  input.disabled = points.length < 2;
+  const here = points[Number(input.value)];
+  const label = labelOf(here);
+  $("[data-timeline-label]").textContent = label;
+  input.setAttribute("aria-valuetext", label);
+  const epochs = points.flatMap((p, i) => (p?.kind === "epoch" ? [i] : []));
+  $("[data-timeline-ticks]").replaceChildren(
+    ...(epochs.length <= MAX_TICKS ? epochs : []).map((i) => Object.assign(document.createElement("option"), { value: String(i) })),
+  );
+  const steps = kept.filter((s) => s.kind === "step").length;
+  $("[data-timeline-hint]").textContent =
+    points.length < 2
+      ? "Each epoch and each update leaves a point here to come back to: press Step or Epoch first."
+      : `${plural(points.length - 1, "earlier point")} kept (every epoch, and the last ${plural(steps, "update")}). ` +
+        "Drag or use ← → to look back; the drawing and the decision boundary show that moment. Nothing changes until you rewind.";
+  renderBanner();
+  const node = panel();
+  node.dataset.nowStep = String(network?.step ?? "");
+  node.dataset.points = String(points.length);
+}
+
+function renderBanner() {
+  const banner = $("[data-timeline-banner]");
+  const previewing = Boolean(shown);
+  banner.hidden = !previewing;
+  panel().classList.toggle("previewing", previewing);
+  panel().dataset.state = previewing ? "preview" : "now";
+  panel().dataset.previewStep = previewing ? String(shown.snapshot.step) : "";
+  document.querySelector(".panel.drawing")?.classList.toggle("previewing", previewing);
+  document.querySelector("[data-boundary-section]")?.classList.toggle("previewing", previewing);
+  if (!previewing) return;
+  const s = shown.snapshot;
+  const now = nowNetwork();
+  $("[data-timeline-banner-text]").replaceChildren(
+    Object.assign(document.createElement("strong"), { textContent: `Previewing ${nameOf(s)}` }),
+    document.createTextNode(
+      ` — ${s.kind === "epoch" ? `after step ${s.step}` : `in epoch ${s.epoch + 1}`}` +
+        `${s.train_loss === null ? "" : `, ${s.kind === "epoch" ? "training" : "batch"} loss ${fmt(s.train_loss)}`}. ` +
+        `The network itself is still at epoch ${now.epoch}, step ${now.step}.`,
+    ),
+  );
+}
+
+let refreshing = null;
+let again = false;
+let timer = 0;
+let lastFetch = -Infinity;
+
+/** Fetch the snapshot list again (now, or within half a second while Play trains). */
+function scheduleRefresh() {
+  if (timer) return;
+  const wait = store.get().playing ? Math.max(0, lastFetch + PLAY_REFRESH_MS - performance.now()) : 0;
+  timer = setTimeout(() => {
+    timer = 0;
+    refreshTimeline();
+  }, wait);
+}
+
+/** The kept snapshots, as the server lists them; the range follows. */
+export async function refreshTimeline() {
+  if (refreshing) {
+    again = true;
+    return refreshing;
+  }
+  const network = nowNetwork();
+  if (!network) return;
+  lastFetch = performance.now();
+  refreshing = (async () => {
+    try {
+      const answer = await api.snapshots(network.id);
+      if (nowNetwork()?.id !== network.id) return;
+      kept = answer.snapshots;
+      render();
+      clearErrors("timeline");
+    } catch (err) {
+      setError("timeline", detailOf(err));
+    } finally {
+      refreshing = null;
+      if (again) {
+        again = false;
+        scheduleRefresh();
+      }
+    }
+  })();
+  return refreshing;
+}
+
+// --- preview -------------------------------------------------------------------------------
+
+/** Show snapshot `s` on the drawing and the boundary plot; the server is not changed. */
+async function preview(s) {
+  const mine = ++generation;
+  if (store.get().playing) await stopPlaying(); // Play would redraw the network under the preview
+  animator.skip();
+  const network = nowNetwork();
+  const { data } = store.get();
+  if (!network || mine !== generation) return;
+  const at = s.kind === "epoch" ? { epoch: s.epoch } : { step: s.step };
+  panel().dataset.loading = "true";
+  try {
+    const [answer, grid] = await Promise.all([
+      api.previewSnapshot(network.id, s.kind, s.kind === "epoch" ? s.epoch : s.step),
+      data ? plotGrid(network, data, { snapshot: at }) : null,
+    ]);
+    if (mine !== generation) return;
+    if (!live) {
+      const { trace, grid: liveGrid, neuronHealth, caption } = store.get();
+      live = { network: store.get().network, trace, grid: liveGrid, neuronHealth, caption };
+    }
+    shown = { ...answer, grid };
+    clearErrors("timeline");
+    const snap = answer.snapshot;
+    const cursor = answer.network.cursor;
+    const fraction = cursor.n_train ? cursor.position / cursor.n_train : 0; // into the next epoch
+    setOwn({
+      network: answer.network, trace: null, neuronHealth: null, ...(grid ? { grid } : {}),
+      timelineMark: { epoch: snap.epoch + fraction, step: snap.step },
+      caption: [
+        bold(`Previewing ${nameOf(snap)}`),
+        `: the weights and biases after update ${snap.step}, and the decision boundary they drew then. `,
+        "Click an edge to read a weight of that moment; Rewind here goes back to it for good, Back to now (Esc) returns.",
+      ],
+    });
+    render();
+    emit({ phase: "preview", step: s.step, kind: s.kind });
+  } catch (err) {
+    if (mine === generation) setError("timeline", detailOf(err));
+  } finally {
+    if (mine === generation) delete panel().dataset.loading;
+  }
+}
+
+let wanted = null; // the snapshot the scrubber points at, not yet asked for
+let pumping = false;
+
+/** Preview what the scrubber points at, one request pair at a time: dragging or holding an
+ * arrow key asks for the latest point once the previous one has landed, not for every one. */
+async function pump() {
+  if (pumping) return;
+  pumping = true;
+  try {
+    while (wanted) {
+      const s = wanted;
+      wanted = null;
+      await preview(s);
+    }
+  } finally {
+    pumping = false;
+  }
+}
+
+/** Leave the preview: the drawing and the plots show the network as it is again. */
+export function leavePreview() {
+  wanted = null;
+  generation += 1;
+  delete panel()?.dataset.loading;
+  if (!live) return;
+  const restored = live;
+  live = null;
+  shown = null;
+  setOwn({ ...restored, timelineMark: null });
+  render();
+}
+
+/** Another part of the page changed the network (a step, a PATCH, a build): the preview is over. */
+function onStoreChange(s, keys) {
+  if (ownChange || !keys.has("network")) return;
+  // The drawing repaints by setting the same object again (a resize, a layer expanded).
+  if (s.network === (shown ? shown.network : seen)) return;
+  seen = s.network;
+  if (live) {
+    const previewGrid = shown?.grid;
+    generation += 1;
+    live = null;
+    shown = null;
+    setOwn({ timelineMark: null });
+    if (previewGrid && s.grid === previewGrid) refreshPlots();
+  }
+  if (s.network && s.network.id !== keptFor) [kept, keptFor] = [[], s.network.id];
+  render();
+  scheduleRefresh();
+}
+
+// --- rewind --------------------------------------------------------------------------------
+
+function askRewind() {
+  if (!shown) return;
+  const s = shown.snapshot;
+  $("[data-rewind-title]").textContent = `Rewind to ${nameOf(s)}?`;
+  $("[data-rewind-text]").textContent =
+    `Rewinding drops ${dropsText(shown.drops)} after this point: their weights, losses and snapshots are gone for good. ` +
+    `The network goes back to epoch ${s.epoch}, step ${s.step}, with the optimizer state and data order of that moment, ` +
+    "so training on from there repeats the same run.";
+  const dialog = $("[data-rewind-dialog]");
+  dialog.showModal();
+  $("[data-action=rewind-cancel]").focus(); // the safe choice is the default one
+}
+
+async function rewindHere() {
+  const dialog = $("[data-rewind-dialog]");
+  if (dialog.open) dialog.close();
+  if (!shown || !live) return;
+  const s = shown.snapshot;
+  const point = s.kind === "epoch" ? { epoch: s.epoch } : { step: s.step };
+  try {
+    const network = await api.rewind(live.network.id, point);
+    generation += 1;
+    live = null;
+    shown = null;
+    const { setup, shape, selection } = store.get();
+    const described = setup ? (setupFromNetwork(network, setup) ?? setup) : null;
+    if (described) form.config?.render(described, shape);
+    setOwn({
+      network, trace: null, history: [], steps: [], neuronHealth: null, gradcheck: null, selection, timelineMark: null,
+      ...(described ? { setup: described, built: structuredClone(described) } : {}),
+    });
+    // A lesson's tour owns the URL's hash; on the main page the link names the network.
+    if (described && !document.body.dataset.lesson) history.replaceState(null, "", toHash(described, network.id));
+    clearErrors("timeline", "phase");
+    await Promise.all([refreshHistory(), refreshPlots(), refreshTimeline()]);
+    status(`Rewound · epoch ${network.epoch} · step ${network.step}`);
+    setCaption([
+      bold(`Rewound to ${nameOf(s)}`), `: the network is back at epoch ${network.epoch}, step ${network.step}`,
+      ...(s.train_loss === null ? [] : [" (loss ", number(s.train_loss), ")"]),
+      ". Step, Epoch or Play from here repeat the original run exactly; change η or the optimizer first to try another path.",
+    ]);
+    emit({ phase: "rewind", step: network.step, epoch: network.epoch });
+  } catch (err) {
+    setError("timeline", detailOf(err));
+  }
+}
+
+// --- wiring --------------------------------------------------------------------------------
+
+export function wireTimeline() {
+  store.subscribe(onStoreChange);
+  const input = range();
+  input.addEventListener("input", () => {
+    const s = points[Number(input.value)];
+    const label = labelOf(s);
+    $("[data-timeline-label]").textContent = label;
+    input.setAttribute("aria-valuetext", label);
+    if (s) {
+      wanted = s;
+      pump();
+    } else leavePreview();
+  });
+  input.addEventListener("keydown", (evt) => {
+    // Enter on the range asks to rewind to the point it shows (the dialog confirms first).
+    if (evt.key === "Enter" && shown) {
+      evt.preventDefault();
+      askRewind();
+    }
+  });
+  document.addEventListener("keydown", (evt) => {
+    // Escape leaves the preview, wherever the focus is — except in the dialog, where it cancels.
+    if (evt.key === "Escape" && shown && !evt.target.closest?.("dialog")) leavePreview();
+  });
+  $("[data-action=back-to-now]").addEventListener("click", leavePreview);
+  $("[data-action=rewind-here]").addEventListener("click", askRewind);
+  $("[data-action=rewind-cancel]").addEventListener("click", () => $("[data-rewind-dialog]").close());
+  $("[data-action=rewind-confirm]").addEventListener("click", rewindHere);
+  render();
+}
