@@ -31,13 +31,17 @@ from .results import (
     Dataset,
     ForwardTrace,
     Gradcheck,
+    GradientShares,
     History,
     HistoryEntry,
     Json,
+    Landscape,
     LossTrace,
     NetworkInfo,
     Parameters,
     Prediction,
+    Snapshot,
+    SnapshotPreview,
     StepTrace,
     TrainResult,
     UpdateTrace,
@@ -249,12 +253,18 @@ class Network:
         return Dataset.from_json(self._call("GET", "/data"))
 
     def predict(
-        self, inputs: Any = None, *, grid: Mapping[str, Any] | None = None, maps: str | None = None
+        self,
+        inputs: Any = None,
+        *,
+        grid: Mapping[str, Any] | None = None,
+        maps: str | None = None,
+        snapshot: Mapping[str, int] | None = None,
     ) -> Prediction:
         """Outputs and every layer's activations for ``inputs`` (N, n_0), or over a 2-D ``grid``
         (the API's grid object, e.g. ``{"resolution": 40}``); ``maps="uint8"`` asks a server
-        that supports it for the compact per-neuron maps, decoded into ``Prediction.maps``."""
-        body = _body(inputs=inputs, grid=grid, maps=maps)
+        that supports it for the compact per-neuron maps, decoded into ``Prediction.maps``.
+        ``snapshot={"step": S}`` or ``{"epoch": E}`` evaluates the parameters of that moment."""
+        body = _body(inputs=inputs, grid=grid, maps=maps, snapshot=snapshot)
         return Prediction.from_json(self._call("POST", "/predict", body))
 
     def gradcheck(self, inputs: Any = None, targets: Any = None) -> Gradcheck:
@@ -279,6 +289,52 @@ class Network:
 
     def delete(self) -> None:
         self._call("DELETE")
+
+    # --- the timeline (SPEC §8.3) and the analysis views (§8.4) ------------------------------
+
+    def snapshots(self) -> list[Snapshot]:
+        """Every kept snapshot, oldest first: after each epoch and each of the recent updates."""
+        return [Snapshot.from_json(s) for s in self._call("GET", "/snapshots")["snapshots"]]
+
+    def snapshot(self, *, step: int | None = None, epoch: int | None = None) -> SnapshotPreview:
+        """The network as it was after update ``step`` or epoch ``epoch``; nothing is rewound."""
+        kind, number = _point(step, epoch)
+        return SnapshotPreview.from_json(self._call("GET", f"/snapshots/{kind}/{number}"))
+
+    def rewind(self, *, step: int | None = None, epoch: int | None = None) -> NetworkInfo:
+        """Restore the snapshot after update ``step`` or epoch ``epoch`` exactly and drop the
+        history after it; training on repeats the original run bit for bit."""
+        kind, number = _point(step, epoch)
+        return self._info(self._call("POST", "/rewind", {kind: number}))
+
+    def landscape(
+        self,
+        parameters: list[Mapping[str, Any]],
+        *,
+        radius: float | None = None,
+        points: int | None = None,
+        data: str | None = None,
+    ) -> Landscape:
+        """The loss along one or two parameters (``{"layer": l, "name": "W", "index": [j, i]}``
+        or ``{"layer": l, "name": "b", "index": [j]}``), every other one held fixed; ``data``
+        is ``"train"`` (the training split) or ``"batch"`` (the step in progress)."""
+        body = _body(parameters=list(parameters), radius=radius, points=points, data=data)
+        return Landscape.from_json(self._call("POST", "/landscape", body))
+
+    def gradient_shares(self, layer: int, name: str, index: list[int]) -> GradientShares:
+        """Each sample's term of ∂L/∂p for ``W[layer][j, i]`` (``index=[j, i]``) or
+        ``b[layer][j]`` (``index=[j]``), after a backward pass."""
+        return GradientShares.from_json(
+            self._call("POST", "/gradient-shares", {"layer": layer, "name": name, "index": list(index)})
+        )
+
+
+def _point(step: int | None, epoch: int | None) -> tuple[str, int]:
+    if step is not None and epoch is None:
+        return "step", step
+    if epoch is not None and step is None:
+        return "epoch", epoch
+    raise TypeError("give exactly one of step= or epoch=")
 
 
 def _body(**fields: Any) -> Json:

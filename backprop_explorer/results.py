@@ -397,3 +397,93 @@ class Gradcheck:
             for layer in data["layers"]
         ]
         return cls(data["max_rel_error"], data["passed"], data["tolerance"], layers, data)
+
+
+# --- the timeline and the analysis views ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A kept point of the timeline: after an epoch closed or after one update."""
+
+    kind: str  # "epoch" or "step"
+    epoch: int
+    step: int
+    train_loss: float | None  # the epoch's training loss, or the update's batch loss
+
+    @classmethod
+    def from_json(cls, data: Json) -> Snapshot:
+        return cls(data["kind"], data["epoch"], data["step"], data["train_loss"])
+
+
+@dataclass(frozen=True)
+class SnapshotPreview:
+    """The network as it was at a snapshot (what a rewind would answer) and what a rewind
+    there would drop."""
+
+    snapshot: Snapshot
+    network: NetworkInfo
+    drops_updates: int
+    drops_epochs: int
+    raw: Json = field(repr=False)
+
+    @classmethod
+    def from_json(cls, data: Json) -> SnapshotPreview:
+        drops = data["drops"]
+        return cls(
+            Snapshot.from_json(data["snapshot"]), NetworkInfo.from_json(data["network"]),
+            drops["updates"], drops["epochs"], data,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """The loss along one or two parameters with every other parameter held fixed."""
+
+    axes: list[Array]  # one per parameter: value ± radius
+    loss: Array  # (points,) for one parameter; (points, points) for two, loss[i, j] at axes[0][i], axes[1][j]
+    value: Array  # the chosen parameters' current values
+    current_loss: float
+    gradient: Array  # ∂L/∂p at the current point: the slope of the curve
+    trajectory_steps: IntArray  # the snapshots' update counters, oldest first
+    trajectory_values: Array  # (snapshots, parameters)
+    trajectory_loss: Array  # (snapshots,)
+    n_samples: int
+    raw: Json = field(repr=False)
+
+    @classmethod
+    def from_json(cls, data: Json) -> Landscape:
+        current, path = data["current"], data["trajectory"]
+        n = len(data["parameters"])
+        return cls(
+            [_array(axis) for axis in data["axes"]], _array(data["loss"]), _array(current["value"]),
+            current["loss"], _array(current["gradient"]),
+            np.array([p["step"] for p in path], dtype=np.int64),
+            np.array([p["value"] for p in path], dtype=np.float64).reshape(len(path), n),
+            np.array([p["loss"] for p in path], dtype=np.float64), data["n_samples"], data,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class GradientShares:
+    """Each sample's term δ_s · a_prev,s of one parameter's batch gradient."""
+
+    terms: Array  # (trace_samples,)
+    dL_dz: Array  # (trace_samples,), carries the 1/B
+    a_prev: Array  # (trace_samples,), 1 for a bias
+    sum_of_terms: float  # over every sample of the batch, shown or not
+    penalty_gradient: float
+    gradient: float  # sum_of_terms + penalty_gradient: the backward pass's ∂L/∂p
+    batch_size: int
+    cut: bool  # more samples in the batch than rows here
+    indices: IntArray | None  # dataset rows of the samples; None for explicit inputs
+    raw: Json = field(repr=False)
+
+    @classmethod
+    def from_json(cls, data: Json) -> GradientShares:
+        rows = data["indices"]
+        return cls(
+            _array(data["terms"]), _array(data["dL_dz"]), _array(data["a_prev"]), data["sum_of_terms"],
+            data["penalty_gradient"], data["gradient"], data["batch_size"], data["cut"],
+            None if rows is None else np.array(rows, dtype=np.int64), data,
+        )  # fmt: skip

@@ -334,3 +334,54 @@ def test_networks_lists_every_page(tmp_path: Path) -> None:
         stop_server(server)
     assert len(first_page["networks"]) == 100 and first_page["total"] == 105
     assert len(listed) == 105 and set(listed) == set(ids)  # none missing, none twice
+
+
+def test_timeline_preview_rewind_and_replay(api: Client) -> None:
+    net = api.create(MOONS)
+    net.train(2)
+    net.step()
+    now = net.refresh()
+    kept = net.snapshots()
+    assert [(s.kind, s.epoch) for s in kept if s.kind == "epoch"][-2:] == [("epoch", 1), ("epoch", 2)]
+    assert kept[-1].kind == "step" and kept[-1].step == now.step
+
+    # The rest of the run from epoch 1, recorded, then replayed after a rewind.
+    after_epoch_1 = net.snapshot(epoch=1)
+    assert after_epoch_1.network.epoch == 1 and 0 < after_epoch_1.network.step < now.step
+    later = now.step - after_epoch_1.network.step
+    assert (after_epoch_1.drops_updates, after_epoch_1.drops_epochs) == (later, 1)
+    final = net.export()["parameters"]
+    rewound = net.rewind(epoch=1)
+    for got, want in zip(rewound.parameters.weights, after_epoch_1.network.parameters.weights, strict=True):
+        np.testing.assert_array_equal(got, want)
+    grid = {"resolution": 5}
+    at_snapshot = net.predict(grid=grid, snapshot={"epoch": 1}).outputs
+    np.testing.assert_array_equal(net.predict(grid=grid).outputs, at_snapshot)
+    net.train(1)
+    net.step()
+    assert net.export()["parameters"] == final
+    with pytest.raises(TypeError):
+        net.rewind()
+
+
+def test_landscape_slope_and_gradient_shares_match_the_backward_pass(api: Client) -> None:
+    net = api.create({**MOONS, "validation_split": 0.0})
+    net.forward()
+    net.loss()
+    backward = net.backward()
+    weight = {"layer": 1, "name": "W", "index": [2, 1]}
+    along = net.landscape([weight], points=41, radius=1e-3, data="batch")
+    assert along.loss.shape == (41,) and along.trajectory_values.shape[1] == 1
+    # The curve's central difference at the middle point is the backward pass's ∂L/∂w.
+    slope = (along.loss[21] - along.loss[19]) / (along.axes[0][21] - along.axes[0][19])
+    dL_dW = backward.layers[0].dL_dW[2, 1]
+    assert along.gradient[0] == pytest.approx(dL_dW, rel=1e-12)
+    assert slope == pytest.approx(dL_dW, rel=1e-5, abs=1e-9)
+
+    shares = net.gradient_shares(1, "W", [2, 1])
+    assert shares.batch_size == MOONS["batch_size"] and not shares.cut
+    assert shares.terms.sum() + shares.penalty_gradient == pytest.approx(dL_dW, rel=1e-12, abs=1e-15)
+    np.testing.assert_allclose(shares.terms, shares.dL_dz * shares.a_prev, rtol=1e-12)
+
+    plane = net.landscape([weight, {"layer": 2, "name": "b", "index": [0]}], points=5)
+    assert plane.loss.shape == (5, 5) and plane.value.shape == (2,)
