@@ -14,6 +14,7 @@ from backprop_explorer.app.lessons.runner import LessonRun
 from .conftest import UI
 
 STAGE = "() => ['ask', 'shown', 'failed', 'finished'].includes(document.body.dataset.tourStage)"
+AT_STEP = "n => (document.querySelector('[data-tour-progress]').textContent || '').startsWith(`Step ${n} `)"
 
 
 def reference(server: str, lesson_id: str) -> list[dict]:
@@ -71,6 +72,11 @@ def test_worked_example_shows_the_servers_figures_and_judges_predictions(
     steps = LESSONS["worked-example"].steps
     asks = [k for k, s in enumerate(steps) if s.ask]
     assert len(asks) >= 2
+    sent: list[tuple[str, int]] = []
+    ui.page.on(
+        "request",
+        lambda r: sent.append((r.url, len(r.post_data_buffer or b""))) if r.url.endswith("/render") else None,
+    )
     open_lesson(ui, "worked-example")
     assert ui.page.locator("[data-tour-title]").text_content() == LESSONS["worked-example"].title
     shown: list[str] = []
@@ -107,6 +113,10 @@ def test_worked_example_shows_the_servers_figures_and_judges_predictions(
     assert "0.35891648" in page_text
     advance(ui)  # Finish
     assert ui.page.evaluate("() => document.body.dataset.tourStage") == "finished"
+    # Only the numbers a step's text reads are sent to be rendered: the last step's train answer
+    # (9999 epochs of history, about 1.7 MB) is cut down to the last loss and the step count.
+    assert sent and sent[-1][0].endswith(f"/steps/{len(steps) - 1}/render")
+    assert max(size for _, size in sent) < 1000, sent
     ui.assert_no_console_errors()
 
 
@@ -156,6 +166,45 @@ def test_keyboard_walks_the_tour(ui: UI) -> None:
     ui.page.evaluate("() => { location.hash = '#step=6'; }")
     ui.page.wait_for_function("() => location.hash === '#step=1'")
     assert progress(ui).startswith("Step 1 ")
+    ui.assert_no_console_errors()
+
+
+def test_space_and_the_page_shortcuts_operate_the_tour_not_the_network(ui: UI) -> None:
+    open_lesson(ui, "one-neuron")
+    assert ui.page.evaluate("() => document.activeElement.hasAttribute('data-tour-next')")
+    ui.page.evaluate("() => document.activeElement.blur()")
+    ui.page.keyboard.press(" ")  # Next, not Play
+    ui.page.wait_for_function(AT_STEP, arg=2)
+    assert wait_stage(ui) == "ask"
+    assert ui.state("s.playing") is False and ui.state("s.network.step") == 0
+    # F would run the forward pass under the open question: it does nothing and says why.
+    ui.page.keyboard.press("f")
+    assert ui.state("s.trace") is None
+    assert "Next runs each step" in (ui.page.locator("[data-tour-hint]").text_content() or "")
+    # Space on the focused choice picks it, as a click would.
+    first = LESSONS["one-neuron"].steps[1].ask.choices[0]
+    assert ui.page.evaluate("() => document.activeElement.dataset.choice") == first
+    ui.page.keyboard.press(" ")
+    ui.page.wait_for_function("() => document.body.dataset.tourStage !== 'ask'")
+    assert wait_stage(ui) == "shown"
+    assert ui.page.locator(f'[data-tour-choices] button[data-choice="{first}"]').get_attribute("class") in (
+        "answer",
+        "wrong",
+    )
+    assert ui.state("s.playing") is False and ui.state("s.trace.forward.layers.length") == 1
+    # Space on Next (focused after the answer) goes on once; the hint is back.
+    ui.page.keyboard.press(" ")
+    ui.page.wait_for_function(AT_STEP, arg=3)
+    wait_stage(ui)
+    assert progress(ui).startswith("Step 3 ")  # once, not twice
+    assert ui.page.locator("[data-tour-hint]").text_content() == "Enter, Space or → next · ← back"
+    assert ui.state("s.playing") is False and ui.state("s.network.step") == 0
+    # Left, the tour hands the keys back to the page.
+    ui.page.locator("[data-tour-leave]").click()
+    ui.page.evaluate("() => document.activeElement.blur()")
+    ui.page.keyboard.press("l")
+    ui.idle()
+    ui.page.wait_for_function("() => window.backpropExplorer.getState().trace?.loss != null")
     ui.assert_no_console_errors()
 
 

@@ -29,7 +29,8 @@ export function createPanel(root, on) {
   const back = make("button", { type: "button", "data-tour-back": "", "aria-keyshortcuts": "ArrowLeft" }, "← Back");
   const next = make("button", { type: "button", class: "primary", "data-tour-next": "", "aria-keyshortcuts": "Enter ArrowRight" }, "Next →");
   const leave = make("button", { type: "button", "data-tour-leave": "", title: "Close the tour and keep exploring this network" }, "Leave tour");
-  const hint = make("span", { class: "hint" }, "Enter or → next · ← back");
+  const HINT = "Enter, Space or → next · ← back";
+  const hint = make("span", { class: "hint", "data-tour-hint": "" }, HINT);
   nav.append(back, next, leave, hint);
   back.addEventListener("click", on.back);
   next.addEventListener("click", on.next);
@@ -56,6 +57,7 @@ export function createPanel(root, on) {
     setTitle: (t) => (title.textContent = t),
     setProgress(index, count) {
       progress.textContent = `Step ${index + 1} of ${count}`;
+      hint.textContent = HINT;
       back.disabled = index === 0;
     },
     /** Before the action: the question and one button per choice. */
@@ -101,6 +103,8 @@ export function createPanel(root, on) {
       next.disabled = true;
     },
     setError: (message) => (error.textContent = message || ""),
+    /** A word about the keys in place of the hint, until the next step is shown. */
+    note: (message) => (hint.textContent = message),
     setNextLabel: (label) => (next.textContent = label),
     focusNext: () => next.focus(),
     nextEnabled: () => !next.disabled,
