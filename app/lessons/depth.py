@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .compose import LOSS, SIGN, SIZE, ask, layer, neuron, plot, step
+from .compose import LOSS, SIGN, SIZE, ask, layer, neuron, patch, plot, reset, step, train
 from .schemas import Lesson
 
 NORMS = (
@@ -49,22 +49,20 @@ VANISHING_GRADIENTS = Lesson(
             ),
             save_as="sigmoid",
         ),
-        step(
+        train(
             "{train.epochs_run} epochs: loss {train.history[-1].train_loss}, accuracy "
             "{train.history[-1].train_accuracy:.0%}. The first layer's mean gradient norm was "
             "{train.history[-1].grad_norms[0]:.2e}: its weights barely moved.",
-            "train",
-            body={"epochs": 20},
+            20,
             target=plot("gradient-norms"),
             save_as="sigmoid_run",
         ),
-        step(
+        patch(
             "Hidden layers now {network.activations[0]} (the output stays {network.activations[5]}). "
             "tanh has slope 1 at 0, and Xavier's weights keep its signals in that range.",
-            "patch",
-            body={"activations": ["tanh"] * 5 + ["sigmoid"]},
+            activations=["tanh"] * 5 + ["sigmoid"],
         ),
-        step("Back to the same starting weights, history cleared.", "reset"),
+        reset("Back to the same starting weights, history cleared."),
         step("Forward on a batch of {forward.batch_size}.", "forward"),
         step("Loss {loss.loss}.", "loss", target=LOSS),
         step(
@@ -81,14 +79,12 @@ VANISHING_GRADIENTS = Lesson(
                 "tanh′(0) = 1 where σ′(0) = ¼.",
             ),
         ),
-        step(
+        train(
             "{train.epochs_run} epochs: loss {train.history[-1].train_loss} (sigmoids: "
             "{sigmoid_run.history[-1].train_loss}), accuracy {train.history[-1].train_accuracy:.0%}. "
             "For ReLU the fitting initializer is He's: it doubles the variance to make up for the "
             "half of the inputs ReLU zeroes.",
-            "train",
-            body={"epochs": 20},
-            target=plot("loss-curve"),
+            20,
         ),
     ],
 )
@@ -141,11 +137,10 @@ SOFTMAX = Lesson(
                 "the others (their ∂L/∂z = ŷ > 0).",
             ),
         ),
-        step(
+        train(
             "{train.epochs_run} epochs: loss {train.history[-1].train_loss}, accuracy "
             "{train.history[-1].train_accuracy:.0%}.",
-            "train",
-            body={"epochs": 30},
+            30,
             target=plot("boundary"),
         ),
     ],

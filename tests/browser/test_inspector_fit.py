@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from .conftest import UI
+from .conftest import UI, ui_at
 
 # Each network with the parts of it whose equations run long.
 CASES = {
@@ -73,13 +73,8 @@ OVERFLOW = """() => {
 
 @pytest.fixture(params=[390, 1280, 1920], ids=lambda w: f"{w}px")
 def wide_ui(request, browser: Browser, live_server: str) -> Iterator[UI]:
-    context = browser.new_context(viewport={"width": request.param, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    try:
-        yield UI(page, str(live_server))
-    finally:
-        context.close()
+    with ui_at(browser, str(live_server), request.param, 900) as page_ui:
+        yield page_ui
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -11,7 +11,7 @@ import pytest
 from backprop_explorer.app.lessons import LESSONS
 from backprop_explorer.app.lessons.runner import LessonRun
 
-from .conftest import UI
+from .conftest import UI, ui_at
 
 STAGE = "() => ['ask', 'shown', 'failed', 'finished'].includes(document.body.dataset.tourStage)"
 AT_STEP = "n => (document.querySelector('[data-tour-progress]').textContent || '').startsWith(`Step ${n} `)"
@@ -269,19 +269,16 @@ def test_every_lesson_walks_to_its_end(ui: UI, live_server, lesson_id: str) -> N
 
 
 def test_phone_width_screenshot(browser, live_server, tmp_path: Path) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    ui = UI(page, str(live_server))
-    try:
+    with ui_at(browser, str(live_server), 390, 844) as ui:
         open_lesson(ui, "worked-example", step=4)
+        page = ui.page
         assert page.locator("[data-tour-choices] button").count() >= 2
         # The tour fits the phone's width: no sideways scrolling.
         assert (
             page.evaluate("() => document.querySelector('[data-tour]').getBoundingClientRect().right") <= 390
         )
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
         shots = Path(os.environ.get("TOUR_SCREENSHOTS", tmp_path))
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / "tour-390.png"))
         ui.assert_no_console_errors()
-    finally:
-        context.close()
