@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .compose import LOSS, SIGN, SIZE, ask, layer, neuron, patch, plot, reset, step, train
-from .schemas import Lesson
+from .compose import LOSS, SIGN, SIZE, ask, layer, patch, plot, reset, step, train
+from .schemas import Ask, Lesson, LessonStep
 
 NORMS = (
     "‖∂L/∂W‖ by layer, input side first: {backward.layers[0].grad_norm:.2e}, "
@@ -11,6 +11,16 @@ NORMS = (
     "{backward.layers[3].grad_norm:.2e}, {backward.layers[4].grad_norm:.2e}, "
     "{backward.layers[5].grad_norm:.2e}."
 )
+
+
+def _gradients(said: str, prediction: Ask, save_as: str | None = None) -> list[LessonStep]:
+    """Forward, loss and backward on one batch; the backward step quotes every layer's
+    gradient norm, then ``said``."""
+    return [
+        step("Forward: a batch of {forward.batch_size} points through all six layers.", "forward"),
+        step("The batch's loss: {loss.loss}.", "loss", target=LOSS),
+        step(NORMS + " " + said, "backward", target=plot("gradient-norms"), ask=prediction, save_as=save_as),
+    ]
 
 VANISHING_GRADIENTS = Lesson(
     id="vanishing-gradients",
@@ -33,14 +43,10 @@ VANISHING_GRADIENTS = Lesson(
             "layer the gradient passes on its way back multiplies it by σ′(z), which is at most ¼.",
             target=layer(1),
         ),
-        step("Forward on a batch of {forward.batch_size}.", "forward"),
-        step("Loss {loss.loss}.", "loss", target=LOSS),
-        step(
-            NORMS + " The first layer's is {backward.health.layers[0].ratio_to_output:.1e} of the "
+        *_gradients(
+            "The first layer's is {backward.health.layers[0].ratio_to_output:.1e} of the "
             "output layer's (flagged vanishing: {backward.health.vanishing}).",
-            "backward",
-            target=plot("gradient-norms"),
-            ask=ask(
+            ask(
                 "Will the first layer's ‖∂L/∂W‖ be larger or smaller than the output layer's?",
                 SIZE,
                 "compare(backward.layers[0].grad_norm, backward.layers[5].grad_norm)",
@@ -63,14 +69,10 @@ VANISHING_GRADIENTS = Lesson(
             activations=["tanh"] * 5 + ["sigmoid"],
         ),
         reset("Back to the same starting weights, history cleared."),
-        step("Forward on a batch of {forward.batch_size}.", "forward"),
-        step("Loss {loss.loss}.", "loss", target=LOSS),
-        step(
-            NORMS + " The first layer now gets {backward.health.layers[0].ratio_to_output:.2f} of the "
+        *_gradients(
+            "The first layer now gets {backward.health.layers[0].ratio_to_output:.2f} of the "
             "output layer's (it got {sigmoid.health.layers[0].ratio_to_output:.1e} with sigmoids).",
-            "backward",
-            target=plot("gradient-norms"),
-            ask=ask(
+            ask(
                 "With tanh, will the first layer's gradient norm be larger or smaller than it was "
                 "with sigmoids?",
                 SIZE,
@@ -125,10 +127,10 @@ SOFTMAX = Lesson(
         ),
         step(
             "∂L/∂z = ŷ − y: ({backward.layers[1].dL_dz[0][0]}, {backward.layers[1].dL_dz[0][1]}, "
-            "{backward.layers[1].dL_dz[0][2]}). Check: ŷ − y for the true class is "
-            "{forward.output[0][argmax(loss.targets[0])] - 1}.",
+            "{backward.layers[1].dL_dz[0][2]}). Check: the true class is the output with y = 1, and "
+            "there ŷ − y = {forward.output[0][argmax(loss.targets[0])] - 1}.",
             "backward",
-            target=neuron(2, 0),
+            target=layer(2),
             ask=ask(
                 "Will ∂L/∂z of the true class's neuron be positive or negative?",
                 SIGN,

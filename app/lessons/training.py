@@ -131,7 +131,7 @@ HOUSE_PRICES = Lesson(
         ),
         step(
             "Its price is {loss.targets[0][0]:.1f} k€: the guess is off by "
-            "{loss.output[0][0] - loss.targets[0][0]:.1f} k€. "
+            "{abs(loss.output[0][0] - loss.targets[0][0]):.1f} k€. "
             "MSE squares that miss: L = {loss.loss:.1f} k€², in squared units, so its square root "
             "{sqrt(loss.loss):.1f} k€ is the size of a typical miss.",
             "loss",
@@ -222,9 +222,9 @@ LEARNING_RATE = Lesson(
             ),
         ),
         train(
-            "The run diverged in epoch {train.diverged.epoch}: {train.diverged.detail} The "
-            "{train.epochs_run} epochs before it are kept; the last loss was "
-            "{train.history[-1].train_loss}.",
+            "The run diverged in epoch {train.diverged.epoch} and stopped there. The server's "
+            "words: “{train.diverged.detail}”. The {train.epochs_run} epochs this run trained "
+            "before it are kept: the loss curve shows the climb, up to {train.history[-1].train_loss}.",
             100,
         ),
     ],
@@ -272,9 +272,9 @@ OVERFITTING = Lesson(
         reset("Back to the starting weights, history cleared."),
         train(
             "Early stopping watches the validation loss and ends the run once it has not improved for "
-            "a set number of epochs (the patience). It stopped early ({train.stopped_early}) after "
-            "{train.epochs_run} epochs, with a validation loss of {train.history[-1].val_loss} instead "
-            "of {long.history[-1].val_loss}.",
+            "a set number of epochs (the patience). This run ended after {train.epochs_run} epochs "
+            "(stopped early: {train.stopped_early}), with a validation loss of "
+            "{train.history[-1].val_loss} instead of {long.history[-1].val_loss}.",
             200,
             early_stopping={"patience": 20},
         ),

@@ -31,7 +31,8 @@ export function createPanel(root, on) {
   const leave = make("button", { type: "button", "data-tour-leave": "", title: "Close the tour and keep exploring this network" }, "Leave tour");
   const HINT = "Enter, Space or → next · ← back";
   const hint = make("span", { class: "hint", "data-tour-hint": "" }, HINT);
-  nav.append(back, next, leave, hint);
+  const where = make("button", { type: "button", class: "tour-where", "data-tour-where": "", hidden: "" });
+  nav.append(back, next, leave, where, hint);
   back.addEventListener("click", on.back);
   next.addEventListener("click", on.next);
   leave.addEventListener("click", on.leave);
@@ -103,6 +104,15 @@ export function createPanel(root, on) {
       next.disabled = true;
     },
     setError: (message) => (error.textContent = message || ""),
+    /** A button that brings the step's target into view (null: none, it is in view). */
+    pointTo(target) {
+      where.hidden = !target;
+      where.onclick = null;
+      if (!target) return;
+      where.textContent = `Show: ${target.name} ↓`;
+      where.title = "Scroll to what this step is about";
+      where.onclick = () => target.node.scrollIntoView({ block: "center" });
+    },
     /** A word about the keys in place of the hint, until the next step is shown. */
     note: (message) => (hint.textContent = message),
     setNextLabel: (label) => (next.textContent = label),

@@ -8,7 +8,7 @@ import { setupFromNetwork } from "../setup.js";
 import { detailOf, status } from "../messages.js";
 import { routeKeys } from "../controls.js";
 import { runAction } from "./actions.js";
-import { highlight } from "./highlight.js";
+import { highlight, offscreenTarget } from "./highlight.js";
 import { createPanel } from "./panel.js";
 import { prune } from "./prune.js";
 
@@ -90,8 +90,10 @@ export async function startTour(lessonId, setup) {
     panel.setError("");
     const step = lesson.steps[k];
     highlight(step.target);
+    panel.pointTo(null);
     if (tour.done[k]) {
       panel.show(tour.done[k].rendered, tour.done[k].picked);
+      panel.pointTo(offscreenTarget());
       document.body.dataset.tourStage = "shown";
       return;
     }
@@ -119,6 +121,7 @@ export async function startTour(lessonId, setup) {
       if (tour.index !== k) return;
       panel.show(rendered, picked);
       highlight(lesson.steps[k].target); // the drawing may have been rebuilt (patch)
+      panel.pointTo(offscreenTarget());
       status(`Lesson · step ${k + 1} of ${lesson.steps.length}`);
       document.body.dataset.tourStage = "shown";
       panel.focusNext();
