@@ -86,6 +86,7 @@ export async function startTour(lessonId, setup) {
     document.body.dataset.tourStage = "loading";
     history.replaceState(null, "", `#step=${k + 1}`);
     panel.setProgress(k, lesson.steps.length);
+    status(`Lesson · step ${k + 1} of ${lesson.steps.length}`);
     panel.setNextLabel(k === lesson.steps.length - 1 ? "Finish" : "Next →");
     panel.setError("");
     const step = lesson.steps[k];
@@ -122,7 +123,6 @@ export async function startTour(lessonId, setup) {
       panel.show(rendered, picked);
       highlight(lesson.steps[k].target); // the drawing may have been rebuilt (patch)
       panel.pointTo(offscreenTarget());
-      status(`Lesson · step ${k + 1} of ${lesson.steps.length}`);
       document.body.dataset.tourStage = "shown";
       panel.focusNext();
     } catch (err) {
