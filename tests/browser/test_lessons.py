@@ -222,6 +222,29 @@ def test_a_link_to_a_step_rebuilds_the_network_and_resumes(ui: UI, live_server) 
     assert ui.state("s.network.step") == 1
 
 
+def test_a_target_out_of_view_gets_a_button_that_shows_it(ui: UI) -> None:
+    steps = LESSONS["vanishing-gradients"].steps
+    k = next(
+        k for k, s in enumerate(steps) if s.target and s.target.kind == "plot" and s.action == "backward"
+    )
+    open_lesson(ui, "vanishing-gradients", step=k + 1)
+    answer(ui, steps[k].ask.choices[0])
+    plot_top = "() => document.querySelector('[data-plot=grads]').getBoundingClientRect().top"
+    assert ui.page.evaluate(plot_top) > ui.page.viewport_size["height"]  # below the fold at 1280 × 800
+    where = ui.page.locator("[data-tour-where]")
+    assert where.is_visible() and "gradient norms" in (where.text_content() or "")
+    where.click()
+    ui.page.wait_for_function(
+        "() => { const r = document.querySelector('[data-plot=grads]').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; }"
+    )
+    assert ui.page.locator("[data-plot=grads]").get_attribute("class") == "tour-target"
+    # A step that points at nothing has no such button.
+    for _ in range(next(n for n in range(k + 1, len(steps)) if steps[n].target is None) - k):
+        advance(ui)
+    assert ui.page.locator("[data-tour-where]").is_hidden()
+
+
 def test_leave_tour_keeps_the_network_for_exploring(ui: UI) -> None:
     open_lesson(ui, "chain-rule")
     network_id = ui.network_id

@@ -48,7 +48,9 @@ export function createPanel(root, on) {
       const found = q.shown ? full.indexOf(q.shown, at) : -1;
       if (found < 0) continue;
       node.append(full.slice(at, found));
-      node.append(make("span", { class: "tour-number", "data-quoted": q.expr, title: `${q.expr} = ${JSON.stringify(q.value)}` }, q.shown));
+      // A number is never split across lines (1.26e-04 would break at its hyphen); text may wrap.
+      const cls = typeof q.value === "number" ? "tour-number whole" : "tour-number";
+      node.append(make("span", { class: cls, "data-quoted": q.expr, title: `${q.expr} = ${JSON.stringify(q.value)}` }, q.shown));
       at = found + q.shown.length;
     }
     node.append(full.slice(at));
