@@ -132,8 +132,8 @@ LOSS_LESSON = Lesson(
                 "loss go up or down?",
                 UP_DOWN,
                 "direction(step.update.loss_after - step.loss.loss)",
-                "Each weight moved against its gradient, downhill on the loss: a step of "
-                "{step.update.layers[0].step_W[0][0]} for w₁.",
+                "Each weight moved against its gradient, downhill on the loss: w₁ changed by "
+                "−η·∂L/∂w₁ = {-step.update.layers[0].step_W[0][0]}.",
             ),
         ),
     ],
