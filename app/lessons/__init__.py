@@ -8,7 +8,7 @@ text quotes the server's numbers.
 from __future__ import annotations
 
 from . import basics, depth, training
-from .runner import with_request
+from .runner import filled_in
 from .schemas import Lesson
 
 ORDER = (
@@ -27,10 +27,11 @@ ORDER = (
 
 def _collect() -> dict[str, Lesson]:
     by_id = {lesson.id: lesson for lesson in (*basics.LESSONS, *training.LESSONS, *depth.LESSONS)}
-    # Each step carries the request it makes, so a client needs no table of its own.
+    # Each step carries the request it makes and the context it reads, so a client needs no
+    # table of its own.
     return {
         lesson_id: by_id[lesson_id].model_copy(
-            update={"steps": [with_request(s) for s in by_id[lesson_id].steps]}
+            update={"steps": [filled_in(s) for s in by_id[lesson_id].steps]}
         )
         for lesson_id in ORDER
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .compose import LOSS, SIGN, SIZE, UP_DOWN, ask, layer, neuron, plot, step, weight
+from .compose import LOSS, SIGN, SIZE, UP_DOWN, ask, layer, neuron, patch, step, train, weight
 from .schemas import Lesson
 
 ONE_NEURON = Lesson(
@@ -46,11 +46,10 @@ ONE_NEURON = Lesson(
             "A negative z gives an a below one half.",
             target=neuron(1, 0),
         ),
-        step(
+        patch(
             "The activation is now {network.activations[0]}; the weights did not change "
             "(w₁ = {network.parameters.weights[0][0][0]}).",
-            "patch",
-            body={"activations": ["tanh"]},
+            activations=["tanh"],
         ),
         step(
             "Same z = {forward.layers[0].z[0][0]}, new activation: tanh(z) = {forward.layers[0].a[0][0]}. "
@@ -65,7 +64,7 @@ ONE_NEURON = Lesson(
                 "tanh of a negative z is negative: {forward.layers[0].a[0][0]}.",
             ),
         ),
-        step("The activation is now {network.activations[0]}.", "patch", body={"activations": ["relu"]}),
+        patch("The activation is now {network.activations[0]}.", activations=["relu"]),
         step(
             "ReLU passes a positive z unchanged and turns a negative one into 0: "
             "relu({forward.layers[0].z[0][0]}) = {forward.layers[0].a[0][0]}. Its slope there is 0 "
@@ -104,7 +103,7 @@ LOSS_LESSON = Lesson(
             target=LOSS,
             save_as="half_sse",
         ),
-        step("The loss is now {network.loss}; the weights are unchanged.", "patch", body={"loss": "mse"}),
+        patch("The loss is now {network.loss}; the weights are unchanged.", loss="mse"),
         step("Same output, ŷ = {forward.output[0][0]}.", "forward", target=LOSS),
         step(
             "Mean squared error over the {len(loss.targets[0])} output: L = (y − ŷ)² = {loss.loss}, "
@@ -113,7 +112,7 @@ LOSS_LESSON = Lesson(
             "loss",
             target=LOSS,
         ),
-        step("The loss is now {network.loss}.", "patch", body={"loss": "bce"}),
+        patch("The loss is now {network.loss}.", loss="bce"),
         step("Same output again, ŷ = {forward.output[0][0]}.", "forward", target=LOSS),
         step(
             "Cross-entropy for a 0/1 target: L = −[y log ŷ + (1 − y) log(1 − ŷ)] = −log ŷ = {loss.loss}. "
@@ -133,8 +132,8 @@ LOSS_LESSON = Lesson(
                 "loss go up or down?",
                 UP_DOWN,
                 "direction(step.update.loss_after - step.loss.loss)",
-                "Each weight moved against its gradient, downhill on the loss: a step of "
-                "{step.update.layers[0].step_W[0][0]} for w₁.",
+                "Each weight moved against its gradient, downhill on the loss: w₁ changed by "
+                "−η·∂L/∂w₁ = {-step.update.layers[0].step_W[0][0]}.",
             ),
         ),
     ],
@@ -293,11 +292,9 @@ WORKED_EXAMPLE = Lesson(
                 "w₅ moves against its gradient: −η·∂E/∂w₅ = {-update.layers[1].step_W[0][0]:.9f}.",
             ),
         ),
-        step(
+        train(
             "After {train.network.step} updates in all, E_total = {train.history[-1].train_loss:.10f}.",
-            "train",
-            body={"epochs": 9999},
-            target=plot("loss-curve"),
+            9999,
             ask=ask(
                 "Repeat the update thousands of times: will the error keep going down?",
                 UP_DOWN,

@@ -30,6 +30,36 @@ def step(
     return LessonStep(text=text, action=action, body=body, target=target, ask=ask, save_as=save_as)
 
 
+def train(
+    text: str,
+    epochs: int,
+    *,
+    target: Target | None = None,
+    ask: Ask | None = None,
+    save_as: str | None = None,
+    **options: Any,
+) -> LessonStep:
+    """A training run of ``epochs`` (more of the request in ``options``: early_stopping…); it
+    points at the loss curve unless told otherwise."""
+    body = {"epochs": epochs, **options}
+    return step(text, "train", body=body, target=target or plot("loss-curve"), ask=ask, save_as=save_as)
+
+
+def epoch(text: str, *, ask: Ask | None = None, save_as: str | None = None) -> LessonStep:
+    """One epoch, pointing at the loss curve."""
+    return step(text, "epoch", target=plot("loss-curve"), ask=ask, save_as=save_as)
+
+
+def patch(text: str, **changes: Any) -> LessonStep:
+    """Change the network's settings (activations, loss, learning_rate, batch_size…)."""
+    return step(text, "patch", body=changes)
+
+
+def reset(text: str) -> LessonStep:
+    """Back to the seeded starting weights, history cleared."""
+    return step(text, "reset")
+
+
 def ask(question: str, choices: list[str], answer_from: str, why: str) -> Ask:
     return Ask(question=question, choices=choices, answer_from=answer_from, why=why)
 

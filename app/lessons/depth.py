@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .compose import LOSS, SIGN, SIZE, ask, layer, neuron, plot, step
-from .schemas import Lesson
+from .compose import LOSS, SIGN, SIZE, ask, layer, patch, plot, reset, step, train
+from .schemas import Ask, Lesson, LessonStep
 
 NORMS = (
     "‖∂L/∂W‖ by layer, input side first: {backward.layers[0].grad_norm:.2e}, "
@@ -11,6 +11,16 @@ NORMS = (
     "{backward.layers[3].grad_norm:.2e}, {backward.layers[4].grad_norm:.2e}, "
     "{backward.layers[5].grad_norm:.2e}."
 )
+
+
+def _gradients(said: str, prediction: Ask, save_as: str | None = None) -> list[LessonStep]:
+    """Forward, loss and backward on one batch; the backward step quotes every layer's
+    gradient norm, then ``said``."""
+    return [
+        step("Forward: a batch of {forward.batch_size} points through all six layers.", "forward"),
+        step("The batch's loss: {loss.loss}.", "loss", target=LOSS),
+        step(NORMS + " " + said, "backward", target=plot("gradient-norms"), ask=prediction, save_as=save_as),
+    ]
 
 VANISHING_GRADIENTS = Lesson(
     id="vanishing-gradients",
@@ -33,14 +43,10 @@ VANISHING_GRADIENTS = Lesson(
             "layer the gradient passes on its way back multiplies it by σ′(z), which is at most ¼.",
             target=layer(1),
         ),
-        step("Forward on a batch of {forward.batch_size}.", "forward"),
-        step("Loss {loss.loss}.", "loss", target=LOSS),
-        step(
-            NORMS + " The first layer's is {backward.health.layers[0].ratio_to_output:.1e} of the "
+        *_gradients(
+            "The first layer's is {backward.health.layers[0].ratio_to_output:.1e} of the "
             "output layer's (flagged vanishing: {backward.health.vanishing}).",
-            "backward",
-            target=plot("gradient-norms"),
-            ask=ask(
+            ask(
                 "Will the first layer's ‖∂L/∂W‖ be larger or smaller than the output layer's?",
                 SIZE,
                 "compare(backward.layers[0].grad_norm, backward.layers[5].grad_norm)",
@@ -49,30 +55,24 @@ VANISHING_GRADIENTS = Lesson(
             ),
             save_as="sigmoid",
         ),
-        step(
+        train(
             "{train.epochs_run} epochs: loss {train.history[-1].train_loss}, accuracy "
             "{train.history[-1].train_accuracy:.0%}. The first layer's mean gradient norm was "
             "{train.history[-1].grad_norms[0]:.2e}: its weights barely moved.",
-            "train",
-            body={"epochs": 20},
+            20,
             target=plot("gradient-norms"),
             save_as="sigmoid_run",
         ),
-        step(
+        patch(
             "Hidden layers now {network.activations[0]} (the output stays {network.activations[5]}). "
             "tanh has slope 1 at 0, and Xavier's weights keep its signals in that range.",
-            "patch",
-            body={"activations": ["tanh"] * 5 + ["sigmoid"]},
+            activations=["tanh"] * 5 + ["sigmoid"],
         ),
-        step("Back to the same starting weights, history cleared.", "reset"),
-        step("Forward on a batch of {forward.batch_size}.", "forward"),
-        step("Loss {loss.loss}.", "loss", target=LOSS),
-        step(
-            NORMS + " The first layer now gets {backward.health.layers[0].ratio_to_output:.2f} of the "
+        reset("Back to the same starting weights, history cleared."),
+        *_gradients(
+            "The first layer now gets {backward.health.layers[0].ratio_to_output:.2f} of the "
             "output layer's (it got {sigmoid.health.layers[0].ratio_to_output:.1e} with sigmoids).",
-            "backward",
-            target=plot("gradient-norms"),
-            ask=ask(
+            ask(
                 "With tanh, will the first layer's gradient norm be larger or smaller than it was "
                 "with sigmoids?",
                 SIZE,
@@ -81,14 +81,12 @@ VANISHING_GRADIENTS = Lesson(
                 "tanh′(0) = 1 where σ′(0) = ¼.",
             ),
         ),
-        step(
+        train(
             "{train.epochs_run} epochs: loss {train.history[-1].train_loss} (sigmoids: "
             "{sigmoid_run.history[-1].train_loss}), accuracy {train.history[-1].train_accuracy:.0%}. "
             "For ReLU the fitting initializer is He's: it doubles the variance to make up for the "
             "half of the inputs ReLU zeroes.",
-            "train",
-            body={"epochs": 20},
-            target=plot("loss-curve"),
+            20,
         ),
     ],
 )
@@ -129,10 +127,10 @@ SOFTMAX = Lesson(
         ),
         step(
             "∂L/∂z = ŷ − y: ({backward.layers[1].dL_dz[0][0]}, {backward.layers[1].dL_dz[0][1]}, "
-            "{backward.layers[1].dL_dz[0][2]}). Check: ŷ − y for the true class is "
-            "{forward.output[0][argmax(loss.targets[0])] - 1}.",
+            "{backward.layers[1].dL_dz[0][2]}). Check: the true class is the output with y = 1, and "
+            "there ŷ − y = {forward.output[0][argmax(loss.targets[0])] - 1}.",
             "backward",
-            target=neuron(2, 0),
+            target=layer(2),
             ask=ask(
                 "Will ∂L/∂z of the true class's neuron be positive or negative?",
                 SIGN,
@@ -141,11 +139,10 @@ SOFTMAX = Lesson(
                 "the others (their ∂L/∂z = ŷ > 0).",
             ),
         ),
-        step(
+        train(
             "{train.epochs_run} epochs: loss {train.history[-1].train_loss}, accuracy "
             "{train.history[-1].train_accuracy:.0%}.",
-            "train",
-            body={"epochs": 30},
+            30,
             target=plot("boundary"),
         ),
     ],

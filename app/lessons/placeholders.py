@@ -173,6 +173,117 @@ def _eval(node: ast.expr, context: Mapping[str, Any], expr: str) -> Any:
     raise PlaceholderError(f"{expr!r}: cannot evaluate {type(node).__name__}")  # parse() forbids it
 
 
+Path = tuple[str | int, ...]
+"""Where a value sits in the context: keys and list positions; ``"*"`` is every item of a list."""
+EVERY = "*"
+
+
+def reads(expr: str) -> list[Path]:
+    """The parts of the context ``expr`` reads: each path's whole value is needed, nothing else.
+
+    ``train.history[-1].train_loss`` reads that one number; ``column(train.history, "val_loss")``
+    the key of every item; a position computed at run time (``a[argmax(b)]``) the whole list.
+    """
+    return _reads(parse(expr))
+
+
+def _path(node: ast.expr) -> Path | None:
+    """The path of a chain of names, keys and fixed positions; None for anything else."""
+    if isinstance(node, ast.Name):
+        return (node.id,)
+    if isinstance(node, ast.Attribute):
+        inner = _path(node.value)
+        return None if inner is None else (*inner, node.attr)
+    if isinstance(node, ast.Subscript):
+        inner, position = _path(node.value), _position(node.slice)
+        return None if inner is None or position is None else (*inner, position)
+    return None
+
+
+def _position(node: ast.expr) -> int | None:
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _position(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def _reads(node: ast.expr) -> list[Path]:
+    path = _path(node)
+    if path is not None:
+        return [path]
+    if isinstance(node, ast.Subscript):  # a position computed from the context: the whole list
+        return _reads(node.value) + _reads(node.slice)
+    if isinstance(node, ast.Attribute):  # a key of such an item
+        return _reads(node.value)
+    if isinstance(node, ast.Call):
+        assert isinstance(node.func, ast.Name)
+        if node.func.id == "column" and len(node.args) == 2:
+            rows, key = _path(node.args[0]), node.args[1]
+            if rows is not None and isinstance(key, ast.Constant) and isinstance(key.value, str):
+                return [(*rows, EVERY, key.value)]
+        return [p for arg in node.args for p in _reads(arg)]
+    if isinstance(node, ast.BinOp):
+        return _reads(node.left) + _reads(node.right)
+    if isinstance(node, ast.UnaryOp):
+        return _reads(node.operand)
+    return []
+
+
+def text_reads(text: str) -> list[Path]:
+    """The paths every placeholder of ``text`` reads."""
+    return [p for expr, _ in placeholders(text) for p in reads(expr)]
+
+
+def prune(context: Any, paths: list[Path]) -> Any:
+    """``context`` cut down to ``paths``: what a text reading only those renders the same from.
+
+    Lists keep their positions: a list read only from its end keeps its tail, one read only
+    from its start its head, any other its length (items nobody reads become null).
+    """
+    tree: dict = {}
+    for path in paths:
+        node = tree
+        for part in path:
+            if node.get(None):  # a shorter path already keeps the whole value
+                break
+            node = node.setdefault(part, {})
+        else:
+            node.clear()
+            node[None] = True
+    return _prune(context, tree)
+
+
+def _prune(value: Any, tree: dict) -> Any:
+    if tree.get(None):
+        return value
+    if isinstance(value, dict):
+        return {k: _prune(value[k], sub) for k, sub in tree.items() if isinstance(k, str) and k in value}
+    if not isinstance(value, list):
+        return value
+    n = len(value)
+    every = tree.get(EVERY)
+    wanted = {k % n: sub for k, sub in tree.items() if type(k) is int and -n <= k < n}
+    if every is not None:
+        return [_prune(item, _merge(every, wanted.get(k))) for k, item in enumerate(value)]
+    positions = [k for k in tree if type(k) is int]
+    start, stop = 0, n
+    if positions and all(k < 0 for k in positions):
+        start = max(0, n + min(positions))
+    elif positions and all(k >= 0 for k in positions):
+        stop = min(n, max(positions) + 1)
+    return [_prune(value[k], wanted[k]) if k in wanted else None for k in range(start, stop)]
+
+
+def _merge(a: dict, b: dict | None) -> dict:
+    if b is None or a.get(None):
+        return a
+    if b.get(None):
+        return b
+    return {k: _merge(a[k], b.get(k)) if k in a else b[k] for k in {*a, *b}}
+
+
 def _number(value: Any, expr: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PlaceholderError(f"{expr!r}: arithmetic needs numbers, got {value!r}")

@@ -11,24 +11,48 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .placeholders import PlaceholderError, evaluate, format_value, render, scalar
+from .placeholders import (
+    Path,
+    PlaceholderError,
+    evaluate,
+    format_value,
+    prune,
+    reads,
+    render,
+    scalar,
+    text_reads,
+)
 from .schemas import ACTIONS, CONTEXT_KEYS, ActionRequest, Lesson, LessonStep
 
 NETWORK = "/api/networks/{network_id}"
 
 
-def with_request(step: LessonStep) -> LessonStep:
-    """``step`` with ``request`` filled in from its action and body."""
-    if step.action is None:
-        return step
-    method, path = ACTIONS[step.action]
-    body = None if method == "GET" else (step.body or {})
-    return step.model_copy(update={"request": ActionRequest(method=method, path=NETWORK + path, body=body)})
+def filled_in(step: LessonStep) -> LessonStep:
+    """``step`` with ``request`` filled in from its action and body, ``reads`` from its texts."""
+    request = None
+    if step.action is not None:
+        method, path = ACTIONS[step.action]
+        body = None if method == "GET" else (step.body or {})
+        request = ActionRequest(method=method, path=NETWORK + path, body=body)
+    return step.model_copy(update={"request": request, "reads": [list(p) for p in step_reads(step)]})
+
+
+def step_reads(step: LessonStep) -> list[Path]:
+    """The context paths the step's text and prediction read, each once, in order."""
+    paths = text_reads(step.text)
+    if step.ask is not None:
+        paths += text_reads(step.ask.question) + reads(step.ask.answer_from) + text_reads(step.ask.why)
+    return list(dict.fromkeys(paths))
+
+
+def context_for(step: LessonStep, context: dict[str, Any]) -> dict[str, Any]:
+    """Only the part of ``context`` the step renders from: what a client sends to have it rendered."""
+    return prune(context, step_reads(step))
 
 
 def request_for(step: LessonStep, network_id: str) -> tuple[str, str, dict | None] | None:
     """(method, path, JSON body) of the step's action on network ``network_id``; None for none."""
-    request = with_request(step).request
+    request = filled_in(step).request
     if request is None:
         return None
     return request.method, request.path.format(network_id=network_id), request.body
@@ -107,7 +131,7 @@ class LessonRun:
     def run_step(self, index: int) -> tuple[dict, dict]:
         assert self.network_id is not None, "start() first"
         step = self.lesson.steps[index]
-        before = render_step(step, index, self.context, "before")
+        before = render_step(step, index, context_for(step, self.context), "before")
         request = request_for(step, self.network_id)
         response = None
         if request is not None:
@@ -116,7 +140,7 @@ class LessonRun:
                 raise StepFailed(index, status, response)
             remember(self.context, step, response)
         self.responses.append(response)
-        return before, render_step(step, index, self.context, "after")
+        return before, render_step(step, index, context_for(step, self.context), "after")
 
     def run_all(self) -> list[dict]:
         """Start and run every step; the rendered steps (after their actions)."""

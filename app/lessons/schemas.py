@@ -107,6 +107,11 @@ class LessonStep(Model):
         None, pattern=r"^[a-z][a-z0-9_]*$", description="also keep the response under this name"
     )
     request: ActionRequest | None = Field(None, description="filled in from action and body")
+    reads: list[list[str | int]] = Field(
+        default_factory=list,
+        description="filled in from the placeholders: the context paths the step's text and ask read "
+        '(keys, list positions, "*" for every item); a client sends only these to be rendered',
+    )
 
 
 class LessonSummary(Model):

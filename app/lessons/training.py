@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compose import LOSS, UP_DOWN, ask, plot, step, weight
+from .compose import LOSS, UP_DOWN, ask, epoch, patch, plot, reset, step, train, weight
 from .schemas import Lesson
 
 BATCHES_EPOCHS = Lesson(
@@ -40,12 +40,10 @@ BATCHES_EPOCHS = Lesson(
             "step",
             target=LOSS,
         ),
-        step(
+        epoch(
             "The rest of the epoch ran: {epoch.network.step} updates in all, one per sample. The "
             "epoch's loss, over every training sample with the weights at its end, is "
             "{epoch.summary.train_loss}.",
-            "epoch",
-            target=plot("loss-curve"),
             save_as="first",
         ),
         step(
@@ -55,17 +53,14 @@ BATCHES_EPOCHS = Lesson(
             "history",
             target=plot("step-losses"),
         ),
-        step(
+        patch(
             "Mini-batches of {network.batch_size}: each update averages the gradient of that many "
             "samples, so an epoch now takes {network.cursor.batches_per_epoch} updates.",
-            "patch",
-            body={"batch_size": 8},
+            batch_size=8,
         ),
-        step(
+        epoch(
             "Epoch {epoch.summary.epoch}: loss {epoch.summary.train_loss} after "
             "{epoch.network.step - first.network.step} more updates.",
-            "epoch",
-            target=plot("loss-curve"),
             ask=ask(
                 "Another epoch, now with mini-batches: will the epoch loss go up or down?",
                 UP_DOWN,
@@ -75,18 +70,15 @@ BATCHES_EPOCHS = Lesson(
             ),
             save_as="second",
         ),
-        step(
+        patch(
             "The full batch: all {network.batch_size} samples in every update, "
             "{network.cursor.batches_per_epoch} update per epoch — smooth, but one step per pass.",
-            "patch",
-            body={"batch_size": 40},
+            batch_size=40,
         ),
-        step(
+        epoch(
             "Epoch {epoch.summary.epoch}: loss {epoch.summary.train_loss} after a single update "
             "(it was {second.summary.train_loss}). Fewer, smoother steps: full-batch gradient descent "
             "needs more epochs, mini-batches make the best of each pass.",
-            "epoch",
-            target=plot("loss-curve"),
         ),
     ],
 )
@@ -139,19 +131,17 @@ HOUSE_PRICES = Lesson(
         ),
         step(
             "Its price is {loss.targets[0][0]:.1f} k€: the guess is off by "
-            "{loss.output[0][0] - loss.targets[0][0]:.1f} k€. "
+            "{abs(loss.output[0][0] - loss.targets[0][0]):.1f} k€. "
             "MSE squares that miss: L = {loss.loss:.1f} k€², in squared units, so its square root "
             "{sqrt(loss.loss):.1f} k€ is the size of a typical miss.",
             "loss",
             target=LOSS,
         ),
-        step(
+        train(
             "After {train.epochs_run} epochs the training MSE is {train.history[-1].train_loss:.1f} k€² "
             "(a typical miss of {sqrt(train.history[-1].train_loss):.1f} k€) and the held-back houses' "
             "{train.history[-1].val_loss:.1f} k€² ({sqrt(train.history[-1].val_loss):.1f} k€).",
-            "train",
-            body={"epochs": 60},
-            target=plot("loss-curve"),
+            60,
             ask=ask(
                 "Training on every house for a while: will the loss go up or down?",
                 UP_DOWN,
@@ -190,26 +180,21 @@ LEARNING_RATE = Lesson(
             "Linear regression, ŷ = w₁x₁ + w₂x₂ + b, on {network.cursor.n_train} points. η = "
             "{network.learning_rate}: each update moves every weight by η times its gradient.",
         ),
-        step(
+        train(
             "η = {train.network.learning_rate}: after {train.epochs_run} epochs the loss has only "
             "come down from {train.history[0].train_loss} to {train.history[-1].train_loss}. "
             "Tiny steps: slow.",
-            "train",
-            body={"epochs": 20},
-            target=plot("loss-curve"),
+            20,
             save_as="small",
         ),
-        step("η = {network.learning_rate} now.", "patch", body={"learning_rate": 0.3}),
-        step(
+        patch("η = {network.learning_rate} now.", learning_rate=0.3),
+        reset(
             "The weights are back where they started (same seed); the history is cleared.",
-            "reset",
         ),
-        step(
+        train(
             "η = {train.network.learning_rate}: {train.history[0].train_loss} after the first epoch, "
             "{train.history[-1].train_loss} after {train.epochs_run} — the noise floor of this data.",
-            "train",
-            body={"epochs": 20},
-            target=plot("loss-curve"),
+            20,
             ask=ask(
                 "With a larger η, after the same number of epochs: will the loss be larger or smaller "
                 "than with η = {small.network.learning_rate}?",
@@ -219,19 +204,15 @@ LEARNING_RATE = Lesson(
                 "downhill, as long as they do not overshoot.",
             ),
         ),
-        step("η = {network.learning_rate} now.", "patch", body={"learning_rate": 1.5}),
-        step("Back to the starting weights.", "reset"),
-        step(
+        patch("η = {network.learning_rate} now.", learning_rate=1.5),
+        reset("Back to the starting weights."),
+        epoch(
             "η = {network.learning_rate} overshoots: one epoch and the loss is {epoch.summary.train_loss}.",
-            "epoch",
-            target=plot("loss-curve"),
             save_as="large",
         ),
-        step(
+        epoch(
             "Epoch {epoch.summary.epoch}: {epoch.summary.train_loss}. Each step lands further up the "
             "other side of the valley than it started.",
-            "epoch",
-            target=plot("loss-curve"),
             ask=ask(
                 "One more epoch with this η: will the loss go up or down?",
                 UP_DOWN,
@@ -240,13 +221,11 @@ LEARNING_RATE = Lesson(
                 "started: {large.summary.train_loss} → {epoch.summary.train_loss}.",
             ),
         ),
-        step(
-            "The run diverged in epoch {train.diverged.epoch}: {train.diverged.detail} The "
-            "{train.epochs_run} epochs before it are kept; the last loss was "
-            "{train.history[-1].train_loss}.",
-            "train",
-            body={"epochs": 100},
-            target=plot("loss-curve"),
+        train(
+            "The run diverged in epoch {train.diverged.epoch} and stopped there. The server's "
+            "words: “{train.diverged.detail}”. The {train.epochs_run} epochs this run trained "
+            "before it are kept: the loss curve shows the climb, up to {train.history[-1].train_loss}.",
+            100,
         ),
     ],
 )
@@ -273,15 +252,13 @@ OVERFITTING = Lesson(
             "{network.cursor.n_validation} more held back to validate on: far more freedom than data.",
             target=plot("boundary"),
         ),
-        step(
+        train(
             "After {train.epochs_run} epochs: training loss {train.history[-1].train_loss}, validation "
             "loss {train.history[-1].val_loss}. The validation loss was lowest, "
             "{min(column(train.history, 'val_loss'))}, at epoch "
             "{argmin(column(train.history, 'val_loss')) + 1}, and has climbed since: the network is "
             "learning the training points' noise.",
-            "train",
-            body={"epochs": 200},
-            target=plot("loss-curve"),
+            200,
             ask=ask(
                 "Train for many epochs: will the validation loss end larger or smaller than its best?",
                 ["larger", "smaller"],
@@ -292,15 +269,14 @@ OVERFITTING = Lesson(
             ),
             save_as="long",
         ),
-        step("Back to the starting weights, history cleared.", "reset"),
-        step(
+        reset("Back to the starting weights, history cleared."),
+        train(
             "Early stopping watches the validation loss and ends the run once it has not improved for "
-            "a set number of epochs (the patience). It stopped early ({train.stopped_early}) after "
-            "{train.epochs_run} epochs, with a validation loss of {train.history[-1].val_loss} instead "
-            "of {long.history[-1].val_loss}.",
-            "train",
-            body={"epochs": 200, "early_stopping": {"patience": 20}},
-            target=plot("loss-curve"),
+            "a set number of epochs (the patience). This run ended after {train.epochs_run} epochs "
+            "(stopped early: {train.stopped_early}), with a validation loss of "
+            "{train.history[-1].val_loss} instead of {long.history[-1].val_loss}.",
+            200,
+            early_stopping={"patience": 20},
         ),
     ],
 )

@@ -16,6 +16,14 @@ function isTyping(target) {
   return target.tagName === "INPUT" && TEXT_INPUTS.has(target.type);
 }
 
+let keyOwner = null;
+
+/** Let `handler(evt)` see every keydown and keyup first (null: nobody); when it returns true the
+ * key is its own and no page shortcut runs. The lesson tour owns the keys while it is open. */
+export function routeKeys(handler) {
+  keyOwner = handler;
+}
+
 export function wireControls() {
   document.querySelectorAll("[data-phase-button]").forEach((button) => button.addEventListener("click", () => runPhase(button.dataset.phaseButton)));
   $("[data-action=step]").addEventListener("click", runStep);
@@ -70,6 +78,7 @@ export function wireControls() {
     "-": () => nudgeSpeed(-1),
   };
   document.addEventListener("keydown", (evt) => {
+    if (keyOwner?.(evt)) return;
     if (evt.ctrlKey || evt.metaKey || evt.altKey || evt.repeat) return;
     const fn = shortcuts[evt.key.toLowerCase()];
     if (!fn || isTyping(evt.target) || evt.target.closest?.("dialog")) return; // a dialog's keys are its own
@@ -81,6 +90,7 @@ export function wireControls() {
   });
   // A button activated by Space fires its click on keyup: the keydown above already played.
   document.addEventListener("keyup", (evt) => {
+    if (keyOwner?.(evt)) return;
     if (evt.key === " " && !isTyping(evt.target) && !evt.target.closest?.("dialog")) evt.preventDefault();
   });
 }

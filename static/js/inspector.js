@@ -4,7 +4,14 @@
 
 import { fmt } from "./format.js";
 import { HEALTH_TEXT } from "./neuron-health.js";
-import { NEWLINE, d, dot, eqBlock, facts, frac, m, math, mf, mi, mn, mo, mtext, para, paren, products, row, sub } from "./mathml.js";
+import { NEWLINE, d, dot, eqBlock, facts, fitLines, frac, m, math, mf, mi, mn, mo, mtext, para, paren, products, row, stackable, sub } from "./mathml.js";
+
+/** Space before a word in a formula (MathML drops an mtext's leading blank). */
+function gap() {
+  const space = m("mspace");
+  space.setAttribute("width", "0.5em");
+  return space;
+}
 
 const layerOf = (phaseTrace, l) => phaseTrace?.layers.find((ly) => ly.index === l);
 
@@ -164,8 +171,8 @@ export function createInspector({ body, tooltip, onEditParameter }) {
     const reg = network.regularization;
     if (!reg || reg.kind === "none") return null;
     return reg.kind === "l2"
-      ? row(mo("+"), mi("λ"), dot(), mi("w"), mo("="), mn(reg.rate), dot(), mf(w), mtext(" (the L2 penalty)"))
-      : row(mo("+"), mi("λ"), dot(), row(mi("sign"), paren(mi("w"))), mo("="), mn(reg.rate), dot(), mf(Math.sign(w)), mtext(" (the L1 penalty)"));
+      ? row(mo("+"), mi("λ"), dot(), mi("w"), mo("="), mn(reg.rate), dot(), mf(w), gap(), mtext("(the L2 penalty)"))
+      : row(mo("+"), mi("λ"), dot(), row(mi("sign"), paren(mi("w"))), mo("="), mn(reg.rate), dot(), mf(Math.sign(w)), gap(), mtext("(the L1 penalty)"));
   }
 
   function updateEquation(kind, old, grad, step, next, upd, lr) {
@@ -285,7 +292,7 @@ export function createInspector({ body, tooltip, onEditParameter }) {
       math(
         sub("a", String(j + 1)), mo("="),
         frac(exp(sub("z", String(j + 1))), row(m("munder", mo("∑"), mi("k")), exp(sub("z", "k")))),
-        NEWLINE, mo("="), frac(exp(mn(zs[j])), row(...sum)), mo("="), mn(fl.a[0][j]),
+        NEWLINE, mo("="), frac(exp(mn(zs[j])), stackable(...sum)), mo("="), mn(fl.a[0][j]),
       ),
       "a",
     );
@@ -368,7 +375,16 @@ export function createInspector({ body, tooltip, onEditParameter }) {
     return out;
   }
 
+  // The lines are fitted to the panel's width: fit them again when that changes.
+  let last = null;
+  let fittedWidth = 0;
+  new ResizeObserver(() => {
+    if (last && body.clientWidth && body.clientWidth !== fittedWidth) render(...last);
+  }).observe(body);
+
   function render(target, ctx) {
+    last = [target, ctx];
+    fittedWidth = body.clientWidth;
     body.replaceChildren();
     if (!target || !ctx.network) {
       body.appendChild(para("Click a neuron, an edge (weight) or a bias square to see the chain rule with the actual numbers."));
@@ -379,6 +395,7 @@ export function createInspector({ body, tooltip, onEditParameter }) {
     const parts =
       target.kind === "edge" ? renderEdge(target, c) : target.kind === "bias" ? renderBias(target, c) : renderNeuron(target, c);
     body.append(...parts);
+    for (const box of body.querySelectorAll(".eq")) fitLines(box);
     body.dataset.target = `${target.kind}:${target.layer}:${target.j}${target.i === undefined ? "" : `:${target.i}`}`;
   }
 

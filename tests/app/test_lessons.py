@@ -3,28 +3,34 @@ endpoints, and its text quotes the server's numbers; the worked example's are th
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from backprop_explorer.app.lessons import LESSONS
-from backprop_explorer.app.lessons.placeholders import PlaceholderError, evaluate, placeholders, render
-from backprop_explorer.app.lessons.runner import LessonRun, StepFailed
+from backprop_explorer.app.lessons.placeholders import (
+    PlaceholderError,
+    evaluate,
+    placeholders,
+    prune,
+    reads,
+    render,
+)
+from backprop_explorer.app.lessons.runner import LessonRun, StepFailed, context_for, render_step
 from fastapi.testclient import TestClient
 
-REQUIRED = [
-    "one-neuron",
-    "loss",
-    "chain-rule",
-    "worked-example",
-    "batches-epochs",
-    "house-prices",
-    "vanishing-gradients",
-    "learning-rate",
-    "softmax",
-    "overfitting",
-]
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def documented_lessons() -> list[str]:
+    """The lesson ids of the README's table (SPEC §8.5's required ids, in a learner's order)."""
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("| id | subject |") :]
+    section = section[: section.index("\n\n")]
+    return re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.MULTILINE)
 
 # Matt Mazur, "A Step by Step Backpropagation Example": the figures the article prints,
 # keyed by the expression the lesson quotes them through.
@@ -73,7 +79,8 @@ def test_the_list_names_the_ten_lessons_in_order(client: TestClient) -> None:
     response = client.get("/api/lessons")
     assert response.status_code == 200
     lessons = response.json()
-    assert [x["id"] for x in lessons] == REQUIRED
+    assert [x["id"] for x in lessons] == list(LESSONS) == documented_lessons()
+    assert len(lessons) == 10
     assert all(set(x) == {"id", "title", "summary"} and x["title"] and x["summary"] for x in lessons)
 
 
@@ -105,7 +112,7 @@ def test_an_unknown_lesson_is_a_404(client: TestClient) -> None:
         assert "one-neuron" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("lesson_id", REQUIRED)
+@pytest.mark.parametrize("lesson_id", list(LESSONS))
 def test_start_builds_the_spec(client: TestClient, lesson_id: str) -> None:
     spec = LESSONS[lesson_id].spec
     response = client.post(f"/api/lessons/{lesson_id}/start")
@@ -117,7 +124,7 @@ def test_start_builds_the_spec(client: TestClient, lesson_id: str) -> None:
     assert client.get(f"/api/networks/{network['id']}").status_code == 200
 
 
-@pytest.mark.parametrize("lesson_id", REQUIRED)
+@pytest.mark.parametrize("lesson_id", list(LESSONS))
 def test_targets_point_inside_the_lessons_network(lesson_id: str) -> None:
     sizes = LESSONS[lesson_id].spec["layers"]
     for s in LESSONS[lesson_id].steps:
@@ -132,7 +139,7 @@ def test_targets_point_inside_the_lessons_network(lesson_id: str) -> None:
             assert len(t.index) == len(shape) and all(0 <= k < n for k, n in zip(t.index, shape))
 
 
-@pytest.mark.parametrize("lesson_id", REQUIRED)
+@pytest.mark.parametrize("lesson_id", list(LESSONS))
 def test_no_number_is_typed_into_a_text(lesson_id: str) -> None:
     # Numbers come from placeholders; what is left between them may name things (w₁, h1,
     # layer 1) but never quote a value such as 0.5.
@@ -143,7 +150,7 @@ def test_no_number_is_typed_into_a_text(lesson_id: str) -> None:
             assert not re.search(r"\d\.\d|\d{2,}", literal), (lesson_id, literal)
 
 
-@pytest.mark.parametrize("lesson_id", [x for x in REQUIRED if x != "learning-rate"])
+@pytest.mark.parametrize("lesson_id", [x for x in LESSONS if x != "learning-rate"])
 def test_every_step_runs_and_every_placeholder_resolves(client: TestClient, lesson_id: str) -> None:
     run, rendered = walk(client, lesson_id)
     steps = LESSONS[lesson_id].steps
@@ -278,3 +285,57 @@ def test_placeholder_grammar() -> None:
         render("{a.b}", context)  # a list: JSON has no way to show it as one number
     with pytest.raises(PlaceholderError, match="finite"):
         render("{a.b[2] * 1e308}", context)
+
+
+@pytest.mark.parametrize("lesson_id", list(LESSONS))
+def test_a_step_renders_the_same_from_only_the_numbers_it_reads(client: TestClient, lesson_id: str) -> None:
+    # The tour sends only the paths a step reads (its `reads`); the text must not change.
+    run = LessonRun(LESSONS[lesson_id], caller(client))
+    run.start()
+    published = client.get(f"/api/lessons/{lesson_id}").json()["steps"]
+    for k, step in enumerate(LESSONS[lesson_id].steps):
+        assert published[k]["reads"] == [list(p) for p in dict.fromkeys(map(tuple, published[k]["reads"]))]
+        before = render_step(step, k, run.context, "before")
+        assert run.run_step(k) == (before, render_step(step, k, run.context, "after")), f"step {k}"
+        sent = client.post(
+            f"/api/lessons/{lesson_id}/steps/{k}/render", json={"context": context_for(step, run.context)}
+        )
+        assert sent.status_code == 200 and sent.json() == render_step(step, k, run.context), f"step {k}"
+
+
+def test_the_worked_examples_last_step_sends_a_few_hundred_bytes(client: TestClient) -> None:
+    # Its train answer holds 9999 epochs of history; the text reads the last loss and the step.
+    run, _ = walk(client, "worked-example")
+    last = LESSONS["worked-example"].steps[-1]
+    full = len(json.dumps(run.context))
+    sent = len(json.dumps(context_for(last, run.context)))
+    assert full > 1_000_000 and sent < 500, (full, sent)
+
+
+def test_reads_and_prune() -> None:
+    assert reads("train.history[-1].train_loss") == [("train", "history", -1, "train_loss")]
+    assert reads("min(column(train.history, 'val_loss')) + a.b") == [
+        ("train", "history", "*", "val_loss"),
+        ("a", "b"),
+    ]
+    assert reads("f.out[0][argmax(t[0])]") == [("f", "out", 0), ("t", 0)]
+    rows = [{"a": 1, "b": 2}, {"a": 3, "b": 4}, {"a": 5, "b": 6}]
+    context = {"t": {"h": rows, "x": 1}, "other": [0] * 100}
+    # Read from the end only: the tail; from the start only: the head; both: nulls between.
+    assert prune(context, [("t", "h", -1, "a")]) == {"t": {"h": [{"a": 5}]}}
+    assert prune(context, [("t", "h", 1, "b")]) == {"t": {"h": [None, {"b": 4}]}}
+    both = [("t", "h", 0, "a"), ("t", "h", -1, "b")]
+    assert prune(context, both) == {"t": {"h": [{"a": 1}, None, {"b": 6}]}}
+    assert prune(context, [("t", "h", "*", "a"), ("t", "h", -1, "b")]) == {
+        "t": {"h": [{"a": 1}, {"a": 3}, {"a": 5, "b": 6}]}
+    }
+    assert prune(context, [("t", "h", 0, "a"), ("t",)]) == {"t": context["t"]}  # the whole wins
+    # Past the end: the list keeps its length, so the server's message names it as before.
+    assert prune(context, [("missing", 0), ("t", "h", 7)]) == {"t": {"h": [None, None, None]}}
+    for expr in (
+        "t.h[-1].a - t.h[0].b",
+        "sum(column(t.h, 'a'))",
+        "len(t.h) + t.x",
+        "t.h[argmax(column(t.h, 'a'))].b",
+    ):
+        assert evaluate(expr, prune(context, reads(expr))) == evaluate(expr, context), expr

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -90,12 +91,19 @@ class UI:
         assert bad == [], bad
 
 
-@pytest.fixture
-def ui(browser: Browser, live_server: str) -> Iterator[UI]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+@contextmanager
+def ui_at(browser: Browser, server: str, width: int = 1280, height: int = 800) -> Iterator[UI]:
+    """A fresh page of ``width`` × ``height`` CSS pixels on ``server``, closed afterwards."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     page.set_default_timeout(20_000)
     try:
-        yield UI(page, str(live_server))
+        yield UI(page, server)
     finally:
         context.close()
+
+
+@pytest.fixture
+def ui(browser: Browser, live_server: str) -> Iterator[UI]:
+    with ui_at(browser, str(live_server)) as page_ui:
+        yield page_ui

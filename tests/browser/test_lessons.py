@@ -11,9 +11,10 @@ import pytest
 from backprop_explorer.app.lessons import LESSONS
 from backprop_explorer.app.lessons.runner import LessonRun
 
-from .conftest import UI
+from .conftest import UI, ui_at
 
 STAGE = "() => ['ask', 'shown', 'failed', 'finished'].includes(document.body.dataset.tourStage)"
+AT_STEP = "n => (document.querySelector('[data-tour-progress]').textContent || '').startsWith(`Step ${n} `)"
 
 
 def reference(server: str, lesson_id: str) -> list[dict]:
@@ -71,6 +72,11 @@ def test_worked_example_shows_the_servers_figures_and_judges_predictions(
     steps = LESSONS["worked-example"].steps
     asks = [k for k, s in enumerate(steps) if s.ask]
     assert len(asks) >= 2
+    sent: list[tuple[str, int]] = []
+    ui.page.on(
+        "request",
+        lambda r: sent.append((r.url, len(r.post_data_buffer or b""))) if r.url.endswith("/render") else None,
+    )
     open_lesson(ui, "worked-example")
     assert ui.page.locator("[data-tour-title]").text_content() == LESSONS["worked-example"].title
     shown: list[str] = []
@@ -107,6 +113,10 @@ def test_worked_example_shows_the_servers_figures_and_judges_predictions(
     assert "0.35891648" in page_text
     advance(ui)  # Finish
     assert ui.page.evaluate("() => document.body.dataset.tourStage") == "finished"
+    # Only the numbers a step's text reads are sent to be rendered: the last step's train answer
+    # (9999 epochs of history, about 1.7 MB) is cut down to the last loss and the step count.
+    assert sent and sent[-1][0].endswith(f"/steps/{len(steps) - 1}/render")
+    assert max(size for _, size in sent) < 1000, sent
     ui.assert_no_console_errors()
 
 
@@ -159,6 +169,45 @@ def test_keyboard_walks_the_tour(ui: UI) -> None:
     ui.assert_no_console_errors()
 
 
+def test_space_and_the_page_shortcuts_operate_the_tour_not_the_network(ui: UI) -> None:
+    open_lesson(ui, "one-neuron")
+    assert ui.page.evaluate("() => document.activeElement.hasAttribute('data-tour-next')")
+    ui.page.evaluate("() => document.activeElement.blur()")
+    ui.page.keyboard.press(" ")  # Next, not Play
+    ui.page.wait_for_function(AT_STEP, arg=2)
+    assert wait_stage(ui) == "ask"
+    assert ui.state("s.playing") is False and ui.state("s.network.step") == 0
+    # F would run the forward pass under the open question: it does nothing and says why.
+    ui.page.keyboard.press("f")
+    assert ui.state("s.trace") is None
+    assert "Next runs each step" in (ui.page.locator("[data-tour-hint]").text_content() or "")
+    # Space on the focused choice picks it, as a click would.
+    first = LESSONS["one-neuron"].steps[1].ask.choices[0]
+    assert ui.page.evaluate("() => document.activeElement.dataset.choice") == first
+    ui.page.keyboard.press(" ")
+    ui.page.wait_for_function("() => document.body.dataset.tourStage !== 'ask'")
+    assert wait_stage(ui) == "shown"
+    assert ui.page.locator(f'[data-tour-choices] button[data-choice="{first}"]').get_attribute("class") in (
+        "answer",
+        "wrong",
+    )
+    assert ui.state("s.playing") is False and ui.state("s.trace.forward.layers.length") == 1
+    # Space on Next (focused after the answer) goes on once; the hint is back.
+    ui.page.keyboard.press(" ")
+    ui.page.wait_for_function(AT_STEP, arg=3)
+    wait_stage(ui)
+    assert progress(ui).startswith("Step 3 ")  # once, not twice
+    assert ui.page.locator("[data-tour-hint]").text_content() == "Enter, Space or → next · ← back"
+    assert ui.state("s.playing") is False and ui.state("s.network.step") == 0
+    # Left, the tour hands the keys back to the page.
+    ui.page.locator("[data-tour-leave]").click()
+    ui.page.evaluate("() => document.activeElement.blur()")
+    ui.page.keyboard.press("l")
+    ui.idle()
+    ui.page.wait_for_function("() => window.backpropExplorer.getState().trace?.loss != null")
+    ui.assert_no_console_errors()
+
+
 def test_a_link_to_a_step_rebuilds_the_network_and_resumes(ui: UI, live_server) -> None:
     expected = reference(str(live_server), "worked-example")
     steps = LESSONS["worked-example"].steps
@@ -171,6 +220,29 @@ def test_a_link_to_a_step_rebuilds_the_network_and_resumes(ui: UI, live_server) 
     assert "0.35891648" in text
     # The update ran on the page's network, replayed from the lesson's start.
     assert ui.state("s.network.step") == 1
+
+
+def test_a_target_out_of_view_gets_a_button_that_shows_it(ui: UI) -> None:
+    steps = LESSONS["vanishing-gradients"].steps
+    k = next(
+        k for k, s in enumerate(steps) if s.target and s.target.kind == "plot" and s.action == "backward"
+    )
+    open_lesson(ui, "vanishing-gradients", step=k + 1)
+    answer(ui, steps[k].ask.choices[0])
+    plot_top = "() => document.querySelector('[data-plot=grads]').getBoundingClientRect().top"
+    assert ui.page.evaluate(plot_top) > ui.page.viewport_size["height"]  # below the fold at 1280 × 800
+    where = ui.page.locator("[data-tour-where]")
+    assert where.is_visible() and "gradient norms" in (where.text_content() or "")
+    where.click()
+    ui.page.wait_for_function(
+        "() => { const r = document.querySelector('[data-plot=grads]').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; }"
+    )
+    assert ui.page.locator("[data-plot=grads]").get_attribute("class") == "tour-target"
+    # A step that points at nothing has no such button.
+    for _ in range(next(n for n in range(k + 1, len(steps)) if steps[n].target is None) - k):
+        advance(ui)
+    assert ui.page.locator("[data-tour-where]").is_hidden()
 
 
 def test_leave_tour_keeps_the_network_for_exploring(ui: UI) -> None:
@@ -220,19 +292,16 @@ def test_every_lesson_walks_to_its_end(ui: UI, live_server, lesson_id: str) -> N
 
 
 def test_phone_width_screenshot(browser, live_server, tmp_path: Path) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    ui = UI(page, str(live_server))
-    try:
+    with ui_at(browser, str(live_server), 390, 844) as ui:
         open_lesson(ui, "worked-example", step=4)
+        page = ui.page
         assert page.locator("[data-tour-choices] button").count() >= 2
         # The tour fits the phone's width: no sideways scrolling.
         assert (
             page.evaluate("() => document.querySelector('[data-tour]').getBoundingClientRect().right") <= 390
         )
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
         shots = Path(os.environ.get("TOUR_SCREENSHOTS", tmp_path))
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / "tour-390.png"))
         ui.assert_no_console_errors()
-    finally:
-        context.close()

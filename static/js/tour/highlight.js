@@ -33,6 +33,18 @@ function selectionOf(target) {
 
 let current = null;
 
+/** What the step points at, in words, and its first element; null for none or in view. */
+export function offscreenTarget() {
+  const node = elementsOf(current)[0];
+  if (!node) return null;
+  const r = node.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) return null; // not drawn (a hidden panel)
+  if (r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth) return null;
+  const words = { neuron: "the neuron", layer: "the layer", loss: "the loss", parameter: current.name === "W" ? "the weight" : "the bias" };
+  const name = current.kind === "plot" ? node.getAttribute("aria-label") || "the plot" : words[current.kind];
+  return { node, name };
+}
+
 /** Mark `target` (null: nothing); the inspector opens on a neuron, weight or bias. */
 export function highlight(target) {
   current = target;

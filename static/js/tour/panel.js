@@ -29,8 +29,10 @@ export function createPanel(root, on) {
   const back = make("button", { type: "button", "data-tour-back": "", "aria-keyshortcuts": "ArrowLeft" }, "← Back");
   const next = make("button", { type: "button", class: "primary", "data-tour-next": "", "aria-keyshortcuts": "Enter ArrowRight" }, "Next →");
   const leave = make("button", { type: "button", "data-tour-leave": "", title: "Close the tour and keep exploring this network" }, "Leave tour");
-  const hint = make("span", { class: "hint" }, "Enter or → next · ← back");
-  nav.append(back, next, leave, hint);
+  const HINT = "Enter, Space or → next · ← back";
+  const hint = make("span", { class: "hint", "data-tour-hint": "" }, HINT);
+  const where = make("button", { type: "button", class: "tour-where", "data-tour-where": "", hidden: "" });
+  nav.append(back, next, leave, where, hint);
   back.addEventListener("click", on.back);
   next.addEventListener("click", on.next);
   leave.addEventListener("click", on.leave);
@@ -46,7 +48,9 @@ export function createPanel(root, on) {
       const found = q.shown ? full.indexOf(q.shown, at) : -1;
       if (found < 0) continue;
       node.append(full.slice(at, found));
-      node.append(make("span", { class: "tour-number", "data-quoted": q.expr, title: `${q.expr} = ${JSON.stringify(q.value)}` }, q.shown));
+      // A number is never split across lines (1.26e-04 would break at its hyphen); text may wrap.
+      const cls = typeof q.value === "number" ? "tour-number whole" : "tour-number";
+      node.append(make("span", { class: cls, "data-quoted": q.expr, title: `${q.expr} = ${JSON.stringify(q.value)}` }, q.shown));
       at = found + q.shown.length;
     }
     node.append(full.slice(at));
@@ -56,6 +60,7 @@ export function createPanel(root, on) {
     setTitle: (t) => (title.textContent = t),
     setProgress(index, count) {
       progress.textContent = `Step ${index + 1} of ${count}`;
+      hint.textContent = HINT;
       back.disabled = index === 0;
     },
     /** Before the action: the question and one button per choice. */
@@ -101,6 +106,17 @@ export function createPanel(root, on) {
       next.disabled = true;
     },
     setError: (message) => (error.textContent = message || ""),
+    /** A button that brings the step's target into view (null: none, it is in view). */
+    pointTo(target) {
+      where.hidden = !target;
+      where.onclick = null;
+      if (!target) return;
+      where.textContent = `Show: ${target.name} ↓`;
+      where.title = "Scroll to what this step is about";
+      where.onclick = () => target.node.scrollIntoView({ block: "center" });
+    },
+    /** A word about the keys in place of the hint, until the next step is shown. */
+    note: (message) => (hint.textContent = message),
     setNextLabel: (label) => (next.textContent = label),
     focusNext: () => next.focus(),
     nextEnabled: () => !next.disabled,

@@ -6,15 +6,17 @@ import { $, animator, emit, form, store } from "../context.js";
 import { adopt, loadPreview } from "../network-actions.js";
 import { setupFromNetwork } from "../setup.js";
 import { detailOf, status } from "../messages.js";
+import { routeKeys } from "../controls.js";
 import { runAction } from "./actions.js";
-import { highlight } from "./highlight.js";
+import { highlight, offscreenTarget } from "./highlight.js";
 import { createPanel } from "./panel.js";
+import { prune } from "./prune.js";
 
-/** The context keys a step can read: only these are sent to be rendered (train answers are long). */
-function contextFor(step, context) {
-  const words = new Set(JSON.stringify([step.text, step.ask]).match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? []);
-  return Object.fromEntries(Object.entries(context).filter(([k]) => words.has(k)));
-}
+/** Only the numbers the step's text reads are sent to be rendered (a train answer is long). */
+const contextFor = (step, context) => prune(context, step.reads ?? []);
+
+/** The page's shortcuts that run the network: during the tour its steps do that. */
+const NETWORK_KEYS = new Set(["f", "l", "b", "u", "s", "e", "r"]);
 
 /** 1-based step from `#step=N`, else 1. */
 function stepFromHash() {
@@ -44,7 +46,7 @@ export async function startTour(lessonId, setup) {
   panel.setTitle(lesson.title);
   document.title = `${lesson.title} · Backprop Explorer`;
   document.body.dataset.ready = "true";
-  document.addEventListener("keydown", onKey);
+  routeKeys(onKey);
   window.addEventListener("hashchange", onHash);
 
   const wanted = Math.min(stepFromHash(), lesson.steps.length);
@@ -84,18 +86,22 @@ export async function startTour(lessonId, setup) {
     document.body.dataset.tourStage = "loading";
     history.replaceState(null, "", `#step=${k + 1}`);
     panel.setProgress(k, lesson.steps.length);
+    status(`Lesson · step ${k + 1} of ${lesson.steps.length}`);
     panel.setNextLabel(k === lesson.steps.length - 1 ? "Finish" : "Next →");
     panel.setError("");
     const step = lesson.steps[k];
     highlight(step.target);
+    panel.pointTo(null);
     if (tour.done[k]) {
       panel.show(tour.done[k].rendered, tour.done[k].picked);
+      panel.pointTo(offscreenTarget());
       document.body.dataset.tourStage = "shown";
       return;
     }
     if (step.ask) {
       try {
         const before = await api.renderLessonStep(lesson.id, k, contextFor(step, tour.context), "before");
+        if (tour.index !== k) return; // Back or a link moved on while the question was on its way
         panel.ask(before.ask.question, before.ask.choices);
         document.body.dataset.tourStage = "ask";
       } catch (err) {
@@ -116,7 +122,7 @@ export async function startTour(lessonId, setup) {
       if (tour.index !== k) return;
       panel.show(rendered, picked);
       highlight(lesson.steps[k].target); // the drawing may have been rebuilt (patch)
-      status(`Lesson · step ${k + 1} of ${lesson.steps.length}`);
+      panel.pointTo(offscreenTarget());
       document.body.dataset.tourStage = "shown";
       panel.focusNext();
     } catch (err) {
@@ -150,7 +156,7 @@ export async function startTour(lessonId, setup) {
 
   /** Close the tour; the network stays on the page, and the URL now opens it in the explorer. */
   function leave() {
-    document.removeEventListener("keydown", onKey);
+    routeKeys(null);
     window.removeEventListener("hashchange", onHash);
     highlight(null);
     $("[data-tour]").hidden = true;
@@ -168,22 +174,47 @@ export async function startTour(lessonId, setup) {
     else history.replaceState(null, "", `#step=${tour.index + 1}`);
   }
 
+  /** The tour's keys, seen before the page's shortcuts; true when the key was the tour's.
+   * Enter or → is Next, ← Back, 1–9 a choice. Space presses the focused button (a choice, Next)
+   * and is Next elsewhere, never Play; the keys that would run the network (F L B U S E R) do
+   * nothing but say so, as the steps run it. Escape and the speed keys stay the page's. */
   function onKey(evt) {
-    if (evt.ctrlKey || evt.metaKey || evt.altKey) return;
+    if (evt.ctrlKey || evt.metaKey || evt.altKey) return false;
     const t = evt.target;
-    if (t.closest?.("input, select, textarea, [contenteditable]")) return;
-    if (evt.key === "ArrowRight" || (evt.key === "Enter" && !t.closest?.("button, a, summary, [role=button]"))) {
+    const onButton = Boolean(t.closest?.("button, a, summary, [role=button]"));
+    if (evt.key === " ") {
+      if (evt.repeat) return true;
+      if (t.closest?.("input, select, textarea, [contenteditable]")) return true; // typed, not played
+      if (evt.type === "keydown" && !onButton) {
+        evt.preventDefault();
+        next();
+      }
+      return true; // on a button the browser presses it
+    }
+    if (evt.type !== "keydown" || t.closest?.("input, select, textarea, [contenteditable]")) return false;
+    if (evt.key === "ArrowRight" || (evt.key === "Enter" && !onButton)) {
       evt.preventDefault();
       next();
-    } else if (evt.key === "ArrowLeft") {
+      return true;
+    }
+    if (evt.key === "ArrowLeft") {
       evt.preventDefault();
       back();
-    } else if (/^[1-9]$/.test(evt.key)) {
+      return true;
+    }
+    if (/^[1-9]$/.test(evt.key)) {
       const button = panel.choiceButtons()[Number(evt.key) - 1];
       if (button) {
         evt.preventDefault();
         button.click();
       }
+      return true;
     }
+    if (NETWORK_KEYS.has(evt.key.toLowerCase())) {
+      evt.preventDefault();
+      panel.note(`${evt.key.toUpperCase()} is the page's shortcut: in the lesson, Next runs each step (Leave tour frees the keys)`);
+      return true;
+    }
+    return false;
   }
 }
