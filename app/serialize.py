@@ -7,6 +7,8 @@ or infinity, and a number that overflowed float64 is an input problem (422), not
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from backprop_explorer.engine import BackwardTrace, ForwardTrace, LossTrace, Network, UpdateTrace
 
@@ -35,7 +37,7 @@ def matrix(values: list, name: str, columns: int | None = None) -> np.ndarray:
 
 def array(x: np.ndarray) -> list:
     x = np.asarray(x, dtype=np.float64)
-    if not np.isfinite(x).all():
+    if not np.logical_and.reduce(np.isfinite(x), axis=None):  # = .all(), without its wrapper
         raise InvalidInput(OVERFLOW)
     return x.tolist()
 
@@ -53,7 +55,7 @@ def rows(x: np.ndarray | None, n: int) -> list:
 
 def number(x: float) -> float:
     x = float(x)
-    if not np.isfinite(x):
+    if not math.isfinite(x):
         raise InvalidInput(OVERFLOW)
     return x
 

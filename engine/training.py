@@ -13,6 +13,7 @@ epoch's updates of each layer's ‖∂L/∂W‖₂.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,14 +38,34 @@ MAX_STEP_LOSSES = 10_000
 
 
 def split_indices(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train, validation) sample indices; the hold-out is a seeded random subset."""
+    """(train, validation) sample indices; the hold-out is a seeded random subset.
+    The arrays are shared between calls with the same arguments: read-only."""
     if not 0 <= validation_split < 1:
         raise EngineError("validation_split must be in [0, 1)")
+    return _split(n, float(validation_split), seed)
+
+
+@functools.lru_cache(maxsize=16)
+def _split(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     n_val = int(round(n * validation_split))
     if n_val >= n:
         n_val = n - 1
     perm = np.random.default_rng([seed, 0x5EED]).permutation(n)
-    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    return _frozen(np.sort(perm[n_val:])), _frozen(np.sort(perm[:n_val]))
+
+
+@functools.lru_cache(maxsize=16)
+def _epoch_order(n: int, validation_split: float, seed: int, epoch: int) -> np.ndarray:
+    """Training sample indices of epoch ``epoch`` in their shuffled order (read-only). A
+    network stepped request by request opens a new trainer each time: it reuses these."""
+    train_idx, _ = _split(n, validation_split, seed)
+    rng = np.random.default_rng([seed, epoch])
+    return _frozen(train_idx[rng.permutation(len(train_idx))])
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 def evaluate(net: Network, X: np.ndarray, Y: np.ndarray, task: str) -> tuple[float | None, float | None]:
@@ -140,7 +161,6 @@ class Trainer:
             raise EngineError("batch_size must be ≥ 1")
         self.train_idx, self.val_idx = split_indices(len(self.dataset.X), self.validation_split, self.seed)
         self._n_train = len(self.train_idx)
-        self._order_epoch = -1
         self._splits: tuple[np.ndarray, ...] | None = None
 
     @property
@@ -153,11 +173,7 @@ class Trainer:
 
     def order(self) -> np.ndarray:
         """Training sample indices in this epoch's shuffled order."""
-        if self._order_epoch != self.epoch:
-            rng = np.random.default_rng([self.seed, self.epoch])
-            self._order = self.train_idx[rng.permutation(self.n_train)]
-            self._order_epoch = self.epoch
-        return self._order
+        return _epoch_order(len(self.dataset.X), float(self.validation_split), self.seed, self.epoch)
 
     def next_batch(self) -> np.ndarray:
         """Dataset row indices of the batch at the cursor (not consumed until :meth:`advance`)."""

@@ -231,3 +231,15 @@ def test_an_sgd_epoch_started_mid_way_finishes_from_the_cursor():
     assert entry == slow_entry
     assert trainer.step_losses == slow_trainer.step_losses
     assert trainer.step == slow_trainer.step == trainer.batches_per_epoch
+
+
+def test_trainers_of_one_dataset_share_their_split_and_shuffles_read_only():
+    # /step opens a trainer per request: the split and each epoch's shuffle are computed once.
+    _, first = make()
+    _, second = make()
+    assert first.train_idx is second.train_idx and first.order() is second.order()
+    with pytest.raises(ValueError):
+        first.order()[0] = 0
+    second.epoch = 1
+    assert not np.array_equal(first.order(), second.order())
+    assert sorted(second.order()) == sorted(first.order()) == list(first.train_idx)
