@@ -484,10 +484,10 @@ class HistoryOut(Response):
 
 class Grid(Request):
     resolution: int = Field(50, ge=2, le=MAX_INT)
-    x_min: Number | None = None
-    x_max: Number | None = None
-    y_min: Number | None = None
-    y_max: Number | None = None
+    x1_min: Number | None = Field(None, description="first input feature's lowest grid value")
+    x1_max: Number | None = Field(None, description="first input feature's highest grid value")
+    x2_min: Number | None = Field(None, description="second input feature's lowest grid value")
+    x2_max: Number | None = Field(None, description="second input feature's highest grid value")
 
 
 class PredictIn(Request):
@@ -537,8 +537,8 @@ class PredictOut(Response):
     layers: list[PredictLayer] | None = Field(None, description="every layer's activations (float answer)")
     maps: list[PredictMap] | None = Field(None, description='with "maps": "uint8": every layer\'s maps')
     axes: GridAxes | None = Field(None, description="grid: the points along each input feature")
-    x: OutVector | None = Field(None, description="grid, float answer: the same as axes.x1")
-    y: OutVector | None = Field(None, description="grid, float answer: the same as axes.x2")
+    x1: OutVector | None = Field(None, description="grid, float answer: the same as axes.x1")
+    x2: OutVector | None = Field(None, description="grid, float answer: the same as axes.x2")
 
 
 class GradcheckIn(Request):
