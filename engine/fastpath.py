@@ -33,6 +33,7 @@ LOSS_OVERFLOW = (
 # a linear layer's a is its z (f is the identity and f′ = 1, so δ = ∂L/∂a exactly).
 UFUNCS = {"tanh": np.tanh}
 IDENTITY = "linear"
+X_PLACEHOLDER = np.empty((0, 0))
 
 
 class SGDSteps:
@@ -68,17 +69,22 @@ class SGDSteps:
         self.weight = self.loss.weight(net.sizes[-1])  # the loss's factor in front of Σ_k
         self.square = net.loss in ("half_sse", "mse")
         self.regularization = net.regularization if net.regularization.kind != "none" else None
+        n = len(net.layers)
+        self._zs: list[np.ndarray] = [X_PLACEHOLDER] * n
+        self._acts: list[np.ndarray] = [X_PLACEHOLDER] * (n + 1)
+        self._norms = [0.0] * n
 
     def step(self, X: np.ndarray, Y: np.ndarray) -> float:
-        # Forward: z[l] = a[l−1] @ W[l].T + b[l], a[l] = f_l(z[l]).
-        zs, acts = [], [X]
-        a = X
-        for WT, b, fn in self.forward:
+        # Forward: z[l] = a[l−1] @ W[l].T + b[l], a[l] = f_l(z[l]). The lists are the
+        # kernel's own, refilled each step (fewer allocations for the garbage collector).
+        zs, acts, norms = self._zs, self._acts, self._norms
+        acts[0] = a = X
+        for l, (WT, b, fn) in enumerate(self.forward):
             z = a @ WT
             z += b
             a = z if fn is None else fn(z)
-            zs.append(z)
-            acts.append(a)
+            zs[l] = z
+            acts[l + 1] = a
         B, K = a.shape
 
         # Loss: the batch mean of weight(K)·Σ_k terms, plus the penalty.
@@ -110,18 +116,17 @@ class SGDSteps:
             dz = dL_da * self.output_prime(z, a)
 
         # BP3 and BP4 into the flat gradient, then BP2 into the layer below.
-        norms = []
         for W, dW, db, prime, l in self.backward:
             np.matmul(dz.T, acts[l], out=dW)
             if regularization is not None:
                 dW += regularization.grad(W)
             np.add.reduce(dz, axis=0, out=db)
-            norms.append(math.sqrt(np.vdot(dW, dW)))
+            norms[l] = math.sqrt(np.vdot(dW, dW))
             if l:
                 dz = dz @ W if prime is None else (dz @ W) * prime(zs[l - 1], acts[l])
 
         self.flat.apply()  # raises, changing nothing, if a parameter would turn non-finite
         sums = self.norm_sums
-        for l, norm in enumerate(reversed(norms)):
-            sums[l] += norm
+        for l in range(len(sums)):
+            sums[l] += norms[l]
         return batch_loss
