@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from .service import Service
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
+    # async: a plain attribute read must not cost a trip through the thread pool.
     return request.app.state.service
 
 

@@ -1,5 +1,6 @@
 """The one place where arrays cross the wire: JSON lists to float64 arrays (:func:`matrix`)
-and engine arrays to JSON-ready lists (:func:`array`, traces cut to size).
+and engine arrays to JSON-ready lists (:func:`array`), and the phase traces as their
+response models (``schemas.phases``), cut to ``trace_samples`` rows.
 
 Every array passes through :func:`array`, which refuses non-finite values: JSON has no NaN
 or infinity, and a number that overflowed float64 is an input problem (422), not a crash.
@@ -7,10 +8,23 @@ or infinity, and a number that overflowed float64 is an input problem (422), not
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from backprop_explorer.engine import BackwardTrace, ForwardTrace, LossTrace, Network, UpdateTrace
 
 from .errors import InvalidInput
+from .schemas import (
+    BackwardLayer,
+    BackwardOut,
+    ForwardLayer,
+    ForwardOut,
+    Health,
+    HistoryEntry,
+    LossOut,
+    UpdateLayer,
+    UpdateOut,
+)
 
 OVERFLOW = (
     "the computation overflowed float64 (a value became infinite); "
@@ -35,7 +49,7 @@ def matrix(values: list, name: str, columns: int | None = None) -> np.ndarray:
 
 def array(x: np.ndarray) -> list:
     x = np.asarray(x, dtype=np.float64)
-    if not np.isfinite(x).all():
+    if not np.logical_and.reduce(np.isfinite(x), axis=None):  # = .all(), without its wrapper
         raise InvalidInput(OVERFLOW)
     return x.tolist()
 
@@ -53,7 +67,7 @@ def rows(x: np.ndarray | None, n: int) -> list:
 
 def number(x: float) -> float:
     x = float(x)
-    if not np.isfinite(x):
+    if not math.isfinite(x):
         raise InvalidInput(OVERFLOW)
     return x
 
@@ -80,92 +94,88 @@ def parameters(net: Network) -> dict:
     }
 
 
-def _trace_info(batch: int, n: int) -> dict:
-    return {"trace_samples": min(batch, n), "batch_size": batch}
-
-
-def forward_out(net: Network, fwd: ForwardTrace, indices: list[int] | None, n: int) -> dict:
-    return {
-        "phase": "forward",
-        "inputs": rows(fwd.inputs, n),
-        "indices": None if indices is None else indices[:n],
-        "layers": [
-            {
-                "index": i,
-                "activation": layer.activation,
-                "W": array(layer.W),
-                "b": array(layer.b),
-                "z": rows(z, n),
-                "a": rows(a, n),
-            }
+def forward_out(net: Network, fwd: ForwardTrace, indices: list[int] | None, n: int) -> ForwardOut:
+    return ForwardOut(
+        inputs=rows(fwd.inputs, n),
+        indices=None if indices is None else indices[:n],
+        layers=[
+            ForwardLayer(
+                index=i,
+                activation=layer.activation,
+                W=array(layer.W),
+                b=array(layer.b),
+                z=rows(z, n),
+                a=rows(a, n),
+            )
             for i, (layer, z, a) in enumerate(zip(net.layers, fwd.z, fwd.a, strict=False), start=1)
         ],
-        "output": rows(fwd.output, n),
-        **_trace_info(len(fwd.inputs), n),
-    }
+        output=rows(fwd.output, n),
+        trace_samples=min(len(fwd.inputs), n),
+        batch_size=len(fwd.inputs),
+    )
 
 
-def loss_out(lss: LossTrace, n: int) -> dict:
-    return {
-        "phase": "loss",
-        "loss": number(lss.loss),
-        "data_loss": number(lss.data_loss),
-        "penalty": number(lss.penalty),
-        "per_sample": rows(lss.per_sample, n),
-        "targets": rows(lss.targets, n),
-        "output": rows(lss.output, n),
-        "dL_da": rows(lss.dL_da, n),
-        **_trace_info(len(lss.targets), n),
-    }
+def loss_out(lss: LossTrace, n: int) -> LossOut:
+    return LossOut(
+        loss=number(lss.loss),
+        data_loss=number(lss.data_loss),
+        penalty=number(lss.penalty),
+        per_sample=rows(lss.per_sample, n),
+        targets=rows(lss.targets, n),
+        output=rows(lss.output, n),
+        dL_da=rows(lss.dL_da, n),
+        trace_samples=min(len(lss.targets), n),
+        batch_size=len(lss.targets),
+    )
 
 
-def backward_out(back: BackwardTrace, n: int) -> dict:
+def backward_out(back: BackwardTrace, n: int) -> BackwardOut:
     health = back.health
     for entry in health["layers"]:
         entry["grad_norm"] = number(entry["grad_norm"])
         entry["ratio_to_output"] = optional_number(entry["ratio_to_output"])
-    return {
-        "phase": "backward",
-        "layers": [
-            {
-                "index": g.index,
-                "dL_da": rows(g.dL_da, n),
-                "da_dz": None if g.da_dz is None else rows(g.da_dz, n),
-                "dL_dz": rows(g.dL_dz, n),
-                "dL_dz_rule": g.dL_dz_rule,
-                "dL_dW": array(g.dL_dW),
-                "dL_db": array(g.dL_db),
-                "grad_norm": number(g.grad_norm),
-            }
+    batch = len(back.layers[-1].dL_dz)
+    return BackwardOut(
+        layers=[
+            BackwardLayer(
+                index=g.index,
+                dL_da=rows(g.dL_da, n),
+                da_dz=None if g.da_dz is None else rows(g.da_dz, n),
+                dL_dz=rows(g.dL_dz, n),
+                dL_dz_rule=g.dL_dz_rule,
+                dL_dW=array(g.dL_dW),
+                dL_db=array(g.dL_db),
+                grad_norm=number(g.grad_norm),
+            )
             for g in back.layers
         ],
-        "health": health,
-        **_trace_info(len(back.layers[-1].dL_dz), n),
-    }
+        health=Health.model_validate(health),
+        trace_samples=min(batch, n),
+        batch_size=batch,
+    )
 
 
-def update_out(trace: UpdateTrace, epoch: int, step: int, summary: dict | None) -> dict:
-    return {
-        "phase": "update",
-        "learning_rate": trace.learning_rate,
-        "optimizer": trace.optimizer,
-        "layers": [
-            {
-                "index": u.index,
-                "W_old": array(u.W_old),
-                "dL_dW": array(u.dL_dW),
-                "step_W": array(u.step_W),
-                "W_new": array(u.W_new),
-                "b_old": array(u.b_old),
-                "dL_db": array(u.dL_db),
-                "step_b": array(u.step_b),
-                "b_new": array(u.b_new),
-            }
+def update_out(trace: UpdateTrace, epoch: int, step: int, summary: dict | None) -> UpdateOut:
+    return UpdateOut(
+        learning_rate=trace.learning_rate,
+        optimizer=trace.optimizer,
+        layers=[
+            UpdateLayer(
+                index=u.index,
+                W_old=array(u.W_old),
+                dL_dW=array(u.dL_dW),
+                step_W=array(u.step_W),
+                W_new=array(u.W_new),
+                b_old=array(u.b_old),
+                dL_db=array(u.dL_db),
+                step_b=array(u.step_b),
+                b_new=array(u.b_new),
+            )
             for u in trace.layers
         ],
-        "loss_after": number(trace.loss_after),
-        "epoch": epoch,
-        "step": step,
-        "epoch_completed": summary is not None,
-        "epoch_summary": None if summary is None else history_entry(summary),
-    }
+        loss_after=number(trace.loss_after),
+        epoch=epoch,
+        step=step,
+        epoch_completed=summary is not None,
+        epoch_summary=None if summary is None else HistoryEntry.model_validate(history_entry(summary)),
+    )

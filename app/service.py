@@ -22,16 +22,24 @@ from .networks import analysis, codec, phases, timeline, training, transfer, vie
 from .networks.codec import Session
 from .networks.training import TrainRuns
 from .schemas import (
+    BackwardOut,
+    EpochOut,
     ExportDocument,
     ForwardIn,
+    ForwardOut,
     GradcheckIn,
     LossIn,
+    LossOut,
     NetworkPatch,
+    NetworkPublic,
     NetworkSpec,
     ParametersIn,
     PredictIn,
     StepIn,
+    StepOut,
     TrainIn,
+    TrainOut,
+    UpdateOut,
 )
 from .store import Store
 
@@ -98,19 +106,19 @@ class Service:
             self.commit(session, clear_logs=clear_logs)
         return response
 
-    def insert(self, session: Session) -> dict:
+    def insert(self, session: Session) -> NetworkPublic:
         """Save a network opened from a new document; returns its public view."""
-        response = views.public(session)
+        response = views.network_public(session)
         self.commit(session, first=True)
         return response
 
     # --- networks --------------------------------------------------------------------
 
-    def create(self, spec: NetworkSpec) -> dict:
+    def create(self, spec: NetworkSpec) -> NetworkPublic:
         return self.insert(self.open(codec.new_document(spec, self.limits)))
 
-    def get(self, network_id: str) -> dict:
-        return views.public(self.read(network_id))
+    def get(self, network_id: str) -> NetworkPublic:
+        return views.network_public(self.read(network_id))
 
     def delete(self, network_id: str) -> None:
         self.require(network_id)
@@ -118,7 +126,7 @@ class Service:
             if not self.store.delete(network_id):
                 raise NotFound(f"no network with id {network_id!r}")
 
-    def patch(self, network_id: str, body: NetworkPatch) -> dict:
+    def patch(self, network_id: str, body: NetworkPatch) -> NetworkPublic:
         # Nested models are dumped whole: {"name": "adam"} brings Adam's default betas.
         full = body.model_dump(mode="json")
         changes = {key: full[key] for key in body.model_fields_set}
@@ -140,10 +148,10 @@ class Service:
             doc["spec"] = spec
             doc["phase"], doc["pending"] = "ready", None
 
-        return self.edit(network_id, edit_doc, views.public)
+        return self.edit(network_id, edit_doc, views.network_public)
 
-    def put_parameters(self, network_id: str, body: ParametersIn) -> dict:
-        def change(session: Session) -> dict:
+    def put_parameters(self, network_id: str, body: ParametersIn) -> NetworkPublic:
+        def change(session: Session) -> NetworkPublic:
             layers = session.spec["layers"]
             if body.weights is not None:
                 codec.check_weights(body.weights, layers, "weights")
@@ -154,32 +162,32 @@ class Service:
                 for layer, b in zip(session.net.layers, body.biases, strict=False):
                     layer.b = np.array(b, dtype=np.float64)
             session.finish_step()
-            return views.public(session)
+            return views.network_public(session)
 
         return self.mutate(network_id, change)
 
-    def reset(self, network_id: str) -> dict:
+    def reset(self, network_id: str) -> NetworkPublic:
         def edit_doc(doc: dict) -> None:
             doc["parameters"] = codec.initial_parameters(doc["spec"])
             doc.update(codec.fresh_state())
 
-        return self.edit(network_id, edit_doc, views.public, clear_logs=True)
+        return self.edit(network_id, edit_doc, views.network_public, clear_logs=True)
 
     # --- phases ----------------------------------------------------------------------
 
-    def forward(self, network_id: str, body: ForwardIn) -> dict:
+    def forward(self, network_id: str, body: ForwardIn) -> ForwardOut:
         return self.mutate(network_id, lambda s: phases.forward(s, self.limits, body.inputs, body.indices))
 
-    def loss(self, network_id: str, body: LossIn) -> dict:
+    def loss(self, network_id: str, body: LossIn) -> LossOut:
         return self.mutate(network_id, lambda s: phases.loss(s, self.limits, body.targets))
 
-    def backward(self, network_id: str) -> dict:
+    def backward(self, network_id: str) -> BackwardOut:
         return self.mutate(network_id, lambda s: phases.backward(s, self.limits))
 
-    def update(self, network_id: str) -> dict:
+    def update(self, network_id: str) -> UpdateOut:
         return self.mutate(network_id, lambda s: phases.update(s, self.limits))
 
-    def step(self, network_id: str, body: StepIn) -> dict:
+    def step(self, network_id: str, body: StepIn) -> StepOut:
         if body.inputs is not None and body.targets is None:
             raise InvalidInput("targets are required with explicit inputs")
         if body.targets is not None and body.inputs is None:
@@ -192,7 +200,7 @@ class Service:
 
     # --- training --------------------------------------------------------------------
 
-    def epoch(self, network_id: str) -> dict:
+    def epoch(self, network_id: str) -> EpochOut:
         return self.mutate(network_id, training.epoch)
 
     def check_train(self, network_id: str, body: TrainIn) -> None:
@@ -206,10 +214,10 @@ class Service:
         body: TrainIn,
         stop: threading.Event,
         on_epoch: Callable[[dict], None] | None = None,
-    ) -> dict:
+    ) -> TrainOut:
         self.check_train(network_id, body)
 
-        def change(session: Session) -> dict:
+        def change(session: Session) -> TrainOut:
             self.runs.register(network_id, stop)
             try:
                 return training.train(session, body, stop, self.commit, on_epoch)
@@ -263,5 +271,5 @@ class Service:
             self.load(network_id), self.store.history(network_id), self.store.steps(network_id)
         )
 
-    def import_(self, body: ExportDocument) -> dict:
+    def import_(self, body: ExportDocument) -> NetworkPublic:
         return self.insert(transfer.open_import(body, self.limits, self.datasets))

@@ -14,9 +14,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backprop_explorer import engine  # noqa: E402
+from tests.conftest import start_server, stop_server  # noqa: E402
 
 HELLO_APP = """
 from fastapi import FastAPI
@@ -45,35 +43,6 @@ def health() -> dict:
 def hello(body: dict) -> dict:
     return {"hello": "world"}
 """
-
-
-def start_server(db: Path, app: str = "backprop_explorer.app.main:app") -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "BACKPROP_EXPLORER_DB": str(db)}
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--app-dir",
-        str(db.parent),
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            if httpx.get(f"{base}/api/health").status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise SystemExit("the server did not start")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -199,8 +168,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "hello_app.py").write_text(HELLO_APP)
-        process, base = start_server(Path(tmp) / "bench.db")
-        hello_process, hello_base = start_server(Path(tmp) / "hello.db", "hello_app:app")
+        server = start_server(Path(tmp) / "bench.db")
+        hello_server = start_server(Path(tmp) / "hello.db", app="hello_app:app", app_dir=Path(tmp))
+        base, hello_base = server.url, hello_server.url
         try:
             with (
                 httpx.Client(base_url=base, timeout=60) as client,
@@ -213,9 +183,8 @@ def main() -> None:
                 if args.only in (None, "train"):
                     bench_train(client, args.epochs, args.n)
         finally:
-            for p in (process, hello_process):
-                p.terminate()
-                p.wait(timeout=10)
+            stop_server(server)
+            stop_server(hello_server)
 
 
 if __name__ == "__main__":

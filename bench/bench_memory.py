@@ -11,9 +11,6 @@ same grid. Not part of the test run.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,29 +20,14 @@ import httpx
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import start_server, stop_server  # noqa: E402
 
 MAPS_NET = [2, 64, 64, 1]  # the issue's target: every neuron map at 100×100, ≤ 2 MB, ≤ 150 ms
 # The largest network the default limits allow with the most neurons per point: 10 weight
 # layers, 81,201 parameters, 901 neurons.
 LARGE_NET = [2] + [100] * 9 + [1]
-
-
-def start_server(db: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "BACKPROP_EXPLORER_DB": str(db)}
-    command = [sys.executable, "-m", "uvicorn", "backprop_explorer.app.main:app", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            if httpx.get(f"{base}/api/health").status_code == 200:
-                return process, base
-        except httpx.TransportError:
-            time.sleep(0.05)
-    process.kill()
-    raise SystemExit("the server did not start")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -58,7 +40,8 @@ def peak_rss_mb(pid: int) -> float:
 def run_case(layers: list[int], body: dict, path: str = "predict", repeat: int = 1) -> dict:
     """One request on a fresh server: status, payload bytes, best wall time, peak RSS."""
     with tempfile.TemporaryDirectory() as tmp:
-        process, base = start_server(Path(tmp) / "bench.db")
+        server = start_server(Path(tmp) / "bench.db")
+        process, base = server.process, server.url
         try:
             spec = {"layers": layers, "activations": ["tanh"] * (len(layers) - 2) + ["sigmoid"]}
             spec["data"] = {"generator": "circles", "n": 200, "seed": 1} if layers[0] == 2 else None
@@ -79,8 +62,7 @@ def run_case(layers: list[int], body: dict, path: str = "predict", repeat: int =
                 "rss_peak_mb": peak_rss_mb(process.pid),
             }
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            stop_server(server)
 
 
 def show(label: str, result: dict) -> None:

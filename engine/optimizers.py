@@ -168,6 +168,7 @@ class FlatSGD:
         params = [(layer, kind) for layer in net.layers for kind in ("W", "b")]
         self.theta = np.concatenate([getattr(layer, kind).ravel() for layer, kind in params])
         self.gradient = np.zeros_like(self.theta)
+        self._new = np.empty_like(self.theta)  # the candidate θ of a step
         self.names: list[tuple[str, int, int]] = []
         self.frozen: list[np.ndarray] = []
         views = []
@@ -188,7 +189,8 @@ class FlatSGD:
         (changing nothing) like apply_gradients."""
         for view in self.frozen:  # a frozen parameter's step is zero
             view[...] = 0.0
-        new = self.theta - self.opt.learning_rate * self.gradient
+        new = np.multiply(self.gradient, self.opt.learning_rate, out=self._new)  # η·g
+        np.subtract(self.theta, new, out=new)  # θ − η·g
         if not math.isfinite(np.vdot(new, new)):
             first = next(name for name, a, b in self.names if not math.isfinite(np.vdot(new[a:b], new[a:b])))
             raise NonFiniteError(
@@ -197,7 +199,7 @@ class FlatSGD:
                 f"{self.opt.learning_rate:g}",
                 parameter=first,
             )
-        self.theta[...] = new
+        np.copyto(self.theta, new)
         self.opt.t += 1
 
 

@@ -13,6 +13,7 @@ epoch's updates of each layer's ‖∂L/∂W‖₂.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .data import Dataset
+from .fastpath import LOSS_OVERFLOW, SGDSteps
 from .network import (
     EngineError,
     Network,
@@ -36,14 +38,34 @@ MAX_STEP_LOSSES = 10_000
 
 
 def split_indices(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train, validation) sample indices; the hold-out is a seeded random subset."""
+    """(train, validation) sample indices; the hold-out is a seeded random subset.
+    The arrays are shared between calls with the same arguments: read-only."""
     if not 0 <= validation_split < 1:
         raise EngineError("validation_split must be in [0, 1)")
+    return _split(n, float(validation_split), seed)
+
+
+@functools.lru_cache(maxsize=16)
+def _split(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     n_val = int(round(n * validation_split))
     if n_val >= n:
         n_val = n - 1
     perm = np.random.default_rng([seed, 0x5EED]).permutation(n)
-    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    return _frozen(np.sort(perm[n_val:])), _frozen(np.sort(perm[:n_val]))
+
+
+@functools.lru_cache(maxsize=16)
+def _epoch_order(n: int, validation_split: float, seed: int, epoch: int) -> np.ndarray:
+    """Training sample indices of epoch ``epoch`` in their shuffled order (read-only). A
+    network stepped request by request opens a new trainer each time: it reuses these."""
+    train_idx, _ = _split(n, validation_split, seed)
+    rng = np.random.default_rng([seed, epoch])
+    return _frozen(train_idx[rng.permutation(len(train_idx))])
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 def evaluate(net: Network, X: np.ndarray, Y: np.ndarray, task: str) -> tuple[float | None, float | None]:
@@ -63,27 +85,18 @@ def accuracy(output: np.ndarray, Y: np.ndarray, task: str) -> float | None:
     return None
 
 
-def train_step(
-    net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray, flat: FlatSGD | None = None
-) -> tuple[float, list[float]]:
+def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> tuple[float, list[float]]:
     """One forward/loss/backward/update on a batch, on the fast path; returns the batch loss
     and per-layer ‖∂L/∂W‖. The same computation as the traced phases, without their
     per-array finiteness checks: the update still refuses any non-finite parameter.
-    ``flat``: the epoch's :class:`FlatSGD` when the optimizer is SGD.
+    (Plain SGD epochs run on :class:`fastpath.SGDSteps`, the same numbers with fewer calls.)
     Run it under ``np.errstate(over="ignore", invalid="ignore")``."""
     fwd = _forward(net, X)
     lss = _loss(net, fwd, Y, trace=False)
     if not math.isfinite(lss.loss):
-        raise NonFiniteError(
-            "the loss overflowed (not a finite number); training stopped with the parameters at "
-            "their last finite values — use a lower learning rate"
-        )
-    if flat is not None:
-        grads = _backward(net, fwd, lss, trace=False, out=flat.grads)
-        flat.apply()
-    else:
-        grads = _backward(net, fwd, lss, trace=False)
-        apply_gradients(net, opt, [g.dL_dW for g in grads], [g.dL_db for g in grads])
+        raise NonFiniteError(LOSS_OVERFLOW)
+    grads = _backward(net, fwd, lss, trace=False)
+    apply_gradients(net, opt, [g.dL_dW for g in grads], [g.dL_db for g in grads])
     return lss.loss, [g.grad_norm for g in grads]
 
 
@@ -148,7 +161,7 @@ class Trainer:
             raise EngineError("batch_size must be ≥ 1")
         self.train_idx, self.val_idx = split_indices(len(self.dataset.X), self.validation_split, self.seed)
         self._n_train = len(self.train_idx)
-        self._order_epoch = -1
+        self._splits: tuple[np.ndarray, ...] | None = None
 
     @property
     def n_train(self) -> int:
@@ -160,11 +173,7 @@ class Trainer:
 
     def order(self) -> np.ndarray:
         """Training sample indices in this epoch's shuffled order."""
-        if self._order_epoch != self.epoch:
-            rng = np.random.default_rng([self.seed, self.epoch])
-            self._order = self.train_idx[rng.permutation(self.n_train)]
-            self._order_epoch = self.epoch
-        return self._order
+        return _epoch_order(len(self.dataset.X), float(self.validation_split), self.seed, self.epoch)
 
     def next_batch(self) -> np.ndarray:
         """Dataset row indices of the batch at the cursor (not consumed until :meth:`advance`)."""
@@ -201,11 +210,12 @@ class Trainer:
 
     def _scores(self, net: Network) -> tuple:
         """Loss and accuracy on the training and validation splits, at the current parameters."""
-        X, Y, task = self.dataset.X, self.dataset.Y, self.dataset.task
-        return (
-            *evaluate(net, X[self.train_idx], Y[self.train_idx], task),
-            *evaluate(net, X[self.val_idx], Y[self.val_idx], task),
-        )
+        if self._splits is None:  # gathered once: the dataset never changes under a trainer
+            X, Y = self.dataset.X, self.dataset.Y
+            self._splits = (X[self.train_idx], Y[self.train_idx], X[self.val_idx], Y[self.val_idx])
+        X_train, Y_train, X_val, Y_val = self._splits
+        task = self.dataset.task
+        return (*evaluate(net, X_train, Y_train, task), *evaluate(net, X_val, Y_val, task))
 
     def _close(self, scores: tuple) -> dict:
         train_loss, train_acc, val_loss, val_acc = scores
@@ -234,9 +244,10 @@ class Trainer:
         # Gather the epoch's shuffled rows once; each batch is then a cheap contiguous slice.
         order = self.order()
         X, Y = self.dataset.X[order], self.dataset.Y[order]
-        size, n = self.batch_size, self._n_train
-        flat = FlatSGD(net, opt) if opt.name == "sgd" else None
         with np.errstate(over="ignore", invalid="ignore"):
+            if opt.name == "sgd":
+                return self._run_sgd_epoch(net, opt, X, Y)
+            size, n = self.batch_size, self._n_train
             while True:
                 start = self.cursor
                 stop = start + size
@@ -244,22 +255,69 @@ class Trainer:
                 # evaluation overflows): keep what it replaces.
                 before = _Parameters.of(net, opt) if stop >= n else None
                 try:
-                    batch_loss, norms = train_step(net, opt, X[start:stop], Y[start:stop], flat)
+                    batch_loss, norms = train_step(net, opt, X[start:stop], Y[start:stop])
                 except NonFiniteError as error:  # nothing was applied
-                    what = "loss at step {step} (epoch {epoch}) overflowed before its update"
-                    if error.parameter:
-                        what = "update at step {step} (epoch {epoch}) would have made "
-                        what += f"{error.parameter} non-finite"
-                    raise self._diverged(what, error.parameter, opt) from None
+                    raise self._refused(error, opt) from None
                 try:
                     entry = self.advance(net, norms, min(size, n - start), batch_loss)
                 except NonFiniteError:  # the epoch's evaluation overflowed: undo its last step
                     assert before is not None
                     before.restore(net, opt)
-                    what = "update at step {step} (epoch {epoch}) would have made the epoch's loss overflow"
-                    raise self._diverged(what, None, opt) from None
+                    raise self._evaluation_overflowed(opt) from None
                 if entry is not None:
                     return entry
+
+    def _run_sgd_epoch(self, net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> dict:
+        """:meth:`run_epoch` for plain SGD: :class:`SGDSteps` on one flat parameter vector,
+        with the bookkeeping of :meth:`advance` inlined (the same counts, in the same order)."""
+        size, n = self.batch_size, self._n_train
+        if not self.norm_sums:
+            self.norm_sums = [0.0] * len(net.layers)
+        sums = self.norm_sums
+        steps = SGDSteps(net, FlatSGD(net, opt), sums)
+        step_losses, cap, epoch = self.step_losses, self.max_step_losses, self.epoch + 1
+        start = self.cursor
+        before, sums_before = None, sums
+        while True:
+            stop = start + size
+            closing = stop >= n
+            if closing:  # the epoch's last step is undone if its evaluation overflows
+                before, sums_before = _Parameters.of(net, opt), sums[:]
+            try:
+                batch_loss = steps.step(X[start:stop], Y[start:stop])
+            except NonFiniteError as error:  # nothing was applied
+                if not self.norm_count:
+                    self.norm_sums = []  # as before the epoch's first step
+                raise self._refused(error, opt) from None
+            if closing:
+                try:
+                    scores = self._scores(net)
+                except NonFiniteError:
+                    assert before is not None
+                    before.restore(net, opt)
+                    sums[:] = sums_before
+                    raise self._evaluation_overflowed(opt) from None
+            self.step += 1
+            step_losses.append([self.step, epoch, batch_loss])
+            if len(step_losses) > cap:
+                del step_losses[: len(step_losses) - cap]
+            self.norm_count += 1
+            if closing:
+                self.cursor = n
+                return self._close(scores)
+            self.cursor = start = stop
+
+    def _refused(self, error: NonFiniteError, opt: Optimizer) -> DivergedError:
+        """A step refused before anything was applied: its loss or a new parameter was non-finite."""
+        what = "loss at step {step} (epoch {epoch}) overflowed before its update"
+        if error.parameter:
+            what = "update at step {step} (epoch {epoch}) would have made "
+            what += f"{error.parameter} non-finite"
+        return self._diverged(what, error.parameter, opt)
+
+    def _evaluation_overflowed(self, opt: Optimizer) -> DivergedError:
+        what = "update at step {step} (epoch {epoch}) would have made the epoch's loss overflow"
+        return self._diverged(what, None, opt)
 
     def _diverged(self, what: str, parameter: str | None, opt: Optimizer) -> DivergedError:
         epoch, step = self.epoch + 1, self.step + 1

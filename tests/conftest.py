@@ -41,8 +41,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(db: Path, *, port: int | None = None, env: dict[str, str] | None = None) -> LiveServer:
-    """Start the server (uvicorn) on loopback with ``BACKPROP_EXPLORER_DB=db``; wait until healthy."""
+def start_server(
+    db: Path,
+    *,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    app: str = "backprop_explorer.app.main:app",
+    app_dir: Path | None = None,
+) -> LiveServer:
+    """Start the server (uvicorn) on loopback with ``BACKPROP_EXPLORER_DB=db``; wait until healthy.
+
+    ``app``/``app_dir``: another ASGI app to serve (the benchmarks' hello-world baseline),
+    which must answer ``GET /api/health`` too. Used by ``bench/`` as well as the tests."""
     port = port or free_port()
     process_env = {**os.environ, "BACKPROP_EXPLORER_DB": str(db), **(env or {})}
     # A log file rather than a pipe: an unread pipe fills up and blocks the server.
@@ -53,7 +63,8 @@ def start_server(db: Path, *, port: int | None = None, env: dict[str, str] | Non
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "backprop_explorer.app.main:app",
+                app,
+                *(["--app-dir", str(app_dir)] if app_dir else []),
                 "--host",
                 "127.0.0.1",
                 "--port",

@@ -37,11 +37,10 @@ def grid_bounds(session: Session, grid: Grid) -> tuple[float, float, float, floa
         default = (lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
     else:
         default = (-1.1, 1.1, -1.1, 1.1)
-    chosen = [
-        default[k] if v is None else v for k, v in enumerate((grid.x_min, grid.x_max, grid.y_min, grid.y_max))
-    ]
+    sent = (grid.x1_min, grid.x1_max, grid.x2_min, grid.x2_max)
+    chosen = [default[k] if v is None else v for k, v in enumerate(sent)]
     if not (chosen[0] < chosen[1] and chosen[2] < chosen[3]):
-        raise InvalidInput("grid bounds need x_min < x_max and y_min < y_max")
+        raise InvalidInput("grid bounds need x1_min < x1_max and x2_min < x2_max")
     x1_min, x1_max, x2_min, x2_max = (float(c) for c in chosen)
     return x1_min, x1_max, x2_min, x2_max
 
@@ -134,8 +133,8 @@ def predict(session: Session, limits: Limits, body: PredictIn) -> dict:
             'ask for fewer points, or a grid with "maps": "uint8"'
         )
     outputs, layers = _float_layers(net, X)
-    if "axes" in out:  # the names the float answer has always had
-        out["x"], out["y"] = out["axes"]["x1"], out["axes"]["x2"]
+    if "axes" in out:  # beside the outputs, as in the float answer since 0.1
+        out["x1"], out["x2"] = out["axes"]["x1"], out["axes"]["x2"]
     out["outputs"] = serialize.array(outputs)
     out["layers"] = [{"index": i, "a": serialize.array(a)} for i, a in enumerate(layers, start=1)]
     return out

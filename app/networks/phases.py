@@ -16,6 +16,7 @@ from backprop_explorer import engine
 from .. import serialize
 from ..config import Limits
 from ..errors import InvalidInput, PhaseConflict
+from ..schemas import BackwardOut, ForwardOut, LossOut, StepOut, UpdateOut
 from .codec import Session
 
 
@@ -38,7 +39,7 @@ def require_phase(session: Session, wanted: str) -> None:
         )
 
 
-def forward(session: Session, limits: Limits, inputs: list | None, indices: list[int] | None) -> dict:
+def forward(session: Session, limits: Limits, inputs: list | None, indices: list[int] | None) -> ForwardOut:
     """Start a step on explicit ``inputs``, picked dataset rows (``indices``) or the batch at the cursor."""
     if inputs is not None and indices is not None:
         raise InvalidInput("send either inputs or indices, not both")
@@ -69,7 +70,7 @@ def forward(session: Session, limits: Limits, inputs: list | None, indices: list
     return serialize.forward_out(session.net, fwd, used, limits.max_trace_samples)
 
 
-def loss(session: Session, limits: Limits, targets: list | None) -> dict:
+def loss(session: Session, limits: Limits, targets: list | None) -> LossOut:
     require_phase(session, "loss")
     pending = session.doc["pending"]
     X, Y = session.batch()
@@ -104,14 +105,14 @@ def _traces(session: Session) -> tuple[np.ndarray, np.ndarray, engine.LossTrace,
     return X, Y, session.lss, session.back
 
 
-def backward(session: Session, limits: Limits) -> dict:
+def backward(session: Session, limits: Limits) -> BackwardOut:
     require_phase(session, "backward")
     *_, back = _traces(session)
     session.doc["phase"] = "backward"
     return serialize.backward_out(back, limits.max_trace_samples)
 
 
-def update(session: Session, limits: Limits) -> dict:
+def update(session: Session, limits: Limits) -> UpdateOut:
     require_phase(session, "update")
     X, Y, lss, back = _traces(session)
     trace = engine.update(session.net, session.opt, back, X, Y)
@@ -130,11 +131,11 @@ def update(session: Session, limits: Limits) -> dict:
 
 def step(
     session: Session, limits: Limits, inputs: list | None, targets: list | None, indices: list[int] | None
-) -> dict:
+) -> StepOut:
     """The four phases at once."""
-    return {
-        "forward": forward(session, limits, inputs, indices),
-        "loss": loss(session, limits, targets),
-        "backward": backward(session, limits),
-        "update": update(session, limits),
-    }
+    return StepOut(
+        forward=forward(session, limits, inputs, indices),
+        loss=loss(session, limits, targets),
+        backward=backward(session, limits),
+        update=update(session, limits),
+    )

@@ -15,10 +15,10 @@ from backprop_explorer import engine
 
 from .. import serialize
 from ..errors import InvalidInput
-from ..schemas import TrainIn
+from ..schemas import Diverged, EpochOut, TrainIn, TrainOut
 from . import timeline
 from .codec import Session
-from .views import public
+from .views import network_public
 
 COMMIT_EVERY = 1.0  # seconds between a long run's commits
 
@@ -69,23 +69,27 @@ def check_history(entries: list[dict]) -> list[dict]:
         ) from None
 
 
-def diverged_out(error: engine.DivergedError | None) -> dict | None:
+def diverged_out(error: engine.DivergedError | None) -> Diverged | None:
     """SPEC §8.2's ``diverged``: where the refused update fell, and a sentence about it."""
     if error is None:
         return None
-    return {"epoch": error.epoch, "step": error.step, "detail": error.detail}
+    return Diverged(epoch=error.epoch, step=error.step, detail=error.detail)
 
 
-def epoch(session: Session) -> dict:
+def epoch(session: Session) -> EpochOut:
     """Finish the current epoch from the data cursor; the step in progress is discarded."""
     _, trainer = session.require_data()
     session.finish_step()
     try:
         entry = trainer.run_epoch(session.net, session.opt)
     except engine.DivergedError as error:
-        return {"summary": None, "history": [], "diverged": diverged_out(error), "network": public(session)}
+        return EpochOut(
+            summary=None, history=[], diverged=diverged_out(error), network=network_public(session)
+        )
     (summary,) = check_history([entry])
-    return {"summary": summary, "history": [summary], "diverged": None, "network": public(session)}
+    return EpochOut.model_validate(
+        {"summary": summary, "history": [summary], "diverged": None, "network": network_public(session)}
+    )
 
 
 def train(
@@ -94,7 +98,7 @@ def train(
     stop: threading.Event,
     commit: Callable[[Session], None],
     on_epoch: Callable[[dict], None] | None = None,
-) -> dict:
+) -> TrainOut:
     """Up to ``body.epochs`` epochs; ``commit(session)`` saves progress at least every
     ``COMMIT_EVERY`` seconds (the caller commits the end)."""
     _, trainer = session.require_data()
@@ -122,10 +126,12 @@ def train(
         on_epoch=after_epoch,
         should_stop=stop.is_set,
     )
-    return {
-        "epochs_run": result.epochs_run,
-        "stopped_early": result.stopped_early,
-        "diverged": diverged_out(result.diverged),
-        "history": check_history(result.history),
-        "network": public(session),
-    }
+    return TrainOut.model_validate(
+        {
+            "epochs_run": result.epochs_run,
+            "stopped_early": result.stopped_early,
+            "diverged": diverged_out(result.diverged),
+            "history": check_history(result.history),
+            "network": network_public(session),
+        }
+    )

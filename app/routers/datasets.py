@@ -7,22 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from ..deps import ServiceDep
-from ..schemas import ERROR_RESPONSES, DataOut, DatasetInfo, DatasetOut, PreviewIn
-from ..schemas import Response as ResponseModel
+from ..schemas import ERROR_RESPONSES, DataOut, DatasetInfo, DatasetList, DatasetOut, PreviewIn
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"], responses=ERROR_RESPONSES)
-
-
-# These two belong in schemas.py beside DatasetInfo (the app engineer's file): move them there.
-class DatasetSummary(DatasetInfo):
-    created_at: float
-
-
-class DatasetList(ResponseModel):
-    datasets: list[DatasetSummary]
-    total: int
-    limit: int
-    offset: int
 
 
 @router.post("/preview", response_model=DataOut)

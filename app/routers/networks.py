@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/networks", tags=["networks"], responses=ERROR_RE
 
 
 @router.post("", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)
-def create_network(spec: NetworkSpec, service: ServiceDep) -> dict:
+def create_network(spec: NetworkSpec, service: ServiceDep) -> NetworkPublic:
     return service.create(spec)
 
 
@@ -35,31 +35,33 @@ def list_networks(
     service: ServiceDep,
     limit: Annotated[int, Query(ge=1, le=1000, description="networks per page")] = 100,
     offset: Annotated[int, Query(ge=0, le=2**53, description="networks to skip, oldest first")] = 0,
-) -> dict:
+) -> NetworkList:
     """A page of networks, oldest first, read from the store's summary columns, with `total`
     (all networks), `limit` and `offset`."""
     store = service.store
-    return {
-        "networks": store.list(limit=limit, offset=offset),
-        "total": store.count(),
-        "limit": limit,
-        "offset": offset,
-    }
+    return NetworkList.model_validate(
+        {
+            "networks": store.list(limit=limit, offset=offset),
+            "total": store.count(),
+            "limit": limit,
+            "offset": offset,
+        }
+    )
 
 
 @router.post("/import", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)
-def import_network(document: ExportDocument, service: ServiceDep) -> dict:
+def import_network(document: ExportDocument, service: ServiceDep) -> NetworkPublic:
     """A document from `GET /api/networks/{id}/export`; the copy gets a new id."""
     return service.import_(document)
 
 
 @router.get("/{network_id}", response_model=NetworkPublic)
-def get_network(network_id: str, service: ServiceDep) -> dict:
+def get_network(network_id: str, service: ServiceDep) -> NetworkPublic:
     return service.get(network_id)
 
 
 @router.patch("/{network_id}", response_model=NetworkPublic)
-def patch_network(network_id: str, body: NetworkPatch, service: ServiceDep) -> dict:
+def patch_network(network_id: str, body: NetworkPatch, service: ServiceDep) -> NetworkPublic:
     """Change hyperparameters; the step in progress is discarded (phase becomes ready)."""
     return service.patch(network_id, body)
 
@@ -71,7 +73,7 @@ def delete_network(network_id: str, service: ServiceDep) -> Response:
 
 
 @router.put("/{network_id}/parameters", response_model=NetworkPublic)
-def put_parameters(network_id: str, body: ParametersIn, service: ServiceDep) -> dict:
+def put_parameters(network_id: str, body: ParametersIn, service: ServiceDep) -> NetworkPublic:
     """Set `weights` and/or `biases` of every layer; the step in progress is discarded."""
     return service.put_parameters(network_id, body)
 
@@ -79,7 +81,7 @@ def put_parameters(network_id: str, body: ParametersIn, service: ServiceDep) -> 
 @router.post("/{network_id}/reset", response_model=NetworkPublic)
 def reset_network(
     network_id: str, service: ServiceDep, body: Annotated[EmptyIn | None, Body()] = None
-) -> dict:
+) -> NetworkPublic:
     """Re-initialize from the spec (explicit weights or the seeded initializer); clear history."""
     return service.reset(network_id)
 

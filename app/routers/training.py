@@ -76,7 +76,7 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/epoch", response_model=EpochOut)
-def epoch(network_id: str, service: ServiceDep, body: Annotated[EmptyIn | None, Body()] = None) -> dict:
+def epoch(network_id: str, service: ServiceDep, body: Annotated[EmptyIn | None, Body()] = None) -> EpochOut:
     """Finish the current epoch from the data cursor; the step in progress is discarded."""
     return service.epoch(network_id)
 

@@ -115,8 +115,18 @@ class NetworkRows:
         doc["created_at"], doc["updated_at"] = created, updated
         return doc, version
 
-    def write(self, conn: sqlite3.Connection, doc: dict, version: int, created: float, now: float) -> None:
-        """Insert or replace the network's row at ``version``."""
+    def write(
+        self,
+        conn: sqlite3.Connection,
+        doc: dict,
+        version: int,
+        created: float,
+        now: float,
+        *,
+        old_data_key: str | None | bool = False,
+    ) -> None:
+        """Insert or replace the network's row at ``version``. ``old_data_key``: the row's
+        current ``data_key`` when the caller has read it already (None: no row or no key)."""
         spec = doc["spec"]
         data = spec.get("data")
         data_key = dataset_id = None
@@ -127,7 +137,9 @@ class NetworkRows:
             dataset_id = data.get("dataset_id")
         state = {k: v for k, v in doc.items() if k not in ("id", "spec", *TIMESTAMPS)}
         trainer = doc.get("trainer") or {}
-        old = conn.execute("SELECT data_key FROM networks WHERE id = ?", (doc["id"],)).fetchone()
+        if old_data_key is False:  # not read by the caller
+            row = conn.execute("SELECT data_key FROM networks WHERE id = ?", (doc["id"],)).fetchone()
+            old_data_key = None if row is None else row[0]
         conn.execute(
             "INSERT OR REPLACE INTO networks (id, version, spec, state, data_key, dataset_id, layers, "
             "activations, loss, task, phase, epoch, step, created_at, updated_at) "
@@ -150,8 +162,8 @@ class NetworkRows:
                 now,
             ),
         )
-        if old is not None and old[0] not in (None, data_key):
-            self.drop_orphan_data(conn, old[0])
+        if isinstance(old_data_key, str) and old_data_key != data_key:
+            self.drop_orphan_data(conn, old_data_key)
 
     @staticmethod
     def drop_orphan_data(conn: sqlite3.Connection, key: str | None) -> None:

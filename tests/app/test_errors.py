@@ -24,7 +24,7 @@ def post_raw(client: TestClient, url: str, body: bytes):
         ("/api/networks", b'{"layers": [2, 1], "data": {"inputs": [[%s, 1]], "targets": [[1]]}}'),
         ("{net}/forward", b'{"inputs": [[%s, 1]]}'),
         ("{net}/step", b'{"inputs": [[0, 1]], "targets": [[%s]]}'),
-        ("{net}/predict", b'{"grid": {"resolution": 5, "x_min": %s}}'),
+        ("{net}/predict", b'{"grid": {"resolution": 5, "x1_min": %s}}'),
         ("{net}/train", b'{"epochs": 1, "early_stopping": {"patience": 1, "min_delta": %s}}'),
         ("{net}/gradcheck", b'{"inputs": [[0, 1]], "targets": [[%s]]}'),
     ],

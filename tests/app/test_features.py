@@ -41,7 +41,7 @@ def test_squares_learn_circles_without_a_hidden_layer(live_server: LiveServer) -
         assert trained.json()["history"][-1]["train_accuracy"] > 0.9
 
         R = 41
-        grid = {"resolution": R, "x_min": -1.5, "x_max": 1.5, "y_min": -1.5, "y_max": 1.5}
+        grid = {"resolution": R, "x1_min": -1.5, "x1_max": 1.5, "x2_min": -1.5, "x2_max": 1.5}
         answer = api.post(f"/api/networks/{net['id']}/predict", json={"grid": grid}).json()
         x1s, x2s, outputs = answer["axes"]["x1"], answer["axes"]["x2"], answer["outputs"]
         inside = outside = 0

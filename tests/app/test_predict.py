@@ -32,13 +32,13 @@ def decode(entry: dict, points: int) -> np.ndarray:
 def test_uint8_maps_match_the_float_answer(client: TestClient, resolution: int) -> None:
     net = create(client, DEEP)
     url = f"/api/networks/{net['id']}/predict"
-    grid = {"resolution": resolution, "x_min": -2, "x_max": 1.5, "y_min": -1, "y_max": 3}
+    grid = {"resolution": resolution, "x1_min": -2, "x1_max": 1.5, "x2_min": -1, "x2_max": 3}
     floats = client.post(url, json={"grid": grid})
     compact = client.post(url, json={"grid": grid, "maps": "uint8"})
     assert floats.status_code == 200 and compact.status_code == 200, compact.text
     f, c = floats.json(), compact.json()
     assert c["outputs"] == f["outputs"]
-    assert c["axes"] == f["axes"] == {"x1": f["x"], "x2": f["y"]}
+    assert c["axes"] == f["axes"] == {"x1": f["x1"], "x2": f["x2"]}
     assert c["axes"]["x1"][0] == -2 and c["axes"]["x2"][-1] == 3
     assert [m["index"] for m in c["maps"]] == [1, 2, 3]
     points = resolution * resolution
@@ -53,7 +53,7 @@ def test_uint8_map_layout_is_neuron_major_then_point(client: TestClient) -> None
     # One linear neuron computing x1 + 10·x2 on a 3×3 grid: its bytes give the point order.
     spec = {"layers": [2, 1], "activations": ["linear"], "weights": [[[1.0, 10.0]]], "biases": [[0.0]]}
     net = create(client, spec)
-    grid = {"resolution": 3, "x_min": 0, "x_max": 2, "y_min": 0, "y_max": 2}
+    grid = {"resolution": 3, "x1_min": 0, "x1_max": 2, "x2_min": 0, "x2_max": 2}
     answer = client.post(f"/api/networks/{net['id']}/predict", json={"grid": grid, "maps": "uint8"}).json()
     values = decode(answer["maps"][0], 9)[0]
     expected = [x1 + 10 * x2 for x2 in (0, 1, 2) for x1 in (0, 1, 2)]  # p = j*R + i
@@ -99,7 +99,7 @@ def test_chunked_predict_equals_one_forward_pass(client: TestClient) -> None:
     spec = {**DEEP, "layers": [2, 200, 200, 1], "activations": ["tanh", "tanh", "sigmoid"]}
     net = create(client, spec)
     url = f"/api/networks/{net['id']}/predict"
-    grid = {"resolution": 60, "x_min": -1, "x_max": 1, "y_min": -1, "y_max": 1}
+    grid = {"resolution": 60, "x1_min": -1, "x1_max": 1, "x2_min": -1, "x2_max": 1}
     big = client.post(url, json={"grid": grid})
     assert big.status_code == 200
     outputs = np.array(big.json()["outputs"])

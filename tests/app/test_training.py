@@ -151,30 +151,34 @@ def test_predict_inputs(client: TestClient) -> None:
     body = response.json()
     assert body["outputs"][0] == pytest.approx([0.75136507, 0.772928465])
     assert body["layers"][0]["a"][0] == pytest.approx([0.593269992, 0.596884378])
-    assert body["x"] is None
+    assert body["x1"] is None
     assert client.get(f"/api/networks/{net['id']}").json()["phase"] == "ready"  # read-only
 
 
 def test_predict_grid(client: TestClient) -> None:
     net = create(client, MOONS)
-    grid = {"resolution": 4, "x_min": -1, "x_max": 2, "y_min": 0, "y_max": 3}
+    grid = {"resolution": 4, "x1_min": -1, "x1_max": 2, "x2_min": 0, "x2_max": 3}
     response = client.post(f"/api/networks/{net['id']}/predict", json={"grid": grid})
     assert response.status_code == 200
     body = response.json()
-    assert body["x"] == [-1.0, 0.0, 1.0, 2.0] and body["y"] == [0.0, 1.0, 2.0, 3.0]
+    assert body["x1"] == [-1.0, 0.0, 1.0, 2.0] and body["x2"] == [0.0, 1.0, 2.0, 3.0]
     assert len(body["outputs"]) == 16 and len(body["layers"][0]["a"]) == 16
-    # point p = j*R + i is (x[i], y[j])
+    # point p = j*R + i is (x1[i], x2[j])
     point = client.post(f"/api/networks/{net['id']}/predict", json={"inputs": [[0.0, 2.0]]}).json()
     assert body["outputs"][2 * 4 + 1] == pytest.approx(point["outputs"][0])
     default = client.post(f"/api/networks/{net['id']}/predict", json={"grid": {"resolution": 3}}).json()
-    assert default["x"][0] < -1.0 and default["x"][-1] > 2.0  # data range + 10%
+    assert default["x1"][0] < -1.0 and default["x1"][-1] > 2.0  # data range + 10%
+    # x/y name the inputs and targets elsewhere: the grid's axes are x1 and x2 only.
+    old = client.post(f"/api/networks/{net['id']}/predict", json={"grid": {"resolution": 3, "x_min": 0}})
+    assert old.status_code == 422 and "x_min" in old.text
+    assert "x" not in default and "y" not in default
 
 
 @pytest.mark.parametrize(
     ("body", "status", "fragment"),
     [
         ({"grid": {"resolution": 500}}, 413, "max_grid_resolution"),
-        ({"grid": {"resolution": 5, "x_min": 1, "x_max": 0}}, 422, "x_min < x_max"),
+        ({"grid": {"resolution": 5, "x1_min": 1, "x1_max": 0}}, 422, "x1_min < x1_max"),
         ({}, 422, "exactly one"),
         ({"inputs": [[1.0, 2.0, 3.0]]}, 422, "2 columns"),
     ],

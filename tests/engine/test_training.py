@@ -157,3 +157,89 @@ def test_fast_path_equals_traced_phases_with_a_frozen_layer_and_l2(optimizer):
     assert fast_trainer.history == slow_trainer.history
     assert fast_trainer.step_losses == slow_trainer.step_losses
     assert fast_opt.t == slow_opt.t == fast_trainer.step
+
+
+@pytest.mark.parametrize(
+    ("generator", "sizes", "activations", "loss_name", "regularization"),
+    [
+        ("circles", [2, 4, 3, 1], ["tanh", "tanh", "tanh"], "half_sse", "none"),
+        ("circles", [2, 4, 3, 1], ["relu", "leaky_relu", "linear"], "mse", "l2"),
+        ("circles", [2, 4, 1], ["sigmoid", "sigmoid"], "bce", "l1"),
+        ("circles", [2, 4, 1], ["linear", "sigmoid"], "half_sse", "none"),
+        ("multiclass_blobs", [2, 4, 3], ["tanh", "softmax"], "cross_entropy", "l2"),
+        ("multiclass_blobs", [2, 4, 3], ["relu", "softmax"], "half_sse", "none"),
+        ("multiclass_blobs", [2, 4, 3], ["tanh", "sigmoid"], "cross_entropy", "none"),
+        ("sine", [1, 5, 1], ["tanh", "linear"], "half_sse", "none"),
+    ],
+)
+def test_sgd_fast_path_equals_traced_phases_for_every_loss_and_output(
+    generator, sizes, activations, loss_name, regularization
+):
+    # SGD epochs run on their own kernel (engine/fastpath.py): its loss, norms, parameters and
+    # history must be the traced phases' to the last bit, whatever the loss and activations.
+    runs = []
+    for _ in range(2):
+        data = generate(generator, np.random.default_rng(1), n=37, noise=0.2)
+        net = build_network(
+            sizes,
+            activations,
+            loss=loss_name,
+            regularization=Regularization(regularization, 0.01),
+            rng=np.random.default_rng(1),
+        )
+        runs.append((net, Trainer(data, batch_size=5, validation_split=0.2, seed=1), Optimizer("sgd", 0.05)))
+    (fast_net, fast_trainer, fast_opt), (slow_net, slow_trainer, slow_opt) = runs
+    for _ in range(2):
+        fast_trainer.run_epoch(fast_net, fast_opt)
+    for _ in range(2 * slow_trainer.batches_per_epoch):
+        X, Y = slow_trainer.batch_arrays()
+        fwd = forward(slow_net, X)
+        lss = loss(slow_net, fwd, Y)
+        back = backward(slow_net, fwd, lss)
+        update(slow_net, slow_opt, back, X, Y)
+        slow_trainer.advance(slow_net, [g.grad_norm for g in back.layers], len(X), lss.loss)
+    for a, b in zip(fast_net.layers, slow_net.layers, strict=True):
+        np.testing.assert_array_equal(a.W, b.W)
+        np.testing.assert_array_equal(a.b, b.b)
+    assert fast_trainer.history == slow_trainer.history
+    assert fast_trainer.step_losses == slow_trainer.step_losses
+    assert fast_opt.t == slow_opt.t == fast_trainer.step == 2 * fast_trainer.batches_per_epoch
+
+
+def test_an_sgd_epoch_started_mid_way_finishes_from_the_cursor():
+    # /step moves the cursor; the next epoch on the fast path picks up at the next batch.
+    net, trainer = make()
+    slow_net, slow_trainer = make()
+    for t, n in ((trainer, net), (slow_trainer, slow_net)):
+        X, Y = t.batch_arrays()
+        fwd = forward(n, X)
+        lss = loss(n, fwd, Y)
+        back = backward(n, fwd, lss)
+        update(n, Optimizer("sgd", 0.3), back, X, Y)
+        t.advance(n, [g.grad_norm for g in back.layers], len(X), lss.loss)
+    entry = trainer.run_epoch(net, Optimizer("sgd", 0.3))
+    opt = Optimizer("sgd", 0.3)
+    while True:
+        X, Y = slow_trainer.batch_arrays()
+        fwd = forward(slow_net, X)
+        lss = loss(slow_net, fwd, Y)
+        back = backward(slow_net, fwd, lss)
+        update(slow_net, opt, back, X, Y)
+        slow_entry = slow_trainer.advance(slow_net, [g.grad_norm for g in back.layers], len(X), lss.loss)
+        if slow_entry is not None:
+            break
+    assert entry == slow_entry
+    assert trainer.step_losses == slow_trainer.step_losses
+    assert trainer.step == slow_trainer.step == trainer.batches_per_epoch
+
+
+def test_trainers_of_one_dataset_share_their_split_and_shuffles_read_only():
+    # /step opens a trainer per request: the split and each epoch's shuffle are computed once.
+    _, first = make()
+    _, second = make()
+    assert first.train_idx is second.train_idx and first.order() is second.order()
+    with pytest.raises(ValueError):
+        first.order()[0] = 0
+    second.epoch = 1
+    assert not np.array_equal(first.order(), second.order())
+    assert sorted(second.order()) == sorted(first.order()) == list(first.train_idx)

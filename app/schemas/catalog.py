@@ -1,0 +1,87 @@
+"""The catalog: what the engine offers, with its limits."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .base import Response, Task
+from .phases import HealthThresholds
+
+
+class CatalogActivation(Response):
+    name: str
+    formula: str
+    derivative: str
+    output_only: bool
+
+
+class CatalogLoss(Response):
+    name: str
+    formula: str
+    pairs_with: str | None
+
+
+class CatalogOptimizer(Response):
+    name: str
+    formula: str
+    defaults: dict[str, float]
+
+
+class CatalogInitializer(Response):
+    name: str
+    description: str
+    default_scale: float | None
+
+
+class CatalogDataset(Response):
+    name: str
+    description: str
+    task: Task
+    n_features: int
+    n_outputs: int
+    uses_n_noise: bool
+    classes: int
+
+
+class LimitsOut(Response):
+    max_layers: int
+    max_neurons: int
+    max_parameters: int
+    max_samples: int
+    max_epochs: int
+    max_body_bytes: int
+    max_upload_bytes: int
+    max_trace_samples: int
+    max_grid_resolution: int
+    max_step_losses: int
+    max_step_snapshots: int
+    max_snapshot_bytes: int
+    max_predict_values: int
+    max_map_bytes: int
+    max_gradcheck_work: int
+    max_csv_columns: int
+    max_waiting_requests: int
+    max_networks: int
+    max_datasets: int
+    max_landscape_work: int
+    env: dict[str, str] = Field(description="the environment variable that sets each limit")
+
+
+class CatalogPairing(Response):
+    activation: str = Field(description="the output layer's activation for this task")
+    loss: str
+
+
+class Catalog(Response):
+    version: str
+    phases: list[str] = Field(description="the phases of a step, in the order they must run")
+    pairings: dict[Task, CatalogPairing] = Field(description="output activation and loss per task")
+    dL_dz_rules: dict[str, str] = Field(description="how a backward trace's dL_dz_rule computes dL_dz")
+    activations: list[CatalogActivation]
+    losses: list[CatalogLoss]
+    optimizers: list[CatalogOptimizer]
+    initializers: list[CatalogInitializer]
+    regularizations: list[str]
+    datasets: list[CatalogDataset]
+    limits: LimitsOut
+    health_thresholds: HealthThresholds

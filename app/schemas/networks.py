@@ -1,0 +1,210 @@
+"""A network's spec, its patch and parameters, and its public view."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import ConfigDict, Field
+
+from .base import (
+    MAX_INT,
+    MAZUR_EXAMPLE,
+    XOR_EXAMPLE,
+    ActivationName,
+    FeatureName,
+    GeneratorName,
+    InitName,
+    LossName,
+    Matrix,
+    OptimizerName,
+    OutMatrix,
+    OutVector,
+    Phase,
+    RegularizationKind,
+    Request,
+    Response,
+    Seed,
+    Task,
+    Vector,
+)
+
+
+class OptimizerSpec(Request):
+    name: OptimizerName = "sgd"
+    beta: float = Field(0.9, ge=0, lt=1, description="momentum: v ← β·v + g")
+    beta1: float = Field(0.9, ge=0, lt=1, description="adam: first-moment decay")
+    beta2: float = Field(0.999, ge=0, lt=1, description="adam: second-moment decay")
+    eps: float = Field(1e-8, gt=0, le=1, description="adam: added to √v̂")
+
+
+class RegularizationSpec(Request):
+    kind: RegularizationKind = "none"
+    rate: float = Field(0.001, ge=0, le=1e3, description="λ: penalty λΣ|w| (l1) or ½λΣw² (l2)")
+
+
+class InitSpec(Request):
+    method: InitName = "xavier"
+    seed: Seed = 0
+    scale: float | None = Field(
+        None, gt=0, le=1e3, description="uniform: r of U(−r, r) (default 0.5); normal: σ (default 0.1)"
+    )
+
+
+class TrainableSpec(Request):
+    weights: bool = True
+    biases: bool = True
+
+
+class GeneratorData(Request):
+    generator: GeneratorName
+    n: int = Field(200, ge=1, le=MAX_INT, description="samples (not used by xor/and/or)")
+    noise: float = Field(0.1, ge=0, le=10)
+    seed: Seed = 1
+    classes: int | None = Field(None, ge=2, le=10, description="spiral: 2 or 3; multiclass_blobs: 3+")
+
+
+class ArrayData(Request):
+    inputs: Matrix
+    targets: Matrix
+    feature_names: list[str] | None = None
+    target_names: list[str] | None = None
+
+
+class DatasetRef(Request):
+    dataset_id: str = Field(min_length=1, max_length=100)
+
+
+DataSpec = GeneratorData | ArrayData | DatasetRef
+
+
+class NetworkSpec(Request):
+    """Everything that defines a network; every field but ``layers`` has a default."""
+
+    layers: list[Annotated[int, Field(ge=1, le=MAX_INT)]] = Field(
+        min_length=2, description="sizes including input and output, e.g. [2, 2, 2]"
+    )
+    activations: list[ActivationName] | None = Field(
+        None, description="one per non-input layer; default sigmoid everywhere"
+    )
+    loss: LossName = "half_sse"
+    learning_rate: float = Field(0.1, gt=0, le=1e3)
+    optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
+    regularization: RegularizationSpec = Field(default_factory=RegularizationSpec)
+    init: InitSpec = Field(default_factory=InitSpec)
+    weights: list[Matrix] | None = Field(None, description="per layer a (n_l, n_{l-1}) matrix")
+    biases: list[Vector] | None = Field(None, description="per layer an n_l vector")
+    trainable: TrainableSpec | list[TrainableSpec] = Field(default_factory=TrainableSpec)
+    data: DataSpec | None = Field(
+        None, description="default: the xor truth table when layers are [2, ..., 1], else no data"
+    )
+    features: list[FeatureName] | None = Field(
+        None,
+        min_length=1,
+        description="2-D generator data only: the input columns computed from each point (x1, x2), "
+        'in order, no repeats; layers[0] must be their number. Default ["x1", "x2"]',
+    )
+    batch_size: int = Field(1, ge=1, le=MAX_INT)
+    validation_split: float = Field(0.0, ge=0, lt=1)
+    seed: Seed = Field(0, description="shuffling and hold-out seed")
+
+    model_config = ConfigDict(json_schema_extra={"examples": [MAZUR_EXAMPLE, XOR_EXAMPLE]})
+
+
+class NetworkPatch(Request):
+    """Hyperparameters that change neither the shapes nor the data."""
+
+    learning_rate: float | None = Field(None, gt=0, le=1e3)
+    optimizer: OptimizerSpec | None = None
+    regularization: RegularizationSpec | None = None
+    batch_size: int | None = Field(None, ge=1, le=MAX_INT)
+    loss: LossName | None = None
+    trainable: TrainableSpec | list[TrainableSpec] | None = None
+    activations: list[ActivationName] | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"learning_rate": 0.05, "optimizer": {"name": "adam"}}]}
+    )
+
+
+class ParametersIn(Request):
+    weights: list[Matrix] | None = None
+    biases: list[Vector] | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "weights": [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]],
+                    "biases": [[0.35, 0.35], [0.60, 0.60]],
+                }
+            ]
+        }
+    )
+
+
+class Parameters(Response):
+    weights: list[OutMatrix]
+    biases: list[OutVector]
+
+
+class Cursor(Response):
+    position: int = Field(description="training samples consumed in the current epoch")
+    batch_index: int
+    batches_per_epoch: int
+    batch_size: int
+    n_train: int
+    n_validation: int
+    next_indices: list[int] = Field(description="dataset rows the next {} forward will use")
+
+
+class NetworkPublic(Response):
+    id: str
+    layers: list[int]
+    activations: list[str]
+    loss: str
+    learning_rate: float
+    optimizer: OptimizerSpec
+    regularization: RegularizationSpec
+    init: InitSpec
+    trainable: TrainableSpec | list[TrainableSpec]
+    data: DataSpec | None
+    features: list[str] | None = Field(
+        description="the engineered input features (2-D generator data), else null"
+    )
+    batch_size: int
+    validation_split: float
+    seed: int
+    parameters: Parameters
+    phase: Phase
+    epoch: int = Field(description="completed epochs")
+    step: int = Field(description="updates applied")
+    task: Task | None
+    feature_names: list[str]
+    target_names: list[str]
+    target_mean: list[float] | None = Field(
+        None,
+        description="standardized targets: ŷ and y in the data's units are value·target_std + target_mean",
+    )
+    target_std: list[float] | None = None
+    n_parameters: int
+    cursor: Cursor
+
+
+class NetworkSummary(Response):
+    id: str
+    layers: list[int]
+    activations: list[str]
+    loss: str
+    task: Task | None
+    phase: Phase
+    epoch: int
+    step: int
+    created_at: float
+    updated_at: float
+
+
+class NetworkList(Response):
+    networks: list[NetworkSummary]
+    total: int = Field(description="networks stored in all")
+    limit: int
+    offset: int

@@ -1,0 +1,88 @@
+"""Export and import documents."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field
+
+from .base import MAX_INT, MAZUR_EXAMPLE, FiniteMatrix, FiniteVector, Request, Response
+from .networks import NetworkSpec, Parameters
+from .phases import HistoryEntry
+from .training import StepLoss
+
+
+class OptimizerState(Request):
+    t: int = Field(0, ge=0, le=MAX_INT)
+    state: dict[str, dict[str, FiniteMatrix | FiniteVector | Annotated[int, Field(ge=0, le=MAX_INT)]]] = (
+        Field(
+            default_factory=dict,
+            description="per parameter tensor (`W1`, `b1`, …): `v` (momentum), `m` and `v` (Adam), "
+            "and `t`, the tensor's own count of updates (Adam's bias correction)",
+        )
+    )
+
+
+class TrainerState(Request):
+    epoch: int = Field(0, ge=0, le=MAX_INT)
+    step: int = Field(0, ge=0, le=MAX_INT)
+    cursor: int = Field(0, ge=0, le=MAX_INT)
+    norm_sums: list[Annotated[float, Field(ge=0)]] = Field(default_factory=list)
+    norm_count: int = Field(0, ge=0, le=MAX_INT)
+
+
+class HistoryEntryIn(Request):
+    epoch: int = Field(ge=1, le=MAX_INT)
+    train_loss: float | None
+    val_loss: float | None
+    train_accuracy: float | None
+    val_accuracy: float | None
+    grad_norms: list[float]
+
+
+class ExportOut(Response):
+    """What `GET .../export` returns and `POST /api/networks/import` accepts."""
+
+    format: str
+    spec: dict[str, Any]
+    parameters: Parameters
+    optimizer_state: dict[str, Any]
+    trainer: dict[str, Any]
+    history: list[HistoryEntry]
+    steps: list[StepLoss] = Field(description="the loss of each traced update, as `/history` serves them")
+
+
+class StepLossIn(Request):
+    step: int = Field(ge=1, le=MAX_INT)
+    epoch: int = Field(ge=1, le=MAX_INT)
+    loss: float
+
+
+class ParametersRequired(Request):
+    weights: list[FiniteMatrix]
+    biases: list[FiniteVector]
+
+
+class ExportDocument(Request):
+    format: Literal["backprop-explorer/1"] = "backprop-explorer/1"
+    spec: NetworkSpec
+    parameters: ParametersRequired
+    optimizer_state: OptimizerState = Field(default_factory=OptimizerState)
+    trainer: TrainerState = Field(default_factory=TrainerState)
+    history: list[HistoryEntryIn] = Field(default_factory=list)
+    steps: list[StepLossIn] = Field(default_factory=list)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "format": "backprop-explorer/1",
+                    "spec": MAZUR_EXAMPLE,
+                    "parameters": {
+                        "weights": MAZUR_EXAMPLE["weights"],
+                        "biases": MAZUR_EXAMPLE["biases"],
+                    },
+                }
+            ]
+        }
+    )
