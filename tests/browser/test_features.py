@@ -40,7 +40,8 @@ def test_circles_with_squared_features_and_no_hidden_layer(ui: UI, live_server: 
     assert [b.get_attribute("data-feature") for b in page.locator("[data-feature]").all()] == [
         f["name"] for f in catalog["features"]
     ]
-    assert page.locator("[data-feature='x1']").is_checked() and not page.locator("[data-feature='x1^2']").is_checked()
+    assert page.locator("[data-feature='x1']").is_checked()
+    assert not page.locator("[data-feature='x1^2']").is_checked()
     page.get_by_role("button", name="− Layer").click()
     page.get_by_role("button", name="− Layer").click()
     set_features(ui, {"x1^2", "x2^2"})
@@ -59,14 +60,15 @@ def test_circles_with_squared_features_and_no_hidden_layer(ui: UI, live_server: 
         ui.press("Epoch")
     # A linear boundary in (x1², x2²) is a circle in (x1, x2): as in TensorFlow Playground.
     assert accuracy(live_server, nid) >= 0.95
-    ui.page.wait_for_function("() => { const g = window.backpropExplorer.getState().grid; return g && g.kind === 'grid'; }")
+    page.wait_for_function(f"() => {STATE}.grid?.kind === 'grid'")
 
     # The same link reopens the network with its features ticked …
     page.goto("about:blank")
     page.goto(f"{live_server}/{CIRCLES.replace('&h=4.tanh,4.tanh', '&h=')}&feat=x1%5E2%2Cx2%5E2&net={nid}")
     page.wait_for_selector("body[data-ready=true]")
     assert ui.network_id == nid
-    checked = {b.get_attribute("data-feature") for b in page.locator("[data-feature]").all() if b.is_checked()}
+    boxes = page.locator("[data-feature]").all()
+    checked = {b.get_attribute("data-feature") for b in boxes if b.is_checked()}
     assert checked == {"x1^2", "x2^2"}
     # … and without a known network the hash alone rebuilds one with those features.
     page.goto("about:blank")
@@ -92,7 +94,7 @@ def test_features_are_hidden_with_a_reason_for_other_data(ui: UI) -> None:
     page = ui.page
     assert page.locator("[data-feature-boxes]").is_hidden()
     assert "2-D data" in (page.locator("[data-features-note]").text_content() or "")
-    assert "features" not in (httpx.get(f"{ui.base}/api/networks/{ui.network_id}").json().get("features") or [])
+    assert ui.state("s.network.features") is None  # the spec sent none
     ui.assert_no_console_errors()
 
 
