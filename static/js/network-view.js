@@ -2,10 +2,12 @@
 // Layer l = 0..L (0 = inputs). Edge (l, j, i) carries W[l][j][i]: from neuron i of layer l-1
 // into neuron j of layer l, as in the API. Values shown are the API's, for one sample row.
 
-import { GRAD, activationColour, diverging, divergingRgb, signColour } from "./palette.js";
+import { GRAD, activationColour, diverging, signColour } from "./palette.js";
 import { fmt, full } from "./format.js";
 import { NS, el, lerp, maxAbs } from "./svg.js";
 import { createAnimation } from "./network-animation.js";
+import { activationColours, paintGrid } from "./grid-image.js";
+import { hideMapZoom, showMapZoom } from "./map-zoom.js";
 
 const VW_MAX = 760; // the drawing's width in SVG units; narrower screens get 1:1 text
 const VW_MIN = 330;
@@ -63,7 +65,26 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
   let lastBuild = null;
   const expanded = new Set(); // layers drawn in full although wider than COLLAPSE_OVER
 
-  svg.addEventListener("mouseleave", () => onLeave?.());
+  svg.addEventListener("mouseleave", () => {
+    onLeave?.();
+    zoomMap(null);
+  });
+
+  /** A hidden neuron's heatmap, enlarged beside it (hover or keyboard focus). */
+  let zoomed = null; // "l-j" of the neuron whose map is enlarged
+  function zoomMap(t, node) {
+    zoomed = t?.kind === "neuron" ? `${t.layer}-${t.j}` : null;
+    const href = zoomed ? geo?.mapHrefs?.get(zoomed) : null;
+    if (!href) return hideMapZoom();
+    const act = lastBuild?.activations?.[t.layer - 1] ?? "";
+    const label = `Hidden layer ${t.layer}, neuron ${t.j + 1}${act ? ` (${act})` : ""}: its activation over the input plane (x1 →, x2 ↑)`;
+    showMapZoom(href, label, node.getBoundingClientRect());
+  }
+  svg.addEventListener("focusin", (evt) => {
+    const hit = evt.target.closest?.("[data-kind=neuron]");
+    zoomMap(hit && targetOf(hit), hit);
+  });
+  svg.addEventListener("focusout", () => zoomMap(null));
 
   function targetOf(node) {
     const hit = node.closest("[data-kind]");
@@ -75,6 +96,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     const t = targetOf(evt.target);
     if (t) onHover?.(t, evt);
     else onLeave?.();
+    const key = t?.kind === "neuron" ? `${t.layer}-${t.j}` : null;
+    if (key !== zoomed) zoomMap(t, evt.target.closest("[data-kind]"));
   });
   function toggleLayer(l) {
     if (expanded.has(l)) expanded.delete(l);
@@ -565,38 +588,27 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     if (!geo) return;
     geo.gMaps.replaceChildren();
     geo.mapBoxes = [];
+    geo.mapHrefs = new Map(); // "l-j" → data URL, for the enlarged map on hover
     if (!grid?.layers) return;
     const R = grid.axes.x1.length;
     const size = Math.max(10, Math.min(28, geo.spacing * 0.7));
-    // Only where the columns leave room beside the circles (a phone shows them in the plots).
-    if (geo.gap < 2 * geo.r + size + 40) return;
+    // Drawn beside the circles only where the columns leave room (a phone shows them in the
+    // plots), but every shown neuron's map is kept for the enlarged view on hover or focus.
+    const beside = geo.gap >= 2 * geo.r + size + 40;
     const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = R;
-    const ctx = canvas.getContext("2d");
     for (let l = 1; l < geo.L; l++) {
       const layer = grid.layers.find((ly) => ly.index === l);
       if (!layer) continue;
       for (const j of geo.shown[l]) {
-        let lo = Infinity;
-        let hi = -Infinity;
-        for (const a of layer.a) [lo, hi] = [Math.min(lo, a[j]), Math.max(hi, a[j])];
-        // Centred on 0 when the activation changes sign, else on its mid-range (as in the plots).
-        const centre = lo < 0 && hi > 0 ? 0 : (lo + hi) / 2;
-        const scale = Math.max(Math.abs(hi - centre), Math.abs(lo - centre)) || 1;
-        const img = ctx.createImageData(R, R);
-        for (let q = 0; q < R; q++) {
-          for (let i = 0; i < R; i++) {
-            const rgb = divergingRgb(layer.a[q * R + i][j] - centre, scale);
-            const k = ((R - 1 - q) * R + i) * 4; // x2 grows upwards
-            img.data.set([rgb[0], rgb[1], rgb[2], 255], k);
-          }
-        }
-        ctx.putImageData(img, 0, 0);
+        paintGrid(canvas, R, activationColours(layer, j));
+        const href = canvas.toDataURL();
+        geo.mapHrefs.set(`${l}-${j}`, href);
+        if (!beside) continue;
         const p = geo.pos[l][j];
         const box = { x1: p.x - geo.r - 6 - size, x2: p.x - geo.r - 6, y1: p.y - size / 2, y2: p.y + size / 2 };
         el(
           "image",
-          { href: canvas.toDataURL(), x: box.x1, y: box.y1, width: size, height: size, class: "neuron-map", "data-layer": l, "data-j": j, preserveAspectRatio: "none" },
+          { href, x: box.x1, y: box.y1, width: size, height: size, class: "neuron-map", "data-layer": l, "data-j": j, preserveAspectRatio: "none" },
           geo.gMaps,
         );
         geo.mapBoxes.push(box);

@@ -3,6 +3,8 @@
 
 import { NEG_CSS, OKABE_ITO, POS_CSS, classBlendRgb, divergingRgb, probabilityRgb, rgbCss } from "./palette.js";
 import { fmt } from "./format.js";
+import { activationColours, paintGrid } from "./grid-image.js";
+import { hideMapZoom, showMapZoom } from "./map-zoom.js";
 
 const INK = "#1d2330";
 const MUTED = "#8a93a3";
@@ -206,22 +208,7 @@ function drawPoints(ctx, data, X, Y, valSet, yScale, showValidation = true) {
 }
 
 function gridImage(ctx, grid, colourAt, x0, y0, w, h) {
-  const R = grid.axes.x1.length;
-  const img = ctx.createImageData(R, R);
-  for (let j = 0; j < R; j++) {
-    for (let i = 0; i < R; i++) {
-      const rgb = colourAt(j * R + i);
-      const q = ((R - 1 - j) * R + i) * 4; // y grows upwards
-      img.data[q] = rgb[0];
-      img.data[q + 1] = rgb[1];
-      img.data[q + 2] = rgb[2];
-      img.data[q + 3] = 255;
-    }
-  }
-  const off = document.createElement("canvas");
-  off.width = R;
-  off.height = R;
-  off.getContext("2d").putImageData(img, 0, 0);
+  const off = paintGrid(document.createElement("canvas"), grid.axes.x1.length, colourAt);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(off, x0, y0, w, h);
 }
@@ -275,24 +262,6 @@ export function drawBoundary(canvas, grid, data, valSet, { showValidation = true
   canvas.dataset.discretized = String(discretize);
 }
 
-/** One R×R image of colours, written straight into a canvas of that size (CSS scales it). */
-function putGrid(canvas, R, colourAt) {
-  if (canvas.width !== R) canvas.width = canvas.height = R;
-  const ctx = canvas.getContext("2d");
-  const img = ctx.createImageData(R, R);
-  for (let j = 0; j < R; j++) {
-    for (let i = 0; i < R; i++) {
-      const rgb = colourAt(j * R + i);
-      const q = ((R - 1 - j) * R + i) * 4; // y grows upwards
-      img.data[q] = rgb[0];
-      img.data[q + 1] = rgb[1];
-      img.data[q + 2] = rgb[2];
-      img.data[q + 3] = 255;
-    }
-  }
-  ctx.putImageData(img, 0, 0);
-}
-
 /**
  * Small maps of every hidden neuron's activation over the grid. The canvases are kept and
  * repainted while the architecture stays (Play redraws them often).
@@ -320,8 +289,16 @@ export function drawNeuronMaps(container, grid, activations) {
         const c = document.createElement("canvas");
         c.style.width = `${size}px`;
         c.style.height = `${size}px`;
-        c.title = `layer ${layer.index}, neuron ${j + 1} (${activations[k]}): activation over the input plane`;
+        const label = `Hidden layer ${layer.index}, neuron ${j + 1} (${activations[k]}): its activation over the input plane (x1 →, x2 ↑)`;
+        c.setAttribute("aria-label", label);
+        c.setAttribute("role", "img");
+        c.tabIndex = 0; // focus enlarges it, as hover does
         c.dataset.neuronMap = `${layer.index}-${j}`;
+        const zoom = () => showMapZoom(c.toDataURL(), label, c.getBoundingClientRect());
+        c.addEventListener("mouseenter", zoom);
+        c.addEventListener("focus", zoom);
+        c.addEventListener("mouseleave", hideMapZoom);
+        c.addEventListener("blur", hideMapZoom);
         rowEl.appendChild(c);
       }
       container.appendChild(rowEl);
@@ -330,20 +307,8 @@ export function drawNeuronMaps(container, grid, activations) {
   }
   const R = grid.axes.x1.length;
   hidden.forEach((layer) => {
-    const n = layer.a[0].length;
-    for (let j = 0; j < n; j++) {
-      // Centre the colours on 0 when the activation changes sign, else on its mid-range,
-      // so a sigmoid neuron (always > 0) still shows where it is high and low.
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (const a of layer.a) {
-        lo = Math.min(lo, a[j]);
-        hi = Math.max(hi, a[j]);
-      }
-      const centre = lo < 0 && hi > 0 ? 0 : (lo + hi) / 2;
-      const scale = Math.max(Math.abs(hi - centre), Math.abs(lo - centre)) || 1;
-      const canvas = container.querySelector(`[data-neuron-map="${layer.index}-${j}"]`);
-      putGrid(canvas, R, (p) => divergingRgb(layer.a[p][j] - centre, scale));
+    for (let j = 0; j < layer.a[0].length; j++) {
+      paintGrid(container.querySelector(`[data-neuron-map="${layer.index}-${j}"]`), R, activationColours(layer, j));
     }
   });
 }
