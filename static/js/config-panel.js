@@ -125,7 +125,7 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     description.textContent = meta
       ? meta.description
       : isInline(setup)
-        ? `data: ${setup.inline.inputs.length} hand-written rows (${setup.inline.feature_names.join(", ")} → ${setup.inline.target_names.join(", ")}), kept when you rebuild`
+        ? `data: ${setup.inline.inputs.length} hand-written row${setup.inline.inputs.length === 1 ? "" : "s"} (${setup.inline.feature_names.join(", ")} → ${setup.inline.target_names.join(", ")}), kept when you rebuild`
         : uploaded ? `${uploaded.feature_names.join(", ")} → ${uploaded.target_names.join(", ")}` : "";
     for (const k of [...NUMBERS, ...CHOICES]) $(k).value = String(setup[k]);
     const usesN = meta ? meta.uses_n_noise : false;

@@ -350,7 +350,7 @@ export function createInspector({ body, tooltip, onEditParameter }) {
     const mean = network.target_mean[j];
     const y = trace?.loss?.targets?.[0]?.[j];
     const dl = facts([
-      [`ŷ in the data's units = a·${fmt(std)} + ${fmt(mean)}`, fmtUnits(unitValue(fl.a[0][j], j, network)), "yhat_units"],
+      [`ŷ in the data's units = a·${fmtUnits(std)} + ${fmtUnits(mean)}`, fmtUnits(unitValue(fl.a[0][j], j, network)), "yhat_units"],
       ["y in the data's units", y === undefined ? undefined : fmtUnits(unitValue(y, j, network)), "y_units"],
     ]);
     dl.title = "The targets were standardized: the network learns (y − mean)/std; these are its numbers scaled back.";

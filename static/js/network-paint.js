@@ -9,16 +9,32 @@ import { lerp, maxAbs } from "./svg.js";
 import { EDGE_LABEL_PX, fitLabel, labelFractions, overlaps, textWidth } from "./network-layout.js";
 import { fmtUnits, unitValue } from "./units.js";
 
+/**
+ * Set an attribute only when its value changes: Play repaints the weights twice a second and
+ * most edges keep their colour, width and opacity; an unchanged write still invalidates style.
+ */
+function setAttr(node, name, value) {
+  const v = String(value);
+  if (node.getAttribute(name) !== v) node.setAttribute(name, v);
+}
+
+/** Replace a text only when it changes (the same reason as setAttr). */
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 export function createPainter(svg, state) {
   function paintEdge(l, j, i, w, scale) {
     const e = state.geo.edges[l - 1][j][i];
     const t = Math.min(1, Math.abs(w) / scale);
-    e.line.setAttribute("stroke", signColour(w));
-    e.line.setAttribute("stroke-width", (0.6 + 6.4 * t).toFixed(2));
-    e.line.setAttribute("stroke-opacity", (0.35 + 0.55 * t).toFixed(2));
+    setAttr(e.line, "stroke", signColour(w));
+    // In quarter pixels: a width change re-lays the line out (its stroke bounds), and during
+    // Play most weights move by less than that between two redraws.
+    setAttr(e.line, "stroke-width", (Math.round((0.6 + 6.4 * t) * 4) / 4).toFixed(2));
+    setAttr(e.line, "stroke-opacity", (0.35 + 0.55 * t).toFixed(2));
     e.w = w;
     if (e.label) {
-      e.label.textContent = fmt(w);
+      setText(e.label, fmt(w));
       e.label.style.fill = signColour(w);
     }
   }
@@ -68,12 +84,12 @@ export function createPainter(svg, state) {
         }
       }
       if (spot) {
-        e.label.setAttribute("x", spot.x.toFixed(1));
-        e.label.setAttribute("y", spot.y.toFixed(1));
+        setAttr(e.label, "x", spot.x.toFixed(1));
+        setAttr(e.label, "y", spot.y.toFixed(1));
         e.label.removeAttribute("visibility");
         taken.push(spot.box);
       } else {
-        e.label.setAttribute("visibility", "hidden");
+        setAttr(e.label, "visibility", "hidden");
       }
     }
   }
@@ -81,8 +97,8 @@ export function createPainter(svg, state) {
   function paintBias(l, j, v, scale) {
     const n = state.geo.neurons[l][j];
     // A square root keeps small biases visible next to the weights' scale.
-    n.bias.rect.setAttribute("fill", diverging(Math.sign(v) * Math.sqrt(Math.abs(v) / scale), 1));
-    n.bias.rect.setAttribute("stroke", v === 0 ? "#6b7383" : signColour(v));
+    setAttr(n.bias.rect, "fill", diverging(Math.sign(v) * Math.sqrt(Math.abs(v) / scale), 1));
+    setAttr(n.bias.rect, "stroke", v === 0 ? "#6b7383" : signColour(v));
     if (n.bias.text) n.bias.text.textContent = `b ${fmt(v)}`;
   }
 
@@ -100,15 +116,15 @@ export function createPainter(svg, state) {
   function setNeuronValue(l, j, a, scale) {
     const n = state.geo.neurons[l][j];
     if (a === null || a === undefined) {
-      n.body.setAttribute("fill", "#fff");
-      n.value.textContent = "";
+      setAttr(n.body, "fill", "#fff");
+      setText(n.value, "");
       n.g.dataset.a = "";
       return;
     }
     const t = Math.min(1, Math.abs(a) / scale);
-    n.body.setAttribute("fill", diverging(a, scale));
-    n.value.textContent = state.geo.showValues ? fmt(a) : "";
-    n.value.setAttribute("fill", t > 0.6 ? "#fff" : "#1d2330");
+    setAttr(n.body, "fill", diverging(a, scale));
+    setText(n.value, state.geo.showValues ? fmt(a) : "");
+    setAttr(n.value, "fill", t > 0.6 ? "#fff" : "#1d2330");
     n.g.dataset.a = full(a);
   }
 
@@ -132,7 +148,7 @@ export function createPainter(svg, state) {
 
   /** The loss of the step under the output column (null clears). */
   function setLoss(value) {
-    state.geo.side.loss.textContent = value === null || value === undefined ? "" : `L = ${fmt(value)}`;
+    setText(state.geo.side.loss, value === null || value === undefined ? "" : `L = ${fmt(value)}`);
     state.geo.side.loss.dataset.value = value ?? "";
   }
 
@@ -150,8 +166,8 @@ export function createPainter(svg, state) {
     state.geo.side.outputs.forEach((s, j) => {
       // In the data's units where the targets were standardized (units.js).
       const shown = (v) => fmtUnits(unitValue(v, j, state.scale));
-      s.t.textContent = yhat ? `ŷ${state.geo.sizes[state.geo.L] > 1 ? ` ${s.name}` : ""} = ${shown(yhat[j])}` : state.geo.sizes[state.geo.L] > 1 ? `ŷ ${s.name}` : "ŷ";
-      s.t2.textContent = y ? `y = ${shown(y[j])}` : "";
+      setText(s.t, yhat ? `ŷ${state.geo.sizes[state.geo.L] > 1 ? ` ${s.name}` : ""} = ${shown(yhat[j])}` : state.geo.sizes[state.geo.L] > 1 ? `ŷ ${s.name}` : "ŷ");
+      setText(s.t2, y ? `y = ${shown(y[j])}` : "");
     });
   }
 
@@ -164,15 +180,15 @@ export function createPainter(svg, state) {
       for (const j of state.geo.shown[l]) {
         const n = state.geo.neurons[l][j];
         if (!row) {
-          n.ring.setAttribute("stroke-opacity", 0);
+          setAttr(n.ring, "stroke-opacity", 0);
           if (n.detail) n.detail.textContent = "";
           continue;
         }
         const t = Math.min(1, Math.abs(row[j]) / scale);
-        n.ring.setAttribute("stroke-width", (1 + 5 * t).toFixed(2));
-        n.ring.setAttribute("stroke-opacity", (0.25 + 0.6 * t).toFixed(2));
+        setAttr(n.ring, "stroke-width", (1 + 5 * t).toFixed(2));
+        setAttr(n.ring, "stroke-opacity", (0.25 + 0.6 * t).toFixed(2));
         if (n.detail) {
-          n.detail.textContent = `δ ${fmt(row[j])}`;
+          setText(n.detail, `δ ${fmt(row[j])}`);
           n.detail.style.fill = GRAD;
         }
       }
@@ -185,7 +201,7 @@ export function createPainter(svg, state) {
       for (const j of state.geo.shown[l]) {
         const n = state.geo.neurons[l][j];
         if (n.detail) {
-          n.detail.textContent = zs && l <= upTo ? `z ${fmt(zs[l][j])}` : "";
+          setText(n.detail, zs && l <= upTo ? `z ${fmt(zs[l][j])}` : "");
           n.detail.style.fill = "#5d6677";
         }
       }
@@ -201,12 +217,12 @@ export function createPainter(svg, state) {
           const e = state.geo.edges[l - 1][j][i];
           const g = grads && l >= from ? grads[l - 1]?.[j][i] : null;
           if (g === null || g === undefined) {
-            e.glowLine.setAttribute("stroke-opacity", 0);
+            setAttr(e.glowLine, "stroke-opacity", 0);
             continue;
           }
           const t = Math.min(1, Math.abs(g) / s);
-          e.glowLine.setAttribute("stroke-width", (2 + 12 * t).toFixed(2));
-          e.glowLine.setAttribute("stroke-opacity", (0.08 + 0.4 * t).toFixed(2));
+          setAttr(e.glowLine, "stroke-width", (2 + 12 * t).toFixed(2));
+          setAttr(e.glowLine, "stroke-opacity", (0.08 + 0.4 * t).toFixed(2));
         }
       }
     }
@@ -230,15 +246,15 @@ export function createPainter(svg, state) {
         rowOfEdges.forEach((e, i) => {
           if (!e.label) return;
           const v = display.edges === "w" ? e.w : edgeSource?.[j][i];
-          e.label.textContent = v === undefined || v === null ? "" : fmt(v);
+          setText(e.label, v === undefined || v === null ? "" : fmt(v));
           e.label.style.fill = display.edges === "w" ? signColour(e.w) : GRAD;
         }),
       );
       if (!state.geo.showValues || display.neurons === "a") continue;
       const values = display.neurons === "z" ? ofLayer(f, l)?.z[row] : ofLayer(back, l)?.dL_dz[row];
       state.geo.neurons[l].forEach((n, j) => {
-        n.value.textContent = values ? fmt(values[j]) : "";
-        n.value.setAttribute("fill", "#1d2330");
+        setText(n.value, values ? fmt(values[j]) : "");
+        setAttr(n.value, "fill", "#1d2330");
       });
     }
     svg.dataset.edgeNumbers = display.edges;
@@ -256,7 +272,7 @@ export function createPainter(svg, state) {
         n.g.classList.toggle("dead", h === "dead");
         n.g.dataset.neuronHealth = h ?? "";
         const base = n.g.getAttribute("aria-label").replace(/ \((saturated|dead ReLU)\)$/, "");
-        n.g.setAttribute("aria-label", h ? `${base} (${h === "dead" ? "dead ReLU" : "saturated"})` : base);
+        setAttr(n.g, "aria-label", h ? `${base} (${h === "dead" ? "dead ReLU" : "saturated"})` : base);
       });
     }
   }

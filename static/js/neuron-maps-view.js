@@ -11,6 +11,8 @@ import { hideMapZoom, showMapZoom } from "./map-zoom.js";
  */
 export function setNeuronMaps(state, grid, layoutEdgeLabels) {
   if (!state.geo) return;
+  // Play clears the maps on every update: nothing to do when there are none.
+  if (!grid?.layers && !state.geo.gMaps.firstChild) return;
   state.geo.gMaps.replaceChildren();
   state.geo.mapBoxes = [];
   state.geo.mapHrefs = new Map(); // "l-j" → data URL, for the enlarged map on hover

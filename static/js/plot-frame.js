@@ -10,11 +10,28 @@ export const GRID = "#eceef2";
 export const TRAIN = POS_CSS;
 export const VAL = NEG_CSS;
 
+// The CSS width of each plot, kept by a ResizeObserver: reading clientWidth on every redraw
+// forced a synchronous layout per plot per frame during Play (the plots redraw as epochs land).
+const widths = new WeakMap();
+const observer = typeof ResizeObserver === "function"
+  ? new ResizeObserver((entries) => entries.forEach((e) => widths.set(e.target, e.contentRect.width)))
+  : null;
+
+/** An element's CSS content width, measured once and then kept up to date by the observer. */
+export function cssWidth(node) {
+  if (!observer) return node.clientWidth;
+  if (!widths.has(node)) {
+    widths.set(node, node.clientWidth);
+    observer.observe(node);
+  }
+  return widths.get(node);
+}
+
 /** Size the canvas backing store to its CSS box × devicePixelRatio; returns a 2-D context in CSS px. */
 export function prepare(canvas) {
   if (!canvas.dataset.aspect) canvas.dataset.aspect = String(canvas.height / canvas.width);
   const dpr = window.devicePixelRatio || 1;
-  const w = Math.max(50, canvas.clientWidth || Number(canvas.getAttribute("width")));
+  const w = Math.max(50, cssWidth(canvas) || Number(canvas.getAttribute("width")));
   const h = Math.round(w * Number(canvas.dataset.aspect));
   if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
     canvas.width = Math.round(w * dpr);

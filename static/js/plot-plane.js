@@ -4,7 +4,7 @@
 import { OKABE_ITO, classBlendRgb, divergingRgb, probabilityRgb, rgbCss } from "./palette.js";
 import { activationColours, paintGrid } from "./grid-image.js";
 import { hideMapZoom, showMapZoom } from "./map-zoom.js";
-import { INK, MUTED, TRAIN, VAL, frame, message, prepare } from "./plot-frame.js";
+import { INK, MUTED, TRAIN, VAL, cssWidth, frame, message, prepare } from "./plot-frame.js";
 
 export function pointColour(target, task) {
   if (task === "multiclass") {
@@ -106,7 +106,7 @@ export function drawNeuronMaps(container, grid, activations) {
     return;
   }
   const hidden = grid.layers.slice(0, -1);
-  const key = `${hidden.map((ly) => ly.a[0].length).join("-")}:${activations.join(",")}:${container.clientWidth}`;
+  const key = `${hidden.map((ly) => ly.a[0].length).join("-")}:${activations.join(",")}:${cssWidth(container)}`;
   if (container.dataset.key !== key) {
     container.replaceChildren();
     hidden.forEach((layer, k) => {
@@ -117,7 +117,7 @@ export function drawNeuronMaps(container, grid, activations) {
       rowEl.appendChild(label);
       const n = layer.a[0].length;
       // Every neuron: the maps shrink to 16 px and wrap onto more rows on wide layers.
-      const size = Math.max(16, Math.min(30, Math.floor((container.clientWidth - 50) / Math.min(n, 8)) - 3));
+      const size = Math.max(16, Math.min(30, Math.floor((cssWidth(container) - 50) / Math.min(n, 8)) - 3));
       for (let j = 0; j < n; j++) {
         const c = document.createElement("canvas");
         c.style.width = `${size}px`;

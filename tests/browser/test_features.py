@@ -108,7 +108,7 @@ def test_a_lesson_on_hand_written_rows_fills_the_form(ui: UI, live_server: str) 
     # The form shows the lesson's network, not the default setup.
     assert page.locator("select[name=dataset]").input_value() == "inline"
     description = page.locator("[data-dataset-description]").text_content() or ""
-    assert f"data: {len(rows)} hand-written rows" in description
+    assert f"data: {len(rows)} hand-written row{'' if len(rows) == 1 else 's'} (" in description
     assert float(page.locator("input[name=learning_rate]").input_value()) == network["learning_rate"]
     sizes = [int(t) for t in page.locator("[data-layer-size]").all_text_contents()]
     assert sizes == network["layers"][1:-1]
