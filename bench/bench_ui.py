@@ -66,7 +66,7 @@ def open_page(page: Page, base: str, hash_: str, speed: int) -> None:
 
 
 def idle(page: Page) -> None:
-    page.wait_for_function("document.body.dataset.busy !== 'true'", timeout=60_000)
+    page.wait_for_function("() => document.body.dataset.busy !== 'true'", timeout=60_000)
 
 
 def press(page: Page, name: str) -> None:

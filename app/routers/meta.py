@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 import numpy as np
 from backprop_explorer.engine import network as engine_network
+from backprop_explorer.engine.features import DEFAULT_FEATURES, FEATURES
 from fastapi import APIRouter
 
 from backprop_explorer import engine
@@ -63,6 +64,8 @@ def catalog(service: ServiceDep) -> dict:
         "dL_dz_rules": engine.DL_DZ_RULES,
         "regularizations": list(engine.REGULARIZATIONS),
         "datasets": DATASETS,
+        "features": [{"name": f.name, "label": f.label, "formula": f.formula} for f in FEATURES.values()],
+        "default_features": list(DEFAULT_FEATURES),
         "limits": {**limits, "env": {name: Limits.env_name(name) for name in limits}},
         "health_thresholds": {
             "vanishing_ratio": engine_network.VANISHING_RATIO,

@@ -33,6 +33,12 @@ class CatalogInitializer(Response):
     default_scale: float | None
 
 
+class CatalogFeature(Response):
+    name: str = Field(description="what a spec's `features` says, e.g. x1^2")
+    label: str = Field(description="what the diagram's input neuron shows, e.g. X1²")
+    formula: str = Field(description="the column as a function of the point (x1, x2)")
+
+
 class CatalogDataset(Response):
     name: str
     description: str
@@ -83,5 +89,9 @@ class Catalog(Response):
     initializers: list[CatalogInitializer]
     regularizations: list[str]
     datasets: list[CatalogDataset]
+    features: list[CatalogFeature] = Field(
+        description="the engineered input features a spec may name (2-D generator data), in display order"
+    )
+    default_features: list[str]
     limits: LimitsOut
     health_thresholds: HealthThresholds

@@ -1,6 +1,6 @@
 // The configuration form: reads and writes the setup object; layer editor; dataset fields.
 
-import { CHOICES, NUMBERS, usesClasses } from "./setup.js";
+import { CHOICES, INLINE, NUMBERS, inputSize, isInline, usesClasses, usesFeatures } from "./setup.js";
 
 function option(value, label = value) {
   const o = document.createElement("option");
@@ -24,6 +24,38 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     for (const d of catalog.datasets) dsSelect.appendChild(option(d.name, d.name.replace(/_/g, " ")));
     if (uploaded) dsSelect.appendChild(option(`upload:${uploaded.dataset_id}`, `uploaded CSV (${uploaded.n_samples} rows)`));
     else if (setup && setup.dataset.startsWith("upload:")) dsSelect.appendChild(option(setup.dataset, "uploaded CSV"));
+    if (setup && isInline(setup)) dsSelect.appendChild(option(INLINE, `hand-written rows (${setup.inline.inputs.length})`));
+  }
+
+  // Engineered input features, one checkbox each, from the catalog (engine/features.py).
+  const featureBoxes = form.querySelector("[data-feature-boxes]");
+  const featuresNote = form.querySelector("[data-features-note]");
+  for (const f of catalog.features) {
+    const label = document.createElement("label");
+    label.className = "check";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.dataset.feature = f.name;
+    box.setAttribute("aria-label", `Input feature ${f.formula}`);
+    const text = document.createElement("span");
+    text.textContent = f.formula;
+    label.append(box, text);
+    featureBoxes.appendChild(label);
+  }
+  const boxes = () => [...featureBoxes.querySelectorAll("input[data-feature]")];
+
+  function renderFeatures() {
+    const on = usesFeatures(setup, shape);
+    for (const box of boxes()) {
+      box.checked = on ? setup.features.includes(box.dataset.feature) : box.dataset.feature === "x1" || box.dataset.feature === "x2";
+      box.disabled = !on;
+    }
+    featureBoxes.hidden = !on && shape !== null;
+    if (on) featuresNote.textContent = setup.features.length === 1 ? "At least one feature: the last one stays." : "";
+    else if (isInline(setup)) featuresNote.textContent = "Hand-written rows are used as they are: engineered features need generated 2-D data.";
+    else if (shape && shape.nIn !== 2) featuresNote.textContent = `Engineered features need 2-D data (x1, x2); this data has ${shape.nIn} input column${shape.nIn === 1 ? "" : "s"}.`;
+    else if (shape) featuresNote.textContent = "Engineered features need generated 2-D data, not an uploaded CSV.";
+    else featuresNote.textContent = "";
   }
   for (const l of catalog.losses) $("loss").appendChild(option(l.name, l.name.replace(/_/g, " ")));
   for (const o of catalog.optimizers) $("optimizer").appendChild(option(o.name));
@@ -55,7 +87,8 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
       s.textContent = `${n} ${what}`;
       return s;
     };
-    rowOf("Input", fixed(shape?.nIn ?? "?", shape?.nIn === 1 ? "feature" : "features"), null);
+    const nIn = inputSize(setup, shape);
+    rowOf("Input", fixed(nIn ?? "?", nIn === 1 ? "feature" : "features"), null);
     setup.hidden.forEach((layer, k) => {
       const count = document.createElement("span");
       count.className = "count";
@@ -89,7 +122,11 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     fillDatasets();
     dsSelect.value = setup.dataset;
     const meta = catalog.datasets.find((d) => d.name === setup.dataset);
-    description.textContent = meta ? meta.description : uploaded ? `${uploaded.feature_names.join(", ")} → ${uploaded.target_names.join(", ")}` : "";
+    description.textContent = meta
+      ? meta.description
+      : isInline(setup)
+        ? `data: ${setup.inline.inputs.length} hand-written row${setup.inline.inputs.length === 1 ? "" : "s"} (${setup.inline.feature_names.join(", ")} → ${setup.inline.target_names.join(", ")}), kept when you rebuild`
+        : uploaded ? `${uploaded.feature_names.join(", ")} → ${uploaded.target_names.join(", ")}` : "";
     for (const k of [...NUMBERS, ...CHOICES]) $(k).value = String(setup[k]);
     const usesN = meta ? meta.uses_n_noise : false;
     form.querySelectorAll("[data-uses-n]").forEach((n) => (n.hidden = !usesN));
@@ -97,6 +134,7 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     form.querySelectorAll("[data-uses-seed]").forEach((n) => (n.hidden = !meta || !meta.uses_n_noise));
     $("regularization_rate").disabled = setup.regularization === "none";
     form.querySelectorAll("[data-opt]").forEach((n) => (n.hidden = n.dataset.opt !== setup.optimizer));
+    renderFeatures();
     renderLayers(shape);
   }
 
@@ -104,6 +142,10 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
   function read() {
     const s = structuredClone(setup);
     s.dataset = dsSelect.value;
+    if (usesFeatures(s, shape)) {
+      const picked = boxes().filter((b) => b.checked).map((b) => b.dataset.feature);
+      if (picked.length) s.features = picked; // none ticked: the last one stays (renderFeatures says so)
+    }
     for (const k of CHOICES) s[k] = $(k).value;
     for (const k of NUMBERS) {
       const input = $(k);
@@ -147,6 +189,7 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     if ($("csv_features").value.trim()) fd.append("features", $("csv_features").value.trim());
     if ($("csv_targets").value.trim()) fd.append("targets", $("csv_targets").value.trim());
     fd.append("standardize", $("csv_standardize").checked ? "true" : "false");
+    fd.append("standardize_targets", $("csv_standardize_targets").checked ? "true" : "false");
     onUpload(fd, Boolean(file));
   });
 

@@ -4,6 +4,7 @@
 
 import { fmt } from "./format.js";
 import { HEALTH_TEXT } from "./neuron-health.js";
+import { fmtUnits, hasUnits, unitValue } from "./units.js";
 import { NEWLINE, d, dot, eqBlock, facts, fitLines, frac, m, math, mf, mi, mn, mo, mtext, para, paren, products, row, stackable, sub } from "./mathml.js";
 
 /** Space before a word in a formula (MathML drops an mtext's leading blank). */
@@ -55,6 +56,7 @@ export function createInspector({ body, tooltip, onEditParameter }) {
       } else {
         const fl = layerOf(f, l);
         if (fl) lines.push(["z", fl.z[0][j]], ["a", fl.a[0][j]]);
+        if (fl && l === L && hasUnits(network)) lines.push(["ŷ in the data's units", fmtUnits(unitValue(fl.a[0][j], j, network))]);
         const bl = layerOf(bk, l);
         if (bl) lines.push(["∂L/∂z (δ)", bl.dL_dz[0][j]]);
         const h = ctx.health?.[l - 1]?.[j];
@@ -328,6 +330,7 @@ export function createInspector({ body, tooltip, onEditParameter }) {
       out.push(para("Run Forward to see this neuron's z and a."));
       return out;
     }
+    if (l === L && hasUnits(network)) out.push(unitsFacts(network, trace, fl, j));
     const prev = l === 1 ? f.inputs[0] : layerOf(f, l - 1).a[0];
     const terms = products(prev.length, Math.min(prev.length, 4), (i) => [fl.W[j][i], prev[i]], perLine());
     out.push(
@@ -346,6 +349,19 @@ export function createInspector({ body, tooltip, onEditParameter }) {
     if (bl) out.push(deltaEquation(l, j, ctx));
     else out.push(para("Run Loss and Backward to see δ = ∂L/∂z for this neuron."));
     return out;
+  }
+
+  /** Standardized targets: the output and its target back in the data's units (a·std + mean). */
+  function unitsFacts(network, trace, fl, j) {
+    const std = network.target_std[j];
+    const mean = network.target_mean[j];
+    const y = trace?.loss?.targets?.[0]?.[j];
+    const dl = facts([
+      [`ŷ in the data's units = a·${fmtUnits(std)} + ${fmtUnits(mean)}`, fmtUnits(unitValue(fl.a[0][j], j, network)), "yhat_units"],
+      ["y in the data's units", y === undefined ? undefined : fmtUnits(unitValue(y, j, network)), "y_units"],
+    ]);
+    dl.title = "The targets were standardized: the network learns (y − mean)/std; these are its numbers scaled back.";
+    return dl;
   }
 
   function renderBias(target, ctx) {

@@ -30,6 +30,9 @@ async function start() {
   store.set({ catalog });
   const { setup, networkId } = fromHash(location.hash);
   if (!catalog.datasets.some((d) => d.name === setup.dataset) && !isUpload(setup)) setup.dataset = DEFAULT_SETUP.dataset;
+  const known = new Set(catalog.features.map((f) => f.name));
+  setup.features = setup.features.filter((f) => known.has(f));
+  if (!setup.features.length) setup.features = [...catalog.default_features];
   form.config = createConfigPanel($("[data-config]"), catalog, { onEdit, onBuild, onUpload });
   form.config.render(setup);
   if (document.body.dataset.lesson) {

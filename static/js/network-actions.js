@@ -3,7 +3,7 @@
 import * as api from "./api.js";
 import { $, animator, form, maxStepLosses, store } from "./context.js";
 import { bold, setCaption } from "./captions.js";
-import { dataSpec, isUpload, patchFor, setupFromNetwork, toSpec } from "./setup.js";
+import { dataSpec, isInline, isUpload, patchFor, setupFromNetwork, toSpec } from "./setup.js";
 import { toHash } from "./url-state.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
 import { fmtVec } from "./format.js";
@@ -17,7 +17,9 @@ const PLAY_GRID_RESOLUTION = 24; // while Play redraws every half second: a thir
 export async function loadPreview(setup) {
   try {
     const spec = dataSpec(setup);
-    const data = isUpload(setup) ? await api.getDataset(spec.dataset_id) : await api.previewDataset(spec);
+    const data = isInline(setup)
+      ? { ...setup.inline, raw_inputs: setup.inline.inputs } // hand-written rows: nothing to fetch
+      : isUpload(setup) ? await api.getDataset(spec.dataset_id) : await api.previewDataset(spec);
     clearErrors("dataset");
     const shape = { nIn: data.inputs[0].length, nOut: data.targets[0].length, task: data.task };
     store.set({ preview: data, shape });

@@ -2,6 +2,7 @@
 
 import { $, phaseOrder } from "./context.js";
 import { fmtVec, numSpan, showNumber } from "./format.js";
+import { fmtUnitsVec, hasUnits, unitRow } from "./units.js";
 import { GRAD, NEG_CSS, POS_CSS, activationColour } from "./palette.js";
 import { currentPhase } from "./phase-actions.js";
 import { gradcheckKey } from "./file-actions.js";
@@ -43,7 +44,7 @@ export function renderSamplePicker(s) {
     for (const idx of s.data.train_indices.slice(0, 400)) {
       const o = document.createElement("option");
       o.value = String(idx);
-      o.textContent = `#${idx}: x = ${fmtVec(s.data.inputs[idx])}, y = ${fmtVec(s.data.targets[idx])}`;
+      o.textContent = `#${idx}: x = ${fmtVec(s.data.inputs[idx])}, y = ${fmtUnitsVec(unitRow(s.data.targets[idx], s.network))}`;
       select.appendChild(o);
     }
     select.value = [...select.options].some((o) => o.value === keep) ? keep : "";
@@ -106,12 +107,25 @@ export function renderReadout(s) {
   if (!t?.forward) return;
   const f = t.forward;
   const rows = Math.min(f.inputs.length, 6);
+  const units = hasUnits(s.network);
   for (let r = 0; r < rows; r++) {
     const tr = document.createElement("tr");
-    const cells = [f.indices ? `#${f.indices[r]}` : String(r + 1), fmtVec(f.inputs[r]), fmtVec(f.output[r]), t.loss ? fmtVec(t.loss.targets[r]) : "—"];
-    for (const c of cells) {
+    // ŷ and y in the data's units (standardized targets scaled back); the network's own in the title.
+    const yhat = unitRow(f.output[r], s.network);
+    const y = t.loss ? unitRow(t.loss.targets[r], s.network) : null;
+    const cells = [
+      [f.indices ? `#${f.indices[r]}` : String(r + 1)],
+      [fmtVec(f.inputs[r])],
+      [fmtUnitsVec(yhat), yhat, f.output[r]],
+      [y ? fmtUnitsVec(y) : "—", y, t.loss?.targets[r]],
+    ];
+    for (const [text, value, raw] of cells) {
       const td = document.createElement("td");
-      td.textContent = c;
+      td.textContent = text;
+      if (value) {
+        td.dataset.value = value.join(",");
+        if (units) td.title = `the network's standardized value: ${fmtVec(raw)}`;
+      }
       tr.appendChild(td);
     }
     tbody.appendChild(tr);
@@ -125,6 +139,12 @@ export function renderReadout(s) {
   }
   const stale = Boolean(t.update);
   $("[data-yhat-head]").textContent = stale ? "ŷ (before the update)" : "ŷ";
+  const yHead = $("[data-yhat] thead th:last-child");
+  yHead.textContent = "y";
+  if (units) {
+    $("[data-yhat-head]").textContent += " (data units)";
+    yHead.textContent += " (data units)";
+  }
   $("[data-yhat]").classList.toggle("stale", stale);
 }
 

@@ -24,12 +24,17 @@ function earlyStopping() {
   return { patience: p, min_delta: 0, monitor };
 }
 
-let arrived = []; // epochs streamed in since the last frame
+let arrived = []; // epochs streamed in since the last redraw
+let lastFlush = 0;
+const FLUSH_EVERY_MS = 100; // the loss plots redraw ten times a second, not on every frame
 
 function flushEpochs() {
   if (!arrived.length) return;
+  lastFlush = performance.now();
   const entries = arrived;
   arrived = [];
+  const last = entries[entries.length - 1];
+  status(`Playing · epoch ${last.epoch} · loss ${fmt(last.train_loss)}`, true); // once a frame, not once an epoch
   store.set({ history: [...store.get().history, ...entries] });
 }
 
@@ -59,8 +64,11 @@ async function play() {
         (entry) => {
           // Epochs can arrive faster than frames: the plots redraw at most once per frame.
           arrived.push(entry);
-          if (arrived.length === 1) requestAnimationFrame(flushEpochs);
-          status(`Playing · epoch ${entry.epoch} · loss ${fmt(entry.train_loss)}`, true);
+          if (arrived.length === 1) {
+            const wait = FLUSH_EVERY_MS - (performance.now() - lastFlush);
+            if (wait <= 0) requestAnimationFrame(flushEpochs);
+            else setTimeout(() => requestAnimationFrame(flushEpochs), wait);
+          }
           const monitored = entry.val_loss ?? entry.train_loss;
           if (monitored < best - (early?.min_delta ?? 0)) [best, waited] = [monitored, 0];
           else waited += 1;

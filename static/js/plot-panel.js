@@ -3,6 +3,7 @@
 import { $ } from "./context.js";
 import { fmt } from "./format.js";
 import * as plots from "./plots.js";
+import { hasUnits, unitRow, unitValue } from "./units.js";
 
 /** Redraw the plots whose inputs are among the changed `keys`. */
 export function renderPlots(s, keys) {
@@ -21,17 +22,21 @@ export function renderPlots(s, keys) {
     const g = s.grid;
     if (!g || !s.data) return;
     const validation = new Set(s.data.val_indices);
+    // Standardized targets: the curve and the parity plot are drawn in the data's units.
+    const scaled = s.data.task === "regression" && hasUnits(s.network);
+    const data = scaled ? { ...s.data, targets: s.data.targets.map((r) => unitRow(r, s.network)) } : s.data;
+    canvas.dataset.units = scaled ? "data" : "";
     if (g.kind === "grid") {
       title.textContent = s.data.task === "regression" ? "Prediction over the input plane" : "Decision boundary";
       plots.drawBoundary(canvas, g, s.data, validation, s.boundary);
       plots.drawNeuronMaps(maps, g, s.network.activations);
     } else if (g.kind === "curve") {
       title.textContent = "Fitted curve";
-      plots.drawCurve(canvas, g.xs, g.ys, s.data, validation, s.boundary.showValidation);
+      plots.drawCurve(canvas, g.xs, scaled ? g.ys.map((v) => unitValue(v, 0, s.network)) : g.ys, data, validation, s.boundary.showValidation);
       maps.replaceChildren();
     } else {
-      title.textContent = "Predicted vs actual";
-      plots.drawParity(canvas, g.yhat, s.data);
+      title.textContent = scaled ? "Predicted vs actual, in the data's units" : "Predicted vs actual";
+      plots.drawParity(canvas, scaled ? g.yhat.map((v) => unitValue(v, 0, s.network)) : g.yhat, data);
       maps.replaceChildren();
     }
   }

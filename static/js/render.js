@@ -13,6 +13,7 @@ function render(s, keys) {
   if (keys.has("network") && s.network) {
     const sizes = s.network.layers;
     const architecture = `${s.network.id}:${sizes.join("-")}:${s.network.activations.join(",")}`;
+    view.setScale(s.network); // standardized targets: ŷ and y drawn in the data's units
     if (drawnArchitecture !== architecture) {
       view.build({ sizes, activations: s.network.activations, featureNames: s.network.feature_names, targetNames: s.network.target_names });
       drawnArchitecture = architecture;

@@ -56,10 +56,12 @@ export const DEFAULT_SETUP = Object.freeze({
   init: "xavier",
   init_seed: 0,
   shuffle_seed: 0,
+  features: ["x1", "x2"], // engineered input features (2-D generated data only)
+  inline: null, // {inputs, targets, feature_names, target_names, task} of hand-written data (dataset "inline")
 });
 
 /** A fresh, deep copy of the default setup. */
-export const defaultSetup = () => structuredClone({ ...DEFAULT_SETUP, hidden: DEFAULT_SETUP.hidden.map((l) => ({ ...l })) });
+export const defaultSetup = () => structuredClone({ ...DEFAULT_SETUP, hidden: DEFAULT_SETUP.hidden.map((l) => ({ ...l })), features: [...DEFAULT_SETUP.features] });
 
 /** The output activation and loss that belong to a task, from the catalog's pairings. */
 export function applyPairing(setup, task, pairings) {
@@ -85,12 +87,24 @@ export function optimizerSpec(setup) {
 }
 
 export const isUpload = (setup) => setup.dataset.startsWith("upload:");
+/** Hand-written rows (a lesson's, an imported network's): kept as they are on rebuild. */
+export const INLINE = "inline";
+export const isInline = (setup) => setup.dataset === INLINE && Boolean(setup.inline);
+
+/** Engineered features apply to generated 2-D data (x1, x2) only; `shape` is the data's. */
+export const usesFeatures = (setup, shape) => !isUpload(setup) && !isInline(setup) && shape?.nIn === 2;
+/** The input layer's size: the number of features where they apply, else the data's columns. */
+export const inputSize = (setup, shape) => (usesFeatures(setup, shape) ? setup.features.length : shape?.nIn);
 
 const CLASS_DATASETS = new Set(["spiral", "multiclass_blobs"]);
 export const usesClasses = (dataset) => CLASS_DATASETS.has(dataset);
 
 export function dataSpec(setup) {
   if (isUpload(setup)) return { dataset_id: setup.dataset.slice("upload:".length) };
+  if (isInline(setup)) {
+    const { inputs, targets, feature_names, target_names } = setup.inline;
+    return { inputs, targets, feature_names, target_names };
+  }
   const spec = { generator: setup.dataset, n: setup.samples, noise: setup.noise, seed: setup.data_seed };
   if (usesClasses(setup.dataset)) spec.classes = setup.classes;
   return spec;
@@ -100,8 +114,8 @@ const activationsOf = (setup) => [...setup.hidden.map((l) => l.activation), setu
 
 /** The POST /api/networks body; `shape` = {nIn, nOut} of the data. */
 export function toSpec(setup, shape) {
-  return {
-    layers: [shape.nIn, ...setup.hidden.map((l) => l.size), shape.nOut],
+  const spec = {
+    layers: [inputSize(setup, shape), ...setup.hidden.map((l) => l.size), shape.nOut],
     activations: activationsOf(setup),
     loss: setup.loss,
     learning_rate: setup.learning_rate,
@@ -113,11 +127,15 @@ export function toSpec(setup, shape) {
     validation_split: setup.validation_split,
     seed: setup.shuffle_seed,
   };
+  if (usesFeatures(setup, shape)) spec.features = [...setup.features];
+  return spec;
 }
 
 /** True when going from `oldSetup` to `setup` needs a new network (data, shapes or initial weights). */
 export function needsRebuild(oldSetup, setup) {
   if (STRUCTURAL.some((k) => oldSetup[k] !== setup[k])) return true;
+  if (oldSetup.features.join(",") !== setup.features.join(",")) return true;
+  if (JSON.stringify(oldSetup.inline) !== JSON.stringify(setup.inline)) return true;
   if (oldSetup.hidden.length !== setup.hidden.length) return true;
   return oldSetup.hidden.some((l, i) => l.size !== setup.hidden[i].size);
 }
@@ -138,15 +156,25 @@ export function patchFor(oldSetup, setup) {
 }
 
 /**
- * The setup that describes a network from the API (e.g. an imported one), starting from
- * `base` for what the network does not say; null when its data is inline arrays, which the
- * form has no field for.
+ * The setup that describes a network from the API (an imported or linked one, a lesson's),
+ * starting from `base` for what the network does not say. Hand-written data (inline arrays)
+ * becomes the dataset "inline", whose rows are kept for a rebuild. Null without data.
  */
 export function setupFromNetwork(network, base) {
   const d = network.data || {};
-  if (!d.generator && !d.dataset_id) return null;
+  if (!d.generator && !d.dataset_id && !d.inputs) return null;
   const s = structuredClone(base);
-  s.dataset = d.generator ?? `upload:${d.dataset_id}`;
+  s.features = [...(network.features ?? DEFAULT_SETUP.features)];
+  s.inline = null;
+  if (d.inputs) {
+    s.dataset = INLINE;
+    s.inline = {
+      inputs: d.inputs, targets: d.targets, task: network.task,
+      feature_names: d.feature_names ?? network.feature_names, target_names: d.target_names ?? network.target_names,
+    };
+  } else {
+    s.dataset = d.generator ?? `upload:${d.dataset_id}`;
+  }
   if (d.generator) {
     for (const [k, v] of [["samples", d.n], ["noise", d.noise], ["data_seed", d.seed], ["classes", d.classes]]) {
       if (v !== null && v !== undefined) s[k] = v;

@@ -1,6 +1,6 @@
 // The one place the setup becomes a URL hash and back: short keys written, full or short read.
 
-import { CHOICES, NUMBERS, defaultSetup } from "./setup.js";
+import { CHOICES, DEFAULT_SETUP, NUMBERS, defaultSetup } from "./setup.js";
 
 /** Full name in memory → the short key written to the URL (links stay short; old links load). */
 const SHORT = {
@@ -26,13 +26,17 @@ const SHORT = {
 };
 const STRINGS = ["dataset", "output_activation", ...CHOICES];
 
-/** `#ds=…&…&h=4.tanh,4.tanh`, plus `net=<id>` when a server network is named. */
+/**
+ * `#ds=…&…&h=4.tanh,4.tanh`, `feat=x1^2,x2^2` when the features are not (x1, x2), plus
+ * `net=<id>` when a server network is named. Hand-written rows are not written: `net` names them.
+ */
 export function toHash(setup, networkId = null) {
   const p = new URLSearchParams();
   if (networkId) p.set("net", networkId);
   for (const k of STRINGS) p.set(SHORT[k], setup[k]);
   for (const k of NUMBERS) p.set(SHORT[k], String(setup[k]));
   p.set("h", setup.hidden.map((l) => `${l.size}.${l.activation}`).join(","));
+  if (setup.features.join(",") !== DEFAULT_SETUP.features.join(",")) p.set("feat", setup.features.join(","));
   return `#${p.toString()}`;
 }
 
@@ -63,5 +67,7 @@ export function fromHash(hash) {
         })
       : [];
   }
+  const feat = p.has("feat") ? p.get("feat") : p.get("features");
+  if (feat) setup.features = [...new Set(feat.split(",").filter(Boolean))];
   return { setup, networkId: p.get("net") || null };
 }

@@ -6,6 +6,7 @@ from dataclasses import fields
 
 import pytest
 from backprop_explorer.app.config import Limits
+from backprop_explorer.engine.features import FEATURES
 from fastapi.testclient import TestClient
 
 from .conftest import MAZUR, MAZUR_INPUTS, MAZUR_TARGETS, MOONS, create
@@ -39,6 +40,10 @@ def test_health_and_catalog(client: TestClient) -> None:
         "paired_softmax_ce",
     }
     assert set(catalog["health_thresholds"]) == {"vanishing_ratio", "exploding_ratio", "exploding_norm"}
+    # The page's feature checkboxes come from here, in the engine's order.
+    assert [f["name"] for f in catalog["features"]] == list(FEATURES)
+    assert catalog["features"][2] == {"name": "x1^2", "label": "X1²", "formula": "x1²"}
+    assert catalog["default_features"] == ["x1", "x2"]
 
 
 def test_create_fills_defaults_and_returns_the_network(client: TestClient) -> None:

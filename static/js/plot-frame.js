@@ -1,0 +1,123 @@
+// What every canvas plot shares: colours, a canvas sized to its CSS box, a message in place of
+// a plot, nice axis ticks, an axes frame with mapping functions, and a polyline.
+
+import { NEG_CSS, POS_CSS } from "./palette.js";
+import { fmt } from "./format.js";
+
+export const INK = "#1d2330";
+export const MUTED = "#8a93a3";
+export const GRID = "#eceef2";
+export const TRAIN = POS_CSS;
+export const VAL = NEG_CSS;
+
+// The CSS width of each plot, kept by a ResizeObserver: reading clientWidth on every redraw
+// forced a synchronous layout per plot per frame during Play (the plots redraw as epochs land).
+const widths = new WeakMap();
+const observer = typeof ResizeObserver === "function"
+  ? new ResizeObserver((entries) => entries.forEach((e) => widths.set(e.target, e.contentRect.width)))
+  : null;
+
+/** An element's CSS content width, measured once and then kept up to date by the observer. */
+export function cssWidth(node) {
+  if (!observer) return node.clientWidth;
+  if (!widths.has(node)) {
+    widths.set(node, node.clientWidth);
+    observer.observe(node);
+  }
+  return widths.get(node);
+}
+
+/** Size the canvas backing store to its CSS box × devicePixelRatio; returns a 2-D context in CSS px. */
+export function prepare(canvas) {
+  if (!canvas.dataset.aspect) canvas.dataset.aspect = String(canvas.height / canvas.width);
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.max(50, cssWidth(canvas) || Number(canvas.getAttribute("width")));
+  const h = Math.round(w * Number(canvas.dataset.aspect));
+  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+    canvas.width = Math.round(w * dpr);
+    canvas.height = Math.round(h * dpr);
+  }
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, w, h);
+  return { ctx, w, h };
+}
+
+export function message(canvas, text) {
+  const { ctx, w, h } = prepare(canvas);
+  ctx.fillStyle = MUTED;
+  ctx.font = "12px system-ui, sans-serif";
+  ctx.textAlign = "center";
+  ctx.fillText(text, w / 2, h / 2);
+  canvas.dataset.state = "empty";
+}
+
+export function niceTicks(min, max, count = 4) {
+  const span = max - min || 1;
+  const step0 = span / count;
+  const mag = 10 ** Math.floor(Math.log10(step0));
+  const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= step0) || mag * 10;
+  const ticks = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + 1e-12; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/** Axes frame; returns mapping functions. opts: {xmin,xmax,ymin,ymax,log,xlabel} */
+export function frame(ctx, w, h, o) {
+  const pad = { l: 44, r: 8, t: 8, b: 20 };
+  const X = (x) => pad.l + ((x - o.xmin) / (o.xmax - o.xmin || 1)) * (w - pad.l - pad.r);
+  const ty = (y) => (o.log ? Math.log10(y) : y);
+  const y0 = ty(o.ymin);
+  const y1 = ty(o.ymax);
+  const Y = (y) => h - pad.b - ((ty(y) - y0) / (y1 - y0 || 1)) * (h - pad.t - pad.b);
+  ctx.font = "10px system-ui, sans-serif";
+  ctx.lineWidth = 1;
+  ctx.fillStyle = MUTED;
+  ctx.strokeStyle = GRID;
+  const yt = o.log
+    ? Array.from({ length: Math.floor(y1) - Math.ceil(y0) + 1 }, (_, k) => 10 ** (Math.ceil(y0) + k))
+    : niceTicks(o.ymin, o.ymax, 3);
+  ctx.textAlign = "right";
+  for (const v of yt) {
+    const y = Y(v);
+    ctx.beginPath();
+    ctx.moveTo(pad.l, y);
+    ctx.lineTo(w - pad.r, y);
+    ctx.stroke();
+    ctx.fillText(o.log ? `1e${Math.round(Math.log10(v))}` : fmt(v), pad.l - 4, y + 3);
+  }
+  ctx.textAlign = "center";
+  for (const v of niceTicks(o.xmin, o.xmax, 4)) {
+    if (o.integerX && !Number.isInteger(v)) continue;
+    ctx.fillText(fmt(v), X(v), h - 6);
+  }
+  ctx.strokeStyle = "#c9ced8";
+  ctx.beginPath();
+  ctx.moveTo(pad.l, pad.t);
+  ctx.lineTo(pad.l, h - pad.b);
+  ctx.lineTo(w - pad.r, h - pad.b);
+  ctx.stroke();
+  if (o.xlabel) {
+    ctx.textAlign = "right";
+    ctx.fillText(o.xlabel, w - pad.r, h - pad.b - 4);
+  }
+  return { X, Y };
+}
+
+export function polyline(ctx, pts, colour, { dash = [], width = 2 } = {}) {
+  const good = pts.filter(([, y]) => Number.isFinite(y));
+  if (!good.length) return;
+  ctx.strokeStyle = colour;
+  ctx.lineWidth = width;
+  ctx.setLineDash(dash);
+  ctx.beginPath();
+  good.forEach(([x, y], k) => (k ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
+  ctx.stroke();
+  ctx.setLineDash([]);
+  if (good.length === 1) {
+    ctx.fillStyle = colour;
+    ctx.beginPath();
+    ctx.arc(good[0][0], good[0][1], 3, 0, 2 * Math.PI);
+    ctx.fill();
+  }
+}

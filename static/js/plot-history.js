@@ -1,0 +1,92 @@
+// Plots over training time: the loss per epoch (train and validation), the loss of each
+// update step, and each layer's gradient norm ‖∂L/∂W‖ on a log axis.
+
+import { OKABE_ITO } from "./palette.js";
+import { TRAIN, VAL, frame, message, polyline, prepare } from "./plot-frame.js";
+
+/** The x axis of a per-epoch plot: from the epoch before the first shown to the last. */
+function epochAxis(history) {
+  const first = history[0].epoch;
+  const last = history[history.length - 1].epoch;
+  return { xmin: Math.max(0, first - 1), xmax: Math.max(last, first), integerX: true, xlabel: "epoch" };
+}
+
+/** A dashed vertical line at x (the timeline point being previewed), when it is on the axis. */
+function markAt(ctx, X, h, x, lo, hi) {
+  if (x === null || x === undefined || x < lo || x > hi) return;
+  ctx.strokeStyle = VAL;
+  ctx.lineWidth = 1.5;
+  ctx.setLineDash([4, 3]);
+  ctx.beginPath();
+  ctx.moveTo(X(x), 8);
+  ctx.lineTo(X(x), h - 20);
+  ctx.stroke();
+  ctx.setLineDash([]);
+}
+
+/** `markEpoch`: where a timeline preview is, in epochs (fractional inside an epoch), or null. */
+export function drawLoss(canvas, history, markEpoch = null) {
+  if (!history.length) return message(canvas, "Press Epoch or Play to see the loss per epoch");
+  const { ctx, w, h } = prepare(canvas);
+  const vals = history.flatMap((e) => [e.train_loss, e.val_loss]).filter((v) => Number.isFinite(v));
+  const ymax = Math.max(...vals, 1e-9) * 1.08;
+  const axis = epochAxis(history);
+  const { X, Y } = frame(ctx, w, h, { ...axis, ymin: 0, ymax });
+  markAt(ctx, X, h, markEpoch, axis.xmin, axis.xmax);
+  polyline(ctx, history.map((e) => [X(e.epoch), Y(e.train_loss)]), TRAIN);
+  polyline(ctx, history.map((e) => [X(e.epoch), e.val_loss === null ? NaN : Y(e.val_loss)]), VAL, { dash: [5, 3] });
+  canvas.dataset.state = "drawn";
+  canvas.dataset.points = String(history.length);
+  canvas.dataset.mark = markEpoch === null ? "" : String(markEpoch);
+}
+
+/** `markStep`: the update a timeline preview is at, or null. */
+export function drawSteps(canvas, steps, markStep = null) {
+  if (!steps.length) return message(canvas, "Step through a sample to see its loss here");
+  const { ctx, w, h } = prepare(canvas);
+  const pts = steps.slice(-2000);
+  const ymax = Math.max(...pts.map((s) => s.loss).filter(Number.isFinite), 1e-9) * 1.08;
+  const axis = { xmin: pts[0].step - 1, xmax: Math.max(pts[pts.length - 1].step, pts[0].step) };
+  const { X, Y } = frame(ctx, w, h, { ...axis, ymin: 0, ymax, integerX: true, xlabel: "step" });
+  markAt(ctx, X, h, markStep, axis.xmin, axis.xmax);
+  polyline(ctx, pts.map((s) => [X(s.step), Y(s.loss)]), "#5d6677", { width: 1.3 });
+  canvas.dataset.state = "drawn";
+  canvas.dataset.points = String(steps.length);
+  canvas.dataset.mark = markStep === null ? "" : String(markStep);
+}
+
+/** Per-layer ‖∂L/∂W‖ over epochs on a log axis; writes a colour key into legendEl. */
+export function drawGradNorms(canvas, history, legendEl, thresholds = null) {
+  legendEl.replaceChildren();
+  if (!history.length || !history[0].grad_norms?.length) return message(canvas, "Gradient norms appear after the first epoch");
+  const { ctx, w, h } = prepare(canvas);
+  const all = history.flatMap((e) => e.grad_norms).filter((v) => Number.isFinite(v) && v > 0);
+  if (!all.length) return message(canvas, "All gradients are zero");
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...all)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...all)) + 1e-9);
+  const { X, Y } = frame(ctx, w, h, { ...epochAxis(history), ymin: lo, ymax: hi === lo ? lo * 10 : hi, log: true });
+  const n = history[0].grad_norms.length;
+  const lastNorms = history[history.length - 1].grad_norms;
+  for (let l = 0; l < n; l++) {
+    const colour = OKABE_ITO[l % OKABE_ITO.length];
+    polyline(ctx, history.map((e) => [X(e.epoch), e.grad_norms[l] > 0 ? Y(e.grad_norms[l]) : NaN]), colour, { width: 1.8 });
+    const item = document.createElement("span");
+    const sw = document.createElement("span");
+    sw.className = "sw";
+    sw.style.background = colour;
+    // The server's thresholds: a layer's norm relative to the output layer's (last epoch).
+    let flag = "";
+    const ratio = lastNorms[l] / lastNorms[n - 1];
+    if (thresholds && Number.isFinite(ratio) && l < n - 1) {
+      if (ratio < thresholds.vanishing_ratio) flag = " (vanishing)";
+      else if (ratio > thresholds.exploding_ratio || lastNorms[l] > thresholds.exploding_norm) flag = " (exploding)";
+    }
+    item.append(sw, document.createTextNode(` layer ${l + 1}${flag} `));
+    if (flag) {
+      item.style.color = "#b3261e";
+      item.dataset.health = flag.trim().slice(1, -1);
+    }
+    legendEl.appendChild(item);
+  }
+  canvas.dataset.state = "drawn";
+}

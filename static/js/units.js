@@ -1,0 +1,28 @@
+// ŷ and y in the data's units. A network on standardized targets learns value' = (value − mean)/std;
+// the API's numbers are in that scale and network.target_mean / target_std (null otherwise)
+// bring them back: value = value'·std + mean. Every number here is the API's, rescaled.
+
+import { fmt } from "./format.js";
+
+/** True when the network's targets were standardized (an upload with "Standardize targets"). */
+export const hasUnits = (scale) => Boolean(scale?.target_std && scale?.target_mean);
+
+/** Output j's value in the data's units (the value itself when the targets were not scaled). */
+export const unitValue = (v, j, scale) => (hasUnits(scale) ? v * scale.target_std[j] + scale.target_mean[j] : v);
+
+/** A row of outputs or targets in the data's units. */
+export const unitRow = (row, scale) => row.map((v, j) => unitValue(v, j, scale));
+
+/** Large amounts (prices) read better grouped than in e-notation: 251,300 rather than 2.513e5. */
+export function fmtUnits(x) {
+  if (typeof x !== "number" || !Number.isFinite(x) || Math.abs(x) < 1e5 || Math.abs(x) >= 1e15) return fmt(x);
+  const digits = Math.floor(Math.log10(Math.abs(x))) + 1;
+  const rounded = Math.round(x / 10 ** (digits - 4)) * 10 ** (digits - 4);
+  return rounded.toLocaleString("en-US").replace(/^-/, "\u2212");
+}
+
+/** fmtUnits of a row: one number as it is, several in parentheses. */
+export const fmtUnitsVec = (v) => (v.length === 1 ? fmtUnits(v[0]) : `(${v.map(fmtUnits).join(", ")})`);
+
+/** "(in the data's units: price = value·std + mean)" for headings and captions. */
+export const unitsNote = (scale) => (hasUnits(scale) ? "in the data's units" : "");
