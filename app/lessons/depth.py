@@ -22,6 +22,7 @@ def _gradients(said: str, prediction: Ask, save_as: str | None = None) -> list[L
         step(NORMS + " " + said, "backward", target=plot("gradient-norms"), ask=prediction, save_as=save_as),
     ]
 
+
 VANISHING_GRADIENTS = Lesson(
     id="vanishing-gradients",
     title="Vanishing gradients",

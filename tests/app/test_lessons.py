@@ -32,6 +32,7 @@ def documented_lessons() -> list[str]:
     section = section[: section.index("\n\n")]
     return re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.MULTILINE)
 
+
 # Matt Mazur, "A Step by Step Backpropagation Example": the figures the article prints,
 # keyed by the expression the lesson quotes them through.
 MAZUR_FIGURES = {
