@@ -63,7 +63,16 @@ def wait_for_preview(ui: UI, step: int) -> None:
 
 
 def wait_for_now(ui: UI, step: int) -> None:
-    ui.page.wait_for_selector(f'{TIMELINE}[data-state="now"][data-now-step="{step}"]')
+    try:
+        ui.page.wait_for_selector(f'{TIMELINE}[data-state="now"][data-now-step="{step}"]')
+    except Exception as exc:  # say what the page showed instead
+        seen = ui.page.evaluate(
+            "() => { const t = document.querySelector('[data-timeline]');"
+            " const s = window.backpropExplorer.getState();"
+            " return {state: t.dataset.state, nowStep: t.dataset.nowStep,"
+            " storeStep: s.network?.step, playing: s.playing}; }"
+        )
+        raise AssertionError(f"the timeline did not reach 'now' at step {step}: {seen}") from exc
 
 
 def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats_the_run(
