@@ -161,7 +161,23 @@ export function createPainter(svg, state) {
   function setStale(stale) {
     svg.dataset.stale = String(stale);
     const loss = state.geo?.side.loss;
-    if (loss && loss.dataset.value !== "") loss.textContent = `L = ${fmt(Number(loss.dataset.value))}${stale ? " (before the update)" : ""}`;
+    if (!loss || loss.dataset.value === "") return;
+    loss.dataset.x ??= loss.getAttribute("x");
+    loss.setAttribute("x", loss.dataset.x);
+    loss.removeAttribute("text-anchor");
+    loss.textContent = `L = ${fmt(Number(loss.dataset.value))}`;
+    if (!stale) return;
+    // On a line of its own, and pulled left where it would run past the drawing's right edge.
+    const note = document.createElementNS(svg.namespaceURI, "tspan");
+    note.setAttribute("x", loss.dataset.x);
+    note.setAttribute("dy", "1.2em");
+    note.textContent = "(before the update)";
+    loss.appendChild(note);
+    const right = svg.viewBox.baseVal.width - 4;
+    if (loss.isConnected && loss.getBBox().x + loss.getBBox().width > right) {
+      for (const node of [loss, note]) node.setAttribute("x", String(right));
+      loss.setAttribute("text-anchor", "end");
+    }
   }
 
   function setOutputs(yhat, y) {

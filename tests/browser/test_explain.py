@@ -52,6 +52,12 @@ def test_after_update_the_old_forward_values_are_marked(ui: UI) -> None:
     assert page.get_attribute("svg[data-network]", "data-stale") == "true"
     assert page.locator("[data-yhat-head]").text_content() == "ŷ (before the update)"
     assert "before the update" in (page.locator("svg .loss-label").text_content() or "")
+    # The label stays inside the drawing (beside L it once ran past the right edge).
+    label_right, view_width = page.evaluate(
+        "() => { const t = document.querySelector('svg .loss-label'); const b = t.getBBox();"
+        " return [b.x + b.width, t.ownerSVGElement.viewBox.baseVal.width]; }"
+    )
+    assert label_right <= view_width
     # The neuron's inspector says which bias the forward pass used, and it is the old one.
     page.locator('g.neuron[data-layer="1"][data-j="0"]').dispatch_event("click")
     old_b = ui.state("s.trace.update.layers[0].b_old[0]")
