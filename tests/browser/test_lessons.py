@@ -286,6 +286,10 @@ def test_every_lesson_walks_to_its_end(ui: UI, live_server, lesson_id: str) -> N
         assert progress(ui) == f"Step {k + 1} of {len(steps)}"
         text = answer(ui, step.ask.choices[0]) if step.ask else tour_text(ui)
         assert text == expected[k]["text"], f"step {k + 1}"
+        if step.action == "patch" and "learning_rate" in (step.body or {}):
+            # The settings form follows the lesson's change: Build would not undo it.
+            shown = ui.page.locator("input[name=learning_rate]").input_value()
+            assert float(shown) == step.body["learning_rate"], f"step {k + 1}"
         advance(ui)
     assert ui.page.evaluate("() => document.body.dataset.tourStage") == "finished"
     ui.assert_no_console_errors()

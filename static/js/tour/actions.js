@@ -2,7 +2,8 @@
 // with the server's answer (kept in the lesson's context), or throws an Error saying why not.
 
 import * as api from "../api.js";
-import { $, store } from "../context.js";
+import { $, form, store } from "../context.js";
+import { setupFromNetwork } from "../setup.js";
 import { bold, setCaption } from "../captions.js";
 import { refreshHistory, refreshPlots } from "../network-actions.js";
 import { runEpoch, runPhase, runStep } from "../phase-actions.js";
@@ -46,6 +47,9 @@ async function runRequest(action, request) {
     // The server drops a step in progress when hyperparameters change or the weights reset.
     const cleared = action === "reset" ? { history: [], steps: [] } : {};
     store.set({ network: answer, trace: null, ...cleared });
+    // The settings form follows the lesson's change (η 1.5 in learning-rate, say).
+    const described = setupFromNetwork(answer, form.config.read());
+    if (described) form.config.render(described, store.get().shape);
     await refreshPlots();
     setCaption([bold(action === "reset" ? "Reset" : "Changed"), action === "reset" ? ": the weights are back to their seeded values." : " the network's settings; the weights are unchanged."]);
   } else if (action === "history") {
