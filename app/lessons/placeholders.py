@@ -32,6 +32,7 @@ from typing import Any
 
 FORMAT = re.compile(r"\+?(\.\d{1,2})?[efg%]|\+?d")
 DEFAULT_FORMAT = ".4g"
+MINUS = "\u2212"
 MAX_EXPRESSION = 300
 
 
@@ -305,12 +306,14 @@ def format_value(value: Any, spec: str | None) -> str:
     """``value`` as the text shows it: ``spec`` for numbers, 4 significant digits by default."""
     if isinstance(value, bool) or value is None:
         return {True: "true", False: "false", None: "none"}[value]
-    if isinstance(value, int) and spec is None:
-        return str(value)
     if isinstance(value, int | float):
-        if spec == "d":
-            return str(round(value))
-        return format(value, spec or DEFAULT_FORMAT)
+        if isinstance(value, int) and spec is None:
+            text = str(value)
+        elif spec == "d":
+            text = str(round(value))
+        else:
+            text = format(value, spec or DEFAULT_FORMAT)
+        return text.replace("-", MINUS)  # a minus sign, as the rest of the page writes it
     if spec is not None:
         raise PlaceholderError(f"format {spec!r} needs a number, got {value!r}")
     return str(value)
