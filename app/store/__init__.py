@@ -135,7 +135,7 @@ class Store:
         now = time.time()
         with self._db.transaction() as conn:
             row = conn.execute(
-                "SELECT version, data_key FROM networks WHERE id = ?", (network_id,)
+                "SELECT version, data_key, dataset_id FROM networks WHERE id = ?", (network_id,)
             ).fetchone()
             current = None if row is None else row[0]
             if hold is not None and hold.version is not None and current != hold.version:
@@ -148,7 +148,16 @@ class Store:
                 self._check_room(conn, "networks", "max_networks", "DELETE /api/networks/{id}")
                 self._check_dataset(conn, doc["spec"].get("data"))
             version = (current or 0) + 1
-            self._rows.write(conn, doc, version, doc.get("created_at", now), now, old_data_key=row and row[1])
+            self._rows.write(
+                conn,
+                doc,
+                version,
+                doc.get("created_at", now),
+                now,
+                old_data_key=row and row[1],
+                old_dataset_id=row and row[2],
+                update=row is not None,
+            )
             if clear_logs:
                 conn.execute("DELETE FROM steps WHERE network_id = ?", (network_id,))
                 conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
