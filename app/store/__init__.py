@@ -111,6 +111,18 @@ class Store:
             hold.version = version
         return doc
 
+    def version(self, network_id: str) -> int | None:
+        """The network's stored version (None: no such network), recorded like :meth:`load`
+        records it: a save in the same :meth:`lock` block writes only on top of it."""
+        with self._db.connection() as conn:
+            row = conn.execute("SELECT version FROM networks WHERE id = ?", (network_id,)).fetchone()
+        if row is None:
+            return None
+        hold = self._hold(network_id)
+        if hold is not None:
+            hold.version = row[0]
+        return row[0]
+
     def save(
         self,
         doc: dict,
@@ -120,8 +132,9 @@ class Store:
         clear_logs: bool = False,
         timeline: Iterable[Snapshot] = (),
         rewound_to: tuple[int, int] | None = None,
-    ) -> None:
+    ) -> int:
         """Write a network, append per-update losses and epoch entries: one transaction.
+        Returns the version written.
 
         Losses and history are append-only tables, so a request costs the same after
         10,000 epochs as after one. ``clear_logs`` empties both first (reset), and the
@@ -190,6 +203,7 @@ class Store:
             hold.version = version
         doc.setdefault("created_at", now)
         doc["updated_at"] = now
+        return version
 
     def _check_room(self, conn: sqlite3.Connection, table: str, limit: str, remedy: str) -> None:
         (count,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()

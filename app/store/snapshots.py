@@ -249,7 +249,9 @@ def all_of(conn: sqlite3.Connection, network_id: str) -> list[Snapshot]:
 
 def usage(conn: sqlite3.Connection, network_id: str) -> tuple[int, int]:
     """(count, bytes) of a network's snapshots."""
-    row = conn.execute("SELECT count, bytes FROM snapshot_usage WHERE network_id = ?", (network_id,)).fetchone()
+    row = conn.execute(
+        "SELECT count, bytes FROM snapshot_usage WHERE network_id = ?", (network_id,)
+    ).fetchone()
     return (0, 0) if row is None else (row[0], row[1])
 
 
