@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS snapshot_usage (
     network_id TEXT PRIMARY KEY,
     count INTEGER NOT NULL,
     bytes INTEGER NOT NULL
-)"""
+) WITHOUT ROWID"""
 USAGE_TRIGGERS = (
     """CREATE TRIGGER IF NOT EXISTS snapshot_added AFTER INSERT ON snapshots BEGIN
     INSERT INTO snapshot_usage (network_id, count, bytes) VALUES (NEW.network_id, 1, NEW.size)
