@@ -2,7 +2,9 @@
 
 Each mutation follows one pattern, :meth:`Service.mutate`: lock → load → open (engine
 objects) → change → dump → save → respond. Any error on the way (a domain error, an engine
-refusal, a non-finite result) leaves the stored document untouched. The work itself lives in
+refusal, a non-finite result) leaves the stored document untouched. The phases skip "load
+→ open" when this process holds the session it committed as the stored version
+(:meth:`Service.run_phase`, ``networks/sessions.py``). The work itself lives in
 :mod:`app.networks`: the codec, the phase state machine, training runs, analysis, transfer.
 """
 
