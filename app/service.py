@@ -2,7 +2,9 @@
 
 Each mutation follows one pattern, :meth:`Service.mutate`: lock → load → open (engine
 objects) → change → dump → save → respond. Any error on the way (a domain error, an engine
-refusal, a non-finite result) leaves the stored document untouched. The work itself lives in
+refusal, a non-finite result) leaves the stored document untouched. The phases skip "load
+→ open" when this process holds the session it committed as the stored version
+(:meth:`Service.run_phase`, ``networks/sessions.py``). The work itself lives in
 :mod:`app.networks`: the codec, the phase state machine, training runs, analysis, transfer.
 """
 
@@ -20,6 +22,7 @@ from .datasets import Datasets
 from .errors import InvalidInput, NotFound
 from .networks import analysis, codec, phases, timeline, training, transfer, views
 from .networks.codec import Session
+from .networks.sessions import Sessions
 from .networks.training import TrainRuns
 from .schemas import (
     BackwardOut,
@@ -52,6 +55,7 @@ class Service:
         self.limits = limits
         self.runs = TrainRuns()
         self.datasets = Datasets(store, limits)
+        self.sessions = Sessions()
 
     # --- loading, opening and committing ---------------------------------------------
 
@@ -73,19 +77,34 @@ class Service:
     def read(self, network_id: str) -> Session:
         return self.open(self.load(network_id))
 
-    def commit(self, session: Session, *, clear_logs: bool = False, first: bool = False) -> None:
+    def commit(self, session: Session, *, clear_logs: bool = False, first: bool = False) -> int:
         """Save the session's document with the epochs, update losses and timeline snapshots it
-        produced (``first``: a new network, whose first state is snapshotted)."""
+        produced (``first``: a new network, whose first state is snapshotted); returns the
+        version saved."""
         doc, steps, history = session.dump(), session.new_step_losses(), session.new_history()
         snaps = timeline.to_save(session, self.limits.max_step_snapshots)
         if first or clear_logs:
             snaps.insert(0, timeline.start(session))
-        self.store.save(doc, steps, history, clear_logs=clear_logs, timeline=snaps)
+        version = self.store.save(doc, steps, history, clear_logs=clear_logs, timeline=snaps)
         session.logs_written()
+        return version
 
     def mutate(self, network_id: str, change: Callable[[Session], Any], *, clear_logs: bool = False) -> Any:
         """Run ``change`` on the network under its lock and commit; nothing is saved if it raises."""
         return self.edit(network_id, lambda doc: None, change, clear_logs=clear_logs)
+
+    def run_phase(self, network_id: str, change: Callable[[Session], Any]) -> Any:
+        """:meth:`mutate` for the phases: the session this process committed last is reused
+        when the stored version is still the one it committed (``networks/sessions.py``)."""
+        self.require(network_id)
+        with self.store.lock(network_id):
+            session = self.sessions.take(network_id, self.store.version(network_id))
+            if session is None:
+                session = self.open(self.load(network_id))
+            response = change(session)
+            version = self.commit(session)
+            self.sessions.put(network_id, version, session)
+        return response
 
     def edit(
         self,
@@ -99,6 +118,7 @@ class Service:
         (a new spec or a reset), so opening checks the edited combination."""
         self.require(network_id)  # 404 before a lock is made for an id that does not exist
         with self.store.lock(network_id):
+            self.sessions.drop(network_id)
             doc = self.load(network_id)
             edit_doc(doc)
             session = self.open(doc)
@@ -123,6 +143,7 @@ class Service:
     def delete(self, network_id: str) -> None:
         self.require(network_id)
         with self.store.lock(network_id):
+            self.sessions.drop(network_id)
             if not self.store.delete(network_id):
                 raise NotFound(f"no network with id {network_id!r}")
 
@@ -176,16 +197,16 @@ class Service:
     # --- phases ----------------------------------------------------------------------
 
     def forward(self, network_id: str, body: ForwardIn) -> ForwardOut:
-        return self.mutate(network_id, lambda s: phases.forward(s, self.limits, body.inputs, body.indices))
+        return self.run_phase(network_id, lambda s: phases.forward(s, self.limits, body.inputs, body.indices))
 
     def loss(self, network_id: str, body: LossIn) -> LossOut:
-        return self.mutate(network_id, lambda s: phases.loss(s, self.limits, body.targets))
+        return self.run_phase(network_id, lambda s: phases.loss(s, self.limits, body.targets))
 
     def backward(self, network_id: str) -> BackwardOut:
-        return self.mutate(network_id, lambda s: phases.backward(s, self.limits))
+        return self.run_phase(network_id, lambda s: phases.backward(s, self.limits))
 
     def update(self, network_id: str) -> UpdateOut:
-        return self.mutate(network_id, lambda s: phases.update(s, self.limits))
+        return self.run_phase(network_id, lambda s: phases.update(s, self.limits))
 
     def step(self, network_id: str, body: StepIn) -> StepOut:
         if body.inputs is not None and body.targets is None:
@@ -194,7 +215,7 @@ class Service:
             raise InvalidInput(
                 "targets need explicit inputs; without inputs the batch comes from the dataset"
             )
-        return self.mutate(
+        return self.run_phase(
             network_id, lambda s: phases.step(s, self.limits, body.inputs, body.targets, body.indices)
         )
 

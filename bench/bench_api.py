@@ -4,11 +4,13 @@
 2. ``/step`` p50 with 10 and with 10,000 explicit data rows, against a FastAPI hello-world
    POST served by uvicorn in the same run: the ratio is what a step costs beyond HTTP itself
    (goal ≤ 1.5×; the data-size ratio shows whether the data travels with every step).
-3. ``/train`` through the API against ``engine.train`` called directly on the same work
+3. ``/step`` p50 on a network after 3,000 epochs of ``/train`` against a fresh one: a step's
+   cost must not grow with the history (goal ≈ 1).
+4. ``/train`` through the API against ``engine.train`` called directly on the same work
    (same data, parameters, optimizer and epochs), best of 5 each: the ratio is the API's
    overhead (target ≤ 1.10). Run it on a quiet machine: other load makes both numbers noisy.
 
-    python bench/bench_api.py [--steps 500] [--epochs 50] [--n 1000] [--only step-size]
+    python bench/bench_api.py [--steps 500] [--epochs 50] [--n 1000] [--only step-size|step-history]
 """
 
 from __future__ import annotations
@@ -116,6 +118,32 @@ def bench_step_by_data_size(client: httpx.Client, hello: httpx.Client, steps: in
     print(f"/step with 10,000 rows ÷ with 10 rows: {ratio:.2f} (goal ≈ 1)")
 
 
+def bench_step_after_training(client: httpx.Client, steps: int, epochs: int = 3_000) -> None:
+    """/step on a network that has trained ``epochs`` epochs (each one a timeline snapshot)
+    against the same network fresh: a step must not grow slower with a network's history."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10, 2))
+    data = {"inputs": X.round(6).tolist(), "targets": (X[:, :1] * X[:, 1:] > 0).astype(float).tolist()}
+    spec = {"layers": [2, 4, 1], "activations": ["tanh", "sigmoid"], "loss": "bce", "data": data}
+    urls = {}
+    for name in ("fresh", "trained"):
+        response = client.post("/api/networks", json={**spec, "batch_size": 8})
+        assert response.status_code == 201, response.text
+        urls[name] = f"/api/networks/{response.json()['id']}"
+    trained = client.post(f"{urls['trained']}/train", json={"epochs": epochs}, timeout=600)
+    assert trained.status_code == 200, trained.text
+    results: dict[str, list[float]] = {name: [] for name in urls}
+    rounds = 5
+    for _ in range(rounds):  # interleaved, as above
+        for name, url in urls.items():
+            results[name].append(p50_of(client, f"{url}/step", {}, steps // rounds))
+    fresh, after = (float(np.median(results[name])) for name in ("fresh", "trained"))
+    print(
+        f"/step 2-4-1 after {epochs:,} epochs: p50 {after:6.2f} ms, fresh network {fresh:6.2f} ms: "
+        f"ratio {after / fresh:.2f} (goal ≈ 1)"
+    )
+
+
 def bench_train(client: httpx.Client, epochs: int, n: int, repeats: int = 5) -> None:
     spec = {
         "layers": [2, 8, 8, 1],
@@ -164,7 +192,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--n", type=int, default=1000)
-    parser.add_argument("--only", choices=["step", "step-size", "train"], help="run one benchmark")
+    parser.add_argument(
+        "--only", choices=["step", "step-size", "step-history", "train"], help="run one benchmark"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "hello_app.py").write_text(HELLO_APP)
@@ -180,6 +210,8 @@ def main() -> None:
                     bench_step(client, args.steps)
                 if args.only in (None, "step-size"):
                     bench_step_by_data_size(client, hello, args.steps)
+                if args.only in (None, "step-history"):
+                    bench_step_after_training(client, args.steps)
                 if args.only in (None, "train"):
                     bench_train(client, args.epochs, args.n)
         finally:

@@ -166,6 +166,7 @@ def rewind(service: Service, network_id: str, *, step: int | None, epoch: int | 
     service.require(network_id)
     store = service.store
     with store.lock(network_id):
+        service.sessions.drop(network_id)
         doc = service.load(network_id)
         snapshot = _find(service, network_id, step=step, epoch=epoch)
         restore(doc, snapshot)

@@ -96,7 +96,7 @@ def train(
     session: Session,
     body: TrainIn,
     stop: threading.Event,
-    commit: Callable[[Session], None],
+    commit: Callable[[Session], object],
     on_epoch: Callable[[dict], None] | None = None,
 ) -> TrainOut:
     """Up to ``body.epochs`` epochs; ``commit(session)`` saves progress at least every

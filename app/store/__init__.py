@@ -111,6 +111,18 @@ class Store:
             hold.version = version
         return doc
 
+    def version(self, network_id: str) -> int | None:
+        """The network's stored version (None: no such network), recorded like :meth:`load`
+        records it: a save in the same :meth:`lock` block writes only on top of it."""
+        with self._db.connection() as conn:
+            row = conn.execute("SELECT version FROM networks WHERE id = ?", (network_id,)).fetchone()
+        if row is None:
+            return None
+        hold = self._hold(network_id)
+        if hold is not None:
+            hold.version = row[0]
+        return row[0]
+
     def save(
         self,
         doc: dict,
@@ -120,8 +132,9 @@ class Store:
         clear_logs: bool = False,
         timeline: Iterable[Snapshot] = (),
         rewound_to: tuple[int, int] | None = None,
-    ) -> None:
+    ) -> int:
         """Write a network, append per-update losses and epoch entries: one transaction.
+        Returns the version written.
 
         Losses and history are append-only tables, so a request costs the same after
         10,000 epochs as after one. ``clear_logs`` empties both first (reset), and the
@@ -135,7 +148,7 @@ class Store:
         now = time.time()
         with self._db.transaction() as conn:
             row = conn.execute(
-                "SELECT version, data_key FROM networks WHERE id = ?", (network_id,)
+                "SELECT version, data_key, dataset_id FROM networks WHERE id = ?", (network_id,)
             ).fetchone()
             current = None if row is None else row[0]
             if hold is not None and hold.version is not None and current != hold.version:
@@ -148,7 +161,16 @@ class Store:
                 self._check_room(conn, "networks", "max_networks", "DELETE /api/networks/{id}")
                 self._check_dataset(conn, doc["spec"].get("data"))
             version = (current or 0) + 1
-            self._rows.write(conn, doc, version, doc.get("created_at", now), now, old_data_key=row and row[1])
+            self._rows.write(
+                conn,
+                doc,
+                version,
+                doc.get("created_at", now),
+                now,
+                old_data_key=row and row[1],
+                old_dataset_id=row and row[2],
+                update=row is not None,
+            )
             if clear_logs:
                 conn.execute("DELETE FROM steps WHERE network_id = ?", (network_id,))
                 conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
@@ -181,6 +203,7 @@ class Store:
             hold.version = version
         doc.setdefault("created_at", now)
         doc["updated_at"] = now
+        return version
 
     def _check_room(self, conn: sqlite3.Connection, table: str, limit: str, remedy: str) -> None:
         (count,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()

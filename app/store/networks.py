@@ -124,9 +124,16 @@ class NetworkRows:
         now: float,
         *,
         old_data_key: str | None | bool = False,
+        old_dataset_id: str | None = None,
+        update: bool = False,
     ) -> None:
         """Insert or replace the network's row at ``version``. ``old_data_key``: the row's
-        current ``data_key`` when the caller has read it already (None: no row or no key)."""
+        current ``data_key`` when the caller has read it already (None: no row or no key).
+
+        ``update``: the caller read the row (its ``data_key`` and ``dataset_id`` are
+        ``old_data_key`` and ``old_dataset_id``), so only the columns a save can change are
+        set: the row keeps its place and its indexes are untouched unless their columns
+        changed (a step rewrites one row, not four b-trees)."""
         spec = doc["spec"]
         data = spec.get("data")
         data_key = dataset_id = None
@@ -140,6 +147,46 @@ class NetworkRows:
         if old_data_key is False:  # not read by the caller
             row = conn.execute("SELECT data_key FROM networks WHERE id = ?", (doc["id"],)).fetchone()
             old_data_key = None if row is None else row[0]
+        if update:
+            columns = {
+                "version": version,
+                "spec": dumps(spec),
+                "state": dumps(state),
+                "layers": dumps(spec["layers"]),
+                "activations": dumps(spec["activations"]),
+                "loss": spec["loss"],
+                "task": doc.get("task"),
+                "phase": doc.get("phase", "ready"),
+                "epoch": trainer.get("epoch", 0),
+                "step": trainer.get("step", 0),
+                "updated_at": now,
+            }
+            if data_key != old_data_key:
+                columns["data_key"] = data_key
+            if dataset_id != old_dataset_id:
+                columns["dataset_id"] = dataset_id
+            conn.execute(
+                f"UPDATE networks SET {', '.join(f'{name} = ?' for name in columns)} WHERE id = ?",
+                (*columns.values(), doc["id"]),
+            )
+        else:
+            self._insert(conn, doc, version, spec, state, data_key, dataset_id, trainer, created, now)
+        if isinstance(old_data_key, str) and old_data_key != data_key:
+            self.drop_orphan_data(conn, old_data_key)
+
+    @staticmethod
+    def _insert(
+        conn: sqlite3.Connection,
+        doc: dict,
+        version: int,
+        spec: dict,
+        state: dict,
+        data_key: str | None,
+        dataset_id: str | None,
+        trainer: dict,
+        created: float,
+        now: float,
+    ) -> None:
         conn.execute(
             "INSERT OR REPLACE INTO networks (id, version, spec, state, data_key, dataset_id, layers, "
             "activations, loss, task, phase, epoch, step, created_at, updated_at) "
@@ -162,8 +209,6 @@ class NetworkRows:
                 now,
             ),
         )
-        if isinstance(old_data_key, str) and old_data_key != data_key:
-            self.drop_orphan_data(conn, old_data_key)
 
     @staticmethod
     def drop_orphan_data(conn: sqlite3.Connection, key: str | None) -> None:

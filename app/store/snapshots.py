@@ -9,6 +9,10 @@ save that produced their state, and pruned in that same transaction:
 - ``step`` snapshots: only those of the last ``max_step_snapshots`` updates are kept;
 - all snapshots of a network together hold at most ``max_snapshot_bytes``: beyond it the
   oldest step snapshots go first, then the oldest epoch snapshots (the newest is always kept).
+
+Each network's count and bytes are kept in ``snapshot_usage`` by triggers, so checking the
+budget after a save reads one row instead of summing every snapshot (epoch snapshots pile up
+to the budget: summing them made each ``/step`` slower the longer a network had trained).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -36,6 +41,30 @@ CREATE TABLE IF NOT EXISTS snapshots (
 );
 CREATE INDEX IF NOT EXISTS snapshots_by_step ON snapshots (network_id, step);
 """
+# Running totals per network, kept by triggers on every insert, update and delete of a
+# snapshot (whoever runs it), in the same transaction.
+USAGE_TABLE = """
+CREATE TABLE IF NOT EXISTS snapshot_usage (
+    network_id TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    bytes INTEGER NOT NULL
+) WITHOUT ROWID"""
+USAGE_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS snapshot_added AFTER INSERT ON snapshots BEGIN
+    INSERT INTO snapshot_usage (network_id, count, bytes) VALUES (NEW.network_id, 1, NEW.size)
+    ON CONFLICT (network_id) DO UPDATE SET count = count + 1, bytes = bytes + NEW.size;
+END""",
+    """CREATE TRIGGER IF NOT EXISTS snapshot_replaced AFTER UPDATE ON snapshots BEGIN
+    UPDATE snapshot_usage SET bytes = bytes - OLD.size WHERE network_id = OLD.network_id;
+    INSERT INTO snapshot_usage (network_id, count, bytes) VALUES (NEW.network_id, 0, NEW.size)
+    ON CONFLICT (network_id) DO UPDATE SET bytes = bytes + NEW.size;
+END""",
+    """CREATE TRIGGER IF NOT EXISTS snapshot_removed AFTER DELETE ON snapshots BEGIN
+    UPDATE snapshot_usage SET count = count - 1, bytes = bytes - OLD.size
+    WHERE network_id = OLD.network_id;
+    DELETE FROM snapshot_usage WHERE network_id = OLD.network_id AND count <= 0;
+END""",
+)
 KINDS = ("epoch", "step")
 
 
@@ -48,9 +77,14 @@ class Snapshot:
     header: dict  # JSON-able; header["layout"] = [[name, shape], …] in the order of ``arrays``
     arrays: bytes
 
+    @cached_property
+    def header_text(self) -> str:
+        """The header as stored (a snapshot's header is never changed once taken)."""
+        return dumps(self.header)
+
     @property
     def size(self) -> int:
-        return len(dumps(self.header)) + len(self.arrays)
+        return len(self.header_text) + len(self.arrays)
 
     def unpack(self) -> dict[str, np.ndarray]:
         """name → array (float64), read back from the bytes."""
@@ -86,9 +120,22 @@ def pack(named: Iterable[tuple[str, np.ndarray]]) -> tuple[list, bytes]:
 
 
 def create_table(conn: sqlite3.Connection) -> None:
+    """The snapshots table and its usage totals (filled from the snapshots of a file made
+    before the totals existed)."""
     for statement in TABLE.split(";"):
         if statement.strip():
             conn.execute(statement)
+    had_usage = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot_usage'"
+    ).fetchone()
+    conn.execute(USAGE_TABLE)
+    for trigger in USAGE_TRIGGERS:
+        conn.execute(trigger)
+    if had_usage is None:
+        conn.execute(
+            "INSERT INTO snapshot_usage (network_id, count, bytes)"
+            " SELECT network_id, COUNT(*), SUM(size) FROM snapshots GROUP BY network_id"
+        )
 
 
 def write(
@@ -101,14 +148,17 @@ def write(
 ) -> None:
     """Insert ``snapshots`` (replacing any of the same kind and step) and prune to the bounds."""
     rows = [
-        (network_id, s.kind, s.step, s.epoch, s.train_loss, s.size, dumps(s.header), s.arrays)
+        (network_id, s.kind, s.step, s.epoch, s.train_loss, s.size, s.header_text, s.arrays)
         for s in snapshots
     ]
     if not rows:
         return
+    # An upsert, not INSERT OR REPLACE: a replacing delete would fire no trigger.
     conn.executemany(
-        "INSERT OR REPLACE INTO snapshots (network_id, kind, step, epoch, train_loss, size, header, arrays)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO snapshots (network_id, kind, step, epoch, train_loss, size, header, arrays)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (network_id, kind, step) DO UPDATE SET"
+        " epoch = excluded.epoch, train_loss = excluded.train_loss, size = excluded.size,"
+        " header = excluded.header, arrays = excluded.arrays",
         rows,
     )
     (newest,) = conn.execute("SELECT MAX(step) FROM snapshots WHERE network_id = ?", (network_id,)).fetchone()
@@ -116,8 +166,8 @@ def write(
         "DELETE FROM snapshots WHERE network_id = ? AND kind = 'step' AND step <= ?",
         (network_id, newest - max_step_snapshots),
     )
-    (total,) = conn.execute("SELECT SUM(size) FROM snapshots WHERE network_id = ?", (network_id,)).fetchone()
-    if total is not None and total > max_bytes:
+    _, total = usage(conn, network_id)
+    if total > max_bytes:
         _trim(conn, network_id, total - max_bytes)
 
 
@@ -199,10 +249,10 @@ def all_of(conn: sqlite3.Connection, network_id: str) -> list[Snapshot]:
 
 def usage(conn: sqlite3.Connection, network_id: str) -> tuple[int, int]:
     """(count, bytes) of a network's snapshots."""
-    count, total = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM snapshots WHERE network_id = ?", (network_id,)
+    row = conn.execute(
+        "SELECT count, bytes FROM snapshot_usage WHERE network_id = ?", (network_id,)
     ).fetchone()
-    return count, total
+    return (0, 0) if row is None else (row[0], row[1])
 
 
 def _snapshot(row: tuple) -> Snapshot:
