@@ -194,13 +194,20 @@ def test_actions_and_shortcuts_while_previewing(ui: UI, live_server: str) -> Non
     page.keyboard.press(" ")
     page.wait_for_function("() => window.backpropExplorer.getState().network.epoch >= 3")
     page.keyboard.press(" ")
-    page.wait_for_function("() => !window.backpropExplorer.getState().playing")
+    # Pause asks the server to stop after its current epoch; the caption says Paused once that
+    # run's last answer has landed and the page has caught up (read the server only then).
+    page.wait_for_function(
+        "() => !window.backpropExplorer.getState().playing"
+        " && document.querySelector('[data-caption]').textContent.startsWith('Paused')"
+    )
     ui.idle()
     now = server(live_server, nid)
     # The list kept up with Play: its last point is the network as it is.
     wait_for_now(ui, now["step"])
     kept = server(live_server, f"{nid}/snapshots")["snapshots"]
-    assert int(page.get_attribute(TIMELINE, "data-points") or 0) == len({s["step"] for s in kept})
+    # The list is fetched again after the run's last answer (throttled while playing): wait for it.
+    points = len({s["step"] for s in kept})
+    page.wait_for_selector(f'{TIMELINE}[data-points="{points}"]')
     assert drawn_parameters(ui) == as_drawn(now["parameters"])
 
     # Enter on the range asks to rewind; Escape closes the dialog and keeps the preview; in
