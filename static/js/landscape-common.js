@@ -27,16 +27,8 @@ export const symbolOf = (t) => (t.kind === "edge" ? "w" : "b");
 export const shortName = (t) => parameterName(t).replace(/ of layer \d+$/, "");
 export const samples = (n) => `${n} sample${n === 1 ? "" : "s"}`;
 
-/** Ticks at 1, 2 or 5 × 10ⁿ spacing inside [min, max]. */
-export function niceTicks(min, max, count = 4) {
-  const span = max - min || 1;
-  const step0 = span / count;
-  const mag = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= step0) || mag * 10;
-  const ticks = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + 1e-12; v += step) ticks.push(Number(v.toPrecision(12)));
-  return ticks;
-}
+/** Ticks at 1, 2 or 5 × 10ⁿ spacing inside [min, max]: the plots' own. */
+export { niceTicks } from "./plot-frame.js";
 
 /** Index of the smallest finite value (the curve's or grid's argmin). */
 export function argmin(values) {

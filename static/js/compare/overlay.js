@@ -2,27 +2,18 @@
 // gradient norm of each layer as grouped bars on a log scale.
 
 import { fmt } from "../format.js";
+import { niceTicks, prepare as prepareFrame } from "../plot-frame.js";
 
 const MUTED = "#5d6677";
 const GRID = "#eceef2";
 const AXIS = "#c9ced8";
 const PAD = { l: 48, r: 10, t: 10, b: 24 };
 
-/** Size the backing store to the CSS box × devicePixelRatio; a context in CSS px. */
+/** The plot frame's canvas sizing (plot-frame.js), in this page's 11 px type. */
 function prepare(canvas) {
-  if (!canvas.dataset.aspect) canvas.dataset.aspect = String(canvas.height / canvas.width);
-  const dpr = window.devicePixelRatio || 1;
-  const w = Math.max(120, canvas.clientWidth || Number(canvas.getAttribute("width")));
-  const h = Math.round(w * Number(canvas.dataset.aspect));
-  if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
-    canvas.width = Math.round(w * dpr);
-    canvas.height = Math.round(h * dpr);
-  }
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-  ctx.clearRect(0, 0, w, h);
-  ctx.font = "11px system-ui, sans-serif";
-  return { ctx, w, h };
+  const drawn = prepareFrame(canvas);
+  drawn.ctx.font = "11px system-ui, sans-serif";
+  return drawn;
 }
 
 function empty(canvas, text) {
@@ -32,15 +23,6 @@ function empty(canvas, text) {
   ctx.fillText(text, w / 2, h / 2);
   canvas.dataset.state = "empty";
   canvas.dataset.series = "0";
-}
-
-function ticks(min, max, count) {
-  const step0 = (max - min || 1) / count;
-  const mag = 10 ** Math.floor(Math.log10(step0));
-  const step = [1, 2, 5, 10].map((f) => f * mag).find((s) => s >= step0);
-  const out = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
 }
 
 /** Horizontal grid lines with labels at `yTicks`; the two axes; an x label. */
@@ -111,14 +93,14 @@ export function drawLossOverlay(canvas, series, xlabel, { log = false } = {}) {
   } else {
     const ymax = Math.max(...pts.map(([, y]) => y), 1e-9) * 1.08;
     Y = (y) => h - PAD.b - (y / ymax) * (h - PAD.t - PAD.b);
-    axes(ctx, w, h, ticks(0, ymax, 4).map((v) => [v, fmt(v)]), Y, "");
+    axes(ctx, w, h, niceTicks(0, ymax, 4).map((v) => [v, fmt(v)]), Y, "");
   }
   ctx.textAlign = "right";
   ctx.fillStyle = MUTED;
   ctx.fillText(`${xlabel} →`, w - PAD.r - 2, PAD.t + 10);
   ctx.textAlign = "center";
   ctx.fillStyle = MUTED;
-  for (const v of ticks(xmin, xmax, 5).filter(Number.isInteger)) ctx.fillText(fmt(v), X(v), h - 8);
+  for (const v of niceTicks(xmin, xmax, 5).filter(Number.isInteger)) ctx.fillText(fmt(v), X(v), h - 8);
   const thin = xlabel !== "epoch";
   for (const s of drawn) {
     line(ctx, s.train.map(([x, y]) => [X(x), Y(y)]), s.colour, [], thin ? 1.4 : 2.2);
