@@ -171,6 +171,11 @@ class Trainer:
     def batches_per_epoch(self) -> int:
         return -(-self.n_train // self.batch_size)
 
+    @property
+    def batches_left(self) -> int:
+        """Updates still to come in the current epoch, the closing one included."""
+        return -(-(self.n_train - self.cursor) // self.batch_size)
+
     def order(self) -> np.ndarray:
         """Training sample indices in this epoch's shuffled order."""
         return _epoch_order(len(self.dataset.X), float(self.validation_split), self.seed, self.epoch)
@@ -241,12 +246,25 @@ class Trainer:
         its batch or of the epoch's evaluation, non-finite. That step is not applied:
         parameters, optimizer state, cursor and counters stay as after the step before it.
         """
+        entry = self._run(net, opt, None)
+        assert entry is not None
+        return entry
+
+    def run_updates(self, net: Network, opt: Optimizer, count: int) -> None:
+        """Apply the epoch's next ``count`` updates exactly as :meth:`run_epoch` would, stopping
+        before the one that closes the epoch: the timeline replays part of an epoch this way."""
+        if not 0 < count < self.batches_left:
+            left = self.batches_left - 1
+            raise EngineError(f"count must be between 1 and {left} (the epoch's updates before its last)")
+        self._run(net, opt, count)
+
+    def _run(self, net: Network, opt: Optimizer, limit: int | None) -> dict | None:
         # Gather the epoch's shuffled rows once; each batch is then a cheap contiguous slice.
         order = self.order()
         X, Y = self.dataset.X[order], self.dataset.Y[order]
         with np.errstate(over="ignore", invalid="ignore"):
             if opt.name == "sgd":
-                return self._run_sgd_epoch(net, opt, X, Y)
+                return self._run_sgd_epoch(net, opt, X, Y, limit)
             size, n = self.batch_size, self._n_train
             while True:
                 start = self.cursor
@@ -266,8 +284,14 @@ class Trainer:
                     raise self._evaluation_overflowed(opt) from None
                 if entry is not None:
                     return entry
+                if limit is not None:
+                    limit -= 1
+                    if not limit:
+                        return None
 
-    def _run_sgd_epoch(self, net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> dict:
+    def _run_sgd_epoch(
+        self, net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray, limit: int | None = None
+    ) -> dict | None:
         """:meth:`run_epoch` for plain SGD: :class:`SGDSteps` on one flat parameter vector,
         with the bookkeeping of :meth:`advance` inlined (the same counts, in the same order)."""
         size, n = self.batch_size, self._n_train
@@ -306,6 +330,10 @@ class Trainer:
                 self.cursor = n
                 return self._close(scores)
             self.cursor = start = stop
+            if limit is not None:
+                limit -= 1
+                if not limit:
+                    return None
 
     def _refused(self, error: NonFiniteError, opt: Optimizer) -> DivergedError:
         """A step refused before anything was applied: its loss or a new parameter was non-finite."""

@@ -6,10 +6,18 @@ every single update (``/update``, ``/step``: a ``step`` snapshot), and of a netw
 state (creation, import, reset). Rewinding restores one exactly — parameters, optimizer
 state, data cursor, counters and the hyperparameters of that moment — and drops everything
 after it, so training on from there repeats the original run bit for bit.
+
+The updates made inside ``/epoch`` and ``/train`` are not stored one by one: each such run of
+updates lies between two stored snapshots A and B (B: the epoch it closed), made by one
+request from A's state with B's hyperparameters, so replaying it from A is deterministic (same
+seeds, same cursor, the same code). A gap is offered only once its replay from A reproduces B
+exactly, so an edit between two requests (PUT parameters) can never show a state that did not
+exist; its states are then listed and opened like stored ones ("virtual" step snapshots).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -104,8 +112,113 @@ def restore(doc: dict, snapshot: Snapshot) -> None:
 
 
 def listing(service: Service, network_id: str) -> dict:
-    service.require(network_id)
-    return {"snapshots": service.store.snapshots(network_id)}
+    now = service.read(network_id)
+    kept = service.store.snapshots(network_id)
+    window = service.limits.max_step_snapshots
+    gaps = [(a, b) for a, b in _gaps(kept, now.step, window) if _VERIFIED.get(_key(network_id, a, b), True)]
+    if not gaps:
+        return {"snapshots": kept}
+    # Their losses are the ones the run recorded; a replay is only made when one is opened.
+    losses = {s["step"]: s["loss"] for s in service.store.steps(network_id, since_step=gaps[0][0]["step"])}
+    virtual = [
+        {"epoch": a["epoch"], "step": s, "kind": "step", "train_loss": losses.get(s)}
+        for a, b in gaps
+        for s in range(max(a["step"] + 1, now.step - window + 1), b["step"])
+    ]
+    return {"snapshots": sorted(kept + virtual, key=lambda s: (s["step"], s["kind"]))}
+
+
+def _gaps(kept: list[dict], now_step: int, window: int) -> list[tuple[dict, dict]]:
+    """(A, B) around each run of updates with no stored snapshot of their own that reaches
+    into the last ``window`` updates: B is the epoch snapshot those updates closed."""
+    by_step: dict[int, dict] = {}
+    for s in kept:  # at a step with both, the epoch snapshot (the same state) stands for it
+        if s["step"] not in by_step or s["kind"] == "epoch":
+            by_step[s["step"]] = s
+    steps = sorted(by_step)
+    return [
+        (by_step[a], by_step[b])
+        for a, b in zip(steps, steps[1:], strict=False)
+        if b - a > 1 and by_step[b]["kind"] == "epoch" and b - 1 > now_step - window
+    ]
+
+
+# Whether replaying a gap from A reproduced B, per gap (its ends' steps and losses tell one run
+# from another: after a rewind the same steps may be trained again, differently).
+_VERIFIED: OrderedDict[tuple, bool] = OrderedDict()
+_VERIFIED_MAX = 1024
+
+
+def _key(network_id: str, a: dict, b: dict) -> tuple:
+    return (network_id, a["step"], a["kind"], a["train_loss"], b["step"], b["train_loss"])
+
+
+def _ends(service: Service, network_id: str, a: dict, b: dict) -> tuple[Snapshot, Snapshot] | None:
+    start = service.store.snapshot(network_id, step=a["step"])
+    end = service.store.snapshot(network_id, epoch=b["epoch"])
+    if start is None or end is None or end.step != b["step"]:
+        return None
+    return start, end
+
+
+def _replay(service: Service, network_id: str, start: Snapshot, end: Snapshot, count: int | None) -> Session:
+    """``start``'s state run on by ``count`` updates (None: to the end of its epoch) with the
+    hyperparameters ``end`` was made with."""
+    doc = service.load(network_id)
+    restore(doc, start)
+    doc["spec"] = {**end.header["spec"], "data": doc["spec"].get("data")}
+    session = service.open(doc)
+    trainer = session.trainer
+    assert trainer is not None
+    if count is None:
+        trainer.run_epoch(session.net, session.opt)
+    else:
+        trainer.run_updates(session.net, session.opt, count)
+    return session
+
+
+def _reproduces(service: Service, network_id: str, start: Snapshot, end: Snapshot) -> bool:
+    """Does replaying the updates after ``start`` give ``end``, bit for bit?"""
+    try:
+        again = capture(_replay(service, network_id, start, end, None), "epoch", None)
+    except Exception:  # a state the replay cannot even reach is not one to offer
+        return False
+    return (
+        again.arrays == end.arrays
+        and again.step == end.step
+        and again.header["trainer"] == end.header["trainer"]
+        and again.header["opt_counts"] == end.header["opt_counts"]
+    )
+
+
+def _virtual(service: Service, network_id: str, step: int) -> Snapshot | None:
+    """The state after update ``step`` made inside an ``/epoch`` or ``/train``, replayed. A
+    gap whose replay does not reproduce its end (the parameters were edited before the run)
+    is remembered and no longer listed."""
+    now = service.read(network_id)
+    window = service.limits.max_step_snapshots
+    for a, b in _gaps(service.store.snapshots(network_id), now.step, window):
+        if not a["step"] < step < b["step"] or step <= now.step - window:
+            continue
+        ends = _ends(service, network_id, a, b)
+        if ends is None:
+            return None
+        key = _key(network_id, a, b)
+        if key not in _VERIFIED:
+            _VERIFIED[key] = _reproduces(service, network_id, *ends)
+        if not _VERIFIED[key]:
+            raise NotFound(
+                f"the updates after step {a['step']} up to step {b['step']} cannot be replayed: the "
+                "network was edited (parameters or settings) before the run that made them; "
+                f"{describe(service.store.snapshots(network_id))}"
+            )
+        _VERIFIED.move_to_end(key)
+        while len(_VERIFIED) > _VERIFIED_MAX:
+            _VERIFIED.popitem(last=False)
+        session = _replay(service, network_id, ends[0], ends[1], step - a["step"])
+        assert session.trainer is not None
+        return capture(session, "step", float(session.trainer.step_losses[-1][2]))
+    return None
 
 
 def describe(kept: list[dict]) -> str:
@@ -128,6 +241,8 @@ def describe(kept: list[dict]) -> str:
 def _find(service: Service, network_id: str, *, step: int | None, epoch: int | None) -> Snapshot:
     store = service.store
     snapshot = store.snapshot(network_id, step=step, epoch=epoch)
+    if snapshot is None and step is not None:
+        snapshot = _virtual(service, network_id, step)
     if snapshot is None:
         what = f"after step {step}" if step is not None else f"after epoch {epoch}"
         raise NotFound(f"no snapshot {what} is kept; {describe(store.snapshots(network_id))}")

@@ -86,7 +86,10 @@ function render() {
   const input = range();
   const network = nowNetwork();
   points = network ? positionsOf(kept, network) : [null];
-  const at = shown ? points.findIndex((p) => sameSnapshot(p, shown.snapshot)) : -1;
+  // Where the learner has moved the scrubber to: a point still to be fetched (keys pressed
+  // faster than previews land) wins over the one shown, so the range does not jump back.
+  const target = wanted ?? shown?.snapshot;
+  const at = target ? points.findIndex((p) => sameSnapshot(p, target)) : -1;
   input.max = String(points.length - 1);
   input.value = String(at >= 0 ? at : points.length - 1);
   input.disabled = points.length < 2;

@@ -269,11 +269,15 @@ def test_a_long_run_keeps_its_newest_epochs_within_the_byte_budget(make_client) 
 
     post(client, f"/api/networks/{net}/train", {"epochs": 10})
 
-    assert [(s["kind"], s["epoch"]) for s in snapshots(client, net)] == [
+    kept = snapshots(client, net)
+    assert [(s["kind"], s["epoch"]) for s in kept if s["kind"] == "epoch"] == [
         ("epoch", 8),
         ("epoch", 9),
         ("epoch", 10),
     ]
+    # The updates between the kept epochs are offered, replayed (4 updates an epoch, the
+    # last closing it); those before epoch 8 are not: their start was pruned.
+    assert [s["step"] for s in kept if s["kind"] == "step"] == [33, 34, 35, 37, 38, 39]
     assert client.app.state.service.store.snapshot_usage(net)[1] <= 3 * one + one // 2
 
 
@@ -298,7 +302,18 @@ def test_a_preview_holds_the_parameters_the_network_had_then_and_changes_nothing
         seen[state(client, net)["trainer"]["step"]] = parameters_now(client, net)
     before, now = state(client, net), client.get(base).json()
     kept = snapshots(client, net)
-    assert {s["step"] for s in kept} == set(seen)
+    # The updates inside the two /epoch calls have no stored snapshot: they are offered replayed
+    # (the ones that closed an epoch are stored). Their parameters are those of a twin network
+    # taken there one /step at a time, and their losses those /history recorded.
+    virtual = {s["step"] for s in kept} - set(seen)
+    assert virtual == {3, 5, 6, 7}
+    twin = create(client, ADAM)["id"]
+    for step in range(1, max(virtual) + 1):
+        post(client, f"/api/networks/{twin}/step")
+        if step in virtual:
+            seen[step] = parameters_now(client, twin)
+    losses = {s["step"]: s["loss"] for s in client.get(f"{base}/history").json()["steps"]}
+    assert all(s["train_loss"] == losses[s["step"]] for s in kept if s["step"] in virtual)
 
     for s in kept:
         number = s["step"] if s["kind"] == "step" else s["epoch"]
@@ -363,3 +378,45 @@ def test_bad_previews_are_refused_clearly(
     assert response.status_code == status, response.text
     detail = response.json()["detail"]
     assert says in (detail if isinstance(detail, str) else json.dumps(detail))
+
+
+def test_rewind_to_an_update_inside_a_train_run_and_train_on_repeats_it(client: TestClient) -> None:
+    net = create(client, MOONS)["id"]  # plain SGD: its epochs run on the fast kernel
+    base = f"/api/networks/{net}"
+    post(client, f"{base}/train", {"epochs": 3})
+    final = state(client, net)
+    kept = snapshots(client, net)
+    assert [s["step"] for s in kept] == list(range(13))  # every update, 4 an epoch
+    assert [s["kind"] for s in kept if s["step"] % 4] == ["step"] * 9
+
+    answer = rewind(client, net, step=6)  # mid-epoch 2, inside the run
+    assert (answer["epoch"], answer["step"], answer["cursor"]["position"]) == (1, 6, 16)
+    # Kept: up to the last stored snapshot before it (the rewound state itself is "now").
+    assert [s["step"] for s in snapshots(client, net)] == list(range(5))
+    post(client, f"{base}/epoch")
+    post(client, f"{base}/train", {"epochs": 1})
+    assert state(client, net) == final
+    assert snapshots(client, net) == kept  # the same updates are offered again
+
+
+def test_an_edit_between_requests_hides_the_updates_it_would_falsify(client: TestClient) -> None:
+    net = create(client, MOONS)["id"]
+    base = f"/api/networks/{net}"
+    post(client, f"{base}/step")
+    weights = parameters_now(client, net)["weights"]
+    weights[0][0][0] += 0.25  # after the stored step 1: a replay from it cannot know this
+    response = client.put(f"{base}/parameters", json={"weights": weights})
+    assert response.status_code == 200, response.text
+    post(client, f"{base}/epoch")  # updates 2, 3 and 4, which closes epoch 1
+    # Listed from the run's recorded losses; opening one replays the run from step 1, which
+    # does not reproduce step 4: it is refused, says why, and the list drops those updates.
+    assert [s["step"] for s in snapshots(client, net)] == [0, 1, 2, 3, 4]
+    before = state(client, net)
+    for path in ("snapshots/step/3", "rewind"):
+        response = client.request(
+            "GET" if path.startswith("snapshots") else "POST", f"{base}/{path}", json={"step": 3}
+        )
+        assert response.status_code == 404, response.text
+        assert "cannot be replayed: the network was edited" in response.json()["detail"]
+    assert [s["step"] for s in snapshots(client, net)] == [0, 1, 4]
+    assert state(client, net) == before

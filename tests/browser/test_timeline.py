@@ -88,15 +88,21 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
     assert sorted(seen) == [0, 4, 8, 12, 13, 14]
     wait_for_now(ui, 14)
     original = server(live_server, f"{nid}/export")
-    # Positions: the start, epochs 1–3 (steps 4, 8, 12), step 13, then now (step 14).
-    assert page.get_attribute(TIMELINE, "data-points") == "6"
+    # Positions: the start, every update (those inside Epoch replayed by the server; epochs 1–3
+    # at steps 4, 8, 12), then now (step 14).
+    assert page.get_attribute(TIMELINE, "data-points") == "15"
 
-    # Keyboard: Home goes to the start, → one point on: epoch 1.
+    # Keyboard: Home goes to the start, → one point on: update 1, made inside the first Epoch.
     scrubber = page.locator("[data-timeline-range]")
     scrubber.focus()
     page.keyboard.press("Home")
     wait_for_preview(ui, 0)
     page.keyboard.press("ArrowRight")
+    wait_for_preview(ui, 1)
+    inside = server(live_server, f"{nid}/snapshots/step/1")["network"]["parameters"]
+    assert drawn_parameters(ui) == as_drawn(inside) and inside not in (seen[0], seen[4])
+    for _ in range(3):  # on to epoch 1
+        page.keyboard.press("ArrowRight")
     wait_for_preview(ui, 4)
 
     assert "epoch 1" in (page.locator("[data-timeline-label]").text_content() or "")
@@ -126,7 +132,8 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
     # Back to epoch 1, then Rewind here: the dialog says what goes, Cancel keeps everything.
     scrubber.focus()
     page.keyboard.press("Home")
-    page.keyboard.press("ArrowRight")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
     wait_for_preview(ui, 4)
     page.get_by_role("button", name="Rewind here…").click()
     dialog = page.locator("[data-rewind-dialog]")
@@ -151,7 +158,7 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
     page.wait_for_function("() => window.backpropExplorer.getState().history.length === 1")
     assert ui.state("s.steps.length") == 4  # the losses of updates 5–14 are gone from the plot
     assert f"net={nid}" in page.evaluate("location.hash")
-    assert page.get_attribute(TIMELINE, "data-points") == "2"  # the start, then now (epoch 1)
+    assert page.get_attribute(TIMELINE, "data-points") == "5"  # the start, updates 1–3, now (epoch 1)
     assert "Rewound to epoch 1" in (page.locator("[data-caption]").text_content() or "")
 
     # Training on from there repeats the original run bit for bit.

@@ -243,3 +243,24 @@ def test_trainers_of_one_dataset_share_their_split_and_shuffles_read_only():
     second.epoch = 1
     assert not np.array_equal(first.order(), second.order())
     assert sorted(second.order()) == sorted(first.order()) == list(first.train_idx)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+@pytest.mark.parametrize("cut", [1, 2])
+def test_an_epoch_run_in_parts_is_the_epoch_run_whole(optimizer, cut):
+    # The timeline replays part of an epoch (run_updates); the rest must then be the same run.
+    whole_net, whole = make()
+    parts_net, parts = make()
+    whole_opt, parts_opt = Optimizer(optimizer, 0.1), Optimizer(optimizer, 0.1)
+    whole.run_epoch(whole_net, whole_opt)  # start both past the first epoch, from its end
+    parts.run_epoch(parts_net, parts_opt)
+    entry = whole.run_epoch(whole_net, whole_opt)
+    parts.run_updates(parts_net, parts_opt, cut)
+    assert (parts.step, parts.cursor, parts.epoch) == (whole.step - whole.batches_per_epoch + cut, 5 * cut, 1)
+    parts.run_updates(parts_net, parts_opt, 1)
+    assert parts.run_epoch(parts_net, parts_opt) == entry
+    for a, b in zip(whole_net.layers, parts_net.layers, strict=True):
+        assert np.array_equal(a.W, b.W) and np.array_equal(a.b, b.b)
+    assert parts.step_losses == whole.step_losses
+    with pytest.raises(EngineError, match="between 1 and"):
+        parts.run_updates(parts_net, parts_opt, parts.batches_per_epoch)
