@@ -112,10 +112,10 @@ def restore(doc: dict, snapshot: Snapshot) -> None:
 
 
 def listing(service: Service, network_id: str) -> dict:
-    now = service.read(network_id)
+    now_step = _now_step(service, network_id)
     kept = service.store.snapshots(network_id)
     window = service.limits.max_step_snapshots
-    gaps = [(a, b) for a, b in _gaps(kept, now.step, window) if _VERIFIED.get(_key(network_id, a, b), True)]
+    gaps = [(a, b) for a, b in _gaps(kept, now_step, window) if _VERIFIED.get(_key(network_id, a, b), True)]
     if not gaps:
         return {"snapshots": kept}
     # Their losses are the ones the run recorded; a replay is only made when one is opened.
@@ -123,9 +123,17 @@ def listing(service: Service, network_id: str) -> dict:
     virtual = [
         {"epoch": a["epoch"], "step": s, "kind": "step", "train_loss": losses.get(s)}
         for a, b in gaps
-        for s in range(max(a["step"] + 1, now.step - window + 1), b["step"])
+        for s in range(max(a["step"] + 1, now_step - window + 1), b["step"])
     ]
     return {"snapshots": sorted(kept + virtual, key=lambda s: (s["step"], s["kind"]))}
+
+
+def _now_step(service: Service, network_id: str) -> int:
+    """The network's update counter, read from its summary row (no document decoded)."""
+    step = service.store.step(network_id)
+    if step is None:
+        raise NotFound(f"no network with id {network_id!r}")
+    return step
 
 
 def _gaps(kept: list[dict], now_step: int, window: int) -> list[tuple[dict, dict]]:
@@ -195,10 +203,10 @@ def _virtual(service: Service, network_id: str, step: int) -> Snapshot | None:
     """The state after update ``step`` made inside an ``/epoch`` or ``/train``, replayed. A
     gap whose replay does not reproduce its end (the parameters were edited before the run)
     is remembered and no longer listed."""
-    now = service.read(network_id)
+    now_step = _now_step(service, network_id)
     window = service.limits.max_step_snapshots
-    for a, b in _gaps(service.store.snapshots(network_id), now.step, window):
-        if not a["step"] < step < b["step"] or step <= now.step - window:
+    for a, b in _gaps(service.store.snapshots(network_id), now_step, window):
+        if not a["step"] < step < b["step"] or step <= now_step - window:
             continue
         ends = _ends(service, network_id, a, b)
         if ends is None:

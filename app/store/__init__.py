@@ -111,6 +111,12 @@ class Store:
             hold.version = version
         return doc
 
+    def step(self, network_id: str) -> int | None:
+        """Updates the network has applied (None: no such network), from its summary column."""
+        with self._db.connection() as conn:
+            row = conn.execute("SELECT step FROM networks WHERE id = ?", (network_id,)).fetchone()
+        return None if row is None else int(row[0])
+
     def version(self, network_id: str) -> int | None:
         """The network's stored version (None: no such network), recorded like :meth:`load`
         records it: a save in the same :meth:`lock` block writes only on top of it."""

@@ -105,7 +105,7 @@ export function frame(ctx, w, h, o) {
 }
 
 export function polyline(ctx, pts, colour, { dash = [], width = 2 } = {}) {
-  const good = pts.filter(([, y]) => Number.isFinite(y));
+  const good = pts.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   if (!good.length) return;
   ctx.strokeStyle = colour;
   ctx.lineWidth = width;

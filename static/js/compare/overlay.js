@@ -2,7 +2,7 @@
 // gradient norm of each layer as grouped bars on a log scale.
 
 import { fmt } from "../format.js";
-import { niceTicks, prepare as prepareFrame } from "../plot-frame.js";
+import { niceTicks, polyline, prepare as prepareFrame } from "../plot-frame.js";
 
 const MUTED = "#5d6677";
 const GRID = "#eceef2";
@@ -51,24 +51,6 @@ function axes(ctx, w, h, yTicks, Y, label) {
   }
 }
 
-function line(ctx, pts, colour, dash, width) {
-  const good = pts.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
-  if (!good.length) return;
-  ctx.strokeStyle = colour;
-  ctx.fillStyle = colour;
-  ctx.lineWidth = width;
-  ctx.setLineDash(dash);
-  ctx.beginPath();
-  good.forEach(([x, y], k) => (k ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
-  ctx.stroke();
-  ctx.setLineDash([]);
-  if (good.length === 1) {
-    ctx.beginPath();
-    ctx.arc(good[0][0], good[0][1], 3, 0, 2 * Math.PI);
-    ctx.fill();
-  }
-}
-
 /**
  * Loss curves of every network on one set of axes. `series`: [{key, colour, train: [[x, loss]],
  * val: [[x, loss]]}] (x an epoch or an update step). Train solid, validation dashed.
@@ -103,8 +85,8 @@ export function drawLossOverlay(canvas, series, xlabel, { log = false } = {}) {
   for (const v of niceTicks(xmin, xmax, 5).filter(Number.isInteger)) ctx.fillText(fmt(v), X(v), h - 8);
   const thin = xlabel !== "epoch";
   for (const s of drawn) {
-    line(ctx, s.train.map(([x, y]) => [X(x), Y(y)]), s.colour, [], thin ? 1.4 : 2.2);
-    line(ctx, s.val.map(([x, y]) => [X(x), Y(y)]), s.colour, [6, 4], 2);
+    polyline(ctx, s.train.map(([x, y]) => [X(x), Y(y)]), s.colour, { width: thin ? 1.4 : 2.2 });
+    polyline(ctx, s.val.map(([x, y]) => [X(x), Y(y)]), s.colour, { dash: [6, 4], width: 2 });
   }
   canvas.dataset.state = "drawn";
   canvas.dataset.series = String(drawn.length);
