@@ -9,6 +9,9 @@
 4. ``/train`` through the API against ``engine.train`` called directly on the same work
    (same data, parameters, optimizer and epochs), best of 5 each: the ratio is the API's
    overhead (target ≤ 1.10). Run it on a quiet machine: other load makes both numbers noisy.
+5. ``/train`` against bench_engine's bare NumPy loop (forward, backward, update only) on
+   issue 8's work: 2-8-8-1 tanh, square loss, SGD, batch 10, 1,000 samples; interleaved,
+   best of each (target ≤ 1.0×). The API's time is the client's, HTTP included.
 
     python bench/bench_api.py [--steps 500] [--epochs 50] [--n 1000] [--only step-size|step-history]
 """
@@ -29,6 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from backprop_explorer import engine  # noqa: E402
 from tests.conftest import start_server, stop_server  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_engine import BARE_LR, N, bare_setup, run_bare  # noqa: E402
 
 HELLO_APP = """
 from fastapi import FastAPI
@@ -187,6 +193,43 @@ def bench_train(client: httpx.Client, epochs: int, n: int, repeats: int = 5) -> 
     )
 
 
+def bench_train_vs_bare(client: httpx.Client, epochs: int = 20, rounds: int = 11) -> None:
+    """/train on the bare loop's work, from the same initial parameters and data."""
+    data, net = bare_setup()
+    spec = {
+        "layers": net.sizes,
+        "activations": [layer.activation for layer in net.layers],
+        "loss": "half_sse",
+        "learning_rate": BARE_LR,
+        "data": {"inputs": data.X.tolist(), "targets": data.Y.tolist()},
+        "batch_size": 10,
+        "validation_split": 0.0,
+    }
+    parameters = {
+        "weights": [layer.W.tolist() for layer in net.layers],
+        "biases": [layer.b.tolist() for layer in net.layers],
+    }
+    api_times, bare_times = [], []
+    for _ in range(rounds):
+        created = client.post("/api/networks", json=spec)
+        assert created.status_code == 201, created.text
+        url = f"/api/networks/{created.json()['id']}"
+        client.put(f"{url}/parameters", json=parameters).raise_for_status()
+        started = time.perf_counter()
+        response = client.post(f"{url}/train", json={"epochs": epochs}, timeout=600)
+        api_times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.text
+        bare_times.append(run_bare(epochs)[0])
+        client.delete(url)
+    api, bare = min(api_times), min(bare_times)
+    updates = epochs * N // 10
+    print(
+        f"/train   2-8-8-1 tanh, square loss, {N} samples, batch 10, {epochs} epochs ({updates} updates): "
+        f"API {api * 1000:.1f} ms, bare NumPy loop {bare * 1000:.1f} ms, ratio {api / bare:.2f}x "
+        f"(best of {rounds}; target <= 1.00x)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=500)
@@ -214,6 +257,7 @@ def main() -> None:
                     bench_step_after_training(client, args.steps)
                 if args.only in (None, "train"):
                     bench_train(client, args.epochs, args.n)
+                    bench_train_vs_bare(client)
         finally:
             stop_server(server)
             stop_server(hello_server)

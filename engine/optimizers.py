@@ -189,9 +189,9 @@ class FlatSGD:
         (changing nothing) like apply_gradients."""
         for view in self.frozen:  # a frozen parameter's step is zero
             view[...] = 0.0
-        new = np.multiply(self.gradient, self.opt.learning_rate, out=self._new)  # η·g
-        np.subtract(self.theta, new, out=new)  # θ − η·g
-        if not math.isfinite(np.vdot(new, new)):
+        new = np.multiply(self.gradient, self.opt.learning_rate, self._new)  # η·g
+        np.subtract(self.theta, new, new)  # θ − η·g
+        if not math.isfinite(new.dot(new)):
             first = next(name for name, a, b in self.names if not math.isfinite(np.vdot(new[a:b], new[a:b])))
             raise NonFiniteError(
                 "the update would make the parameters non-finite (NaN or infinity); the step was "

@@ -1,8 +1,9 @@
 """Training: mini-batches over a seeded shuffle, a validation hold-out, epochs, early stopping.
 
 The trainer is plain state (cursor, epoch, step, history) so the app can store it and pick
-up where it left off. The shuffle of epoch ``e`` is drawn from ``default_rng([seed, e])``:
-it depends on nothing but the seed and the epoch number, never on global state.
+up where it left off. Which samples are held out and the order of each epoch come from
+:mod:`engine.order`; the closing evaluation from :mod:`engine.evaluation`; the sentence a
+refused step reports from :mod:`engine.divergence`.
 
 History entries hold, per epoch: ``train_loss`` and ``val_loss`` (the batch-mean *data*
 loss over the whole training / validation split with the parameters at the end of the
@@ -13,7 +14,6 @@ epoch's updates of each layer's ‖∂L/∂W‖₂.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,68 +21,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .data import Dataset
+from .divergence import DivergedError, evaluation_overflowed, refused
+from .evaluation import evaluate
 from .fastpath import LOSS_OVERFLOW, SGDSteps
-from .network import (
-    EngineError,
-    Network,
-    NonFiniteError,
-    _backward,
-    _forward,
-    _loss,
-    forward,
-    loss,
-)
+from .network import EngineError, Network, NonFiniteError, _backward, _forward, _loss
 from .optimizers import FlatSGD, Optimizer, apply_gradients
+from .order import epoch_order, split_indices
+
+__all__ = ["DivergedError", "TrainResult", "Trainer", "evaluate", "train", "train_step"]
 
 MAX_STEP_LOSSES = 10_000
-
-
-def split_indices(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train, validation) sample indices; the hold-out is a seeded random subset.
-    The arrays are shared between calls with the same arguments: read-only."""
-    if not 0 <= validation_split < 1:
-        raise EngineError("validation_split must be in [0, 1)")
-    return _split(n, float(validation_split), seed)
-
-
-@functools.lru_cache(maxsize=16)
-def _split(n: int, validation_split: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    n_val = int(round(n * validation_split))
-    if n_val >= n:
-        n_val = n - 1
-    perm = np.random.default_rng([seed, 0x5EED]).permutation(n)
-    return _frozen(np.sort(perm[n_val:])), _frozen(np.sort(perm[:n_val]))
-
-
-@functools.lru_cache(maxsize=16)
-def _epoch_order(n: int, validation_split: float, seed: int, epoch: int) -> np.ndarray:
-    """Training sample indices of epoch ``epoch`` in their shuffled order (read-only). A
-    network stepped request by request opens a new trainer each time: it reuses these."""
-    train_idx, _ = _split(n, validation_split, seed)
-    rng = np.random.default_rng([seed, epoch])
-    return _frozen(train_idx[rng.permutation(len(train_idx))])
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False
-    return a
-
-
-def evaluate(net: Network, X: np.ndarray, Y: np.ndarray, task: str) -> tuple[float | None, float | None]:
-    """(data loss, accuracy) over a whole split; accuracy is None for regression."""
-    if len(X) == 0:
-        return None, None
-    fwd = forward(net, X)
-    lss = loss(net, fwd, Y)
-    return lss.data_loss, accuracy(fwd.output, Y, task)
-
-
-def accuracy(output: np.ndarray, Y: np.ndarray, task: str) -> float | None:
-    if task == "binary":
-        return float(((output > 0.5) == (Y > 0.5)).all(axis=1).mean())
-    if task == "multiclass":
-        return float((output.argmax(axis=1) == Y.argmax(axis=1)).mean())
-    return None
 
 
 def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> tuple[float, list[float]]:
@@ -98,18 +46,6 @@ def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> tu
     grads = _backward(net, fwd, lss, trace=False)
     apply_gradients(net, opt, [g.dL_dW for g in grads], [g.dL_db for g in grads])
     return lss.loss, [g.grad_norm for g in grads]
-
-
-class DivergedError(NonFiniteError):
-    """Training met a step that would make a parameter or the loss non-finite; it was refused.
-
-    ``epoch`` is the 1-based epoch the refused step fell in, ``step`` the number it would
-    have had (updates applied so far + 1), ``detail`` one sentence for the learner.
-    """
-
-    def __init__(self, epoch: int, step: int, detail: str, parameter: str | None = None) -> None:
-        super().__init__(detail, parameter)
-        self.epoch, self.step, self.detail = epoch, step, detail
 
 
 @dataclass
@@ -178,7 +114,7 @@ class Trainer:
 
     def order(self) -> np.ndarray:
         """Training sample indices in this epoch's shuffled order."""
-        return _epoch_order(len(self.dataset.X), float(self.validation_split), self.seed, self.epoch)
+        return epoch_order(len(self.dataset.X), float(self.validation_split), self.seed, self.epoch)
 
     def next_batch(self) -> np.ndarray:
         """Dataset row indices of the batch at the cursor (not consumed until :meth:`advance`)."""
@@ -275,13 +211,13 @@ class Trainer:
                 try:
                     batch_loss, norms = train_step(net, opt, X[start:stop], Y[start:stop])
                 except NonFiniteError as error:  # nothing was applied
-                    raise self._refused(error, opt) from None
+                    raise refused(self, error, opt) from None
                 try:
                     entry = self.advance(net, norms, min(size, n - start), batch_loss)
                 except NonFiniteError:  # the epoch's evaluation overflowed: undo its last step
                     assert before is not None
                     before.restore(net, opt)
-                    raise self._evaluation_overflowed(opt) from None
+                    raise evaluation_overflowed(self, opt) from None
                 if entry is not None:
                     return entry
                 if limit is not None:
@@ -293,79 +229,60 @@ class Trainer:
         self, net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray, limit: int | None = None
     ) -> dict | None:
         """:meth:`run_epoch` for plain SGD: :class:`SGDSteps` on one flat parameter vector,
-        with the bookkeeping of :meth:`advance` inlined (the same counts, in the same order)."""
+        with the bookkeeping of :meth:`advance` inlined (the same counts, in the same order).
+        The step losses beyond the cap are dropped once they reach twice the cap, and at the
+        end: dropping them one by one would move the whole list at every step."""
         size, n = self.batch_size, self._n_train
         if not self.norm_sums:
             self.norm_sums = [0.0] * len(net.layers)
         sums = self.norm_sums
-        steps = SGDSteps(net, FlatSGD(net, opt), sums)
+        step = SGDSteps(net, FlatSGD(net, opt), sums).step
         step_losses, cap, epoch = self.step_losses, self.max_step_losses, self.epoch + 1
-        start = self.cursor
-        before, sums_before = None, sums
-        while True:
-            stop = start + size
-            closing = stop >= n
-            if closing:  # the epoch's last step is undone if its evaluation overflows
-                before, sums_before = _Parameters.of(net, opt), sums[:]
-            try:
-                batch_loss = steps.step(X[start:stop], Y[start:stop])
-            except NonFiniteError as error:  # nothing was applied
-                if not self.norm_count:
-                    self.norm_sums = []  # as before the epoch's first step
-                raise self._refused(error, opt) from None
-            if closing:
+        starts = range(self.cursor, n, size)
+        try:
+            for start in starts if limit is None else starts[:limit]:
+                stop = start + size
+                if stop >= n:  # the epoch's last step is undone if its evaluation overflows
+                    return self._close_sgd_epoch(net, opt, step, X[start:], Y[start:])
                 try:
-                    scores = self._scores(net)
-                except NonFiniteError:
-                    assert before is not None
-                    before.restore(net, opt)
-                    sums[:] = sums_before
-                    raise self._evaluation_overflowed(opt) from None
-            self.step += 1
-            step_losses.append([self.step, epoch, batch_loss])
+                    batch_loss = step(X[start:stop], Y[start:stop])
+                except NonFiniteError as error:  # nothing was applied
+                    if not self.norm_count:
+                        self.norm_sums = []  # as before the epoch's first step
+                    raise refused(self, error, opt) from None
+                self.step += 1
+                step_losses.append([self.step, epoch, batch_loss])
+                if len(step_losses) > 2 * cap:
+                    del step_losses[: len(step_losses) - cap]
+                self.norm_count += 1
+                self.cursor = stop
+            return None
+        finally:
             if len(step_losses) > cap:
                 del step_losses[: len(step_losses) - cap]
-            self.norm_count += 1
-            if closing:
-                self.cursor = n
-                return self._close(scores)
-            self.cursor = start = stop
-            if limit is not None:
-                limit -= 1
-                if not limit:
-                    return None
 
-    def _refused(self, error: NonFiniteError, opt: Optimizer) -> DivergedError:
-        """A step refused before anything was applied: its loss or a new parameter was non-finite."""
-        what = "loss at step {step} (epoch {epoch}) overflowed before its update"
-        if error.parameter:
-            what = "update at step {step} (epoch {epoch}) would have made "
-            what += f"{error.parameter} non-finite"
-        return self._diverged(what, error.parameter, opt)
-
-    def _evaluation_overflowed(self, opt: Optimizer) -> DivergedError:
-        what = "update at step {step} (epoch {epoch}) would have made the epoch's loss overflow"
-        return self._diverged(what, None, opt)
-
-    def _diverged(self, what: str, parameter: str | None, opt: Optimizer) -> DivergedError:
-        epoch, step = self.epoch + 1, self.step + 1
-        growth = self._growth()
-        detail = (
-            f"the {what.format(step=step, epoch=epoch)}{': ' + growth if growth else ''}; "
-            f"try a lower learning rate than {opt.learning_rate:g}"
-        )
-        return DivergedError(epoch, step, detail, parameter)
-
-    def _growth(self) -> str:
-        """How fast the loss was growing before the refused step, in words ("" if it was not)."""
-        losses = [entry["train_loss"] for entry in self.history[-2:]]
-        if len(losses) == 2 and 0 < losses[0] < losses[1]:
-            return f"the loss was growing ×{losses[1] / losses[0]:.3g} per epoch"
-        recent = [loss for _, epoch, loss in self.step_losses[-10:] if epoch == self.epoch + 1]
-        if len(recent) >= 2 and 0 < recent[0] < recent[-1]:
-            factor = (recent[-1] / recent[0]) ** (1 / (len(recent) - 1))
-            return f"the batch loss was growing ×{factor:.3g} per update"
-        return ""
+    def _close_sgd_epoch(
+        self, net: Network, opt: Optimizer, step: Callable, X: np.ndarray, Y: np.ndarray
+    ) -> dict:
+        """The epoch's last SGD step and its evaluation, undone together if that overflows."""
+        before, sums_before = _Parameters.of(net, opt), self.norm_sums[:]
+        try:
+            batch_loss = step(X, Y)
+        except NonFiniteError as error:  # nothing was applied
+            if not self.norm_count:
+                self.norm_sums = []
+            raise refused(self, error, opt) from None
+        try:
+            scores = self._scores(net)
+        except NonFiniteError:
+            before.restore(net, opt)
+            self.norm_sums[:] = sums_before
+            raise evaluation_overflowed(self, opt) from None
+        self.step += 1
+        self.step_losses.append([self.step, self.epoch + 1, batch_loss])
+        self.norm_count += 1
+        self.cursor = self._n_train
+        return self._close(scores)
 
 
 def train(
