@@ -264,3 +264,22 @@ def test_an_epoch_run_in_parts_is_the_epoch_run_whole(optimizer, cut):
     assert parts.step_losses == whole.step_losses
     with pytest.raises(EngineError, match="between 1 and"):
         parts.run_updates(parts_net, parts_opt, parts.batches_per_epoch)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("cap", [1, 3, 7])
+def test_step_losses_keep_the_last_cap_updates_after_every_run(optimizer, cap):
+    # SGD drops the losses past the cap in bulk (at twice the cap and when a run ends), the
+    # other optimizers one by one: after any run both hold exactly the last `cap` updates.
+    net, trainer = make(n=60, batch_size=4, validation_split=0.0)
+    full_net, full = make(n=60, batch_size=4, validation_split=0.0)
+    trainer.max_step_losses, full.max_step_losses = cap, 10_000
+    opt, full_opt = Optimizer(optimizer, 0.1), Optimizer(optimizer, 0.1)
+    for epochs in (1, 3, 2):  # 15 updates an epoch: runs far past twice the cap
+        train(net, opt, trainer, epochs)
+        train(full_net, full_opt, full, epochs)
+        assert trainer.step_losses == full.step_losses[-cap:]
+        assert trainer.step_losses[-1][0] == trainer.step == full.step
+    trainer.run_updates(net, opt, 2)
+    full.run_updates(full_net, full_opt, 2)
+    assert trainer.step_losses == full.step_losses[-cap:]
