@@ -96,7 +96,8 @@ class Service:
     def run_phase(self, network_id: str, change: Callable[[Session], Any]) -> Any:
         """:meth:`mutate` for the phases: the session this process committed last is reused
         when the stored version is still the one it committed (``networks/sessions.py``)."""
-        self.require(network_id)
+        if network_id not in self.sessions:  # a held one existed: the version check below tells
+            self.require(network_id)  # 404 before a lock is made for an id that does not exist
         with self.store.lock(network_id):
             session = self.sessions.take(network_id, self.store.version(network_id))
             if session is None:

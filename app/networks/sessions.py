@@ -42,6 +42,9 @@ class Sessions:
     def __len__(self) -> int:
         return len(self._items)
 
+    def __contains__(self, network_id: object) -> bool:
+        return network_id in self._items
+
     def take(self, network_id: str, version: int | None) -> Session | None:
         """The session committed as ``version`` (removed from the cache), or None."""
         with self._guard:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from ..config import Limits
 from ..errors import DomainError, InvalidInput, LimitExceeded, NotFound
-from . import snapshots
+from . import snapshots, steplog
 from .db import ARRAY_KEYS, Database, dumps
 from .locks import NetworkBusy, NetworkLocks
 from .networks import NetworkRows
@@ -70,6 +70,7 @@ class Store:
         self._db.create_schema(self._migrate_network)
         with self._db.transaction() as conn:
             snapshots.create_table(conn)
+            steplog.create_table(conn)
 
     def close(self) -> None:
         self._db.close()
@@ -154,7 +155,7 @@ class Store:
         now = time.time()
         with self._db.transaction() as conn:
             row = conn.execute(
-                "SELECT version, data_key, dataset_id FROM networks WHERE id = ?", (network_id,)
+                "SELECT version, data_key, dataset_id, step FROM networks WHERE id = ?", (network_id,)
             ).fetchone()
             current = None if row is None else row[0]
             if hold is not None and hold.version is not None and current != hold.version:
@@ -178,26 +179,22 @@ class Store:
                 update=row is not None,
             )
             if clear_logs:
-                conn.execute("DELETE FROM steps WHERE network_id = ?", (network_id,))
+                steplog.delete_all(conn, network_id)
                 conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
                 snapshots.delete_all(conn, network_id)
             if rewound_to is not None:
+                steplog.truncate(conn, network_id, rewound_to[1])
                 snapshots.truncate(conn, network_id, *rewound_to)
             if history:
                 conn.executemany(
                     "INSERT OR REPLACE INTO history (network_id, epoch, entry) VALUES (?, ?, ?)",
                     [(network_id, entry["epoch"], dumps(entry)) for entry in history],
                 )
-            if step_losses:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO steps (network_id, step, epoch, loss) VALUES (?, ?, ?, ?)",
-                    [(network_id, step, epoch, loss) for step, epoch, loss in step_losses],
-                )
-                # Only the last max_step_losses are ever served: keep the table bounded.
-                conn.execute(
-                    "DELETE FROM steps WHERE network_id = ? AND step <= ?",
-                    (network_id, max(step for step, _, _ in step_losses) - self.limits.max_step_losses),
-                )
+            # After a reset or a rewind the stored losses end at the step they went back to.
+            stored_step = None if row is None or clear_logs else row[3]
+            if rewound_to is not None and stored_step is not None:
+                stored_step = min(stored_step, rewound_to[1])
+            steplog.append(conn, network_id, step_losses, self.limits.max_step_losses, stored_step)
             snapshots.write(
                 conn,
                 network_id,
@@ -237,7 +234,7 @@ class Store:
         with self._db.transaction() as conn:
             row = conn.execute("SELECT data_key FROM networks WHERE id = ?", (network_id,)).fetchone()
             conn.execute("DELETE FROM networks WHERE id = ?", (network_id,))
-            conn.execute("DELETE FROM steps WHERE network_id = ?", (network_id,))
+            steplog.delete_all(conn, network_id)
             conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
             snapshots.delete_all(conn, network_id)
             if row is not None:
@@ -261,12 +258,9 @@ class Store:
     def steps(self, network_id: str, since_step: int | None = None) -> builtins.list[dict]:
         """The last max_step_losses step losses, oldest first; only those after `since_step` if given."""
         with self._db.connection() as conn:
-            rows = conn.execute(
-                "SELECT step, epoch, loss FROM steps WHERE network_id = ? AND step > ?"
-                " ORDER BY step DESC LIMIT ?",
-                (network_id, -1 if since_step is None else since_step, self.limits.max_step_losses),
-            ).fetchall()
-        return [{"step": s, "epoch": e, "loss": loss} for s, e, loss in reversed(rows)]
+            return steplog.read(
+                conn, network_id, -1 if since_step is None else since_step, self.limits.max_step_losses
+            )
 
     def history(self, network_id: str) -> builtins.list[dict]:
         with self._db.connection() as conn:

@@ -42,13 +42,6 @@ CREATE TABLE IF NOT EXISTS network_data (
     key TEXT PRIMARY KEY,           -- a hash of the content: written once, shared by copies
     data TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS steps (
-    network_id TEXT NOT NULL,
-    step INTEGER NOT NULL,
-    epoch INTEGER NOT NULL,
-    loss REAL NOT NULL,
-    PRIMARY KEY (network_id, step)
-);
 CREATE TABLE IF NOT EXISTS history (
     network_id TEXT NOT NULL,
     epoch INTEGER NOT NULL,

@@ -161,11 +161,14 @@ def write(
         " header = excluded.header, arrays = excluded.arrays",
         rows,
     )
-    (newest,) = conn.execute("SELECT MAX(step) FROM snapshots WHERE network_id = ?", (network_id,)).fetchone()
-    conn.execute(
-        "DELETE FROM snapshots WHERE network_id = ? AND kind = 'step' AND step <= ?",
-        (network_id, newest - max_step_snapshots),
-    )
+    # The newest snapshot is one written now: a save comes after every state stored (a
+    # rewind or reset first drops the states after the point it goes back to).
+    oldest_kept = max(row[2] for row in rows) - max_step_snapshots
+    if oldest_kept > 0:
+        conn.execute(
+            "DELETE FROM snapshots WHERE network_id = ? AND kind = 'step' AND step <= ?",
+            (network_id, oldest_kept),
+        )
     _, total = usage(conn, network_id)
     if total > max_bytes:
         _trim(conn, network_id, total - max_bytes)
@@ -190,12 +193,12 @@ def _trim(conn: sqlite3.Connection, network_id: str, excess: int) -> None:
 
 
 def truncate(conn: sqlite3.Connection, network_id: str, epoch: int, step: int) -> None:
-    """Drop what comes after a rewound point: snapshots, epoch history and update losses."""
+    """Drop what comes after a rewound point: snapshots and epoch history (``steplog``
+    truncates the update losses)."""
     conn.execute(
         "DELETE FROM snapshots WHERE network_id = ? AND (step > ? OR epoch > ?)", (network_id, step, epoch)
     )
     conn.execute("DELETE FROM history WHERE network_id = ? AND epoch > ?", (network_id, epoch))
-    conn.execute("DELETE FROM steps WHERE network_id = ? AND step > ?", (network_id, step))
 
 
 def delete_all(conn: sqlite3.Connection, network_id: str) -> None:
