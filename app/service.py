@@ -23,6 +23,7 @@ from .errors import InvalidInput, NotFound
 from .networks import analysis, codec, phases, timeline, training, transfer, views
 from .networks.codec import Session
 from .networks.sessions import Sessions
+from .networks.timeline import VerifiedReplays
 from .networks.training import TrainRuns
 from .schemas import (
     BackwardOut,
@@ -56,6 +57,7 @@ class Service:
         self.runs = TrainRuns()
         self.datasets = Datasets(store, limits)
         self.sessions = Sessions()
+        self.replays = VerifiedReplays()  # which replayed gaps of the timeline reproduce their end
 
     # --- loading, opening and committing ---------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..examples import MAZUR_EXAMPLE
 from .compose import LOSS, SIGN, SIZE, UP_DOWN, ask, layer, neuron, patch, step, train, weight
 from .schemas import Lesson
 
@@ -217,17 +218,7 @@ WORKED_EXAMPLE = Lesson(
     id="worked-example",
     title="The worked example",
     summary="The published 2-2-2 example (Mazur): every figure of the article, from the server.",
-    spec={
-        "layers": [2, 2, 2],
-        "activations": ["sigmoid", "sigmoid"],
-        "loss": "half_sse",
-        "learning_rate": 0.5,
-        "weights": [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]],
-        "biases": [[0.35, 0.35], [0.60, 0.60]],
-        "trainable": {"weights": True, "biases": False},
-        "data": {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]},
-        "batch_size": 1,
-    },
+    spec={**MAZUR_EXAMPLE, "batch_size": 1},
     steps=[
         step(
             "Inputs i₁, i₂; hidden h₁, h₂; outputs o₁, o₂; sigmoid everywhere. w₁…w₄ = "

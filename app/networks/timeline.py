@@ -13,11 +13,15 @@ request from A's state with B's hyperparameters, so replaying it from A is deter
 seeds, same cursor, the same code). A gap is offered only once its replay from A reproduces B
 exactly, so an edit between two requests (PUT parameters) can never show a state that did not
 exist; its states are then listed and opened like stored ones ("virtual" step snapshots).
+Each service remembers which gaps it verified (:class:`VerifiedReplays`, ``service.replays``).
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -115,7 +119,11 @@ def listing(service: Service, network_id: str) -> dict:
     now_step = _now_step(service, network_id)
     kept = service.store.snapshots(network_id)
     window = service.limits.max_step_snapshots
-    gaps = [(a, b) for a, b in _gaps(kept, now_step, window) if _VERIFIED.get(_key(network_id, a, b), True)]
+    gaps = [
+        (a, b)
+        for a, b in _gaps(kept, now_step, window)
+        if service.replays.verdict(_key(network_id, a, b)) is not False
+    ]
     if not gaps:
         return {"snapshots": kept}
     # Their losses are the ones the run recorded; a replay is only made when one is opened.
@@ -151,10 +159,41 @@ def _gaps(kept: list[dict], now_step: int, window: int) -> list[tuple[dict, dict
     ]
 
 
-# Whether replaying a gap from A reproduced B, per gap (its ends' steps and losses tell one run
-# from another: after a rewind the same steps may be trained again, differently).
-_VERIFIED: OrderedDict[tuple, bool] = OrderedDict()
-_VERIFIED_MAX = 1024
+MAX_VERIFIED_REPLAYS = 1024
+
+
+class VerifiedReplays:
+    """Whether replaying a gap from A reproduced B, per gap (its ends' steps and losses tell one
+    run from another: after a rewind the same steps may be trained again, differently). One per
+    service, like its sessions; past ``max_items`` the least recently used verdict goes first."""
+
+    def __init__(self, max_items: int = MAX_VERIFIED_REPLAYS) -> None:
+        self._items: OrderedDict[tuple, bool] = OrderedDict()
+        self._max_items = max_items
+        self._guard = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def verdict(self, key: tuple) -> bool | None:
+        """The verdict on gap ``key``, None if it was never checked (it stays as recent as it was)."""
+        with self._guard:
+            return self._items.get(key)
+
+    def check(self, key: tuple, reproduces: Callable[[], bool]) -> bool:
+        """The verdict on gap ``key``; ``reproduces()`` replays the gap the first time only."""
+        with self._guard:
+            known = self._items.get(key)
+            if known is not None:
+                self._items.move_to_end(key)
+                return known
+        verdict = reproduces()  # a replay: not under the guard
+        with self._guard:
+            self._items[key] = verdict
+            self._items.move_to_end(key)
+            while len(self._items) > self._max_items:
+                self._items.popitem(last=False)
+        return verdict
 
 
 def _key(network_id: str, a: dict, b: dict) -> tuple:
@@ -169,10 +208,10 @@ def _ends(service: Service, network_id: str, a: dict, b: dict) -> tuple[Snapshot
     return start, end
 
 
-def _replay(service: Service, network_id: str, start: Snapshot, end: Snapshot, count: int | None) -> Session:
+def _replay(service: Service, stored: dict, start: Snapshot, end: Snapshot, count: int | None) -> Session:
     """``start``'s state run on by ``count`` updates (None: to the end of its epoch) with the
-    hyperparameters ``end`` was made with."""
-    doc = service.load(network_id)
+    hyperparameters ``end`` was made with; ``stored``, the network's document, is not changed."""
+    doc = dict(stored)  # restore replaces the top-level parts it changes
     restore(doc, start)
     doc["spec"] = {**end.header["spec"], "data": doc["spec"].get("data")}
     session = service.open(doc)
@@ -185,10 +224,10 @@ def _replay(service: Service, network_id: str, start: Snapshot, end: Snapshot, c
     return session
 
 
-def _reproduces(service: Service, network_id: str, start: Snapshot, end: Snapshot) -> bool:
+def _reproduces(service: Service, stored: dict, start: Snapshot, end: Snapshot) -> bool:
     """Does replaying the updates after ``start`` give ``end``, bit for bit?"""
     try:
-        again = capture(_replay(service, network_id, start, end, None), "epoch", None)
+        again = capture(_replay(service, stored, start, end, None), "epoch", None)
     except Exception:  # a state the replay cannot even reach is not one to offer
         return False
     return (
@@ -199,10 +238,10 @@ def _reproduces(service: Service, network_id: str, start: Snapshot, end: Snapsho
     )
 
 
-def _virtual(service: Service, network_id: str, step: int) -> Snapshot | None:
-    """The state after update ``step`` made inside an ``/epoch`` or ``/train``, replayed. A
-    gap whose replay does not reproduce its end (the parameters were edited before the run)
-    is remembered and no longer listed."""
+def _virtual(service: Service, network_id: str, stored: dict, step: int) -> Snapshot | None:
+    """The state after update ``step`` made inside an ``/epoch`` or ``/train``, replayed from
+    the network's document ``stored``. A gap whose replay does not reproduce its end (the
+    parameters were edited before the run) is remembered and no longer listed."""
     now_step = _now_step(service, network_id)
     window = service.limits.max_step_snapshots
     for a, b in _gaps(service.store.snapshots(network_id), now_step, window):
@@ -211,19 +250,13 @@ def _virtual(service: Service, network_id: str, step: int) -> Snapshot | None:
         ends = _ends(service, network_id, a, b)
         if ends is None:
             return None
-        key = _key(network_id, a, b)
-        if key not in _VERIFIED:
-            _VERIFIED[key] = _reproduces(service, network_id, *ends)
-        if not _VERIFIED[key]:
+        if not service.replays.check(_key(network_id, a, b), partial(_reproduces, service, stored, *ends)):
             raise NotFound(
                 f"the updates after step {a['step']} up to step {b['step']} cannot be replayed: the "
                 "network was edited (parameters or settings) before the run that made them; "
                 f"{describe(service.store.snapshots(network_id))}"
             )
-        _VERIFIED.move_to_end(key)
-        while len(_VERIFIED) > _VERIFIED_MAX:
-            _VERIFIED.popitem(last=False)
-        session = _replay(service, network_id, ends[0], ends[1], step - a["step"])
+        session = _replay(service, stored, ends[0], ends[1], step - a["step"])
         assert session.trainer is not None
         return capture(session, "step", float(session.trainer.step_losses[-1][2]))
     return None
@@ -246,11 +279,15 @@ def describe(kept: list[dict]) -> str:
     return f"snapshots exist after epochs {ranges(epochs)} and after steps {ranges(steps)}"
 
 
-def _find(service: Service, network_id: str, *, step: int | None, epoch: int | None) -> Snapshot:
+def _find(
+    service: Service, network_id: str, stored: dict, *, step: int | None, epoch: int | None
+) -> Snapshot:
+    """The snapshot asked for, stored or replayed from ``stored`` (the network's document, which
+    the request loaded once and is not changed here)."""
     store = service.store
     snapshot = store.snapshot(network_id, step=step, epoch=epoch)
     if snapshot is None and step is not None:
-        snapshot = _virtual(service, network_id, step)
+        snapshot = _virtual(service, network_id, stored, step)
     if snapshot is None:
         what = f"after step {step}" if step is not None else f"after epoch {epoch}"
         raise NotFound(f"no snapshot {what} is kept; {describe(store.snapshots(network_id))}")
@@ -260,7 +297,7 @@ def _find(service: Service, network_id: str, *, step: int | None, epoch: int | N
 def read_at(service: Service, network_id: str, *, step: int | None, epoch: int | None) -> Session:
     """The network as it was at a kept snapshot, opened from a copy: nothing is saved."""
     doc = service.load(network_id)
-    restore(doc, _find(service, network_id, step=step, epoch=epoch))
+    restore(doc, _find(service, network_id, doc, step=step, epoch=epoch))
     return service.open(doc)
 
 
@@ -268,7 +305,7 @@ def preview(service: Service, network_id: str, kind: str, number: int) -> dict:
     """A snapshot, the network a rewind to it would answer, and what that rewind would drop."""
     now = service.read(network_id)
     point = {"step": number, "epoch": None} if kind == "step" else {"step": None, "epoch": number}
-    snapshot = _find(service, network_id, **point)
+    snapshot = _find(service, network_id, now.doc, **point)
     doc = dict(now.doc)
     restore(doc, snapshot)
     then = service.open(doc)
@@ -291,7 +328,7 @@ def rewind(service: Service, network_id: str, *, step: int | None, epoch: int | 
     with store.lock(network_id):
         service.sessions.drop(network_id)
         doc = service.load(network_id)
-        snapshot = _find(service, network_id, step=step, epoch=epoch)
+        snapshot = _find(service, network_id, doc, step=step, epoch=epoch)
         restore(doc, snapshot)
         session = service.open(doc)
         response = public(session)

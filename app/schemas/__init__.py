@@ -13,11 +13,10 @@ Limits that are configurable at run time (sizes, counts) are checked in :mod:`ap
 
 from __future__ import annotations
 
+from ..examples import MAZUR_EXAMPLE, XOR_EXAMPLE
 from .base import (
     MAX_ABS_VALUE,
     MAX_INT,
-    MAZUR_EXAMPLE,
-    XOR_EXAMPLE,
     ActivationName,
     FeatureName,
     FiniteMatrix,

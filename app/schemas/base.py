@@ -1,8 +1,8 @@
-"""Shared pieces of the wire format: request/response bases, number types, registry enums, examples."""
+"""Shared pieces of the wire format: request/response bases, number types, registry enums."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 from backprop_explorer.engine import (
     ACTIVATIONS,
@@ -59,25 +59,3 @@ class Request(BaseModel):
 
 class Response(BaseModel):
     model_config = ConfigDict(allow_inf_nan=True)
-
-
-MAZUR_EXAMPLE: dict[str, Any] = {
-    "layers": [2, 2, 2],
-    "activations": ["sigmoid", "sigmoid"],
-    "loss": "half_sse",
-    "learning_rate": 0.5,
-    "weights": [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]],
-    "biases": [[0.35, 0.35], [0.60, 0.60]],
-    "trainable": {"weights": True, "biases": False},
-    "data": {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]},
-}
-XOR_EXAMPLE: dict[str, Any] = {
-    "layers": [2, 4, 1],
-    "activations": ["tanh", "sigmoid"],
-    "loss": "bce",
-    "learning_rate": 0.5,
-    "optimizer": {"name": "sgd"},
-    "init": {"method": "xavier", "seed": 0},
-    "data": {"generator": "xor"},
-    "batch_size": 4,
-}

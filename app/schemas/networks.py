@@ -6,10 +6,9 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field
 
+from ..examples import MAZUR_EXAMPLE, XOR_EXAMPLE
 from .base import (
     MAX_INT,
-    MAZUR_EXAMPLE,
-    XOR_EXAMPLE,
     ActivationName,
     FeatureName,
     GeneratorName,
@@ -132,12 +131,7 @@ class ParametersIn(Request):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [
-                {
-                    "weights": [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]],
-                    "biases": [[0.35, 0.35], [0.60, 0.60]],
-                }
-            ]
+            "examples": [{"weights": MAZUR_EXAMPLE["weights"], "biases": MAZUR_EXAMPLE["biases"]}]
         }
     )
 

@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from .base import MAX_INT, MAZUR_EXAMPLE, FiniteMatrix, FiniteVector, Request, Response
+from ..examples import MAZUR_EXAMPLE
+from .base import MAX_INT, FiniteMatrix, FiniteVector, Request, Response
 from .networks import NetworkSpec, Parameters
 from .phases import HistoryEntry
 from .training import StepLoss

@@ -1,9 +1,11 @@
-// The page's shared objects: the state store, the event log, the animator, the drawing, the inspector.
+// The page's shared objects: the state store, the event log, the animator, the drawing, its
+// tooltip, the inspector.
 
 import { createStore } from "./store.js";
 import { createAnimator } from "./animator.js";
 import { createNetworkView } from "./network-view.js";
 import { createInspector } from "./inspector.js";
+import { createTooltip } from "./tooltip.js";
 import { setParameter } from "./parameter-actions.js";
 
 export const $ = (selector) => document.querySelector(selector);
@@ -40,16 +42,16 @@ export const emit = (e) => events.push({ ...e, t: Math.round(performance.now()) 
 export const animator = createAnimator();
 export const inspector = createInspector({
   body: $("[data-inspector-body]"),
-  tooltip: $("[data-tooltip]"),
   onEditParameter: (target, value) => setParameter(target, value),
 });
+const tooltip = createTooltip($("[data-tooltip]"));
 export const view = createNetworkView($("[data-network]"), {
   emit,
   onHover: (target, evt) => {
     const s = store.get();
-    inspector.showTooltip(target, evt, { network: s.network, trace: s.trace, health: s.neuronHealth });
+    tooltip.show(target, evt, { network: s.network, trace: s.trace, health: s.neuronHealth });
   },
-  onLeave: () => inspector.hideTooltip(),
+  onLeave: () => tooltip.hide(),
   onSelect: (target) => store.set({ selection: target }),
   // The drawing was laid out again (a layer expanded or collapsed, a resize): repaint it.
   onExpand: () => {

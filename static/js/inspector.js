@@ -1,23 +1,16 @@
-// The inspector: hover tooltip (z, a, δ / w, ∂L/∂w) and, on click, the chain rule written
-// in MathML with the API's numbers. It never computes a derivative: every value shown after
-// "=" is a number the server returned.
+// The inspector: on click, the chain rule of a neuron, weight or bias written in MathML with
+// the API's numbers. It never computes a derivative: every value shown after "=" is a number
+// the server returned. (The hover tooltip is tooltip.js.)
 
 import { fmt } from "./format.js";
-import { HEALTH_TEXT } from "./neuron-health.js";
 import { fmtUnits, hasUnits, unitValue } from "./units.js";
-import { NEWLINE, d, dot, eqBlock, facts, fitLines, frac, m, math, mf, mi, mn, mo, mtext, para, paren, products, row, stackable, sub } from "./mathml.js";
+import { fittedPanel, productsPerLine, stackable } from "./equation-fit.js";
+import { NEWLINE, d, dot, eqBlock, facts, frac, gap, m, math, mf, mi, mn, mo, mtext, para, paren, products, row, sub } from "./mathml.js";
 
-/** Space before a word in a formula (MathML drops an mtext's leading blank). */
-function gap() {
-  const space = m("mspace");
-  space.setAttribute("width", "0.5em");
-  return space;
-}
-
-const layerOf = (phaseTrace, l) => phaseTrace?.layers.find((ly) => ly.index === l);
+export const layerOf = (phaseTrace, l) => phaseTrace?.layers.find((ly) => ly.index === l);
 
 /** Names for neuron j of layer l (1-based in the text, like the textbooks). */
-const neuronName = (l, L, j) => (l === 0 ? `input ${j + 1}` : l === L ? `output neuron ${j + 1}` : `neuron ${j + 1} of hidden layer ${l}`);
+export const neuronName = (l, L, j) => (l === 0 ? `input ${j + 1}` : l === L ? `output neuron ${j + 1}` : `neuron ${j + 1} of hidden layer ${l}`);
 
 /** A number field that sets a weight or bias from the inspector (Enter or leaving it applies). */
 function editor(label, value, onSet) {
@@ -39,74 +32,8 @@ function editor(label, value, onSet) {
   return wrap;
 }
 
-export function createInspector({ body, tooltip, onEditParameter }) {
-  /** Products per line of a long sum: one in a narrow inspector, so nothing scrolls sideways. */
-  const perLine = () => (body.clientWidth < 440 ? 1 : 2);
-  function tooltipFor(target, ctx) {
-    const { network, trace } = ctx;
-    const L = network.layers.length - 1;
-    const lines = [];
-    const f = trace?.forward;
-    const bk = trace?.backward;
-    if (target.kind === "neuron") {
-      const { layer: l, j } = target;
-      lines.push([neuronName(l, L, j), null]);
-      if (l === 0) {
-        if (f) lines.push(["x", f.inputs[0][j]]);
-      } else {
-        const fl = layerOf(f, l);
-        if (fl) lines.push(["z", fl.z[0][j]], ["a", fl.a[0][j]]);
-        if (fl && l === L && hasUnits(network)) lines.push(["ŷ in the data's units", fmtUnits(unitValue(fl.a[0][j], j, network))]);
-        const bl = layerOf(bk, l);
-        if (bl) lines.push(["∂L/∂z (δ)", bl.dL_dz[0][j]]);
-        const h = ctx.health?.[l - 1]?.[j];
-        if (h) lines.push([HEALTH_TEXT[h], null]);
-      }
-    } else if (target.kind === "edge") {
-      const { layer: l, j, i } = target;
-      lines.push([`w from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1} (layer ${l})`, null]);
-      lines.push(["w", network.parameters.weights[l - 1][j][i]]);
-      const bl = layerOf(bk, l);
-      if (bl && !trace.update) lines.push(["∂L/∂w", bl.dL_dW[j][i]]);
-      const ul = layerOf(trace?.update, l);
-      if (ul) lines.push(["∂L/∂w", ul.dL_dW[j][i]], ["step", ul.step_W[j][i]], ["w before update", ul.W_old[j][i]]);
-    } else if (target.kind === "bias") {
-      const { layer: l, j } = target;
-      lines.push([`bias of ${neuronName(l, L, j)}`, null]);
-      lines.push(["b", network.parameters.biases[l - 1][j]]);
-      const bl = layerOf(bk, l);
-      if (bl) lines.push(["∂L/∂b", bl.dL_db[j]]);
-    }
-    tooltip.replaceChildren();
-    for (const [k, v] of lines) {
-      const div = document.createElement("div");
-      if (v === null) {
-        div.textContent = k;
-        div.style.fontWeight = "600";
-      } else {
-        const span = document.createElement("span");
-        span.className = "k";
-        span.textContent = `${k} = `;
-        div.append(span, document.createTextNode(fmt(v)));
-      }
-      tooltip.appendChild(div);
-    }
-  }
-
-  function showTooltip(target, evt, ctx) {
-    if (!ctx.network) return;
-    tooltipFor(target, ctx);
-    tooltip.hidden = false;
-    const x = Math.min(window.innerWidth - 290, evt.clientX + 14);
-    const y = Math.min(window.innerHeight - 120, evt.clientY + 14);
-    tooltip.style.left = `${x}px`;
-    tooltip.style.top = `${y}px`;
-  }
-  const hideTooltip = () => {
-    tooltip.hidden = true;
-  };
-
-  // ---- click: the chain rule ---------------------------------------------------------------
+export function createInspector({ body, onEditParameter }) {
+  const perLine = () => productsPerLine(body);
 
   /** Equation rows for δ_j of layer l (sample row 0): output or hidden form. */
   function deltaEquation(l, j, ctx) {
@@ -391,16 +318,8 @@ export function createInspector({ body, tooltip, onEditParameter }) {
     return out;
   }
 
-  // The lines are fitted to the panel's width: fit them again when that changes.
-  let last = null;
-  let fittedWidth = 0;
-  new ResizeObserver(() => {
-    if (last && body.clientWidth && body.clientWidth !== fittedWidth) render(...last);
-  }).observe(body);
-
-  function render(target, ctx) {
-    last = [target, ctx];
-    fittedWidth = body.clientWidth;
+  // The lines are fitted to the panel's width, and fitted again when that changes.
+  const render = fittedPanel(body, (target, ctx) => {
     body.replaceChildren();
     if (!target || !ctx.network) {
       body.appendChild(para("Click a neuron, an edge (weight) or a bias square to see the chain rule with the actual numbers."));
@@ -411,9 +330,8 @@ export function createInspector({ body, tooltip, onEditParameter }) {
     const parts =
       target.kind === "edge" ? renderEdge(target, c) : target.kind === "bias" ? renderBias(target, c) : renderNeuron(target, c);
     body.append(...parts);
-    for (const box of body.querySelectorAll(".eq")) fitLines(box);
     body.dataset.target = `${target.kind}:${target.layer}:${target.j}${target.i === undefined ? "" : `:${target.i}`}`;
-  }
+  });
 
-  return { showTooltip, hideTooltip, render };
+  return { render };
 }

@@ -1,4 +1,5 @@
-// MathML building blocks for the inspector: numbers, factors, products, equations broken into lines.
+// MathML building blocks for the inspector: numbers, factors, products, equations written as
+// lines (fitting them to the panel's width is equation-fit.js's job).
 
 import { numSpan, showNumber } from "./format.js";
 
@@ -24,6 +25,12 @@ export const d = (num, den) => frac(m("mrow", mi("∂"), num), m("mrow", mi("∂
 export const row = (...c) => m("mrow", ...c);
 export const paren = (x) => row(mo("("), x, mo(")"));
 export const dot = () => mo("·");
+/** Space before a word in a formula (MathML drops an mtext's leading blank). */
+export function gap() {
+  const space = m("mspace");
+  space.setAttribute("width", "0.5em");
+  return space;
+}
 
 export const NEWLINE = Object.freeze({ newline: true });
 
@@ -97,82 +104,4 @@ export function para(text, cls = "hint") {
   p.className = cls;
   p.textContent = text;
   return p;
-}
-
-
-/** An mrow of terms joined by "+" that may be stacked into rows when it is too wide to fit
- * (a softmax denominator): see fitLines. */
-export function stackable(...children) {
-  const node = row(...children);
-  node.setAttribute("data-stack", "");
-  return node;
-}
-
-const BREAKS = new Set(["=", "+", "−"]);
-const isBreak = (node) => node.localName === "mo" && BREAKS.has(node.textContent);
-
-/**
- * Fit the lines of equation box `box` (an .eq of <math> lines) into its width: a line that is
- * too wide breaks before a top-level "=", "+" or "−" (as many times as it takes), and a
- * stackable sum still too wide goes into rows. Needs `box` laid out; a hidden box is left alone.
- */
-export function fitLines(box) {
-  if (!box.isConnected || !box.clientWidth) return;
-  const style = getComputedStyle(box);
-  const limit = box.getBoundingClientRect().right - parseFloat(style.paddingRight) + 0.5;
-  const fits = (line) => line.getBoundingClientRect().right <= limit;
-  for (const line of [...box.children]) {
-    if (line.localName === "math" && !fits(line)) breakLine(line, fits);
-  }
-  for (const line of [...box.children]) {
-    if (line.localName !== "math" || fits(line)) continue;
-    for (const sum of line.querySelectorAll("[data-stack]")) stack(sum, () => fits(line));
-  }
-}
-
-function breakLine(line, fits) {
-  const items = [...line.firstElementChild.children];
-  const chunks = [];
-  for (const [k, item] of items.entries()) {
-    if (k === 0 || isBreak(item)) chunks.push([]);
-    chunks[chunks.length - 1].push(item);
-  }
-  if (chunks.length < 2) return;
-  let current = line;
-  let target = line.firstElementChild;
-  target.replaceChildren();
-  for (const chunk of chunks) {
-    const empty = target.childElementCount === 0;
-    target.append(...chunk);
-    if (empty || fits(current)) continue;
-    const next = document.createElementNS(MATHML, "math");
-    next.setAttribute("display", "block");
-    chunk[0].setAttribute("form", "infix"); // a continuation keeps the binary-operator spacing
-    if (chunk[0].textContent !== "=") next.classList.add("cont");
-    target = row();
-    next.appendChild(target);
-    target.append(...chunk); // moves the chunk off the full line
-    current.after(next);
-    current = next;
-  }
-}
-
-/** The terms of stackable `sum` in rows, as many to a row as still fit. */
-function stack(sum, fits) {
-  const terms = [];
-  for (const item of [...sum.childNodes].flatMap((n) => (n.localName === "mtable" ? [...n.querySelectorAll("mtd > mrow > *")] : [n]))) {
-    if (!terms.length || (item.localName === "mo" && item.textContent === "+")) terms.push([]);
-    terms[terms.length - 1].push(item);
-  }
-  for (let perRow = terms.length - 1; perRow >= 1; perRow -= 1) {
-    const table = m("mtable");
-    table.setAttribute("columnalign", "left");
-    for (let k = 0; k < terms.length; k += perRow) {
-      const items = terms.slice(k, k + perRow).flat();
-      if (k) items[0].setAttribute("form", "infix"); // a row's leading "+" joins, like a line's
-      table.appendChild(m("mtr", m("mtd", row(...items))));
-    }
-    sum.replaceChildren(table);
-    if (fits()) return;
-  }
 }

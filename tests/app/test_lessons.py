@@ -181,6 +181,14 @@ def test_worked_example_quotes_the_published_figures(client: TestClient) -> None
         assert figure in text
 
 
+def test_the_worked_example_is_the_network_the_docs_show(client: TestClient) -> None:
+    lesson = client.get("/api/lessons/worked-example")
+    assert lesson.status_code == 200, lesson.text
+    documented = client.get("/openapi.json").json()["components"]["schemas"]["NetworkSpec"]["examples"][0]
+    assert documented["weights"] == [[[0.15, 0.20], [0.25, 0.30]], [[0.40, 0.45], [0.50, 0.55]]]
+    assert lesson.json()["spec"] == {**documented, "batch_size": 1}  # one sample, one update a step
+
+
 def test_worked_example_over_a_live_server(live_server: str) -> None:
     with httpx.Client(base_url=live_server, timeout=60) as api:
         run, rendered = walk(api, "worked-example")

@@ -13,6 +13,7 @@ import signal
 
 import httpx
 import pytest
+from backprop_explorer.app.networks.timeline import MAX_VERIFIED_REPLAYS, VerifiedReplays
 from fastapi.testclient import TestClient
 
 from ..conftest import start_server, stop_server
@@ -420,3 +421,71 @@ def test_an_edit_between_requests_hides_the_updates_it_would_falsify(client: Tes
         assert "cannot be replayed: the network was edited" in response.json()["detail"]
     assert [s["step"] for s in snapshots(client, net)] == [0, 1, 4]
     assert state(client, net) == before
+
+
+def test_each_service_keeps_its_own_replay_verdicts(make_client) -> None:
+    # Two apps on two database files: the gap one of them found falsified (an edit before the
+    # run) is its own verdict, not the other's.
+    clients = [make_client(), make_client()]
+    net = create(clients[0], MOONS)["id"]
+    base = f"/api/networks/{net}"
+    post(clients[0], f"{base}/step")
+    weights = parameters_now(clients[0], net)["weights"]
+    weights[0][0][0] += 0.25
+    assert clients[0].put(f"{base}/parameters", json={"weights": weights}).status_code == 200
+    post(clients[0], f"{base}/epoch")
+    assert clients[0].get(f"{base}/snapshots/step/3").status_code == 404
+    other = create(clients[1], MOONS)["id"]
+    post(clients[1], f"/api/networks/{other}/train", {"epochs": 1})
+    assert preview(clients[1], other, "step", 3)["snapshot"]["step"] == 3
+
+    verdicts = [client.app.state.service.replays for client in clients]
+    assert verdicts[0] is not verdicts[1]
+    assert (len(verdicts[0]), len(verdicts[1])) == (1, 1)
+    assert [s["step"] for s in snapshots(clients[0], net)] == [0, 1, 4]
+    assert [s["step"] for s in snapshots(clients[1], other)] == [0, 1, 2, 3, 4]
+
+
+def test_replay_verdicts_keep_the_most_recently_used_1024() -> None:
+    replays = VerifiedReplays()
+    replayed: list[int] = []
+
+    def check(key: int, verdict: bool = True) -> bool:
+        def replay() -> bool:
+            replayed.append(key)
+            return verdict
+
+        return replays.check((key,), replay)
+
+    assert replays.verdict((0,)) is None and not check(0, False) and replays.verdict((0,)) is False
+    for key in range(1, MAX_VERIFIED_REPLAYS):
+        check(key)
+    assert len(replays) == MAX_VERIFIED_REPLAYS == 1024
+    assert not check(0, True)  # known: not replayed again, and now the most recent
+    check(MAX_VERIFIED_REPLAYS)  # one more: the least recently used (key 1) goes
+    assert len(replays) == 1024 and replays.verdict((1,)) is None and replays.verdict((0,)) is False
+    assert replayed == list(range(MAX_VERIFIED_REPLAYS + 1))
+
+
+def test_opening_a_replayed_update_loads_the_network_once(client: TestClient, monkeypatch) -> None:
+    net = create(client, MOONS)["id"]
+    base = f"/api/networks/{net}"
+    post(client, f"{base}/train", {"epochs": 2})  # updates 1-3 and 5-7 are replayed when opened
+    store = client.app.state.service.store
+    real_load, loads = store.load, []
+
+    def load(network_id: str) -> dict | None:  # the store's own load, counted
+        loads.append(network_id)
+        return real_load(network_id)
+
+    monkeypatch.setattr(store, "load", load)
+    requests = [
+        ("GET", "snapshots/step/3", None),  # replays 1-4 to check it, then up to 3
+        ("POST", "predict", {"inputs": [[0.5, -0.25]], "snapshot": {"step": 6}}),  # checks 5-8
+        ("POST", "rewind", {"step": 2}),  # checked already
+    ]
+    for method, path, body in requests:
+        loads.clear()
+        response = client.request(method, f"{base}/{path}", json=body)
+        assert response.status_code == 200, response.text
+        assert loads == [net], path

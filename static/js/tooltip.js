@@ -1,0 +1,75 @@
+// The hover tooltip of the drawing: a neuron's z, a and δ, a weight's w and ∂L/∂w, a bias's b
+// and ∂L/∂b, each the API's number. Clicking opens the same part in the inspector (inspector.js).
+
+import { fmt } from "./format.js";
+import { layerOf, neuronName } from "./inspector.js";
+import { HEALTH_TEXT } from "./neuron-health.js";
+import { fmtUnits, hasUnits, unitValue } from "./units.js";
+
+export function createTooltip(tooltip) {
+  function tooltipFor(target, ctx) {
+    const { network, trace } = ctx;
+    const L = network.layers.length - 1;
+    const lines = [];
+    const f = trace?.forward;
+    const bk = trace?.backward;
+    if (target.kind === "neuron") {
+      const { layer: l, j } = target;
+      lines.push([neuronName(l, L, j), null]);
+      if (l === 0) {
+        if (f) lines.push(["x", f.inputs[0][j]]);
+      } else {
+        const fl = layerOf(f, l);
+        if (fl) lines.push(["z", fl.z[0][j]], ["a", fl.a[0][j]]);
+        if (fl && l === L && hasUnits(network)) lines.push(["ŷ in the data's units", fmtUnits(unitValue(fl.a[0][j], j, network))]);
+        const bl = layerOf(bk, l);
+        if (bl) lines.push(["∂L/∂z (δ)", bl.dL_dz[0][j]]);
+        const h = ctx.health?.[l - 1]?.[j];
+        if (h) lines.push([HEALTH_TEXT[h], null]);
+      }
+    } else if (target.kind === "edge") {
+      const { layer: l, j, i } = target;
+      lines.push([`w from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1} (layer ${l})`, null]);
+      lines.push(["w", network.parameters.weights[l - 1][j][i]]);
+      const bl = layerOf(bk, l);
+      if (bl && !trace.update) lines.push(["∂L/∂w", bl.dL_dW[j][i]]);
+      const ul = layerOf(trace?.update, l);
+      if (ul) lines.push(["∂L/∂w", ul.dL_dW[j][i]], ["step", ul.step_W[j][i]], ["w before update", ul.W_old[j][i]]);
+    } else if (target.kind === "bias") {
+      const { layer: l, j } = target;
+      lines.push([`bias of ${neuronName(l, L, j)}`, null]);
+      lines.push(["b", network.parameters.biases[l - 1][j]]);
+      const bl = layerOf(bk, l);
+      if (bl) lines.push(["∂L/∂b", bl.dL_db[j]]);
+    }
+    tooltip.replaceChildren();
+    for (const [k, v] of lines) {
+      const div = document.createElement("div");
+      if (v === null) {
+        div.textContent = k;
+        div.style.fontWeight = "600";
+      } else {
+        const span = document.createElement("span");
+        span.className = "k";
+        span.textContent = `${k} = `;
+        div.append(span, document.createTextNode(fmt(v)));
+      }
+      tooltip.appendChild(div);
+    }
+  }
+
+  function show(target, evt, ctx) {
+    if (!ctx.network) return;
+    tooltipFor(target, ctx);
+    tooltip.hidden = false;
+    const x = Math.min(window.innerWidth - 290, evt.clientX + 14);
+    const y = Math.min(window.innerHeight - 120, evt.clientY + 14);
+    tooltip.style.left = `${x}px`;
+    tooltip.style.top = `${y}px`;
+  }
+  const hide = () => {
+    tooltip.hidden = true;
+  };
+
+  return { show, hide };
+}
