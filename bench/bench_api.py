@@ -11,7 +11,8 @@
    overhead (target ≤ 1.10). Run it on a quiet machine: other load makes both numbers noisy.
 5. ``/train`` against bench_engine's bare NumPy loop (forward, backward, update only) on
    issue 8's work: 2-8-8-1 tanh, square loss, SGD, batch 10, 1,000 samples; interleaved,
-   best of each (target ≤ 1.0×). The API's time is the client's, HTTP included.
+   best of each (target ≤ 1.0×). Both are wall-clock times; the API's is the client's, HTTP
+   included.
 
     python bench/bench_api.py [--steps 500] [--epochs 50] [--n 1000] [--only step-size|step-history]
 """
@@ -219,7 +220,7 @@ def bench_train_vs_bare(client: httpx.Client, epochs: int = 20, rounds: int = 11
         response = client.post(f"{url}/train", json={"epochs": epochs}, timeout=600)
         api_times.append(time.perf_counter() - started)
         assert response.status_code == 200, response.text
-        bare_times.append(run_bare(epochs)[0])
+        bare_times.append(run_bare(epochs, timer=time.perf_counter)[0])
         client.delete(url)
     api, bare = min(api_times), min(bare_times)
     updates = epochs * N // 10
