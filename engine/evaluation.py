@@ -14,11 +14,9 @@ import math
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .fastpath import UFUNCS
 from .losses import LOSSES
 from .network import Network, NonFiniteError, is_paired
-
-# Activations that are one NumPy ufunc, applied in place to a hidden layer's z.
-IN_PLACE = {"tanh": np.tanh}
 
 
 def evaluate(net: Network, X: np.ndarray, Y: np.ndarray, task: str) -> tuple[float | None, float | None]:
@@ -48,9 +46,9 @@ def _output(net: Network, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         z += layer.b
         if not math.isfinite(np.add.reduce(z, axis=None)):
             raise NonFiniteError(f"the forward pass overflowed at layer {index} (z is not finite)")
-        in_place = IN_PLACE.get(layer.activation)
-        if in_place is not None and index < last:
-            a = in_place(z, out=z)
+        ufunc = UFUNCS.get(layer.activation)
+        if ufunc is not None and index < last:  # a hidden layer's z is not needed again
+            a = ufunc(z, out=z)
         else:
             a = ACTIVATIONS[layer.activation].fn(z)
     return z, a

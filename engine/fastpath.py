@@ -134,14 +134,8 @@ class SGDSteps:
                 dW += regularization.grad(W)
             np.add.reduce(dz, axis=0, out=db)
             norms[l] = math.sqrt(dW_flat.dot(dW_flat))
-            if l:  # BP2, with tanh′ = 1 − a·a inline (as _times_derivative computes it)
-                dz = dz.dot(W)
-                if derivative is TANH:
-                    f_prime = acts[l] * acts[l]
-                    np.subtract(1.0, f_prime, f_prime)
-                    dz *= f_prime
-                elif derivative is not None:
-                    dz *= derivative(zs[l - 1], acts[l])
+            if l:  # BP2 into the layer below
+                dz = _times_derivative(dz.dot(W), derivative, zs[l - 1], acts[l])
 
         self.flat.apply()  # raises, changing nothing, if a parameter would turn non-finite
         sums = self.norm_sums

@@ -246,10 +246,8 @@ class Trainer:
                     return self._close_sgd_epoch(net, opt, step, X[start:], Y[start:])
                 try:
                     batch_loss = step(X[start:stop], Y[start:stop])
-                except NonFiniteError as error:  # nothing was applied
-                    if not self.norm_count:
-                        self.norm_sums = []  # as before the epoch's first step
-                    raise refused(self, error, opt) from None
+                except NonFiniteError as error:
+                    raise self._sgd_refused(error, opt) from None
                 self.step += 1
                 step_losses.append([self.step, epoch, batch_loss])
                 if len(step_losses) > 2 * cap:
@@ -261,6 +259,12 @@ class Trainer:
             if len(step_losses) > cap:
                 del step_losses[: len(step_losses) - cap]
 
+    def _sgd_refused(self, error: NonFiniteError, opt: Optimizer) -> DivergedError:
+        """A kernel step refused (nothing was applied): the norm sums are as before it."""
+        if not self.norm_count:
+            self.norm_sums = []  # as before the epoch's first step
+        return refused(self, error, opt)
+
     def _close_sgd_epoch(
         self, net: Network, opt: Optimizer, step: Callable, X: np.ndarray, Y: np.ndarray
     ) -> dict:
@@ -268,10 +272,8 @@ class Trainer:
         before, sums_before = _Parameters.of(net, opt), self.norm_sums[:]
         try:
             batch_loss = step(X, Y)
-        except NonFiniteError as error:  # nothing was applied
-            if not self.norm_count:
-                self.norm_sums = []
-            raise refused(self, error, opt) from None
+        except NonFiniteError as error:
+            raise self._sgd_refused(error, opt) from None
         try:
             scores = self._scores(net)
         except NonFiniteError:
