@@ -25,6 +25,26 @@ def make(n=23, batch_size=5, validation_split=0.3, seed=3):
     return net, Trainer(data, batch_size=batch_size, validation_split=validation_split, seed=seed)
 
 
+def run_traced(net, trainer, opt, updates):
+    """``updates`` steps through the four traced phases, counted by the trainer as /step does."""
+    for _ in range(updates):
+        X, Y = trainer.batch_arrays()
+        fwd = forward(net, X)
+        lss = loss(net, fwd, Y)
+        back = backward(net, fwd, lss)
+        update(net, opt, back, X, Y)
+        trainer.advance(net, [g.grad_norm for g in back.layers], len(X), lss.loss)
+
+
+def assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer):
+    """Parameters, history and step losses equal to the last bit."""
+    for a, b in zip(fast_net.layers, slow_net.layers, strict=True):
+        np.testing.assert_array_equal(a.W, b.W)
+        np.testing.assert_array_equal(a.b, b.b)
+    assert fast_trainer.history == slow_trainer.history
+    assert fast_trainer.step_losses == slow_trainer.step_losses
+
+
 def test_split_is_disjoint_and_complete():
     _, trainer = make()
     assert len(trainer.val_idx) == 7 and len(trainer.train_idx) == 16
@@ -67,11 +87,7 @@ def test_fast_path_equals_traced_phases():
         update(slow_net, slow_opt, back, X, Y)
         if slow_trainer.advance(slow_net, [g.grad_norm for g in back.layers], len(X), lss.loss) is not None:
             break
-    for a, b in zip(fast_net.layers, slow_net.layers):
-        np.testing.assert_array_equal(a.W, b.W)
-        np.testing.assert_array_equal(a.b, b.b)
-    assert fast_trainer.history == slow_trainer.history
-    assert fast_trainer.step_losses == slow_trainer.step_losses
+    assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer)
     assert [s[0] for s in fast_trainer.step_losses] == [1, 2, 3, 4]
 
 
@@ -143,19 +159,9 @@ def test_fast_path_equals_traced_phases_with_a_frozen_layer_and_l2(optimizer):
     frozen = fast_net.layers[0].W.copy()
     for _ in range(2):
         fast_trainer.run_epoch(fast_net, fast_opt)
-    for _ in range(2 * slow_trainer.batches_per_epoch):
-        X, Y = slow_trainer.batch_arrays()
-        fwd = forward(slow_net, X)
-        lss = loss(slow_net, fwd, Y)
-        back = backward(slow_net, fwd, lss)
-        update(slow_net, slow_opt, back, X, Y)
-        slow_trainer.advance(slow_net, [g.grad_norm for g in back.layers], len(X), lss.loss)
+    run_traced(slow_net, slow_trainer, slow_opt, 2 * slow_trainer.batches_per_epoch)
     np.testing.assert_array_equal(fast_net.layers[0].W, frozen)
-    for a, b in zip(fast_net.layers, slow_net.layers):
-        np.testing.assert_array_equal(a.W, b.W)
-        np.testing.assert_array_equal(a.b, b.b)
-    assert fast_trainer.history == slow_trainer.history
-    assert fast_trainer.step_losses == slow_trainer.step_losses
+    assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer)
     assert fast_opt.t == slow_opt.t == fast_trainer.step
 
 
@@ -191,18 +197,8 @@ def test_sgd_fast_path_equals_traced_phases_for_every_loss_and_output(
     (fast_net, fast_trainer, fast_opt), (slow_net, slow_trainer, slow_opt) = runs
     for _ in range(2):
         fast_trainer.run_epoch(fast_net, fast_opt)
-    for _ in range(2 * slow_trainer.batches_per_epoch):
-        X, Y = slow_trainer.batch_arrays()
-        fwd = forward(slow_net, X)
-        lss = loss(slow_net, fwd, Y)
-        back = backward(slow_net, fwd, lss)
-        update(slow_net, slow_opt, back, X, Y)
-        slow_trainer.advance(slow_net, [g.grad_norm for g in back.layers], len(X), lss.loss)
-    for a, b in zip(fast_net.layers, slow_net.layers, strict=True):
-        np.testing.assert_array_equal(a.W, b.W)
-        np.testing.assert_array_equal(a.b, b.b)
-    assert fast_trainer.history == slow_trainer.history
-    assert fast_trainer.step_losses == slow_trainer.step_losses
+    run_traced(slow_net, slow_trainer, slow_opt, 2 * slow_trainer.batches_per_epoch)
+    assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer)
     assert fast_opt.t == slow_opt.t == fast_trainer.step == 2 * fast_trainer.batches_per_epoch
 
 
