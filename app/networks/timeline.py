@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import NotFound
-from ..store.snapshots import Snapshot, pack
+from ..store.snapshots import SETTINGS, Snapshot, pack
 from .codec import TRAINER_FIELDS, Session
 from .views import public
 
@@ -129,7 +129,14 @@ def listing(service: Service, network_id: str) -> dict:
     # Their losses are the ones the run recorded; a replay is only made when one is opened.
     losses = {s["step"]: s["loss"] for s in service.store.steps(network_id, since_step=gaps[0][0]["step"])}
     virtual = [
-        {"epoch": a["epoch"], "step": s, "kind": "step", "train_loss": losses.get(s)}
+        # replayed with B's hyperparameters (``_replay``): those are the settings they ran with
+        {
+            "epoch": a["epoch"],
+            "step": s,
+            "kind": "step",
+            "train_loss": losses.get(s),
+            "settings": b["settings"],
+        }
         for a, b in gaps
         for s in range(max(a["step"] + 1, now_step - window + 1), b["step"])
     ]
@@ -315,6 +322,7 @@ def preview(service: Service, network_id: str, kind: str, number: int) -> dict:
             "step": snapshot.step,
             "kind": snapshot.kind,
             "train_loss": snapshot.train_loss,
+            "settings": {name: snapshot.header["spec"][name] for name in SETTINGS},
         },
         "network": public(then),
         "drops": {"updates": now.step - snapshot.step, "epochs": now.epoch - snapshot.epoch},

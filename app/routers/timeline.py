@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path
 from pydantic import Field
@@ -14,6 +14,15 @@ from ..schemas import ERROR_RESPONSES, MAX_INT, NetworkPublic, Response, Snapsho
 router = APIRouter(prefix="/api/networks/{network_id}", tags=["timeline"], responses=ERROR_RESPONSES)
 
 
+class SnapshotSettings(Response):
+    learning_rate: float
+    optimizer: dict[str, Any] = Field(description='as in the spec: {"name": "sgd"} and its betas')
+    regularization: dict[str, Any] = Field(description='{"kind", "rate"}')
+    batch_size: int
+    loss: str
+    activations: list[str]
+
+
 class SnapshotOut(Response):
     epoch: int = Field(description="epochs completed at this point")
     step: int = Field(description="updates applied at this point")
@@ -21,6 +30,10 @@ class SnapshotOut(Response):
     train_loss: float | None = Field(
         description="epoch snapshots: the epoch's training loss; step snapshots: the update's batch "
         "loss; null for a network's first state"
+    )
+    settings: SnapshotSettings = Field(
+        description="the hyperparameters in force when this state was made: those the epoch or the "
+        "update that produced it ran with (a PATCH between two runs shows up here)"
     )
 
 
