@@ -74,7 +74,7 @@ def press(page: Page, name: str) -> None:
 
 
 def measure_backward(page: Page, base: str) -> tuple[float, float, int]:
-    open_page(page, base, WIDE, speed=3)  # 1×
+    open_page(page, base, WIDE, speed=2)  # the Speed slider at 1×
     for name in ("Forward", "Loss"):
         press(page, name)
         idle(page)
@@ -86,7 +86,7 @@ def measure_backward(page: Page, base: str) -> tuple[float, float, int]:
 
 
 def measure_play(page: Page, base: str, hash_: str, seconds: float) -> tuple[float, float, int]:
-    open_page(page, base, hash_, speed=3)
+    open_page(page, base, hash_, speed=5)  # max: Play as fast as it goes
     press(page, "Play/Pause")
     page.wait_for_timeout(1000)  # past the first train call
     page.evaluate(COUNTER)

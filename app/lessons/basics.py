@@ -198,7 +198,7 @@ CHAIN_RULE = Lesson(
         ),
         step(
             "w₁ ← w₁ − η·∂L/∂w₁ = {update.layers[0].W_old[0][0]} − {update.learning_rate} × "
-            "{update.layers[0].dL_dW[0][0]} = {update.layers[0].W_new[0][0]}. The loss on this sample "
+            "({update.layers[0].dL_dW[0][0]}) = {update.layers[0].W_new[0][0]}. The loss on this sample "
             "fell to {update.loss_after}.",
             "update",
             target=weight(1, 0, 0),
@@ -287,11 +287,13 @@ WORKED_EXAMPLE = Lesson(
             "After {train.network.step} updates in all, E_total = {train.history[-1].train_loss:.10f}.",
             9999,
             ask=ask(
-                "Repeat the update thousands of times: will the error keep going down?",
-                UP_DOWN,
-                "direction(train.history[-1].train_loss - update.loss_after)",
-                "With one example and a small enough η every update goes downhill: E_total shrank "
-                "by a factor of {update.loss_after / train.history[-1].train_loss:.0f}.",
+                "Repeat the update thousands of times: will E_total end larger or smaller than the "
+                "{update.loss_after:.9f} it is now?",
+                SIZE,
+                "compare(train.history[-1].train_loss, update.loss_after)",
+                "With one example and a small enough η each update goes downhill: E_total went from "
+                "{loss.loss:.9f} before the first update to {train.history[-1].train_loss:.10f}, "
+                "{loss.loss / train.history[-1].train_loss:.0f} times smaller.",
             ),
         ),
     ],

@@ -193,9 +193,31 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     onUpload(fd, Boolean(file));
   });
 
+  const FIELDS_OF = {
+    learning_rate: ["learning_rate"],
+    optimizer: ["optimizer", "momentum", "beta1", "beta2"],
+    regularization: ["regularization", "regularization_rate"],
+    batch_size: ["batch_size"],
+    loss: ["loss"],
+  };
+  /** Outline the fields whose typed value waits to apply (`keys`: setup keys; [] clears). */
+  function markPending(keys) {
+    const title = "Typed during Play: applies once the epoch in progress has finished";
+    for (const node of form.querySelectorAll(".pending")) {
+      node.classList.remove("pending");
+      node.removeAttribute("title");
+    }
+    const nodes = keys.flatMap((k) => (k === "activations" ? [...layersEl.querySelectorAll("select")] : (FIELDS_OF[k] ?? []).map($)));
+    for (const node of nodes) {
+      node.classList.add("pending");
+      node.title = title;
+    }
+  }
+
   return {
     render,
     read,
+    markPending,
     setUploaded(info) {
       uploaded = info;
     },

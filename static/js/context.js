@@ -30,6 +30,8 @@ export const store = createStore({
   selection: null,
   gradcheck: null, // {key, res} of the last gradient check
   playing: false,
+  pendingSetup: null, // settings typed during Play, applied once the epoch in progress ends (live-settings.js)
+  pace: Infinity, // Play's epochs per second (the Speed slider); Infinity: as fast as it goes
   timelineMark: null, // {epoch, step} of the timeline snapshot being previewed (timeline.js), else null
   caption: "",
 });

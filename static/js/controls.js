@@ -7,7 +7,18 @@ import { checkGradients, exportNetwork, importNetwork } from "./file-actions.js"
 import { togglePlay } from "./play.js";
 import { pushOwnRow } from "./parameter-actions.js";
 
-const SPEEDS = [0, 0.25, 0.5, 1, 2, 4];
+/**
+ * The Speed slider, slow to fast: the phase animations' speed factor and Play's pace in epochs
+ * per second. Its right end draws no animation and trains as fast as the server goes.
+ */
+export const SPEEDS = [
+  { label: "0.25×", animation: 0.25, pace: 1 },
+  { label: "0.5×", animation: 0.5, pace: 3 },
+  { label: "1×", animation: 1, pace: 10 },
+  { label: "2×", animation: 2, pace: 30 },
+  { label: "4×", animation: 4, pace: 100 },
+  { label: "max", animation: 0, pace: Infinity },
+];
 const TEXT_INPUTS = new Set(["text", "number", "search", "email", "url", "tel", "password"]);
 
 /** True while the learner types in a text field: there every key is text, none a shortcut. */
@@ -45,9 +56,15 @@ export function wireControls() {
   }
   const speed = $("[data-speed]");
   const applySpeed = () => {
-    const v = SPEEDS[Number(speed.value)];
-    animator.setSpeed(v);
-    $("[data-speed-label]").textContent = v === 0 ? "off" : `${v}×`;
+    const v = SPEEDS[Number(speed.value)] ?? SPEEDS[2];
+    animator.setSpeed(v.animation);
+    store.set({ pace: v.pace });
+    const words = Number.isFinite(v.pace)
+      ? `animations ${v.label}, Play about ${v.pace} epoch${v.pace === 1 ? "" : "s"} per second`
+      : "no animation, Play as fast as it goes";
+    $("[data-speed-label]").textContent = Number.isFinite(v.pace) ? `${v.label} · ${v.pace}/s` : "max";
+    speed.setAttribute("aria-valuetext", words);
+    speed.title = `Speed: ${words}`;
   };
   speed.addEventListener("input", applySpeed);
   applySpeed();

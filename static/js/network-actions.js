@@ -3,7 +3,7 @@
 import * as api from "./api.js";
 import { $, animator, form, maxStepLosses, store } from "./context.js";
 import { bold, setCaption } from "./captions.js";
-import { dataSpec, isInline, isUpload, patchFor, setupFromNetwork, toSpec } from "./setup.js";
+import { dataSpec, describeChange, describeSettings, isInline, isUpload, patchFor, setupFromNetwork, toSpec } from "./setup.js";
 import { toHash } from "./url-state.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
 import { fmtVec } from "./format.js";
@@ -103,24 +103,38 @@ export async function openLinked(networkId, setup) {
   return true;
 }
 
-/** Apply the form: PATCH hyperparameters when the shapes stay, otherwise build anew. */
-export async function applySetup(setup) {
+/**
+ * Apply the form: PATCH hyperparameters when the shapes stay, otherwise build anew. Resolves
+ * true once applied; false when the server refused the change: the form then shows the
+ * settings in force again, and the error says why (`quiet`: no caption either way).
+ */
+export async function applySetup(setup, { quiet = false } = {}) {
   const { built, network } = store.get();
   const patch = built && network ? patchFor(built, setup) : null;
   if (patch && Object.keys(patch).length === 0) {
     history.replaceState(null, "", toHash(setup, network.id));
-    return;
+    return true;
   }
-  if (!patch) return build(setup);
+  if (!patch) {
+    await build(setup);
+    return true;
+  }
   try {
     const next = await api.patchNetwork(network.id, patch);
     clearErrors("build");
     // The server discards a step in progress when hyperparameters change: so does the page.
     store.set({ network: next, built: structuredClone(setup), setup, trace: null });
     history.replaceState(null, "", toHash(setup, network.id));
-    setCaption([`Changed ${Object.keys(patch).join(", ").replace(/_/g, " ")} without touching the weights: it applies from the next step.`]);
+    if (!quiet) setCaption([`Changed ${describeChange(built, setup)} without touching the weights: it applies from the next step.`]);
+    return true;
   } catch (err) {
-    setError("build", detailOf(err));
+    // Nothing changed on the server: the form must not go on showing the refused value.
+    const kept = structuredClone(built);
+    form.config.render(kept, store.get().shape);
+    store.set({ setup: kept });
+    setError("build", `${detailOf(err)} Nothing changed: the network keeps ${describeSettings(built, Object.keys(patch))}.`);
+    if (!quiet) setCaption([bold("Not applied"), `: ${detailOf(err)} The form shows the settings in force again.`]);
+    return false;
   }
 }
 

@@ -7,7 +7,7 @@ import { GRAD, diverging, signColour } from "./palette.js";
 import { fmt, full } from "./format.js";
 import { lerp, maxAbs } from "./svg.js";
 import { EDGE_LABEL_PX, fitLabel, labelFractions, overlaps, textWidth } from "./network-layout.js";
-import { fmtUnits, unitValue } from "./units.js";
+import { fmtCompact, fmtUnits, unitValue } from "./units.js";
 
 /**
  * Set an attribute only when its value changes: Play repaints the weights twice a second and
@@ -125,7 +125,9 @@ export function createPainter(svg, state) {
     }
     const t = Math.min(1, Math.abs(a) / scale);
     setAttr(n.body, "fill", diverging(a, scale));
-    setText(n.value, state.geo.showValues ? fmt(a) : "");
+    // The output of a network on standardized targets is ŷ: written in the data's units.
+    const shown = l === state.geo.L && state.scale ? fmtCompact(unitValue(a, j, state.scale)) : fmt(a);
+    setText(n.value, state.geo.showValues ? shown : "");
     setAttr(n.value, "fill", t > 0.6 ? "#fff" : "#1d2330");
     n.g.dataset.a = full(a);
   }
@@ -150,7 +152,7 @@ export function createPainter(svg, state) {
 
   /** The loss of the step under the output column (null clears). */
   function setLoss(value) {
-    setText(state.geo.side.loss, value === null || value === undefined ? "" : `L = ${fmt(value)}`);
+    setText(state.geo.side.loss, value === null || value === undefined ? "" : `L = ${fmt(value)}${state.scale ? " (standardized)" : ""}`);
     state.geo.side.loss.dataset.value = value ?? "";
   }
 
@@ -165,7 +167,7 @@ export function createPainter(svg, state) {
     loss.dataset.x ??= loss.getAttribute("x");
     loss.setAttribute("x", loss.dataset.x);
     loss.removeAttribute("text-anchor");
-    loss.textContent = `L = ${fmt(Number(loss.dataset.value))}`;
+    loss.textContent = `L = ${fmt(Number(loss.dataset.value))}${state.scale ? " (standardized)" : ""}`;
     if (!stale) return;
     // On a line of its own, and pulled left where it would run past the drawing's right edge.
     const note = document.createElementNS(svg.namespaceURI, "tspan");

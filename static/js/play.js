@@ -7,6 +7,8 @@ import { detailOf, setError, status } from "./messages.js";
 import { fmt } from "./format.js";
 import { refreshHistory, refreshNetwork, refreshPlots } from "./network-actions.js";
 import { leavePreview } from "./timeline.js";
+import { applyQueuedSettings } from "./live-settings.js";
+import { adviceAfterTraining } from "./advice.js";
 
 let running = Promise.resolve(); // the running Play, settled once its last request landed
 /** The running Play's promise: settles once its last request has landed. */
@@ -38,13 +40,45 @@ function flushEpochs() {
   store.set({ history: [...store.get().history, ...entries] });
 }
 
+/**
+ * Wait `ms` between two training calls (Play at a set pace); ends early on Pause, on settings
+ * queued to apply, or on a new pace.
+ */
+function waitBetweenCalls(ms) {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    let unsubscribe = () => {};
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    unsubscribe = store.subscribe((s, keys) => {
+      if ((keys.has("playing") && !s.playing) || (keys.has("pendingSetup") && s.pendingSetup) || keys.has("pace")) done();
+    });
+  });
+}
+
+const CALL_MS = 500; // about half a second of training between two redraws
+const MAX_CHUNK = 50;
+
+/** Epochs for the next call: at a set pace, half a second's worth; else what fit in CALL_MS. */
+function nextChunk(pace, measured) {
+  if (Number.isFinite(pace)) return Math.max(1, Math.min(MAX_CHUNK, Math.round((pace * CALL_MS) / 1000)));
+  return measured;
+}
+
 async function play() {
   const { network, catalog } = store.get();
   if (!network || store.get().playing) return;
   animator.skip();
   store.set({ playing: true, trace: null });
-  setCaption([bold("Playing"), ": whole epochs run on the server; the plots and the drawing update as they finish. Press Pause (Space) to stop."]);
-  let chunk = 1;
+  setCaption([
+    bold("Playing"), `: whole epochs run on the server with η = `, number(network.learning_rate),
+    "; the plots and the drawing update as they finish. Press Pause (Space) to stop; the Speed slider sets the pace.",
+  ]);
+  let measured = 1; // epochs per call that took about CALL_MS, at full pace
   let failed = false;
   const early = earlyStopping();
   // The server counts patience within one train call, but Play trains in short calls to
@@ -56,7 +90,11 @@ async function play() {
   let diverged = null;
   try {
     while (store.get().playing) {
+      await applyQueuedSettings(); // typed while Play waited between two calls
+      if (!store.get().playing) break;
       const t0 = performance.now();
+      const { pace } = store.get();
+      const chunk = nextChunk(pace, measured);
       const limit = early ? Math.min(catalog.limits.max_epochs, early.patience - waited) : catalog.limits.max_epochs;
       const done = await api.trainStream(
         network.id,
@@ -76,11 +114,13 @@ async function play() {
       );
       flushEpochs();
       if (done?.network) store.set({ network: done.network });
+      // Settings typed during this call apply from the next epoch (live-settings.js).
+      await applyQueuedSettings();
       // The per-update losses of this call too, not only the epochs: the step plot keeps up.
       await Promise.all([refreshPlots(), refreshHistory().catch(() => {})]);
-      // Aim for about half a second of training between boundary redraws.
-      const perEpoch = (performance.now() - t0) / Math.max(1, done?.epochs_run ?? chunk);
-      chunk = Math.max(1, Math.min(50, Math.round(500 / Math.max(1, perEpoch))));
+      const ran = Math.max(1, done?.epochs_run ?? chunk);
+      const perEpoch = (performance.now() - t0) / ran;
+      measured = Math.max(1, Math.min(MAX_CHUNK, Math.round(CALL_MS / Math.max(1, perEpoch))));
       if (done?.diverged) {
         diverged = done.diverged; // SPEC §8.2: the run stopped at the refused update
         break;
@@ -89,6 +129,8 @@ async function play() {
         stoppedAt = store.get().network.epoch;
         break;
       }
+      // At a set pace, the call's epochs take ran/pace seconds in all.
+      if (Number.isFinite(store.get().pace)) await waitBetweenCalls((1000 * ran) / store.get().pace - (performance.now() - t0));
     }
   } catch (err) {
     if (err.name !== "AbortError") {
@@ -98,14 +140,17 @@ async function play() {
   } finally {
     store.set({ playing: false });
     await refreshNetwork().catch(() => {});
+    await applyQueuedSettings().catch(() => {}); // typed just before Pause: applies now
     await Promise.all([refreshHistory().catch(() => {}), refreshPlots().catch(() => {})]);
     const last = store.get().history.at(-1);
+    const advice = adviceAfterTraining(store.get(), diverged);
     status(stoppedAt !== null ? `Stopped early at epoch ${stoppedAt}` : `Paused · epoch ${store.get().network?.epoch ?? 0}`);
     if (diverged) {
       status(`Diverged at epoch ${diverged.epoch}`);
       setCaption([
         bold(`Diverged at epoch ${diverged.epoch}`),
-        `: ${diverged.detail}. The loss plot shows the climb; the epochs before it are kept and the weights are the last finite ones. Lower the learning rate η and press Play to go on.`,
+        `: ${diverged.detail}. The loss plot shows the climb; the epochs before it are kept and the weights are the last finite ones. `,
+        ...advice,
       ]);
       return;
     }
@@ -114,7 +159,9 @@ async function play() {
         ? [bold(`Stopped early at epoch ${stoppedAt}`), ` (no better ${early.monitor} loss for ${early.patience} epochs)`]
         : [bold(failed ? "Stopped" : "Paused"), ` after epoch ${store.get().network?.epoch ?? 0}`]),
       ...(last ? [": training loss ", number(last.train_loss), ...(last.val_loss !== null ? [", validation loss ", number(last.val_loss)] : [])] : []),
-      ". Press Forward (F) to step through a sample with the trained weights, or Play (Space) to continue.",
+      ". ",
+      ...(advice.length ? [...advice, " "] : []),
+      "Press Forward (F) to step through a sample with the trained weights, or Play (Space) to continue.",
     ]);
   }
 }

@@ -33,7 +33,7 @@ function render(s, keys) {
     view.showNumbers(s.display, s.trace);
   }
   if (keys.has("trace") || keys.has("playing") || keys.has("network")) renderPhaseButtons(s);
-  if (keys.has("trace")) renderReadout(s);
+  if (keys.has("trace") || keys.has("steps")) renderReadout(s);
   if (keys.has("network") || keys.has("data")) renderSamplePicker(s);
   if (keys.has("selection") || keys.has("trace") || keys.has("network")) {
     view.select(s.selection);

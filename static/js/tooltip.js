@@ -20,8 +20,11 @@ export function createTooltip(tooltip) {
         if (f) lines.push(["x", f.inputs[0][j]]);
       } else {
         const fl = layerOf(f, l);
-        if (fl) lines.push(["z", fl.z[0][j]], ["a", fl.a[0][j]]);
-        if (fl && l === L && hasUnits(network)) lines.push(["ŷ in the data's units", fmtUnits(unitValue(fl.a[0][j], j, network))]);
+        const units = l === L && hasUnits(network);
+        if (fl) lines.push(["z", fl.z[0][j]], [units ? "a (standardized)" : "a", fl.a[0][j]]);
+        if (fl && units) lines.push(["ŷ in the data's units", fmtUnits(unitValue(fl.a[0][j], j, network))]);
+        const y = trace?.loss?.targets?.[0]?.[j];
+        if (l === L && y !== undefined) lines.push([units ? "y in the data's units" : "y", units ? fmtUnits(unitValue(y, j, network)) : y]);
         const bl = layerOf(bk, l);
         if (bl) lines.push(["∂L/∂z (δ)", bl.dL_dz[0][j]]);
         const h = ctx.health?.[l - 1]?.[j];

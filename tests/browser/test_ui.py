@@ -128,7 +128,7 @@ def test_animation_forward_then_backward_visits_layers_in_order(ui: UI) -> None:
     ui.open(DEEP)
     page = ui.page
     assert ui.state("s.network.layers") == [2, 4, 4, 1]
-    ui.set_speed(5)  # 4×: quick but still frame by frame
+    ui.set_speed("4×")  # quick but still frame by frame
     page.evaluate("window.backpropExplorer.events.length = 0")
     ui.press("Forward")
     page.wait_for_function("() => window.backpropExplorer.events.some(e => e.phase === 'forward' && e.done)")
@@ -157,7 +157,7 @@ def test_animation_forward_then_backward_visits_layers_in_order(ui: UI) -> None:
 
 def test_skip_finishes_the_animation_at_once(ui: UI) -> None:
     ui.open(DEEP)
-    ui.set_speed(1)  # 0.25×: several seconds unless skipped
+    ui.set_speed("0.25×")  # several seconds unless skipped
     ui.page.get_by_role("button", name="Forward", exact=True).click()
     ui.page.wait_for_function(
         "() => window.backpropExplorer.events.some(e => e.phase === 'forward' && e.layer === 1)"
@@ -359,7 +359,7 @@ def test_changing_the_learning_rate_keeps_the_weights(ui: UI, live_server: str) 
 
 def test_a_phase_pressed_during_an_animation_skips_it_and_runs(ui: UI) -> None:
     ui.open(DEEP)
-    ui.set_speed(1)  # 0.25×: the forward animation takes seconds
+    ui.set_speed("0.25×")  # the forward animation takes seconds
     page = ui.page
     page.get_by_role("button", name="Forward", exact=True).click()
     page.wait_for_function(
