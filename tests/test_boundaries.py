@@ -68,3 +68,52 @@ def test_the_checks_see_a_route_that_imports_the_engine(tmp_path: Path) -> None:
     route.write_text("from ..networks import timeline\nfrom backprop_explorer import engine\n")
     modules = imported_modules(route, "backprop_explorer.app.routers")
     assert {"backprop_explorer.app.networks.timeline", "backprop_explorer.engine"} <= modules
+
+
+IMPORT = re.compile(r"""(?:\bimport\b[^"';]*?\bfrom\s*|\bimport\s*\(?\s*)["'](\.{1,2}/[^"']+)["']""")
+
+
+def js_imports(path: Path) -> set[Path]:
+    """The page's modules ``path`` imports (statically or with ``import()``)."""
+    return {(path.parent / target).resolve() for target in IMPORT.findall(path.read_text())}
+
+
+def js_graph() -> dict[Path, set[Path]]:
+    return {path.resolve(): js_imports(path) for path in sorted(JS.rglob("*.js"))}
+
+
+def test_context_js_imports_no_module_that_imports_it():
+    graph = js_graph()
+    context = (JS / "context.js").resolve()
+    assert len(graph) > 30 and context in graph
+    actions = {p for p in graph if p.name.endswith("-actions.js") or p.parent.name == "tour"}
+    assert actions, "the action modules were not found"
+    users = {p for p, targets in graph.items() if context in targets}
+    assert not graph[context] & (users | actions), (
+        f"context.js imports {sorted(graph[context] & (users | actions))}"
+    )
+
+
+def test_the_page_modules_import_each_other_in_no_circle():
+    graph = js_graph()
+    done: set[Path] = set()
+
+    def visit(path: Path, trail: list[Path]) -> None:
+        if path in trail:
+            loop = trail[trail.index(path) :] + [path]
+            raise AssertionError("import circle: " + " -> ".join(p.relative_to(JS).as_posix() for p in loop))
+        if path in done:
+            return
+        for target in sorted(graph.get(path, ())):
+            visit(target, [*trail, path])
+        done.add(path)
+
+    for path in graph:
+        visit(path, [])
+
+
+def test_the_js_checks_see_a_circle(tmp_path: Path) -> None:
+    (tmp_path / "a.js").write_text('import { b } from "./b.js";\n')
+    (tmp_path / "b.js").write_text('export const b = 1;\nconst later = () => import("./a.js");\n')
+    assert js_imports(tmp_path / "a.js") == {(tmp_path / "b.js").resolve()}
+    assert js_imports(tmp_path / "b.js") == {(tmp_path / "a.js").resolve()}
