@@ -1,4 +1,4 @@
-"""Lessons (SPEC §8.5): every lesson builds, runs its actions in order through the real
+"""Lessons: every lesson builds, runs its actions in order through the real
 endpoints, and its text quotes the server's numbers; the worked example's are the published ones."""
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from backprop_explorer.app.lessons.placeholders import (
 from backprop_explorer.app.lessons.runner import LessonRun, StepFailed, context_for, render_step
 from fastapi.testclient import TestClient
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+LESSONS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "lessons.md"
 
 
 def documented_lessons() -> list[str]:
-    """The lesson ids of the README's table (SPEC §8.5's required ids, in a learner's order)."""
-    text = README.read_text(encoding="utf-8")
+    """The lesson ids of docs/lessons.md's table, in a learner's order."""
+    text = LESSONS_PAGE.read_text(encoding="utf-8")
     section = text[text.index("| id | subject |") :]
     section = section[: section.index("\n\n")]
     return re.findall(r"^\| `([a-z-]+)` \|", section, flags=re.MULTILINE)
