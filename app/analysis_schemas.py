@@ -1,4 +1,4 @@
-"""The wire format of the analysis routes: the loss landscape (SPEC §8.4) and each sample's
+"""The wire format of the analysis routes: the loss landscape and each sample's
 share of a gradient."""
 
 from __future__ import annotations

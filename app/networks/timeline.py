@@ -1,4 +1,4 @@
-"""The timeline (SPEC §8.3): which states a save snapshots, and rewinding to one of them.
+"""The timeline: which states a save snapshots, and rewinding to one of them.
 
 A snapshot is taken of the state after every epoch that closes (``/epoch``, ``/train`` — one
 per epoch, even between a long run's commits — or the ``/step`` that finishes an epoch), after
@@ -337,7 +337,7 @@ def rewind(service: Service, network_id: str, *, step: int | None, epoch: int | 
 
 
 def trajectory(service: Service, network_id: str, refs: list[tuple[int, str, tuple[int, ...]]]) -> list[dict]:
-    """The chosen parameters' values at every stored snapshot, oldest first (SPEC §8.4)."""
+    """The chosen parameters' values at every stored snapshot, oldest first."""
     return [
         {
             "step": s.step,

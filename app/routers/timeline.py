@@ -1,4 +1,4 @@
-"""The timeline (SPEC §8.3): list a network's snapshots, rewind it to one of them."""
+"""The timeline: list a network's snapshots, rewind it to one of them."""
 
 from __future__ import annotations
 

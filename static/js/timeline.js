@@ -1,4 +1,4 @@
-// The timeline scrubber (SPEC §8.3): every kept snapshot on one range. Moving it previews that
+// The timeline scrubber: every kept snapshot on one range. Moving it previews that
 // moment — its weights on the drawing, its decision boundary, both the server's numbers — and
 // changes nothing on the server; "Rewind here" restores it for good after saying what it drops.
 
