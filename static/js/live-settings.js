@@ -3,8 +3,36 @@
 
 import * as api from "./api.js";
 import { $, emit, form, store } from "./context.js";
-import { applySetup } from "./network-actions.js";
-import { describeChange, settingsChange } from "./setup.js";
+import { bold, setCaption } from "./captions.js";
+import { clearErrors, detailOf, setError } from "./messages.js";
+import { describeChange, describeSettings, patchFor, settingsChange } from "./setup.js";
+import { toHash } from "./url-state.js";
+
+/**
+ * PATCH the live settings of `setup` (`patch`: patchFor(built, setup), not empty). Resolves true
+ * once applied; false when the server refused: the form then shows the settings in force again
+ * and the error says why (`quiet`: no caption either way).
+ */
+export async function patchSettings(setup, patch, { quiet = false } = {}) {
+  const { built, network } = store.get();
+  try {
+    const next = await api.patchNetwork(network.id, patch);
+    clearErrors("build");
+    // The server discards a step in progress when hyperparameters change: so does the page.
+    store.set({ network: next, built: structuredClone(setup), setup, trace: null });
+    history.replaceState(null, "", toHash(setup, network.id));
+    if (!quiet) setCaption([`Changed ${describeChange(built, setup)} without touching the weights: it applies from the next step.`]);
+    return true;
+  } catch (err) {
+    // Nothing changed on the server: the form must not go on showing the refused value.
+    const kept = structuredClone(built);
+    form.config.render(kept, store.get().shape);
+    store.set({ setup: kept });
+    setError("build", `${detailOf(err)} Nothing changed: the network keeps ${describeSettings(built, Object.keys(patch))}.`);
+    if (!quiet) setCaption([bold("Not applied"), `: ${detailOf(err)} The form shows the settings in force again.`]);
+    return false;
+  }
+}
 
 function note(text, kind) {
   const node = $("[data-settings-note]");
@@ -48,7 +76,8 @@ export async function applyQueuedSettings() {
   store.set({ pendingSetup: null });
   form.config?.markPending([]);
   const change = describeChange(before, next);
-  const applied = await applySetup(next, { quiet: true });
+  const patch = patchFor(before, next);
+  const applied = patch && Object.keys(patch).length ? await patchSettings(next, patch, { quiet: true }) : true;
   const network = store.get().network;
   if (applied) {
     const from = network.epoch + (network.cursor?.position ? 0 : 1);

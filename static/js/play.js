@@ -5,7 +5,7 @@ import { $, animator, store } from "./context.js";
 import { bold, number, setCaption } from "./captions.js";
 import { detailOf, setError, status } from "./messages.js";
 import { fmt } from "./format.js";
-import { refreshHistory, refreshNetwork, refreshPlots } from "./network-actions.js";
+import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
 import { leavePreview } from "./timeline.js";
 import { applyQueuedSettings } from "./live-settings.js";
 import { adviceAfterTraining } from "./advice.js";
@@ -122,7 +122,7 @@ async function play() {
       const perEpoch = (performance.now() - t0) / ran;
       measured = Math.max(1, Math.min(MAX_CHUNK, Math.round(CALL_MS / Math.max(1, perEpoch))));
       if (done?.diverged) {
-        diverged = done.diverged; // SPEC §8.2: the run stopped at the refused update
+        diverged = done.diverged; // the run stopped at the refused update
         break;
       }
       if (done?.stopped_early || (early && waited >= early.patience)) {

@@ -76,13 +76,13 @@ def test_eta_typed_during_play_applies_from_the_next_epoch(ui: UI, live_server: 
         scrubber.evaluate("(n, v) => { n.value = String(v); n.dispatchEvent(new Event('input')); }", index)
         page.wait_for_function(
             f"() => document.querySelector('[data-timeline]').dataset.state === 'preview'"
-            f" && window.backpropExplorer.getState().network.epoch === {epoch}"
+            f" && window.backpropExplorer.getState().snapshotPreview?.network.epoch === {epoch}"
         )
         label = page.locator("[data-timeline-label]").text_content() or ""
         assert f"the end of epoch {epoch}" in label and f"η {rate} ·" in label, label
         banner = page.locator("[data-timeline-banner]").text_content() or ""
         assert f"made with η = {rate}" in banner
-        assert ui.state("s.network.learning_rate") == float(rate)  # the preview's own settings
+        assert ui.state("s.snapshotPreview.network.learning_rate") == float(rate)  # that moment's η
     page.get_by_role("button", name="Back to now").click()
     ui.assert_no_console_errors()
 
