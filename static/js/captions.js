@@ -102,3 +102,11 @@ export function renderCaption(parts) {
     }
   }
 }
+
+/** The chain-rule line under the drawing (chain-path.js): text and numbers, or nothing. */
+export function renderChain(parts) {
+  const p = $("[data-chain]");
+  if (!p) return;
+  p.hidden = !parts;
+  p.replaceChildren(...(parts ?? []).map((part) => (part.number !== undefined ? numSpan(part.number) : document.createTextNode(part.text))));
+}

@@ -23,7 +23,9 @@ export const store = createStore({
   history: [],
   steps: [],
   grid: null,
-  display: { edges: "w", neurons: "a" }, // the numbers written on edges (w, dL_dW, step) and neurons (a, z, delta)
+  // The numbers written on edges (w, dL_dW, step) and neurons (a, z, delta); "auto" follows the
+  // step: ∂L/∂w and δ after Backward, w and a otherwise (network-paint.js resolveDisplay).
+  display: { edges: "auto", neurons: "auto" },
   ownTargets: null, // the target the learner typed for their own input row, for Loss
   boundary: { showValidation: true, discretize: false }, // how the decision-boundary plot draws
   neuronHealth: null, // per layer 1..L, per neuron: "saturated", "dead" or null

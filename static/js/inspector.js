@@ -3,6 +3,7 @@
 // the server returned. (The hover tooltip is tooltip.js.)
 
 import { fmt } from "./format.js";
+import { biasName, subscript, weightName } from "./names.js";
 import { fmtUnits, hasUnits, unitValue } from "./units.js";
 import { fittedPanel, productsPerLine, stackable } from "./equation-fit.js";
 import { NEWLINE, d, dot, eqBlock, facts, frac, gap, m, math, mf, mi, mn, mo, mtext, para, paren, products, row, sub } from "./mathml.js";
@@ -137,7 +138,7 @@ export function createInspector({ body, onEditParameter }) {
     const L = network.layers.length - 1;
     const out = [];
     const title = para(
-      `Weight w${j + 1}${i + 1} of layer ${l}: from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output neuron" : "neuron"} ${j + 1}`,
+      `Weight ${weightName(network.layers, l, j, i)} (w${subscript(j + 1)}${subscript(i + 1)} of layer ${l}): from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output neuron" : "neuron"} ${j + 1}`,
       "title",
     );
     out.push(title, editor("set w =", network.parameters.weights[l - 1][j][i], (v) => onEditParameter(target, v)));
@@ -295,7 +296,7 @@ export function createInspector({ body, onEditParameter }) {
     const { network, trace } = ctx;
     const { layer: l, j } = target;
     const L = network.layers.length - 1;
-    const out = [para(`Bias of ${neuronName(l, L, j)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v))];
+    const out = [para(`Bias ${biasName(network.layers, l, j)} of ${neuronName(l, L, j)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v))];
     const bl = layerOf(trace?.backward, l);
     const upd = layerOf(trace?.update, l);
     out.push(

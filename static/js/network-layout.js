@@ -5,6 +5,7 @@
 
 import { GRAD, activationColour } from "./palette.js";
 import { NS, el, lerp } from "./svg.js";
+import { biasName, weightName } from "./names.js";
 
 const VW_MAX = 760; // the drawing's width in SVG units; narrower screens get 1:1 text
 const VW_MIN = 330;
@@ -117,7 +118,8 @@ export function buildDrawing(svg, args, expanded) {
     activations,
     showValues: r >= 16, // room for an 11 px number inside the circle
     showDetails: r >= 16 && maxN <= 4 && gap >= 110, // a z or δ line under each neuron
-    showEdgeLabels: edgesPerLayer.map((n) => r >= 14 && n <= 12 && gap >= 140),
+    // Every layer with room gets labels; layoutEdgeLabels hides those that would overlap.
+    showEdgeLabels: edgesPerLayer.map((n) => r >= 14 && n <= 24 && gap >= 110),
     nodes: {},
     spacing,
     gap,
@@ -129,16 +131,18 @@ export function buildDrawing(svg, args, expanded) {
   el("feGaussianBlur", { stdDeviation: "2" }, glow);
 
   const gTitles = el("g", { class: "titles" }, svg);
+  const gMaps = el("g", { class: "neuron-maps" }, svg); // under the edges: their ends stay in view
   const gGlow = el("g", { class: "grad-glows" }, svg);
   const gEdges = el("g", { class: "edges" }, svg);
   const gLabels = el("g", { class: "edge-labels" }, svg);
   const gPulses = el("g", { class: "pulses" }, svg);
-  const gMaps = el("g", { class: "neuron-maps" }, svg); // above the edges, under the neurons
   const gNeurons = el("g", { class: "neurons" }, svg);
   const gSide = el("g", { class: "side" }, svg);
+  const gChain = el("g", { class: "chain" }, svg); // the selected weight's chain rule (chain-path.js)
   const gToggles = el("g", { class: "toggles" }, svg); // on top: nothing covers them
   geo.gPulses = gPulses;
   geo.gMaps = gMaps;
+  geo.gChain = gChain;
 
   // Titles fit the space between columns: "Hidden 1 (64)", else "H1 (64)"; "sigmoid", else "σ".
   const fits = (text) => textWidth(text, 12) * 1.12 <= gap - 8;
@@ -174,7 +178,7 @@ export function buildDrawing(svg, args, expanded) {
         const line = el("line", { ...coords, class: "edge", "data-edge": `${l}-${j}-${i}` }, gEdges);
         const hit = el("line", { ...coords, class: "edge-hit", "stroke-width": Math.max(6, Math.min(12, r * 0.6)), tabindex: 0, role: "button", ...data });
         hitsInto[l][j].push(hit);
-        hit.setAttribute("aria-label", `weight from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1}, layer ${l}`);
+        hit.setAttribute("aria-label", `weight ${weightName(sizes, l, j, i)} from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1}, layer ${l}`);
         let label = null;
         // Preferred spot: nearer the wider column, where the edges are furthest apart;
         // layoutEdgeLabels moves a label along its edge when that spot is taken.
@@ -235,7 +239,7 @@ export function buildDrawing(svg, args, expanded) {
           { class: "bias", "data-kind": "bias", "data-layer": l, "data-j": j, tabindex: 0, role: "button" },
           gNeurons,
         );
-        bg.setAttribute("aria-label", `bias of layer ${l} neuron ${j + 1}`);
+        bg.setAttribute("aria-label", `bias ${biasName(sizes, l, j)} of layer ${l} neuron ${j + 1}`);
         const rect = el("rect", { x: x - r - s * 0.35, y: y - r - s * 0.65, width: s, height: s, rx: 1.5 }, bg);
         // The square may be small on a crowded layer; its target is at least BIAS_TARGET wide.
         const pad = Math.max(0, (BIAS_TARGET - s) / 2);

@@ -7,12 +7,14 @@
 import { createAnimation } from "./network-animation.js";
 import { buildDrawing } from "./network-layout.js";
 import { createPainter } from "./network-paint.js";
+import { createChainPath } from "./chain-path.js";
 import { setNeuronMaps as drawNeuronMaps, zoomNeuronMap } from "./neuron-maps-view.js";
 
 export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, emit }) {
   let geo = null; // layout of the current architecture
   const state = { geo: null, scale: null, zoomed: null }; // shared with the painter and the maps
   const painter = createPainter(svg, state);
+  const chain = createChainPath(svg, state);
   const { setActivations, setZ, setDeltas, setEdgeGrads, setOutputs, setLoss, paintEdge, paintBias, setParams } = painter;
   let selected = null;
   let lastBuild = null;
@@ -142,6 +144,9 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
       onExpand?.();
     },
     setStale: painter.setStale,
+    /** The selected weight's (or bias's) chain rule on the drawing; its product line's parts. */
+    showChain: (selection, trace, network) => chain.show(selection, trace, network),
+    clearChain: () => chain.clear(),
     setNeuronMaps,
     showNumbers: painter.showNumbers,
     markHealth: painter.markHealth,
