@@ -5,6 +5,7 @@
 
 import { fmt } from "./format.js";
 import { biasName, weightName } from "./names.js";
+import { phasesToRun } from "./moments.js";
 import { el, lerp } from "./svg.js";
 import { textWidth } from "./network-layout.js";
 
@@ -207,7 +208,7 @@ export function createChainPath(svg, state) {
     const headline = () => headlines.some((text) => tag(text, spotsOf, taken, "chain-name"));
     if (!back || !trace.forward) {
       headline();
-      return [{ text: `${name} = ` }, { number: value }, { text: ". Run Forward, Loss and Backward to see its chain rule along its path to the loss." }];
+      return [{ text: `${name} = ` }, { number: value }, { text: `. Run ${phasesToRun(trace)} to see its chain rule along its path to the loss.` }];
     }
     const B = trace.forward.batch_size ?? trace.forward.inputs.length;
     const grad = isEdge ? back.dL_dW[j][i] : back.dL_db[j];

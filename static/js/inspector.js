@@ -4,6 +4,7 @@
 
 import { fmt } from "./format.js";
 import { biasName, subscript, weightName } from "./names.js";
+import { phasesToRun } from "./moments.js";
 import { fmtUnits, hasUnits, unitValue } from "./units.js";
 import { fittedPanel, productsPerLine, stackable } from "./equation-fit.js";
 import { NEWLINE, d, dot, eqBlock, facts, frac, gap, m, math, mf, mi, mn, mo, mtext, para, paren, products, row, sub } from "./mathml.js";
@@ -152,7 +153,7 @@ export function createInspector({ body, onEditParameter }) {
     );
     const bl = layerOf(trace?.backward, l);
     if (!bl) {
-      out.push(para(trace?.forward ? "Run Loss and Backward to see this weight's gradient." : "Run Forward, Loss and Backward to see this weight's gradient."));
+      out.push(para(`Run ${phasesToRun(trace)} to see this weight's gradient.`));
       return out;
     }
     const fPrev = l === 1 ? trace.forward.inputs[0][i] : layerOf(trace.forward, l - 1).a[0][i];
@@ -275,7 +276,7 @@ export function createInspector({ body, onEditParameter }) {
       activationEquation(fl, j),
     );
     if (bl) out.push(deltaEquation(l, j, ctx));
-    else out.push(para("Run Loss and Backward to see δ = ∂L/∂z for this neuron."));
+    else out.push(para(`Run ${phasesToRun(trace)} to see δ = ∂L/∂z for this neuron.`));
     return out;
   }
 

@@ -14,6 +14,7 @@ import { setParameter } from "./parameter-actions.js";
 import { stopPlaying } from "./play.js";
 import { detailOf, setError, status } from "./messages.js";
 import { redrawAllPlots } from "./plot-panel.js";
+import { offerFirstLesson } from "./welcome.js";
 import { wireCompareLaunch } from "./compare/launch.js";
 
 async function start() {
@@ -44,6 +45,7 @@ async function start() {
     await startTour(document.body.dataset.lesson, setup);
     return;
   }
+  offerFirstLesson();
   if (networkId && (await openLinked(networkId, setup).catch(() => false))) {
     listenForLinks();
     return;

@@ -21,3 +21,11 @@ export function epochStatus(n) {
   if ((n.cursor?.position ?? 0) > 0) return `epoch ${n.epoch + 1} in progress`;
   return n.epoch === 0 ? "no epoch yet" : `epoch ${n.epoch} done`;
 }
+
+/** "Forward, Loss and Backward" — the phases the step in progress still needs to reach `goal`. */
+export function phasesToRun(trace, goal = "backward") {
+  const order = ["forward", "loss", "backward", "update"];
+  const done = trace?.update ? -1 : trace?.backward ? 2 : trace?.loss ? 1 : trace?.forward ? 0 : -1;
+  const names = order.slice(done + 1, order.indexOf(goal) + 1).map((p) => p[0].toUpperCase() + p.slice(1));
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : (names[0] ?? "");
+}

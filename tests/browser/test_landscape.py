@@ -205,7 +205,7 @@ def test_two_parameters_draw_a_contour_with_the_training_path(ui: UI, live_serve
     assert page.locator("[data-landscape-second]").input_value() == "W:1:0:0"
     assert page.locator("[data-inspector-body]").get_attribute("data-target") == "edge:2:0:1"
     page.wait_for_function(
-        "() => document.querySelector('[data-landscape-name]').textContent.includes('w11 of layer 1')"
+        "() => document.querySelector('[data-landscape-name]').textContent.includes(' and w₁')"
     )
     # Shift+Enter on a focused weight does the same from the keyboard.
     page.locator('.edge-hit[data-layer="2"][data-j="0"][data-i="2"]').focus()
