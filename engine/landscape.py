@@ -127,10 +127,7 @@ def _penalties(net: Network, refs: list[ParameterRef], deltas: np.ndarray) -> np
             continue
         w0 = value_of(net, ref)
         w = w0 + deltas[:, k]
-        if reg.kind == "l1":
-            total += reg.rate * (np.abs(w) - abs(w0))
-        else:
-            total += 0.5 * reg.rate * (w * w - w0 * w0)
+        total += reg.factor * (reg.size(w) - reg.size(np.float64(w0)))
     return total
 
 

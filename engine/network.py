@@ -67,15 +67,24 @@ class Layer:
 
 @dataclass
 class Regularization:
+    """The penalty on the weights (biases carry none): λ·Σ|w| (l1) or ½λ·Σw² (l2), that is
+    ``factor`` · Σ ``size(w)``."""
+
     kind: str = "none"
     rate: float = 0.0
 
+    @property
+    def factor(self) -> float:
+        return 0.5 * self.rate if self.kind == "l2" else self.rate
+
+    def size(self, W: np.ndarray) -> np.ndarray:
+        """Each weight's share of the penalty before the factor: |w| (l1) or w² (l2)."""
+        return np.abs(W) if self.kind == "l1" else np.square(W)
+
     def penalty(self, layers: list[Layer]) -> float:
-        if self.kind == "l1":
-            return self.rate * float(sum(np.abs(layer.W).sum() for layer in layers))
-        if self.kind == "l2":
-            return 0.5 * self.rate * float(sum((layer.W**2).sum() for layer in layers))
-        return 0.0
+        if self.kind == "none":
+            return 0.0
+        return self.factor * float(sum(self.size(layer.W).sum() for layer in layers))
 
     def grad(self, W: np.ndarray) -> np.ndarray | None:
         if self.kind == "l1":
@@ -363,16 +372,25 @@ def _backward(
     return grads
 
 
+def paired_delta(loss: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """BP1's closed form for a paired output and loss (see above): δ[L] from a and y alone."""
+    B, K = a.shape
+    if loss == "bce":
+        return (a - y) / (K * B)
+    return (a * y.sum(axis=1, keepdims=True) - y) / B
+
+
 def _output_delta(net: Network, fwd: ForwardTrace, lss: LossTrace, trace: bool):
     """BP1: (δ[L], f′(z[L]) or None, the rule's name)."""
     out = fwd.layers[-1]
-    a, y, (B, K) = out.a, lss.targets, out.a.shape
+    a = out.a
     prime = ACTIVATIONS[net.layers[-1].activation].prime
     if is_paired(net):
-        da_dz = prime(out.z, a) if trace and prime is not None else None
+        delta = paired_delta(net.loss, a, lss.targets)
         if net.loss == "bce":
-            return (a - y) / (K * B), da_dz, "paired_sigmoid_bce"
-        return (a * y.sum(axis=1, keepdims=True) - y) / B, None, "paired_softmax_ce"
+            da_dz = prime(out.z, a) if trace and prime is not None else None
+            return delta, da_dz, "paired_sigmoid_bce"
+        return delta, None, "paired_softmax_ce"
     assert lss.dL_da is not None  # only a paired output's fast path goes without
     if prime is None:  # softmax under another loss: the Jacobian, not an elementwise f′
         return softmax_backward(a, lss.dL_da), None, "softmax_jacobian"

@@ -1,5 +1,7 @@
 """The trainer: batches, epochs, the hold-out, early stopping, and the fast path's numbers."""
 
+import itertools
+
 import numpy as np
 import pytest
 from backprop_explorer.engine import (
@@ -16,6 +18,9 @@ from backprop_explorer.engine import (
     train,
     update,
 )
+from backprop_explorer.engine.evaluation import _output as lean_output
+from backprop_explorer.engine.evaluation import accuracy as evaluation_accuracy
+from backprop_explorer.engine.evaluation import evaluate
 from backprop_explorer.engine.training import train_step
 
 
@@ -25,15 +30,20 @@ def make(n=23, batch_size=5, validation_split=0.3, seed=3):
     return net, Trainer(data, batch_size=batch_size, validation_split=validation_split, seed=seed)
 
 
-def run_traced(net, trainer, opt, updates):
-    """``updates`` steps through the four traced phases, counted by the trainer as /step does."""
-    for _ in range(updates):
+def run_traced(net, trainer, opt, updates=None):
+    """``updates`` steps (None: to the end of the epoch) through the four traced phases, counted
+    by the trainer as /step does; returns the history entry of the epoch the last one closed."""
+    entry = None
+    for _ in itertools.count() if updates is None else range(updates):
         X, Y = trainer.batch_arrays()
         fwd = forward(net, X)
         lss = loss(net, fwd, Y)
         back = backward(net, fwd, lss)
         update(net, opt, back, X, Y)
-        trainer.advance(net, [g.grad_norm for g in back.layers], len(X), lss.loss)
+        entry = trainer.advance(net, [g.grad_norm for g in back.layers], len(X), lss.loss)
+        if updates is None and entry is not None:
+            break
+    return entry
 
 
 def assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer):
@@ -79,14 +89,7 @@ def test_fast_path_equals_traced_phases():
     slow_net, slow_trainer = make()
     fast_opt, slow_opt = Optimizer("adam", 0.05), Optimizer("adam", 0.05)
     fast_trainer.run_epoch(fast_net, fast_opt)
-    while True:
-        X, Y = slow_trainer.batch_arrays()
-        fwd = forward(slow_net, X)
-        back = backward(slow_net, fwd, loss(slow_net, fwd, Y))
-        lss = loss(slow_net, fwd, Y)
-        update(slow_net, slow_opt, back, X, Y)
-        if slow_trainer.advance(slow_net, [g.grad_norm for g in back.layers], len(X), lss.loss) is not None:
-            break
+    run_traced(slow_net, slow_trainer, slow_opt)
     assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer)
     assert [s[0] for s in fast_trainer.step_losses] == [1, 2, 3, 4]
 
@@ -206,24 +209,10 @@ def test_an_sgd_epoch_started_mid_way_finishes_from_the_cursor():
     # /step moves the cursor; the next epoch on the fast path picks up at the next batch.
     net, trainer = make()
     slow_net, slow_trainer = make()
-    for t, n in ((trainer, net), (slow_trainer, slow_net)):
-        X, Y = t.batch_arrays()
-        fwd = forward(n, X)
-        lss = loss(n, fwd, Y)
-        back = backward(n, fwd, lss)
-        update(n, Optimizer("sgd", 0.3), back, X, Y)
-        t.advance(n, [g.grad_norm for g in back.layers], len(X), lss.loss)
+    run_traced(net, trainer, Optimizer("sgd", 0.3), 1)
+    run_traced(slow_net, slow_trainer, Optimizer("sgd", 0.3), 1)
     entry = trainer.run_epoch(net, Optimizer("sgd", 0.3))
-    opt = Optimizer("sgd", 0.3)
-    while True:
-        X, Y = slow_trainer.batch_arrays()
-        fwd = forward(slow_net, X)
-        lss = loss(slow_net, fwd, Y)
-        back = backward(slow_net, fwd, lss)
-        update(slow_net, opt, back, X, Y)
-        slow_entry = slow_trainer.advance(slow_net, [g.grad_norm for g in back.layers], len(X), lss.loss)
-        if slow_entry is not None:
-            break
+    slow_entry = run_traced(slow_net, slow_trainer, Optimizer("sgd", 0.3))
     assert entry == slow_entry
     assert trainer.step_losses == slow_trainer.step_losses
     assert trainer.step == slow_trainer.step == trainer.batches_per_epoch
@@ -279,3 +268,37 @@ def test_step_losses_keep_the_last_cap_updates_after_every_run(optimizer, cap):
     trainer.run_updates(net, opt, 2)
     full.run_updates(full_net, full_opt, 2)
     assert trainer.step_losses == full.step_losses[-cap:]
+
+
+@pytest.mark.parametrize(
+    ("generator", "sizes", "activations", "loss_name", "regularization"),
+    [
+        ("circles", [2, 4, 3, 1], ["tanh", "relu", "sigmoid"], "bce", "l2"),
+        ("circles", [2, 4, 1], ["leaky_relu", "linear"], "mse", "l1"),
+        ("circles", [2, 4, 1], ["sigmoid", "sigmoid"], "half_sse", "none"),
+        ("multiclass_blobs", [2, 4, 3], ["tanh", "softmax"], "cross_entropy", "l2"),
+        ("multiclass_blobs", [2, 4, 3], ["tanh", "softmax"], "half_sse", "none"),
+        ("multiclass_blobs", [2, 4, 3], ["relu", "sigmoid"], "bce", "none"),
+        ("sine", [1, 5, 1], ["tanh", "linear"], "half_sse", "l1"),
+    ],
+)
+def test_the_lean_evaluation_equals_the_traced_loss(generator, sizes, activations, loss_name, regularization):
+    # An epoch's closing scores come from evaluation.evaluate, which skips the trace records:
+    # its data loss must be the loss phase's to the last bit, its accuracy the outputs' own.
+    data = generate(generator, np.random.default_rng(2), n=41, noise=0.2)
+    net = build_network(
+        sizes,
+        activations,
+        loss=loss_name,
+        regularization=Regularization(regularization, 0.01),
+        rng=np.random.default_rng(2),
+    )
+    fwd = forward(net, data.X)
+    traced = loss(net, fwd, data.Y)
+    data_loss, accuracy = evaluate(net, data.X, data.Y, data.task)
+    assert data_loss == traced.data_loss
+    z, a = lean_output(net, data.X)
+    np.testing.assert_array_equal(z, fwd.layers[-1].z)
+    np.testing.assert_array_equal(a, fwd.output)
+    assert accuracy == evaluation_accuracy(fwd.output, data.Y, data.task)
+    assert evaluate(net, data.X[:0], data.Y[:0], data.task) == (None, None)
