@@ -159,7 +159,7 @@ export async function runEpoch() {
       await refreshPlots();
       answer = res;
       if (res.diverged) {
-        // SPEC §8.2: the epoch was cut at the refused update; what it trained before is kept.
+        // Divergence: the epoch was cut at the refused update; what it trained before is kept.
         setCaption([bold("Diverged"), `: ${res.diverged.detail}. The weights are the last finite ones.`]);
         emit({ phase: "epoch", diverged: res.diverged });
         return;

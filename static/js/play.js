@@ -82,7 +82,7 @@ async function play() {
       const perEpoch = (performance.now() - t0) / Math.max(1, done?.epochs_run ?? chunk);
       chunk = Math.max(1, Math.min(50, Math.round(500 / Math.max(1, perEpoch))));
       if (done?.diverged) {
-        diverged = done.diverged; // SPEC §8.2: the run stopped at the refused update
+        diverged = done.diverged; // the run stopped at the refused update
         break;
       }
       if (done?.stopped_early || (early && waited >= early.patience)) {

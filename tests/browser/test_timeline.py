@@ -1,4 +1,4 @@
-"""The timeline scrubber (SPEC §8.3): previewing a snapshot shows the server's numbers of that
+"""The timeline scrubber: previewing a snapshot shows the server's numbers of that
 moment and changes nothing; rewinding warns with the right counts, then restores it exactly."""
 
 from __future__ import annotations
