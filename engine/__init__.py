@@ -34,7 +34,7 @@ from .network import (
     total_loss,
 )
 from .optimizers import OPTIMIZERS, Optimizer, OptimizerInfo, UpdateTrace, apply_gradients, update
-from .training import DivergedError, Trainer, TrainResult, evaluate, train, train_step
+from .training import DivergedError, EarlyStopping, Trainer, TrainResult, evaluate, train, train_step
 
 __all__ = [
     "DL_DZ_RULES",
@@ -50,6 +50,7 @@ __all__ = [
     "BackwardTrace",
     "Dataset",
     "DivergedError",
+    "EarlyStopping",
     "EngineError",
     "ForwardTrace",
     "GradCheck",

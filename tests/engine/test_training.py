@@ -5,6 +5,7 @@ import itertools
 import numpy as np
 import pytest
 from backprop_explorer.engine import (
+    EarlyStopping,
     EngineError,
     Optimizer,
     Regularization,
@@ -106,10 +107,24 @@ def test_history_entry_fields_and_grad_norms():
 def test_early_stopping_waits_patience_epochs_without_improvement():
     # A tiny learning rate: the loss improves by less than min_delta every epoch.
     net, trainer = make()
-    result = train(net, Optimizer("sgd", 1e-9), trainer, 50, patience=3, min_delta=0.01)
+    result = train(net, Optimizer("sgd", 1e-9), trainer, 50, early_stopping=EarlyStopping(3, 0.01))
     assert result.stopped_early and result.epochs_run == 4  # epoch 1 sets the best, 3 more wait
     net, trainer = make()
     assert not train(net, Optimizer("sgd", 1e-9), trainer, 5).stopped_early
+
+
+def test_early_stopping_carried_over_short_runs_stops_where_one_long_run_does():
+    net, trainer = make(n=60)
+    whole = train(net, Optimizer("sgd", 0.5), trainer, 300, early_stopping=EarlyStopping(4, 0.002))
+    assert whole.stopped_early and 5 < whole.epochs_run < 300
+    net, trainer = make(n=60)
+    opt, stopping, history = Optimizer("sgd", 0.5), EarlyStopping(4, 0.002), []
+    while True:
+        part = train(net, opt, trainer, 2, early_stopping=stopping)
+        history += part.history
+        if part.stopped_early:
+            break
+    assert history == whole.history
 
 
 def test_should_stop_ends_training_between_epochs():
@@ -142,7 +157,7 @@ def test_early_stopping_counts_an_equal_loss_as_no_improvement():
     # only equals the best is not an improvement (min_delta = 0): the run stops after
     # patience such epochs instead of running on.
     net, trainer = make()
-    result = train(net, Optimizer("sgd", 1e-300), trainer, 10, patience=2, min_delta=0.0)
+    result = train(net, Optimizer("sgd", 1e-300), trainer, 10, early_stopping=EarlyStopping(2, 0.0))
     losses = [entry["val_loss"] for entry in result.history]
     assert losses == [losses[0]] * len(losses)
     assert result.stopped_early and result.epochs_run == 3
