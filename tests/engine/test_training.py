@@ -183,34 +183,39 @@ def test_fast_path_equals_traced_phases_with_a_frozen_layer_and_l2(optimizer):
     assert fast_opt.t == slow_opt.t == fast_trainer.step
 
 
-@pytest.mark.parametrize(
-    ("generator", "sizes", "activations", "loss_name", "regularization"),
-    [
-        ("circles", [2, 4, 3, 1], ["tanh", "tanh", "tanh"], "half_sse", "none"),
-        ("circles", [2, 4, 3, 1], ["relu", "leaky_relu", "linear"], "mse", "l2"),
-        ("circles", [2, 4, 1], ["sigmoid", "sigmoid"], "bce", "l1"),
-        ("circles", [2, 4, 1], ["linear", "sigmoid"], "half_sse", "none"),
-        ("multiclass_blobs", [2, 4, 3], ["tanh", "softmax"], "cross_entropy", "l2"),
-        ("multiclass_blobs", [2, 4, 3], ["relu", "softmax"], "half_sse", "none"),
-        ("multiclass_blobs", [2, 4, 3], ["tanh", "sigmoid"], "cross_entropy", "none"),
-        ("sine", [1, 5, 1], ["tanh", "linear"], "half_sse", "none"),
-    ],
-)
-def test_sgd_fast_path_equals_traced_phases_for_every_loss_and_output(
-    generator, sizes, activations, loss_name, regularization
-):
+# (data, layer sizes, activations, loss, regularization): every loss and output pairing.
+CONFIGURATIONS = [
+    ("circles", [2, 4, 3, 1], ["tanh", "tanh", "tanh"], "half_sse", "none"),
+    ("circles", [2, 4, 3, 1], ["relu", "leaky_relu", "linear"], "mse", "l2"),
+    ("circles", [2, 4, 1], ["sigmoid", "sigmoid"], "bce", "l1"),
+    ("circles", [2, 4, 1], ["linear", "sigmoid"], "half_sse", "none"),
+    ("multiclass_blobs", [2, 4, 3], ["tanh", "softmax"], "cross_entropy", "l2"),
+    ("multiclass_blobs", [2, 4, 3], ["relu", "softmax"], "half_sse", "none"),
+    ("multiclass_blobs", [2, 4, 3], ["tanh", "sigmoid"], "cross_entropy", "none"),
+    ("sine", [1, 5, 1], ["tanh", "linear"], "half_sse", "l1"),
+]
+
+
+def configured(generator, sizes, activations, loss_name, regularization):
+    """A seeded dataset of 37 samples and a network of one of the CONFIGURATIONS."""
+    data = generate(generator, np.random.default_rng(1), n=37, noise=0.2)
+    net = build_network(
+        sizes,
+        activations,
+        loss=loss_name,
+        regularization=Regularization(regularization, 0.01),
+        rng=np.random.default_rng(1),
+    )
+    return data, net
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_sgd_fast_path_equals_traced_phases_for_every_loss_and_output(configuration):
     # SGD epochs run on their own kernel (engine/fastpath.py): its loss, norms, parameters and
     # history must be the traced phases' to the last bit, whatever the loss and activations.
     runs = []
     for _ in range(2):
-        data = generate(generator, np.random.default_rng(1), n=37, noise=0.2)
-        net = build_network(
-            sizes,
-            activations,
-            loss=loss_name,
-            regularization=Regularization(regularization, 0.01),
-            rng=np.random.default_rng(1),
-        )
+        data, net = configured(*configuration)
         runs.append((net, Trainer(data, batch_size=5, validation_split=0.2, seed=1), Optimizer("sgd", 0.05)))
     (fast_net, fast_trainer, fast_opt), (slow_net, slow_trainer, slow_opt) = runs
     for _ in range(2):
@@ -285,29 +290,11 @@ def test_step_losses_keep_the_last_cap_updates_after_every_run(optimizer, cap):
     assert trainer.step_losses == full.step_losses[-cap:]
 
 
-@pytest.mark.parametrize(
-    ("generator", "sizes", "activations", "loss_name", "regularization"),
-    [
-        ("circles", [2, 4, 3, 1], ["tanh", "relu", "sigmoid"], "bce", "l2"),
-        ("circles", [2, 4, 1], ["leaky_relu", "linear"], "mse", "l1"),
-        ("circles", [2, 4, 1], ["sigmoid", "sigmoid"], "half_sse", "none"),
-        ("multiclass_blobs", [2, 4, 3], ["tanh", "softmax"], "cross_entropy", "l2"),
-        ("multiclass_blobs", [2, 4, 3], ["tanh", "softmax"], "half_sse", "none"),
-        ("multiclass_blobs", [2, 4, 3], ["relu", "sigmoid"], "bce", "none"),
-        ("sine", [1, 5, 1], ["tanh", "linear"], "half_sse", "l1"),
-    ],
-)
-def test_the_lean_evaluation_equals_the_traced_loss(generator, sizes, activations, loss_name, regularization):
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_the_lean_evaluation_equals_the_traced_loss(configuration):
     # An epoch's closing scores come from evaluation.evaluate, which skips the trace records:
     # its data loss must be the loss phase's to the last bit, its accuracy the outputs' own.
-    data = generate(generator, np.random.default_rng(2), n=41, noise=0.2)
-    net = build_network(
-        sizes,
-        activations,
-        loss=loss_name,
-        regularization=Regularization(regularization, 0.01),
-        rng=np.random.default_rng(2),
-    )
+    data, net = configured(*configuration)
     fwd = forward(net, data.X)
     traced = loss(net, fwd, data.Y)
     data_loss, accuracy = evaluate(net, data.X, data.Y, data.task)
