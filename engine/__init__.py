@@ -6,30 +6,27 @@ convention and the scalar every gradient differentiates.
 
 from .activations import ACTIVATIONS
 from .data import GENERATORS, PAIRINGS, Dataset, from_arrays, generate, infer_task
+from .errors import EngineError, NonFiniteError
 from .gradcheck import TOLERANCE as GRADCHECK_TOLERANCE
 from .gradcheck import GradCheck, gradient_check
+from .health import gradient_health
+from .initializers import INITIALIZERS, InitializerInfo, init_parameters
 from .losses import LOSSES
 from .network import (
     DL_DZ_RULES,
-    INITIALIZERS,
     PHASES,
     REGULARIZATIONS,
     BackwardTrace,
-    EngineError,
     ForwardTrace,
-    InitializerInfo,
     Layer,
     LayerForward,
     LayerGrad,
     LossTrace,
     Network,
-    NonFiniteError,
     Regularization,
     backward,
     build_network,
     forward,
-    gradient_health,
-    init_parameters,
     loss,
     total_loss,
 )

@@ -19,8 +19,9 @@ import math
 import numpy as np
 
 from .activations import ACTIVATIONS, softmax_backward
+from .errors import NonFiniteError
 from .losses import LOSSES
-from .network import Network, NonFiniteError, is_paired, paired_delta
+from .network import Network, is_paired, paired_delta
 from .optimizers import FlatSGD
 
 LOSS_OVERFLOW = (

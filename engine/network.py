@@ -27,21 +27,9 @@ import numpy as np
 
 from .activations import ACTIVATIONS, softmax_backward
 from .errors import EngineError, NonFiniteError
-from .health import EXPLODING_NORM, EXPLODING_RATIO, VANISHING_RATIO, gradient_health
-from .initializers import INITIALIZERS, InitializerInfo, init_parameters
+from .health import gradient_health
+from .initializers import init_parameters
 from .losses import LOSSES
-
-__all__ = [  # also here for modules that import them from .network, as before the split
-    "EXPLODING_NORM",
-    "EXPLODING_RATIO",
-    "INITIALIZERS",
-    "VANISHING_RATIO",
-    "EngineError",
-    "InitializerInfo",
-    "NonFiniteError",
-    "gradient_health",
-    "init_parameters",
-]
 
 PAIRED = {(name, loss.pairs_with) for name, loss in LOSSES.items() if loss.pairs_with}
 
@@ -193,15 +181,6 @@ class ForwardTrace:
     def a_in(self, index: int) -> np.ndarray:
         """a[index − 1]: what layer ``index`` multiplies by its weights (the inputs for l = 1)."""
         return self.inputs if index == 1 else self.layers[index - 2].a
-
-    # Plain lists, position l − 1 for layer l, for callers written before the records.
-    @property
-    def z(self) -> list[np.ndarray]:
-        return [layer.z for layer in self.layers]
-
-    @property
-    def a(self) -> list[np.ndarray]:
-        return [layer.a for layer in self.layers]
 
 
 def forward(net: Network, inputs: np.ndarray) -> ForwardTrace:

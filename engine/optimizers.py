@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .network import BackwardTrace, EngineError, Network, NonFiniteError, total_loss
+from .errors import EngineError, NonFiniteError
+from .network import BackwardTrace, Network, total_loss
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,10 @@ import numpy as np
 
 from .data import Dataset
 from .divergence import DivergedError, evaluation_overflowed, refused
+from .errors import EngineError, NonFiniteError
 from .evaluation import evaluate
 from .fastpath import LOSS_OVERFLOW, SGDSteps
-from .network import EngineError, Network, NonFiniteError, _backward, _forward, _loss
+from .network import Network, _backward, _forward, _loss
 from .optimizers import FlatSGD, Optimizer, apply_gradients
 from .order import epoch_order, split_indices
 

@@ -37,8 +37,8 @@ class Session:
     opt: Optimizer
     dataset: Dataset | None
     trainer: Trainer | None
-    # Epochs to record that are not the trainer's own: an import's history (or a document
-    # written before history moved to its own table).
+    # Epochs to record that are not the trainer's own: an import's history, or the one an
+    # older stored document carries in its trainer state.
     carried_history: list[dict]
     other_step_losses: list[list] = field(default_factory=list)
     # Traces of the step in progress computed in this request: /step runs each phase once.

@@ -334,7 +334,7 @@ def test_reads_and_prune() -> None:
         "t": {"h": [{"a": 1}, {"a": 3}, {"a": 5, "b": 6}]}
     }
     assert prune(context, [("t", "h", 0, "a"), ("t",)]) == {"t": context["t"]}  # the whole wins
-    # Past the end: the list keeps its length, so the server's message names it as before.
+    # Past the end: the list keeps its length, so the server's message names the same index.
     assert prune(context, [("missing", 0), ("t", "h", 7)]) == {"t": {"h": [None, None, None]}}
     for expr in (
         "t.h[-1].a - t.h[0].b",
