@@ -18,7 +18,7 @@ before anything changes: parameters and optimizer state stay as they were.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
 
@@ -53,6 +53,7 @@ OPTIMIZERS = {
 class Optimizer:
     name: str = "sgd"
     learning_rate: float = 0.1
+    _: KW_ONLY  # the rule's constants and the state by name: Optimizer("adam", 0.01, beta1=0.8)
     beta: float = 0.9
     beta1: float = 0.9
     beta2: float = 0.999

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
 
@@ -79,6 +79,7 @@ class _Parameters:
 @dataclass
 class Trainer:
     dataset: Dataset
+    _: KW_ONLY  # the settings and the progress by name: Trainer(data, batch_size=10, seed=3)
     batch_size: int = 1
     validation_split: float = 0.0
     seed: int = 0
