@@ -5,6 +5,7 @@ import { $, animator, store } from "./context.js";
 import { bold, number, setCaption } from "./captions.js";
 import { detailOf, setError, status } from "./messages.js";
 import { fmt } from "./format.js";
+import { nextChunk, pacedChunk } from "./play-pace.js";
 import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
 import { leavePreview } from "./timeline.js";
 import { applyQueuedSettings } from "./live-settings.js";
@@ -60,14 +61,6 @@ function waitBetweenCalls(ms) {
   });
 }
 
-const CALL_MS = 500; // about half a second of training between two redraws
-const MAX_CHUNK = 50;
-
-/** Epochs for the next call: at a set pace, half a second's worth; else what fit in CALL_MS. */
-function nextChunk(pace, measured) {
-  if (Number.isFinite(pace)) return Math.max(1, Math.min(MAX_CHUNK, Math.round((pace * CALL_MS) / 1000)));
-  return measured;
-}
 
 async function play() {
   const { network, catalog } = store.get();
@@ -78,14 +71,13 @@ async function play() {
     bold("Playing"), `: whole epochs run on the server with η = `, number(network.learning_rate),
     "; the plots and the drawing update as they finish. Press Pause (Space) to stop; the Speed slider sets the pace.",
   ]);
-  let measured = 1; // epochs per call that took about CALL_MS, at full pace
+  let measured = 1; // epochs per call that take about half a second at full pace
   let failed = false;
   const early = earlyStopping();
-  // The server counts patience within one train call, but Play trains in short calls to
-  // redraw between them; so the count across calls is kept here, and no call is longer than
-  // the patience left, so Play stops at the same epoch one long call would.
-  let best = Infinity;
-  let waited = 0;
+  // Play trains in short calls to redraw between them: each call sends on the server's
+  // early-stopping count from the one before and is no longer than the patience left, so Play
+  // stops at the epoch one long call would.
+  let count = { best: null, waited: 0 };
   let stoppedAt = null;
   let diverged = null;
   try {
@@ -93,12 +85,11 @@ async function play() {
       await applyQueuedSettings(); // typed while Play waited between two calls
       if (!store.get().playing) break;
       const t0 = performance.now();
-      const { pace } = store.get();
-      const chunk = nextChunk(pace, measured);
-      const limit = early ? Math.min(catalog.limits.max_epochs, early.patience - waited) : catalog.limits.max_epochs;
+      const chunk = pacedChunk(store.get().pace, measured);
+      const limit = early ? Math.min(catalog.limits.max_epochs, early.patience - count.waited) : catalog.limits.max_epochs;
       const done = await api.trainStream(
         network.id,
-        { epochs: Math.min(chunk, limit), ...(early ? { early_stopping: { patience: early.patience, min_delta: early.min_delta } } : {}) },
+        { epochs: Math.min(chunk, limit), ...(early ? { early_stopping: { patience: early.patience, min_delta: early.min_delta, ...count } } : {}) },
         (entry) => {
           // Epochs can arrive faster than frames: the plots redraw at most once per frame.
           arrived.push(entry);
@@ -107,25 +98,22 @@ async function play() {
             if (wait <= 0) requestAnimationFrame(flushEpochs);
             else setTimeout(() => requestAnimationFrame(flushEpochs), wait);
           }
-          const monitored = entry.val_loss ?? entry.train_loss;
-          if (monitored < best - (early?.min_delta ?? 0)) [best, waited] = [monitored, 0];
-          else waited += 1;
         },
       );
       flushEpochs();
       if (done?.network) store.set({ network: done.network });
+      if (done?.early_stopping) count = done.early_stopping;
       // Settings typed during this call apply from the next epoch (live-settings.js).
       await applyQueuedSettings();
       // The per-update losses of this call too, not only the epochs: the step plot keeps up.
       await Promise.all([refreshPlots(), refreshHistory().catch(() => {})]);
       const ran = Math.max(1, done?.epochs_run ?? chunk);
-      const perEpoch = (performance.now() - t0) / ran;
-      measured = Math.max(1, Math.min(MAX_CHUNK, Math.round(CALL_MS / Math.max(1, perEpoch))));
+      measured = nextChunk(performance.now() - t0, ran);
       if (done?.diverged) {
         diverged = done.diverged; // the run stopped at the refused update
         break;
       }
-      if (done?.stopped_early || (early && waited >= early.patience)) {
+      if (done?.stopped_early) {
         stoppedAt = store.get().network.epoch;
         break;
       }
