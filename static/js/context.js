@@ -28,6 +28,7 @@ export const store = createStore({
   display: { edges: "auto", neurons: "auto" },
   ownTargets: null, // the target the learner typed for their own input row, for Loss
   boundary: { showValidation: true, discretize: false }, // how the decision-boundary plot draws
+  lossLog: false, // the loss plots on a log axis
   neuronHealth: null, // per layer 1..L, per neuron: "saturated", "dead" or null
   selection: null,
   gradcheck: null, // {key, res} of the last gradient check

@@ -27,6 +27,16 @@ function isTyping(target) {
   return target.tagName === "INPUT" && TEXT_INPUTS.has(target.type);
 }
 
+/**
+ * A control Space presses: a button, a link, a summary or a part of the drawing reached with the
+ * keyboard (:focus-visible). One the mouse just clicked keeps the focus without showing it: there
+ * Space still toggles Play, as it does everywhere else.
+ */
+function isPressable(target) {
+  const control = target.closest?.("button, a[href], summary, [role=button]");
+  return Boolean(control) && control === target && target.matches(":focus-visible");
+}
+
 let keyOwner = null;
 
 /** Let `handler(evt)` see every keydown and keyup first (null: nobody); when it returns true the
@@ -72,6 +82,7 @@ export function wireControls() {
   for (const box of document.querySelectorAll("[data-boundary-option]")) {
     box.addEventListener("change", () => store.set({ boundary: { ...store.get().boundary, [box.dataset.boundaryOption]: box.checked } }));
   }
+  $("[data-loss-log]").addEventListener("change", (evt) => store.set({ lossLog: evt.target.checked }));
   for (const select of document.querySelectorAll("[data-display]")) {
     select.addEventListener("change", () => store.set({ display: { ...store.get().display, [select.dataset.display]: select.value } }));
   }
@@ -99,15 +110,17 @@ export function wireControls() {
     if (evt.ctrlKey || evt.metaKey || evt.altKey || evt.repeat) return;
     const fn = shortcuts[evt.key.toLowerCase()];
     if (!fn || isTyping(evt.target) || evt.target.closest?.("dialog")) return; // a dialog's keys are its own
+    // Space on a focused button (or link, or a part of the drawing) presses that, not Play.
+    if (evt.key === " " && isPressable(evt.target)) return;
     // Letters stay with a focused list or option (they pick an item there); Space and Escape
     // work everywhere else, so Space toggles Play wherever a click left the focus.
     if (evt.key !== " " && evt.key !== "Escape" && evt.target.closest?.("select, input")) return;
     evt.preventDefault(); // a focused button must not also be pressed by Space
     fn();
   });
-  // A button activated by Space fires its click on keyup: the keydown above already played.
+  // A button pressed by Space fires its click on keyup; elsewhere Space already played on keydown.
   document.addEventListener("keyup", (evt) => {
     if (keyOwner?.(evt)) return;
-    if (evt.key === " " && !isTyping(evt.target) && !evt.target.closest?.("dialog")) evt.preventDefault();
+    if (evt.key === " " && !isTyping(evt.target) && !isPressable(evt.target) && !evt.target.closest?.("dialog")) evt.preventDefault();
   });
 }

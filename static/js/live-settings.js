@@ -17,7 +17,7 @@ export async function patchSettings(setup, patch, { quiet = false } = {}) {
   const { built, network } = store.get();
   try {
     const next = await api.patchNetwork(network.id, patch);
-    clearErrors("build");
+    clearErrors("build", "limits");
     // The server discards a step in progress when hyperparameters change: so does the page.
     store.set({ network: next, built: structuredClone(setup), setup, trace: null });
     history.replaceState(null, "", toHash(setup, network.id));
@@ -29,6 +29,7 @@ export async function patchSettings(setup, patch, { quiet = false } = {}) {
     form.config.render(kept, store.get().shape);
     store.set({ setup: kept });
     setError("build", `${detailOf(err)} Nothing changed: the network keeps ${describeSettings(built, Object.keys(patch))}.`);
+    setError("limits", `Not applied: ${detailOf(err)}`);
     if (!quiet) setCaption([bold("Not applied"), `: ${detailOf(err)} The form shows the settings in force again.`]);
     return false;
   }

@@ -37,7 +37,9 @@ async function start() {
   const known = new Set(catalog.features.map((f) => f.name));
   setup.features = setup.features.filter((f) => known.has(f));
   if (!setup.features.length) setup.features = [...catalog.default_features];
-  form.config = createConfigPanel($("[data-config]"), catalog, { onEdit, onBuild, onUpload });
+  // A limit the form reaches is said beside the drawing, where the learner is looking.
+  const onLimit = (text) => setError("limits", text);
+  form.config = createConfigPanel($("[data-config]"), catalog, { onEdit, onBuild, onUpload, onLimit });
   form.config.render(setup);
   if (document.body.dataset.lesson) {
     // /lessons/<id>: the tour builds the lesson's network and owns the URL's hash (#step=N).

@@ -49,12 +49,13 @@ export async function build(setup, { keepUrl = false, shape = null } = {}) {
   status("Building the network…", true);
   try {
     const network = await api.createNetwork(toSpec(setup, shape));
-    clearErrors("build", "phase", "predict");
+    clearErrors("build", "phase", "predict", "limits");
     await adopt(network, setup, { keepUrl });
     setCaption([`A ${network.layers.join("–")} network is ready. Press `, bold("Forward"), ` (F) to send ${describeNext()} through it, or Epoch (E) / Play (Space) to train.`]);
     document.body.dataset.ready = "true";
   } catch (err) {
     setError("build", detailOf(err));
+    setError("limits", `The network was not built: ${detailOf(err)}`); // beside the drawing, in view
     status("The network could not be built");
   }
 }

@@ -22,7 +22,7 @@ export const textWidth = (text, size) => [...text].reduce((w, ch) => w + (CHAR_E
 const SIDE_LABEL_PX = 11; // font size of the feature and output names (app.css .side-label)
 export const EDGE_LABEL_PX = 11;
 const SHORT_ACTIVATION = { sigmoid: "σ", tanh: "tanh", relu: "ReLU", leaky_relu: "lReLU", linear: "lin", softmax: "smax" };
-const BIAS_TARGET = 20; // SVG units: ≥ 16 px on screen from 1280 px wide up, 20 px on a phone
+const BIAS_TARGET = 24; // SVG units: a 24 px touch target where the drawing is drawn 1:1 (a phone)
 
 /**
  * Write `text` into an SVG text, shortened with "…" to `room` px; the full text goes in a

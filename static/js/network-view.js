@@ -59,8 +59,8 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     if (t) onSelect?.(t);
   });
   svg.addEventListener("keydown", (evt) => {
-    // Enter opens a neuron, edge or bias; Space is left to the page, where it toggles Play.
-    if (evt.key !== "Enter") return;
+    // Enter, or Space where the keyboard brought the focus, opens the neuron, edge or bias.
+    if (evt.key !== "Enter" && !(evt.key === " " && evt.target.matches?.(":focus-visible"))) return;
     const toggle = evt.target.closest?.("[data-expand-layer]");
     if (toggle) return toggleLayer(Number(toggle.dataset.expandLayer));
     const t = targetOf(evt.target);

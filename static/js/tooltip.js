@@ -74,6 +74,15 @@ export function createTooltip(tooltip) {
   const hide = () => {
     tooltip.hidden = true;
   };
+  // A touch screen has no mouseleave: a tap anywhere, a scroll or four seconds put it away.
+  let touchTimer = 0;
+  document.addEventListener("pointerdown", (evt) => {
+    if (evt.pointerType === "mouse") return;
+    hide();
+    clearTimeout(touchTimer);
+    touchTimer = setTimeout(hide, 4000);
+  });
+  window.addEventListener("scroll", hide, { passive: true });
 
   return { show, hide };
 }
