@@ -27,14 +27,19 @@ function isTyping(target) {
   return target.tagName === "INPUT" && TEXT_INPUTS.has(target.type);
 }
 
+const PRESSABLE = "button, a[href], summary, [role=button]";
+let clicked = null; // the control the pointer last pressed: it keeps the focus, not the keyboard
+document.addEventListener("pointerdown", (evt) => (clicked = evt.target.closest?.(PRESSABLE) ?? null), true);
+document.addEventListener("keydown", (evt) => evt.key === "Tab" && (clicked = null), true);
+
 /**
- * A control Space presses: a button, a link, a summary or a part of the drawing reached with the
- * keyboard (:focus-visible). One the mouse just clicked keeps the focus without showing it: there
- * Space still toggles Play, as it does everywhere else.
+ * A control Space presses: a button, a link, a summary or a part of the drawing the keyboard
+ * brought the focus to. One the mouse just clicked keeps the focus: there Space still toggles
+ * Play, as it does everywhere else.
  */
 function isPressable(target) {
-  const control = target.closest?.("button, a[href], summary, [role=button]");
-  return Boolean(control) && control === target && target.matches(":focus-visible");
+  const control = target.closest?.(PRESSABLE);
+  return Boolean(control) && control === target && control !== clicked;
 }
 
 let keyOwner = null;

@@ -137,6 +137,9 @@ export function buildDrawing(svg, args, expanded) {
   const gLabels = el("g", { class: "edge-labels" }, svg);
   const gPulses = el("g", { class: "pulses" }, svg);
   const gNeurons = el("g", { class: "neurons" }, svg);
+  // Numbers written in and beside the neurons and biases: outside their buttons, whose names
+  // do not change with them (the tooltip and the inspector say the numbers).
+  const gNumbers = el("g", { class: "neuron-numbers", "aria-hidden": "true" }, svg);
   const gSide = el("g", { class: "side" }, svg);
   const gChain = el("g", { class: "chain" }, svg); // the selected weight's chain rule (chain-path.js)
   const gToggles = el("g", { class: "toggles" }, svg); // on top: nothing covers them
@@ -224,12 +227,15 @@ export function buildDrawing(svg, args, expanded) {
           y: y + 0.35 * 11,
           "text-anchor": "middle",
           "font-size": 11,
+          class: "neuron-value",
+          "data-layer": l,
+          "data-j": j,
         },
-        g,
+        gNumbers,
       );
       let detail = null;
       if (geo.showDetails && l > 0) {
-        detail = el("text", { x, y: y + r + 13, "text-anchor": "middle", "font-size": 11, class: "halo" }, g);
+        detail = el("text", { x, y: y + r + 13, "text-anchor": "middle", "font-size": 11, class: "halo neuron-detail", "data-layer": l, "data-j": j }, gNumbers);
       }
       let bias = null;
       if (l > 0) {
@@ -246,7 +252,7 @@ export function buildDrawing(svg, args, expanded) {
         el("rect", { x: x - r - s * 0.35 - pad, y: y - r - s * 0.65 - pad, width: s + 2 * pad, height: s + 2 * pad, class: "bias-hit" }, bg);
         let text = null;
         if (geo.showDetails) {
-          text = el("text", { x: x - r - s * 0.5, y: y - r - s * 0.8, "text-anchor": "end", "font-size": 11, class: "halo" }, bg);
+          text = el("text", { x: x - r - s * 0.5, y: y - r - s * 0.8, "text-anchor": "end", "font-size": 11, class: "halo bias-value", "data-layer": l, "data-j": j }, gNumbers);
         }
         bias = { g: bg, rect, text };
       }

@@ -58,9 +58,13 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     const t = targetOf(evt.target);
     if (t) onSelect?.(t);
   });
+  // The part the pointer last pressed keeps the focus; Space there is left to the page (Play).
+  let clickedPart = null;
+  svg.addEventListener("pointerdown", (evt) => (clickedPart = evt.target.closest?.("[role=button]") ?? null));
+  document.addEventListener("keydown", (evt) => evt.key === "Tab" && (clickedPart = null), true);
   svg.addEventListener("keydown", (evt) => {
-    // Enter, or Space where the keyboard brought the focus, opens the neuron, edge or bias.
-    if (evt.key !== "Enter" && !(evt.key === " " && evt.target.matches?.(":focus-visible"))) return;
+    // Enter opens the focused neuron, edge or bias; Space does too where the keyboard brought the focus.
+    if (evt.key !== "Enter" && !(evt.key === " " && evt.target !== clickedPart)) return;
     const toggle = evt.target.closest?.("[data-expand-layer]");
     if (toggle) return toggleLayer(Number(toggle.dataset.expandLayer));
     const t = targetOf(evt.target);

@@ -609,7 +609,7 @@ def test_edge_labels_do_not_overlap_and_every_weight_is_reachable(ui: UI, live_s
     assert len(boxes) >= 13  # of 18: hiding is the exception
     # Nor do they cover a bias's number ("b 0.1") or a neuron's line under its circle.
     others = page.evaluate(
-        """[...document.querySelectorAll('svg[data-network] .bias text, svg[data-network] .neuron text.halo')]
+        """[...document.querySelectorAll('svg[data-network] .bias-value, svg[data-network] .neuron-detail')]
              .filter((t) => t.textContent)
              .map((t) => { const b = t.getBBox();
                            return [b.x, b.y, b.x + b.width, b.y + b.height, t.textContent]; })"""

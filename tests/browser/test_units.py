@@ -59,7 +59,7 @@ def test_standardized_prices_are_shown_in_the_datas_units(ui: UI, live_server: s
     assert units_quoted(ui) == [yhat_api * std + mean]
     assert f"network's own output is {fmt4(yhat_api)}, standardized" in caption_text(ui)
     output = page.locator("svg[data-network] [data-kind=neuron][data-layer='2']").first
-    circle = output.locator("text").first.text_content() or ""
+    circle = page.locator("svg[data-network] text.neuron-value[data-layer='2']").first.text_content() or ""
     price = yhat_api * std + mean
     assert circle.endswith("k") and abs(float(circle[:-1]) * 1000 - price) <= 0.01 * abs(price)
     ui.press("Loss")
