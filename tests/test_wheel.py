@@ -145,6 +145,11 @@ def test_the_wheel_carries_every_source_file_under_one_import_name(wheel: Path) 
         # Byte for byte: the wheel was built from these sources, not from a stale build/.
         for name in ("backprop_explorer/static/js/api.js", "backprop_explorer/engine/network.py"):
             assert archive.read(name) == expected[name].read_bytes()
+        # The real datasets travel with their source and licence notes.
+        data = ROOT / "app" / "realdata"
+        for path in data.iterdir():
+            if path.suffix in (".csv", ".gz", ".md") or path.name.startswith("LICENSE"):
+                assert archive.read(f"{PACKAGE}/app/realdata/{path.name}") == path.read_bytes(), path.name
         # The licence travels with the code (PEP 639: .dist-info/licenses/).
         assert archive.read(f"{dist_info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
     assert top_level == {PACKAGE, dist_info}

@@ -11,9 +11,10 @@ from fastapi import APIRouter
 
 from backprop_explorer import engine
 
-from .. import __version__
+from .. import __version__, realdata
 from ..config import Limits
 from ..deps import ServiceDep
+from ..realdata import REAL_DATASETS
 from ..schemas import ERROR_RESPONSES, Catalog, HealthStatus
 
 router = APIRouter(prefix="/api", tags=["meta"], responses=ERROR_RESPONSES)
@@ -26,12 +27,35 @@ def _datasets() -> list[dict]:
         out.append(
             {
                 "name": name,
+                "kind": "generated",
+                "title": name.replace("_", " "),
                 "description": description,
                 "task": sample.task,
                 "n_features": sample.X.shape[1],
                 "n_outputs": sample.Y.shape[1],
                 "uses_n_noise": uses_n_noise,
                 "classes": classes,
+            }
+        )
+    for name, info in REAL_DATASETS.items():
+        table = realdata.read(name)
+        out.append(
+            {
+                "name": name,
+                "kind": "real",
+                "title": info.title,
+                "description": info.description,
+                "task": info.task,
+                "n_features": table.X.shape[1],
+                "n_outputs": table.Y.shape[1],
+                "uses_n_noise": False,
+                "classes": len(table.class_names) if table.class_names else 1,
+                "n_samples": len(table.X),
+                "class_names": table.class_names,
+                "image_shape": info.image_shape,
+                "source": info.source,
+                "license": info.license,
+                "citation": info.citation,
             }
         )
     return out
