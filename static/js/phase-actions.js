@@ -4,7 +4,7 @@ import * as api from "./api.js";
 import { $, animator, emit, phaseOrder, store, view } from "./context.js";
 import { WHILE, bold, capitalized, captionFor, number, setCaption } from "./captions.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
-import { refreshHistory, refreshNetwork, refreshPlots } from "./network-actions.js";
+import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
 import { playLoop, stopPlaying } from "./play.js";
 import { leavePreview } from "./timeline.js";
 

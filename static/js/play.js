@@ -5,7 +5,7 @@ import { $, animator, store } from "./context.js";
 import { bold, number, setCaption } from "./captions.js";
 import { detailOf, setError, status } from "./messages.js";
 import { fmt } from "./format.js";
-import { refreshHistory, refreshNetwork, refreshPlots } from "./network-actions.js";
+import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
 import { leavePreview } from "./timeline.js";
 
 let running = Promise.resolve(); // the running Play, settled once its last request landed

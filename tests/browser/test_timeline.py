@@ -119,7 +119,7 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
         f"{live_server}/api/networks/{nid}/predict",
         json={"grid": {"resolution": 40}, "maps": "uint8", "snapshot": {"epoch": 1}},
     ).json()
-    assert ui.state("s.grid.outputs") == then["outputs"]
+    assert ui.state("s.snapshotPreview.grid.outputs") == then["outputs"]
     assert server(live_server, f"{nid}/export") == original  # previewing changed nothing
 
     # Escape leaves the preview: the drawing shows the network as it is again.
