@@ -59,7 +59,7 @@ REAL_DATASETS: dict[str, RealDataset] = {
     for d in (
         RealDataset(
             "iris",
-            "Iris flowers",
+            "iris",
             "150 iris flowers: sepal and petal length and width (cm, standardized) → one of 3 species",
             "multiclass",
             ("iris.csv",),
@@ -72,7 +72,7 @@ REAL_DATASETS: dict[str, RealDataset] = {
         ),
         RealDataset(
             "wine",
-            "Wine cultivars",
+            "wine",
             "178 Italian wines: 13 chemical measurements (standardized) → one of 3 cultivars",
             "multiclass",
             ("wine_data.csv.gz",),
@@ -99,7 +99,7 @@ REAL_DATASETS: dict[str, RealDataset] = {
         ),
         RealDataset(
             "breast_cancer",
-            "Breast cancer (Wisconsin diagnostic)",
+            "breast cancer",
             "569 breast masses: 30 measurements of cell nuclei (standardized) → malignant (y = 0) "
             "or benign (y = 1)",
             "binary",
@@ -113,7 +113,7 @@ REAL_DATASETS: dict[str, RealDataset] = {
         ),
         RealDataset(
             "digits",
-            "Handwritten digits (8×8)",
+            "digits 8×8",
             "1,797 handwritten digits as 8×8 pictures: 64 pixels (0 blank … 1 full) → the digit 0–9",
             "multiclass",
             ("digits.csv.gz",),
@@ -128,7 +128,7 @@ REAL_DATASETS: dict[str, RealDataset] = {
         ),
         RealDataset(
             "diabetes",
-            "Diabetes progression",
+            "diabetes",
             "442 diabetes patients: age, sex, BMI, blood pressure and 6 blood serum measurements "
             "(standardized) → disease progression a year later (standardized; shown in its units)",
             "regression",

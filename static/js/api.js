@@ -57,6 +57,7 @@ export const catalog = () => request("GET", "/api/catalog");
 export const previewDataset = (body) => request("POST", "/api/datasets/preview", body);
 export const uploadDataset = (form) => request("POST", "/api/datasets", form);
 export const getDataset = (id) => request("GET", `/api/datasets/${encodeURIComponent(id)}`);
+export const listDatasets = () => request("GET", "/api/datasets?limit=1000");
 export const createNetwork = (spec) => request("POST", "/api/networks", spec);
 export const getNetwork = (id) => request("GET", net(id));
 export const patchNetwork = (id, patch) => request("PATCH", net(id), patch);
