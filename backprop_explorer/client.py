@@ -6,59 +6,62 @@
         net = api.create({"layers": [2, 4, 1], "activations": ["tanh", "sigmoid"], "loss": "bce",
                           "data": {"generator": "xor"}})
         trace = net.step()                      # forward, loss, backward, update
-        trace.backward.layers[0].dL_dW          # ndarray of shape (4, 2)
+        trace.backward.layer(1).dL_dW           # layer 1 as the page numbers it: (4, 2)
         result = net.train(200)
         result.history.train_loss               # ndarray, one value per epoch
 
-Arrays go out as nested lists (anything ``numpy.asarray`` takes) and come back as float64
-ndarrays with the API's shapes (batch-first; ``W[l]`` is ``(n_l, n_{l-1})``); layers are
-listed by ``index`` 1..L, so ``layers[0]`` is layer 1. Field names are the API's. An error
-answer raises :class:`ApiError` with the status code and the server's ``detail``. Every
-result keeps the decoded JSON in ``raw`` for fields this module does not name.
+``Client()`` without an address reads ``BACKPROP_EXPLORER_URL`` (default
+http://127.0.0.1:8000) and ``BACKPROP_EXPLORER_TOKEN``. Arrays go out as nested lists
+(anything ``numpy.asarray`` takes) and come back as float64 ndarrays with the API's shapes
+(batch-first; ``W[l]`` is ``(n_l, n_{l-1})``); ``layer(l)`` is layer ``l`` as the page and the
+API number it (``layers[l - 1]``). Field names are the API's. An error answer raises an
+:class:`ApiError` of its kind (:mod:`backprop_explorer.errors`), and so does a server that
+cannot be reached. Every result keeps the decoded JSON in ``raw``. In a notebook a
+:class:`Network` draws itself (``_repr_html_``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from html import escape
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import numpy as np
 
-from .results import (
-    BackwardTrace,
+from .analysis import (
     Dataset,
-    ForwardTrace,
+    DatasetInfo,
     Gradcheck,
     GradientShares,
-    History,
-    HistoryEntry,
-    Json,
     Landscape,
-    LossTrace,
-    NetworkInfo,
-    Parameters,
     Prediction,
     Snapshot,
     SnapshotPreview,
+)
+from .drawing import network_svg
+from .errors import ApiError, UnreachableError, error_for
+from .results import (
+    BackwardTrace,
+    ForwardTrace,
+    History,
+    HistoryEntry,
+    Json,
+    LossTrace,
+    NetworkInfo,
+    Parameters,
     StepTrace,
     TrainResult,
     UpdateTrace,
 )
 
-
-class ApiError(Exception):
-    """An error answer: ``status_code`` (404, 409, 413, 422, …) and the server's ``detail``.
-
-    A streamed ``train`` that fails after the stream began reports ``status_code`` 200 (what
-    the stream answered) and ``streamed`` true.
-    """
-
-    def __init__(self, status_code: int, detail: Any, method: str, path: str, *, streamed: bool = False):
-        self.status_code, self.detail, self.method, self.path = status_code, detail, method, path
-        self.streamed = streamed
-        super().__init__(f"{method} {path} → {status_code}: {detail}")
+DEFAULT_URL = "http://127.0.0.1:8000"
+URL_VARIABLE, TOKEN_VARIABLE = "BACKPROP_EXPLORER_URL", "BACKPROP_EXPLORER_TOKEN"
 
 
 def as_json(value: Any) -> Any:
@@ -76,10 +79,31 @@ def as_json(value: Any) -> Any:
 
 
 class Client:
-    """One HTTP connection pool to a Backprop Explorer server; use it as a context manager."""
+    """One HTTP connection pool to a Backprop Explorer server; use it as a context manager.
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8000", *, timeout: float = 300.0):
-        self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+    ``url`` defaults to ``BACKPROP_EXPLORER_URL``, then http://127.0.0.1:8000; ``token`` (a
+    server other machines can reach needs one) to ``BACKPROP_EXPLORER_TOKEN``, or the
+    ``?token=`` of an address the server printed. ``headers`` are sent with every request.
+    """
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 300.0,
+    ) -> None:
+        base, in_url = _split_token(url or os.environ.get(URL_VARIABLE) or DEFAULT_URL)
+        self.url = base
+        self.token = token or in_url or os.environ.get(TOKEN_VARIABLE) or None
+        sent = dict(headers or {})
+        if self.token:
+            sent.setdefault("Authorization", f"Bearer {self.token}")
+        self.http = httpx.Client(base_url=base, timeout=timeout, headers=sent)
+
+    def __repr__(self) -> str:
+        return f"Client({self.url!r}{', token=…' if self.token else ''})"
 
     def __enter__(self) -> Client:
         return self
@@ -88,18 +112,39 @@ class Client:
         self.close()
 
     def close(self) -> None:
+        """Close the connection pool (leaving a ``with`` block does it)."""
         self.http.close()
 
+    @contextmanager
+    def _reaching(self, method: str, path: str) -> Iterator[None]:
+        """Turn a failed connection into one :class:`UnreachableError` line, without httpx's chain."""
+        try:
+            yield
+        except httpx.TimeoutException:
+            timeout = self.http.timeout.read
+            raise UnreachableError(
+                None, f"the server at {self.url} did not answer within {timeout:g} s "
+                "(a long train may need Client(timeout=…))", method, path,
+            ) from None  # fmt: skip
+        except httpx.TransportError as error:
+            raise UnreachableError(
+                None, f"cannot reach a server at {self.url} ({error or type(error).__name__}): start one "
+                f"with `backprop-explorer serve`, or set {URL_VARIABLE}", method, path,
+            ) from None  # fmt: skip
+
     def request(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
-        """The decoded JSON answer (``None`` for 204); :class:`ApiError` for a 4xx or 5xx."""
-        response = self.http.request(
-            method, path, json=None if body is None else as_json(body), params=params or None
-        )
+        """The decoded JSON answer (``None`` for 204); an :class:`ApiError` of its kind for a
+        4xx or 5xx, :class:`UnreachableError` when no answer came."""
+        with self._reaching(method, path):
+            response = self.http.request(
+                method, path, json=None if body is None else as_json(body), params=params or None
+            )
         if response.is_error:
-            raise ApiError(response.status_code, _detail(response), method, path)
+            raise error_for(response.status_code, _detail(response), method, path)
         return response.json() if response.content else None
 
     def health(self) -> Json:
+        """``{"status": "ok", "version": …}``: the server answers (no token needed)."""
         return self.request("GET", "/api/health")
 
     def catalog(self) -> Json:
@@ -117,16 +162,79 @@ class Client:
     def networks(self) -> list[Json]:
         """A summary of every stored network, oldest first (the server pages them; this
         fetches every page)."""
-        summaries: list[Json] = []
-        while True:
-            page = self.request("GET", "/api/networks", limit=1000, offset=len(summaries))
-            summaries.extend(page["networks"])
-            if not page["networks"] or len(summaries) >= page["total"]:
-                return summaries
+        return self._every("/api/networks", "networks")
 
     def import_network(self, document: Mapping[str, Any]) -> Network:
         """A new network from a document :meth:`Network.export` returned."""
         return Network(self, NetworkInfo.from_json(self.request("POST", "/api/networks/import", document)))
+
+    # --- uploaded datasets -----------------------------------------------------------------
+
+    def upload_csv(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        features: Sequence[str] | None = None,
+        targets: Sequence[str] | None = None,
+        standardize: bool = True,
+        standardize_targets: bool = False,
+        task: str = "auto",
+        index_column: str = "auto",
+    ) -> DatasetInfo:
+        """Upload the CSV file at ``path`` (a header row, then rows). By default the last column
+        is the target and the others features; a target column of labels (strings, or integers
+        0…K−1 or 1…K) is a classification target, ``task="classification"`` or
+        ``"regression"`` forces one. ``standardize`` scales each feature to mean 0, std 1
+        (the answer keeps ``means`` and ``stds``); ``index_column="auto"`` leaves out an
+        unnamed first column (pandas' index), ``"ignore"`` any first column, ``"keep"`` none.
+        Use the answer as ``"data": {"dataset_id": info.dataset_id}`` in a spec."""
+        file = Path(path)
+        form: dict[str, str] = {
+            "standardize": str(standardize).lower(),
+            "standardize_targets": str(standardize_targets).lower(),
+            "task": task,
+            "index_column": index_column,
+        }
+        if features:
+            form["features"] = ",".join(features)
+        if targets:
+            form["targets"] = ",".join(targets)
+        with self._reaching("POST", "/api/datasets"):
+            response = self.http.post(
+                "/api/datasets", files={"file": (file.name, file.read_bytes(), "text/csv")}, data=form
+            )
+        if response.is_error:
+            raise error_for(response.status_code, _detail(response), "POST", "/api/datasets")
+        return DatasetInfo.from_json(response.json())
+
+    def datasets(self) -> list[DatasetInfo]:
+        """Every uploaded dataset, oldest first, with its file name and shape (not its rows)."""
+        return [DatasetInfo.from_json(d) for d in self._every("/api/datasets", "datasets")]
+
+    def dataset(self, dataset_id: str) -> DatasetInfo:
+        """One uploaded dataset with its stored rows (``inputs``, ``targets``)."""
+        return DatasetInfo.from_json(self.request("GET", f"/api/datasets/{dataset_id}"))
+
+    def delete_dataset(self, dataset_id: str) -> None:
+        """Delete an uploaded dataset (a :class:`ConflictError` while a network uses it)."""
+        self.request("DELETE", f"/api/datasets/{dataset_id}")
+
+    def _every(self, path: str, key: str) -> list[Json]:
+        items: list[Json] = []
+        while True:
+            page = self.request("GET", path, limit=1000, offset=len(items))
+            items.extend(page[key])
+            if not page[key] or len(items) >= page["total"]:
+                return items
+
+
+def _split_token(url: str) -> tuple[str, str | None]:
+    """(the address without ``?token=…``, that token): an address the server printed works as is."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    token = dict(query).get("token")
+    rest = urlencode([(k, v) for k, v in query if k != "token"])
+    return urlunsplit(parts._replace(query=rest, fragment="")).rstrip("/"), token
 
 
 def _detail(response: httpx.Response) -> Any:
@@ -142,11 +250,27 @@ class Network:
     def __init__(self, client: Client, info: NetworkInfo):
         self.client, self.info, self.id = client, info, info.id
         self.path = f"/api/networks/{info.id}"
+        self.last_forward: ForwardTrace | None = None  # the last forward pass run through this object
 
     def __repr__(self) -> str:
         return (
             f"Network({self.id!r}, layers={self.info.layers}, epoch={self.info.epoch}, step={self.info.step})"
         )
+
+    def _repr_html_(self) -> str:
+        """The network as a static SVG (no script), read from the server as it is now: its
+        weights and biases and, when the last :meth:`forward` through this object ran on these
+        parameters, each neuron's activation on its first sample (what a notebook shows)."""
+        try:
+            self.refresh()
+        except ApiError as error:  # drawn as last known, and said so
+            return f"<p>{escape(str(error))}</p>" + network_svg(self.info)
+        forward, params = self.last_forward, self.info.parameters
+        current = forward is not None and all(
+            np.array_equal(layer.W, W) and np.array_equal(layer.b, b)
+            for layer, W, b in zip(forward.layers, params.weights, params.biases, strict=True)
+        )  # the pass ran on the parameters the network has now
+        return network_svg(self.info, forward if current else None)
 
     def _call(self, method: str, action: str = "", body: Any = None, **params: Any) -> Any:
         return self.client.request(method, f"{self.path}{action}", body, **params)
@@ -157,23 +281,32 @@ class Network:
 
     @property
     def parameters(self) -> Parameters:
+        """The weights and biases as of ``info`` (``parameters.W(l)``, ``.b(l)`` by layer number)."""
         return self.info.parameters
 
     def refresh(self) -> NetworkInfo:
+        """Read the network from the server again (its epoch, step, phase and parameters)."""
         return self._info(self._call("GET"))
 
     def forward(self, inputs: Any = None, *, indices: list[int] | None = None) -> ForwardTrace:
         """The next mini-batch, chosen training rows (``indices``) or explicit ``inputs`` (B, n_0)."""
-        return ForwardTrace.from_json(self._call("POST", "/forward", _body(inputs=inputs, indices=indices)))
+        self.last_forward = ForwardTrace.from_json(
+            self._call("POST", "/forward", _body(inputs=inputs, indices=indices))
+        )
+        return self.last_forward
 
     def loss(self, targets: Any = None) -> LossTrace:
         """The loss of the forward pass; ``targets`` (B, n_L) are required after explicit inputs."""
         return LossTrace.from_json(self._call("POST", "/loss", _body(targets=targets)))
 
     def backward(self) -> BackwardTrace:
+        """Backpropagate the loss: every layer's ∂L/∂a, f′(z), δ = ∂L/∂z, ∂L/∂W, ∂L/∂b and
+        gradient norm, and the gradient health (a 409 before the loss phase)."""
         return BackwardTrace.from_json(self._call("POST", "/backward", {}))
 
     def update(self) -> UpdateTrace:
+        """Apply the optimizer step: each layer's old and new W and b, the step taken, and the
+        same batch's loss after it; advances the data cursor (a 409 before backward)."""
         return UpdateTrace.from_json(self._call("POST", "/update", {}))
 
     def step(self, inputs: Any = None, targets: Any = None, *, indices: list[int] | None = None) -> StepTrace:
@@ -219,10 +352,13 @@ class Network:
         path = f"{self.path}/train"
         # Leaving this block early (an exception in on_epoch, Ctrl-C) closes the stream, and the
         # server then stops the run after its current epoch, keeping what it trained.
-        with self.client.http.stream("POST", path, json=as_json(body)) as response:
+        with (
+            self.client._reaching("POST", path),
+            self.client.http.stream("POST", path, json=as_json(body)) as response,
+        ):
             if response.is_error:
                 response.read()
-                raise ApiError(response.status_code, _detail(response), "POST", path)
+                raise error_for(response.status_code, _detail(response), "POST", path)
             kind, data = "", ""
             for line in response.iter_lines():
                 if line.startswith("event:"):
@@ -250,6 +386,8 @@ class Network:
         return History.from_json(self._call("GET", "/history", **params))
 
     def data(self) -> Dataset:
+        """The network's data as it sees it, with the training and validation rows, the column
+        names, a label column's classes and, for pictures, their shape."""
         return Dataset.from_json(self._call("GET", "/data"))
 
     def predict(
@@ -288,6 +426,7 @@ class Network:
         return self._call("GET", "/export")
 
     def delete(self) -> None:
+        """Delete the network from the server (this object then answers 404)."""
         self._call("DELETE")
 
     # --- the timeline and the analysis views ------------------------------

@@ -150,6 +150,7 @@ def test_the_wheel_carries_every_source_file_under_one_import_name(wheel: Path) 
         for path in data.iterdir():
             if path.suffix in (".csv", ".gz", ".md") or path.name.startswith("LICENSE"):
                 assert archive.read(f"{PACKAGE}/app/realdata/{path.name}") == path.read_bytes(), path.name
+        assert f"{PACKAGE}/py.typed" in names  # the client's types reach a user's type checker
         # The licence travels with the code (PEP 639: .dist-info/licenses/).
         assert archive.read(f"{dist_info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
     assert top_level == {PACKAGE, dist_info}
