@@ -1,6 +1,8 @@
 // The only module that talks to the server. Every function returns parsed JSON or throws
 // ApiError, whose `detail` is the server's readable sentence (shown next to the control).
 
+import { at } from "./root.js";
+
 export class ApiError extends Error {
   constructor(status, detail) {
     super(detail);
@@ -31,7 +33,7 @@ async function jsonOf(res) {
 async function send(path, init) {
   let res;
   try {
-    res = await fetch(path, init);
+    res = await fetch(at(path), init);
   } catch (err) {
     if (err.name === "AbortError") throw err;
     throw new ApiError(0, "Cannot reach the server: is it still running?");
