@@ -1,8 +1,8 @@
 // The confusion matrix of a classifier on more than two inputs: how many samples of each true
 // class (rows) the network assigns to each class (columns), over the rows given.
 
-import { INK, MUTED, prepare } from "./plot-frame.js";
-import { divergingRgb } from "./palette.js";
+import { prepare } from "./plot-frame.js";
+import { INK, MUTED, divergingRgb } from "./palette.js";
 
 /** The class a row of outputs (or targets) picks: arg-max, or ≥ 0.5 for one output. */
 export const classOf = (row) => (row.length === 1 ? (row[0] >= 0.5 ? 1 : 0) : row.indexOf(Math.max(...row)));
