@@ -42,7 +42,12 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
   }
   /** What an upload holds, in a sentence: file, shape, task and labels, scaling, warnings. */
   function describeUpload(u) {
-    const task = u.class_names ? `${u.class_names.length} classes: ${u.class_names.slice(0, 8).join(", ")}${u.class_names.length > 8 ? ", …" : ""}` : u.task;
+    const names = u.class_names;
+    const task = !names
+      ? u.task
+      : names.length === 2
+        ? `2 classes: y = 0 is ${names[0]}, y = 1 is ${names[1]}`
+        : `${names.length} classes: ${names.slice(0, 8).join(", ")}${names.length > 8 ? ", …" : ""}`;
     const parts = [
       `${u.file_name ?? "uploaded CSV"}: ${u.n_samples} rows, ${u.feature_names.join(", ")} → ${u.target_names.length > 3 ? `${u.target_names.length} outputs` : u.target_names.join(", ")} (${task})`,
       u.standardized ? "features standardized (mean 0, std 1)" : "features as in the file",

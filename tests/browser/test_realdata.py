@@ -140,3 +140,17 @@ def test_a_csv_of_string_labels_uploads_as_classes_the_drawing_names(ui: UI, tmp
     labels = page.locator("svg[data-network] .side-label").all_text_contents()
     assert "ŷ blue" in labels and "ŷ red" in labels
     ui.assert_no_console_errors(allow=("422",))
+
+
+def test_two_labels_say_which_one_y_1_is(ui: UI, tmp_path) -> None:
+    ui.open()
+    page = ui.page
+    answers = tmp_path / "answers.csv"
+    answers.write_text("x,answer\n" + "".join(f"{v},{'yes' if v > 0 else 'no'}\n" for v in range(-5, 6)))
+    page.locator("details.upload summary").click()
+    page.set_input_files("input[name=csv]", str(answers))
+    page.get_by_role("button", name="Upload CSV").click()
+    page.wait_for_function("() => document.querySelector('[data-dirty]').textContent.startsWith('Uploaded')")
+    description = page.locator("[data-dataset-description]").text_content()
+    assert description.startswith("answers.csv: 11 rows, x → answer (2 classes: y = 0 is no, y = 1 is yes)")
+    ui.assert_no_console_errors()
