@@ -135,7 +135,6 @@ export function buildDrawing(svg, args, expanded) {
   const gGlow = el("g", { class: "grad-glows" }, svg);
   const gEdges = el("g", { class: "edges" }, svg);
   const gLabels = el("g", { class: "edge-labels" }, svg);
-  const gPulses = el("g", { class: "pulses" }, svg);
   const gNeurons = el("g", { class: "neurons" }, svg);
   // Numbers written in and beside the neurons and biases: outside their buttons, whose names
   // do not change with them (the tooltip and the inspector say the numbers).
@@ -143,7 +142,6 @@ export function buildDrawing(svg, args, expanded) {
   const gSide = el("g", { class: "side" }, svg);
   const gChain = el("g", { class: "chain" }, svg); // the selected weight's chain rule (chain-path.js)
   const gToggles = el("g", { class: "toggles" }, svg); // on top: nothing covers them
-  geo.gPulses = gPulses;
   geo.gMaps = gMaps;
   geo.gChain = gChain;
 
