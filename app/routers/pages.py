@@ -64,6 +64,7 @@ def compare_page(request: Request, ids: str | None = None):
     context = {
         "version": __version__,
         "ids": ",".join(found),
+        "count": len(found),
         "problem": problem,
         "limit": COMPARE_MAX,
         "modules": imported_by("compare/main.js")[1:],
