@@ -18,6 +18,7 @@ from .admission import Admission
 from .config import Limits, Settings
 from .errors import DatabaseUnavailable, describe_start_error, install_error_handlers
 from .limits import BodyLimit
+from .page_layout import EXPLORER_FIRST_LAYERS, drawing_height
 from .page_modules import imported_by
 from .routers import analysis, datasets, lessons, meta, networks, pages, phases, timeline, training
 from .security import Security
@@ -89,7 +90,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request):
-        context = {"version": __version__, "modules": imported_by("main.js")[1:]}
+        context = {
+            "version": __version__,
+            "modules": imported_by("main.js")[1:],
+            "drawing_height": drawing_height(EXPLORER_FIRST_LAYERS),
+        }
         return templates.TemplateResponse(request, "index.html", context)
 
     return app

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from .. import __version__
 from ..errors import NotFound
 from ..lessons import LESSONS
+from ..page_layout import drawing_height
 from ..page_modules import imported_by
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -31,7 +32,16 @@ def lesson_page(request: Request, lesson_id: str):
     if lesson_id not in LESSONS:
         raise NotFound(f"no lesson with id {lesson_id!r}; the lessons are {list(LESSONS)}")
     modules = dict.fromkeys(imported_by("main.js")[1:] + imported_by("tour/tour.js"))
-    context = {"version": __version__, "lesson_id": lesson_id, "modules": list(modules)}
+    lesson = LESSONS[lesson_id]
+    first = lesson.steps[0].target if lesson.steps else None
+    context = {
+        "version": __version__,
+        "lesson_id": lesson_id,
+        "modules": list(modules),
+        # What the first step shows, so the page keeps room for it before the tour starts.
+        "drawing_height": drawing_height(lesson.spec["layers"]),
+        "lesson_target": first.kind if first is not None else "",
+    }
     return templates.TemplateResponse(request, "index.html", context)
 
 

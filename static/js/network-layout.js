@@ -90,6 +90,9 @@ export function buildDrawing(svg, args, expanded) {
   const VH = Math.max(300, Math.min(VH_MAX, top + bottom + maxN * 84));
   const VW = Math.round(Math.max(VW_MIN, Math.min(VW_MAX, svg.clientWidth || VW_MAX)));
   svg.setAttribute("viewBox", `0 0 ${VW} ${VH}`);
+  // Narrower than VW_MAX the box is VH tall (app.css): the page is served with the first
+  // network's height (app/page_layout.py) so the drawing does not grow when it is built.
+  svg.dataset.height = String(VH);
   const spacing = Math.min(84, (VH - top - bottom) / maxN);
   const r = Math.max(4, Math.min(22, spacing * 0.3));
   // Margins fit the feature names on the left and "ŷ name = value" on the right.
