@@ -4,7 +4,7 @@
 // Every number is the API's (one sample row): nothing here computes a derivative.
 
 import { fmt } from "./format.js";
-import { biasName, weightName } from "./names.js";
+import { biasName, subscript, weightName } from "./names.js";
 import { phasesToRun } from "./moments.js";
 import { el, lerp } from "./svg.js";
 import { textWidth } from "./network-layout.js";
@@ -46,7 +46,7 @@ export function chainFactors(trace, sizes, l, j, i, row = 0) {
     factors.unshift({ symbol: weightName(sizes, m + 1, 0, k), value: layerOf(f, m + 1).W[0][k], at: { edge: [m + 1, 0, k] } });
     k = 0;
   }
-  factors.push({ symbol: l === 1 ? `x${i + 1}` : "a", value: input, at: { source: [l - 1, i] } });
+  factors.push({ symbol: l === 1 ? `x${subscript(i + 1)}` : "a", value: input, at: { source: [l - 1, i] } });
   return factors;
 }
 

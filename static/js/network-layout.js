@@ -196,6 +196,7 @@ export function buildDrawing(svg, args, expanded) {
               "text-anchor": "middle",
               class: "edge-label halo",
               "font-size": EDGE_LABEL_PX,
+              "data-layer": l,
             },
             gLabels,
           );

@@ -87,6 +87,7 @@ export function frame(ctx, w, h, o) {
   ctx.fillStyle = MUTED;
   ctx.strokeStyle = GRID;
   const yt = o.log ? logTicks(y0, y1).map((e) => 10 ** e) : niceTicks(o.ymin, o.ymax, 3);
+  ctx.canvas.dataset.yTicks = String(yt.length); // how many labels the y axis wrote (tests read it)
   ctx.textAlign = "right";
   for (const v of yt) {
     const y = Y(v);

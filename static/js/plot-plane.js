@@ -93,9 +93,12 @@ export function drawBoundary(canvas, grid, data, valSet, { showValidation = true
   ctx.fillStyle = MUTED;
   ctx.font = "11px system-ui, sans-serif";
   ctx.textAlign = "center";
-  for (const v of niceTicks(x0, x1, 4)) ctx.fillText(fmt(v), X(v), box.b + 13);
+  const xt = niceTicks(x0, x1, 4);
+  const yt = niceTicks(y0, y1, 4);
+  for (const v of xt) ctx.fillText(fmt(v), X(v), box.b + 13);
   ctx.textAlign = "right";
-  for (const v of niceTicks(y0, y1, 4)) ctx.fillText(fmt(v), box.l - 4, Y(v) + 4);
+  for (const v of yt) ctx.fillText(fmt(v), box.l - 4, Y(v) + 4);
+  canvas.dataset.ticks = `${xt.map(fmt).join(" ")} | ${yt.map(fmt).join(" ")}`;
   ctx.fillStyle = INK;
   ctx.textAlign = "right";
   ctx.fillText(`${data.feature_names?.[0] ?? "x1"} →`, box.r, h - 3);
