@@ -292,18 +292,27 @@ class Trainer:
 @dataclass
 class EarlyStopping:
     """Stop when the monitored loss (the validation loss if there is a hold-out, else the
-    training loss) has not improved by more than ``min_delta`` for ``patience`` epochs.
+    training loss) has not improved by more than ``min_delta`` for ``patience`` epochs, or as
+    soon as the training accuracy reaches ``train_accuracy`` (1.0: every training sample right;
+    classification only). Either rule may be left out (None), not both.
     ``best`` and ``waited`` are the count so far: a run may carry on one an earlier run left
-    (a client that trains in short calls stops where one long call would)."""
+    (a client that trains in short calls stops where one long call would). ``reason`` names the
+    rule that stopped the run: "patience" or "train_accuracy" (None while it goes on)."""
 
-    patience: int
+    patience: int | None
     min_delta: float = 0.0
     best: float = math.inf  # the lowest monitored loss so far
     waited: int = 0  # epochs since it was reached
+    train_accuracy: float | None = None
+    reason: str | None = None
 
     def __post_init__(self) -> None:
-        if self.patience < 1 or self.waited < 0 or not self.min_delta >= 0:
+        if self.patience is None and self.train_accuracy is None:
+            raise EngineError("early stopping needs a patience, a training accuracy to reach, or both")
+        if (self.patience is not None and self.patience < 1) or self.waited < 0 or not self.min_delta >= 0:
             raise EngineError("early stopping needs patience ≥ 1, waited ≥ 0 and min_delta ≥ 0")
+        if self.train_accuracy is not None and not 0 < self.train_accuracy <= 1:
+            raise EngineError("the training accuracy to stop at is a fraction in (0, 1]")
 
     def count(self, entry: dict) -> bool:
         """Count the epoch whose history entry is ``entry``; True when training should stop."""
@@ -312,7 +321,12 @@ class EarlyStopping:
             self.best, self.waited = monitored, 0
         else:
             self.waited += 1
-        return self.waited >= self.patience
+        accuracy = entry.get("train_accuracy")
+        if self.train_accuracy is not None and accuracy is not None and accuracy >= self.train_accuracy:
+            self.reason = "train_accuracy"
+        elif self.patience is not None and self.waited >= self.patience:
+            self.reason = "patience"
+        return self.reason is not None
 
 
 def train(

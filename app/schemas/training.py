@@ -13,14 +13,25 @@ from .phases import HistoryEntry
 
 class EarlyStopping(Request):
     """Stop after ``patience`` epochs without the monitored loss (validation, else training)
-    improving by more than ``min_delta``. ``best`` and ``waited`` carry on the count an earlier
-    call answered (its ``early_stopping``): training in short calls then stops where one long
-    call would."""
+    improving by more than ``min_delta``, or as soon as the training accuracy reaches
+    ``train_accuracy`` (classification; 1.0: every training sample right), whichever comes
+    first; null leaves a rule out (not both). ``best`` and ``waited`` carry on the count an
+    earlier call answered (its ``early_stopping``): training in short calls then stops where
+    one long call would."""
 
-    patience: int = Field(10, ge=1, le=MAX_INT)
+    patience: int | None = Field(10, ge=1, le=MAX_INT, description="null: no patience rule")
     min_delta: float = Field(0.0, ge=0, le=1e6)
     best: float | None = Field(None, description="the lowest monitored loss so far; null: none yet")
     waited: int = Field(0, ge=0, le=MAX_INT, description="epochs since `best` was reached")
+    train_accuracy: float | None = Field(
+        None, gt=0, le=1, description="stop once the training accuracy reaches this fraction (1.0 = 100 %)"
+    )
+
+    @model_validator(mode="after")
+    def one_rule(self) -> EarlyStopping:
+        if self.patience is None and self.train_accuracy is None:
+            raise ValueError("give a patience, a train_accuracy to stop at, or both")
+        return self
 
 
 class EarlyStoppingCount(Response):
@@ -35,7 +46,10 @@ class TrainIn(Request):
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"epochs": 100, "early_stopping": {"patience": 10, "min_delta": 0.0001}}]
+            "examples": [
+                {"epochs": 100, "early_stopping": {"patience": 10, "min_delta": 0.0001}},
+                {"epochs": 500, "early_stopping": {"patience": None, "train_accuracy": 1.0}},
+            ]
         }
     )
 
@@ -51,6 +65,9 @@ class Diverged(Response):
 class TrainOut(Response):
     epochs_run: int
     stopped_early: bool
+    stopped_by: Literal["patience", "train_accuracy"] | None = Field(
+        None, description="the early-stopping rule that ended the run (null when none did)"
+    )
     diverged: Diverged | None = Field(
         None, description="null, or where training stopped because the next update would overflow"
     )

@@ -55,6 +55,12 @@ class Steps(Core):
         """Checks that can fail before a stream starts (so they get a proper status code)."""
         self.limits.check("max_epochs", body.epochs, "epochs")
         self.require(network_id)
+        es = body.early_stopping
+        if es is not None and es.train_accuracy is not None and self.load(network_id).get("task") == "regression":
+            raise InvalidInput(
+                "early_stopping.train_accuracy needs a classification network: "
+                "a regression has no accuracy (use patience)"
+            )
 
     def train(
         self,

@@ -91,6 +91,59 @@ def test_early_stopping_carried_over_short_calls_stops_where_one_long_call_does(
     assert none["early_stopping"] is None
 
 
+# The page's XOR: 2–3–1, tanh then sigmoid, BCE, η = 0.5, one sample per step. Its training
+# accuracy first reaches 100 % at epoch 35 and falls back to 75 % at epochs 36 and 37.
+PAGE_XOR = {
+    "layers": [2, 3, 1],
+    "activations": ["tanh", "sigmoid"],
+    "loss": "bce",
+    "learning_rate": 0.5,
+    "batch_size": 1,
+    "data": {"generator": "xor"},
+}
+
+
+def test_early_stopping_at_full_training_accuracy_stops_at_the_first_epoch_that_reaches_it(
+    client: TestClient,
+) -> None:
+    free = client.post(f"/api/networks/{create(client, PAGE_XOR)['id']}/train", json={"epochs": 40}).json()
+    accuracy = [entry["train_accuracy"] for entry in free["history"]]
+    first = accuracy.index(1.0) + 1
+    assert first == 35 and accuracy[35:37] == [0.75, 0.75]  # it touches 100 % and falls back
+    rule = {"patience": None, "train_accuracy": 1.0}
+    net = create(client, PAGE_XOR)
+    body = client.post(f"/api/networks/{net['id']}/train", json={"epochs": 200, "early_stopping": rule}).json()
+    assert (body["epochs_run"], body["stopped_early"], body["stopped_by"]) == (35, True, "train_accuracy")
+    assert body["history"] == free["history"][:35]
+    # Play's short calls stop at the same epoch; a patience that runs out first names its rule.
+    short = create(client, PAGE_XOR)
+    ran = 0
+    while True:
+        part = client.post(f"/api/networks/{short['id']}/train", json={"epochs": 4, "early_stopping": rule}).json()
+        ran += part["epochs_run"]
+        if part["stopped_early"]:
+            break
+    assert (ran, part["stopped_by"]) == (35, "train_accuracy")
+    patient = client.post(
+        f"/api/networks/{create(client, PAGE_XOR)['id']}/train",
+        json={"epochs": 200, "early_stopping": {"patience": 1, "min_delta": 10.0, "train_accuracy": 1.0}},
+    ).json()
+    assert (patient["epochs_run"], patient["stopped_by"]) == (2, "patience")
+    assert free["stopped_by"] is None
+
+
+def test_early_stopping_at_an_accuracy_is_refused_for_a_regression_and_without_a_rule(client: TestClient) -> None:
+    regression = create(client, {"layers": [1, 4, 1], "activations": ["tanh", "linear"], "loss": "mse",
+                                 "data": {"generator": "sine", "n": 20}})  # fmt: skip
+    url = f"/api/networks/{regression['id']}/train"
+    for stream in (False, True):
+        response = client.post(url, json={"epochs": 5, "stream": stream, "early_stopping": {"train_accuracy": 1.0}})
+        assert response.status_code == 422 and "classification" in response.json()["detail"], response.text
+    response = client.post(url, json={"epochs": 5, "early_stopping": {"patience": None}})
+    assert response.status_code == 422 and "train_accuracy" in response.json()["detail"]
+    assert client.post(url, json={"epochs": 5, "early_stopping": {"train_accuracy": 1.5}}).status_code == 422
+
+
 def test_train_stream_sends_epochs_then_done(client: TestClient) -> None:
     net = create(client, MOONS)
     response = client.post(f"/api/networks/{net['id']}/train", json={"epochs": 3, "stream": True})
