@@ -262,20 +262,3 @@ def standardize(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     std = A.std(axis=0)
     std = np.where(std > 0, std, 1.0)
     return (A - mean) / std, mean, std
-
-
-def scale_warning(X: np.ndarray, names: list[str]) -> str | None:
-    """A sentence for unstandardized features whose spreads differ by a factor of 100 or more."""
-    spread = X.std(axis=0)
-    varied = [(float(s), n) for s, n in zip(spread, names, strict=True) if s > 0]
-    if len(varied) < 2:
-        return None
-    (small, small_name), (large, large_name) = min(varied), max(varied)
-    if large < 100 * small:
-        return None
-    return (
-        f"the feature columns differ in scale by a factor of {large / small:,.0f} ({large_name!r} has "
-        f"standard deviation {large:.4g}, {small_name!r} {small:.4g}): unstandardized, the large "
-        "columns saturate tanh and sigmoid neurons while the small ones barely move them; upload "
-        "with standardize=true (each column to mean 0, std 1)"
-    )

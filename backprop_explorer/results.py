@@ -359,6 +359,7 @@ class TrainResult:
     network: NetworkInfo
     diverged: Diverged | None
     raw: Json = field(repr=False)
+    stopped_by: str | None = None  # the early-stopping rule that ended the run: "patience", "train_accuracy"
 
     @classmethod
     def from_json(cls, data: Json) -> TrainResult:
@@ -366,4 +367,5 @@ class TrainResult:
         return cls(
             data["epochs_run"], data["stopped_early"], Epochs.from_json(data["history"]),
             NetworkInfo.from_json(data["network"]), Diverged(**diverged) if diverged else None, data,
+            data.get("stopped_by"),
         )  # fmt: skip

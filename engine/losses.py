@@ -35,6 +35,7 @@ class Loss:
     grad: Callable[..., np.ndarray]  # (y, a, z=None) -> (B, K)
     formula: str
     pairs_with: str | None  # output activation whose logits give a stable value
+    derivative: str = ""  # ∂L_s/∂ŷ_k, what ``grad`` computes (the batch mean divides it by B)
 
 
 def squared_error(y: np.ndarray, a: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
@@ -98,19 +99,26 @@ def _one(K: int) -> float:
     return 1.0
 
 
+# fmt: off
 LOSSES: dict[str, Loss] = {
     loss.name: loss
     for loss in (
-        Loss("half_sse", squared_error, _half, half_sse_grad, "L_s = ½ Σ_k (y_k − ŷ_k)²", None),
-        Loss("mse", squared_error, _mean, mse_grad, "L_s = (1/K) Σ_k (y_k − ŷ_k)²", None),
         Loss(
-            "bce",
-            bce,
-            _mean,
-            bce_grad,
-            "L_s = −(1/K) Σ_k [y_k log ŷ_k + (1 − y_k) log(1 − ŷ_k)]",
-            "sigmoid",
+            "half_sse", squared_error, _half, half_sse_grad, "L_s = ½ Σ_k (y_k − ŷ_k)²", None,
+            "∂L_s/∂ŷ_k = ŷ_k − y_k",
         ),
-        Loss("cross_entropy", cross_entropy, _one, cross_entropy_grad, "L_s = −Σ_k y_k log ŷ_k", "softmax"),
+        Loss(
+            "mse", squared_error, _mean, mse_grad, "L_s = (1/K) Σ_k (y_k − ŷ_k)²", None,
+            "∂L_s/∂ŷ_k = 2(ŷ_k − y_k)/K",
+        ),
+        Loss(
+            "bce", bce, _mean, bce_grad, "L_s = −(1/K) Σ_k [y_k log ŷ_k + (1 − y_k) log(1 − ŷ_k)]", "sigmoid",
+            "∂L_s/∂ŷ_k = (ŷ_k − y_k) / (K·ŷ_k(1 − ŷ_k))",
+        ),
+        Loss(
+            "cross_entropy", cross_entropy, _one, cross_entropy_grad, "L_s = −Σ_k y_k log ŷ_k", "softmax",
+            "∂L_s/∂ŷ_k = −y_k/ŷ_k",
+        ),
     )
 }
+# fmt: on

@@ -18,7 +18,7 @@ from backprop_explorer.engine.features import DEFAULT_FEATURES, feature_columns,
 
 from backprop_explorer import engine
 
-from .. import serialize
+from .. import scaling, serialize
 from ..config import Limits
 from ..errors import InvalidInput, LimitExceeded
 from ..schemas import GradcheckIn, Grid, PredictIn
@@ -100,9 +100,9 @@ def predict(session: Session, limits: Limits, body: PredictIn) -> dict:
     if body.inputs is not None:
         if body.maps is not None:
             raise InvalidInput('"maps" needs a grid: per-neuron maps are drawn over a 2-D grid')
-        X = serialize.matrix(body.inputs, "inputs", n0)
+        X = scaling.network_inputs(session.dataset, body.inputs, body.units, n0)
         limits.check("max_samples", len(X), "the number of input rows")
-        out: dict = {}
+        out: dict = {"inputs": serialize.array(X)} if body.units == "data" else {}
     else:
         grid = body.grid
         assert grid is not None
@@ -136,6 +136,8 @@ def predict(session: Session, limits: Limits, body: PredictIn) -> dict:
     if "axes" in out:  # the float answer also names the axes beside the outputs
         out["x1"], out["x2"] = out["axes"]["x1"], out["axes"]["x2"]
     out["outputs"] = serialize.array(outputs)
+    if "inputs" in out:
+        out["data_outputs"] = serialize.array(scaling.data_outputs(session.dataset, outputs))
     out["layers"] = [{"index": i, "a": serialize.array(a)} for i, a in enumerate(layers, start=1)]
     return out
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import ConfigDict, Field
 
 from .base import OutVector, Request, Response
+from .training import SnapshotRef
 
 MAX_LANDSCAPE_POINTS = 101
 
@@ -26,6 +27,11 @@ class LandscapeIn(Request):
     points: int = Field(41, ge=2, le=MAX_LANDSCAPE_POINTS, description="per axis")
     data: Literal["train", "batch"] = Field(
         "train", description="train: the training split; batch: the step in progress (after forward)"
+    )
+    snapshot: SnapshotRef | None = Field(
+        None,
+        description="around a kept timeline snapshot's parameters instead of the current ones "
+        "(nothing is rewound; data 'train' only)",
     )
 
     model_config = ConfigDict(

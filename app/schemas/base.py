@@ -61,3 +61,17 @@ class Request(BaseModel):
 
 class Response(BaseModel):
     model_config = ConfigDict(allow_inf_nan=True)
+
+
+Units = Literal["network", "data"]
+UNITS_DESCRIPTION = (
+    "network: rows as the input layer sees them (n_0 columns); data: rows in the data's own units "
+    "(its columns before standardizing and engineered features): the server standardizes them with "
+    "the network's feature_mean/feature_std, computes its features, and standardizes regression "
+    "targets with target_mean/target_std"
+)
+
+
+class ScaleWarning(Response):
+    about: Literal["features", "targets"]
+    text: str = Field(description="what the scale does to training, and the upload option that fixes it")

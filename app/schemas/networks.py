@@ -22,6 +22,7 @@ from .base import (
     RegularizationKind,
     Request,
     Response,
+    ScaleWarning,
     Seed,
     Task,
     Vector,
@@ -180,6 +181,15 @@ class NetworkPublic(Response):
         description="standardized targets: ŷ and y in the data's units are value·target_std + target_mean",
     )
     target_std: list[float] | None = None
+    feature_mean: list[float] | None = Field(
+        None,
+        description="standardized features: an input row in the data's units x becomes "
+        '(x − feature_mean)/feature_std (send "units": "data" and the server does it)',
+    )
+    feature_std: list[float] | None = None
+    data_warnings: list[ScaleWarning] = Field(
+        [], description="data kept at a scale the network will struggle with, and what fixes it"
+    )
     class_names: list[str] | None = Field(
         None, description="classification from labels: the label of each class in output order"
     )

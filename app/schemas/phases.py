@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from .base import MAX_INT, Matrix, OutMatrix, OutVector, Request, Response
+from .base import MAX_INT, UNITS_DESCRIPTION, Matrix, OutMatrix, OutVector, Request, Response, Units
 
 
 class ForwardIn(Request):
@@ -14,14 +14,23 @@ class ForwardIn(Request):
     indices: list[Annotated[int, Field(ge=0, le=MAX_INT)]] | None = Field(
         None, min_length=1, description="dataset rows (the sample picker)"
     )
+    units: Units = Field("network", description=UNITS_DESCRIPTION)
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{}, {"inputs": [[0.05, 0.10]]}, {"indices": [0, 3]}]}
+        json_schema_extra={
+            "examples": [
+                {},
+                {"inputs": [[0.05, 0.10]]},
+                {"indices": [0, 3]},
+                {"inputs": [[100, 3]], "units": "data"},
+            ]
+        }
     )
 
 
 class LossIn(Request):
     targets: Matrix | None = Field(None, description="required after forward with explicit inputs")
+    units: Units = Field("network", description=UNITS_DESCRIPTION)
 
     model_config = ConfigDict(json_schema_extra={"examples": [{}, {"targets": [[0.01, 0.99]]}]})
 
@@ -30,6 +39,7 @@ class StepIn(Request):
     inputs: Matrix | None = None
     targets: Matrix | None = None
     indices: list[Annotated[int, Field(ge=0, le=MAX_INT)]] | None = Field(None, min_length=1)
+    units: Units = Field("network", description=UNITS_DESCRIPTION)
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}]}
@@ -56,8 +66,11 @@ class ForwardLayer(Response):
 
 class ForwardOut(TraceInfo):
     phase: Literal["forward"] = "forward"
-    inputs: OutMatrix
+    inputs: OutMatrix = Field(description="the rows as the input layer saw them")
     indices: list[int] | None
+    data_inputs: OutMatrix | None = Field(
+        None, description='with "units": "data": the rows as sent, in the data\'s units'
+    )
     layers: list[ForwardLayer]
     output: OutMatrix
 

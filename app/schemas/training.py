@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from .base import MAX_INT, Matrix, Number, OutMatrix, OutVector, Request, Response
+from .base import MAX_INT, UNITS_DESCRIPTION, Matrix, Number, OutMatrix, OutVector, Request, Response, Units
 from .networks import NetworkPublic
 from .phases import HistoryEntry
 
@@ -138,11 +138,13 @@ class PredictIn(Request):
         description="predict with a kept timeline snapshot's parameters instead of the current ones "
         "(nothing is rewound); 404 lists the snapshots that exist",
     )
+    units: Units = Field("network", description="of inputs: " + UNITS_DESCRIPTION)
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {"inputs": [[0.05, 0.10]]},
+                {"inputs": [[100, 3]], "units": "data"},
                 {"grid": {"resolution": 40}},
                 {"grid": {"resolution": 100}, "maps": "uint8"},
                 {"grid": {"resolution": 40}, "maps": "uint8", "snapshot": {"epoch": 2}},
@@ -173,6 +175,14 @@ class GridAxes(Response):
 
 class PredictOut(Response):
     outputs: OutMatrix = Field(description="(points, n_L); for a grid, point p = j*R + i")
+    inputs: OutMatrix | None = Field(
+        None, description='with "units": "data": the rows as the input layer saw them'
+    )
+    data_outputs: OutMatrix | None = Field(
+        None,
+        description='with "units": "data": the outputs in the data\'s units '
+        "(output·target_std + target_mean for standardized targets, else the outputs)",
+    )
     layers: list[PredictLayer] | None = Field(None, description="every layer's activations (float answer)")
     maps: list[PredictMap] | None = Field(None, description='with "maps": "uint8": every layer\'s maps')
     axes: GridAxes | None = Field(None, description="grid: the points along each input feature")

@@ -34,8 +34,14 @@ class Analysis(Timeline):
 
     def landscape(self, network_id: str, body: LandscapeIn) -> dict:
         """The loss over one or two parameters around their current values, on the training split
-        or on the batch of the step in progress, with the path training took through them."""
-        session = self.read(network_id)
+        or on the batch of the step in progress, with the path training took through them;
+        around a kept snapshot's values with ``snapshot``."""
+        at = body.snapshot
+        if at is not None and body.data == "batch":
+            raise InvalidInput("a snapshot has no step in progress: use data 'train' with a snapshot")
+        session = (
+            self.read(network_id) if at is None else self.read_at(network_id, step=at.step, epoch=at.epoch)
+        )
         net = session.net
         refs = [_ref(net, choice) for choice in body.parameters]
         if body.data == "batch":

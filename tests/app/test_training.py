@@ -112,14 +112,18 @@ def test_early_stopping_at_full_training_accuracy_stops_at_the_first_epoch_that_
     assert first == 35 and accuracy[35:37] == [0.75, 0.75]  # it touches 100 % and falls back
     rule = {"patience": None, "train_accuracy": 1.0}
     net = create(client, PAGE_XOR)
-    body = client.post(f"/api/networks/{net['id']}/train", json={"epochs": 200, "early_stopping": rule}).json()
+    body = client.post(
+        f"/api/networks/{net['id']}/train", json={"epochs": 200, "early_stopping": rule}
+    ).json()
     assert (body["epochs_run"], body["stopped_early"], body["stopped_by"]) == (35, True, "train_accuracy")
     assert body["history"] == free["history"][:35]
     # Play's short calls stop at the same epoch; a patience that runs out first names its rule.
     short = create(client, PAGE_XOR)
     ran = 0
     while True:
-        part = client.post(f"/api/networks/{short['id']}/train", json={"epochs": 4, "early_stopping": rule}).json()
+        part = client.post(
+            f"/api/networks/{short['id']}/train", json={"epochs": 4, "early_stopping": rule}
+        ).json()
         ran += part["epochs_run"]
         if part["stopped_early"]:
             break
@@ -132,12 +136,16 @@ def test_early_stopping_at_full_training_accuracy_stops_at_the_first_epoch_that_
     assert free["stopped_by"] is None
 
 
-def test_early_stopping_at_an_accuracy_is_refused_for_a_regression_and_without_a_rule(client: TestClient) -> None:
+def test_early_stopping_at_an_accuracy_is_refused_for_a_regression_and_without_a_rule(
+    client: TestClient,
+) -> None:
     regression = create(client, {"layers": [1, 4, 1], "activations": ["tanh", "linear"], "loss": "mse",
                                  "data": {"generator": "sine", "n": 20}})  # fmt: skip
     url = f"/api/networks/{regression['id']}/train"
     for stream in (False, True):
-        response = client.post(url, json={"epochs": 5, "stream": stream, "early_stopping": {"train_accuracy": 1.0}})
+        response = client.post(
+            url, json={"epochs": 5, "stream": stream, "early_stopping": {"train_accuracy": 1.0}}
+        )
         assert response.status_code == 422 and "classification" in response.json()["detail"], response.text
     response = client.post(url, json={"epochs": 5, "early_stopping": {"patience": None}})
     assert response.status_code == 422 and "train_accuracy" in response.json()["detail"]
