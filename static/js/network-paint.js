@@ -184,8 +184,40 @@ export function createPainter(svg, state) {
 
   /** The loss of the step under the output column (null clears). */
   function setLoss(value) {
-    setText(state.geo.side.loss, value === null || value === undefined ? "" : `L = ${fmt(value)}${state.scale ? " (standardized)" : ""}`);
     state.geo.side.loss.dataset.value = value ?? "";
+    writeLoss(false);
+  }
+
+  /**
+   * "L = 0.3" under the output, with a line for each note: "(standardized)" when the targets
+   * were scaled, "(before the update)" once Update has run; pulled left where a line would run
+   * past the drawing's right edge.
+   */
+  function writeLoss(stale) {
+    const loss = state.geo?.side.loss;
+    if (!loss) return;
+    loss.dataset.x ??= loss.getAttribute("x");
+    loss.setAttribute("x", loss.dataset.x);
+    loss.removeAttribute("text-anchor");
+    if (loss.dataset.value === "") {
+      loss.textContent = "";
+      return;
+    }
+    loss.textContent = `L = ${fmt(Number(loss.dataset.value))}`;
+    const notes = [...(state.scale ? ["(standardized)"] : []), ...(stale ? ["(before the update)"] : [])];
+    const lines = notes.map((text) => {
+      const note = document.createElementNS(svg.namespaceURI, "tspan");
+      note.setAttribute("x", loss.dataset.x);
+      note.setAttribute("dy", "1.2em");
+      note.textContent = text;
+      loss.appendChild(note);
+      return note;
+    });
+    const right = svg.viewBox.baseVal.width - 4;
+    if (loss.isConnected && loss.getBBox().x + loss.getBBox().width > right) {
+      for (const node of [loss, ...lines]) node.setAttribute("x", String(right));
+      loss.setAttribute("text-anchor", "end");
+    }
   }
 
   /**
@@ -194,24 +226,7 @@ export function createPainter(svg, state) {
    */
   function setStale(stale) {
     svg.dataset.stale = String(stale);
-    const loss = state.geo?.side.loss;
-    if (!loss || loss.dataset.value === "") return;
-    loss.dataset.x ??= loss.getAttribute("x");
-    loss.setAttribute("x", loss.dataset.x);
-    loss.removeAttribute("text-anchor");
-    loss.textContent = `L = ${fmt(Number(loss.dataset.value))}${state.scale ? " (standardized)" : ""}`;
-    if (!stale) return;
-    // On a line of its own, and pulled left where it would run past the drawing's right edge.
-    const note = document.createElementNS(svg.namespaceURI, "tspan");
-    note.setAttribute("x", loss.dataset.x);
-    note.setAttribute("dy", "1.2em");
-    note.textContent = "(before the update)";
-    loss.appendChild(note);
-    const right = svg.viewBox.baseVal.width - 4;
-    if (loss.isConnected && loss.getBBox().x + loss.getBBox().width > right) {
-      for (const node of [loss, note]) node.setAttribute("x", String(right));
-      loss.setAttribute("text-anchor", "end");
-    }
+    writeLoss(stale);
   }
 
   function setOutputs(yhat, y) {
