@@ -292,7 +292,7 @@ class Datasets:
             "standardized_targets": standardize_targets,
             "target_mean": target_mean,
             "target_std": target_std,
-            "warnings": [w["text"] for w in warnings],
+            "warnings": [f"{w['text']}; {w['fix']}" for w in warnings],
             "inputs": serialize.array(X),
             "targets": serialize.array(Y),
         }

@@ -98,11 +98,13 @@ def scale_warnings(
     features_standardized: bool,
     targets_standardized: bool,
 ) -> list[dict]:
-    """Sentences (``{"about": "features" | "targets", "text": …}``) for data kept as they were
-    that a network will struggle with: feature columns whose spreads differ by a factor of
-    SPREAD_RATIO or more, or far from mean 0 and std 1; regression targets far from them."""
+    """Sentences (``{"about": "features" | "targets", "text": what it does, "fix": the upload
+    option that fixes it}``) for data kept as they were that a network will struggle with:
+    feature columns whose spreads differ by a factor of SPREAD_RATIO or more, or far from mean 0
+    and std 1; regression targets far from them."""
     out = []
     fix = "upload with standardize=true (each column to mean 0, std 1)"
+    fix_targets = "upload with standardize_targets=true (predictions are still shown in the data's units)"
     if not features_standardized:
         spreads = _spreads(X, feature_names)
         far = _far(X)
@@ -111,25 +113,24 @@ def scale_warnings(
             text = (
                 f"the feature columns differ in scale by a factor of {large / small:,.0f} ({large_name!r} "
                 f"has standard deviation {large:.4g}, {small_name!r} {small:.4g}): unstandardized, the large "
-                f"columns saturate tanh and sigmoid neurons while the small ones barely move them; {fix}"
+                "columns saturate tanh and sigmoid neurons while the small ones barely move them"
             )
-            out.append({"about": "features", "text": text})
+            out.append({"about": "features", "text": text, "fix": fix})
         elif far is not None:
             k, mean, std = far
             text = (
                 f"the feature column {feature_names[k]!r} has mean {mean:.4g} and standard deviation "
                 f"{std:.4g}: unstandardized, z = w·x + b is in the tens for weights of the usual initial "
-                f"size, so tanh and sigmoid neurons saturate and the gradients are as large; {fix}"
+                "size, so tanh and sigmoid neurons saturate and the gradients are as large"
             )
-            out.append({"about": "features", "text": text})
+            out.append({"about": "features", "text": text, "fix": fix})
     far = None if targets_standardized or task != "regression" else _far(Y)
     if far is not None:
         k, mean, std = far
         text = (
             f"the target {target_names[k]!r} has mean {mean:.4g} and standard deviation {std:.4g}: "
             "unstandardized, the loss is in its squared units and its gradients are as large, so a "
-            "learning rate that suits standardized data takes steps far too big; upload with "
-            "standardize_targets=true (predictions are still shown in the data's units)"
+            "learning rate that suits standardized data takes steps far too big"
         )
-        out.append({"about": "targets", "text": text})
+        out.append({"about": "targets", "text": text, "fix": fix_targets})
     return out

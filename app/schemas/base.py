@@ -74,4 +74,5 @@ UNITS_DESCRIPTION = (
 
 class ScaleWarning(Response):
     about: Literal["features", "targets"]
-    text: str = Field(description="what the scale does to training, and the upload option that fixes it")
+    text: str = Field(description="the columns' scale and what it does to training")
+    fix: str = Field(description="the upload option that fixes it")

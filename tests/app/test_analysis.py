@@ -251,9 +251,11 @@ def test_a_snapshots_landscape_is_drawn_around_that_moments_parameters(client: T
     out = landscape(client, net["id"], parameters=[choice], radius=0.5, points=5, snapshot={"epoch": 2})
     assert out["current"]["value"] == [then["parameters"]["weights"][0][0][1]]
     now = landscape(client, net["id"], parameters=[choice], radius=0.5, points=5)
-    assert now["current"]["value"] == [trained["network"]["parameters"]["weights"][0][0][1]] != out["current"]["value"]
+    assert now["current"]["value"] == [trained["network"]["parameters"]["weights"][0][0][1]]
+    assert now["current"]["value"] != out["current"]["value"]
     assert out["current"]["loss"] == pytest.approx(trained["history"][1]["train_loss"], rel=1e-12)
-    refused = client.post(f"{url}/landscape", json={"parameters": [choice], "data": "batch", "snapshot": {"epoch": 2}})
+    body = {"parameters": [choice], "data": "batch", "snapshot": {"epoch": 2}}
+    refused = client.post(f"{url}/landscape", json=body)
     assert refused.status_code == 422 and "snapshot" in refused.json()["detail"]
     missing = client.post(f"{url}/landscape", json={"parameters": [choice], "snapshot": {"epoch": 99}})
     assert missing.status_code == 404
