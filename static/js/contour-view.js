@@ -11,7 +11,7 @@ const MAX_DOTS = 120; // dots drawn on the path at most
 // Sequential, colour-blind-safe (ColorBrewer YlGnBu): light = low loss, dark = high.
 export const BANDS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"];
 
-export function drawContour(plot, legend, res, params, { onFitRadius, sizes = null }) {
+export function drawContour(plot, legend, res, params, { onFitRadius, sizes = null, here = "now" }) {
   const [p, q] = params;
   const width = Math.max(240, Math.floor(plot.clientWidth || 320));
   const height = Math.round(Math.min(width * 0.92, 440));
@@ -196,7 +196,7 @@ export function drawContour(plot, legend, res, params, { onFitRadius, sizes = nu
   legend.appendChild(scale);
   const [np, nq] = p.layer === q.layer ? [shortName(p, sizes), shortName(q, sizes)] : [parameterName(p, sizes), parameterName(q, sizes)];
   legendItem(legend, "current", { shape: "dot", colour: GRAD }, [
-    `now: (${np}, ${nq}) = (`, res.current.value[0], ", ", res.current.value[1], "), L = ", res.current.loss,
+    `${here}: (${np}, ${nq}) = (`, res.current.value[0], ", ", res.current.value[1], "), L = ", res.current.loss,
     `; (∂L/∂${np}, ∂L/∂${nq}) = (`, res.current.gradient[0], ", ", res.current.gradient[1], ")",
   ]);
   const outside = traj.length - traj.filter(inRange).length;

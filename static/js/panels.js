@@ -2,7 +2,7 @@
 
 import { $, phaseOrder } from "./context.js";
 import { fmtVec, numSpan, showNumber } from "./format.js";
-import { LOSS_UNITS, fmtUnitsVec, hasUnits, unitRow } from "./units.js";
+import { LOSS_UNITS, fmtUnitsVec, hasInputScale, hasUnits, inputRow, unitRow } from "./units.js";
 import { GRAD, NEG_CSS, POS_CSS, activationColour } from "./palette.js";
 import { currentPhase } from "./phase-actions.js";
 import { gradcheckKey } from "./file-actions.js";
@@ -36,7 +36,7 @@ export function renderPhaseButtons(s) {
 export function renderSamplePicker(s) {
   const select = $("[data-sample]");
   const key = `${s.network?.id}:${s.data?.train_indices?.length}`;
-  if (select.dataset.key !== key && s.data) {
+  if (select.dataset.key !== key && s.data && s.network) {
     const keep = select.value;
     select.replaceChildren();
     const next = document.createElement("option");
@@ -46,11 +46,16 @@ export function renderSamplePicker(s) {
     for (const idx of s.data.train_indices.slice(0, 400)) {
       const o = document.createElement("option");
       o.value = String(idx);
-      o.textContent = `#${idx}: x = ${fmtVec(s.data.inputs[idx])}, y = ${fmtUnitsVec(unitRow(s.data.targets[idx], s.network))}`;
+      // Both in the data's units, each scaled back once from what the network sees.
+      o.textContent = `#${idx}: x = ${fmtUnitsVec(inputRow(s.data.inputs[idx], s.network))}, y = ${fmtUnitsVec(unitRow(s.data.targets[idx], s.network))}`;
       select.appendChild(o);
     }
     select.value = [...select.options].some((o) => o.value === keep) ? keep : "";
     select.dataset.key = key;
+    const scaled = [hasInputScale(s.network) && "x", hasUnits(s.network) && "y"].filter(Boolean).join(" and ");
+    select.title = scaled
+      ? `Each sample as the data has it (${scaled} in the data's units; the network sees them standardized)`
+      : "Each training sample as the network sees it";
   }
   const first = select.options[0];
   if (first && s.network) {
@@ -116,15 +121,17 @@ export function renderReadout(s) {
     // ŷ and y in the data's units (standardized targets scaled back); the network's own in the title.
     const yhat = unitRow(f.output[r], s.network);
     const y = t.loss ? unitRow(t.loss.targets[r], s.network) : null;
+    const x = f.data_inputs?.[r] ?? inputRow(f.inputs[r], s.network);
     const cells = [
       [f.indices ? `#${f.indices[r]}` : String(r + 1)],
-      [fmtVec(f.inputs[r])],
+      [fmtUnitsVec(x)],
       [fmtUnitsVec(yhat), yhat, f.output[r]],
       [y ? fmtUnitsVec(y) : "—", y, t.loss?.targets[r]],
     ];
-    for (const [text, value, raw] of cells) {
+    for (const [k, [text, value, raw]] of cells.entries()) {
       const td = document.createElement("td");
       td.textContent = text;
+      if (k === 1 && hasInputScale(s.network)) td.title = `the input layer's standardized values: ${fmtVec(f.inputs[r])}`;
       if (value) {
         td.dataset.value = value.join(",");
         if (units) td.title = `the network's standardized value: ${fmtVec(raw)}`;
@@ -142,6 +149,7 @@ export function renderReadout(s) {
   $("[data-yhat-head]").textContent = stale ? "ŷ (before the update)" : "ŷ";
   const yHead = $("[data-yhat] thead th:last-child");
   yHead.textContent = "y";
+  $("[data-yhat] thead th:nth-child(2)").textContent = hasInputScale(s.network) ? "inputs x (data units)" : "inputs x";
   if (units) {
     $("[data-yhat-head]").textContent += " (data units)";
     yHead.textContent += " (data units)";

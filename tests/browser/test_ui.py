@@ -349,8 +349,7 @@ def test_changing_the_learning_rate_keeps_the_weights(ui: UI, live_server: str) 
     before = httpx.get(f"{live_server}/api/networks/{nid}").json()["parameters"]
     lr = page.locator("input[name=learning_rate]")
     lr.fill("0.125")
-    lr.dispatch_event("change")
-    page.get_by_role("button", name="Build network").click()
+    lr.dispatch_event("change")  # applies at once: no Build network (that makes new weights)
     page.wait_for_function("() => window.backpropExplorer.getState().network.learning_rate === 0.125")
     assert ui.network_id == nid  # PATCHed, not rebuilt
     assert httpx.get(f"{live_server}/api/networks/{nid}").json()["parameters"] == before
