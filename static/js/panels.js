@@ -112,6 +112,7 @@ export function renderReadout(s) {
   showNumber($("[data-loss-after]"), t?.update?.loss_after);
   const health = $("[data-health]");
   health.textContent = "";
+  renderReadoutHeads(s); // before any row: a new network's units, even with no step yet
   if (!t?.forward) return;
   const f = t.forward;
   const rows = Math.min(f.inputs.length, 6);
@@ -145,15 +146,15 @@ export function renderReadout(s) {
   // What to try, from what happened: the loss trend and the gradient norms, with their numbers.
   const advice = asText(t.update ? adviceAfterUpdate(s) : adviceAfterBackward(s)).trim();
   if (advice) health.textContent = advice;
-  const stale = Boolean(t.update);
-  $("[data-yhat-head]").textContent = stale ? "ŷ (before the update)" : "ŷ";
-  const yHead = $("[data-yhat] thead th:last-child");
-  yHead.textContent = "y";
+}
+
+/** The readout table's column heads: the units each column is in, and ŷ's staleness. */
+function renderReadoutHeads(s) {
+  const units = hasUnits(s.network);
+  const stale = Boolean(s.trace?.update);
+  $("[data-yhat-head]").textContent = `${stale ? "ŷ (before the update)" : "ŷ"}${units ? " (data units)" : ""}`;
+  $("[data-yhat] thead th:last-child").textContent = units ? "y (data units)" : "y";
   $("[data-yhat] thead th:nth-child(2)").textContent = hasInputScale(s.network) ? "inputs x (data units)" : "inputs x";
-  if (units) {
-    $("[data-yhat-head]").textContent += " (data units)";
-    yHead.textContent += " (data units)";
-  }
   $("[data-yhat]").classList.toggle("stale", stale);
 }
 
