@@ -118,7 +118,7 @@ export async function adopt(network, setup, { keepUrl = false } = {}) {
   if (untrained && old.id !== network.id) api.deleteNetwork(old.id).catch(() => {});
   store.set({
     network, built: setup && structuredClone(setup), ...(setup ? { setup } : {}),
-    trace: null, history: [], steps: [], grid: null, selection: null, gradcheck: null, caption: "",
+    data: null, trace: null, history: [], steps: [], grid: null, selection: null, gradcheck: null, caption: "", // its data follow
   });
   if (setup && !keepUrl) history.replaceState(null, "", toHash(setup, network.id));
   const data = await api.networkData(network.id);
