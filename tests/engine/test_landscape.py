@@ -104,7 +104,9 @@ def test_two_parameters_lay_the_first_along_rows() -> None:
 
 
 @pytest.mark.parametrize("case", range(len(CASES)))
-def test_how_the_grid_is_cut_into_blocks_changes_no_number(case: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_how_the_grid_is_cut_into_blocks_changes_no_number(
+    case: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     net, X, Y = make_case(case, 2)
     rng = np.random.default_rng(case)
     pairs = [[random_ref(net, rng), random_ref(net, rng)] for _ in range(6)]
