@@ -17,7 +17,7 @@ from .admission import Admission
 from .config import Limits, Settings
 from .errors import DatabaseUnavailable, describe_start_error, install_error_handlers
 from .limits import BodyLimit
-from .routers import analysis, datasets, lessons, meta, networks, pages, phases, timeline, training
+from .routers import analysis, datasets, graph, lessons, meta, networks, pages, phases, timeline, training
 from .security import Security
 from .service import Service
 from .store import Store
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(lessons.router)
     app.include_router(analysis.router)
+    app.include_router(graph.router)
     app.include_router(timeline.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")

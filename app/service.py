@@ -21,6 +21,7 @@ from .config import Limits
 from .datasets import Datasets
 from .errors import InvalidInput, NotFound
 from .networks import analysis, codec, phases, timeline, training, transfer, views
+from .networks import graph as sample_graphs
 from .networks.codec import Session
 from .networks.sessions import Sessions
 from .networks.timeline import VerifiedReplays
@@ -45,6 +46,7 @@ from .schemas import (
     TrainOut,
     UpdateOut,
 )
+from .schemas.graph import GraphIn
 from .store import Store
 
 __all__ = ["Service", "Session"]
@@ -289,6 +291,9 @@ class Service:
 
     def gradcheck(self, network_id: str, body: GradcheckIn) -> dict:
         return analysis.gradcheck(self.read(network_id), self.limits, body)
+
+    def graph(self, network_id: str, body: GraphIn) -> dict:
+        return sample_graphs.sample_graph(self.read(network_id), body)
 
     def export(self, network_id: str) -> dict:
         return transfer.export(

@@ -13,6 +13,7 @@ import { build, loadPreview, openLinked } from "./network-actions.js";
 import { detailOf, setError, status } from "./messages.js";
 import { redrawAllPlots } from "./plot-panel.js";
 import { wireCompareLaunch } from "./compare/launch.js";
+import "./graph-panel.js";
 
 async function start() {
   connectViews();
