@@ -23,23 +23,12 @@ from .activations import ACTIVATIONS
 from .fastpath import UFUNCS
 from .losses import LOSSES
 from .network import EngineError, Network, NonFiniteError, backward, forward, is_paired, loss
+from .parameters import ParameterRef, check_ref, value_of
 
 # Floats of one layer's values over a block of grid points (8 MiB of float64). Larger blocks
 # share more of the work done once per block; smaller ones stay closer to the cache. Between
 # 2 and 16 MiB the time of a 41×41 grid on 2-8-8-1 × 1,000 samples hardly changes.
 CHUNK_FLOATS = 1 << 20
-
-
-@dataclass(frozen=True)
-class ParameterRef:
-    """``W[layer][j][i]`` (``index`` = (j, i)) or ``b[layer][j]`` (``index`` = (j,)), layer 1..L."""
-
-    layer: int
-    name: str
-    index: tuple[int, ...]
-
-    def __str__(self) -> str:
-        return f"{self.name}{self.layer}{list(self.index)}"
 
 
 @dataclass
@@ -53,27 +42,6 @@ class Landscape:
     loss: np.ndarray
     current_loss: float
     gradient: np.ndarray
-
-
-def check_ref(net: Network, ref: ParameterRef) -> None:
-    """EngineError unless ``ref`` names an existing weight or bias of ``net``."""
-    if not 1 <= ref.layer <= len(net.layers):
-        raise EngineError(f"layer must be 1..{len(net.layers)}, got {ref.layer}")
-    layer = net.layers[ref.layer - 1]
-    if ref.name not in ("W", "b"):
-        raise EngineError(f"name must be 'W' or 'b', got {ref.name!r}")
-    shape = layer.W.shape if ref.name == "W" else layer.b.shape
-    if len(ref.index) != len(shape) or not all(0 <= k < n for k, n in zip(ref.index, shape)):
-        want = "[j, i]" if ref.name == "W" else "[j]"
-        raise EngineError(
-            f"{ref.name}{ref.layer} has shape {tuple(shape)}: index must be {want} within it, "
-            f"got {list(ref.index)}"
-        )
-
-
-def value_of(net: Network, ref: ParameterRef) -> float:
-    layer = net.layers[ref.layer - 1]
-    return float((layer.W if ref.name == "W" else layer.b)[ref.index])
 
 
 def grid_losses(

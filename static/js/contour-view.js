@@ -1,7 +1,6 @@
-// The contour plot of the loss over two parameters (SPEC §8.4): filled bands of the server's
-// grid with iso-lines at the bands' edges, the path training took through the plane (the
-// snapshots), the current point and the lowest grid point, with a legend of the bands' loss
-// ranges.
+// The contour plot of the loss over two parameters: filled bands of the server's grid with
+// iso-lines at the bands' edges, the path training took through the plane (the snapshots),
+// the current point and the lowest grid point, with a legend of the bands' loss ranges.
 
 import { fmt, numSpan } from "./format.js";
 import { isolineSegments } from "./isolines.js";
