@@ -52,6 +52,10 @@ function render(s) {
     note.textContent = "Paused while Play runs: the graph follows when training stops.";
     return;
   }
+  if (s.snapshotPreview) {
+    note.textContent = "The timeline is showing an earlier moment; this graph is of the network as it is now.";
+    return;
+  }
   // The whole network when asked and it fits, or unasked when it is tiny; else the neuron.
   // The server says how big the whole graph is with every answer.
   const known = drawn?.network === s.network.id ? drawn.answer : null;
@@ -166,7 +170,7 @@ for (const input of scopeInputs) {
 }
 
 store.subscribe((s, keys) => {
-  if (!["selection", "network", "trace", "playing"].some((k) => keys.has(k))) return;
+  if (!["selection", "network", "trace", "playing", "snapshotPreview"].some((k) => keys.has(k))) return;
   // Mid-animation the trace runs ahead of the server: wait for the final state.
   if (animator.running) return;
   render(s);
