@@ -7,7 +7,7 @@ text quotes the server's numbers.
 
 from __future__ import annotations
 
-from . import basics, depth, training
+from . import autograd, basics, depth, training
 from .runner import filled_in
 from .schemas import Lesson
 
@@ -15,6 +15,7 @@ ORDER = (
     "one-neuron",
     "loss",
     "chain-rule",
+    "autograd",
     "worked-example",
     "batches-epochs",
     "house-prices",
@@ -26,7 +27,8 @@ ORDER = (
 
 
 def _collect() -> dict[str, Lesson]:
-    by_id = {lesson.id: lesson for lesson in (*basics.LESSONS, *training.LESSONS, *depth.LESSONS)}
+    every = (*basics.LESSONS, *autograd.LESSONS, *training.LESSONS, *depth.LESSONS)
+    by_id = {lesson.id: lesson for lesson in every}
     # Each step carries the request it makes and the context it reads, so a client needs no
     # table of its own.
     return {

@@ -7,6 +7,7 @@ from typing import Any
 from .schemas import (
     Action,
     Ask,
+    GraphTarget,
     LayerTarget,
     LessonStep,
     LossTarget,
@@ -82,6 +83,11 @@ def layer(index: int) -> LayerTarget:
 
 def plot(name: PlotName) -> PlotTarget:
     return PlotTarget(plot=name)
+
+
+def graph(node: str | None = None) -> GraphTarget:
+    """The computational graph panel, or one node of it by id."""
+    return GraphTarget(node=node)
 
 
 LOSS = LossTarget()

@@ -139,6 +139,7 @@ function draw(s) {
     selection: s.selection,
     shownGrads: shown,
     onSelect: (target) => store.set({ selection: target }),
+    marked: root.dataset.tourNode ?? "",
   });
   svg.dataset.phase = answer.phase;
   svg.dataset.shown = String(shown.size);
@@ -175,3 +176,6 @@ store.subscribe((s, keys) => {
   if (animator.running) return;
   render(s);
 });
+
+// A lesson step pointing at one node (tour/highlight.js sets data-tour-node): mark it.
+new MutationObserver(() => drawn && draw(store.get())).observe(root, { attributes: true, attributeFilter: ["data-tour-node"] });

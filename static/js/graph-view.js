@@ -94,7 +94,7 @@ export function isSelected(node, selection) {
  * Draw `answer` (the server's graph) into `host` as an SVG. `shownGrads`: the ids whose
  * gradient is shown (the rest say "grad …" until backpropagation reaches them).
  */
-export function drawGraph(host, answer, { names, selection, shownGrads, onSelect }) {
+export function drawGraph(host, answer, { names, selection, shownGrads, onSelect, marked = "" }) {
   const { positions, columns, rows } = layoutGraph(answer.nodes);
   const width = PAD * 2 + OP_X + (columns - 1) * COL + BOX_W;
   const height = PAD * 2 + Math.max(1, rows) * ROW - (ROW - BOX_H);
@@ -141,7 +141,7 @@ export function drawGraph(host, answer, { names, selection, shownGrads, onSelect
     const { x, y } = at(node.id);
     const chosen = isSelected(node, selection);
     const g = el("g", {
-      class: `graph-node kind-${node.kind}${chosen ? " selected" : ""}${node.cut ? " cut" : ""}`,
+      class: `graph-node kind-${node.kind}${chosen ? " selected" : ""}${node.cut ? " cut" : ""}${node.id === marked ? " tour-target" : ""}`,
       transform: `translate(${x} ${y})`,
       "data-node": node.id,
       "data-kind": node.kind,

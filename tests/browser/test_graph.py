@@ -200,3 +200,28 @@ def test_a_network_too_big_for_one_picture_shows_the_selected_neuron(ui: UI) -> 
     assert page.locator("[data-graph] [data-kind=weight]").count() == 8
     assert page.locator('[data-graph] [data-node="a1[0]"].cut').count() == 1
     ui.assert_no_console_errors()
+
+
+def test_the_autograd_lesson_points_at_boxes_whose_numbers_its_text_quotes(ui: UI) -> None:
+    page = ui.page
+    page.goto(f"{ui.base}/lessons/autograd")
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    ui.set_speed(0)
+    stage = "() => ['ask', 'shown', 'finished'].includes(document.body.dataset.tourStage)"
+    page.wait_for_function(stage)
+    for _ in range(4):  # to the step after Backward: tanh's local rule at z₁⁽¹⁾
+        if page.evaluate("() => document.body.dataset.tourStage") == "ask":
+            page.locator('[data-tour-choices] button[data-choice="negative"]').click()
+            page.wait_for_function("() => document.body.dataset.tourStage === 'shown'")
+        page.locator("[data-tour-next]").click()
+        page.wait_for_function(stage)
+    drawn(ui, "backward")
+    box = page.locator('[data-graph] [data-node="z1[0]"]')
+    page.wait_for_function("() => document.querySelector('[data-graph] [data-node=\"z1[0]\"].tour-target')")
+    grad = float(box.locator(".graph-grad").get_attribute("data-value") or "nan")
+    assert grad == ui.state("s.trace.backward.layers[0].dL_dz[0][0]")
+    # The text's ∂L/∂z₁⁽¹⁾ is that box's grad (each quoted number names its expression).
+    quoted = page.locator('[data-tour-text] [data-quoted="backward.layers[0].dL_dz[0][0]"]')
+    assert quoted.count() == 1
+    assert (quoted.get_attribute("title") or "").endswith(f"= {grad!r}")
+    ui.assert_no_console_errors()
