@@ -31,9 +31,10 @@ sys.path.insert(0, str(ROOT))
 
 from backprop_explorer.engine import build_network, generate  # noqa: E402
 from backprop_explorer.engine.activations import ACTIVATIONS  # noqa: E402
-from backprop_explorer.engine.landscape import ParameterRef, check_ref, grid_losses, loss_landscape  # noqa: E402
+from backprop_explorer.engine.landscape import grid_losses, loss_landscape  # noqa: E402
 from backprop_explorer.engine.losses import LOSSES  # noqa: E402
 from backprop_explorer.engine.network import Network, is_paired  # noqa: E402
+from backprop_explorer.engine.parameters import ParameterRef, check_ref  # noqa: E402
 
 from tests.conftest import start_server, stop_server  # noqa: E402
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .errors import EngineError, NonFiniteError
 from .fastpath import UFUNCS
 from .losses import LOSSES
-from .network import EngineError, Network, NonFiniteError, backward, forward, is_paired, loss
+from .network import Network, backward, forward, is_paired, loss
 from .parameters import ParameterRef, check_ref, value_of
 
 # Floats of one layer's values over a block of grid points (8 MiB of float64). Larger blocks
@@ -187,7 +188,7 @@ def _penalties(net: Network, refs: list[ParameterRef], deltas: np.ndarray) -> np
     replaced."""
     reg = net.regularization
     base = reg.penalty(net.layers) if reg.kind != "none" else 0.0
-    total = np.full(len(deltas), base)
+    total: np.ndarray = np.full(len(deltas), base)
     if reg.kind == "none":
         return total
     for k, ref in enumerate(refs):
@@ -195,10 +196,7 @@ def _penalties(net: Network, refs: list[ParameterRef], deltas: np.ndarray) -> np
             continue
         w0 = value_of(net, ref)
         w = w0 + deltas[:, k]
-        if reg.kind == "l1":
-            total += reg.rate * (np.abs(w) - abs(w0))
-        else:
-            total += 0.5 * reg.rate * (w * w - w0 * w0)
+        total += reg.factor * (reg.size(w) - reg.size(np.array([w0])))
     return total
 
 
