@@ -1,4 +1,5 @@
-"""`backprop-explorer serve [--host] [--port] [--db] [--token] [--open] [--workers] [--max-...]`.
+"""`backprop-explorer serve [--host] [--port] [--db] [--token] [--open] [--workers] [--lessons DIR]
+[--max-...]` and `backprop-explorer lessons check FILE… | show ID`.
 
 The app reads its settings from the environment when uvicorn imports it (in every worker),
 so ``serve`` turns its flags into ``BACKPROP_EXPLORER_*`` variables, checks the database,
@@ -28,6 +29,7 @@ from backprop_explorer import __version__
 
 from .config import ENV_PREFIX, TOKEN_RULE, TOKEN_SYNTAX, Limits, default_db_path, is_loopback
 from .errors import DatabaseUnavailable
+from .lessons import commands as lesson_commands
 from .main import open_store
 
 __all__ = ["is_loopback", "main", "parser"]
@@ -68,6 +70,7 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--open", action="store_true", help="open the page in a browser once serving")
     serve.add_argument("--workers", type=int, default=1, metavar="N", help="uvicorn worker processes")
+    serve.add_argument("--lessons", metavar="DIR", help="a folder of lesson files to offer too")
     defaults = Limits()
     for f in fields(Limits):
         serve.add_argument(
@@ -76,6 +79,7 @@ def parser() -> argparse.ArgumentParser:
             metavar="N",
             help=f"env {Limits.env_name(f.name)}; default {getattr(defaults, f.name)}",
         )
+    lesson_commands.add_parser(sub)
     return root
 
 
@@ -132,6 +136,10 @@ def configure(args: argparse.Namespace) -> str | None:
         os.environ[ENV_PREFIX + "ALLOW_HOSTS"] = ",".join(args.allow_host)
     if args.allow_listing:
         os.environ[ENV_PREFIX + "ALLOW_LISTING"] = "1"
+    if args.lessons:
+        if not Path(args.lessons).is_dir():
+            sys.exit(f"--lessons {args.lessons}: no such folder")
+        os.environ[ENV_PREFIX + "LESSONS"] = str(Path(args.lessons).resolve())
     token = args.token if args.token is not None else os.environ.get(ENV_PREFIX + "TOKEN") or None
     if token is not None and not TOKEN_SYNTAX.match(token):
         sys.exit(f"--token must be {TOKEN_RULE}")
@@ -144,6 +152,8 @@ def configure(args: argparse.Namespace) -> str | None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    if args.command == "lessons":
+        sys.exit(lesson_commands.main(args))
     token = configure(args)
     # Check the database here, so a bad --db is one readable line, not a traceback per worker.
     db = Path(os.environ[ENV_PREFIX + "DB"])

@@ -130,6 +130,14 @@ class LessonSummary(Model):
     summary: str
 
 
+class LessonListItem(LessonSummary):
+    """A lesson of the list: one that loads, or a file of the server's lesson folder that does
+    not (its ``error`` says why, with line numbers; its title is then the file's name)."""
+
+    source: str = Field(description="\"built-in\", or the file's name in the server's lesson folder")
+    error: str | None = Field(description="why the lesson file does not load; null when it does")
+
+
 class Lesson(LessonSummary):
     spec: dict[str, Any] = Field(description="the network spec POST /api/lessons/{id}/start builds")
     steps: list[LessonStep]

@@ -83,7 +83,9 @@ def test_the_list_names_the_eleven_lessons_in_order(client: TestClient) -> None:
     lessons = response.json()
     assert [x["id"] for x in lessons] == list(LESSONS) == documented_lessons()
     assert len(lessons) == 11
-    assert all(set(x) == {"id", "title", "summary"} and x["title"] and x["summary"] for x in lessons)
+    assert all(set(x) == {"id", "title", "summary", "source", "error"} for x in lessons)
+    assert all(x["title"] and x["summary"] for x in lessons)
+    assert all((x["source"], x["error"]) == ("built-in", None) for x in lessons)
 
 
 def test_a_lesson_has_its_spec_and_steps_with_their_requests(client: TestClient) -> None:
