@@ -53,8 +53,14 @@ def line_of_message(where: Where, index: int, message: str, part: str) -> int:
     return where.steps[index].of(part)
 
 
+LESSON_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
 def static_problems(lesson: Lesson, where: Where) -> list[Problem]:
     problems = _spec_problems(lesson, where)
+    if not LESSON_ID.fullmatch(lesson.id):
+        message = f"id {lesson.id!r}: lower-case letters, digits and '-' (it is the lesson's address)"
+        problems.append(Problem(where.keys.get("id", 1), message))
     sizes = lesson.spec.get("layers") if isinstance(lesson.spec.get("layers"), list) else None
     known = {"network"}
     phase = "ready"

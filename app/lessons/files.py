@@ -60,6 +60,7 @@ from .schemas import (
 
 FENCE = "+++"
 STEP = "## "
+FRONT_KEYS = ("id", "title", "summary", "network")
 HEADER_KEYS = ("action", "body", "target", "save_as")
 ASK_KEYS = ("Question", "Choices", "Answer", "Why")
 HARD_BREAK = "\\"
@@ -164,24 +165,15 @@ def _front_matter(lines: list[str], problems: list[Problem], where: Where) -> di
             where.network = where.keys["spec"] = number
         elif "=" in text and name.isidentifier():
             where.keys.setdefault(name, number)
-    unknown = sorted(set(data) - {"id", "title", "summary", "network"})
+    unknown = sorted(set(data) - set(FRONT_KEYS))
     for key in unknown:
-        problems.append(
-            Problem(
-                where.keys.get(key, 1),
-                f"unknown front-matter key {key!r} (use id, title, summary, [network])",
-            )
-        )
-    for key in ("id", "title", "summary", "network"):
-        if key not in data:
-            problems.append(
-                Problem(
-                    1,
-                    f"the front matter needs {key!r}"
-                    + (" (a [network] table: the spec)" if key == "network" else ""),
-                )
-            )
-    if unknown or len(data) < 4:
+        message = f"unknown front-matter key {key!r} (use id, title, summary, [network])"
+        problems.append(Problem(where.keys.get(key, 1), message))
+    missing = [key for key in FRONT_KEYS if key not in data]
+    for key in missing:
+        what = "a [network] table: the spec POST /api/networks takes" if key == "network" else key
+        problems.append(Problem(1, f"the front matter needs {what}"))
+    if unknown or missing:
         return None
     return {"id": data["id"], "title": data["title"], "summary": data["summary"], "spec": data["network"]}
 

@@ -64,7 +64,7 @@ class LessonLibrary:
 
     def __init__(self, builtins: list[Entry], folder: Path | None = None) -> None:
         self.builtins, self.folder = builtins, folder
-        self._seen: dict[Path, int] = {}
+        self._seen: dict[Path, int] | None = None  # each file's modification time when last read
         self._folder_entries: list[Entry] = []
         self._sync()
 
@@ -76,7 +76,7 @@ class LessonLibrary:
             paths = sorted(self.folder.glob("*" + SUFFIX))
             seen = {path: path.stat().st_mtime_ns for path in paths}
         except OSError as exc:
-            self._seen = {}
+            self._seen = None
             self._folder_entries = [
                 Entry(
                     self.folder.name,
@@ -88,7 +88,7 @@ class LessonLibrary:
                 )
             ]
             return
-        if seen == self._seen and self._folder_entries is not None:
+        if seen == self._seen:
             return
         self._seen = seen
         taken = {entry.id for entry in self.builtins}

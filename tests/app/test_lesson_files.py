@@ -97,6 +97,8 @@ def test_a_valid_file_reads_its_steps_text_and_prediction() -> None:
         (broken("action: forward\n", ""), 27, "loss comes after forward (run forward first)"),
         (broken("action: loss", "action: update"), 28, "update comes after backward (run backward first)"),
         (broken("layers = [2, 1]", "layers = [2, 0]"), 7, "network.layers"),
+        (broken('id = "my-neuron"', 'id = "My Neuron"'), 2, "lower-case letters, digits and '-'"),
+        (broken('title = "My neuron"\n', ""), 1, "the front matter needs title"),
         (broken("## 1. Forward", "Some words\n## 1. Forward"), 15, "text before the first step"),
     ],
 )
