@@ -90,7 +90,7 @@ async function recordBackward(button) {
     recorder.stop();
     await stopped;
     animator.setSpeed(speed);
-    button.textContent = "Record Backward (WebM)";
+    button.textContent = "● WebM";
   }
   const blob = new Blob(chunks, { type: "video/webm" });
   button.dataset.state = "done";

@@ -38,6 +38,16 @@ function focusOf(selection) {
 // (2-2-1 has 26, Mazur's 2-2-2 34).
 const TINY_NODES = 40;
 
+// Each forward answer the page receives starts a step of its own (own inputs pushed twice are
+// two steps with the same rows).
+const steps = new WeakMap();
+let stepCount = 0;
+function stepOf(forward) {
+  if (!forward) return 0;
+  if (!steps.has(forward)) steps.set(forward, ++stepCount);
+  return steps.get(forward);
+}
+
 function names(network) {
   return { features: network.feature_names, targets: network.target_names };
 }
@@ -63,7 +73,7 @@ function render(s) {
   const wanted = scope === "whole" || (scope === null && Boolean(known) && known.whole_network_nodes <= TINY_NODES);
   const focus = wanted && fits ? null : focusOf(s.selection) ?? { layer: 1, neuron: 0 };
   const body = { sample: Math.min(sample, Math.max(0, batch - 1)), focus };
-  const key = JSON.stringify([s.network.id, s.network.step, phase, trace?.forward?.indices ?? null, body]);
+  const key = JSON.stringify([s.network.id, s.network.step, phase, stepOf(trace?.forward), body]);
   if (key === lastKey && s.network === lastNetwork) {
     if (drawn) draw(s);
     return;

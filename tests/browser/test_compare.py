@@ -66,6 +66,7 @@ def test_a_copy_with_another_learning_rate_stepped_and_played_matches_the_api(
     base = str(live_server)
     ui.open(SETUP)
     original = ui.network_id
+    ui.page.locator("[data-compare-launch] summary").click()
     ui.page.locator("[data-compare-launch] [data-copy-kind]").select_option("learning_rate")
     # A value the copy cannot take: a sentence beside the control, and the page stays.
     ui.page.locator("[data-compare-launch] [data-copy-value]").fill("-1")
@@ -298,8 +299,13 @@ def test_the_launcher_is_on_the_first_screen_and_columns_have_their_own_colours(
     ui: UI, live_server: str
 ) -> None:
     ui.open(SETUP)
-    box = ui.page.locator("[data-compare-launch]").bounding_box()
-    assert box and box["y"] + box["height"] <= 800  # 1280 × 800: seen without scrolling
+    # 1280 × 800: seen without scrolling, under the phase controls; opened, the control too.
+    summary = ui.page.locator("[data-compare-launch] summary")
+    box = summary.bounding_box()
+    assert box and box["y"] + box["height"] <= 800 and summary.text_content() == "Side by side: compare with a copy"
+    summary.click()
+    box = ui.page.locator("[data-compare-launch] [data-copy-submit]").bounding_box()
+    assert box and box["y"] + box["height"] <= 800
     ids = [api_json(str(live_server), "POST", "/api/networks", SPEC)["id"] for _ in range(3)]
     page = ui.page
     open_compare(page, str(live_server), ids)
@@ -323,6 +329,7 @@ def test_a_copy_of_a_network_built_from_explicit_weights_starts_from_those_weigh
     original = api_json(base, "POST", "/api/networks", EXPLICIT)
     ui.open(f"#net={original['id']}")
     page = ui.page
+    page.locator("[data-compare-launch] summary").click()
     hint = page.locator("[data-compare-launch] [data-copy-hint]")
     page.locator("[data-compare-launch] [data-copy-kind]").select_option("init")
     page.wait_for_function(HINT_SAYS, arg="explicit")
