@@ -82,7 +82,7 @@ def static_problems(lesson: Lesson, where: Where) -> list[Problem]:
             if problem:
                 problems.append(Problem(where.steps[index].of("target"), problem))
         known = after
-    return problems
+    return sorted(problems, key=lambda p: p.line)
 
 
 def _spec_problems(lesson: Lesson, where: Where) -> list[Problem]:

@@ -142,6 +142,7 @@ def read(text: str) -> tuple[Lesson, Where]:
                 key = str(error["loc"][0]) if error["loc"] else ""
                 problems.append(Problem(where.keys.get(key, 1), f"{_loc(error['loc'])}: {error['msg']}"))
     if problems or lesson is None:
+        problems.sort(key=lambda p: p.line)
         raise LessonFileError(problems or [Problem(1, "the front matter does not describe a lesson")])
     return lesson, where
 
