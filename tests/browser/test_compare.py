@@ -302,7 +302,8 @@ def test_the_launcher_is_on_the_first_screen_and_columns_have_their_own_colours(
     # 1280 × 800: seen without scrolling, under the phase controls; opened, the control too.
     summary = ui.page.locator("[data-compare-launch] summary")
     box = summary.bounding_box()
-    assert box and box["y"] + box["height"] <= 800 and summary.text_content() == "Side by side: compare with a copy"
+    assert box and box["y"] + box["height"] <= 800
+    assert summary.text_content() == "Side by side: compare with a copy"
     summary.click()
     box = ui.page.locator("[data-compare-launch] [data-copy-submit]").bounding_box()
     assert box and box["y"] + box["height"] <= 800
