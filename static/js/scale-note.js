@@ -34,6 +34,11 @@ export function renderScaleNote(s) {
     note.appendChild(p);
   }
   const options = [...new Set(warnings.map((w) => w.about))];
+  if (!s.network.data?.dataset_id) {
+    // Rows sent in the spec (hand-written, imported): the page has no box to tick for them.
+    note.append("Standardize the columns before sending them: (x − mean) / std, column by column.");
+    return;
+  }
   note.append(`Tick ${options.map((a) => LABEL[a]).join(" and ")} under Upload a CSV, upload the file again and build. `);
   for (const about of options) {
     const button = document.createElement("button");
