@@ -156,13 +156,13 @@ CHAIN_RULE = Lesson(
     },
     steps=[
         step(
-            "x → h → ŷ: the hidden neuron h = σ(w₁x₁ + w₂x₂ + b₁) feeds the output ŷ = σ(v·h + b₂). "
+            "x → h → ŷ: the hidden neuron h = σ(w₁x₁ + w₂x₂ + b₁) feeds the output ŷ = σ(w₃·h + b₂). "
             "We follow w₁ = {network.parameters.weights[0][0][0]}, the weight from x₁ into h.",
             target=weight(1, 0, 0),
         ),
         step(
             "Forward: z₁ = {forward.layers[0].z[0][0]}, h = σ(z₁) = {forward.layers[0].a[0][0]}; "
-            "z₂ = v·h + b₂ = {forward.layers[1].z[0][0]}, ŷ = σ(z₂) = {forward.output[0][0]}.",
+            "z₂ = w₃·h + b₂ = {forward.layers[1].z[0][0]}, ŷ = σ(z₂) = {forward.output[0][0]}.",
             "forward",
             target=layer(1),
         ),
@@ -175,7 +175,7 @@ CHAIN_RULE = Lesson(
             "Backward, one factor per link of the chain x₁ → z₁ → h → z₂ → ŷ → L:\n"
             "∂L/∂ŷ = {backward.layers[1].dL_da[0][0]}\n"
             "∂ŷ/∂z₂ = σ′(z₂) = {backward.layers[1].da_dz[0][0]}\n"
-            "∂z₂/∂h = v = {forward.layers[1].W[0][0]}\n"
+            "∂z₂/∂h = w₃ = {forward.layers[1].W[0][0]}\n"
             "∂h/∂z₁ = σ′(z₁) = {backward.layers[0].da_dz[0][0]}\n"
             "∂z₁/∂w₁ = x₁ = {forward.inputs[0][0]}\n"
             "Their product is ∂L/∂w₁ = {backward.layers[0].dL_dW[0][0]}.",
@@ -185,20 +185,20 @@ CHAIN_RULE = Lesson(
                 "Before the backward pass: will ∂L/∂w₁ be positive or negative?",
                 SIGN,
                 "sign(backward.layers[0].dL_dW[0][0])",
-                "ŷ = {forward.output[0][0]} is below its target, so ∂L/∂z₂ is negative; v, σ′(z₁) and "
+                "ŷ = {forward.output[0][0]} is below its target, so ∂L/∂z₂ is negative; w₃, σ′(z₁) and "
                 "x₁ are all positive, so the product stays negative.",
             ),
         ),
         step(
             "Sigmoid with cross-entropy simplifies: ∂L/∂z₂ = ∂L/∂ŷ · σ′(z₂) = "
             "{backward.layers[1].dL_da[0][0] * backward.layers[1].da_dz[0][0]} is exactly "
-            "ŷ − y = {backward.layers[1].dL_dz[0][0]}. Then δ₁ = ∂L/∂z₁ = ∂L/∂z₂ · v · σ′(z₁) = "
+            "ŷ − y = {backward.layers[1].dL_dz[0][0]}. Then δ₁ = ∂L/∂z₁ = ∂L/∂z₂ · w₃ · σ′(z₁) = "
             "{backward.layers[0].dL_dz[0][0]}, and ∂L/∂w₁ = δ₁ · x₁.",
             target=neuron(1, 0),
         ),
         step(
             "w₁ ← w₁ − η·∂L/∂w₁ = {update.layers[0].W_old[0][0]} − {update.learning_rate} × "
-            "{update.layers[0].dL_dW[0][0]} = {update.layers[0].W_new[0][0]}. The loss on this sample "
+            "({update.layers[0].dL_dW[0][0]}) = {update.layers[0].W_new[0][0]}. The loss on this sample "
             "fell to {update.loss_after}.",
             "update",
             target=weight(1, 0, 0),
@@ -226,7 +226,9 @@ WORKED_EXAMPLE = Lesson(
             "{network.parameters.weights[0][1][0]}, {network.parameters.weights[0][1][1]}; w₅…w₈ = "
             "{network.parameters.weights[1][0][0]}, {network.parameters.weights[1][0][1]}, "
             "{network.parameters.weights[1][1][0]}, {network.parameters.weights[1][1][1]}; biases "
-            "b₁ = {network.parameters.biases[0][0]}, b₂ = {network.parameters.biases[1][0]} (held fixed).",
+            "b₁, b₂ = {network.parameters.biases[0][0]}, {network.parameters.biases[0][1]} into h₁, h₂ and "
+            "b₃, b₄ = {network.parameters.biases[1][0]}, {network.parameters.biases[1][1]} into o₁, o₂, held "
+            "fixed (the article calls the two values b₁ and b₂). The drawing numbers them the same way.",
         ),
         step(
             "net_h1 = w₁·i₁ + w₂·i₂ + b₁ = {forward.layers[0].z[0][0]:.4f}, "
@@ -287,11 +289,13 @@ WORKED_EXAMPLE = Lesson(
             "After {train.network.step} updates in all, E_total = {train.history[-1].train_loss:.10f}.",
             9999,
             ask=ask(
-                "Repeat the update thousands of times: will the error keep going down?",
-                UP_DOWN,
-                "direction(train.history[-1].train_loss - update.loss_after)",
-                "With one example and a small enough η every update goes downhill: E_total shrank "
-                "by a factor of {update.loss_after / train.history[-1].train_loss:.0f}.",
+                "Repeat the update thousands of times: will E_total end larger or smaller than the "
+                "{update.loss_after:.9f} it is now?",
+                SIZE,
+                "compare(train.history[-1].train_loss, update.loss_after)",
+                "With one example and a small enough η each update goes downhill: E_total went from "
+                "{loss.loss:.9f} before the first update to {train.history[-1].train_loss:.10f}, "
+                "{loss.loss / train.history[-1].train_loss:.0f} times smaller.",
             ),
         ),
     ],

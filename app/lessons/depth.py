@@ -46,7 +46,10 @@ VANISHING_GRADIENTS = Lesson(
         ),
         *_gradients(
             "The first layer's is {backward.health.layers[0].ratio_to_output:.1e} of the "
-            "output layer's (flagged vanishing: {backward.health.vanishing}).",
+            "output layer's, {compare(backward.health.layers[0].ratio_to_output, "
+            "backward.health.thresholds.vanishing_ratio)} than the "
+            "{backward.health.thresholds.vanishing_ratio} below which the server flags a layer's "
+            "gradient as vanishing.",
             ask(
                 "Will the first layer's ‖∂L/∂W‖ be larger or smaller than the output layer's?",
                 SIZE,

@@ -272,8 +272,8 @@ OVERFITTING = Lesson(
         reset("Back to the starting weights, history cleared."),
         train(
             "Early stopping watches the validation loss and ends the run once it has not improved for "
-            "a set number of epochs (the patience). This run ended after {train.epochs_run} epochs "
-            "(stopped early: {train.stopped_early}), with a validation loss of "
+            "a set number of epochs (the patience). This run ended after {train.epochs_run} epochs, "
+            "where the run without it went on for {long.epochs_run}, with a validation loss of "
             "{train.history[-1].val_loss} instead of {long.history[-1].val_loss}.",
             200,
             early_stopping={"patience": 20},

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from .. import __version__
 from ..errors import NotFound
 from ..lessons import LESSONS
+from ..page_modules import imported_by
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 # The same folder main.py serves the explorer page from.
@@ -29,7 +30,9 @@ def lesson_page(request: Request, lesson_id: str):
     """The explorer page with the tour of lesson ``lesson_id`` (static/js/tour/)."""
     if lesson_id not in LESSONS:
         raise NotFound(f"no lesson with id {lesson_id!r}; the lessons are {list(LESSONS)}")
-    return templates.TemplateResponse(request, "index.html", {"version": __version__, "lesson_id": lesson_id})
+    modules = dict.fromkeys(imported_by("main.js")[1:] + imported_by("tour/tour.js"))
+    context = {"version": __version__, "lesson_id": lesson_id, "modules": list(modules)}
+    return templates.TemplateResponse(request, "index.html", context)
 
 
 COMPARE_MIN, COMPARE_MAX = 2, 4
@@ -58,5 +61,11 @@ def compare_ids(raw: str | None) -> tuple[list[str], str]:
 def compare_page(request: Request, ids: str | None = None):
     """Two to four networks side by side (static/js/compare/); a 400 page saying why for bad ``ids``."""
     found, problem = compare_ids(ids)
-    context = {"version": __version__, "ids": ",".join(found), "problem": problem, "limit": COMPARE_MAX}
+    context = {
+        "version": __version__,
+        "ids": ",".join(found),
+        "problem": problem,
+        "limit": COMPARE_MAX,
+        "modules": imported_by("compare/main.js")[1:],
+    }
     return templates.TemplateResponse(request, "compare.html", context, status_code=400 if problem else 200)

@@ -11,7 +11,7 @@ const MAX_DOTS = 120; // dots drawn on the path at most
 // Sequential, colour-blind-safe (ColorBrewer YlGnBu): light = low loss, dark = high.
 export const BANDS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"];
 
-export function drawContour(plot, legend, res, params, { onFitRadius }) {
+export function drawContour(plot, legend, res, params, { onFitRadius, sizes = null }) {
   const [p, q] = params;
   const width = Math.max(240, Math.floor(plot.clientWidth || 320));
   const height = Math.round(Math.min(width * 0.92, 440));
@@ -41,7 +41,7 @@ export function drawContour(plot, legend, res, params, { onFitRadius }) {
   const canvas = document.createElement("canvas");
   canvas.className = "landscape-2d";
   canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", `Contour plot of the loss over ${parameterName(p)} and ${parameterName(q)}, with the path training took`);
+  canvas.setAttribute("aria-label", `Contour plot of the loss over ${parameterName(p, sizes)} and ${parameterName(q, sizes)}, with the path training took`);
   const dpr = window.devicePixelRatio || 1;
   canvas.width = Math.round(width * dpr);
   canvas.height = Math.round(height * dpr);
@@ -106,11 +106,11 @@ export function drawContour(plot, legend, res, params, { onFitRadius }) {
   ctx.fillStyle = INK;
   ctx.font = "12px system-ui, sans-serif";
   ctx.textAlign = "center";
-  ctx.fillText(`${symbolOf(p)} = ${parameterName(p)}`, (box.l + box.r) / 2, box.b + 31);
+  ctx.fillText(`${symbolOf(p)} = ${parameterName(p, sizes)}`, (box.l + box.r) / 2, box.b + 31);
   ctx.save();
   ctx.translate(13, (box.t + box.b) / 2);
   ctx.rotate(-Math.PI / 2);
-  ctx.fillText(`${symbolOf(q)} = ${parameterName(q)}`, 0, 0);
+  ctx.fillText(`${symbolOf(q)} = ${parameterName(q, sizes)}`, 0, 0);
   ctx.restore();
 
   // The path training took (the snapshots), the lowest grid point and the current point.
@@ -194,7 +194,7 @@ export function drawContour(plot, legend, res, params, { onFitRadius }) {
   caption.textContent = "loss L, light = low (bands hold equal shares of the grid)";
   scale.prepend(caption);
   legend.appendChild(scale);
-  const [np, nq] = p.layer === q.layer ? [shortName(p), shortName(q)] : [parameterName(p), parameterName(q)];
+  const [np, nq] = p.layer === q.layer ? [shortName(p, sizes), shortName(q, sizes)] : [parameterName(p, sizes), parameterName(q, sizes)];
   legendItem(legend, "current", { shape: "dot", colour: GRAD }, [
     `now: (${np}, ${nq}) = (`, res.current.value[0], ", ", res.current.value[1], "), L = ", res.current.loss,
     `; (∂L/∂${np}, ∂L/∂${nq}) = (`, res.current.gradient[0], ", ", res.current.gradient[1], ")",

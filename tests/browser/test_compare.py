@@ -176,7 +176,7 @@ def test_adding_copies_up_to_four_columns_and_removing_one(ui: UI, live_server: 
             value_field.select_option(value)
         else:
             value_field.fill(value)
-        page.get_by_role("button", name="Add a column with the copy").click()
+        page.get_by_role("button", name="Add column with the copy").click()
         settled(
             page,
             f"window.compareExplorer.page.columns.length === {count + 1}"
@@ -215,7 +215,7 @@ def test_adding_copies_up_to_four_columns_and_removing_one(ui: UI, live_server: 
     ]
     open_compare(page, base, [flat, a])
     page.locator("[data-add-copy] [data-copy-kind]").select_option("activation")
-    page.get_by_role("button", name="Add a column with the copy").click()
+    page.get_by_role("button", name="Add column with the copy").click()
     page.wait_for_function("() => document.querySelector('[data-error=compare]').textContent !== ''")
     assert "no hidden layer" in (page.locator("[data-error=compare]").text_content() or "")
     assert page.locator("[data-column]").count() == 2

@@ -205,7 +205,7 @@ def test_two_parameters_draw_a_contour_with_the_training_path(ui: UI, live_serve
     assert page.locator("[data-landscape-second]").input_value() == "W:1:0:0"
     assert page.locator("[data-inspector-body]").get_attribute("data-target") == "edge:2:0:1"
     page.wait_for_function(
-        "() => document.querySelector('[data-landscape-name]').textContent.includes('w11 of layer 1')"
+        "() => document.querySelector('[data-landscape-name]').textContent.includes(' and w₁')"
     )
     # Shift+Enter on a focused weight does the same from the keyboard.
     page.locator('.edge-hit[data-layer="2"][data-j="0"][data-i="2"]').focus()
@@ -374,7 +374,7 @@ def test_a_big_network_gets_the_grid_that_fits_the_work_limit(ui: UI, live_serve
 def test_animated_phases_with_a_weight_selected_ask_nothing_the_server_refuses(ui: UI) -> None:
     # A Step's phases join the trace one by one while the server has already updated: the
     # panel waits for the animation's final state rather than asking for a batch that is gone.
-    ui.open(SETUP, speed=3)
+    ui.open(SETUP, speed="1×")
     page = ui.page
     refused: list[str] = []
     page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)

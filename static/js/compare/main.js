@@ -202,7 +202,7 @@ function wireBar() {
     catalog: page.catalog,
     base: () => baseColumn()?.network ?? null,
     buttonText: "Add column",
-    buttonLabel: "Add a column with the copy",
+    buttonLabel: "Add column with the copy",
     onSubmit: async (kind, value) => {
       const base = baseColumn();
       const error = $("[data-error=compare]");
