@@ -161,11 +161,11 @@ class FlatSGD:
     While it trains (an epoch, or every epoch of one ``train()`` call) the layers' ``W`` and
     ``b`` are views into one vector θ (a fresh copy: no array handed out before it was made
     is ever written; the weights first, then the biases), and backward writes the gradients
-    into the matching views of one vector g (``grads``). An update is then a handful of NumPy calls whatever the number of layers:
-    θ_new = θ − η·g, one finiteness check, one copy into θ (:meth:`update_source`, which a
-    step's source includes). Elementwise these are the operations of
-    :func:`apply_gradients`, so the numbers are the same; it refuses the same steps,
-    changing nothing when it does.
+    into the matching views of one vector g (``grads``). An update is then a handful of
+    NumPy calls whatever the number of layers: θ_new = θ − η·g, one finiteness check, one
+    copy into θ (:meth:`update_source`, which a step's source includes). Elementwise these
+    are the operations of :func:`apply_gradients`, so the numbers are the same; it refuses
+    the same steps, changing nothing when it does.
 
     The copy also writes ``rows`` copies of each layer's b (``replicas``: one (rows, n_l)
     array per layer), which the forward pass adds to z: an elementwise sum of two arrays of
