@@ -17,9 +17,10 @@ from . import __version__
 from .admission import Admission
 from .config import Limits, Settings
 from .errors import DatabaseUnavailable, describe_start_error, install_error_handlers
+from .lessons import BUILTIN_ENTRIES, LessonLibrary
 from .limits import BodyLimit
 from .page_modules import imported_by
-from .routers import analysis, datasets, lessons, meta, networks, pages, phases, timeline, training
+from .routers import analysis, datasets, graph, lessons, meta, networks, pages, phases, timeline, training
 from .security import Security
 from .service import Service
 from .store import Store
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.db_path = settings.db_path
     app.state.service = Service(open_store(settings.db_path, settings.limits), settings.limits)
+    app.state.lessons = LessonLibrary(BUILTIN_ENTRIES, settings.lessons_dir)
     app.add_middleware(BodyLimit, limits=settings.limits)
     app.add_middleware(Admission, limits=settings.limits)
     # Added last, so it runs first: refused requests never reach the body limit or a route.
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(lessons.router)
     app.include_router(analysis.router)
+    app.include_router(graph.router)
     app.include_router(timeline.router)
     app.include_router(pages.router)
     # Static files compressed: the page's modules and styles are text (a third of their size).

@@ -18,6 +18,18 @@ const POINTS_2D = 41;
 /** A number in a product: negative ones in parentheses, as the inspector writes them. */
 const factor = (x) => (x < 0 ? ["(", x, ")"] : [x]);
 
+/** What L holds besides the data loss (the Loss phase's scalar: the penalty is included). */
+function penaltySentence(reg) {
+  if (!reg || reg.kind === "none" || !(reg.rate > 0)) {
+    return ["L is the data loss alone: regularization is off, so there is no penalty."];
+  }
+  const term = reg.kind === "l1" ? "λ·Σ|w|" : "½λ·Σw²";
+  return [
+    `L is the data loss plus the ${reg.kind.toUpperCase()} penalty ${term} over the weights (λ = `, numSpan(reg.rate),
+    "), as the Loss phase reports it.",
+  ];
+}
+
 /** True when the network's `trainable` (one spec, or one per layer) freezes this parameter. */
 function isFrozen(network, t) {
   const spec = Array.isArray(network.trainable) ? network.trainable[t.layer - 1] : network.trainable;
@@ -231,6 +243,7 @@ export function createLandscapeView(root, { onChange } = {}) {
       params.length === 1
         ? `L(${v}) with every other parameter fixed, on ${where}.`
         : `L over the two parameters with every other one fixed, on ${where}.`;
+    note.append(" ", ...penaltySentence(s.network.regularization));
     const wanted = params.length === 2 ? POINTS_2D : POINTS_1D;
     if (points < wanted) {
       const grid = (p) => (params.length === 2 ? `${p}×${p} grid` : `${p} points`);
