@@ -17,7 +17,8 @@ project's is the wall-clock time of one ``POST /api/networks/{id}/train`` to a r
 server on loopback (HTTP, JSON, the engine, the timeline's snapshots and the SQLite commit).
 Rounds alternate the two sides and their order, so load from other processes hits both alike;
 the figure that counts is the median of the rounds' ratios (Playground's time ÷ ours: above
-1 means this project is faster).
+1 means this project is faster). CPU time is printed beside it as a cross-check that other
+processes disturb less: node's own, against the server's threads' and the client's.
 """
 
 from __future__ import annotations
