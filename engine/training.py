@@ -100,6 +100,10 @@ class Trainer:
         self.train_idx, self.val_idx = split_indices(len(self.dataset.X), self.validation_split, self.seed)
         self._n_train = len(self.train_idx)
         self._splits: tuple[np.ndarray, ...] | None = None
+        # The SGD steps of the last epoch, kept for the next one while train() runs epochs
+        # back to back (their θ is then the layers' arrays from the first epoch to the last).
+        self._kernel: SGDSteps | None = None
+        self._keep_kernel = False
 
     @property
     def n_train(self) -> int:
@@ -230,36 +234,62 @@ class Trainer:
     def _run_sgd_epoch(
         self, net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray, limit: int | None = None
     ) -> dict | None:
-        """:meth:`run_epoch` for plain SGD: :class:`SGDSteps` on one flat parameter vector,
-        with the bookkeeping of :meth:`advance` inlined (the same counts, in the same order).
-        The step losses beyond the cap are dropped once they reach twice the cap, and at the
-        end: dropping them one by one would move the whole list at every step."""
+        """:meth:`run_epoch` for plain SGD: :class:`SGDSteps` on one flat parameter vector.
+        The updates before the epoch's last run back to back; they are counted after them
+        (or before a refused one is reported) with the counts :meth:`advance` would give."""
         size, n = self.batch_size, self._n_train
         if not self.norm_sums:
             self.norm_sums = [0.0] * len(net.layers)
-        sums = self.norm_sums
-        step = SGDSteps(net, FlatSGD(net, opt), sums).step
-        step_losses, cap, epoch = self.step_losses, self.max_step_losses, self.epoch + 1
-        starts = range(self.cursor, n, size)
+        kernel = self._kernel
+        if kernel is not None and kernel.fits(net, opt) and kernel.flat.rows == min(size, n):
+            self.norm_sums = kernel.resume(self.norm_sums)
+        else:
+            kernel = SGDSteps(net, FlatSGD(net, opt, min(size, n)), self.norm_sums)
+            self._kernel = kernel if self._keep_kernel else None
+        starts = range(self.cursor, n, size)[:limit]
+        closing = len(starts) > 0 and starts[-1] + size >= n  # its last update closes the epoch
+        # The full batches before the closing one, as (batches, size, ·) views: iterating
+        # them hands out each batch without a slice per step.
+        full = len(starts) - closing
+        body = slice(self.cursor, self.cursor + full * size)
+        batches = zip(*(a[body].reshape(full, size, a.shape[1]) for a in (X, Y)))
+        losses: list[float] = []
+        step = kernel.for_rows(size) if full else kernel.step
         try:
-            for start in starts if limit is None else starts[:limit]:
-                stop = start + size
-                if stop >= n:  # the epoch's last step is undone if its evaluation overflows
-                    return self._close_sgd_epoch(net, opt, step, X[start:], Y[start:])
-                try:
-                    batch_loss = step(X[start:stop], Y[start:stop])
-                except NonFiniteError as error:
-                    raise self._sgd_refused(error, opt) from None
-                self.step += 1
-                step_losses.append([self.step, epoch, batch_loss])
-                if len(step_losses) > 2 * cap:
-                    del step_losses[: len(step_losses) - cap]
-                self.norm_count += 1
-                self.cursor = stop
+            try:
+                for x, y in batches:
+                    losses.append(step(x, y))
+            except NonFiniteError as error:
+                self._count_updates(losses)
+                raise self._sgd_refused(error, opt) from None
+            self._count_updates(losses)
+            if closing:  # undone with its evaluation if that overflows
+                return self._close_sgd_epoch(net, opt, kernel.step, X[starts[-1] :], Y[starts[-1] :])
             return None
         finally:
-            if len(step_losses) > cap:
-                del step_losses[: len(step_losses) - cap]
+            if len(self.step_losses) > self.max_step_losses:
+                del self.step_losses[: len(self.step_losses) - self.max_step_losses]
+
+    def _count_updates(self, losses: list[float]) -> None:
+        """Count full-batch updates of the current epoch, applied one after another, whose
+        batch losses were ``losses``. Step losses past the cap are dropped when the list
+        passes twice the cap (one by one would move the whole list at every update), so the
+        list keeps the length that rule gives it; the run trims it to the cap when it ends."""
+        count = len(losses)
+        if not count:
+            return
+        cap, kept = self.max_step_losses, self.step_losses
+        length = len(kept) + count
+        if length > 2 * cap:  # back to `cap` on passing 2·cap, then every cap + 1 updates
+            first_drop = max(1, 2 * cap + 1 - len(kept))
+            length = cap + (count - first_drop) % (cap + 1)
+        new = min(count, length)  # the new losses the list keeps
+        number, epoch = self.step + count - new, self.epoch + 1
+        kept.extend([number + i, epoch, loss] for i, loss in enumerate(losses[count - new :], start=1))
+        del kept[: len(kept) - length]
+        self.step += count
+        self.norm_count += count
+        self.cursor += count * self.batch_size
 
     def _sgd_refused(self, error: NonFiniteError, opt: Optimizer) -> DivergedError:
         """A kernel step refused (nothing was applied): the norm sums are as before it."""
@@ -347,16 +377,20 @@ def train(
     if epochs < 1:
         raise EngineError("epochs must be ≥ 1")
     entries: list[dict] = []
-    for _ in range(epochs):
-        try:
-            entry = trainer.run_epoch(net, opt)
-        except DivergedError as diverged:
-            return TrainResult(len(entries), False, entries, diverged)
-        entries.append(entry)
-        if on_epoch is not None:
-            on_epoch(entry)
-        if early_stopping is not None and early_stopping.count(entry):
-            return TrainResult(len(entries), True, entries)
-        if should_stop is not None and should_stop():
-            break
-    return TrainResult(len(entries), False, entries)
+    trainer._keep_kernel = True  # one θ for all the epochs: callbacks copy what they keep
+    try:
+        for _ in range(epochs):
+            try:
+                entry = trainer.run_epoch(net, opt)
+            except DivergedError as diverged:
+                return TrainResult(len(entries), False, entries, diverged)
+            entries.append(entry)
+            if on_epoch is not None:
+                on_epoch(entry)
+            if early_stopping is not None and early_stopping.count(entry):
+                return TrainResult(len(entries), True, entries)
+            if should_stop is not None and should_stop():
+                break
+        return TrainResult(len(entries), False, entries)
+    finally:
+        trainer._keep_kernel, trainer._kernel = False, None
