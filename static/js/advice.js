@@ -30,6 +30,12 @@ function unscaled(network) {
   ];
 }
 
+/** A vanishing gradient on inputs kept at their own scale: the saturation is the scale's doing. */
+function saturatedByScale(network) {
+  if (!network?.data_warnings?.some((w) => w.about === "features")) return "";
+  return " Here the inputs are not standardized (see the note under the drawing): inputs in the tens or more saturate the neurons, and standardizing them is the first thing to try.";
+}
+
 /** The layer whose gradient norm is flagged, from a backward pass's health. */
 function flagged(health, status) {
   return health?.layers?.filter((ly) => ly.status === status) ?? [];
@@ -47,7 +53,7 @@ function whyVanishing(activations) {
   );
 }
 
-function vanishingText(health, activations) {
+function vanishingText(health, activations, network = null) {
   const weak = flagged(health, "vanishing");
   if (!weak.length) return [];
   const out = health.layers.at(-1);
@@ -55,6 +61,7 @@ function vanishingText(health, activations) {
   return [
     ` Layer ${ly.index}'s gradient norm ‖∂L/∂W‖ = `, number(ly.grad_norm), " is below ", number(health.thresholds.vanishing_ratio),
     " × the output layer's ", number(out.grad_norm), ": it is vanishing, so that layer barely learns.", whyVanishing(activations),
+    saturatedByScale(network),
   ];
 }
 
@@ -107,7 +114,7 @@ export function adviceAfterUpdate({ trace, steps, network }) {
       ", each before its update: the updates overshoot. ", ...smallerEta(eta), ...unscaled(network),
     ];
   }
-  return [...vanishingText(trace.backward?.health, network?.activations), ...explodingText(trace.backward?.health)];
+  return [...vanishingText(trace.backward?.health, network?.activations, network), ...explodingText(trace.backward?.health)];
 }
 
 /**
@@ -138,7 +145,7 @@ export function adviceAfterTraining({ history, network, catalog }, diverged = nu
   if (weak >= 0) {
     parts.push(
       `Layer ${weak + 1}'s mean gradient norm in epoch ${last.epoch}, `, number(norms[weak]), ", is below ", number(ratio),
-      " × the output layer's ", number(norms.at(-1)), ": it is vanishing.", whyVanishing(network.activations), " ",
+      " × the output layer's ", number(norms.at(-1)), ": it is vanishing.", whyVanishing(network.activations), saturatedByScale(network), " ",
     );
   }
   if (steady && window.length >= 5 && fell < SLOW) {
@@ -153,5 +160,5 @@ export function adviceAfterTraining({ history, network, catalog }, diverged = nu
 /** After Backward (no update yet): what the gradient norms of this pass say. */
 export function adviceAfterBackward({ trace, network }) {
   const health = trace?.backward?.health;
-  return [...vanishingText(health, network?.activations), ...explodingText(health)];
+  return [...vanishingText(health, network?.activations, network), ...explodingText(health)];
 }
