@@ -149,10 +149,16 @@ export function drawGraph(host, answer, { names, selection, shownGrads, onSelect
     const target = selectionOfNode(node);
     const shown = node.grad !== null && shownGrads.has(node.id);
     const words = `${nodeName(node, names)}: value ${node.value === null ? "not computed yet" : fmt(node.value)}, gradient ${shown ? fmt(node.grad) : "not computed yet"}`;
+    const labelText = nodeLabel(node, names) + (node.cut ? " …" : "");
+    const dataText = `data ${fmt(node.value)}`;
+    const gradText = node.kind === "target" ? "grad —" : shown ? `grad ${fmt(node.grad)}` : "grad …";
+    // The accessible name starts with the box's visible words, so speech and sight agree; the
+    // trailing spaces below (not drawn) keep those words apart in the text a reader hears.
+    const name = `${labelText} ${dataText} ${gradText}. ${words}`;
     if (target) {
       g.setAttribute("role", "button");
       g.setAttribute("tabindex", "0");
-      g.setAttribute("aria-label", words);
+      g.setAttribute("aria-label", name);
       g.addEventListener("click", () => onSelect(target));
       g.addEventListener("keydown", (evt) => {
         if (evt.key === "Enter" || evt.key === " ") {
@@ -162,20 +168,17 @@ export function drawGraph(host, answer, { names, selection, shownGrads, onSelect
       });
     } else {
       g.setAttribute("role", "img");
-      g.setAttribute("aria-label", words);
+      g.setAttribute("aria-label", name);
     }
     el("title", {}, g).textContent = node.cut ? `${words}. Some of its inputs are not drawn here.` : words;
     el("rect", { width: BOX_W, height: BOX_H, rx: 4, class: "graph-box" }, g);
-    el("text", { x: 6, y: 13, class: "graph-label" }, g).textContent = nodeLabel(node, names) + (node.cut ? " …" : "");
+    el("text", { x: 6, y: 13, class: "graph-label" }, g).textContent = `${labelText} `;
     const value = el("text", { x: 6, y: 27, class: "graph-data" }, g);
-    value.textContent = `data ${fmt(node.value)}`;
+    value.textContent = `${dataText} `;
     if (node.value !== null) value.dataset.value = full(node.value);
     const grad = el("text", { x: 6, y: 40, class: "graph-grad", fill: GRAD }, g);
-    if (node.kind === "target") grad.textContent = "grad —";
-    else if (shown) {
-      grad.textContent = `grad ${fmt(node.grad)}`;
-      grad.dataset.value = full(node.grad);
-    } else grad.textContent = "grad …";
+    grad.textContent = gradText;
+    if (node.kind !== "target" && shown) grad.dataset.value = full(node.grad);
   }
   host.replaceChildren(svg);
   return svg;
