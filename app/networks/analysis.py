@@ -166,6 +166,9 @@ def gradcheck(session: Session, limits: Limits, body: GradcheckIn) -> dict:
         "tolerance": check.tolerance,
         "floor": serialize.number(check.floor),
         "loss_rounding": serialize.number(check.loss_rounding),
+        "truncation": serialize.number(check.truncation),
+        "refined": check.refined,
+        "kinks": [{"layer": k.layer, "name": k.name, "index": list(k.index)} for k in check.kinks],
         "layers": [
             {
                 "index": g.index,

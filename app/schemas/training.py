@@ -167,13 +167,32 @@ class GradcheckLayer(Response):
     max_rel_error: float
 
 
+class GradcheckKink(Response):
+    layer: int
+    name: Literal["W", "b"]
+    index: list[int] = Field(description="[j, i] of a weight, [j] of a bias")
+
+
 class GradcheckOut(Response):
     max_rel_error: float
     max_abs_error: float
     epsilon: float
     n_parameters: int
-    passed: bool = Field(description="max_rel_error ≤ tolerance, the floor taken into account")
+    passed: bool = Field(
+        description="max_rel_error ≤ tolerance over the entries compared, floor and truncation allowed for"
+    )
     tolerance: float
     floor: float = Field(description="the largest absolute error put down to finite-difference rounding")
     loss_rounding: float = Field(description="estimated rounding error of one evaluation of L")
+    truncation: float = Field(
+        description="the largest truncation error estimated for an entry refined with smaller steps "
+        "and Richardson extrapolation (0 when every first central difference agreed)"
+    )
+    refined: int = Field(
+        description="entries compared after refining their first difference (smaller steps, extrapolation)"
+    )
+    kinks: list[GradcheckKink] = Field(
+        description="entries not compared: a relu kink (z = 0) or the L1 penalty's (w = 0) lies within "
+        "± the smallest step tried, where a difference measures no derivative"
+    )
     layers: list[GradcheckLayer]
