@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from .activations import ACTIVATIONS, softmax_backward
-from .losses import LOSSES
+from .losses import LOSSES, sigmoid_bce_delta, softmax_ce_delta
 from .network import Network, NonFiniteError, is_paired
 from .optimizers import FlatSGD
 
@@ -118,7 +118,10 @@ class SGDSteps:
 
         # BP1 at the output: the paired closed forms, or ∂L/∂a ⊙ f′(z).
         if self.paired:
-            dz = (a - Y) / (K * B) if self.bce else (a * Y.sum(axis=1, keepdims=True) - Y) / B
+            if self.bce:
+                dz = sigmoid_bce_delta(Y, a, z) / (K * B)
+            else:
+                dz = softmax_ce_delta(Y, a, z) / B
         elif dL_da is None:  # unreachable: only a paired output goes without ∂L/∂a
             raise AssertionError("an unpaired loss computes dL_da")
         elif self.softmax_output:
