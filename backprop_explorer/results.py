@@ -173,7 +173,7 @@ class UpdateTrace:
     learning_rate: float
     optimizer: str
     layers: list[UpdateLayer]
-    loss_after: float  # the same batch's loss with the new parameters
+    loss_after: float | None  # the same batch's loss with the new parameters (None: it overflowed)
     epoch: int
     step: int
     epoch_completed: bool

@@ -19,14 +19,13 @@ import math
 import numpy as np
 
 from .activations import ACTIVATIONS, softmax_backward
+from .errors import StepOverflow
 from .losses import LOSSES, sigmoid_bce_delta, softmax_ce_delta
-from .network import Network, NonFiniteError, is_paired
+from .network import Network, is_paired
 from .optimizers import FlatSGD
 
-LOSS_OVERFLOW = (
-    "the loss overflowed (not a finite number); training stopped with the parameters at "
-    "their last finite values — use a lower learning rate"
-)
+LOSS_OVERFLOW = "the loss overflowed (not a finite number)"
+GRADIENTS_OVERFLOW = "the gradients overflowed (not finite numbers)"
 
 
 # Where an activation is one NumPy call, the step calls it directly (no Python frame);
@@ -50,9 +49,10 @@ class SGDSteps:
     """The epoch's steps on ``flat`` (whose θ the network's layers are views of).
 
     ``step(X, Y)`` applies one update and returns the batch loss, adding each layer's
-    ‖∂L/∂W‖ to ``norm_sums``; it raises :class:`NonFiniteError` with nothing applied (nor
-    added) when the loss or a new parameter would be non-finite. Run it under
-    ``np.errstate(over="ignore", invalid="ignore")``.
+    ‖∂L/∂W‖ to ``norm_sums``. With nothing applied (nor added) it raises
+    :class:`StepOverflow` when the batch's loss or gradients are not finite (the update
+    before is then the one to refuse), :class:`NonFiniteError` when a new parameter would
+    be. Run it under ``np.errstate(over="ignore", invalid="ignore")``.
 
     Matrix products use ``ndarray.dot``: the same BLAS call as ``@`` (the same bits, which
     ``tests/engine/test_training.py`` checks) without the generalized ufunc's dispatch, a
@@ -114,7 +114,7 @@ class SGDSteps:
         regularization = self.regularization
         batch_loss = data_loss + regularization.penalty(self.net.layers) if regularization else data_loss
         if not math.isfinite(batch_loss):
-            raise NonFiniteError(LOSS_OVERFLOW)
+            raise StepOverflow(LOSS_OVERFLOW, "loss")
 
         # BP1 at the output: the paired closed forms, or ∂L/∂a ⊙ f′(z).
         if self.paired:
@@ -140,6 +140,8 @@ class SGDSteps:
             if l:  # BP2 into the layer below
                 dz = _times_derivative(dz.dot(W), derivative, zs[l - 1], acts[l])
 
+        if not math.isfinite(sum(norms)):  # as network.backward refuses them
+            raise StepOverflow(GRADIENTS_OVERFLOW, "gradients")
         self.flat.apply()  # raises, changing nothing, if a parameter would turn non-finite
         sums = self.norm_sums
         for l, norm in enumerate(norms):

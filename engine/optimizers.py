@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .divergence import check_next_step, next_step_message
+from .errors import StepOverflow
 from .network import BackwardTrace, EngineError, Network, NonFiniteError, total_loss
 
 
@@ -169,6 +171,7 @@ class FlatSGD:
         self.theta = np.concatenate([getattr(layer, kind).ravel() for layer, kind in params])
         self.gradient = np.zeros_like(self.theta)
         self._new = np.empty_like(self.theta)  # the candidate θ of a step
+        self._previous = np.empty_like(self.theta)  # θ before the last step, for undo()
         self.names: list[tuple[str, int, int]] = []
         self.frozen: list[np.ndarray] = []
         views = []
@@ -199,8 +202,14 @@ class FlatSGD:
                 f"{self.opt.learning_rate:g}",
                 parameter=first,
             )
+        np.copyto(self._previous, self.theta)
         np.copyto(self.theta, new)
         self.opt.t += 1
+
+    def undo(self) -> None:
+        """Take back the last applied step (one level: θ as before it, t one less)."""
+        np.copyto(self.theta, self._previous)
+        self.opt.t -= 1
 
 
 def _first_non_finite(pending: list) -> str | None:
@@ -230,16 +239,25 @@ class UpdateTrace:
     learning_rate: float
     optimizer: str
     layers: list[LayerUpdate]
-    loss_after: float  # the loss phase's scalar on the same batch, with the new parameters
+    # The loss phase's scalar on the same batch, with the new parameters; None where it is not
+    # finite (the rule looks at the batch that comes next, which may still run).
+    loss_after: float | None
 
 
 def update(
-    net: Network, opt: Optimizer, back: BackwardTrace, inputs: np.ndarray, targets: np.ndarray
+    net: Network,
+    opt: Optimizer,
+    back: BackwardTrace,
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    following: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> UpdateTrace:
-    """The update phase with its trace; ``inputs``/``targets`` are the batch just used.
+    """The update phase with its trace; ``inputs``/``targets`` are the batch just used,
+    ``following`` the batch the next step takes (the same one when there is no other).
 
-    Refused (nothing changed) if the new parameters are non-finite, or finite but so large
-    that the loss on this batch overflows.
+    Refused (nothing changed) by engine.divergence's rule: if a new parameter or optimizer
+    state would be non-finite, or if at the new parameters the following batch's loss or
+    gradients would be (:class:`StepOverflow`, with the 422's sentence).
     """
     old = [(layer.W, layer.b) for layer in net.layers]
     old_state, old_t = dict(opt.state), opt.t
@@ -248,15 +266,16 @@ def update(
             net, opt, [g.dL_dW for g in back.layers], [g.dL_db for g in back.layers]
         )
     try:
-        loss_after = total_loss(net, inputs, targets)
-    except NonFiniteError:
+        check_next_step(net, *(following or (inputs, targets)))
+    except StepOverflow as error:
         for layer, (W, b) in zip(net.layers, old):
             layer.W, layer.b = W, b
         opt.state, opt.t = old_state, old_t
-        raise NonFiniteError(
-            "the update would make the loss overflow; the step was refused and the parameters "
-            f"are unchanged — try a lower learning rate than {opt.learning_rate:g}"
-        ) from None
+        raise StepOverflow(next_step_message(error, opt.learning_rate), error.what) from None
+    try:
+        loss_after: float | None = total_loss(net, inputs, targets)
+    except NonFiniteError:
+        loss_after = None
     layers = [
         LayerUpdate(i, W_old, g.dL_dW, sW, layer.W, b_old, g.dL_db, sb, layer.b)
         for i, ((W_old, b_old), g, sW, sb, layer) in enumerate(

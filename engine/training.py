@@ -17,13 +17,21 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from .data import Dataset
-from .divergence import DivergedError, evaluation_overflowed, refused
+from .divergence import (
+    DivergedError,
+    check_next_step,
+    evaluation_overflowed,
+    next_step_overflowed,
+    refused,
+)
+from .errors import StepOverflow
 from .evaluation import evaluate
-from .fastpath import LOSS_OVERFLOW, SGDSteps
+from .fastpath import GRADIENTS_OVERFLOW, LOSS_OVERFLOW, SGDSteps
 from .network import EngineError, Network, NonFiniteError, _backward, _forward, _loss
 from .optimizers import FlatSGD, Optimizer, apply_gradients
 from .order import epoch_order, split_indices
@@ -35,17 +43,21 @@ MAX_STEP_LOSSES = 10_000
 
 def train_step(net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray) -> tuple[float, list[float]]:
     """One forward/loss/backward/update on a batch, on the fast path; returns the batch loss
-    and per-layer ‖∂L/∂W‖. The same computation as the traced phases, without their
-    per-array finiteness checks: the update still refuses any non-finite parameter.
+    and per-layer ‖∂L/∂W‖. The same computation as the traced phases, with their finiteness
+    checks on the loss and the gradients (:class:`StepOverflow`) and the update's on every
+    new parameter (:class:`NonFiniteError`); either way nothing is applied.
     (Plain SGD epochs run on :class:`fastpath.SGDSteps`, the same numbers with fewer calls.)
     Run it under ``np.errstate(over="ignore", invalid="ignore")``."""
     fwd = _forward(net, X)
     lss = _loss(net, fwd, Y, trace=False)
     if not math.isfinite(lss.loss):
-        raise NonFiniteError(LOSS_OVERFLOW)
+        raise StepOverflow(LOSS_OVERFLOW, "loss")
     grads = _backward(net, fwd, lss, trace=False)
+    norms = [g.grad_norm for g in grads]
+    if not math.isfinite(sum(norms)):
+        raise StepOverflow(GRADIENTS_OVERFLOW, "gradients")
     apply_gradients(net, opt, [g.dL_dW for g in grads], [g.dL_db for g in grads])
-    return lss.loss, [g.grad_norm for g in grads]
+    return lss.loss, norms
 
 
 @dataclass
@@ -69,10 +81,29 @@ class _Parameters:
     def of(cls, net: Network, opt: Optimizer) -> _Parameters:
         return cls([(layer.W.copy(), layer.b.copy()) for layer in net.layers], dict(opt.state), opt.t)
 
+    @classmethod
+    def held(cls, net: Network, opt: Optimizer) -> _Parameters:
+        """The arrays themselves, no copy: enough where the next update replaces them
+        (:func:`apply_gradients`) rather than writing into them (FlatSGD)."""
+        return cls([(layer.W, layer.b) for layer in net.layers], dict(opt.state), opt.t)
+
     def restore(self, net: Network, opt: Optimizer) -> None:
         for layer, (W, b) in zip(net.layers, self.arrays):
             layer.W, layer.b = W, b
         opt.state, opt.t = self.state, self.t
+
+
+@dataclass
+class _Counts:
+    """The trainer's counts before one update of a run, to take that update back when the
+    next batch shows it made the loss or gradients overflow (the rule in engine.divergence)."""
+
+    step: int
+    cursor: int
+    norm_sums: list[float]
+    norm_count: int
+    step_losses: int  # their number
+    head: list | None  # the oldest step loss, which the update's entry may push out
 
 
 @dataclass
@@ -124,6 +155,17 @@ class Trainer:
         idx = self.next_batch() if indices is None else indices
         return self.dataset.X[idx], self.dataset.Y[idx]
 
+    def following_batch(self, used: int) -> tuple[np.ndarray, np.ndarray]:
+        """The batch the next step takes once ``used`` more samples of this epoch are consumed:
+        the next epoch's first batch when that closes the epoch."""
+        cursor = self.cursor + used
+        if cursor >= self._n_train:
+            order = epoch_order(len(self.dataset.X), float(self.validation_split), self.seed, self.epoch + 1)
+            idx = order[: self.batch_size]
+        else:
+            idx = self.order()[cursor : cursor + self.batch_size]
+        return self.dataset.X[idx], self.dataset.Y[idx]
+
     def advance(
         self, net: Network, grad_norms: list[float], batch_len: int, loss: float | None = None
     ) -> dict | None:
@@ -131,9 +173,13 @@ class Trainer:
         (returning its history entry) after its last batch.
 
         Atomic: when the epoch's closing evaluation overflows, :class:`NonFiniteError` is
-        raised before anything is counted."""
+        raised before anything is counted; when the next epoch's first batch cannot run
+        its step (engine.divergence's rule), :class:`StepOverflow`."""
         closing = self.cursor + batch_len >= self._n_train
-        scores = self._scores(net) if closing else None
+        scores = None
+        if closing:
+            scores = self._scores(net)
+            check_next_step(net, *self.following_batch(batch_len))
         self.step += 1
         if loss is not None:
             self.step_losses.append([self.step, self.epoch + 1, loss])
@@ -145,6 +191,25 @@ class Trainer:
         self.norm_sums = [s + g for s, g in zip(self.norm_sums, grad_norms)]
         self.norm_count += 1
         return None if scores is None else self._close(scores)
+
+    def _counts(self) -> _Counts:
+        losses = self.step_losses
+        head = losses[0] if losses and len(losses) >= self.max_step_losses else None
+        return _Counts(self.step, self.cursor, self.norm_sums[:], self.norm_count, len(losses), head)
+
+    def _restore(self, net: Network, opt: Optimizer, held: _Parameters, counts: _Counts) -> None:
+        held.restore(net, opt)
+        self._take_back(counts)
+
+    def _take_back(self, counts: _Counts) -> None:
+        """The counts as they were before the update ``counts`` was taken at."""
+        self.step, self.cursor, self.norm_count = counts.step, counts.cursor, counts.norm_count
+        self.norm_sums[:] = counts.norm_sums  # in place: an SGD kernel adds into this list
+        del self.step_losses[-1]
+        if counts.head is not None and len(self.step_losses) < counts.step_losses:
+            self.step_losses.insert(0, counts.head)  # the entry the update's own pushed out
+        if not self.norm_count:
+            self.norm_sums = []  # as before the epoch's first step
 
     def close_epoch(self, net: Network) -> dict:
         return self._close(self._scores(net))
@@ -202,27 +267,35 @@ class Trainer:
             if opt.name == "sgd":
                 return self._run_sgd_epoch(net, opt, X, Y, limit)
             size, n = self.batch_size, self._n_train
+            last: tuple[_Parameters, _Counts] | None = None  # what this run's last update replaced
             while True:
                 start = self.cursor
                 stop = start + size
-                # Only the epoch's last step can be undone after it was applied (its epoch
-                # evaluation overflows): keep what it replaces.
-                before = _Parameters.of(net, opt) if stop >= n else None
+                before, counts = _Parameters.held(net, opt), self._counts()
                 try:
                     batch_loss, norms = train_step(net, opt, X[start:stop], Y[start:stop])
+                except StepOverflow as error:  # the update before made this batch overflow
+                    if last is None:
+                        raise refused(self, error, opt) from None
+                    self._restore(net, opt, *last)
+                    raise next_step_overflowed(self, error, opt) from None
                 except NonFiniteError as error:  # nothing was applied
                     raise refused(self, error, opt) from None
                 try:
                     entry = self.advance(net, norms, min(size, n - start), batch_loss)
+                except StepOverflow as error:  # the next epoch's first batch: undo the last step
+                    before.restore(net, opt)
+                    raise next_step_overflowed(self, error, opt) from None
                 except NonFiniteError:  # the epoch's evaluation overflowed: undo its last step
-                    assert before is not None
                     before.restore(net, opt)
                     raise evaluation_overflowed(self, opt) from None
                 if entry is not None:
                     return entry
+                last = before, counts
                 if limit is not None:
                     limit -= 1
                     if not limit:
+                        self._check_last(net, opt, partial(self._restore, net, opt, *last))
                         return None
 
     def _run_sgd_epoch(
@@ -236,49 +309,85 @@ class Trainer:
         if not self.norm_sums:
             self.norm_sums = [0.0] * len(net.layers)
         sums = self.norm_sums
-        step = SGDSteps(net, FlatSGD(net, opt), sums).step
+        flat = FlatSGD(net, opt)
+        step = SGDSteps(net, flat, sums).step
         step_losses, cap, epoch = self.step_losses, self.max_step_losses, self.epoch + 1
         starts = range(self.cursor, n, size)
+        last: tuple[int, list[float]] | None = None  # this run's last update: its start, the sums before
+
+        def take_back() -> None:
+            assert last is not None
+            flat.undo()
+            start, sums_before = last
+            losses = len(step_losses)
+            self._take_back(_Counts(self.step - 1, start, sums_before, self.norm_count - 1, losses - 1, None))
+
         try:
             for start in starts if limit is None else starts[:limit]:
                 stop = start + size
-                if stop >= n:  # the epoch's last step is undone if its evaluation overflows
-                    return self._close_sgd_epoch(net, opt, step, X[start:], Y[start:])
                 try:
+                    if stop >= n:  # the epoch's last step is undone if its evaluation overflows
+                        return self._close_sgd_epoch(net, opt, step, X[start:], Y[start:])
+                    sums_before = sums[:]
                     batch_loss = step(X[start:stop], Y[start:stop])
+                except DivergedError:  # the closing step, taken back by _close_sgd_epoch
+                    raise
+                except StepOverflow as error:  # the update before made this batch overflow
+                    if last is None:
+                        raise self._sgd_refused(error, opt) from None
+                    take_back()
+                    raise self._sgd_refused(error, opt, next_step=True) from None
                 except NonFiniteError as error:
                     raise self._sgd_refused(error, opt) from None
+                last = start, sums_before
                 self.step += 1
                 step_losses.append([self.step, epoch, batch_loss])
-                if len(step_losses) > 2 * cap:
-                    del step_losses[: len(step_losses) - cap]
+                if len(step_losses) > 2 * cap:  # one spare kept, for an update taken back
+                    del step_losses[: len(step_losses) - cap - 1]
                 self.norm_count += 1
                 self.cursor = stop
+            if last is not None:
+                self._check_last(net, opt, take_back)
             return None
         finally:
             if len(step_losses) > cap:
                 del step_losses[: len(step_losses) - cap]
 
-    def _sgd_refused(self, error: NonFiniteError, opt: Optimizer) -> DivergedError:
-        """A kernel step refused (nothing was applied): the norm sums are as before it."""
+    def _check_last(self, net: Network, opt: Optimizer, take_back: Callable[[], object]) -> None:
+        """A run that stops inside an epoch checks the rule on the batch at the cursor itself
+        (no later step of the run did), taking its last update back if that batch overflows."""
+        try:
+            check_next_step(net, *self.batch_arrays())
+        except StepOverflow as error:
+            take_back()
+            raise next_step_overflowed(self, error, opt) from None
+
+    def _sgd_refused(self, error: NonFiniteError, opt: Optimizer, next_step: bool = False) -> DivergedError:
+        """A kernel step refused (nothing was applied), or with ``next_step`` the update before
+        it taken back: the norm sums are as before the refused update."""
         if not self.norm_count:
             self.norm_sums = []  # as before the epoch's first step
+        if next_step:
+            assert isinstance(error, StepOverflow)
+            return next_step_overflowed(self, error, opt)
         return refused(self, error, opt)
 
     def _close_sgd_epoch(
         self, net: Network, opt: Optimizer, step: Callable, X: np.ndarray, Y: np.ndarray
     ) -> dict:
-        """The epoch's last SGD step and its evaluation, undone together if that overflows."""
+        """The epoch's last SGD step, its evaluation and the rule on the next epoch's first
+        batch: the step is undone if either overflows. A :class:`StepOverflow` of the step
+        itself propagates with nothing applied."""
         before, sums_before = _Parameters.of(net, opt), self.norm_sums[:]
-        try:
-            batch_loss = step(X, Y)
-        except NonFiniteError as error:
-            raise self._sgd_refused(error, opt) from None
+        batch_loss = step(X, Y)
         try:
             scores = self._scores(net)
-        except NonFiniteError:
+            check_next_step(net, *self.following_batch(len(X)))
+        except NonFiniteError as error:
             before.restore(net, opt)
             self.norm_sums[:] = sums_before
+            if isinstance(error, StepOverflow):
+                raise next_step_overflowed(self, error, opt) from None
             raise evaluation_overflowed(self, opt) from None
         self.step += 1
         self.step_losses.append([self.step, self.epoch + 1, batch_loss])

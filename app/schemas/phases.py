@@ -139,7 +139,10 @@ class UpdateOut(Response):
     learning_rate: float
     optimizer: str
     layers: list[UpdateLayer]
-    loss_after: float
+    loss_after: float | None = Field(
+        description="the loss phase's scalar on the same batch with the new parameters; null where it "
+        "overflows there (an update is kept when the batch that comes next still runs every phase)"
+    )
     epoch: int
     step: int
     epoch_completed: bool

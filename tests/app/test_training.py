@@ -246,6 +246,43 @@ def test_gradcheck_accounts_for_truncation_and_names_relu_kinks(client: TestClie
     assert check["kinks"] == [{"layer": 1, "name": "b", "index": [j]} for j in (0, 1)]
 
 
+def test_train_and_step_refuse_the_same_update_and_leave_a_network_that_runs(client: TestClient) -> None:
+    # The learning-rate lesson's regression at η = 1.5: /train stopped at step 526 with "the loss
+    # at step 527 overflowed" (every later /loss a 422) while a /step loop stopped at 525.
+    spec = {
+        "layers": [2, 1],
+        "activations": ["linear"],
+        "loss": "mse",
+        "learning_rate": 1.5,
+        "init": {"method": "xavier", "seed": 0},
+        "data": {"generator": "linear", "n": 100, "noise": 0.1, "seed": 1},
+        "batch_size": 10,
+        "seed": 0,
+    }
+    trained = create(client, spec)
+    answer = client.post(f"/api/networks/{trained['id']}/train", json={"epochs": 100}).json()
+    refused = answer["diverged"]["step"]
+    assert refused == 526 and answer["network"]["step"] == refused - 1
+    assert (
+        "update at step 526" in answer["diverged"]["detail"] and "next batch" in answer["diverged"]["detail"]
+    )
+    url = f"/api/networks/{trained['id']}"
+    for phase in ("forward", "loss", "backward"):  # the next step runs every phase ...
+        assert client.post(f"{url}/{phase}", json={}).status_code == 200, phase
+    response = client.post(f"{url}/update", json={})  # ... and only its update is refused
+    assert response.status_code == 422 and "next batch's loss overflow" in response.json()["detail"]
+
+    stepped = create(client, spec)
+    for _ in range(refused - 1):
+        assert client.post(f"/api/networks/{stepped['id']}/step", json={}).status_code == 200
+    response = client.post(f"/api/networks/{stepped['id']}/step", json={})
+    assert response.status_code == 422 and "next batch's loss overflow" in response.json()["detail"]
+    after_train = client.get(url).json()
+    after_steps = client.get(f"/api/networks/{stepped['id']}").json()
+    assert after_steps["step"] == after_train["step"] == refused - 1
+    assert after_steps["parameters"] == after_train["parameters"]
+
+
 def test_non_finite_step_is_refused_and_nothing_changes(client: TestClient) -> None:
     spec = {"layers": [1, 1], "activations": ["linear"], "loss": "half_sse", "learning_rate": 1e3}
     net = create(client, {**spec, "weights": [[[1e9]]], "biases": [[0.0]]})
