@@ -40,6 +40,9 @@ Task = Literal["binary", "multiclass", "regression"]
 MAX_ABS_VALUE = 1e9
 # Every integer a request carries fits a JSON number exactly (and SQLite's INTEGER).
 MAX_INT = 2**53
+# Counters an import may carry (epoch, step, update counts): 2^52, so that no later answer
+# passes 2^53; at a million updates a second, 2^52 more would take over a century.
+MAX_COUNT = 2**52
 Seed = Annotated[int, Field(ge=0, le=MAX_INT)]
 Number = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
 Vector = list[Number]

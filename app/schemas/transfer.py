@@ -7,15 +7,15 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field
 
 from ..examples import MAZUR_EXAMPLE
-from .base import MAX_INT, FiniteMatrix, FiniteVector, Request, Response
+from .base import MAX_COUNT, FiniteMatrix, FiniteVector, Request, Response
 from .networks import NetworkSpec, Parameters
 from .phases import HistoryEntry
 from .training import StepLoss
 
 
 class OptimizerState(Request):
-    t: int = Field(0, ge=0, le=MAX_INT)
-    state: dict[str, dict[str, FiniteMatrix | FiniteVector | Annotated[int, Field(ge=0, le=MAX_INT)]]] = (
+    t: int = Field(0, ge=0, le=MAX_COUNT)
+    state: dict[str, dict[str, FiniteMatrix | FiniteVector | Annotated[int, Field(ge=0, le=MAX_COUNT)]]] = (
         Field(
             default_factory=dict,
             description="per parameter tensor (`W1`, `b1`, …): `v` (momentum), `m` and `v` (Adam), "
@@ -25,20 +25,24 @@ class OptimizerState(Request):
 
 
 class TrainerState(Request):
-    epoch: int = Field(0, ge=0, le=MAX_INT)
-    step: int = Field(0, ge=0, le=MAX_INT)
-    cursor: int = Field(0, ge=0, le=MAX_INT)
+    epoch: int = Field(0, ge=0, le=MAX_COUNT)
+    step: int = Field(0, ge=0, le=MAX_COUNT)
+    cursor: int = Field(0, ge=0, le=MAX_COUNT)
     norm_sums: list[Annotated[float, Field(ge=0)]] = Field(default_factory=list)
-    norm_count: int = Field(0, ge=0, le=MAX_INT)
+    norm_count: int = Field(0, ge=0, le=MAX_COUNT)
+
+
+Loss = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
 class HistoryEntryIn(Request):
-    epoch: int = Field(ge=1, le=MAX_INT)
-    train_loss: float | None
-    val_loss: float | None
-    train_accuracy: float | None
-    val_accuracy: float | None
-    grad_norms: list[float]
+    epoch: int = Field(ge=1, le=MAX_COUNT)
+    train_loss: Loss | None
+    val_loss: Loss | None
+    train_accuracy: Fraction | None
+    val_accuracy: Fraction | None
+    grad_norms: list[Annotated[float, Field(ge=0)]] = Field(description="one per non-input layer")
 
 
 class ExportOut(Response):
@@ -54,9 +58,9 @@ class ExportOut(Response):
 
 
 class StepLossIn(Request):
-    step: int = Field(ge=1, le=MAX_INT)
-    epoch: int = Field(ge=1, le=MAX_INT)
-    loss: float
+    step: int = Field(ge=1, le=MAX_COUNT)
+    epoch: int = Field(ge=1, le=MAX_COUNT)
+    loss: Loss
 
 
 class ParametersRequired(Request):
