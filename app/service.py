@@ -10,6 +10,7 @@ refusal, a non-finite result) leaves the stored document untouched. The phases s
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -154,6 +155,7 @@ class Service:
         # Nested models are dumped whole: {"name": "adam"} brings Adam's default betas.
         full = body.model_dump(mode="json")
         changes = {key: full[key] for key in body.model_fields_set}
+        before: list[dict] = []  # the stored document, as it was
 
         def edit_doc(doc: dict) -> None:
             spec = dict(doc["spec"])
@@ -166,13 +168,25 @@ class Service:
                 if key == "trainable" and isinstance(value, list):
                     codec.check_per_layer(key, value, n_layers, "entry")
                 spec[key] = value
+            before.append(copy.deepcopy(doc))
             if spec["optimizer"]["name"] != doc["spec"]["optimizer"]["name"]:
                 # Momentum's velocity means nothing to Adam (and vice versa): start fresh.
                 doc["optimizer_state"] = {"t": 0, "state": {}}
             doc["spec"] = spec
             doc["phase"], doc["pending"] = "ready", None
 
-        return self.edit(network_id, edit_doc, views.network_public)
+        def change(session: Session) -> NetworkPublic:
+            # The rule every update passes (engine.divergence) holds for a change too: one that
+            # would leave a next step that overflows, where there was none, is refused.
+            error = codec.next_step_overflow(session)
+            if error is not None and codec.next_step_overflow(self.open(before[0])) is None:
+                raise InvalidInput(
+                    f"with this change the next batch's {error.what} would overflow (not finite numbers), "
+                    "so nothing was changed — keep the current settings, or reset the network"
+                )
+            return views.network_public(session)
+
+        return self.edit(network_id, edit_doc, change)
 
     def put_parameters(self, network_id: str, body: ParametersIn) -> NetworkPublic:
         def change(session: Session) -> NetworkPublic:

@@ -6,6 +6,8 @@ convention and the scalar every gradient differentiates.
 
 from .activations import ACTIVATIONS
 from .data import GENERATORS, PAIRINGS, Dataset, from_arrays, generate, infer_task
+from .divergence import check_next_step
+from .errors import StepOverflow
 from .gradcheck import TOLERANCE as GRADCHECK_TOLERANCE
 from .gradcheck import GradCheck, gradient_check
 from .losses import LOSSES
@@ -63,12 +65,14 @@ __all__ = [
     "Optimizer",
     "OptimizerInfo",
     "Regularization",
+    "StepOverflow",
     "TrainResult",
     "Trainer",
     "UpdateTrace",
     "apply_gradients",
     "backward",
     "build_network",
+    "check_next_step",
     "evaluate",
     "forward",
     "from_arrays",

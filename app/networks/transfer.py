@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..config import Limits
@@ -136,6 +138,13 @@ def open_import(body: ExportDocument, limits: Limits, datasets: Datasets) -> Ses
         "weights": check_weights(body.parameters.weights, layers, "parameters.weights"),
         "biases": check_biases(body.parameters.biases, layers, "parameters.biases"),
     }
+    squares = sum(float(np.vdot(W, W)) for W in body.parameters.weights)  # inf, not an error, past 1.8e308
+    squares += sum(float(np.vdot(b, b)) for b in body.parameters.biases)
+    if not math.isfinite(squares):
+        raise InvalidInput(
+            "parameters: the sum of their squares overflows float64, which no update leaves (every "
+            "update checks it): scale them down"
+        )
     _check_trainer(body, len(layers) - 1)
     _check_optimizer_state(body, layers)
     _check_logs(body, len(layers) - 1)

@@ -50,6 +50,11 @@ Matrix = list[list[Number]]
 # Exported state may legitimately hold larger (finite) values than a hand-written request.
 FiniteVector = list[float]
 FiniteMatrix = list[list[float]]
+# The largest |θ| an update leaves: its square must still fit float64 (engine.optimizers).
+MAX_PARAMETER = 1e154
+ParameterValue = Annotated[float, Field(ge=-MAX_PARAMETER, le=MAX_PARAMETER)]
+ParameterVector = list[ParameterValue]
+ParameterMatrix = list[list[ParameterValue]]
 # Responses carry whatever the engine computed (always finite: see app.serialize).
 OutVector = list[float]
 OutMatrix = list[list[float]]

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field
 
 from ..examples import MAZUR_EXAMPLE
-from .base import MAX_COUNT, FiniteMatrix, FiniteVector, Request, Response
+from .base import MAX_COUNT, FiniteMatrix, FiniteVector, ParameterMatrix, ParameterVector, Request, Response
 from .networks import NetworkSpec, Parameters
 from .phases import HistoryEntry
 from .training import StepLoss
@@ -64,8 +64,10 @@ class StepLossIn(Request):
 
 
 class ParametersRequired(Request):
-    weights: list[FiniteMatrix]
-    biases: list[FiniteVector]
+    """Trained values may pass the ±1e9 of a create, up to what an update leaves (±1e154)."""
+
+    weights: list[ParameterMatrix]
+    biases: list[ParameterVector]
 
 
 class ExportDocument(Request):

@@ -159,3 +159,15 @@ def test_a_tampered_import_is_refused_and_nothing_is_stored(client: TestClient, 
     assert response.status_code == 422, response.text
     assert says in response.json()["detail"]
     assert len(client.get("/api/networks").json()) == count
+
+
+def test_an_import_holds_only_parameters_an_update_could_leave(client: TestClient) -> None:
+    # Every update refuses parameters whose sum of squares overflows: an import holding them
+    # would refuse every update after it.
+    document = exported(client, "sgd")
+    big = tampered(document, lambda d: d["parameters"].update(weights=[[[1e154] * 2] * 4, [[1e154] * 4]]))
+    response = client.post("/api/networks/import", json=big)
+    assert response.status_code == 422 and "sum of their squares" in response.json()["detail"]
+    huge = tampered(document, lambda d: d["parameters"]["weights"][0][0].__setitem__(0, 1e200))
+    response = client.post("/api/networks/import", json=huge)
+    assert response.status_code == 422 and "parameters.weights.0.0.0" in response.json()["detail"]
