@@ -1,6 +1,7 @@
 """CSV uploads: a header row, then numeric rows; errors name the line and the column.
 
-Columns are capped by ``max_csv_columns`` and data rows by ``max_samples`` (413 naming the line).
+Columns are capped by ``max_csv_columns``, the feature and target columns chosen by
+``max_neurons`` (the widest layer), data rows by ``max_samples`` (413 naming the line).
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ def parse_csv(
     targets: list[str] | None,
     max_samples: int,
     max_columns: int = Limits.max_csv_columns,
+    max_neurons: int = Limits.max_neurons,
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     """(X, Y, feature names, target names). Line numbers count the header as line 1.
+    The chosen feature and target columns are at most ``max_neurons`` each: a network's input
+    and output layers are no wider.
 
     Linear in the size of the file: columns are looked up by name in a dict, never searched.
     """
@@ -64,6 +68,13 @@ def parse_csv(
         raise InvalidInput(f"columns {overlap} are both features and targets")
     if not features:
         raise InvalidInput("choose at least one feature column")
+    for kind, chosen, layer in (("feature", features, "input"), ("target", targets, "output")):
+        if len(chosen) > max_neurons:
+            raise LimitExceeded(
+                f"line 1: {len(chosen)} {kind} columns chosen, but a network's {layer} layer takes at "
+                f"most max_neurons={max_neurons} (set {Limits.env_name('max_neurons')}): choose fewer "
+                f"with `{kind}s`"
+            )
     rows: list[list[float]] = []
     try:
         for row in reader:

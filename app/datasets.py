@@ -167,7 +167,12 @@ class Datasets:
                 f"(set {Limits.env_name('max_upload_bytes')})"
             )
         X, Y, feature_names, target_names = csvdata.parse_csv(
-            raw, features, targets, self.limits.max_samples, max_columns=self.limits.max_csv_columns
+            raw,
+            features,
+            targets,
+            self.limits.max_samples,
+            max_columns=self.limits.max_csv_columns,
+            max_neurons=self.limits.max_neurons,
         )
         task = engine.infer_task(Y)
         means = stds = target_mean = target_std = None
