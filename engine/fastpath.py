@@ -20,8 +20,8 @@ import numpy as np
 
 from .activations import ACTIVATIONS, softmax_backward
 from .errors import StepOverflow
-from .losses import LOSSES, sigmoid_bce_delta, softmax_ce_delta
-from .network import Network, is_paired
+from .losses import LOSSES
+from .network import Network, is_paired, paired_delta
 from .optimizers import FlatSGD
 
 LOSS_OVERFLOW = "the loss overflowed (not a finite number)"
@@ -78,7 +78,7 @@ class SGDSteps:
         self.loss = LOSSES[net.loss]
         self.weight = self.loss.weight(net.sizes[-1])  # the loss's factor in front of Σ_k
         self.square = net.loss in ("half_sse", "mse")
-        self.half_sse, self.bce = net.loss == "half_sse", net.loss == "bce"
+        self.half_sse = net.loss == "half_sse"
         self.regularization = net.regularization if net.regularization.kind != "none" else None
         n = len(net.layers)
         self._zs: list[np.ndarray] = [X_PLACEHOLDER] * n
@@ -118,10 +118,7 @@ class SGDSteps:
 
         # BP1 at the output: the paired closed forms, or ∂L/∂a ⊙ f′(z).
         if self.paired:
-            if self.bce:
-                dz = sigmoid_bce_delta(Y, a, z) / (K * B)
-            else:
-                dz = softmax_ce_delta(Y, a, z) / B
+            dz = paired_delta(self.net.loss, a, Y, z)
         elif dL_da is None:  # unreachable: only a paired output goes without ∂L/∂a
             raise AssertionError("an unpaired loss computes dL_da")
         elif self.softmax_output:

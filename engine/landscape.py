@@ -21,24 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .errors import EngineError, NonFiniteError
 from .losses import LOSSES
-from .network import EngineError, Network, NonFiniteError, backward, forward, is_paired, loss
+from .network import Network, backward, forward, is_paired, loss
+from .parameters import ParameterRef, check_ref, value_of
 
 # Floats per stacked array of one chunk (256 KiB of float64): small enough to stay in cache,
 # which matters more than fewer, larger matrix products.
 CHUNK_FLOATS = 1 << 15
-
-
-@dataclass(frozen=True)
-class ParameterRef:
-    """``W[layer][j][i]`` (``index`` = (j, i)) or ``b[layer][j]`` (``index`` = (j,)), layer 1..L."""
-
-    layer: int
-    name: str
-    index: tuple[int, ...]
-
-    def __str__(self) -> str:
-        return f"{self.name}{self.layer}{list(self.index)}"
 
 
 @dataclass
@@ -52,27 +42,6 @@ class Landscape:
     loss: np.ndarray
     current_loss: float
     gradient: np.ndarray
-
-
-def check_ref(net: Network, ref: ParameterRef) -> None:
-    """EngineError unless ``ref`` names an existing weight or bias of ``net``."""
-    if not 1 <= ref.layer <= len(net.layers):
-        raise EngineError(f"layer must be 1..{len(net.layers)}, got {ref.layer}")
-    layer = net.layers[ref.layer - 1]
-    if ref.name not in ("W", "b"):
-        raise EngineError(f"name must be 'W' or 'b', got {ref.name!r}")
-    shape = layer.W.shape if ref.name == "W" else layer.b.shape
-    if len(ref.index) != len(shape) or not all(0 <= k < n for k, n in zip(ref.index, shape)):
-        want = "[j, i]" if ref.name == "W" else "[j]"
-        raise EngineError(
-            f"{ref.name}{ref.layer} has shape {tuple(shape)}: index must be {want} within it, "
-            f"got {list(ref.index)}"
-        )
-
-
-def value_of(net: Network, ref: ParameterRef) -> float:
-    layer = net.layers[ref.layer - 1]
-    return float((layer.W if ref.name == "W" else layer.b)[ref.index])
 
 
 def losses_at(
@@ -151,7 +120,7 @@ def _penalties(net: Network, refs: list[ParameterRef], deltas: np.ndarray) -> np
     replaced."""
     reg = net.regularization
     base = reg.penalty(net.layers) if reg.kind != "none" else 0.0
-    total = np.full(len(deltas), base)
+    total: np.ndarray = np.full(len(deltas), base)
     if reg.kind == "none":
         return total
     for k, ref in enumerate(refs):
@@ -159,10 +128,7 @@ def _penalties(net: Network, refs: list[ParameterRef], deltas: np.ndarray) -> np
             continue
         w0 = value_of(net, ref)
         w = w0 + deltas[:, k]
-        if reg.kind == "l1":
-            total += reg.rate * (np.abs(w) - abs(w0))
-        else:
-            total += 0.5 * reg.rate * (w * w - w0 * w0)
+        total += reg.factor * (reg.size(w) - reg.size(np.array([w0])))
     return total
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from functools import partial
 
 import numpy as np
@@ -29,14 +29,14 @@ from .divergence import (
     next_step_overflowed,
     refused,
 )
-from .errors import StepOverflow
+from .errors import EngineError, NonFiniteError, StepOverflow
 from .evaluation import evaluate
 from .fastpath import GRADIENTS_OVERFLOW, LOSS_OVERFLOW, SGDSteps
-from .network import EngineError, Network, NonFiniteError, _backward, _forward, _loss
+from .network import Network, _backward, _forward, _loss
 from .optimizers import FlatSGD, Optimizer, apply_gradients
 from .order import epoch_order, split_indices
 
-__all__ = ["DivergedError", "TrainResult", "Trainer", "evaluate", "train", "train_step"]
+__all__ = ["DivergedError", "EarlyStopping", "TrainResult", "Trainer", "evaluate", "train", "train_step"]
 
 MAX_STEP_LOSSES = 10_000
 
@@ -109,6 +109,7 @@ class _Counts:
 @dataclass
 class Trainer:
     dataset: Dataset
+    _: KW_ONLY  # the settings and the progress by name: Trainer(data, batch_size=10, seed=3)
     batch_size: int = 1
     validation_split: float = 0.0
     seed: int = 0
@@ -276,19 +277,19 @@ class Trainer:
                     batch_loss, norms = train_step(net, opt, X[start:stop], Y[start:stop])
                 except StepOverflow as error:  # the update before made this batch overflow
                     if last is None:
-                        raise refused(self, error, opt) from None
+                        raise refused(self, error, opt.learning_rate) from None
                     self._restore(net, opt, *last)
-                    raise next_step_overflowed(self, error, opt) from None
+                    raise next_step_overflowed(self, error, opt.learning_rate) from None
                 except NonFiniteError as error:  # nothing was applied
-                    raise refused(self, error, opt) from None
+                    raise refused(self, error, opt.learning_rate) from None
                 try:
                     entry = self.advance(net, norms, min(size, n - start), batch_loss)
                 except StepOverflow as error:  # the next epoch's first batch: undo the last step
                     before.restore(net, opt)
-                    raise next_step_overflowed(self, error, opt) from None
+                    raise next_step_overflowed(self, error, opt.learning_rate) from None
                 except NonFiniteError:  # the epoch's evaluation overflowed: undo its last step
                     before.restore(net, opt)
-                    raise evaluation_overflowed(self, opt) from None
+                    raise evaluation_overflowed(self, opt.learning_rate) from None
                 if entry is not None:
                     return entry
                 last = before, counts
@@ -360,7 +361,7 @@ class Trainer:
             check_next_step(net, *self.batch_arrays())
         except StepOverflow as error:
             take_back()
-            raise next_step_overflowed(self, error, opt) from None
+            raise next_step_overflowed(self, error, opt.learning_rate) from None
 
     def _sgd_refused(self, error: NonFiniteError, opt: Optimizer, next_step: bool = False) -> DivergedError:
         """A kernel step refused (nothing was applied), or with ``next_step`` the update before
@@ -369,8 +370,8 @@ class Trainer:
             self.norm_sums = []  # as before the epoch's first step
         if next_step:
             assert isinstance(error, StepOverflow)
-            return next_step_overflowed(self, error, opt)
-        return refused(self, error, opt)
+            return next_step_overflowed(self, error, opt.learning_rate)
+        return refused(self, error, opt.learning_rate)
 
     def _close_sgd_epoch(
         self, net: Network, opt: Optimizer, step: Callable, X: np.ndarray, Y: np.ndarray
@@ -387,13 +388,39 @@ class Trainer:
             before.restore(net, opt)
             self.norm_sums[:] = sums_before
             if isinstance(error, StepOverflow):
-                raise next_step_overflowed(self, error, opt) from None
-            raise evaluation_overflowed(self, opt) from None
+                raise next_step_overflowed(self, error, opt.learning_rate) from None
+            raise evaluation_overflowed(self, opt.learning_rate) from None
         self.step += 1
         self.step_losses.append([self.step, self.epoch + 1, batch_loss])
         self.norm_count += 1
         self.cursor = self._n_train
         return self._close(scores)
+
+
+@dataclass
+class EarlyStopping:
+    """Stop when the monitored loss (the validation loss if there is a hold-out, else the
+    training loss) has not improved by more than ``min_delta`` for ``patience`` epochs.
+    ``best`` and ``waited`` are the count so far: a run may carry on one an earlier run left
+    (a client that trains in short calls stops where one long call would)."""
+
+    patience: int
+    min_delta: float = 0.0
+    best: float = math.inf  # the lowest monitored loss so far
+    waited: int = 0  # epochs since it was reached
+
+    def __post_init__(self) -> None:
+        if self.patience < 1 or self.waited < 0 or not self.min_delta >= 0:
+            raise EngineError("early stopping needs patience ≥ 1, waited ≥ 0 and min_delta ≥ 0")
+
+    def count(self, entry: dict) -> bool:
+        """Count the epoch whose history entry is ``entry``; True when training should stop."""
+        monitored = entry["val_loss"] if entry["val_loss"] is not None else entry["train_loss"]
+        if monitored < self.best - self.min_delta:
+            self.best, self.waited = monitored, 0
+        else:
+            self.waited += 1
+        return self.waited >= self.patience
 
 
 def train(
@@ -402,21 +429,18 @@ def train(
     trainer: Trainer,
     epochs: int,
     *,
-    patience: int | None = None,
-    min_delta: float = 0.0,
+    early_stopping: EarlyStopping | None = None,
     on_epoch: Callable[[dict], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainResult:
-    """Run up to ``epochs`` epochs; stop early when the monitored loss (validation loss if
-    there is a hold-out, else training loss) has not improved by more than ``min_delta`` for
-    ``patience`` epochs, or when ``should_stop()`` turns true between epochs.
+    """Run up to ``epochs`` epochs; stop when ``early_stopping`` says so (its count goes on in
+    it), or when ``should_stop()`` turns true between epochs.
 
     A step that would make a parameter or the loss non-finite ends the run: it is not
     applied, the epochs completed before it are kept, and it is returned in ``diverged``."""
     if epochs < 1:
         raise EngineError("epochs must be ≥ 1")
     entries: list[dict] = []
-    best, waited, stopped_early = np.inf, 0, False
     for _ in range(epochs):
         try:
             entry = trainer.run_epoch(net, opt)
@@ -425,14 +449,8 @@ def train(
         entries.append(entry)
         if on_epoch is not None:
             on_epoch(entry)
-        monitored = entry["val_loss"] if entry["val_loss"] is not None else entry["train_loss"]
-        if monitored < best - min_delta:
-            best, waited = monitored, 0
-        else:
-            waited += 1
-        if patience is not None and waited >= patience:
-            stopped_early = True
-            break
+        if early_stopping is not None and early_stopping.count(entry):
+            return TrainResult(len(entries), True, entries)
         if should_stop is not None and should_stop():
             break
-    return TrainResult(len(entries), stopped_early, entries)
+    return TrainResult(len(entries), False, entries)

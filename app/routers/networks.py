@@ -38,15 +38,7 @@ def list_networks(
 ) -> NetworkList:
     """A page of networks, oldest first, read from the store's summary columns, with `total`
     (all networks), `limit` and `offset`."""
-    store = service.store
-    return NetworkList.model_validate(
-        {
-            "networks": store.list(limit=limit, offset=offset),
-            "total": store.count(),
-            "limit": limit,
-            "offset": offset,
-        }
-    )
+    return service.page(limit, offset)
 
 
 @router.post("/import", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)

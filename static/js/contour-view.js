@@ -1,10 +1,11 @@
-// The contour plot of the loss over two parameters (SPEC §8.4): filled bands of the server's
+// The contour plot of the loss over two parameters: filled bands of the server's
 // grid, the path training took through the plane (the snapshots), the current point and the
 // lowest grid point, with a legend of the bands' loss ranges.
 
 import { fmt, numSpan } from "./format.js";
 import { GRAD } from "./palette.js";
-import { INK, LOWEST, MUTED, legendItem, niceTicks, parameterName, shortName, symbolOf } from "./landscape-common.js";
+import { LOWEST, legendItem, niceTicks, parameterName, shortName, symbolOf } from "./landscape-common.js";
+import { INK, MUTED } from "./palette.js";
 
 const MAX_DOTS = 120; // dots drawn on the path at most
 // Sequential, colour-blind-safe (ColorBrewer YlGnBu): light = low loss, dark = high.

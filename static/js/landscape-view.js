@@ -1,15 +1,15 @@
-// The loss landscape of the selected weight or bias (SPEC §8.4): L(w) with every other
+// The loss landscape of the selected weight or bias: L(w) with every other
 // parameter fixed, its tangent (slope = the server's ∂L/∂w), the step the next update takes
 // and the lowest point along the line; with a second parameter, a contour plot with the path
 // training took. Every number drawn or written is the server's (POST …/landscape).
 
 import * as api from "./api.js";
 import { fmt, numSpan } from "./format.js";
-import { GRAD } from "./palette.js";
+import { GRAD, GRID, INK } from "./palette.js";
 import { el } from "./svg.js";
 import { drawContour } from "./contour-view.js";
 import {
-  GRID, INK, LOWEST, STEP, argmin, isParameter, legendItem, niceTicks, parameterKey, parameterName, refOf, samples,
+  LOWEST, STEP, argmin, isParameter, legendItem, niceTicks, parameterKey, parameterName, refOf, samples,
   symbolOf, targetOfKey,
 } from "./landscape-common.js";
 

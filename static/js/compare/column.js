@@ -3,10 +3,10 @@
 
 import * as api from "../api.js";
 import { showNumber } from "../format.js";
+import { detailOf } from "../messages.js";
+import { GRID_RESOLUTION, PLAY_GRID_RESOLUTION, nextChunk } from "../play-pace.js";
 import { drawBoundary, drawCurve, drawParity } from "../plots.js";
 
-const GRID_RESOLUTION = 40;
-const PLAY_GRID_RESOLUTION = 24; // redrawn every half second while playing
 
 function el(tag, className = "", text = "") {
   const node = document.createElement(tag);
@@ -14,8 +14,6 @@ function el(tag, className = "", text = "") {
   if (text) node.textContent = text;
   return node;
 }
-
-const readable = (err) => (err instanceof api.ApiError ? err.detail : `Unexpected error: ${err.message}`);
 
 /**
  * A column for network `id`, drawn as `key` ("A"…) in `colour`. `onChange(column)` runs after
@@ -82,7 +80,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
 
   const changed = () => onChange(c);
   const fail = (err) => {
-    error.textContent = readable(err);
+    error.textContent = detailOf(err);
   };
 
   /** Counters and buttons from the state (the header's differences are the page's). */
@@ -191,7 +189,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
       c.problem =
         err instanceof api.ApiError && err.status === 404
           ? `This server has no network ${id}: it was deleted, or the link comes from another server.`
-          : readable(err);
+          : detailOf(err);
       root.classList.add("missing");
       title.textContent = "Not found";
       root.replaceChildren(head);
@@ -270,9 +268,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
         const last = done?.history?.at(-1);
         if (last) c.grads = { label: `epoch ${last.epoch} mean`, norms: last.grad_norms };
         await refreshAll();
-        // About half a second of training between redraws, as on the explorer page.
-        const perEpoch = (performance.now() - t0) / Math.max(1, done?.epochs_run ?? chunk);
-        chunk = Math.max(1, Math.min(50, Math.round(500 / Math.max(1, perEpoch))));
+        chunk = nextChunk(performance.now() - t0, done?.epochs_run ?? chunk);
         if (done?.diverged) {
           error.textContent = divergedText(done.diverged);
           break;
