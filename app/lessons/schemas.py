@@ -138,6 +138,15 @@ class RenderIn(Model):
         "after", description="before: only the ask's question; after: text, answer and why too"
     )
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"context": {"loss": {"loss": 0.298371109, "data_loss": 0.298371109}}, "stage": "after"},
+                {"context": {}, "stage": "before"},
+            ]
+        }
+    )
+
     @field_validator("context")
     @classmethod
     def numbers_the_api_answers(cls, context: dict[str, Any]) -> dict[str, Any]:

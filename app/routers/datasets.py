@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from pydantic import BeforeValidator
 
 from ..deps import ServiceDep
 from ..schemas import ERROR_RESPONSES, DataOut, DatasetInfo, DatasetList, DatasetOut, PreviewIn
@@ -16,6 +17,17 @@ router = APIRouter(prefix="/api/datasets", tags=["datasets"], responses=ERROR_RE
 def preview(body: PreviewIn, service: ServiceDep) -> dict:
     """The samples a generator spec produces (the scatter preview)."""
     return service.datasets.dataset_out(service.datasets.generate(body.model_dump(mode="json")))
+
+
+def _form_bool(value: object) -> object:
+    """A form's boolean as the schema documents it: the text true or false (FastAPI alone would
+    also take 1, on, yes…)."""
+    if isinstance(value, str) and value not in ("true", "false"):
+        raise ValueError("must be true or false")
+    return value == "true" if isinstance(value, str) else value
+
+
+FormBool = Annotated[bool, BeforeValidator(_form_bool)]
 
 
 def _columns(value: str | None) -> list[str] | None:
@@ -50,9 +62,9 @@ def upload(
     file: Annotated[UploadFile, File(description="CSV with a header row")],
     features: Annotated[str | None, Form(description="comma-separated; default all but the targets")] = None,
     targets: Annotated[str | None, Form(description="comma-separated; default the last column")] = None,
-    standardize: Annotated[bool, Form(description="scale each feature column to mean 0, std 1")] = False,
+    standardize: Annotated[FormBool, Form(description="scale each feature column to mean 0, std 1")] = False,
     standardize_targets: Annotated[
-        bool, Form(description="scale real-valued targets too; the answer keeps target_mean, target_std")
+        FormBool, Form(description="scale real-valued targets too; the answer keeps target_mean, target_std")
     ] = False,
 ) -> dict:
     """Upload a CSV; a network uses it through `"data": {"dataset_id": ...}`."""

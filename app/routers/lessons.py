@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Path, status
 
 from ..deps import ServiceDep
 from ..errors import InvalidInput, NotFound
@@ -15,6 +15,10 @@ from ..lessons.schemas import Lesson, LessonSummary, RenderIn, RenderOut
 from ..schemas import ERROR_RESPONSES, EmptyIn, NetworkPublic, NetworkSpec
 
 router = APIRouter(prefix="/api/lessons", tags=["lessons"], responses=ERROR_RESPONSES)
+LessonId = Annotated[
+    str, Path(description="a lesson's id, as `GET /api/lessons` lists them", examples=list(LESSONS))
+]
+StepIndex = Annotated[int, Path(description="the step's position in the lesson, from 0", examples=[0, 2])]
 
 
 def _lesson(lesson_id: str) -> Lesson:
@@ -31,14 +35,16 @@ def list_lessons() -> list[dict]:
 
 
 @router.get("/{lesson_id}", response_model=Lesson)
-def get_lesson(lesson_id: str) -> Lesson:
+def get_lesson(lesson_id: LessonId) -> Lesson:
     """The lesson's network `spec` and its `steps`; each step's `request` is the HTTP request its
     `action` makes on the lesson's network."""
     return _lesson(lesson_id)
 
 
 @router.post("/{lesson_id}/start", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)
-def start_lesson(lesson_id: str, service: ServiceDep, body: Annotated[EmptyIn | None, Body()] = None) -> dict:
+def start_lesson(
+    lesson_id: LessonId, service: ServiceDep, body: Annotated[EmptyIn | None, Body()] = None
+) -> dict:
     """A new network built from the lesson's `spec` (the same answer as `POST /api/networks`)."""
     spec = NetworkSpec.model_validate(_lesson(lesson_id).spec)
     created = service.create(spec)
@@ -46,7 +52,7 @@ def start_lesson(lesson_id: str, service: ServiceDep, body: Annotated[EmptyIn | 
 
 
 @router.post("/{lesson_id}/steps/{index}/render", response_model=RenderOut)
-def render_lesson_step(lesson_id: str, index: int, body: RenderIn) -> dict:
+def render_lesson_step(lesson_id: LessonId, index: StepIndex, body: RenderIn) -> dict:
     """The step's text (and prediction) with every placeholder filled from `context`, the
     responses the lesson's actions returned so far; 422 names a placeholder that does not resolve."""
     lesson = _lesson(lesson_id)

@@ -13,7 +13,7 @@ from backprop_explorer.engine import (
     REGULARIZATIONS,
 )
 from backprop_explorer.engine.features import FEATURES
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 # Built from the engine's registries so the enums in /docs are the names the engine accepts.
 if TYPE_CHECKING:  # a Literal built at run time is not a static type: names are strings
@@ -43,7 +43,21 @@ MAX_INT = 2**53
 # Counters an import may carry (epoch, step, update counts): 2^52, so that no later answer
 # passes 2^53; at a million updates a second, 2^52 more would take over a century.
 MAX_COUNT = 2**52
-Seed = Annotated[int, Field(ge=0, le=MAX_INT)]
+
+
+def _whole(value: object) -> object:
+    """JSON's integer is a number without a fractional part: 9.0 is 9 (a string stays one)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_INT:
+        return int(value)
+    return value
+
+
+# An integer field of a request: 9 or 9.0, never "9" or true (the models are strict). Written
+# `x: Int = Field(ge=…)`, or `Annotated[int, Field(ge=…), WHOLE]` inside a list or a union:
+# there the bounds must come before the validator to be documented as minimum and maximum.
+WHOLE = BeforeValidator(_whole)
+Int = Annotated[int, WHOLE]
+Seed = Annotated[int, Field(ge=0, le=MAX_INT), WHOLE]
 Number = Annotated[float, Field(ge=-MAX_ABS_VALUE, le=MAX_ABS_VALUE)]
 Vector = list[Number]
 Matrix = list[list[Number]]
@@ -58,6 +72,32 @@ ParameterMatrix = list[list[ParameterValue]]
 # Responses carry whatever the engine computed (always finite: see app.serialize).
 OutVector = list[float]
 OutMatrix = list[list[float]]
+
+
+def given(name: str, json_type: str = "array") -> dict:
+    """JSON Schema: the body sends field ``name``, and not as null (its type is ``json_type``)."""
+    return {"required": [name], "properties": {name: {"type": json_type}}}
+
+
+def together(a: str, b: str) -> dict:
+    """JSON Schema: fields ``a`` and ``b`` are sent both or neither."""
+    return {"anyOf": [{"allOf": [given(a), given(b)]}, {"allOf": [{"not": given(a)}, {"not": given(b)}]}]}
+
+
+def not_both(a: str, b: str) -> dict:
+    return {"not": {"allOf": [given(a), given(b)]}}
+
+
+def no_nulls(schema: dict) -> None:
+    """A model's JSON schema with ``null`` taken out of its properties' choices: for a request
+    whose fields may be left out but not sent as null (PATCH: null is refused, not "keep")."""
+    for prop in schema.get("properties", {}).values():
+        choices = [c for c in prop.get("anyOf", []) if c != {"type": "null"}]
+        if "anyOf" in prop and len(choices) == 1:
+            del prop["anyOf"]
+            prop.update(choices[0])
+        elif "anyOf" in prop:
+            prop["anyOf"] = choices
 
 
 class Request(BaseModel):

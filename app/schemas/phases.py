@@ -6,17 +6,20 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from .base import MAX_INT, Matrix, OutMatrix, OutVector, Request, Response
+from .base import MAX_INT, WHOLE, Matrix, OutMatrix, OutVector, Request, Response, not_both, together
 
 
 class ForwardIn(Request):
     inputs: Matrix | None = Field(None, description="explicit inputs (B, n_0); loss then needs targets")
-    indices: list[Annotated[int, Field(ge=0, le=MAX_INT)]] | None = Field(
+    indices: list[Annotated[int, Field(ge=0, le=MAX_INT), WHOLE]] | None = Field(
         None, min_length=1, description="dataset rows (the sample picker)"
     )
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{}, {"inputs": [[0.05, 0.10]]}, {"indices": [0, 3]}]}
+        json_schema_extra={
+            "examples": [{}, {"inputs": [[0.05, 0.10]]}, {"indices": [0, 3]}],
+            **not_both("inputs", "indices"),
+        }
     )
 
 
@@ -29,10 +32,13 @@ class LossIn(Request):
 class StepIn(Request):
     inputs: Matrix | None = None
     targets: Matrix | None = None
-    indices: list[Annotated[int, Field(ge=0, le=MAX_INT)]] | None = Field(None, min_length=1)
+    indices: list[Annotated[int, Field(ge=0, le=MAX_INT), WHOLE]] | None = Field(None, min_length=1)
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}]}
+        json_schema_extra={
+            "examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}, {"indices": [0, 3]}],
+            "allOf": [together("inputs", "targets"), not_both("inputs", "indices")],
+        }
     )
 
 

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from .base import MAX_INT, Matrix, Number, OutMatrix, OutVector, Request, Response
+from .base import (
+    MAX_INT,
+    WHOLE,
+    Int,
+    Matrix,
+    Number,
+    OutMatrix,
+    OutVector,
+    Request,
+    Response,
+    given,
+    together,
+)
 from .networks import NetworkPublic
 from .phases import HistoryEntry
 
@@ -17,10 +29,10 @@ class EarlyStopping(Request):
     call answered (its ``early_stopping``): training in short calls then stops where one long
     call would."""
 
-    patience: int = Field(10, ge=1, le=MAX_INT)
+    patience: Int = Field(10, ge=1, le=MAX_INT)
     min_delta: float = Field(0.0, ge=0, le=1e6)
     best: float | None = Field(None, description="the lowest monitored loss so far; null: none yet")
-    waited: int = Field(0, ge=0, le=MAX_INT, description="epochs since `best` was reached")
+    waited: Int = Field(0, ge=0, le=MAX_INT, description="epochs since `best` was reached")
 
 
 class EarlyStoppingCount(Response):
@@ -29,7 +41,7 @@ class EarlyStoppingCount(Response):
 
 
 class TrainIn(Request):
-    epochs: int = Field(ge=1, le=MAX_INT)
+    epochs: Int = Field(ge=1, le=MAX_INT)
     early_stopping: EarlyStopping | None = None
     stream: bool = Field(False, description="text/event-stream: `epoch` events, then `done` or `error`")
 
@@ -86,18 +98,28 @@ class HistoryOut(Response):
 
 
 class Grid(Request):
-    resolution: int = Field(50, ge=2, le=MAX_INT)
+    resolution: Int = Field(50, ge=2, le=MAX_INT)
     x1_min: Number | None = Field(None, description="first input feature's lowest grid value")
     x1_max: Number | None = Field(None, description="first input feature's highest grid value")
     x2_min: Number | None = Field(None, description="second input feature's lowest grid value")
     x2_max: Number | None = Field(None, description="second input feature's highest grid value")
 
 
+Counter = Annotated[int, Field(ge=0, le=MAX_INT), WHOLE]
+
+
 class SnapshotRef(Request):
     """One kept timeline snapshot: the state after update ``step`` or after epoch ``epoch``."""
 
-    step: int | None = Field(None, ge=0, le=MAX_INT, description="the state after this update")
-    epoch: int | None = Field(None, ge=0, le=MAX_INT, description="the state after this epoch")
+    step: Counter | None = Field(None, description="the state after this update")
+    epoch: Counter | None = Field(None, description="the state after this epoch")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"epoch": 2}, {"step": 5}],
+            "oneOf": [given("step", "integer"), given("epoch", "integer")],
+        }
+    )
 
     @model_validator(mode="after")
     def one_point(self) -> SnapshotRef:
@@ -129,7 +151,10 @@ class PredictIn(Request):
                 {"grid": {"resolution": 40}},
                 {"grid": {"resolution": 100}, "maps": "uint8"},
                 {"grid": {"resolution": 40}, "maps": "uint8", "snapshot": {"epoch": 2}},
-            ]
+            ],
+            "oneOf": [given("inputs"), given("grid", "object")],
+            # maps are drawn over a grid: no maps without one
+            "not": {"allOf": [given("maps", "string"), {"not": given("grid", "object")}]},
         }
     )
 
@@ -169,7 +194,10 @@ class GradcheckIn(Request):
     epsilon: float = Field(1e-6, ge=1e-10, le=1e-2)
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}]}
+        json_schema_extra={
+            "examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}],
+            **together("inputs", "targets"),
+        }
     )
 
 

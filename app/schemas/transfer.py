@@ -7,29 +7,39 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field
 
 from ..examples import MAZUR_EXAMPLE
-from .base import MAX_COUNT, FiniteMatrix, FiniteVector, ParameterMatrix, ParameterVector, Request, Response
+from .base import (
+    MAX_COUNT,
+    WHOLE,
+    FiniteMatrix,
+    FiniteVector,
+    Int,
+    ParameterMatrix,
+    ParameterVector,
+    Request,
+    Response,
+)
 from .networks import NetworkSpec, Parameters
 from .phases import HistoryEntry
 from .training import StepLoss
 
 
 class OptimizerState(Request):
-    t: int = Field(0, ge=0, le=MAX_COUNT)
-    state: dict[str, dict[str, FiniteMatrix | FiniteVector | Annotated[int, Field(ge=0, le=MAX_COUNT)]]] = (
-        Field(
-            default_factory=dict,
-            description="per parameter tensor (`W1`, `b1`, …): `v` (momentum), `m` and `v` (Adam), "
-            "and `t`, the tensor's own count of updates (Adam's bias correction)",
-        )
+    t: Int = Field(0, ge=0, le=MAX_COUNT)
+    state: dict[
+        str, dict[str, FiniteMatrix | FiniteVector | Annotated[int, Field(ge=0, le=MAX_COUNT), WHOLE]]
+    ] = Field(
+        default_factory=dict,
+        description="per parameter tensor (`W1`, `b1`, …): `v` (momentum), `m` and `v` (Adam), "
+        "and `t`, the tensor's own count of updates (Adam's bias correction)",
     )
 
 
 class TrainerState(Request):
-    epoch: int = Field(0, ge=0, le=MAX_COUNT)
-    step: int = Field(0, ge=0, le=MAX_COUNT)
-    cursor: int = Field(0, ge=0, le=MAX_COUNT)
+    epoch: Int = Field(0, ge=0, le=MAX_COUNT)
+    step: Int = Field(0, ge=0, le=MAX_COUNT)
+    cursor: Int = Field(0, ge=0, le=MAX_COUNT)
     norm_sums: list[Annotated[float, Field(ge=0)]] = Field(default_factory=list)
-    norm_count: int = Field(0, ge=0, le=MAX_COUNT)
+    norm_count: Int = Field(0, ge=0, le=MAX_COUNT)
 
 
 Loss = Annotated[float, Field(ge=0)]
@@ -37,7 +47,7 @@ Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
 class HistoryEntryIn(Request):
-    epoch: int = Field(ge=1, le=MAX_COUNT)
+    epoch: Int = Field(ge=1, le=MAX_COUNT)
     train_loss: Loss | None
     val_loss: Loss | None
     train_accuracy: Fraction | None
@@ -58,8 +68,8 @@ class ExportOut(Response):
 
 
 class StepLossIn(Request):
-    step: int = Field(ge=1, le=MAX_COUNT)
-    epoch: int = Field(ge=1, le=MAX_COUNT)
+    step: Int = Field(ge=1, le=MAX_COUNT)
+    epoch: Int = Field(ge=1, le=MAX_COUNT)
     loss: Loss
 
 

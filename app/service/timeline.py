@@ -46,8 +46,8 @@ class Timeline(Core):
     def preview(self, network_id: str, kind: str, number: int) -> dict:
         """A snapshot, the network a rewind to it would answer, and what that rewind would drop."""
         now = self.read(network_id)
-        point = {"step": number, "epoch": None} if kind == "step" else {"step": None, "epoch": number}
-        snapshot = self._find(network_id, now.doc, **point)
+        step, epoch = (number, None) if kind == "step" else (None, number)
+        snapshot = self._find(network_id, now.doc, step=step, epoch=epoch)
         doc = dict(now.doc)
         timeline.restore(doc, snapshot)
         then = self.open(doc)
