@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from .base import MAX_INT, WHOLE, Matrix, OutMatrix, OutVector, Request, Response, not_both, together
+from .base import MAX_INT, WHOLE, Matrix, OutMatrix, OutVector, Request, Response, case, forbid, sent, unsent
 
 
 class ForwardIn(Request):
@@ -18,7 +18,7 @@ class ForwardIn(Request):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{}, {"inputs": [[0.05, 0.10]]}, {"indices": [0, 3]}],
-            **not_both("inputs", "indices"),
+            **forbid(case(sent("inputs"), sent("indices"))),
         }
     )
 
@@ -37,7 +37,11 @@ class StepIn(Request):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}, {"indices": [0, 3]}],
-            "allOf": [together("inputs", "targets"), not_both("inputs", "indices")],
+            **forbid(  # targets go with explicit inputs; inputs and indices exclude each other
+                case(sent("inputs"), unsent("targets")),
+                case(unsent("inputs"), sent("targets")),
+                case(sent("inputs"), sent("indices")),
+            ),
         }
     )
 

@@ -16,8 +16,10 @@ from .base import (
     OutVector,
     Request,
     Response,
-    given,
-    together,
+    case,
+    forbid,
+    sent,
+    unsent,
 )
 from .networks import NetworkPublic
 from .phases import HistoryEntry
@@ -117,7 +119,10 @@ class SnapshotRef(Request):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{"epoch": 2}, {"step": 5}],
-            "oneOf": [given("step", "integer"), given("epoch", "integer")],
+            **forbid(  # exactly one of the two
+                case(sent("step", "integer"), sent("epoch", "integer")),
+                case(unsent("step", "integer"), unsent("epoch", "integer")),
+            ),
         }
     )
 
@@ -152,9 +157,11 @@ class PredictIn(Request):
                 {"grid": {"resolution": 100}, "maps": "uint8"},
                 {"grid": {"resolution": 40}, "maps": "uint8", "snapshot": {"epoch": 2}},
             ],
-            "oneOf": [given("inputs"), given("grid", "object")],
-            # maps are drawn over a grid: no maps without one
-            "not": {"allOf": [given("maps", "string"), {"not": given("grid", "object")}]},
+            **forbid(  # exactly one of inputs and grid; maps are drawn over a grid
+                case(sent("inputs"), sent("grid", "object")),
+                case(unsent("inputs"), unsent("grid", "object")),
+                case(sent("maps", "string"), unsent("grid", "object")),
+            ),
         }
     )
 
@@ -196,7 +203,7 @@ class GradcheckIn(Request):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}],
-            **together("inputs", "targets"),
+            **forbid(case(sent("inputs"), unsent("targets")), case(unsent("inputs"), sent("targets"))),
         }
     )
 
