@@ -212,12 +212,17 @@ CHAIN_RULE = Lesson(
     ],
 )
 
-# Matt Mazur, "A Step by Step Backpropagation Example" (2015): the figures the lesson quotes
-# are the ones the article derives, to every digit it prints.
+# Matt Mazur, "A Step by Step Backpropagation Example" (2015). The lesson's figures for the
+# forward pass, the backward pass and the updated weights are the article's, to every digit it
+# prints. Its two error figures after updating are not: E_total after the update (0.291027924
+# there) comes from hidden-layer gradients taken through the updated w₅⁺…w₈⁺, which the article
+# says not to do (its own w⁺ give 0.291027774, as here), and its figure "after 10,000 updates"
+# (0.0000351085) is the error after 9,999 (tests/engine/test_worked_example.py shows both).
 WORKED_EXAMPLE = Lesson(
     id="worked-example",
     title="The worked example",
-    summary="The published 2-2-2 example (Mazur): every figure of the article, from the server.",
+    summary="The published 2-2-2 example (Mazur), from the server: its forward pass, backward pass "
+    "and updated weights to every digit, and why its two error figures after updating differ.",
     spec={**MAZUR_EXAMPLE, "batch_size": 1},
     steps=[
         step(
@@ -273,7 +278,9 @@ WORKED_EXAMPLE = Lesson(
             "w₈⁺ = {update.layers[1].W_new[1][1]:.9f}; w₁⁺ = {update.layers[0].W_new[0][0]:.9f}, "
             "w₂⁺ = {update.layers[0].W_new[0][1]:.8f}, w₃⁺ = {update.layers[0].W_new[1][0]:.8f}, "
             "w₄⁺ = {update.layers[0].W_new[1][1]:.8f}. Every new weight used the gradients of the old "
-            "ones. E_total is now {update.loss_after:.9f}.",
+            "ones. E_total is now {update.loss_after:.9f}. The article prints another error here, "
+            "from its seventh decimal on: it took the hidden layer's gradients through the new "
+            "w₅⁺…w₈⁺, which it says not to do; the w⁺ it prints, these, give this error.",
             "update",
             target=weight(2, 0, 0),
             ask=ask(
@@ -284,7 +291,9 @@ WORKED_EXAMPLE = Lesson(
             ),
         ),
         train(
-            "After {train.network.step} updates in all, E_total = {train.history[-1].train_loss:.10f}.",
+            "After {train.network.step} updates in all, E_total = {train.history[-1].train_loss:.10f}. "
+            "The figure the article gives for that many is the error one update earlier, "
+            "{train.history[-2].train_loss:.10f}.",
             9999,
             ask=ask(
                 "Repeat the update thousands of times: will the error keep going down?",

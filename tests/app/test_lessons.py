@@ -178,6 +178,12 @@ def test_worked_example_quotes_the_published_figures(client: TestClient) -> None
     text = " ".join(out["text"] for out in rendered)
     for figure in ("0.298371109", "0.082167041", "0.35891648", "0.149780716", "0.000438568"):
         assert figure in text
+    # The two error figures the article prints after updating are not reproduced; the lesson
+    # shows the true ones and says why the article's differ: 0.291027924 (hidden gradients
+    # through w⁺) and 0.0000351085, which this network reaches one update before 10,000.
+    assert "E_total is now 0.291027774" in text and "0.291027924" not in text
+    assert "After 10000 updates in all, E_total = 0.0000351019" in text
+    assert "one update earlier, 0.0000351085" in text
 
 
 def test_the_worked_example_is_the_network_the_docs_show(client: TestClient) -> None:
