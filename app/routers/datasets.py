@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import PureWindowsPath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from pydantic import BeforeValidator
 
+from ..csvdata import IndexChoice, TaskChoice
 from ..deps import ServiceDep
 from ..schemas import ERROR_RESPONSES, DataOut, DatasetInfo, DatasetList, DatasetOut, PreviewIn
 
@@ -44,6 +46,8 @@ UPLOAD_EXAMPLE = {
                     "features": "size,rooms",
                     "targets": "price",
                     "standardize": True,
+                    "task": "auto",
+                    "index_column": "auto",
                 }
             }
         }
@@ -62,15 +66,41 @@ def upload(
     file: Annotated[UploadFile, File(description="CSV with a header row")],
     features: Annotated[str | None, Form(description="comma-separated; default all but the targets")] = None,
     targets: Annotated[str | None, Form(description="comma-separated; default the last column")] = None,
-    standardize: Annotated[FormBool, Form(description="scale each feature column to mean 0, std 1")] = False,
+    standardize: Annotated[
+        FormBool,
+        Form(description="scale each feature column to mean 0, std 1; the answer keeps means, stds"),
+    ] = True,
     standardize_targets: Annotated[
         FormBool, Form(description="scale real-valued targets too; the answer keeps target_mean, target_std")
     ] = False,
+    task: Annotated[
+        TaskChoice,
+        Form(
+            description="auto: one target column of strings, or of integers 0…K−1 or 1…K (K ≤ 20), "
+            "holds class labels, other numbers are regression; classification or regression forces it"
+        ),
+    ] = "auto",
+    index_column: Annotated[
+        IndexChoice,
+        Form(
+            description="auto: leave out a first column with no name (an index, as pandas writes); "
+            "ignore: leave out the first column whatever its name; keep: use it"
+        ),
+    ] = "auto",
 ) -> dict:
     """Upload a CSV; a network uses it through `"data": {"dataset_id": ...}`."""
     raw = file.file.read(service.limits.max_upload_bytes + 1)
+    # The file's own name, without a folder (PureWindowsPath splits at both / and \\).
+    name = PureWindowsPath(file.filename or "").name[:200] or None
     return service.datasets.upload(
-        raw, _columns(features), _columns(targets), standardize, standardize_targets
+        raw,
+        _columns(features),
+        _columns(targets),
+        standardize,
+        standardize_targets,
+        task=task,
+        index_column=index_column,
+        file_name=name,
     )
 
 

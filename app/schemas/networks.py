@@ -75,7 +75,7 @@ CLASSES_RULES: JsonDict = {
 
 class GeneratorData(Request):
     generator: GeneratorName
-    n: Int = Field(200, ge=1, le=MAX_INT, description="samples (not used by xor/and/or)")
+    n: Int = Field(200, ge=1, le=MAX_INT, description="samples (not used by xor/and/or or real datasets)")
     noise: float = Field(0.1, ge=0, le=10)
     seed: Seed = 1
     classes: Annotated[int, Field(ge=2, le=10), WHOLE] | None = Field(
@@ -207,6 +207,12 @@ class NetworkPublic(Response):
         description="standardized targets: ŷ and y in the data's units are value·target_std + target_mean",
     )
     target_std: list[float] | None = None
+    class_names: list[str] | None = Field(
+        None, description="classification from labels: the label of each class in output order"
+    )
+    image_shape: list[int] | None = Field(
+        None, description="image-like inputs (digits): (rows, columns) of the picture the inputs form"
+    )
     n_parameters: int
     cursor: Cursor
 

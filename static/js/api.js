@@ -1,6 +1,8 @@
 // The only module that talks to the server. Every function returns parsed JSON or throws
 // ApiError, whose `detail` is the server's readable sentence (shown next to the control).
 
+import { at } from "./root.js";
+
 export class ApiError extends Error {
   constructor(status, detail) {
     super(detail);
@@ -31,7 +33,7 @@ async function jsonOf(res) {
 async function send(path, init) {
   let res;
   try {
-    res = await fetch(path, init);
+    res = await fetch(at(path), init);
   } catch (err) {
     if (err.name === "AbortError") throw err;
     throw new ApiError(0, "Cannot reach the server: is it still running?");
@@ -57,6 +59,7 @@ export const catalog = () => request("GET", "/api/catalog");
 export const previewDataset = (body) => request("POST", "/api/datasets/preview", body);
 export const uploadDataset = (form) => request("POST", "/api/datasets", form);
 export const getDataset = (id) => request("GET", `/api/datasets/${encodeURIComponent(id)}`);
+export const listDatasets = () => request("GET", "/api/datasets?limit=1000");
 export const createNetwork = (spec) => request("POST", "/api/networks", spec);
 export const getNetwork = (id) => request("GET", net(id));
 export const patchNetwork = (id, patch) => request("PATCH", net(id), patch);
