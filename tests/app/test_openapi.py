@@ -39,7 +39,7 @@ FUZZ_LIMITS = {
 }
 FUZZ_ENV = {f"BACKPROP_EXPLORER_{name}": str(value) for name, value in FUZZ_LIMITS.items()}
 FUZZ_ENV["BACKPROP_EXPLORER_TOKEN"] = TOKEN
-EXAMPLES_PER_OPERATION = 8
+EXAMPLES_PER_OPERATION = 6
 
 
 def document(tmp_path: Path, **access: object) -> dict:
