@@ -37,6 +37,11 @@ straddle a kink, or lie on one, measures no derivative: a refining step where an
 (of a relu z or of a weight under L1) differs from the unperturbed network's is discarded.
 An entry left without two consecutive steps clear of kinks, down to ``h / 2^(LEVELS−1)``, is
 not compared: it is listed in ``kinks`` instead of failing.
+
+Work. The first differences take two evaluations of L per parameter; refining takes two per
+step tried. ``refine_budget`` caps the evaluations refining may spend in all (the app allows
+as many as the first differences took, and a thousand more); an entry it cannot afford keeps
+its first difference and is counted in ``unrefined``.
 """
 
 from __future__ import annotations
@@ -101,6 +106,7 @@ class GradCheck:
     truncation: float = 0.0  # the largest truncation error estimated for a refined entry
     refined: int = 0  # entries compared after smaller steps and extrapolation
     kinks: list[Kink] = field(default_factory=list)
+    unrefined: int = 0  # entries that needed refining beyond the budget: their first difference stands
 
 
 def loss_rounding(net: Network, fwd: ForwardTrace, lss: LossTrace, back: BackwardTrace) -> float:
@@ -154,12 +160,18 @@ class _Probe:
     Y: np.ndarray
     signs: list[np.ndarray]  # kink_signs at the unperturbed parameters
     l1: bool  # the array is a weight matrix under an L1 penalty
+    budget: list[int | None] = field(default_factory=lambda: [None])  # evaluations left (shared)
+
+    def affords(self, evaluations: int) -> bool:
+        return self.budget[0] is None or self.budget[0] >= evaluations
 
     def central(self, param: np.ndarray, pos: tuple, h: float, kinks: bool = False):
         """(D, the real half-step, a kink crossed): D = (L(θ + h) − L(θ − h)) / (2h)."""
         original = float(param[pos])
         crossed = False
         values = []
+        if self.budget[0] is not None:
+            self.budget[0] -= 2
         for point in (original + h, original - h):
             param[pos] = point
             fwd = forward(self.net, self.X)
@@ -191,6 +203,8 @@ def refine(probe: _Probe, param: np.ndarray, pos: tuple, h: float, rounding: flo
     best: Estimate | None = None
     previous: list[tuple[float, float]] | None = None  # the last row of the tableau: (value, floor)
     for level in range(LEVELS):
+        if not probe.affords(2):
+            break
         d, step, crossed = probe.central(param, pos, h / 2**level, kinks=True)
         if crossed:
             previous = None
@@ -235,9 +249,11 @@ def gradient_check(
     Y: np.ndarray,
     epsilon: float = 1e-6,
     gradients: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    refine_budget: int | None = None,
 ) -> GradCheck:
     """Compare every ∂L/∂W and ∂L/∂b on the batch (X, Y): backprop's, or ``gradients`` given as
-    (dL_dW, dL_db) per layer (a test's deliberately wrong ones). Parameters are restored exactly."""
+    (dL_dW, dL_db) per layer (a test's deliberately wrong ones). ``refine_budget``: evaluations
+    of L refining may spend (None: no bound). Parameters are restored exactly."""
     fwd = forward(net, X)
     lss = loss(net, fwd, Y)
     back = backward(net, fwd, lss)
@@ -248,18 +264,24 @@ def gradient_check(
     l1 = net.regularization.kind == "l1"
     layers, kinks = [], []
     max_rel = max_abs = floor = truncation = 0.0
-    refined = 0
+    refined = unrefined = 0
+    budget: list[int | None] = [refine_budget]
     for index, (layer, (dW, db)) in enumerate(zip(net.layers, gradients), start=1):
         rel, numerics = 0.0, []
         for name, param, backprop in (("W", layer.W, dW), ("b", layer.b, db)):
             numeric, steps = numeric_gradient(net, param, X, Y, epsilon)
             floors, truncations = rounding / steps, np.zeros_like(steps)
             compared = np.ones(param.shape, dtype=bool)
-            probe = _Probe(net, X, Y, signs, l1 and name == "W")
+            probe = _Probe(net, X, Y, signs, l1 and name == "W", budget)
             for pos in map(tuple, np.argwhere(compare(numeric, backprop, floors) > RESOLVED * TOLERANCE)):
+                if not probe.affords(4):  # two steps at least: one extrapolation
+                    unrefined += 1
+                    continue
                 h = epsilon * max(1.0, abs(float(param[pos])))
                 estimate = refine(probe, param, pos, h, rounding)
-                if estimate is None:
+                if estimate is None and not probe.affords(2):  # cut short: not a kink's doing
+                    unrefined += 1
+                elif estimate is None:
                     compared[pos] = False
                     kinks.append(Kink(index, name, tuple(int(i) for i in pos)))
                 else:
@@ -290,4 +312,5 @@ def gradient_check(
         truncation,
         refined,
         kinks,
+        unrefined,
     )

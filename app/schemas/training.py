@@ -245,4 +245,8 @@ class GradcheckOut(Response):
         description="entries not compared: a relu kink (z = 0) or the L1 penalty's (w = 0) lies within "
         "± the smallest step tried, where a difference measures no derivative"
     )
+    unrefined: int = Field(
+        description="entries whose first difference disagreed but which the work bound left unrefined "
+        "(their first difference is compared as it is)"
+    )
     layers: list[GradcheckLayer]

@@ -184,6 +184,9 @@ export function renderGradcheck(s) {
       fact("truncation", r.truncation), ").",
     );
   }
+  if (r.unrefined > 0) {
+    p.append(` ${r.unrefined} disagreeing first difference${r.unrefined === 1 ? " was" : "s were"} not refined: the check's work bound was reached.`);
+  }
   if (r.kinks.length > 0) {
     const note = document.createElement("span");
     note.dataset.kinks = String(r.kinks.length);

@@ -234,3 +234,14 @@ def test_a_weight_within_a_step_of_the_l1_kink_is_refined_past_it_or_reported():
     # 1e-4 lies beyond h/2 of the step 1e-6: compared; 1e-9 lies within h/128 of 0: reported.
     assert check.passed and check.kinks == [Kink(1, "W", (0, 1))]
     assert check.layers[0].numeric_W[0, 0] == pytest.approx(check.layers[0].backprop_W[0, 0], rel=1e-9)
+
+
+def test_refining_stays_within_its_budget_and_says_what_it_left():
+    net, X, Y = sharp_case()
+    unbounded = gradient_check(net, X, Y)
+    within = gradient_check(net, X, Y, refine_budget=2 * net.n_parameters)  # the first pass's
+    assert within.passed and within.refined == unbounded.refined and within.unrefined == 0
+    none = gradient_check(net, X, Y, refine_budget=0)
+    assert none.refined == 0 and none.unrefined == unbounded.refined and not none.passed
+    some = gradient_check(net, X, Y, refine_budget=60)
+    assert some.refined + some.unrefined == unbounded.refined and 0 < some.refined < unbounded.refined
