@@ -8,7 +8,7 @@ APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 LINTED := backprop_explorer app engine tests bench examples scripts
 
-.PHONY: run test lint typecheck bench chromium clean
+.PHONY: run test lint typecheck bench chromium node-tools clean
 
 $(BIN)/python:
 	bash scripts/ensure-python.sh $(PYTHON)
@@ -33,6 +33,9 @@ run: $(APP_STAMP)
 chromium:
 	bash scripts/ensure-chromium.sh
 
+node-tools:
+	bash scripts/ensure-node-tools.sh
+
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check $(LINTED)
 
@@ -41,7 +44,7 @@ typecheck: $(TEST_STAMP)
 
 # scripts/run-tests.sh fails when no test ran (pytest's exit code 5), when any test was
 # skipped, and, for the whole suite, when the engine, app, browser or wheel tests did not run.
-test: $(TEST_STAMP) chromium
+test: $(TEST_STAMP) chromium node-tools
 	$(BIN)/ruff check $(LINTED)
 	MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
@@ -52,4 +55,4 @@ bench: $(APP_STAMP)
 	$(BIN)/python bench/bench_landscape.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .node-tools

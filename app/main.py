@@ -11,13 +11,16 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__, openapi
 from .admission import Admission
 from .config import Limits, Settings
 from .errors import DatabaseUnavailable, describe_start_error, install_error_handlers
+from .lessons import BUILTIN_ENTRIES, LessonLibrary
 from .limits import BodyLimit
-from .routers import analysis, datasets, lessons, meta, networks, pages, phases, timeline, training
+from .page_modules import imported_by
+from .routers import analysis, datasets, graph, lessons, meta, networks, pages, phases, timeline, training
 from .security import Security
 from .service import Service
 from .store import Store
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     openapi.install(app, settings)
     app.state.db_path = settings.db_path
     app.state.service = Service(open_store(settings.db_path, settings.limits), settings.limits)
+    app.state.lessons = LessonLibrary(BUILTIN_ENTRIES, settings.lessons_dir)
     app.add_middleware(BodyLimit, limits=settings.limits)
     app.add_middleware(Admission, limits=settings.limits)
     # Added last, so it runs first: refused requests never reach the body limit or a route.
@@ -80,13 +84,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(lessons.router)
     app.include_router(analysis.router)
+    app.include_router(graph.router)
     app.include_router(timeline.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    # Static files compressed: the page's modules and styles are text (a third of their size).
+    app.mount(
+        "/static", GZipMiddleware(StaticFiles(directory=ROOT / "static"), minimum_size=1000), name="static"
+    )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request):
-        return templates.TemplateResponse(request, "index.html", {"version": __version__})
+        context = {"version": __version__, "modules": imported_by("main.js")[1:]}
+        return templates.TemplateResponse(request, "index.html", context)
 
     return app
 

@@ -155,10 +155,13 @@ class Snapshot:
     epoch: int
     step: int
     train_loss: float | None  # the epoch's training loss, or the update's batch loss
+    # the hyperparameters that epoch or update ran with: learning_rate, optimizer, regularization,
+    # batch_size, loss, activations (as in the spec)
+    settings: Json = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: Json) -> Snapshot:
-        return cls(data["kind"], data["epoch"], data["step"], data["train_loss"])
+        return cls(data["kind"], data["epoch"], data["step"], data["train_loss"], data.get("settings", {}))
 
 
 @dataclass(frozen=True)

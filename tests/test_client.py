@@ -345,6 +345,7 @@ def test_timeline_preview_rewind_and_replay(api: Client) -> None:
     kept = net.snapshots()
     assert [(s.kind, s.epoch) for s in kept if s.kind == "epoch"][-2:] == [("epoch", 1), ("epoch", 2)]
     assert kept[-1].kind == "step" and kept[-1].step == now.step
+    assert kept[-1].settings["learning_rate"] == now.learning_rate  # what that update ran with
 
     # The rest of the run from epoch 1, recorded, then replayed after a rewind.
     after_epoch_1 = net.snapshot(epoch=1)

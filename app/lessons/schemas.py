@@ -29,11 +29,12 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "patch": ("PATCH", ""),
     "reset": ("POST", "/reset"),
     "history": ("GET", "/history"),
+    "graph": ("POST", "/graph"),
 }
 MAX_CONTEXT_DEPTH = 32  # a response nests a few levels (history → entry → grad_norms)
 CONTEXT_KEYS = {action: action for action in ACTIONS} | {"patch": "network", "reset": "network"}
 Action = Literal[
-    "forward", "loss", "backward", "update", "step", "epoch", "train", "patch", "reset", "history"
+    "forward", "loss", "backward", "update", "step", "epoch", "train", "patch", "reset", "history", "graph"
 ]
 assert set(get_args(Action)) == set(ACTIONS)
 PlotName = Literal["loss-curve", "step-losses", "boundary", "fit", "gradient-norms"]
@@ -77,8 +78,17 @@ class PlotTarget(Model):
     plot: PlotName
 
 
+class GraphTarget(Model):
+    """The computational graph of one sample, or one of its nodes by id (``"z1[0]"``,
+    ``"W2[0][1]"``, ``"L_s"``: the ids ``POST …/graph`` gives)."""
+
+    kind: Literal["graph"] = "graph"
+    node: str | None = None
+
+
 Target = Annotated[
-    NeuronTarget | ParameterTarget | LayerTarget | LossTarget | PlotTarget, Field(discriminator="kind")
+    NeuronTarget | ParameterTarget | LayerTarget | LossTarget | PlotTarget | GraphTarget,
+    Field(discriminator="kind"),
 ]
 
 
@@ -122,6 +132,14 @@ class LessonSummary(Model):
     id: str
     title: str
     summary: str
+
+
+class LessonListItem(LessonSummary):
+    """A lesson of the list: one that loads, or a file of the server's lesson folder that does
+    not (its ``error`` says why, with line numbers; its title is then the file's name)."""
+
+    source: str = Field(description="\"built-in\", or the file's name in the server's lesson folder")
+    error: str | None = Field(description="why the lesson file does not load; null when it does")
 
 
 class Lesson(LessonSummary):

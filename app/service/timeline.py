@@ -10,7 +10,7 @@ from ..errors import DomainError, InvalidInput, NotFound
 from ..networks import timeline
 from ..networks.codec import Session
 from ..networks.views import public
-from ..store.snapshots import Snapshot
+from ..store.snapshots import SETTINGS, Snapshot
 from .core import Core
 
 
@@ -30,7 +30,14 @@ class Timeline(Core):
         # Their losses are the ones the run recorded; a replay is only made when one is opened.
         losses = {s["step"]: s["loss"] for s in self.store.steps(network_id, since_step=gaps[0][0]["step"])}
         virtual = [
-            {"epoch": a["epoch"], "step": s, "kind": "step", "train_loss": losses.get(s)}
+            # replayed with B's hyperparameters: those are the settings they ran with
+            {
+                "epoch": a["epoch"],
+                "step": s,
+                "kind": "step",
+                "train_loss": losses.get(s),
+                "settings": b["settings"],
+            }
             for a, b in gaps
             for s in range(max(a["step"] + 1, now_step - window + 1), b["step"])
         ]
@@ -57,6 +64,7 @@ class Timeline(Core):
                 "step": snapshot.step,
                 "kind": snapshot.kind,
                 "train_loss": snapshot.train_loss,
+                "settings": {name: snapshot.header["spec"][name] for name in SETTINGS},
             },
             "network": public(then),
             "drops": {"updates": now.step - snapshot.step, "epochs": now.epoch - snapshot.epoch},

@@ -3,6 +3,8 @@
 // the server returned. (The hover tooltip is tooltip.js.)
 
 import { fmt } from "./format.js";
+import { biasName, subscript, weightName } from "./names.js";
+import { phasesToRun } from "./moments.js";
 import { fmtUnits, hasUnits, unitValue } from "./units.js";
 import { fittedPanel, productsPerLine, stackable } from "./equation-fit.js";
 import { NEWLINE, d, dot, eqBlock, facts, frac, gap, m, math, mf, mi, mn, mo, mtext, para, paren, products, row, sub } from "./mathml.js";
@@ -137,7 +139,7 @@ export function createInspector({ body, onEditParameter }) {
     const L = network.layers.length - 1;
     const out = [];
     const title = para(
-      `Weight w${j + 1}${i + 1} of layer ${l}: from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output neuron" : "neuron"} ${j + 1}`,
+      `Weight ${weightName(network.layers, l, j, i)} (w${subscript(j + 1)}${subscript(i + 1)} of layer ${l}): from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output neuron" : "neuron"} ${j + 1}`,
       "title",
     );
     out.push(title, editor("set w =", network.parameters.weights[l - 1][j][i], (v) => onEditParameter(target, v)));
@@ -151,7 +153,7 @@ export function createInspector({ body, onEditParameter }) {
     );
     const bl = layerOf(trace?.backward, l);
     if (!bl) {
-      out.push(para(trace?.forward ? "Run Loss and Backward to see this weight's gradient." : "Run Forward, Loss and Backward to see this weight's gradient."));
+      out.push(para(`Run ${phasesToRun(trace)} to see this weight's gradient.`));
       return out;
     }
     const fPrev = l === 1 ? trace.forward.inputs[0][i] : layerOf(trace.forward, l - 1).a[0][i];
@@ -274,7 +276,7 @@ export function createInspector({ body, onEditParameter }) {
       activationEquation(fl, j),
     );
     if (bl) out.push(deltaEquation(l, j, ctx));
-    else out.push(para("Run Loss and Backward to see δ = ∂L/∂z for this neuron."));
+    else out.push(para(`Run ${phasesToRun(trace)} to see δ = ∂L/∂z for this neuron.`));
     return out;
   }
 
@@ -295,7 +297,7 @@ export function createInspector({ body, onEditParameter }) {
     const { network, trace } = ctx;
     const { layer: l, j } = target;
     const L = network.layers.length - 1;
-    const out = [para(`Bias of ${neuronName(l, L, j)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v))];
+    const out = [para(`Bias ${biasName(network.layers, l, j)} of ${neuronName(l, L, j)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v))];
     const bl = layerOf(trace?.backward, l);
     const upd = layerOf(trace?.update, l);
     out.push(

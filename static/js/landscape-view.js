@@ -18,6 +18,18 @@ const POINTS_2D = 41;
 /** A number in a product: negative ones in parentheses, as the inspector writes them. */
 const factor = (x) => (x < 0 ? ["(", x, ")"] : [x]);
 
+/** What L holds besides the data loss (the Loss phase's scalar: the penalty is included). */
+function penaltySentence(reg) {
+  if (!reg || reg.kind === "none" || !(reg.rate > 0)) {
+    return ["L is the data loss alone: regularization is off, so there is no penalty."];
+  }
+  const term = reg.kind === "l1" ? "λ·Σ|w|" : "½λ·Σw²";
+  return [
+    `L is the data loss plus the ${reg.kind.toUpperCase()} penalty ${term} over the weights (λ = `, numSpan(reg.rate),
+    "), as the Loss phase reports it.",
+  ];
+}
+
 /** True when the network's `trainable` (one spec, or one per layer) freezes this parameter. */
 function isFrozen(network, t) {
   const spec = Array.isArray(network.trainable) ? network.trainable[t.layer - 1] : network.trainable;
@@ -100,12 +112,12 @@ export function createLandscapeView(root, { onChange } = {}) {
       for (let i = 0; i < cols; i++) {
         if (all || (first.kind === "edge" && (j === first.j || i === first.i)) || (first.kind === "bias" && j === first.j)) {
           const t = { kind: "edge", layer: l, j, i };
-          options.push([parameterKey(t), parameterName(t)]);
+          options.push([parameterKey(t), parameterName(t, network.layers)]);
         }
       }
     }
     for (let j = 0; j < rows; j++) {
-      if (all || j === first.j) options.push([parameterKey({ kind: "bias", layer: l, j }), parameterName({ kind: "bias", layer: l, j })]);
+      if (all || j === first.j) options.push([parameterKey({ kind: "bias", layer: l, j }), parameterName({ kind: "bias", layer: l, j }, network.layers)]);
     }
     const skip = parameterKey(first);
     secondSelect.replaceChildren(
@@ -124,7 +136,7 @@ export function createLandscapeView(root, { onChange } = {}) {
         // A parameter shift-clicked in another layer: listed too.
         const o = document.createElement("option");
         o.value = key;
-        o.textContent = parameterName(second);
+        o.textContent = parameterName(second, network.layers);
         secondSelect.appendChild(o);
       }
       secondSelect.value = key;
@@ -149,8 +161,8 @@ export function createLandscapeView(root, { onChange } = {}) {
     }
     root.hidden = false;
     root.querySelector("[data-landscape-name]").textContent = second
-      ? `${parameterName(sel)} and ${parameterName(second)}`
-      : parameterName(sel);
+      ? `${parameterName(sel, s.network.layers)} and ${parameterName(second, s.network.layers)}`
+      : parameterName(sel, s.network.layers);
     const selKey = `${s.network.id}:${s.network.layers.join("-")}:${parameterKey(sel)}`;
     if (secondSelect.dataset.key !== selKey) {
       if (second && second.layer > s.network.layers.length - 1) second = null;
@@ -231,6 +243,7 @@ export function createLandscapeView(root, { onChange } = {}) {
       params.length === 1
         ? `L(${v}) with every other parameter fixed, on ${where}.`
         : `L over the two parameters with every other one fixed, on ${where}.`;
+    note.append(" ", ...penaltySentence(s.network.regularization));
     const wanted = params.length === 2 ? POINTS_2D : POINTS_1D;
     if (points < wanted) {
       const grid = (p) => (params.length === 2 ? `${p}×${p} grid` : `${p} points`);
@@ -247,6 +260,7 @@ export function createLandscapeView(root, { onChange } = {}) {
     if (params.length === 1) draw1d(res, s, data, sel);
     else {
       drawContour(plot, legend, res, params, {
+        sizes: s.network.layers,
         onFitRadius: (r) => {
           radius = r;
           radiusInput.value = String(r);
@@ -276,11 +290,11 @@ export function createLandscapeView(root, { onChange } = {}) {
     const Y = (y) => box.b - ((y - yr[0]) / (yr[1] - yr[0])) * (box.b - box.t);
     const svg = el("svg", {
       viewBox: `0 0 ${width} ${height}`, width, height, class: "landscape-1d", role: "img",
-      "aria-label": `Loss as a function of ${parameterName(sel)}, with the tangent at the current value`,
+      "aria-label": `Loss as a function of ${parameterName(sel, s.network.layers)}, with the tangent at the current value`,
     });
     const clip = `landscape-clip-${++uid}`;
     el("rect", { x: box.l, y: box.t, width: box.r - box.l, height: box.b - box.t }, el("clipPath", { id: clip }, el("defs", {}, svg)));
-    svgAxes(svg, box, X, Y, xr, yr, [`${v} = ${parameterName(sel)}`, "loss L"]);
+    svgAxes(svg, box, X, Y, xr, yr, [`${v} = ${parameterName(sel, s.network.layers)}`, "loss L"]);
     const inside = el("g", { "clip-path": `url(#${clip})` }, svg);
     const d = ys.map((y, k) => (Number.isFinite(y) ? `${k && Number.isFinite(ys[k - 1]) ? "L" : "M"}${X(xs[k]).toFixed(2)},${Y(y).toFixed(2)}` : "")).join("");
     el("path", { d, fill: "none", stroke: INK, "stroke-width": 2, "data-curve": "", "data-points": ys.length }, inside);

@@ -4,6 +4,8 @@ import * as api from "./api.js";
 import { $, animator, form, store } from "./context.js";
 import { bold, setCaption } from "./captions.js";
 import { dataSpec, isInline, isUpload, patchFor, setupFromNetwork, toSpec } from "./setup.js";
+import { patchSettings } from "./live-settings.js";
+import { momentName, networkMoment } from "./moments.js";
 import { toHash } from "./url-state.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
 import { fmtVec } from "./format.js";
@@ -47,12 +49,13 @@ export async function build(setup, { keepUrl = false, shape = null } = {}) {
   status("Building the network…", true);
   try {
     const network = await api.createNetwork(toSpec(setup, shape));
-    clearErrors("build", "phase", "predict");
+    clearErrors("build", "phase", "predict", "limits");
     await adopt(network, setup, { keepUrl });
     setCaption([`A ${network.layers.join("–")} network is ready. Press `, bold("Forward"), ` (F) to send ${describeNext()} through it, or Epoch (E) / Play (Space) to train.`]);
     document.body.dataset.ready = "true";
   } catch (err) {
     setError("build", detailOf(err));
+    setError("limits", `The network was not built: ${detailOf(err)}`); // beside the drawing, in view
     status("The network could not be built");
   }
 }
@@ -93,30 +96,28 @@ export async function openLinked(networkId, setup) {
   form.config.render(described, shape);
   await adopt(network, described);
   setCaption([
-    bold("Opened"), ` the linked ${network.layers.join("–")} network as it is now: epoch ${network.epoch}, step ${network.step}. Press `,
+    bold("Opened"), ` the linked ${network.layers.join("–")} network as it is now: ${momentName(networkMoment(network))}. Press `,
     bold("Forward"), ` (F) to step through ${describeNext()}.`,
   ]);
   document.body.dataset.ready = "true";
   return true;
 }
 
-/** Apply the form: PATCH hyperparameters when the shapes stay, otherwise build anew. */
-export async function applySetup(setup) {
+/**
+ * Apply the form: PATCH hyperparameters when the shapes stay, otherwise build anew. Resolves
+ * true once applied; false when the server refused the change: the form then shows the
+ * settings in force again, and the error says why (`quiet`: no caption either way).
+ */
+export async function applySetup(setup, { quiet = false } = {}) {
   const { built, network } = store.get();
   const patch = built && network ? patchFor(built, setup) : null;
   if (patch && Object.keys(patch).length === 0) {
     history.replaceState(null, "", toHash(setup, network.id));
-    return;
+    return true;
   }
-  if (!patch) return build(setup);
-  try {
-    const next = await api.patchNetwork(network.id, patch);
-    clearErrors("build");
-    // The server discards a step in progress when hyperparameters change: so does the page.
-    store.set({ network: next, built: structuredClone(setup), setup, trace: null });
-    history.replaceState(null, "", toHash(setup, network.id));
-    setCaption([`Changed ${Object.keys(patch).join(", ").replace(/_/g, " ")} without touching the weights: it applies from the next step.`]);
-  } catch (err) {
-    setError("build", detailOf(err));
+  if (!patch) {
+    await build(setup);
+    return true;
   }
+  return patchSettings(setup, patch, { quiet });
 }

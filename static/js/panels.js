@@ -2,10 +2,12 @@
 
 import { $, phaseOrder } from "./context.js";
 import { fmtVec, numSpan, showNumber } from "./format.js";
-import { fmtUnitsVec, hasUnits, unitRow } from "./units.js";
+import { LOSS_UNITS, fmtUnitsVec, hasUnits, unitRow } from "./units.js";
 import { GRAD, NEG_CSS, POS_CSS, activationColour } from "./palette.js";
 import { currentPhase } from "./phase-actions.js";
 import { gradcheckKey } from "./file-actions.js";
+import { epochStatus } from "./moments.js";
+import { adviceAfterBackward, adviceAfterUpdate, asText } from "./advice.js";
 
 export function renderPhaseButtons(s) {
   const phases = phaseOrder();
@@ -60,7 +62,7 @@ export function renderSamplePicker(s) {
 export function renderMeta(s) {
   const n = s.network;
   if (!n) return;
-  $("[data-meta-epoch]").textContent = `epoch ${n.epoch}`;
+  $("[data-meta-epoch]").textContent = epochStatus(n);
   $("[data-meta-step]").textContent = `step ${n.step}`;
   const c = n.cursor;
   $("[data-meta-batch]").textContent = `batch ${c.batch_index + 1} of ${c.batches_per_epoch} · batch size ${c.batch_size} · ${c.n_train} train / ${c.n_validation} validation`;
@@ -101,6 +103,7 @@ export function renderReadout(s) {
   tbody.replaceChildren();
   const t = s.trace;
   showNumber($("[data-loss-value]"), t?.loss?.loss);
+  $("[data-loss-units]").textContent = hasUnits(s.network) ? ` (${LOSS_UNITS})` : "";
   showNumber($("[data-loss-after]"), t?.update?.loss_after);
   const health = $("[data-health]");
   health.textContent = "";
@@ -132,11 +135,9 @@ export function renderReadout(s) {
   }
   const batch = f.batch_size ?? f.inputs.length;
   if (batch > rows) health.textContent = `… and ${batch - rows} more samples in this batch.`;
-  const h = t.backward?.health;
-  if (h?.vanishing || h?.exploding) {
-    const bad = h.layers.filter((ly) => ly.status !== "ok").map((ly) => `layer ${ly.index} ${ly.status}`);
-    health.textContent = `Gradient health: ${bad.join(", ")}. ${h.exploding ? TRY.exploding : TRY.vanishing}`;
-  }
+  // What to try, from what happened: the loss trend and the gradient norms, with their numbers.
+  const advice = asText(t.update ? adviceAfterUpdate(s) : adviceAfterBackward(s)).trim();
+  if (advice) health.textContent = advice;
   const stale = Boolean(t.update);
   $("[data-yhat-head]").textContent = stale ? "ŷ (before the update)" : "ŷ";
   const yHead = $("[data-yhat] thead th:last-child");
@@ -147,13 +148,6 @@ export function renderReadout(s) {
   }
   $("[data-yhat]").classList.toggle("stale", stale);
 }
-
-/** What a learner can try when a layer's gradient vanishes or explodes. */
-const TRY = {
-  vanishing:
-    "Try: ReLU or tanh instead of sigmoid in the hidden layers, Xavier or He initialization, fewer layers, or a larger learning rate.",
-  exploding: "Try: a smaller learning rate, Xavier or He initialization, L2 regularization, or Adam.",
-};
 
 export function renderGradcheck(s) {
   const box = $("[data-gradcheck]");

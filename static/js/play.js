@@ -5,9 +5,11 @@ import { $, animator, store } from "./context.js";
 import { bold, number, setCaption } from "./captions.js";
 import { detailOf, setError, status } from "./messages.js";
 import { fmt } from "./format.js";
-import { nextChunk } from "./play-pace.js";
+import { nextChunk, pacedChunk } from "./play-pace.js";
 import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
 import { leavePreview } from "./timeline.js";
+import { applyQueuedSettings } from "./live-settings.js";
+import { adviceAfterTraining } from "./advice.js";
 
 let running = Promise.resolve(); // the running Play, settled once its last request landed
 /** The running Play's promise: settles once its last request has landed. */
@@ -39,13 +41,37 @@ function flushEpochs() {
   store.set({ history: [...store.get().history, ...entries] });
 }
 
+/**
+ * Wait `ms` between two training calls (Play at a set pace); ends early on Pause, on settings
+ * queued to apply, or on a new pace.
+ */
+function waitBetweenCalls(ms) {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    let unsubscribe = () => {};
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    unsubscribe = store.subscribe((s, keys) => {
+      if ((keys.has("playing") && !s.playing) || (keys.has("pendingSetup") && s.pendingSetup) || keys.has("pace")) done();
+    });
+  });
+}
+
+
 async function play() {
   const { network, catalog } = store.get();
   if (!network || store.get().playing) return;
   animator.skip();
   store.set({ playing: true, trace: null });
-  setCaption([bold("Playing"), ": whole epochs run on the server; the plots and the drawing update as they finish. Press Pause (Space) to stop."]);
-  let chunk = 1;
+  setCaption([
+    bold("Playing"), `: whole epochs run on the server with η = `, number(network.learning_rate),
+    "; the plots and the drawing update as they finish. Press Pause (Space) to stop; the Speed slider sets the pace.",
+  ]);
+  let measured = 1; // epochs per call that take about half a second at full pace
   let failed = false;
   const early = earlyStopping();
   // Play trains in short calls to redraw between them: each call sends on the server's
@@ -56,7 +82,10 @@ async function play() {
   let diverged = null;
   try {
     while (store.get().playing) {
+      await applyQueuedSettings(); // typed while Play waited between two calls
+      if (!store.get().playing) break;
       const t0 = performance.now();
+      const chunk = pacedChunk(store.get().pace, measured);
       const limit = early ? Math.min(catalog.limits.max_epochs, early.patience - count.waited) : catalog.limits.max_epochs;
       const done = await api.trainStream(
         network.id,
@@ -74,9 +103,12 @@ async function play() {
       flushEpochs();
       if (done?.network) store.set({ network: done.network });
       if (done?.early_stopping) count = done.early_stopping;
+      // Settings typed during this call apply from the next epoch (live-settings.js).
+      await applyQueuedSettings();
       // The per-update losses of this call too, not only the epochs: the step plot keeps up.
       await Promise.all([refreshPlots(), refreshHistory().catch(() => {})]);
-      chunk = nextChunk(performance.now() - t0, done?.epochs_run ?? chunk);
+      const ran = Math.max(1, done?.epochs_run ?? chunk);
+      measured = nextChunk(performance.now() - t0, ran);
       if (done?.diverged) {
         diverged = done.diverged; // the run stopped at the refused update
         break;
@@ -85,6 +117,8 @@ async function play() {
         stoppedAt = store.get().network.epoch;
         break;
       }
+      // At a set pace, the call's epochs take ran/pace seconds in all.
+      if (Number.isFinite(store.get().pace)) await waitBetweenCalls((1000 * ran) / store.get().pace - (performance.now() - t0));
     }
   } catch (err) {
     if (err.name !== "AbortError") {
@@ -94,14 +128,17 @@ async function play() {
   } finally {
     store.set({ playing: false });
     await refreshNetwork().catch(() => {});
+    await applyQueuedSettings().catch(() => {}); // typed just before Pause: applies now
     await Promise.all([refreshHistory().catch(() => {}), refreshPlots().catch(() => {})]);
     const last = store.get().history.at(-1);
+    const advice = adviceAfterTraining(store.get(), diverged);
     status(stoppedAt !== null ? `Stopped early at epoch ${stoppedAt}` : `Paused · epoch ${store.get().network?.epoch ?? 0}`);
     if (diverged) {
       status(`Diverged at epoch ${diverged.epoch}`);
       setCaption([
         bold(`Diverged at epoch ${diverged.epoch}`),
-        `: ${diverged.detail}. The loss plot shows the climb; the epochs before it are kept and the weights are the last finite ones. Lower the learning rate η and press Play to go on.`,
+        `: ${diverged.detail}. The loss plot shows the climb; the epochs before it are kept and the weights are the last finite ones. `,
+        ...advice,
       ]);
       return;
     }
@@ -110,7 +147,9 @@ async function play() {
         ? [bold(`Stopped early at epoch ${stoppedAt}`), ` (no better ${early.monitor} loss for ${early.patience} epochs)`]
         : [bold(failed ? "Stopped" : "Paused"), ` after epoch ${store.get().network?.epoch ?? 0}`]),
       ...(last ? [": training loss ", number(last.train_loss), ...(last.val_loss !== null ? [", validation loss ", number(last.val_loss)] : [])] : []),
-      ". Press Forward (F) to step through a sample with the trained weights, or Play (Space) to continue.",
+      ". ",
+      ...(advice.length ? [...advice, " "] : []),
+      "Press Forward (F) to step through a sample with the trained weights, or Play (Space) to continue.",
     ]);
   }
 }

@@ -25,32 +25,42 @@ function markAt(ctx, X, h, x, lo, hi) {
 }
 
 /** `markEpoch`: where a timeline preview is, in epochs (fractional inside an epoch), or null. */
-export function drawLoss(canvas, history, markEpoch = null) {
+/** The y range of a loss plot: from 0 on a linear axis; whole decades on a log one. */
+function lossRange(values, log) {
+  const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
+  if (!log) return { ymin: 0, ymax: Math.max(...finite, 1e-9) * 1.08 };
+  const lo = Math.floor(Math.log10(Math.min(...finite, 1)));
+  const hi = Math.ceil(Math.log10(Math.max(...finite, 1e-9)) + 1e-9);
+  return { ymin: 10 ** lo, ymax: 10 ** Math.max(hi, lo + 1), log: true };
+}
+
+export function drawLoss(canvas, history, markEpoch = null, log = false) {
   if (!history.length) return message(canvas, "Press Epoch or Play to see the loss per epoch");
   const { ctx, w, h } = prepare(canvas);
-  const vals = history.flatMap((e) => [e.train_loss, e.val_loss]).filter((v) => Number.isFinite(v));
-  const ymax = Math.max(...vals, 1e-9) * 1.08;
+  const vals = history.flatMap((e) => [e.train_loss, e.val_loss]);
   const axis = epochAxis(history);
-  const { X, Y } = frame(ctx, w, h, { ...axis, ymin: 0, ymax });
+  const { X, Y } = frame(ctx, w, h, { ...axis, ...lossRange(vals, log) });
   markAt(ctx, X, h, markEpoch, axis.xmin, axis.xmax);
-  polyline(ctx, history.map((e) => [X(e.epoch), Y(e.train_loss)]), TRAIN);
-  polyline(ctx, history.map((e) => [X(e.epoch), e.val_loss === null ? NaN : Y(e.val_loss)]), VAL, { dash: [5, 3] });
+  const y = (v) => (v === null || (log && !(v > 0)) ? NaN : Y(v));
+  polyline(ctx, history.map((e) => [X(e.epoch), y(e.train_loss)]), TRAIN);
+  polyline(ctx, history.map((e) => [X(e.epoch), y(e.val_loss)]), VAL, { dash: [5, 3] });
   canvas.dataset.state = "drawn";
   canvas.dataset.points = String(history.length);
   canvas.dataset.mark = markEpoch === null ? "" : String(markEpoch);
+  canvas.dataset.scale = log ? "log" : "linear";
 }
 
 /** `markStep`: the update a timeline preview is at, or null. */
-export function drawSteps(canvas, steps, markStep = null) {
+export function drawSteps(canvas, steps, markStep = null, log = false) {
   if (!steps.length) return message(canvas, "Step through a sample to see its loss here");
   const { ctx, w, h } = prepare(canvas);
   const pts = steps.slice(-2000);
-  const ymax = Math.max(...pts.map((s) => s.loss).filter(Number.isFinite), 1e-9) * 1.08;
   const axis = { xmin: pts[0].step - 1, xmax: Math.max(pts[pts.length - 1].step, pts[0].step) };
-  const { X, Y } = frame(ctx, w, h, { ...axis, ymin: 0, ymax, integerX: true, xlabel: "step" });
+  const { X, Y } = frame(ctx, w, h, { ...axis, ...lossRange(pts.map((s) => s.loss), log), integerX: true, xlabel: "step" });
   markAt(ctx, X, h, markStep, axis.xmin, axis.xmax);
-  polyline(ctx, pts.map((s) => [X(s.step), Y(s.loss)]), "#5d6677", { width: 1.3 });
+  polyline(ctx, pts.map((s) => [X(s.step), log && !(s.loss > 0) ? NaN : Y(s.loss)]), "#5d6677", { width: 1.3 });
   canvas.dataset.state = "drawn";
+  canvas.dataset.scale = log ? "log" : "linear";
   canvas.dataset.points = String(steps.length);
   canvas.dataset.mark = markStep === null ? "" : String(markStep);
 }

@@ -1,7 +1,7 @@
 // Connects the state to the views: on every change, each panel whose inputs changed renders again.
 
 import { $, PREVIEWED, animator, drawn, inspector, store, view } from "./context.js";
-import { renderCaption } from "./captions.js";
+import { renderCaption, renderChain } from "./captions.js";
 import { renderGradcheck, renderMeta, renderPhaseButtons, renderReadout, renderSamplePicker } from "./panels.js";
 import { renderPlots } from "./plot-panel.js";
 import { renderAnalysis } from "./analysis-panel.js";
@@ -38,11 +38,16 @@ function render(state, keys) {
     view.showNumbers(s.display, s.trace);
   }
   if (keys.has("trace") || keys.has("playing") || keys.has("network")) renderPhaseButtons(s);
-  if (keys.has("trace")) renderReadout(s);
+  if (keys.has("trace") || keys.has("steps")) renderReadout(s);
   if (keys.has("network") || keys.has("data")) renderSamplePicker(s);
   if (keys.has("selection") || keys.has("trace") || keys.has("network")) {
     view.select(s.selection);
     inspector.render(s.selection, { network: s.network, trace: s.trace });
+  }
+  if (["selection", "trace", "network", "display", "grid"].some((k) => keys.has(k)) && s.network) {
+    // After the numbers and the maps: the chain's tags are placed where nothing else is.
+    if (animator.running) view.clearChain();
+    else renderChain(view.showChain(s.selection, s.trace, s.network));
   }
   renderAnalysis(s, keys);
   if (keys.has("gradcheck") || keys.has("network")) renderGradcheck(s);

@@ -26,3 +26,15 @@ export const fmtUnitsVec = (v) => (v.length === 1 ? fmtUnits(v[0]) : `(${v.map(f
 
 /** "(in the data's units: price = value·std + mean)" for headings and captions. */
 export const unitsNote = (scale) => (hasUnits(scale) ? "in the data's units" : "");
+
+/** A short form for a circle: 409,300 → "409k", 1,234,000 → "1.23M"; small values as fmt. */
+export function fmtCompact(x) {
+  const ax = Math.abs(x);
+  if (!Number.isFinite(x) || ax < 1e4) return fmt(x);
+  const [div, suffix] = ax >= 1e9 ? [1e9, "G"] : ax >= 1e6 ? [1e6, "M"] : [1e3, "k"];
+  return `${Number((x / div).toPrecision(3))}${suffix}`.replace(/^-/, "\u2212");
+}
+
+/** The words that say a loss is in the network's standardized units, else "". */
+export const LOSS_UNITS = "standardized units";
+export const lossUnits = (scale) => (hasUnits(scale) ? LOSS_UNITS : "");

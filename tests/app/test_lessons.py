@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from backprop_explorer.app.lessons import LESSONS
 from backprop_explorer.app.lessons.placeholders import (
@@ -19,6 +20,8 @@ from backprop_explorer.app.lessons.placeholders import (
     render,
 )
 from backprop_explorer.app.lessons.runner import LessonRun, render_step
+from backprop_explorer.engine import build_network
+from backprop_explorer.engine.graph import sample_graph
 from fastapi.testclient import TestClient
 
 LESSONS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "lessons.md"
@@ -75,13 +78,15 @@ def walk(client: TestClient | httpx.Client, lesson_id: str) -> tuple[LessonRun, 
     return run, run.run_all()
 
 
-def test_the_list_names_the_ten_lessons_in_order(client: TestClient) -> None:
+def test_the_list_names_the_eleven_lessons_in_order(client: TestClient) -> None:
     response = client.get("/api/lessons")
     assert response.status_code == 200
     lessons = response.json()
     assert [x["id"] for x in lessons] == list(LESSONS) == documented_lessons()
-    assert len(lessons) == 10
-    assert all(set(x) == {"id", "title", "summary"} and x["title"] and x["summary"] for x in lessons)
+    assert len(lessons) == 11
+    assert all(set(x) == {"id", "title", "summary", "source", "error"} for x in lessons)
+    assert all(x["title"] and x["summary"] for x in lessons)
+    assert all((x["source"], x["error"]) == ("built-in", None) for x in lessons)
 
 
 def test_a_lesson_has_its_spec_and_steps_with_their_requests(client: TestClient) -> None:
@@ -129,6 +134,11 @@ def test_targets_point_inside_the_lessons_network(lesson_id: str) -> None:
     sizes = LESSONS[lesson_id].spec["layers"]
     for s in LESSONS[lesson_id].steps:
         t = s.target
+        if t is not None and t.kind == "graph":
+            # A node the page shows: the lesson's network is small enough for its whole graph.
+            net = build_network(sizes, LESSONS[lesson_id].spec["activations"], rng=np.random.default_rng(0))
+            assert t.node is None or t.node in {node.id for node in sample_graph(net).nodes}, t.node
+            continue
         if t is None or t.kind in ("loss", "plot"):
             continue
         assert 0 <= t.layer < len(sizes) if t.kind != "parameter" else 1 <= t.layer < len(sizes)

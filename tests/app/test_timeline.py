@@ -118,17 +118,52 @@ def test_training_on_from_a_rewound_step_repeats_the_run_bit_for_bit(client: Tes
 def test_snapshots_list_epochs_and_updates(client: TestClient) -> None:
     net = create(client, MOONS)["id"]
     base = f"/api/networks/{net}"
-    assert snapshots(client, net) == [{"epoch": 0, "step": 0, "kind": "epoch", "train_loss": None}]
+    start = snapshots(client, net)
+    assert [{k: v for k, v in s.items() if k != "settings"} for s in start] == [
+        {"epoch": 0, "step": 0, "kind": "epoch", "train_loss": None}
+    ]
     step = post(client, f"{base}/step")
     post(client, f"{base}/train", {"epochs": 2})
 
     kept = snapshots(client, net)
     history = state(client, net)["history"]
 
-    assert kept[1] == {"epoch": 0, "step": 1, "kind": "step", "train_loss": step["loss"]["loss"]}
+    loss = step["loss"]["loss"]
+    settings = start[0]["settings"]
+    assert kept[1] == {"epoch": 0, "step": 1, "kind": "step", "train_loss": loss, "settings": settings}
     epochs = [s for s in kept if s["kind"] == "epoch"][1:]
     assert [(s["epoch"], s["train_loss"]) for s in epochs] == [(e["epoch"], e["train_loss"]) for e in history]
     assert [s["step"] for s in kept] == sorted(s["step"] for s in kept)
+
+
+def test_each_snapshot_names_the_settings_it_was_made_with(live_server: str) -> None:
+    """Settings changed between two runs (what Play does between its chunks): the snapshots
+    before the change list the old ones, those after it the new ones, in the listing (kept and
+    replayed updates alike) and in a preview; a rewind brings back the settings of its point."""
+    with httpx.Client(base_url=live_server, timeout=30) as api:
+        spec = {**MOONS, "learning_rate": 0.5}
+        net = create(api, spec)["id"]  # type: ignore[arg-type]
+        base = f"/api/networks/{net}"
+        post(api, f"{base}/train", {"epochs": 2})
+        changed = {"learning_rate": 0.05, "optimizer": {"name": "momentum", "beta": 0.8}, "batch_size": 5}
+        assert api.patch(base, json=changed).status_code == 200
+        post(api, f"{base}/train", {"epochs": 2})
+
+        kept = snapshots(api, net)
+        epochs = [(s["epoch"], s["settings"]["learning_rate"]) for s in kept if s["kind"] == "epoch"]
+        assert epochs == [(0, 0.5), (1, 0.5), (2, 0.5), (3, 0.05), (4, 0.05)]
+        later = [s for s in kept if s["kind"] == "step" and s["epoch"] >= 2]  # replayed updates
+        assert later and {s["settings"]["learning_rate"] for s in later} == {0.05}
+        assert {s["settings"]["batch_size"] for s in later} == {5}
+        assert {s["settings"]["optimizer"]["name"] for s in later} == {"momentum"}
+        first = kept[0]["settings"]
+        assert first["loss"] == "bce" and first["activations"] == ["tanh", "sigmoid"]
+
+        for epoch, rate in [(2, 0.5), (3, 0.05)]:
+            seen = api.get(f"{base}/snapshots/epoch/{epoch}").json()
+            assert seen["snapshot"]["settings"]["learning_rate"] == rate
+            assert seen["network"]["learning_rate"] == rate
+        assert rewind(api, net, epoch=2)["learning_rate"] == 0.5
 
 
 def test_updates_on_explicit_inputs_are_snapshotted_and_rewound(client: TestClient) -> None:
@@ -182,7 +217,7 @@ def test_reset_and_delete_clear_the_timeline(client: TestClient) -> None:
     net = create(client, MOONS)["id"]
     post(client, f"/api/networks/{net}/train", {"epochs": 2})
     post(client, f"/api/networks/{net}/reset")
-    assert snapshots(client, net) == [{"epoch": 0, "step": 0, "kind": "epoch", "train_loss": None}]
+    assert [(s["kind"], s["step"]) for s in snapshots(client, net)] == [("epoch", 0)]
     assert client.delete(f"/api/networks/{net}").status_code == 204
     assert client.app.state.service.store.snapshot_usage(net) == (0, 0)
     assert client.get(f"/api/networks/{net}/snapshots").status_code == 404

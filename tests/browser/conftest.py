@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SPEED_LABELS = ["0.25×", "0.5×", "1×", "2×", "4×", "max"]  # the Speed slider's positions, 0..5
 
 
 def chromium_path() -> str:
@@ -49,20 +50,23 @@ class UI:
         if msg.type == "error":
             self.errors.append(msg.text)
 
-    def open(self, hash_: str = "", speed: int | None = 0) -> UI:
-        """Load the page (with an optional setup hash) and wait until its network is built."""
+    def open(self, hash_: str = "", speed: str | None = "max") -> UI:
+        """Load the page (with an optional setup hash) and wait until its network is built;
+        ``speed`` is a Speed slider position (default "max": no animation, Play at full pace)."""
         self.page.goto(f"{self.base}/{hash_}")
         self.page.wait_for_selector("body[data-ready=true]", timeout=20_000)
         if speed is not None:
             self.set_speed(speed)
         return self
 
-    def set_speed(self, level: int) -> None:
-        """0 = no animation … 5 = 4×."""
+    def set_speed(self, label: str) -> None:
+        """Move the Speed slider to ``label``: "0.25×", "0.5×", "1×", "2×", "4×" (the animations'
+        speed; Play at 1, 3, 10, 30, 100 epochs per second) or "max" (no animation, full pace)."""
+        assert label in SPEED_LABELS, label
         self.page.evaluate(
             "v => { const s = document.querySelector('[data-speed]'); s.value = String(v);"
             " s.dispatchEvent(new Event('input')); }",
-            level,
+            SPEED_LABELS.index(label),
         )
 
     def idle(self) -> None:
