@@ -23,11 +23,12 @@ TOKEN = "fuzzing-token-1234567890"
 BODILESS = ["reset_network", "backward", "update", "epoch", "stop", "start_lesson"]
 OPTIONAL_BODIES = [*BODILESS, "forward", "loss", "step", "gradcheck"]
 # Small limits keep every request cheap, so the run stays short (the document states them, so
-# requests over them are invalid data, refused with 413), yet admit every lesson's network and
-# the defaults (200 samples); a high network count lets it create as many as it likes.
+# requests over them are invalid data, refused with 413), yet admit every lesson's network,
+# the defaults (200 samples) and every built-in dataset (digits: 1,797 rows); a high network
+# count lets it create as many as it likes.
 FUZZ_LIMITS = {
     "MAX_EPOCHS": 3,
-    "MAX_SAMPLES": 200,
+    "MAX_SAMPLES": 2_000,
     "MAX_LAYERS": 6,
     "MAX_NEURONS": 32,
     "MAX_PARAMETERS": 1_200,
@@ -167,7 +168,7 @@ def test_schemathesis_with_every_check_finds_no_failure(tmp_path: Path) -> None:
     report = json.loads(report_file.read_text())
     cases = report["test_cases"]["generated"]
     print(f"schemathesis: {cases} cases over {report['operations']['tested']} operations in {elapsed:.0f} s")
-    assert report["operations"]["tested"] == report["operations"]["total"] == 37
+    assert report["operations"]["tested"] == report["operations"]["total"] >= 37
     assert all(phase["status"] == "success" for phase in report["phases"].values()), run.stdout[-5000:]
     assert report["failures"] == [] and report["errors"] == [], run.stdout[-5000:]
     assert run.returncode == 0 and cases > 1000
