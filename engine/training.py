@@ -130,6 +130,10 @@ class Trainer:
         self.train_idx, self.val_idx = split_indices(len(self.dataset.X), self.validation_split, self.seed)
         self._n_train = len(self.train_idx)
         self._splits: tuple[np.ndarray, ...] | None = None
+        # The SGD steps of the last epoch, kept for the next one while train() runs epochs
+        # back to back (their θ is then the layers' arrays from the first epoch to the last).
+        self._kernel: SGDSteps | None = None
+        self._keep_kernel = False
 
     @property
     def n_train(self) -> int:
@@ -199,18 +203,13 @@ class Trainer:
         return _Counts(self.step, self.cursor, self.norm_sums[:], self.norm_count, len(losses), head)
 
     def _restore(self, net: Network, opt: Optimizer, held: _Parameters, counts: _Counts) -> None:
+        """The parameters ``held`` and the counts ``counts``: one update of :meth:`advance` taken back."""
         held.restore(net, opt)
-        self._take_back(counts)
-
-    def _take_back(self, counts: _Counts) -> None:
-        """The counts as they were before the update ``counts`` was taken at."""
         self.step, self.cursor, self.norm_count = counts.step, counts.cursor, counts.norm_count
-        self.norm_sums[:] = counts.norm_sums  # in place: an SGD kernel adds into this list
+        self.norm_sums = counts.norm_sums
         del self.step_losses[-1]
         if counts.head is not None and len(self.step_losses) < counts.step_losses:
             self.step_losses.insert(0, counts.head)  # the entry the update's own pushed out
-        if not self.norm_count:
-            self.norm_sums = []  # as before the epoch's first step
 
     def close_epoch(self, net: Network) -> dict:
         return self._close(self._scores(net))
@@ -296,72 +295,91 @@ class Trainer:
                 if limit is not None:
                     limit -= 1
                     if not limit:
-                        self._check_last(net, opt, partial(self._restore, net, opt, *last))
+                        self._check_next(net, opt, 0, partial(self._restore, net, opt, *last))
                         return None
+
+    def _check_next(self, net: Network, opt: Optimizer, used: int, take_back: Callable[[], object]) -> None:
+        """A run that stops inside an epoch checks the rule on the batch that comes next (after
+        ``used`` more samples) itself, no later step of the run having done it; ``take_back()``
+        undoes its last update if that batch overflows."""
+        try:
+            check_next_step(net, *self.following_batch(used))
+        except StepOverflow as error:
+            take_back()
+            raise next_step_overflowed(self, error, opt.learning_rate) from None
 
     def _run_sgd_epoch(
         self, net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray, limit: int | None = None
     ) -> dict | None:
-        """:meth:`run_epoch` for plain SGD: :class:`SGDSteps` on one flat parameter vector,
-        with the bookkeeping of :meth:`advance` inlined (the same counts, in the same order).
-        The step losses beyond the cap are dropped once they reach twice the cap, and at the
-        end: dropping them one by one would move the whole list at every step."""
+        """:meth:`run_epoch` for plain SGD: :class:`SGDSteps` on one flat parameter vector.
+        The updates before the epoch's last run back to back; they are counted after them
+        (or before a refused one is reported) with the counts :meth:`advance` would give."""
         size, n = self.batch_size, self._n_train
         if not self.norm_sums:
             self.norm_sums = [0.0] * len(net.layers)
-        sums = self.norm_sums
-        flat = FlatSGD(net, opt)
-        step = SGDSteps(net, flat, sums).step
-        step_losses, cap, epoch = self.step_losses, self.max_step_losses, self.epoch + 1
-        starts = range(self.cursor, n, size)
-        last: tuple[int, list[float]] | None = None  # this run's last update: its start, the sums before
-
-        def take_back() -> None:
-            assert last is not None
-            flat.undo()
-            start, sums_before = last
-            losses = len(step_losses)
-            self._take_back(_Counts(self.step - 1, start, sums_before, self.norm_count - 1, losses - 1, None))
-
+        kernel = self._kernel
+        if kernel is not None and kernel.fits(net, opt) and kernel.flat.rows == min(size, n):
+            self.norm_sums = kernel.resume(self.norm_sums)
+        else:
+            kernel = SGDSteps(net, FlatSGD(net, opt, min(size, n)), self.norm_sums)
+            self._kernel = kernel if self._keep_kernel else None
+        starts = range(self.cursor, n, size)[:limit]
+        closing = len(starts) > 0 and starts[-1] + size >= n  # its last update closes the epoch
+        # The full batches before the closing one, as (batches, size, ·) views: iterating
+        # them hands out each batch without a slice per step.
+        full = len(starts) - closing
+        body = slice(self.cursor, self.cursor + full * size)
+        batches = zip(*(a[body].reshape(full, size, a.shape[1]) for a in (X, Y)))
+        losses: list[float] = []
+        step = kernel.for_rows(size) if full else kernel.step
+        closing_step: tuple[_Parameters, list[float], float] | None = None
         try:
-            for start in starts if limit is None else starts[:limit]:
-                stop = start + size
-                try:
-                    if stop >= n:  # the epoch's last step is undone if its evaluation overflows
-                        return self._close_sgd_epoch(net, opt, step, X[start:], Y[start:])
-                    sums_before = sums[:]
-                    batch_loss = step(X[start:stop], Y[start:stop])
-                except DivergedError:  # the closing step, taken back by _close_sgd_epoch
-                    raise
-                except StepOverflow as error:  # the update before made this batch overflow
-                    if last is None:
-                        raise self._sgd_refused(error, opt) from None
-                    take_back()
-                    raise self._sgd_refused(error, opt, next_step=True) from None
-                except NonFiniteError as error:
+            try:
+                for x, y in batches:
+                    losses.append(step(x, y))
+                if closing:  # its update is undone with its evaluation if that overflows
+                    before, sums_before = _Parameters.of(net, opt), self.norm_sums[:]
+                    closing_step = before, sums_before, kernel.step(X[starts[-1] :], Y[starts[-1] :])
+                elif losses:  # a run that stops inside the epoch: the rule on the batch next
+                    check_next_step(net, *self.following_batch(len(losses) * size))
+            except StepOverflow as error:  # the update before made this batch overflow
+                if not losses:
                     raise self._sgd_refused(error, opt) from None
-                last = start, sums_before
-                self.step += 1
-                step_losses.append([self.step, epoch, batch_loss])
-                if len(step_losses) > 2 * cap:  # one spare kept, for an update taken back
-                    del step_losses[: len(step_losses) - cap - 1]
-                self.norm_count += 1
-                self.cursor = stop
-            if last is not None:
-                self._check_last(net, opt, take_back)
+                kernel.undo()
+                losses.pop()
+                self._count_updates(losses)
+                raise self._sgd_refused(error, opt, next_step=True) from None
+            except NonFiniteError as error:
+                self._count_updates(losses)
+                raise self._sgd_refused(error, opt) from None
+            self._count_updates(losses)
+            if closing_step is not None:
+                return self._close_sgd_epoch(net, opt, *closing_step, n - starts[-1])
             return None
         finally:
-            if len(step_losses) > cap:
-                del step_losses[: len(step_losses) - cap]
+            if len(self.step_losses) > self.max_step_losses:
+                del self.step_losses[: len(self.step_losses) - self.max_step_losses]
 
-    def _check_last(self, net: Network, opt: Optimizer, take_back: Callable[[], object]) -> None:
-        """A run that stops inside an epoch checks the rule on the batch at the cursor itself
-        (no later step of the run did), taking its last update back if that batch overflows."""
-        try:
-            check_next_step(net, *self.batch_arrays())
-        except StepOverflow as error:
-            take_back()
-            raise next_step_overflowed(self, error, opt.learning_rate) from None
+    def _count_updates(self, losses: list[float]) -> None:
+        """Count full-batch updates of the current epoch, applied one after another, whose
+        batch losses were ``losses``. Step losses past the cap are dropped when the list
+        passes twice the cap (one by one would move the whole list at every update), so the
+        list keeps the length that rule gives it; the run trims it to the cap when it ends."""
+        count = len(losses)
+        if not count:
+            return
+        cap, kept = self.max_step_losses, self.step_losses
+        length = len(kept) + count
+        if length > 2 * cap:  # back to `cap` on passing 2·cap, then every cap + 1 updates
+            first_drop = max(1, 2 * cap + 1 - len(kept))
+            length = cap + (count - first_drop) % (cap + 1)
+        new = min(count, length)  # the new losses the list keeps
+        number, epoch = self.step + count - new, self.epoch + 1
+        kept.extend([number + i, epoch, loss] for i, loss in enumerate(losses[count - new :], start=1))
+        del kept[: len(kept) - length]
+        self.step += count
+        self.norm_count += count
+        self.cursor += count * self.batch_size
 
     def _sgd_refused(self, error: NonFiniteError, opt: Optimizer, next_step: bool = False) -> DivergedError:
         """A kernel step refused (nothing was applied), or with ``next_step`` the update before
@@ -374,16 +392,20 @@ class Trainer:
         return refused(self, error, opt.learning_rate)
 
     def _close_sgd_epoch(
-        self, net: Network, opt: Optimizer, step: Callable, X: np.ndarray, Y: np.ndarray
+        self,
+        net: Network,
+        opt: Optimizer,
+        before: _Parameters,
+        sums_before: list[float],
+        batch_loss: float,
+        batch_len: int,
     ) -> dict:
-        """The epoch's last SGD step, its evaluation and the rule on the next epoch's first
-        batch: the step is undone if either overflows. A :class:`StepOverflow` of the step
-        itself propagates with nothing applied."""
-        before, sums_before = _Parameters.of(net, opt), self.norm_sums[:]
-        batch_loss = step(X, Y)
+        """Count the epoch's last SGD step (applied, with batch loss ``batch_loss``) after its
+        evaluation and the rule on the next epoch's first batch; if either overflows the step
+        is undone: the parameters ``before`` it, the norm sums ``sums_before``."""
         try:
             scores = self._scores(net)
-            check_next_step(net, *self.following_batch(len(X)))
+            check_next_step(net, *self.following_batch(batch_len))
         except NonFiniteError as error:
             before.restore(net, opt)
             self.norm_sums[:] = sums_before
@@ -441,16 +463,20 @@ def train(
     if epochs < 1:
         raise EngineError("epochs must be ≥ 1")
     entries: list[dict] = []
-    for _ in range(epochs):
-        try:
-            entry = trainer.run_epoch(net, opt)
-        except DivergedError as diverged:
-            return TrainResult(len(entries), False, entries, diverged)
-        entries.append(entry)
-        if on_epoch is not None:
-            on_epoch(entry)
-        if early_stopping is not None and early_stopping.count(entry):
-            return TrainResult(len(entries), True, entries)
-        if should_stop is not None and should_stop():
-            break
-    return TrainResult(len(entries), False, entries)
+    trainer._keep_kernel = True  # one θ for all the epochs: callbacks copy what they keep
+    try:
+        for _ in range(epochs):
+            try:
+                entry = trainer.run_epoch(net, opt)
+            except DivergedError as diverged:
+                return TrainResult(len(entries), False, entries, diverged)
+            entries.append(entry)
+            if on_epoch is not None:
+                on_epoch(entry)
+            if early_stopping is not None and early_stopping.count(entry):
+                return TrainResult(len(entries), True, entries)
+            if should_stop is not None and should_stop():
+                break
+        return TrainResult(len(entries), False, entries)
+    finally:
+        trainer._keep_kernel, trainer._kernel = False, None

@@ -160,7 +160,12 @@ def test_no_number_is_typed_into_a_text(lesson_id: str) -> None:
             assert not re.search(r"\d\.\d|\d{2,}", literal), (lesson_id, literal)
 
 
-@pytest.mark.parametrize("lesson_id", [x for x in LESSONS if x != "learning-rate"])
+# The worked example trains its 2-2-2 network for thousands of epochs: seconds, in make test.
+def slow_if_long(lesson_id: str):
+    return pytest.param(lesson_id, marks=pytest.mark.slow) if lesson_id == "worked-example" else lesson_id
+
+
+@pytest.mark.parametrize("lesson_id", [slow_if_long(x) for x in LESSONS if x != "learning-rate"])
 def test_every_step_runs_and_every_placeholder_resolves(client: TestClient, lesson_id: str) -> None:
     run, rendered = walk(client, lesson_id)
     steps = LESSONS[lesson_id].steps
@@ -175,6 +180,7 @@ def test_every_step_runs_and_every_placeholder_resolves(client: TestClient, less
             assert out["ask"]["why"]
 
 
+@pytest.mark.slow
 def test_worked_example_quotes_the_published_figures(client: TestClient) -> None:
     run, rendered = walk(client, "worked-example")
     quoted = {q["expr"]: q for out in rendered for q in out["quoted"]}
@@ -361,7 +367,7 @@ def test_placeholder_grammar() -> None:
         render("{a.b[2] * 1e308}", context)
 
 
-@pytest.mark.parametrize("lesson_id", list(LESSONS))
+@pytest.mark.parametrize("lesson_id", [slow_if_long(x) for x in LESSONS])
 def test_each_step_publishes_what_it_reads_once_and_runs_as_rendered(
     client: TestClient, lesson_id: str
 ) -> None:

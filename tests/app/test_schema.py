@@ -26,6 +26,9 @@ from schemathesis.openapi import from_asgi
 
 from .conftest import MOONS, create
 
+# Minutes of generated requests (its cases are built while pytest collects): `make test-fast`
+# leaves it out, `make test` runs it.
+pytestmark = pytest.mark.slow
 LIMITS = Limits(max_epochs=20, max_samples=200, max_grid_resolution=12, max_trace_samples=4)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
