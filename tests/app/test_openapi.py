@@ -141,6 +141,7 @@ def test_null_bodies_and_whole_floats(client: TestClient) -> None:
     assert response.status_code == 422 and "cannot be null" in response.json()["detail"]
 
 
+@pytest.mark.slow  # a minute or two: every operation through four phases of schemathesis
 def test_schemathesis_with_every_check_finds_no_failure(tmp_path: Path) -> None:
     server = start_server(tmp_path / "fuzz.db", env=FUZZ_ENV)
     try:
