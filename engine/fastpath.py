@@ -220,7 +220,20 @@ def step_source(
         lines.append(data_loss)
 
     # BP1 at the output: the paired closed forms, or ∂L/∂a ⊙ f′(z).
-    if paired:
+    if paired and net.loss == "bce":  # losses.sigmoid_bce_delta's calls, into buffers, ÷ K·B
+        names.update(logaddexp=np.logaddexp, negative=np.negative, exp=np.exp, ZERO=np.array(0.0))
+        names.update(sigma_minus=np.empty((rows, K)), KB=np.array(float(K * rows)))
+        lines += [
+            f"subtract(ONE, Y, d{L})",
+            f"multiply(d{L}, {out}, d{L})",  # (1 − y)·σ(z)
+            f"logaddexp(ZERO, z{L}, sigma_minus)",
+            "negative(sigma_minus, sigma_minus)",
+            "exp(sigma_minus, sigma_minus)",  # σ(−z)
+            "multiply(sigma_minus, Y, sigma_minus)",
+            f"subtract(d{L}, sigma_minus, d{L})",
+            f"divide(d{L}, KB, d{L})",
+        ]
+    elif paired:
         names["paired_delta"], names["loss_name"] = paired_delta, net.loss
         lines.append(f"copyto(d{L}, paired_delta(loss_name, {out}, Y, z{L}))")
     elif ACTIVATIONS[acts[-1]].prime is None:  # softmax under another loss: its Jacobian
