@@ -259,7 +259,7 @@ class Datasets:
             max_columns=self.limits.max_csv_columns,
             task=task,
             index_column=index_column,
-            max_classes=self.limits.max_neurons,
+            max_neurons=self.limits.max_neurons,
         )
         X, Y = table.X, table.Y
         standardize_targets = standardize_targets and table.task == "regression"

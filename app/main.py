@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 
-from . import __version__
+from . import __version__, openapi
 from .admission import Admission
 from .config import Limits, Settings
 from .errors import DatabaseUnavailable, describe_start_error, install_error_handlers
@@ -68,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Build a network, set every weight, run forward → loss → backward → update "
         "and read every intermediate number. Arrays are nested lists, batch-first.",
+        generate_unique_id_function=openapi.operation_id,
     )
+    openapi.install(app, settings)
     app.state.db_path = settings.db_path
     app.state.service = Service(open_store(settings.db_path, settings.limits), settings.limits)
     app.state.lessons = LessonLibrary(BUILTIN_ENTRIES, settings.lessons_dir)

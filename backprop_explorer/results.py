@@ -224,7 +224,7 @@ class UpdateTrace(Layered[UpdateLayer]):
     learning_rate: float
     optimizer: str
     layers: list[UpdateLayer]
-    loss_after: float  # the same batch's loss with the new parameters
+    loss_after: float | None  # the same batch's loss with the new parameters (None: it overflowed)
     epoch: int
     step: int
     epoch_completed: bool

@@ -41,15 +41,13 @@ from types import CodeType
 import numpy as np
 
 from .activations import ACTIVATIONS, softmax_backward
-from .errors import NonFiniteError
+from .errors import StepOverflow
 from .losses import LOSSES
 from .network import Network, is_paired, paired_delta
 from .optimizers import FlatSGD
 
-LOSS_OVERFLOW = (
-    "the loss overflowed (not a finite number); training stopped with the parameters at "
-    "their last finite values — use a lower learning rate"
-)
+LOSS_OVERFLOW = "the loss overflowed (not a finite number)"
+GRADIENTS_OVERFLOW = "the gradients overflowed (not finite numbers)"
 
 # Where an activation is one NumPy ufunc, the step calls it directly, into the layer's
 # buffer; a linear layer's a is its z (f is the identity and f′ = 1, so δ = ∂L/∂a exactly).
@@ -65,13 +63,16 @@ class SGDSteps:
     """The epoch's steps on ``flat`` (whose θ the network's layers are views of).
 
     ``step(X, Y)`` applies one update and returns the batch loss, adding each layer's
-    ‖∂L/∂W‖ to ``norm_sums``; it raises :class:`NonFiniteError` with nothing applied (nor
-    added) when the loss or a new parameter would be non-finite. ``for_rows(B)`` is the same
-    step for batches of exactly B rows, without picking it at each call. Run them under
+    ‖∂L/∂W‖ to ``norm_sums``. With nothing applied (nor added) it raises
+    :class:`StepOverflow` when the batch's loss or gradients are not finite (the update
+    before is then the one to refuse: :meth:`undo` takes it back), :class:`NonFiniteError`
+    when a new parameter would be. ``for_rows(B)`` is the same step for batches of exactly B
+    rows, without picking it at each call. Run them under
     ``np.errstate(over="ignore", invalid="ignore")``."""
 
     def __init__(self, net: Network, flat: FlatSGD, norm_sums: list[float]) -> None:
         self.net, self.flat, self.norm_sums = net, flat, norm_sums
+        self._sums_before: list[float] = list(norm_sums)  # the norm sums before the last update
         self._steps: dict[int, Step] = {}
         self._sources: dict[int, str] = {}
         self._made_for = self._settings(net, flat.opt)
@@ -106,10 +107,16 @@ class SGDSteps:
         self.norm_sums[:] = norm_sums
         return self.norm_sums
 
+    def undo(self) -> None:
+        """Take back the last update applied (one level): θ, the optimizer's count and the
+        norm sums as before it."""
+        self.flat.undo()
+        self.norm_sums[:] = self._sums_before
+
     def for_rows(self, rows: int) -> Step:
         found = self._steps.get(rows)
         if found is None:
-            source, names = step_source(self.net, self.flat, rows, self.norm_sums)
+            source, names = step_source(self.net, self.flat, rows, self.norm_sums, self._sums_before)
             exec(_compiled(source), names)  # defines step() over this epoch's buffers
             found = self._steps[rows] = names["step"]
             self._sources[rows] = source
@@ -133,7 +140,9 @@ def _compiled(source: str) -> CodeType:
     return compile(source, filename, "exec")
 
 
-def step_source(net: Network, flat: FlatSGD, rows: int, norm_sums: list[float]) -> tuple[str, dict]:
+def step_source(
+    net: Network, flat: FlatSGD, rows: int, norm_sums: list[float], sums_before: list[float]
+) -> tuple[str, dict]:
     """One SGD step on batches of ``rows`` samples, as the source of ``step(X, Y)`` and the
     names it reads (its buffers, the network's arrays as views of ``flat``'s θ, functions).
 
@@ -160,14 +169,16 @@ def step_source(net: Network, flat: FlatSGD, rows: int, norm_sums: list[float]) 
         "copyto": np.copyto,
         "sqrt": math.sqrt,
         "isfinite": math.isfinite,
-        "NonFiniteError": NonFiniteError,
+        "StepOverflow": StepOverflow,
         "LOSS_OVERFLOW": LOSS_OVERFLOW,
+        "GRADIENTS_OVERFLOW": GRADIENTS_OVERFLOW,
         "ONE": np.array(1.0),  # 0-d constants: no conversion of a Python float per call
         "TWO": np.array(2.0),
         "count": np.array(float(rows)),  # B, for the batch mean
         "outputs": np.array(float(K)),  # K, for the mean squared error's 1/K
         "weight": spec.weight(K),  # the loss's factor in front of Σ_k
         "sums": norm_sums,
+        "sums_before": sums_before,
     }
     deltas = _buffers(names, net, flat, rows, rows if paired_sums else 0)
     lines: list[str] = []
@@ -209,9 +220,22 @@ def step_source(net: Network, flat: FlatSGD, rows: int, norm_sums: list[float]) 
         lines.append(data_loss)
 
     # BP1 at the output: the paired closed forms, or ∂L/∂a ⊙ f′(z).
-    if paired:
+    if paired and net.loss == "bce":  # losses.sigmoid_bce_delta's calls, into buffers, ÷ K·B
+        names.update(logaddexp=np.logaddexp, negative=np.negative, exp=np.exp, ZERO=np.array(0.0))
+        names.update(sigma_minus=np.empty((rows, K)), KB=np.array(float(K * rows)))
+        lines += [
+            f"subtract(ONE, Y, d{L})",
+            f"multiply(d{L}, {out}, d{L})",  # (1 − y)·σ(z)
+            f"logaddexp(ZERO, z{L}, sigma_minus)",
+            "negative(sigma_minus, sigma_minus)",
+            "exp(sigma_minus, sigma_minus)",  # σ(−z)
+            "multiply(sigma_minus, Y, sigma_minus)",
+            f"subtract(d{L}, sigma_minus, d{L})",
+            f"divide(d{L}, KB, d{L})",
+        ]
+    elif paired:
         names["paired_delta"], names["loss_name"] = paired_delta, net.loss
-        lines.append(f"copyto(d{L}, paired_delta(loss_name, {out}, Y))")
+        lines.append(f"copyto(d{L}, paired_delta(loss_name, {out}, Y, z{L}))")
     elif ACTIVATIONS[acts[-1]].prime is None:  # softmax under another loss: its Jacobian
         names["softmax_backward"] = softmax_backward
         lines.append(f"copyto(d{L}, softmax_backward({out}, d{L}))")
@@ -227,7 +251,7 @@ def step_source(net: Network, flat: FlatSGD, rows: int, norm_sums: list[float]) 
         names.update(penalty=regularization.penalty, layers=layers, reg_grad=regularization.grad)
         lines.append("loss = data_loss + penalty(layers)")
         loss = "loss"
-    lines += [f"if not isfinite({loss}):", "    raise NonFiniteError(LOSS_OVERFLOW)"]
+    lines += [f"if not isfinite({loss}):", '    raise StepOverflow(LOSS_OVERFLOW, "loss")']
 
     # BP3, the norm of dL_dW and BP2 into the layer below, output layer first; BP4 (dL_db)
     # for each run of consecutive layers of one width once backward has reached its first.
@@ -246,9 +270,13 @@ def step_source(net: Network, flat: FlatSGD, rows: int, norm_sums: list[float]) 
             names[f"db{l}"] = flat.bias_grads[bias_start : bias_start + count * n].reshape(count, n)
             lines.append(f"add_reduce(run{l}, 1, None, db{l})")  # BP4: Σ over the rows
 
-    # The update (refused, changing nothing, if a parameter would turn non-finite), then the
-    # norms join their sums.
+    # The gradients checked as network.backward checks them; the update (refused, changing
+    # nothing, if a parameter would turn non-finite); then the norms join their sums, which
+    # are kept as they were for an undo.
+    norms = " + ".join(f"n{l}" for l in range(1, L + 1))
+    lines += [f"if not isfinite({norms}):", '    raise StepOverflow(GRADIENTS_OVERFLOW, "gradients")']
     lines += flat.update_source(names)
+    lines.append("sums_before[:] = sums")
     lines += [f"sums[{l - 1}] += n{l}" for l in range(1, L + 1)]
     lines.append(f"return {loss}")
     source = "def step(X, Y):\n" + "".join(f"    {line}\n" for line in lines)

@@ -22,7 +22,8 @@ from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
 
-from .errors import EngineError, NonFiniteError
+from .divergence import check_next_step, next_step_message
+from .errors import EngineError, NonFiniteError, StepOverflow
 from .network import BackwardTrace, Network, total_loss
 
 
@@ -186,6 +187,7 @@ class FlatSGD:
         self.gradient_and_spare = np.zeros(size + 1)
         self.gradient = self.gradient_and_spare[:size]
         self._new = np.empty(size)  # the candidate θ of a step
+        self._previous = np.empty(size)  # θ before the last step, for undo()
         self._rate = np.array(opt.learning_rate)  # 0-d: no conversion of a Python float per step
         spans: dict[tuple[int, str], tuple[int, int]] = {}
         views: dict[tuple[int, str], np.ndarray] = {}
@@ -231,16 +233,25 @@ class FlatSGD:
         names.update(sgd_step=sgd_step, gradient=self.gradient, rate=self._rate, new=self._new)
         names.update(theta=self.theta, sources=self._sources, buffer=self._buffer, refuse=self.refuse)
         names.update(opt=self.opt, isfinite=math.isfinite, subtract=np.subtract)
+        names.update(previous=self._previous, copyto=np.copyto)
         return lines + [
             "sgd_step(gradient, rate, new)",  # η·g
             "subtract(theta, new, new)",  # θ − η·g
             "if not isfinite(new.dot(new)):",
             "    refuse(new)",
+            "copyto(previous, theta)",  # for undo()
             # "clip": the indices are valid, and the default mode would copy the output
             # once more to check them.
             'new.take(sources, None, buffer, "clip")',
             "opt.t += 1",
         ]
+
+    def undo(self) -> None:
+        """Take back the last applied step (one level): θ and the replicas of b as before it,
+        the optimizer's count one less."""
+        np.copyto(self.theta, self._previous)
+        self.refresh()
+        self.opt.t -= 1
 
     def refuse(self, new: np.ndarray) -> None:
         """Raise for the candidate θ ``new``, naming its first non-finite parameter."""
@@ -280,16 +291,25 @@ class UpdateTrace:
     learning_rate: float
     optimizer: str
     layers: list[LayerUpdate]
-    loss_after: float  # the loss phase's scalar on the same batch, with the new parameters
+    # The loss phase's scalar on the same batch, with the new parameters; None where it is not
+    # finite (the rule looks at the batch that comes next, which may still run).
+    loss_after: float | None
 
 
 def update(
-    net: Network, opt: Optimizer, back: BackwardTrace, inputs: np.ndarray, targets: np.ndarray
+    net: Network,
+    opt: Optimizer,
+    back: BackwardTrace,
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    following: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> UpdateTrace:
-    """The update phase with its trace; ``inputs``/``targets`` are the batch just used.
+    """The update phase with its trace; ``inputs``/``targets`` are the batch just used,
+    ``following`` the batch the next step takes (the same one when there is no other).
 
-    Refused (nothing changed) if the new parameters are non-finite, or finite but so large
-    that the loss on this batch overflows.
+    Refused (nothing changed) by engine.divergence's rule: if a new parameter or optimizer
+    state would be non-finite, or if at the new parameters the following batch's loss or
+    gradients would be (:class:`StepOverflow`, with the 422's sentence).
     """
     old = [(layer.W, layer.b) for layer in net.layers]
     old_state, old_t = dict(opt.state), opt.t
@@ -298,15 +318,16 @@ def update(
             net, opt, [g.dL_dW for g in back.layers], [g.dL_db for g in back.layers]
         )
     try:
-        loss_after = total_loss(net, inputs, targets)
-    except NonFiniteError:
+        check_next_step(net, *(following or (inputs, targets)))
+    except StepOverflow as error:
         for layer, (W, b) in zip(net.layers, old):
             layer.W, layer.b = W, b
         opt.state, opt.t = old_state, old_t
-        raise NonFiniteError(
-            "the update would make the loss overflow; the step was refused and the parameters "
-            f"are unchanged — try a lower learning rate than {opt.learning_rate:g}"
-        ) from None
+        raise StepOverflow(next_step_message(error, opt.learning_rate), error.what) from None
+    try:
+        loss_after: float | None = total_loss(net, inputs, targets)
+    except NonFiniteError:
+        loss_after = None
     layers = [
         LayerUpdate(i, W_old, g.dL_dW, sW, layer.W, b_old, g.dL_db, sb, layer.b)
         for i, ((W_old, b_old), g, sW, sb, layer) in enumerate(

@@ -122,10 +122,20 @@ def backward(session: Session, limits: Limits) -> BackwardOut:
     return serialize.backward_out(back, limits.max_trace_samples)
 
 
+def following_batch(session: Session, used: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The batch the step after this update takes: the one after the cursor batch it used, the
+    cursor's when it used other rows, or (no data) None: the engine then uses its own batch."""
+    if session.trainer is None or session.dataset is None:
+        return None
+    if session.doc["pending"]["source"] == "cursor":
+        return session.trainer.following_batch(used)
+    return session.trainer.batch_arrays()
+
+
 def update(session: Session, limits: Limits) -> UpdateOut:
     require_phase(session, "update")
     X, Y, lss, back = _traces(session)
-    trace = engine.update(session.net, session.opt, back, X, Y)
+    trace = engine.update(session.net, session.opt, back, X, Y, following_batch(session, len(X)))
     session.fwd = session.lss = session.back = None  # the parameters changed
     pending = session.doc["pending"]
     summary = None

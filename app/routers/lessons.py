@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, Body, Path, status
 
 from ..deps import LessonsDep, ServiceDep
 from ..errors import InvalidInput, NotFound
+from ..lessons import LESSONS
 from ..lessons.placeholders import PlaceholderError
 from ..lessons.runner import render_step
 from ..lessons.schemas import Lesson, LessonListItem, RenderIn, RenderOut
 from ..schemas import ERROR_RESPONSES, EmptyIn, NetworkPublic, NetworkSpec
 
 router = APIRouter(prefix="/api/lessons", tags=["lessons"], responses=ERROR_RESPONSES)
+LessonId = Annotated[
+    str, Path(description="a lesson's id, as `GET /api/lessons` lists them", examples=list(LESSONS))
+]
+StepIndex = Annotated[int, Path(description="the step's position in the lesson, from 0", examples=[0, 2])]
 
 
 @router.get("", response_model=list[LessonListItem])
@@ -25,7 +30,7 @@ def list_lessons(lessons: LessonsDep) -> list[dict]:
 
 
 @router.get("/{lesson_id}", response_model=Lesson)
-def get_lesson(lesson_id: str, lessons: LessonsDep) -> Lesson:
+def get_lesson(lesson_id: LessonId, lessons: LessonsDep) -> Lesson:
     """The lesson's network `spec` and its `steps`; each step's `request` is the HTTP request its
     `action` makes on the lesson's network. 422 for a lesson file that does not load."""
     return lessons.require(lesson_id)
@@ -33,7 +38,10 @@ def get_lesson(lesson_id: str, lessons: LessonsDep) -> Lesson:
 
 @router.post("/{lesson_id}/start", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)
 def start_lesson(
-    lesson_id: str, service: ServiceDep, lessons: LessonsDep, body: Annotated[EmptyIn | None, Body()] = None
+    lesson_id: LessonId,
+    service: ServiceDep,
+    lessons: LessonsDep,
+    body: Annotated[EmptyIn | None, Body()] = None,
 ) -> dict:
     """A new network built from the lesson's `spec` (the same answer as `POST /api/networks`)."""
     spec = NetworkSpec.model_validate(lessons.require(lesson_id).spec)
@@ -42,7 +50,7 @@ def start_lesson(
 
 
 @router.post("/{lesson_id}/steps/{index}/render", response_model=RenderOut)
-def render_lesson_step(lesson_id: str, index: int, body: RenderIn, lessons: LessonsDep) -> dict:
+def render_lesson_step(lesson_id: LessonId, index: StepIndex, body: RenderIn, lessons: LessonsDep) -> dict:
     """The step's text (and prediction) with every placeholder filled from `context`, the
     responses the lesson's actions returned so far; 422 names a placeholder that does not resolve."""
     lesson = lessons.require(lesson_id)

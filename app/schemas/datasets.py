@@ -5,14 +5,17 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field
 
 from .base import OutMatrix, Response, ScaleWarning, Task
-from .networks import GeneratorData
+from .networks import CLASSES_RULES, GeneratorData
 
 
 class PreviewIn(GeneratorData):
     """The ``data`` of a network spec that names a generator, previewed on its own."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"generator": "moons", "n": 200, "noise": 0.1, "seed": 1}]}
+        json_schema_extra={
+            "examples": [{"generator": "moons", "n": 200, "noise": 0.1, "seed": 1}],
+            **CLASSES_RULES,
+        }
     )
 
 

@@ -87,7 +87,10 @@ export function captionFor(name, trace) {
     return [
       ...(name === "step" ? [bold("Step"), ": forward, loss, backward and update in one go. "] : [bold("Update"), ": "]),
       "every weight and bias moved against its gradient (", ...rule, "). On this batch the loss went from ", number(trace.loss?.loss),
-      " to ", number(u.loss_after), hasUnits(network) ? " (standardized units)" : "", ".", u.epoch_completed ? ` That was the last batch of epoch ${u.epoch}.` : "",
+      ...(u.loss_after === null
+        ? [" to more than float64 can hold (it overflowed; the batch that comes next still runs)."]
+        : [" to ", number(u.loss_after), hasUnits(network) ? " (standardized units)" : "", "."]),
+      u.epoch_completed ? ` That was the last batch of epoch ${u.epoch}.` : "",
       ...adviceAfterUpdate(store.get()),
     ];
   }

@@ -181,6 +181,21 @@ export function renderGradcheck(s) {
     verdict, ": max relative error ", fact("max_rel_error", r.max_rel_error), " (tolerance ", fact("tolerance", r.tolerance),
     `) over ${r.n_parameters} parameters, ε = `, fact("epsilon", r.epsilon), ".",
   );
+  if (r.refined > 0) {
+    p.append(
+      ` ${r.refined} first difference${r.refined === 1 ? " was" : "s were"} refined with smaller steps and extrapolation (truncation error up to `,
+      fact("truncation", r.truncation), ").",
+    );
+  }
+  if (r.unrefined > 0) {
+    p.append(` ${r.unrefined} disagreeing first difference${r.unrefined === 1 ? " was" : "s were"} not refined: the check's work bound was reached.`);
+  }
+  if (r.kinks.length > 0) {
+    const note = document.createElement("span");
+    note.dataset.kinks = String(r.kinks.length);
+    note.textContent = ` ${r.kinks.length} of them not compared: a kink (ReLU at z = 0, or L1 at w = 0) lies within the smallest step, where a difference measures no derivative.`;
+    p.append(note);
+  }
   const table = document.createElement("table");
   const head = table.createTHead().insertRow();
   for (const t of ["layer", "max relative error"]) {

@@ -258,4 +258,5 @@ def test_a_snapshots_landscape_is_drawn_around_that_moments_parameters(client: T
     refused = client.post(f"{url}/landscape", json=body)
     assert refused.status_code == 422 and "snapshot" in refused.json()["detail"]
     missing = client.post(f"{url}/landscape", json={"parameters": [choice], "snapshot": {"epoch": 99}})
-    assert missing.status_code == 404
+    assert missing.status_code == 422  # the network is there; the snapshot the body names is not kept
+    assert "epoch 99" in missing.json()["detail"]

@@ -3,6 +3,7 @@ endpoints, and its text quotes the server's numbers; the worked example's are th
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -193,6 +194,12 @@ def test_worked_example_quotes_the_published_figures(client: TestClient) -> None
     text = " ".join(out["text"] for out in rendered)
     for figure in ("0.298371109", "0.082167041", "0.35891648", "0.149780716", "0.000438568"):
         assert figure in text
+    # The two error figures the article prints after updating are not reproduced; the lesson
+    # shows the true ones and says why the article's differ: 0.291027924 (hidden gradients
+    # through w⁺) and 0.0000351085, which this network reaches one update before 10,000.
+    assert "E_total is now 0.291027774" in text and "0.291027924" not in text
+    assert "After 10000 updates in all, E_total = 0.0000351019" in text
+    assert "one update earlier, 0.0000351085" in text
 
 
 def test_the_worked_example_is_the_network_the_docs_show(client: TestClient) -> None:
@@ -269,6 +276,61 @@ def test_render_fills_a_step_from_the_context_sent(client: TestClient) -> None:
         headers={"content-type": "application/json"},
     )
     assert nan.status_code == 422 and "finite" in nan.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "lesson_id, index, key",
+    [("worked-example", 2, "targets"), ("one-neuron", 1, "output"), ("house-prices", 2, None)],
+)
+@pytest.mark.parametrize("digits", [200, 3000])
+def test_render_refuses_integers_no_answer_holds(client: TestClient, lesson_id, index, key, digits) -> None:
+    # 10^200 targets or 10^3000 weights made float() overflow inside the arithmetic: a 500.
+    step = client.get(f"/api/lessons/{lesson_id}").json()["steps"][index]
+    huge = "1" + "0" * digits
+    context = context_of(step["reads"], "HUGE")
+    body = json.dumps({"context": context}).replace('"HUGE"', huge)
+    response = client.post(
+        f"/api/lessons/{lesson_id}/steps/{index}/render",
+        content=body.encode(),
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert "2^53" in response.json()["detail"]
+
+
+def test_render_arithmetic_on_large_whole_numbers_goes_on_in_floats(client: TestClient) -> None:
+    # (y − ŷ)² of whole numbers at 2^53: exact ints would reach 2^106 and beyond; floats instead.
+    step = client.get("/api/lessons/worked-example").json()["steps"][2]
+    context = context_of(step["reads"], 2**53)
+    response = client.post("/api/lessons/worked-example/steps/2/render", json={"context": context})
+    assert response.status_code == 200, response.text
+    assert evaluate("a * a * a * a * a * a", {"a": 2**53}) == float(2**53) ** 6
+    with pytest.raises(PlaceholderError, match="finite"):  # 2^1060 overflows: not an OverflowError
+        render("{" + " * ".join(["a"] * 20) + "}", {"a": 2**53})
+
+
+def context_of(paths: list, leaf) -> dict:
+    """A context holding ``leaf`` at every path a step reads (lists long enough for them)."""
+
+    def put(node, path):
+        if not path:
+            return leaf
+        part, rest = path[0], path[1:]
+        if isinstance(part, str) and part != "*":
+            node = node if isinstance(node, dict) else {}
+            node[part] = put(node.get(part), rest)
+            return node
+        node = node if isinstance(node, list) else []
+        position = 0 if part == "*" else part
+        node += [None] * (max(3, position + 1 if position >= 0 else -position) - len(node))
+        for k in range(len(node)) if part == "*" else [position]:
+            node[k] = put(node[k], rest)
+        return node
+
+    context: dict = {}
+    for path in paths:
+        context = put(context, path)
+    return context
 
 
 def test_placeholder_grammar() -> None:

@@ -516,6 +516,31 @@ def test_gradient_check_shows_the_api_numbers(ui: UI) -> None:
     ui.assert_no_console_errors()
 
 
+def test_gradient_check_says_which_entries_sit_on_a_relu_kink(ui: UI, live_server: str) -> None:
+    # Zero inputs and zero biases: the first sample's hidden z is exactly 0 under relu.
+    spec = {
+        "layers": [2, 2, 1],
+        "activations": ["relu", "sigmoid"],
+        "loss": "bce",
+        "weights": [[[0.5, -0.3], [0.8, 0.2]], [[1.0, -1.0]]],
+        "biases": [[0.0, 0.0], [0.0]],
+        "data": {"inputs": [[0.0, 0.0], [1.0, 0.5]], "targets": [[1.0], [0.0]]},
+        "batch_size": 2,
+    }
+    created = httpx.post(f"{live_server}/api/networks", json=spec)
+    assert created.status_code == 201, created.text
+    ui.open(f"#net={created.json()['id']}")
+    with ui.page.expect_response(lambda r: r.url.endswith("/gradcheck")) as response:
+        ui.press("Check gradients")
+    result = response.value.json()
+    assert result["passed"] and len(result["kinks"]) == 2
+    note = ui.page.locator("[data-gradcheck] [data-kinks]")
+    assert note.get_attribute("data-kinks") == "2"
+    assert "2 of them not compared" in note.text_content() and "kink" in note.text_content()
+    assert "Passed" in ui.page.locator("[data-gradcheck] .verdict").text_content()
+    ui.assert_no_console_errors()
+
+
 def test_export_then_import_round_trips_the_network(ui: UI, live_server: str, tmp_path) -> None:
     ui.open("#ds=moons&n=60&h=4.tanh&out=sigmoid&loss=bce&lr=0.2&bs=10&opt=momentum&beta=0.8")
     page = ui.page
