@@ -8,7 +8,7 @@ APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 LINTED := backprop_explorer app engine tests bench examples scripts
 
-.PHONY: run test lint typecheck bench chromium node-tools clean
+.PHONY: run test test-fast lint typecheck bench chromium node-tools clean
 
 $(BIN)/python:
 	bash scripts/ensure-python.sh $(PYTHON)
@@ -42,17 +42,29 @@ lint: $(TEST_STAMP)
 typecheck: $(TEST_STAMP)
 	MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 
-# scripts/run-tests.sh fails when no test ran (pytest's exit code 5), when any test was
-# skipped, and, for the whole suite, when the engine, app, browser or wheel tests did not run.
+# scripts/run-tests.sh runs the suite on every core (pytest-xdist) and fails when no test ran
+# (pytest's exit code 5), when any test was skipped, and, for the whole suite, when the engine,
+# app, browser or wheel tests did not run. PYTEST_ARGS replaces the whole suite, e.g.
+# PYTEST_ARGS="tests/engine -x".
 test: $(TEST_STAMP) chromium node-tools
 	$(BIN)/ruff check $(LINTED)
 	MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
 
+# The engine and in-process app tests: no browser, no real server, nothing marked slow
+# (docs/development.md says which is which).
+test-fast: $(TEST_STAMP)
+	bash scripts/run-tests.sh --fast $(PYTEST_ARGS)
+
+# NN_TS=/path/to/nn.ts adds bench/bench_playground.py: /train against TensorFlow Playground's
+# engine, src/nn.ts of github.com/tensorflow/playground (no package ships it; clone the
+# repository, or save that one file, and pass its path). It needs node and npm.
 bench: $(APP_STAMP)
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_landscape.py
+	@if [ -n "$(NN_TS)" ]; then $(BIN)/python bench/bench_playground.py --nn-ts "$(NN_TS)"; \
+	else echo "bench_playground: not run; make bench NN_TS=path/to/playground/src/nn.ts runs it"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .node-tools

@@ -1,4 +1,5 @@
-"""`backprop-explorer serve [--host] [--port] [--root-path] [--db] [--token] [--open] …`.
+"""`backprop-explorer serve [--host] [--port] [--root-path] [--db] [--token] [--open] …
+[--lessons DIR]` and `backprop-explorer lessons check FILE… | show ID`.
 
 The app reads its settings from the environment when uvicorn imports it (in every worker),
 so ``serve`` turns its flags into ``BACKPROP_EXPLORER_*`` variables, checks the database,
@@ -26,6 +27,7 @@ from backprop_explorer import __version__
 
 from .config import ENV_PREFIX, TOKEN_RULE, TOKEN_SYNTAX, Limits, default_db_path, is_loopback
 from .errors import DatabaseUnavailable
+from .lessons import commands as lesson_commands
 from .listen import DEFAULT_PORT, PORT_TRIES, CannotListen, bind, open_when_up, urls
 from .main import open_store
 
@@ -135,6 +137,7 @@ def parser() -> argparse.ArgumentParser:
     running.add_argument(
         "--log-level", choices=LOG_LEVELS, default="info", help="uvicorn's logging (default info)"
     )
+    running.add_argument("--lessons", metavar="DIR", help="a folder of lesson files to offer too")
     defaults = Limits()
     names = [f.name for f in fields(Limits)]
     grouped = [name for group in LIMIT_GROUPS.values() for name in group]
@@ -152,6 +155,7 @@ def parser() -> argparse.ArgumentParser:
                 help=f"{LIMIT_HELP.get(name, name.replace('_', ' '))} (default {getattr(defaults, name):,}; "
                 f"env {Limits.env_name(name)})",
             )
+    lesson_commands.add_parser(sub)
     return root
 
 
@@ -172,6 +176,10 @@ def configure(args: argparse.Namespace) -> str | None:
         os.environ[ENV_PREFIX + "ALLOW_HOSTS"] = ",".join(args.allow_host)
     if args.allow_listing:
         os.environ[ENV_PREFIX + "ALLOW_LISTING"] = "1"
+    if args.lessons:
+        if not Path(args.lessons).is_dir():
+            sys.exit(f"--lessons {args.lessons}: no such folder")
+        os.environ[ENV_PREFIX + "LESSONS"] = str(Path(args.lessons).resolve())
     token = args.token if args.token is not None else os.environ.get(ENV_PREFIX + "TOKEN") or None
     if token is not None and not TOKEN_SYNTAX.match(token):
         sys.exit(f"--token must be {TOKEN_RULE}")
@@ -188,6 +196,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command is None:  # a bare `backprop-explorer`: say what it does
         command_line.print_help()
         return
+    if args.command == "lessons":
+        sys.exit(lesson_commands.main(args))
     token = configure(args)
     # Check the database here, so a bad --db is one readable line, not a traceback per worker.
     db = Path(os.environ[ENV_PREFIX + "DB"])

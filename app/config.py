@@ -142,8 +142,15 @@ class Settings:
     db_path: Path
     limits: Limits = field(default_factory=Limits)
     access: Access = field(default_factory=Access)
+    lessons_dir: Path | None = None  # a teacher's folder of lesson files, besides the built-in ones
 
     @classmethod
     def from_env(cls) -> Settings:
         db = os.environ.get(ENV_PREFIX + "DB")
-        return cls(Path(db) if db else default_db_path(), Limits.from_env(), Access.from_env())
+        lessons = os.environ.get(ENV_PREFIX + "LESSONS")
+        return cls(
+            Path(db) if db else default_db_path(),
+            Limits.from_env(),
+            Access.from_env(),
+            Path(lessons) if lessons else None,
+        )

@@ -8,6 +8,7 @@ A database that cannot be written (disk full, read-only, unreachable) answers 50
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from pathlib import Path
 
@@ -108,6 +109,21 @@ def validation_detail(errors: list[dict]) -> tuple[str, list[dict]]:
     return detail or "invalid request", clean
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents at the request's path (``/api/networks/{id}`` has one
+    route per method, and the router's 405 names the first one's only); HEAD with GET. The
+    paths with the fewest parameters decide: ``/api/datasets/preview`` is not a dataset id."""
+    path = request.scope.get("path", "")
+    matches: dict[int, set[str]] = {}
+    for template, operations in request.app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\{[^/}]+\}", "[^/]+", template), path):
+            matches.setdefault(template.count("{"), set()).update(m.upper() for m in operations)
+    methods = matches[min(matches)] if matches else set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -124,7 +140,10 @@ def install_error_handlers(app: FastAPI) -> None:
         # FastAPI answers an unparseable body (e.g. not UTF-8) with 400; for this API any
         # invalid input is a 422.
         status = 422 if exc.status_code == 400 else exc.status_code
-        return JSONResponse({"detail": str(exc.detail)}, status_code=status, headers=exc.headers)
+        headers = exc.headers
+        if status == 405:  # the router names the methods of the first route on this path only
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return JSONResponse({"detail": str(exc.detail)}, status_code=status, headers=headers)
 
     @app.exception_handler(sqlite3.Error)
     async def database_error(request: Request, exc: sqlite3.Error) -> JSONResponse:

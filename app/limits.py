@@ -1,4 +1,6 @@
-"""Request-body size limits, enforced before any route parses the body."""
+"""Request bodies checked before any route parses them: their size limits, and no bare JSON
+``null`` (every body of this API is an object; one that may be left out is documented as one,
+and FastAPI would take ``null`` for "left out")."""
 
 from __future__ import annotations
 
@@ -48,6 +50,9 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if body.strip() == b"null" and headers.get(b"content-type", b"").startswith(b"application/json"):
+            await _answer(send, 422, "the body must be a JSON object, or be left out: null is neither")
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -62,15 +67,19 @@ class BodyLimit:
     async def _reject(self, send: Send, name: str) -> None:
         limit = getattr(self.limits, name)
         detail = f"the request body is over the limit {name}={limit} bytes (set {Limits.env_name(name)})"
-        payload = json.dumps({"detail": detail}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        await _answer(send, 413, detail)
+
+
+async def _answer(send: Send, status: int, detail: str) -> None:
+    payload = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

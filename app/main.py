@@ -13,14 +13,15 @@ from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import GZipMiddleware
 
-from . import __version__
+from . import __version__, openapi
 from .admission import Admission
 from .config import Limits, Settings
 from .errors import DatabaseUnavailable, describe_start_error, install_error_handlers
+from .lessons import BUILTIN_ENTRIES, LessonLibrary
 from .limits import BodyLimit
 from .page_layout import EXPLORER_FIRST_LAYERS, drawing_height
 from .page_modules import imported_by
-from .routers import analysis, datasets, lessons, meta, networks, pages, phases, timeline, training
+from .routers import analysis, datasets, graph, lessons, meta, networks, pages, phases, timeline, training
 from .security import Security
 from .service import Service
 from .store import Store
@@ -68,9 +69,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Build a network, set every weight, run forward → loss → backward → update "
         "and read every intermediate number. Arrays are nested lists, batch-first.",
+        generate_unique_id_function=openapi.operation_id,
     )
+    openapi.install(app, settings)
     app.state.db_path = settings.db_path
     app.state.service = Service(open_store(settings.db_path, settings.limits), settings.limits)
+    app.state.lessons = LessonLibrary(BUILTIN_ENTRIES, settings.lessons_dir)
     app.add_middleware(BodyLimit, limits=settings.limits)
     app.add_middleware(Admission, limits=settings.limits)
     # Added last, so it runs first: refused requests never reach the body limit or a route.
@@ -81,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(lessons.router)
     app.include_router(analysis.router)
+    app.include_router(graph.router)
     app.include_router(timeline.router)
     app.include_router(pages.router)
     # Static files compressed: the page's modules and styles are text (a third of their size).

@@ -10,8 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .. import __version__
-from ..errors import NotFound
-from ..lessons import LESSONS
+from ..deps import LessonsDep
 from ..page_layout import drawing_height
 from ..page_modules import imported_by
 
@@ -21,18 +20,17 @@ templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "tem
 
 
 @router.get("/lessons", response_class=HTMLResponse)
-def lesson_list(request: Request):
-    lessons = [{"id": x.id, "title": x.title, "summary": x.summary} for x in LESSONS.values()]
-    return templates.TemplateResponse(request, "lessons.html", {"version": __version__, "lessons": lessons})
+def lesson_list(request: Request, lessons: LessonsDep):
+    """Every lesson; a file of the lesson folder that does not load, with why."""
+    context = {"version": __version__, "lessons": lessons.summaries()}
+    return templates.TemplateResponse(request, "lessons.html", context)
 
 
 @router.get("/lessons/{lesson_id}", response_class=HTMLResponse)
-def lesson_page(request: Request, lesson_id: str):
+def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
     """The explorer page with the tour of lesson ``lesson_id`` (static/js/tour/)."""
-    if lesson_id not in LESSONS:
-        raise NotFound(f"no lesson with id {lesson_id!r}; the lessons are {list(LESSONS)}")
+    lesson = lessons.require(lesson_id)
     modules = dict.fromkeys(imported_by("main.js")[1:] + imported_by("tour/tour.js"))
-    lesson = LESSONS[lesson_id]
     first = lesson.steps[0].target if lesson.steps else None
     context = {
         "version": __version__,

@@ -4,7 +4,8 @@ Its methods are grouped by area, one class per module, each built on :class:`Cor
 the limits, the sessions, and the lock → load → open → change → dump → save cycle every change
 follows): :mod:`.networks` (the resource), :mod:`.steps` (phases, epochs, training runs),
 :mod:`.timeline` (snapshots, preview, rewind) and :mod:`.analysis` (predict, gradcheck,
-landscape, gradient shares). The work on a network itself lives in :mod:`app.networks`.
+landscape, gradient shares, the graph of one sample). The work on a network itself lives in
+:mod:`app.networks`.
 """
 
 from __future__ import annotations

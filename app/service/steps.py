@@ -26,10 +26,12 @@ from .core import Core
 
 class Steps(Core):
     def forward(self, network_id: str, body: ForwardIn) -> ForwardOut:
-        return self.run_phase(network_id, lambda s: phases.forward(s, self.limits, body.inputs, body.indices))
+        return self.run_phase(
+            network_id, lambda s: phases.forward(s, self.limits, body.inputs, body.indices, body.units)
+        )
 
     def loss(self, network_id: str, body: LossIn) -> LossOut:
-        return self.run_phase(network_id, lambda s: phases.loss(s, self.limits, body.targets))
+        return self.run_phase(network_id, lambda s: phases.loss(s, self.limits, body.targets, body.units))
 
     def backward(self, network_id: str) -> BackwardOut:
         return self.run_phase(network_id, lambda s: phases.backward(s, self.limits))
@@ -45,7 +47,8 @@ class Steps(Core):
                 "targets need explicit inputs; without inputs the batch comes from the dataset"
             )
         return self.run_phase(
-            network_id, lambda s: phases.step(s, self.limits, body.inputs, body.targets, body.indices)
+            network_id,
+            lambda s: phases.step(s, self.limits, body.inputs, body.targets, body.indices, body.units),
         )
 
     def epoch(self, network_id: str) -> EpochOut:
@@ -55,6 +58,16 @@ class Steps(Core):
         """Checks that can fail before a stream starts (so they get a proper status code)."""
         self.limits.check("max_epochs", body.epochs, "epochs")
         self.require(network_id)
+        es = body.early_stopping
+        if (
+            es is not None
+            and es.train_accuracy is not None
+            and self.load(network_id).get("task") == "regression"
+        ):
+            raise InvalidInput(
+                "early_stopping.train_accuracy needs a classification network: "
+                "a regression has no accuracy (use patience)"
+            )
 
     def train(
         self,

@@ -21,6 +21,21 @@ function smallerEta(eta, certain = false) {
   return [`η = `, number(eta), ` is ${certain ? "" : "likely "}too large for this loss surface: try η/10 = `, number(eta / 10), "."];
 }
 
+/** After a rise on data kept at their own scale (network.data_warnings): point at standardizing. */
+function unscaled(network) {
+  if (!network?.data_warnings?.length) return [];
+  return [
+    " These data are not standardized (see the note under the drawing): at their own scale the loss and its gradients are as large as the numbers,",
+    " so standardizing them lets an η of about 0.01–0.1 work.",
+  ];
+}
+
+/** A vanishing gradient on inputs kept at their own scale: the saturation is the scale's doing. */
+function saturatedByScale(network) {
+  if (!network?.data_warnings?.some((w) => w.about === "features")) return "";
+  return " Here the inputs are not standardized (see the note under the drawing): inputs in the tens or more saturate the neurons, and standardizing them is the first thing to try.";
+}
+
 /** The layer whose gradient norm is flagged, from a backward pass's health. */
 function flagged(health, status) {
   return health?.layers?.filter((ly) => ly.status === status) ?? [];
@@ -38,7 +53,7 @@ function whyVanishing(activations) {
   );
 }
 
-function vanishingText(health, activations) {
+function vanishingText(health, activations, network = null) {
   const weak = flagged(health, "vanishing");
   if (!weak.length) return [];
   const out = health.layers.at(-1);
@@ -46,6 +61,7 @@ function vanishingText(health, activations) {
   return [
     ` Layer ${ly.index}'s gradient norm ‖∂L/∂W‖ = `, number(ly.grad_norm), " is below ", number(health.thresholds.vanishing_ratio),
     " × the output layer's ", number(out.grad_norm), ": it is vanishing, so that layer barely learns.", whyVanishing(activations),
+    saturatedByScale(network),
   ];
 }
 
@@ -89,16 +105,16 @@ export function adviceAfterUpdate({ trace, steps, network }) {
   if (!u || !Number.isFinite(before)) return [];
   const eta = u.learning_rate;
   if (u.loss_after > before * ROSE) {
-    return [" The loss on this batch rose from ", number(before), " to ", number(u.loss_after), " after the update: the step overshot. ", ...smallerEta(eta)];
+    return [" The loss on this batch rose from ", number(before), " to ", number(u.loss_after), " after the update: the step overshot. ", ...smallerEta(eta), ...unscaled(network)];
   }
   const trend = stepTrend(steps ?? [], network?.cursor?.batches_per_epoch ?? 1);
   if (trend && trend.to > trend.from * ROSE) {
     return [
       " The batch loss rose from ", number(trend.from), span(trend.first), " to ", number(trend.to), span(trend.second),
-      ", each before its update: the updates overshoot. ", ...smallerEta(eta),
+      ", each before its update: the updates overshoot. ", ...smallerEta(eta), ...unscaled(network),
     ];
   }
-  return [...vanishingText(trace.backward?.health, network?.activations), ...explodingText(trace.backward?.health)];
+  return [...vanishingText(trace.backward?.health, network?.activations, network), ...explodingText(trace.backward?.health)];
 }
 
 /**
@@ -108,7 +124,7 @@ export function adviceAfterUpdate({ trace, steps, network }) {
 export function adviceAfterTraining({ history, network, catalog }, diverged = null) {
   const eta = network?.learning_rate;
   if (!Number.isFinite(eta)) return [];
-  if (diverged) return smallerEta(eta, true);
+  if (diverged) return [...smallerEta(eta, true), ...unscaled(network)];
   const window = (history ?? []).slice(-WINDOW).filter((e) => Number.isFinite(e.train_loss));
   if (window.length < 2) return [];
   const last = window.at(-1);
@@ -116,7 +132,7 @@ export function adviceAfterTraining({ history, network, catalog }, diverged = nu
   if (last.train_loss > best.train_loss * ROSE && last.epoch > best.epoch) {
     return [
       "The training loss rose from ", number(best.train_loss), ` (epoch ${best.epoch}, its lowest of the last ${plural(window.length, "epoch")})`,
-      " to ", number(last.train_loss), ` (epoch ${last.epoch}). `, ...smallerEta(eta),
+      " to ", number(last.train_loss), ` (epoch ${last.epoch}). `, ...smallerEta(eta), ...unscaled(network),
     ];
   }
   const first = window[0];
@@ -129,7 +145,7 @@ export function adviceAfterTraining({ history, network, catalog }, diverged = nu
   if (weak >= 0) {
     parts.push(
       `Layer ${weak + 1}'s mean gradient norm in epoch ${last.epoch}, `, number(norms[weak]), ", is below ", number(ratio),
-      " × the output layer's ", number(norms.at(-1)), ": it is vanishing.", whyVanishing(network.activations), " ",
+      " × the output layer's ", number(norms.at(-1)), ": it is vanishing.", whyVanishing(network.activations), saturatedByScale(network), " ",
     );
   }
   if (steady && window.length >= 5 && fell < SLOW) {
@@ -144,5 +160,5 @@ export function adviceAfterTraining({ history, network, catalog }, diverged = nu
 /** After Backward (no update yet): what the gradient norms of this pass say. */
 export function adviceAfterBackward({ trace, network }) {
   const health = trace?.backward?.health;
-  return [...vanishingText(health, network?.activations), ...explodingText(health)];
+  return [...vanishingText(health, network?.activations, network), ...explodingText(health)];
 }

@@ -2,10 +2,11 @@
 
 import { $, store } from "./context.js";
 import { numSpan } from "./format.js";
-import { fmtUnits, hasUnits, unitRow } from "./units.js";
+import { forwardInputs, fmtUnits, hasInputScale, hasUnits, unitRow } from "./units.js";
 import { adviceAfterBackward, adviceAfterUpdate } from "./advice.js";
 
-/** Caption segments: strings, {bold: text}, or {number: x} (4 significant digits, full on hover). */
+/** Caption segments: strings, {bold: text}, {number: x} (4 significant digits, full on hover), or
+ * {button: label, action, onClick}. */
 export const bold = (text) => ({ bold: text });
 export const number = (x) => ({ number: x });
 const vector = (xs) => (xs.length === 1 ? [number(xs[0])] : ["(", ...xs.flatMap((x, k) => (k ? [", ", number(x)] : [number(x)])), ")"]);
@@ -17,6 +18,10 @@ function dataVector(row, network) {
   const xs = unitRow(row, network);
   return xs.length === 1 ? [unitsNumber(xs[0])] : ["(", ...xs.flatMap((x, k) => (k ? [", ", unitsNumber(x)] : [unitsNumber(x)])), ")"];
 }
+
+/** An input row in the data's units: grouped like the targets, marked as an input's. */
+const inputNumber = (x) => ({ units: x, input: true });
+const dataInputs = (xs) => (xs.length === 1 ? [inputNumber(xs[0])] : ["(", ...xs.flatMap((x, k) => (k ? [", ", inputNumber(x)] : [inputNumber(x)])), ")"]);
 
 export function setCaption(parts) {
   store.set({ caption: parts });
@@ -40,8 +45,13 @@ export function captionFor(name, trace) {
   const batch = f?.batch_size ?? f?.inputs.length ?? 1;
   const batchText = batch > 1 ? ` (batch of ${batch}; the drawing shows sample 1)` : "";
   if (name === "forward") {
+    // x as the data has it; when the network sees it otherwise, what the input layer got too.
+    const x = hasInputScale(network) || f.data_inputs ? forwardInputs(f, network) : null;
+    const seen = x && (x.length !== f.inputs[0].length || x.some((v, i) => v !== f.inputs[0][i]));
+    const scaledAs = hasInputScale(network) ? "standardized" : "as its features";
     return [
-      bold("Forward"), `${batchText}: x = `, ...vector(f.inputs[0]),
+      bold("Forward"), `${batchText}: x = `, ...(x ? dataInputs(x) : vector(f.inputs[0])),
+      ...(seen ? [" in the data's units (the input layer got ", ...vector(f.inputs[0]), `, ${scaledAs})`] : []),
       " flowed left to right. Each neuron took z = Σ w·a + b of the layer before and applied its activation a = f(z). The output is ŷ = ",
       ...dataVector(f.output[0], network),
       ...(hasUnits(network) ? [" in the data's units (the network's own output is ", ...vector(f.output[0]), ", standardized)"] : []),
@@ -77,7 +87,10 @@ export function captionFor(name, trace) {
     return [
       ...(name === "step" ? [bold("Step"), ": forward, loss, backward and update in one go. "] : [bold("Update"), ": "]),
       "every weight and bias moved against its gradient (", ...rule, "). On this batch the loss went from ", number(trace.loss?.loss),
-      " to ", number(u.loss_after), hasUnits(network) ? " (standardized units)" : "", ".", u.epoch_completed ? ` That was the last batch of epoch ${u.epoch}.` : "",
+      ...(u.loss_after === null
+        ? [" to more than float64 can hold (it overflowed; the batch that comes next still runs)."]
+        : [" to ", number(u.loss_after), hasUnits(network) ? " (standardized units)" : "", "."]),
+      u.epoch_completed ? ` That was the last batch of epoch ${u.epoch}.` : "",
       ...adviceAfterUpdate(store.get()),
     ];
   }
@@ -94,10 +107,19 @@ export function renderCaption(parts) {
       b.textContent = part.bold;
       p.appendChild(b);
     } else if (part.number !== undefined) p.appendChild(numSpan(part.number));
-    else if (part.units !== undefined) {
+    else if (part.button !== undefined) {
+      // An action the caption offers ("Back to the trained network").
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "link-button";
+      b.dataset.action = part.action;
+      b.textContent = part.button;
+      b.addEventListener("click", part.onClick);
+      p.appendChild(b);
+    } else if (part.units !== undefined) {
       const span = numSpan(part.units);
       span.textContent = fmtUnits(part.units);
-      span.dataset.units = "data";
+      span.dataset.units = part.input ? "input" : "data";
       p.appendChild(span);
     }
   }

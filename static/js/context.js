@@ -26,7 +26,7 @@ export const store = createStore({
   // The numbers written on edges (w, dL_dW, step) and neurons (a, z, delta); "auto" follows the
   // step: ∂L/∂w and δ after Backward, w and a otherwise (network-paint.js resolveDisplay).
   display: { edges: "auto", neurons: "auto" },
-  ownTargets: null, // the target the learner typed for their own input row, for Loss
+  ownTargets: null, // {targets, units}: the target the learner typed for their own input row, for Loss
   boundary: { showValidation: true, discretize: false }, // how the decision-boundary plot draws
   lossLog: false, // the loss plots on a log axis
   neuronHealth: null, // per layer 1..L, per neuron: "saturated", "dead" or null

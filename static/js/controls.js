@@ -5,7 +5,7 @@ import { clearErrors } from "./messages.js";
 import { reset, runEpoch, runPhase, runStep } from "./phase-actions.js";
 import { checkGradients, exportNetwork, importNetwork } from "./file-actions.js";
 import { togglePlay } from "./play.js";
-import { pushOwnRow } from "./parameter-actions.js";
+import { pushOwnRow } from "./own-input.js";
 
 /**
  * The Speed slider, slow to fast: the phase animations' speed factor and Play's pace in epochs

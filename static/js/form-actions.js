@@ -4,7 +4,7 @@ import * as api from "./api.js";
 import { $, form, store } from "./context.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
 import { applyDatasetDefaults, applyPairing, isUpload, needsRebuild, settingsChange } from "./setup.js";
-import { applySetup, loadPreview } from "./network-actions.js";
+import { applySetup, buildAnew, loadPreview } from "./network-actions.js";
 import { clearSettingsNote, queueSettings } from "./live-settings.js";
 
 const DATA_FIELDS = ["samples", "noise", "classes", "data_seed"];
@@ -58,9 +58,11 @@ export async function onEdit(next, { datasetChanged, structural } = {}) {
   await applyOrWait(next);
 }
 
+/** Build network (new weights): a new network from the setup, whatever changed or not. */
 export async function onBuild(next) {
   $("[data-dirty]").textContent = "";
-  await applySetup(next);
+  store.set({ setup: next });
+  await buildAnew(next);
 }
 
 export async function onUpload(formData, hasFile) {

@@ -16,12 +16,15 @@ import { detailOf, setError, status } from "./messages.js";
 import { redrawAllPlots } from "./plot-panel.js";
 import { offerFirstLesson } from "./welcome.js";
 import { wireCompareLaunch } from "./compare/launch.js";
+import "./graph-panel.js";
+import { wireExports } from "./export-actions.js";
 
 async function start() {
   mountViews({ onEditParameter: setParameter });
   connectViews();
   wireControls();
   wireCompareLaunch();
+  wireExports();
   wireTimeline({ stopPlay: stopPlaying });
   status("Loading the catalog…", true);
   let catalog;

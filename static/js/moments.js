@@ -29,3 +29,13 @@ export function phasesToRun(trace, goal = "backward") {
   const names = order.slice(done + 1, order.indexOf(goal) + 1).map((p) => p[0].toUpperCase() + p.slice(1));
   return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : (names[0] ?? "");
 }
+
+/** A timeline snapshot's short name: "epoch 12" after an epoch, "step 17" inside one. */
+export const shortMoment = (s) => (s.kind === "epoch" ? `epoch ${s.epoch}` : `step ${s.step}`);
+
+/** What a step's gradient is over, in words: "sample #3", "this batch of 10 samples", "your own input". */
+export function batchWords(forward) {
+  const B = forward?.batch_size ?? forward?.inputs?.length ?? 1;
+  if (forward?.indices) return B === 1 ? `sample #${forward.indices[0]}` : `this batch of ${B} samples`;
+  return B === 1 ? "your own input" : `your ${B} input rows`;
+}

@@ -2,6 +2,7 @@
 // inspector and the lessons: w₁, w₂, … counted layer by layer, and within a layer by the
 // neuron they feed, then the input they come from (W[l][j][i] in the API's order); b₁, b₂, …
 // counted layer by layer, neuron by neuron. Mazur's worked example numbers them the same way.
+// Layers are named as the form names them: Hidden 1, Hidden 2, …, Output.
 
 const SUB = "₀₁₂₃₄₅₆₇₈₉";
 
@@ -24,3 +25,6 @@ export function biasName(sizes, layer, j) {
 
 /** "hidden layer 2", "the output layer", "the input layer". */
 export const layerWords = (l, L) => (l === 0 ? "the input layer" : l === L ? "the output layer" : `hidden layer ${l}`);
+
+/** The form's name of layer l of L (1-based): "Hidden 1" … or "Output". */
+export const layerName = (l, L) => (l < L ? `Hidden ${l}` : "Output");

@@ -3,12 +3,12 @@
 import * as api from "./api.js";
 import { $, animator, form, store } from "./context.js";
 import { bold, setCaption } from "./captions.js";
-import { dataSpec, isInline, isUpload, patchFor, setupFromNetwork, toSpec } from "./setup.js";
+import { dataSpec, isInline, isUpload, needsRebuild, patchFor, setupFromNetwork, toSpec } from "./setup.js";
 import { patchSettings } from "./live-settings.js";
 import { momentName, networkMoment } from "./moments.js";
 import { toHash } from "./url-state.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
-import { fmtVec } from "./format.js";
+import { fmtUnitsVec, inputRow } from "./units.js";
 import { stopPlaying } from "./play.js";
 import { refreshHistory, refreshPlots } from "./refresh.js";
 
@@ -36,7 +36,7 @@ export function describeNext() {
   if (v !== "") return `sample #${v}`;
   const idx = network?.cursor?.next_indices ?? [];
   if (!idx.length) return "the next batch";
-  if (idx.length === 1 && data) return `sample #${idx[0]} (x = ${fmtVec(data.inputs[idx[0]])})`;
+  if (idx.length === 1 && data) return `sample #${idx[0]} (x = ${fmtUnitsVec(inputRow(data.inputs[idx[0]], network))})`;
   return `the next batch of ${idx.length} samples`;
 }
 
@@ -61,15 +61,64 @@ export async function build(setup, { keepUrl = false, shape = null } = {}) {
 }
 
 /**
- * Show `network` (just built or imported) in place of the current one, which is deleted.
- * `setup` is the form's description of it, or null when the form cannot describe it.
+ * The Build button: always a new network with fresh weights from the setup, and a caption
+ * that says what became of the one on screen — a trained one is kept, one press away — and,
+ * when nothing in the setup changed, why the new weights are the same starting weights.
+ */
+export async function buildAnew(setup) {
+  const { network: old, built, history } = store.get();
+  const unchanged = Boolean(built && old) && !needsRebuild(built, setup) && Object.keys(patchFor(built, setup)).length === 0;
+  const trained = old && (old.epoch > 0 || old.step > 0) ? { ...old, loss: history.at(-1)?.train_loss } : null;
+  await build(setup);
+  const now = store.get().network;
+  if (!now || now === old) return; // not built: the error beside the drawing says why
+  const parts = [bold("Built"), ` a new ${now.layers.join("–")} network with init seed ${now.init.seed}. `];
+  if (unchanged) {
+    parts.push(
+      "Nothing in the setup changed and the init seed is the same, so it starts from the same weights the last build started from. ",
+      "Change Init seed for other starting weights. ",
+    );
+  }
+  if (trained) {
+    parts.push(
+      `The network it replaces, trained to ${momentName(networkMoment(trained))}`,
+      ...(Number.isFinite(trained.loss) ? [" with training loss ", { number: trained.loss }] : []),
+      ", is kept: ",
+      { button: "Back to the trained network", action: "back-to-replaced", onClick: () => backTo(trained.id) },
+    );
+  } else {
+    parts.push("Press ", bold("Forward"), ` (F) to send ${describeNext()} through it, or Epoch (E) / Play (Space) to train.`);
+  }
+  setCaption(parts);
+}
+
+/** Open the trained network a Build replaced (the new, untrained one goes). */
+async function backTo(id) {
+  await stopPlaying();
+  try {
+    if (!(await openLinked(id, store.get().setup))) {
+      setError("build", "That network is no longer on the server.");
+      return;
+    }
+    const n = store.get().network;
+    setCaption([bold("Back"), ` to the trained ${n.layers.join("–")} network, as it was: ${momentName(networkMoment(n))}. The network built after it was never trained and is gone.`]);
+  } catch (err) {
+    setError("build", detailOf(err));
+  }
+}
+
+/**
+ * Show `network` (just built or imported) in place of the current one, which is deleted when
+ * it was never trained (a trained one stays on the server, for Build's "Back to the trained
+ * network"). `setup` is the form's description of it, or null when the form cannot describe it.
  */
 export async function adopt(network, setup, { keepUrl = false } = {}) {
   const old = store.get().network;
-  if (old && old.id !== network.id) api.deleteNetwork(old.id).catch(() => {});
+  const untrained = old && old.step === 0 && old.epoch === 0;
+  if (untrained && old.id !== network.id) api.deleteNetwork(old.id).catch(() => {});
   store.set({
     network, built: setup && structuredClone(setup), ...(setup ? { setup } : {}),
-    trace: null, history: [], steps: [], grid: null, selection: null, gradcheck: null, caption: "",
+    data: null, trace: null, history: [], steps: [], grid: null, selection: null, gradcheck: null, caption: "", // its data follow
   });
   if (setup && !keepUrl) history.replaceState(null, "", toHash(setup, network.id));
   const data = await api.networkData(network.id);

@@ -2,7 +2,7 @@
 
 import { $, phaseOrder } from "./context.js";
 import { fmtVec, numSpan, showNumber } from "./format.js";
-import { LOSS_UNITS, fmtUnitsVec, hasUnits, unitRow } from "./units.js";
+import { LOSS_UNITS, fmtUnitsVec, hasInputScale, hasUnits, inputRow, unitRow } from "./units.js";
 import { GRAD, NEG_CSS, POS_CSS, activationColour } from "./palette.js";
 import { currentPhase } from "./phase-actions.js";
 import { gradcheckKey } from "./file-actions.js";
@@ -36,7 +36,7 @@ export function renderPhaseButtons(s) {
 export function renderSamplePicker(s) {
   const select = $("[data-sample]");
   const key = `${s.network?.id}:${s.data?.train_indices?.length}`;
-  if (select.dataset.key !== key && s.data) {
+  if (select.dataset.key !== key && s.data && s.network) {
     const keep = select.value;
     select.replaceChildren();
     const next = document.createElement("option");
@@ -46,11 +46,16 @@ export function renderSamplePicker(s) {
     for (const idx of s.data.train_indices.slice(0, 400)) {
       const o = document.createElement("option");
       o.value = String(idx);
-      o.textContent = `#${idx}: x = ${fmtVec(s.data.inputs[idx])}, y = ${fmtUnitsVec(unitRow(s.data.targets[idx], s.network))}`;
+      // Both in the data's units, each scaled back once from what the network sees.
+      o.textContent = `#${idx}: x = ${fmtUnitsVec(inputRow(s.data.inputs[idx], s.network))}, y = ${fmtUnitsVec(unitRow(s.data.targets[idx], s.network))}`;
       select.appendChild(o);
     }
     select.value = [...select.options].some((o) => o.value === keep) ? keep : "";
     select.dataset.key = key;
+    const scaled = [hasInputScale(s.network) && "x", hasUnits(s.network) && "y"].filter(Boolean).join(" and ");
+    select.title = scaled
+      ? `Each sample as the data has it (${scaled} in the data's units; the network sees them standardized)`
+      : "Each training sample as the network sees it";
   }
   const first = select.options[0];
   if (first && s.network) {
@@ -114,6 +119,7 @@ export function renderReadout(s) {
   showNumber($("[data-loss-after]"), t?.update?.loss_after);
   const health = $("[data-health]");
   health.textContent = "";
+  renderReadoutHeads(s); // before any row: a new network's units, even with no step yet
   if (!t?.forward) return;
   const f = t.forward;
   const rows = Math.min(f.inputs.length, 6);
@@ -123,15 +129,17 @@ export function renderReadout(s) {
     // ŷ and y in the data's units (standardized targets scaled back); the network's own in the title.
     const yhat = unitRow(f.output[r], s.network);
     const y = t.loss ? unitRow(t.loss.targets[r], s.network) : null;
+    const x = f.data_inputs?.[r] ?? inputRow(f.inputs[r], s.network);
     const cells = [
       [f.indices ? `#${f.indices[r]}` : String(r + 1)],
-      [fmtVec(f.inputs[r])],
+      [fmtUnitsVec(x)],
       [fmtUnitsVec(yhat), yhat, f.output[r]],
       [y ? fmtUnitsVec(y) : "—", y, t.loss?.targets[r]],
     ];
-    for (const [text, value, raw] of cells) {
+    for (const [k, [text, value, raw]] of cells.entries()) {
       const td = document.createElement("td");
       td.textContent = text;
+      if (k === 1 && hasInputScale(s.network)) td.title = `the input layer's standardized values: ${fmtVec(f.inputs[r])}`;
       if (value) {
         td.dataset.value = value.join(",");
         if (units) td.title = `the network's standardized value: ${fmtVec(raw)}`;
@@ -145,14 +153,15 @@ export function renderReadout(s) {
   // What to try, from what happened: the loss trend and the gradient norms, with their numbers.
   const advice = asText(t.update ? adviceAfterUpdate(s) : adviceAfterBackward(s)).trim();
   if (advice) health.textContent = advice;
-  const stale = Boolean(t.update);
-  $("[data-yhat-head]").textContent = stale ? "ŷ (before the update)" : "ŷ";
-  const yHead = $("[data-yhat] thead th:last-child");
-  yHead.textContent = "y";
-  if (units) {
-    $("[data-yhat-head]").textContent += " (data units)";
-    yHead.textContent += " (data units)";
-  }
+}
+
+/** The readout table's column heads: the units each column is in, and ŷ's staleness. */
+function renderReadoutHeads(s) {
+  const units = hasUnits(s.network);
+  const stale = Boolean(s.trace?.update);
+  $("[data-yhat-head]").textContent = `${stale ? "ŷ (before the update)" : "ŷ"}${units ? " (data units)" : ""}`;
+  $("[data-yhat] thead th:last-child").textContent = units ? "y (data units)" : "y";
+  $("[data-yhat] thead th:nth-child(2)").textContent = hasInputScale(s.network) ? "inputs x (data units)" : "inputs x";
   $("[data-yhat]").classList.toggle("stale", stale);
 }
 
@@ -179,6 +188,21 @@ export function renderGradcheck(s) {
     verdict, ": max relative error ", fact("max_rel_error", r.max_rel_error), " (tolerance ", fact("tolerance", r.tolerance),
     `) over ${r.n_parameters} parameters, ε = `, fact("epsilon", r.epsilon), ".",
   );
+  if (r.refined > 0) {
+    p.append(
+      ` ${r.refined} first difference${r.refined === 1 ? " was" : "s were"} refined with smaller steps and extrapolation (truncation error up to `,
+      fact("truncation", r.truncation), ").",
+    );
+  }
+  if (r.unrefined > 0) {
+    p.append(` ${r.unrefined} disagreeing first difference${r.unrefined === 1 ? " was" : "s were"} not refined: the check's work bound was reached.`);
+  }
+  if (r.kinks.length > 0) {
+    const note = document.createElement("span");
+    note.dataset.kinks = String(r.kinks.length);
+    note.textContent = ` ${r.kinks.length} of them not compared: a kink (ReLU at z = 0, or L1 at w = 0) lies within the smallest step, where a difference measures no derivative.`;
+    p.append(note);
+  }
   const table = document.createElement("table");
   const head = table.createTHead().insertRow();
   for (const t of ["layer", "max relative error"]) {

@@ -8,6 +8,7 @@ import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
 import { playLoop, stopPlaying } from "./play.js";
 import { leavePreview } from "./timeline.js";
 import { adviceAfterTraining } from "./advice.js";
+import { momentName, networkMoment } from "./moments.js";
 
 function sampleBody() {
   const v = $("[data-sample]").value;
@@ -86,7 +87,7 @@ async function landUpdate(animation, name, trace) {
 function bodyFor(name) {
   if (name === "forward") return sampleBody();
   const { ownTargets, trace } = store.get();
-  if (name === "loss" && !trace?.forward?.indices && ownTargets) return { targets: [ownTargets] };
+  if (name === "loss" && !trace?.forward?.indices && ownTargets) return ownTargets; // {targets, units}
   return {};
 }
 
@@ -201,18 +202,34 @@ export async function runEpoch() {
   return answer;
 }
 
+/** Reset (R): the seeded initial weights again and no history; the header and the caption say
+ * where the network came back from, or why there was nothing to reset. */
 export async function reset() {
-  const { network } = store.get();
-  if (!network) return;
+  if (!store.get().network) return;
   await stopPlaying();
   animator.skip();
   await guarded(async () => {
+    const { network, trace } = store.get();
+    const seed = network.init?.seed;
+    if (network.epoch === 0 && network.step === 0 && !trace) {
+      setCaption([
+        bold("Reset"), `: nothing to undo. The network already has its initial weights (init seed ${seed}) and no history. `,
+        "Step (S), Epoch (E) or Play (Space) train it; Reset then brings it back here.",
+      ]);
+      status(`Ready · ${momentName(networkMoment(network))}`);
+      emit({ phase: "reset", nothing: true });
+      return;
+    }
     try {
       const next = await api.resetNetwork(network.id);
       clearErrors("phase");
       store.set({ network: next, trace: null, history: [], steps: [], selection: store.get().selection });
       await refreshPlots();
-      setCaption([bold("Reset"), ": the weights are back to their seeded initial values and the history is cleared."]);
+      setCaption([
+        bold("Reset"), `: the weights are back to their initial values (init seed ${seed}) and the history is cleared: `,
+        `from ${momentName(networkMoment(network))} to ${momentName(networkMoment(next))}.`,
+      ]);
+      status(`Ready · ${momentName(networkMoment(next))}`);
       emit({ phase: "reset" });
     } catch (err) {
       setError("phase", detailOf(err));

@@ -15,16 +15,26 @@ let running = Promise.resolve(); // the running Play, settled once its last requ
 /** The running Play's promise: settles once its last request has landed. */
 export const playLoop = () => running;
 
-/** The early_stopping body for train when the box is ticked, else null. */
+/** What stops Play by itself: the patience rule when its box is ticked, 100 % training
+ * accuracy when that box is (classification), both, or null. */
 function earlyStopping() {
-  if (!$("[data-early]").checked) return null;
+  const network = store.get().network;
+  const accuracy = $("[data-stop-accuracy]").checked && network?.task !== "regression";
+  if (!$("[data-early]").checked && !accuracy) return null;
   const input = $("[data-patience]");
   const patience = Math.round(Number(input.value));
   const ok = Number.isFinite(patience) && patience >= 1;
   input.classList.toggle("invalid", !ok);
-  const p = ok ? Math.min(patience, 1000) : 10;
-  const monitor = store.get().network?.cursor?.n_validation > 0 ? "validation" : "training";
-  return { patience: p, min_delta: 0, monitor };
+  const p = !$("[data-early]").checked ? null : ok ? Math.min(patience, 1000) : 10;
+  const monitor = network?.cursor?.n_validation > 0 ? "validation" : "training";
+  return { patience: p, min_delta: 0, train_accuracy: accuracy ? 1 : null, monitor };
+}
+
+/** Why Play stopped by itself, from the server's `stopped_by`. */
+function stopReason(early, by) {
+  return by === "train_accuracy"
+    ? " (the training accuracy reached 100 %: every training sample is classified right)"
+    : ` (no better ${early.monitor} loss for ${early.patience} epochs)`;
 }
 
 let arrived = []; // epochs streamed in since the last redraw
@@ -37,7 +47,8 @@ function flushEpochs() {
   const entries = arrived;
   arrived = [];
   const last = entries[entries.length - 1];
-  status(`Playing · epoch ${last.epoch} · loss ${fmt(last.train_loss)}`, true); // once a frame, not once an epoch
+  const accuracy = last.train_accuracy === null ? "" : ` · training accuracy ${fmt(100 * last.train_accuracy)} %`;
+  status(`Playing · epoch ${last.epoch} · loss ${fmt(last.train_loss)}${accuracy}`, true); // once a frame, not once an epoch
   store.set({ history: [...store.get().history, ...entries] });
 }
 
@@ -79,6 +90,7 @@ async function play() {
   // stops at the epoch one long call would.
   let count = { best: null, waited: 0 };
   let stoppedAt = null;
+  let stoppedBy = null;
   let diverged = null;
   try {
     while (store.get().playing) {
@@ -86,10 +98,13 @@ async function play() {
       if (!store.get().playing) break;
       const t0 = performance.now();
       const chunk = pacedChunk(store.get().pace, measured);
-      const limit = early ? Math.min(catalog.limits.max_epochs, early.patience - count.waited) : catalog.limits.max_epochs;
+      const limit = early?.patience ? Math.min(catalog.limits.max_epochs, early.patience - count.waited) : catalog.limits.max_epochs;
+      const rule = early && {
+        patience: early.patience, min_delta: early.min_delta, ...(early.train_accuracy ? { train_accuracy: early.train_accuracy } : {}), ...count,
+      };
       const done = await api.trainStream(
         network.id,
-        { epochs: Math.min(chunk, limit), ...(early ? { early_stopping: { patience: early.patience, min_delta: early.min_delta, ...count } } : {}) },
+        { epochs: Math.min(chunk, limit), ...(early ? { early_stopping: rule } : {}) },
         (entry) => {
           // Epochs can arrive faster than frames: the plots redraw at most once per frame.
           arrived.push(entry);
@@ -115,6 +130,7 @@ async function play() {
       }
       if (done?.stopped_early) {
         stoppedAt = store.get().network.epoch;
+        stoppedBy = done.stopped_by;
         break;
       }
       // At a set pace, the call's epochs take ran/pace seconds in all.
@@ -144,9 +160,12 @@ async function play() {
     }
     setCaption([
       ...(stoppedAt !== null
-        ? [bold(`Stopped early at epoch ${stoppedAt}`), ` (no better ${early.monitor} loss for ${early.patience} epochs)`]
+        ? [bold(`Stopped early at epoch ${stoppedAt}`), stopReason(early, stoppedBy)]
         : [bold(failed ? "Stopped" : "Paused"), ` after epoch ${store.get().network?.epoch ?? 0}`]),
       ...(last ? [": training loss ", number(last.train_loss), ...(last.val_loss !== null ? [", validation loss ", number(last.val_loss)] : [])] : []),
+      ...(last && last.train_accuracy !== null
+        ? [", training accuracy ", number(100 * last.train_accuracy), " %", ...(last.val_accuracy !== null ? [", validation accuracy ", number(100 * last.val_accuracy), " %"] : [])]
+        : []),
       ". ",
       ...(advice.length ? [...advice, " "] : []),
       "Press Forward (F) to step through a sample with the trained weights, or Play (Space) to continue.",

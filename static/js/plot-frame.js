@@ -74,9 +74,9 @@ export function logTicks(lo, hi, most = 7) {
   return out;
 }
 
-/** Axes frame; returns mapping functions. opts: {xmin,xmax,ymin,ymax,log,xlabel} */
+/** Axes frame; returns mapping functions and the plot area. opts: {xmin,xmax,ymin,ymax,log,xlabel,padRight} */
 export function frame(ctx, w, h, o) {
-  const pad = { l: 46, r: 8, t: 8, b: 20 };
+  const pad = { l: 46, r: o.padRight ?? 8, t: 8, b: 20 };
   const X = (x) => pad.l + ((x - o.xmin) / (o.xmax - o.xmin || 1)) * (w - pad.l - pad.r);
   const ty = (y) => (o.log ? Math.log10(y) : y);
   const y0 = ty(o.ymin);
@@ -112,7 +112,9 @@ export function frame(ctx, w, h, o) {
     ctx.textAlign = "right";
     ctx.fillText(o.xlabel, w - pad.r, h - pad.b - 4);
   }
-  return { X, Y };
+  // Where the plot area is, for a second axis and for pointing at a point (plot-hover.js).
+  ctx.canvas.plotArea = { l: pad.l, r: w - pad.r, t: pad.t, b: h - pad.b, xmin: o.xmin, xmax: o.xmax };
+  return { X, Y, box: ctx.canvas.plotArea };
 }
 
 export function polyline(ctx, pts, colour, { dash = [], width = 2 } = {}) {

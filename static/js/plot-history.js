@@ -1,8 +1,10 @@
-// Plots over training time: the loss per epoch (train and validation), the loss of each
-// update step, and each layer's gradient norm ‖∂L/∂W‖ on a log axis.
+// Plots over training time: the loss per epoch (train and validation) with, for a
+// classification, the accuracy on a right-hand axis, the loss of each update step, and each
+// layer's gradient norm ‖∂L/∂W‖ on a log axis.
 
-import { OKABE_ITO } from "./palette.js";
+import { MUTED, OKABE_ITO } from "./palette.js";
 import { TRAIN, VAL, frame, message, polyline, prepare } from "./plot-frame.js";
+import { layerName } from "./names.js";
 
 /** The x axis of a per-epoch plot: from the epoch before the first shown to the last. */
 function epochAxis(history) {
@@ -34,16 +36,43 @@ function lossRange(values, log) {
   return { ymin: 10 ** lo, ymax: 10 ** Math.max(hi, lo + 1), log: true };
 }
 
+/** Accuracy 0–100 % on the right of the plot area `box`, its lines thin and dotted; the
+ * epochs where the training accuracy is 100 % get a dot each (up to 200 of them). */
+function drawAccuracy(ctx, X, box, history) {
+  const A = (v) => box.b - v * (box.b - box.t);
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.fillStyle = MUTED;
+  ctx.textAlign = "left";
+  for (const v of [0, 0.5, 1]) ctx.fillText(`${100 * v} %`, box.r + 4, A(v) + 4);
+  const y = (v) => (v === null ? NaN : A(v));
+  polyline(ctx, history.map((e) => [X(e.epoch), y(e.train_accuracy)]), TRAIN, { dash: [2, 2], width: 1.4 });
+  polyline(ctx, history.map((e) => [X(e.epoch), y(e.val_accuracy)]), VAL, { dash: [2, 2], width: 1.4 });
+  const full = history.filter((e) => e.train_accuracy === 1);
+  if (full.length <= 200) {
+    ctx.fillStyle = TRAIN;
+    for (const e of full) {
+      ctx.beginPath();
+      ctx.arc(X(e.epoch), A(1), 2.5, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+  }
+  return full.map((e) => e.epoch);
+}
+
 export function drawLoss(canvas, history, markEpoch = null, log = false) {
   if (!history.length) return message(canvas, "Press Epoch or Play to see the loss per epoch");
   const { ctx, w, h } = prepare(canvas);
   const vals = history.flatMap((e) => [e.train_loss, e.val_loss]);
   const axis = epochAxis(history);
-  const { X, Y } = frame(ctx, w, h, { ...axis, ...lossRange(vals, log) });
+  const accuracy = history.some((e) => e.train_accuracy !== null);
+  const { X, Y, box } = frame(ctx, w, h, { ...axis, ...lossRange(vals, log), padRight: accuracy ? 36 : 8 });
   markAt(ctx, X, h, markEpoch, axis.xmin, axis.xmax);
   const y = (v) => (v === null || (log && !(v > 0)) ? NaN : Y(v));
   polyline(ctx, history.map((e) => [X(e.epoch), y(e.train_loss)]), TRAIN);
   polyline(ctx, history.map((e) => [X(e.epoch), y(e.val_loss)]), VAL, { dash: [5, 3] });
+  const full = accuracy ? drawAccuracy(ctx, X, box, history) : [];
+  canvas.dataset.accuracyDrawn = accuracy ? "true" : "";
+  canvas.dataset.fullAccuracy = full.slice(0, 50).join(",");
   canvas.dataset.state = "drawn";
   canvas.dataset.points = String(history.length);
   canvas.dataset.mark = markEpoch === null ? "" : String(markEpoch);
@@ -91,7 +120,7 @@ export function drawGradNorms(canvas, history, legendEl, thresholds = null) {
       if (ratio < thresholds.vanishing_ratio) flag = " (vanishing)";
       else if (ratio > thresholds.exploding_ratio || lastNorms[l] > thresholds.exploding_norm) flag = " (exploding)";
     }
-    item.append(sw, document.createTextNode(` layer ${l + 1}${flag} `));
+    item.append(sw, document.createTextNode(` ${layerName(l + 1, n)}${flag} `));
     if (flag) {
       item.style.color = "#b3261e";
       item.dataset.health = flag.trim().slice(1, -1);

@@ -6,6 +6,7 @@ import * as plots from "./plots.js";
 import { confusion, drawConfusion } from "./plot-confusion.js";
 import { hasUnits, unitRow, unitValue } from "./units.js";
 import { renderColourScale } from "./colour-scale.js";
+import { renderAccuracy } from "./accuracy.js";
 
 /** Redraw the plots whose inputs are among the changed `keys`. */
 export function renderPlots(s, keys) {
@@ -18,6 +19,7 @@ export function renderPlots(s, keys) {
     plots.drawGradNorms($("[data-plot=grads]"), s.history, $("[data-grad-legend]"), s.catalog?.health_thresholds);
     const last = s.history[s.history.length - 1];
     $("[data-loss-summary]").textContent = last ? ` · epoch ${last.epoch}: ${fmt(last.train_loss)}${last.val_loss !== null ? ` / ${fmt(last.val_loss)}` : ""}` : "";
+    renderAccuracy(s);
   }
   if (keys.has("steps") || keys.has("timelineMark") || keys.has("lossLog")) plots.drawSteps($("[data-plot=steps]"), s.steps, mark?.step ?? null, s.lossLog);
   if (keys.has("grid") || keys.has("data") || keys.has("boundary")) {

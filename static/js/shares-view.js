@@ -32,7 +32,9 @@ export function createSharesView(root, nameNode) {
       const p = document.createElement("p");
       p.className = "hint";
       p.dataset.sharesEmpty = "";
-      p.textContent = s.trace?.update
+      p.textContent = s.snapshotPreview
+        ? "Previewing a timeline point: the shares belong to a step in progress, and a kept point has none. Back to now (Esc) shows the network as it is."
+        : s.trace?.update
         ? "The step's update has been applied. Run Forward, Loss and Backward for the next batch: each sample's share of the gradient shows here."
         : "After Backward (before Update), each sample's share δ·a of the gradient shows here: a bar per sample of the batch.";
       root.replaceChildren(p);

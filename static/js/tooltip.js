@@ -5,7 +5,7 @@ import { fmt } from "./format.js";
 import { biasName, weightName } from "./names.js";
 import { layerOf, neuronName } from "./inspector.js";
 import { HEALTH_TEXT } from "./neuron-health.js";
-import { fmtUnits, hasUnits, unitValue } from "./units.js";
+import { fmtUnits, forwardInputs, hasInputScale, hasUnits, unitValue } from "./units.js";
 
 export function createTooltip(tooltip) {
   function tooltipFor(target, ctx) {
@@ -18,7 +18,9 @@ export function createTooltip(tooltip) {
       const { layer: l, j } = target;
       lines.push([neuronName(l, L, j), null]);
       if (l === 0) {
-        if (f) lines.push(["x", f.inputs[0][j]]);
+        if (f && hasInputScale(network)) {
+          lines.push(["x (standardized)", f.inputs[0][j]], ["x in the data's units", fmtUnits(forwardInputs(f, network)[j])]);
+        } else if (f) lines.push(["x", f.inputs[0][j]]);
       } else {
         const fl = layerOf(f, l);
         const units = l === L && hasUnits(network);

@@ -1,6 +1,8 @@
-// ŷ and y in the data's units. A network on standardized targets learns value' = (value − mean)/std;
+// ŷ, y and x in the data's units. A network on standardized targets learns value' = (value − mean)/std;
 // the API's numbers are in that scale and network.target_mean / target_std (null otherwise)
-// bring them back: value = value'·std + mean. Every number here is the API's, rescaled.
+// bring them back: value = value'·std + mean. Standardized features likewise with
+// network.feature_mean / feature_std. Every number here is the API's, rescaled for display;
+// the other way (a row the learner types) the server scales ("units": "data").
 
 import { fmt } from "./format.js";
 
@@ -12,6 +14,21 @@ export const unitValue = (v, j, scale) => (hasUnits(scale) ? v * scale.target_st
 
 /** A row of outputs or targets in the data's units. */
 export const unitRow = (row, scale) => row.map((v, j) => unitValue(v, j, scale));
+
+/** True when the network's input features were standardized (an upload, a real dataset). */
+export const hasInputScale = (network) => Boolean(network?.feature_std && network?.feature_mean);
+
+/** An input row as the data has it: x'·std + mean per column (the row itself when unscaled). */
+export const inputRow = (row, network) =>
+  hasInputScale(network) ? row.map((v, i) => v * network.feature_std[i] + network.feature_mean[i]) : row;
+
+/** The first sample of a forward pass in the data's units: as the learner typed it, or the
+ * dataset's row scaled back; null when the network sees engineered features of the data. */
+export function forwardInputs(f, network) {
+  if (f?.data_inputs) return f.data_inputs[0];
+  if (network?.features && network.features.join() !== "x1,x2") return null;
+  return inputRow(f.inputs[0], network);
+}
 
 /** Large amounts (prices) read better grouped than in e-notation: 251,300 rather than 2.513e5. */
 export function fmtUnits(x) {

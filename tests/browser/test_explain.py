@@ -178,8 +178,7 @@ def test_the_learner_chooses_the_numbers_on_edges_and_neurons(ui: UI) -> None:
     page.select_option("[data-display=neurons]", "delta")
     deltas = ui.state("s.trace.backward.layers[0].dL_dz[0]")
     values = page.evaluate(
-        "[...document.querySelectorAll('text.neuron-value[data-layer=\"1\"]')]"
-        ".map((t) => t.textContent)"
+        "[...document.querySelectorAll('text.neuron-value[data-layer=\"1\"]')].map((t) => t.textContent)"
     )
     for text, delta in zip(values, deltas, strict=True):
         # Fitted inside its circle: the API's δ rounded to the significant digits shown (≥ 2).

@@ -85,9 +85,10 @@ def test_the_timeline_and_the_rewind_dialog_name_a_moment_alike(ui: UI) -> None:
     moment = "step 2 (epoch 1 in progress)"
     assert moment in (page.locator("[data-timeline-label]").text_content() or "")
     assert moment in (page.locator("[data-timeline-banner]").text_content() or "")
-    assert "the network itself is still at step 3 (epoch 1 in progress)" in (
-        page.locator("[data-timeline-banner]").text_content() or ""
-    ).lower()
+    assert (
+        "the network itself is still at step 3 (epoch 1 in progress)"
+        in (page.locator("[data-timeline-banner]").text_content() or "").lower()
+    )
     page.get_by_role("button", name="Rewind here…").click()
     assert f"goes back to {moment}" in (page.locator("[data-rewind-text]").text_content() or "")
     assert page.locator("[data-meta-epoch]").text_content() == "epoch 1 in progress"

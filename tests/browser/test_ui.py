@@ -77,8 +77,7 @@ def test_server_error_detail_appears_next_to_its_control(ui: UI) -> None:
     ui.open()
     lr = ui.page.locator("input[name=learning_rate]")
     lr.fill("5000")  # above the API's limit: a 422 whose detail names the field
-    lr.dispatch_event("change")
-    ui.page.get_by_role("button", name="Build network").click()
+    lr.dispatch_event("change")  # a live setting: PATCHed at once, no Build network needed
     ui.page.wait_for_function("() => document.querySelector('[data-error=build]').textContent.length > 0")
     assert "learning_rate" in ui.error("build")
     ui.assert_no_console_errors(allow=("422",))
@@ -353,8 +352,7 @@ def test_changing_the_learning_rate_keeps_the_weights(ui: UI, live_server: str) 
     before = httpx.get(f"{live_server}/api/networks/{nid}").json()["parameters"]
     lr = page.locator("input[name=learning_rate]")
     lr.fill("0.125")
-    lr.dispatch_event("change")
-    page.get_by_role("button", name="Build network").click()
+    lr.dispatch_event("change")  # applies at once: no Build network (that makes new weights)
     page.wait_for_function("() => window.backpropExplorer.getState().network.learning_rate === 0.125")
     assert ui.network_id == nid  # PATCHed, not rebuilt
     assert httpx.get(f"{live_server}/api/networks/{nid}").json()["parameters"] == before
@@ -519,6 +517,31 @@ def test_gradient_check_shows_the_api_numbers(ui: UI) -> None:
     # The verdict belongs to those weights: the next update clears it.
     ui.press("Step")
     assert page.locator("[data-gradcheck] .verdict").count() == 0
+    ui.assert_no_console_errors()
+
+
+def test_gradient_check_says_which_entries_sit_on_a_relu_kink(ui: UI, live_server: str) -> None:
+    # Zero inputs and zero biases: the first sample's hidden z is exactly 0 under relu.
+    spec = {
+        "layers": [2, 2, 1],
+        "activations": ["relu", "sigmoid"],
+        "loss": "bce",
+        "weights": [[[0.5, -0.3], [0.8, 0.2]], [[1.0, -1.0]]],
+        "biases": [[0.0, 0.0], [0.0]],
+        "data": {"inputs": [[0.0, 0.0], [1.0, 0.5]], "targets": [[1.0], [0.0]]},
+        "batch_size": 2,
+    }
+    created = httpx.post(f"{live_server}/api/networks", json=spec)
+    assert created.status_code == 201, created.text
+    ui.open(f"#net={created.json()['id']}")
+    with ui.page.expect_response(lambda r: r.url.endswith("/gradcheck")) as response:
+        ui.press("Check gradients")
+    result = response.value.json()
+    assert result["passed"] and len(result["kinks"]) == 2
+    note = ui.page.locator("[data-gradcheck] [data-kinks]")
+    assert note.get_attribute("data-kinks") == "2"
+    assert "2 of them not compared" in note.text_content() and "kink" in note.text_content()
+    assert "Passed" in ui.page.locator("[data-gradcheck] .verdict").text_content()
     ui.assert_no_console_errors()
 
 

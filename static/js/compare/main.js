@@ -2,7 +2,7 @@
 // the gradient norms per layer as bars; Play all; "+ add a copy using …" up to four columns.
 
 import * as api from "../api.js";
-import { OKABE_ITO } from "../palette.js";
+import { COLUMN_COLOURS } from "../palette.js";
 import { showNumber } from "../format.js";
 import { createColumn, lossSeries } from "./column.js";
 import { compareSetups, describe } from "./differences.js";
@@ -133,7 +133,7 @@ function addColumn(id) {
   const k = LETTERS.findIndex((x) => !used.has(x));
   const column = createColumn({
     key: LETTERS[k],
-    colour: OKABE_ITO[k],
+    colour: COLUMN_COLOURS[k],
     id,
     onChange: scheduleShared,
     onRemove: removeColumn,
