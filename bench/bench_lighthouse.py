@@ -51,13 +51,16 @@ def ensure_lighthouse() -> None:
 
 def lighthouse(url: str, out: Path) -> dict:
     env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
-    subprocess.run(
-        [
-            str(LIGHTHOUSE), url, "--quiet", f"--chrome-flags={FLAGS}",
-            "--only-categories=performance,accessibility", "--output=json", f"--output-path={out}",
-        ],
-        check=True, env=env, timeout=300,
-    )
+    command = [
+        str(LIGHTHOUSE), url, "--quiet", f"--chrome-flags={FLAGS}",
+        "--only-categories=performance,accessibility", "--output=json", f"--output-path={out}",
+    ]
+    # On a loaded machine Lighthouse now and then loses its trace (NO_NAVSTART): run it again.
+    for attempt in range(3):
+        if subprocess.run(command, env=env, timeout=300).returncode == 0:
+            break
+        if attempt == 2:
+            raise RuntimeError(f"Lighthouse failed three times on {url}")
     report = json.loads(out.read_text())
     audits = report["audits"]
     return {
@@ -72,6 +75,7 @@ def lighthouse(url: str, out: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="runs per page; the median is printed")
+    parser.add_argument("--pages", nargs="+", metavar="PAGE", help="explorer, lessons, lesson, compare (all)")
     parser.add_argument("--baseline", metavar="REF", help="also measure commit REF (e.g. main), turn by turn")
     args = parser.parse_args()
     ensure_lighthouse()
@@ -88,9 +92,10 @@ def main() -> None:
             pages = {
                 "explorer": "/",
                 "lessons": "/lessons",
-                "a lesson": "/lessons/chain-rule",
+                "lesson": "/lessons/chain-rule",
                 "compare": "/compare?ids={ids}",
             }
+            pages = {name: path for name, path in pages.items() if not args.pages or name in args.pages}
             print(f"{'page':<10} {'server':<8} {'access.':>8} {'perf.':>6} {'CLS':>7}", end="")
             print(f" {'LCP ms':>8} {'TBT ms':>8}")
             for name, path in pages.items():
