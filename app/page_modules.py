@@ -9,8 +9,11 @@ from functools import lru_cache
 from pathlib import Path
 
 JS = Path(__file__).resolve().parents[1] / "static" / "js"
-# Static imports only (`import … from "./x.js"`); a dynamic import() is listed by its own entry.
-IMPORT = re.compile(r"""^\s*(?:import|export)\s[^;]*?\sfrom\s+["'](\.{1,2}/[^"']+\.js)["']""", re.M)
+# Static imports only (`import … from "./x.js"`, and `import "./x.js"` for its effects); a
+# dynamic import() is listed by its own entry.
+IMPORT = re.compile(
+    r"""^\s*(?:(?:import|export)\s[^;]*?\sfrom\s+|import\s+)["'](\.{1,2}/[^"']+\.js)["']""", re.M
+)
 
 
 @lru_cache(maxsize=8)
