@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from . import __version__, openapi
 from .admission import Admission
@@ -27,6 +27,9 @@ from .service import Service
 from .store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+# Responses create_app's GZip middleware leaves uncompressed: the API's JSON and event streams, and
+# media that are compressed already.
+PLAIN = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/json")
 templates = Jinja2Templates(directory=ROOT / "templates")
 
 
@@ -75,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db_path = settings.db_path
     app.state.service = Service(open_store(settings.db_path, settings.limits), settings.limits)
     app.state.lessons = LessonLibrary(BUILTIN_ENTRIES, settings.lessons_dir)
+    # The pages' HTML compressed (a quarter of its size on a slow link); JSON answers are left
+    # as they are (most are small, and compressing each step's answer costs the step time).
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6, exclude_content_types=PLAIN)
     app.add_middleware(BodyLimit, limits=settings.limits)
     app.add_middleware(Admission, limits=settings.limits)
     # Added last, so it runs first: refused requests never reach the body limit or a route.
