@@ -20,7 +20,7 @@ from .errors import DatabaseUnavailable, describe_start_error, install_error_han
 from .lessons import BUILTIN_ENTRIES, LessonLibrary
 from .limits import BodyLimit
 from .page_layout import EXPLORER_FIRST_LAYERS, drawing_height
-from .page_modules import imported_by
+from .page_modules import embedded_catalog, imported_by
 from .routers import analysis, datasets, graph, lessons, meta, networks, pages, phases, timeline, training
 from .security import Security
 from .service import Service
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "version": __version__,
             "modules": imported_by("main.js")[1:],
             "drawing_height": drawing_height(EXPLORER_FIRST_LAYERS),
+            "catalog": embedded_catalog(settings.limits),
         }
         return templates.TemplateResponse(request, "index.html", context)
 

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from .. import __version__
 from ..deps import LessonsDep
 from ..page_layout import drawing_height
-from ..page_modules import imported_by
+from ..page_modules import embedded_catalog, imported_by
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 # The same folder main.py serves the explorer page from.
@@ -39,6 +39,7 @@ def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
         # What the first step shows, so the page keeps room for it before the tour starts.
         "drawing_height": drawing_height(lesson.spec["layers"]),
         "lesson_target": first.kind if first is not None else "",
+        "catalog": embedded_catalog(request.app.state.service.limits),
     }
     return templates.TemplateResponse(request, "index.html", context)
 

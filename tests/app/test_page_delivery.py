@@ -5,6 +5,8 @@ of its size on a slow link), the same page as uncompressed; the API's JSON and t
 from __future__ import annotations
 
 import gzip
+import json
+import re
 
 import httpx
 import pytest
@@ -35,3 +37,14 @@ def test_json_and_streams_are_not_compressed(live_server: str) -> None:
     assert b"event: done" in body
     with pytest.raises(gzip.BadGzipFile):
         gzip.decompress(body)
+
+
+@pytest.mark.parametrize("path", ["/", "/lessons/chain-rule"])
+def test_the_page_carries_the_catalog(live_server: str, path: str) -> None:
+    """The explorer and a lesson are served with GET /api/catalog's document inside them."""
+    with httpx.Client(base_url=live_server) as client:
+        html = client.get(path).text
+        catalog = client.get("/api/catalog").json()
+    found = re.search(r'<script type="application/json" id="catalog-data">(.*?)</script>', html, re.S)
+    assert found is not None
+    assert json.loads(found.group(1)) == catalog

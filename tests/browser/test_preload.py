@@ -1,5 +1,6 @@
 """Each page lists every module it loads as a `modulepreload` in its HTML, so the browser
-fetches them all at once instead of one import level at a time (app/page_modules.py)."""
+fetches them all at once instead of one import level at a time (app/page_modules.py); the
+explorer and a lesson carry the catalog, so their first request is for the data."""
 
 from __future__ import annotations
 
@@ -29,5 +30,8 @@ def test_every_module_loaded_is_preloaded(browser: Browser, live_server: str, pa
         modules = {m.group(1) for u in loaded if (m := re.search(r"/static/js/([^?]+\.js)", u))}
         assert len(modules) > 10
         assert modules - entries - listed == set()
+        # The explorer and a lesson read the catalog the page carries; /compare asks for it.
+        asked = any(u.endswith("/api/catalog") for u in loaded)
+        assert asked == path.startswith("/compare")
     finally:
         context.close()
