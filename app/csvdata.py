@@ -22,6 +22,7 @@ def parse_csv(
     targets: list[str] | None,
     max_samples: int,
     max_columns: int = Limits.max_csv_columns,
+    max_name_length: int = Limits.max_name_length,
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     """(X, Y, feature names, target names). Line numbers count the header as line 1.
 
@@ -48,6 +49,11 @@ def parse_csv(
     for col, name in enumerate(header, start=1):
         if not name:
             raise InvalidInput(f"line 1, column {col}: empty column name")
+        if len(name) > max_name_length:
+            raise LimitExceeded(
+                f"line 1, column {col}: the column name {name[:20]!r}… has {len(name)} characters, over "
+                f"the limit max_name_length={max_name_length} (set {Limits.env_name('max_name_length')})"
+            )
     duplicates = sorted(name for name, count in Counter(header).items() if count > 1)
     if duplicates:
         raise InvalidInput(f"line 1: duplicate column names {duplicates}")

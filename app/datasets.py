@@ -22,7 +22,7 @@ from backprop_explorer.engine.features import FeaturedDataset, raw_dataset, with
 
 from backprop_explorer import engine
 
-from . import csvdata, serialize
+from . import csvdata, owners, serialize
 from .config import Limits
 from .errors import InvalidInput, LimitExceeded, NotFound
 from .store import Store, new_id
@@ -167,7 +167,12 @@ class Datasets:
                 f"(set {Limits.env_name('max_upload_bytes')})"
             )
         X, Y, feature_names, target_names = csvdata.parse_csv(
-            raw, features, targets, self.limits.max_samples, max_columns=self.limits.max_csv_columns
+            raw,
+            features,
+            targets,
+            self.limits.max_samples,
+            max_columns=self.limits.max_csv_columns,
+            max_name_length=self.limits.max_name_length,
         )
         task = engine.infer_task(Y)
         means = stds = target_mean = target_std = None
@@ -194,7 +199,7 @@ class Datasets:
             "inputs": serialize.array(X),
             "targets": serialize.array(Y),
         }
-        self.store.save_dataset(dataset_id, doc)
+        self.store.save_dataset(dataset_id, doc, owners.current().owner)
         return {k: v for k, v in doc.items() if k not in ("inputs", "targets")}
 
     def get(self, dataset_id: str) -> dict:
@@ -220,11 +225,12 @@ class Datasets:
             "target_std": std,
         }
 
-    def page(self, limit: int, offset: int) -> dict:
-        """Uploaded datasets (without their arrays), oldest first, and how many there are."""
+    def page(self, limit: int, offset: int, owner: str | None = None) -> dict:
+        """Uploaded datasets (counts, not columns), oldest first, and how many there are:
+        ``owner``'s, or everyone's (None)."""
         return {
-            "datasets": [self._current(d) for d in self.store.list_datasets(limit=limit, offset=offset)],
-            "total": self.store.count_datasets(),
+            "datasets": self.store.list_datasets(owner=owner, limit=limit, offset=offset),
+            "total": self.store.count_datasets(owner),
             "limit": limit,
             "offset": offset,
         }

@@ -1,7 +1,9 @@
-"""Request-body size limits, enforced before any route parses the body."""
+"""Request-body limits, enforced before any route parses the body: its size, and the time a
+client may take to send it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,10 +36,17 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(send, name)
             return
-        # Read the body up front (it is bounded by the limit) and replay it to the app.
+        # Read the body up front (it is bounded by the limit and by a deadline: a client that
+        # trickles it in holds no worker and no slot of the gate) and replay it to the app.
         chunks, size, more = [], 0, True
+        deadline = asyncio.get_running_loop().time() + self.limits.max_body_seconds
         while more:
-            message = await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                await self._reject(send, "max_body_seconds", status=408)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -48,6 +57,7 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        scope.setdefault("state", {})["body_bytes"] = size  # the gate's first estimate
         replayed = False
 
         async def replay() -> Message:
@@ -59,14 +69,20 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send: Send, name: str) -> None:
+    async def _reject(self, send: Send, name: str, status: int = 413) -> None:
         limit = getattr(self.limits, name)
-        detail = f"the request body is over the limit {name}={limit} bytes (set {Limits.env_name(name)})"
+        if status == 408:
+            detail = (
+                f"the request body did not arrive within the limit {name}={limit} seconds "
+                f"(set {Limits.env_name(name)})"
+            )
+        else:
+            detail = f"the request body is over the limit {name}={limit} bytes (set {Limits.env_name(name)})"
         payload = json.dumps({"detail": detail}).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(payload)).encode()),

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from . import serialize
+from . import owners, serialize
 from .config import Limits
 from .datasets import Datasets
 from .errors import InvalidInput, NotFound
@@ -79,15 +79,25 @@ class Service:
     def read(self, network_id: str) -> Session:
         return self.open(self.load(network_id))
 
-    def commit(self, session: Session, *, clear_logs: bool = False, first: bool = False) -> int:
+    def commit(
+        self, session: Session, *, clear_logs: bool = False, first: bool = False, scratch: bool = False
+    ) -> int:
         """Save the session's document with the epochs, update losses and timeline snapshots it
-        produced (``first``: a new network, whose first state is snapshotted); returns the
-        version saved."""
+        produced (``first``: a new network, whose first state is snapshotted, owned by the
+        requester; ``scratch``: built by a page for a look); returns the version saved."""
         doc, steps, history = session.dump(), session.new_step_losses(), session.new_history()
         snaps = timeline.to_save(session, self.limits.max_step_snapshots)
         if first or clear_logs:
             snaps.insert(0, timeline.start(session))
-        version = self.store.save(doc, steps, history, clear_logs=clear_logs, timeline=snaps)
+        version = self.store.save(
+            doc,
+            steps,
+            history,
+            clear_logs=clear_logs,
+            timeline=snaps,
+            owner=owners.current().owner,
+            scratch=scratch,
+        )
         session.logs_written()
         return version
 
@@ -129,16 +139,16 @@ class Service:
             self.commit(session, clear_logs=clear_logs)
         return response
 
-    def insert(self, session: Session) -> NetworkPublic:
+    def insert(self, session: Session, *, scratch: bool = False) -> NetworkPublic:
         """Save a network opened from a new document; returns its public view."""
         response = views.network_public(session)
-        self.commit(session, first=True)
+        self.commit(session, first=True, scratch=scratch)
         return response
 
     # --- networks --------------------------------------------------------------------
 
-    def create(self, spec: NetworkSpec) -> NetworkPublic:
-        return self.insert(self.open(codec.new_document(spec, self.limits)))
+    def create(self, spec: NetworkSpec, *, scratch: bool = False) -> NetworkPublic:
+        return self.insert(self.open(codec.new_document(spec, self.limits)), scratch=scratch)
 
     def get(self, network_id: str) -> NetworkPublic:
         return views.network_public(self.read(network_id))

@@ -41,7 +41,7 @@ def get_lesson(lesson_id: str) -> Lesson:
 def start_lesson(lesson_id: str, service: ServiceDep, body: Annotated[EmptyIn | None, Body()] = None) -> dict:
     """A new network built from the lesson's `spec` (the same answer as `POST /api/networks`)."""
     spec = NetworkSpec.model_validate(_lesson(lesson_id).spec)
-    created = service.create(spec)
+    created = service.create(spec, scratch=True)  # kept once its steps change it
     return created if isinstance(created, dict) else created.model_dump(mode="json")
 
 

@@ -61,8 +61,18 @@ class DatasetOut(DatasetInfo):
     targets: OutMatrix
 
 
-class DatasetSummary(DatasetInfo):
+class DatasetSummary(Response):
+    """An upload in a listing: its counts, not its columns (those: GET /api/datasets/{id})."""
+
+    dataset_id: str
+    n_samples: int
+    n_features: int
+    n_targets: int
+    task: Task
+    standardized: bool
+    standardized_targets: bool
     created_at: float
+    bytes: int = Field(description="what it takes in the store")
 
 
 class DatasetList(Response):
