@@ -26,7 +26,8 @@ import uvicorn
 
 from backprop_explorer import __version__
 
-from .config import ENV_PREFIX, TOKEN_RULE, TOKEN_SYNTAX, Limits, default_db_path, is_loopback
+from .config import ENV_PREFIX, TOKEN_RULE, TOKEN_SYNTAX, ZERO_MEANS_OFF, Limits, default_db_path, is_loopback
+from .connections import BACKLOG
 from .errors import DatabaseUnavailable
 from .main import open_store
 
@@ -64,7 +65,11 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--allow-listing",
         action="store_true",
-        help="let GET /api/networks list every network on a server other machines can reach",
+        help="let GET /api/networks list the anonymous owner's networks on a server other machines can reach",
+    )
+    serve.add_argument(
+        "--teacher-token",
+        help=f"a second token that may list and delete every network (env {ENV_PREFIX}TEACHER_TOKEN)",
     )
     serve.add_argument("--open", action="store_true", help="open the page in a browser once serving")
     serve.add_argument("--workers", type=int, default=1, metavar="N", help="uvicorn worker processes")
@@ -123,8 +128,8 @@ def configure(args: argparse.Namespace) -> str | None:
     for f in fields(Limits):
         value = getattr(args, f.name)
         if value is not None:
-            if value < 1:
-                sys.exit(f"--{f.name.replace('_', '-')} must be ≥ 1")
+            if value < (0 if f.name in ZERO_MEANS_OFF else 1):
+                sys.exit(f"--{f.name.replace('_', '-')} must be ≥ {0 if f.name in ZERO_MEANS_OFF else 1}")
             os.environ[Limits.env_name(f.name)] = str(value)
     if args.workers < 1:
         sys.exit("--workers must be ≥ 1")
@@ -139,6 +144,10 @@ def configure(args: argparse.Namespace) -> str | None:
         token = secrets.token_urlsafe(24)
     if token is not None:
         os.environ[ENV_PREFIX + "TOKEN"] = token
+    if args.teacher_token is not None:
+        if not TOKEN_SYNTAX.match(args.teacher_token):
+            sys.exit(f"--teacher-token must be {TOKEN_RULE}")
+        os.environ[ENV_PREFIX + "TEACHER_TOKEN"] = args.teacher_token
     return token
 
 
@@ -162,7 +171,12 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(lines), flush=True)
     if args.open:
         threading.Thread(target=open_when_up, args=(addresses[0],), daemon=True).start()
-    options: dict[str, Any] = {"workers": args.workers}
+    # uvicorn's HTTP/1.1 protocol with a header deadline and a connection cap (app/connections.py).
+    options: dict[str, Any] = {
+        "workers": args.workers,
+        "http": "backprop_explorer.app.connections:GuardedProtocol",
+        "backlog": BACKLOG,
+    }
     if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
         # uvicorn restarts a worker that has not answered within 5 s; importing NumPy and the app
         # on a busy machine can take longer, and the restarts then never end.

@@ -49,7 +49,8 @@ class Throttle(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING:
             return True
-        key = (record.name, str(record.msg))
+        # The template, or the start of a message formatted before logging (asyncio's).
+        key = (record.name, str(record.msg)[:60])
         now = time.monotonic()
         with self._guard:
             start, written, dropped = self._seen.get(key, (now, 0, 0))
