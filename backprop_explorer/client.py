@@ -290,7 +290,7 @@ class Network:
     def delete(self) -> None:
         self._call("DELETE")
 
-    # --- the timeline (SPEC §8.3) and the analysis views (§8.4) ------------------------------
+    # --- the timeline and the analysis views ------------------------------
 
     def snapshots(self) -> list[Snapshot]:
         """Every kept snapshot, oldest first: after each epoch and each of the recent updates."""

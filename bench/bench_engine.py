@@ -1,6 +1,6 @@
 """Engine speed against hand-written NumPy loops, measured side by side in one run.
 
-1. Bare loop (issue 8 §4): 2-8-8-1 tanh network, square loss (½ Σ (y − ŷ)²), SGD (η = 0.01),
+1. Bare loop: 2-8-8-1 tanh network, square loss (½ Σ (y − ŷ)²), SGD (η = 0.01),
    batch 10, 1,000 samples. The loop does only forward, backward and update, in data order:
    no shuffle, no loss value, no norms, no evaluation. The engine's trainer does all of
    those (shuffled epochs, per-step loss, per-layer ‖∂L/∂W‖, the epoch's loss and accuracy,

@@ -3,13 +3,18 @@ non-finite, and one sentence that tells the learner what happened and what to tr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .errors import NonFiniteError
 
-if TYPE_CHECKING:
-    from .optimizers import Optimizer
-    from .training import Trainer
+
+class Progress(Protocol):
+    """What a sentence about a refused step reads of the trainer that refused it."""
+
+    epoch: int  # completed epochs
+    step: int  # updates applied
+    history: list[dict]  # the closed epochs' entries
+    step_losses: list[list]  # [step, epoch, batch loss] per update
 
 
 class DivergedError(NonFiniteError):
@@ -24,31 +29,31 @@ class DivergedError(NonFiniteError):
         self.epoch, self.step, self.detail = epoch, step, detail
 
 
-def refused(trainer: Trainer, error: NonFiniteError, opt: Optimizer) -> DivergedError:
+def refused(trainer: Progress, error: NonFiniteError, learning_rate: float) -> DivergedError:
     """A step refused before anything was applied: its loss or a new parameter was non-finite."""
     what = "loss at step {step} (epoch {epoch}) overflowed before its update"
     if error.parameter:
         what = "update at step {step} (epoch {epoch}) would have made "
         what += f"{error.parameter} non-finite"
-    return _diverged(trainer, what, error.parameter, opt)
+    return _diverged(trainer, what, error.parameter, learning_rate)
 
 
-def evaluation_overflowed(trainer: Trainer, opt: Optimizer) -> DivergedError:
+def evaluation_overflowed(trainer: Progress, learning_rate: float) -> DivergedError:
     what = "update at step {step} (epoch {epoch}) would have made the epoch's loss overflow"
-    return _diverged(trainer, what, None, opt)
+    return _diverged(trainer, what, None, learning_rate)
 
 
-def _diverged(trainer: Trainer, what: str, parameter: str | None, opt: Optimizer) -> DivergedError:
+def _diverged(trainer: Progress, what: str, parameter: str | None, learning_rate: float) -> DivergedError:
     epoch, step = trainer.epoch + 1, trainer.step + 1
     growth = _growth(trainer)
     detail = (
         f"the {what.format(step=step, epoch=epoch)}{': ' + growth if growth else ''}; "
-        f"try a lower learning rate than {opt.learning_rate:g}"
+        f"try a lower learning rate than {learning_rate:g}"
     )
     return DivergedError(epoch, step, detail, parameter)
 
 
-def _growth(trainer: Trainer) -> str:
+def _growth(trainer: Progress) -> str:
     """How fast the loss was growing before the refused step, in words ("" if it was not)."""
     losses = [entry["train_loss"] for entry in trainer.history[-2:]]
     if len(losses) == 2 and 0 < losses[0] < losses[1]:

@@ -23,22 +23,11 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .network import EngineError, Network, NonFiniteError, backward, forward, is_paired, loss
+from .parameters import ParameterRef, check_ref, value_of
 
 # Floats per stacked array of one chunk (256 KiB of float64): small enough to stay in cache,
 # which matters more than fewer, larger matrix products.
 CHUNK_FLOATS = 1 << 15
-
-
-@dataclass(frozen=True)
-class ParameterRef:
-    """``W[layer][j][i]`` (``index`` = (j, i)) or ``b[layer][j]`` (``index`` = (j,)), layer 1..L."""
-
-    layer: int
-    name: str
-    index: tuple[int, ...]
-
-    def __str__(self) -> str:
-        return f"{self.name}{self.layer}{list(self.index)}"
 
 
 @dataclass
@@ -52,27 +41,6 @@ class Landscape:
     loss: np.ndarray
     current_loss: float
     gradient: np.ndarray
-
-
-def check_ref(net: Network, ref: ParameterRef) -> None:
-    """EngineError unless ``ref`` names an existing weight or bias of ``net``."""
-    if not 1 <= ref.layer <= len(net.layers):
-        raise EngineError(f"layer must be 1..{len(net.layers)}, got {ref.layer}")
-    layer = net.layers[ref.layer - 1]
-    if ref.name not in ("W", "b"):
-        raise EngineError(f"name must be 'W' or 'b', got {ref.name!r}")
-    shape = layer.W.shape if ref.name == "W" else layer.b.shape
-    if len(ref.index) != len(shape) or not all(0 <= k < n for k, n in zip(ref.index, shape)):
-        want = "[j, i]" if ref.name == "W" else "[j]"
-        raise EngineError(
-            f"{ref.name}{ref.layer} has shape {tuple(shape)}: index must be {want} within it, "
-            f"got {list(ref.index)}"
-        )
-
-
-def value_of(net: Network, ref: ParameterRef) -> float:
-    layer = net.layers[ref.layer - 1]
-    return float((layer.W if ref.name == "W" else layer.b)[ref.index])
 
 
 def losses_at(

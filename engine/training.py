@@ -211,13 +211,13 @@ class Trainer:
                 try:
                     batch_loss, norms = train_step(net, opt, X[start:stop], Y[start:stop])
                 except NonFiniteError as error:  # nothing was applied
-                    raise refused(self, error, opt) from None
+                    raise refused(self, error, opt.learning_rate) from None
                 try:
                     entry = self.advance(net, norms, min(size, n - start), batch_loss)
                 except NonFiniteError:  # the epoch's evaluation overflowed: undo its last step
                     assert before is not None
                     before.restore(net, opt)
-                    raise evaluation_overflowed(self, opt) from None
+                    raise evaluation_overflowed(self, opt.learning_rate) from None
                 if entry is not None:
                     return entry
                 if limit is not None:
@@ -263,7 +263,7 @@ class Trainer:
         """A kernel step refused (nothing was applied): the norm sums are as before it."""
         if not self.norm_count:
             self.norm_sums = []  # as before the epoch's first step
-        return refused(self, error, opt)
+        return refused(self, error, opt.learning_rate)
 
     def _close_sgd_epoch(
         self, net: Network, opt: Optimizer, step: Callable, X: np.ndarray, Y: np.ndarray
@@ -279,7 +279,7 @@ class Trainer:
         except NonFiniteError:
             before.restore(net, opt)
             self.norm_sums[:] = sums_before
-            raise evaluation_overflowed(self, opt) from None
+            raise evaluation_overflowed(self, opt.learning_rate) from None
         self.step += 1
         self.step_losses.append([self.step, self.epoch + 1, batch_loss])
         self.norm_count += 1

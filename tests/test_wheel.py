@@ -145,6 +145,8 @@ def test_the_wheel_carries_every_source_file_under_one_import_name(wheel: Path) 
         # Byte for byte: the wheel was built from these sources, not from a stale build/.
         for name in ("backprop_explorer/static/js/api.js", "backprop_explorer/engine/network.py"):
             assert archive.read(name) == expected[name].read_bytes()
+        # The licence travels with the code (PEP 639: .dist-info/licenses/).
+        assert archive.read(f"{dist_info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
     assert top_level == {PACKAGE, dist_info}
     assert declared == [PACKAGE]
 

@@ -1,4 +1,4 @@
-"""Lessons: guided paths through backpropagation on a live network (SPEC §8.5).
+"""Lessons: guided paths through backpropagation on a live network.
 
 ``LESSONS`` maps each lesson id to its :class:`~.schemas.Lesson`, in the order a learner
 takes them; :mod:`.runner` says how a step runs and renders, :mod:`.placeholders` how its

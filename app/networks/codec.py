@@ -20,7 +20,7 @@ from backprop_explorer import engine
 from .. import serialize
 from ..config import Limits
 from ..datasets import Datasets
-from ..errors import InvalidInput
+from ..errors import InvalidInput, PhaseConflict
 from ..schemas import NetworkSpec
 from ..store import new_id
 
@@ -102,6 +102,22 @@ class Session:
                 "this network has no training data: create it with `data`, or send explicit inputs"
             )
         return self.dataset, self.trainer
+
+    def step_batch(self, what: str) -> tuple[np.ndarray, np.ndarray]:
+        """Inputs and targets of the step in progress, for ``what`` (an analysis of it); 409
+        before its forward and loss phases ran."""
+        if self.phase not in engine.PHASES[:3]:
+            raise PhaseConflict(f"run forward first: {what} is about the step in progress, and there is none")
+        X, Y = self.batch()
+        if Y is None:
+            raise PhaseConflict(f"run loss first: {what} needs the targets the loss phase takes")
+        return X, Y
+
+    def step_rows(self) -> list[int] | None:
+        """Dataset rows of the step in progress; None for explicit inputs or no step."""
+        pending = self.doc["pending"]
+        rows = pending.get("indices") if pending else None
+        return None if rows is None else [int(r) for r in rows]
 
     def batch(self) -> tuple[np.ndarray, np.ndarray | None]:
         """Inputs and targets of the step in progress."""

@@ -1,4 +1,4 @@
-"""The timeline (SPEC §8.3): which states a save snapshots, and rewinding to one of them.
+"""The timeline: which states a save snapshots, and putting one back into a document.
 
 A snapshot is taken of the state after every epoch that closes (``/epoch``, ``/train`` — one
 per epoch, even between a long run's commits — or the ``/step`` that finishes an epoch), after
@@ -13,7 +13,8 @@ request from A's state with B's hyperparameters, so replaying it from A is deter
 seeds, same cursor, the same code). A gap is offered only once its replay from A reproduces B
 exactly, so an edit between two requests (PUT parameters) can never show a state that did not
 exist; its states are then listed and opened like stored ones ("virtual" step snapshots).
-Each service remembers which gaps it verified (:class:`VerifiedReplays`, ``service.replays``).
+Each service remembers which gaps it verified (:class:`VerifiedReplays`, ``service.replays``);
+listing, previewing and rewinding are the service's (:mod:`app.service.timeline`).
 """
 
 from __future__ import annotations
@@ -21,18 +22,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from functools import partial
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import NotFound
 from ..store.snapshots import Snapshot, pack
 from .codec import TRAINER_FIELDS, Session
-from .views import public
-
-if TYPE_CHECKING:
-    from ..service import Service
 
 
 def capture(session: Session, kind: str, train_loss: float | None) -> Snapshot:
@@ -115,36 +109,7 @@ def restore(doc: dict, snapshot: Snapshot) -> None:
     doc["phase"], doc["pending"] = "ready", None
 
 
-def listing(service: Service, network_id: str) -> dict:
-    now_step = _now_step(service, network_id)
-    kept = service.store.snapshots(network_id)
-    window = service.limits.max_step_snapshots
-    gaps = [
-        (a, b)
-        for a, b in _gaps(kept, now_step, window)
-        if service.replays.verdict(_key(network_id, a, b)) is not False
-    ]
-    if not gaps:
-        return {"snapshots": kept}
-    # Their losses are the ones the run recorded; a replay is only made when one is opened.
-    losses = {s["step"]: s["loss"] for s in service.store.steps(network_id, since_step=gaps[0][0]["step"])}
-    virtual = [
-        {"epoch": a["epoch"], "step": s, "kind": "step", "train_loss": losses.get(s)}
-        for a, b in gaps
-        for s in range(max(a["step"] + 1, now_step - window + 1), b["step"])
-    ]
-    return {"snapshots": sorted(kept + virtual, key=lambda s: (s["step"], s["kind"]))}
-
-
-def _now_step(service: Service, network_id: str) -> int:
-    """The network's update counter, read from its summary row (no document decoded)."""
-    step = service.store.step(network_id)
-    if step is None:
-        raise NotFound(f"no network with id {network_id!r}")
-    return step
-
-
-def _gaps(kept: list[dict], now_step: int, window: int) -> list[tuple[dict, dict]]:
+def gaps(kept: list[dict], now_step: int, window: int) -> list[tuple[dict, dict]]:
     """(A, B) around each run of updates with no stored snapshot of their own that reaches
     into the last ``window`` updates: B is the epoch snapshot those updates closed."""
     by_step: dict[int, dict] = {}
@@ -196,25 +161,20 @@ class VerifiedReplays:
         return verdict
 
 
-def _key(network_id: str, a: dict, b: dict) -> tuple:
+def gap_key(network_id: str, a: dict, b: dict) -> tuple:
     return (network_id, a["step"], a["kind"], a["train_loss"], b["step"], b["train_loss"])
 
 
-def _ends(service: Service, network_id: str, a: dict, b: dict) -> tuple[Snapshot, Snapshot] | None:
-    start = service.store.snapshot(network_id, step=a["step"])
-    end = service.store.snapshot(network_id, epoch=b["epoch"])
-    if start is None or end is None or end.step != b["step"]:
-        return None
-    return start, end
-
-
-def _replay(service: Service, stored: dict, start: Snapshot, end: Snapshot, count: int | None) -> Session:
+def _replay(
+    open_doc: Callable[[dict], Session], stored: dict, start: Snapshot, end: Snapshot, count: int | None
+) -> Session:
     """``start``'s state run on by ``count`` updates (None: to the end of its epoch) with the
-    hyperparameters ``end`` was made with; ``stored``, the network's document, is not changed."""
+    hyperparameters ``end`` was made with, opened by ``open_doc``; ``stored``, the network's
+    document, is not changed."""
     doc = dict(stored)  # restore replaces the top-level parts it changes
     restore(doc, start)
     doc["spec"] = {**end.header["spec"], "data": doc["spec"].get("data")}
-    session = service.open(doc)
+    session = open_doc(doc)
     trainer = session.trainer
     assert trainer is not None
     if count is None:
@@ -224,10 +184,10 @@ def _replay(service: Service, stored: dict, start: Snapshot, end: Snapshot, coun
     return session
 
 
-def _reproduces(service: Service, stored: dict, start: Snapshot, end: Snapshot) -> bool:
+def reproduces(open_doc: Callable[[dict], Session], stored: dict, start: Snapshot, end: Snapshot) -> bool:
     """Does replaying the updates after ``start`` give ``end``, bit for bit?"""
     try:
-        again = capture(_replay(service, stored, start, end, None), "epoch", None)
+        again = capture(_replay(open_doc, stored, start, end, None), "epoch", None)
     except Exception:  # a state the replay cannot even reach is not one to offer
         return False
     return (
@@ -238,28 +198,13 @@ def _reproduces(service: Service, stored: dict, start: Snapshot, end: Snapshot) 
     )
 
 
-def _virtual(service: Service, network_id: str, stored: dict, step: int) -> Snapshot | None:
-    """The state after update ``step`` made inside an ``/epoch`` or ``/train``, replayed from
-    the network's document ``stored``. A gap whose replay does not reproduce its end (the
-    parameters were edited before the run) is remembered and no longer listed."""
-    now_step = _now_step(service, network_id)
-    window = service.limits.max_step_snapshots
-    for a, b in _gaps(service.store.snapshots(network_id), now_step, window):
-        if not a["step"] < step < b["step"] or step <= now_step - window:
-            continue
-        ends = _ends(service, network_id, a, b)
-        if ends is None:
-            return None
-        if not service.replays.check(_key(network_id, a, b), partial(_reproduces, service, stored, *ends)):
-            raise NotFound(
-                f"the updates after step {a['step']} up to step {b['step']} cannot be replayed: the "
-                "network was edited (parameters or settings) before the run that made them; "
-                f"{describe(service.store.snapshots(network_id))}"
-            )
-        session = _replay(service, stored, ends[0], ends[1], step - a["step"])
-        assert session.trainer is not None
-        return capture(session, "step", float(session.trainer.step_losses[-1][2]))
-    return None
+def replayed(
+    open_doc: Callable[[dict], Session], stored: dict, start: Snapshot, end: Snapshot, count: int
+) -> Snapshot:
+    """The state ``count`` updates after ``start`` in the run that ended at ``end``."""
+    session = _replay(open_doc, stored, start, end, count)
+    assert session.trainer is not None
+    return capture(session, "step", float(session.trainer.step_losses[-1][2]))
 
 
 def describe(kept: list[dict]) -> str:
@@ -277,73 +222,3 @@ def describe(kept: list[dict]) -> str:
     epochs = sorted({s["epoch"] for s in kept if s["kind"] == "epoch"})
     steps = sorted({s["step"] for s in kept})
     return f"snapshots exist after epochs {ranges(epochs)} and after steps {ranges(steps)}"
-
-
-def _find(
-    service: Service, network_id: str, stored: dict, *, step: int | None, epoch: int | None
-) -> Snapshot:
-    """The snapshot asked for, stored or replayed from ``stored`` (the network's document, which
-    the request loaded once and is not changed here)."""
-    store = service.store
-    snapshot = store.snapshot(network_id, step=step, epoch=epoch)
-    if snapshot is None and step is not None:
-        snapshot = _virtual(service, network_id, stored, step)
-    if snapshot is None:
-        what = f"after step {step}" if step is not None else f"after epoch {epoch}"
-        raise NotFound(f"no snapshot {what} is kept; {describe(store.snapshots(network_id))}")
-    return snapshot
-
-
-def read_at(service: Service, network_id: str, *, step: int | None, epoch: int | None) -> Session:
-    """The network as it was at a kept snapshot, opened from a copy: nothing is saved."""
-    doc = service.load(network_id)
-    restore(doc, _find(service, network_id, doc, step=step, epoch=epoch))
-    return service.open(doc)
-
-
-def preview(service: Service, network_id: str, kind: str, number: int) -> dict:
-    """A snapshot, the network a rewind to it would answer, and what that rewind would drop."""
-    now = service.read(network_id)
-    point = {"step": number, "epoch": None} if kind == "step" else {"step": None, "epoch": number}
-    snapshot = _find(service, network_id, now.doc, **point)
-    doc = dict(now.doc)
-    restore(doc, snapshot)
-    then = service.open(doc)
-    return {
-        "snapshot": {
-            "epoch": snapshot.epoch,
-            "step": snapshot.step,
-            "kind": snapshot.kind,
-            "train_loss": snapshot.train_loss,
-        },
-        "network": public(then),
-        "drops": {"updates": now.step - snapshot.step, "epochs": now.epoch - snapshot.epoch},
-    }
-
-
-def rewind(service: Service, network_id: str, *, step: int | None, epoch: int | None) -> dict:
-    """Restore the snapshot after update ``step`` or after epoch ``epoch``; drop what followed."""
-    service.require(network_id)
-    store = service.store
-    with store.lock(network_id):
-        service.sessions.drop(network_id)
-        doc = service.load(network_id)
-        snapshot = _find(service, network_id, doc, step=step, epoch=epoch)
-        restore(doc, snapshot)
-        session = service.open(doc)
-        response = public(session)
-        store.save(session.dump(), rewound_to=(snapshot.epoch, snapshot.step))
-    return response
-
-
-def trajectory(service: Service, network_id: str, refs: list[tuple[int, str, tuple[int, ...]]]) -> list[dict]:
-    """The chosen parameters' values at every stored snapshot, oldest first (SPEC §8.4)."""
-    return [
-        {
-            "step": s.step,
-            "value": [s.value_at(f"{name}{layer}", index) for layer, name, index in refs],
-            "loss": s.train_loss,
-        }
-        for s in service.store.all_snapshots(network_id)
-        if s.train_loss is not None  # a network's first state has no loss recorded
-    ]

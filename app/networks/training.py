@@ -70,7 +70,7 @@ def check_history(entries: list[dict]) -> list[dict]:
 
 
 def diverged_out(error: engine.DivergedError | None) -> Diverged | None:
-    """SPEC §8.2's ``diverged``: where the refused update fell, and a sentence about it."""
+    """A run's ``diverged``: where the refused update fell, and a sentence about it."""
     if error is None:
         return None
     return Diverged(epoch=error.epoch, step=error.step, detail=error.detail)

@@ -46,15 +46,7 @@ def list_networks(
 ) -> NetworkList:
     """A page of your networks (the teacher: everyone's), oldest first, read from the store's
     summary columns, with `total`, `limit` and `offset`."""
-    store, owner = service.store, owners.current().listing_owner
-    return NetworkList.model_validate(
-        {
-            "networks": store.list(owner=owner, limit=limit, offset=offset),
-            "total": store.count(owner),
-            "limit": limit,
-            "offset": offset,
-        }
-    )
+    return service.page(limit, offset, owners.current().listing_owner)
 
 
 @router.post("/import", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)

@@ -1,8 +1,8 @@
 """The wire format: every request and response body of the REST API, and nothing else.
 
-One module per resource (``networks``, ``phases``, ``training``, ``datasets``, ``transfer``,
-``catalog``, ``errors``; shared pieces in ``base``); every name is re-exported here, so
-``from ..schemas import X`` works whatever module defines ``X``.
+One module per resource (``networks``, ``phases``, ``training``, ``analysis``, ``timeline``,
+``datasets``, ``transfer``, ``catalog``, ``errors``; shared pieces in ``base``); every name is
+re-exported here, so ``from ..schemas import X`` works whatever module defines ``X``.
 
 Names follow the engine's vocabulary (``z``, ``a``, ``dL_da``, ``da_dz``, ``dL_dz``, ``dL_dW``,
 ``dL_db``, ``W``, ``b``, layer ``index``). Arrays are nested lists, batch-first. Request
@@ -14,6 +14,17 @@ Limits that are configurable at run time (sizes, counts) are checked in :mod:`ap
 from __future__ import annotations
 
 from ..examples import MAZUR_EXAMPLE, XOR_EXAMPLE
+from .analysis import (
+    MAX_LANDSCAPE_POINTS,
+    LandscapeCurrent,
+    LandscapeIn,
+    LandscapeOut,
+    ParameterChoice,
+    ParameterValue,
+    SharesIn,
+    SharesOut,
+    TrajectoryPoint,
+)
 from .base import (
     MAX_ABS_VALUE,
     MAX_INT,
@@ -101,6 +112,7 @@ from .phases import (
     UpdateLayer,
     UpdateOut,
 )
+from .timeline import Drops, RewindIn, SnapshotOut, SnapshotPreview, SnapshotsOut
 from .training import (
     Diverged,
     EarlyStopping,
@@ -146,17 +158,18 @@ __all__ = [
     "CatalogPairing",
     "Cursor",
     "DataOut",
-    "DataSpec",
     "DatasetInfo",
     "DatasetList",
     "DatasetOut",
     "DatasetRef",
     "DatasetSummary",
+    "DataSpec",
     "Diverged",
-    "ERROR_RESPONSES",
+    "Drops",
     "EarlyStopping",
     "EmptyIn",
     "EpochOut",
+    "ERROR_RESPONSES",
     "ErrorOut",
     "ExportDocument",
     "ExportOut",
@@ -182,14 +195,18 @@ __all__ = [
     "HistoryOut",
     "InitName",
     "InitSpec",
+    "LandscapeCurrent",
+    "LandscapeIn",
+    "LandscapeOut",
     "LimitsOut",
     "LossIn",
     "LossName",
     "LossOut",
+    "Matrix",
     "MAX_ABS_VALUE",
     "MAX_INT",
+    "MAX_LANDSCAPE_POINTS",
     "MAZUR_EXAMPLE",
-    "Matrix",
     "NetworkDataOut",
     "NetworkList",
     "NetworkPatch",
@@ -202,12 +219,13 @@ __all__ = [
     "OptimizerState",
     "OutMatrix",
     "OutVector",
+    "ParameterChoice",
     "Parameters",
     "ParametersIn",
     "ParametersRequired",
+    "ParameterValue",
     "Phase",
     "PredictIn",
-    "SnapshotRef",
     "PredictLayer",
     "PredictMap",
     "PredictOut",
@@ -216,7 +234,14 @@ __all__ = [
     "RegularizationSpec",
     "Request",
     "Response",
+    "RewindIn",
     "Seed",
+    "SharesIn",
+    "SharesOut",
+    "SnapshotOut",
+    "SnapshotPreview",
+    "SnapshotRef",
+    "SnapshotsOut",
     "StepIn",
     "StepLoss",
     "StepLossIn",
@@ -224,10 +249,11 @@ __all__ = [
     "StopOut",
     "Task",
     "TraceInfo",
-    "TrainIn",
-    "TrainOut",
     "TrainableSpec",
     "TrainerState",
+    "TrainIn",
+    "TrainOut",
+    "TrajectoryPoint",
     "UpdateLayer",
     "UpdateOut",
     "ValidationErrorOut",

@@ -79,7 +79,7 @@ class Grid(Request):
 
 
 class SnapshotRef(Request):
-    """One kept timeline snapshot (SPEC §8.3): the state after update ``step`` or after epoch ``epoch``."""
+    """One kept timeline snapshot: the state after update ``step`` or after epoch ``epoch``."""
 
     step: int | None = Field(None, ge=0, le=MAX_INT, description="the state after this update")
     epoch: int | None = Field(None, ge=0, le=MAX_INT, description="the state after this epoch")

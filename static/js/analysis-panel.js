@@ -1,13 +1,13 @@
 // The panel under the inspector for a selected weight or bias: its loss landscape and each
 // sample's share of its gradient. Shift-click on the drawing picks a second parameter.
 
-import { $, animator, store } from "./context.js";
+import { $, animator, drawn, store } from "./context.js";
 import { createLandscapeView } from "./landscape-view.js";
 import { isParameter } from "./landscape-common.js";
 import { createSharesView } from "./shares-view.js";
 
 const root = $("[data-landscape]");
-const landscape = createLandscapeView(root, { onChange: () => landscape.render(store.get()) });
+const landscape = createLandscapeView(root, { onChange: () => landscape.render(drawn()) });
 const shares = createSharesView($("[data-shares]"), $("[data-shares-name]"));
 
 /** Shift-click (or Shift+Enter) on a weight or bias: the second parameter of the landscape.
@@ -21,8 +21,8 @@ function pickSecond(evt) {
   if (!isParameter(target)) return;
   evt.stopPropagation();
   evt.preventDefault();
-  landscape.chooseSecond(target, store.get());
-  landscape.render(store.get());
+  landscape.chooseSecond(target, drawn());
+  landscape.render(drawn());
 }
 $("[data-network]").addEventListener("click", pickSecond, true);
 $("[data-network]").addEventListener("keydown", pickSecond, true);

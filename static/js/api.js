@@ -92,7 +92,7 @@ export async function predictGrid(id, resolution, snapshot = null) {
   });
   return { axes: answer.axes, outputs: answer.outputs, layers };
 }
-/** The timeline (SPEC §8.3): kept snapshots, one previewed without rewinding, a rewind. */
+/** The timeline: kept snapshots, one previewed without rewinding, a rewind. */
 export const snapshots = (id) => request("GET", `${net(id)}/snapshots`);
 export const previewSnapshot = (id, kind, number) =>
   request("GET", `${net(id)}/snapshots/${encodeURIComponent(kind)}/${encodeURIComponent(number)}`);
@@ -101,7 +101,7 @@ export const rewind = (id, point) => request("POST", `${net(id)}/rewind`, point)
 export const stopTraining = (id) => request("POST", `${net(id)}/stop`, {});
 export const epoch = (id) => request("POST", `${net(id)}/epoch`, {});
 export const gradcheck = (id, body = {}) => request("POST", `${net(id)}/gradcheck`, body);
-/** The loss over one or two parameters around their values (SPEC §8.4), with the trajectory. */
+/** The loss over one or two parameters around their values, with the trajectory. */
 export const landscape = (id, body, { signal } = {}) => request("POST", `${net(id)}/landscape`, body, { signal });
 /** Each sample's term of one parameter's gradient in the step in progress (after Backward). */
 export const gradientShares = (id, body, { signal } = {}) => request("POST", `${net(id)}/gradient-shares`, body, { signal });

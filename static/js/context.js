@@ -1,12 +1,12 @@
-// The page's shared objects: the state store, the event log, the animator, the drawing, its
-// tooltip, the inspector.
+// The page's shared objects: the state store, the event log, the animator, and (once main.js
+// mounts them) the drawing, its tooltip and the inspector. Importing this module builds no DOM
+// and imports no action: main.js passes the actions in.
 
 import { createStore } from "./store.js";
 import { createAnimator } from "./animator.js";
 import { createNetworkView } from "./network-view.js";
 import { createInspector } from "./inspector.js";
 import { createTooltip } from "./tooltip.js";
-import { setParameter } from "./parameter-actions.js";
 
 export const $ = (selector) => document.querySelector(selector);
 
@@ -16,8 +16,8 @@ export const store = createStore({
   setup: null, // what the form shows
   built: null, // the setup the current network was built from
   shape: null, // {nIn, nOut, task} of the chosen data
-  preview: null,
-  network: null,
+  preview: null, // the chosen data, drawn as a scatter before a network is built on it
+  network: null, // the network as it is on the server
   data: null,
   trace: null, // {forward, loss, backward, update} of the current step
   history: [],
@@ -30,9 +30,25 @@ export const store = createStore({
   selection: null,
   gradcheck: null, // {key, res} of the last gradient check
   playing: false,
-  timelineMark: null, // {epoch, step} of the timeline snapshot being previewed (timeline.js), else null
+  // The timeline snapshot shown instead of the network as it is (timeline.js), else null:
+  // {snapshot, network, drops, grid, mark: {epoch, step}, caption}, the server's answers.
+  snapshotPreview: null,
   caption: "",
 });
+
+/** The keys whose drawing a snapshot preview replaces (see `drawn`). */
+export const PREVIEWED = ["network", "trace", "neuronHealth", "grid", "caption", "timelineMark"];
+
+/**
+ * The state the page draws: the network as it is, or, while the timeline previews a snapshot,
+ * that moment's network, boundary and caption (no step in progress, no neuron health).
+ * `timelineMark` is where the loss plots mark the preview: {epoch, step}, else null.
+ */
+export function drawn(s = store.get()) {
+  const p = s.snapshotPreview;
+  if (!p) return { ...s, timelineMark: null };
+  return { ...s, network: p.network, trace: null, neuronHealth: null, grid: p.grid ?? s.grid, caption: p.caption, timelineMark: p.mark };
+}
 
 // A log the browser tests (and curious learners in the console) can read.
 const events = [];
@@ -40,31 +56,37 @@ window.backpropExplorer = { events, getState: () => store.get() };
 export const emit = (e) => events.push({ ...e, t: Math.round(performance.now()) });
 
 export const animator = createAnimator();
-export const inspector = createInspector({
-  body: $("[data-inspector-body]"),
-  onEditParameter: (target, value) => setParameter(target, value),
-});
-const tooltip = createTooltip($("[data-tooltip]"));
-export const view = createNetworkView($("[data-network]"), {
-  emit,
-  onHover: (target, evt) => {
-    const s = store.get();
-    tooltip.show(target, evt, { network: s.network, trace: s.trace, health: s.neuronHealth });
-  },
-  onLeave: () => tooltip.hide(),
-  onSelect: (target) => store.set({ selection: target }),
-  // The drawing was laid out again (a layer expanded or collapsed, a resize): repaint it.
-  onExpand: () => {
-    animator.skip();
-    const s = store.get();
-    store.set({ network: s.network, trace: s.trace, neuronHealth: s.neuronHealth, selection: s.selection });
-  },
-});
+
+/** The drawing and the inspector: built by `mountViews`, before anything renders. */
+export let view = null;
+export let inspector = null;
+
+/** Build the drawing, its tooltip and the inspector into the page; `onEditParameter(target,
+ * value)` is what a value typed into the inspector does. */
+export function mountViews({ onEditParameter }) {
+  inspector = createInspector({ body: $("[data-inspector-body]"), onEditParameter });
+  const tooltip = createTooltip($("[data-tooltip]"));
+  view = createNetworkView($("[data-network]"), {
+    emit,
+    onHover: (target, evt) => {
+      const s = drawn();
+      tooltip.show(target, evt, { network: s.network, trace: s.trace, health: s.neuronHealth });
+    },
+    onLeave: () => tooltip.hide(),
+    onSelect: (target) => store.set({ selection: target }),
+    // The drawing was laid out again (a layer expanded or collapsed, a resize): repaint it.
+    onExpand: () => {
+      animator.skip();
+      const { network, trace, neuronHealth, selection, snapshotPreview } = store.get();
+      store.set({ network, trace, neuronHealth, selection, snapshotPreview });
+    },
+  });
+}
 
 /** The configuration panel, once the catalog has loaded (main.js). */
 export const form = { config: null };
 
 /** The phase order, served by the catalog. */
 export const phaseOrder = () => store.get().catalog.phases;
-/** How many per-update losses the server keeps (contract 4), else its long-standing 10,000. */
+/** How many per-update losses the server keeps, as the catalog says. */
 export const maxStepLosses = () => store.get().catalog?.limits?.max_step_losses ?? 10_000;

@@ -1,4 +1,4 @@
-// The contour plot of the loss over two parameters (SPEC §8.4): filled bands of the server's
+// The contour plot of the loss over two parameters: filled bands of the server's
 // grid, the path training took through the plane (the snapshots), the current point and the
 // lowest grid point, with a legend of the bands' loss ranges.
 

@@ -1,4 +1,4 @@
-// The loss landscape of the selected weight or bias (SPEC §8.4): L(w) with every other
+// The loss landscape of the selected weight or bias: L(w) with every other
 // parameter fixed, its tangent (slope = the server's ∂L/∂w), the step the next update takes
 // and the lowest point along the line; with a second parameter, a contour plot with the path
 // training took. Every number drawn or written is the server's (POST …/landscape).

@@ -1,7 +1,7 @@
 // Bootstrap: load the catalog, create the form, restore the setup from the URL, build the network.
 
 import * as api from "./api.js";
-import { $, form, store, view } from "./context.js";
+import { $, drawn, form, mountViews, store, view } from "./context.js";
 import { connectViews } from "./render.js";
 import { wireControls } from "./controls.js";
 import { wireTimeline } from "./timeline.js";
@@ -10,15 +10,18 @@ import { onBuild, onEdit, onUpload } from "./form-actions.js";
 import { DEFAULT_SETUP, applyDatasetDefaults, applyPairing, isUpload } from "./setup.js";
 import { fromHash } from "./url-state.js";
 import { build, loadPreview, openLinked } from "./network-actions.js";
+import { setParameter } from "./parameter-actions.js";
+import { stopPlaying } from "./play.js";
 import { detailOf, setError, status } from "./messages.js";
 import { redrawAllPlots } from "./plot-panel.js";
 import { wireCompareLaunch } from "./compare/launch.js";
 
 async function start() {
+  mountViews({ onEditParameter: setParameter });
   connectViews();
   wireControls();
   wireCompareLaunch();
-  wireTimeline();
+  wireTimeline({ stopPlay: stopPlaying });
   status("Loading the catalog…", true);
   let catalog;
   try {
@@ -75,7 +78,7 @@ function listenForLinks() {
   window.addEventListener("resize", () => {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(() => {
-      redrawAllPlots(store.get());
+      redrawAllPlots(drawn());
       view.relayout();
     }, 150);
   });

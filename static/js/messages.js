@@ -1,7 +1,7 @@
 // Messages beside the controls: errors by key, the status line, and readable error details.
+// Imports nothing of the explorer page, so the compare page reads errors with `detailOf` too.
 
 import * as api from "./api.js";
-import { $ } from "./context.js";
 
 export function setError(key, text) {
   const node = document.querySelector(`[data-error="${key}"]`);
@@ -13,7 +13,7 @@ export function clearErrors(...keys) {
 }
 
 export function status(text, busy = false) {
-  const node = $("[data-status]");
+  const node = document.querySelector("[data-status]");
   node.textContent = text;
   node.classList.toggle("busy", busy);
 }

@@ -4,7 +4,7 @@ import * as api from "./api.js";
 import { $, emit, store } from "./context.js";
 import { bold, number, setCaption } from "./captions.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
-import { refreshPlots } from "./network-actions.js";
+import { refreshPlots } from "./refresh.js";
 import { guarded, runPhase } from "./phase-actions.js";
 
 const nameOf = (target) =>

@@ -4,7 +4,7 @@ import * as api from "./api.js";
 import { $, animator, emit, phaseOrder, store, view } from "./context.js";
 import { WHILE, bold, capitalized, captionFor, number, setCaption } from "./captions.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
-import { refreshHistory, refreshNetwork, refreshPlots } from "./network-actions.js";
+import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
 import { playLoop, stopPlaying } from "./play.js";
 import { leavePreview } from "./timeline.js";
 
@@ -159,7 +159,7 @@ export async function runEpoch() {
       await refreshPlots();
       answer = res;
       if (res.diverged) {
-        // SPEC §8.2: the epoch was cut at the refused update; what it trained before is kept.
+        // Divergence: the epoch was cut at the refused update; what it trained before is kept.
         setCaption([bold("Diverged"), `: ${res.diverged.detail}. The weights are the last finite ones.`]);
         emit({ phase: "epoch", diverged: res.diverged });
         return;

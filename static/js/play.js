@@ -5,7 +5,7 @@ import { $, animator, store } from "./context.js";
 import { bold, number, setCaption } from "./captions.js";
 import { detailOf, setError, status } from "./messages.js";
 import { fmt } from "./format.js";
-import { refreshHistory, refreshNetwork, refreshPlots } from "./network-actions.js";
+import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
 import { leavePreview } from "./timeline.js";
 
 let running = Promise.resolve(); // the running Play, settled once its last request landed
@@ -82,7 +82,7 @@ async function play() {
       const perEpoch = (performance.now() - t0) / Math.max(1, done?.epochs_run ?? chunk);
       chunk = Math.max(1, Math.min(50, Math.round(500 / Math.max(1, perEpoch))));
       if (done?.diverged) {
-        diverged = done.diverged; // SPEC §8.2: the run stopped at the refused update
+        diverged = done.diverged; // the run stopped at the refused update
         break;
       }
       if (done?.stopped_early || (early && waited >= early.patience)) {

@@ -1,6 +1,6 @@
 // Connects the state to the views: on every change, each panel whose inputs changed renders again.
 
-import { $, animator, inspector, store, view } from "./context.js";
+import { $, PREVIEWED, animator, drawn, inspector, store, view } from "./context.js";
 import { renderCaption } from "./captions.js";
 import { renderGradcheck, renderMeta, renderPhaseButtons, renderReadout, renderSamplePicker } from "./panels.js";
 import { renderPlots } from "./plot-panel.js";
@@ -9,7 +9,11 @@ import * as plots from "./plots.js";
 
 let drawnArchitecture = ""; // network id, sizes and activations the SVG was built for
 
-function render(s, keys) {
+/** Render the state `state` after a change of `keys`; a snapshot preview starting or ending
+ * changes everything it replaces. */
+function render(state, keys) {
+  if (keys.has("snapshotPreview")) keys = new Set([...keys, ...PREVIEWED]);
+  const s = drawn(state);
   if (keys.has("network") && s.network) {
     const sizes = s.network.layers;
     const architecture = `${s.network.id}:${sizes.join("-")}:${s.network.activations.join(",")}`;

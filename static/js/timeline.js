@@ -1,14 +1,15 @@
-// The timeline scrubber (SPEC §8.3): every kept snapshot on one range. Moving it previews that
-// moment — its weights on the drawing, its decision boundary, both the server's numbers — and
-// changes nothing on the server; "Rewind here" restores it for good after saying what it drops.
+// The timeline scrubber: every kept snapshot on one range. Moving it previews that moment — its
+// weights on the drawing, its decision boundary, both the server's numbers — and changes nothing
+// on the server; "Rewind here" restores it for good after saying what it drops. The preview is
+// the store's `snapshotPreview`: the page draws it instead of the network as it is (context.js
+// `drawn`), which the store keeps unchanged meanwhile.
 
 import * as api from "./api.js";
 import { $, animator, emit, form, store } from "./context.js";
 import { bold, number, setCaption } from "./captions.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
 import { fmt } from "./format.js";
-import { plotGrid, refreshHistory, refreshPlots } from "./network-actions.js";
-import { stopPlaying } from "./play.js";
+import { plotGrid, refreshHistory, refreshPlots } from "./refresh.js";
 import { setupFromNetwork } from "./setup.js";
 import { toHash } from "./url-state.js";
 
@@ -18,26 +19,15 @@ const MAX_TICKS = 60; // epoch tick marks under the range, when there are not mo
 let kept = []; // the server's snapshot list, oldest first
 let keptFor = null; // the id of the network `kept` belongs to
 let points = []; // the range's positions: one snapshot per step before now, then null = now
-let live = null; // while previewing: {network, trace, grid, neuronHealth} of the network as it is
-let shown = null; // while previewing: {snapshot, network, drops, grid} (the server's answers)
 let generation = 0; // bumped whenever a preview in flight must not land
-let ownChange = false; // the store change is this module's own (entering or leaving a preview)
 let seen = null; // the network object the list was last refreshed for
+let stopPlaying = async () => {}; // main.js passes Play's (wireTimeline)
 
 const panel = () => $("[data-timeline]");
 const range = () => $("[data-timeline-range]");
-
-/** The network as it is on the server (not the one a preview shows). */
-const nowNetwork = () => live?.network ?? store.get().network;
-
-function setOwn(patch) {
-  ownChange = true;
-  try {
-    store.set(patch);
-  } finally {
-    ownChange = false;
-  }
-}
+const nowNetwork = () => store.get().network;
+/** The previewed snapshot's answers ({snapshot, network, drops, grid, …}), else null. */
+const shown = () => store.get().snapshotPreview;
 
 // --- labels --------------------------------------------------------------------------------
 
@@ -88,7 +78,7 @@ function render() {
   points = network ? positionsOf(kept, network) : [null];
   // Where the learner has moved the scrubber to: a point still to be fetched (keys pressed
   // faster than previews land) wins over the one shown, so the range does not jump back.
-  const target = wanted ?? shown?.snapshot;
+  const target = wanted ?? shown()?.snapshot;
   const at = target ? points.findIndex((p) => sameSnapshot(p, target)) : -1;
   input.max = String(points.length - 1);
   input.value = String(at >= 0 ? at : points.length - 1);
@@ -115,15 +105,15 @@ function render() {
 
 function renderBanner() {
   const banner = $("[data-timeline-banner]");
-  const previewing = Boolean(shown);
+  const previewing = Boolean(shown());
   banner.hidden = !previewing;
   panel().classList.toggle("previewing", previewing);
   panel().dataset.state = previewing ? "preview" : "now";
-  panel().dataset.previewStep = previewing ? String(shown.snapshot.step) : "";
+  panel().dataset.previewStep = previewing ? String(shown().snapshot.step) : "";
   document.querySelector(".panel.drawing")?.classList.toggle("previewing", previewing);
   document.querySelector("[data-boundary-section]")?.classList.toggle("previewing", previewing);
   if (!previewing) return;
-  const s = shown.snapshot;
+  const s = shown().snapshot;
   const now = nowNetwork();
   $("[data-timeline-banner-text]").replaceChildren(
     Object.assign(document.createElement("strong"), { textContent: `Previewing ${nameOf(s)}` }),
@@ -197,23 +187,21 @@ async function preview(s) {
       data ? plotGrid(network, data, { snapshot: at }) : null,
     ]);
     if (mine !== generation) return;
-    if (!live) {
-      const { trace, grid: liveGrid, neuronHealth, caption } = store.get();
-      live = { network: store.get().network, trace, grid: liveGrid, neuronHealth, caption };
-    }
-    shown = { ...answer, grid };
     clearErrors("timeline");
     const snap = answer.snapshot;
     const cursor = answer.network.cursor;
     const fraction = cursor.n_train ? cursor.position / cursor.n_train : 0; // into the next epoch
-    setOwn({
-      network: answer.network, trace: null, neuronHealth: null, ...(grid ? { grid } : {}),
-      timelineMark: { epoch: snap.epoch + fraction, step: snap.step },
-      caption: [
-        bold(`Previewing ${nameOf(snap)}`),
-        `: the weights and biases after update ${snap.step}, and the decision boundary they drew then. `,
-        "Click an edge to read a weight of that moment; Rewind here goes back to it for good, Back to now (Esc) returns.",
-      ],
+    store.set({
+      snapshotPreview: {
+        ...answer,
+        grid,
+        mark: { epoch: snap.epoch + fraction, step: snap.step },
+        caption: [
+          bold(`Previewing ${nameOf(snap)}`),
+          `: the weights and biases after update ${snap.step}, and the decision boundary they drew then. `,
+          "Click an edge to read a weight of that moment; Rewind here goes back to it for good, Back to now (Esc) returns.",
+        ],
+      },
     });
     render();
     emit({ phase: "preview", step: s.step, kind: s.kind });
@@ -248,28 +236,17 @@ export function leavePreview() {
   wanted = null;
   generation += 1;
   delete panel()?.dataset.loading;
-  if (!live) return;
-  const restored = live;
-  live = null;
-  shown = null;
-  setOwn({ ...restored, timelineMark: null });
+  if (!shown()) return;
+  store.set({ snapshotPreview: null });
   render();
 }
 
 /** Another part of the page changed the network (a step, a PATCH, a build): the preview is over. */
 function onStoreChange(s, keys) {
-  if (ownChange || !keys.has("network")) return;
   // The drawing repaints by setting the same object again (a resize, a layer expanded).
-  if (s.network === (shown ? shown.network : seen)) return;
+  if (!keys.has("network") || s.network === seen) return;
   seen = s.network;
-  if (live) {
-    const previewGrid = shown?.grid;
-    generation += 1;
-    live = null;
-    shown = null;
-    setOwn({ timelineMark: null });
-    if (previewGrid && s.grid === previewGrid) refreshPlots();
-  }
+  if (s.snapshotPreview) leavePreview();
   if (s.network && s.network.id !== keptFor) [kept, keptFor] = [[], s.network.id];
   render();
   scheduleRefresh();
@@ -278,11 +255,12 @@ function onStoreChange(s, keys) {
 // --- rewind --------------------------------------------------------------------------------
 
 function askRewind() {
-  if (!shown) return;
-  const s = shown.snapshot;
+  const preview = shown();
+  if (!preview) return;
+  const s = preview.snapshot;
   $("[data-rewind-title]").textContent = `Rewind to ${nameOf(s)}?`;
   $("[data-rewind-text]").textContent =
-    `Rewinding drops ${dropsText(shown.drops)} after this point: their weights, losses and snapshots are gone for good. ` +
+    `Rewinding drops ${dropsText(preview.drops)} after this point: their weights, losses and snapshots are gone for good. ` +
     `The network goes back to epoch ${s.epoch}, step ${s.step}, with the optimizer state and data order of that moment, ` +
     "so training on from there repeats the same run.";
   const dialog = $("[data-rewind-dialog]");
@@ -293,19 +271,19 @@ function askRewind() {
 async function rewindHere() {
   const dialog = $("[data-rewind-dialog]");
   if (dialog.open) dialog.close();
-  if (!shown || !live) return;
-  const s = shown.snapshot;
+  const preview = shown();
+  if (!preview) return;
+  const s = preview.snapshot;
   const point = s.kind === "epoch" ? { epoch: s.epoch } : { step: s.step };
   try {
-    const network = await api.rewind(live.network.id, point);
+    const network = await api.rewind(nowNetwork().id, point);
     generation += 1;
-    live = null;
-    shown = null;
     const { setup, shape, selection } = store.get();
     const described = setup ? (setupFromNetwork(network, setup) ?? setup) : null;
     if (described) form.config?.render(described, shape);
-    setOwn({
-      network, trace: null, history: [], steps: [], neuronHealth: null, gradcheck: null, selection, timelineMark: null,
+    seen = network; // the list is refreshed below
+    store.set({
+      snapshotPreview: null, network, trace: null, history: [], steps: [], neuronHealth: null, gradcheck: null, selection,
       ...(described ? { setup: described, built: structuredClone(described) } : {}),
     });
     // A lesson's tour owns the URL's hash; on the main page the link names the network.
@@ -326,7 +304,9 @@ async function rewindHere() {
 
 // --- wiring --------------------------------------------------------------------------------
 
-export function wireTimeline() {
+/** `stopPlay()`: ask a running Play to stop; settles once its last request landed. */
+export function wireTimeline({ stopPlay }) {
+  stopPlaying = stopPlay;
   store.subscribe(onStoreChange);
   const input = range();
   input.addEventListener("input", () => {
@@ -341,14 +321,14 @@ export function wireTimeline() {
   });
   input.addEventListener("keydown", (evt) => {
     // Enter on the range asks to rewind to the point it shows (the dialog confirms first).
-    if (evt.key === "Enter" && shown) {
+    if (evt.key === "Enter" && shown()) {
       evt.preventDefault();
       askRewind();
     }
   });
   document.addEventListener("keydown", (evt) => {
     // Escape leaves the preview, wherever the focus is — except in the dialog, where it cancels.
-    if (evt.key === "Escape" && shown && !evt.target.closest?.("dialog")) leavePreview();
+    if (evt.key === "Escape" && shown() && !evt.target.closest?.("dialog")) leavePreview();
   });
   $("[data-action=back-to-now]").addEventListener("click", leavePreview);
   $("[data-action=rewind-here]").addEventListener("click", askRewind);

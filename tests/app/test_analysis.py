@@ -1,4 +1,4 @@
-"""The loss landscape (SPEC §8.4) and each sample's share of a gradient, against the phase
+"""The loss landscape and each sample's share of a gradient, against the phase
 endpoints' own numbers on the real app and a real SQLite file."""
 
 from __future__ import annotations

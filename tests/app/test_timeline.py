@@ -1,4 +1,4 @@
-"""The timeline (SPEC §8.3): snapshots after epochs and updates, rewinding to them exactly.
+"""The timeline: snapshots after epochs and updates, rewinding to them exactly.
 
 "Exactly" is checked on the export document: spec, parameters, optimizer state (momentum's
 velocity, Adam's moments and counts), trainer counters and cursor, epoch history and update

@@ -233,7 +233,7 @@ def test_non_finite_step_is_refused_and_nothing_changes(client: TestClient) -> N
 
 
 def test_divergence_keeps_the_epochs_before_it_and_says_where(client: TestClient) -> None:
-    """SPEC §8.2: a run whose next step would go non-finite stops there, keeps what it trained."""
+    """Divergence: a run whose next step would go non-finite stops there, keeps what it trained."""
     spec = {"layers": [3, 1], "activations": ["linear"], "learning_rate": 1e3, "batch_size": 5}
     net = create(client, {**spec, "data": {"generator": "house_prices", "n": 50}})
     url = f"/api/networks/{net['id']}"

@@ -1,4 +1,4 @@
-"""SPEC §8.2 on the page: Play and Epoch with a far too large η stop at the refused update and
+"""Divergence on the page: Play and Epoch with a far too large η stop at the refused update and
 say what happened and what to try, keeping the epochs before it."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Engineered input features from the settings form (SPEC §8.1), and the form describing the
+"""Engineered input features from the settings form, and the form describing the
 live network: hand-written data kept on rebuild, η applied by PATCH."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 10 / SPEC §8.4 in the page: the loss landscape of a selected weight (its tangent is the
+"""In the page: the loss landscape of a selected weight (its tangent is the
 inspector's ∂L/∂w, its minimum marker the curve's argmin), the contour with the path training
 took, and each sample's share of the gradient, against the API's own answers."""
 

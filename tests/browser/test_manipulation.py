@@ -1,4 +1,4 @@
-"""Issue 11 / SPEC §8.1, direct manipulation: the URL names the server's network, a weight is set
+"""Direct manipulation: the URL names the server's network, a weight is set
 from the diagram, a row of the learner's own goes through, and the boundary plot's options."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The timeline scrubber (SPEC §8.3): previewing a snapshot shows the server's numbers of that
+"""The timeline scrubber: previewing a snapshot shows the server's numbers of that
 moment and changes nothing; rewinding warns with the right counts, then restores it exactly."""
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
         f"{live_server}/api/networks/{nid}/predict",
         json={"grid": {"resolution": 40}, "maps": "uint8", "snapshot": {"epoch": 1}},
     ).json()
-    assert ui.state("s.grid.outputs") == then["outputs"]
+    assert ui.state("s.snapshotPreview.grid.outputs") == then["outputs"]
     assert server(live_server, f"{nid}/export") == original  # previewing changed nothing
 
     # Escape leaves the preview: the drawing shows the network as it is again.

@@ -1,4 +1,4 @@
-"""Divergence is shown, not hidden (SPEC §8.2): training keeps what it completed and names
+"""Divergence is shown, not hidden: training keeps what it completed and names
 the refused step."""
 
 import numpy as np

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 HIDDEN = ["sigmoid", "tanh", "relu", "leaky_relu", "linear"]
-# Output activations each loss is defined for. bce is for sigmoid outputs (SPEC §3); with a
+# Output activations each loss is defined for. bce is for sigmoid outputs; with a
 # softmax output its log(1 − ŷ) cancels so badly that finite differences, not backprop,
 # lose the digits. cross_entropy needs outputs in (0, 1].
 OUTPUTS = {
@@ -91,7 +91,7 @@ def test_trace_identities(case):
 
 
 def test_batch_gradient_is_mean_of_sample_gradients():
-    # SPEC §3: the batch loss is the mean of L_s, so dL_dW is the mean of per-sample dL_dW.
+    # The batch loss is the mean of L_s, so dL_dW is the mean of per-sample dL_dW.
     rng = np.random.default_rng(3)
     net = build_network([3, 4, 2], ["tanh", "sigmoid"], loss="mse", init="normal", scale=0.5, rng=rng)
     X, Y = rng.normal(size=(5, 3)), rng.uniform(size=(5, 2))

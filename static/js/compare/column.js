@@ -3,6 +3,7 @@
 
 import * as api from "../api.js";
 import { showNumber } from "../format.js";
+import { detailOf } from "../messages.js";
 import { drawBoundary, drawCurve, drawParity } from "../plots.js";
 
 const GRID_RESOLUTION = 40;
@@ -14,8 +15,6 @@ function el(tag, className = "", text = "") {
   if (text) node.textContent = text;
   return node;
 }
-
-const readable = (err) => (err instanceof api.ApiError ? err.detail : `Unexpected error: ${err.message}`);
 
 /**
  * A column for network `id`, drawn as `key` ("A"…) in `colour`. `onChange(column)` runs after
@@ -82,7 +81,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
 
   const changed = () => onChange(c);
   const fail = (err) => {
-    error.textContent = readable(err);
+    error.textContent = detailOf(err);
   };
 
   /** Counters and buttons from the state (the header's differences are the page's). */
@@ -191,7 +190,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
       c.problem =
         err instanceof api.ApiError && err.status === 404
           ? `This server has no network ${id}: it was deleted, or the link comes from another server.`
-          : readable(err);
+          : detailOf(err);
       root.classList.add("missing");
       title.textContent = "Not found";
       root.replaceChildren(head);

@@ -5,7 +5,7 @@ import * as api from "../api.js";
 import { $, form, store } from "../context.js";
 import { setupFromNetwork } from "../setup.js";
 import { bold, setCaption } from "../captions.js";
-import { refreshHistory, refreshPlots } from "../network-actions.js";
+import { refreshHistory, refreshPlots } from "../refresh.js";
 import { runEpoch, runPhase, runStep } from "../phase-actions.js";
 
 const PHASES = new Set(["forward", "loss", "backward", "update"]);

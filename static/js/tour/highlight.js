@@ -60,5 +60,5 @@ function mark() {
 
 // The drawing is rebuilt when the architecture or activations change: mark it again.
 store.subscribe((s, keys) => {
-  if (current && keys.has("network")) mark();
+  if (current && (keys.has("network") || keys.has("snapshotPreview"))) mark();
 });

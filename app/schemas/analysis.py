@@ -1,5 +1,5 @@
-"""The wire format of the analysis routes: the loss landscape (SPEC §8.4) and each sample's
-share of a gradient."""
+"""The analysis routes: the loss landscape over one or two parameters, and each sample's share
+of a gradient."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from .schemas import OutVector, Request, Response
+from .base import OutVector, Request, Response
 
 MAX_LANDSCAPE_POINTS = 101
 

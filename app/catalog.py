@@ -1,0 +1,64 @@
+"""The catalog: every name the engine accepts, with its formula, and the server's limits."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+from backprop_explorer.engine.features import DEFAULT_FEATURES, FEATURES
+from backprop_explorer.engine.health import EXPLODING_NORM, EXPLODING_RATIO, VANISHING_RATIO
+
+from backprop_explorer import engine
+
+from . import __version__
+from .config import Limits
+
+
+def _datasets() -> list[dict]:
+    out = []
+    for name, (_, description, uses_n_noise, classes) in engine.GENERATORS.items():
+        sample = engine.generate(name, np.random.default_rng(0), n=12, noise=0.0)
+        out.append(
+            {
+                "name": name,
+                "description": description,
+                "task": sample.task,
+                "n_features": sample.X.shape[1],
+                "n_outputs": sample.Y.shape[1],
+                "uses_n_noise": uses_n_noise,
+                "classes": classes,
+            }
+        )
+    return out
+
+
+DATASETS = _datasets()
+
+
+def catalog(limits: Limits) -> dict:
+    values = asdict(limits)
+    return {
+        "version": __version__,
+        "activations": [
+            {"name": a.name, "formula": a.formula, "derivative": a.derivative, "output_only": a.output_only}
+            for a in engine.ACTIVATIONS.values()
+        ],
+        "losses": [
+            {"name": x.name, "formula": x.formula, "pairs_with": x.pairs_with} for x in engine.LOSSES.values()
+        ],
+        "optimizers": [asdict(info) for info in engine.OPTIMIZERS.values()],
+        "initializers": [asdict(info) for info in engine.INITIALIZERS.values()],
+        "phases": list(engine.PHASES),
+        "pairings": engine.PAIRINGS,
+        "dL_dz_rules": engine.DL_DZ_RULES,
+        "regularizations": list(engine.REGULARIZATIONS),
+        "datasets": DATASETS,
+        "features": [{"name": f.name, "label": f.label, "formula": f.formula} for f in FEATURES.values()],
+        "default_features": list(DEFAULT_FEATURES),
+        "limits": {**values, "env": {name: Limits.env_name(name) for name in values}},
+        "health_thresholds": {
+            "vanishing_ratio": VANISHING_RATIO,
+            "exploding_ratio": EXPLODING_RATIO,
+            "exploding_norm": EXPLODING_NORM,
+        },
+    }

@@ -1,0 +1,42 @@
+"""The timeline routes: the kept snapshots, a preview of one, a rewind to one."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .base import Response
+from .networks import NetworkPublic
+from .training import SnapshotRef
+
+
+class SnapshotOut(Response):
+    epoch: int = Field(description="epochs completed at this point")
+    step: int = Field(description="updates applied at this point")
+    kind: Literal["epoch", "step"] = Field(description="taken after an epoch closed, or after one update")
+    train_loss: float | None = Field(
+        description="epoch snapshots: the epoch's training loss; step snapshots: the update's batch "
+        "loss; null for a network's first state"
+    )
+
+
+class SnapshotsOut(Response):
+    snapshots: list[SnapshotOut]
+
+
+class RewindIn(SnapshotRef):
+    """Rewind to the state after update ``step`` or after epoch ``epoch``."""
+
+
+class Drops(Response):
+    updates: int = Field(description="updates applied after the snapshot (their losses and snapshots go)")
+    epochs: int = Field(description="epochs closed after the snapshot (their history entries go)")
+
+
+class SnapshotPreview(Response):
+    snapshot: SnapshotOut
+    network: NetworkPublic = Field(
+        description="the network at that point: what a rewind to it would answer (nothing is rewound)"
+    )
+    drops: Drops = Field(description="what a rewind to this snapshot would drop")

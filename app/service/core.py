@@ -1,0 +1,120 @@
+"""What every part of the service shares: the store, the limits, the sessions held between
+requests, and the one way a network is changed.
+
+Each mutation follows one pattern, :meth:`Core.mutate`: lock → load → open (engine objects) →
+change → dump → save → respond. Any error on the way (a domain error, an engine refusal, a
+non-finite result) leaves the stored document untouched. The phases skip "load → open" when
+this process holds the session it committed as the stored version (:meth:`Core.run_phase`,
+``networks/sessions.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .. import owners
+from ..config import Limits
+from ..datasets import Datasets
+from ..errors import NotFound
+from ..networks import codec, timeline, views
+from ..networks.codec import Session
+from ..networks.sessions import Sessions
+from ..networks.timeline import VerifiedReplays
+from ..networks.training import TrainRuns
+from ..schemas import NetworkPublic
+from ..store import Store
+
+
+class Core:
+    def __init__(self, store: Store, limits: Limits) -> None:
+        self.store = store
+        self.limits = limits
+        self.runs = TrainRuns()
+        self.datasets = Datasets(store, limits)
+        self.sessions = Sessions()
+        self.replays = VerifiedReplays()  # which replayed gaps of the timeline reproduce their end
+
+    def load(self, network_id: str) -> dict:
+        doc = self.store.load(network_id)
+        if doc is None:
+            raise NotFound(f"no network with id {network_id!r}")
+        return doc
+
+    def require(self, network_id: str) -> None:
+        if not self.store.exists(network_id):
+            raise NotFound(f"no network with id {network_id!r}")
+
+    def open(self, doc: dict) -> Session:
+        session = codec.open_document(doc, self.datasets)
+        session.committed_step, session.snapshot_budget = session.step, self.limits.max_snapshot_bytes
+        return session
+
+    def read(self, network_id: str) -> Session:
+        return self.open(self.load(network_id))
+
+    def commit(
+        self, session: Session, *, clear_logs: bool = False, first: bool = False, scratch: bool = False
+    ) -> int:
+        """Save the session's document with the epochs, update losses and timeline snapshots it
+        produced (``first``: a new network, whose first state is snapshotted, owned by the
+        requester; ``scratch``: built by a page for a look); returns the version saved."""
+        doc, steps, history = session.dump(), session.new_step_losses(), session.new_history()
+        snaps = timeline.to_save(session, self.limits.max_step_snapshots)
+        if first or clear_logs:
+            snaps.insert(0, timeline.start(session))
+        version = self.store.save(
+            doc,
+            steps,
+            history,
+            clear_logs=clear_logs,
+            timeline=snaps,
+            owner=owners.current().owner,
+            scratch=scratch,
+        )
+        session.logs_written()
+        return version
+
+    def mutate(self, network_id: str, change: Callable[[Session], Any], *, clear_logs: bool = False) -> Any:
+        """Run ``change`` on the network under its lock and commit; nothing is saved if it raises."""
+        return self.edit(network_id, lambda doc: None, change, clear_logs=clear_logs)
+
+    def run_phase(self, network_id: str, change: Callable[[Session], Any]) -> Any:
+        """:meth:`mutate` for the phases: the session this process committed last is reused
+        when the stored version is still the one it committed (``networks/sessions.py``)."""
+        if network_id not in self.sessions:  # a held one existed: the version check below tells
+            self.require(network_id)  # 404 before a lock is made for an id that does not exist
+        with self.store.lock(network_id):
+            session = self.sessions.take(network_id, self.store.version(network_id))
+            if session is None:
+                session = self.open(self.load(network_id))
+            response = change(session)
+            version = self.commit(session)
+            self.sessions.put(network_id, version, session)
+        return response
+
+    def edit(
+        self,
+        network_id: str,
+        edit_doc: Callable[[dict], None],
+        change: Callable[[Session], Any],
+        *,
+        clear_logs: bool = False,
+    ) -> Any:
+        """:meth:`mutate` with ``edit_doc`` applied to the stored document before it is opened
+        (a new spec or a reset), so opening checks the edited combination."""
+        self.require(network_id)  # 404 before a lock is made for an id that does not exist
+        with self.store.lock(network_id):
+            self.sessions.drop(network_id)
+            doc = self.load(network_id)
+            edit_doc(doc)
+            session = self.open(doc)
+            response = change(session)
+            self.commit(session, clear_logs=clear_logs)
+        return response
+
+    def insert(self, session: Session, *, scratch: bool = False) -> NetworkPublic:
+        """Save a network opened from a new document; returns its public view."""
+        response = views.network_public(session)
+        self.commit(session, first=True, scratch=scratch)
+        return response

@@ -1,0 +1,116 @@
+"""Networks as a resource: create, read, list, change, delete, parameters, reset, their logs,
+their data, export and import."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from .. import serialize
+from ..errors import InvalidInput, NotFound
+from ..networks import codec, transfer, views
+from ..networks.codec import Session
+from ..schemas import ExportDocument, NetworkList, NetworkPatch, NetworkPublic, NetworkSpec, ParametersIn
+from .core import Core
+
+
+class Networks(Core):
+    def create(self, spec: NetworkSpec, *, scratch: bool = False) -> NetworkPublic:
+        return self.insert(self.open(codec.new_document(spec, self.limits)), scratch=scratch)
+
+    def get(self, network_id: str) -> NetworkPublic:
+        return views.network_public(self.read(network_id))
+
+    def page(self, limit: int, offset: int, owner: str | None = None) -> NetworkList:
+        """A page of ``owner``'s networks (None: everyone's), oldest first, from the store's
+        summary columns."""
+        store = self.store
+        return NetworkList.model_validate(
+            {
+                "networks": store.list(owner=owner, limit=limit, offset=offset),
+                "total": store.count(owner),
+                "limit": limit,
+                "offset": offset,
+            }
+        )
+
+    def delete(self, network_id: str) -> None:
+        self.require(network_id)
+        with self.store.lock(network_id):
+            self.sessions.drop(network_id)
+            if not self.store.delete(network_id):
+                raise NotFound(f"no network with id {network_id!r}")
+
+    def patch(self, network_id: str, body: NetworkPatch) -> NetworkPublic:
+        # Nested models are dumped whole: {"name": "adam"} brings Adam's default betas.
+        full = body.model_dump(mode="json")
+        changes = {key: full[key] for key in body.model_fields_set}
+
+        def edit_doc(doc: dict) -> None:
+            spec = dict(doc["spec"])
+            n_layers = len(spec["layers"]) - 1
+            for key, value in changes.items():
+                if value is None:
+                    raise InvalidInput(f"{key} cannot be null; omit it to keep the current value")
+                if key == "activations":
+                    codec.check_per_layer(key, value, n_layers, "name")
+                if key == "trainable" and isinstance(value, list):
+                    codec.check_per_layer(key, value, n_layers, "entry")
+                spec[key] = value
+            if spec["optimizer"]["name"] != doc["spec"]["optimizer"]["name"]:
+                # Momentum's velocity means nothing to Adam (and vice versa): start fresh.
+                doc["optimizer_state"] = {"t": 0, "state": {}}
+            doc["spec"] = spec
+            doc["phase"], doc["pending"] = "ready", None
+
+        return self.edit(network_id, edit_doc, views.network_public)
+
+    def put_parameters(self, network_id: str, body: ParametersIn) -> NetworkPublic:
+        def change(session: Session) -> NetworkPublic:
+            layers = session.spec["layers"]
+            if body.weights is not None:
+                codec.check_weights(body.weights, layers, "weights")
+                for layer, W in zip(session.net.layers, body.weights, strict=False):
+                    layer.W = np.array(W, dtype=np.float64)
+            if body.biases is not None:
+                codec.check_biases(body.biases, layers, "biases")
+                for layer, b in zip(session.net.layers, body.biases, strict=False):
+                    layer.b = np.array(b, dtype=np.float64)
+            session.finish_step()
+            return views.network_public(session)
+
+        return self.mutate(network_id, change)
+
+    def reset(self, network_id: str) -> NetworkPublic:
+        def edit_doc(doc: dict) -> None:
+            doc["parameters"] = codec.initial_parameters(doc["spec"])
+            doc.update(codec.fresh_state())
+
+        return self.edit(network_id, edit_doc, views.network_public, clear_logs=True)
+
+    def history(self, network_id: str, since_step: int | None = None) -> dict:
+        """Every epoch's summary; the step losses after `since_step` (all when None)."""
+        self.require(network_id)
+        entries: Iterable[dict] = self.store.history(network_id)
+        return {
+            "history": [serialize.history_entry(e) for e in entries],
+            "steps": self.store.steps(network_id, since_step=since_step),
+        }
+
+    def data(self, network_id: str) -> dict:
+        session = self.read(network_id)
+        dataset, trainer = session.require_data()
+        return {
+            **self.datasets.dataset_out(dataset),
+            "train_indices": serialize.indices(trainer.train_idx),
+            "val_indices": serialize.indices(trainer.val_idx),
+        }
+
+    def export(self, network_id: str) -> dict:
+        return transfer.export(
+            self.load(network_id), self.store.history(network_id), self.store.steps(network_id)
+        )
+
+    def import_(self, body: ExportDocument) -> NetworkPublic:
+        return self.insert(transfer.open_import(body, self.limits, self.datasets))
