@@ -22,7 +22,7 @@ from backprop_explorer.engine.features import FeaturedDataset, raw_dataset, with
 
 from backprop_explorer import engine
 
-from . import csvdata, owners, serialize
+from . import costs, csvdata, gate, owners, serialize
 from .config import Limits
 from .errors import InvalidInput, LimitExceeded, NotFound
 from .store import Store, new_id
@@ -161,6 +161,7 @@ class Datasets:
         """Store a CSV. ``standardize`` scales the feature columns to mean 0, std 1;
         ``standardize_targets`` scales real-valued targets too (class labels stay 0/1), keeping
         their means and stds so answers can be shown in the data's units."""
+        gate.reserve(costs.upload(len(raw)), "parsing this upload")
         if len(raw) > self.limits.max_upload_bytes:
             raise LimitExceeded(
                 f"the file is over the limit max_upload_bytes={self.limits.max_upload_bytes} "
@@ -203,6 +204,7 @@ class Datasets:
         return {k: v for k, v in doc.items() if k not in ("inputs", "targets")}
 
     def get(self, dataset_id: str) -> dict:
+        gate.reserve(costs.document(self.store.dataset_size(dataset_id) or 0), "this dataset")
         doc = self.store.load_dataset(dataset_id)
         if doc is None:
             raise NotFound(f"no dataset with id {dataset_id!r}")

@@ -9,8 +9,10 @@ from backprop_explorer.engine.shares import gradient_shares
 
 from backprop_explorer import engine
 
+from .. import costs, gate
 from ..errors import InvalidInput, PhaseConflict
 from ..networks import analysis
+from ..networks.codec import Session
 from ..schemas import GradcheckIn, LandscapeIn, ParameterChoice, PredictIn, SharesIn
 from .timeline import Timeline
 
@@ -30,7 +32,10 @@ class Analysis(Timeline):
         return analysis.predict(session, self.limits, body)
 
     def gradcheck(self, network_id: str, body: GradcheckIn) -> dict:
-        return analysis.gradcheck(self.read(network_id), self.limits, body)
+        def cost(session: Session) -> int:
+            return costs.gradcheck(costs.shape_of(session), costs.step_rows(session, body.inputs))
+
+        return analysis.gradcheck(self.read(network_id, cost), self.limits, body)
 
     def landscape(self, network_id: str, body: LandscapeIn) -> dict:
         """The loss over one or two parameters around their current values, on the training split
@@ -53,6 +58,7 @@ class Analysis(Timeline):
             landscape_work(net, len(X), n_points),
             "the landscape's work (grid points × network parameters × samples)",
         )
+        gate.reserve(costs.landscape(costs.shape_of(session), len(X), n_points), "this landscape")
         land = loss_landscape(net, X, Y, refs, body.radius, body.points)
         return {
             "parameters": [
@@ -82,8 +88,9 @@ class Analysis(Timeline):
             )
         ref = _ref(session.net, body)
         X, Y = session.step_batch("the gradient's shares")
-        shares = gradient_shares(session.net, X, Y, ref)
         shown = min(len(X), self.limits.max_trace_samples)
+        gate.reserve(costs.trace(costs.shape_of(session), len(X), shown), "these shares")
+        shares = gradient_shares(session.net, X, Y, ref)
         indices = session.step_rows()
         return {
             "parameter": {

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .. import owners
+from .. import costs, gate, owners
 from ..config import Limits
 from ..datasets import Datasets
 from ..errors import NotFound
@@ -24,6 +24,14 @@ from ..networks.timeline import VerifiedReplays
 from ..networks.training import TrainRuns
 from ..schemas import NetworkPublic
 from ..store import Store
+
+Cost = Callable[[Session], int]  # bytes a request on this session needs (app/costs.py)
+
+
+def reserve(session: Session, cost: Cost | None) -> None:
+    """Hold ``cost(session)`` bytes of the process's memory budget (``app/gate.py``) for the
+    request, waiting for them if others hold them; by default what the opened network takes."""
+    gate.reserve(costs.stored(costs.shape_of(session)) if cost is None else cost(session), "this request")
 
 
 class Core:
@@ -50,8 +58,12 @@ class Core:
         session.committed_step, session.snapshot_budget = session.step, self.limits.max_snapshot_bytes
         return session
 
-    def read(self, network_id: str) -> Session:
-        return self.open(self.load(network_id))
+    def read(self, network_id: str, cost: Cost | None = None) -> Session:
+        """The network opened; the request holds ``cost(session)`` bytes of the memory budget
+        (``app/gate.py``; by default what the opened network takes) before going on."""
+        session = self.open(self.load(network_id))
+        reserve(session, cost)
+        return session
 
     def commit(
         self, session: Session, *, clear_logs: bool = False, first: bool = False, scratch: bool = False
@@ -75,11 +87,19 @@ class Core:
         session.logs_written()
         return version
 
-    def mutate(self, network_id: str, change: Callable[[Session], Any], *, clear_logs: bool = False) -> Any:
-        """Run ``change`` on the network under its lock and commit; nothing is saved if it raises."""
-        return self.edit(network_id, lambda doc: None, change, clear_logs=clear_logs)
+    def mutate(
+        self,
+        network_id: str,
+        change: Callable[[Session], Any],
+        *,
+        clear_logs: bool = False,
+        cost: Cost | None = None,
+    ) -> Any:
+        """Run ``change`` on the network under its lock and commit; nothing is saved if it
+        raises. ``cost``: the memory the change needs (see :meth:`read`)."""
+        return self.edit(network_id, lambda doc: None, change, clear_logs=clear_logs, cost=cost)
 
-    def run_phase(self, network_id: str, change: Callable[[Session], Any]) -> Any:
+    def run_phase(self, network_id: str, change: Callable[[Session], Any], cost: Cost | None = None) -> Any:
         """:meth:`mutate` for the phases: the session this process committed last is reused
         when the stored version is still the one it committed (``networks/sessions.py``)."""
         if network_id not in self.sessions:  # a held one existed: the version check below tells
@@ -88,6 +108,7 @@ class Core:
             session = self.sessions.take(network_id, self.store.version(network_id))
             if session is None:
                 session = self.open(self.load(network_id))
+            reserve(session, cost)
             response = change(session)
             version = self.commit(session)
             self.sessions.put(network_id, version, session)
@@ -100,6 +121,7 @@ class Core:
         change: Callable[[Session], Any],
         *,
         clear_logs: bool = False,
+        cost: Cost | None = None,
     ) -> Any:
         """:meth:`mutate` with ``edit_doc`` applied to the stored document before it is opened
         (a new spec or a reset), so opening checks the edited combination."""
@@ -109,12 +131,14 @@ class Core:
             doc = self.load(network_id)
             edit_doc(doc)
             session = self.open(doc)
+            reserve(session, cost)
             response = change(session)
             self.commit(session, clear_logs=clear_logs)
         return response
 
     def insert(self, session: Session, *, scratch: bool = False) -> NetworkPublic:
         """Save a network opened from a new document; returns its public view."""
+        reserve(session, None)
         response = views.network_public(session)
         self.commit(session, first=True, scratch=scratch)
         return response

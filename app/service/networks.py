@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .. import serialize
+from .. import costs, gate, serialize
 from ..errors import InvalidInput, NotFound
 from ..networks import codec, transfer, views
 from ..networks.codec import Session
@@ -99,7 +99,14 @@ class Networks(Core):
         }
 
     def data(self, network_id: str) -> dict:
-        session = self.read(network_id)
+        def cost(session: Session) -> int:
+            dataset = session.dataset
+            if dataset is None:
+                return costs.stored(costs.shape_of(session))
+            columns = 2 * dataset.X.shape[1] + dataset.Y.shape[1]  # inputs, raw inputs, targets
+            return costs.rows(costs.shape_of(session), len(dataset.X), columns)
+
+        session = self.read(network_id, cost)
         dataset, trainer = session.require_data()
         return {
             **self.datasets.dataset_out(dataset),
@@ -108,6 +115,7 @@ class Networks(Core):
         }
 
     def export(self, network_id: str) -> dict:
+        gate.reserve(costs.document(self.store.size(network_id) or 0), "this export")
         return transfer.export(
             self.load(network_id), self.store.history(network_id), self.store.steps(network_id)
         )

@@ -360,6 +360,17 @@ class Store:
                 > 0
             )
 
+    def size(self, network_id: str) -> int | None:
+        """Bytes the network stores (``accounts.py``); None when there is no such network."""
+        with self._db.connection() as conn:
+            row = conn.execute("SELECT bytes FROM networks WHERE id = ?", (network_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def dataset_size(self, dataset_id: str) -> int | None:
+        with self._db.connection() as conn:
+            row = conn.execute("SELECT bytes FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        return None if row is None else row[0]
+
     def owner_of(self, network_id: str) -> str | None:
         """The network's owner (``""``: anonymous); None when there is no such network."""
         with self._db.connection() as conn:
