@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -42,6 +43,12 @@ class Served:
         return self.process.returncode
 
 
+def limit_open_files(count: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count, count))
+
+
 def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "backprop_explorer.app.cli", *args]
 
@@ -53,9 +60,11 @@ def serve(
     db: Path | None = None,
     uvicorn: bool = False,
     host: str = "127.0.0.1",
+    open_files: int | None = None,
 ) -> Served:
     """Start ``backprop-explorer serve --host HOST --port P --db DB FLAGS`` (or uvicorn itself with
-    ``uvicorn=True``) and wait until ``/api/health`` answers on 127.0.0.1."""
+    ``uvicorn=True``) and wait until ``/api/health`` answers on 127.0.0.1. ``open_files``: the
+    process's limit on open files (soft and hard)."""
     port = free_port()
     db = db or tmp_path / f"serve-{port}.db"
     if uvicorn:
@@ -68,7 +77,14 @@ def serve(
     process_env = {**inherited, "BACKPROP_EXPLORER_DB": str(db), **(env or {})}
     log = tmp_path / f"serve-{port}.log"
     with open(log, "wb") as out:
-        process = subprocess.Popen(args, cwd=tmp_path, env=process_env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            args,
+            cwd=tmp_path,
+            env=process_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=None if open_files is None else partial(limit_open_files, open_files),
+        )
     served = Served(process, f"http://127.0.0.1:{port}", log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
