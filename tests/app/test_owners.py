@@ -100,10 +100,34 @@ def test_a_browser_is_an_owner_by_its_cookie(server: Served) -> None:
         assert first.post(f"/api/networks/{net}/step", json={}).status_code == 200
         second.get("/")  # another browser: another cookie
         assert second.get(f"/api/networks/{net}").status_code == 404
-        # A script without any identity is the anonymous owner: it does not see it either.
-        assert httpx.get(f"{server.url}/api/networks/{net}").status_code == 404
+        assert second.get("/api/networks").json()["total"] == 0
         me = first.get("/api/owner").json()
         assert me["owner"].startswith("o-") and not me["teacher"] and me["usage"]["networks"] == 1
+
+
+def test_a_script_without_identity(tmp_path: Path) -> None:
+    """On a server only this machine reaches (no token), a request with no identity acts for
+    the machine's user and sees everything, as before owners; with a token (a class: behind
+    a proxy every request comes from this machine too) it is the anonymous owner, which sees
+    only the anonymous owner's networks."""
+    local = serve(tmp_path)
+    try:
+        net = created(httpx.Client(base_url=local.url), ALICE)
+        assert httpx.get(f"{local.url}/api/networks/{net}").status_code == 200
+        assert [n["id"] for n in httpx.get(f"{local.url}/api/networks").json()["networks"]] == [net]
+    finally:
+        local.stop()
+    token = {"Authorization": "Bearer class-token-1"}
+    classroom = serve(tmp_path, "--token", "class-token-1")
+    try:
+        net = created(httpx.Client(base_url=classroom.url), {**ALICE, **token})
+        assert httpx.get(f"{classroom.url}/api/networks/{net}", headers=token).status_code == 404
+        mine = created(httpx.Client(base_url=classroom.url), token)
+        listing = httpx.get(f"{classroom.url}/api/networks", headers=token).json()["networks"]
+        assert [n["id"] for n in listing] == [mine]
+        assert httpx.get(f"{classroom.url}/api/networks/{mine}", headers={**BOB, **token}).status_code == 200
+    finally:
+        classroom.stop()
 
 
 def test_the_anonymous_owners_networks_stay_open_by_id(server: Served) -> None:

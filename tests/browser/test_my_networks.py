@@ -41,7 +41,9 @@ def test_my_networks_lists_renames_opens_and_deletes(browser: Browser, live_serv
         expect(mine).to_contain_text("kB")
         expect(ui.page.locator(f'[data-my-rows] tr[data-network-id="{second}"]')).to_contain_text("on screen")
         usage = ui.page.locator("[data-my-usage]").text_content() or ""
-        assert re.search(r"You keep 2 networks of \d+ and 0 uploads of \d+: \S+ kB of your 250\.0 MB", usage), usage
+        assert re.search(
+            r"You keep 2 networks of \d+ and 0 uploads of \d+: \S+ kB of your 250\.0 MB", usage
+        ), usage
 
         mine.get_by_role("button", name="Rename").click()
         mine.get_by_role("textbox", name="Name").fill("my first moons")
@@ -71,7 +73,8 @@ def test_a_copied_link_lets_another_browser_view_and_copy(browser: Browser, live
         link = alice.page.url
         assert f"net={network_id}&share=" in link
         # Without the key, another owner gets nothing.
-        assert httpx.get(f"{live_server.url}/api/networks/{network_id}").status_code == 404
+        stranger = {"X-Owner-Key": "stranger-0123456789"}
+        assert httpx.get(f"{live_server.url}/api/networks/{network_id}", headers=stranger).status_code == 404
         with ui_at(browser, live_server.url) as bob:
             bob.page.goto(link)
             bob.page.wait_for_selector("body[data-ready=true]")
@@ -86,7 +89,9 @@ def test_a_copied_link_lets_another_browser_view_and_copy(browser: Browser, live
             open_dialog(bob)
             expect(bob.page.locator("[data-my-copy]")).to_be_visible()
             bob.page.get_by_role("button", name="Copy the network on screen").click()
-            bob.page.wait_for_function(f"() => window.backpropExplorer.getState().network.id !== {network_id!r}")
+            bob.page.wait_for_function(
+                f"() => window.backpropExplorer.getState().network.id !== {network_id!r}"
+            )
             copy = bob.network_id
             assert bob.state("s.sharing.yours") is True and bob.state("s.network.epoch") == 1
             assert f"net={copy}&share=" in bob.page.url
