@@ -134,6 +134,10 @@ class Datasets:
             names = data.get(key)
             if names is not None and len(names) != width:
                 raise InvalidInput(f"data.{key} needs {width} names, got {len(names)}")
+            for name in names or ():
+                self.limits.check(
+                    "max_name_length", len(name), f"the length of the name {name[:20]!r}… in data.{key}"
+                )
         return engine.from_arrays(X, Y, data.get("feature_names"), data.get("target_names"))
 
     @staticmethod

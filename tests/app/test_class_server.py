@@ -302,3 +302,24 @@ def test_expired_networks_give_their_disk_space_back(tmp_path: Path) -> None:
         assert after < before / 2, (before, after)
     finally:
         server.stop()
+
+
+def test_behind_a_tls_proxy_the_pages_own_changes_pass(tmp_path: Path) -> None:
+    """What docs/classroom.md's proxy setup sends: the public name in Host, https in
+    X-Forwarded-Proto; the page's https origin is then the server's own."""
+    server = serve(tmp_path, "--token", "class-token-42", "--allow-host", "class.example.org")
+    try:
+        proxied = {
+            "Host": "class.example.org",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": "203.0.113.7",
+            "Origin": "https://class.example.org",
+            "Authorization": "Bearer class-token-42",
+        }
+        url = f"{server.url}/api/networks"
+        assert httpx.post(url, json=stalls.SMALL, headers=proxied).status_code == 201
+        plain = {k: v for k, v in proxied.items() if k != "X-Forwarded-Proto"}
+        refused = httpx.post(url, json=stalls.SMALL, headers=plain)
+        assert refused.status_code == 403 and "https://class.example.org" in refused.json()["detail"]
+    finally:
+        server.stop()

@@ -387,3 +387,32 @@ def test_owner_keys_are_never_stored(tmp_path: Path, make_client: Callable[..., 
     text = db.read_bytes() + (Path(f"{db}-wal").read_bytes() if Path(f"{db}-wal").exists() else b"")
     assert ALICE["X-Owner-Key"].encode() not in text
     assert json.dumps(ALICE["X-Owner-Key"]).encode() not in text
+
+
+def test_names_have_length_limits_and_listings_stay_small(make_client: Callable[..., TestClient]) -> None:
+    client = make_client()
+    long = "c" * 131_000
+    header = ",".join(f"{long}{i}" for i in range(60)) + "\n"
+    refused = client.post(
+        "/api/datasets", files={"file": ("x.csv", io.BytesIO((header + "1," * 59 + "1\n").encode()))}
+    )
+    assert refused.status_code == 413 and "max_name_length=100" in refused.json()["detail"]
+    spec = {
+        "layers": [1, 1],
+        "data": {"inputs": [[1.0]], "targets": [[1.0]], "feature_names": [long], "target_names": ["y"]},
+    }
+    refused = client.post("/api/networks", json=spec)
+    assert refused.status_code == 413 and "data.feature_names" in refused.json()["detail"]
+    # Twenty uploads with sixty names of the longest length allowed: the list holds counts.
+    header = ",".join(f"{i:03d}" + "c" * 97 for i in range(60)) + "\n"
+    row = ",".join("1" for _ in range(60)) + "\n"
+    for _ in range(20):
+        response = client.post(
+            "/api/datasets", files={"file": ("x.csv", io.BytesIO((header + row).encode()))}
+        )
+        assert response.status_code == 201
+    listing = client.get("/api/datasets", params={"limit": 100})
+    assert listing.status_code == 200 and listing.json()["total"] == 20
+    assert len(listing.content) < 10_000
+    assert listing.json()["datasets"][0]["n_features"] == 59
+    assert client.get("/api/datasets", params={"limit": 101}).status_code == 422
