@@ -474,28 +474,38 @@ class Store:
     def list_datasets(
         self, *, owner: str | None = None, limit: int | None = None, offset: int = 0
     ) -> builtins.list[dict]:
-        """What a listing shows of each upload (counts, not columns), oldest first: ``owner``'s,
-        or every one (None)."""
+        """What a listing shows of each upload (its file name, shape, names and warnings, not its
+        rows or each column's numbers), oldest first: ``owner``'s, or every one (None)."""
         where, args = ("WHERE owner = ?", (owner,)) if owner is not None else ("", ())
+        plain = ("file_name", "n_samples", "task", "index_column")
+        parsed = ("feature_names", "target_names", "class_names", "warnings")
+        flags = ("standardized", "standardized_targets")
+        extract = ", ".join(f"json_extract(info, '$.{name}')" for name in (*plain, *parsed, *flags))
         with self._db.connection() as conn:
             rows = conn.execute(
-                "SELECT id, json_extract(info, '$.n_samples'), json_array_length(info, '$.feature_names'),"
-                " json_array_length(info, '$.target_names'), json_extract(info, '$.task'),"
-                " json_extract(info, '$.standardized'), json_extract(info, '$.standardized_targets'),"
-                f" created_at, bytes FROM datasets {where} ORDER BY created_at, id LIMIT ? OFFSET ?",
+                f"SELECT id, created_at, bytes, {extract} FROM datasets {where}"
+                " ORDER BY created_at, id LIMIT ? OFFSET ?",
                 (*args, -1 if limit is None else limit, offset),
             ).fetchall()
-        keys = ("dataset_id", "n_samples", "n_features", "n_targets", "task", "standardized")
-        return [
-            {
-                **dict(zip(keys, row[:6], strict=True)),
-                "standardized": bool(row[5]),
-                "standardized_targets": bool(row[6]),
-                "created_at": row[7],
-                "bytes": row[8],
-            }
-            for row in rows
-        ]
+        out = []
+        for dataset_id, created, size, *values in rows:
+            info = dict(zip((*plain, *parsed, *flags), values, strict=True))
+            for name in parsed:
+                info[name] = None if info[name] is None else json.loads(info[name])
+            for name in flags:
+                info[name] = bool(info[name])
+            info["warnings"] = info["warnings"] or []
+            out.append(
+                {
+                    "dataset_id": dataset_id,
+                    **info,
+                    "n_features": len(info["feature_names"]),
+                    "n_outputs": len(info["target_names"]),
+                    "created_at": created,
+                    "bytes": size,
+                }
+            )
+        return out
 
     def count_datasets(self, owner: str | None = None) -> int:
         with self._db.connection() as conn:
