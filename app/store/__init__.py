@@ -15,29 +15,27 @@ from __future__ import annotations
 
 import builtins
 import json
-import os
 import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from ..config import Limits
-from ..errors import DomainError, InvalidInput, LimitExceeded, NotFound
+from ..errors import DomainError, InvalidInput, NotFound
 from . import accounts, snapshots, steplog
 from .accounts import TEACHER
-from .db import ARRAY_KEYS, Database, dumps
+from .db import Database, dumps
 from .locks import NetworkBusy, NetworkLocks
 from .networks import NetworkRows
 from .snapshots import Snapshot
+from .space import Reserve
+from .uploads import DatasetInUse, Uploads
 
 __all__ = ["TEACHER", "DatasetInUse", "NetworkBusy", "StaleWrite", "Store", "dumps", "new_id"]
-T = TypeVar("T")
-RESERVE_BYTES = 8 * 1024 * 1024  # kept free beside the database so a DELETE fits on a full disk
 
 
 def new_id() -> str:
@@ -51,10 +49,6 @@ class StaleWrite(DomainError):
     status_code = 409
 
 
-class DatasetInUse(DomainError):
-    status_code = 409
-
-
 @dataclass
 class _Hold:
     """A network held by :meth:`Store.lock`: the thread holding it and the version it read."""
@@ -63,7 +57,7 @@ class _Hold:
     version: int | None = None
 
 
-class Store:
+class Store(Uploads):
     def __init__(self, path: Path | str, *, limits: Limits | None = None) -> None:
         self.path = Path(path)
         self.limits = limits or Limits.from_env()
@@ -184,7 +178,9 @@ class Store:
                     f"network {network_id!r} changed while this request ran; nothing was saved — retry"
                 )
             if current is None:
-                self._check_room(conn, "networks", "max_networks", "DELETE /api/networks/{id}")
+                accounts.check_count(
+                    conn, "networks", "max_networks", self.limits, "DELETE /api/networks/{id}"
+                )
                 self._check_dataset(conn, doc["spec"].get("data"), owner)
                 if scratch:
                     self._drop_scratch(conn, owner, keep=self.limits.max_scratch_networks - 1)
@@ -254,15 +250,6 @@ class Store:
         doc.setdefault("created_at", now)
         doc["updated_at"] = now
         return version
-
-    def _check_room(self, conn: sqlite3.Connection, table: str, limit: str, remedy: str) -> None:
-        (count,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-        cap = getattr(self.limits, limit)
-        if count >= cap:
-            raise LimitExceeded(
-                f"{count} {table} are stored, the limit {limit}={cap} (set {Limits.env_name(limit)}); "
-                f"delete some first ({remedy})"
-            )
 
     @staticmethod
     def _check_dataset(conn: sqlite3.Connection, data: object, owner: str) -> None:
@@ -334,22 +321,6 @@ class Store:
             self.compact()
         return removed
 
-    def compact(self) -> None:
-        """Give the space of deleted rows back to the disk, and refill the reserve."""
-        self._db.compact()
-        if self._reserve is not None:
-            self._reserve.fill()
-
-    def _with_room(self, write: Callable[[], T]) -> T:
-        """Run a write that frees space; if the disk is full, delete the reserve and retry once."""
-        try:
-            return write()
-        except sqlite3.OperationalError as exc:
-            full = (getattr(exc, "sqlite_errorname", "") or "").startswith("SQLITE_FULL")
-            if not full or self._reserve is None or not self._reserve.release():
-                raise
-            return write()
-
     def rename(self, network_id: str, name: str | None) -> bool:
         """Name a network (None: no name); a named network is no longer a scratch one."""
         with self._db.transaction() as conn:
@@ -366,20 +337,10 @@ class Store:
             row = conn.execute("SELECT bytes FROM networks WHERE id = ?", (network_id,)).fetchone()
         return None if row is None else row[0]
 
-    def dataset_size(self, dataset_id: str) -> int | None:
-        with self._db.connection() as conn:
-            row = conn.execute("SELECT bytes FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
-        return None if row is None else row[0]
-
     def owner_of(self, network_id: str) -> str | None:
         """The network's owner (``""``: anonymous); None when there is no such network."""
         with self._db.connection() as conn:
             row = conn.execute("SELECT owner FROM networks WHERE id = ?", (network_id,)).fetchone()
-        return None if row is None else row[0]
-
-    def dataset_owner(self, dataset_id: str) -> str | None:
-        with self._db.connection() as conn:
-            row = conn.execute("SELECT owner FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
         return None if row is None else row[0]
 
     def usage(self, owner: str | None) -> dict:
@@ -451,111 +412,3 @@ class Store:
         """(count, bytes) of the network's snapshots."""
         with self._db.connection() as conn:
             return snapshots.usage(conn, network_id)
-
-    # --- datasets --------------------------------------------------------------------
-
-    def save_dataset(self, dataset_id: str, doc: dict, owner: str = "") -> None:
-        info = {k: v for k, v in doc.items() if k not in ARRAY_KEYS}
-        arrays = {k: doc[k] for k in ARRAY_KEYS}
-        info_text, arrays_text = dumps(info), dumps(arrays)
-        with self._db.transaction() as conn:
-            self._check_room(conn, "datasets", "max_datasets", "DELETE /api/datasets/{id}")
-            conn.execute(
-                "INSERT INTO datasets (id, info, arrays, created_at, owner, bytes) VALUES (?, ?, ?, ?, ?, ?)",
-                (dataset_id, info_text, arrays_text, time.time(), owner, len(info_text) + len(arrays_text)),
-            )
-            accounts.check(conn, owner, self.limits, kind="datasets", added=True, grew=True)
-
-    def load_dataset(self, dataset_id: str) -> dict | None:
-        with self._db.connection() as conn:
-            row = conn.execute("SELECT info, arrays FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
-        return None if row is None else {**json.loads(row[0]), **json.loads(row[1])}
-
-    def list_datasets(
-        self, *, owner: str | None = None, limit: int | None = None, offset: int = 0
-    ) -> builtins.list[dict]:
-        """What a listing shows of each upload (its file name, shape, names and warnings, not its
-        rows or each column's numbers), oldest first: ``owner``'s, or every one (None)."""
-        where, args = ("WHERE owner = ?", (owner,)) if owner is not None else ("", ())
-        plain = ("file_name", "n_samples", "task", "index_column")
-        parsed = ("feature_names", "target_names", "class_names", "warnings")
-        flags = ("standardized", "standardized_targets")
-        extract = ", ".join(f"json_extract(info, '$.{name}')" for name in (*plain, *parsed, *flags))
-        with self._db.connection() as conn:
-            rows = conn.execute(
-                f"SELECT id, created_at, bytes, {extract} FROM datasets {where}"
-                " ORDER BY created_at, id LIMIT ? OFFSET ?",
-                (*args, -1 if limit is None else limit, offset),
-            ).fetchall()
-        out = []
-        for dataset_id, created, size, *values in rows:
-            info = dict(zip((*plain, *parsed, *flags), values, strict=True))
-            for name in parsed:
-                info[name] = None if info[name] is None else json.loads(info[name])
-            for name in flags:
-                info[name] = bool(info[name])
-            info["warnings"] = info["warnings"] or []
-            out.append(
-                {
-                    "dataset_id": dataset_id,
-                    **info,
-                    "n_features": len(info["feature_names"]),
-                    "n_outputs": len(info["target_names"]),
-                    "created_at": created,
-                    "bytes": size,
-                }
-            )
-        return out
-
-    def count_datasets(self, owner: str | None = None) -> int:
-        with self._db.connection() as conn:
-            if owner is None:
-                (count,) = conn.execute("SELECT COUNT(*) FROM datasets").fetchone()
-            else:
-                (count,) = conn.execute("SELECT COUNT(*) FROM datasets WHERE owner = ?", (owner,)).fetchone()
-        return count
-
-    def _delete_dataset(self, dataset_id: str) -> bool:
-        with self._db.transaction() as conn:
-            (users,) = conn.execute(
-                "SELECT COUNT(*) FROM networks WHERE dataset_id = ?", (dataset_id,)
-            ).fetchone()
-            if users:
-                raise DatasetInUse(f"dataset {dataset_id!r} is used by {users} network(s): delete them first")
-            deleted = conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,)).rowcount
-        return deleted > 0
-
-    def delete_dataset(self, dataset_id: str) -> bool:
-        """Delete an uploaded dataset (even on a full disk); :class:`DatasetInUse` while a
-        network uses it."""
-        deleted = self._with_room(lambda: self._delete_dataset(dataset_id))
-        if deleted:
-            self.compact()
-        return deleted
-
-
-class Reserve:
-    """A file of :data:`RESERVE_BYTES` beside the database: when the disk is full, deleting it
-    makes room for a DELETE (which writes a little before it frees anything); it is made
-    again once there is room."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.fill()
-
-    def fill(self) -> None:
-        if self.path.exists():
-            return
-        try:
-            with open(self.path, "wb") as file:
-                os.posix_fallocate(file.fileno(), 0, RESERVE_BYTES)
-        except OSError:
-            self.path.unlink(missing_ok=True)  # no room now: made again after the next deletion
-
-    def release(self) -> bool:
-        """Delete the reserve; False when there was none to delete."""
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            return False
-        return True

@@ -157,6 +157,18 @@ def check(
         )
 
 
+def check_count(conn: sqlite3.Connection, table: str, limit: str, limits: Limits, remedy: str) -> None:
+    """Refuse (413) one more row in ``table`` (``networks``, ``datasets``) when the store holds
+    ``limits.<limit>`` already, whoever owns them."""
+    (count,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+    cap = getattr(limits, limit)
+    if count >= cap:
+        raise LimitExceeded(
+            f"{count} {table} are stored, the limit {limit}={cap} (set {Limits.env_name(limit)}); "
+            f"delete some first ({remedy})"
+        )
+
+
 def secret(conn: sqlite3.Connection, key: str) -> str:
     """A random value kept in the store under ``key`` (made on first use, the same for every
     process on the store)."""
