@@ -145,6 +145,7 @@ class Store(Uploads):
         rewound_to: tuple[int, int] | None = None,
         owner: str = "",
         scratch: bool = False,
+        exempt: bool = False,
     ) -> int:
         """Write a network, append per-update losses and epoch entries: one transaction.
         Returns the version written.
@@ -158,7 +159,8 @@ class Store(Uploads):
         A new network belongs to ``owner``; ``scratch``: the page built it, and only the
         owner's newest ``max_scratch_networks`` such networks nobody has changed are kept
         (older ones are deleted here). Its size is counted and the quotas checked in the
-        same transaction (``accounts.py``): going over one raises LimitExceeded.
+        same transaction (``accounts.py``): going over one raises LimitExceeded (``exempt``:
+        the writer has no per-owner quota).
         """
         network_id = doc["id"]
         step_losses, history = list(step_losses), list(history)
@@ -244,6 +246,7 @@ class Store(Uploads):
                 kind="networks",
                 added=row is None,
                 grew=row is None or size > row[5],
+                exempt=exempt,
             )
         if hold is not None:
             hold.version = version

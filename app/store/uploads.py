@@ -24,7 +24,7 @@ class Uploads(Space):
     _db: Database
     limits: Limits
 
-    def save_dataset(self, dataset_id: str, doc: dict, owner: str = "") -> None:
+    def save_dataset(self, dataset_id: str, doc: dict, owner: str = "", exempt: bool = False) -> None:
         info = {k: v for k, v in doc.items() if k not in ARRAY_KEYS}
         arrays = {k: doc[k] for k in ARRAY_KEYS}
         info_text, arrays_text = dumps(info), dumps(arrays)
@@ -34,7 +34,7 @@ class Uploads(Space):
                 "INSERT INTO datasets (id, info, arrays, created_at, owner, bytes) VALUES (?, ?, ?, ?, ?, ?)",
                 (dataset_id, info_text, arrays_text, time.time(), owner, len(info_text) + len(arrays_text)),
             )
-            accounts.check(conn, owner, self.limits, kind="datasets", added=True, grew=True)
+            accounts.check(conn, owner, self.limits, kind="datasets", added=True, grew=True, exempt=exempt)
 
     def load_dataset(self, dataset_id: str) -> dict | None:
         with self._db.connection() as conn:
