@@ -24,7 +24,7 @@ from uvicorn.supervisors import Multiprocess
 
 from backprop_explorer import __version__
 
-from . import blas  # noqa: F401 - before anything loads NumPy
+from . import process  # noqa: F401 - before anything loads NumPy
 from .config import ENV_PREFIX, TOKEN_RULE, TOKEN_SYNTAX, ZERO_MEANS_OFF, Limits, default_db_path, is_loopback
 from .connections import BACKLOG
 from .errors import DatabaseUnavailable

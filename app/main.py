@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 
-from . import __version__, blas, logs  # noqa: F401 - blas before anything loads NumPy
+from . import __version__, logs, process  # noqa: F401 - process before anything loads NumPy
 from .admission import Admission
 from .config import Limits, Settings
 from .errors import DatabaseUnavailable, Unexpected, describe_start_error, install_error_handlers
