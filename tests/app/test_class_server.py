@@ -44,7 +44,8 @@ def test_health_pages_and_stop_answer_promptly_under_40_heavy_requests(tmp_path:
         assert outcome.worst(what) < PROMPT, f"{what}: {outcome.probes[what]}"
     # Probed all along, not once at the end: at least half the rounds the run's length allowed
     # (a round is four probes under a second each, then a 0.1 s pause).
-    rounds = (outcome.seconds - 0.3) / (0.1 + sum(outcome.worst(w) for w in ("health", "page", "static", "stop")))
+    round_time = 0.1 + sum(outcome.worst(w) for w in ("health", "page", "static", "stop"))
+    rounds = (outcome.seconds - 0.3) / round_time
     assert len(outcome.probes["health"]) >= max(1, int(rounds / 2)), (outcome.seconds, outcome.probes)
     # Served in turn up to the owner's queue, and the rest told to come back, never a 5xx.
     statuses = [a.status_code for a in outcome.answers]
