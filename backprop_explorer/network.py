@@ -243,6 +243,16 @@ class Network:
         """The JSON document (spec, parameters, optimizer state, history) import takes back."""
         return self._call("GET", "/export")
 
+    def share_link(self) -> str:
+        """The page's address of this network with its share key: whoever opens it may view the
+        network (not change it)."""
+        share = self._call("GET", "/share")
+        return f"{self.client.url.rstrip('/')}{share['link']}"
+
+    def rename(self, name: str | None) -> None:
+        """Name the network in its owner's list (None: no name)."""
+        self._call("PUT", "/name", {"name": name})
+
     def delete(self) -> None:
         """Delete the network from the server (this object then answers 404)."""
         self._call("DELETE")
