@@ -25,7 +25,9 @@ from uvicorn.supervisors import Multiprocess
 
 from backprop_explorer import __version__
 
-from .config import ENV_PREFIX, TOKEN_RULE, TOKEN_SYNTAX, Limits, default_db_path, is_loopback
+from . import process  # noqa: F401 - before anything loads NumPy
+from .config import ENV_PREFIX, TOKEN_RULE, TOKEN_SYNTAX, ZERO_MEANS_OFF, Limits, default_db_path, is_loopback
+from .connections import BACKLOG
 from .errors import DatabaseUnavailable
 from .lessons import commands as lesson_commands
 from .listen import DEFAULT_PORT, PORT_TRIES, CannotListen, bind, open_when_up, urls
@@ -51,6 +53,17 @@ LIMIT_GROUPS = {
         "max_waiting_requests",
     ),
     "what is kept": ("max_networks", "max_step_losses", "max_step_snapshots", "max_snapshot_bytes"),
+    "owners": (
+        "max_owner_networks",
+        "max_owner_datasets",
+        "max_owner_bytes",
+        "max_store_bytes",
+        "max_scratch_networks",
+        "expire_idle_seconds",
+        "max_name_length",
+    ),
+    "the whole server": ("max_memory_bytes", "max_cpu_work", "max_queued_requests", "max_queued_per_owner"),
+    "clients": ("max_connections", "max_header_seconds", "max_body_seconds"),
 }
 LIMIT_HELP = {
     "max_layers": "weight layers per network",
@@ -73,6 +86,20 @@ LIMIT_HELP = {
     "max_step_losses": "per-update losses kept per network",
     "max_step_snapshots": "timeline snapshots of single updates kept per network",
     "max_snapshot_bytes": "bytes of timeline snapshots per network",
+    "max_owner_networks": "networks one owner keeps",
+    "max_owner_datasets": "uploads one owner keeps",
+    "max_owner_bytes": "bytes one owner's networks and uploads take",
+    "max_store_bytes": "bytes of every network and upload together",
+    "max_scratch_networks": "page-built networks never changed, kept per owner",
+    "expire_idle_seconds": "delete networks unchanged this long, 0: never",
+    "max_name_length": "characters of a network's or a CSV column's name",
+    "max_memory_bytes": "bytes of memory the server may use",
+    "max_cpu_work": "heavy requests at once (default: the core count)",
+    "max_queued_requests": "requests waiting for the server (beyond: 503)",
+    "max_queued_per_owner": "of them, from one owner (beyond: 429)",
+    "max_connections": "open connections (kept below the file limit)",
+    "max_header_seconds": "seconds to send a request's headers",
+    "max_body_seconds": "seconds to send a request's body",
 }
 
 
@@ -129,7 +156,12 @@ def parser() -> argparse.ArgumentParser:
     access.add_argument(
         "--allow-listing",
         action="store_true",
-        help="let GET /api/networks and /api/datasets list every id on a server other machines can reach",
+        help="let GET /api/networks and /api/datasets list the anonymous owner's ids on a server other "
+        "machines can reach",
+    )
+    access.add_argument(
+        "--teacher-token",
+        help=f"a second token that may list and delete every network (env {ENV_PREFIX}TEACHER_TOKEN)",
     )
     running = serve.add_argument_group("running")
     running.add_argument("--open", action="store_true", help="open the page in a browser once serving")
@@ -167,8 +199,8 @@ def configure(args: argparse.Namespace) -> str | None:
     for f in fields(Limits):
         value = getattr(args, f.name)
         if value is not None:
-            if value < 1:
-                sys.exit(f"--{f.name.replace('_', '-')} must be ≥ 1")
+            if value < (0 if f.name in ZERO_MEANS_OFF else 1):
+                sys.exit(f"--{f.name.replace('_', '-')} must be ≥ {0 if f.name in ZERO_MEANS_OFF else 1}")
             os.environ[Limits.env_name(f.name)] = str(value)
     if args.workers < 1:
         sys.exit("--workers must be ≥ 1")
@@ -187,6 +219,10 @@ def configure(args: argparse.Namespace) -> str | None:
         token = secrets.token_urlsafe(24)
     if token is not None:
         os.environ[ENV_PREFIX + "TOKEN"] = token
+    if args.teacher_token is not None:
+        if not TOKEN_SYNTAX.match(args.teacher_token):
+            sys.exit(f"--teacher-token must be {TOKEN_RULE}")
+        os.environ[ENV_PREFIX + "TEACHER_TOKEN"] = args.teacher_token
     return token
 
 
@@ -241,7 +277,14 @@ def serve(args: argparse.Namespace, sock: socket.socket, port: int, token: str |
                 print(problem, file=sys.stderr, flush=True)
 
         threading.Thread(target=open_page, daemon=True).start()
-    options: dict[str, Any] = {"workers": args.workers, "log_level": args.log_level, "root_path": root_path}
+    options: dict[str, Any] = {
+        "workers": args.workers,
+        "log_level": args.log_level,
+        "root_path": root_path,
+        # uvicorn's HTTP/1.1 protocol with a header deadline and a connection cap (app/connections.py).
+        "http": "backprop_explorer.app.connections:GuardedProtocol",
+        "backlog": BACKLOG,
+    }
     if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
         # uvicorn restarts a worker that has not answered within 5 s; importing NumPy and the app
         # on a busy machine can take longer, and the restarts then never end.

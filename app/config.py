@@ -19,6 +19,7 @@ from pathlib import Path
 from .errors import LimitExceeded
 
 ENV_PREFIX = "BACKPROP_EXPLORER_"
+ZERO_MEANS_OFF = frozenset({"expire_idle_seconds"})  # the limits that may be 0
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,23 @@ class Limits:
     max_predict_values: int = 3_000_000  # floats in one predict answer (points × neurons)
     max_map_bytes: int = 40_000_000  # bytes of one predict answer's uint8 maps (points × neurons)
     max_gradcheck_work: int = 5_000_000_000  # parameters² × samples of one gradient check
+    # Owners and quotas (app/owners.py, app/store/accounts.py).
+    max_owner_networks: int = 200  # networks one owner keeps
+    max_owner_datasets: int = 20  # uploaded datasets one owner keeps
+    max_owner_bytes: int = 250_000_000  # bytes one owner's networks and datasets take in the store
+    max_store_bytes: int = 4_000_000_000  # bytes of every network and dataset together
+    max_scratch_networks: int = 5  # networks the page built and nobody changed, kept per owner
+    expire_idle_seconds: int = 0  # delete networks unchanged this long, and unused uploads (0: never)
+    max_name_length: int = 100  # characters of a network's name or a CSV column's name
+    # The whole process (app/gate.py): memory and CPU shared by every request.
+    max_memory_bytes: int = 2_000_000_000  # the process's memory, baseline included
+    max_cpu_work: int = field(default_factory=lambda: os.cpu_count() or 1)  # heavy requests at once
+    max_queued_requests: int = 128  # requests waiting for the CPU or memory (then 503)
+    max_queued_per_owner: int = 16  # of them, from one owner (then 429)
+    # Clients (app/connections.py, app/limits.py).
+    max_connections: int = 1_000  # open connections (capped below the process's descriptor limit)
+    max_header_seconds: int = 10  # to send a request's line and headers
+    max_body_seconds: int = 60  # to send a request's body
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
@@ -56,8 +74,8 @@ class Limits:
                     value = int(raw)
                 except ValueError:
                     raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
-                if value < 1:
-                    raise ValueError(f"{name} must be ≥ 1, got {raw}")
+                if value < (0 if f.name in ZERO_MEANS_OFF else 1):
+                    raise ValueError(f"{name} must be ≥ {0 if f.name in ZERO_MEANS_OFF else 1}, got {raw}")
                 values[f.name] = value
         return cls(**values)
 
@@ -101,7 +119,8 @@ class Access:
     host: str = "127.0.0.1"  # the address the server is bound to (env BACKPROP_EXPLORER_HOST)
     allowed_hosts: tuple[str, ...] = ()  # more names the Host header may carry (…_ALLOW_HOSTS, commas)
     token: str | None = None  # when set, the API needs it (env BACKPROP_EXPLORER_TOKEN)
-    allow_listing: bool = False  # list every network even when reachable from other machines
+    allow_listing: bool = False  # list the anonymous owner's networks even when reachable from other machines
+    teacher_token: str | None = None  # sees and deletes everything (env BACKPROP_EXPLORER_TEACHER_TOKEN)
 
     @property
     def public(self) -> bool:
@@ -117,6 +136,7 @@ class Access:
             allowed_hosts=tuple(name.strip() for name in hosts.split(",") if name.strip()),
             token=check_token(environ.get(ENV_PREFIX + "TOKEN") or None),
             allow_listing=_flag(environ.get(ENV_PREFIX + "ALLOW_LISTING")),
+            teacher_token=check_token(environ.get(ENV_PREFIX + "TEACHER_TOKEN") or None, "TEACHER_TOKEN"),
         )
 
 
@@ -125,9 +145,9 @@ TOKEN_SYNTAX = re.compile(r"^[A-Za-z0-9._~-]{8,256}$")
 TOKEN_RULE = "8 to 256 characters among A-Z a-z 0-9 . _ ~ -"
 
 
-def check_token(token: str | None) -> str | None:
+def check_token(token: str | None, name: str = "TOKEN") -> str | None:
     if token is not None and not TOKEN_SYNTAX.match(token):
-        raise ValueError(f"{ENV_PREFIX}TOKEN must be {TOKEN_RULE}")
+        raise ValueError(f"{ENV_PREFIX}{name} must be {TOKEN_RULE}")
     return token
 
 

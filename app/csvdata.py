@@ -58,14 +58,17 @@ def parse_csv(
     task: TaskChoice = "auto",
     index_column: IndexChoice = "auto",
     max_neurons: int = Limits.max_neurons,
+    max_name_length: int = Limits.max_name_length,
 ) -> Table:
     """The upload's table. Line numbers count the header as line 1. The feature and target
     columns chosen, and a label column's classes, are at most ``max_neurons`` each: a network's
-    input and output layers are no wider.
+    input and output layers are no wider. Column names and class labels are at most
+    ``max_name_length`` characters (they are shown and stored with it).
 
     Linear in the size of the file: columns are looked up by name in a dict, never searched.
     """
     header, rows, lines, index_name = _read(raw, max_samples, max_columns, index_column)
+    _check_names(header, max_name_length, "line 1, column {k}: the column name")
     column = {name: index for index, name in enumerate(header)}
     targets = targets or [header[-1]]
     chosen_targets = set(targets)
@@ -91,9 +94,20 @@ def parse_csv(
         Y, names, found_task, classes = _one_target(
             rows, lines, header, column[targets[0]], task, max_neurons
         )
+        _check_names(classes or [], max_name_length, f"the target column {targets[0]!r}: class label {{k}}")
         return Table(X, Y, features, names, found_task, classes, index_name)
     Y = _numbers(rows, lines, header, [column[n] for n in targets])
     return Table(X, Y, features, targets, _columns_task(Y, task), None, index_name)
+
+
+def _check_names(names: list[str], max_length: int, where: str) -> None:
+    """413 for the first name longer than ``max_length`` (``where`` names it, ``{k}``: its 1-based place)."""
+    for k, name in enumerate(names, start=1):
+        if len(name) > max_length:
+            raise LimitExceeded(
+                f"{where.format(k=k)} {name[:20]!r}… has {len(name)} characters, over the limit "
+                f"max_name_length={max_length} (set {Limits.env_name('max_name_length')})"
+            )
 
 
 def _read(

@@ -22,12 +22,17 @@ from backprop_explorer.engine.features import FeaturedDataset, raw_dataset, with
 
 from backprop_explorer import engine
 
-from . import csvdata, realdata, scaling, serialize
+from . import costs, csvdata, gate, owners, realdata, scaling, serialize
 from .config import Limits
 from .errors import InvalidInput, LimitExceeded, NotFound
 from .store import Store, new_id
 
 CACHE_SIZE = 32
+CACHE_BYTES = 128_000_000  # of arrays kept (an upload can be 10,000 × 1,000 numbers: 80 MB)
+
+
+def _bytes(dataset: Dataset) -> int:
+    return dataset.X.nbytes + dataset.Y.nbytes
 
 
 @dataclass(repr=False)
@@ -59,9 +64,12 @@ def _target_scale(doc: dict) -> tuple[list[float] | None, list[float] | None]:
 
 
 class Datasets:
-    def __init__(self, store: Store, limits: Limits) -> None:
+    def __init__(
+        self, store: Store, limits: Limits, before_upload: Callable[[], object] = lambda: None
+    ) -> None:
         self.store = store
         self.limits = limits
+        self.before_upload = before_upload  # the service's sweep of idle networks and uploads
         self._cache: OrderedDict[str, Dataset] = OrderedDict()
         self._guard = threading.Lock()
 
@@ -76,7 +84,9 @@ class Datasets:
         dataset.Y.setflags(write=False)
         with self._guard:
             self._cache[key] = dataset
-            while len(self._cache) > CACHE_SIZE:
+            while len(self._cache) > 1 and (
+                len(self._cache) > CACHE_SIZE or sum(_bytes(d) for d in self._cache.values()) > CACHE_BYTES
+            ):
                 self._cache.popitem(last=False)
         return dataset
 
@@ -179,6 +189,10 @@ class Datasets:
             names = data.get(key)
             if names is not None and len(names) != width:
                 raise InvalidInput(f"data.{key} needs {width} names, got {len(names)}")
+            for name in names or ():
+                self.limits.check(
+                    "max_name_length", len(name), f"the length of the name {name[:20]!r}… in data.{key}"
+                )
         d = engine.from_arrays(X, Y, data.get("feature_names"), data.get("target_names"))
         warnings = scaling.scale_warnings(
             d.X, d.Y, d.feature_names, d.target_names, d.task,
@@ -246,6 +260,8 @@ class Datasets:
         real-valued targets too (class labels stay 0/1), so answers can be shown in the data's
         units. ``task`` forces classification or regression; ``index_column`` says what to do
         with the first column (see :func:`csvdata.parse_csv`)."""
+        self.before_upload()
+        gate.reserve(costs.upload(len(raw)), "parsing this upload")
         if len(raw) > self.limits.max_upload_bytes:
             raise LimitExceeded(
                 f"the file is over the limit max_upload_bytes={self.limits.max_upload_bytes} "
@@ -260,6 +276,7 @@ class Datasets:
             task=task,
             index_column=index_column,
             max_neurons=self.limits.max_neurons,
+            max_name_length=self.limits.max_name_length,
         )
         X, Y = table.X, table.Y
         standardize_targets = standardize_targets and table.task == "regression"
@@ -296,10 +313,12 @@ class Datasets:
             "inputs": serialize.array(X),
             "targets": serialize.array(Y),
         }
-        self.store.save_dataset(dataset_id, doc)
+        me = owners.current()
+        self.store.save_dataset(dataset_id, doc, me.owner, exempt=me.everything)
         return {k: v for k, v in doc.items() if k not in ("inputs", "targets")}
 
     def get(self, dataset_id: str) -> dict:
+        gate.reserve(costs.document(self.store.dataset_size(dataset_id) or 0), "this dataset")
         doc = self.store.load_dataset(dataset_id)
         if doc is None:
             raise NotFound(f"no dataset with id {dataset_id!r}")
@@ -324,11 +343,12 @@ class Datasets:
             "target_std": std,
         }
 
-    def page(self, limit: int, offset: int) -> dict:
-        """Uploaded datasets (without their arrays), oldest first, and how many there are."""
+    def page(self, limit: int, offset: int, owner: str | None = None) -> dict:
+        """Uploaded datasets (counts, not columns), oldest first, and how many there are:
+        ``owner``'s, or everyone's (None)."""
         return {
-            "datasets": [self._current(d) for d in self.store.list_datasets(limit=limit, offset=offset)],
-            "total": self.store.count_datasets(),
+            "datasets": self.store.list_datasets(owner=owner, limit=limit, offset=offset),
+            "total": self.store.count_datasets(owner),
             "limit": limit,
             "offset": offset,
         }

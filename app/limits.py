@@ -1,9 +1,10 @@
-"""Request bodies checked before any route parses them: their size limits, and no bare JSON
-``null`` (every body of this API is an object; one that may be left out is documented as one,
-and FastAPI would take ``null`` for "left out")."""
+"""Request bodies checked before any route parses them: their size limits, the time a client
+may take to send them, and no bare JSON ``null`` (every body of this API is an object; one that
+may be left out is documented as one, and FastAPI would take ``null`` for "left out")."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,10 +37,17 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._reject(send, name)
             return
-        # Read the body up front (it is bounded by the limit) and replay it to the app.
+        # Read the body up front (it is bounded by the limit and by a deadline: a client that
+        # trickles it in holds no worker and no slot of the gate) and replay it to the app.
         chunks, size, more = [], 0, True
+        deadline = asyncio.get_running_loop().time() + self.limits.max_body_seconds
         while more:
-            message = await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                await self._reject(send, "max_body_seconds", status=408)
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
@@ -53,6 +61,7 @@ class BodyLimit:
         if body.strip() == b"null" and headers.get(b"content-type", b"").startswith(b"application/json"):
             await _answer(send, 422, "the body must be a JSON object, or be left out: null is neither")
             return
+        scope.setdefault("state", {})["body_bytes"] = size  # the gate's first estimate
         replayed = False
 
         async def replay() -> Message:
@@ -64,10 +73,16 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _reject(self, send: Send, name: str) -> None:
+    async def _reject(self, send: Send, name: str, status: int = 413) -> None:
         limit = getattr(self.limits, name)
-        detail = f"the request body is over the limit {name}={limit} bytes (set {Limits.env_name(name)})"
-        await _answer(send, 413, detail)
+        if status == 408:
+            detail = (
+                f"the request body did not arrive within the limit {name}={limit} seconds "
+                f"(set {Limits.env_name(name)})"
+            )
+        else:
+            detail = f"the request body is over the limit {name}={limit} bytes (set {Limits.env_name(name)})"
+        await _answer(send, status, detail)
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:

@@ -13,16 +13,30 @@ from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
-from . import __version__, openapi
+from . import __version__, logs, openapi, process  # noqa: F401 - process before anything loads NumPy
 from .admission import Admission
 from .config import Limits, Settings
-from .errors import DatabaseUnavailable, describe_start_error, install_error_handlers
+from .errors import DatabaseUnavailable, Unexpected, describe_start_error, install_error_handlers
+from .gate import Gate, GateMiddleware
 from .lessons import BUILTIN_ENTRIES, LessonLibrary
 from .limits import BodyLimit
+from .owners import Owners
 from .page_layout import EXPLORER_FIRST_LAYERS, drawing_height
 from .page_modules import embedded_catalog, imported_by
-from .routers import analysis, datasets, graph, lessons, meta, networks, pages, phases, timeline, training
-from .security import Security
+from .routers import (
+    analysis,
+    datasets,
+    graph,
+    lessons,
+    meta,
+    networks,
+    owners,
+    pages,
+    phases,
+    timeline,
+    training,
+)
+from .security import POLICY, Security
 from .service import Service
 from .store import Store
 
@@ -76,16 +90,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     openapi.install(app, settings)
     app.state.db_path = settings.db_path
-    app.state.service = Service(open_store(settings.db_path, settings.limits), settings.limits)
+    store = open_store(settings.db_path, settings.limits)
+    app.state.service = Service(store, settings.limits)
+    app.state.gate = Gate(settings.limits)
     app.state.lessons = LessonLibrary(BUILTIN_ENTRIES, settings.lessons_dir)
-    # The pages' HTML compressed (a quarter of its size on a slow link); JSON answers are left
-    # as they are (most are small, and compressing each step's answer costs the step time).
+    # Added from the innermost out. A request meets them in the other order: errors become
+    # JSON; Host, Origin and token checks; its owner and what it may see; its network's turn;
+    # its body, read within limits; the process-wide gate; then the route, whose page (HTML)
+    # is compressed on the way out (JSON answers are left as they are: most are small, and
+    # compressing each step's answer costs the step time).
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6, exclude_content_types=PLAIN)
+    app.add_middleware(GateMiddleware, gate=app.state.gate)
     app.add_middleware(BodyLimit, limits=settings.limits)
     app.add_middleware(Admission, limits=settings.limits)
-    # Added last, so it runs first: refused requests never reach the body limit or a route.
+    app.add_middleware(Owners, access=settings.access, store=store)
     docs = ("/docs", app.swagger_ui_oauth2_redirect_url or "/docs/oauth2-redirect")
     app.add_middleware(Security, access=settings.access, docs_pages=docs)
+    app.add_middleware(Unexpected, headers=Security.security_headers(POLICY))
+    logs.install()
     install_error_handlers(app)
     for module in (meta, networks, phases, training, datasets):
         app.include_router(module.router)
@@ -93,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analysis.router)
     app.include_router(graph.router)
     app.include_router(timeline.router)
+    app.include_router(owners.router)
     app.include_router(pages.router)
     # Static files compressed: the page's modules and styles are text (a third of their size).
     app.mount(

@@ -54,6 +54,7 @@ LIMITS: tuple[tuple[str, tuple[str, ...], str, str, int], ...] = (
     ("PredictIn", ("inputs",), "maxItems", "max_samples", 0),
     ("Grid", ("resolution",), "maximum", "max_grid_resolution", 0),
     ("TrainIn", ("epochs",), "maximum", "max_epochs", 0),
+    ("NameIn", ("name",), "maxLength", "max_name_length", 0),
 )
 NO_TOKEN_NEEDED = frozenset({"/api/health"})
 UNAUTHORIZED = {

@@ -12,10 +12,10 @@ Every HTTP request passes these checks, in this order, before any route runs:
 3. **Token** (a server other machines can reach). When a token is set, ``/api/…`` (but
    ``/api/health``) and ``/openapi.json`` need it: ``Authorization: Bearer <token>``,
    ``?token=<token>``, or the HttpOnly, SameSite=Strict cookie that opening any page with
-   ``?token=`` sets (the page is then reloaded without it). The page shell and static files
+   ``?token=`` sets (the page is then reloaded without it). The teacher token
+   (``--teacher-token``) is accepted wherever the token is. The page shell and static files
    hold no data and need no token. A server reachable from other machines without a token
-   refuses the API (403); one with a token refuses to list every network's id (403) unless
-   ``--allow-listing``, since an id is the only key to a network.
+   refuses the API (403). Which networks a token holder may see is :mod:`app.owners`' rule.
 
 Every response carries ``Content-Security-Policy`` (this origin only, no framing),
 ``X-Content-Type-Options: nosniff`` and their companions; ``/docs`` additionally allows its
@@ -31,7 +31,7 @@ import json
 import re
 import secrets
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,8 +41,6 @@ from .config import ENV_PREFIX, Access, is_loopback
 WILDCARDS = frozenset({"", "0.0.0.0", "::"})  # bound to every address: not a name of its own
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 PUBLIC_API = frozenset({"/api/health"})
-# Listing these reveals every id, and an id is the only key to its network or dataset.
-LISTINGS = frozenset({"/api/networks", "/api/datasets"})
 
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -72,6 +70,12 @@ def hostname(value: str) -> str | None:
     except ValueError:
         return None
     return parts.hostname.rstrip(".") if parts.hostname else None
+
+
+def local_path(path: str) -> str:
+    """``path`` as a Location that stays on this server: one leading slash (``//host/…`` and
+    ``/\\host/…`` name another host to a browser) and every other character percent-encoded."""
+    return quote("/" + path.lstrip("/\\"), safe="/!$&'()*+,;=:@-._~")
 
 
 def default_port(scheme: str) -> int:
@@ -143,7 +147,6 @@ class Security:
             self.check_host(scope, headers)
             self.check_origin(scope, headers)
             redirect = self.check_token(scope, headers)
-            self.check_listing(scope)
         except Refusal as refusal:
             await self.respond(send, refusal.status, {"detail": refusal.detail}, refusal.headers)
             return
@@ -206,24 +209,24 @@ class Security:
         protected = (path.startswith("/api/") and path not in PUBLIC_API) or path == "/openapi.json"
         query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
         given = dict(query).get("token")
-        if token is None:
-            if protected and self.exposed(scope):
-                raise Refusal(
-                    403,
-                    "this server can be reached from other machines but was started without a token, "
-                    "so its API is refused: start it with `backprop-explorer serve`, which makes "
-                    f"one, or set {ENV_PREFIX}TOKEN",
-                )
+        if token is None and protected and self.exposed(scope):
+            raise Refusal(
+                403,
+                "this server can be reached from other machines but was started without a token, "
+                "so its API is refused: start it with `backprop-explorer serve`, which makes "
+                f"one, or set {ENV_PREFIX}TOKEN",
+            )
+        if token is None and self.access.teacher_token is None:
             return None
         if given is not None and not protected and scope["method"] in ("GET", "HEAD"):
             # Opening a page with ?token=: keep it in a cookie and reload without it.
             if not self.matches(given):
                 raise Refusal(401, "the token in the address is wrong: use the one the server printed")
             rest = urlencode([(key, value) for key, value in query if key != "token"])
-            location = scope.get("root_path", "") + path + (f"?{rest}" if rest else "")
-            cookie = f"{self.cookie_name(scope)}={token}; HttpOnly; SameSite=Strict; Path=/"
+            location = scope.get("root_path", "") + local_path(path) + (f"?{rest}" if rest else "")
+            cookie = f"{self.cookie_name(scope)}={given}; HttpOnly; SameSite=Strict; Path=/"
             return ((b"location", location.encode("latin-1")), (b"set-cookie", cookie.encode("latin-1")))
-        if not protected:
+        if not protected or token is None:  # no class token: the teacher token only adds powers
             return None
         bearer = headers.get("authorization", "")
         candidates = [
@@ -242,20 +245,10 @@ class Security:
             ((b"www-authenticate", b"Bearer"),),
         )
 
-    def check_listing(self, scope: Scope) -> None:
-        path = scope["path"].rstrip("/")
-        if scope["method"] in ("GET", "HEAD") and path in LISTINGS and not self.access.allow_listing:
-            if self.exposed(scope):
-                raise Refusal(
-                    403,
-                    f"listing every id at {path} is off on a server other machines can reach (an id is "
-                    "the only key to what it names): open one by its id, or start the server with "
-                    f"--allow-listing (env {ENV_PREFIX}ALLOW_LISTING=1)",
-                )
-
     def matches(self, given: str) -> bool:
-        assert self.access.token is not None
-        return secrets.compare_digest(given.encode(), self.access.token.encode())
+        """The class token or the teacher token."""
+        tokens = (self.access.token, self.access.teacher_token)
+        return any(t is not None and secrets.compare_digest(given.encode(), t.encode()) for t in tokens)
 
     @staticmethod
     def cookie_name(scope: Scope) -> str:

@@ -23,6 +23,7 @@ cannot be reached. Every result keeps the decoded JSON in ``raw``. In a notebook
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,6 +50,12 @@ class Client:
     ``url`` defaults to ``BACKPROP_EXPLORER_URL``, then http://127.0.0.1:8000; ``token`` (a
     server other machines can reach needs one) to ``BACKPROP_EXPLORER_TOKEN``, or the
     ``?token=`` of an address the server printed. ``headers`` are sent with every request.
+
+    The networks a client creates belong to its ``owner_key`` (sent as ``X-Owner-Key``):
+    another owner, a browser included, gets 404 for them unless given a network's share link
+    (:meth:`Network.share_link`). By default each client makes up a key of its own; pass the
+    same key again (keep it secret: it is the key to those networks) to open them from
+    another run.
     """
 
     def __init__(
@@ -58,11 +65,13 @@ class Client:
         token: str | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float = 300.0,
+        owner_key: str | None = None,
     ) -> None:
         base, in_url = _split_token(url or os.environ.get(URL_VARIABLE) or DEFAULT_URL)
         self.url = base
         self.token = token or in_url or os.environ.get(TOKEN_VARIABLE) or None
-        sent = dict(headers or {})
+        self.owner_key = owner_key or secrets.token_urlsafe(24)
+        sent = {"X-Owner-Key": self.owner_key, **(headers or {})}
         if self.token:
             sent.setdefault("Authorization", f"Bearer {self.token}")
         self.http = httpx.Client(base_url=base, timeout=timeout, headers=sent)
@@ -186,8 +195,8 @@ class Client:
 
     def _every(self, path: str, key: str) -> list[Json]:
         items: list[Json] = []
-        while True:
-            page = self.request("GET", path, limit=1000, offset=len(items))
+        while True:  # 100 a page: the most either listing gives at once
+            page = self.request("GET", path, limit=100, offset=len(items))
             items.extend(page[key])
             if not page[key] or len(items) >= page["total"]:
                 return items

@@ -18,7 +18,7 @@ from backprop_explorer.engine.features import DEFAULT_FEATURES, feature_columns,
 
 from backprop_explorer import engine
 
-from .. import scaling, serialize
+from .. import costs, gate, scaling, serialize
 from ..config import Limits
 from ..errors import InvalidInput, LimitExceeded
 from ..schemas import GradcheckIn, Grid, PredictIn
@@ -124,6 +124,7 @@ def predict(session: Session, limits: Limits, body: PredictIn) -> dict:
         what = "points × output neurons (outputs in the answer)"
         limits.check("max_predict_values", points * n_out, what)
         limits.check("max_map_bytes", points * neurons, "points × neurons (bytes of the maps)")
+        gate.reserve(costs.predict(costs.shape_of(session), points, CHUNK_VALUES, maps=True), "this predict")
         outputs, maps = _uint8_maps(net, X)
         out["outputs"], out["maps"] = serialize.array(outputs), maps
         return out
@@ -133,6 +134,7 @@ def predict(session: Session, limits: Limits, body: PredictIn) -> dict:
             f"max_predict_values={limits.max_predict_values} (set {limits.env_name('max_predict_values')}); "
             'ask for fewer points, or a grid with "maps": "uint8"'
         )
+    gate.reserve(costs.predict(costs.shape_of(session), points, CHUNK_VALUES, maps=False), "this predict")
     outputs, layers = _float_layers(net, X)
     if "axes" in out:  # the float answer also names the axes beside the outputs
         out["x1"], out["x2"] = out["axes"]["x1"], out["axes"]["x2"]

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from pydantic import BeforeValidator
 
+from .. import owners
 from ..csvdata import IndexChoice, TaskChoice
 from ..deps import ServiceDep
 from ..schemas import ERROR_RESPONSES, DataOut, DatasetInfo, DatasetList, DatasetOut, PreviewIn
@@ -107,11 +108,13 @@ def upload(
 @router.get("", response_model=DatasetList)
 def list_datasets(
     service: ServiceDep,
-    limit: Annotated[int, Query(ge=1, le=1000, description="datasets per page")] = 100,
+    limit: Annotated[int, Query(ge=1, le=100, description="datasets per page")] = 20,
     offset: Annotated[int, Query(ge=0, le=2**53, description="datasets to skip, oldest first")] = 0,
 ) -> dict:
-    """Uploaded datasets without their rows, oldest first; `total` counts them all."""
-    return service.datasets.page(limit, offset)
+    """Your uploaded datasets (the teacher: everyone's), oldest first, with their file name, shape
+    and column names, not their rows or each column's numbers (`GET /api/datasets/{id}` has
+    those); `total` counts them all."""
+    return service.datasets.page(limit, offset, owners.current().listing_owner)
 
 
 @router.get("/{dataset_id}", response_model=DatasetOut)

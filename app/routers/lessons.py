@@ -45,7 +45,7 @@ def start_lesson(
 ) -> dict:
     """A new network built from the lesson's `spec` (the same answer as `POST /api/networks`)."""
     spec = NetworkSpec.model_validate(lessons.require(lesson_id).spec)
-    created = service.create(spec)
+    created = service.create(spec, scratch=True)  # kept once its steps change it
     return created if isinstance(created, dict) else created.model_dump(mode="json")
 
 

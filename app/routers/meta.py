@@ -13,7 +13,8 @@ router = APIRouter(prefix="/api", tags=["meta"], responses=ERROR_RESPONSES)
 
 
 @router.get("/health", response_model=HealthStatus)
-def health() -> dict:
+async def health() -> dict:
+    # async: answered in the event loop, so no queue of work in the thread pool delays it.
     return {"status": "ok", "version": __version__}
 
 

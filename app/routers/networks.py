@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
 
+from .. import owners
 from ..deps import ServiceDep
 from ..schemas import (
     ERROR_RESPONSES,
@@ -26,8 +27,15 @@ router = APIRouter(prefix="/api/networks", tags=["networks"], responses=ERROR_RE
 
 
 @router.post("", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)
-def create_network(spec: NetworkSpec, service: ServiceDep) -> NetworkPublic:
-    return service.create(spec)
+def create_network(
+    spec: NetworkSpec,
+    service: ServiceDep,
+    scratch: Annotated[
+        bool,
+        Query(description="built by a page for a look: kept only while among your newest few unchanged ones"),
+    ] = False,
+) -> NetworkPublic:
+    return service.create(spec, scratch=scratch)
 
 
 @router.get("", response_model=NetworkList)
@@ -36,9 +44,9 @@ def list_networks(
     limit: Annotated[int, Query(ge=1, le=1000, description="networks per page")] = 100,
     offset: Annotated[int, Query(ge=0, le=2**53, description="networks to skip, oldest first")] = 0,
 ) -> NetworkList:
-    """A page of networks, oldest first, read from the store's summary columns, with `total`
-    (all networks), `limit` and `offset`."""
-    return service.page(limit, offset)
+    """A page of your networks (the teacher: everyone's), oldest first, read from the store's
+    summary columns, with `total`, `limit` and `offset`."""
+    return service.page(limit, offset, owners.current().listing_owner)
 
 
 @router.post("/import", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)

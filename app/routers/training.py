@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import signal
@@ -119,7 +120,9 @@ async def _stream(
             log.exception("training %s failed", network_id)
             put("error", {"detail": "internal error while training; nothing was saved"})
 
-    threading.Thread(target=work, name=f"train-{network_id}", daemon=True).start()
+    # In this request's context: its owner and its ticket at the gate (app/gate.py).
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(work,), name=f"train-{network_id}", daemon=True).start()
     finished = False
     try:
         while True:

@@ -83,6 +83,20 @@ class LimitsOut(Response):
     max_networks: int
     max_datasets: int
     max_landscape_work: int
+    max_owner_networks: int
+    max_owner_datasets: int
+    max_owner_bytes: int
+    max_store_bytes: int
+    max_scratch_networks: int
+    expire_idle_seconds: int = Field(description="networks unchanged this long are deleted (0: never)")
+    max_name_length: int
+    max_memory_bytes: int
+    max_cpu_work: int
+    max_queued_requests: int
+    max_queued_per_owner: int
+    max_connections: int
+    max_header_seconds: int
+    max_body_seconds: int
     env: dict[str, str] = Field(description="the environment variable that sets each limit")
 
 

@@ -92,8 +92,25 @@ class DatasetOut(DatasetInfo):
     targets: OutMatrix
 
 
-class DatasetSummary(DatasetInfo):
+class DatasetSummary(Response):
+    """An upload in a listing: its shape and names, not its rows or the numbers of each column
+    (those: GET /api/datasets/{id}). Names are at most max_name_length characters."""
+
+    dataset_id: str
+    file_name: str | None = None
+    n_samples: int
+    n_features: int
+    n_outputs: int
+    feature_names: list[str]
+    target_names: list[str]
+    task: Task
+    class_names: list[str] | None = None
+    index_column: str | None = None
+    warnings: list[str] = []
+    standardized: bool
+    standardized_targets: bool
     created_at: float
+    bytes: int = Field(description="what it takes in the store")
 
 
 class DatasetList(Response):

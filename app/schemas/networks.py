@@ -238,10 +238,14 @@ class NetworkSummary(Response):
     step: int
     created_at: float
     updated_at: float
+    name: str | None = Field(description="the name its owner gave it (PUT …/name), or null")
+    bytes: int = Field(description="what it takes in the store: its state, data, history and snapshots")
+    owner: str = Field(description='its owner\'s id ("" for the anonymous owner, "teacher")')
+    scratch: bool = Field(description="built by the page and not changed since: only the newest few are kept")
 
 
 class NetworkList(Response):
     networks: list[NetworkSummary]
-    total: int = Field(description="networks stored in all")
+    total: int = Field(description="networks in the list in all (the requester's, or all for the teacher)")
     limit: int
     offset: int

@@ -3,19 +3,20 @@
 Its methods are grouped by area, one class per module, each built on :class:`Core` (the store,
 the limits, the sessions, and the lock → load → open → change → dump → save cycle every change
 follows): :mod:`.networks` (the resource), :mod:`.steps` (phases, epochs, training runs),
-:mod:`.timeline` (snapshots, preview, rewind) and :mod:`.analysis` (predict, gradcheck,
-landscape, gradient shares, the graph of one sample). The work on a network itself lives in
-:mod:`app.networks`.
+:mod:`.timeline` (snapshots, preview, rewind), :mod:`.analysis` (predict, gradcheck,
+landscape, gradient shares, the graph of one sample) and :mod:`.accounts` (owners, names, share
+keys). The work on a network itself lives in :mod:`app.networks`.
 """
 
 from __future__ import annotations
 
+from .accounts import Accounts
 from .analysis import Analysis
 from .networks import Networks
 from .steps import Steps
 
 
-class Service(Networks, Steps, Analysis):
+class Service(Networks, Steps, Analysis, Accounts):
     """Every operation the routes call; ``app.state.service`` holds the server's one instance."""
 
 

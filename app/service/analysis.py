@@ -9,9 +9,11 @@ from backprop_explorer.engine.shares import gradient_shares
 
 from backprop_explorer import engine
 
+from .. import costs, gate
 from ..errors import InvalidInput, PhaseConflict
 from ..networks import analysis
 from ..networks import graph as sample_graphs
+from ..networks.codec import Session
 from ..schemas import GradcheckIn, LandscapeIn, ParameterChoice, PredictIn, SharesIn
 from ..schemas.graph import GraphIn
 from .timeline import Timeline
@@ -32,7 +34,10 @@ class Analysis(Timeline):
         return analysis.predict(session, self.limits, body)
 
     def gradcheck(self, network_id: str, body: GradcheckIn) -> dict:
-        return analysis.gradcheck(self.read(network_id), self.limits, body)
+        def cost(session: Session) -> int:
+            return costs.gradcheck(costs.shape_of(session), costs.step_rows(session, body.inputs))
+
+        return analysis.gradcheck(self.read(network_id, cost), self.limits, body)
 
     def graph(self, network_id: str, body: GraphIn) -> dict:
         """Every scalar of one sample of the step in progress, with its value and gradient."""
@@ -65,6 +70,7 @@ class Analysis(Timeline):
             landscape_work(net, len(X), n_points),
             "the landscape's work (grid points × network parameters × samples)",
         )
+        gate.reserve(costs.landscape(costs.shape_of(session), len(X), n_points), "this landscape")
         land = loss_landscape(net, X, Y, refs, body.radius, body.points)
         return {
             "parameters": [
@@ -94,8 +100,9 @@ class Analysis(Timeline):
             )
         ref = _ref(session.net, body)
         X, Y = session.step_batch("the gradient's shares")
-        shares = gradient_shares(session.net, X, Y, ref)
         shown = min(len(X), self.limits.max_trace_samples)
+        gate.reserve(costs.trace(costs.shape_of(session), len(X), shown), "these shares")
+        shares = gradient_shares(session.net, X, Y, ref)
         indices = session.step_rows()
         return {
             "parameter": {

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .. import serialize
+from .. import costs, gate, serialize
 from ..errors import InvalidInput, NotFound
 from ..networks import codec, transfer, views
 from ..networks.codec import Session
@@ -17,19 +17,20 @@ from .core import Core
 
 
 class Networks(Core):
-    def create(self, spec: NetworkSpec) -> NetworkPublic:
-        return self.insert(self.open(codec.new_document(spec, self.limits)))
+    def create(self, spec: NetworkSpec, *, scratch: bool = False) -> NetworkPublic:
+        return self.insert(self.open(codec.new_document(spec, self.limits)), scratch=scratch)
 
     def get(self, network_id: str) -> NetworkPublic:
         return views.network_public(self.read(network_id))
 
-    def page(self, limit: int, offset: int) -> NetworkList:
-        """A page of networks, oldest first, from the store's summary columns."""
+    def page(self, limit: int, offset: int, owner: str | None = None) -> NetworkList:
+        """A page of ``owner``'s networks (None: everyone's), oldest first, from the store's
+        summary columns."""
         store = self.store
         return NetworkList.model_validate(
             {
-                "networks": store.list(limit=limit, offset=offset),
-                "total": store.count(),
+                "networks": store.list(owner=owner, limit=limit, offset=offset),
+                "total": store.count(owner),
                 "limit": limit,
                 "offset": offset,
             }
@@ -100,7 +101,14 @@ class Networks(Core):
         }
 
     def data(self, network_id: str) -> dict:
-        session = self.read(network_id)
+        def cost(session: Session) -> int:
+            dataset = session.dataset
+            if dataset is None:
+                return costs.stored(costs.shape_of(session))
+            columns = 2 * dataset.X.shape[1] + dataset.Y.shape[1]  # inputs, raw inputs, targets
+            return costs.rows(costs.shape_of(session), len(dataset.X), columns)
+
+        session = self.read(network_id, cost)
         dataset, trainer = session.require_data()
         return {
             **self.datasets.dataset_out(dataset),
@@ -109,6 +117,7 @@ class Networks(Core):
         }
 
     def export(self, network_id: str) -> dict:
+        gate.reserve(costs.document(self.store.size(network_id) or 0), "this export")
         return transfer.export(
             self.load(network_id), self.store.history(network_id), self.store.steps(network_id)
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+from .. import costs
 from ..errors import InvalidInput
 from ..networks import phases, training
 from ..networks.codec import Session
@@ -21,23 +22,36 @@ from ..schemas import (
     TrainOut,
     UpdateOut,
 )
-from .core import Core
+from .core import Core, Cost
 
 
 class Steps(Core):
+    def trace_cost(self, inputs: list | None = None, indices: list | None = None) -> Cost:
+        """The memory of a phase (or a whole step) on the request's rows or the batch."""
+
+        def cost(session: Session) -> int:
+            rows = costs.step_rows(session, inputs, indices)
+            return costs.trace(costs.shape_of(session), rows, min(rows, self.limits.max_trace_samples))
+
+        return cost
+
     def forward(self, network_id: str, body: ForwardIn) -> ForwardOut:
         return self.run_phase(
-            network_id, lambda s: phases.forward(s, self.limits, body.inputs, body.indices, body.units)
+            network_id,
+            lambda s: phases.forward(s, self.limits, body.inputs, body.indices, body.units),
+            self.trace_cost(body.inputs, body.indices),
         )
 
     def loss(self, network_id: str, body: LossIn) -> LossOut:
-        return self.run_phase(network_id, lambda s: phases.loss(s, self.limits, body.targets, body.units))
+        return self.run_phase(
+            network_id, lambda s: phases.loss(s, self.limits, body.targets, body.units), self.trace_cost()
+        )
 
     def backward(self, network_id: str) -> BackwardOut:
-        return self.run_phase(network_id, lambda s: phases.backward(s, self.limits))
+        return self.run_phase(network_id, lambda s: phases.backward(s, self.limits), self.trace_cost())
 
     def update(self, network_id: str) -> UpdateOut:
-        return self.run_phase(network_id, lambda s: phases.update(s, self.limits))
+        return self.run_phase(network_id, lambda s: phases.update(s, self.limits), self.trace_cost())
 
     def step(self, network_id: str, body: StepIn) -> StepOut:
         if body.inputs is not None and body.targets is None:
@@ -49,10 +63,11 @@ class Steps(Core):
         return self.run_phase(
             network_id,
             lambda s: phases.step(s, self.limits, body.inputs, body.targets, body.indices, body.units),
+            self.trace_cost(body.inputs, body.indices),
         )
 
     def epoch(self, network_id: str) -> EpochOut:
-        return self.mutate(network_id, training.epoch)
+        return self.mutate(network_id, training.epoch, cost=lambda s: costs.epoch(costs.shape_of(s)))
 
     def check_train(self, network_id: str, body: TrainIn) -> None:
         """Checks that can fail before a stream starts (so they get a proper status code)."""
@@ -85,7 +100,8 @@ class Steps(Core):
             finally:
                 self.runs.unregister(network_id, stop)
 
-        return self.mutate(network_id, change)
+        budget = self.limits.max_snapshot_bytes
+        return self.mutate(network_id, change, cost=lambda s: costs.train(costs.shape_of(s), budget))
 
     def stop(self, network_id: str) -> dict:
         self.require(network_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from .. import costs, gate
 from ..errors import DomainError, InvalidInput, NotFound
 from ..networks import timeline
 from ..networks.codec import Session
@@ -151,6 +152,8 @@ class Timeline(Core):
             ends = self._ends(network_id, a, b)
             if ends is None:
                 return None
+            # A replay runs an epoch's updates (at most): hold what an epoch needs first.
+            gate.reserve(costs.epoch(costs.shape_of(self.open(stored))), "replaying these updates")
             reproduces = partial(timeline.reproduces, self.open, stored, *ends)
             if not self.replays.check(timeline.gap_key(network_id, a, b), reproduces):
                 raise missing(

@@ -25,14 +25,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Limits
-from ..errors import DomainError, InvalidInput, LimitExceeded, NotFound
-from . import snapshots, steplog
-from .db import ARRAY_KEYS, Database, dumps
+from ..errors import DomainError, InvalidInput, NotFound
+from . import accounts, snapshots, steplog
+from .accounts import TEACHER
+from .db import Database, dumps
 from .locks import NetworkBusy, NetworkLocks
 from .networks import NetworkRows
 from .snapshots import Snapshot
+from .space import Reserve
+from .uploads import DatasetInUse, Uploads
 
-__all__ = ["DatasetInUse", "NetworkBusy", "StaleWrite", "Store", "dumps", "new_id"]
+__all__ = ["TEACHER", "DatasetInUse", "NetworkBusy", "StaleWrite", "Store", "dumps", "new_id"]
 
 
 def new_id() -> str:
@@ -46,10 +49,6 @@ class StaleWrite(DomainError):
     status_code = 409
 
 
-class DatasetInUse(DomainError):
-    status_code = 409
-
-
 @dataclass
 class _Hold:
     """A network held by :meth:`Store.lock`: the thread holding it and the version it read."""
@@ -58,7 +57,7 @@ class _Hold:
     version: int | None = None
 
 
-class Store:
+class Store(Uploads):
     def __init__(self, path: Path | str, *, limits: Limits | None = None) -> None:
         self.path = Path(path)
         self.limits = limits or Limits.from_env()
@@ -71,6 +70,11 @@ class Store:
         with self._db.transaction() as conn:
             snapshots.create_table(conn)
             steplog.create_table(conn)
+            accounts.create(conn, self.limits.max_step_losses)
+            self._db.set_version(conn)
+        self._db.reclaim_pages()
+        self._reserve = None if self._db.memory else Reserve(Path(f"{path}-reserve"))
+        self._secret: str | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -139,6 +143,9 @@ class Store:
         clear_logs: bool = False,
         timeline: Iterable[Snapshot] = (),
         rewound_to: tuple[int, int] | None = None,
+        owner: str = "",
+        scratch: bool = False,
+        exempt: bool = False,
     ) -> int:
         """Write a network, append per-update losses and epoch entries: one transaction.
         Returns the version written.
@@ -148,6 +155,12 @@ class Store:
         timeline's snapshots too. ``timeline``: snapshots of states this save produced
         (``snapshots.py``); ``rewound_to=(epoch, step)`` drops every log and snapshot after
         that point (a rewind).
+
+        A new network belongs to ``owner``; ``scratch``: the page built it, and only the
+        owner's newest ``max_scratch_networks`` such networks nobody has changed are kept
+        (older ones are deleted here). Its size is counted and the quotas checked in the
+        same transaction (``accounts.py``): going over one raises LimitExceeded (``exempt``:
+        the writer has no per-owner quota).
         """
         network_id = doc["id"]
         step_losses, history = list(step_losses), list(history)
@@ -155,7 +168,9 @@ class Store:
         now = time.time()
         with self._db.transaction() as conn:
             row = conn.execute(
-                "SELECT version, data_key, dataset_id, step FROM networks WHERE id = ?", (network_id,)
+                "SELECT version, data_key, dataset_id, step, owner, bytes, log_bytes, scratch"
+                " FROM networks WHERE id = ?",
+                (network_id,),
             ).fetchone()
             current = None if row is None else row[0]
             if hold is not None and hold.version is not None and current != hold.version:
@@ -165,19 +180,16 @@ class Store:
                     f"network {network_id!r} changed while this request ran; nothing was saved — retry"
                 )
             if current is None:
-                self._check_room(conn, "networks", "max_networks", "DELETE /api/networks/{id}")
-                self._check_dataset(conn, doc["spec"].get("data"))
+                accounts.check_count(
+                    conn, "networks", "max_networks", self.limits, "DELETE /api/networks/{id}"
+                )
+                self._check_dataset(conn, doc["spec"].get("data"), owner)
+                if scratch:
+                    self._drop_scratch(conn, owner, keep=self.limits.max_scratch_networks - 1)
+            else:
+                owner = row[4]
             version = (current or 0) + 1
-            self._rows.write(
-                conn,
-                doc,
-                version,
-                doc.get("created_at", now),
-                now,
-                old_data_key=row and row[1],
-                old_dataset_id=row and row[2],
-                update=row is not None,
-            )
+            log_bytes = 0 if row is None or clear_logs else row[6]
             if clear_logs:
                 steplog.delete_all(conn, network_id)
                 conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
@@ -185,11 +197,15 @@ class Store:
             if rewound_to is not None:
                 steplog.truncate(conn, network_id, rewound_to[1])
                 snapshots.truncate(conn, network_id, *rewound_to)
+                (log_bytes,) = conn.execute(
+                    "SELECT coalesce(sum(length(entry)), 0) FROM history WHERE network_id = ?", (network_id,)
+                ).fetchone()
             if history:
+                entries = [(network_id, entry["epoch"], dumps(entry)) for entry in history]
                 conn.executemany(
-                    "INSERT OR REPLACE INTO history (network_id, epoch, entry) VALUES (?, ?, ?)",
-                    [(network_id, entry["epoch"], dumps(entry)) for entry in history],
+                    "INSERT OR REPLACE INTO history (network_id, epoch, entry) VALUES (?, ?, ?)", entries
                 )
+                log_bytes += sum(len(text) for _, _, text in entries)
             # After a reset or a rewind the stored losses end at the step they went back to.
             stored_step = None if row is None or clear_logs else row[3]
             if rewound_to is not None and stored_step is not None:
@@ -202,27 +218,49 @@ class Store:
                 max_step_snapshots=self.limits.max_step_snapshots,
                 max_bytes=self.limits.max_snapshot_bytes,
             )
+            steps = min((doc.get("trainer") or {}).get("step", 0), self.limits.max_step_losses)
+            losses = accounts.STEP_LOSS_BYTES * steps
+            account: dict = {
+                "log_bytes": log_bytes,
+                "other_bytes": log_bytes + losses + snapshots.usage(conn, network_id)[1],
+            }
+            if row is None:
+                account.update(owner=owner, scratch=int(scratch))
+            elif row[7]:
+                account["scratch"] = 0  # changed: no longer a scratch network
+            size = self._rows.write(
+                conn,
+                doc,
+                version,
+                doc.get("created_at", now),
+                now,
+                old_data_key=row and row[1],
+                old_dataset_id=row and row[2],
+                update=row is not None,
+                account=account,
+            )
+            accounts.check(
+                conn,
+                owner,
+                self.limits,
+                kind="networks",
+                added=row is None,
+                grew=row is None or size > row[5],
+                exempt=exempt,
+            )
         if hold is not None:
             hold.version = version
         doc.setdefault("created_at", now)
         doc["updated_at"] = now
         return version
 
-    def _check_room(self, conn: sqlite3.Connection, table: str, limit: str, remedy: str) -> None:
-        (count,) = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-        cap = getattr(self.limits, limit)
-        if count >= cap:
-            raise LimitExceeded(
-                f"{count} {table} are stored, the limit {limit}={cap} (set {Limits.env_name(limit)}); "
-                f"delete some first ({remedy})"
-            )
-
     @staticmethod
-    def _check_dataset(conn: sqlite3.Connection, data: object) -> None:
-        # Inside the transaction: a dataset deleted meanwhile is never referenced.
+    def _check_dataset(conn: sqlite3.Connection, data: object, owner: str) -> None:
+        # Inside the transaction: a dataset deleted meanwhile is never referenced. Another
+        # owner's upload is unknown here, as it is to GET /api/datasets/{id}.
         if isinstance(data, dict) and "dataset_id" in data:
-            found = conn.execute("SELECT 1 FROM datasets WHERE id = ?", (data["dataset_id"],)).fetchone()
-            if found is None:
+            found = conn.execute("SELECT owner FROM datasets WHERE id = ?", (data["dataset_id"],)).fetchone()
+            if found is None or found[0] not in ("", owner) and owner != TEACHER:
                 raise InvalidInput(
                     f"unknown dataset_id {data['dataset_id']!r}: upload it with POST /api/datasets"
                 )
@@ -231,24 +269,109 @@ class Store:
         self._rows.write(conn, doc, 1, created, updated)
 
     def delete(self, network_id: str) -> bool:
-        with self._db.transaction() as conn:
-            row = conn.execute("SELECT data_key FROM networks WHERE id = ?", (network_id,)).fetchone()
-            conn.execute("DELETE FROM networks WHERE id = ?", (network_id,))
-            steplog.delete_all(conn, network_id)
-            conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
-            snapshots.delete_all(conn, network_id)
-            if row is not None:
-                self._rows.drop_orphan_data(conn, row[0])
+        """Delete a network and everything it stores, and give the space back to the disk.
+        On a full disk the reserve beside the database makes room for the deletion."""
+
+        def delete() -> bool:
+            with self._db.transaction() as conn:
+                return self._delete_rows(conn, network_id)
+
+        deleted = self._with_room(delete)
+        if deleted:
+            self.compact()
+        return deleted
+
+    def _delete_rows(self, conn: sqlite3.Connection, network_id: str) -> bool:
+        row = conn.execute("SELECT data_key FROM networks WHERE id = ?", (network_id,)).fetchone()
+        conn.execute("DELETE FROM networks WHERE id = ?", (network_id,))
+        steplog.delete_all(conn, network_id)
+        conn.execute("DELETE FROM history WHERE network_id = ?", (network_id,))
+        snapshots.delete_all(conn, network_id)
+        if row is not None:
+            self._rows.drop_orphan_data(conn, row[0])
         return row is not None
 
-    def list(self, *, limit: int | None = None, offset: int = 0) -> builtins.list[dict]:
-        """Summaries (id, layers, activations, loss, task, phase, epoch, step, timestamps), oldest first."""
-        with self._db.connection() as conn:
-            return self._rows.summaries(conn, -1 if limit is None else limit, offset)
+    def _drop_scratch(self, conn: sqlite3.Connection, owner: str, keep: int) -> None:
+        """Delete the owner's scratch networks (built by the page, never changed) but the newest ``keep``."""
+        rows = conn.execute(
+            "SELECT id FROM networks WHERE owner = ? AND scratch = 1 ORDER BY created_at DESC, id DESC"
+            " LIMIT -1 OFFSET ?",
+            (owner, max(0, keep)),
+        ).fetchall()
+        for (network_id,) in rows:
+            self._delete_rows(conn, network_id)
 
-    def count(self) -> int:
+    def expire(self, before: float) -> int:
+        """Delete the networks unchanged since ``before`` (a timestamp) but the teacher's, and the
+        uploads made before it that no network uses; returns how many went."""
+
+        def expire() -> int:
+            with self._db.transaction() as conn:
+                ids = conn.execute(
+                    "SELECT id FROM networks WHERE updated_at < ? AND owner != ?", (before, TEACHER)
+                ).fetchall()
+                for (network_id,) in ids:
+                    self._delete_rows(conn, network_id)
+                gone = conn.execute(
+                    "DELETE FROM datasets WHERE created_at < ? AND owner != ? AND NOT EXISTS"
+                    " (SELECT 1 FROM networks WHERE dataset_id = datasets.id)",
+                    (before, TEACHER),
+                ).rowcount
+            return len(ids) + gone
+
+        removed = self._with_room(expire)
+        if removed:
+            self.compact()
+        return removed
+
+    def rename(self, network_id: str, name: str | None) -> bool:
+        """Name a network (None: no name); a named network is no longer a scratch one."""
+        with self._db.transaction() as conn:
+            return (
+                conn.execute(
+                    "UPDATE networks SET name = ?, scratch = 0 WHERE id = ?", (name, network_id)
+                ).rowcount
+                > 0
+            )
+
+    def size(self, network_id: str) -> int | None:
+        """Bytes the network stores (``accounts.py``); None when there is no such network."""
         with self._db.connection() as conn:
-            (count,) = conn.execute("SELECT COUNT(*) FROM networks").fetchone()
+            row = conn.execute("SELECT bytes FROM networks WHERE id = ?", (network_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def owner_of(self, network_id: str) -> str | None:
+        """The network's owner (``""``: anonymous); None when there is no such network."""
+        with self._db.connection() as conn:
+            row = conn.execute("SELECT owner FROM networks WHERE id = ?", (network_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def usage(self, owner: str | None) -> dict:
+        """``{"networks", "datasets", "bytes"}`` stored by ``owner``, or by everyone (None)."""
+        with self._db.connection() as conn:
+            return accounts.usage(conn, accounts.ALL if owner is None else owner)
+
+    def secret(self) -> str:
+        """A random value made once per store and shared by every process on it."""
+        if self._secret is None:
+            with self._db.transaction() as conn:
+                self._secret = accounts.secret(conn, "share")
+        return self._secret
+
+    def list(
+        self, *, owner: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> builtins.list[dict]:
+        """Summaries (id, layers, activations, loss, task, phase, epoch, step, timestamps, owner,
+        name, bytes, scratch), oldest first: ``owner``'s networks, or every network (None)."""
+        with self._db.connection() as conn:
+            return self._rows.summaries(conn, owner, -1 if limit is None else limit, offset)
+
+    def count(self, owner: str | None = None) -> int:
+        with self._db.connection() as conn:
+            if owner is None:
+                (count,) = conn.execute("SELECT COUNT(*) FROM networks").fetchone()
+            else:
+                (count,) = conn.execute("SELECT COUNT(*) FROM networks WHERE owner = ?", (owner,)).fetchone()
         return count
 
     def data_key(self, data: dict) -> str:
@@ -292,45 +415,3 @@ class Store:
         """(count, bytes) of the network's snapshots."""
         with self._db.connection() as conn:
             return snapshots.usage(conn, network_id)
-
-    # --- datasets --------------------------------------------------------------------
-
-    def save_dataset(self, dataset_id: str, doc: dict) -> None:
-        info = {k: v for k, v in doc.items() if k not in ARRAY_KEYS}
-        arrays = {k: doc[k] for k in ARRAY_KEYS}
-        with self._db.transaction() as conn:
-            self._check_room(conn, "datasets", "max_datasets", "DELETE /api/datasets/{id}")
-            conn.execute(
-                "INSERT INTO datasets (id, info, arrays, created_at) VALUES (?, ?, ?, ?)",
-                (dataset_id, dumps(info), dumps(arrays), time.time()),
-            )
-
-    def load_dataset(self, dataset_id: str) -> dict | None:
-        with self._db.connection() as conn:
-            row = conn.execute("SELECT info, arrays FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
-        return None if row is None else {**json.loads(row[0]), **json.loads(row[1])}
-
-    def list_datasets(self, *, limit: int | None = None, offset: int = 0) -> builtins.list[dict]:
-        """Dataset infos (no arrays) with ``created_at``, oldest first."""
-        with self._db.connection() as conn:
-            rows = conn.execute(
-                "SELECT info, created_at FROM datasets ORDER BY created_at, id LIMIT ? OFFSET ?",
-                (-1 if limit is None else limit, offset),
-            ).fetchall()
-        return [{**json.loads(info), "created_at": created} for info, created in rows]
-
-    def count_datasets(self) -> int:
-        with self._db.connection() as conn:
-            (count,) = conn.execute("SELECT COUNT(*) FROM datasets").fetchone()
-        return count
-
-    def delete_dataset(self, dataset_id: str) -> bool:
-        """Delete an uploaded dataset; :class:`DatasetInUse` while a network uses it."""
-        with self._db.transaction() as conn:
-            (users,) = conn.execute(
-                "SELECT COUNT(*) FROM networks WHERE dataset_id = ?", (dataset_id,)
-            ).fetchone()
-            if users:
-                raise DatasetInUse(f"dataset {dataset_id!r} is used by {users} network(s): delete them first")
-            deleted = conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,)).rowcount
-        return deleted > 0

@@ -9,13 +9,14 @@ writer wait for another rather than fail.
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 2: networks in rows; 3: owners, sizes and totals (accounts.py)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS networks (
     id TEXT PRIMARY KEY,
@@ -31,6 +32,11 @@ CREATE TABLE IF NOT EXISTS networks (
     step INTEGER NOT NULL,
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
+    owner TEXT NOT NULL DEFAULT '',  -- from here to log_bytes: accounts.py
+    name TEXT,
+    scratch INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    log_bytes INTEGER NOT NULL DEFAULT 0,
     -- Large columns last: SQLite reads a row's columns in order, through overflow pages.
     spec TEXT NOT NULL,             -- the resolved spec (explicit data rows live in network_data)
     state TEXT NOT NULL             -- parameters, optimizer and trainer state, the step in progress
@@ -51,12 +57,16 @@ CREATE TABLE IF NOT EXISTS history (
 CREATE TABLE IF NOT EXISTS datasets (
     id TEXT PRIMARY KEY,
     created_at REAL NOT NULL,
+    owner TEXT NOT NULL DEFAULT '',
+    bytes INTEGER NOT NULL DEFAULT 0,
     info TEXT NOT NULL,             -- everything but the arrays: what a listing shows
     arrays TEXT NOT NULL            -- {"inputs", "targets"}, last (see networks)
 );
 CREATE INDEX IF NOT EXISTS datasets_by_creation ON datasets (created_at, id);
 """
 ARRAY_KEYS = ("inputs", "targets")
+WAL_LIMIT = 4 * 1024 * 1024  # bytes the write-ahead log keeps on disk between checkpoints
+log = logging.getLogger(__name__)
 # Writes one version-1 network document (with its timestamps) in the current schema.
 MigrateNetwork = Callable[[sqlite3.Connection, dict, float, float], None]
 
@@ -77,6 +87,13 @@ class Database:
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._target, uri=self._uri, check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA busy_timeout=30000")
+        # A new file gives the pages of deleted rows back to the disk (Store.compact); this
+        # must come before the journal mode is set. An older file is converted once (Store).
+        conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        # Deleting must not write every freed page again (zeros): on a full disk a DELETE has
+        # to fit in the little room left. FAST still clears what it rewrites anyway.
+        conn.execute("PRAGMA secure_delete=FAST")
+        conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
         if not self.memory:
             conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
@@ -115,10 +132,11 @@ class Database:
     def create_schema(
         self, migrate_network: Callable[[sqlite3.Connection, dict, float, float], None]
     ) -> None:
-        """Create the tables, or bring a version-1 file (one JSON document per row) up to date."""
+        """Create the tables, or bring a version-1 file (one JSON document per row) to version
+        2; the store adds the rest and then calls :meth:`set_version`."""
         with self.transaction() as conn:
             (version,) = conn.execute("PRAGMA user_version").fetchone()
-            if version >= SCHEMA_VERSION:
+            if version >= 2:
                 return
             old = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if "networks" in old:
@@ -145,7 +163,50 @@ class Database:
                         (dataset_id, dumps(info), dumps(arrays), created),
                     )
                 conn.execute("DROP TABLE datasets_v1")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("PRAGMA user_version = 2")
+
+    def set_version(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def reclaim_pages(self) -> None:
+        """Convert a file made without ``auto_vacuum`` (before version 3), once: a VACUUM
+        rewrites it. Without room on the disk for a copy it stays as it is (deleting still
+        frees pages for reuse, without giving them back to the disk)."""
+        with self.connection() as conn:
+            (mode,) = conn.execute("PRAGMA auto_vacuum").fetchone()
+            if mode != 0 or self.memory:
+                return
+            try:
+                conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+                conn.execute("VACUUM")
+            except sqlite3.OperationalError as exc:
+                log.warning(
+                    "cannot convert %s to give freed space back (%s): it keeps its size", self._target, exc
+                )
+
+    def compact(self, pages_per_step: int = 256) -> None:
+        """Give the pages of deleted rows back to the disk, a few at a time with a checkpoint
+        between steps, so the write-ahead log never needs more than ~1 MB of room."""
+        with self.connection() as conn:
+            while True:
+                (free,) = conn.execute("PRAGMA freelist_count").fetchone()
+                if free == 0:
+                    break
+                conn.execute(f"PRAGMA incremental_vacuum({pages_per_step})").fetchall()
+                (left,) = conn.execute("PRAGMA freelist_count").fetchone()
+                if not self.memory:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                if left >= free:  # not a file that can give pages back (auto_vacuum off)
+                    break
+            if not self.memory:
+                # Empty the log too, if no reader holds it within a moment (else it is reused).
+                conn.execute("PRAGMA busy_timeout=100")
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                except sqlite3.OperationalError:
+                    pass  # busy: the log is emptied by a later checkpoint
+                finally:
+                    conn.execute("PRAGMA busy_timeout=30000")
 
 
 def dumps(doc: object) -> str:

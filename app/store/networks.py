@@ -19,8 +19,12 @@ from collections import OrderedDict
 from .db import dumps
 
 TIMESTAMPS = ("created_at", "updated_at")
+SUMMARY = (
+    "id", "layers", "activations", "loss", "task", "phase", "epoch", "step", *TIMESTAMPS,
+    "owner", "name", "bytes", "scratch",
+)  # fmt: skip
 # Parsed data rows kept per process: bounded by numbers held, not entries.
-CACHE_NUMBERS = 4_000_000
+CACHE_NUMBERS = 1_000_000
 
 
 def explicit(data: object) -> bool:
@@ -32,10 +36,11 @@ def _size(data: dict) -> int:
 
 
 class DataCache:
-    """key → parsed explicit data, least recently used first out."""
+    """key → parsed explicit data (and the length of its stored text), least recently used
+    first out."""
 
     def __init__(self) -> None:
-        self._items: OrderedDict[str, tuple[dict, int]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[dict, int, int]] = OrderedDict()
         self._numbers = 0
         self._guard = threading.Lock()
 
@@ -47,24 +52,25 @@ class DataCache:
             self._items.move_to_end(key)
             return item[0]
 
-    def put(self, key: str, data: dict) -> dict:
+    def put(self, key: str, data: dict, text_bytes: int) -> dict:
         with self._guard:
             if key in self._items:
                 return self._items[key][0]
             size = _size(data)
-            self._items[key] = (data, size)
+            self._items[key] = (data, size, text_bytes)
             self._numbers += size
             while self._numbers > CACHE_NUMBERS and len(self._items) > 1:
-                _, (_, dropped) = self._items.popitem(last=False)
+                _, (_, dropped, _) = self._items.popitem(last=False)
                 self._numbers -= dropped
             return data
 
-    def key_of(self, data: dict) -> str | None:
-        """The key of ``data`` when its arrays are the very lists this cache handed out."""
+    def key_of(self, data: dict) -> tuple[str, int] | None:
+        """The key of ``data`` and its stored text's length, when its arrays are the very lists
+        this cache handed out."""
         with self._guard:
-            for key, (cached, _) in reversed(self._items.items()):
+            for key, (cached, _, text_bytes) in reversed(self._items.items()):
                 if all(data.get(k) is cached.get(k) for k in ("inputs", "targets")):
-                    return key
+                    return key, text_bytes
         return None
 
 
@@ -80,21 +86,24 @@ class NetworkRows:
 
     def data_key(self, data: dict) -> str:
         """A content key for explicit data: free for data this store loaded, else a hash."""
-        return self.cache.key_of(data) or content_key(dumps(data))
+        known = self.cache.key_of(data)
+        return known[0] if known else content_key(dumps(data))
 
-    def _store_data(self, conn: sqlite3.Connection, data: dict) -> str:
-        key = self.cache.key_of(data)
-        if key is None:
-            text = dumps(data)
-            key = content_key(text)
-            conn.execute("INSERT OR IGNORE INTO network_data (key, data) VALUES (?, ?)", (key, text))
-        return key
+    def _store_data(self, conn: sqlite3.Connection, data: dict) -> tuple[str, int]:
+        """The data's key and the length of its stored text (stored now if it is new)."""
+        known = self.cache.key_of(data)
+        if known is not None:
+            return known
+        text = dumps(data)
+        key = content_key(text)
+        conn.execute("INSERT OR IGNORE INTO network_data (key, data) VALUES (?, ?)", (key, text))
+        return key, len(text)
 
     def _load_data(self, conn: sqlite3.Connection, key: str) -> dict:
         data = self.cache.get(key)
         if data is None:
             (text,) = conn.execute("SELECT data FROM network_data WHERE key = ?", (key,)).fetchone()
-            data = self.cache.put(key, json.loads(text))
+            data = self.cache.put(key, json.loads(text), len(text))
         # A fresh dict around the shared lists: replacing a key never touches the cache.
         return dict(data)
 
@@ -126,19 +135,28 @@ class NetworkRows:
         old_data_key: str | None | bool = False,
         old_dataset_id: str | None = None,
         update: bool = False,
-    ) -> None:
-        """Insert or replace the network's row at ``version``. ``old_data_key``: the row's
-        current ``data_key`` when the caller has read it already (None: no row or no key).
+        account: dict | None = None,
+    ) -> int:
+        """Insert or replace the network's row at ``version``; returns its ``bytes``.
+        ``old_data_key``: the row's current ``data_key`` when the caller has read it already
+        (None: no row or no key).
 
         ``update``: the caller read the row (its ``data_key`` and ``dataset_id`` are
         ``old_data_key`` and ``old_dataset_id``), so only the columns a save can change are
         set: the row keeps its place and its indexes are untouched unless their columns
-        changed (a step rewrites one row, not four b-trees)."""
+        changed (a step rewrites one row, not four b-trees).
+
+        ``account`` (``accounts.py``): ``other_bytes``, what the network stores besides its row
+        and data (history, losses, snapshots), and ``log_bytes``; ``owner`` and ``scratch`` for
+        a new row, ``scratch`` 0 when an update clears it. The row's ``bytes`` is its spec,
+        state and data text plus ``other_bytes``."""
+        account = account or {}
         spec = doc["spec"]
         data = spec.get("data")
         data_key = dataset_id = None
+        data_bytes = 0
         if explicit(data):
-            data_key = self._store_data(conn, data)
+            data_key, data_bytes = self._store_data(conn, data)
             spec = {**spec, "data": None}
         elif isinstance(data, dict):
             dataset_id = data.get("dataset_id")
@@ -147,68 +165,50 @@ class NetworkRows:
         if old_data_key is False:  # not read by the caller
             row = conn.execute("SELECT data_key FROM networks WHERE id = ?", (doc["id"],)).fetchone()
             old_data_key = None if row is None else row[0]
+        spec_text, state_text = dumps(spec), dumps(state)
+        size = len(spec_text) + len(state_text) + data_bytes + account.get("other_bytes", 0)
+        columns = {
+            "version": version,
+            "spec": spec_text,
+            "state": state_text,
+            "layers": dumps(spec["layers"]),
+            "activations": dumps(spec["activations"]),
+            "loss": spec["loss"],
+            "task": doc.get("task"),
+            "phase": doc.get("phase", "ready"),
+            "epoch": trainer.get("epoch", 0),
+            "step": trainer.get("step", 0),
+            "updated_at": now,
+            "bytes": size,
+            "log_bytes": account.get("log_bytes", 0),
+        }
         if update:
-            columns = {
-                "version": version,
-                "spec": dumps(spec),
-                "state": dumps(state),
-                "layers": dumps(spec["layers"]),
-                "activations": dumps(spec["activations"]),
-                "loss": spec["loss"],
-                "task": doc.get("task"),
-                "phase": doc.get("phase", "ready"),
-                "epoch": trainer.get("epoch", 0),
-                "step": trainer.get("step", 0),
-                "updated_at": now,
-            }
             if data_key != old_data_key:
                 columns["data_key"] = data_key
             if dataset_id != old_dataset_id:
                 columns["dataset_id"] = dataset_id
+            if "scratch" in account:
+                columns["scratch"] = account["scratch"]
             conn.execute(
                 f"UPDATE networks SET {', '.join(f'{name} = ?' for name in columns)} WHERE id = ?",
                 (*columns.values(), doc["id"]),
             )
         else:
-            self._insert(conn, doc, version, spec, state, data_key, dataset_id, trainer, created, now)
+            columns.update(
+                id=doc["id"],
+                data_key=data_key,
+                dataset_id=dataset_id,
+                created_at=created,
+                owner=account.get("owner", ""),
+                scratch=account.get("scratch", 0),
+            )
+            conn.execute(
+                f"INSERT INTO networks ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                tuple(columns.values()),
+            )
         if isinstance(old_data_key, str) and old_data_key != data_key:
             self.drop_orphan_data(conn, old_data_key)
-
-    @staticmethod
-    def _insert(
-        conn: sqlite3.Connection,
-        doc: dict,
-        version: int,
-        spec: dict,
-        state: dict,
-        data_key: str | None,
-        dataset_id: str | None,
-        trainer: dict,
-        created: float,
-        now: float,
-    ) -> None:
-        conn.execute(
-            "INSERT OR REPLACE INTO networks (id, version, spec, state, data_key, dataset_id, layers, "
-            "activations, loss, task, phase, epoch, step, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                doc["id"],
-                version,
-                dumps(spec),
-                dumps(state),
-                data_key,
-                dataset_id,
-                dumps(spec["layers"]),
-                dumps(spec["activations"]),
-                spec["loss"],
-                doc.get("task"),
-                doc.get("phase", "ready"),
-                trainer.get("epoch", 0),
-                trainer.get("step", 0),
-                created,
-                now,
-            ),
-        )
+        return size
 
     @staticmethod
     def drop_orphan_data(conn: sqlite3.Connection, key: str | None) -> None:
@@ -220,16 +220,17 @@ class NetworkRows:
             )
 
     @staticmethod
-    def summaries(conn: sqlite3.Connection, limit: int, offset: int) -> list[dict]:
+    def summaries(conn: sqlite3.Connection, owner: str | None, limit: int, offset: int) -> list[dict]:
+        """What a listing shows of each network, oldest first: ``owner``'s, or all (None)."""
+        where, args = ("WHERE owner = ?", (owner,)) if owner is not None else ("", ())
         rows = conn.execute(
-            "SELECT id, layers, activations, loss, task, phase, epoch, step, created_at, updated_at "
-            "FROM networks ORDER BY created_at, id LIMIT ? OFFSET ?",
-            (limit, offset),
+            f"SELECT {', '.join(SUMMARY)} FROM networks {where} ORDER BY created_at, id LIMIT ? OFFSET ?",
+            (*args, limit, offset),
         ).fetchall()
-        keys = ("id", "layers", "activations", "loss", "task", "phase", "epoch", "step", *TIMESTAMPS)
         out = []
         for row in rows:
-            summary = dict(zip(keys, row, strict=True))
+            summary = dict(zip(SUMMARY, row, strict=True))
             summary["layers"], summary["activations"] = json.loads(row[1]), json.loads(row[2])
+            summary["scratch"] = bool(summary["scratch"])
             out.append(summary)
         return out

@@ -20,7 +20,7 @@ export async function patchSettings(setup, patch, { quiet = false } = {}) {
     clearErrors("build", "limits");
     // The server discards a step in progress when hyperparameters change: so does the page.
     store.set({ network: next, built: structuredClone(setup), setup, trace: null });
-    history.replaceState(null, "", toHash(setup, network.id));
+    history.replaceState(null, "", toHash(setup, network.id, store.get().sharing?.share));
     if (!quiet) setCaption([`Changed ${describeChange(built, setup)} without touching the weights: it applies from the next step.`]);
     return true;
   } catch (err) {

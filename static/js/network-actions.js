@@ -48,7 +48,7 @@ export async function build(setup, { keepUrl = false, shape = null } = {}) {
   if (!shape) return;
   status("Building the network…", true);
   try {
-    const network = await api.createNetwork(toSpec(setup, shape));
+    const network = await api.createNetwork(toSpec(setup, shape), { scratch: true });
     clearErrors("build", "phase", "predict", "limits");
     await adopt(network, setup, { keepUrl });
     setCaption([`A ${network.layers.join("–")} network is ready. Press `, bold("Forward"), ` (F) to send ${describeNext()} through it, or Epoch (E) / Play (Space) to train.`]);
@@ -109,18 +109,21 @@ async function backTo(id) {
 
 /**
  * Show `network` (just built or imported) in place of the current one, which is deleted when
- * it was never trained (a trained one stays on the server, for Build's "Back to the trained
- * network"). `setup` is the form's description of it, or null when the form cannot describe it.
+ * it was never trained and is this page's own (a trained one stays on the server, in My networks
+ * and for Build's "Back to the trained network"). `setup` is the form's description of it, or
+ * null when the form cannot describe it.
  */
 export async function adopt(network, setup, { keepUrl = false } = {}) {
   const old = store.get().network;
-  const untrained = old && old.step === 0 && old.epoch === 0;
+  const untrained = old && old.step === 0 && old.epoch === 0 && store.get().sharing?.yours !== false;
   if (untrained && old.id !== network.id) api.deleteNetwork(old.id).catch(() => {});
+  // The key a copied link carries, so another owner may view it; null when the server has none to give.
+  const sharing = await api.shareKey(network.id).catch(() => null);
   store.set({
-    network, built: setup && structuredClone(setup), ...(setup ? { setup } : {}),
+    network, sharing, built: setup && structuredClone(setup), ...(setup ? { setup } : {}),
     data: null, trace: null, history: [], steps: [], grid: null, selection: null, gradcheck: null, caption: "", // its data follow
   });
-  if (setup && !keepUrl) history.replaceState(null, "", toHash(setup, network.id));
+  if (setup && !keepUrl) history.replaceState(null, "", linkTo(setup));
   const data = await api.networkData(network.id);
   store.set({ data });
   if (network.step > 0 || network.epoch > 0) await refreshHistory();
@@ -128,12 +131,20 @@ export async function adopt(network, setup, { keepUrl = false } = {}) {
   status(`Ready · ${network.layers.join("–")} · ${network.n_parameters} parameters`);
 }
 
+/** The page's address: the setup and the network on screen, with its share key. */
+export function linkTo(setup) {
+  const { network, sharing } = store.get();
+  return toHash(setup, network?.id, sharing?.share);
+}
+
 /**
- * Open the server's network named by a link (`#net=<id>`), as it is now: trained weights and
- * history included. Returns false when this server does not know the id (the caller rebuilds).
+ * Open the server's network named by a link (`#net=<id>`, with `share=<key>` when another owner
+ * shared it), as it is now: trained weights and history included. Returns false when this server
+ * does not know the id, or it is not this page's to see (the caller rebuilds from the setup).
  */
-export async function openLinked(networkId, setup) {
+export async function openLinked(networkId, setup, share = null) {
   let network;
+  api.viewWith(networkId, share);
   try {
     network = await api.getNetwork(networkId);
   } catch (err) {
@@ -144,12 +155,28 @@ export async function openLinked(networkId, setup) {
   const shape = await loadPreview(described);
   form.config.render(described, shape);
   await adopt(network, described);
-  setCaption([
-    bold("Opened"), ` the linked ${network.layers.join("–")} network as it is now: ${momentName(networkMoment(network))}. Press `,
-    bold("Forward"), ` (F) to step through ${describeNext()}.`,
-  ]);
+  const opened = [bold("Opened"), ` the linked ${network.layers.join("–")} network as it is now: ${momentName(networkMoment(network))}.`];
+  if (store.get().sharing?.yours === false) {
+    setCaption([
+      ...opened, " It is shared with you to view: the drawing, the inspector, the plots and the timeline show it, but it cannot be changed here. To train it, ",
+      bold("My networks → Copy the network on screen"), " makes a copy of your own.",
+    ]);
+  } else {
+    setCaption([...opened, " Press ", bold("Forward"), ` (F) to step through ${describeNext()}.`]);
+  }
   document.body.dataset.ready = "true";
   return true;
+}
+
+/** Make the network on screen (shared with this page to view) a copy of this page's own, and show it. */
+export async function copyOnScreen() {
+  const { network, setup } = store.get();
+  const copy = await api.importNetwork(await api.exportNetwork(network.id));
+  await adopt(copy, setupFromNetwork(copy, setup) ?? setup);
+  setCaption([
+    bold("Copied"), ` the network you were viewing: this ${copy.layers.join("–")} network is yours, at ${momentName(networkMoment(copy))}. Press `,
+    bold("Forward"), ` (F) to step through ${describeNext()}, or Play (Space) to train on.`,
+  ]);
 }
 
 /**
@@ -161,7 +188,7 @@ export async function applySetup(setup, { quiet = false } = {}) {
   const { built, network } = store.get();
   const patch = built && network ? patchFor(built, setup) : null;
   if (patch && Object.keys(patch).length === 0) {
-    history.replaceState(null, "", toHash(setup, network.id));
+    history.replaceState(null, "", linkTo(setup));
     return true;
   }
   if (!patch) {

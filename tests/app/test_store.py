@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from backprop_explorer.app.config import Limits
 from backprop_explorer.app.store import StaleWrite, Store
+from backprop_explorer.app.store.db import SCHEMA_VERSION
 from fastapi.testclient import TestClient
 
 from tests.conftest import start_server, stop_server
@@ -256,4 +257,4 @@ def test_a_version_1_file_is_migrated(make_client, tmp_path: Path) -> None:
     assert [n["id"] for n in listing["networks"]] == [n["id"] for n in nets]
     assert migrated.post(f"/api/networks/{nets[2]['id']}/loss", json={}).status_code == 200
     with sqlite3.connect(old) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)

@@ -1,0 +1,114 @@
+"""Uploaded datasets in the store: a row each, its description apart from its arrays (a listing
+reads the description only), with its owner and size (``accounts.py``)."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import time
+
+from ..config import Limits
+from ..errors import DomainError
+from . import accounts
+from .db import ARRAY_KEYS, Database, dumps
+from .space import Space
+
+
+class DatasetInUse(DomainError):
+    status_code = 409
+
+
+class Uploads(Space):
+    """The store's uploads (a base of :class:`~app.store.Store`)."""
+
+    _db: Database
+    limits: Limits
+
+    def save_dataset(self, dataset_id: str, doc: dict, owner: str = "", exempt: bool = False) -> None:
+        info = {k: v for k, v in doc.items() if k not in ARRAY_KEYS}
+        arrays = {k: doc[k] for k in ARRAY_KEYS}
+        info_text, arrays_text = dumps(info), dumps(arrays)
+        with self._db.transaction() as conn:
+            accounts.check_count(conn, "datasets", "max_datasets", self.limits, "DELETE /api/datasets/{id}")
+            conn.execute(
+                "INSERT INTO datasets (id, info, arrays, created_at, owner, bytes) VALUES (?, ?, ?, ?, ?, ?)",
+                (dataset_id, info_text, arrays_text, time.time(), owner, len(info_text) + len(arrays_text)),
+            )
+            accounts.check(conn, owner, self.limits, kind="datasets", added=True, grew=True, exempt=exempt)
+
+    def load_dataset(self, dataset_id: str) -> dict | None:
+        with self._db.connection() as conn:
+            row = conn.execute("SELECT info, arrays FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        return None if row is None else {**json.loads(row[0]), **json.loads(row[1])}
+
+    def list_datasets(
+        self, *, owner: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> builtins.list[dict]:
+        """What a listing shows of each upload (its file name, shape, names and warnings, not its
+        rows or each column's numbers), oldest first: ``owner``'s, or every one (None)."""
+        where, args = ("WHERE owner = ?", (owner,)) if owner is not None else ("", ())
+        plain = ("file_name", "n_samples", "task", "index_column")
+        parsed = ("feature_names", "target_names", "class_names", "warnings")
+        flags = ("standardized", "standardized_targets")
+        extract = ", ".join(f"json_extract(info, '$.{name}')" for name in (*plain, *parsed, *flags))
+        with self._db.connection() as conn:
+            rows = conn.execute(
+                f"SELECT id, created_at, bytes, {extract} FROM datasets {where}"
+                " ORDER BY created_at, id LIMIT ? OFFSET ?",
+                (*args, -1 if limit is None else limit, offset),
+            ).fetchall()
+        out = []
+        for dataset_id, created, size, *values in rows:
+            info = dict(zip((*plain, *parsed, *flags), values, strict=True))
+            for name in parsed:
+                info[name] = None if info[name] is None else json.loads(info[name])
+            for name in flags:
+                info[name] = bool(info[name])
+            info["warnings"] = info["warnings"] or []
+            out.append(
+                {
+                    "dataset_id": dataset_id,
+                    **info,
+                    "n_features": len(info["feature_names"]),
+                    "n_outputs": len(info["target_names"]),
+                    "created_at": created,
+                    "bytes": size,
+                }
+            )
+        return out
+
+    def count_datasets(self, owner: str | None = None) -> int:
+        with self._db.connection() as conn:
+            if owner is None:
+                (count,) = conn.execute("SELECT COUNT(*) FROM datasets").fetchone()
+            else:
+                (count,) = conn.execute("SELECT COUNT(*) FROM datasets WHERE owner = ?", (owner,)).fetchone()
+        return count
+
+    def _delete_dataset(self, dataset_id: str) -> bool:
+        with self._db.transaction() as conn:
+            (users,) = conn.execute(
+                "SELECT COUNT(*) FROM networks WHERE dataset_id = ?", (dataset_id,)
+            ).fetchone()
+            if users:
+                raise DatasetInUse(f"dataset {dataset_id!r} is used by {users} network(s): delete them first")
+            deleted = conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,)).rowcount
+        return deleted > 0
+
+    def delete_dataset(self, dataset_id: str) -> bool:
+        """Delete an uploaded dataset (even on a full disk); :class:`DatasetInUse` while a
+        network uses it."""
+        deleted = self._with_room(lambda: self._delete_dataset(dataset_id))
+        if deleted:
+            self.compact()
+        return deleted
+
+    def dataset_size(self, dataset_id: str) -> int | None:
+        with self._db.connection() as conn:
+            row = conn.execute("SELECT bytes FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        return None if row is None else row[0]
+
+    def dataset_owner(self, dataset_id: str) -> str | None:
+        with self._db.connection() as conn:
+            row = conn.execute("SELECT owner FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        return None if row is None else row[0]
