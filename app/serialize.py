@@ -100,14 +100,14 @@ def forward_out(net: Network, fwd: ForwardTrace, indices: list[int] | None, n: i
         indices=None if indices is None else indices[:n],
         layers=[
             ForwardLayer(
-                index=i,
+                index=traced.index,
                 activation=layer.activation,
                 W=array(layer.W),
                 b=array(layer.b),
-                z=rows(z, n),
-                a=rows(a, n),
+                z=rows(traced.z, n),
+                a=rows(traced.a, n),
             )
-            for i, (layer, z, a) in enumerate(zip(net.layers, fwd.z, fwd.a, strict=False), start=1)
+            for layer, traced in zip(net.layers, fwd.layers, strict=True)
         ],
         output=rows(fwd.output, n),
         trace_samples=min(len(fwd.inputs), n),

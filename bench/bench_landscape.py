@@ -21,7 +21,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from backprop_explorer.engine import build_network, generate, total_loss  # noqa: E402
-from backprop_explorer.engine.landscape import ParameterRef, loss_landscape  # noqa: E402
+from backprop_explorer.engine.landscape import loss_landscape  # noqa: E402
+from backprop_explorer.engine.parameters import ParameterRef  # noqa: E402
 
 SIZES, ACTS, N, POINTS, REPEAT = [2, 8, 8, 1], ["tanh", "tanh", "sigmoid"], 1000, 41, 5
 

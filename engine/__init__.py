@@ -6,35 +6,32 @@ convention and the scalar every gradient differentiates.
 
 from .activations import ACTIVATIONS
 from .data import GENERATORS, PAIRINGS, Dataset, from_arrays, generate, infer_task
+from .errors import EngineError, NonFiniteError
 from .gradcheck import TOLERANCE as GRADCHECK_TOLERANCE
 from .gradcheck import GradCheck, gradient_check
+from .health import gradient_health
+from .initializers import INITIALIZERS, InitializerInfo, init_parameters
 from .losses import LOSSES
 from .network import (
     DL_DZ_RULES,
-    INITIALIZERS,
     PHASES,
     REGULARIZATIONS,
     BackwardTrace,
-    EngineError,
     ForwardTrace,
-    InitializerInfo,
     Layer,
     LayerForward,
     LayerGrad,
     LossTrace,
     Network,
-    NonFiniteError,
     Regularization,
     backward,
     build_network,
     forward,
-    gradient_health,
-    init_parameters,
     loss,
     total_loss,
 )
 from .optimizers import OPTIMIZERS, Optimizer, OptimizerInfo, UpdateTrace, apply_gradients, update
-from .training import DivergedError, Trainer, TrainResult, evaluate, train, train_step
+from .training import DivergedError, EarlyStopping, Trainer, TrainResult, evaluate, train, train_step
 
 __all__ = [
     "DL_DZ_RULES",
@@ -50,6 +47,7 @@ __all__ = [
     "BackwardTrace",
     "Dataset",
     "DivergedError",
+    "EarlyStopping",
     "EngineError",
     "ForwardTrace",
     "GradCheck",

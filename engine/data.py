@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import EngineError
+from .errors import EngineError
 
 
 @dataclass

@@ -14,9 +14,10 @@ import math
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .errors import NonFiniteError
 from .fastpath import UFUNCS
 from .losses import LOSSES
-from .network import Network, NonFiniteError, is_paired
+from .network import Network, is_paired
 
 
 def evaluate(net: Network, X: np.ndarray, Y: np.ndarray, task: str) -> tuple[float | None, float | None]:

@@ -19,8 +19,9 @@ import math
 import numpy as np
 
 from .activations import ACTIVATIONS, softmax_backward
+from .errors import NonFiniteError
 from .losses import LOSSES
-from .network import Network, NonFiniteError, is_paired
+from .network import Network, is_paired, paired_delta
 from .optimizers import FlatSGD
 
 LOSS_OVERFLOW = (
@@ -78,7 +79,7 @@ class SGDSteps:
         self.loss = LOSSES[net.loss]
         self.weight = self.loss.weight(net.sizes[-1])  # the loss's factor in front of Σ_k
         self.square = net.loss in ("half_sse", "mse")
-        self.half_sse, self.bce = net.loss == "half_sse", net.loss == "bce"
+        self.half_sse = net.loss == "half_sse"
         self.regularization = net.regularization if net.regularization.kind != "none" else None
         n = len(net.layers)
         self._zs: list[np.ndarray] = [X_PLACEHOLDER] * n
@@ -118,7 +119,7 @@ class SGDSteps:
 
         # BP1 at the output: the paired closed forms, or ∂L/∂a ⊙ f′(z).
         if self.paired:
-            dz = (a - Y) / (K * B) if self.bce else (a * Y.sum(axis=1, keepdims=True) - Y) / B
+            dz = paired_delta(self.net.loss, a, Y)
         elif dL_da is None:  # unreachable: only a paired output goes without ∂L/∂a
             raise AssertionError("an unpaired loss computes dL_da")
         elif self.softmax_output:

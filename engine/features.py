@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import Dataset
-from .network import EngineError
+from .errors import EngineError
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .errors import EngineError, NonFiniteError
 from .losses import LOSSES
-from .network import EngineError, Network, NonFiniteError, backward, forward, is_paired, loss
+from .network import Network, backward, forward, is_paired, loss
 from .parameters import ParameterRef, check_ref, value_of
 
 # Floats per stacked array of one chunk (256 KiB of float64): small enough to stay in cache,
@@ -119,7 +120,7 @@ def _penalties(net: Network, refs: list[ParameterRef], deltas: np.ndarray) -> np
     replaced."""
     reg = net.regularization
     base = reg.penalty(net.layers) if reg.kind != "none" else 0.0
-    total = np.full(len(deltas), base)
+    total: np.ndarray = np.full(len(deltas), base)
     if reg.kind == "none":
         return total
     for k, ref in enumerate(refs):
@@ -127,10 +128,7 @@ def _penalties(net: Network, refs: list[ParameterRef], deltas: np.ndarray) -> np
             continue
         w0 = value_of(net, ref)
         w = w0 + deltas[:, k]
-        if reg.kind == "l1":
-            total += reg.rate * (np.abs(w) - abs(w0))
-        else:
-            total += 0.5 * reg.rate * (w * w - w0 * w0)
+        total += reg.factor * (reg.size(w) - reg.size(np.array([w0])))
     return total
 
 

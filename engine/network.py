@@ -27,21 +27,9 @@ import numpy as np
 
 from .activations import ACTIVATIONS, softmax_backward
 from .errors import EngineError, NonFiniteError
-from .health import EXPLODING_NORM, EXPLODING_RATIO, VANISHING_RATIO, gradient_health
-from .initializers import INITIALIZERS, InitializerInfo, init_parameters
+from .health import gradient_health
+from .initializers import init_parameters
 from .losses import LOSSES
-
-__all__ = [  # also here for modules that import them from .network, as before the split
-    "EXPLODING_NORM",
-    "EXPLODING_RATIO",
-    "INITIALIZERS",
-    "VANISHING_RATIO",
-    "EngineError",
-    "InitializerInfo",
-    "NonFiniteError",
-    "gradient_health",
-    "init_parameters",
-]
 
 PAIRED = {(name, loss.pairs_with) for name, loss in LOSSES.items() if loss.pairs_with}
 
@@ -67,15 +55,24 @@ class Layer:
 
 @dataclass
 class Regularization:
+    """The penalty on the weights (biases carry none): λ·Σ|w| (l1) or ½λ·Σw² (l2), that is
+    ``factor`` · Σ ``size(w)``."""
+
     kind: str = "none"
     rate: float = 0.0
 
+    @property
+    def factor(self) -> float:
+        return 0.5 * self.rate if self.kind == "l2" else self.rate
+
+    def size(self, W: np.ndarray) -> np.ndarray:
+        """Each weight's share of the penalty before the factor: |w| (l1) or w² (l2)."""
+        return np.abs(W) if self.kind == "l1" else np.square(W)
+
     def penalty(self, layers: list[Layer]) -> float:
-        if self.kind == "l1":
-            return self.rate * float(sum(np.abs(layer.W).sum() for layer in layers))
-        if self.kind == "l2":
-            return 0.5 * self.rate * float(sum((layer.W**2).sum() for layer in layers))
-        return 0.0
+        if self.kind == "none":
+            return 0.0
+        return self.factor * float(sum(self.size(layer.W).sum() for layer in layers))
 
     def grad(self, W: np.ndarray) -> np.ndarray | None:
         if self.kind == "l1":
@@ -184,15 +181,6 @@ class ForwardTrace:
     def a_in(self, index: int) -> np.ndarray:
         """a[index − 1]: what layer ``index`` multiplies by its weights (the inputs for l = 1)."""
         return self.inputs if index == 1 else self.layers[index - 2].a
-
-    # Plain lists, position l − 1 for layer l, for callers written before the records.
-    @property
-    def z(self) -> list[np.ndarray]:
-        return [layer.z for layer in self.layers]
-
-    @property
-    def a(self) -> list[np.ndarray]:
-        return [layer.a for layer in self.layers]
 
 
 def forward(net: Network, inputs: np.ndarray) -> ForwardTrace:
@@ -363,16 +351,25 @@ def _backward(
     return grads
 
 
+def paired_delta(loss: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """BP1's closed form for a paired output and loss (see above): δ[L] from a and y alone."""
+    B, K = a.shape
+    if loss == "bce":
+        return (a - y) / (K * B)
+    return (a * y.sum(axis=1, keepdims=True) - y) / B
+
+
 def _output_delta(net: Network, fwd: ForwardTrace, lss: LossTrace, trace: bool):
     """BP1: (δ[L], f′(z[L]) or None, the rule's name)."""
     out = fwd.layers[-1]
-    a, y, (B, K) = out.a, lss.targets, out.a.shape
+    a = out.a
     prime = ACTIVATIONS[net.layers[-1].activation].prime
     if is_paired(net):
-        da_dz = prime(out.z, a) if trace and prime is not None else None
+        delta = paired_delta(net.loss, a, lss.targets)
         if net.loss == "bce":
-            return (a - y) / (K * B), da_dz, "paired_sigmoid_bce"
-        return (a * y.sum(axis=1, keepdims=True) - y) / B, None, "paired_softmax_ce"
+            da_dz = prime(out.z, a) if trace and prime is not None else None
+            return delta, da_dz, "paired_sigmoid_bce"
+        return delta, None, "paired_softmax_ce"
     assert lss.dL_da is not None  # only a paired output's fast path goes without
     if prime is None:  # softmax under another loss: the Jacobian, not an elementwise f′
         return softmax_backward(a, lss.dL_da), None, "softmax_jacobian"

@@ -18,11 +18,12 @@ before anything changes: parameters and optimizer state stay as they were.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
 
-from .network import BackwardTrace, EngineError, Network, NonFiniteError, total_loss
+from .errors import EngineError, NonFiniteError
+from .network import BackwardTrace, Network, total_loss
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ OPTIMIZERS = {
 class Optimizer:
     name: str = "sgd"
     learning_rate: float = 0.1
+    _: KW_ONLY  # the rule's constants and the state by name: Optimizer("adam", 0.01, beta1=0.8)
     beta: float = 0.9
     beta1: float = 0.9
     beta2: float = 0.999
@@ -82,7 +84,7 @@ class Optimizer:
         """The step for one parameter and its new optimizer state (nothing is mutated)."""
         lr = self.learning_rate
         if self.name == "sgd":
-            return lr * g, None
+            return sgd_step(g, lr), None
         old = self.state.get(key)
         if self.name == "momentum":
             v = g if old is None else self.beta * old["v"] + g
@@ -96,6 +98,11 @@ class Optimizer:
         m_hat = m / (1 - self.beta1**t)
         v_hat = v / (1 - self.beta2**t)
         return lr * m_hat / (np.sqrt(v_hat) + self.eps), {"m": m, "v": v, "t": np.array(float(t))}
+
+
+def sgd_step(g: np.ndarray, learning_rate: float, out: np.ndarray | None = None) -> np.ndarray:
+    """SGD's step, η·g, written into ``out`` when given."""
+    return np.multiply(g, learning_rate, out=out)
 
 
 def apply_gradients(
@@ -116,7 +123,6 @@ def apply_gradients(
     # Σ θ² over all new values: NaN, ±inf or |θ| > 1e154 anywhere makes it non-finite,
     # so one scalar check guards every parameter.
     total = 0.0
-    sgd, lr = opt.name == "sgd", opt.learning_rate
     for i, layer in enumerate(net.layers, start=1):
         for kind, steps, grad, trainable in (
             ("W", steps_W, dL_dW[i - 1], layer.train_W),
@@ -126,10 +132,7 @@ def apply_gradients(
                 steps.append(np.zeros_like(grad))
                 continue
             key = kind + str(i)
-            if sgd:  # stateless: the training hot loop skips the general path
-                step, state = lr * grad, None
-            else:
-                step, state = opt._step(key, grad, t)
+            step, state = opt._step(key, grad, t)
             new = getattr(layer, kind) - step
             total += np.vdot(new, new)
             if state:  # Adam's v = g² can overflow while the step stays finite
@@ -189,7 +192,7 @@ class FlatSGD:
         (changing nothing) like apply_gradients."""
         for view in self.frozen:  # a frozen parameter's step is zero
             view[...] = 0.0
-        new = np.multiply(self.gradient, self.opt.learning_rate, self._new)  # η·g
+        new = sgd_step(self.gradient, self.opt.learning_rate, self._new)
         np.subtract(self.theta, new, new)  # θ − η·g
         if not math.isfinite(new.dot(new)):
             first = next(name for name, a, b in self.names if not math.isfinite(np.vdot(new[a:b], new[a:b])))

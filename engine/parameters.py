@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .network import EngineError, Network
+from .errors import EngineError
+from .network import Network
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
 
 from .data import Dataset
 from .divergence import DivergedError, evaluation_overflowed, refused
+from .errors import EngineError, NonFiniteError
 from .evaluation import evaluate
 from .fastpath import LOSS_OVERFLOW, SGDSteps
-from .network import EngineError, Network, NonFiniteError, _backward, _forward, _loss
+from .network import Network, _backward, _forward, _loss
 from .optimizers import FlatSGD, Optimizer, apply_gradients
 from .order import epoch_order, split_indices
 
-__all__ = ["DivergedError", "TrainResult", "Trainer", "evaluate", "train", "train_step"]
+__all__ = ["DivergedError", "EarlyStopping", "TrainResult", "Trainer", "evaluate", "train", "train_step"]
 
 MAX_STEP_LOSSES = 10_000
 
@@ -78,6 +79,7 @@ class _Parameters:
 @dataclass
 class Trainer:
     dataset: Dataset
+    _: KW_ONLY  # the settings and the progress by name: Trainer(data, batch_size=10, seed=3)
     batch_size: int = 1
     validation_split: float = 0.0
     seed: int = 0
@@ -287,27 +289,50 @@ class Trainer:
         return self._close(scores)
 
 
+@dataclass
+class EarlyStopping:
+    """Stop when the monitored loss (the validation loss if there is a hold-out, else the
+    training loss) has not improved by more than ``min_delta`` for ``patience`` epochs.
+    ``best`` and ``waited`` are the count so far: a run may carry on one an earlier run left
+    (a client that trains in short calls stops where one long call would)."""
+
+    patience: int
+    min_delta: float = 0.0
+    best: float = math.inf  # the lowest monitored loss so far
+    waited: int = 0  # epochs since it was reached
+
+    def __post_init__(self) -> None:
+        if self.patience < 1 or self.waited < 0 or not self.min_delta >= 0:
+            raise EngineError("early stopping needs patience ≥ 1, waited ≥ 0 and min_delta ≥ 0")
+
+    def count(self, entry: dict) -> bool:
+        """Count the epoch whose history entry is ``entry``; True when training should stop."""
+        monitored = entry["val_loss"] if entry["val_loss"] is not None else entry["train_loss"]
+        if monitored < self.best - self.min_delta:
+            self.best, self.waited = monitored, 0
+        else:
+            self.waited += 1
+        return self.waited >= self.patience
+
+
 def train(
     net: Network,
     opt: Optimizer,
     trainer: Trainer,
     epochs: int,
     *,
-    patience: int | None = None,
-    min_delta: float = 0.0,
+    early_stopping: EarlyStopping | None = None,
     on_epoch: Callable[[dict], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> TrainResult:
-    """Run up to ``epochs`` epochs; stop early when the monitored loss (validation loss if
-    there is a hold-out, else training loss) has not improved by more than ``min_delta`` for
-    ``patience`` epochs, or when ``should_stop()`` turns true between epochs.
+    """Run up to ``epochs`` epochs; stop when ``early_stopping`` says so (its count goes on in
+    it), or when ``should_stop()`` turns true between epochs.
 
     A step that would make a parameter or the loss non-finite ends the run: it is not
     applied, the epochs completed before it are kept, and it is returned in ``diverged``."""
     if epochs < 1:
         raise EngineError("epochs must be ≥ 1")
     entries: list[dict] = []
-    best, waited, stopped_early = np.inf, 0, False
     for _ in range(epochs):
         try:
             entry = trainer.run_epoch(net, opt)
@@ -316,14 +341,8 @@ def train(
         entries.append(entry)
         if on_epoch is not None:
             on_epoch(entry)
-        monitored = entry["val_loss"] if entry["val_loss"] is not None else entry["train_loss"]
-        if monitored < best - min_delta:
-            best, waited = monitored, 0
-        else:
-            waited += 1
-        if patience is not None and waited >= patience:
-            stopped_early = True
-            break
+        if early_stopping is not None and early_stopping.count(entry):
+            return TrainResult(len(entries), True, entries)
         if should_stop is not None and should_stop():
             break
-    return TrainResult(len(entries), stopped_early, entries)
+    return TrainResult(len(entries), False, entries)

@@ -4,7 +4,7 @@ no number.
     python scripts/record_answers.py record answers-before.json
     ... change the code ...
     python scripts/record_answers.py record answers-after.json
-    python scripts/record_answers.py compare answers-before.json answers-after.json
+    python scripts/record_answers.py compare answers-before.json answers-after.json [--allow-added]
 
 ``record`` starts a real uvicorn server on a fresh database and runs the same requests every
 time: networks of several shapes, activations, losses, optimizers and data; every phase, the
@@ -14,12 +14,14 @@ preview, rewind), PATCH, PUT parameters, reset, export and import, and a few ref
 Every answer (status and body) goes into the JSON file, in order, with each id replaced by a
 stable name. ``compare`` reports the first difference, or how many values (numbers, strings,
 booleans) agree; floats are compared bit for bit (``repr`` round-trips a float64 exactly).
+``--allow-added`` accepts fields that only the second recording's answers have (and lists them).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import struct
 import sys
 import tempfile
@@ -282,15 +284,20 @@ def bits(x: float) -> bytes:
     return struct.pack("<d", x)
 
 
-def differences(a: Any, b: Any, where: str = "") -> list[str]:
+def differences(a: Any, b: Any, where: str = "", added: list[str] | None = None) -> list[str]:
+    """Where ``b`` differs from ``a``; keys only ``b`` has (an answer that gained a field) go to
+    ``added`` when it is given, else count as differences."""
     if isinstance(a, dict) and isinstance(b, dict):
-        if list(a) != list(b):
+        new = [k for k in b if k not in a]
+        if [k for k in b if k in a] != list(a) or (new and added is None):
             return [f"{where}: keys {list(a)} ≠ {list(b)}"]
-        return [d for k in a for d in differences(a[k], b[k], f"{where}.{k}")]
+        if added is not None:
+            added += [f"{where}.{k}" for k in new]
+        return [d for k in a for d in differences(a[k], b[k], f"{where}.{k}", added)]
     if isinstance(a, list) and isinstance(b, list):
         if len(a) != len(b):
             return [f"{where}: length {len(a)} ≠ {len(b)}"]
-        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{where}[{i}]")]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{where}[{i}]", added)]
     if isinstance(a, float) and isinstance(b, float):
         same = bits(a) == bits(b) or (math.isnan(a) and math.isnan(b))
         return [] if same else [f"{where}: {a!r} ≠ {b!r}"]
@@ -299,13 +306,17 @@ def differences(a: Any, b: Any, where: str = "") -> list[str]:
     return []
 
 
-def compare(before: Path, after: Path) -> int:
+def compare(before: Path, after: Path, allow_added: bool = False) -> int:
     a, b = json.loads(before.read_text()), json.loads(after.read_text())
-    found = differences(a, b)
+    added: list[str] | None = [] if allow_added else None
+    found = differences(a, b, "", added)
     if found:
         print(f"{len(found)} difference(s); the first:", *found[:20], sep="\n  ")
         return 1
     print(f"identical: {len(a)} answers, {count(a)} values (every float bit for bit)")
+    if added:
+        fields = sorted({re.sub(r"\[\d+\]", "[]", path) for path in added})
+        print(f"and {len(added)} fields the answers gained:", *fields[:10], sep="\n  ")
     return 0
 
 
@@ -313,8 +324,8 @@ def main(argv: list[str]) -> int:
     if len(argv) == 2 and argv[0] == "record":
         record(Path(argv[1]))
         return 0
-    if len(argv) == 3 and argv[0] == "compare":
-        return compare(Path(argv[1]), Path(argv[2]))
+    if len(argv) in (3, 4) and argv[0] == "compare" and argv[3:] in ([], ["--allow-added"]):
+        return compare(Path(argv[1]), Path(argv[2]), allow_added=bool(argv[3:]))
     print(__doc__)
     return 2
 

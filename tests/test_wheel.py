@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, LiveServer, free_port
+from tests.conftest import ROOT, LiveServer, free_port, start_process
 
 pytestmark = pytest.mark.slow
 
@@ -88,34 +87,12 @@ def installed_server(venv: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     db = elsewhere / "data" / "networks.db"
     db.parent.mkdir()
     port = free_port()
-    log = elsewhere / "server.log"
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen(
-            [str(venv / "bin" / "backprop-explorer"), "serve", "--port", str(port), "--db", str(db)],
-            cwd=elsewhere,
-            env=clean_env(),
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    command = [str(venv / "bin" / "backprop-explorer"), "serve", "--port", str(port), "--db", str(db)]
+    server = start_process(command, port=port, db=db, env=clean_env(), cwd=elsewhere, timeout=60)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"the installed server exited: {log.read_text()}"
-            assert time.monotonic() < deadline, f"the installed server never answered: {log.read_text()}"
-            try:
-                if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base, db
+        yield server.url, db
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        server.stop()
 
 
 def source_files() -> dict[str, Path]:

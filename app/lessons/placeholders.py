@@ -237,54 +237,6 @@ def text_reads(text: str) -> list[Path]:
     return [p for expr, _ in placeholders(text) for p in reads(expr)]
 
 
-def prune(context: Any, paths: list[Path]) -> Any:
-    """``context`` cut down to ``paths``: what a text reading only those renders the same from.
-
-    Lists keep their positions: a list read only from its end keeps its tail, one read only
-    from its start its head, any other its length (items nobody reads become null).
-    """
-    tree: dict = {}
-    for path in paths:
-        node = tree
-        for part in path:
-            if node.get(None):  # a shorter path already keeps the whole value
-                break
-            node = node.setdefault(part, {})
-        else:
-            node.clear()
-            node[None] = True
-    return _prune(context, tree)
-
-
-def _prune(value: Any, tree: dict) -> Any:
-    if tree.get(None):
-        return value
-    if isinstance(value, dict):
-        return {k: _prune(value[k], sub) for k, sub in tree.items() if isinstance(k, str) and k in value}
-    if not isinstance(value, list):
-        return value
-    n = len(value)
-    every = tree.get(EVERY)
-    wanted = {k % n: sub for k, sub in tree.items() if type(k) is int and -n <= k < n}
-    if every is not None:
-        return [_prune(item, _merge(every, wanted.get(k))) for k, item in enumerate(value)]
-    positions = [k for k in tree if type(k) is int]
-    start, stop = 0, n
-    if positions and all(k < 0 for k in positions):
-        start = max(0, n + min(positions))
-    elif positions and all(k >= 0 for k in positions):
-        stop = min(n, max(positions) + 1)
-    return [_prune(value[k], wanted[k]) if k in wanted else None for k in range(start, stop)]
-
-
-def _merge(a: dict, b: dict | None) -> dict:
-    if b is None or a.get(None):
-        return a
-    if b.get(None):
-        return b
-    return {k: _merge(a[k], b.get(k)) if k in a else b[k] for k in {*a, *b}}
-
-
 def _number(value: Any, expr: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PlaceholderError(f"{expr!r}: arithmetic needs numbers, got {value!r}")

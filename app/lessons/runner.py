@@ -16,7 +16,6 @@ from .placeholders import (
     PlaceholderError,
     evaluate,
     format_value,
-    prune,
     reads,
     render,
     scalar,
@@ -43,11 +42,6 @@ def step_reads(step: LessonStep) -> list[Path]:
     if step.ask is not None:
         paths += text_reads(step.ask.question) + reads(step.ask.answer_from) + text_reads(step.ask.why)
     return list(dict.fromkeys(paths))
-
-
-def context_for(step: LessonStep, context: dict[str, Any]) -> dict[str, Any]:
-    """Only the part of ``context`` the step renders from: what a client sends to have it rendered."""
-    return prune(context, step_reads(step))
 
 
 def request_for(step: LessonStep, network_id: str) -> tuple[str, str, dict | None] | None:
@@ -131,7 +125,7 @@ class LessonRun:
     def run_step(self, index: int) -> tuple[dict, dict]:
         assert self.network_id is not None, "start() first"
         step = self.lesson.steps[index]
-        before = render_step(step, index, context_for(step, self.context), "before")
+        before = render_step(step, index, self.context, "before")
         request = request_for(step, self.network_id)
         response = None
         if request is not None:
@@ -140,7 +134,7 @@ class LessonRun:
                 raise StepFailed(index, status, response)
             remember(self.context, step, response)
         self.responses.append(response)
-        return before, render_step(step, index, context_for(step, self.context), "after")
+        return before, render_step(step, index, self.context, "after")
 
     def run_all(self) -> list[dict]:
         """Start and run every step; the rendered steps (after their actions)."""

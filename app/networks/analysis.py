@@ -56,8 +56,8 @@ def _float_layers(net: engine.Network, X: np.ndarray) -> tuple[np.ndarray, list[
     """Outputs (B, n_L) and every layer's activations [(B, n_l)], computed chunk by chunk."""
     layers = [np.empty((len(X), n)) for n in net.sizes[1:]]
     for start, fwd in _forward_chunks(net, X):
-        for out, a in zip(layers, fwd.a, strict=True):
-            out[start : start + len(a)] = a
+        for out, layer in zip(layers, fwd.layers, strict=True):
+            out[start : start + len(layer.a)] = layer.a
     return layers[-1], layers
 
 
@@ -70,16 +70,16 @@ def _uint8_maps(net: engine.Network, X: np.ndarray) -> tuple[np.ndarray, list[di
     outputs = np.empty((len(X), sizes[-1]))
     for start, fwd in _forward_chunks(net, X):
         outputs[start : start + len(fwd.output)] = fwd.output
-        for l, a in enumerate(fwd.a):
-            np.minimum(lo[l], a.min(axis=0), out=lo[l])
-            np.maximum(hi[l], a.max(axis=0), out=hi[l])
+        for l, layer in enumerate(fwd.layers):
+            np.minimum(lo[l], layer.a.min(axis=0), out=lo[l])
+            np.maximum(hi[l], layer.a.max(axis=0), out=hi[l])
     spread = [h - m for m, h in zip(lo, hi, strict=True)]
     scale = [np.divide(255.0, s, out=np.zeros_like(s), where=s > 0) for s in spread]
     data = [np.empty((n, len(X)), dtype=np.uint8) for n in sizes]
     for start, fwd in _forward_chunks(net, X):
-        for l, a in enumerate(fwd.a):
-            q = np.rint((a - lo[l]) * scale[l])
-            data[l][:, start : start + len(a)] = np.clip(q, 0, 255).T
+        for l, layer in enumerate(fwd.layers):
+            q = np.rint((layer.a - lo[l]) * scale[l])
+            data[l][:, start : start + len(q)] = np.clip(q, 0, 255).T
     maps = [
         {
             "index": l + 1,
@@ -135,7 +135,7 @@ def predict(session: Session, limits: Limits, body: PredictIn) -> dict:
         )
     gate.reserve(costs.predict(costs.shape_of(session), points, CHUNK_VALUES, maps=False), "this predict")
     outputs, layers = _float_layers(net, X)
-    if "axes" in out:  # beside the outputs, as in the float answer since 0.1
+    if "axes" in out:  # the float answer also names the axes beside the outputs
         out["x1"], out["x2"] = out["axes"]["x1"], out["axes"]["x2"]
     out["outputs"] = serialize.array(outputs)
     out["layers"] = [{"index": i, "a": serialize.array(a)} for i, a in enumerate(layers, start=1)]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
-from backprop_explorer.engine import Dataset, EngineError, Layer, Network, Optimizer, Regularization, Trainer
+from backprop_explorer.engine import Dataset, EngineError, Layer, Network, Optimizer, Trainer
 from backprop_explorer.engine.features import DEFAULT_FEATURES, check_features
 
 from backprop_explorer import engine
@@ -21,8 +21,9 @@ from .. import serialize
 from ..config import Limits
 from ..datasets import Datasets
 from ..errors import InvalidInput, PhaseConflict
-from ..schemas import NetworkSpec
+from ..schemas import NetworkPatch, NetworkSpec
 from ..store import new_id
+from .settings import Settings
 
 EXPORT_FORMAT = "backprop-explorer/1"
 TRAINER_FIELDS = ("epoch", "step", "cursor", "norm_sums", "norm_count")
@@ -37,8 +38,8 @@ class Session:
     opt: Optimizer
     dataset: Dataset | None
     trainer: Trainer | None
-    # Epochs to record that are not the trainer's own: an import's history (or a document
-    # written before history moved to its own table).
+    # Epochs to record that are not the trainer's own: an import's history, or the one an
+    # older stored document carries in its trainer state.
     carried_history: list[dict]
     other_step_losses: list[list] = field(default_factory=list)
     # Traces of the step in progress computed in this request: /step runs each phase once.
@@ -247,6 +248,27 @@ def resolve_spec(spec: NetworkSpec, limits: Limits) -> dict:
     return resolved
 
 
+def patched_spec(spec: dict, body: NetworkPatch) -> dict:
+    """``spec`` with the fields ``body`` sets: its settings through :class:`Settings`, then the
+    loss, activations and trainable switches; 422 for a null or a list of the wrong length."""
+    n_layers = len(spec["layers"]) - 1
+    for key in body.model_fields_set:
+        if getattr(body, key) is None:
+            raise InvalidInput(f"{key} cannot be null; omit it to keep the current value")
+    patched = {**spec, **Settings.of(spec).patched(body).spec_fields()}
+    if body.loss is not None:
+        patched["loss"] = body.loss
+    if body.activations is not None:
+        check_per_layer("activations", body.activations, n_layers, "name")
+        patched["activations"] = list(body.activations)
+    if isinstance(body.trainable, list):
+        check_per_layer("trainable", body.trainable, n_layers, "entry")
+        patched["trainable"] = [t.model_dump(mode="json") for t in body.trainable]
+    elif body.trainable is not None:
+        patched["trainable"] = body.trainable.model_dump(mode="json")
+    return patched
+
+
 def initial_parameters(spec: dict) -> dict:
     """The spec's explicit weights and biases, or the seeded initializer's."""
     init = spec["init"]
@@ -296,40 +318,17 @@ def open_document(doc: dict, datasets: Datasets) -> Session:
             params["weights"], params["biases"], spec["activations"], trainable, strict=True
         )
     ]
-    reg = spec["regularization"]
-    net = Network(layers, spec["loss"], Regularization(reg["kind"], reg["rate"]))
-    o = spec["optimizer"]
-    state = doc["optimizer_state"]
-    opt = Optimizer(
-        o["name"],
-        spec["learning_rate"],
-        o["beta"],
-        o["beta1"],
-        o["beta2"],
-        o["eps"],
-        state["t"],
-        {k: {n: np.array(v, dtype=np.float64) for n, v in s.items()} for k, s in state["state"].items()},
-    )
+    settings = Settings.of(spec)
+    net = Network(layers, spec["loss"], settings.make_regularization())
+    opt = settings.make_optimizer(doc["optimizer_state"])
     dataset = datasets.dataset_for(spec["data"], doc["id"])
     features = spec.get("features")  # absent from documents stored before features existed
     if dataset is not None and features is not None and tuple(features) != DEFAULT_FEATURES:
         dataset = datasets.featured(spec["data"], dataset, features)
-    t = doc["trainer"]
-    carried = t.pop("history", [])
+    progress = doc["trainer"]
+    carried = progress.pop("history", [])  # history lives in its own table; the trainer only appends to it
     trainer = None
     if dataset is not None:
         check_data_shapes(dataset, spec["layers"])
-        trainer = Trainer(
-            dataset,
-            spec["batch_size"],
-            spec["validation_split"],
-            spec["seed"],
-            t["epoch"],
-            t["step"],
-            t["cursor"],
-            [],  # history lives in its own table; the trainer only appends to it
-            t["norm_sums"],
-            t["norm_count"],
-            max_step_losses=datasets.limits.max_step_losses,
-        )
+        trainer = settings.make_trainer(dataset, progress, datasets.limits.max_step_losses)
     return Session(doc, net, opt, dataset, trainer, carried)

@@ -7,6 +7,7 @@ server shutdown set a run's stop flag; the run ends after its current epoch.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -104,6 +105,13 @@ def train(
     _, trainer = session.require_data()
     session.finish_step()
     es = body.early_stopping
+    stopping = (
+        None
+        if es is None
+        else engine.EarlyStopping(
+            es.patience, es.min_delta, math.inf if es.best is None else es.best, es.waited
+        )
+    )
     last_commit = time.monotonic()
 
     def after_epoch(entry: dict) -> None:
@@ -121,8 +129,7 @@ def train(
         session.opt,
         trainer,
         body.epochs,
-        patience=es.patience if es else None,
-        min_delta=es.min_delta if es else 0.0,
+        early_stopping=stopping,
         on_epoch=after_epoch,
         should_stop=stop.is_set,
     )
@@ -133,5 +140,8 @@ def train(
             "diverged": diverged_out(result.diverged),
             "history": check_history(result.history),
             "network": network_public(session),
+            "early_stopping": None
+            if stopping is None
+            else {"best": None if math.isinf(stopping.best) else stopping.best, "waited": stopping.waited},
         }
     )

@@ -116,6 +116,7 @@ from .timeline import Drops, RewindIn, SnapshotOut, SnapshotPreview, SnapshotsOu
 from .training import (
     Diverged,
     EarlyStopping,
+    EarlyStoppingCount,
     EpochOut,
     GradcheckIn,
     GradcheckLayer,
@@ -167,6 +168,7 @@ __all__ = [
     "Diverged",
     "Drops",
     "EarlyStopping",
+    "EarlyStoppingCount",
     "EmptyIn",
     "EpochOut",
     "ERROR_RESPONSES",

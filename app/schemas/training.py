@@ -12,8 +12,20 @@ from .phases import HistoryEntry
 
 
 class EarlyStopping(Request):
+    """Stop after ``patience`` epochs without the monitored loss (validation, else training)
+    improving by more than ``min_delta``. ``best`` and ``waited`` carry on the count an earlier
+    call answered (its ``early_stopping``): training in short calls then stops where one long
+    call would."""
+
     patience: int = Field(10, ge=1, le=MAX_INT)
     min_delta: float = Field(0.0, ge=0, le=1e6)
+    best: float | None = Field(None, description="the lowest monitored loss so far; null: none yet")
+    waited: int = Field(0, ge=0, le=MAX_INT, description="epochs since `best` was reached")
+
+
+class EarlyStoppingCount(Response):
+    best: float | None = Field(description="the lowest monitored loss so far (null: no epoch ran)")
+    waited: int = Field(description="epochs since it was reached")
 
 
 class TrainIn(Request):
@@ -44,6 +56,9 @@ class TrainOut(Response):
     )
     history: list[HistoryEntry]
     network: NetworkPublic
+    early_stopping: EarlyStoppingCount | None = Field(
+        None, description="with early stopping: the count after this call, to send on with the next"
+    )
 
 
 class EpochOut(Response):

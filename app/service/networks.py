@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from .. import costs, gate, serialize
-from ..errors import InvalidInput, NotFound
+from ..errors import NotFound
 from ..networks import codec, transfer, views
 from ..networks.codec import Session
 from ..schemas import ExportDocument, NetworkList, NetworkPatch, NetworkPublic, NetworkSpec, ParametersIn
@@ -43,21 +43,8 @@ class Networks(Core):
                 raise NotFound(f"no network with id {network_id!r}")
 
     def patch(self, network_id: str, body: NetworkPatch) -> NetworkPublic:
-        # Nested models are dumped whole: {"name": "adam"} brings Adam's default betas.
-        full = body.model_dump(mode="json")
-        changes = {key: full[key] for key in body.model_fields_set}
-
         def edit_doc(doc: dict) -> None:
-            spec = dict(doc["spec"])
-            n_layers = len(spec["layers"]) - 1
-            for key, value in changes.items():
-                if value is None:
-                    raise InvalidInput(f"{key} cannot be null; omit it to keep the current value")
-                if key == "activations":
-                    codec.check_per_layer(key, value, n_layers, "name")
-                if key == "trainable" and isinstance(value, list):
-                    codec.check_per_layer(key, value, n_layers, "entry")
-                spec[key] = value
+            spec = codec.patched_spec(doc["spec"], body)
             if spec["optimizer"]["name"] != doc["spec"]["optimizer"]["name"]:
                 # Momentum's velocity means nothing to Adam (and vice versa): start fresh.
                 doc["optimizer_state"] = {"t": 0, "state": {}}

@@ -4,7 +4,8 @@
 
 import { fmt, numSpan } from "./format.js";
 import { GRAD } from "./palette.js";
-import { INK, LOWEST, MUTED, legendItem, niceTicks, parameterName, shortName, symbolOf } from "./landscape-common.js";
+import { LOWEST, legendItem, niceTicks, parameterName, shortName, symbolOf } from "./landscape-common.js";
+import { INK, MUTED } from "./palette.js";
 
 const MAX_DOTS = 120; // dots drawn on the path at most
 // Sequential, colour-blind-safe (ColorBrewer YlGnBu): light = low loss, dark = high.

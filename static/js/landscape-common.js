@@ -3,9 +3,6 @@
 
 import { numSpan } from "./format.js";
 
-export const INK = "#1d2330";
-export const MUTED = "#5d6677";
-export const GRID = "#eceef2";
 export const STEP = "#009E73"; // Okabe-Ito green: the update's step
 export const LOWEST = "#D55E00"; // Okabe-Ito vermillion: the lowest point
 

@@ -5,11 +5,11 @@
 
 import * as api from "./api.js";
 import { fmt, numSpan } from "./format.js";
-import { GRAD } from "./palette.js";
+import { GRAD, GRID, INK } from "./palette.js";
 import { el } from "./svg.js";
 import { drawContour } from "./contour-view.js";
 import {
-  GRID, INK, LOWEST, STEP, argmin, isParameter, legendItem, niceTicks, parameterKey, parameterName, refOf, samples,
+  LOWEST, STEP, argmin, isParameter, legendItem, niceTicks, parameterKey, parameterName, refOf, samples,
   symbolOf, targetOfKey,
 } from "./landscape-common.js";
 

@@ -1,5 +1,11 @@
 // Colour-blind-safe colours: a blue/orange diverging scale for signs, Okabe-Ito for categories.
 
+// The page's greys, as app.css's --ink and --muted: text, secondary text (axis ticks, labels,
+// messages in place of a plot) and grid lines.
+export const INK = "#1d2330";
+export const MUTED = "#5d6677";
+export const GRID = "#eceef2";
+
 const POS = [33, 102, 172]; // #2166ac
 const NEG = [230, 97, 1]; // #e66101
 const WHITE = [255, 255, 255];

@@ -5,6 +5,7 @@ import { $, animator, store } from "./context.js";
 import { bold, number, setCaption } from "./captions.js";
 import { detailOf, setError, status } from "./messages.js";
 import { fmt } from "./format.js";
+import { nextChunk } from "./play-pace.js";
 import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
 import { leavePreview } from "./timeline.js";
 
@@ -47,20 +48,19 @@ async function play() {
   let chunk = 1;
   let failed = false;
   const early = earlyStopping();
-  // The server counts patience within one train call, but Play trains in short calls to
-  // redraw between them; so the count across calls is kept here, and no call is longer than
-  // the patience left, so Play stops at the same epoch one long call would.
-  let best = Infinity;
-  let waited = 0;
+  // Play trains in short calls to redraw between them: each call sends on the server's
+  // early-stopping count from the one before and is no longer than the patience left, so Play
+  // stops at the epoch one long call would.
+  let count = { best: null, waited: 0 };
   let stoppedAt = null;
   let diverged = null;
   try {
     while (store.get().playing) {
       const t0 = performance.now();
-      const limit = early ? Math.min(catalog.limits.max_epochs, early.patience - waited) : catalog.limits.max_epochs;
+      const limit = early ? Math.min(catalog.limits.max_epochs, early.patience - count.waited) : catalog.limits.max_epochs;
       const done = await api.trainStream(
         network.id,
-        { epochs: Math.min(chunk, limit), ...(early ? { early_stopping: { patience: early.patience, min_delta: early.min_delta } } : {}) },
+        { epochs: Math.min(chunk, limit), ...(early ? { early_stopping: { patience: early.patience, min_delta: early.min_delta, ...count } } : {}) },
         (entry) => {
           // Epochs can arrive faster than frames: the plots redraw at most once per frame.
           arrived.push(entry);
@@ -69,23 +69,19 @@ async function play() {
             if (wait <= 0) requestAnimationFrame(flushEpochs);
             else setTimeout(() => requestAnimationFrame(flushEpochs), wait);
           }
-          const monitored = entry.val_loss ?? entry.train_loss;
-          if (monitored < best - (early?.min_delta ?? 0)) [best, waited] = [monitored, 0];
-          else waited += 1;
         },
       );
       flushEpochs();
       if (done?.network) store.set({ network: done.network });
+      if (done?.early_stopping) count = done.early_stopping;
       // The per-update losses of this call too, not only the epochs: the step plot keeps up.
       await Promise.all([refreshPlots(), refreshHistory().catch(() => {})]);
-      // Aim for about half a second of training between boundary redraws.
-      const perEpoch = (performance.now() - t0) / Math.max(1, done?.epochs_run ?? chunk);
-      chunk = Math.max(1, Math.min(50, Math.round(500 / Math.max(1, perEpoch))));
+      chunk = nextChunk(performance.now() - t0, done?.epochs_run ?? chunk);
       if (done?.diverged) {
         diverged = done.diverged; // the run stopped at the refused update
         break;
       }
-      if (done?.stopped_early || (early && waited >= early.patience)) {
+      if (done?.stopped_early) {
         stoppedAt = store.get().network.epoch;
         break;
       }

@@ -1,12 +1,9 @@
 // What every canvas plot shares: colours, a canvas sized to its CSS box, a message in place of
 // a plot, nice axis ticks, an axes frame with mapping functions, and a polyline.
 
-import { NEG_CSS, POS_CSS } from "./palette.js";
+import { GRID, MUTED, NEG_CSS, POS_CSS } from "./palette.js";
 import { fmt } from "./format.js";
 
-export const INK = "#1d2330";
-export const MUTED = "#8a93a3";
-export const GRID = "#eceef2";
 export const TRAIN = POS_CSS;
 export const VAL = NEG_CSS;
 

@@ -1,10 +1,10 @@
 // Plots over the input plane (x1, x2): the data's points, the decision boundary (or the
 // prediction) as a heatmap under them, the hidden neurons' small maps, the dataset preview.
 
-import { OKABE_ITO, classBlendRgb, divergingRgb, probabilityRgb, rgbCss } from "./palette.js";
+import { INK, MUTED, OKABE_ITO, classBlendRgb, divergingRgb, probabilityRgb, rgbCss } from "./palette.js";
 import { activationColours, paintGrid } from "./grid-image.js";
 import { hideMapZoom, showMapZoom } from "./map-zoom.js";
-import { INK, MUTED, TRAIN, VAL, cssWidth, frame, message, prepare } from "./plot-frame.js";
+import { TRAIN, VAL, cssWidth, frame, message, prepare } from "./plot-frame.js";
 
 export function pointColour(target, task) {
   if (task === "multiclass") {

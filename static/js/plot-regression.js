@@ -1,6 +1,7 @@
 // Regression plots: the fitted curve over one input, and predicted against actual for more.
 
-import { INK, VAL, frame, polyline, prepare } from "./plot-frame.js";
+import { INK } from "./palette.js";
+import { VAL, frame, polyline, prepare } from "./plot-frame.js";
 
 /** 1-D regression: data scatter and the network's fitted curve. */
 export function drawCurve(canvas, xs, ys, data, valSet, showValidation = true) {

@@ -5,9 +5,7 @@ import * as api from "./api.js";
 import { maxStepLosses, store } from "./context.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
 import { neuronHealth } from "./neuron-health.js";
-
-const GRID_RESOLUTION = 40;
-const PLAY_GRID_RESOLUTION = 24; // while Play redraws every half second: a third of the points
+import { GRID_RESOLUTION, PLAY_GRID_RESOLUTION } from "./play-pace.js";
 
 /** Replace the per-epoch history; append only the step losses we do not have yet. */
 export async function refreshHistory() {

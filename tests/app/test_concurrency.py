@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, free_port, start_server, stop_server
+from tests.conftest import start_server, stop_server
 
 from .conftest import MOONS
 
@@ -25,47 +21,17 @@ NETWORKS, CLIENTS, STEPS_PER_CLIENT = 2, 8, 20
 @contextmanager
 def workers_server(db: Path, workers: int) -> Iterator[str]:
     """``uvicorn --workers N`` on ``db``; yields the base URL once every worker answers."""
-    port = free_port()
-    log = db.with_name(f"workers-{port}.log")
-    with open(log, "ab") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "backprop_explorer.app.main:app",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            cwd=ROOT,
-            env={**os.environ, "BACKPROP_EXPLORER_DB": str(db)},
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    # Each worker imports the app itself: ready once the log says all are up.
+    server = start_server(
+        db,
+        args=("--workers", str(workers)),
+        timeout=60,
+        ready=lambda s: s.output.count("Application startup complete") >= workers,
+    )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, "the workers did not start"
-            try:
-                # Each worker imports the app itself: wait until the log says all are up.
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    if log.read_text(errors="replace").count("Application startup complete") >= workers:
-                        break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        yield base
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(server)
 
 
 def hammer(bases: list[str]) -> None:

@@ -60,7 +60,7 @@ def test_chosen_columns_come_out_in_the_order_asked() -> None:
     [
         ("1,inf,x", "line 3, column 2 ('b'): 'inf' is not finite"),  # the first bad cell wins
         ("1, x ,nan", "line 3, column 2 ('b'): 'x' is not a number"),
-        ("1e3,1_000,-0", None),  # what float() accepts is accepted, as before
+        ("1e3,1_000,-0", None),  # what float() accepts is accepted
     ],
 )
 def test_the_first_bad_cell_is_named(row: str, message: str | None) -> None:

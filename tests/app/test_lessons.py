@@ -3,7 +3,6 @@ endpoints, and its text quotes the server's numbers; the worked example's are th
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,10 @@ from backprop_explorer.app.lessons.placeholders import (
     PlaceholderError,
     evaluate,
     placeholders,
-    prune,
     reads,
     render,
 )
-from backprop_explorer.app.lessons.runner import LessonRun, context_for, render_step
+from backprop_explorer.app.lessons.runner import LessonRun, render_step
 from fastapi.testclient import TestClient
 
 LESSONS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "lessons.md"
@@ -292,8 +290,10 @@ def test_placeholder_grammar() -> None:
 
 
 @pytest.mark.parametrize("lesson_id", list(LESSONS))
-def test_a_step_renders_the_same_from_only_the_numbers_it_reads(client: TestClient, lesson_id: str) -> None:
-    # The tour sends only the paths a step reads (its `reads`); the text must not change.
+def test_each_step_publishes_what_it_reads_once_and_runs_as_rendered(
+    client: TestClient, lesson_id: str
+) -> None:
+    # The tour sends only the paths a step reads (its `reads`, see tests/browser/test_lessons.py).
     run = LessonRun(LESSONS[lesson_id], caller(client))
     run.start()
     published = client.get(f"/api/lessons/{lesson_id}").json()["steps"]
@@ -301,45 +301,12 @@ def test_a_step_renders_the_same_from_only_the_numbers_it_reads(client: TestClie
         assert published[k]["reads"] == [list(p) for p in dict.fromkeys(map(tuple, published[k]["reads"]))]
         before = render_step(step, k, run.context, "before")
         assert run.run_step(k) == (before, render_step(step, k, run.context, "after")), f"step {k}"
-        sent = client.post(
-            f"/api/lessons/{lesson_id}/steps/{k}/render", json={"context": context_for(step, run.context)}
-        )
-        assert sent.status_code == 200 and sent.json() == render_step(step, k, run.context), f"step {k}"
 
 
-def test_the_worked_examples_last_step_sends_a_few_hundred_bytes(client: TestClient) -> None:
-    # Its train answer holds 9999 epochs of history; the text reads the last loss and the step.
-    run, _ = walk(client, "worked-example")
-    last = LESSONS["worked-example"].steps[-1]
-    full = len(json.dumps(run.context))
-    sent = len(json.dumps(context_for(last, run.context)))
-    assert full > 1_000_000 and sent < 500, (full, sent)
-
-
-def test_reads_and_prune() -> None:
+def test_reads() -> None:
     assert reads("train.history[-1].train_loss") == [("train", "history", -1, "train_loss")]
     assert reads("min(column(train.history, 'val_loss')) + a.b") == [
         ("train", "history", "*", "val_loss"),
         ("a", "b"),
     ]
     assert reads("f.out[0][argmax(t[0])]") == [("f", "out", 0), ("t", 0)]
-    rows = [{"a": 1, "b": 2}, {"a": 3, "b": 4}, {"a": 5, "b": 6}]
-    context = {"t": {"h": rows, "x": 1}, "other": [0] * 100}
-    # Read from the end only: the tail; from the start only: the head; both: nulls between.
-    assert prune(context, [("t", "h", -1, "a")]) == {"t": {"h": [{"a": 5}]}}
-    assert prune(context, [("t", "h", 1, "b")]) == {"t": {"h": [None, {"b": 4}]}}
-    both = [("t", "h", 0, "a"), ("t", "h", -1, "b")]
-    assert prune(context, both) == {"t": {"h": [{"a": 1}, None, {"b": 6}]}}
-    assert prune(context, [("t", "h", "*", "a"), ("t", "h", -1, "b")]) == {
-        "t": {"h": [{"a": 1}, {"a": 3}, {"a": 5, "b": 6}]}
-    }
-    assert prune(context, [("t", "h", 0, "a"), ("t",)]) == {"t": context["t"]}  # the whole wins
-    # Past the end: the list keeps its length, so the server's message names it as before.
-    assert prune(context, [("missing", 0), ("t", "h", 7)]) == {"t": {"h": [None, None, None]}}
-    for expr in (
-        "t.h[-1].a - t.h[0].b",
-        "sum(column(t.h, 'a'))",
-        "len(t.h) + t.x",
-        "t.h[argmax(column(t.h, 'a'))].b",
-    ):
-        assert evaluate(expr, prune(context, reads(expr))) == evaluate(expr, context), expr

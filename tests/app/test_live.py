@@ -13,9 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, LiveServer, free_port, start_server, stop_server
+from tests.conftest import ROOT, LiveServer, start_server, stop_server
 
 from .conftest import MAZUR, MOONS
+from .serving import serve
 
 SLOW_TRAIN = {**MOONS, "data": {"generator": "moons", "n": 2000, "noise": 0.1, "seed": 3}, "batch_size": 1}
 
@@ -150,28 +151,10 @@ def test_example_script_reproduces_the_worked_example(live_server: LiveServer) -
 
 
 def test_cli_serve_with_db_and_limits(tmp_path: Path) -> None:
-    port, db = free_port(), tmp_path / "cli.db"
-    command = [
-        sys.executable,
-        "-m",
-        "backprop_explorer.app.cli",
-        "serve",
-        "--port",
-        str(port),
-        "--db",
-        str(db),
-        "--max-layers",
-        "3",
-    ]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    db = tmp_path / "cli.db"
+    server = serve(tmp_path, "--max-layers", "3", db=db)
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/api/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
+        base = server.url
         assert httpx.get(f"{base}/api/catalog").json()["limits"]["max_layers"] == 3
         response = httpx.post(f"{base}/api/networks", json={"layers": [2, 2, 2, 2, 1]})
         assert response.status_code == 413
@@ -179,9 +162,8 @@ def test_cli_serve_with_db_and_limits(tmp_path: Path) -> None:
         assert db.exists()
         assert httpx.get(f"{base}/").status_code == 200
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=10)
-    assert "warning" not in stderr.lower()
+        server.stop()
+    assert "warning" not in server.output.lower()
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Predict's compact uint8 maps (contract 5) and the limits that bound predict and gradcheck."""
+"""Predict's compact uint8 maps and the limits that bound predict and gradcheck."""
 
 from __future__ import annotations
 

@@ -67,8 +67,8 @@ def test_step_trace_equals_the_engine(tmp_path_factory, setup) -> None:
     lss = engine.loss(enet, fwd, Y)
     back = engine.backward(enet, fwd, lss)
     upd = engine.update(enet, engine.Optimizer("momentum", 0.3), back, X, Y)
-    for got, z, a in zip(step["forward"]["layers"], fwd.z, fwd.a, strict=True):
-        assert got["z"] == z.tolist() and got["a"] == a.tolist()
+    for got, layer in zip(step["forward"]["layers"], fwd.layers, strict=True):
+        assert got["z"] == layer.z.tolist() and got["a"] == layer.a.tolist()
     assert step["loss"]["loss"] == lss.loss and step["loss"]["dL_da"] == lss.dL_da.tolist()
     for got, g in zip(step["backward"]["layers"], back.layers, strict=True):
         assert got["dL_dz"] == g.dL_dz.tolist() and got["dL_dW"] == g.dL_dW.tolist()

@@ -63,6 +63,32 @@ def test_train_with_early_stopping(client: TestClient) -> None:
     response = client.post(f"/api/networks/{net['id']}/train", json=body)
     assert response.status_code == 200
     assert response.json()["stopped_early"] is True and response.json()["epochs_run"] == 3
+    assert response.json()["early_stopping"]["waited"] == 2
+
+
+def test_early_stopping_carried_over_short_calls_stops_where_one_long_call_does(client: TestClient) -> None:
+    # Play trains in calls of a few epochs: each sends on the count the previous call answered.
+    spec = {**MOONS, "learning_rate": 0.5, "validation_split": 0.25}
+    early = {"patience": 4, "min_delta": 0.002}
+    long = create(client, spec)
+    whole = client.post(
+        f"/api/networks/{long['id']}/train", json={"epochs": 400, "early_stopping": early}
+    ).json()
+    assert whole["stopped_early"] and 5 < whole["epochs_run"] < 400  # improves for a while, then not
+    short = create(client, spec)
+    count: dict = {"best": None, "waited": 0}
+    history = []
+    for _ in range(400):
+        body = {"epochs": 3 - len(history) % 2, "early_stopping": {**early, **count}}
+        part = client.post(f"/api/networks/{short['id']}/train", json=body).json()
+        history += part["history"]
+        count = part["early_stopping"]
+        if part["stopped_early"]:
+            break
+    assert history == whole["history"] and count == whole["early_stopping"]
+    assert client.get(f"/api/networks/{short['id']}").json()["parameters"] == whole["network"]["parameters"]
+    none = client.post(f"/api/networks/{short['id']}/train", json={"epochs": 1}).json()
+    assert none["early_stopping"] is None
 
 
 def test_train_stream_sends_epochs_then_done(client: TestClient) -> None:

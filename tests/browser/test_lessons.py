@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from backprop_explorer.app.lessons import LESSONS
+from backprop_explorer.app.lessons.placeholders import evaluate, reads
 from backprop_explorer.app.lessons.runner import LessonRun
 
 from .conftest import UI, ui_at
@@ -309,3 +310,35 @@ def test_phone_width_screenshot(browser, live_server, tmp_path: Path) -> None:
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / "tour-390.png"))
         ui.assert_no_console_errors()
+
+
+def test_what_the_page_sends_of_a_context_gives_each_expression_the_same_value(ui: UI) -> None:
+    # The tour cuts a step's context down to the paths its texts read (tour/prune.js) before
+    # the server renders it: every expression must evaluate the same on what is kept.
+    ui.page.goto(f"{ui.base}/lessons")
+
+    def prune(context: dict, paths: list) -> dict:
+        script = "async ([c, p]) => (await import('/static/js/tour/prune.js')).prune(c, p)"
+        return ui.page.evaluate(script, [context, [list(path) for path in paths]])
+
+    rows = [{"a": 1, "b": 2}, {"a": 3, "b": 4}, {"a": 5, "b": 6}]
+    context = {"t": {"h": rows, "x": 1}, "other": [0] * 100}
+    # Read from the end only: the tail; from the start only: the head; both: nulls between.
+    assert prune(context, [("t", "h", -1, "a")]) == {"t": {"h": [{"a": 5}]}}
+    assert prune(context, [("t", "h", 1, "b")]) == {"t": {"h": [None, {"b": 4}]}}
+    both = [("t", "h", 0, "a"), ("t", "h", -1, "b")]
+    assert prune(context, both) == {"t": {"h": [{"a": 1}, None, {"b": 6}]}}
+    assert prune(context, [("t", "h", "*", "a"), ("t", "h", -1, "b")]) == {
+        "t": {"h": [{"a": 1}, {"a": 3}, {"a": 5, "b": 6}]}
+    }
+    assert prune(context, [("t", "h", 0, "a"), ("t",)]) == {"t": context["t"]}  # the whole wins
+    # Past the end: the list keeps its length, so the server's message names the same index.
+    assert prune(context, [("missing", 0), ("t", "h", 7)]) == {"t": {"h": [None, None, None]}}
+    for expr in (
+        "t.h[-1].a - t.h[0].b",
+        "sum(column(t.h, 'a'))",
+        "len(t.h) + t.x",
+        "t.h[argmax(column(t.h, 'a'))].b",
+        "min(column(t.h, 'b')) * t.h[1].a",
+    ):
+        assert evaluate(expr, prune(context, reads(expr))) == evaluate(expr, context), expr

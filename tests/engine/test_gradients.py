@@ -77,7 +77,7 @@ def test_trace_identities(case):
     assert [g.index for g in back.layers] == list(range(1, len(sizes)))
     np.testing.assert_array_equal(back.layers[-1].dL_da, lss.dL_da)
     for i, g in enumerate(back.layers):
-        a_prev = X if i == 0 else fwd.a[i - 1]
+        a_prev = fwd.a_in(g.index)
         if g.da_dz is not None:
             np.testing.assert_allclose(g.dL_dz, g.dL_da * g.da_dz, rtol=1e-10, atol=1e-15)
         np.testing.assert_allclose(g.dL_dW, g.dL_dz.T @ a_prev, rtol=1e-12, atol=1e-15)

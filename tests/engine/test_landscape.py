@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from backprop_explorer.engine import EngineError, Network, Regularization, build_network, total_loss
 from backprop_explorer.engine import landscape as ls
-from backprop_explorer.engine.landscape import ParameterRef, loss_landscape, losses_at
+from backprop_explorer.engine.landscape import loss_landscape, losses_at
+from backprop_explorer.engine.parameters import ParameterRef, value_of
 
 CASES = [
     # hidden activation, output activation, loss, regularization
@@ -67,7 +68,7 @@ def test_each_point_is_the_loss_of_the_network_with_those_values(case: int, seed
     deltas = rng.normal(scale=1.5, size=(7, len(refs)))
     got = losses_at(net, X, Y, refs, deltas)
     for p, d in enumerate(deltas):
-        values = [ls.value_of(net, ref) + d[k] for k, ref in enumerate(refs)]
+        values = [value_of(net, ref) + d[k] for k, ref in enumerate(refs)]
         assert got[p] == pytest.approx(direct(net, X, Y, refs, values), rel=1e-12, abs=1e-14)
     for a, b in zip(net.layers, before.layers):  # nothing moved for real
         np.testing.assert_array_equal(a.W, b.W)
@@ -80,7 +81,7 @@ def test_the_slope_at_the_current_point_is_the_backward_gradient(case: int) -> N
     rng = np.random.default_rng(3)
     for _ in range(4):
         ref = random_ref(net, rng)
-        if ref.name == "W" and CASES[case][3].kind == "l1" and abs(ls.value_of(net, ref)) < 1e-3:
+        if ref.name == "W" and CASES[case][3].kind == "l1" and abs(value_of(net, ref)) < 1e-3:
             continue  # |w| has no derivative at 0
         h = 1e-5
         land = loss_landscape(net, X, Y, [ref], radius=h, points=3)

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from backprop_explorer.engine import EngineError, Layer, Network, NonFiniteError, Optimizer
+from backprop_explorer.engine import EngineError, Layer, Network, NonFiniteError, Optimizer, Trainer, generate
 from backprop_explorer.engine import apply_gradients as _apply
 
 
@@ -123,3 +123,13 @@ def test_a_stored_step_count_must_be_a_whole_number(t):
     state = {"W1": {"m": np.zeros((1, 1)), "v": np.zeros((1, 1)), "t": np.array(t)}}
     with pytest.raises(EngineError, match="W1.t"):
         Optimizer("adam", 0.01, state=state)
+
+
+def test_the_constants_and_the_state_are_passed_by_name():
+    # Eight positional numbers are easy to misorder: past the rule and η, every value is named.
+    with pytest.raises(TypeError):
+        Optimizer("adam", 0.01, 0.9, 0.8)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Trainer(generate("xor", np.random.default_rng(0)), 4)  # type: ignore[misc]
+    opt = Optimizer("adam", 0.01, beta1=0.8, t=2)
+    assert (opt.beta1, opt.beta2, opt.t) == (0.8, 0.999, 2)

@@ -1,8 +1,11 @@
 """The trainer: batches, epochs, the hold-out, early stopping, and the fast path's numbers."""
 
+import itertools
+
 import numpy as np
 import pytest
 from backprop_explorer.engine import (
+    EarlyStopping,
     EngineError,
     Optimizer,
     Regularization,
@@ -16,6 +19,9 @@ from backprop_explorer.engine import (
     train,
     update,
 )
+from backprop_explorer.engine.evaluation import _output as lean_output
+from backprop_explorer.engine.evaluation import accuracy as evaluation_accuracy
+from backprop_explorer.engine.evaluation import evaluate
 from backprop_explorer.engine.training import train_step
 
 
@@ -25,15 +31,20 @@ def make(n=23, batch_size=5, validation_split=0.3, seed=3):
     return net, Trainer(data, batch_size=batch_size, validation_split=validation_split, seed=seed)
 
 
-def run_traced(net, trainer, opt, updates):
-    """``updates`` steps through the four traced phases, counted by the trainer as /step does."""
-    for _ in range(updates):
+def run_traced(net, trainer, opt, updates=None):
+    """``updates`` steps (None: to the end of the epoch) through the four traced phases, counted
+    by the trainer as /step does; returns the history entry of the epoch the last one closed."""
+    entry = None
+    for _ in itertools.count() if updates is None else range(updates):
         X, Y = trainer.batch_arrays()
         fwd = forward(net, X)
         lss = loss(net, fwd, Y)
         back = backward(net, fwd, lss)
         update(net, opt, back, X, Y)
-        trainer.advance(net, [g.grad_norm for g in back.layers], len(X), lss.loss)
+        entry = trainer.advance(net, [g.grad_norm for g in back.layers], len(X), lss.loss)
+        if updates is None and entry is not None:
+            break
+    return entry
 
 
 def assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer):
@@ -79,14 +90,7 @@ def test_fast_path_equals_traced_phases():
     slow_net, slow_trainer = make()
     fast_opt, slow_opt = Optimizer("adam", 0.05), Optimizer("adam", 0.05)
     fast_trainer.run_epoch(fast_net, fast_opt)
-    while True:
-        X, Y = slow_trainer.batch_arrays()
-        fwd = forward(slow_net, X)
-        back = backward(slow_net, fwd, loss(slow_net, fwd, Y))
-        lss = loss(slow_net, fwd, Y)
-        update(slow_net, slow_opt, back, X, Y)
-        if slow_trainer.advance(slow_net, [g.grad_norm for g in back.layers], len(X), lss.loss) is not None:
-            break
+    run_traced(slow_net, slow_trainer, slow_opt)
     assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer)
     assert [s[0] for s in fast_trainer.step_losses] == [1, 2, 3, 4]
 
@@ -103,10 +107,24 @@ def test_history_entry_fields_and_grad_norms():
 def test_early_stopping_waits_patience_epochs_without_improvement():
     # A tiny learning rate: the loss improves by less than min_delta every epoch.
     net, trainer = make()
-    result = train(net, Optimizer("sgd", 1e-9), trainer, 50, patience=3, min_delta=0.01)
+    result = train(net, Optimizer("sgd", 1e-9), trainer, 50, early_stopping=EarlyStopping(3, 0.01))
     assert result.stopped_early and result.epochs_run == 4  # epoch 1 sets the best, 3 more wait
     net, trainer = make()
     assert not train(net, Optimizer("sgd", 1e-9), trainer, 5).stopped_early
+
+
+def test_early_stopping_carried_over_short_runs_stops_where_one_long_run_does():
+    net, trainer = make(n=60)
+    whole = train(net, Optimizer("sgd", 0.5), trainer, 300, early_stopping=EarlyStopping(4, 0.002))
+    assert whole.stopped_early and 5 < whole.epochs_run < 300
+    net, trainer = make(n=60)
+    opt, stopping, history = Optimizer("sgd", 0.5), EarlyStopping(4, 0.002), []
+    while True:
+        part = train(net, opt, trainer, 2, early_stopping=stopping)
+        history += part.history
+        if part.stopped_early:
+            break
+    assert history == whole.history
 
 
 def test_should_stop_ends_training_between_epochs():
@@ -139,7 +157,7 @@ def test_early_stopping_counts_an_equal_loss_as_no_improvement():
     # only equals the best is not an improvement (min_delta = 0): the run stops after
     # patience such epochs instead of running on.
     net, trainer = make()
-    result = train(net, Optimizer("sgd", 1e-300), trainer, 10, patience=2, min_delta=0.0)
+    result = train(net, Optimizer("sgd", 1e-300), trainer, 10, early_stopping=EarlyStopping(2, 0.0))
     losses = [entry["val_loss"] for entry in result.history]
     assert losses == [losses[0]] * len(losses)
     assert result.stopped_early and result.epochs_run == 3
@@ -165,34 +183,39 @@ def test_fast_path_equals_traced_phases_with_a_frozen_layer_and_l2(optimizer):
     assert fast_opt.t == slow_opt.t == fast_trainer.step
 
 
-@pytest.mark.parametrize(
-    ("generator", "sizes", "activations", "loss_name", "regularization"),
-    [
-        ("circles", [2, 4, 3, 1], ["tanh", "tanh", "tanh"], "half_sse", "none"),
-        ("circles", [2, 4, 3, 1], ["relu", "leaky_relu", "linear"], "mse", "l2"),
-        ("circles", [2, 4, 1], ["sigmoid", "sigmoid"], "bce", "l1"),
-        ("circles", [2, 4, 1], ["linear", "sigmoid"], "half_sse", "none"),
-        ("multiclass_blobs", [2, 4, 3], ["tanh", "softmax"], "cross_entropy", "l2"),
-        ("multiclass_blobs", [2, 4, 3], ["relu", "softmax"], "half_sse", "none"),
-        ("multiclass_blobs", [2, 4, 3], ["tanh", "sigmoid"], "cross_entropy", "none"),
-        ("sine", [1, 5, 1], ["tanh", "linear"], "half_sse", "none"),
-    ],
-)
-def test_sgd_fast_path_equals_traced_phases_for_every_loss_and_output(
-    generator, sizes, activations, loss_name, regularization
-):
+# (data, layer sizes, activations, loss, regularization): every loss and output pairing.
+CONFIGURATIONS = [
+    ("circles", [2, 4, 3, 1], ["tanh", "tanh", "tanh"], "half_sse", "none"),
+    ("circles", [2, 4, 3, 1], ["relu", "leaky_relu", "linear"], "mse", "l2"),
+    ("circles", [2, 4, 1], ["sigmoid", "sigmoid"], "bce", "l1"),
+    ("circles", [2, 4, 1], ["linear", "sigmoid"], "half_sse", "none"),
+    ("multiclass_blobs", [2, 4, 3], ["tanh", "softmax"], "cross_entropy", "l2"),
+    ("multiclass_blobs", [2, 4, 3], ["relu", "softmax"], "half_sse", "none"),
+    ("multiclass_blobs", [2, 4, 3], ["tanh", "sigmoid"], "cross_entropy", "none"),
+    ("sine", [1, 5, 1], ["tanh", "linear"], "half_sse", "l1"),
+]
+
+
+def configured(generator, sizes, activations, loss_name, regularization):
+    """A seeded dataset of 37 samples and a network of one of the CONFIGURATIONS."""
+    data = generate(generator, np.random.default_rng(1), n=37, noise=0.2)
+    net = build_network(
+        sizes,
+        activations,
+        loss=loss_name,
+        regularization=Regularization(regularization, 0.01),
+        rng=np.random.default_rng(1),
+    )
+    return data, net
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_sgd_fast_path_equals_traced_phases_for_every_loss_and_output(configuration):
     # SGD epochs run on their own kernel (engine/fastpath.py): its loss, norms, parameters and
     # history must be the traced phases' to the last bit, whatever the loss and activations.
     runs = []
     for _ in range(2):
-        data = generate(generator, np.random.default_rng(1), n=37, noise=0.2)
-        net = build_network(
-            sizes,
-            activations,
-            loss=loss_name,
-            regularization=Regularization(regularization, 0.01),
-            rng=np.random.default_rng(1),
-        )
+        data, net = configured(*configuration)
         runs.append((net, Trainer(data, batch_size=5, validation_split=0.2, seed=1), Optimizer("sgd", 0.05)))
     (fast_net, fast_trainer, fast_opt), (slow_net, slow_trainer, slow_opt) = runs
     for _ in range(2):
@@ -206,24 +229,10 @@ def test_an_sgd_epoch_started_mid_way_finishes_from_the_cursor():
     # /step moves the cursor; the next epoch on the fast path picks up at the next batch.
     net, trainer = make()
     slow_net, slow_trainer = make()
-    for t, n in ((trainer, net), (slow_trainer, slow_net)):
-        X, Y = t.batch_arrays()
-        fwd = forward(n, X)
-        lss = loss(n, fwd, Y)
-        back = backward(n, fwd, lss)
-        update(n, Optimizer("sgd", 0.3), back, X, Y)
-        t.advance(n, [g.grad_norm for g in back.layers], len(X), lss.loss)
+    run_traced(net, trainer, Optimizer("sgd", 0.3), 1)
+    run_traced(slow_net, slow_trainer, Optimizer("sgd", 0.3), 1)
     entry = trainer.run_epoch(net, Optimizer("sgd", 0.3))
-    opt = Optimizer("sgd", 0.3)
-    while True:
-        X, Y = slow_trainer.batch_arrays()
-        fwd = forward(slow_net, X)
-        lss = loss(slow_net, fwd, Y)
-        back = backward(slow_net, fwd, lss)
-        update(slow_net, opt, back, X, Y)
-        slow_entry = slow_trainer.advance(slow_net, [g.grad_norm for g in back.layers], len(X), lss.loss)
-        if slow_entry is not None:
-            break
+    slow_entry = run_traced(slow_net, slow_trainer, Optimizer("sgd", 0.3))
     assert entry == slow_entry
     assert trainer.step_losses == slow_trainer.step_losses
     assert trainer.step == slow_trainer.step == trainer.batches_per_epoch
@@ -279,3 +288,19 @@ def test_step_losses_keep_the_last_cap_updates_after_every_run(optimizer, cap):
     trainer.run_updates(net, opt, 2)
     full.run_updates(full_net, full_opt, 2)
     assert trainer.step_losses == full.step_losses[-cap:]
+
+
+@pytest.mark.parametrize("configuration", CONFIGURATIONS)
+def test_the_lean_evaluation_equals_the_traced_loss(configuration):
+    # An epoch's closing scores come from evaluation.evaluate, which skips the trace records:
+    # its data loss must be the loss phase's to the last bit, its accuracy the outputs' own.
+    data, net = configured(*configuration)
+    fwd = forward(net, data.X)
+    traced = loss(net, fwd, data.Y)
+    data_loss, accuracy = evaluate(net, data.X, data.Y, data.task)
+    assert data_loss == traced.data_loss
+    z, a = lean_output(net, data.X)
+    np.testing.assert_array_equal(z, fwd.layers[-1].z)
+    np.testing.assert_array_equal(a, fwd.output)
+    assert accuracy == evaluation_accuracy(fwd.output, data.Y, data.task)
+    assert evaluate(net, data.X[:0], data.Y[:0], data.task) == (None, None)

@@ -20,9 +20,10 @@ def test_mazur_step_by_step():
     X, Y = np.array([[0.05, 0.10]]), np.array([[0.01, 0.99]])
 
     fwd = forward(net, X)
-    np.testing.assert_allclose(fwd.z[0], [[0.3775, 0.3925]])
-    np.testing.assert_allclose(fwd.a[0], [[0.593269992, 0.596884378]], atol=1e-9)
-    np.testing.assert_allclose(fwd.a[1], [[0.75136507, 0.772928465]], atol=1e-8)
+    hidden, output = fwd.layers
+    np.testing.assert_allclose(hidden.z, [[0.3775, 0.3925]])
+    np.testing.assert_allclose(hidden.a, [[0.593269992, 0.596884378]], atol=1e-9)
+    np.testing.assert_allclose(output.a, [[0.75136507, 0.772928465]], atol=1e-8)
 
     lss = loss(net, fwd, Y)
     np.testing.assert_allclose(lss.per_sample, [0.274811083 + 0.023560026], atol=1e-8)

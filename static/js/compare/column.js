@@ -4,10 +4,9 @@
 import * as api from "../api.js";
 import { showNumber } from "../format.js";
 import { detailOf } from "../messages.js";
+import { GRID_RESOLUTION, PLAY_GRID_RESOLUTION, nextChunk } from "../play-pace.js";
 import { drawBoundary, drawCurve, drawParity } from "../plots.js";
 
-const GRID_RESOLUTION = 40;
-const PLAY_GRID_RESOLUTION = 24; // redrawn every half second while playing
 
 function el(tag, className = "", text = "") {
   const node = document.createElement(tag);
@@ -269,9 +268,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
         const last = done?.history?.at(-1);
         if (last) c.grads = { label: `epoch ${last.epoch} mean`, norms: last.grad_norms };
         await refreshAll();
-        // About half a second of training between redraws, as on the explorer page.
-        const perEpoch = (performance.now() - t0) / Math.max(1, done?.epochs_run ?? chunk);
-        chunk = Math.max(1, Math.min(50, Math.round(500 / Math.max(1, perEpoch))));
+        chunk = nextChunk(performance.now() - t0, done?.epochs_run ?? chunk);
         if (done?.diverged) {
           error.textContent = divergedText(done.diverged);
           break;

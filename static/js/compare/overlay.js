@@ -2,10 +2,9 @@
 // gradient norm of each layer as grouped bars on a log scale.
 
 import { fmt } from "../format.js";
+import { GRID, MUTED } from "../palette.js";
 import { niceTicks, polyline, prepare as prepareFrame } from "../plot-frame.js";
 
-const MUTED = "#5d6677";
-const GRID = "#eceef2";
 const AXIS = "#c9ced8";
 const PAD = { l: 48, r: 10, t: 10, b: 24 };
 

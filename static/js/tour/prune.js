@@ -1,6 +1,7 @@
 // The part of a lesson's context one step renders from: the server lists the paths a step reads
-// (`step.reads`: keys, list positions, "*" for every item), and only those are sent to be
-// rendered. The same rule as app/lessons/placeholders.py `prune`, which the API tests check.
+// (`step.reads`: keys, list positions, "*" for every item, from app/lessons/placeholders.py
+// `reads`), and only those are sent to be rendered. tests/browser/test_lessons.py checks that
+// every expression evaluates the same on what is kept.
 
 const EVERY = "*";
 const WHOLE = Symbol("whole");
