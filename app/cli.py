@@ -19,17 +19,25 @@ import urllib.error
 import urllib.request
 import webbrowser
 from dataclasses import fields
-from pathlib import Path
 from typing import Any
 
 import uvicorn
 
 from backprop_explorer import __version__
 
-from .config import ENV_PREFIX, TOKEN_RULE, TOKEN_SYNTAX, ZERO_MEANS_OFF, Limits, default_db_path, is_loopback
+from .config import (
+    ENV_PREFIX,
+    TOKEN_RULE,
+    TOKEN_SYNTAX,
+    ZERO_MEANS_OFF,
+    Limits,
+    database_from,
+    default_db_path,
+    is_loopback,
+)
 from .connections import BACKLOG
 from .errors import DatabaseUnavailable
-from .main import open_store
+from .store import open_store
 
 __all__ = ["is_loopback", "main", "parser"]
 
@@ -48,7 +56,11 @@ def parser() -> argparse.ArgumentParser:
         help="default 127.0.0.1 (this machine only); any other address needs a token",
     )
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--db", help=f"SQLite file (env {ENV_PREFIX}DB; default {default_db_path()})")
+    serve.add_argument(
+        "--db",
+        help=f"a SQLite file, or a postgresql://user:password@host/database URL (env {ENV_PREFIX}DB; "
+        f"default {default_db_path()})",
+    )
     serve.add_argument(
         "--token",
         help=f"required by the API (env {ENV_PREFIX}TOKEN); made up and printed when the host is "
@@ -123,8 +135,7 @@ def open_when_up(url: str, timeout: float = 60.0) -> None:
 def configure(args: argparse.Namespace) -> str | None:
     """Set the environment the app reads; the token in force (None on loopback without one)."""
     os.environ[ENV_PREFIX + "HOST"] = args.host
-    db = Path(args.db) if args.db else default_db_path()
-    os.environ[ENV_PREFIX + "DB"] = str(db)
+    os.environ[ENV_PREFIX + "DB"] = str(database_from(args.db))
     for f in fields(Limits):
         value = getattr(args, f.name)
         if value is not None:
@@ -155,11 +166,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     token = configure(args)
     # Check the database here, so a bad --db is one readable line, not a traceback per worker.
-    db = Path(os.environ[ENV_PREFIX + "DB"])
     try:
-        open_store(db).close()
+        store = open_store(database_from(os.environ[ENV_PREFIX + "DB"]))
     except DatabaseUnavailable as exc:
         sys.exit(f"backprop-explorer: {exc}")
+    db = store.describe()
+    store.close()
     addresses = urls(args.host, args.port, token)
     lines = [f"Backprop Explorer {__version__}: networks in {db}", "Open in a browser:"]
     lines += [f"    {address}" for address in addresses]

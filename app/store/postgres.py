@@ -1,0 +1,234 @@
+"""The store in a PostgreSQL database: one database for several app servers on several hosts.
+
+Needs the ``postgres`` extra (``pip install 'backprop-explorer[postgres]'``: psycopg 3 and its
+pool). Every process keeps a pool of connections (at most ``max_db_connections``), in
+autocommit; a :meth:`~PostgresDatabase.transaction` runs ``BEGIN`` … ``COMMIT`` at READ
+COMMITTED, and the rows a write must see unchanged are locked (``FOR UPDATE``/``FOR SHARE``
+in the store's SQL).
+
+A network is held across hosts with a session advisory lock keyed by a hash of its id
+(:meth:`~PostgresDatabase.hold`): the holding thread keeps that one connection for every query
+until it lets go, so it never needs a second one from the pool, and PostgreSQL releases the
+lock when the connection ends, a killed server's included. The version check in every save
+(``Store.save``) reads the network's row ``FOR UPDATE``, so even a writer that skipped the
+lock could not overwrite an update unseen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+try:
+    import psycopg
+    from psycopg import errors as pg_errors
+    from psycopg_pool import ConnectionPool, PoolTimeout
+except ImportError as missing:  # the extra is not installed
+    raise ImportError(
+        "a postgresql:// database needs psycopg: pip install 'backprop-explorer[postgres]'"
+    ) from missing
+
+from ..errors import InvalidInput, StorageError
+from . import postgres_schema
+from .locks import WAIT_SECONDS, NetworkBusy, ThreadLocks
+from .sql import Connection, Cursor, Database, MigrateNetwork, with_format_params, without_password
+
+MIGRATION_LOCK = 0x6270_6578_706C_6F72  # the advisory lock two servers starting together take
+
+
+def lock_key(network_id: str) -> int:
+    """A network's advisory lock: 64 bits of a hash of its id (two ids sharing one would only
+    be held together)."""
+    return int.from_bytes(hashlib.sha256(network_id.encode()).digest()[:8], "big", signed=True)
+
+
+def storage_error(exc: Exception) -> StorageError:
+    """The readable problem behind a psycopg error (None for a bug: 500)."""
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    problem: str | None = None
+    if isinstance(exc, PoolTimeout):
+        problem = (
+            f"all of this server's connections to the database stayed busy for {WAIT_SECONDS:.0f} s: "
+            "try again"
+        )
+    elif isinstance(exc, pg_errors.DiskFull):
+        problem = "the disk holding the database is full: free some space, then try again"
+    elif isinstance(exc, pg_errors.ReadOnlySqlTransaction):
+        problem = "the database is read-only, so nothing can be saved"
+    elif isinstance(exc, pg_errors.InsufficientPrivilege):
+        problem = f"the database user may not read or write the tables ({first_line})"
+    elif isinstance(exc, pg_errors.DeadlockDetected | pg_errors.SerializationFailure):
+        problem = "two writers met in the database: try again"
+    elif isinstance(exc, pg_errors.LockNotAvailable | pg_errors.QueryCanceled):
+        problem = "the database is locked by another process: try again"
+    elif isinstance(exc, psycopg.OperationalError):
+        problem = f"the database server cannot be reached ({first_line})"
+    return StorageError(first_line, problem, full=isinstance(exc, pg_errors.DiskFull))
+
+
+class PostgresConnection(Connection):
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: psycopg.Connection) -> None:
+        self.raw = raw
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        if not params:
+            return self.raw.execute(sql)  # type: ignore[arg-type]
+        _refuse_nul(params)
+        return self.raw.execute(with_format_params(sql), params)  # type: ignore[arg-type]
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        for row in rows:
+            _refuse_nul(row)
+        with self.raw.cursor() as cursor:
+            cursor.executemany(with_format_params(sql), rows)  # type: ignore[arg-type]
+
+
+def _refuse_nul(params: Sequence[Any]) -> None:
+    for value in params:
+        if isinstance(value, str) and "\x00" in value:
+            raise InvalidInput("text with a NUL character (\\u0000) cannot be stored or looked up")
+
+
+class PostgresDatabase(Database):
+    kind = "postgresql"
+    json_value = "({column}::json -> '{key}')"
+    json_length = "json_array_length({column}::json -> '{key}')"
+
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self.url = url
+        try:  # one connection first: a wrong URL or a server down is one clear error now
+            psycopg.connect(url, connect_timeout=10).close()
+        except psycopg.Error as exc:
+            raise storage_error(exc) from None
+        self._pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max(2, pool_size),
+            kwargs={"autocommit": True},
+            configure=self._configure,
+            timeout=WAIT_SECONDS,
+            name="backprop-explorer",
+            open=True,
+        )
+        self._local = threading.local()  # .conn: the connection a holding thread keeps
+        self._threads = ThreadLocks()
+
+    @staticmethod
+    def _configure(conn: psycopg.Connection) -> None:
+        # A lock (a network held by another server, a row another writer is saving) is waited
+        # for this long, then the request answers 409/503 instead of hanging.
+        conn.execute(f"SET lock_timeout = '{int(WAIT_SECONDS)}s'")
+        conn.execute("SET application_name = 'backprop-explorer'")
+
+    def describe(self) -> str:
+        return without_password(self.url)
+
+    def close(self) -> None:
+        self._pool.close()
+
+    @contextmanager
+    def _borrowed(self) -> Iterator[PostgresConnection]:
+        pinned = getattr(self._local, "conn", None)
+        if pinned is not None:
+            yield pinned
+            return
+        with self._pool.connection() as raw:
+            yield PostgresConnection(raw)
+
+    @contextmanager
+    def connection(self) -> Iterator[PostgresConnection]:
+        try:
+            with self._borrowed() as conn:
+                yield conn
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise storage_error(exc) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[PostgresConnection]:
+        with self.connection() as conn, conn.raw.transaction():
+            yield conn
+
+    @contextmanager
+    def hold(self, network_id: str) -> Iterator[None]:
+        key = lock_key(network_id)
+        with self._threads.hold(network_id), self.connection() as conn:
+            outermost = getattr(self._local, "conn", None) is None
+            try:
+                conn.raw.execute("SELECT pg_advisory_lock(%s)", (key,))
+            except pg_errors.LockNotAvailable:
+                raise NetworkBusy(network_id) from None
+            self._local.conn = conn
+            try:
+                yield
+            finally:
+                if outermost:
+                    self._local.conn = None
+                if not conn.raw.closed:
+                    conn.raw.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+    def prepare(self, migrate_network: MigrateNetwork, step_loss_cap: int) -> None:
+        """Apply the migrations this database lacks (all of them to a new one)."""
+        with self.transaction() as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+            found = 0
+            if conn.execute("SELECT to_regclass('meta')").fetchone()[0] is not None:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                found = int(row[0]) if row else 0
+            if found > postgres_schema.SCHEMA_VERSION:
+                raise StorageError(
+                    f"schema version {found}",
+                    f"it was written by a newer release (schema version {found}; this release "
+                    f"reads up to {postgres_schema.SCHEMA_VERSION}): upgrade backprop-explorer",
+                )
+            for version, script in sorted(postgres_schema.MIGRATIONS.items()):
+                if version > found:
+                    conn.execute(script)
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(postgres_schema.SCHEMA_VERSION),),
+            )
+
+    def check_writable(self) -> None:
+        """A read-only server or a user without write rights shows on a write; this one changes
+        nothing and is rolled back."""
+        try:
+            with self._pool.connection() as raw:
+                with raw.transaction(force_rollback=True):
+                    raw.execute("UPDATE meta SET value = value WHERE false")
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise storage_error(exc) from None
+
+    def integrity(self) -> list[str]:
+        """PostgreSQL's amcheck over every table and b-tree index of the store (the extension is
+        created if missing, which needs a superuser)."""
+        with self.connection() as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+            problems = []
+            tables = conn.execute(
+                "SELECT c.oid, c.relname FROM pg_class c WHERE c.relkind = 'r'"
+                " AND c.relnamespace = current_schema()::regnamespace ORDER BY c.relname"
+            ).fetchall()
+            for oid, name in tables:
+                for block, offset, message in conn.execute(
+                    "SELECT blkno, offnum, msg FROM verify_heapam(?)", (oid,)
+                ).fetchall():
+                    problems.append(f"table {name}, block {block}, item {offset}: {message}")
+            indexes = conn.execute(
+                "SELECT c.oid, c.relname FROM pg_class c JOIN pg_am a ON a.oid = c.relam"
+                " WHERE c.relkind = 'i' AND a.amname = 'btree'"
+                " AND c.relnamespace = current_schema()::regnamespace ORDER BY c.relname"
+            ).fetchall()
+            for oid, name in indexes:
+                try:
+                    with conn.raw.transaction():
+                        conn.raw.execute("SELECT bt_index_check(%s, true)", (oid,))
+                except pg_errors.IndexCorrupted as exc:
+                    problems.append(f"index {name}: {exc}")
+        return problems
