@@ -1,4 +1,5 @@
-"""`backprop-explorer serve [--host] [--port] [--db] [--token] [--open] [--workers] [--max-...]`.
+"""`backprop-explorer serve [--host] [--port] [--db] [--token] [--open] [--workers] [--max-...]`,
+and `backprop-explorer db copy|check` (``dbcli.py``).
 
 The app reads its settings from the environment when uvicorn imports it (in every worker),
 so ``serve`` turns its flags into ``BACKPROP_EXPLORER_*`` variables, checks the database,
@@ -25,6 +26,7 @@ import uvicorn
 
 from backprop_explorer import __version__
 
+from . import dbcli
 from .config import (
     ENV_PREFIX,
     TOKEN_RULE,
@@ -85,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--open", action="store_true", help="open the page in a browser once serving")
     serve.add_argument("--workers", type=int, default=1, metavar="N", help="uvicorn worker processes")
+    dbcli.add_parser(sub)
     defaults = Limits()
     for f in fields(Limits):
         serve.add_argument(
@@ -164,6 +167,8 @@ def configure(args: argparse.Namespace) -> str | None:
 
 def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
+    if args.command == "db":
+        sys.exit(dbcli.run(args))
     token = configure(args)
     # Check the database here, so a bad --db is one readable line, not a traceback per worker.
     try:

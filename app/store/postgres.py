@@ -155,6 +155,12 @@ class PostgresDatabase(Database):
             yield conn
 
     @contextmanager
+    def reading(self) -> Iterator[PostgresConnection]:
+        with self.connection() as conn, conn.raw.transaction(force_rollback=True):
+            conn.raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield conn
+
+    @contextmanager
     def hold(self, network_id: str) -> Iterator[None]:
         key = lock_key(network_id)
         with self._threads.hold(network_id), self.connection() as conn:

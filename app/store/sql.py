@@ -68,6 +68,11 @@ class Database(ABC):
         raises. Writes of different transactions never interleave on the rows they lock."""
 
     @abstractmethod
+    def reading(self) -> AbstractContextManager[Connection]:
+        """A connection that sees one state of the whole database until the block ends, however
+        other connections write meanwhile (a copy, a check)."""
+
+    @abstractmethod
     def hold(self, network_id: str) -> AbstractContextManager[None]:
         """Exclusive use of one network by this thread, against every thread of every process
         on this database; :class:`~app.store.locks.NetworkBusy` after waiting too long."""

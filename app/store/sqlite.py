@@ -156,6 +156,16 @@ class SQLiteDatabase(Database):
                 raise
             conn.raw.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[SQLiteConnection]:
+        """A read transaction: in WAL mode it sees the file as of its first read."""
+        with self.connection() as conn:
+            conn.raw.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                conn.raw.execute("ROLLBACK")
+
     def hold(self, network_id: str) -> AbstractContextManager[None]:
         return self._locks.hold(network_id)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..config import Limits
 from ..errors import DomainError, InvalidInput, NotFound
-from . import accounts, snapshots, steplog
+from . import accounts, checks, snapshots, steplog
 from .accounts import TEACHER
 from .networks import NetworkRows
 from .snapshots import Snapshot
@@ -73,6 +73,15 @@ class Store(Uploads):
 
     def check_writable(self) -> None:
         self._db.check_writable()
+
+    def integrity(self) -> builtins.list[str]:
+        """Every problem the database finds in its own files and indexes, and every inconsistency
+        between the store's rows (``checks.py``), seen in one state of the store; [] when sound.
+        Sizes are counted with this store's ``max_step_losses``: the servers' own setting."""
+        problems = self._db.integrity()
+        with self._db.reading() as conn:
+            problems += checks.consistency(conn, self.limits.max_step_losses)
+        return problems
 
     def close(self) -> None:
         self._db.close()
