@@ -123,15 +123,17 @@ def start_server(
     args: tuple[str, ...] = (),
     timeout: float = 30,
     ready: Callable[[LiveServer], bool] | None = None,
+    cwd: Path = ROOT,
 ) -> LiveServer:
     """uvicorn on loopback with ``BACKPROP_EXPLORER_DB=db``, healthy. ``args``: more uvicorn
     options (``--workers``); ``app``/``app_dir``: another ASGI app to serve (the benchmarks'
-    hello-world baseline), which must answer ``GET /api/health`` too."""
+    hello-world baseline), which must answer ``GET /api/health`` too; ``cwd``: the folder it
+    runs in."""
     port = port or free_port()
     command = [sys.executable, "-m", "uvicorn", app, *(["--app-dir", str(app_dir)] if app_dir else [])]
     command += ["--host", "127.0.0.1", "--port", str(port), *args]
     process_env = {**os.environ, "BACKPROP_EXPLORER_DB": str(db), **(env or {})}
-    return start_process(command, port=port, db=db, env=process_env, timeout=timeout, ready=ready)
+    return start_process(command, port=port, db=db, env=process_env, cwd=cwd, timeout=timeout, ready=ready)
 
 
 def stop_server(server: LiveServer, sig: int = signal.SIGTERM) -> None:
