@@ -52,6 +52,7 @@ class Database(ABC):
     """A place the store keeps everything: a SQLite file or a PostgreSQL database."""
 
     kind: str  # "sqlite" or "postgresql"
+    schema_version: int  # the version of the schema it keeps (upgraded to it when opened)
     # SELECT expressions reading one key of a JSON text column (dataset listings): its value (a
     # number, string or boolean) and the length of an array; ``{column}`` and ``{key}`` are
     # filled in.

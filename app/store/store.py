@@ -67,6 +67,10 @@ class Store(Uploads):
         """``"sqlite"`` or ``"postgresql"``."""
         return self._db.kind
 
+    @property
+    def schema_version(self) -> int:
+        return self._db.schema_version
+
     def describe(self) -> str:
         """Where the store is, for messages: a file's path, or a URL without its password."""
         return self._db.describe()
