@@ -107,6 +107,7 @@ def write(client: httpx.Client) -> dict:
     return {
         "networks": networks,
         "datasets": {upload: ok(client.get(f"/api/datasets/{upload}"))},
+        "dataset_listing": ok(client.get("/api/datasets"))["datasets"],
         "listing": [n["id"] for n in ok(client.get("/api/networks"))["networks"]],
     }
 

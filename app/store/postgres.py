@@ -98,8 +98,6 @@ def _refuse_nul(params: Sequence[Any]) -> None:
 class PostgresDatabase(Database):
     kind = "postgresql"
     schema_version = postgres_schema.SCHEMA_VERSION
-    json_value = "({column}::json -> '{key}')"
-    json_length = "json_array_length({column}::json -> '{key}')"
 
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
         self.url = url

@@ -53,11 +53,6 @@ class Database(ABC):
 
     kind: str  # "sqlite" or "postgresql"
     schema_version: int  # the version of the schema it keeps (upgraded to it when opened)
-    # SELECT expressions reading one key of a JSON text column (dataset listings): its value (a
-    # number, string or boolean) and the length of an array; ``{column}`` and ``{key}`` are
-    # filled in.
-    json_value: str
-    json_length: str
 
     @abstractmethod
     def connection(self) -> AbstractContextManager[Connection]:
@@ -106,12 +101,6 @@ class Database(ABC):
     @abstractmethod
     def describe(self) -> str:
         """Where the data is, for messages (a file path, or a URL without its password)."""
-
-    def json_listing(self, column: str, values: Sequence[str], lengths: Sequence[str]) -> list[str]:
-        """SELECT expressions for keys of the JSON text in ``column``: values, then array lengths."""
-        return [self.json_value.format(column=column, key=key) for key in values] + [
-            self.json_length.format(column=column, key=key) for key in lengths
-        ]
 
 
 @lru_cache(maxsize=512)

@@ -83,8 +83,6 @@ class SQLiteConnection(Connection):
 class SQLiteDatabase(Database):
     kind = "sqlite"
     schema_version = sqlite_schema.SCHEMA_VERSION
-    json_value = "json_extract({column}, '$.{key}')"
-    json_length = "json_array_length({column}, '$.{key}')"
 
     def __init__(self, path: Path | str) -> None:
         self.memory = str(path) == ":memory:"

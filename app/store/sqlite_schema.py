@@ -2,8 +2,9 @@
 
 The file's version is ``PRAGMA user_version``: 1, one JSON document per network; 2, networks
 in rows (``networks.py``), their data rows apart; 3, owners, sizes and totals
-(``accounts.py``). :func:`upgrade` brings any older file to :data:`SCHEMA_VERSION` in place,
-in one ``BEGIN IMMEDIATE`` transaction per stage, and creates a new file's tables.
+(``accounts.py``); 4, what a listing shows of an upload in columns (``uploads.py``).
+:func:`upgrade` brings any older file to :data:`SCHEMA_VERSION` in place, in one
+``BEGIN IMMEDIATE`` transaction per stage, and creates a new file's tables.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from . import accounts, steplog
 from .accounts import ALL
 from .sql import ARRAY_KEYS, Connection, MigrateNetwork, dumps, statements
 
-SCHEMA_VERSION = 3  # what a file is brought to; a newer file is refused
+SCHEMA_VERSION = 4  # what a file is brought to; a newer file is refused
 NETWORKS = """
 CREATE TABLE IF NOT EXISTS networks (
     id TEXT PRIMARY KEY,
@@ -57,7 +58,13 @@ CREATE TABLE IF NOT EXISTS datasets (
     created_at REAL NOT NULL,
     owner TEXT NOT NULL DEFAULT '',
     bytes INTEGER NOT NULL DEFAULT 0,
-    info TEXT NOT NULL,             -- everything but the arrays: what a listing shows
+    n_samples INTEGER NOT NULL DEFAULT 0,  -- from here to standardized_targets: a listing's
+    n_features INTEGER NOT NULL DEFAULT 0,
+    n_targets INTEGER NOT NULL DEFAULT 0,
+    task TEXT,
+    standardized INTEGER NOT NULL DEFAULT 0,
+    standardized_targets INTEGER NOT NULL DEFAULT 0,
+    info TEXT NOT NULL,             -- everything but the arrays
     arrays TEXT NOT NULL            -- {"inputs", "targets"}, last (see networks)
 );
 CREATE INDEX IF NOT EXISTS datasets_by_creation ON datasets (created_at, id);
@@ -120,6 +127,16 @@ NETWORK_COLUMNS = (
     ("log_bytes", "INTEGER NOT NULL DEFAULT 0"),  # its epoch history, part of bytes
 )
 DATASET_COLUMNS = (("owner", "TEXT NOT NULL DEFAULT ''"), ("bytes", "INTEGER NOT NULL DEFAULT 0"))
+# What a listing shows of an upload (version 4), read from its JSON when a file gains them.
+DATASET_SUMMARY = (
+    ("n_samples", "INTEGER NOT NULL DEFAULT 0", "coalesce(json_extract(info, '$.n_samples'), 0)"),
+    ("n_features", "INTEGER NOT NULL DEFAULT 0", "coalesce(json_array_length(info, '$.feature_names'), 0)"),
+    ("n_targets", "INTEGER NOT NULL DEFAULT 0", "coalesce(json_array_length(info, '$.target_names'), 0)"),
+    ("task", "TEXT", "json_extract(info, '$.task')"),
+    ("standardized", "INTEGER NOT NULL DEFAULT 0", "coalesce(json_extract(info, '$.standardized'), 0)"),
+    ("standardized_targets", "INTEGER NOT NULL DEFAULT 0",
+     "coalesce(json_extract(info, '$.standardized_targets'), 0)"),
+)  # fmt: skip
 ACCOUNTS = (
     """CREATE TABLE IF NOT EXISTS usage (
     owner TEXT PRIMARY KEY,
@@ -170,6 +187,7 @@ def upgrade(conn: Connection, stage: int, migrate_network: MigrateNetwork, step_
     _snapshots(conn)
     _step_losses(conn)
     _accounts(conn, step_loss_cap)
+    _dataset_summary(conn)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -251,3 +269,13 @@ def _accounts(conn: Connection, step_loss_cap: int) -> None:
         conn.execute(statement)
     if upgraded or had_usage is None:
         accounts.recount(conn, step_loss_cap)
+
+
+def _dataset_summary(conn: Connection) -> None:
+    """A file from before version 4 gets the listing's columns, filled from each upload's JSON."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(datasets)")}
+    missing = [(name, kind, value) for name, kind, value in DATASET_SUMMARY if name not in present]
+    for name, kind, _ in missing:
+        conn.execute(f"ALTER TABLE datasets ADD COLUMN {name} {kind}")
+    if missing:
+        conn.execute(f"UPDATE datasets SET {', '.join(f'{name} = {value}' for name, _, value in missing)}")

@@ -1,5 +1,6 @@
-"""Uploaded datasets in the store: a row each (what a listing shows apart from the arrays),
-owned and counted like networks (``accounts.py``)."""
+"""Uploaded datasets in the store: a row each, owned and counted like networks
+(``accounts.py``): the document apart from its arrays, the arrays, and in columns what a
+listing shows (so a listing reads no JSON)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from ..config import Limits
 from ..errors import DomainError
 from . import accounts
 from .sql import ARRAY_KEYS, NO_LIMIT, Database, dumps
+
+# What a listing shows of an upload, in columns of its own (schema version 4).
+SUMMARY = ("n_samples", "n_features", "n_targets", "task", "standardized", "standardized_targets")
 
 
 class DatasetInUse(DomainError):
@@ -27,10 +31,17 @@ class Uploads:
         info = {k: v for k, v in doc.items() if k not in ARRAY_KEYS}
         arrays = {k: doc[k] for k in ARRAY_KEYS}
         info_text, arrays_text = dumps(info), dumps(arrays)
+        size = len(info_text) + len(arrays_text)
+        summary = (
+            doc.get("n_samples", len(doc["inputs"])), len(doc.get("feature_names") or ()),
+            len(doc.get("target_names") or ()), doc.get("task"),
+            int(bool(doc.get("standardized"))), int(bool(doc.get("standardized_targets"))),
+        )  # fmt: skip
         with self._db.transaction() as conn:
             conn.execute(
-                "INSERT INTO datasets (id, info, arrays, created_at, owner, bytes) VALUES (?, ?, ?, ?, ?, ?)",
-                (dataset_id, info_text, arrays_text, time.time(), owner, len(info_text) + len(arrays_text)),
+                f"INSERT INTO datasets (id, info, arrays, created_at, owner, bytes, {', '.join(SUMMARY)})"
+                f" VALUES (?, ?, ?, ?, ?, ?, {', '.join('?' * len(SUMMARY))})",
+                (dataset_id, info_text, arrays_text, time.time(), owner, size, *summary),
             )
             accounts.check(conn, owner, self.limits, kind="datasets", added=True, grew=True)
 
@@ -45,20 +56,15 @@ class Uploads:
         """What a listing shows of each upload (counts, not columns), oldest first: ``owner``'s,
         or every one (None)."""
         where, args = ("WHERE owner = ?", (owner,)) if owner is not None else ("", ())
-        values = self._db.json_listing(
-            "info",
-            ("n_samples", "task", "standardized", "standardized_targets"),
-            ("feature_names", "target_names"),
-        )
         with self._db.connection() as conn:
             rows = conn.execute(
-                f"SELECT id, {', '.join(values)}, created_at, bytes FROM datasets {where}"
+                f"SELECT id, {', '.join(SUMMARY)}, created_at, bytes FROM datasets {where}"
                 " ORDER BY created_at, id LIMIT ? OFFSET ?",
                 (*args, NO_LIMIT if limit is None else limit, offset),
             ).fetchall()
-        keys = ("dataset_id", "n_samples", "task", "standardized", "standardized_targets")
-        keys += ("n_features", "n_targets", "created_at", "bytes")
-        listing = [dict(zip(keys, row, strict=True)) for row in rows]
+        listing = [
+            dict(zip(("dataset_id", *SUMMARY, "created_at", "bytes"), row, strict=True)) for row in rows
+        ]
         for item in listing:
             item["standardized"] = bool(item["standardized"])
             item["standardized_targets"] = bool(item["standardized_targets"])

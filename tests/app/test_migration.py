@@ -15,8 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psycopg
 from backprop_explorer.app.config import Settings
 from backprop_explorer.app.main import create_app
+from backprop_explorer.app.store import postgres_schema
 from fastapi.testclient import TestClient
 
 from tests.conftest import ROOT
@@ -45,6 +47,17 @@ def assert_answers_as_released(client: TestClient) -> None:
         assert client.get(f"/api/datasets/{dataset_id}").json() == recorded
     listing = client.get("/api/networks").json()["networks"]
     assert [network["id"] for network in listing] == RECORDED["listing"]
+    assert_uploads_listed_as_released(client)
+
+
+def assert_uploads_listed_as_released(client: TestClient) -> None:
+    """The listing of uploads says what the release's said (today's has more to say)."""
+    listed = client.get("/api/datasets").json()["datasets"]
+    recorded = RECORDED["dataset_listing"]
+    assert [{key: item[key] for key in recorded[0] if key in item} for item in listed] == [
+        {key: item[key] for key in item if key in listed[0]} for item in recorded
+    ]
+    assert set(recorded[0]) & set(listed[0]) >= {"dataset_id", "n_samples", "task", "standardized"}
 
 
 @sqlite_only
@@ -86,4 +99,32 @@ def test_the_previous_release_s_work_copied_to_postgresql_answers_the_same(
             store = client.app.state.service.store
             assert store.integrity() == []
             store.close()
+    postgres_cluster.drop_database(url)
+
+
+def test_a_postgresql_database_of_an_older_schema_is_upgraded_in_place(postgres_cluster: Cluster) -> None:
+    """A database made by schema version 3 (uploads listed from their JSON), holding the release's
+    upload as that version stored it, opens at today's version with the upload listed as before."""
+    url = postgres_cluster.create_database()
+    [(dataset_id, created, info, arrays)] = query(
+        FIXTURE, "SELECT id, created_at, info, arrays FROM datasets"
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(postgres_schema.MIGRATIONS[3])
+        conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '3')")
+        conn.execute(
+            "INSERT INTO datasets (id, created_at, owner, bytes, info, arrays)"
+            " VALUES (%s, %s, '', %s, %s, %s)",
+            (dataset_id, created, len(info) + len(arrays), info, arrays),
+        )
+    with TestClient(create_app(Settings(url))) as client:
+        store = client.app.state.service.store
+        assert store.schema_version > 3
+        assert query(url, "SELECT value FROM meta WHERE key = 'schema_version'") == [
+            (str(store.schema_version),)
+        ]
+        assert_uploads_listed_as_released(client)
+        assert client.get(f"/api/datasets/{dataset_id}").json() == RECORDED["datasets"][dataset_id]
+        assert store.integrity() == []
+        store.close()
     postgres_cluster.drop_database(url)
