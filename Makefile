@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine: `make run` and `make test`.
 # Each creates .venv and installs what it needs: the app for `run`; the app, the test tools
-# and Debian's Chromium for `test`. Both reinstall when pyproject.toml changes.
+# (the PostgreSQL driver among them), Debian's Chromium and Debian's PostgreSQL server for
+# `test`. Both reinstall when pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 LINTED := backprop_explorer app engine tests bench examples scripts
 
-.PHONY: run test lint typecheck bench chromium clean
+.PHONY: run test lint typecheck bench bench-class chromium postgres clean
 
 $(BIN)/python:
 	bash scripts/ensure-python.sh $(PYTHON)
@@ -29,6 +30,9 @@ run: $(APP_STAMP)
 chromium:
 	bash scripts/ensure-chromium.sh
 
+postgres:
+	bash scripts/ensure-postgres.sh
+
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check $(LINTED)
 
@@ -37,7 +41,7 @@ typecheck: $(TEST_STAMP)
 
 # scripts/run-tests.sh fails when no test ran (pytest's exit code 5), when any test was
 # skipped, and, for the whole suite, when the engine, app, browser or wheel tests did not run.
-test: $(TEST_STAMP) chromium
+test: $(TEST_STAMP) chromium postgres
 	$(BIN)/ruff check $(LINTED)
 	MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
@@ -46,6 +50,11 @@ bench: $(APP_STAMP)
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_api.py
 	$(BIN)/python bench/bench_landscape.py
+
+# A class of learners against one process, two workers and two servers on PostgreSQL
+# (bench/bench_class.py; about 12 minutes at its default 60 s per run).
+bench-class: $(TEST_STAMP) postgres
+	$(BIN)/python bench/bench_class.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
