@@ -39,7 +39,7 @@ def new_id() -> str:
 
 def open_store(target: Path | str, limits: Limits | None = None) -> Store:
     """The store at ``target``, checked writable; DatabaseUnavailable naming it otherwise."""
-    where = without_password(target) if is_postgres(target) else target
+    where = without_password(str(target)) if is_postgres(target) else target
     try:
         store = Store(target, limits=limits)
     except (StorageError, OSError, ImportError) as exc:

@@ -77,16 +77,16 @@ class PostgresConnection(Connection):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         if not params:
-            return self.raw.execute(sql)  # type: ignore[arg-type]
+            return self.raw.execute(sql)
         _refuse_nul(params)
-        return self.raw.execute(with_format_params(sql), params)  # type: ignore[arg-type]
+        return self.raw.execute(with_format_params(sql), params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         rows = list(rows)
         for row in rows:
             _refuse_nul(row)
         with self.raw.cursor() as cursor:
-            cursor.executemany(with_format_params(sql), rows)  # type: ignore[arg-type]
+            cursor.executemany(with_format_params(sql), rows)
 
 
 def _refuse_nul(params: Sequence[Any]) -> None:

@@ -31,11 +31,14 @@ ROW_LOCKS = re.compile(r"\s+FOR\s+(?:UPDATE|SHARE)(?:\s+(?:SKIP\s+LOCKED|NOWAIT)
 
 
 class Cursor(Protocol):
-    rowcount: int
+    @property
+    def rowcount(self) -> int: ...
 
     def fetchone(self) -> Any: ...
 
     def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
 
 
 class Connection(ABC):

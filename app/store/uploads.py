@@ -95,7 +95,7 @@ class Uploads:
         network uses it."""
         deleted = self._db.with_room(lambda: self._delete_dataset(dataset_id))
         if deleted:
-            self.compact()
+            self._db.compact()
         return deleted
 
     def dataset_size(self, dataset_id: str) -> int | None:
