@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..conftest import LiveServer, free_port, start_process
+from ..conftest import Database, LiveServer, free_port, start_process
 
 Served = LiveServer  # its ``url``, ``output``, ``token`` and ``stop()``
 
@@ -20,7 +20,7 @@ def serve(
     tmp_path: Path,
     *flags: str,
     env: dict[str, str] | None = None,
-    db: Path | None = None,
+    db: Database | None = None,
     uvicorn: bool = False,
     host: str = "127.0.0.1",
 ) -> LiveServer:
