@@ -359,6 +359,8 @@ class Store(Uploads):
 
     def owner_of(self, network_id: str) -> str | None:
         """The network's owner (``""``: anonymous); None when there is no such network."""
+        if "\x00" in network_id:  # no id holds one (PostgreSQL's text cannot): asked of every path
+            return None
         with self._db.connection() as conn:
             row = conn.execute("SELECT owner FROM networks WHERE id = ?", (network_id,)).fetchone()
         return None if row is None else row[0]

@@ -104,6 +104,8 @@ class Uploads:
         return None if row is None else row[0]
 
     def dataset_owner(self, dataset_id: str) -> str | None:
+        if "\x00" in dataset_id:  # as Store.owner_of
+            return None
         with self._db.connection() as conn:
             row = conn.execute("SELECT owner FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
         return None if row is None else row[0]

@@ -264,3 +264,16 @@ def test_a_version_1_file_is_migrated(make_client, tmp_path: Path) -> None:
     assert migrated.post(f"/api/networks/{nets[2]['id']}/loss", json={}).status_code == 200
     with sqlite3.connect(old) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_an_id_with_a_nul_character_is_no_network(client: TestClient) -> None:
+    """No stored id holds one (PostgreSQL's text cannot): 404 on either database, never a 500."""
+    for method, path in (
+        ("GET", "/api/networks/%00"),
+        ("DELETE", "/api/networks/a%00b"),
+        ("POST", "/api/networks/%00/step"),
+        ("GET", "/api/networks/%00/export"),
+        ("GET", "/api/datasets/a%00b"),
+    ):
+        response = client.request(method, path, json={} if method == "POST" else None)
+        assert response.status_code == 404, (path, response.text)
