@@ -78,21 +78,42 @@ class PostgresConnection(Connection):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         if not params:
             return self.raw.execute(sql)
-        _refuse_nul(params)
+        if _holds_nul(params):
+            return _unmatched(sql)
         return self.raw.execute(with_format_params(sql), params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         rows = list(rows)
-        for row in rows:
-            _refuse_nul(row)
+        if any(_holds_nul(row) for row in rows):
+            _unmatched(sql)
         with self.raw.cursor() as cursor:
             cursor.executemany(with_format_params(sql), rows)
 
 
-def _refuse_nul(params: Sequence[Any]) -> None:
-    for value in params:
-        if isinstance(value, str) and "\x00" in value:
-            raise InvalidInput("text with a NUL character (\\u0000) cannot be stored or looked up")
+def _holds_nul(params: Sequence[Any]) -> bool:
+    return any(isinstance(value, str) and "\x00" in value for value in params)
+
+
+class _NoRows:
+    rowcount = 0
+
+    def fetchone(self) -> None:
+        return None
+
+    def fetchall(self) -> list:
+        return []
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+
+def _unmatched(sql: str) -> Cursor:
+    """A statement with a NUL character in a text parameter. PostgreSQL's text cannot hold one,
+    so no stored row has one: a lookup or a deletion matches nothing (as on SQLite, where an id
+    never holds one either); writing one is refused."""
+    if sql.lstrip().upper().startswith(("SELECT", "DELETE")):
+        return _NoRows()
+    raise InvalidInput("text with a NUL character (\\u0000) cannot be stored")
 
 
 class PostgresDatabase(Database):
