@@ -28,6 +28,11 @@ from .errors import InvalidInput, LimitExceeded, NotFound
 from .store import Store, new_id
 
 CACHE_SIZE = 32
+CACHE_BYTES = 128_000_000  # of arrays kept (an upload can be 10,000 × 1,000 numbers: 80 MB)
+
+
+def _bytes(dataset: Dataset) -> int:
+    return dataset.X.nbytes + dataset.Y.nbytes
 
 
 @dataclass(repr=False)
@@ -50,9 +55,12 @@ def _target_scale(doc: dict) -> tuple[list[float] | None, list[float] | None]:
 
 
 class Datasets:
-    def __init__(self, store: Store, limits: Limits) -> None:
+    def __init__(
+        self, store: Store, limits: Limits, before_upload: Callable[[], object] = lambda: None
+    ) -> None:
         self.store = store
         self.limits = limits
+        self.before_upload = before_upload  # the service's sweep of idle networks and uploads
         self._cache: OrderedDict[str, Dataset] = OrderedDict()
         self._guard = threading.Lock()
 
@@ -67,7 +75,9 @@ class Datasets:
         dataset.Y.setflags(write=False)
         with self._guard:
             self._cache[key] = dataset
-            while len(self._cache) > CACHE_SIZE:
+            while len(self._cache) > 1 and (
+                len(self._cache) > CACHE_SIZE or sum(_bytes(d) for d in self._cache.values()) > CACHE_BYTES
+            ):
                 self._cache.popitem(last=False)
         return dataset
 
@@ -124,6 +134,10 @@ class Datasets:
             names = data.get(key)
             if names is not None and len(names) != width:
                 raise InvalidInput(f"data.{key} needs {width} names, got {len(names)}")
+            for name in names or ():
+                self.limits.check(
+                    "max_name_length", len(name), f"the length of the name {name[:20]!r}… in data.{key}"
+                )
         return engine.from_arrays(X, Y, data.get("feature_names"), data.get("target_names"))
 
     @staticmethod
@@ -161,6 +175,7 @@ class Datasets:
         """Store a CSV. ``standardize`` scales the feature columns to mean 0, std 1;
         ``standardize_targets`` scales real-valued targets too (class labels stay 0/1), keeping
         their means and stds so answers can be shown in the data's units."""
+        self.before_upload()
         gate.reserve(costs.upload(len(raw)), "parsing this upload")
         if len(raw) > self.limits.max_upload_bytes:
             raise LimitExceeded(

@@ -11,7 +11,10 @@ Who a request acts for, in this order:
    page load without one, named by its hash the same way;
 4. **the anonymous owner**: a request with none of these (curl, a bare ``httpx.get``). Its
    networks and datasets are open to whoever knows their id, as every network was before
-   owners existed.
+   owners existed. On a server only this machine can reach (loopback, no token), such a
+   request acts for the machine's own user and sees everything, as the teacher does: only
+   this machine's programs can connect, and they could read the database file anyway. (Behind
+   a reverse proxy every request comes from this machine: set a token there.)
 
 Access to ``/api/networks/{id}…`` and ``/api/datasets/{id}``:
 
@@ -61,10 +64,12 @@ LISTINGS = frozenset({"/api/networks", "/api/datasets"})
 
 @dataclass(frozen=True)
 class Requester:
-    """Who a request acts for: ``owner`` is the id stored with what it creates."""
+    """Who a request acts for: ``owner`` is the id stored with what it creates; ``everything``:
+    it may open and list every network (the teacher, the machine's user on a local server)."""
 
     owner: str
     teacher: bool = False
+    everything: bool = False
 
     @property
     def anonymous(self) -> bool:
@@ -72,15 +77,16 @@ class Requester:
 
     def may_open(self, owner: str) -> bool:
         """Full access to what ``owner`` owns."""
-        return self.teacher or owner == "" or owner == self.owner
+        return self.everything or owner == "" or owner == self.owner
 
     @property
     def listing_owner(self) -> str | None:
         """Whose networks a listing shows (None: everyone's)."""
-        return None if self.teacher else self.owner
+        return None if self.everything else self.owner
 
 
 ANONYMOUS = Requester("")
+LOCAL_USER = Requester("", everything=True)
 _current: ContextVar[Requester] = ContextVar("requester", default=ANONYMOUS)
 
 
@@ -178,7 +184,7 @@ class Owners:
     def identify(self, scope: Scope, headers: Headers) -> tuple[Requester, bytes | None]:
         """The requester, and the Set-Cookie value to send when a page gets a new owner cookie."""
         if self.access.teacher_token is not None and self.is_teacher(scope, headers):
-            return Requester(TEACHER, teacher=True), None
+            return Requester(TEACHER, teacher=True, everything=True), None
         key = headers.get(KEY_HEADER)
         if key is not None and KEY_SYNTAX.match(key):
             return Requester(owner_id(key)), None
@@ -190,7 +196,8 @@ class Owners:
             value = secrets.token_urlsafe(24)
             attributes = f"HttpOnly; SameSite=Lax; Path=/; Max-Age={COOKIE_SECONDS}"
             return Requester(owner_id(value)), f"{name}={value}; {attributes}".encode("latin-1")
-        return ANONYMOUS, None
+        local = self.access.token is None and not (self.access.public or arrived_over_network(scope))
+        return (LOCAL_USER if local else ANONYMOUS), None
 
     def is_teacher(self, scope: Scope, headers: Headers) -> bool:
         teacher = self.access.teacher_token
@@ -215,7 +222,7 @@ class Owners:
         if method in ("GET", "HEAD") and path.rstrip("/") in LISTINGS:
             return self.check_listing(scope, requester, path.rstrip("/"))
         found = resource(method, path)
-        if found is None or requester.teacher:
+        if found is None or requester.everything:
             return None
         kind, item_id, action = found
         owner = (self.networks if kind == "network" else self.datasets).get(item_id)
@@ -235,7 +242,7 @@ class Owners:
         return 404, f"no {kind} with id {item_id!r}"
 
     def check_listing(self, scope: Scope, requester: Requester, path: str) -> tuple[int, str] | None:
-        if not requester.anonymous or self.access.allow_listing:
+        if not requester.anonymous or requester.everything or self.access.allow_listing:
             return None
         if self.access.public or arrived_over_network(scope):
             return 403, (
@@ -285,4 +292,4 @@ async def reply(send: Send, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-__all__ = ["ANONYMOUS", "Owners", "Requester", "current", "owner_id", "share_key"]
+__all__ = ["ANONYMOUS", "LOCAL_USER", "Owners", "Requester", "current", "owner_id", "share_key"]

@@ -20,6 +20,7 @@ result keeps the decoded JSON in ``raw`` for fields this module does not name.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -76,10 +77,28 @@ def as_json(value: Any) -> Any:
 
 
 class Client:
-    """One HTTP connection pool to a Backprop Explorer server; use it as a context manager."""
+    """One HTTP connection pool to a Backprop Explorer server; use it as a context manager.
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8000", *, timeout: float = 300.0):
-        self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+    The networks a client creates belong to its ``owner_key`` (sent as ``X-Owner-Key``): another
+    owner, a browser included, gets 404 for them unless given a network's share link
+    (:meth:`Network.share_link`). By default each client makes up a key of its own; pass the
+    same key again (keep it secret: it is the key to those networks) to open them from
+    another run. ``token``: the server's class or teacher token, if it needs one.
+    """
+
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        *,
+        timeout: float = 300.0,
+        owner_key: str | None = None,
+        token: str | None = None,
+    ):
+        self.owner_key = owner_key or secrets.token_urlsafe(24)
+        headers = {"X-Owner-Key": self.owner_key}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, headers=headers)
 
     def __enter__(self) -> Client:
         return self
@@ -286,6 +305,16 @@ class Network:
     def export(self) -> Json:
         """The JSON document (spec, parameters, optimizer state, history) import takes back."""
         return self._call("GET", "/export")
+
+    def share_link(self) -> str:
+        """The page's address of this network with its share key: whoever opens it may view the
+        network (not change it)."""
+        share = self._call("GET", "/share")
+        return f"{str(self.client.http.base_url).rstrip('/')}{share['link']}"
+
+    def rename(self, name: str | None) -> None:
+        """Name the network in its owner's list (None: no name)."""
+        self._call("PUT", "/name", {"name": name})
 
     def delete(self) -> None:
         self._call("DELETE")

@@ -1,7 +1,8 @@
 """Train a small network on the two-moons data and print its losses, one line per epoch.
 
 Nothing is plotted: each line is printed as the server finishes that epoch (the client streams
-the run), then the final accuracy. Open the printed link to see the trained network in the UI.
+the run), then the final accuracy. Open the printed link (it carries the network's share
+key) to see the trained network in the UI.
 
     python examples/train_loss_per_epoch.py [BASE_URL] [--epochs N]    (or BACKPROP_EXPLORER_URL)
 
@@ -49,7 +50,8 @@ def main(base_url: str, epochs: int) -> None:
         )
         if result.diverged:
             print(f"diverged: {result.diverged.detail}")
-        print(f"see it: {base_url.rstrip('/')}/#net={net.id}")
+        # The network is this client's own: the link carries the key that lets a browser view it.
+        print(f"see it: {net.share_link()}")
 
 
 if __name__ == "__main__":

@@ -140,7 +140,10 @@ def test_errors_carry_the_status_code_and_the_servers_detail(api: Client, live_s
     net = api.create(MAZUR)
     with pytest.raises(ApiError) as out_of_order:
         net.backward()
-    answer = httpx.post(f"{live_server}/api/networks/{net.id}/backward", json={})
+    # The same request as the client's owner (its networks are its own).
+    answer = httpx.post(
+        f"{live_server}/api/networks/{net.id}/backward", json={}, headers={"X-Owner-Key": api.owner_key}
+    )
     assert out_of_order.value.status_code == answer.status_code == 409
     assert out_of_order.value.detail == answer.json()["detail"] and "forward" in out_of_order.value.detail
 
@@ -174,7 +177,7 @@ def test_train_and_history(api: Client, live_server: LiveServer) -> None:
     assert net.info.epoch == 10 == plain.network.epoch
 
     history = net.history()
-    raw = httpx.get(f"{live_server}/api/networks/{net.id}/history").json()
+    raw = api.http.get(f"/api/networks/{net.id}/history").json()  # as the client's owner
     assert len(history.epochs) == 10
     np.testing.assert_array_equal(history.epochs.epoch, np.arange(1, 11))
     np.testing.assert_array_equal(history.epochs.train_loss, [e["train_loss"] for e in raw["history"]])
@@ -316,10 +319,14 @@ def test_the_training_example_prints_the_servers_loss_per_epoch(live_server: Liv
     assert found, out
     network_id = found.group(1)
     printed = [float(x) for x in re.findall(r"train loss (\S+)", out)]
-    stored = httpx.get(f"{live_server}/api/networks/{network_id}/history").json()["history"]
+    # The printed link carries the share key: with it, anyone may read the script's network.
+    link = re.search(r"see it: (\S+)", out)
+    assert link and f"/#net={network_id}&share=" in link.group(1), out
+    share = {"X-Share-Key": link.group(1).rsplit("share=", 1)[1]}
+    assert httpx.get(f"{live_server}/api/networks/{network_id}/history").status_code == 404
+    stored = httpx.get(f"{live_server}/api/networks/{network_id}/history", headers=share).json()["history"]
     assert len(printed) == len(stored) == 7
     np.testing.assert_allclose(printed, [e["train_loss"] for e in stored], rtol=0, atol=5e-7)
-    assert f"#net={network_id}" in out
 
 
 def test_networks_lists_every_page(tmp_path: Path) -> None:

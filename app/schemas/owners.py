@@ -42,3 +42,6 @@ class NameOut(Response):
 class ShareOut(Response):
     share: str = Field(description="the key that lets another owner view (not change) the network")
     link: str = Field(description="the page's address of the network with its share key")
+    yours: bool = Field(
+        description="you may change it (it is yours or the anonymous owner's, or you are the teacher)"
+    )

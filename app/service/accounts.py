@@ -37,7 +37,9 @@ class Accounts(Core):
 
     def share(self, network_id: str) -> dict:
         """The key that lets another owner view the network, and the page's link with it."""
-        if self.store.owner_of(network_id) is None:
+        owner = self.store.owner_of(network_id)
+        if owner is None:
             raise NotFound(f"no network with id {network_id!r}")
         key = owners.share_key(self.store.secret(), network_id)
-        return {"share": key, "link": f"/#net={network_id}&share={key}"}
+        yours = owners.current().may_open(owner)
+        return {"share": key, "link": f"/#net={network_id}&share={key}", "yours": yours}

@@ -10,6 +10,7 @@ this process holds the session it committed as the stored version (:meth:`Core.r
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..networks.training import TrainRuns
 from ..schemas import NetworkPublic
 from ..store import Store
 
+SWEEP_SECONDS = 60.0  # the longest between two sweeps for idle networks
 Cost = Callable[[Session], int]  # bytes a request on this session needs (app/costs.py)
 
 
@@ -39,9 +41,21 @@ class Core:
         self.store = store
         self.limits = limits
         self.runs = TrainRuns()
-        self.datasets = Datasets(store, limits)
+        self.datasets = Datasets(store, limits, before_upload=self.expire_idle)
         self.sessions = Sessions()
         self.replays = VerifiedReplays()  # which replayed gaps of the timeline reproduce their end
+        self._swept = 0.0  # when expire_idle last swept
+
+    def expire_idle(self) -> int:
+        """Delete what has been idle longer than ``expire_idle_seconds`` (networks unchanged,
+        uploads no network uses), at most once per sweep interval: each new network or upload
+        sweeps first, so a store that grows also drops what nobody uses. Returns how many went."""
+        after = self.limits.expire_idle_seconds
+        now = time.time()
+        if after <= 0 or now - self._swept < min(SWEEP_SECONDS, after / 2):
+            return 0
+        self._swept = now
+        return self.store.expire(before=now - after)
 
     def load(self, network_id: str) -> dict:
         doc = self.store.load(network_id)
@@ -138,6 +152,7 @@ class Core:
 
     def insert(self, session: Session, *, scratch: bool = False) -> NetworkPublic:
         """Save a network opened from a new document; returns its public view."""
+        self.expire_idle()
         reserve(session, None)
         response = views.network_public(session)
         self.commit(session, first=True, scratch=scratch)

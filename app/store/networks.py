@@ -23,7 +23,7 @@ SUMMARY = (
     "owner", "name", "bytes", "scratch",
 )  # fmt: skip
 # Parsed data rows kept per process: bounded by numbers held, not entries.
-CACHE_NUMBERS = 4_000_000
+CACHE_NUMBERS = 1_000_000
 
 
 def explicit(data: object) -> bool:

@@ -244,6 +244,15 @@ class SQLiteDatabase(Database):
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 if left >= free:  # not a file that can give pages back (auto_vacuum off)
                     break
+            if not self.memory:
+                # Empty the log too, if no reader holds it within a moment (else it is reused).
+                conn.raw.execute("PRAGMA busy_timeout=100")
+                try:
+                    conn.raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                except sqlite3.OperationalError:
+                    pass  # busy: the log is emptied by a later checkpoint
+                finally:
+                    conn.raw.execute("PRAGMA busy_timeout=30000")
         if self._reserve is not None:
             self._reserve.fill()
 

@@ -40,8 +40,27 @@ async function send(path, init) {
   return res;
 }
 
+/**
+ * Share keys of networks another owner shared with this page (from a link's `share=`): sent
+ * with every request about that network, they let the server show it (never change it).
+ */
+const shareKeys = new Map();
+
+/** Send `key` with the requests about network `id` from now on. */
+export function viewWith(id, key) {
+  if (key) shareKeys.set(id, key);
+}
+
+function headersFor(path) {
+  const headers = { Accept: "application/json" };
+  const id = /^\/api\/networks\/([^/?]+)/.exec(path)?.[1];
+  const key = id && shareKeys.get(decodeURIComponent(id));
+  if (key) headers["X-Share-Key"] = key;
+  return headers;
+}
+
 async function request(method, path, body, { signal } = {}) {
-  const init = { method, headers: { Accept: "application/json" }, signal };
+  const init = { method, headers: headersFor(path), signal };
   if (body instanceof FormData) {
     init.body = body;
   } else if (body !== undefined) {
@@ -57,7 +76,16 @@ export const catalog = () => request("GET", "/api/catalog");
 export const previewDataset = (body) => request("POST", "/api/datasets/preview", body);
 export const uploadDataset = (form) => request("POST", "/api/datasets", form);
 export const getDataset = (id) => request("GET", `/api/datasets/${encodeURIComponent(id)}`);
-export const createNetwork = (spec) => request("POST", "/api/networks", spec);
+/** `scratch`: built by the page for a look; the server keeps only the newest few never changed. */
+export const createNetwork = (spec, { scratch = false } = {}) =>
+  request("POST", `/api/networks${scratch ? "?scratch=true" : ""}`, spec);
+/** Your networks (the teacher's: all), oldest first, a page at a time: {networks, total, limit, offset}. */
+export const listNetworks = (limit, offset) => request("GET", `/api/networks?limit=${limit}&offset=${offset}`);
+/** Who you are to the server, what you keep and your quotas. */
+export const owner = () => request("GET", "/api/owner");
+export const renameNetwork = (id, name) => request("PUT", `${net(id)}/name`, { name });
+/** {share, link, yours}: the key that lets another owner view the network; whether it is yours to change. */
+export const shareKey = (id) => request("GET", `${net(id)}/share`);
 export const getNetwork = (id) => request("GET", net(id));
 export const patchNetwork = (id, patch) => request("PATCH", net(id), patch);
 export const deleteNetwork = (id) => request("DELETE", net(id));
@@ -127,7 +155,7 @@ export const phase = (id, name, body = {}) => request("POST", `${net(id)}/${name
 export async function trainStream(id, body, onEpoch, { signal } = {}) {
   const res = await send(`${net(id)}/train`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+    headers: { ...headersFor(net(id)), "Content-Type": "application/json", Accept: "text/event-stream" },
     body: JSON.stringify({ ...body, stream: true }),
     signal,
   });

@@ -18,6 +18,7 @@ export const store = createStore({
   shape: null, // {nIn, nOut, task} of the chosen data
   preview: null, // the chosen data, drawn as a scatter before a network is built on it
   network: null, // the network as it is on the server
+  sharing: null, // {share, yours} of that network: the key its links carry, whether this page may change it
   data: null,
   trace: null, // {forward, loss, backward, update} of the current step
   history: [],

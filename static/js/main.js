@@ -9,7 +9,8 @@ import { createConfigPanel } from "./config-panel.js";
 import { onBuild, onEdit, onUpload } from "./form-actions.js";
 import { DEFAULT_SETUP, applyDatasetDefaults, applyPairing, isUpload } from "./setup.js";
 import { fromHash } from "./url-state.js";
-import { build, loadPreview, openLinked } from "./network-actions.js";
+import { build, copyOnScreen, loadPreview, openLinked } from "./network-actions.js";
+import { wireMyNetworks } from "./my-networks.js";
 import { setParameter } from "./parameter-actions.js";
 import { stopPlaying } from "./play.js";
 import { detailOf, setError, status } from "./messages.js";
@@ -21,6 +22,7 @@ async function start() {
   connectViews();
   wireControls();
   wireCompareLaunch();
+  wireMyNetworks({ onOpen: (id) => (location.hash = `#net=${encodeURIComponent(id)}`), onCopy: copyOnScreen });
   wireTimeline({ stopPlay: stopPlaying });
   status("Loading the catalog…", true);
   let catalog;
@@ -31,7 +33,7 @@ async function start() {
     return;
   }
   store.set({ catalog });
-  const { setup, networkId } = fromHash(location.hash);
+  const { setup, networkId, share } = fromHash(location.hash);
   if (!catalog.datasets.some((d) => d.name === setup.dataset) && !isUpload(setup)) setup.dataset = DEFAULT_SETUP.dataset;
   const known = new Set(catalog.features.map((f) => f.name));
   setup.features = setup.features.filter((f) => known.has(f));
@@ -44,7 +46,7 @@ async function start() {
     await startTour(document.body.dataset.lesson, setup);
     return;
   }
-  if (networkId && (await openLinked(networkId, setup).catch(() => false))) {
+  if (networkId && (await openLinked(networkId, setup, share).catch(() => false))) {
     listenForLinks();
     return;
   }
@@ -67,9 +69,9 @@ async function start() {
 /** A link pasted into the address bar: open its network, or build its setup. */
 function listenForLinks() {
   window.addEventListener("hashchange", async () => {
-    const { setup: next, networkId } = fromHash(location.hash);
+    const { setup: next, networkId, share } = fromHash(location.hash);
     if (networkId === store.get().network?.id) return;
-    if (networkId && (await openLinked(networkId, next).catch(() => false))) return;
+    if (networkId && (await openLinked(networkId, next, share).catch(() => false))) return;
     form.config.render(next);
     await build(next);
     form.config.render(next, store.get().shape);

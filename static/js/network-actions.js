@@ -46,7 +46,7 @@ export async function build(setup, { keepUrl = false, shape = null } = {}) {
   if (!shape) return;
   status("Building the network…", true);
   try {
-    const network = await api.createNetwork(toSpec(setup, shape));
+    const network = await api.createNetwork(toSpec(setup, shape), { scratch: true });
     clearErrors("build", "phase", "predict");
     await adopt(network, setup, { keepUrl });
     setCaption([`A ${network.layers.join("–")} network is ready. Press `, bold("Forward"), ` (F) to send ${describeNext()} through it, or Epoch (E) / Play (Space) to train.`]);
@@ -58,17 +58,21 @@ export async function build(setup, { keepUrl = false, shape = null } = {}) {
 }
 
 /**
- * Show `network` (just built or imported) in place of the current one, which is deleted.
- * `setup` is the form's description of it, or null when the form cannot describe it.
+ * Show `network` (just built or imported) in place of the current one, which is deleted if it
+ * was never trained (a trained one stays in My networks). `setup` is the form's description
+ * of it, or null when the form cannot describe it.
  */
 export async function adopt(network, setup, { keepUrl = false } = {}) {
   const old = store.get().network;
-  if (old && old.id !== network.id) api.deleteNetwork(old.id).catch(() => {});
+  const untrained = old && old.step === 0 && old.epoch === 0 && store.get().sharing?.yours !== false;
+  if (untrained && old.id !== network.id) api.deleteNetwork(old.id).catch(() => {});
+  // The key a copied link carries, so another owner may view it; null when the server has none to give.
+  const sharing = await api.shareKey(network.id).catch(() => null);
   store.set({
-    network, built: setup && structuredClone(setup), ...(setup ? { setup } : {}),
+    network, sharing, built: setup && structuredClone(setup), ...(setup ? { setup } : {}),
     trace: null, history: [], steps: [], grid: null, selection: null, gradcheck: null, caption: "",
   });
-  if (setup && !keepUrl) history.replaceState(null, "", toHash(setup, network.id));
+  if (setup && !keepUrl) history.replaceState(null, "", linkTo(setup));
   const data = await api.networkData(network.id);
   store.set({ data });
   if (network.step > 0 || network.epoch > 0) await refreshHistory();
@@ -76,12 +80,20 @@ export async function adopt(network, setup, { keepUrl = false } = {}) {
   status(`Ready · ${network.layers.join("–")} · ${network.n_parameters} parameters`);
 }
 
+/** The page's address: the setup and the network on screen, with its share key. */
+export function linkTo(setup) {
+  const { network, sharing } = store.get();
+  return toHash(setup, network?.id, sharing?.share);
+}
+
 /**
- * Open the server's network named by a link (`#net=<id>`), as it is now: trained weights and
- * history included. Returns false when this server does not know the id (the caller rebuilds).
+ * Open the server's network named by a link (`#net=<id>`, with `share=<key>` when another owner
+ * shared it), as it is now: trained weights and history included. Returns false when this server
+ * does not know the id, or it is not this page's to see (the caller rebuilds from the setup).
  */
-export async function openLinked(networkId, setup) {
+export async function openLinked(networkId, setup, share = null) {
   let network;
+  api.viewWith(networkId, share);
   try {
     network = await api.getNetwork(networkId);
   } catch (err) {
@@ -92,12 +104,28 @@ export async function openLinked(networkId, setup) {
   const shape = await loadPreview(described);
   form.config.render(described, shape);
   await adopt(network, described);
-  setCaption([
-    bold("Opened"), ` the linked ${network.layers.join("–")} network as it is now: epoch ${network.epoch}, step ${network.step}. Press `,
-    bold("Forward"), ` (F) to step through ${describeNext()}.`,
-  ]);
+  const opened = [bold("Opened"), ` the linked ${network.layers.join("–")} network as it is now: epoch ${network.epoch}, step ${network.step}.`];
+  if (store.get().sharing?.yours === false) {
+    setCaption([
+      ...opened, " It is shared with you to view: the drawing, the inspector, the plots and the timeline show it, but it cannot be changed here. To train it, ",
+      bold("My networks → Copy the network on screen"), " makes a copy of your own.",
+    ]);
+  } else {
+    setCaption([...opened, " Press ", bold("Forward"), ` (F) to step through ${describeNext()}.`]);
+  }
   document.body.dataset.ready = "true";
   return true;
+}
+
+/** Make the network on screen (shared with this page to view) a copy of this page's own, and show it. */
+export async function copyOnScreen() {
+  const { network, setup } = store.get();
+  const copy = await api.importNetwork(await api.exportNetwork(network.id));
+  await adopt(copy, setupFromNetwork(copy, setup) ?? setup);
+  setCaption([
+    bold("Copied"), ` the network you were viewing: this ${copy.layers.join("–")} network is yours, at epoch ${copy.epoch}, step ${copy.step}. Press `,
+    bold("Forward"), ` (F) to step through ${describeNext()}, or Play (Space) to train on.`,
+  ]);
 }
 
 /** Apply the form: PATCH hyperparameters when the shapes stay, otherwise build anew. */
@@ -105,7 +133,7 @@ export async function applySetup(setup) {
   const { built, network } = store.get();
   const patch = built && network ? patchFor(built, setup) : null;
   if (patch && Object.keys(patch).length === 0) {
-    history.replaceState(null, "", toHash(setup, network.id));
+    history.replaceState(null, "", linkTo(setup));
     return;
   }
   if (!patch) return build(setup);
@@ -114,7 +142,7 @@ export async function applySetup(setup) {
     clearErrors("build");
     // The server discards a step in progress when hyperparameters change: so does the page.
     store.set({ network: next, built: structuredClone(setup), setup, trace: null });
-    history.replaceState(null, "", toHash(setup, network.id));
+    history.replaceState(null, "", linkTo(setup));
     setCaption([`Changed ${Object.keys(patch).join(", ").replace(/_/g, " ")} without touching the weights: it applies from the next step.`]);
   } catch (err) {
     setError("build", detailOf(err));

@@ -287,7 +287,7 @@ async function rewindHere() {
       ...(described ? { setup: described, built: structuredClone(described) } : {}),
     });
     // A lesson's tour owns the URL's hash; on the main page the link names the network.
-    if (described && !document.body.dataset.lesson) history.replaceState(null, "", toHash(described, network.id));
+    if (described && !document.body.dataset.lesson) history.replaceState(null, "", toHash(described, network.id, store.get().sharing?.share));
     clearErrors("timeline", "phase");
     await Promise.all([refreshHistory(), refreshPlots(), refreshTimeline()]);
     status(`Rewound · epoch ${network.epoch} · step ${network.step}`);

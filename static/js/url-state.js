@@ -28,11 +28,13 @@ const STRINGS = ["dataset", "output_activation", ...CHOICES];
 
 /**
  * `#ds=…&…&h=4.tanh,4.tanh`, `feat=x1^2,x2^2` when the features are not (x1, x2), plus
- * `net=<id>` when a server network is named. Hand-written rows are not written: `net` names them.
+ * `net=<id>` when a server network is named, and `share=<key>` that lets whoever opens the link
+ * view it. Hand-written rows are not written: `net` names them.
  */
-export function toHash(setup, networkId = null) {
+export function toHash(setup, networkId = null, share = null) {
   const p = new URLSearchParams();
   if (networkId) p.set("net", networkId);
+  if (networkId && share) p.set("share", share);
   for (const k of STRINGS) p.set(SHORT[k], setup[k]);
   for (const k of NUMBERS) p.set(SHORT[k], String(setup[k]));
   p.set("h", setup.hidden.map((l) => `${l.size}.${l.activation}`).join(","));
@@ -43,11 +45,11 @@ export function toHash(setup, networkId = null) {
 /** The value of a field under its short key or its full name, else null. */
 const field = (p, k) => (p.has(SHORT[k]) ? p.get(SHORT[k]) : p.has(k) ? p.get(k) : null);
 
-/** Parse a hash into {setup, networkId}; unknown or malformed fields fall back to the defaults. */
+/** Parse a hash into {setup, networkId, share}; unknown or malformed fields fall back to the defaults. */
 export function fromHash(hash) {
   const setup = defaultSetup();
   const text = (hash || "").replace(/^#/, "");
-  if (!text) return { setup, networkId: null };
+  if (!text) return { setup, networkId: null, share: null };
   const p = new URLSearchParams(text);
   for (const k of STRINGS) {
     const v = field(p, k);
@@ -69,5 +71,5 @@ export function fromHash(hash) {
   }
   const feat = p.has("feat") ? p.get("feat") : p.get("features");
   if (feat) setup.features = [...new Set(feat.split(",").filter(Boolean))];
-  return { setup, networkId: p.get("net") || null };
+  return { setup, networkId: p.get("net") || null, share: p.get("share") || null };
 }

@@ -10,6 +10,11 @@ from pathlib import Path
 from ..conftest import Database, LiveServer, free_port, start_process
 
 Served = LiveServer  # its ``url``, ``output``, ``token`` and ``stop()``
+# Runs argv[2:] with a limit of argv[1] open files.
+LIMIT_OPEN_FILES = (
+    "import os, resource, sys; n = int(sys.argv[1]); "
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (n, n)); os.execv(sys.argv[2], sys.argv[2:])"
+)
 
 
 def command(*args: str) -> list[str]:
@@ -23,9 +28,11 @@ def serve(
     db: Database | None = None,
     uvicorn: bool = False,
     host: str = "127.0.0.1",
+    open_files: int | None = None,
 ) -> LiveServer:
     """Start ``backprop-explorer serve --host HOST --port P --db DB FLAGS`` (or uvicorn itself with
-    ``uvicorn=True``) and wait until ``/api/health`` answers on 127.0.0.1."""
+    ``uvicorn=True``) and wait until ``/api/health`` answers on 127.0.0.1. ``open_files``: the
+    process's limit on open files (soft and hard)."""
     port = free_port()
     db = db or tmp_path / f"serve-{port}.db"
     if uvicorn:
@@ -33,6 +40,8 @@ def serve(
     else:
         args = command("serve", "--host", host, "--db", str(db), *flags)
     args += ["--port", str(port)]
+    if open_files is not None:
+        args = [sys.executable, "-c", LIMIT_OPEN_FILES, str(open_files), *args]
     # Only this test's settings: none inherited from the shell running the tests.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_EXPLORER_")}
     process_env = {**inherited, "BACKPROP_EXPLORER_DB": str(db), **(env or {})}

@@ -1,0 +1,154 @@
+// My networks: the networks this browser keeps on the server (the teacher: every network), with
+// their sizes and quotas; open, rename or delete one, or copy a network shared with you.
+// A view: it reads through api.js and calls back for what changes the page (onOpen, onCopy).
+
+import * as api from "./api.js";
+import { $, store } from "./context.js";
+import { detailOf, setError } from "./messages.js";
+
+const PAGE = 50;
+
+const megabytes = (bytes) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`);
+
+function el(tag, text = "", attributes = {}) {
+  const node = document.createElement(tag);
+  node.textContent = text;
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  return node;
+}
+
+function button(text, onClick, attributes = {}) {
+  const node = el("button", text, { type: "button", ...attributes });
+  node.addEventListener("click", onClick);
+  return node;
+}
+
+/** "You keep 3 networks and 1 upload: 1.2 MB of your 250 MB." and what is deleted when. */
+function usageText(me, catalog) {
+  const { networks, datasets, bytes } = me.usage;
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  if (me.teacher) return `Teacher: every network on this server (${plural(networks, "network")}, ${plural(datasets, "upload")}, ${megabytes(bytes)} in all).`;
+  const parts = [
+    `You keep ${plural(networks, "network")} of ${me.quotas.networks} and ${plural(datasets, "upload")} of ${me.quotas.datasets}: ${megabytes(bytes)} of your ${megabytes(me.quotas.bytes)}.`,
+    ` Networks this page built and you never changed: only your newest ${catalog.limits.max_scratch_networks} are kept.`,
+  ];
+  const days = me.quotas.expire_idle_seconds / 86400;
+  if (days > 0) parts.push(` Networks nobody changed for ${days >= 1 ? `${+days.toFixed(1)} days` : `${Math.round(days * 24 * 60)} minutes`} are deleted.`);
+  return parts.join("");
+}
+
+/** Wire the header's "My networks" button to its dialog. */
+export function wireMyNetworks({ onOpen, onCopy }) {
+  const dialog = $("[data-my-networks]");
+  const rows = $("[data-my-rows]");
+  const more = $("[data-action=my-more]");
+  let shown = 0;
+  let teacher = false;
+
+  function row(summary) {
+    const onScreen = summary.id === store.get().network?.id;
+    const tr = el("tr", "", { "data-network-id": summary.id });
+    const name = el("td");
+    const label = el("span", summary.name ?? "(no name)", summary.name ? {} : { class: "muted" });
+    name.append(label);
+    if (onScreen) name.append(el("span", " · on screen", { class: "muted" }));
+    if (teacher) name.append(el("div", summary.owner ? `owner ${summary.owner.slice(0, 10)}…` : "anonymous", { class: "muted" }));
+    const actions = el("td", "", { class: "my-actions" });
+    const rename = () => {
+      const input = el("input", "", { type: "text", maxlength: String(store.get().catalog.limits.max_name_length), "aria-label": "Name" });
+      input.value = summary.name ?? "";
+      const save = async () => {
+        try {
+          const answer = await api.renameNetwork(summary.id, input.value);
+          summary.name = answer.name;
+          tr.replaceWith(row(summary));
+        } catch (err) {
+          setError("my-networks", detailOf(err));
+        }
+      };
+      input.addEventListener("keydown", (event) => {
+        if (event.key === "Enter") save();
+      });
+      name.replaceChildren(input, button("Save", save));
+      input.focus();
+    };
+    const remove = () => {
+      actions.replaceChildren(
+        el("span", "Delete for good? "),
+        button("Delete", async () => {
+          try {
+            await api.deleteNetwork(summary.id);
+            tr.remove();
+            refreshUsage();
+          } catch (err) {
+            setError("my-networks", detailOf(err));
+          }
+        }, { class: "danger" }),
+        button("Keep", () => tr.replaceWith(row(summary))),
+      );
+    };
+    actions.append(
+      button("Open", () => {
+        dialog.close();
+        onOpen(summary.id);
+      }, onScreen ? { disabled: "" } : {}),
+      button("Rename", rename),
+      button("Delete", remove, onScreen ? { disabled: "", title: "It is on screen: open or build another one first" } : {}),
+    );
+    tr.append(
+      name,
+      el("td", summary.layers.join("–")),
+      el("td", `epoch ${summary.epoch} · step ${summary.step}`),
+      el("td", megabytes(summary.bytes)),
+      el("td", new Date(summary.updated_at * 1000).toLocaleString()),
+      actions,
+    );
+    return tr;
+  }
+
+  async function refreshUsage() {
+    try {
+      const me = await api.owner();
+      teacher = me.teacher;
+      $("[data-my-title]").textContent = me.teacher ? "Every network" : "My networks";
+      $("[data-my-usage]").textContent = usageText(me, store.get().catalog);
+    } catch (err) {
+      setError("my-networks", detailOf(err));
+    }
+  }
+
+  async function load(offset) {
+    setError("my-networks", "");
+    try {
+      const page = await api.listNetworks(PAGE, offset);
+      if (offset === 0) rows.replaceChildren();
+      for (const summary of page.networks) rows.append(row(summary)); // oldest first, as the server lists them
+      shown = offset + page.networks.length;
+      more.hidden = shown >= page.total;
+      if (!page.total) {
+        const empty = el("tr");
+        empty.append(el("td", "No networks yet.", { colspan: "6" }));
+        rows.append(empty);
+      }
+    } catch (err) {
+      setError("my-networks", detailOf(err));
+    }
+  }
+
+  $("[data-action=my-networks]").addEventListener("click", async () => {
+    $("[data-my-copy]").hidden = store.get().sharing?.yours !== false;
+    dialog.showModal();
+    await refreshUsage();
+    await load(0);
+  });
+  more.addEventListener("click", () => load(shown));
+  $("[data-action=my-close]").addEventListener("click", () => dialog.close());
+  $("[data-action=copy-shared]").addEventListener("click", async () => {
+    try {
+      await onCopy();
+      dialog.close();
+    } catch (err) {
+      setError("my-networks", detailOf(err));
+    }
+  });
+}
