@@ -98,6 +98,15 @@ class Cluster:
                     raise
         raise RuntimeError(f"PostgreSQL did not start: {self.log.read_text(errors='replace')}")
 
+    def halt(self) -> None:
+        """Stop the server (fast shutdown: open connections are closed), keeping its data."""
+        self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data))
+
+    def resume(self) -> None:
+        """Start the halted server again on the same port."""
+        self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data), "-l", str(self.log),
+                  "-o", f"-p {self.port}")  # fmt: skip
+
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 

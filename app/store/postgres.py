@@ -17,6 +17,7 @@ lock could not overwrite an update unseen.
 from __future__ import annotations
 
 import hashlib
+import select
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from .locks import WAIT_SECONDS, NetworkBusy, ThreadLocks
 from .sql import Connection, Cursor, Database, MigrateNetwork, with_format_params, without_password
 
 MIGRATION_LOCK = 0x6270_6578_706C_6F72  # the advisory lock two servers starting together take
+POOL_WAIT_SECONDS = 10.0  # for a pooled connection (then 503: the database is down, or all busy)
 
 
 def lock_key(network_id: str) -> int:
@@ -45,13 +47,24 @@ def lock_key(network_id: str) -> int:
     return int.from_bytes(hashlib.sha256(network_id.encode()).digest()[:8], "big", signed=True)
 
 
+def _alive(conn: psycopg.Connection) -> None:
+    """The pool's check of a connection it hands out, without a round trip: an idle connection
+    with something to read has been closed by the server (a restart, an administrator), so
+    it is dropped and another one used, instead of failing the request that gets it."""
+    if conn.closed or conn.broken:
+        raise psycopg.OperationalError("the connection is closed")
+    readable, _, _ = select.select([conn.fileno()], [], [], 0)
+    if readable:
+        raise psycopg.OperationalError("the server closed the connection")
+
+
 def storage_error(exc: Exception) -> StorageError:
     """The readable problem behind a psycopg error (None for a bug: 500)."""
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     problem: str | None = None
     if isinstance(exc, PoolTimeout):
         problem = (
-            f"all of this server's connections to the database stayed busy for {WAIT_SECONDS:.0f} s: "
+            f"all of this server's connections to the database stayed busy for {POOL_WAIT_SECONDS:.0f} s: "
             "try again"
         )
     elif isinstance(exc, pg_errors.DiskFull):
@@ -132,7 +145,8 @@ class PostgresDatabase(Database):
             max_size=max(2, pool_size),
             kwargs={"autocommit": True},
             configure=self._configure,
-            timeout=WAIT_SECONDS,
+            check=_alive,
+            timeout=POOL_WAIT_SECONDS,
             name="backprop-explorer",
             open=True,
         )
@@ -158,8 +172,32 @@ class PostgresDatabase(Database):
         if pinned is not None:
             yield pinned
             return
-        with self._pool.connection() as raw:
+        raw, pooled = self._take()
+        try:
             yield PostgresConnection(raw)
+        finally:
+            if pooled:
+                self._pool.putconn(raw)  # rolled back first if the block left a transaction open
+            else:
+                raw.close()
+
+    def _take(self) -> tuple[psycopg.Connection, bool]:
+        """A connection from the pool, and whether it came from it. The pool grows on demand;
+        when it cannot (the database was down: it then retries on a slowing schedule), a
+        connection of this request's own is made, if the database is up now, so requests
+        succeed as soon as it is back."""
+        try:
+            return self._pool.getconn(timeout=1.0), True
+        except PoolTimeout:
+            if self._pool.get_stats().get("pool_size", 0) >= self._pool.max_size:
+                return self._pool.getconn(timeout=POOL_WAIT_SECONDS), True  # all made, all busy
+        raw = psycopg.connect(self.url, autocommit=True, connect_timeout=5)
+        try:
+            self._configure(raw)
+        except BaseException:
+            raw.close()
+            raise
+        return raw, False
 
     @contextmanager
     def connection(self) -> Iterator[PostgresConnection]:

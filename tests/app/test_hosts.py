@@ -181,3 +181,33 @@ def wait_until(condition: Callable[[], bool], timeout: float = 120) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the clients made no progress"
         time.sleep(0.02)
+
+
+def test_the_servers_ride_out_a_database_restart(postgres_cluster: Cluster, tmp_path: Path) -> None:
+    """While PostgreSQL is down, requests that need it answer 503 saying so (health still
+    answers); once it is back, every request succeeds: no pooled connection to the old server
+    is handed out."""
+    url = postgres_cluster.create_database()
+    server = host(url, tmp_path / "a")
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            network_id = client.post("/api/networks", json=MOONS).json()["id"]
+            for _ in range(8):  # several pooled connections, all open
+                assert client.post(f"/api/networks/{network_id}/step", json={}).status_code == 200
+            postgres_cluster.halt()
+            try:
+                down = client.post(f"/api/networks/{network_id}/step", json={})
+                assert client.get("/api/health").status_code == 200
+            finally:
+                postgres_cluster.resume()
+            assert down.status_code == 503 and down.headers["retry-after"] == "5"
+            assert down.json()["detail"].startswith(
+                "the server cannot save or read networks now: the database server cannot be reached"
+            )
+            statuses = [
+                client.post(f"/api/networks/{network_id}/step", json={}).status_code for _ in range(8)
+            ]
+            assert statuses == [200] * 8
+            assert client.get(f"/api/networks/{network_id}").json()["step"] == 16
+    finally:
+        server.stop()
