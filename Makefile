@@ -16,12 +16,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# setuptools prints a notice on every editable install ("Editable installation … folders with
+# the same name as your package"); it is about the mechanism, not this project, so it is hushed.
+EDITABLE := PYTHONWARNINGS="ignore:Editable installation" $(BIN)/pip install --quiet -e
+
 $(APP_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(EDITABLE) .
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(EDITABLE) '.[test]'
 	touch $@ $(APP_STAMP)
 
 run: $(APP_STAMP)

@@ -10,23 +10,47 @@ from backprop_explorer.engine.health import EXPLODING_NORM, EXPLODING_RATIO, VAN
 
 from backprop_explorer import engine
 
-from . import __version__
+from . import __version__, realdata
 from .config import Limits
 
 
 def _datasets() -> list[dict]:
+    """The generators, then the real datasets shipped with the package (app/realdata)."""
     out = []
     for name, (_, description, uses_n_noise, classes) in engine.GENERATORS.items():
         sample = engine.generate(name, np.random.default_rng(0), n=12, noise=0.0)
         out.append(
             {
                 "name": name,
+                "kind": "generated",
+                "title": name.replace("_", " "),
                 "description": description,
                 "task": sample.task,
                 "n_features": sample.X.shape[1],
                 "n_outputs": sample.Y.shape[1],
                 "uses_n_noise": uses_n_noise,
                 "classes": classes,
+            }
+        )
+    for name, info in realdata.REAL_DATASETS.items():
+        table = realdata.read(name)
+        out.append(
+            {
+                "name": name,
+                "kind": "real",
+                "title": info.title,
+                "description": info.description,
+                "task": info.task,
+                "n_features": table.X.shape[1],
+                "n_outputs": table.Y.shape[1],
+                "uses_n_noise": False,
+                "classes": len(table.class_names) if table.class_names else 1,
+                "n_samples": len(table.X),
+                "class_names": table.class_names,
+                "image_shape": info.image_shape,
+                "source": info.source,
+                "license": info.license,
+                "citation": info.citation,
             }
         )
     return out

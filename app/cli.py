@@ -1,9 +1,10 @@
-"""`backprop-explorer serve [--host] [--port] [--db] [--token] [--open] [--workers] [--max-...]`,
-and `backprop-explorer db copy|check` (``dbcli.py``).
+"""`backprop-explorer serve [--host] [--port] [--root-path] [--db] [--token] [--open] …`, and
+`backprop-explorer db copy|check` (``dbcli.py``).
 
 The app reads its settings from the environment when uvicorn imports it (in every worker),
 so ``serve`` turns its flags into ``BACKPROP_EXPLORER_*`` variables, checks the database,
-prints the address to open and runs uvicorn.
+binds the socket (app/listen.py), prints the address it is bound to and runs uvicorn on it.
+``python -m backprop_explorer`` is the same command.
 """
 
 from __future__ import annotations
@@ -15,14 +16,11 @@ import secrets
 import socket
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
-import webbrowser
 from dataclasses import fields
 from typing import Any
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from backprop_explorer import __version__
 
@@ -39,36 +37,128 @@ from .config import (
 )
 from .connections import BACKLOG
 from .errors import DatabaseUnavailable
+from .listen import DEFAULT_PORT, PORT_TRIES, CannotListen, bind, open_when_up, urls
 from .store import open_store
 
 __all__ = ["is_loopback", "main", "parser"]
 
-WILDCARDS = ("0.0.0.0", "::", "")
 WORKER_STARTUP_SECONDS = 60
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+# The --max-* flags, grouped in --help by what they bound; a limit not named here is listed last.
+LIMIT_GROUPS = {
+    "network size": ("max_layers", "max_neurons", "max_parameters"),
+    "data": ("max_samples", "max_upload_bytes", "max_csv_columns", "max_datasets"),
+    "one request": (
+        "max_epochs",
+        "max_body_bytes",
+        "max_trace_samples",
+        "max_grid_resolution",
+        "max_predict_values",
+        "max_map_bytes",
+        "max_gradcheck_work",
+        "max_landscape_work",
+        "max_waiting_requests",
+    ),
+    "what is kept": ("max_networks", "max_step_losses", "max_step_snapshots", "max_snapshot_bytes"),
+    "owners": (
+        "max_owner_networks",
+        "max_owner_datasets",
+        "max_owner_bytes",
+        "max_store_bytes",
+        "max_scratch_networks",
+        "expire_idle_seconds",
+        "max_name_length",
+    ),
+    "the whole server": ("max_memory_bytes", "max_cpu_work", "max_queued_requests", "max_queued_per_owner"),
+    "clients": ("max_connections", "max_header_seconds", "max_body_seconds"),
+    "PostgreSQL": ("max_db_connections",),
+}
+LIMIT_HELP = {
+    "max_layers": "weight layers per network",
+    "max_neurons": "neurons per layer",
+    "max_parameters": "weights and biases per network",
+    "max_samples": "rows of a dataset or of one request",
+    "max_upload_bytes": "bytes of a CSV upload",
+    "max_csv_columns": "columns of a CSV upload",
+    "max_datasets": "uploaded datasets stored",
+    "max_epochs": "epochs per train call",
+    "max_body_bytes": "bytes of a JSON request body",
+    "max_trace_samples": "per-sample rows in a returned trace",
+    "max_grid_resolution": "points per axis of a predict grid",
+    "max_predict_values": "floats in one predict answer",
+    "max_map_bytes": "bytes of one predict answer's uint8 maps",
+    "max_gradcheck_work": "parameters² × samples of one gradient check",
+    "max_landscape_work": "grid points × parameters × samples of one loss landscape",
+    "max_waiting_requests": "requests waiting per network (beyond: 429)",
+    "max_networks": "networks stored",
+    "max_step_losses": "per-update losses kept per network",
+    "max_step_snapshots": "timeline snapshots of single updates kept per network",
+    "max_snapshot_bytes": "bytes of timeline snapshots per network",
+    "max_owner_networks": "networks one owner keeps",
+    "max_owner_datasets": "uploads one owner keeps",
+    "max_owner_bytes": "bytes one owner's networks and uploads take",
+    "max_store_bytes": "bytes of every network and upload together",
+    "max_scratch_networks": "page-built networks never changed, kept per owner",
+    "expire_idle_seconds": "delete networks unchanged this long, 0: never",
+    "max_name_length": "characters of a network's or a CSV column's name",
+    "max_memory_bytes": "bytes of memory the server may use",
+    "max_cpu_work": "heavy requests at once (default: the core count)",
+    "max_queued_requests": "requests waiting for the server (beyond: 503)",
+    "max_queued_per_owner": "of them, from one owner (beyond: 429)",
+    "max_connections": "open connections (kept below the file limit)",
+    "max_header_seconds": "seconds to send a request's headers",
+    "max_body_seconds": "seconds to send a request's body",
+    "max_db_connections": "connections each server process keeps open to a postgresql:// database",
+}
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="backprop-explorer")
+    root = argparse.ArgumentParser(
+        prog="backprop-explorer",
+        description="See backpropagation: every z, a and ∂L/∂w of a network, phase by phase, in the "
+        "browser and over a REST API.",
+        epilog="Start with `backprop-explorer serve`, then open the address it prints.",
+    )
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = root.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="start the web UI and REST API")
-    serve.add_argument(
+    sub = root.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser(
+        "serve",
+        help="start the web page and the REST API",
+        description="Serve the page and the API. Each --max-* limit (and --db, --token) can also be "
+        "set by its environment variable; /api/catalog reports the limits in force.",
+    )
+    where = serve.add_argument_group("where it listens")
+    where.add_argument(
         "--host",
         default="127.0.0.1",
         help="default 127.0.0.1 (this machine only); any other address needs a token",
     )
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument(
+    where.add_argument(
+        "--port",
+        type=int,
+        metavar="N",
+        help=f"the port; 0 picks a free one (default {DEFAULT_PORT}, or the next free one of "
+        f"{DEFAULT_PORT}–{DEFAULT_PORT + PORT_TRIES - 1})",
+    )
+    where.add_argument(
+        "--root-path",
+        default="",
+        metavar="PATH",
+        help="serve under this path behind a reverse proxy (e.g. /explorer): the page's links and "
+        "calls start with it",
+    )
+    access = serve.add_argument_group("data and access")
+    access.add_argument(
         "--db",
         help=f"a SQLite file, or a postgresql://user:password@host/database URL (env {ENV_PREFIX}DB; "
         f"default {default_db_path()})",
     )
-    serve.add_argument(
+    access.add_argument(
         "--token",
         help=f"required by the API (env {ENV_PREFIX}TOKEN); made up and printed when the host is "
         "not loopback; not needed on loopback unless given",
     )
-    serve.add_argument(
+    access.add_argument(
         "--allow-host",
         action="append",
         default=[],
@@ -76,63 +166,41 @@ def parser() -> argparse.ArgumentParser:
         help="accept this name in the Host header too (repeatable; env "
         f"{ENV_PREFIX}ALLOW_HOSTS, comma-separated; '*' accepts any)",
     )
-    serve.add_argument(
+    access.add_argument(
         "--allow-listing",
         action="store_true",
-        help="let GET /api/networks list the anonymous owner's networks on a server other machines can reach",
+        help="let GET /api/networks and /api/datasets list the anonymous owner's ids on a server other "
+        "machines can reach",
     )
-    serve.add_argument(
+    access.add_argument(
         "--teacher-token",
         help=f"a second token that may list and delete every network (env {ENV_PREFIX}TEACHER_TOKEN)",
     )
-    serve.add_argument("--open", action="store_true", help="open the page in a browser once serving")
-    serve.add_argument("--workers", type=int, default=1, metavar="N", help="uvicorn worker processes")
-    dbcli.add_parser(sub)
+    running = serve.add_argument_group("running")
+    running.add_argument("--open", action="store_true", help="open the page in a browser once serving")
+    running.add_argument("--workers", type=int, default=1, metavar="N", help="uvicorn worker processes")
+    running.add_argument(
+        "--log-level", choices=LOG_LEVELS, default="info", help="uvicorn's logging (default info)"
+    )
     defaults = Limits()
-    for f in fields(Limits):
-        serve.add_argument(
-            "--" + f.name.replace("_", "-"),
-            type=int,
-            metavar="N",
-            help=f"env {Limits.env_name(f.name)}; default {getattr(defaults, f.name)}",
-        )
+    names = [f.name for f in fields(Limits)]
+    grouped = [name for group in LIMIT_GROUPS.values() for name in group]
+    groups = {**LIMIT_GROUPS, "other": tuple(n for n in names if n not in grouped)}
+    for title, members in groups.items():
+        present = [name for name in members if name in names]
+        if not present:
+            continue
+        group = serve.add_argument_group(f"limits: {title}")
+        for name in present:
+            group.add_argument(
+                "--" + name.replace("_", "-"),
+                type=int,
+                metavar="N",
+                help=f"{LIMIT_HELP.get(name, name.replace('_', ' '))} (default {getattr(defaults, name):,}; "
+                f"env {Limits.env_name(name)})",
+            )
+    dbcli.add_parser(sub)
     return root
-
-
-def lan_address() -> str | None:
-    """This machine's address on its default route (no packet is sent), for the URL to print."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("198.51.100.1", 9))  # TEST-NET-2: routed like the internet, never used
-            address = probe.getsockname()[0]
-        except OSError:
-            return None
-    return None if is_loopback(address) else address
-
-
-def urls(host: str, port: int, token: str | None) -> list[str]:
-    """The addresses to open: the bound one, or loopback and the LAN address for a wildcard."""
-    query = f"/?token={token}" if token else "/"
-    if host in WILDCARDS:
-        hosts = ["127.0.0.1", *filter(None, [lan_address()])]
-    else:
-        hosts = [host]
-    return [f"http://{f'[{h}]' if ':' in h else h}:{port}{query}" for h in hosts]
-
-
-def open_when_up(url: str, timeout: float = 60.0) -> None:
-    """Poll /api/health, then open ``url`` in the user's browser (``$BROWSER`` if set)."""
-    health = url.split("/?")[0].rstrip("/") + "/api/health"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(health, timeout=1) as response:
-                if response.status == 200:
-                    webbrowser.open(url)
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.1)
 
 
 def configure(args: argparse.Namespace) -> str | None:
@@ -166,7 +234,11 @@ def configure(args: argparse.Namespace) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parser().parse_args(argv)
+    command_line = parser()
+    args = command_line.parse_args(argv)
+    if args.command is None:  # a bare `backprop-explorer`: say what it does
+        command_line.print_help()
+        return
     if args.command == "db":
         sys.exit(dbcli.run(args))
     token = configure(args)
@@ -175,11 +247,29 @@ def main(argv: list[str] | None = None) -> None:
         store = open_store(database_from(os.environ[ENV_PREFIX + "DB"]))
     except DatabaseUnavailable as exc:
         sys.exit(f"backprop-explorer: {exc}")
-    db = store.describe()
+    db = store.describe()  # a URL without its password
     store.close()
-    addresses = urls(args.host, args.port, token)
-    lines = [f"Backprop Explorer {__version__}: networks in {db}", "Open in a browser:"]
-    lines += [f"    {address}" for address in addresses]
+    try:
+        sock = bind(args.host, args.port)
+    except CannotListen as exc:
+        sys.exit(f"backprop-explorer: {exc}")
+    port = sock.getsockname()[1]
+    serve(args, sock, port, token, db)
+
+
+def serve(args: argparse.Namespace, sock: socket.socket, port: int, token: str | None, db: str) -> None:
+    """Print where the server is, then run uvicorn on the bound socket."""
+    root_path = args.root_path.rstrip("/")
+    addresses = urls(args.host, port, token)
+    lines = [f"Backprop Explorer {__version__}: networks in {db}"]
+    if args.port is None and port != DEFAULT_PORT:
+        lines.append(f"Port {DEFAULT_PORT} is in use: serving on {port} instead.")
+    lines += ["Open in a browser:", *(f"    {address}" for address in addresses)]
+    if root_path:
+        lines.append(
+            f"The page's links and calls start with {root_path}/: a reverse proxy forwards "
+            f"{root_path}/… here without that prefix (the addresses above also work directly)."
+        )
     if not is_loopback(args.host):
         lines.append(
             "Reachable from other machines: the API needs the token above (it is kept in a cookie "
@@ -187,10 +277,19 @@ def main(argv: list[str] | None = None) -> None:
         )
     print("\n".join(lines), flush=True)
     if args.open:
-        threading.Thread(target=open_when_up, args=(addresses[0],), daemon=True).start()
-    # uvicorn's HTTP/1.1 protocol with a header deadline and a connection cap (app/connections.py).
+        health = addresses[0].split("/?")[0].rstrip("/") + "/api/health"
+
+        def open_page() -> None:
+            problem = open_when_up(addresses[0], health)
+            if problem:
+                print(problem, file=sys.stderr, flush=True)
+
+        threading.Thread(target=open_page, daemon=True).start()
     options: dict[str, Any] = {
         "workers": args.workers,
+        "log_level": args.log_level,
+        "root_path": root_path,
+        # uvicorn's HTTP/1.1 protocol with a header deadline and a connection cap (app/connections.py).
         "http": "backprop_explorer.app.connections:GuardedProtocol",
         "backlog": BACKLOG,
     }
@@ -198,7 +297,15 @@ def main(argv: list[str] | None = None) -> None:
         # uvicorn restarts a worker that has not answered within 5 s; importing NumPy and the app
         # on a busy machine can take longer, and the restarts then never end.
         options["timeout_worker_healthcheck"] = WORKER_STARTUP_SECONDS
-    uvicorn.run("backprop_explorer.app.main:app", host=args.host, port=args.port, **options)
+    config = uvicorn.Config("backprop_explorer.app.main:app", host=args.host, port=port, **options)
+    server = uvicorn.Server(config)
+    if args.workers > 1:  # what uvicorn.run does, on the socket bound above
+        supervisor: dict[str, Any] = {"sockets": [sock]}
+        if "target" in inspect.signature(Multiprocess).parameters:  # older uvicorn asks for it
+            supervisor["target"] = server.run
+        Multiprocess(config, **supervisor).run()
+    else:
+        server.run(sockets=[sock])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Datasets: seeded generators, JSON arrays in a spec, and uploaded CSV files.
+"""Datasets: seeded generators, the shipped real datasets, JSON arrays in a spec, and CSV uploads.
 
 Generated data is never stored: it is regenerated from its seeded spec (and seen through the
 network's engineered features, if any). Built datasets are
@@ -22,7 +22,7 @@ from backprop_explorer.engine.features import FeaturedDataset, raw_dataset, with
 
 from backprop_explorer import engine
 
-from . import costs, csvdata, gate, owners, serialize
+from . import costs, csvdata, gate, owners, realdata, serialize
 from .config import Limits
 from .errors import InvalidInput, LimitExceeded, NotFound
 from .store import Store, new_id
@@ -36,11 +36,15 @@ def _bytes(dataset: Dataset) -> int:
 
 
 @dataclass(repr=False)
-class UploadedDataset(Dataset):
-    """An upload, with the scale of its standardized targets (None when kept as they were)."""
+class DescribedDataset(Dataset):
+    """A real dataset or an upload, with what the engine does not need: the scale of its
+    standardized targets (None when kept as they were), its class labels (in output order;
+    two classes: the labels of y = 0 and y = 1) and, for pictures, their (rows, columns)."""
 
     target_mean: list[float] | None = None
     target_std: list[float] | None = None
+    class_names: list[str] | None = None
+    image_shape: list[int] | None = None
 
 
 def _target_scale(doc: dict) -> tuple[list[float] | None, list[float] | None]:
@@ -82,6 +86,9 @@ class Datasets:
         return dataset
 
     def generate(self, data: dict) -> Dataset:
+        name = data["generator"]
+        if name in realdata.REAL_DATASETS:
+            return self._cached("real:" + name, lambda: self.real(name))
         self.limits.check("max_samples", data.get("n", 200), "n (samples to generate)")
         key = "gen:" + json.dumps(data, sort_keys=True)
         return self._cached(
@@ -93,6 +100,23 @@ class Datasets:
                 noise=data.get("noise", 0.1),
                 classes=data.get("classes"),
             ),
+        )
+
+    def real(self, name: str) -> DescribedDataset:
+        """A shipped real dataset (``n``, ``noise`` and ``seed`` do not apply)."""
+        info, table = realdata.REAL_DATASETS[name], realdata.read(name)
+        self.limits.check("max_samples", len(table.X), f"the samples of {name}")
+        return DescribedDataset(
+            table.X.copy(),
+            table.Y.copy(),
+            info.task,
+            list(info.feature_names),
+            list(table.target_names),
+            name,
+            table.target_mean,
+            table.target_std,
+            table.class_names,
+            info.image_shape,
         )
 
     def dataset_for(self, data: dict | None, network_id: str) -> Dataset | None:
@@ -113,7 +137,17 @@ class Datasets:
                     doc["inputs"], doc["targets"], doc["feature_names"], doc["target_names"], "upload"
                 )
                 mean, std = _target_scale(doc)
-                return UploadedDataset(d.X, d.Y, d.task, d.feature_names, d.target_names, d.name, mean, std)
+                return DescribedDataset(
+                    d.X,
+                    d.Y,
+                    doc.get("task", d.task),  # the upload's task may have been chosen, not inferred
+                    d.feature_names,
+                    d.target_names,
+                    d.name,
+                    mean,
+                    std,
+                    doc.get("class_names"),
+                )
 
             return self._cached("ds:" + dataset_id, load)
         # The store hands out the same row lists on every load: their key costs nothing.
@@ -142,10 +176,18 @@ class Datasets:
 
     @staticmethod
     def units(dataset: Dataset | None) -> dict:
-        """What converts a standardized target (or prediction) back to the data's units."""
-        if isinstance(dataset, UploadedDataset):
-            return {"target_mean": dataset.target_mean, "target_std": dataset.target_std}
-        return {"target_mean": None, "target_std": None}
+        """What converts a standardized target (or prediction) back to the data's units, the
+        class labels, and the picture shape of image-like inputs (all None when they do not apply)."""
+        if dataset is not None:
+            dataset = raw_dataset(dataset)
+        if isinstance(dataset, DescribedDataset):
+            return {
+                "target_mean": dataset.target_mean,
+                "target_std": dataset.target_std,
+                "class_names": dataset.class_names,
+                "image_shape": dataset.image_shape,
+            }
+        return {"target_mean": None, "target_std": None, "class_names": None, "image_shape": None}
 
     @staticmethod
     def dataset_out(dataset: Dataset) -> dict:
@@ -169,12 +211,17 @@ class Datasets:
         raw: bytes,
         features: list[str] | None,
         targets: list[str] | None,
-        standardize: bool,
+        standardize: bool = True,
         standardize_targets: bool = False,
+        task: csvdata.TaskChoice = "auto",
+        index_column: csvdata.IndexChoice = "auto",
+        file_name: str | None = None,
     ) -> dict:
-        """Store a CSV. ``standardize`` scales the feature columns to mean 0, std 1;
-        ``standardize_targets`` scales real-valued targets too (class labels stay 0/1), keeping
-        their means and stds so answers can be shown in the data's units."""
+        """Store a CSV. ``standardize`` scales the feature columns to mean 0, std 1, keeping
+        their means and stds (x = (raw − mean) / std); ``standardize_targets`` scales
+        real-valued targets too (class labels stay 0/1), so answers can be shown in the data's
+        units. ``task`` forces classification or regression; ``index_column`` says what to do
+        with the first column (see :func:`csvdata.parse_csv`)."""
         self.before_upload()
         gate.reserve(costs.upload(len(raw)), "parsing this upload")
         if len(raw) > self.limits.max_upload_bytes:
@@ -182,36 +229,46 @@ class Datasets:
                 f"the file is over the limit max_upload_bytes={self.limits.max_upload_bytes} "
                 f"(set {Limits.env_name('max_upload_bytes')})"
             )
-        X, Y, feature_names, target_names = csvdata.parse_csv(
+        table = csvdata.parse_csv(
             raw,
             features,
             targets,
             self.limits.max_samples,
             max_columns=self.limits.max_csv_columns,
+            task=task,
+            index_column=index_column,
+            max_classes=self.limits.max_neurons,
             max_name_length=self.limits.max_name_length,
         )
-        task = engine.infer_task(Y)
+        X, Y = table.X, table.Y
+        warning = None if standardize else csvdata.scale_warning(X, table.feature_names)
         means = stds = target_mean = target_std = None
         if standardize:
             X, x_mean, x_std = csvdata.standardize(X)
             means, stds = serialize.array(x_mean), serialize.array(x_std)
-        standardize_targets = standardize_targets and task == "regression"
+        standardize_targets = standardize_targets and table.task == "regression"
         if standardize_targets:
             Y, y_mean, y_std = csvdata.standardize(Y)
             target_mean, target_std = serialize.array(y_mean), serialize.array(y_std)
         dataset_id = new_id()
         doc = {
             "dataset_id": dataset_id,
+            "file_name": file_name,
             "n_samples": len(X),
-            "feature_names": feature_names,
-            "target_names": target_names,
-            "task": task,
+            "n_features": X.shape[1],
+            "n_outputs": Y.shape[1],
+            "feature_names": table.feature_names,
+            "target_names": table.target_names,
+            "task": table.task,
+            "class_names": table.class_names,
+            "index_column": table.index_column,
             "standardized": standardize,
             "means": means,
             "stds": stds,
             "standardized_targets": standardize_targets,
             "target_mean": target_mean,
             "target_std": target_std,
+            "warnings": [warning] if warning else [],
             "inputs": serialize.array(X),
             "targets": serialize.array(Y),
         }
@@ -227,13 +284,15 @@ class Datasets:
 
     @staticmethod
     def _current(doc: dict) -> dict:
-        """An upload's description in today's terms (feature and target scales apart)."""
-        if "target_mean" in doc:
-            return doc
-        mean, std = _target_scale(doc)
+        """An upload's description in today's terms (feature and target scales apart, its shape)."""
         n_features = len(doc["feature_names"])
+        shape = {"n_features": n_features, "n_outputs": len(doc["target_names"])}
+        if "target_mean" in doc:
+            return {**shape, **doc}
+        mean, std = _target_scale(doc)
         means, stds = doc.get("means"), doc.get("stds")
         return {
+            **shape,
             **doc,
             "means": means[:n_features] if means else means,
             "stds": stds[:n_features] if stds else stds,

@@ -2,16 +2,17 @@
 
 Field names are the API's (``z``, ``a``, ``dL_da``, ``da_dz``, ``dL_dz``, ``dL_dW``, ``W``, ``b``,
 layer ``index``); shapes are the API's, batch-first, ``W[l]`` of shape ``(n_l, n_{l-1})``.
-Layers are listed by ``index`` 1..L, so ``layers[0]`` is layer 1. Every top-level result keeps
-the decoded JSON in ``raw`` for the fields it does not name.
+Layers are listed by ``index`` 1..L, as the page numbers them: ``trace.layer(1)`` (the same as
+``trace.layers[0]``) is the first layer after the inputs. Every top-level result keeps the
+decoded JSON in ``raw`` for the fields it does not name. Predictions, datasets, gradient checks,
+the timeline and the landscape are in :mod:`backprop_explorer.analysis`.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -30,17 +31,50 @@ def _optional(value: Any) -> Array | None:
     return None if value is None else _array(value)
 
 
+L = TypeVar("L")
+
+
+class Layered(Generic[L]):
+    """Results listed by layer: ``layer(l)`` is layer ``l`` as the page and the API number it
+    (1 is the first layer after the inputs, L the output); ``layers[l - 1]`` is the same."""
+
+    layers: list[L]
+
+    def layer(self, l: int) -> L:
+        """Layer ``l`` (1..L): the weights into it, its neurons' z, a, δ."""
+        if not 1 <= l <= len(self.layers):
+            raise IndexError(
+                f"no layer {l}: the layers with weights are 1..{len(self.layers)} "
+                "(layer 0 is the inputs; the page's first hidden layer is layer 1)"
+            )
+        return self.layers[l - 1]
+
+
 # --- the network and its state -----------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Parameters:
-    weights: list[Array]  # W[l] of shape (n_l, n_{l-1}), l = 1..L
+    weights: list[Array]  # W[l] of shape (n_l, n_{l-1}), l = 1..L: weights[0] is W[1]
     biases: list[Array]  # b[l] of shape (n_l,)
 
     @classmethod
     def from_json(cls, data: Json) -> Parameters:
         return cls([_array(w) for w in data["weights"]], [_array(b) for b in data["biases"]])
+
+    def W(self, l: int) -> Array:
+        """``W[l]`` (n_l, n_{l-1}), layer ``l`` numbered as on the page (1..L)."""
+        return self.weights[_layer_position(l, len(self.weights))]
+
+    def b(self, l: int) -> Array:
+        """``b[l]`` (n_l,), layer ``l`` numbered as on the page (1..L)."""
+        return self.biases[_layer_position(l, len(self.biases))]
+
+
+def _layer_position(l: int, count: int) -> int:
+    if not 1 <= l <= count:
+        raise IndexError(f"no layer {l}: the layers with weights are 1..{count} (layer 0 is the inputs)")
+    return l - 1
 
 
 @dataclass(frozen=True)
@@ -67,6 +101,23 @@ class NetworkInfo:
             Parameters.from_json(data["parameters"]), data,
         )  # fmt: skip
 
+    @property
+    def feature_names(self) -> list[str]:
+        """The input neurons' names (the data's columns)."""
+        return list(self.raw.get("feature_names") or [f"X{i + 1}" for i in range(self.layers[0])])
+
+    @property
+    def target_names(self) -> list[str]:
+        """The output neurons' names: the target columns, or a label column's classes."""
+        return list(self.raw.get("target_names") or [f"y{k + 1}" for k in range(self.layers[-1])])
+
+    @property
+    def class_names(self) -> list[str] | None:
+        """Classification from labels: each class's label in output order (one output: the
+        labels of y = 0 and y = 1); None otherwise."""
+        names = self.raw.get("class_names")
+        return None if names is None else list(names)
+
 
 # --- the four phases ---------------------------------------------------------------------
 
@@ -82,7 +133,7 @@ class ForwardLayer:
 
 
 @dataclass(frozen=True)
-class ForwardTrace:
+class ForwardTrace(Layered[ForwardLayer]):
     inputs: Array  # (B, n_0)
     layers: list[ForwardLayer]
     output: Array  # (B, n_L)
@@ -130,7 +181,7 @@ class BackwardLayer:
 
 
 @dataclass(frozen=True)
-class BackwardTrace:
+class BackwardTrace(Layered[BackwardLayer]):
     layers: list[BackwardLayer]
     health: Json  # vanishing / exploding flags, per-layer ratios and the thresholds
     raw: Json = field(repr=False)
@@ -169,7 +220,7 @@ UPDATE_ARRAYS = ("W_old", "dL_dW", "step_W", "W_new", "b_old", "dL_db", "step_b"
 
 
 @dataclass(frozen=True)
-class UpdateTrace:
+class UpdateTrace(Layered[UpdateLayer]):
     learning_rate: float
     optimizer: str
     layers: list[UpdateLayer]
@@ -315,175 +366,4 @@ class TrainResult:
         return cls(
             data["epochs_run"], data["stopped_early"], Epochs.from_json(data["history"]),
             NetworkInfo.from_json(data["network"]), Diverged(**diverged) if diverged else None, data,
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Prediction:
-    outputs: Array  # (N, n_L)
-    activations: list[Array]  # a[l] of shape (N, n_l), l = 1..L (empty for a compact grid answer)
-    axes: tuple[Array, Array] | None  # a grid's R values per input axis; point p = j*R + i
-    maps: list[Array] | None  # compact grid answer: a[l] ≈ to 1/255 of its range, (R*R, n_l)
-    raw: Json = field(repr=False)
-
-    @classmethod
-    def from_json(cls, data: Json) -> Prediction:
-        axes = data.get("axes")
-        pair = (axes["x1"], axes["x2"]) if axes else (data.get("x"), data.get("y"))
-        maps = data.get("maps")
-        return cls(
-            _array(data["outputs"]),
-            [_array(layer["a"]) for layer in data.get("layers") or []],
-            (_array(pair[0]), _array(pair[1])) if pair[0] is not None else None,
-            [decode_map(layer) for layer in maps] if maps else None,
-            data,
-        )
-
-
-def decode_map(layer: Json) -> Array:
-    """One layer of a compact grid answer: base64 bytes, neuron-major, each neuron scaled to
-    its own [min, max] as value = min + (max − min)·byte/255; returned as (points, n_l)."""
-    low, high = _array(layer["min"]), _array(layer["max"])
-    data = np.frombuffer(base64.b64decode(layer["data"]), dtype=np.uint8).reshape(len(low), -1)
-    return (low[:, None] + (high - low)[:, None] * (data / 255.0)).T
-
-
-@dataclass(frozen=True)
-class Dataset:
-    inputs: Array  # (N, n_0)
-    targets: Array  # (N, n_L)
-    train_indices: IntArray
-    val_indices: IntArray
-    raw: Json = field(repr=False)
-
-    @classmethod
-    def from_json(cls, data: Json) -> Dataset:
-        return cls(
-            _array(data["inputs"]), _array(data["targets"]),
-            np.array(data["train_indices"], dtype=np.int64), np.array(data["val_indices"], dtype=np.int64),
-            data,
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class GradcheckLayer:
-    index: int
-    numeric_W: Array
-    backprop_W: Array
-    numeric_b: Array
-    backprop_b: Array
-    max_rel_error: float
-
-
-@dataclass(frozen=True)
-class Gradcheck:
-    max_rel_error: float
-    passed: bool
-    tolerance: float
-    layers: list[GradcheckLayer]
-    raw: Json = field(repr=False)
-
-    @classmethod
-    def from_json(cls, data: Json) -> Gradcheck:
-        layers = [
-            GradcheckLayer(
-                layer["index"],
-                _array(layer["numeric_W"]),
-                _array(layer["backprop_W"]),
-                _array(layer["numeric_b"]),
-                _array(layer["backprop_b"]),
-                layer["max_rel_error"],
-            )  # fmt: skip
-            for layer in data["layers"]
-        ]
-        return cls(data["max_rel_error"], data["passed"], data["tolerance"], layers, data)
-
-
-# --- the timeline and the analysis views ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A kept point of the timeline: after an epoch closed or after one update."""
-
-    kind: str  # "epoch" or "step"
-    epoch: int
-    step: int
-    train_loss: float | None  # the epoch's training loss, or the update's batch loss
-
-    @classmethod
-    def from_json(cls, data: Json) -> Snapshot:
-        return cls(data["kind"], data["epoch"], data["step"], data["train_loss"])
-
-
-@dataclass(frozen=True)
-class SnapshotPreview:
-    """The network as it was at a snapshot (what a rewind would answer) and what a rewind
-    there would drop."""
-
-    snapshot: Snapshot
-    network: NetworkInfo
-    drops_updates: int
-    drops_epochs: int
-    raw: Json = field(repr=False)
-
-    @classmethod
-    def from_json(cls, data: Json) -> SnapshotPreview:
-        drops = data["drops"]
-        return cls(
-            Snapshot.from_json(data["snapshot"]), NetworkInfo.from_json(data["network"]),
-            drops["updates"], drops["epochs"], data,
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Landscape:
-    """The loss along one or two parameters with every other parameter held fixed."""
-
-    axes: list[Array]  # one per parameter: value ± radius
-    loss: Array  # (points,) for one parameter; (points, points) for two, loss[i, j] at axes[0][i], axes[1][j]
-    value: Array  # the chosen parameters' current values
-    current_loss: float
-    gradient: Array  # ∂L/∂p at the current point: the slope of the curve
-    trajectory_steps: IntArray  # the snapshots' update counters, oldest first
-    trajectory_values: Array  # (snapshots, parameters)
-    trajectory_loss: Array  # (snapshots,)
-    n_samples: int
-    raw: Json = field(repr=False)
-
-    @classmethod
-    def from_json(cls, data: Json) -> Landscape:
-        current, path = data["current"], data["trajectory"]
-        n = len(data["parameters"])
-        return cls(
-            [_array(axis) for axis in data["axes"]], _array(data["loss"]), _array(current["value"]),
-            current["loss"], _array(current["gradient"]),
-            np.array([p["step"] for p in path], dtype=np.int64),
-            np.array([p["value"] for p in path], dtype=np.float64).reshape(len(path), n),
-            np.array([p["loss"] for p in path], dtype=np.float64), data["n_samples"], data,
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class GradientShares:
-    """Each sample's term δ_s · a_prev,s of one parameter's batch gradient."""
-
-    terms: Array  # (trace_samples,)
-    dL_dz: Array  # (trace_samples,), carries the 1/B
-    a_prev: Array  # (trace_samples,), 1 for a bias
-    sum_of_terms: float  # over every sample of the batch, shown or not
-    penalty_gradient: float
-    gradient: float  # sum_of_terms + penalty_gradient: the backward pass's ∂L/∂p
-    batch_size: int
-    cut: bool  # more samples in the batch than rows here
-    indices: IntArray | None  # dataset rows of the samples; None for explicit inputs
-    raw: Json = field(repr=False)
-
-    @classmethod
-    def from_json(cls, data: Json) -> GradientShares:
-        rows = data["indices"]
-        return cls(
-            _array(data["terms"]), _array(data["dL_dz"]), _array(data["a_prev"]), data["sum_of_terms"],
-            data["penalty_gradient"], data["gradient"], data["batch_size"], data["cut"],
-            None if rows is None else np.array(rows, dtype=np.int64), data,
         )  # fmt: skip

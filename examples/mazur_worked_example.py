@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 import sys
 
-import httpx
-
 from backprop_explorer import ApiError, Client
 
 SPEC = {
@@ -49,8 +47,8 @@ def main(base_url: str) -> dict[str, float]:
             print(f"layer {layer.index}: delta = {layer.dL_dz[0]}, dE/dW = {layer.dL_dW.tolist()}")
 
         update = net.update()
-        w5 = float(update.layers[1].W_new[0, 0])
-        w1 = float(update.layers[0].W_new[0, 0])
+        w5 = float(update.layer(2).W_new[0, 0])  # layer 2, the output, as the page numbers it
+        w1 = float(update.layer(1).W_new[0, 0])
         print(f"after the update: w5 = {w5:.8f}, w1 = {w1:.9f}, E = {update.loss_after:.9f}")
 
         net.delete()
@@ -61,7 +59,5 @@ if __name__ == "__main__":
     default = os.environ.get("BACKPROP_EXPLORER_URL", "http://127.0.0.1:8000")
     try:
         main(sys.argv[1] if len(sys.argv) > 1 else default)
-    except ApiError as error:
+    except ApiError as error:  # an error answer, or no server there: one line
         sys.exit(str(error))
-    except httpx.TransportError as error:
-        sys.exit(f"cannot reach the server ({error}): start one with `backprop-explorer serve`")

@@ -15,8 +15,6 @@ import argparse
 import os
 import sys
 
-import httpx
-
 from backprop_explorer import ApiError, Client
 from backprop_explorer.results import HistoryEntry
 
@@ -63,7 +61,5 @@ if __name__ == "__main__":
     args = parser.parse_args()
     try:
         main(args.base_url, args.epochs)
-    except ApiError as error:
+    except ApiError as error:  # an error answer, or no server there: one line
         sys.exit(str(error))
-    except httpx.TransportError as error:
-        sys.exit(f"cannot reach the server ({error}): start one with `backprop-explorer serve`")

@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from backprop_explorer import ApiError, Client, Network
-from backprop_explorer.results import HistoryEntry, decode_map
+from backprop_explorer.analysis import decode_map
+from backprop_explorer.results import HistoryEntry
 from tests.conftest import ROOT, LiveServer, start_server, stop_server
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))

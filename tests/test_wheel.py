@@ -63,9 +63,15 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     source = work / "source"
     shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(work / "dist"), str(source)])
-    (built,) = (work / "dist").glob("*.whl")
-    return built
+    built = run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(work / "dist"), str(source)]
+    )
+    # setuptools says nothing about the configuration (no "package … absent from the packages
+    # configuration" for the static/ folders, no deprecation).
+    said = built.stdout + built.stderr
+    assert "Warning" not in said and "absent from the" not in said, said
+    (wheel,) = (work / "dist").glob("*.whl")
+    return wheel
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +128,12 @@ def test_the_wheel_carries_every_source_file_under_one_import_name(wheel: Path) 
         # Byte for byte: the wheel was built from these sources, not from a stale build/.
         for name in ("backprop_explorer/static/js/api.js", "backprop_explorer/engine/network.py"):
             assert archive.read(name) == expected[name].read_bytes()
+        # The real datasets travel with their source and licence notes.
+        data = ROOT / "app" / "realdata"
+        for path in data.iterdir():
+            if path.suffix in (".csv", ".gz", ".md") or path.name.startswith("LICENSE"):
+                assert archive.read(f"{PACKAGE}/app/realdata/{path.name}") == path.read_bytes(), path.name
+        assert f"{PACKAGE}/py.typed" in names  # the client's types reach a user's type checker
         # The licence travels with the code (PEP 639: .dist-info/licenses/).
         assert archive.read(f"{dist_info}/licenses/LICENSE") == (ROOT / "LICENSE").read_bytes()
     assert top_level == {PACKAGE, dist_info}
@@ -147,6 +159,8 @@ def test_the_installed_command_reports_the_package_version(venv: Path, tmp_path:
     result = run([str(venv / "bin" / "backprop-explorer"), "--version"], cwd=tmp_path, env=clean_env())
     match = re.search(r'__version__ = "([^"]+)"', (ROOT / PACKAGE / "__init__.py").read_text())
     assert match is not None and match.group(1) in result.stdout
+    as_module = run([str(venv / "bin" / "python"), "-m", PACKAGE, "--version"], cwd=tmp_path, env=clean_env())
+    assert as_module.stdout == result.stdout
 
 
 def test_the_installed_server_serves_page_static_files_and_docs(installed_server: tuple[str, Path]) -> None:

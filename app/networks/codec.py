@@ -21,6 +21,7 @@ from .. import serialize
 from ..config import Limits
 from ..datasets import Datasets
 from ..errors import InvalidInput, PhaseConflict
+from ..realdata import REAL_DATASETS
 from ..schemas import NetworkPatch, NetworkSpec
 from ..store import new_id
 from .settings import Settings
@@ -198,7 +199,9 @@ def check_data_shapes(dataset: Dataset, layers: list[int]) -> None:
 
 @cache
 def generator_columns(name: str) -> int:
-    """How many input columns the generator ``name`` makes (2 for the 2-D ones)."""
+    """How many input columns the generator ``name`` makes (2 for the 2-D ones), or a real dataset has."""
+    if name in REAL_DATASETS:
+        return len(REAL_DATASETS[name].feature_names)
     return int(engine.generate(name, np.random.default_rng(0), n=2, noise=0.0).X.shape[1])
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import PureWindowsPath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from .. import owners
+from ..csvdata import IndexChoice, TaskChoice
 from ..deps import ServiceDep
 from ..schemas import ERROR_RESPONSES, DataOut, DatasetInfo, DatasetList, DatasetOut, PreviewIn
 
@@ -33,6 +35,8 @@ UPLOAD_EXAMPLE = {
                     "features": "size,rooms",
                     "targets": "price",
                     "standardize": True,
+                    "task": "auto",
+                    "index_column": "auto",
                 }
             }
         }
@@ -51,15 +55,41 @@ def upload(
     file: Annotated[UploadFile, File(description="CSV with a header row")],
     features: Annotated[str | None, Form(description="comma-separated; default all but the targets")] = None,
     targets: Annotated[str | None, Form(description="comma-separated; default the last column")] = None,
-    standardize: Annotated[bool, Form(description="scale each feature column to mean 0, std 1")] = False,
+    standardize: Annotated[
+        bool,
+        Form(description="scale each feature column to mean 0, std 1; the answer keeps means, stds"),
+    ] = True,
     standardize_targets: Annotated[
         bool, Form(description="scale real-valued targets too; the answer keeps target_mean, target_std")
     ] = False,
+    task: Annotated[
+        TaskChoice,
+        Form(
+            description="auto: one target column of strings, or of integers 0…K−1 or 1…K (K ≤ 20), "
+            "holds class labels, other numbers are regression; classification or regression forces it"
+        ),
+    ] = "auto",
+    index_column: Annotated[
+        IndexChoice,
+        Form(
+            description="auto: leave out a first column with no name (an index, as pandas writes); "
+            "ignore: leave out the first column whatever its name; keep: use it"
+        ),
+    ] = "auto",
 ) -> dict:
     """Upload a CSV; a network uses it through `"data": {"dataset_id": ...}`."""
     raw = file.file.read(service.limits.max_upload_bytes + 1)
+    # The file's own name, without a folder (PureWindowsPath splits at both / and \\).
+    name = PureWindowsPath(file.filename or "").name[:200] or None
     return service.datasets.upload(
-        raw, _columns(features), _columns(targets), standardize, standardize_targets
+        raw,
+        _columns(features),
+        _columns(targets),
+        standardize,
+        standardize_targets,
+        task=task,
+        index_column=index_column,
+        file_name=name,
     )
 
 
@@ -69,8 +99,9 @@ def list_datasets(
     limit: Annotated[int, Query(ge=1, le=100, description="datasets per page")] = 20,
     offset: Annotated[int, Query(ge=0, le=2**53, description="datasets to skip, oldest first")] = 0,
 ) -> dict:
-    """Your uploaded datasets (the teacher: everyone's), oldest first: their counts, not their
-    columns or rows (`GET /api/datasets/{id}` has those); `total` counts them all."""
+    """Your uploaded datasets (the teacher: everyone's), oldest first, with their file name, shape
+    and column names, not their rows or each column's numbers (`GET /api/datasets/{id}` has
+    those); `total` counts them all."""
     return service.datasets.page(limit, offset, owners.current().listing_owner)
 
 

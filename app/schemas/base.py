@@ -15,6 +15,8 @@ from backprop_explorer.engine import (
 from backprop_explorer.engine.features import FEATURES
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..realdata import REAL_DATASETS
+
 # Built from the engine's registries so the enums in /docs are the names the engine accepts.
 if TYPE_CHECKING:  # a Literal built at run time is not a static type: names are strings
     ActivationName: TypeAlias = str
@@ -30,7 +32,7 @@ else:
     OptimizerName = Literal[tuple(OPTIMIZERS)]
     InitName = Literal[tuple(INITIALIZERS)]
     RegularizationKind = Literal[tuple(REGULARIZATIONS)]
-    GeneratorName = Literal[tuple(GENERATORS)]
+    GeneratorName = Literal[tuple(GENERATORS) + tuple(REAL_DATASETS)]  # real data by name too
     FeatureName = Literal[tuple(FEATURES)]
 Phase = Literal["ready", "forward", "loss", "backward", "update"]
 Task = Literal["binary", "multiclass", "regression"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from .base import Response, Task
@@ -40,13 +42,23 @@ class CatalogFeature(Response):
 
 
 class CatalogDataset(Response):
-    name: str
+    name: str = Field(description="what a spec's data.generator says")
+    kind: Literal["generated", "real"] = Field(
+        description="generated from a seed (n, noise, seed apply), or a real dataset shipped with the package"
+    )
+    title: str
     description: str
     task: Task
     n_features: int
     n_outputs: int
     uses_n_noise: bool
     classes: int
+    n_samples: int | None = Field(None, description="real datasets: their rows (all are used)")
+    class_names: list[str] | None = Field(None, description="real datasets: the label of each class")
+    image_shape: list[int] | None = Field(None, description="image-like inputs: (rows, columns) of a picture")
+    source: str | None = Field(None, description="real datasets: where the data come from")
+    license: str | None = None
+    citation: str | None = None
 
 
 class LimitsOut(Response):

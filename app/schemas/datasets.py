@@ -32,6 +32,14 @@ class DataOut(Response):
         description="standardized targets: a value in the data's units is value·target_std + target_mean",
     )
     target_std: list[float] | None = None
+    class_names: list[str] | None = Field(
+        None,
+        description="classification from labels: the label of each class in output order "
+        "(one output: the labels of y = 0 and y = 1)",
+    )
+    image_shape: list[int] | None = Field(
+        None, description="image-like inputs (digits): (rows, columns) of the picture the inputs form"
+    )
 
 
 class NetworkDataOut(DataOut):
@@ -41,10 +49,22 @@ class NetworkDataOut(DataOut):
 
 class DatasetInfo(Response):
     dataset_id: str
-    n_samples: int
+    file_name: str | None = Field(None, description="the uploaded file's name")
+    n_samples: int = Field(description="rows")
+    n_features: int = Field(description="feature columns: the input layer's size")
+    n_outputs: int = Field(description="target columns as the network sees them: the output layer's size")
     feature_names: list[str]
-    target_names: list[str]
+    target_names: list[str] = Field(description="one per output (a label column's classes: their labels)")
     task: Task
+    class_names: list[str] | None = Field(
+        None,
+        description="a target column of labels: the label of each class in output order "
+        "(two classes, one output: the labels of y = 0 and y = 1)",
+    )
+    index_column: str | None = Field(
+        None, description="the first column's header when it was left out as an index (\"\" for no name)"
+    )
+    warnings: list[str] = Field([], description="what may keep a network from learning these data as sent")
     standardized: bool = Field(False, description="the feature columns were standardized")
     means: list[float] | None = Field(None, description="feature column means removed when standardized")
     stds: list[float] | None = Field(None, description="feature column stds divided out when standardized")
@@ -62,13 +82,20 @@ class DatasetOut(DatasetInfo):
 
 
 class DatasetSummary(Response):
-    """An upload in a listing: its counts, not its columns (those: GET /api/datasets/{id})."""
+    """An upload in a listing: its shape and names, not its rows or the numbers of each column
+    (those: GET /api/datasets/{id}). Names are at most max_name_length characters."""
 
     dataset_id: str
+    file_name: str | None = None
     n_samples: int
     n_features: int
-    n_targets: int
+    n_outputs: int
+    feature_names: list[str]
+    target_names: list[str]
     task: Task
+    class_names: list[str] | None = None
+    index_column: str | None = None
+    warnings: list[str] = []
     standardized: bool
     standardized_targets: bool
     created_at: float

@@ -56,7 +56,7 @@ class TrainableSpec(Request):
 
 class GeneratorData(Request):
     generator: GeneratorName
-    n: int = Field(200, ge=1, le=MAX_INT, description="samples (not used by xor/and/or)")
+    n: int = Field(200, ge=1, le=MAX_INT, description="samples (not used by xor/and/or or real datasets)")
     noise: float = Field(0.1, ge=0, le=10)
     seed: Seed = 1
     classes: int | None = Field(None, ge=2, le=10, description="spiral: 2 or 3; multiclass_blobs: 3+")
@@ -180,6 +180,12 @@ class NetworkPublic(Response):
         description="standardized targets: ŷ and y in the data's units are value·target_std + target_mean",
     )
     target_std: list[float] | None = None
+    class_names: list[str] | None = Field(
+        None, description="classification from labels: the label of each class in output order"
+    )
+    image_shape: list[int] | None = Field(
+        None, description="image-like inputs (digits): (rows, columns) of the picture the inputs form"
+    )
     n_parameters: int
     cursor: Cursor
 

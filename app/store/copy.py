@@ -17,23 +17,7 @@ from .store import Store
 
 # table → (its key columns, every column: the key's first)
 TABLES = {
-    "datasets": (
-        ("id",),
-        (
-            "id",
-            "created_at",
-            "owner",
-            "bytes",
-            "n_samples",
-            "n_features",
-            "n_targets",
-            "task",
-            "standardized",
-            "standardized_targets",
-            "info",
-            "arrays",
-        ),
-    ),  # fmt: skip
+    "datasets": (("id",), ("id", "created_at", "owner", "bytes", "info", "arrays")),
     "network_data": (("key",), ("key", "data")),
     "networks": (
         ("id",),

@@ -12,8 +12,8 @@ first, so two writers never hold each other's rows (no deadlock) and a quota che
 write sees every total it depends on (``accounts.py``). The ``snapshot_usage`` triggers run
 once per statement over its changed rows, so pruning a thousand snapshots is one update.
 
-``meta`` holds ``schema_version`` (3: the tables as SQLite's version 3 has them; 4: what a
-listing shows of an upload, in columns); :data:`MIGRATIONS` maps each version to the
+``meta`` holds ``schema_version`` (3: the tables as SQLite's version 3 has them; 4: an index
+of when each network last changed, for the expiry sweep); :data:`MIGRATIONS` maps each version to the
 statements that bring the one before it there, and ``PostgresDatabase.prepare`` applies those missing, in one
 transaction under an advisory lock (two servers starting together migrate once).
 """
@@ -168,21 +168,6 @@ CREATE TRIGGER snapshots_removed AFTER DELETE ON snapshots
 {_counting("networks", "networks")}
 {_counting("datasets", "datasets")}
 """
-# What a listing shows of an upload, in columns (uploads.py), filled from each upload's JSON.
-VERSION_4 = """
-ALTER TABLE datasets
-    ADD COLUMN n_samples BIGINT NOT NULL DEFAULT 0,
-    ADD COLUMN n_features BIGINT NOT NULL DEFAULT 0,
-    ADD COLUMN n_targets BIGINT NOT NULL DEFAULT 0,
-    ADD COLUMN task TEXT,
-    ADD COLUMN standardized INTEGER NOT NULL DEFAULT 0,
-    ADD COLUMN standardized_targets INTEGER NOT NULL DEFAULT 0;
-UPDATE datasets SET
-    n_samples = coalesce((info::json ->> 'n_samples')::bigint, 0),
-    n_features = coalesce(json_array_length(info::json -> 'feature_names'), 0),
-    n_targets = coalesce(json_array_length(info::json -> 'target_names'), 0),
-    task = info::json ->> 'task',
-    standardized = CASE WHEN (info::json ->> 'standardized')::boolean THEN 1 ELSE 0 END,
-    standardized_targets = CASE WHEN (info::json ->> 'standardized_targets')::boolean THEN 1 ELSE 0 END;
-"""
+# The expiry sweep finds networks unchanged since a time without reading them all.
+VERSION_4 = "CREATE INDEX networks_by_update ON networks (updated_at);"
 MIGRATIONS = {3: VERSION_3, 4: VERSION_4}

@@ -2,7 +2,7 @@
 
 The file's version is ``PRAGMA user_version``: 1, one JSON document per network; 2, networks
 in rows (``networks.py``), their data rows apart; 3, owners, sizes and totals
-(``accounts.py``); 4, what a listing shows of an upload in columns (``uploads.py``).
+(``accounts.py``); 4, an index of when each network last changed (the expiry sweep).
 :func:`upgrade` brings any older file to :data:`SCHEMA_VERSION` in place, in one
 ``BEGIN IMMEDIATE`` transaction per stage, and creates a new file's tables.
 """
@@ -58,13 +58,7 @@ CREATE TABLE IF NOT EXISTS datasets (
     created_at REAL NOT NULL,
     owner TEXT NOT NULL DEFAULT '',
     bytes INTEGER NOT NULL DEFAULT 0,
-    n_samples INTEGER NOT NULL DEFAULT 0,  -- from here to standardized_targets: a listing's
-    n_features INTEGER NOT NULL DEFAULT 0,
-    n_targets INTEGER NOT NULL DEFAULT 0,
-    task TEXT,
-    standardized INTEGER NOT NULL DEFAULT 0,
-    standardized_targets INTEGER NOT NULL DEFAULT 0,
-    info TEXT NOT NULL,             -- everything but the arrays
+    info TEXT NOT NULL,             -- everything but the arrays: what a listing shows
     arrays TEXT NOT NULL            -- {"inputs", "targets"}, last (see networks)
 );
 CREATE INDEX IF NOT EXISTS datasets_by_creation ON datasets (created_at, id);
@@ -127,16 +121,8 @@ NETWORK_COLUMNS = (
     ("log_bytes", "INTEGER NOT NULL DEFAULT 0"),  # its epoch history, part of bytes
 )
 DATASET_COLUMNS = (("owner", "TEXT NOT NULL DEFAULT ''"), ("bytes", "INTEGER NOT NULL DEFAULT 0"))
-# What a listing shows of an upload (version 4), read from its JSON when a file gains them.
-DATASET_SUMMARY = (
-    ("n_samples", "INTEGER NOT NULL DEFAULT 0", "coalesce(json_extract(info, '$.n_samples'), 0)"),
-    ("n_features", "INTEGER NOT NULL DEFAULT 0", "coalesce(json_array_length(info, '$.feature_names'), 0)"),
-    ("n_targets", "INTEGER NOT NULL DEFAULT 0", "coalesce(json_array_length(info, '$.target_names'), 0)"),
-    ("task", "TEXT", "json_extract(info, '$.task')"),
-    ("standardized", "INTEGER NOT NULL DEFAULT 0", "coalesce(json_extract(info, '$.standardized'), 0)"),
-    ("standardized_targets", "INTEGER NOT NULL DEFAULT 0",
-     "coalesce(json_extract(info, '$.standardized_targets'), 0)"),
-)  # fmt: skip
+# Version 4: the expiry sweep finds networks unchanged since a time without reading them all.
+EXPIRY_INDEX = "CREATE INDEX IF NOT EXISTS networks_by_update ON networks (updated_at)"
 ACCOUNTS = (
     """CREATE TABLE IF NOT EXISTS usage (
     owner TEXT PRIMARY KEY,
@@ -187,7 +173,7 @@ def upgrade(conn: Connection, stage: int, migrate_network: MigrateNetwork, step_
     _snapshots(conn)
     _step_losses(conn)
     _accounts(conn, step_loss_cap)
-    _dataset_summary(conn)
+    conn.execute(EXPIRY_INDEX)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -269,13 +255,3 @@ def _accounts(conn: Connection, step_loss_cap: int) -> None:
         conn.execute(statement)
     if upgraded or had_usage is None:
         accounts.recount(conn, step_loss_cap)
-
-
-def _dataset_summary(conn: Connection) -> None:
-    """A file from before version 4 gets the listing's columns, filled from each upload's JSON."""
-    present = {row[1] for row in conn.execute("PRAGMA table_info(datasets)")}
-    missing = [(name, kind, value) for name, kind, value in DATASET_SUMMARY if name not in present]
-    for name, kind, _ in missing:
-        conn.execute(f"ALTER TABLE datasets ADD COLUMN {name} {kind}")
-    if missing:
-        conn.execute(f"UPDATE datasets SET {', '.join(f'{name} = {value}' for name, _, value in missing)}")

@@ -1,6 +1,6 @@
 """Uploaded datasets in the store: a row each, owned and counted like networks
-(``accounts.py``): the document apart from its arrays, the arrays, and in columns what a
-listing shows (so a listing reads no JSON)."""
+(``accounts.py``): the document apart from its arrays (what a listing shows), then the
+arrays."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from ..errors import DomainError
 from . import accounts
 from .sql import ARRAY_KEYS, NO_LIMIT, Database, dumps
 
-# What a listing shows of an upload, in columns of its own (schema version 4).
-SUMMARY = ("n_samples", "n_features", "n_targets", "task", "standardized", "standardized_targets")
+# What a listing shows of an upload's document.
+LISTED = (
+    "file_name", "n_samples", "task", "index_column", "feature_names", "target_names", "class_names",
+    "warnings", "standardized", "standardized_targets",
+)  # fmt: skip
 
 
 class DatasetInUse(DomainError):
@@ -31,17 +34,10 @@ class Uploads:
         info = {k: v for k, v in doc.items() if k not in ARRAY_KEYS}
         arrays = {k: doc[k] for k in ARRAY_KEYS}
         info_text, arrays_text = dumps(info), dumps(arrays)
-        size = len(info_text) + len(arrays_text)
-        summary = (
-            doc.get("n_samples", len(doc["inputs"])), len(doc.get("feature_names") or ()),
-            len(doc.get("target_names") or ()), doc.get("task"),
-            int(bool(doc.get("standardized"))), int(bool(doc.get("standardized_targets"))),
-        )  # fmt: skip
         with self._db.transaction() as conn:
             conn.execute(
-                f"INSERT INTO datasets (id, info, arrays, created_at, owner, bytes, {', '.join(SUMMARY)})"
-                f" VALUES (?, ?, ?, ?, ?, ?, {', '.join('?' * len(SUMMARY))})",
-                (dataset_id, info_text, arrays_text, time.time(), owner, size, *summary),
+                "INSERT INTO datasets (id, info, arrays, created_at, owner, bytes) VALUES (?, ?, ?, ?, ?, ?)",
+                (dataset_id, info_text, arrays_text, time.time(), owner, len(info_text) + len(arrays_text)),
             )
             accounts.check(conn, owner, self.limits, kind="datasets", added=True, grew=True)
 
@@ -53,22 +49,34 @@ class Uploads:
     def list_datasets(
         self, *, owner: str | None = None, limit: int | None = None, offset: int = 0
     ) -> builtins.list[dict]:
-        """What a listing shows of each upload (counts, not columns), oldest first: ``owner``'s,
-        or every one (None)."""
+        """What a listing shows of each upload (its file name, shape, names and warnings, not its
+        rows or each column's numbers), oldest first: ``owner``'s, or every one (None). Read
+        from the part of the row without the arrays, whose names a listing shows anyway."""
         where, args = ("WHERE owner = ?", (owner,)) if owner is not None else ("", ())
         with self._db.connection() as conn:
             rows = conn.execute(
-                f"SELECT id, {', '.join(SUMMARY)}, created_at, bytes FROM datasets {where}"
+                f"SELECT id, created_at, bytes, info FROM datasets {where}"
                 " ORDER BY created_at, id LIMIT ? OFFSET ?",
                 (*args, NO_LIMIT if limit is None else limit, offset),
             ).fetchall()
-        listing = [
-            dict(zip(("dataset_id", *SUMMARY, "created_at", "bytes"), row, strict=True)) for row in rows
-        ]
-        for item in listing:
-            item["standardized"] = bool(item["standardized"])
-            item["standardized_targets"] = bool(item["standardized_targets"])
-        return listing
+        out = []
+        for dataset_id, created, size, text in rows:
+            info = json.loads(text)
+            listed = {name: info.get(name) for name in LISTED}
+            for name in ("standardized", "standardized_targets"):
+                listed[name] = bool(listed[name])
+            listed["warnings"] = listed["warnings"] or []
+            out.append(
+                {
+                    "dataset_id": dataset_id,
+                    **listed,
+                    "n_features": len(listed["feature_names"] or ()),
+                    "n_outputs": len(listed["target_names"] or ()),
+                    "created_at": created,
+                    "bytes": size,
+                }
+            )
+        return out
 
     def count_datasets(self, owner: str | None = None) -> int:
         with self._db.connection() as conn:

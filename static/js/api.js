@@ -1,6 +1,8 @@
 // The only module that talks to the server. Every function returns parsed JSON or throws
 // ApiError, whose `detail` is the server's readable sentence (shown next to the control).
 
+import { at } from "./root.js";
+
 export class ApiError extends Error {
   constructor(status, detail) {
     super(detail);
@@ -31,7 +33,7 @@ async function jsonOf(res) {
 async function send(path, init) {
   let res;
   try {
-    res = await fetch(path, init);
+    res = await fetch(at(path), init);
   } catch (err) {
     if (err.name === "AbortError") throw err;
     throw new ApiError(0, "Cannot reach the server: is it still running?");
@@ -76,6 +78,7 @@ export const catalog = () => request("GET", "/api/catalog");
 export const previewDataset = (body) => request("POST", "/api/datasets/preview", body);
 export const uploadDataset = (form) => request("POST", "/api/datasets", form);
 export const getDataset = (id) => request("GET", `/api/datasets/${encodeURIComponent(id)}`);
+export const listDatasets = () => request("GET", "/api/datasets?limit=100");
 /** `scratch`: built by the page for a look; the server keeps only the newest few never changed. */
 export const createNetwork = (spec, { scratch = false } = {}) =>
   request("POST", `/api/networks${scratch ? "?scratch=true" : ""}`, spec);

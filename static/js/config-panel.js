@@ -1,6 +1,6 @@
 // The configuration form: reads and writes the setup object; layer editor; dataset fields.
 
-import { CHOICES, INLINE, NUMBERS, inputSize, isInline, usesClasses, usesFeatures } from "./setup.js";
+import { CHOICES, INLINE, NUMBERS, inputSize, isInline, isUpload, usesClasses, usesFeatures } from "./setup.js";
 
 function option(value, label = value) {
   const o = document.createElement("option");
@@ -17,14 +17,43 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
   const outActs = catalog.activations.map((a) => a.name);
   let setup = null;
   let uploaded = null; // {dataset_id, ...} of an uploaded CSV
+  let uploads = []; // every upload the server lists (GET /api/datasets), oldest first
 
   const dsSelect = $("dataset");
+  const uploadLabel = (u) => `${u.file_name ?? "uploaded CSV"} (${u.n_samples} × ${u.n_features ?? u.feature_names.length})`;
+  function group(label, options) {
+    if (!options.length) return;
+    const g = document.createElement("optgroup");
+    g.label = label;
+    g.append(...options);
+    dsSelect.appendChild(g);
+  }
   function fillDatasets() {
     dsSelect.replaceChildren();
-    for (const d of catalog.datasets) dsSelect.appendChild(option(d.name, d.name.replace(/_/g, " ")));
-    if (uploaded) dsSelect.appendChild(option(`upload:${uploaded.dataset_id}`, `uploaded CSV (${uploaded.n_samples} rows)`));
-    else if (setup && setup.dataset.startsWith("upload:")) dsSelect.appendChild(option(setup.dataset, "uploaded CSV"));
+    const generated = catalog.datasets.filter((d) => d.kind !== "real");
+    group("Generated", generated.map((d) => option(d.name, d.name.replace(/_/g, " "))));
+    const real = catalog.datasets.filter((d) => d.kind === "real");
+    group("Real data", real.map((d) => option(d.name, `${d.title} (${d.n_samples} × ${d.n_features})`)));
+    const listed = uploaded && !uploads.some((u) => u.dataset_id === uploaded.dataset_id) ? [...uploads, uploaded] : uploads;
+    const mine = listed.map((u) => option(`upload:${u.dataset_id}`, uploadLabel(u)));
+    if (setup && isUpload(setup) && !listed.some((u) => `upload:${u.dataset_id}` === setup.dataset)) mine.push(option(setup.dataset, "uploaded CSV"));
+    group("Uploaded CSV files", mine);
     if (setup && isInline(setup)) dsSelect.appendChild(option(INLINE, `hand-written rows (${setup.inline.inputs.length})`));
+  }
+  /** What an upload holds, in a sentence: file, shape, task and labels, scaling, warnings. */
+  function describeUpload(u) {
+    const names = u.class_names;
+    const task = !names
+      ? u.task
+      : names.length === 2
+        ? `2 classes: y = 0 is ${names[0]}, y = 1 is ${names[1]}`
+        : `${names.length} classes: ${names.slice(0, 8).join(", ")}${names.length > 8 ? ", …" : ""}`;
+    const parts = [
+      `${u.file_name ?? "uploaded CSV"}: ${u.n_samples} rows, ${u.feature_names.join(", ")} → ${u.target_names.length > 3 ? `${u.target_names.length} outputs` : u.target_names.join(", ")} (${task})`,
+      u.standardized ? "features standardized (mean 0, std 1)" : "features as in the file",
+    ];
+    if (u.index_column !== null && u.index_column !== undefined) parts.push(`first column ${u.index_column ? `"${u.index_column}"` : "(no name)"} left out as an index`);
+    return parts.join("; ") + "." + (u.warnings ?? []).map((w) => ` Warning: ${w}.`).join("");
   }
 
   // Engineered input features, one checkbox each, from the catalog (engine/features.py).
@@ -115,6 +144,9 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     rowOf("Output", fixed(shape?.nOut ?? "?", shape?.nOut === 1 ? "neuron" : "neurons"), out);
   }
 
+  const uploadedNow = () =>
+    isUpload(setup) ? [...uploads, uploaded].find((u) => u && `upload:${u.dataset_id}` === setup.dataset) ?? null : null;
+
   let shape = null;
   function render(next, nextShape = shape) {
     setup = next;
@@ -123,10 +155,11 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     dsSelect.value = setup.dataset;
     const meta = catalog.datasets.find((d) => d.name === setup.dataset);
     description.textContent = meta
-      ? meta.description
+      ? meta.kind === "real" ? `${meta.description} · ${meta.license} (hover for the source)` : meta.description
       : isInline(setup)
         ? `data: ${setup.inline.inputs.length} hand-written row${setup.inline.inputs.length === 1 ? "" : "s"} (${setup.inline.feature_names.join(", ")} → ${setup.inline.target_names.join(", ")}), kept when you rebuild`
-        : uploaded ? `${uploaded.feature_names.join(", ")} → ${uploaded.target_names.join(", ")}` : "";
+        : uploadedNow() ? describeUpload(uploadedNow()) : "";
+    description.title = meta?.kind === "real" ? `${meta.citation} Licence: ${meta.license}.` : "";
     for (const k of [...NUMBERS, ...CHOICES]) $(k).value = String(setup[k]);
     const usesN = meta ? meta.uses_n_noise : false;
     form.querySelectorAll("[data-uses-n]").forEach((n) => (n.hidden = !usesN));
@@ -190,6 +223,8 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     if ($("csv_targets").value.trim()) fd.append("targets", $("csv_targets").value.trim());
     fd.append("standardize", $("csv_standardize").checked ? "true" : "false");
     fd.append("standardize_targets", $("csv_standardize_targets").checked ? "true" : "false");
+    fd.append("task", $("csv_task").value);
+    fd.append("index_column", $("csv_index").value);
     onUpload(fd, Boolean(file));
   });
 
@@ -198,6 +233,11 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     read,
     setUploaded(info) {
       uploaded = info;
+    },
+    /** The uploads the server lists, for the dataset picker (each with its file name and shape). */
+    setUploads(list) {
+      uploads = list;
+      if (setup) render(setup);
     },
   };
 }

@@ -40,6 +40,7 @@ async function start() {
   if (!setup.features.length) setup.features = [...catalog.default_features];
   form.config = createConfigPanel($("[data-config]"), catalog, { onEdit, onBuild, onUpload });
   form.config.render(setup);
+  api.listDatasets().then((page) => form.config.setUploads(page.datasets), () => {}); // refused beyond loopback
   if (document.body.dataset.lesson) {
     // /lessons/<id>: the tour builds the lesson's network and owns the URL's hash (#step=N).
     const { startTour } = await import("./tour/tour.js");

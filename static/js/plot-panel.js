@@ -3,6 +3,7 @@
 import { $ } from "./context.js";
 import { fmt } from "./format.js";
 import * as plots from "./plots.js";
+import { confusion, drawConfusion } from "./plot-confusion.js";
 import { hasUnits, unitRow, unitValue } from "./units.js";
 
 /** Redraw the plots whose inputs are among the changed `keys`. */
@@ -33,6 +34,15 @@ export function renderPlots(s, keys) {
     } else if (g.kind === "curve") {
       title.textContent = "Fitted curve";
       plots.drawCurve(canvas, g.xs, scaled ? g.ys.map((v) => unitValue(v, 0, s.network)) : g.ys, data, validation, s.boundary.showValidation);
+      maps.replaceChildren();
+    } else if (g.kind === "confusion") {
+      const held = s.data.val_indices.length > 0;
+      const rows = held ? s.data.val_indices : s.data.train_indices;
+      const names = s.network.class_names ?? (s.data.targets[0].length === 1 ? ["0", "1"] : s.network.target_names);
+      const counts = confusion(g.outputs, s.data.targets, rows, names.length);
+      const right = counts.reduce((sum, row, t) => sum + row[t], 0);
+      title.textContent = `Confusion matrix, ${held ? "validation" : "training"} rows: ${right} of ${rows.length} right`;
+      drawConfusion(canvas, counts, names);
       maps.replaceChildren();
     } else {
       title.textContent = scaled ? "Predicted vs actual, in the data's units" : "Predicted vs actual";

@@ -32,8 +32,8 @@ export async function refreshNetwork() {
 }
 
 /**
- * What the boundary plot draws: decision boundary (2-D), fitted curve (1-D) or
- * predicted-vs-actual (more features); `snapshot` ({step} or {epoch}): at that timeline point.
+ * What the boundary plot draws: decision boundary (2-D), fitted curve (1-D), or for more
+ * features a confusion matrix (classification) or predicted-vs-actual (regression); `snapshot` ({step} or {epoch}): at that timeline point.
  */
 export async function plotGrid(network, data, { resolution = GRID_RESOLUTION, snapshot = null } = {}) {
   const at = snapshot ? { snapshot } : {};
@@ -50,6 +50,7 @@ export async function plotGrid(network, data, { resolution = GRID_RESOLUTION, sn
     return { kind: "curve", xs: line, ys: res.outputs.map((o) => o[0]) };
   }
   const res = await api.predict(network.id, { inputs: data.inputs, ...at });
+  if (data.task !== "regression") return { kind: "confusion", outputs: res.outputs };
   return { kind: "parity", yhat: res.outputs.map((o) => o[0]) };
 }
 

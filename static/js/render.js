@@ -6,6 +6,7 @@ import { renderGradcheck, renderMeta, renderPhaseButtons, renderReadout, renderS
 import { renderPlots } from "./plot-panel.js";
 import { renderAnalysis } from "./analysis-panel.js";
 import * as plots from "./plots.js";
+import { createPicturesView, drawImagePreview } from "./pictures-view.js";
 
 let drawnArchitecture = ""; // network id, sizes and activations the SVG was built for
 
@@ -46,10 +47,14 @@ function render(state, keys) {
   renderAnalysis(s, keys);
   if (keys.has("gradcheck") || keys.has("network")) renderGradcheck(s);
   if (keys.has("caption")) renderCaption(s.caption);
-  if (keys.has("preview") && s.preview) plots.drawScatter($("[data-preview]"), s.preview);
+  if (keys.has("preview") && s.preview) (s.preview.image_shape ? drawImagePreview : plots.drawScatter)($("[data-preview]"), s.preview);
+  if (["network", "trace", "data", "selection"].some((k) => keys.has(k))) pictures?.render(s);
   renderPlots(s, keys);
 }
 
+let pictures = null; // image-like inputs: weights and samples as pictures (pictures-view.js)
+
 export function connectViews() {
+  pictures = createPicturesView($("[data-pictures]"), { onSelect: (target) => store.set({ selection: target }) });
   store.subscribe(render);
 }

@@ -6,9 +6,10 @@
 // of 10 with a smaller step, so the loss falls instead of jumping about. The spiral needs more,
 // wider ReLU layers and Adam to untangle its arms in that time.
 const hiddenLayers = (sizes, activation) => sizes.map((size) => ({ size, activation }));
-const TRUTH_TABLE = { hidden: hiddenLayers([3], "tanh"), learning_rate: 0.5, batch_size: 1, optimizer: "sgd" };
+const TRUTH_TABLE = { hidden: hiddenLayers([3], "tanh"), learning_rate: 0.5, batch_size: 1, optimizer: "sgd", validation_split: 0 };
 const CLOUD = { hidden: hiddenLayers([4, 4], "tanh"), learning_rate: 0.1, batch_size: 10, optimizer: "sgd" };
 const CURVE = { learning_rate: 0.05, batch_size: 10, optimizer: "sgd" };
+const REAL = { learning_rate: 0.1, batch_size: 10, optimizer: "sgd", validation_split: 0.2 };
 export const DATASET_DEFAULTS = {
   xor: TRUTH_TABLE,
   and: TRUTH_TABLE,
@@ -22,6 +23,12 @@ export const DATASET_DEFAULTS = {
   linear: { ...CURVE, hidden: hiddenLayers([4], "tanh") },
   sine: { ...CURVE, hidden: hiddenLayers([8], "tanh") },
   house_prices: { ...CURVE, hidden: hiddenLayers([8], "tanh") },
+  // Real data: a fifth held out to show how well it generalizes (the settings docs/api.md states).
+  iris: { ...REAL, hidden: hiddenLayers([8], "tanh") },
+  wine: { ...REAL, hidden: hiddenLayers([16], "tanh") },
+  breast_cancer: { ...REAL, hidden: hiddenLayers([16], "tanh") },
+  digits: { ...REAL, hidden: hiddenLayers([32], "tanh") },
+  diabetes: { ...REAL, hidden: hiddenLayers([16], "tanh"), learning_rate: 0.01 },
 };
 /** For an uploaded CSV, known only by its task once loaded. */
 const TASK_DEFAULTS = {

@@ -5,6 +5,7 @@ import * as api from "../api.js";
 import { showNumber } from "../format.js";
 import { detailOf } from "../messages.js";
 import { GRID_RESOLUTION, PLAY_GRID_RESOLUTION, nextChunk } from "../play-pace.js";
+import { at } from "../root.js";
 import { drawBoundary, drawCurve, drawParity } from "../plots.js";
 
 
@@ -40,7 +41,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
   badge.style.background = colour;
   const title = el("h2", "column-title", "Loading…");
   const open = el("a", "column-open", "open in explorer");
-  open.href = `/#net=${encodeURIComponent(id)}`;
+  open.href = at(`/#net=${encodeURIComponent(id)}`);
   const remove = el("button", "column-remove", "×");
   remove.type = "button";
   remove.setAttribute("aria-label", `Remove column ${key} (the network stays on the server)`);
@@ -198,7 +199,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
       p.dataset.columnProblem = "";
       const back = el("p", "hint");
       const a = el("a", "", "Back to the explorer");
-      a.href = "/";
+      a.href = at("/");
       back.append(a, " to build a network, then use “Compare with a copy using …”.");
       root.append(p, back);
       open.hidden = true;

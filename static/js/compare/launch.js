@@ -5,8 +5,9 @@ import { detailOf, setError, status } from "../messages.js";
 import { stopPlaying } from "../play.js";
 import { createCopyControl } from "./copy-control.js";
 import { makeCopy } from "./copy.js";
+import { at } from "../root.js";
 
-export const compareUrl = (ids) => `/compare?ids=${ids.map(encodeURIComponent).join(",")}`;
+export const compareUrl = (ids) => at(`/compare?ids=${ids.map(encodeURIComponent).join(",")}`);
 
 /** Wire the control in [data-compare-launch] once the catalog has loaded. */
 export function wireCompareLaunch() {

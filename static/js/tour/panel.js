@@ -1,5 +1,7 @@
 // The tour panel above the drawing: the lesson's title, the step's text, its prediction, Back/Next/Leave.
 
+import { at } from "../root.js";
+
 const make = (tag, attrs = {}, text = "") => {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -12,7 +14,7 @@ export function createPanel(root, on) {
   root.replaceChildren();
   const head = make("div", { class: "tour-head" });
   const kicker = make("p", { class: "tour-kicker" });
-  kicker.append("Lesson · ", make("a", { href: "/lessons" }, "all lessons"));
+  kicker.append("Lesson · ", make("a", { href: at("/lessons") }, "all lessons"));
   const title = make("h2", { "data-tour-title": "" });
   const progress = make("span", { class: "tour-progress", "data-tour-progress": "" });
   head.append(kicker, title, progress);

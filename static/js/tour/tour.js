@@ -6,6 +6,7 @@ import { $, animator, emit, form, store } from "../context.js";
 import { adopt, loadPreview } from "../network-actions.js";
 import { setupFromNetwork } from "../setup.js";
 import { detailOf, status } from "../messages.js";
+import { at } from "../root.js";
 import { routeKeys } from "../controls.js";
 import { runAction } from "./actions.js";
 import { highlight, offscreenTarget } from "./highlight.js";
@@ -161,7 +162,7 @@ export async function startTour(lessonId, setup) {
     highlight(null);
     $("[data-tour]").hidden = true;
     const id = store.get().network?.id;
-    if (id) history.replaceState(null, "", `/#net=${encodeURIComponent(id)}`);
+    if (id) history.replaceState(null, "", at(`/#net=${encodeURIComponent(id)}`));
     delete document.body.dataset.lesson;
     document.body.dataset.tourStage = "left";
   }

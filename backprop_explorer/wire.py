@@ -1,0 +1,27 @@
+"""What crosses the wire for the client: arrays out as nested lists, an error answer's detail."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import numpy as np
+
+
+def as_json(value: Any) -> Any:
+    """Nested lists for ndarrays (and NumPy scalars), inside dicts and lists too."""
+    if isinstance(value, np.ndarray | np.generic):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {key: as_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [as_json(item) for item in value]
+    return value
+
+
+def detail_of(response: httpx.Response) -> Any:
+    try:
+        return response.json().get("detail", response.text)
+    except (ValueError, AttributeError):
+        return response.text
