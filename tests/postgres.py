@@ -4,8 +4,10 @@
 loopback port (its Unix socket in that folder too), and ``stop`` removes it all. PostgreSQL
 refuses to run as root, so under root (CI) the folder is handed to an unprivileged user
 (``nobody``) and the server runs as that user through ``runuser``. Each test gets a database
-of its own (:meth:`Cluster.create_database`). The binaries are found on ``PATH`` or in
-Debian's ``/usr/lib/postgresql/<version>/bin``; ``scripts/ensure-postgres.sh`` installs them.
+of its own (:meth:`Cluster.create_database`). A cluster whose test process died without
+stopping it (killed) is stopped and removed by the next one started. The binaries are found
+on ``PATH`` or in Debian's ``/usr/lib/postgresql/<version>/bin``;
+``scripts/ensure-postgres.sh`` installs them.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import psycopg
 
+PREFIX = "backprop-pg-"  # the temporary folders' names
 UNPRIVILEGED = "nobody"  # who runs the server when the tests run as root
 SUPERUSER = "backprop"  # the cluster's superuser, trusted on loopback (a throwaway cluster)
 
@@ -55,7 +58,8 @@ class Cluster:
 
     def __init__(self, *, durable: bool = False, max_connections: int = 200) -> None:
         self.durable, self.max_connections = durable, max_connections
-        self.root = Path(tempfile.mkdtemp(prefix="backprop-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (self.root / "owner").write_text(str(os.getpid()))
         self.data, self.log = self.root / "data", self.root / "server.log"
         self.port = 0
         self._names = itertools.count(1)
@@ -73,6 +77,7 @@ class Cluster:
             raise RuntimeError(f"{' '.join(command)} failed: {done.stdout}{done.stderr}{log}")
 
     def start(self) -> Cluster:
+        self._remove_orphans()
         if self._user is not None:
             entry = pwd.getpwnam(self._user)
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
@@ -97,6 +102,32 @@ class Cluster:
                 if "could not bind" not in self.log.read_text(errors="replace"):
                     raise
         raise RuntimeError(f"PostgreSQL did not start: {self.log.read_text(errors='replace')}")
+
+    def _remove_orphans(self) -> None:
+        """Stop and remove the clusters of test processes that are gone."""
+        for root in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+            try:
+                owner = int((root / "owner").read_text())
+                os.kill(owner, 0)
+                continue  # its process is alive: not an orphan
+            except ProcessLookupError:
+                pass
+            except (OSError, ValueError):
+                continue  # not one of these (or not readable)
+            if (root / "data" / "postmaster.pid").exists():
+                command = [
+                    str(self._bin / "pg_ctl"),
+                    "stop",
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "-D",
+                    str(root / "data"),
+                ]
+                if self._user is not None:
+                    command = ["runuser", "-u", self._user, "--", *command]
+                subprocess.run(command, capture_output=True)
+            shutil.rmtree(root, ignore_errors=True)
 
     def halt(self) -> None:
         """Stop the server (fast shutdown: open connections are closed), keeping its data."""

@@ -92,7 +92,11 @@ class _FileLocks:
         self._fcntl(fcntl.F_UNLCK, _offset(network_id))
 
     def close(self) -> None:
-        os.close(self._fd)
+        """Close the lock file, once: closing a descriptor number twice would close whatever
+        file or socket has been given that number since."""
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
 
 
 class ThreadLocks:

@@ -55,6 +55,7 @@ def _alive(conn: psycopg.Connection) -> None:
         raise psycopg.OperationalError("the connection is closed")
     readable, _, _ = select.select([conn.fileno()], [], [], 0)
     if readable:
+        conn.close()  # closed, the pool makes another one in its place
         raise psycopg.OperationalError("the server closed the connection")
 
 

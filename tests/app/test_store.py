@@ -4,6 +4,7 @@ columns, caps, version checks, locks across stores; the migration of version-1 S
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -277,3 +278,16 @@ def test_an_id_with_a_nul_character_is_no_network(client: TestClient) -> None:
     ):
         response = client.request(method, path, json={} if method == "POST" else None)
         assert response.status_code == 404, (path, response.text)
+
+
+@sqlite_only
+def test_closing_a_store_twice_closes_nothing_else(new_database, tmp_path: Path) -> None:
+    """The lock file's descriptor is closed once: a second close must not close the file or
+    socket that has been given the same number since (a database connection, say)."""
+    store = Store(new_database(), limits=Limits())
+    store.close()
+    with open(tmp_path / "opened-since", "wb") as other:  # likely takes the freed number
+        store.close()
+        other.write(b"still open")
+        other.flush()
+        os.fstat(other.fileno())
