@@ -24,7 +24,7 @@ from uvicorn.supervisors import Multiprocess
 
 from backprop_explorer import __version__
 
-from . import dbcli
+from . import process  # noqa: F401 - before anything loads NumPy
 from .config import (
     ENV_PREFIX,
     TOKEN_RULE,
@@ -36,6 +36,8 @@ from .config import (
     is_loopback,
 )
 from .connections import BACKLOG
+from .dbcli import add_parser as add_db_parser
+from .dbcli import run as run_db
 from .errors import DatabaseUnavailable
 from .listen import DEFAULT_PORT, PORT_TRIES, CannotListen, bind, open_when_up, urls
 from .store import open_store
@@ -199,7 +201,7 @@ def parser() -> argparse.ArgumentParser:
                 help=f"{LIMIT_HELP.get(name, name.replace('_', ' '))} (default {getattr(defaults, name):,}; "
                 f"env {Limits.env_name(name)})",
             )
-    dbcli.add_parser(sub)
+    add_db_parser(sub)
     return root
 
 
@@ -240,7 +242,7 @@ def main(argv: list[str] | None = None) -> None:
         command_line.print_help()
         return
     if args.command == "db":
-        sys.exit(dbcli.run(args))
+        sys.exit(run_db(args))
     token = configure(args)
     # Check the database here, so a bad --db is one readable line, not a traceback per worker.
     try:

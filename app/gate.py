@@ -16,8 +16,9 @@ out of memory, and every owner gets a fair share.
   body implies and reserves the rest with :func:`reserve` once the shapes are known, before
   it allocates (``app/costs.py`` has the figures); one that could never fit is refused (413).
 - **Order**: waiting requests wait as coroutines, not threads, one queue per owner. A freed
-  slot goes to the owner with the fewest requests running, then to the one whose first
-  request has waited longest: one owner's 40 requests do not starve another's one.
+  slot goes to the owner with the fewest requests running, then to the one served least
+  recently, then to the one whose first request has waited longest: owners take turns, so
+  one owner's 40 requests do not starve another's one.
 - **Bounds**: at most ``max_queued_per_owner`` requests wait per owner (then 429) and
   ``max_queued_requests`` in all (then 503); both answers carry ``Retry-After`` and a JSON
   ``detail``.
@@ -151,6 +152,7 @@ class Gate:
         self.running: dict[tuple[str, str], int] = {}  # (kind, owner) → running requests
         self.waiting: dict[str, deque[Ticket]] = {}  # owner → its waiting tickets, oldest first
         self.queued = 0
+        self.served: dict[str, int] = {}  # owner → when it was last let in (owners with requests)
         self._order = itertools.count()
 
     def owner_cap(self, kind: str) -> int:
@@ -203,6 +205,8 @@ class Gate:
             del self.running[key]
         self.budget.give(ticket.held)
         ticket.held = 0
+        if not self.waiting.get(ticket.owner) and not any(o == ticket.owner for _, o in self.running):
+            self.served.pop(ticket.owner, None)  # nothing left of this owner's: forget its turn
         self._dispatch()
 
     def _grant(self, ticket: Ticket) -> bool:
@@ -214,14 +218,16 @@ class Gate:
             return False
         self.busy[kind] += 1
         self.running[key] = self.running.get(key, 0) + 1
+        self.served[ticket.owner] = next(self._order)
         return True
 
     def _dispatch(self) -> None:
-        """Admit waiting requests while slots allow: fewest running first, then longest waiting."""
+        """Admit waiting requests while slots allow: the owner with the fewest running first,
+        then the one served least recently, then the longest waiting."""
         while True:
             heads = sorted(
                 (queue[0] for queue in self.waiting.values() if queue),
-                key=lambda t: (self.running.get((t.kind, t.owner), 0), t.order),
+                key=lambda t: (self.running.get((t.kind, t.owner), 0), self.served.get(t.owner, -1), t.order),
             )
             admitted = next((t for t in heads if self._grant(t)), None)
             if admitted is None:

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
 
-from . import __version__, logs
+from . import __version__, logs, process  # noqa: F401 - process before anything loads NumPy
 from .admission import Admission
 from .config import Settings
 from .errors import DatabaseUnavailable, Unexpected, install_error_handlers

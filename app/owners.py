@@ -44,6 +44,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -108,20 +109,21 @@ def share_key(secret: str, network_id: str) -> str:
 
 
 class OwnersCache:
-    """network or dataset id → its owner, as the store says (an owner never changes)."""
+    """network or dataset id → its owner, as the store says (an owner never changes). A miss
+    reads the store in a worker thread: the event loop never waits for the database."""
 
     def __init__(self, lookup: Callable[[str], str | None], size: int = 20_000) -> None:
         self._lookup, self._size = lookup, size
         self._items: OrderedDict[str, str] = OrderedDict()
         self._guard = threading.Lock()
 
-    def get(self, item_id: str) -> str | None:
+    async def get(self, item_id: str) -> str | None:
         with self._guard:
             owner = self._items.get(item_id)
             if owner is not None:
                 self._items.move_to_end(item_id)
                 return owner
-        owner = self._lookup(item_id)  # one primary-key read
+        owner = await run_in_threadpool(self._lookup, item_id)  # one primary-key read
         if owner is not None:  # an unknown id is not remembered: it may be created later
             with self._guard:
                 self._items[item_id] = owner
@@ -166,7 +168,7 @@ class Owners:
             return
         headers = Headers(scope=scope)
         requester, new_cookie = self.identify(scope, headers)
-        refusal = self.check(scope, headers, requester)
+        refusal = await self.check(scope, headers, requester)
         if refusal is not None:
             status, detail = refusal
             await reply(send, status, detail)
@@ -216,7 +218,7 @@ class Owners:
         server = scope.get("server") or ("", None)
         return f"backprop_explorer_owner_{server[1] or 0}"
 
-    def check(self, scope: Scope, headers: Headers, requester: Requester) -> tuple[int, str] | None:
+    async def check(self, scope: Scope, headers: Headers, requester: Requester) -> tuple[int, str] | None:
         """(status, detail) when the request must be refused, else None."""
         method, path = scope["method"], scope["path"]
         if method in ("GET", "HEAD") and path.rstrip("/") in LISTINGS:
@@ -225,13 +227,14 @@ class Owners:
         if found is None or requester.everything:
             return None
         kind, item_id, action = found
-        owner = (self.networks if kind == "network" else self.datasets).get(item_id)
+        owner = await (self.networks if kind == "network" else self.datasets).get(item_id)
         if owner is None or requester.may_open(owner):
             return None  # an unknown id: the route answers 404
         if kind == "network":
             given = headers.get(SHARE_HEADER) or query_value(scope, "share")
-            if given is not None and secrets.compare_digest(
-                given.encode(), share_key(self.store.secret(), item_id).encode()
+            secret = None if given is None else await run_in_threadpool(self.store.secret)  # read once
+            if secret is not None and secrets.compare_digest(
+                str(given).encode(), share_key(secret, item_id).encode()
             ):
                 if reads_only(method, action):
                     return None

@@ -324,8 +324,10 @@ def test_the_training_example_prints_the_servers_loss_per_epoch(live_server: Liv
     link = re.search(r"see it: (\S+)", out)
     assert link and f"/#net={network_id}&share=" in link.group(1), out
     share = {"X-Share-Key": link.group(1).rsplit("share=", 1)[1]}
-    assert httpx.get(f"{live_server}/api/networks/{network_id}/history").status_code == 404
-    stored = httpx.get(f"{live_server}/api/networks/{network_id}/history", headers=share).json()["history"]
+    stranger = {"X-Owner-Key": "another-owner-0123456789"}
+    url = f"{live_server}/api/networks/{network_id}/history"
+    assert httpx.get(url, headers=stranger).status_code == 404
+    stored = httpx.get(url, headers={**stranger, **share}).json()["history"]
     assert len(printed) == len(stored) == 7
     np.testing.assert_allclose(printed, [e["train_loss"] for e in stored], rtol=0, atol=5e-7)
 

@@ -24,7 +24,9 @@ class OwnerOut(Response):
     owner: str = Field(description='your owner id ("" when anonymous: no cookie, no X-Owner-Key)')
     teacher: bool = Field(description="you hold the teacher token: you see and may delete everything")
     usage: Usage = Field(description="what you keep (the teacher: what the whole store keeps)")
-    quotas: Quotas | None = Field(description="your quotas (none for the teacher)")
+    quotas: Quotas | None = Field(
+        description="your quotas (none for the teacher, or a script without identity on a local server)"
+    )
 
 
 class NameIn(Request):

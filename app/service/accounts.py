@@ -9,7 +9,8 @@ from .core import Core
 
 class Accounts(Core):
     def whoami(self) -> dict:
-        """The requester's owner id, what they keep and their quotas (the teacher: the store's)."""
+        """The requester's owner id, what they keep and their quotas (the teacher and the machine's
+        own user: what the whole store keeps, and no quota)."""
         me, limits = owners.current(), self.limits
         quotas = {
             "networks": limits.max_owner_networks,
@@ -21,7 +22,7 @@ class Accounts(Core):
             "owner": me.owner,
             "teacher": me.teacher,
             "usage": self.store.usage(me.listing_owner),
-            "quotas": None if me.teacher else quotas,
+            "quotas": None if me.everything else quotas,
         }
 
     def rename(self, network_id: str, name: str | None) -> dict:

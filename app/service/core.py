@@ -97,6 +97,7 @@ class Core:
             timeline=snaps,
             owner=owners.current().owner,
             scratch=scratch,
+            exempt=owners.current().everything,
         )
         session.logs_written()
         return version

@@ -9,13 +9,12 @@ process (only an OS crash or power loss can drop the last transactions).
 Several server processes may share the file (``uvicorn --workers N``, or two servers on one
 machine): :meth:`SQLiteDatabase.hold` locks a network across threads and processes with a
 byte of ``<file>-locks`` (``locks.py``). A full disk is met with ``<file>-reserve``
-(:class:`Reserve`), deleted to make room for a DELETE.
+(``space.py``), deleted to make room for a DELETE.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,11 +25,11 @@ from typing import Any, TypeVar
 from ..errors import StorageError
 from . import sqlite_schema
 from .locks import NetworkLocks
+from .space import Reserve
 from .sql import Connection, Cursor, Database, MigrateNetwork, without_row_locks
 
 T = TypeVar("T")
 WAL_LIMIT = 4 * 1024 * 1024  # bytes the write-ahead log keeps on disk between checkpoints
-RESERVE_BYTES = 8 * 1024 * 1024  # kept free beside the database so a DELETE fits on a full disk
 log = logging.getLogger(__name__)
 
 # SQLite's result codes for a database this process cannot use right now: answered with 503
@@ -255,30 +254,3 @@ class SQLiteDatabase(Database):
                     conn.raw.execute("PRAGMA busy_timeout=30000")
         if self._reserve is not None:
             self._reserve.fill()
-
-
-class Reserve:
-    """A file of :data:`RESERVE_BYTES` beside the database: when the disk is full, deleting it
-    makes room for a DELETE (which writes a little before it frees anything); it is made
-    again once there is room."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.fill()
-
-    def fill(self) -> None:
-        if self.path.exists():
-            return
-        try:
-            with open(self.path, "wb") as file:
-                os.posix_fallocate(file.fileno(), 0, RESERVE_BYTES)
-        except OSError:
-            self.path.unlink(missing_ok=True)  # no room now: made again after the next deletion
-
-    def release(self) -> bool:
-        """Delete the reserve; False when there was none to delete."""
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            return False
-        return True

@@ -1,5 +1,6 @@
 """The store's one class over either database: networks, their logs and their timeline,
-owners' totals; uploads come from :class:`~.uploads.Uploads`. See the package's docstring."""
+owners' totals; uploads come from :class:`~.uploads.Uploads`, freeing room on the disk from
+:class:`~.space.Space`. See the package's docstring."""
 
 from __future__ import annotations
 
@@ -155,6 +156,7 @@ class Store(Uploads):
         rewound_to: tuple[int, int] | None = None,
         owner: str = "",
         scratch: bool = False,
+        exempt: bool = False,
     ) -> int:
         """Write a network, append per-update losses and epoch entries: one transaction.
         Returns the version written.
@@ -168,7 +170,8 @@ class Store(Uploads):
         A new network belongs to ``owner``; ``scratch``: the page built it, and only the
         owner's newest ``max_scratch_networks`` such networks nobody has changed are kept
         (older ones are deleted here). Its size is counted and the quotas checked in the
-        same transaction (``accounts.py``): going over one raises LimitExceeded.
+        same transaction (``accounts.py``): going over one raises LimitExceeded (``exempt``:
+        the writer has no per-owner quota).
         """
         network_id = doc["id"]
         step_losses, history = list(step_losses), list(history)
@@ -253,6 +256,7 @@ class Store(Uploads):
                 kind="networks",
                 added=row is None,
                 grew=row is None or size > row[5],
+                exempt=exempt,
             )
         if hold is not None:
             hold.version = version
@@ -284,7 +288,7 @@ class Store(Uploads):
             with self._db.transaction() as conn:
                 return self._delete_rows(conn, network_id)
 
-        deleted = self._db.with_room(delete)
+        deleted = self._with_room(delete)
         if deleted:
             self.compact()
         return deleted
@@ -331,15 +335,10 @@ class Store(Uploads):
                 ).rowcount
             return len(ids) + gone
 
-        removed = self._db.with_room(expire)
+        removed = self._with_room(expire)
         if removed:
             self.compact()
         return removed
-
-    def compact(self) -> None:
-        """Give the space of deleted rows back to the disk (SQLite; PostgreSQL's autovacuum
-        does it on its own)."""
-        self._db.compact()
 
     def rename(self, network_id: str, name: str | None) -> bool:
         """Name a network (None: no name); a named network is no longer a scratch one."""

@@ -11,6 +11,7 @@ import time
 from ..config import Limits
 from ..errors import DomainError
 from . import accounts
+from .space import Space
 from .sql import ARRAY_KEYS, NO_LIMIT, Database, dumps
 
 # What a listing shows of an upload's document.
@@ -24,13 +25,13 @@ class DatasetInUse(DomainError):
     status_code = 409
 
 
-class Uploads:
-    """The dataset methods of :class:`~.store.Store`."""
+class Uploads(Space):
+    """The store's uploads (a base of :class:`~.store.Store`)."""
 
     _db: Database
     limits: Limits
 
-    def save_dataset(self, dataset_id: str, doc: dict, owner: str = "") -> None:
+    def save_dataset(self, dataset_id: str, doc: dict, owner: str = "", exempt: bool = False) -> None:
         info = {k: v for k, v in doc.items() if k not in ARRAY_KEYS}
         arrays = {k: doc[k] for k in ARRAY_KEYS}
         info_text, arrays_text = dumps(info), dumps(arrays)
@@ -39,7 +40,7 @@ class Uploads:
                 "INSERT INTO datasets (id, info, arrays, created_at, owner, bytes) VALUES (?, ?, ?, ?, ?, ?)",
                 (dataset_id, info_text, arrays_text, time.time(), owner, len(info_text) + len(arrays_text)),
             )
-            accounts.check(conn, owner, self.limits, kind="datasets", added=True, grew=True)
+            accounts.check(conn, owner, self.limits, kind="datasets", added=True, grew=True, exempt=exempt)
 
     def load_dataset(self, dataset_id: str) -> dict | None:
         with self._db.connection() as conn:
@@ -101,9 +102,9 @@ class Uploads:
     def delete_dataset(self, dataset_id: str) -> bool:
         """Delete an uploaded dataset (even on a full disk); :class:`DatasetInUse` while a
         network uses it."""
-        deleted = self._db.with_room(lambda: self._delete_dataset(dataset_id))
+        deleted = self._with_room(lambda: self._delete_dataset(dataset_id))
         if deleted:
-            self._db.compact()
+            self.compact()
         return deleted
 
     def dataset_size(self, dataset_id: str) -> int | None:

@@ -42,7 +42,11 @@ def test_health_pages_and_stop_answer_promptly_under_40_heavy_requests(tmp_path:
         server.stop()
     for what in ("health", "page", "static", "stop"):
         assert outcome.worst(what) < PROMPT, f"{what}: {outcome.probes[what]}"
-    assert len(outcome.probes["health"]) >= 5  # probed all along, not once at the end
+    # Probed all along, not once at the end: at least half the rounds the run's length allowed
+    # (a round is four probes under a second each, then a 0.1 s pause).
+    round_time = 0.1 + sum(outcome.worst(w) for w in ("health", "page", "static", "stop"))
+    rounds = (outcome.seconds - 0.3) / round_time
+    assert len(outcome.probes["health"]) >= max(1, int(rounds / 2)), (outcome.seconds, outcome.probes)
     # Served in turn up to the owner's queue, and the rest told to come back, never a 5xx.
     statuses = [a.status_code for a in outcome.answers]
     assert set(statuses) <= {200, 429} and statuses.count(200) >= 10, statuses
@@ -62,13 +66,14 @@ def test_one_owners_40_requests_do_not_starve_anothers_one(tmp_path: Path) -> No
             started = time.perf_counter()
             assert light.post(f"/api/networks/{mine}/landscape", json=stalls.LANDSCAPE).status_code == 200
             alone = time.perf_counter() - started
-            finished: list[float] = []
+            finished: list[float] = []  # when each of the first owner's served requests ended
 
             def heavy(request: stalls.Request) -> int:
                 method, path, body = request
                 with httpx.Client(base_url=server.url, timeout=600, headers=stalls.HEAVY) as client:
                     status = client.request(method, path, json=body).status_code
-                finished.append(time.perf_counter())
+                if status == 200:
+                    finished.append(time.perf_counter())
                 return status
 
             with ThreadPoolExecutor(max_workers=40) as pool:
@@ -197,7 +202,7 @@ def test_health_stays_up_during_a_slow_client_attack(tmp_path: Path) -> None:
             sock.close()
         server.stop()
     assert failures <= len(times) // 20, (failures, len(times))
-    assert statistics.median(times) < 0.5, times
+    assert statistics.median(times) < PROMPT, times
     log = server.output
     assert "Too many open files" not in log
     assert len(log) < 100_000, f"the log grew to {len(log)} bytes"
@@ -321,5 +326,39 @@ def test_behind_a_tls_proxy_the_pages_own_changes_pass(tmp_path: Path) -> None:
         plain = {k: v for k, v in proxied.items() if k != "X-Forwarded-Proto"}
         refused = httpx.post(url, json=stalls.SMALL, headers=plain)
         assert refused.status_code == 403 and "https://class.example.org" in refused.json()["detail"]
+    finally:
+        server.stop()
+
+
+def test_slow_headers_and_bodies_are_cut_off(tmp_path: Path) -> None:
+    server = serve(tmp_path, "--max-header-seconds", "2", "--max-body-seconds", "2")
+    port = int(server.url.rsplit(":", 1)[1])
+    try:
+        # Half a request's headers, then nothing: the connection is closed after the deadline.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            started = time.monotonic()
+            assert slow.recv(1024) == b""  # closed, with no answer
+            assert 1.5 < time.monotonic() - started < 6
+        # Whole headers, a tenth of the body announced, then nothing: 408 after the deadline.
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as slow:
+            slow.sendall(
+                b"POST /api/networks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                b'Content-Length: 100\r\n\r\n{"layers":'
+            )
+            started = time.monotonic()
+            answer = b""
+            while b"}" not in answer:
+                chunk = slow.recv(4096)
+                if not chunk:
+                    break
+                answer += chunk
+            assert 1.5 < time.monotonic() - started < 6
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 408")
+        assert b"max_body_seconds=2" in body
+        # Meanwhile, and after, everyone else is served.
+        assert httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200
+        assert httpx.get(f"{server.url}/api/networks").json()["total"] == 0  # nothing was created
     finally:
         server.stop()
