@@ -1,7 +1,8 @@
 """App servers that share nothing but a PostgreSQL URL, as on several hosts: each started in a
 folder of its own (no lock file, no database file, no home in common), real uvicorn processes.
 Many clients step one network through both; a server killed with SIGKILL mid-run loses no
-acknowledged update, applies none twice, leaves no lock behind, and the database checks sound."""
+acknowledged update, applies none twice, leaves no lock behind, and the database checks sound.
+Behind one reverse proxy, a browser is one owner with one class token on every server."""
 
 from __future__ import annotations
 
@@ -19,14 +20,16 @@ from tests.conftest import ROOT, LiveServer, start_server
 from tests.postgres import Cluster
 
 from .conftest import MOONS
+from .proxy import Proxy
 
 CLIENTS, STEPS_PER_CLIENT = 16, 20
 
 
-def host(url: str, folder: Path) -> LiveServer:
-    """A server in its own folder (its working directory and home), on the database ``url``."""
+def host(url: str, folder: Path, settings: dict[str, str] | None = None) -> LiveServer:
+    """A server in its own folder (its working directory and home), on the database ``url``;
+    ``settings``: more of its environment."""
     folder.mkdir(exist_ok=True)
-    env = {"HOME": str(folder), "XDG_DATA_HOME": str(folder / "data")}
+    env = {"HOME": str(folder), "XDG_DATA_HOME": str(folder / "data"), **(settings or {})}
     return start_server(url, cwd=folder, env=env, timeout=60)
 
 
@@ -211,3 +214,50 @@ def test_the_servers_ride_out_a_database_restart(postgres_cluster: Cluster, tmp_
             assert client.get(f"/api/networks/{network_id}").json()["step"] == 16
     finally:
         server.stop()
+
+
+CLASS_TOKEN, TEACHER_TOKEN = "class-token-0123456789abcdef", "teacher-token-0123456789abcdef"
+
+
+def test_behind_one_proxy_a_browser_is_one_owner_on_every_server(
+    postgres_cluster: Cluster, tmp_path: Path
+) -> None:
+    """Two app servers on other ports than the proxy's, each request sent to the next one: the
+    token and owner cookies a page load sets are named by the address the browser used, so
+    every server reads them, and a learner's requests reach their own networks wherever they
+    land (another learner's stay hidden)."""
+    url = postgres_cluster.create_database()
+    tokens = {"BACKPROP_EXPLORER_TOKEN": CLASS_TOKEN, "BACKPROP_EXPLORER_TEACHER_TOKEN": TEACHER_TOKEN}
+    first, second = host(url, tmp_path / "a", tokens), host(url, tmp_path / "b", tokens)
+    proxy = Proxy([first.url, second.url], "")
+    try:
+        same_origin = {"Origin": proxy.url}  # what a browser sends with the page's changes
+        with (
+            httpx.Client(base_url=proxy.url, timeout=60, headers=same_origin) as browser,
+            httpx.Client(base_url=proxy.url, timeout=60, headers=same_origin) as classmate,
+        ):
+            for learner in (browser, classmate):
+                opened = learner.get("/", params={"token": CLASS_TOKEN})  # the printed address
+                assert opened.status_code == 303 and opened.headers["location"] == "/"
+                assert learner.get("/").status_code == 200  # the page: the owner cookie
+            port = proxy.url.rsplit(":", 1)[1]
+            assert sorted(c.name for c in browser.cookies.jar) == [
+                f"backprop_explorer_owner_{port}", f"backprop_explorer_token_{port}",
+            ]  # fmt: skip
+            created = browser.post("/api/networks", json=MOONS)
+            assert created.status_code == 201, created.text
+            network_id = created.json()["id"]
+            steps = [browser.post(f"/api/networks/{network_id}/step", json={}) for _ in range(6)]
+            assert [r.status_code for r in steps] == [200] * 6, [r.text for r in steps]
+            assert [r.json()["update"]["step"] for r in steps] == list(range(1, 7))
+            for _ in range(2):  # once through each server
+                mine = browser.get("/api/networks").json()
+                assert [n["id"] for n in mine["networks"]] == [network_id]
+                assert classmate.get(f"/api/networks/{network_id}").status_code == 404
+                assert classmate.get("/api/networks").json()["total"] == 0
+            assert "set-cookie" not in browser.get("/").headers  # no second owner made
+        assert min(proxy.served.values()) >= 8, proxy.served
+    finally:
+        proxy.close()
+        first.stop()
+        second.stop()
