@@ -36,10 +36,13 @@ def test_serve_help_explains_the_port_and_groups_the_limits() -> None:
     text = run(sys.executable, "-m", "backprop_explorer", "serve", "--help").stdout
     assert re.search(r"--port N\s+the port; 0 picks a free one", text)
     assert "--root-path PATH" in text and "--log-level {critical,error,warning,info,debug,trace}" in text
-    groups = re.findall(r"^(limits: [a-z ]+):$", text, flags=re.MULTILINE)
-    assert groups == ["limits: network size", "limits: data", "limits: one request", "limits: what is kept"]
+    groups = re.findall(r"^limits: ([A-Za-z ]+):$", text, flags=re.MULTILINE)
+    assert groups == [
+        "network size", "data", "one request", "what is kept", "owners", "the whole server", "clients",
+        "PostgreSQL",
+    ]  # fmt: skip
     section = text[text.index("limits: network size:") :]
-    assert len(re.findall(r"^  --max-[a-z-]+ N", section, flags=re.MULTILINE)) == 20
+    assert len(re.findall(r"^  --max-[a-z-]+ N", section, flags=re.MULTILINE)) == 34
     assert re.search(
         r"--max-layers N\s+weight layers per network \(default 10; env\s+BACKPROP_EXPLORER_MAX_LAYERS\)", text
     )
