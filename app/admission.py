@@ -28,7 +28,7 @@ from .config import Limits
 
 PREFIX = "/api/networks/"
 # POSTs under /api/networks/{id}/ that only read the network (no lock): they never queue.
-READS = frozenset({"stop", "predict", "gradcheck", "landscape"})
+READS = frozenset({"stop", "predict", "gradcheck", "landscape", "graph"})
 # Not a network id: POST /api/networks/import creates a network.
 NOT_IDS = frozenset({"import"})
 TRAINING = "train"

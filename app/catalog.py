@@ -68,7 +68,8 @@ def catalog(limits: Limits) -> dict:
             for a in engine.ACTIVATIONS.values()
         ],
         "losses": [
-            {"name": x.name, "formula": x.formula, "pairs_with": x.pairs_with} for x in engine.LOSSES.values()
+            {"name": x.name, "formula": x.formula, "derivative": x.derivative, "pairs_with": x.pairs_with}
+            for x in engine.LOSSES.values()
         ],
         "optimizers": [asdict(info) for info in engine.OPTIMIZERS.values()],
         "initializers": [asdict(info) for info in engine.INITIALIZERS.values()],

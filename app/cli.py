@@ -1,4 +1,5 @@
-"""`backprop-explorer serve [--host] [--port] [--root-path] [--db] [--token] [--open] …`, and
+"""`backprop-explorer serve [--host] [--port] [--root-path] [--db] [--token] [--open] …
+[--lessons DIR]`, `backprop-explorer lessons check FILE… | show ID` and
 `backprop-explorer db copy|check` (``dbcli.py``).
 
 The app reads its settings from the environment when uvicorn imports it (in every worker),
@@ -17,6 +18,7 @@ import socket
 import sys
 import threading
 from dataclasses import fields
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -39,6 +41,7 @@ from .connections import BACKLOG
 from .dbcli import add_parser as add_db_parser
 from .dbcli import run as run_db
 from .errors import DatabaseUnavailable
+from .lessons import commands as lesson_commands
 from .listen import DEFAULT_PORT, PORT_TRIES, CannotListen, bind, open_when_up, urls
 from .store import open_store
 
@@ -184,6 +187,7 @@ def parser() -> argparse.ArgumentParser:
     running.add_argument(
         "--log-level", choices=LOG_LEVELS, default="info", help="uvicorn's logging (default info)"
     )
+    running.add_argument("--lessons", metavar="DIR", help="a folder of lesson files to offer too")
     defaults = Limits()
     names = [f.name for f in fields(Limits)]
     grouped = [name for group in LIMIT_GROUPS.values() for name in group]
@@ -201,6 +205,7 @@ def parser() -> argparse.ArgumentParser:
                 help=f"{LIMIT_HELP.get(name, name.replace('_', ' '))} (default {getattr(defaults, name):,}; "
                 f"env {Limits.env_name(name)})",
             )
+    lesson_commands.add_parser(sub)
     add_db_parser(sub)
     return root
 
@@ -221,6 +226,10 @@ def configure(args: argparse.Namespace) -> str | None:
         os.environ[ENV_PREFIX + "ALLOW_HOSTS"] = ",".join(args.allow_host)
     if args.allow_listing:
         os.environ[ENV_PREFIX + "ALLOW_LISTING"] = "1"
+    if args.lessons:
+        if not Path(args.lessons).is_dir():
+            sys.exit(f"--lessons {args.lessons}: no such folder")
+        os.environ[ENV_PREFIX + "LESSONS"] = str(Path(args.lessons).resolve())
     token = args.token if args.token is not None else os.environ.get(ENV_PREFIX + "TOKEN") or None
     if token is not None and not TOKEN_SYNTAX.match(token):
         sys.exit(f"--token must be {TOKEN_RULE}")
@@ -241,6 +250,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.command is None:  # a bare `backprop-explorer`: say what it does
         command_line.print_help()
         return
+    if args.command == "lessons":
+        sys.exit(lesson_commands.main(args))
     if args.command == "db":
         sys.exit(run_db(args))
     token = configure(args)

@@ -173,7 +173,14 @@ class Settings:
     database: Path | str  # a SQLite file's path, or a postgresql:// URL
     limits: Limits = field(default_factory=Limits)
     access: Access = field(default_factory=Access)
+    lessons_dir: Path | None = None  # a teacher's folder of lesson files, besides the built-in ones
 
     @classmethod
     def from_env(cls) -> Settings:
-        return cls(database_from(os.environ.get(ENV_PREFIX + "DB")), Limits.from_env(), Access.from_env())
+        lessons = os.environ.get(ENV_PREFIX + "LESSONS")
+        return cls(
+            database_from(os.environ.get(ENV_PREFIX + "DB")),
+            Limits.from_env(),
+            Access.from_env(),
+            Path(lessons) if lessons else None,
+        )

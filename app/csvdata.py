@@ -4,7 +4,9 @@ Feature columns hold numbers. One target column may instead hold class labels, i
 (``0, 1, 2``) or strings (``setosa``): it is then a classification target, one output per
 class (one 0/1 output for two classes), with the label names kept in order. A first column
 with no name is an index (pandas writes one) and is left out unless asked to keep it.
-Columns are capped by ``max_csv_columns`` and data rows by ``max_samples`` (413 naming the line).
+Columns are capped by ``max_csv_columns``, the feature and target columns chosen (and a label
+column's classes) by ``max_neurons``, the widest layer, and data rows by ``max_samples`` (413
+naming the line).
 """
 
 from __future__ import annotations
@@ -55,11 +57,13 @@ def parse_csv(
     max_columns: int = Limits.max_csv_columns,
     task: TaskChoice = "auto",
     index_column: IndexChoice = "auto",
-    max_classes: int = Limits.max_neurons,
+    max_neurons: int = Limits.max_neurons,
     max_name_length: int = Limits.max_name_length,
 ) -> Table:
-    """The upload's table. Line numbers count the header as line 1. Column names and class
-    labels are at most ``max_name_length`` characters (they are shown and stored with it).
+    """The upload's table. Line numbers count the header as line 1. The feature and target
+    columns chosen, and a label column's classes, are at most ``max_neurons`` each: a network's
+    input and output layers are no wider. Column names and class labels are at most
+    ``max_name_length`` characters (they are shown and stored with it).
 
     Linear in the size of the file: columns are looked up by name in a dict, never searched.
     """
@@ -78,10 +82,17 @@ def parse_csv(
         raise InvalidInput(f"columns {overlap} are both features and targets")
     if not features:
         raise InvalidInput("choose at least one feature column")
+    for kind, chosen, layer in (("feature", features, "input"), ("target", targets, "output")):
+        if len(chosen) > max_neurons:
+            raise LimitExceeded(
+                f"line 1: {len(chosen)} {kind} columns chosen, but a network's {layer} layer takes at "
+                f"most max_neurons={max_neurons} (set {Limits.env_name('max_neurons')}): choose fewer "
+                f"with `{kind}s`"
+            )
     X = _numbers(rows, lines, header, [column[n] for n in features])
     if len(targets) == 1:
         Y, names, found_task, classes = _one_target(
-            rows, lines, header, column[targets[0]], task, max_classes
+            rows, lines, header, column[targets[0]], task, max_neurons
         )
         _check_names(classes or [], max_name_length, f"the target column {targets[0]!r}: class label {{k}}")
         return Table(X, Y, features, names, found_task, classes, index_name)
@@ -276,20 +287,3 @@ def standardize(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     std = A.std(axis=0)
     std = np.where(std > 0, std, 1.0)
     return (A - mean) / std, mean, std
-
-
-def scale_warning(X: np.ndarray, names: list[str]) -> str | None:
-    """A sentence for unstandardized features whose spreads differ by a factor of 100 or more."""
-    spread = X.std(axis=0)
-    varied = [(float(s), n) for s, n in zip(spread, names, strict=True) if s > 0]
-    if len(varied) < 2:
-        return None
-    (small, small_name), (large, large_name) = min(varied), max(varied)
-    if large < 100 * small:
-        return None
-    return (
-        f"the feature columns differ in scale by a factor of {large / small:,.0f} ({large_name!r} has "
-        f"standard deviation {large:.4g}, {small_name!r} {small:.4g}): unstandardized, the large "
-        "columns saturate tanh and sigmoid neurons while the small ones barely move them; upload "
-        "with standardize=true (each column to mean 0, std 1)"
-    )

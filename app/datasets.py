@@ -14,7 +14,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from backprop_explorer.engine import Dataset
@@ -22,7 +22,7 @@ from backprop_explorer.engine.features import FeaturedDataset, raw_dataset, with
 
 from backprop_explorer import engine
 
-from . import costs, csvdata, gate, owners, realdata, serialize
+from . import costs, csvdata, gate, owners, realdata, scaling, serialize
 from .config import Limits
 from .errors import InvalidInput, LimitExceeded, NotFound
 from .store import Store, new_id
@@ -37,14 +37,19 @@ def _bytes(dataset: Dataset) -> int:
 
 @dataclass(repr=False)
 class DescribedDataset(Dataset):
-    """A real dataset or an upload, with what the engine does not need: the scale of its
-    standardized targets (None when kept as they were), its class labels (in output order;
-    two classes: the labels of y = 0 and y = 1) and, for pictures, their (rows, columns)."""
+    """A real dataset, an upload or rows sent in a spec, with what the engine does not need:
+    the scale of its standardized targets and features (None when kept as they were; see
+    scaling.py), its class labels (in output order; two classes: the labels of y = 0 and
+    y = 1), for pictures their (rows, columns), and sentences about data kept at a scale a
+    network learns badly on (``{"about", "text"}``)."""
 
     target_mean: list[float] | None = None
     target_std: list[float] | None = None
     class_names: list[str] | None = None
     image_shape: list[int] | None = None
+    feature_mean: list[float] | None = None
+    feature_std: list[float] | None = None
+    warnings: list[dict] = field(default_factory=list)
 
 
 def _target_scale(doc: dict) -> tuple[list[float] | None, list[float] | None]:
@@ -117,6 +122,8 @@ class Datasets:
             table.target_std,
             table.class_names,
             info.image_shape,
+            table.feature_mean,
+            table.feature_std,
         )
 
     def dataset_for(self, data: dict | None, network_id: str) -> Dataset | None:
@@ -137,16 +144,30 @@ class Datasets:
                     doc["inputs"], doc["targets"], doc["feature_names"], doc["target_names"], "upload"
                 )
                 mean, std = _target_scale(doc)
+                n_features = len(doc["feature_names"])
+                standardized = bool(doc.get("standardized")) and doc.get("means") is not None
+                task = doc.get("task", d.task)  # the upload's task may have been chosen, not inferred
                 return DescribedDataset(
                     d.X,
                     d.Y,
-                    doc.get("task", d.task),  # the upload's task may have been chosen, not inferred
+                    task,
                     d.feature_names,
                     d.target_names,
                     d.name,
                     mean,
                     std,
                     doc.get("class_names"),
+                    feature_mean=doc["means"][:n_features] if standardized else None,
+                    feature_std=doc["stds"][:n_features] if standardized else None,
+                    warnings=scaling.scale_warnings(
+                        d.X,
+                        d.Y,
+                        d.feature_names,
+                        d.target_names,
+                        task,
+                        features_standardized=standardized,
+                        targets_standardized=mean is not None,
+                    ),  # fmt: skip
                 )
 
             return self._cached("ds:" + dataset_id, load)
@@ -172,22 +193,39 @@ class Datasets:
                 self.limits.check(
                     "max_name_length", len(name), f"the length of the name {name[:20]!r}… in data.{key}"
                 )
-        return engine.from_arrays(X, Y, data.get("feature_names"), data.get("target_names"))
+        d = engine.from_arrays(X, Y, data.get("feature_names"), data.get("target_names"))
+        warnings = scaling.scale_warnings(
+            d.X, d.Y, d.feature_names, d.target_names, d.task,
+            features_standardized=False, targets_standardized=False,
+        )  # fmt: skip
+        return DescribedDataset(d.X, d.Y, d.task, d.feature_names, d.target_names, d.name, warnings=warnings)
 
     @staticmethod
     def units(dataset: Dataset | None) -> dict:
-        """What converts a standardized target (or prediction) back to the data's units, the
-        class labels, and the picture shape of image-like inputs (all None when they do not apply)."""
+        """What converts a standardized target (or prediction) and standardized features back to
+        the data's units, the class labels, the picture shape of image-like inputs (all None
+        when they do not apply), and the data's scale warnings."""
         if dataset is not None:
             dataset = raw_dataset(dataset)
         if isinstance(dataset, DescribedDataset):
             return {
                 "target_mean": dataset.target_mean,
                 "target_std": dataset.target_std,
+                "feature_mean": dataset.feature_mean,
+                "feature_std": dataset.feature_std,
                 "class_names": dataset.class_names,
                 "image_shape": dataset.image_shape,
+                "data_warnings": dataset.warnings,
             }
-        return {"target_mean": None, "target_std": None, "class_names": None, "image_shape": None}
+        return {
+            "target_mean": None,
+            "target_std": None,
+            "feature_mean": None,
+            "feature_std": None,
+            "class_names": None,
+            "image_shape": None,
+            "data_warnings": [],
+        }
 
     @staticmethod
     def dataset_out(dataset: Dataset) -> dict:
@@ -237,16 +275,19 @@ class Datasets:
             max_columns=self.limits.max_csv_columns,
             task=task,
             index_column=index_column,
-            max_classes=self.limits.max_neurons,
+            max_neurons=self.limits.max_neurons,
             max_name_length=self.limits.max_name_length,
         )
         X, Y = table.X, table.Y
-        warning = None if standardize else csvdata.scale_warning(X, table.feature_names)
+        standardize_targets = standardize_targets and table.task == "regression"
+        warnings = scaling.scale_warnings(
+            X, Y, table.feature_names, table.target_names, table.task,
+            features_standardized=standardize, targets_standardized=standardize_targets,
+        )  # fmt: skip
         means = stds = target_mean = target_std = None
         if standardize:
             X, x_mean, x_std = csvdata.standardize(X)
             means, stds = serialize.array(x_mean), serialize.array(x_std)
-        standardize_targets = standardize_targets and table.task == "regression"
         if standardize_targets:
             Y, y_mean, y_std = csvdata.standardize(Y)
             target_mean, target_std = serialize.array(y_mean), serialize.array(y_std)
@@ -268,7 +309,7 @@ class Datasets:
             "standardized_targets": standardize_targets,
             "target_mean": target_mean,
             "target_std": target_std,
-            "warnings": [warning] if warning else [],
+            "warnings": [f"{w['text']}; {w['fix']}" for w in warnings],
             "inputs": serialize.array(X),
             "targets": serialize.array(Y),
         }

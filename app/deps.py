@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from .lessons import LessonLibrary
 from .service import Service
 
 
@@ -15,3 +16,10 @@ async def get_service(request: Request) -> Service:
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
+
+
+async def get_lessons(request: Request) -> LessonLibrary:
+    return request.app.state.lessons
+
+
+LessonsDep = Annotated[LessonLibrary, Depends(get_lessons)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 
 from backprop_explorer.engine import EngineError, NonFiniteError
@@ -95,6 +96,21 @@ def validation_detail(errors: list[dict]) -> tuple[str, list[dict]]:
     return detail or "invalid request", clean
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents at the request's path (``/api/networks/{id}`` has one
+    route per method, and the router's 405 names the first one's only); HEAD with GET. The
+    paths with the fewest parameters decide: ``/api/datasets/preview`` is not a dataset id."""
+    path = request.scope.get("path", "")
+    matches: dict[int, set[str]] = {}
+    for template, operations in request.app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\{[^/}]+\}", "[^/]+", template), path):
+            matches.setdefault(template.count("{"), set()).update(m.upper() for m in operations)
+    methods = matches[min(matches)] if matches else set()
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -111,7 +127,10 @@ def install_error_handlers(app: FastAPI) -> None:
         # FastAPI answers an unparseable body (e.g. not UTF-8) with 400; for this API any
         # invalid input is a 422.
         status = 422 if exc.status_code == 400 else exc.status_code
-        return JSONResponse({"detail": str(exc.detail)}, status_code=status, headers=exc.headers)
+        headers = exc.headers
+        if status == 405:  # the router names the methods of the first route on this path only
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
+        return JSONResponse({"detail": str(exc.detail)}, status_code=status, headers=headers)
 
     @app.exception_handler(StorageError)
     async def database_error(request: Request, exc: StorageError) -> JSONResponse:

@@ -1,5 +1,6 @@
-"""Request-body limits, enforced before any route parses the body: its size, and the time a
-client may take to send it."""
+"""Request bodies checked before any route parses them: their size limits, the time a client
+may take to send them, and no bare JSON ``null`` (every body of this API is an object; one that
+may be left out is documented as one, and FastAPI would take ``null`` for "left out")."""
 
 from __future__ import annotations
 
@@ -57,6 +58,9 @@ class BodyLimit:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        if body.strip() == b"null" and headers.get(b"content-type", b"").startswith(b"application/json"):
+            await _answer(send, 422, "the body must be a JSON object, or be left out: null is neither")
+            return
         scope.setdefault("state", {})["body_bytes"] = size  # the gate's first estimate
         replayed = False
 
@@ -78,15 +82,19 @@ class BodyLimit:
             )
         else:
             detail = f"the request body is over the limit {name}={limit} bytes (set {Limits.env_name(name)})"
-        payload = json.dumps({"detail": detail}).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": status,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(payload)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": payload})
+        await _answer(send, status, detail)
+
+
+async def _answer(send: Send, status: int, detail: str) -> None:
+    payload = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

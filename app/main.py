@@ -10,15 +10,30 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.gzip import GZipMiddleware
 
-from . import __version__, logs, process  # noqa: F401 - process before anything loads NumPy
+from . import __version__, logs, openapi, process  # noqa: F401 - process before anything loads NumPy
 from .admission import Admission
 from .config import Settings
 from .errors import DatabaseUnavailable, Unexpected, install_error_handlers
 from .gate import Gate, GateMiddleware
+from .lessons import BUILTIN_ENTRIES, LessonLibrary
 from .limits import BodyLimit
 from .owners import Owners
-from .routers import analysis, datasets, lessons, meta, networks, owners, pages, phases, timeline, training
+from .page_modules import imported_by
+from .routers import (
+    analysis,
+    datasets,
+    graph,
+    lessons,
+    meta,
+    networks,
+    owners,
+    pages,
+    phases,
+    timeline,
+    training,
+)
 from .security import POLICY, Security
 from .service import Service
 from .store import open_store
@@ -37,11 +52,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Build a network, set every weight, run forward → loss → backward → update "
         "and read every intermediate number. Arrays are nested lists, batch-first.",
+        generate_unique_id_function=openapi.operation_id,
     )
+    openapi.install(app, settings)
     store = open_store(settings.database, settings.limits)
     app.state.database = store.describe()
     app.state.service = Service(store, settings.limits)
     app.state.gate = Gate(settings.limits)
+    app.state.lessons = LessonLibrary(BUILTIN_ENTRIES, settings.lessons_dir)
     # Added from the innermost out. A request meets them in the other order: errors become
     # JSON; Host, Origin and token checks; its owner and what it may see; its network's turn;
     # its body, read within limits; the process-wide gate; then the route.
@@ -58,14 +76,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     app.include_router(lessons.router)
     app.include_router(analysis.router)
+    app.include_router(graph.router)
     app.include_router(timeline.router)
     app.include_router(owners.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    # Static files compressed: the page's modules and styles are text (a third of their size).
+    app.mount(
+        "/static", GZipMiddleware(StaticFiles(directory=ROOT / "static"), minimum_size=1000), name="static"
+    )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request):
-        return templates.TemplateResponse(request, "index.html", {"version": __version__})
+        context = {"version": __version__, "modules": imported_by("main.js")[1:]}
+        return templates.TemplateResponse(request, "index.html", context)
 
     return app
 

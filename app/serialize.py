@@ -173,7 +173,7 @@ def update_out(trace: UpdateTrace, epoch: int, step: int, summary: dict | None) 
             )
             for u in trace.layers
         ],
-        loss_after=number(trace.loss_after),
+        loss_after=optional_number(trace.loss_after),
         epoch=epoch,
         step=step,
         epoch_completed=summary is not None,

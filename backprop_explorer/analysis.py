@@ -21,6 +21,7 @@ class Prediction:
     axes: tuple[Array, Array] | None  # a grid's R values per input axis; point p = j*R + i
     maps: list[Array] | None  # compact grid answer: a[l] ≈ to 1/255 of its range, (R*R, n_l)
     raw: Json = field(repr=False)
+    data_outputs: Array | None = None  # units="data": the outputs in the data's units (N, n_L)
 
     @classmethod
     def from_json(cls, data: Json) -> Prediction:
@@ -33,6 +34,7 @@ class Prediction:
             (_array(pair[0]), _array(pair[1])) if pair[0] is not None else None,
             [decode_map(layer) for layer in maps] if maps else None,
             data,
+            None if data.get("data_outputs") is None else _array(data["data_outputs"]),
         )
 
 
@@ -155,10 +157,13 @@ class Snapshot:
     epoch: int
     step: int
     train_loss: float | None  # the epoch's training loss, or the update's batch loss
+    # the hyperparameters that epoch or update ran with: learning_rate, optimizer, regularization,
+    # batch_size, loss, activations (as in the spec)
+    settings: Json = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: Json) -> Snapshot:
-        return cls(data["kind"], data["epoch"], data["step"], data["train_loss"])
+        return cls(data["kind"], data["epoch"], data["step"], data["train_loss"], data.get("settings", {}))
 
 
 @dataclass(frozen=True)

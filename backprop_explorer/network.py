@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -34,16 +34,13 @@ from .results import (
     TrainResult,
     UpdateTrace,
 )
-from .wire import as_json, detail_of
-
-if TYPE_CHECKING:
-    from .client import Client
+from .wire import Connection, as_json, detail_of
 
 
 class Network:
     """A network on the server. ``info`` is its state as of the last answer that carried it."""
 
-    def __init__(self, client: Client, info: NetworkInfo):
+    def __init__(self, client: Connection, info: NetworkInfo):
         self.client, self.info, self.id = client, info, info.id
         self.path = f"/api/networks/{info.id}"
         self.last_forward: ForwardTrace | None = None  # the last forward pass run through this object
@@ -84,16 +81,21 @@ class Network:
         """Read the network from the server again (its epoch, step, phase and parameters)."""
         return self._info(self._call("GET"))
 
-    def forward(self, inputs: Any = None, *, indices: list[int] | None = None) -> ForwardTrace:
-        """The next mini-batch, chosen training rows (``indices``) or explicit ``inputs`` (B, n_0)."""
+    def forward(
+        self, inputs: Any = None, *, indices: list[int] | None = None, units: str | None = None
+    ) -> ForwardTrace:
+        """The next mini-batch, chosen training rows (``indices``) or explicit ``inputs`` (B, n_0);
+        ``units="data"``: ``inputs`` are in the data's own units (an upload's columns before
+        standardizing, a 2-D point before its features) and the server scales them."""
         self.last_forward = ForwardTrace.from_json(
-            self._call("POST", "/forward", _body(inputs=inputs, indices=indices))
+            self._call("POST", "/forward", _body(inputs=inputs, indices=indices, units=units))
         )
         return self.last_forward
 
-    def loss(self, targets: Any = None) -> LossTrace:
-        """The loss of the forward pass; ``targets`` (B, n_L) are required after explicit inputs."""
-        return LossTrace.from_json(self._call("POST", "/loss", _body(targets=targets)))
+    def loss(self, targets: Any = None, *, units: str | None = None) -> LossTrace:
+        """The loss of the forward pass; ``targets`` (B, n_L) are required after explicit inputs
+        (``units="data"``: regression targets in the data's units)."""
+        return LossTrace.from_json(self._call("POST", "/loss", _body(targets=targets, units=units)))
 
     def backward(self) -> BackwardTrace:
         """Backpropagate the loss: every layer's ∂L/∂a, f′(z), δ = ∂L/∂z, ∂L/∂W, ∂L/∂b and
@@ -105,9 +107,16 @@ class Network:
         same batch's loss after it; advances the data cursor (a 409 before backward)."""
         return UpdateTrace.from_json(self._call("POST", "/update", {}))
 
-    def step(self, inputs: Any = None, targets: Any = None, *, indices: list[int] | None = None) -> StepTrace:
-        """The four phases at once."""
-        body = _body(inputs=inputs, targets=targets, indices=indices)
+    def step(
+        self,
+        inputs: Any = None,
+        targets: Any = None,
+        *,
+        indices: list[int] | None = None,
+        units: str | None = None,
+    ) -> StepTrace:
+        """The four phases at once (``units`` as for :meth:`forward` and :meth:`loss`)."""
+        body = _body(inputs=inputs, targets=targets, indices=indices, units=units)
         return StepTrace.from_json(self._call("POST", "/step", body))
 
     def epoch(self) -> TrainResult:
@@ -127,15 +136,22 @@ class Network:
         *,
         patience: int | None = None,
         min_delta: float = 0.0,
+        stop_at_accuracy: float | None = None,
         on_epoch: Callable[[HistoryEntry], None] | None = None,
     ) -> TrainResult:
         """Train up to ``epochs`` epochs; with ``patience``, stop early on the validation loss
-        (training loss without a hold-out). ``on_epoch`` is called with each history entry as
-        it completes (the answer is then streamed). A long run without ``on_epoch`` may need a
-        ``Client(timeout=…)`` above the default 300 s."""
+        (training loss without a hold-out); with ``stop_at_accuracy`` (1.0 = 100 %), as soon as
+        the training accuracy reaches it (``TrainResult.stopped_by`` says which rule stopped
+        the run). ``on_epoch`` is called with each history entry as it completes (the answer
+        is then streamed). A long run without ``on_epoch`` may need a ``Client(timeout=…)``
+        above the default 300 s."""
         body: Json = {"epochs": epochs}
-        if patience is not None:
-            body["early_stopping"] = {"patience": patience, "min_delta": min_delta}
+        if patience is not None or stop_at_accuracy is not None:
+            body["early_stopping"] = {
+                "patience": patience,
+                "min_delta": min_delta,
+                "train_accuracy": stop_at_accuracy,
+            }
         if on_epoch is None:
             data = self._call("POST", "/train", body)
         else:
@@ -193,12 +209,15 @@ class Network:
         grid: Mapping[str, Any] | None = None,
         maps: str | None = None,
         snapshot: Mapping[str, int] | None = None,
+        units: str | None = None,
     ) -> Prediction:
         """Outputs and every layer's activations for ``inputs`` (N, n_0), or over a 2-D ``grid``
         (the API's grid object, e.g. ``{"resolution": 40}``); ``maps="uint8"`` asks a server
         that supports it for the compact per-neuron maps, decoded into ``Prediction.maps``.
-        ``snapshot={"step": S}`` or ``{"epoch": E}`` evaluates the parameters of that moment."""
-        body = _body(inputs=inputs, grid=grid, maps=maps, snapshot=snapshot)
+        ``snapshot={"step": S}`` or ``{"epoch": E}`` evaluates the parameters of that moment.
+        ``units="data"``: ``inputs`` in the data's own units; ``Prediction.data_outputs`` then
+        holds the outputs in the data's units (standardized targets scaled back)."""
+        body = _body(inputs=inputs, grid=grid, maps=maps, snapshot=snapshot, units=units)
         return Prediction.from_json(self._call("POST", "/predict", body))
 
     def gradcheck(self, inputs: Any = None, targets: Any = None) -> Gradcheck:

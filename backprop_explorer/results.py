@@ -224,7 +224,7 @@ class UpdateTrace(Layered[UpdateLayer]):
     learning_rate: float
     optimizer: str
     layers: list[UpdateLayer]
-    loss_after: float  # the same batch's loss with the new parameters
+    loss_after: float | None  # the same batch's loss with the new parameters (None: it overflowed)
     epoch: int
     step: int
     epoch_completed: bool
@@ -359,6 +359,7 @@ class TrainResult:
     network: NetworkInfo
     diverged: Diverged | None
     raw: Json = field(repr=False)
+    stopped_by: str | None = None  # the early-stopping rule that ended the run: "patience", "train_accuracy"
 
     @classmethod
     def from_json(cls, data: Json) -> TrainResult:
@@ -366,4 +367,5 @@ class TrainResult:
         return cls(
             data["epochs_run"], data["stopped_early"], Epochs.from_json(data["history"]),
             NetworkInfo.from_json(data["network"]), Diverged(**diverged) if diverged else None, data,
+            data.get("stopped_by"),
         )  # fmt: skip

@@ -84,7 +84,7 @@ def run_loop(epochs: int = EPOCHS) -> tuple[float, list[np.ndarray]]:
             z3 = a2 @ Ws[2].T + bs[2]
             a3 = sigmoid(z3)
             step_losses.append(float((np.maximum(z3, 0) - y * z3 + np.log1p(np.exp(-np.abs(z3)))).mean()))
-            d3 = (a3 - y) / len(x)
+            d3 = ((1 - y) * a3 - y * sigmoid(-z3)) / len(x)  # σ(z) − y without cancellation, as the engine
             d2 = (d3 @ Ws[2]) * (1 - a2 * a2)
             d1 = (d2 @ Ws[1]) * (1 - a1 * a1)
             grads = [(d1.T @ x, d1.sum(0)), (d2.T @ a1, d2.sum(0)), (d3.T @ a2, d3.sum(0))]

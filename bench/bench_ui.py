@@ -1,8 +1,9 @@
 """Frame rate of the page in headless Chromium while it animates (not part of the test run).
 
 A requestAnimationFrame counter runs in the page and records every frame's timestamp while
-the UI does one thing: the Backward animation of a 2-64-64-1 network (at 1× speed), Play on
-that network, and Play on a deep narrow 2-8-8-8-8-8-8-1 network. Each scenario prints frames
+the UI does one thing: the Backward animation (at 1× speed) and Play (at full pace) of a wide
+2-64-64-1 network and of a deep narrow one (eight hidden layers of 8), at 1280 and 1920 px wide.
+Each scenario prints frames
 per second, the longest gap between two frames (a stall), and the number of SVG nodes.
 A same-run baseline (an empty page's rAF rate) shows what this machine's load allows.
 
@@ -25,9 +26,8 @@ from tests.conftest import start_server, stop_server  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDE = "#ds=circles&n=200&h=64.tanh,64.tanh&out=sigmoid&loss=bce&lr=0.1&bs=10&opt=sgd"
-DEEP = (
-    "#ds=circles&n=200&h=8.tanh,8.tanh,8.tanh,8.tanh,8.tanh,8.tanh&out=sigmoid&loss=bce&lr=0.1&bs=10&opt=sgd"
-)
+DEEP = "#ds=circles&n=200&h=" + ",".join(["8.tanh"] * 8) + "&out=sigmoid&loss=bce&lr=0.1&bs=10&opt=sgd"
+WIDTHS = (1280, 1920)
 
 COUNTER = """() => {
   window.__frames = [];
@@ -73,8 +73,8 @@ def press(page: Page, name: str) -> None:
     page.get_by_role("button", name=name, exact=True).click()
 
 
-def measure_backward(page: Page, base: str) -> tuple[float, float, int]:
-    open_page(page, base, WIDE, speed=3)  # 1×
+def measure_backward(page: Page, base: str, hash_: str = WIDE) -> tuple[float, float, int]:
+    open_page(page, base, hash_, speed=2)  # the Speed slider at 1×
     for name in ("Forward", "Loss"):
         press(page, name)
         idle(page)
@@ -86,7 +86,7 @@ def measure_backward(page: Page, base: str) -> tuple[float, float, int]:
 
 
 def measure_play(page: Page, base: str, hash_: str, seconds: float) -> tuple[float, float, int]:
-    open_page(page, base, hash_, speed=3)
+    open_page(page, base, hash_, speed=5)  # max: Play as fast as it goes
     press(page, "Play/Pause")
     page.wait_for_timeout(1000)  # past the first train call
     page.evaluate(COUNTER)
@@ -117,16 +117,21 @@ def main() -> None:
                     executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
                 )
 
-                def fresh() -> Page:  # one page per scenario: a hash change alone would not reload
-                    return browser.new_page(viewport={"width": 1280, "height": 800})
+                def fresh(width: int = 1280) -> Page:  # a page per scenario: a hash change would not reload
+                    height = 1000 if width > 1280 else 800
+                    return browser.new_page(viewport={"width": width, "height": height})
 
                 base_fps, base_stall = measure_baseline(fresh(), 2)
                 print(f"baseline (empty page)        {base_fps:5.1f} fps, longest frame {base_stall:6.1f} ms")
-                rows = [
-                    ("2-64-64-1 Backward", measure_backward(fresh(), str(server))),
-                    ("2-64-64-1 Play", measure_play(fresh(), str(server), WIDE, args.seconds)),
-                    ("2-8-8-8-8-8-8-1 Play", measure_play(fresh(), str(server), DEEP, args.seconds)),
-                ]
+                rows = []
+                for width in WIDTHS:
+                    base, secs = str(server), args.seconds
+                    rows += [
+                        (f"{width} 2-64-64-1 Backward", measure_backward(fresh(width), base)),
+                        (f"{width} 2-64-64-1 Play", measure_play(fresh(width), base, WIDE, secs)),
+                        (f"{width} 2-8×8-1 Backward", measure_backward(fresh(width), base, DEEP)),
+                        (f"{width} 2-8×8-1 Play", measure_play(fresh(width), base, DEEP, secs)),
+                    ]
                 for name, (fps, stall, nodes) in rows:
                     print(
                         f"{name:28s} {fps:5.1f} fps ({fps / base_fps:4.2f}× baseline), "

@@ -6,7 +6,8 @@ convention and the scalar every gradient differentiates.
 
 from .activations import ACTIVATIONS
 from .data import GENERATORS, PAIRINGS, Dataset, from_arrays, generate, infer_task
-from .errors import EngineError, NonFiniteError
+from .divergence import check_next_step
+from .errors import EngineError, NonFiniteError, StepOverflow
 from .gradcheck import TOLERANCE as GRADCHECK_TOLERANCE
 from .gradcheck import GradCheck, gradient_check
 from .health import gradient_health
@@ -61,12 +62,14 @@ __all__ = [
     "Optimizer",
     "OptimizerInfo",
     "Regularization",
+    "StepOverflow",
     "TrainResult",
     "Trainer",
     "UpdateTrace",
     "apply_gradients",
     "backward",
     "build_network",
+    "check_next_step",
     "evaluate",
     "forward",
     "from_arrays",

@@ -35,7 +35,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def sigmoid_prime(z: np.ndarray, a: np.ndarray) -> np.ndarray:
     # σ(z)·(1 − σ(z)) with 1 − σ(z) = σ(−z): exact where σ(z) has rounded to 1 (z ≳ 37),
     # where 1 − a would be 0 (or, from z ≈ 20 on, lose most of its digits to cancellation).
-    return a * np.exp(-np.logaddexp(0.0, z))
+    return a * sigmoid(-z)
 
 
 def tanh(z: np.ndarray) -> np.ndarray:

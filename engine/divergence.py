@@ -1,11 +1,30 @@
-"""Divergence: the step training refused because it would make a parameter or the loss
-non-finite, and one sentence that tells the learner what happened and what to try."""
+"""Divergence: which update is refused when training goes non-finite, and one sentence that
+tells the learner what happened and what to try.
+
+The rule, the same whichever endpoint applies the update (``/update``, ``/step``, ``/epoch``,
+``/train``): an update is applied only if
+
+1. every new parameter and optimizer-state value is finite (and |θ| ≤ 1e154, whose square
+   still is), and
+2. at the new parameters the step that follows can run: on the batch it will take, the
+   forward pass, the loss and the gradients are finite (:func:`check_next_step`). When the
+   update closes an epoch, the epoch's evaluation (every training and validation sample)
+   must be finite too.
+
+So a network that training or a phase leaves behind can always run every phase of its next
+step; only that step's update may be refused, again by this rule. The traced ``/update``
+checks (2) ahead, on the batch that comes next; training finds it out when it computes that
+batch's loss and gradients anyway, and undoes the update that made them overflow.
+"""
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from .errors import NonFiniteError
+import numpy as np
+
+from .errors import NonFiniteError, StepOverflow
+from .network import Network, backward, forward, loss
 
 
 class Progress(Protocol):
@@ -29,13 +48,45 @@ class DivergedError(NonFiniteError):
         self.epoch, self.step, self.detail = epoch, step, detail
 
 
+def check_next_step(net: Network, X: np.ndarray, Y: np.ndarray) -> None:
+    """Part 2 of the rule: the step on the batch (X, Y) runs forward, loss and backward to
+    finite numbers at the current parameters; else :class:`StepOverflow`."""
+    try:
+        fwd = forward(net, X)
+        lss = loss(net, fwd, Y)
+    except NonFiniteError as error:
+        raise StepOverflow(str(error), "loss") from None
+    try:
+        backward(net, fwd, lss)
+    except NonFiniteError as error:
+        raise StepOverflow(str(error), "gradients") from None
+
+
+def next_step_message(error: StepOverflow, learning_rate: float) -> str:
+    """The 422 of a single ``/update`` or ``/step`` refused by part 2 of the rule."""
+    what = "loss overflow (not a finite number)" if error.what == "loss" else "gradients overflow"
+    return (
+        f"the update would make the next batch's {what}; the step was refused and the parameters "
+        f"are unchanged — try a lower learning rate than {learning_rate:g}"
+    )
+
+
 def refused(trainer: Progress, error: NonFiniteError, learning_rate: float) -> DivergedError:
-    """A step refused before anything was applied: its loss or a new parameter was non-finite."""
+    """A step refused before anything was applied: a new parameter was non-finite, or (the first
+    step of a run, with no update of its own to undo) its loss or gradients already were."""
     what = "loss at step {step} (epoch {epoch}) overflowed before its update"
+    if isinstance(error, StepOverflow) and error.what == "gradients":
+        what = "gradients at step {step} (epoch {epoch}) overflowed before its update"
     if error.parameter:
         what = "update at step {step} (epoch {epoch}) would have made "
         what += f"{error.parameter} non-finite"
     return _diverged(trainer, what, error.parameter, learning_rate)
+
+
+def next_step_overflowed(trainer: Progress, error: StepOverflow, learning_rate: float) -> DivergedError:
+    """The update just undone: at its parameters the next batch's loss or gradients overflowed."""
+    what = f"update at step {{step}} (epoch {{epoch}}) would have made the next batch's {error.what} overflow"
+    return _diverged(trainer, what, None, learning_rate)
 
 
 def evaluation_overflowed(trainer: Progress, learning_rate: float) -> DivergedError:

@@ -1,4 +1,4 @@
-"""The engine's two errors: a request it cannot take, and a step it refuses."""
+"""The engine's errors: a request it cannot take, and a step it refuses."""
 
 from __future__ import annotations
 
@@ -17,3 +17,14 @@ class NonFiniteError(ArithmeticError):
     def __init__(self, message: str, parameter: str | None = None) -> None:
         super().__init__(message)
         self.parameter = parameter
+
+
+class StepOverflow(NonFiniteError):
+    """At the current parameters a step cannot run: its loss or its gradients are not finite.
+
+    The update that produced these parameters is the one to refuse (see
+    :func:`engine.divergence.check_next_step`); ``what`` is "loss" or "gradients"."""
+
+    def __init__(self, message: str, what: str) -> None:
+        super().__init__(message)
+        self.what = what

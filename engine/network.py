@@ -29,7 +29,7 @@ from .activations import ACTIVATIONS, softmax_backward
 from .errors import EngineError, NonFiniteError
 from .health import gradient_health
 from .initializers import init_parameters
-from .losses import LOSSES
+from .losses import LOSSES, sigmoid_bce_delta, softmax_ce_delta
 
 PAIRED = {(name, loss.pairs_with) for name, loss in LOSSES.items() if loss.pairs_with}
 
@@ -265,19 +265,23 @@ def _loss(net: Network, fwd: ForwardTrace, targets: np.ndarray, trace: bool = Tr
 #   (BP4)  ∂L/∂b[l] = Σ_s δ[l][s]
 #
 # Paired output and loss: BP1 simplifies to a difference. For sigmoid + BCE with K outputs,
-#   ∂L/∂a = (a − y) / (a(1 − a)·K·B)  and  f′(z) = a(1 − a),  so  δ[L] = (a − y) / (K·B).
+#   ∂L/∂a = (a − y) / (a(1 − a)·K·B)  and  f′(z) = a(1 − a),  so  δ[L] = (a − y) / (K·B),
+# summed as ((1 − y)·σ(z) − y·σ(−z)) / (K·B), which does not cancel when a rounds toward y
+# (losses.sigmoid_bce_delta).
 # For softmax + cross-entropy, L_s = −Σ_k y_k log a_k and ∂a_k/∂z_j = a_k(δ_kj − a_j), so
-#   δ[L]_j = (1/B) Σ_k (−y_k / a_k)·a_k(δ_kj − a_j) = (a_j·Σ_k y_k − y_j) / B.
-# Where a has saturated to 0 or 1 the two factors are 0 and ∞, but the difference is exact;
-# the trace names the rule used (DL_DZ_RULES) so the product is never shown as the source.
+#   δ[L]_j = (1/B) Σ_k (−y_k / a_k)·a_k(δ_kj − a_j) = (a_j·Σ_k y_k − y_j) / B,
+# summed as (a_j·Σ_{k≠j} y_k − y_j·(1 − a_j)) / B with 1 − a_j a sum of the other outputs
+# (losses.softmax_ce_delta). Where a has saturated to 0 or 1 the two factors are 0 and ∞, but
+# the difference is exact; the trace names the rule used (DL_DZ_RULES) so the product is never
+# shown as the source.
 
 
 # How a layer's dL_dz was obtained (LayerGrad.dL_dz_rule), with the formula the UI shows.
 DL_DZ_RULES = {
     "chain": "dL_dz = dL_da ⊙ f′(z)",
     "softmax_jacobian": "dL_dz = a ⊙ (dL_da − Σ_k dL_da_k·a_k)",
-    "paired_sigmoid_bce": "dL_dz = (a − y) / (K·B)",
-    "paired_softmax_ce": "dL_dz = (a·Σ_k y_k − y) / B",
+    "paired_sigmoid_bce": "dL_dz = (a − y) / (K·B), summed as ((1 − y)·σ(z) − y·σ(−z)) / (K·B)",
+    "paired_softmax_ce": "dL_dz = (a·Σ_k y_k − y) / B, summed as (a_j·Σ_{k≠j} y_k − y_j·Σ_{k≠j} a_k) / B",
 }
 
 
@@ -351,12 +355,13 @@ def _backward(
     return grads
 
 
-def paired_delta(loss: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """BP1's closed form for a paired output and loss (see above): δ[L] from a and y alone."""
+def paired_delta(loss: str, a: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """BP1's closed form for a paired output and loss (see above): δ[L] from the outputs a,
+    the targets y and the logits z, summed without cancellation."""
     B, K = a.shape
     if loss == "bce":
-        return (a - y) / (K * B)
-    return (a * y.sum(axis=1, keepdims=True) - y) / B
+        return sigmoid_bce_delta(y, a, z) / (K * B)
+    return softmax_ce_delta(y, a, z) / B
 
 
 def _output_delta(net: Network, fwd: ForwardTrace, lss: LossTrace, trace: bool):
@@ -365,7 +370,7 @@ def _output_delta(net: Network, fwd: ForwardTrace, lss: LossTrace, trace: bool):
     a = out.a
     prime = ACTIVATIONS[net.layers[-1].activation].prime
     if is_paired(net):
-        delta = paired_delta(net.loss, a, lss.targets)
+        delta = paired_delta(net.loss, a, lss.targets, out.z)
         if net.loss == "bce":
             da_dz = prime(out.z, a) if trace and prime is not None else None
             return delta, da_dz, "paired_sigmoid_bce"

@@ -22,7 +22,8 @@ from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
 
-from .errors import EngineError, NonFiniteError
+from .divergence import check_next_step, next_step_message
+from .errors import EngineError, NonFiniteError, StepOverflow
 from .network import BackwardTrace, Network, total_loss
 
 
@@ -100,9 +101,9 @@ class Optimizer:
         return lr * m_hat / (np.sqrt(v_hat) + self.eps), {"m": m, "v": v, "t": np.array(float(t))}
 
 
-def sgd_step(g: np.ndarray, learning_rate: float, out: np.ndarray | None = None) -> np.ndarray:
-    """SGD's step, η·g, written into ``out`` when given."""
-    return np.multiply(g, learning_rate, out=out)
+def sgd_step(g: np.ndarray, learning_rate: float | np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """SGD's step, η·g, written into ``out`` when given (``learning_rate`` may be a 0-d array)."""
+    return np.multiply(g, learning_rate, out)
 
 
 def apply_gradients(
@@ -158,52 +159,109 @@ def apply_gradients(
 class FlatSGD:
     """Plain SGD over every parameter at once, for training's fast path.
 
-    For the length of an epoch the layers' ``W`` and ``b`` become views into one vector θ
-    (a fresh copy: no array handed out before is ever written), and backward writes the
-    gradients into the matching views of one vector g (``grads``). A step is then a handful
-    of NumPy calls whatever the number of layers: θ_new = θ − η·g, one finiteness check, one
-    copy into θ. Elementwise these are the operations of :func:`apply_gradients`, so the
-    numbers are the same; it refuses the same steps, changing nothing when it does.
+    While it trains (an epoch, or every epoch of one ``train()`` call) the layers' ``W`` and
+    ``b`` are views into one vector θ (a fresh copy: no array handed out before it was made
+    is ever written; the weights first, then the biases), and backward writes the gradients
+    into the matching views of one vector g (``grads``). An update is then a handful of
+    NumPy calls whatever the number of layers: θ_new = θ − η·g, one finiteness check, one
+    copy into θ (:meth:`update_source`, which a step's source includes). Elementwise these
+    are the operations of :func:`apply_gradients`, so the numbers are the same; it refuses
+    the same steps, changing nothing when it does.
+
+    The copy also writes ``rows`` copies of each layer's b (``replicas``: one (rows, n_l)
+    array per layer), which the forward pass adds to z: an elementwise sum of two arrays of
+    one shape costs a third of adding b broadcast over the rows, and gives the same sums.
     """
 
-    def __init__(self, net: Network, opt: Optimizer) -> None:
-        self.net, self.opt = net, opt
-        params = [(layer, kind) for layer in net.layers for kind in ("W", "b")]
-        self.theta = np.concatenate([getattr(layer, kind).ravel() for layer, kind in params])
-        self.gradient = np.zeros_like(self.theta)
-        self._new = np.empty_like(self.theta)  # the candidate θ of a step
-        self.names: list[tuple[str, int, int]] = []
+    def __init__(self, net: Network, opt: Optimizer, rows: int = 1) -> None:
+        self.net, self.opt, self.rows = net, opt, rows
+        layers = net.layers
+        params = [(i, "W") for i in range(len(layers))] + [(i, "b") for i in range(len(layers))]
+        size = sum(getattr(layers[i], kind).size for i, kind in params)
+        bias_size = sum(layer.b.size for layer in layers)
+        # θ, then the replicas of the biases: one buffer, so one take() writes both.
+        self._buffer = np.empty(size + rows * bias_size)
+        self.theta = self._buffer[:size]
+        # g, and one spare element after it: a step may write its loss's sum there, beside
+        # dL_db of the output layer, when one call sums both (fastpath.step_source).
+        self.gradient_and_spare = np.zeros(size + 1)
+        self.gradient = self.gradient_and_spare[:size]
+        self._new = np.empty(size)  # the candidate θ of a step
+        self._previous = np.empty(size)  # θ before the last step, for undo()
+        self._rate = np.array(opt.learning_rate)  # 0-d: no conversion of a Python float per step
+        spans: dict[tuple[int, str], tuple[int, int]] = {}
+        views: dict[tuple[int, str], np.ndarray] = {}
         self.frozen: list[np.ndarray] = []
-        views = []
-        offset = 0
-        for i, (layer, kind) in enumerate(params):
-            shape = getattr(layer, kind).shape
-            end = offset + math.prod(shape)
-            setattr(layer, kind, self.theta[offset:end].reshape(shape))
-            views.append(self.gradient[offset:end].reshape(shape))
+        self.replicas: list[np.ndarray] = []
+        sources = [np.arange(size)]  # where each element of the buffer is copied from, in θ
+        offset, replica = 0, size
+        for i, kind in params:
+            layer = layers[i]
+            value = getattr(layer, kind)
+            end = offset + value.size
+            self.theta[offset:end] = value.ravel()
+            setattr(layer, kind, self.theta[offset:end].reshape(value.shape))
+            views[i, kind], spans[i, kind] = self.gradient[offset:end].reshape(value.shape), (offset, end)
             if not getattr(layer, "train_" + kind):
-                self.frozen.append(views[-1])
-            self.names.append((f"{kind}{i // 2 + 1}", offset, end))
+                self.frozen.append(views[i, kind])
+            if kind == "b":
+                sources.append(np.tile(np.arange(offset, end), rows))
+                self.replicas.append(self._buffer[replica : replica + rows * value.size].reshape(rows, -1))
+                replica += rows * value.size
             offset = end
-        self.grads = list(zip(views[0::2], views[1::2]))  # (dL_dW, dL_db) per layer, for backward
+        self._sources = np.concatenate(sources)
+        self.refresh()
+        # The parameters in the order a refused step names the first non-finite one.
+        self.names = [(f"{kind}{i + 1}", *spans[i, kind]) for i in range(len(layers)) for kind in ("W", "b")]
+        self.grads = [(views[i, "W"], views[i, "b"]) for i in range(len(layers))]  # per layer, for backward
+        self.bias_grads = self.gradient[size - bias_size :]  # every dL_db, layer after layer
 
-    def apply(self) -> None:
-        """Apply the step for the gradients in ``grads``; raises :class:`NonFiniteError`
-        (changing nothing) like apply_gradients."""
-        for view in self.frozen:  # a frozen parameter's step is zero
-            view[...] = 0.0
-        new = sgd_step(self.gradient, self.opt.learning_rate, self._new)
-        np.subtract(self.theta, new, new)  # θ − η·g
-        if not math.isfinite(new.dot(new)):
-            first = next(name for name, a, b in self.names if not math.isfinite(np.vdot(new[a:b], new[a:b])))
-            raise NonFiniteError(
-                "the update would make the parameters non-finite (NaN or infinity); the step was "
-                f"refused and the parameters are unchanged — try a lower learning rate than "
-                f"{self.opt.learning_rate:g}",
-                parameter=first,
-            )
-        np.copyto(self.theta, new)
-        self.opt.t += 1
+    def refresh(self) -> None:
+        """Write the replicas of b from θ."""
+        size = len(self.theta)
+        self.theta.take(self._sources[size:], None, self._buffer[size:], "clip")
+
+    def update_source(self, names: dict) -> list[str]:
+        """The update as lines of a step's source (:func:`fastpath.step_source`), the names
+        they read added to ``names``: θ_new = θ − η·g into a candidate, refused (raising
+        :class:`NonFiniteError`, nothing changed) when Σ θ_new² is not finite, as
+        apply_gradients refuses; else one take() writes θ and every replica of b."""
+        lines = []
+        for k, view in enumerate(self.frozen):  # a frozen parameter's step is zero
+            names[f"frozen{k}"] = view
+            lines.append(f"frozen{k}[...] = 0.0")
+        names.update(sgd_step=sgd_step, gradient=self.gradient, rate=self._rate, new=self._new)
+        names.update(theta=self.theta, sources=self._sources, buffer=self._buffer, refuse=self.refuse)
+        names.update(opt=self.opt, isfinite=math.isfinite, subtract=np.subtract)
+        names.update(previous=self._previous, copyto=np.copyto)
+        return lines + [
+            "sgd_step(gradient, rate, new)",  # η·g
+            "subtract(theta, new, new)",  # θ − η·g
+            "if not isfinite(new.dot(new)):",
+            "    refuse(new)",
+            "copyto(previous, theta)",  # for undo()
+            # "clip": the indices are valid, and the default mode would copy the output
+            # once more to check them.
+            'new.take(sources, None, buffer, "clip")',
+            "opt.t += 1",
+        ]
+
+    def undo(self) -> None:
+        """Take back the last applied step (one level): θ and the replicas of b as before it,
+        the optimizer's count one less."""
+        np.copyto(self.theta, self._previous)
+        self.refresh()
+        self.opt.t -= 1
+
+    def refuse(self, new: np.ndarray) -> None:
+        """Raise for the candidate θ ``new``, naming its first non-finite parameter."""
+        first = next(name for name, a, b in self.names if not math.isfinite(np.vdot(new[a:b], new[a:b])))
+        raise NonFiniteError(
+            "the update would make the parameters non-finite (NaN or infinity); the step was "
+            f"refused and the parameters are unchanged — try a lower learning rate than "
+            f"{self.opt.learning_rate:g}",
+            parameter=first,
+        )
 
 
 def _first_non_finite(pending: list) -> str | None:
@@ -233,16 +291,25 @@ class UpdateTrace:
     learning_rate: float
     optimizer: str
     layers: list[LayerUpdate]
-    loss_after: float  # the loss phase's scalar on the same batch, with the new parameters
+    # The loss phase's scalar on the same batch, with the new parameters; None where it is not
+    # finite (the rule looks at the batch that comes next, which may still run).
+    loss_after: float | None
 
 
 def update(
-    net: Network, opt: Optimizer, back: BackwardTrace, inputs: np.ndarray, targets: np.ndarray
+    net: Network,
+    opt: Optimizer,
+    back: BackwardTrace,
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    following: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> UpdateTrace:
-    """The update phase with its trace; ``inputs``/``targets`` are the batch just used.
+    """The update phase with its trace; ``inputs``/``targets`` are the batch just used,
+    ``following`` the batch the next step takes (the same one when there is no other).
 
-    Refused (nothing changed) if the new parameters are non-finite, or finite but so large
-    that the loss on this batch overflows.
+    Refused (nothing changed) by engine.divergence's rule: if a new parameter or optimizer
+    state would be non-finite, or if at the new parameters the following batch's loss or
+    gradients would be (:class:`StepOverflow`, with the 422's sentence).
     """
     old = [(layer.W, layer.b) for layer in net.layers]
     old_state, old_t = dict(opt.state), opt.t
@@ -251,15 +318,16 @@ def update(
             net, opt, [g.dL_dW for g in back.layers], [g.dL_db for g in back.layers]
         )
     try:
-        loss_after = total_loss(net, inputs, targets)
-    except NonFiniteError:
+        check_next_step(net, *(following or (inputs, targets)))
+    except StepOverflow as error:
         for layer, (W, b) in zip(net.layers, old):
             layer.W, layer.b = W, b
         opt.state, opt.t = old_state, old_t
-        raise NonFiniteError(
-            "the update would make the loss overflow; the step was refused and the parameters "
-            f"are unchanged — try a lower learning rate than {opt.learning_rate:g}"
-        ) from None
+        raise StepOverflow(next_step_message(error, opt.learning_rate), error.what) from None
+    try:
+        loss_after: float | None = total_loss(net, inputs, targets)
+    except NonFiniteError:
+        loss_after = None
     layers = [
         LayerUpdate(i, W_old, g.dL_dW, sW, layer.W, b_old, g.dL_db, sb, layer.b)
         for i, ((W_old, b_old), g, sW, sb, layer) in enumerate(

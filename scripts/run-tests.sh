@@ -1,12 +1,30 @@
 #!/usr/bin/env bash
-# pytest for `make test` (and so CI): fails when no test ran, when a test was skipped, and, for
-# the whole suite, when a part of it (engine, app, browser, wheel) ran no test at all.
-# Usage: scripts/run-tests.sh [pytest arguments]   (no arguments: the whole suite)
+# pytest for `make test` and `make test-fast` (and so CI): fails when no test ran (pytest's
+# exit code 5), when a test was skipped, and when a part that must run ran no test at all.
+# Usage: scripts/run-tests.sh [--fast] [pytest arguments]
+#   (nothing)  the whole suite on every core (pytest-xdist); engine, app, browser and wheel
+#              tests must each have run
+#   --fast     the engine and in-process tests (no browser, no real server, nothing marked
+#              slow) on every core; engine and app tests must each have run
+#   arguments  passed to pytest as they are (add -n auto for every core)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 python="${PYTHON:-$root/.venv/bin/python}"
 report="$(mktemp --suffix=.xml)"
 trap 'rm -f "$report"' EXIT
+
+# --dist loadgroup: tests are handed out one by one, but a module whose tests share a
+# module-scoped fixture (a server, a built wheel) runs on one worker (tests/conftest.py).
+parallel=(-n auto --dist loadgroup)
+required=()
+if [ "$#" -eq 0 ]; then
+    set -- "${parallel[@]}"
+    required=(--require tests.engine --require tests.app --require tests.browser --require tests.test_wheel)
+elif [ "$1" = "--fast" ]; then
+    shift
+    set -- "${parallel[@]}" -m "not browser and not server and not slow" "$@"
+    required=(--require tests.engine --require tests.app)
+fi
 
 "$python" -m pytest --junitxml="$report" "$@"
 status=$?
@@ -17,10 +35,5 @@ fi
 if [ "$status" -ne 0 ]; then
     exit "$status"
 fi
-if [ "$#" -eq 0 ]; then
-    # The whole suite: each part must have run, so a deselection or a broken conftest that
-    # silently drops the browser or wheel tests cannot pass.
-    exec "$python" "$root/scripts/check_test_report.py" "$report" \
-        --require tests.engine --require tests.app --require tests.browser --require tests.test_wheel
-fi
-exec "$python" "$root/scripts/check_test_report.py" "$report"
+# A deselection or a broken conftest that silently drops a part cannot pass.
+exec "$python" "$root/scripts/check_test_report.py" "$report" "${required[@]}"

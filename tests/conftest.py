@@ -12,6 +12,8 @@ is a throwaway PostgreSQL server (``tests/postgres.py``).
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import re
 import signal
@@ -30,6 +32,99 @@ from tests.postgres import Cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 Database = Path | str  # a SQLite file, or a postgresql:// URL
+
+# --- Markers ------------------------------------------------------------------------------
+# Each test is marked with its part, from its folder: ``engine``, ``app``, ``browser``, or
+# ``wheel`` (tests/test_wheel.py); ``server`` when it starts a real server or runs the app in
+# another process (found in its source or its fixtures': the names below); ``slow`` is set by
+# hand. ``make test-fast`` runs ``not browser and not server and not slow``. A test that
+# starts a server without the ``server`` (or ``browser``) mark fails, so that selection
+# cannot drift.
+PARTS = {"engine": "engine", "app": "app", "browser": "browser", "test_wheel.py": "wheel"}
+STARTS_A_SERVER = (
+    "live_server",
+    "start_server(",
+    "start_process(",
+    "serve(",
+    "subprocess.",
+    "sys.executable",
+)
+_running: list[pytest.Item] = []  # the test being run, for start_process's check
+
+
+def _starts_a_server(item: pytest.Item) -> bool:
+    functions = [getattr(item, "function", None)]
+    for name in getattr(item, "fixturenames", ()):
+        if name == "live_server":
+            return True
+        definitions = item._fixtureinfo.name2fixturedefs.get(name, ())  # type: ignore[attr-defined]
+        functions += [definition.func for definition in definitions]
+    return any(word in _source(function) for function in functions for word in STARTS_A_SERVER)
+
+
+@functools.cache
+def _source(function: Callable | None, depth: int = 2) -> str:
+    """The function's source, followed by that of the functions of its module it calls
+    (``depth`` levels down: a test's helper that starts the server)."""
+    try:
+        text = inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        return ""
+    module = inspect.getmodule(function)
+    if depth and module is not None:
+        for name in set(re.findall(r"\b([a-z_][a-z0-9_]*)\(", text)):
+            helper = getattr(module, name, None)
+            if inspect.isfunction(helper) and helper is not function and helper.__module__ == module.__name__:
+                text += _source(helper, depth - 1)
+    return text
+
+
+def _shares_a_module_fixture(item: pytest.Item) -> bool:
+    fixtures = getattr(item, "_fixtureinfo", None)
+    definitions = fixtures.name2fixturedefs.values() if fixtures is not None else ()
+    return any(d.scope == "module" for defs in definitions for d in defs)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        first = Path(item.path).relative_to(ROOT / "tests").parts[0]
+        if first in PARTS:
+            item.add_marker(PARTS[first])
+        if _starts_a_server(item):
+            item.add_marker("server")
+        if _shares_a_module_fixture(item):
+            # Under xdist (--dist loadgroup), a module's shared fixture (a server, a built
+            # wheel) is made once, on one worker, for all its tests.
+            module = getattr(item, "module", None)
+            item.add_marker(pytest.mark.xdist_group(module.__name__ if module else item.nodeid))
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With slow tests deselected (``-m "... not slow"``), a module marked slow as a whole
+    (``pytestmark = pytest.mark.slow``) is not even imported: building some of them takes
+    seconds (the schema tests make their cases while pytest collects)."""
+    if collection_path.suffix == ".py" and "not slow" in (config.option.markexpr or ""):
+        if "\npytestmark = pytest.mark.slow" in collection_path.read_text(encoding="utf-8"):
+            return True
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _running_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    _running.append(request.node)
+    try:
+        yield
+    finally:
+        _running.pop()
+
+
+def _check_marked() -> None:
+    """A test that starts a server must carry the ``server`` or ``browser`` mark."""
+    if _running and not any(_running[-1].get_closest_marker(m) for m in ("server", "browser")):
+        raise RuntimeError(
+            f"{_running[-1].nodeid} starts a server but is not marked: add @pytest.mark.server "
+            "(make test-fast leaves out the tests marked so)"
+        )
 
 
 class LiveServer(str):
@@ -86,6 +181,7 @@ def start_process(
     its output in a log file beside ``db`` (in a temporary folder for a database URL); wait
     until ``/api/health`` answers (and ``ready``, when given, says so). The one way every test
     and benchmark starts a server."""
+    _check_marked()
     # A log file rather than a pipe: an unread pipe fills up and blocks the server.
     folder = Path(tempfile.mkdtemp(prefix="server-log-")) if is_url(db) else Path(db).parent
     log = folder / f"server-{port}.log"

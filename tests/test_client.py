@@ -251,6 +251,24 @@ def test_set_parameters_predict_and_gradcheck(api: Client) -> None:
     np.testing.assert_allclose(check.layers[1].numeric_W, check.layers[1].backprop_W, rtol=1e-6, atol=1e-9)
 
 
+def test_rows_in_the_datas_units_and_a_stop_at_full_accuracy(api: Client) -> None:
+    net = api.create({"layers": [4, 5, 3], "activations": ["tanh", "softmax"], "loss": "cross_entropy",
+                      "data": {"generator": "iris"}})  # fmt: skip
+    scale = net.refresh().raw
+    in_cm = net.data().inputs[:2] * scale["feature_std"] + np.array(scale["feature_mean"])
+    prediction = net.predict(in_cm, units="data")
+    np.testing.assert_allclose(prediction.raw["inputs"], net.data().inputs[:2], rtol=1e-12)
+    assert prediction.data_outputs is not None  # classes: the outputs themselves
+    np.testing.assert_array_equal(prediction.data_outputs, prediction.outputs)
+    assert net.forward(in_cm, units="data").raw["data_inputs"] == in_cm.tolist()
+
+    xor = api.create({"layers": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "bce",
+                      "learning_rate": 0.5, "batch_size": 1, "data": {"generator": "xor"}})  # fmt: skip
+    result = xor.train(200, stop_at_accuracy=1.0)
+    assert (result.epochs_run, result.stopped_early, result.stopped_by) == (35, True, "train_accuracy")
+    assert result.history.train_accuracy[-1] == 1.0 and (result.history.train_accuracy[:-1] < 1).all()
+
+
 def test_compact_maps_decode_neuron_major_to_points_by_neurons() -> None:
     # A compact grid answer as the API contract spells it: per layer, each neuron's bytes in
     # turn (neuron-major), scaled to that neuron's [min, max].
@@ -354,6 +372,7 @@ def test_timeline_preview_rewind_and_replay(api: Client) -> None:
     kept = net.snapshots()
     assert [(s.kind, s.epoch) for s in kept if s.kind == "epoch"][-2:] == [("epoch", 1), ("epoch", 2)]
     assert kept[-1].kind == "step" and kept[-1].step == now.step
+    assert kept[-1].settings["learning_rate"] == now.learning_rate  # what that update ran with
 
     # The rest of the run from epoch 1, recorded, then replayed after a rewind.
     after_epoch_1 = net.snapshot(epoch=1)

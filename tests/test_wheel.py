@@ -107,6 +107,8 @@ def source_files() -> dict[str, Path]:
     for folder, target in FOLDERS.items():
         for path in (ROOT / folder).rglob("*.py"):
             expected[f"{target}/{path.relative_to(ROOT / folder).as_posix()}"] = path
+    for path in (ROOT / "app" / "lessons" / "builtin").glob("*.md"):  # the built-in lesson files
+        expected[f"{PACKAGE}/app/lessons/builtin/{path.name}"] = path
     for folder, target in DATA_FOLDERS.items():
         for path in (ROOT / folder).rglob("*"):
             # Dotfiles (static/.keep) are placeholders for git, not content the server serves.

@@ -1,40 +1,21 @@
 """Lessons: guided paths through backpropagation on a live network.
 
-``LESSONS`` maps each lesson id to its :class:`~.schemas.Lesson`, in the order a learner
-takes them; :mod:`.runner` says how a step runs and renders, :mod:`.placeholders` how its
-text quotes the server's numbers.
+Each lesson is a file (:mod:`.files` says how one is written; ``builtin/`` holds the built-in
+ones, in the order a learner takes them). ``LESSONS`` maps each built-in lesson's id to its
+:class:`~.schemas.Lesson`; a server's :class:`~.library.LessonLibrary` adds a teacher's folder.
+:mod:`.runner` says how a step runs and renders, :mod:`.placeholders` how its text quotes the
+server's numbers.
 """
 
 from __future__ import annotations
 
-from . import basics, depth, training
-from .runner import filled_in
+from .library import Entry, LessonLibrary, builtin_entries
 from .schemas import Lesson
 
-ORDER = (
-    "one-neuron",
-    "loss",
-    "chain-rule",
-    "worked-example",
-    "batches-epochs",
-    "house-prices",
-    "vanishing-gradients",
-    "learning-rate",
-    "softmax",
-    "overfitting",
-)
+BUILTIN_ENTRIES = builtin_entries()
+_broken = [f"{e.source} {e.id}: {e.error}" for e in BUILTIN_ENTRIES if e.lesson is None]
+if _broken:  # a mistake in the package itself: tests/app/test_lessons.py loads every file
+    raise RuntimeError("a built-in lesson does not load: " + "; ".join(_broken))
+LESSONS: dict[str, Lesson] = {e.id: e.lesson for e in BUILTIN_ENTRIES if e.lesson is not None}
 
-
-def _collect() -> dict[str, Lesson]:
-    by_id = {lesson.id: lesson for lesson in (*basics.LESSONS, *training.LESSONS, *depth.LESSONS)}
-    # Each step carries the request it makes and the context it reads, so a client needs no
-    # table of its own.
-    return {
-        lesson_id: by_id[lesson_id].model_copy(
-            update={"steps": [filled_in(s) for s in by_id[lesson_id].steps]}
-        )
-        for lesson_id in ORDER
-    }
-
-
-LESSONS = _collect()
+__all__ = ["BUILTIN_ENTRIES", "LESSONS", "Entry", "LessonLibrary"]

@@ -34,6 +34,7 @@ FORMAT = re.compile(r"\+?(\.\d{1,2})?[efg%]|\+?d")
 DEFAULT_FORMAT = ".4g"
 MINUS = "\u2212"
 MAX_EXPRESSION = 300
+MAX_EXACT_INT = 2**53
 
 
 class PlaceholderError(ValueError):
@@ -163,7 +164,10 @@ def _eval(node: ast.expr, context: Mapping[str, Any], expr: str) -> Any:
         left, right = _number(left, expr), _number(right, expr)
         if isinstance(node.op, ast.Div) and right == 0:
             raise PlaceholderError(f"{expr!r}: division by zero")
-        return OPERATORS[type(node.op)](left, right)
+        result = OPERATORS[type(node.op)](left, right)
+        # Whole numbers stay exact within ±2⁵³; beyond, arithmetic goes on in floats (whose
+        # overflow is infinity, which a text refuses to show) rather than in ever longer ints.
+        return float(result) if isinstance(result, int) and abs(result) > MAX_EXACT_INT else result
     if isinstance(node, ast.Call):
         assert isinstance(node.func, ast.Name)
         args = [_eval(arg, context, expr) for arg in node.args]

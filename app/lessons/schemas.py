@@ -8,9 +8,12 @@ placeholders (:mod:`.placeholders`), never numbers typed into the lesson.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..schemas.base import MAX_INT
 
 # What a step can run, and the request each one is: (method, path under the network, or
 # None for the network itself). The response is kept in the lesson's context under
@@ -26,10 +29,12 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "patch": ("PATCH", ""),
     "reset": ("POST", "/reset"),
     "history": ("GET", "/history"),
+    "graph": ("POST", "/graph"),
 }
+MAX_CONTEXT_DEPTH = 32  # a response nests a few levels (history → entry → grad_norms)
 CONTEXT_KEYS = {action: action for action in ACTIONS} | {"patch": "network", "reset": "network"}
 Action = Literal[
-    "forward", "loss", "backward", "update", "step", "epoch", "train", "patch", "reset", "history"
+    "forward", "loss", "backward", "update", "step", "epoch", "train", "patch", "reset", "history", "graph"
 ]
 assert set(get_args(Action)) == set(ACTIONS)
 PlotName = Literal["loss-curve", "step-losses", "boundary", "fit", "gradient-norms"]
@@ -73,8 +78,17 @@ class PlotTarget(Model):
     plot: PlotName
 
 
+class GraphTarget(Model):
+    """The computational graph of one sample, or one of its nodes by id (``"z1[0]"``,
+    ``"W2[0][1]"``, ``"L_s"``: the ids ``POST …/graph`` gives)."""
+
+    kind: Literal["graph"] = "graph"
+    node: str | None = None
+
+
 Target = Annotated[
-    NeuronTarget | ParameterTarget | LayerTarget | LossTarget | PlotTarget, Field(discriminator="kind")
+    NeuronTarget | ParameterTarget | LayerTarget | LossTarget | PlotTarget | GraphTarget,
+    Field(discriminator="kind"),
 ]
 
 
@@ -120,6 +134,14 @@ class LessonSummary(Model):
     summary: str
 
 
+class LessonListItem(LessonSummary):
+    """A lesson of the list: one that loads, or a file of the server's lesson folder that does
+    not (its ``error`` says why, with line numbers; its title is then the file's name)."""
+
+    source: str = Field(description="\"built-in\", or the file's name in the server's lesson folder")
+    error: str | None = Field(description="why the lesson file does not load; null when it does")
+
+
 class Lesson(LessonSummary):
     spec: dict[str, Any] = Field(description="the network spec POST /api/lessons/{id}/start builds")
     steps: list[LessonStep]
@@ -133,6 +155,37 @@ class RenderIn(Model):
     stage: Literal["before", "after"] = Field(
         "after", description="before: only the ask's question; after: text, answer and why too"
     )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"context": {"loss": {"loss": 0.298371109, "data_loss": 0.298371109}}, "stage": "after"},
+                {"context": {}, "stage": "before"},
+            ]
+        }
+    )
+
+    @field_validator("context")
+    @classmethod
+    def numbers_the_api_answers(cls, context: dict[str, Any]) -> dict[str, Any]:
+        """The context holds what the API answered: finite numbers, integers within ±2⁵³ (the
+        ones a JSON number holds exactly), nested at most MAX_CONTEXT_DEPTH deep."""
+        pending: list[tuple[Any, str, int]] = [(context, "context", 0)]
+        while pending:
+            value, where, depth = pending.pop()
+            if depth > MAX_CONTEXT_DEPTH:
+                raise ValueError(f"{where} is nested deeper than {MAX_CONTEXT_DEPTH} levels")
+            if isinstance(value, dict):
+                pending.extend((v, f"{where}.{k}", depth + 1) for k, v in value.items())
+            elif isinstance(value, list):
+                pending.extend((v, f"{where}[{k}]", depth + 1) for k, v in enumerate(value))
+            elif isinstance(value, bool) or value is None or isinstance(value, str):
+                continue
+            elif isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+                raise ValueError(f"{where} is an integer beyond ±2^53, which no answer of the API holds")
+            elif isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{where} is not a finite number")
+        return context
 
 
 class QuotedOut(Model):

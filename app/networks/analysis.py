@@ -18,13 +18,14 @@ from backprop_explorer.engine.features import DEFAULT_FEATURES, feature_columns,
 
 from backprop_explorer import engine
 
-from .. import costs, gate, serialize
+from .. import costs, gate, scaling, serialize
 from ..config import Limits
 from ..errors import InvalidInput, LimitExceeded
 from ..schemas import GradcheckIn, Grid, PredictIn
 from .codec import Session
 
 CHUNK_VALUES = 1_000_000  # activations (points × neurons) computed at once
+REFINE_SPARE = 1_024  # evaluations of L a gradient check's refining may spend beyond the first pass's
 
 
 def grid_bounds(session: Session, grid: Grid) -> tuple[float, float, float, float]:
@@ -100,9 +101,9 @@ def predict(session: Session, limits: Limits, body: PredictIn) -> dict:
     if body.inputs is not None:
         if body.maps is not None:
             raise InvalidInput('"maps" needs a grid: per-neuron maps are drawn over a 2-D grid')
-        X = serialize.matrix(body.inputs, "inputs", n0)
+        X = scaling.network_inputs(session.dataset, body.inputs, body.units, n0)
         limits.check("max_samples", len(X), "the number of input rows")
-        out: dict = {}
+        out: dict = {"inputs": serialize.array(X)} if body.units == "data" else {}
     else:
         grid = body.grid
         assert grid is not None
@@ -138,6 +139,8 @@ def predict(session: Session, limits: Limits, body: PredictIn) -> dict:
     if "axes" in out:  # the float answer also names the axes beside the outputs
         out["x1"], out["x2"] = out["axes"]["x1"], out["axes"]["x2"]
     out["outputs"] = serialize.array(outputs)
+    if "inputs" in out:
+        out["data_outputs"] = serialize.array(scaling.data_outputs(session.dataset, outputs))
     out["layers"] = [{"index": i, "a": serialize.array(a)} for i, a in enumerate(layers, start=1)]
     return out
 
@@ -158,7 +161,10 @@ def gradcheck(session: Session, limits: Limits, body: GradcheckIn) -> dict:
     # per parameter and sample.
     n = session.net.n_parameters
     limits.check("max_gradcheck_work", n * n * len(X), "gradcheck work (parameters² × samples)")
-    check = engine.gradient_check(session.net, X, Y, body.epsilon)
+    # Refining disagreeing differences may spend as many evaluations as the first pass did, and
+    # REFINE_SPARE more (a small network's few kinks each take one refinement to the end): the
+    # work stays within about twice what the limit counts.
+    check = engine.gradient_check(session.net, X, Y, body.epsilon, refine_budget=2 * n + REFINE_SPARE)
     return {
         "max_rel_error": serialize.number(check.max_rel_error),
         "max_abs_error": serialize.number(check.max_abs_error),
@@ -168,6 +174,10 @@ def gradcheck(session: Session, limits: Limits, body: GradcheckIn) -> dict:
         "tolerance": check.tolerance,
         "floor": serialize.number(check.floor),
         "loss_rounding": serialize.number(check.loss_rounding),
+        "truncation": serialize.number(check.truncation),
+        "refined": check.refined,
+        "unrefined": check.unrefined,
+        "kinks": [{"layer": k.layer, "name": k.name, "index": list(k.index)} for k in check.kinks],
         "layers": [
             {
                 "index": g.index,

@@ -149,7 +149,20 @@ class Session:
         }
         if self.trainer is not None:
             doc["trainer"] = {name: getattr(self.trainer, name) for name in TRAINER_FIELDS}
+            doc["trainer"]["norm_sums"] = [serialize.number(s) for s in self.trainer.norm_sums]
         return doc
+
+
+def next_step_overflow(session: Session) -> engine.StepOverflow | None:
+    """Why the step at the data cursor cannot run (its loss or gradients overflow), or None:
+    the rule of engine.divergence, for a network without data never broken."""
+    if session.trainer is None:
+        return None
+    try:
+        engine.check_next_step(session.net, *session.trainer.batch_arrays())
+    except engine.StepOverflow as error:
+        return error
+    return None
 
 
 # --- checks ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from backprop_explorer.engine import PHASES
 
 from backprop_explorer import engine
 
-from .. import serialize
+from .. import scaling, serialize
 from ..config import Limits
 from ..errors import InvalidInput, PhaseConflict
 from ..schemas import BackwardOut, ForwardOut, LossOut, StepOut, UpdateOut
@@ -39,13 +39,20 @@ def require_phase(session: Session, wanted: str) -> None:
         )
 
 
-def forward(session: Session, limits: Limits, inputs: list | None, indices: list[int] | None) -> ForwardOut:
-    """Start a step on explicit ``inputs``, picked dataset rows (``indices``) or the batch at the cursor."""
+def forward(
+    session: Session,
+    limits: Limits,
+    inputs: list | None,
+    indices: list[int] | None,
+    units: scaling.Units = "network",
+) -> ForwardOut:
+    """Start a step on explicit ``inputs`` (in the network's units or the data's), picked
+    dataset rows (``indices``) or the batch at the cursor."""
     if inputs is not None and indices is not None:
         raise InvalidInput("send either inputs or indices, not both")
     used: list[int] | None
     if inputs is not None:
-        X = serialize.matrix(inputs, "inputs", session.spec["layers"][0])
+        X = scaling.network_inputs(session.dataset, inputs, units, session.spec["layers"][0])
         limits.check("max_samples", len(X), "the number of input rows")
         pending: dict = {"source": "explicit", "inputs": serialize.array(X), "targets": None}
         used = None
@@ -67,17 +74,20 @@ def forward(session: Session, limits: Limits, inputs: list | None, indices: list
     fwd = engine.forward(session.net, X)
     session.fwd, session.lss, session.back = fwd, None, None
     session.doc["phase"], session.doc["pending"] = "forward", pending
-    return serialize.forward_out(session.net, fwd, used, limits.max_trace_samples)
+    out = serialize.forward_out(session.net, fwd, used, limits.max_trace_samples)
+    if inputs is not None and units == "data":
+        out.data_inputs = serialize.rows(np.asarray(inputs, dtype=np.float64), limits.max_trace_samples)
+    return out
 
 
-def loss(session: Session, limits: Limits, targets: list | None) -> LossOut:
+def loss(session: Session, limits: Limits, targets: list | None, units: scaling.Units = "network") -> LossOut:
     require_phase(session, "loss")
     pending = session.doc["pending"]
     X, Y = session.batch()
     if pending["source"] == "explicit":
         if targets is None:
             raise InvalidInput("targets are required: forward ran on explicit inputs")
-        Y = serialize.matrix(targets, "targets", session.spec["layers"][-1])
+        Y = scaling.network_targets(session.dataset, targets, units, session.spec["layers"][-1])
         if len(Y) != len(X):
             raise InvalidInput(f"targets needs {len(X)} rows, one per input row, got {len(Y)}")
         pending["targets"] = serialize.array(Y)
@@ -112,10 +122,20 @@ def backward(session: Session, limits: Limits) -> BackwardOut:
     return serialize.backward_out(back, limits.max_trace_samples)
 
 
+def following_batch(session: Session, used: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The batch the step after this update takes: the one after the cursor batch it used, the
+    cursor's when it used other rows, or (no data) None: the engine then uses its own batch."""
+    if session.trainer is None or session.dataset is None:
+        return None
+    if session.doc["pending"]["source"] == "cursor":
+        return session.trainer.following_batch(used)
+    return session.trainer.batch_arrays()
+
+
 def update(session: Session, limits: Limits) -> UpdateOut:
     require_phase(session, "update")
     X, Y, lss, back = _traces(session)
-    trace = engine.update(session.net, session.opt, back, X, Y)
+    trace = engine.update(session.net, session.opt, back, X, Y, following_batch(session, len(X)))
     session.fwd = session.lss = session.back = None  # the parameters changed
     pending = session.doc["pending"]
     summary = None
@@ -130,12 +150,17 @@ def update(session: Session, limits: Limits) -> UpdateOut:
 
 
 def step(
-    session: Session, limits: Limits, inputs: list | None, targets: list | None, indices: list[int] | None
+    session: Session,
+    limits: Limits,
+    inputs: list | None,
+    targets: list | None,
+    indices: list[int] | None,
+    units: scaling.Units = "network",
 ) -> StepOut:
     """The four phases at once."""
     return StepOut(
-        forward=forward(session, limits, inputs, indices),
-        loss=loss(session, limits, targets),
+        forward=forward(session, limits, inputs, indices, units),
+        loss=loss(session, limits, targets, units),
         backward=backward(session, limits),
         update=update(session, limits),
     )

@@ -165,16 +165,23 @@ def gap_key(network_id: str, a: dict, b: dict) -> tuple:
     return (network_id, a["step"], a["kind"], a["train_loss"], b["step"], b["train_loss"])
 
 
+def _replay_from(
+    open_doc: Callable[[dict], Session], stored: dict, start: Snapshot, end: Snapshot
+) -> Session:
+    """``start``'s state with the hyperparameters ``end`` was made with, opened by ``open_doc``
+    to be run on; ``stored``, the network's document, is not changed."""
+    doc = dict(stored)  # restore replaces the top-level parts it changes
+    restore(doc, start)
+    doc["spec"] = {**end.header["spec"], "data": doc["spec"].get("data")}
+    return open_doc(doc)
+
+
 def _replay(
     open_doc: Callable[[dict], Session], stored: dict, start: Snapshot, end: Snapshot, count: int | None
 ) -> Session:
     """``start``'s state run on by ``count`` updates (None: to the end of its epoch) with the
-    hyperparameters ``end`` was made with, opened by ``open_doc``; ``stored``, the network's
-    document, is not changed."""
-    doc = dict(stored)  # restore replaces the top-level parts it changes
-    restore(doc, start)
-    doc["spec"] = {**end.header["spec"], "data": doc["spec"].get("data")}
-    session = open_doc(doc)
+    hyperparameters ``end`` was made with."""
+    session = _replay_from(open_doc, stored, start, end)
     trainer = session.trainer
     assert trainer is not None
     if count is None:
@@ -205,6 +212,22 @@ def replayed(
     session = _replay(open_doc, stored, start, end, count)
     assert session.trainer is not None
     return capture(session, "step", float(session.trainer.step_losses[-1][2]))
+
+
+def replayed_run(
+    open_doc: Callable[[dict], Session], stored: dict, start: Snapshot, end: Snapshot, count: int
+) -> list[Snapshot]:
+    """The states 1, 2, …, ``count`` updates after ``start`` in the run that ended at ``end``,
+    one snapshot each: what a rewind into the run keeps of it. The updates are the ones
+    :func:`replayed` runs at once (an epoch run in parts is the epoch run whole)."""
+    session = _replay_from(open_doc, stored, start, end)
+    trainer = session.trainer
+    assert trainer is not None
+    states = []
+    for _ in range(count):
+        trainer.run_updates(session.net, session.opt, 1)
+        states.append(capture(session, "step", float(trainer.step_losses[-1][2])))
+    return states
 
 
 def describe(kept: list[dict]) -> str:

@@ -109,7 +109,11 @@ def train(
         None
         if es is None
         else engine.EarlyStopping(
-            es.patience, es.min_delta, math.inf if es.best is None else es.best, es.waited
+            es.patience,
+            es.min_delta,
+            math.inf if es.best is None else es.best,
+            es.waited,
+            train_accuracy=es.train_accuracy,
         )
     )
     last_commit = time.monotonic()
@@ -137,6 +141,7 @@ def train(
         {
             "epochs_run": result.epochs_run,
             "stopped_early": result.stopped_early,
+            "stopped_by": stopping.reason if stopping is not None and result.stopped_early else None,
             "diverged": diverged_out(result.diverged),
             "history": check_history(result.history),
             "network": network_public(session),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..config import Limits
@@ -33,23 +35,99 @@ def export(doc: dict, history: list[dict], steps: list[dict]) -> dict:
     }
 
 
+# The optimizer state each optimizer keeps per parameter tensor: (required slots, optional ones).
+SLOTS = {"sgd": (set(), set()), "momentum": ({"v"}, set()), "adam": ({"m", "v"}, {"t"})}
+
+
+def _shape(value: object) -> tuple[int, ...] | None:
+    """The shape of a JSON vector or rectangular matrix; None for anything else (a ragged one)."""
+    if not isinstance(value, list):
+        return None
+    if all(isinstance(x, float | int) and not isinstance(x, bool) for x in value):
+        return (len(value),)
+    if value and all(isinstance(row, list) and len(row) == len(value[0]) for row in value):
+        if all(_shape(row) == (len(value[0]),) for row in value):
+            return (len(value), len(value[0]))
+    return None
+
+
 def _check_optimizer_state(body: ExportDocument, layers: list[int]) -> None:
+    """Per parameter tensor, the slots its optimizer keeps, each of the tensor's shape; Adam's
+    v ≥ 0 (a mean of squares) and its count t between 1 and the optimizer's t."""
+    name, state = body.spec.optimizer.name, body.optimizer_state
     shapes: dict[str, tuple[int, ...]] = {}
     for l, (n_in, n_out) in enumerate(zip(layers[:-1], layers[1:], strict=False), start=1):
         shapes[f"W{l}"], shapes[f"b{l}"] = (n_out, n_in), (n_out,)
-    for key, slots in body.optimizer_state.state.items():
+    required, optional = SLOTS[name]
+    for key, slots in state.state.items():
+        where = f"optimizer_state.state.{key}"
         if key not in shapes:
-            raise InvalidInput(
-                f"optimizer_state.state: unknown parameter {key!r}; expected one of {list(shapes)}"
-            )
+            raise InvalidInput(f"{where}: unknown parameter {key!r}; expected one of {list(shapes)}")
+        if not required <= slots.keys() <= required | optional:
+            wanted = " and ".join(sorted(required)) or "nothing"
+            extra = f" (and optionally {', '.join(sorted(optional))})" if optional else ""
+            raise InvalidInput(f"{where}: {name} keeps {wanted}{extra} per parameter, got {sorted(slots)}")
         for slot, value in slots.items():
             if slot == "t":
-                if not isinstance(value, int):
-                    raise InvalidInput(f"optimizer_state.state.{key}.t must be a whole number ≥ 0")
-            elif slot not in ("v", "m") or np.shape(value) != shapes[key]:
+                if not isinstance(value, int) or not 1 <= value <= state.t:
+                    raise InvalidInput(
+                        f"{where}.t must be a whole number from 1 to optimizer_state.t ({state.t})"
+                    )
+                continue
+            if _shape(value) != shapes[key]:
+                raise InvalidInput(f"{where}.{slot} must be an array of shape {shapes[key]}, like {key}")
+            if name == "adam" and slot == "v" and np.min(value) < 0:
                 raise InvalidInput(
-                    f"optimizer_state.state.{key}.{slot} must be 'v' or 'm' of shape {shapes[key]}, or 't'"
+                    f"{where}.v is Adam's running mean of squared gradients: it cannot be negative"
                 )
+    if state.t > body.trainer.step:
+        raise InvalidInput(
+            f"optimizer_state.t ({state.t}) counts updates: at most trainer.step ({body.trainer.step})"
+        )
+
+
+def _check_trainer(body: ExportDocument, n_layers: int) -> None:
+    """Counters consistent with each other (their range, 0..2^52, is the schema's)."""
+    t = body.trainer
+    if t.epoch > t.step:
+        raise InvalidInput(
+            f"trainer.epoch ({t.epoch}) cannot exceed trainer.step ({t.step}): an epoch takes an update"
+        )
+    if t.norm_count > t.step:
+        raise InvalidInput(f"trainer.norm_count ({t.norm_count}) cannot exceed trainer.step ({t.step})")
+    if len(t.norm_sums) not in (0, n_layers) or (t.norm_count and len(t.norm_sums) != n_layers):
+        raise InvalidInput(
+            "trainer.norm_sums needs one value per non-input layer (none before an epoch's first update)"
+        )
+
+
+def _check_logs(body: ExportDocument, n_layers: int) -> None:
+    """History: epochs in increasing order up to trainer.epoch, one gradient norm per layer.
+    Steps: in increasing order up to trainer.step, in an epoch up to the one in progress."""
+    t = body.trainer
+    last = 0
+    for k, entry in enumerate(body.history):
+        where = f"history[{k}]"
+        if not last < entry.epoch <= t.epoch:
+            raise InvalidInput(
+                f"{where}.epoch ({entry.epoch}) must come after the entry before ({last}) and be at most "
+                f"trainer.epoch ({t.epoch})"
+            )
+        last = entry.epoch
+        if len(entry.grad_norms) != n_layers:
+            raise InvalidInput(f"{where}.grad_norms needs one norm per non-input layer: {n_layers}")
+    previous = 0
+    for k, step in enumerate(body.steps):
+        if not previous < step.step <= t.step:
+            raise InvalidInput(
+                f"steps[{k}].step ({step.step}) must come after the step before ({previous}) and be at most "
+                f"trainer.step ({t.step})"
+            )
+        if step.epoch > t.epoch + 1:
+            raise InvalidInput(
+                f"steps[{k}].epoch ({step.epoch}) is after the epoch in progress ({t.epoch + 1})"
+            )
+        previous = step.step
 
 
 def open_import(body: ExportDocument, limits: Limits, datasets: Datasets) -> Session:
@@ -60,16 +138,20 @@ def open_import(body: ExportDocument, limits: Limits, datasets: Datasets) -> Ses
         "weights": check_weights(body.parameters.weights, layers, "parameters.weights"),
         "biases": check_biases(body.parameters.biases, layers, "parameters.biases"),
     }
+    squares = sum(float(np.vdot(W, W)) for W in body.parameters.weights)  # inf, not an error, past 1.8e308
+    squares += sum(float(np.vdot(b, b)) for b in body.parameters.biases)
+    if not math.isfinite(squares):
+        raise InvalidInput(
+            "parameters: the sum of their squares overflows float64, which no update leaves (every "
+            "update checks it): scale them down"
+        )
+    _check_trainer(body, len(layers) - 1)
     _check_optimizer_state(body, layers)
+    _check_logs(body, len(layers) - 1)
     doc["optimizer_state"] = body.optimizer_state.model_dump(mode="json")
     trainer = body.trainer.model_dump(mode="json")
-    if trainer["norm_sums"] and len(trainer["norm_sums"]) != len(layers) - 1:
-        raise InvalidInput("trainer.norm_sums needs one value per non-input layer (or none)")
     trainer["history"] = [h.model_dump(mode="json") for h in body.history]
     doc["trainer"] = trainer
-    late = [s.step for s in body.steps if s.step > trainer["step"]]
-    if late:
-        raise InvalidInput(f"steps: step {late[0]} is after trainer.step={trainer['step']}")
     session = open_document(doc, datasets)
     if session.trainer is not None and trainer["cursor"] >= max(session.trainer.n_train, 1):
         raise InvalidInput(f"trainer.cursor must be below the {session.trainer.n_train} training samples")

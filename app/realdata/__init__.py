@@ -147,7 +147,8 @@ REAL_DATASETS: dict[str, RealDataset] = {
 
 @dataclass(frozen=True)
 class RealTable:
-    """A shipped dataset's rows as the network sees them, with what turns them back."""
+    """A shipped dataset's rows as the network sees them, with what turns them back: a feature
+    in the file's units is x·feature_std + feature_mean (the digits: mean 0, std 16)."""
 
     X: np.ndarray
     Y: np.ndarray
@@ -155,6 +156,8 @@ class RealTable:
     class_names: list[str] | None
     target_mean: list[float] | None
     target_std: list[float] | None
+    feature_mean: list[float]
+    feature_std: list[float]
 
 
 def _text(file: str) -> str:
@@ -176,15 +179,23 @@ def read(name: str) -> RealTable:
         X = np.loadtxt(_text(info.files[0]).splitlines())
         y = np.loadtxt(_text(info.files[1]).splitlines())[:, None]
         y, mean, std = _standardize(y)
-        X = _standardize(X)[0]
-        return RealTable(X, y, [info.target_name], None, mean.tolist(), std.tolist())
+        X, x_mean, x_std = _standardize(X)
+        return RealTable(
+            X, y, [info.target_name], None, mean.tolist(), std.tolist(), x_mean.tolist(), x_std.tolist()
+        )
     # scikit-learn's layout: rows of features and a class code, under a first line
     # "n_samples,n_features,class names…" (digits has none: its classes are the digits).
     rows = _text(info.files[0]).splitlines()
     classes = info.class_names or rows.pop(0).split(",")[2:]
     table = np.loadtxt(rows, delimiter=",", dtype=np.float64)
     X, codes = table[:, :-1], table[:, -1].astype(int)
-    X = X / 16.0 if info.image_shape else _standardize(X)[0]
+    if info.image_shape:  # pixels 0..16 into [0, 1]: a picture stays a picture
+        X, x_mean, x_std = X / 16.0, np.zeros(X.shape[1]), np.full(X.shape[1], 16.0)
+    else:
+        X, x_mean, x_std = _standardize(X)
+    scale = (x_mean.tolist(), x_std.tolist())
     if info.task == "binary":
-        return RealTable(X, codes.astype(np.float64)[:, None], [info.target_name], classes, None, None)
-    return RealTable(X, np.eye(len(classes))[codes], list(classes), classes, None, None)
+        return RealTable(
+            X, codes.astype(np.float64)[:, None], [info.target_name], classes, None, None, *scale
+        )
+    return RealTable(X, np.eye(len(classes))[codes], list(classes), classes, None, None, *scale)

@@ -6,6 +6,7 @@ from pathlib import PureWindowsPath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from pydantic import BeforeValidator
 
 from .. import owners
 from ..csvdata import IndexChoice, TaskChoice
@@ -19,6 +20,17 @@ router = APIRouter(prefix="/api/datasets", tags=["datasets"], responses=ERROR_RE
 def preview(body: PreviewIn, service: ServiceDep) -> dict:
     """The samples a generator spec produces (the scatter preview)."""
     return service.datasets.dataset_out(service.datasets.generate(body.model_dump(mode="json")))
+
+
+def _form_bool(value: object) -> object:
+    """A form's boolean as the schema documents it: the text true or false (FastAPI alone would
+    also take 1, on, yes…)."""
+    if isinstance(value, str) and value not in ("true", "false"):
+        raise ValueError("must be true or false")
+    return value == "true" if isinstance(value, str) else value
+
+
+FormBool = Annotated[bool, BeforeValidator(_form_bool)]
 
 
 def _columns(value: str | None) -> list[str] | None:
@@ -56,11 +68,11 @@ def upload(
     features: Annotated[str | None, Form(description="comma-separated; default all but the targets")] = None,
     targets: Annotated[str | None, Form(description="comma-separated; default the last column")] = None,
     standardize: Annotated[
-        bool,
+        FormBool,
         Form(description="scale each feature column to mean 0, std 1; the answer keeps means, stds"),
     ] = True,
     standardize_targets: Annotated[
-        bool, Form(description="scale real-valued targets too; the answer keeps target_mean, target_std")
+        FormBool, Form(description="scale real-valued targets too; the answer keeps target_mean, target_std")
     ] = False,
     task: Annotated[
         TaskChoice,

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from .. import __version__
-from ..errors import NotFound
-from ..lessons import LESSONS
+from ..deps import LessonsDep
+from ..page_modules import imported_by
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 # The same folder main.py serves the explorer page from.
@@ -19,17 +19,19 @@ templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "tem
 
 
 @router.get("/lessons", response_class=HTMLResponse)
-def lesson_list(request: Request):
-    lessons = [{"id": x.id, "title": x.title, "summary": x.summary} for x in LESSONS.values()]
-    return templates.TemplateResponse(request, "lessons.html", {"version": __version__, "lessons": lessons})
+def lesson_list(request: Request, lessons: LessonsDep):
+    """Every lesson; a file of the lesson folder that does not load, with why."""
+    context = {"version": __version__, "lessons": lessons.summaries()}
+    return templates.TemplateResponse(request, "lessons.html", context)
 
 
 @router.get("/lessons/{lesson_id}", response_class=HTMLResponse)
-def lesson_page(request: Request, lesson_id: str):
+def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
     """The explorer page with the tour of lesson ``lesson_id`` (static/js/tour/)."""
-    if lesson_id not in LESSONS:
-        raise NotFound(f"no lesson with id {lesson_id!r}; the lessons are {list(LESSONS)}")
-    return templates.TemplateResponse(request, "index.html", {"version": __version__, "lesson_id": lesson_id})
+    lessons.require(lesson_id)
+    modules = dict.fromkeys(imported_by("main.js")[1:] + imported_by("tour/tour.js"))
+    context = {"version": __version__, "lesson_id": lesson_id, "modules": list(modules)}
+    return templates.TemplateResponse(request, "index.html", context)
 
 
 COMPARE_MIN, COMPARE_MAX = 2, 4
@@ -58,5 +60,11 @@ def compare_ids(raw: str | None) -> tuple[list[str], str]:
 def compare_page(request: Request, ids: str | None = None):
     """Two to four networks side by side (static/js/compare/); a 400 page saying why for bad ``ids``."""
     found, problem = compare_ids(ids)
-    context = {"version": __version__, "ids": ",".join(found), "problem": problem, "limit": COMPARE_MAX}
+    context = {
+        "version": __version__,
+        "ids": ",".join(found),
+        "problem": problem,
+        "limit": COMPARE_MAX,
+        "modules": imported_by("compare/main.js")[1:],
+    }
     return templates.TemplateResponse(request, "compare.html", context, status_code=400 if problem else 200)

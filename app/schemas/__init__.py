@@ -44,8 +44,10 @@ from .base import (
     RegularizationKind,
     Request,
     Response,
+    ScaleWarning,
     Seed,
     Task,
+    Units,
     Vector,
 )
 from .catalog import (
@@ -236,6 +238,8 @@ __all__ = [
     "RegularizationSpec",
     "Request",
     "Response",
+    "ScaleWarning",
+    "Units",
     "RewindIn",
     "Seed",
     "SharesIn",

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from .base import OutVector, Request, Response
+from .base import MAX_INT, WHOLE, Int, OutVector, Request, Response
+from .training import SnapshotRef
 
 MAX_LANDSCAPE_POINTS = 101
 
@@ -15,17 +16,22 @@ MAX_LANDSCAPE_POINTS = 101
 class ParameterChoice(Request):
     """``W[layer][j][i]`` with ``"index": [j, i]``, or ``b[layer][j]`` with ``"index": [j]``."""
 
-    layer: int = Field(ge=1, description="1..L, the layer the weight or bias belongs to")
+    layer: Int = Field(ge=1, le=MAX_INT, description="1..L, the layer the weight or bias belongs to")
     name: Literal["W", "b"]
-    index: list[Annotated[int, Field(ge=0)]] = Field(min_length=1, max_length=2)
+    index: list[Annotated[int, Field(ge=0, le=MAX_INT), WHOLE]] = Field(min_length=1, max_length=2)
 
 
 class LandscapeIn(Request):
     parameters: list[ParameterChoice] = Field(min_length=1, max_length=2)
     radius: float = Field(2.0, gt=0, le=1e3, description="each axis spans value ± radius")
-    points: int = Field(41, ge=2, le=MAX_LANDSCAPE_POINTS, description="per axis")
+    points: Int = Field(41, ge=2, le=MAX_LANDSCAPE_POINTS, description="per axis")
     data: Literal["train", "batch"] = Field(
         "train", description="train: the training split; batch: the step in progress (after forward)"
+    )
+    snapshot: SnapshotRef | None = Field(
+        None,
+        description="around a kept timeline snapshot's parameters instead of the current ones "
+        "(nothing is rewound; data 'train' only)",
     )
 
     model_config = ConfigDict(
@@ -81,9 +87,9 @@ class LandscapeOut(Response):
 
 
 class SharesIn(Request):
-    layer: int = Field(ge=1)
+    layer: Int = Field(ge=1, le=MAX_INT)
     name: Literal["W", "b"]
-    index: list[Annotated[int, Field(ge=0)]] = Field(min_length=1, max_length=2)
+    index: list[Annotated[int, Field(ge=0, le=MAX_INT), WHOLE]] = Field(min_length=1, max_length=2)
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"layer": 1, "name": "W", "index": [0, 1]}]})
 

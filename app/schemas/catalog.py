@@ -20,6 +20,7 @@ class CatalogActivation(Response):
 class CatalogLoss(Response):
     name: str
     formula: str
+    derivative: str = Field(description="∂L_s/∂ŷ_k; the batch loss is the mean, so ∂L/∂ŷ divides it by B")
     pairs_with: str | None
 
 

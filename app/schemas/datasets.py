@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from .base import OutMatrix, Response, Task
-from .networks import GeneratorData
+from .base import OutMatrix, Response, ScaleWarning, Task
+from .networks import CLASSES_RULES, GeneratorData
 
 
 class PreviewIn(GeneratorData):
     """The ``data`` of a network spec that names a generator, previewed on its own."""
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"generator": "moons", "n": 200, "noise": 0.1, "seed": 1}]}
+        json_schema_extra={
+            "examples": [{"generator": "moons", "n": 200, "noise": 0.1, "seed": 1}],
+            **CLASSES_RULES,
+        }
     )
 
 
@@ -32,6 +35,14 @@ class DataOut(Response):
         description="standardized targets: a value in the data's units is value·target_std + target_mean",
     )
     target_std: list[float] | None = None
+    feature_mean: list[float] | None = Field(
+        None,
+        description="standardized features: a value in the data's units is value·feature_std + feature_mean",
+    )
+    feature_std: list[float] | None = None
+    data_warnings: list[ScaleWarning] = Field(
+        [], description="data kept at a scale a network will struggle with"
+    )
     class_names: list[str] | None = Field(
         None,
         description="classification from labels: the label of each class in output order "
@@ -62,7 +73,7 @@ class DatasetInfo(Response):
         "(two classes, one output: the labels of y = 0 and y = 1)",
     )
     index_column: str | None = Field(
-        None, description="the first column's header when it was left out as an index (\"\" for no name)"
+        None, description='the first column\'s header when it was left out as an index ("" for no name)'
     )
     warnings: list[str] = Field([], description="what may keep a network from learning these data as sent")
     standardized: bool = Field(False, description="the feature columns were standardized")

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import ConfigDict, Field
+from pydantic.config import JsonDict
 
 from ..examples import MAZUR_EXAMPLE, XOR_EXAMPLE
 from .base import (
     MAX_INT,
+    WHOLE,
     ActivationName,
     FeatureName,
     GeneratorName,
     InitName,
+    Int,
     LossName,
     Matrix,
     OptimizerName,
@@ -22,9 +25,11 @@ from .base import (
     RegularizationKind,
     Request,
     Response,
+    ScaleWarning,
     Seed,
     Task,
     Vector,
+    no_nulls,
 )
 
 
@@ -54,12 +59,31 @@ class TrainableSpec(Request):
     biases: bool = True
 
 
+def _classes_when(generator: str, classes: dict) -> dict:
+    """JSON Schema: with this ``generator``, ``classes`` (when sent, and not null) is ``classes``."""
+    chosen = {"properties": {"generator": {"const": generator}}, "required": ["generator"]}
+    return {"if": chosen, "then": {"properties": {"classes": {"anyOf": [classes, {"type": "null"}]}}}}
+
+
+# The generators' own rules on `classes` (engine/data.py); the others take no classes.
+CLASSES_RULES: JsonDict = {
+    "allOf": [
+        _classes_when("spiral", {"enum": [2, 3]}),
+        _classes_when("multiclass_blobs", {"type": "integer", "minimum": 3}),
+    ]
+}
+
+
 class GeneratorData(Request):
     generator: GeneratorName
-    n: int = Field(200, ge=1, le=MAX_INT, description="samples (not used by xor/and/or or real datasets)")
+    n: Int = Field(200, ge=1, le=MAX_INT, description="samples (not used by xor/and/or or real datasets)")
     noise: float = Field(0.1, ge=0, le=10)
     seed: Seed = 1
-    classes: int | None = Field(None, ge=2, le=10, description="spiral: 2 or 3; multiclass_blobs: 3+")
+    classes: Annotated[int, Field(ge=2, le=10), WHOLE] | None = Field(
+        None, description="spiral: 2 or 3; multiclass_blobs: 3+"
+    )
+
+    model_config = ConfigDict(json_schema_extra=CLASSES_RULES)
 
 
 class ArrayData(Request):
@@ -79,7 +103,7 @@ DataSpec = GeneratorData | ArrayData | DatasetRef
 class NetworkSpec(Request):
     """Everything that defines a network; every field but ``layers`` has a default."""
 
-    layers: list[Annotated[int, Field(ge=1, le=MAX_INT)]] = Field(
+    layers: list[Annotated[int, Field(ge=1, le=MAX_INT), WHOLE]] = Field(
         min_length=2, description="sizes including input and output, e.g. [2, 2, 2]"
     )
     activations: list[ActivationName] | None = Field(
@@ -102,11 +126,17 @@ class NetworkSpec(Request):
         description="2-D generator data only: the input columns computed from each point (x1, x2), "
         'in order, no repeats; layers[0] must be their number. Default ["x1", "x2"]',
     )
-    batch_size: int = Field(1, ge=1, le=MAX_INT)
+    batch_size: Int = Field(1, ge=1, le=MAX_INT)
     validation_split: float = Field(0.0, ge=0, lt=1)
     seed: Seed = Field(0, description="shuffling and hold-out seed")
 
     model_config = ConfigDict(json_schema_extra={"examples": [MAZUR_EXAMPLE, XOR_EXAMPLE]})
+
+
+def patch_schema(schema: dict) -> None:
+    """Every field may be left out (it keeps its value); none may be null."""
+    no_nulls(schema)
+    schema["examples"] = [{"learning_rate": 0.05, "optimizer": {"name": "adam"}}]
 
 
 class NetworkPatch(Request):
@@ -115,14 +145,12 @@ class NetworkPatch(Request):
     learning_rate: float | None = Field(None, gt=0, le=1e3)
     optimizer: OptimizerSpec | None = None
     regularization: RegularizationSpec | None = None
-    batch_size: int | None = Field(None, ge=1, le=MAX_INT)
+    batch_size: Annotated[int, Field(ge=1, le=MAX_INT), WHOLE] | None = Field(None)
     loss: LossName | None = None
     trainable: TrainableSpec | list[TrainableSpec] | None = None
     activations: list[ActivationName] | None = None
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"learning_rate": 0.05, "optimizer": {"name": "adam"}}]}
-    )
+    model_config = ConfigDict(json_schema_extra=patch_schema)
 
 
 class ParametersIn(Request):
@@ -180,6 +208,15 @@ class NetworkPublic(Response):
         description="standardized targets: ŷ and y in the data's units are value·target_std + target_mean",
     )
     target_std: list[float] | None = None
+    feature_mean: list[float] | None = Field(
+        None,
+        description="standardized features: an input row in the data's units x becomes "
+        '(x − feature_mean)/feature_std (send "units": "data" and the server does it)',
+    )
+    feature_std: list[float] | None = None
+    data_warnings: list[ScaleWarning] = Field(
+        [], description="data kept at a scale the network will struggle with, and what fixes it"
+    )
     class_names: list[str] | None = Field(
         None, description="classification from labels: the label of each class in output order"
     )

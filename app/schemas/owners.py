@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from .base import Request, Response
 
@@ -34,6 +34,8 @@ class NameIn(Request):
         description="shown in the list of your networks (at most max_name_length characters); "
         "null or empty removes it"
     )
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "xor, tanh, η 0.5"}, {"name": None}]})
 
 
 class NameOut(Response):

@@ -6,22 +6,46 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from .base import MAX_INT, Matrix, OutMatrix, OutVector, Request, Response
+from .base import (
+    MAX_INT,
+    UNITS_DESCRIPTION,
+    WHOLE,
+    Matrix,
+    OutMatrix,
+    OutVector,
+    Request,
+    Response,
+    Units,
+    case,
+    forbid,
+    sent,
+    unsent,
+)
 
 
 class ForwardIn(Request):
     inputs: Matrix | None = Field(None, description="explicit inputs (B, n_0); loss then needs targets")
-    indices: list[Annotated[int, Field(ge=0, le=MAX_INT)]] | None = Field(
+    indices: list[Annotated[int, Field(ge=0, le=MAX_INT), WHOLE]] | None = Field(
         None, min_length=1, description="dataset rows (the sample picker)"
     )
+    units: Units = Field("network", description=UNITS_DESCRIPTION)
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{}, {"inputs": [[0.05, 0.10]]}, {"indices": [0, 3]}]}
+        json_schema_extra={
+            "examples": [
+                {},
+                {"inputs": [[0.05, 0.10]]},
+                {"indices": [0, 3]},
+                {"inputs": [[100, 3]], "units": "data"},
+            ],
+            **forbid(case(sent("inputs"), sent("indices"))),
+        }
     )
 
 
 class LossIn(Request):
     targets: Matrix | None = Field(None, description="required after forward with explicit inputs")
+    units: Units = Field("network", description=UNITS_DESCRIPTION)
 
     model_config = ConfigDict(json_schema_extra={"examples": [{}, {"targets": [[0.01, 0.99]]}]})
 
@@ -29,10 +53,18 @@ class LossIn(Request):
 class StepIn(Request):
     inputs: Matrix | None = None
     targets: Matrix | None = None
-    indices: list[Annotated[int, Field(ge=0, le=MAX_INT)]] | None = Field(None, min_length=1)
+    indices: list[Annotated[int, Field(ge=0, le=MAX_INT), WHOLE]] | None = Field(None, min_length=1)
+    units: Units = Field("network", description=UNITS_DESCRIPTION)
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}]}
+        json_schema_extra={
+            "examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}, {"indices": [0, 3]}],
+            **forbid(  # targets go with explicit inputs; inputs and indices exclude each other
+                case(sent("inputs"), unsent("targets")),
+                case(unsent("inputs"), sent("targets")),
+                case(sent("inputs"), sent("indices")),
+            ),
+        }
     )
 
 
@@ -56,8 +88,11 @@ class ForwardLayer(Response):
 
 class ForwardOut(TraceInfo):
     phase: Literal["forward"] = "forward"
-    inputs: OutMatrix
+    inputs: OutMatrix = Field(description="the rows as the input layer saw them")
     indices: list[int] | None
+    data_inputs: OutMatrix | None = Field(
+        None, description='with "units": "data": the rows as sent, in the data\'s units'
+    )
     layers: list[ForwardLayer]
     output: OutMatrix
 
@@ -139,7 +174,10 @@ class UpdateOut(Response):
     learning_rate: float
     optimizer: str
     layers: list[UpdateLayer]
-    loss_after: float
+    loss_after: float | None = Field(
+        description="the loss phase's scalar on the same batch with the new parameters; null where it "
+        "overflows there (an update is kept when the batch that comes next still runs every phase)"
+    )
     epoch: int
     step: int
     epoch_completed: bool

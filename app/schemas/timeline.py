@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from .base import Response
 from .networks import NetworkPublic
 from .training import SnapshotRef
+
+
+class SnapshotSettings(Response):
+    learning_rate: float
+    optimizer: dict[str, Any] = Field(description='as in the spec: {"name": "sgd"} and its betas')
+    regularization: dict[str, Any] = Field(description='{"kind", "rate"}')
+    batch_size: int
+    loss: str
+    activations: list[str]
 
 
 class SnapshotOut(Response):
@@ -18,6 +27,10 @@ class SnapshotOut(Response):
     train_loss: float | None = Field(
         description="epoch snapshots: the epoch's training loss; step snapshots: the update's batch "
         "loss; null for a network's first state"
+    )
+    settings: SnapshotSettings = Field(
+        description="the hyperparameters in force when this state was made: those the epoch or the "
+        "update that produced it ran with (a PATCH between two runs shows up here)"
     )
 
 

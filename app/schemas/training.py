@@ -2,25 +2,54 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from .base import MAX_INT, Matrix, Number, OutMatrix, OutVector, Request, Response
+from .base import (
+    MAX_INT,
+    UNITS_DESCRIPTION,
+    WHOLE,
+    Int,
+    Matrix,
+    Number,
+    OutMatrix,
+    OutVector,
+    Request,
+    Response,
+    Units,
+    case,
+    forbid,
+    sent,
+    unsent,
+)
 from .networks import NetworkPublic
 from .phases import HistoryEntry
 
 
 class EarlyStopping(Request):
     """Stop after ``patience`` epochs without the monitored loss (validation, else training)
-    improving by more than ``min_delta``. ``best`` and ``waited`` carry on the count an earlier
-    call answered (its ``early_stopping``): training in short calls then stops where one long
-    call would."""
+    improving by more than ``min_delta``, or as soon as the training accuracy reaches
+    ``train_accuracy`` (classification; 1.0: every training sample right), whichever comes
+    first; null leaves a rule out (not both). ``best`` and ``waited`` carry on the count an
+    earlier call answered (its ``early_stopping``): training in short calls then stops where
+    one long call would."""
 
-    patience: int = Field(10, ge=1, le=MAX_INT)
+    patience: Annotated[int, Field(ge=1, le=MAX_INT), WHOLE] | None = Field(
+        10, description="null: no patience rule"
+    )
     min_delta: float = Field(0.0, ge=0, le=1e6)
     best: float | None = Field(None, description="the lowest monitored loss so far; null: none yet")
-    waited: int = Field(0, ge=0, le=MAX_INT, description="epochs since `best` was reached")
+    waited: Int = Field(0, ge=0, le=MAX_INT, description="epochs since `best` was reached")
+    train_accuracy: float | None = Field(
+        None, gt=0, le=1, description="stop once the training accuracy reaches this fraction (1.0 = 100 %)"
+    )
+
+    @model_validator(mode="after")
+    def one_rule(self) -> EarlyStopping:
+        if self.patience is None and self.train_accuracy is None:
+            raise ValueError("give a patience, a train_accuracy to stop at, or both")
+        return self
 
 
 class EarlyStoppingCount(Response):
@@ -29,13 +58,16 @@ class EarlyStoppingCount(Response):
 
 
 class TrainIn(Request):
-    epochs: int = Field(ge=1, le=MAX_INT)
+    epochs: Int = Field(ge=1, le=MAX_INT)
     early_stopping: EarlyStopping | None = None
     stream: bool = Field(False, description="text/event-stream: `epoch` events, then `done` or `error`")
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"epochs": 100, "early_stopping": {"patience": 10, "min_delta": 0.0001}}]
+            "examples": [
+                {"epochs": 100, "early_stopping": {"patience": 10, "min_delta": 0.0001}},
+                {"epochs": 500, "early_stopping": {"patience": None, "train_accuracy": 1.0}},
+            ]
         }
     )
 
@@ -51,6 +83,9 @@ class Diverged(Response):
 class TrainOut(Response):
     epochs_run: int
     stopped_early: bool
+    stopped_by: Literal["patience", "train_accuracy"] | None = Field(
+        None, description="the early-stopping rule that ended the run (null when none did)"
+    )
     diverged: Diverged | None = Field(
         None, description="null, or where training stopped because the next update would overflow"
     )
@@ -86,18 +121,31 @@ class HistoryOut(Response):
 
 
 class Grid(Request):
-    resolution: int = Field(50, ge=2, le=MAX_INT)
+    resolution: Int = Field(50, ge=2, le=MAX_INT)
     x1_min: Number | None = Field(None, description="first input feature's lowest grid value")
     x1_max: Number | None = Field(None, description="first input feature's highest grid value")
     x2_min: Number | None = Field(None, description="second input feature's lowest grid value")
     x2_max: Number | None = Field(None, description="second input feature's highest grid value")
 
 
+Counter = Annotated[int, Field(ge=0, le=MAX_INT), WHOLE]
+
+
 class SnapshotRef(Request):
     """One kept timeline snapshot: the state after update ``step`` or after epoch ``epoch``."""
 
-    step: int | None = Field(None, ge=0, le=MAX_INT, description="the state after this update")
-    epoch: int | None = Field(None, ge=0, le=MAX_INT, description="the state after this epoch")
+    step: Counter | None = Field(None, description="the state after this update")
+    epoch: Counter | None = Field(None, description="the state after this epoch")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"epoch": 2}, {"step": 5}],
+            **forbid(  # exactly one of the two
+                case(sent("step", "integer"), sent("epoch", "integer")),
+                case(unsent("step", "integer"), unsent("epoch", "integer")),
+            ),
+        }
+    )
 
     @model_validator(mode="after")
     def one_point(self) -> SnapshotRef:
@@ -121,15 +169,22 @@ class PredictIn(Request):
         description="predict with a kept timeline snapshot's parameters instead of the current ones "
         "(nothing is rewound); 404 lists the snapshots that exist",
     )
+    units: Units = Field("network", description="of inputs: " + UNITS_DESCRIPTION)
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
                 {"inputs": [[0.05, 0.10]]},
+                {"inputs": [[100, 3]], "units": "data"},
                 {"grid": {"resolution": 40}},
                 {"grid": {"resolution": 100}, "maps": "uint8"},
                 {"grid": {"resolution": 40}, "maps": "uint8", "snapshot": {"epoch": 2}},
-            ]
+            ],
+            **forbid(  # exactly one of inputs and grid; maps are drawn over a grid
+                case(sent("inputs"), sent("grid", "object")),
+                case(unsent("inputs"), unsent("grid", "object")),
+                case(sent("maps", "string"), unsent("grid", "object")),
+            ),
         }
     )
 
@@ -156,6 +211,14 @@ class GridAxes(Response):
 
 class PredictOut(Response):
     outputs: OutMatrix = Field(description="(points, n_L); for a grid, point p = j*R + i")
+    inputs: OutMatrix | None = Field(
+        None, description='with "units": "data": the rows as the input layer saw them'
+    )
+    data_outputs: OutMatrix | None = Field(
+        None,
+        description='with "units": "data": the outputs in the data\'s units '
+        "(output·target_std + target_mean for standardized targets, else the outputs)",
+    )
     layers: list[PredictLayer] | None = Field(None, description="every layer's activations (float answer)")
     maps: list[PredictMap] | None = Field(None, description='with "maps": "uint8": every layer\'s maps')
     axes: GridAxes | None = Field(None, description="grid: the points along each input feature")
@@ -169,7 +232,10 @@ class GradcheckIn(Request):
     epsilon: float = Field(1e-6, ge=1e-10, le=1e-2)
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}]}
+        json_schema_extra={
+            "examples": [{}, {"inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]]}],
+            **forbid(case(sent("inputs"), unsent("targets")), case(unsent("inputs"), sent("targets"))),
+        }
     )
 
 
@@ -182,13 +248,36 @@ class GradcheckLayer(Response):
     max_rel_error: float
 
 
+class GradcheckKink(Response):
+    layer: int
+    name: Literal["W", "b"]
+    index: list[int] = Field(description="[j, i] of a weight, [j] of a bias")
+
+
 class GradcheckOut(Response):
     max_rel_error: float
     max_abs_error: float
     epsilon: float
     n_parameters: int
-    passed: bool = Field(description="max_rel_error ≤ tolerance, the floor taken into account")
+    passed: bool = Field(
+        description="max_rel_error ≤ tolerance over the entries compared, floor and truncation allowed for"
+    )
     tolerance: float
     floor: float = Field(description="the largest absolute error put down to finite-difference rounding")
     loss_rounding: float = Field(description="estimated rounding error of one evaluation of L")
+    truncation: float = Field(
+        description="the largest truncation error estimated for an entry refined with smaller steps "
+        "and Richardson extrapolation (0 when every first central difference agreed)"
+    )
+    refined: int = Field(
+        description="entries compared after refining their first difference (smaller steps, extrapolation)"
+    )
+    kinks: list[GradcheckKink] = Field(
+        description="entries not compared: a relu kink (z = 0) or the L1 penalty's (w = 0) lies within "
+        "± the smallest step tried, where a difference measures no derivative"
+    )
+    unrefined: int = Field(
+        description="entries whose first difference disagreed but which the work bound left unrefined "
+        "(their first difference is compared as it is)"
+    )
     layers: list[GradcheckLayer]

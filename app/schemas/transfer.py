@@ -7,38 +7,52 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field
 
 from ..examples import MAZUR_EXAMPLE
-from .base import MAX_INT, FiniteMatrix, FiniteVector, Request, Response
+from .base import (
+    MAX_COUNT,
+    WHOLE,
+    FiniteMatrix,
+    FiniteVector,
+    Int,
+    ParameterMatrix,
+    ParameterVector,
+    Request,
+    Response,
+)
 from .networks import NetworkSpec, Parameters
 from .phases import HistoryEntry
 from .training import StepLoss
 
 
 class OptimizerState(Request):
-    t: int = Field(0, ge=0, le=MAX_INT)
-    state: dict[str, dict[str, FiniteMatrix | FiniteVector | Annotated[int, Field(ge=0, le=MAX_INT)]]] = (
-        Field(
-            default_factory=dict,
-            description="per parameter tensor (`W1`, `b1`, …): `v` (momentum), `m` and `v` (Adam), "
-            "and `t`, the tensor's own count of updates (Adam's bias correction)",
-        )
+    t: Int = Field(0, ge=0, le=MAX_COUNT)
+    state: dict[
+        str, dict[str, FiniteMatrix | FiniteVector | Annotated[int, Field(ge=0, le=MAX_COUNT), WHOLE]]
+    ] = Field(
+        default_factory=dict,
+        description="per parameter tensor (`W1`, `b1`, …): `v` (momentum), `m` and `v` (Adam), "
+        "and `t`, the tensor's own count of updates (Adam's bias correction)",
     )
 
 
 class TrainerState(Request):
-    epoch: int = Field(0, ge=0, le=MAX_INT)
-    step: int = Field(0, ge=0, le=MAX_INT)
-    cursor: int = Field(0, ge=0, le=MAX_INT)
+    epoch: Int = Field(0, ge=0, le=MAX_COUNT)
+    step: Int = Field(0, ge=0, le=MAX_COUNT)
+    cursor: Int = Field(0, ge=0, le=MAX_COUNT)
     norm_sums: list[Annotated[float, Field(ge=0)]] = Field(default_factory=list)
-    norm_count: int = Field(0, ge=0, le=MAX_INT)
+    norm_count: Int = Field(0, ge=0, le=MAX_COUNT)
+
+
+Loss = Annotated[float, Field(ge=0)]
+Fraction = Annotated[float, Field(ge=0, le=1)]
 
 
 class HistoryEntryIn(Request):
-    epoch: int = Field(ge=1, le=MAX_INT)
-    train_loss: float | None
-    val_loss: float | None
-    train_accuracy: float | None
-    val_accuracy: float | None
-    grad_norms: list[float]
+    epoch: Int = Field(ge=1, le=MAX_COUNT)
+    train_loss: Loss | None
+    val_loss: Loss | None
+    train_accuracy: Fraction | None
+    val_accuracy: Fraction | None
+    grad_norms: list[Annotated[float, Field(ge=0)]] = Field(description="one per non-input layer")
 
 
 class ExportOut(Response):
@@ -54,14 +68,16 @@ class ExportOut(Response):
 
 
 class StepLossIn(Request):
-    step: int = Field(ge=1, le=MAX_INT)
-    epoch: int = Field(ge=1, le=MAX_INT)
-    loss: float
+    step: Int = Field(ge=1, le=MAX_COUNT)
+    epoch: Int = Field(ge=1, le=MAX_COUNT)
+    loss: Loss
 
 
 class ParametersRequired(Request):
-    weights: list[FiniteMatrix]
-    biases: list[FiniteVector]
+    """Trained values may pass the ±1e9 of a create, up to what an update leaves (±1e154)."""
+
+    weights: list[ParameterMatrix]
+    biases: list[ParameterVector]
 
 
 class ExportDocument(Request):

@@ -4,8 +4,8 @@ Its methods are grouped by area, one class per module, each built on :class:`Cor
 the limits, the sessions, and the lock → load → open → change → dump → save cycle every change
 follows): :mod:`.networks` (the resource), :mod:`.steps` (phases, epochs, training runs),
 :mod:`.timeline` (snapshots, preview, rewind), :mod:`.analysis` (predict, gradcheck,
-landscape, gradient shares) and :mod:`.accounts` (owners, names, share keys). The work on a
-network itself lives in :mod:`app.networks`.
+landscape, gradient shares, the graph of one sample) and :mod:`.accounts` (owners, names, share
+keys). The work on a network itself lives in :mod:`app.networks`.
 """
 
 from __future__ import annotations

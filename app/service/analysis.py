@@ -1,5 +1,5 @@
 """Read-only analysis of a network (nothing is saved): predictions, the gradient check, the loss
-landscape and each sample's share of a gradient."""
+landscape, each sample's share of a gradient and the computational graph of one sample."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from backprop_explorer import engine
 from .. import costs, gate
 from ..errors import InvalidInput, PhaseConflict
 from ..networks import analysis
+from ..networks import graph as sample_graphs
 from ..networks.codec import Session
 from ..schemas import GradcheckIn, LandscapeIn, ParameterChoice, PredictIn, SharesIn
+from ..schemas.graph import GraphIn
 from .timeline import Timeline
 
 
@@ -37,10 +39,20 @@ class Analysis(Timeline):
 
         return analysis.gradcheck(self.read(network_id, cost), self.limits, body)
 
+    def graph(self, network_id: str, body: GraphIn) -> dict:
+        """Every scalar of one sample of the step in progress, with its value and gradient."""
+        return sample_graphs.sample_graph(self.read(network_id), body)
+
     def landscape(self, network_id: str, body: LandscapeIn) -> dict:
         """The loss over one or two parameters around their current values, on the training split
-        or on the batch of the step in progress, with the path training took through them."""
-        session = self.read(network_id)
+        or on the batch of the step in progress, with the path training took through them;
+        around a kept snapshot's values with ``snapshot``."""
+        at = body.snapshot
+        if at is not None and body.data == "batch":
+            raise InvalidInput("a snapshot has no step in progress: use data 'train' with a snapshot")
+        session = (
+            self.read(network_id) if at is None else self.read_at(network_id, step=at.step, epoch=at.epoch)
+        )
         net = session.net
         refs = [_ref(net, choice) for choice in body.parameters]
         if body.data == "batch":

@@ -3,12 +3,13 @@ their data, export and import."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 import numpy as np
 
 from .. import costs, gate, serialize
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..networks import codec, transfer, views
 from ..networks.codec import Session
 from ..schemas import ExportDocument, NetworkList, NetworkPatch, NetworkPublic, NetworkSpec, ParametersIn
@@ -43,15 +44,29 @@ class Networks(Core):
                 raise NotFound(f"no network with id {network_id!r}")
 
     def patch(self, network_id: str, body: NetworkPatch) -> NetworkPublic:
+        before: list[dict] = []  # the stored document, as it was
+
         def edit_doc(doc: dict) -> None:
             spec = codec.patched_spec(doc["spec"], body)
+            before.append(copy.deepcopy(doc))
             if spec["optimizer"]["name"] != doc["spec"]["optimizer"]["name"]:
                 # Momentum's velocity means nothing to Adam (and vice versa): start fresh.
                 doc["optimizer_state"] = {"t": 0, "state": {}}
             doc["spec"] = spec
             doc["phase"], doc["pending"] = "ready", None
 
-        return self.edit(network_id, edit_doc, views.network_public)
+        def change(session: Session) -> NetworkPublic:
+            # The rule every update passes (engine.divergence) holds for a change too: one that
+            # would leave a next step that overflows, where there was none, is refused.
+            error = codec.next_step_overflow(session)
+            if error is not None and codec.next_step_overflow(self.open(before[0])) is None:
+                raise InvalidInput(
+                    f"with this change the next batch's {error.what} would overflow (not finite numbers), "
+                    "so nothing was changed — keep the current settings, or reset the network"
+                )
+            return views.network_public(session)
+
+        return self.edit(network_id, edit_doc, change)
 
     def put_parameters(self, network_id: str, body: ParametersIn) -> NetworkPublic:
         def change(session: Session) -> NetworkPublic:

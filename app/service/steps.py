@@ -38,13 +38,13 @@ class Steps(Core):
     def forward(self, network_id: str, body: ForwardIn) -> ForwardOut:
         return self.run_phase(
             network_id,
-            lambda s: phases.forward(s, self.limits, body.inputs, body.indices),
+            lambda s: phases.forward(s, self.limits, body.inputs, body.indices, body.units),
             self.trace_cost(body.inputs, body.indices),
         )
 
     def loss(self, network_id: str, body: LossIn) -> LossOut:
         return self.run_phase(
-            network_id, lambda s: phases.loss(s, self.limits, body.targets), self.trace_cost()
+            network_id, lambda s: phases.loss(s, self.limits, body.targets, body.units), self.trace_cost()
         )
 
     def backward(self, network_id: str) -> BackwardOut:
@@ -62,7 +62,7 @@ class Steps(Core):
             )
         return self.run_phase(
             network_id,
-            lambda s: phases.step(s, self.limits, body.inputs, body.targets, body.indices),
+            lambda s: phases.step(s, self.limits, body.inputs, body.targets, body.indices, body.units),
             self.trace_cost(body.inputs, body.indices),
         )
 
@@ -73,6 +73,16 @@ class Steps(Core):
         """Checks that can fail before a stream starts (so they get a proper status code)."""
         self.limits.check("max_epochs", body.epochs, "epochs")
         self.require(network_id)
+        es = body.early_stopping
+        if (
+            es is not None
+            and es.train_accuracy is not None
+            and self.load(network_id).get("task") == "regression"
+        ):
+            raise InvalidInput(
+                "early_stopping.train_accuracy needs a classification network: "
+                "a regression has no accuracy (use patience)"
+            )
 
     def train(
         self,

@@ -7,11 +7,11 @@ from __future__ import annotations
 from functools import partial
 
 from .. import costs, gate
-from ..errors import NotFound
+from ..errors import DomainError, InvalidInput, NotFound
 from ..networks import timeline
 from ..networks.codec import Session
 from ..networks.views import public
-from ..store.snapshots import Snapshot
+from ..store.snapshots import SETTINGS, Snapshot
 from .core import Core
 
 
@@ -31,23 +31,31 @@ class Timeline(Core):
         # Their losses are the ones the run recorded; a replay is only made when one is opened.
         losses = {s["step"]: s["loss"] for s in self.store.steps(network_id, since_step=gaps[0][0]["step"])}
         virtual = [
-            {"epoch": a["epoch"], "step": s, "kind": "step", "train_loss": losses.get(s)}
+            # replayed with B's hyperparameters: those are the settings they ran with
+            {
+                "epoch": a["epoch"],
+                "step": s,
+                "kind": "step",
+                "train_loss": losses.get(s),
+                "settings": b["settings"],
+            }
             for a, b in gaps
             for s in range(max(a["step"] + 1, now_step - window + 1), b["step"])
         ]
         return {"snapshots": sorted(kept + virtual, key=lambda s: (s["step"], s["kind"]))}
 
     def read_at(self, network_id: str, *, step: int | None, epoch: int | None) -> Session:
-        """The network as it was at a kept snapshot, opened from a copy: nothing is saved."""
+        """The network as it was at a kept snapshot, opened from a copy: nothing is saved. A
+        point that is not kept is a 422 (the request's snapshot, not the network, is missing)."""
         doc = self.load(network_id)
-        timeline.restore(doc, self._find(network_id, doc, step=step, epoch=epoch))
+        timeline.restore(doc, self._find(network_id, doc, step=step, epoch=epoch, missing=InvalidInput))
         return self.open(doc)
 
     def preview(self, network_id: str, kind: str, number: int) -> dict:
         """A snapshot, the network a rewind to it would answer, and what that rewind would drop."""
         now = self.read(network_id)
-        point = {"step": number, "epoch": None} if kind == "step" else {"step": None, "epoch": number}
-        snapshot = self._find(network_id, now.doc, **point)
+        step, epoch = (number, None) if kind == "step" else (None, number)
+        snapshot = self._find(network_id, now.doc, step=step, epoch=epoch)
         doc = dict(now.doc)
         timeline.restore(doc, snapshot)
         then = self.open(doc)
@@ -57,23 +65,28 @@ class Timeline(Core):
                 "step": snapshot.step,
                 "kind": snapshot.kind,
                 "train_loss": snapshot.train_loss,
+                "settings": {name: snapshot.header["spec"][name] for name in SETTINGS},
             },
             "network": public(then),
             "drops": {"updates": now.step - snapshot.step, "epochs": now.epoch - snapshot.epoch},
         }
 
     def rewind(self, network_id: str, *, step: int | None, epoch: int | None) -> dict:
-        """Restore the snapshot after update ``step`` or after epoch ``epoch``; drop what followed."""
+        """Restore the snapshot after update ``step`` or after epoch ``epoch``; drop only what
+        followed it. A point inside an ``/epoch`` or ``/train`` run (a replayed one) keeps the
+        run's states up to it: they are stored, as the updates before it were made. A point that
+        is not kept is a 422."""
         self.require(network_id)
         store = self.store
         with store.lock(network_id):
             self.sessions.drop(network_id)
             doc = self.load(network_id)
-            snapshot = self._find(network_id, doc, step=step, epoch=epoch)
+            run: list[Snapshot] = []
+            snapshot = self._find(network_id, doc, step=step, epoch=epoch, run=run, missing=InvalidInput)
             timeline.restore(doc, snapshot)
             session = self.open(doc)
             response = public(session)
-            store.save(session.dump(), rewound_to=(snapshot.epoch, snapshot.step))
+            store.save(session.dump(), rewound_to=(snapshot.epoch, snapshot.step), timeline=run)
         return response
 
     def trajectory(self, network_id: str, refs: list[tuple[int, str, tuple[int, ...]]]) -> list[dict]:
@@ -96,22 +109,41 @@ class Timeline(Core):
             raise NotFound(f"no network with id {network_id!r}")
         return step
 
-    def _find(self, network_id: str, stored: dict, *, step: int | None, epoch: int | None) -> Snapshot:
+    def _find(
+        self,
+        network_id: str,
+        stored: dict,
+        *,
+        step: int | None,
+        epoch: int | None,
+        run: list[Snapshot] | None = None,
+        missing: type[DomainError] = NotFound,
+    ) -> Snapshot:
         """The snapshot asked for, stored or replayed from ``stored`` (the network's document,
-        which the request loaded once and is not changed here)."""
+        which the request loaded once and is not changed here). A replayed one's run, from the
+        stored state before it up to it, goes into ``run`` when one is given. ``missing``: the
+        error when it is not kept (404 for a path that names it, 422 for a body)."""
         store = self.store
         snapshot = store.snapshot(network_id, step=step, epoch=epoch)
         if snapshot is None and step is not None:
-            snapshot = self._virtual(network_id, stored, step)
+            snapshot = self._virtual(network_id, stored, step, run, missing)
         if snapshot is None:
             what = f"after step {step}" if step is not None else f"after epoch {epoch}"
-            raise NotFound(f"no snapshot {what} is kept; {timeline.describe(store.snapshots(network_id))}")
+            raise missing(f"no snapshot {what} is kept; {timeline.describe(store.snapshots(network_id))}")
         return snapshot
 
-    def _virtual(self, network_id: str, stored: dict, step: int) -> Snapshot | None:
+    def _virtual(
+        self,
+        network_id: str,
+        stored: dict,
+        step: int,
+        run: list[Snapshot] | None = None,
+        missing: type[DomainError] = NotFound,
+    ) -> Snapshot | None:
         """The state after update ``step`` made inside an ``/epoch`` or ``/train``, replayed from
-        the network's document ``stored``. A gap whose replay does not reproduce its end (the
-        parameters were edited before the run) is remembered and no longer listed."""
+        the network's document ``stored`` (with the states before it in ``run``, if given). A
+        gap whose replay does not reproduce its end (the parameters were edited before the run)
+        is remembered and no longer listed."""
         now_step = self._now_step(network_id)
         window = self.limits.max_step_snapshots
         for a, b in timeline.gaps(self.store.snapshots(network_id), now_step, window):
@@ -124,11 +156,14 @@ class Timeline(Core):
             gate.reserve(costs.epoch(costs.shape_of(self.open(stored))), "replaying these updates")
             reproduces = partial(timeline.reproduces, self.open, stored, *ends)
             if not self.replays.check(timeline.gap_key(network_id, a, b), reproduces):
-                raise NotFound(
+                raise missing(
                     f"the updates after step {a['step']} up to step {b['step']} cannot be replayed: the "
                     "network was edited (parameters or settings) before the run that made them; "
                     f"{timeline.describe(self.store.snapshots(network_id))}"
                 )
+            if run is not None:
+                run.extend(timeline.replayed_run(self.open, stored, ends[0], ends[1], step - a["step"]))
+                return run[-1]
             return timeline.replayed(self.open, stored, ends[0], ends[1], step - a["step"])
         return None
 

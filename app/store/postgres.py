@@ -103,6 +103,11 @@ class PostgresConnection(Connection):
         with self.raw.cursor() as cursor:
             cursor.executemany(with_format_params(sql), rows)
 
+    def json_values(self, column: str, paths: Sequence[Sequence[str]]) -> str:
+        # The text parsed once per row, then each path read from it.
+        values = ", ".join("j #> '{" + ",".join(path) + "}'" for path in paths)
+        return f"(SELECT json_build_array({values})::text FROM (SELECT {column}::json AS j) AS parsed)"
+
 
 def _holds_nul(params: Sequence[Any]) -> bool:
     return any(isinstance(value, str) and "\x00" in value for value in params)

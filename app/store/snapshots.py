@@ -148,14 +148,30 @@ def delete_all(conn: Connection, network_id: str) -> None:
     conn.execute("DELETE FROM snapshots WHERE network_id = ?", (network_id,))
 
 
+# The hyperparameters a snapshot's state was made with, read from its header's spec.
+SETTINGS = ("learning_rate", "optimizer", "regularization", "batch_size", "loss", "activations")
+_SETTINGS_PATHS = tuple(("spec", name) for name in SETTINGS)
+
+
 def listing(conn: Connection, network_id: str) -> list[dict]:
-    """Every snapshot's ``{"epoch", "step", "kind", "train_loss"}``, oldest first (epoch before
-    step at the same step)."""
+    """Every snapshot's ``{"epoch", "step", "kind", "train_loss", "settings"}``, oldest first
+    (epoch before step at the same step). ``settings`` holds the :data:`SETTINGS` in force when
+    the state was made: those the epoch or the update that produced it ran with."""
     rows = conn.execute(
-        "SELECT epoch, step, kind, train_loss FROM snapshots WHERE network_id = ? ORDER BY step, kind",
+        f"SELECT epoch, step, kind, train_loss, {conn.json_values('header', _SETTINGS_PATHS)}"
+        " FROM snapshots"
+        " WHERE network_id = ? ORDER BY step, kind",
         (network_id,),
     ).fetchall()
-    return [{"epoch": e, "step": s, "kind": k, "train_loss": loss} for e, s, k, loss in rows]
+    return [
+        {"epoch": e, "step": s, "kind": k, "train_loss": loss, "settings": settings_of(values)}
+        for e, s, k, loss, values in rows
+    ]
+
+
+def settings_of(values: str | list) -> dict:
+    """The :data:`SETTINGS` as a dict, from their JSON array (or list) in that order."""
+    return dict(zip(SETTINGS, json.loads(values) if isinstance(values, str) else values, strict=True))
 
 
 def find(

@@ -50,6 +50,11 @@ class Connection(ABC):
     @abstractmethod
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
+    @abstractmethod
+    def json_values(self, column: str, paths: Sequence[Sequence[str]]) -> str:
+        """An SQL expression: the values at ``paths`` (two or more, each a list of keys) of the
+        JSON text in ``column``, as the text of a JSON array in that order (null where missing)."""
+
 
 class Database(ABC):
     """A place the store keeps everything: a SQLite file or a PostgreSQL database."""

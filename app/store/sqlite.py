@@ -78,6 +78,10 @@ class SQLiteConnection(Connection):
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self.raw.executemany(without_row_locks(sql), rows)
 
+    def json_values(self, column: str, paths: Sequence[Sequence[str]]) -> str:
+        assert len(paths) >= 2  # with two paths or more, json_extract answers an array
+        return f"json_extract({column}, " + ", ".join("'$." + ".".join(path) + "'" for path in paths) + ")"
+
 
 class SQLiteDatabase(Database):
     kind = "sqlite"

@@ -134,6 +134,7 @@ export const epoch = (id) => request("POST", `${net(id)}/epoch`, {});
 export const gradcheck = (id, body = {}) => request("POST", `${net(id)}/gradcheck`, body);
 /** The loss over one or two parameters around their values, with the trajectory. */
 export const landscape = (id, body, { signal } = {}) => request("POST", `${net(id)}/landscape`, body, { signal });
+export const graph = (id, body, { signal } = {}) => request("POST", `${net(id)}/graph`, body, { signal });
 /** Each sample's term of one parameter's gradient in the step in progress (after Backward). */
 export const gradientShares = (id, body, { signal } = {}) => request("POST", `${net(id)}/gradient-shares`, body, { signal });
 export const exportNetwork = (id) => request("GET", `${net(id)}/export`);

@@ -2,11 +2,26 @@
 
 import { $, store } from "./context.js";
 import { numSpan } from "./format.js";
+import { forwardInputs, fmtUnits, hasInputScale, hasUnits, unitRow } from "./units.js";
+import { adviceAfterBackward, adviceAfterUpdate } from "./advice.js";
 
-/** Caption segments: strings, {bold: text}, or {number: x} (4 significant digits, full on hover). */
+/** Caption segments: strings, {bold: text}, {number: x} (4 significant digits, full on hover), or
+ * {button: label, action, onClick}. */
 export const bold = (text) => ({ bold: text });
 export const number = (x) => ({ number: x });
 const vector = (xs) => (xs.length === 1 ? [number(xs[0])] : ["(", ...xs.flatMap((x, k) => (k ? [", ", number(x)] : [number(x)])), ")"]);
+/** Caption numbers in the data's units: {units: x} renders grouped (251,300), full on hover. */
+const unitsNumber = (x) => ({ units: x });
+/** A prediction or target row in the data's units (standardized targets scaled back). */
+function dataVector(row, network) {
+  if (!hasUnits(network)) return vector(row);
+  const xs = unitRow(row, network);
+  return xs.length === 1 ? [unitsNumber(xs[0])] : ["(", ...xs.flatMap((x, k) => (k ? [", ", unitsNumber(x)] : [unitsNumber(x)])), ")"];
+}
+
+/** An input row in the data's units: grouped like the targets, marked as an input's. */
+const inputNumber = (x) => ({ units: x, input: true });
+const dataInputs = (xs) => (xs.length === 1 ? [inputNumber(xs[0])] : ["(", ...xs.flatMap((x, k) => (k ? [", ", inputNumber(x)] : [inputNumber(x)])), ")"]);
 
 export function setCaption(parts) {
   store.set({ caption: parts });
@@ -30,32 +45,40 @@ export function captionFor(name, trace) {
   const batch = f?.batch_size ?? f?.inputs.length ?? 1;
   const batchText = batch > 1 ? ` (batch of ${batch}; the drawing shows sample 1)` : "";
   if (name === "forward") {
+    // x as the data has it; when the network sees it otherwise, what the input layer got too.
+    const x = hasInputScale(network) || f.data_inputs ? forwardInputs(f, network) : null;
+    const seen = x && (x.length !== f.inputs[0].length || x.some((v, i) => v !== f.inputs[0][i]));
+    const scaledAs = hasInputScale(network) ? "standardized" : "as its features";
     return [
-      bold("Forward"), `${batchText}: x = `, ...vector(f.inputs[0]),
+      bold("Forward"), `${batchText}: x = `, ...(x ? dataInputs(x) : vector(f.inputs[0])),
+      ...(seen ? [" in the data's units (the input layer got ", ...vector(f.inputs[0]), `, ${scaledAs})`] : []),
       " flowed left to right. Each neuron took z = Σ w·a + b of the layer before and applied its activation a = f(z). The output is ŷ = ",
-      ...vector(f.output[0]), ". Next: Loss compares it with the target.",
+      ...dataVector(f.output[0], network),
+      ...(hasUnits(network) ? [" in the data's units (the network's own output is ", ...vector(f.output[0]), ", standardized)"] : []),
+      ". Next: Loss compares it with the target.",
     ];
   }
   if (name === "loss") {
     const l = trace.loss;
+    const units = hasUnits(network);
     return [
-      bold("Loss"), ": comparing ŷ = ", ...vector(l.output[0]), " with the target y = ", ...vector(l.targets[0]), " gives L = ", number(l.loss),
-      ` (${network.loss.replace(/_/g, " ")}`, ...(l.penalty ? [" + penalty ", number(l.penalty)] : []), "). Its slope at the output, ∂L/∂a = ",
-      ...vector(l.dL_da[0]), ", is where backpropagation starts.",
+      bold("Loss"), ": comparing ŷ = ", ...dataVector(l.output[0], network), " with the target y = ", ...dataVector(l.targets[0], network),
+      units ? " (the data's units)" : "", " gives L = ", number(l.loss),
+      ` (${network.loss.replace(/_/g, " ")}`, ...(l.penalty ? [" + penalty ", number(l.penalty)] : []),
+      units ? "; in standardized units: the loss compares (ŷ − mean)/std with (y − mean)/std" : "", "). Its slope at the output, ∂L/∂a = ",
+      ...vector(l.dL_da[0]), units ? " (standardized)" : "", ", is where backpropagation starts.",
     ];
   }
   if (name === "backward") {
     const out = trace.backward.layers.find((ly) => ly.index === L);
-    const flags = trace.backward.health;
     const first =
       out.da_dz === null
         ? [`At the ${network.activations[L - 1]} output, ∂L/∂z = `, ...vector(out.dL_dz[0]), " comes straight from the loss (ŷ − y form)."]
         : ["The gradient ∂L/∂a = ", ...vector(out.dL_da[0]), " at the output is multiplied by f′(z) = ", ...vector(out.da_dz[0]), " to give δ = ∂L/∂z = ", ...vector(out.dL_dz[0]), "."];
-    const health = flags.vanishing ? " Some layers' gradients are vanishing." : flags.exploding ? " Some gradients are exploding." : "";
     return [
       bold("Backward"), `${batchText}: `, ...first,
       " Each weight's ∂L/∂w = δ · (the input it multiplies); each hidden layer gets δ = f′(z) · Σ w·δ from the layer after it. Thicker purple pulses and glows mean larger |∂L/∂w|.",
-      health,
+      ...adviceAfterBackward(store.get()),
     ];
   }
   if (name === "update" || name === "step") {
@@ -64,7 +87,11 @@ export function captionFor(name, trace) {
     return [
       ...(name === "step" ? [bold("Step"), ": forward, loss, backward and update in one go. "] : [bold("Update"), ": "]),
       "every weight and bias moved against its gradient (", ...rule, "). On this batch the loss went from ", number(trace.loss?.loss),
-      " to ", number(u.loss_after), ".", u.epoch_completed ? ` That was the last batch of epoch ${u.epoch}.` : "",
+      ...(u.loss_after === null
+        ? [" to more than float64 can hold (it overflowed; the batch that comes next still runs)."]
+        : [" to ", number(u.loss_after), hasUnits(network) ? " (standardized units)" : "", "."]),
+      u.epoch_completed ? ` That was the last batch of epoch ${u.epoch}.` : "",
+      ...adviceAfterUpdate(store.get()),
     ];
   }
   return [];
@@ -80,5 +107,28 @@ export function renderCaption(parts) {
       b.textContent = part.bold;
       p.appendChild(b);
     } else if (part.number !== undefined) p.appendChild(numSpan(part.number));
+    else if (part.button !== undefined) {
+      // An action the caption offers ("Back to the trained network").
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "link-button";
+      b.dataset.action = part.action;
+      b.textContent = part.button;
+      b.addEventListener("click", part.onClick);
+      p.appendChild(b);
+    } else if (part.units !== undefined) {
+      const span = numSpan(part.units);
+      span.textContent = fmtUnits(part.units);
+      span.dataset.units = part.input ? "input" : "data";
+      p.appendChild(span);
+    }
   }
+}
+
+/** The chain-rule line under the drawing (chain-path.js): text and numbers, or nothing. */
+export function renderChain(parts) {
+  const p = $("[data-chain]");
+  if (!p) return;
+  p.hidden = !parts;
+  p.replaceChildren(...(parts ?? []).map((part) => (part.number !== undefined ? numSpan(part.number) : document.createTextNode(part.text))));
 }

@@ -9,7 +9,7 @@ function option(value, label = value) {
   return o;
 }
 
-export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) {
+export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload, onLimit = () => {} }) {
   const $ = (name) => form.elements.namedItem(name);
   const layersEl = form.querySelector("[data-layers]");
   const description = form.querySelector("[data-dataset-description]");
@@ -130,7 +130,10 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
       plus.type = "button";
       plus.textContent = "+";
       plus.setAttribute("aria-label", `More neurons in hidden layer ${k + 1}`);
-      plus.addEventListener("click", () => edit((s) => (s.hidden[k].size = Math.min(catalog.limits.max_neurons, layer.size + 1))));
+      plus.addEventListener("click", () => {
+        if (layer.size >= catalog.limits.max_neurons) return onLimit(`A layer has at most ${catalog.limits.max_neurons} neurons on this server (the limit max_neurons).`);
+        edit((s) => (s.hidden[k].size = layer.size + 1));
+      });
       const n = document.createElement("span");
       n.textContent = String(layer.size);
       n.dataset.layerSize = String(k + 1);
@@ -209,7 +212,10 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
   });
   form.querySelector("[data-action=add-layer]").addEventListener("click", () =>
     edit((s) => {
-      if (s.hidden.length + 2 > catalog.limits.max_layers) return;
+      if (s.hidden.length + 2 > catalog.limits.max_layers) {
+        onLimit(`A network has at most ${catalog.limits.max_layers} layers on this server, input and output included (the limit max_layers).`);
+        return;
+      }
       const last = s.hidden[s.hidden.length - 1];
       s.hidden.push({ size: last?.size ?? 3, activation: last?.activation ?? "tanh" });
     }),
@@ -228,9 +234,31 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload }) 
     onUpload(fd, Boolean(file));
   });
 
+  const FIELDS_OF = {
+    learning_rate: ["learning_rate"],
+    optimizer: ["optimizer", "momentum", "beta1", "beta2"],
+    regularization: ["regularization", "regularization_rate"],
+    batch_size: ["batch_size"],
+    loss: ["loss"],
+  };
+  /** Outline the fields whose typed value waits to apply (`keys`: setup keys; [] clears). */
+  function markPending(keys) {
+    const title = "Typed during Play: applies once the epoch in progress has finished";
+    for (const node of form.querySelectorAll(".pending")) {
+      node.classList.remove("pending");
+      node.removeAttribute("title");
+    }
+    const nodes = keys.flatMap((k) => (k === "activations" ? [...layersEl.querySelectorAll("select")] : (FIELDS_OF[k] ?? []).map($)));
+    for (const node of nodes) {
+      node.classList.add("pending");
+      node.title = title;
+    }
+  }
+
   return {
     render,
     read,
+    markPending,
     setUploaded(info) {
       uploaded = info;
     },

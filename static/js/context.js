@@ -24,13 +24,18 @@ export const store = createStore({
   history: [],
   steps: [],
   grid: null,
-  display: { edges: "w", neurons: "a" }, // the numbers written on edges (w, dL_dW, step) and neurons (a, z, delta)
-  ownTargets: null, // the target the learner typed for their own input row, for Loss
+  // The numbers written on edges (w, dL_dW, step) and neurons (a, z, delta); "auto" follows the
+  // step: ∂L/∂w and δ after Backward, w and a otherwise (network-paint.js resolveDisplay).
+  display: { edges: "auto", neurons: "auto" },
+  ownTargets: null, // {targets, units}: the target the learner typed for their own input row, for Loss
   boundary: { showValidation: true, discretize: false }, // how the decision-boundary plot draws
+  lossLog: false, // the loss plots on a log axis
   neuronHealth: null, // per layer 1..L, per neuron: "saturated", "dead" or null
   selection: null,
   gradcheck: null, // {key, res} of the last gradient check
   playing: false,
+  pendingSetup: null, // settings typed during Play, applied once the epoch in progress ends (live-settings.js)
+  pace: Infinity, // Play's epochs per second (the Speed slider); Infinity: as fast as it goes
   // The timeline snapshot shown instead of the network as it is (timeline.js), else null:
   // {snapshot, network, drops, grid, mark: {epoch, step}, caption}, the server's answers.
   snapshotPreview: null,

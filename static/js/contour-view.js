@@ -1,8 +1,9 @@
-// The contour plot of the loss over two parameters: filled bands of the server's
-// grid, the path training took through the plane (the snapshots), the current point and the
-// lowest grid point, with a legend of the bands' loss ranges.
+// The contour plot of the loss over two parameters: filled bands of the server's grid with
+// iso-lines at the bands' edges, the path training took through the plane (the snapshots),
+// the current point and the lowest grid point, with a legend of the bands' loss ranges.
 
 import { fmt, numSpan } from "./format.js";
+import { isolineSegments } from "./isolines.js";
 import { GRAD } from "./palette.js";
 import { LOWEST, legendItem, niceTicks, parameterName, shortName, symbolOf } from "./landscape-common.js";
 import { INK, MUTED } from "./palette.js";
@@ -11,7 +12,7 @@ const MAX_DOTS = 120; // dots drawn on the path at most
 // Sequential, colour-blind-safe (ColorBrewer YlGnBu): light = low loss, dark = high.
 export const BANDS = ["#ffffd9", "#edf8b1", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#253494", "#081d58"];
 
-export function drawContour(plot, legend, res, params, { onFitRadius }) {
+export function drawContour(plot, legend, res, params, { onFitRadius, sizes = null, here = "now" }) {
   const [p, q] = params;
   const width = Math.max(240, Math.floor(plot.clientWidth || 320));
   const height = Math.round(Math.min(width * 0.92, 440));
@@ -41,7 +42,7 @@ export function drawContour(plot, legend, res, params, { onFitRadius }) {
   const canvas = document.createElement("canvas");
   canvas.className = "landscape-2d";
   canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", `Contour plot of the loss over ${parameterName(p)} and ${parameterName(q)}, with the path training took`);
+  canvas.setAttribute("aria-label", `Contour plot of the loss over ${parameterName(p, sizes)} and ${parameterName(q, sizes)}, with the path training took`);
   const dpr = window.devicePixelRatio || 1;
   canvas.width = Math.round(width * dpr);
   canvas.height = Math.round(height * dpr);
@@ -77,6 +78,22 @@ export function drawContour(plot, legend, res, params, { onFitRadius }) {
   ctx.putImageData(img, px0, py0);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
 
+  // Iso-lines: the loss equal to each band edge, through the server's grid points.
+  const GX = (gi) => X(xr[0] + (gi / ni) * (xr[1] - xr[0]));
+  const GY = (gj) => Y(yr[0] + (gj / nj) * (yr[1] - yr[0]));
+  let segmentCount = 0;
+  ctx.strokeStyle = "rgba(8, 29, 88, 0.55)";
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  for (const level of edges) {
+    for (const [i0, j0, i1, j1] of isolineSegments(grid, level)) {
+      ctx.moveTo(GX(i0), GY(j0));
+      ctx.lineTo(GX(i1), GY(j1));
+      segmentCount++;
+    }
+  }
+  ctx.stroke();
+
   // Axes.
   ctx.font = "11px system-ui, sans-serif";
   ctx.fillStyle = MUTED;
@@ -106,11 +123,11 @@ export function drawContour(plot, legend, res, params, { onFitRadius }) {
   ctx.fillStyle = INK;
   ctx.font = "12px system-ui, sans-serif";
   ctx.textAlign = "center";
-  ctx.fillText(`${symbolOf(p)} = ${parameterName(p)}`, (box.l + box.r) / 2, box.b + 31);
+  ctx.fillText(`${symbolOf(p)} = ${parameterName(p, sizes)}`, (box.l + box.r) / 2, box.b + 31);
   ctx.save();
   ctx.translate(13, (box.t + box.b) / 2);
   ctx.rotate(-Math.PI / 2);
-  ctx.fillText(`${symbolOf(q)} = ${parameterName(q)}`, 0, 0);
+  ctx.fillText(`${symbolOf(q)} = ${parameterName(q, sizes)}`, 0, 0);
   ctx.restore();
 
   // The path training took (the snapshots), the lowest grid point and the current point.
@@ -172,6 +189,8 @@ export function drawContour(plot, legend, res, params, { onFitRadius }) {
   canvas.dataset.trajectory = String(traj.length);
   canvas.dataset.inside = String(traj.filter(inRange).length);
   canvas.dataset.bands = String(edges.length + 1);
+  canvas.dataset.isolines = JSON.stringify(edges);
+  canvas.dataset.segments = String(segmentCount);
   plot.replaceChildren(canvas);
 
   // Legend: the bands' loss ranges, then the markers.
@@ -191,12 +210,12 @@ export function drawContour(plot, legend, res, params, { onFitRadius }) {
   });
   const caption = document.createElement("span");
   caption.className = "bands-caption";
-  caption.textContent = "loss L, light = low (bands hold equal shares of the grid)";
+  caption.textContent = "loss L, light = low (bands hold equal shares of the grid; lines where L equals a band edge)";
   scale.prepend(caption);
   legend.appendChild(scale);
-  const [np, nq] = p.layer === q.layer ? [shortName(p), shortName(q)] : [parameterName(p), parameterName(q)];
+  const [np, nq] = p.layer === q.layer ? [shortName(p, sizes), shortName(q, sizes)] : [parameterName(p, sizes), parameterName(q, sizes)];
   legendItem(legend, "current", { shape: "dot", colour: GRAD }, [
-    `now: (${np}, ${nq}) = (`, res.current.value[0], ", ", res.current.value[1], "), L = ", res.current.loss,
+    `${here}: (${np}, ${nq}) = (`, res.current.value[0], ", ", res.current.value[1], "), L = ", res.current.loss,
     `; (∂L/∂${np}, ∂L/∂${nq}) = (`, res.current.gradient[0], ", ", res.current.gradient[1], ")",
   ]);
   const outside = traj.length - traj.filter(inRange).length;

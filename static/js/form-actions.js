@@ -3,8 +3,9 @@
 import * as api from "./api.js";
 import { $, form, store } from "./context.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
-import { applyDatasetDefaults, applyPairing, isUpload, needsRebuild } from "./setup.js";
-import { applySetup, loadPreview } from "./network-actions.js";
+import { applyDatasetDefaults, applyPairing, isUpload, needsRebuild, settingsChange } from "./setup.js";
+import { applySetup, buildAnew, loadPreview } from "./network-actions.js";
+import { clearSettingsNote, queueSettings } from "./live-settings.js";
 
 const DATA_FIELDS = ["samples", "noise", "classes", "data_seed"];
 
@@ -17,12 +18,18 @@ function showDirty(next) {
 
 /**
  * Hyperparameters (η, optimizer, regularization, batch size, loss, activations) apply to the
- * very next step through PATCH, weights untouched; data and layer sizes wait for Build network.
+ * very next step through PATCH, weights untouched (during Play: from the next epoch); data and
+ * layer sizes wait for Build network.
  */
 async function applyOrWait(next) {
-  const { built, network } = store.get();
+  const { built, network, playing } = store.get();
   if (built && network && !needsRebuild(built, next)) {
-    await applySetup(next);
+    // While Play trains, the change waits for the epoch in progress (live-settings.js).
+    if (playing) queueSettings(next);
+    else {
+      if (settingsChange(built, next).length) clearSettingsNote(); // the caption says this one
+      await applySetup(next);
+    }
     $("[data-dirty]").textContent = "";
   } else {
     showDirty(next);
@@ -51,9 +58,11 @@ export async function onEdit(next, { datasetChanged, structural } = {}) {
   await applyOrWait(next);
 }
 
+/** Build network (new weights): a new network from the setup, whatever changed or not. */
 export async function onBuild(next) {
   $("[data-dirty]").textContent = "";
-  await applySetup(next);
+  store.set({ setup: next });
+  await buildAnew(next);
 }
 
 export async function onUpload(formData, hasFile) {

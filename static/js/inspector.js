@@ -3,8 +3,11 @@
 // the server returned. (The hover tooltip is tooltip.js.)
 
 import { fmt } from "./format.js";
-import { fmtUnits, hasUnits, unitValue } from "./units.js";
+import { biasName, subscript, weightName } from "./names.js";
+import { batchWords, phasesToRun } from "./moments.js";
+import { fmtUnits, forwardInputs, hasInputScale, hasUnits, unitValue } from "./units.js";
 import { fittedPanel, productsPerLine, stackable } from "./equation-fit.js";
+import { lossDerivative } from "./loss-derivative.js";
 import { NEWLINE, d, dot, eqBlock, facts, frac, gap, m, math, mf, mi, mn, mo, mtext, para, paren, products, row, sub } from "./mathml.js";
 
 export const layerOf = (phaseTrace, l) => phaseTrace?.layers.find((ly) => ly.index === l);
@@ -30,6 +33,15 @@ function editor(label, value, onSet) {
   input.addEventListener("change", apply);
   wrap.appendChild(input);
   return wrap;
+}
+
+/** "now", or during a timeline preview the moment shown: "at epoch 12, previewed". */
+const nowWord = (ctx) => (ctx.at ? `at ${ctx.at}, previewed` : "now");
+
+/** "∂L/∂w over sample #3, at w before the update": which data and which point a gradient is of. */
+function gradientLabel(v, trace) {
+  if (!trace?.backward && !trace?.update) return `∂L/∂${v}`;
+  return `∂L/∂${v} over ${batchWords(trace.forward)}${trace.update ? `, at ${v} before the update` : ""}`;
 }
 
 export function createInspector({ body, onEditParameter }) {
@@ -137,21 +149,21 @@ export function createInspector({ body, onEditParameter }) {
     const L = network.layers.length - 1;
     const out = [];
     const title = para(
-      `Weight w${j + 1}${i + 1} of layer ${l}: from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output neuron" : "neuron"} ${j + 1}`,
+      `Weight ${weightName(network.layers, l, j, i)} (w${subscript(j + 1)}${subscript(i + 1)} of layer ${l}): from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output neuron" : "neuron"} ${j + 1}`,
       "title",
     );
     out.push(title, editor("set w =", network.parameters.weights[l - 1][j][i], (v) => onEditParameter(target, v)));
     const upd = layerOf(trace?.update, l);
     out.push(
       facts([
-        ["w (now)", network.parameters.weights[l - 1][j][i], "w"],
-        ["∂L/∂w", layerOf(trace?.backward, l)?.dL_dW[j][i] ?? upd?.dL_dW[j][i], "dL_dW"],
+        [`w (${nowWord(ctx)})`, network.parameters.weights[l - 1][j][i], "w"],
+        [gradientLabel("w", trace), layerOf(trace?.backward, l)?.dL_dW[j][i] ?? upd?.dL_dW[j][i], "dL_dW"],
         ["w before update", upd ? upd.W_old[j][i] : undefined, "W_old"],
       ]),
     );
     const bl = layerOf(trace?.backward, l);
     if (!bl) {
-      out.push(para(trace?.forward ? "Run Loss and Backward to see this weight's gradient." : "Run Forward, Loss and Backward to see this weight's gradient."));
+      out.push(para(`Run ${phasesToRun(trace)} to see this weight's gradient.`));
       return out;
     }
     const fPrev = l === 1 ? trace.forward.inputs[0][i] : layerOf(trace.forward, l - 1).a[0][i];
@@ -234,6 +246,16 @@ export function createInspector({ body, onEditParameter }) {
     const out = [para(neuronName(l, L, j).replace(/^./, (c) => c.toUpperCase()), "title")];
     const f = trace?.forward;
     if (l === 0) {
+      if (hasInputScale(network)) {
+        out.push(
+          facts([
+            ["x in the data's units", f ? fmtUnits(forwardInputs(f, network)[j]) : undefined, "x_units"],
+            [`x (standardized: (x − ${fmtUnits(network.feature_mean[j])}) / ${fmtUnits(network.feature_std[j])})`, f ? f.inputs[0][j] : undefined, "x"],
+          ]),
+        );
+        out.push(para("Inputs have no z or bias: the input layer passes on the sample's value, standardized with the data's mean and standard deviation."));
+        return out;
+      }
       out.push(facts([["x (this sample)", f ? f.inputs[0][j] : undefined, "x"]]));
       out.push(para("Inputs have no z or bias: they are the numbers of the sample."));
       return out;
@@ -244,7 +266,7 @@ export function createInspector({ body, onEditParameter }) {
     out.push(
       facts([
         ["activation", network.activations[l - 1]],
-        [updated ? "b (now, after the update)" : "b (now)", network.parameters.biases[l - 1][j], "b"],
+        [updated ? `b (${nowWord(ctx)}, after the update)` : `b (${nowWord(ctx)})`, network.parameters.biases[l - 1][j], "b"],
         ["b (used by this forward pass)", updated && fl ? fl.b[j] : undefined, "b_forward"],
         ["z", fl?.z[0][j], "z"],
         ["a = f(z)", fl?.a[0][j], "a"],
@@ -273,8 +295,10 @@ export function createInspector({ body, onEditParameter }) {
       ),
       activationEquation(fl, j),
     );
+    const fromLoss = l === L ? lossDerivative(network, trace, j, ctx.catalog) : null;
+    if (fromLoss) out.push(fromLoss);
     if (bl) out.push(deltaEquation(l, j, ctx));
-    else out.push(para("Run Loss and Backward to see δ = ∂L/∂z for this neuron."));
+    else out.push(para(`Run ${phasesToRun(trace)} to see δ = ∂L/∂z for this neuron.`));
     return out;
   }
 
@@ -295,13 +319,13 @@ export function createInspector({ body, onEditParameter }) {
     const { network, trace } = ctx;
     const { layer: l, j } = target;
     const L = network.layers.length - 1;
-    const out = [para(`Bias of ${neuronName(l, L, j)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v))];
+    const out = [para(`Bias ${biasName(network.layers, l, j)} of ${neuronName(l, L, j)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v))];
     const bl = layerOf(trace?.backward, l);
     const upd = layerOf(trace?.update, l);
     out.push(
       facts([
-        ["b (now)", network.parameters.biases[l - 1][j], "b"],
-        ["∂L/∂b", bl?.dL_db[j] ?? upd?.dL_db[j], "dL_db"],
+        [`b (${nowWord(ctx)})`, network.parameters.biases[l - 1][j], "b"],
+        [gradientLabel("b", trace), bl?.dL_db[j] ?? upd?.dL_db[j], "dL_db"],
       ]),
     );
     if (bl) {

@@ -2,6 +2,7 @@
 // axis ticks and legend lines.
 
 import { numSpan } from "./format.js";
+import { biasName, weightName } from "./names.js";
 
 export const STEP = "#009E73"; // Okabe-Ito green: the update's step
 export const LOWEST = "#D55E00"; // Okabe-Ito vermillion: the lowest point
@@ -13,15 +14,17 @@ export function targetOfKey(key) {
   return name === "W" ? { kind: "edge", layer: l, j, i } : { kind: "bias", layer: l, j };
 }
 export const refOf = (t) => (t.kind === "edge" ? { layer: t.layer, name: "W", index: [t.j, t.i] } : { layer: t.layer, name: "b", index: [t.j] });
-/** The inspector's names: w21 of layer 1 (from neuron 1 into neuron 2), b2 of layer 2. */
-export function parameterName(t) {
+/** The drawing's names (names.js) given the layer `sizes`: w₅, b₃; else w21 of layer 1 (from
+ * neuron 1 into neuron 2), b2 of layer 2. */
+export function parameterName(t, sizes = null) {
+  if (sizes) return t.kind === "bias" ? biasName(sizes, t.layer, t.j) : weightName(sizes, t.layer, t.j, t.i);
   if (t.kind === "bias") return `b${t.j + 1} of layer ${t.layer}`;
   const sep = t.j < 9 && t.i < 9 ? "" : ",";
   return `w${t.j + 1}${sep}${t.i + 1} of layer ${t.layer}`;
 }
 export const symbolOf = (t) => (t.kind === "edge" ? "w" : "b");
 /** w11, b2: the name without its layer, for formulas over two parameters of one layer. */
-export const shortName = (t) => parameterName(t).replace(/ of layer \d+$/, "");
+export const shortName = (t, sizes = null) => parameterName(t, sizes).replace(/ of layer \d+$/, "");
 export const samples = (n) => `${n} sample${n === 1 ? "" : "s"}`;
 
 /** Ticks at 1, 2 or 5 × 10ⁿ spacing inside [min, max]: the plots' own. */

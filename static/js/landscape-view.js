@@ -8,6 +8,7 @@ import { fmt, numSpan } from "./format.js";
 import { GRAD, GRID, INK } from "./palette.js";
 import { el } from "./svg.js";
 import { drawContour } from "./contour-view.js";
+import { batchWords, shortMoment } from "./moments.js";
 import {
   LOWEST, STEP, argmin, isParameter, legendItem, niceTicks, parameterKey, parameterName, refOf, samples,
   symbolOf, targetOfKey,
@@ -17,6 +18,18 @@ const POINTS_1D = 81; // odd: the current value is a grid point
 const POINTS_2D = 41;
 /** A number in a product: negative ones in parentheses, as the inspector writes them. */
 const factor = (x) => (x < 0 ? ["(", x, ")"] : [x]);
+
+/** What L holds besides the data loss (the Loss phase's scalar: the penalty is included). */
+function penaltySentence(reg) {
+  if (!reg || reg.kind === "none" || !(reg.rate > 0)) {
+    return ["L is the data loss alone: regularization is off, so there is no penalty."];
+  }
+  const term = reg.kind === "l1" ? "λ·Σ|w|" : "½λ·Σw²";
+  return [
+    `L is the data loss plus the ${reg.kind.toUpperCase()} penalty ${term} over the weights (λ = `, numSpan(reg.rate),
+    "), as the Loss phase reports it.",
+  ];
+}
 
 /** True when the network's `trainable` (one spec, or one per layer) freezes this parameter. */
 function isFrozen(network, t) {
@@ -100,12 +113,12 @@ export function createLandscapeView(root, { onChange } = {}) {
       for (let i = 0; i < cols; i++) {
         if (all || (first.kind === "edge" && (j === first.j || i === first.i)) || (first.kind === "bias" && j === first.j)) {
           const t = { kind: "edge", layer: l, j, i };
-          options.push([parameterKey(t), parameterName(t)]);
+          options.push([parameterKey(t), parameterName(t, network.layers)]);
         }
       }
     }
     for (let j = 0; j < rows; j++) {
-      if (all || j === first.j) options.push([parameterKey({ kind: "bias", layer: l, j }), parameterName({ kind: "bias", layer: l, j })]);
+      if (all || j === first.j) options.push([parameterKey({ kind: "bias", layer: l, j }), parameterName({ kind: "bias", layer: l, j }, network.layers)]);
     }
     const skip = parameterKey(first);
     secondSelect.replaceChildren(
@@ -124,7 +137,7 @@ export function createLandscapeView(root, { onChange } = {}) {
         // A parameter shift-clicked in another layer: listed too.
         const o = document.createElement("option");
         o.value = key;
-        o.textContent = parameterName(second);
+        o.textContent = parameterName(second, network.layers);
         secondSelect.appendChild(o);
       }
       secondSelect.value = key;
@@ -149,8 +162,8 @@ export function createLandscapeView(root, { onChange } = {}) {
     }
     root.hidden = false;
     root.querySelector("[data-landscape-name]").textContent = second
-      ? `${parameterName(sel)} and ${parameterName(second)}`
-      : parameterName(sel);
+      ? `${parameterName(sel, s.network.layers)} and ${parameterName(second, s.network.layers)}`
+      : parameterName(sel, s.network.layers);
     const selKey = `${s.network.id}:${s.network.layers.join("-")}:${parameterKey(sel)}`;
     if (secondSelect.dataset.key !== selKey) {
       if (second && second.layer > s.network.layers.length - 1) second = null;
@@ -158,6 +171,8 @@ export function createLandscapeView(root, { onChange } = {}) {
       secondSelect.dataset.key = selKey;
     }
     const batch = batchOf(s.trace);
+    // A timeline preview: the curve is drawn around the previewed parameters, on the training split.
+    const at = s.snapshotPreview?.snapshot ?? null;
     const batchOption = dataSelect.querySelector("option[value=batch]");
     const trainOption = dataSelect.querySelector("option[value=train]");
     const n = s.network.cursor.n_train;
@@ -175,12 +190,12 @@ export function createLandscapeView(root, { onChange } = {}) {
       note.textContent = "Paused while Play runs: the landscape is drawn again when training stops.";
       return;
     }
-    const key = JSON.stringify([selKey, second && parameterKey(second), radius, data]);
+    const key = JSON.stringify([selKey, second && parameterKey(second), radius, data, at && shortMoment(at)]);
     const stale = key !== lastKey || s.network !== lastNetwork || (data === "batch" && drawn?.batch !== batch);
     if (!stale) return;
     lastKey = key;
     lastNetwork = s.network;
-    load(s, data, batch);
+    load(s, data, batch, at);
   }
 
   /** Points per axis: the default, or the most (odd, at least 5) that keep the request within
@@ -194,7 +209,7 @@ export function createLandscapeView(root, { onChange } = {}) {
     return p;
   }
 
-  async function load(s, data, batch) {
+  async function load(s, data, batch, at) {
     const seq = ++requests;
     inFlight?.abort(); // its answer is no longer wanted
     inFlight = new AbortController();
@@ -202,12 +217,13 @@ export function createLandscapeView(root, { onChange } = {}) {
     const nSamples = data === "batch" ? (batch.batch_size ?? batch.inputs.length) : s.network.cursor.n_train;
     const points = pointsFor(s, params.length, nSamples);
     const body = { parameters: params.map(refOf), radius, points, data };
+    if (at) body.snapshot = at.kind === "epoch" ? { epoch: at.epoch } : { step: at.step };
     root.dataset.state = "loading";
     try {
       const res = await api.landscape(s.network.id, body, { signal: inFlight.signal });
       if (seq !== requests) return;
       error.textContent = "";
-      drawn = { res, s, data, batch, params, points };
+      drawn = { res, s, data, batch, params, points, at };
       draw();
       root.dataset.state = "drawn";
     } catch (err) {
@@ -223,14 +239,16 @@ export function createLandscapeView(root, { onChange } = {}) {
 
   function draw() {
     if (!drawn) return;
-    const { res, s, data, batch, params, points } = drawn;
+    const { res, s, data, batch, params, points, at } = drawn;
     const sel = params[0];
     const v = symbolOf(sel);
     const where = data === "batch" ? `this batch (${samples(res.n_samples)})` : `the training split (${samples(res.n_samples)})`;
+    const around = at ? `, around the parameters of ${shortMoment(at)} (the timeline's preview)` : "";
     note.textContent =
       params.length === 1
-        ? `L(${v}) with every other parameter fixed, on ${where}.`
-        : `L over the two parameters with every other one fixed, on ${where}.`;
+        ? `L(${v}) with every other parameter fixed, on ${where}${around}.`
+        : `L over the two parameters with every other one fixed, on ${where}${around}.`;
+    note.append(" ", ...penaltySentence(s.network.regularization));
     const wanted = params.length === 2 ? POINTS_2D : POINTS_1D;
     if (points < wanted) {
       const grid = (p) => (params.length === 2 ? `${p}×${p} grid` : `${p} points`);
@@ -241,12 +259,23 @@ export function createLandscapeView(root, { onChange } = {}) {
     const B = batch?.batch_size ?? batch?.inputs.length;
     if (data === "train" && bl && !s.trace.update && B !== undefined && B !== res.n_samples) {
       const g = sel.kind === "edge" ? bl.dL_dW[sel.j][sel.i] : bl.dL_db[sel.j];
-      note.append(` The inspector's ∂L/∂${v} = `, numSpan(g), ` is this batch's (${samples(B)}): pick "this batch" for its tangent.`);
+      note.append(` The inspector's ∂L/∂${v} = `, numSpan(g), ` is over ${batchWords(s.trace.forward)}: pick "this batch" for its tangent.`);
+    }
+    // After Update the inspector shows the update's gradient: another batch, and the old value.
+    const ul = s.trace?.update?.layers.find((ly) => ly.index === sel.layer);
+    if (ul && !at) {
+      const g = sel.kind === "edge" ? ul.dL_dW[sel.j][sel.i] : ul.dL_db[sel.j];
+      note.append(
+        ` The inspector's ∂L/∂${v} = `, numSpan(g), ` is the update's: over ${batchWords(s.trace.forward)}, at ${v} before the update. `,
+        `This curve's slope is over ${where}, at ${v} after it.`,
+      );
     }
     legend.replaceChildren();
     if (params.length === 1) draw1d(res, s, data, sel);
     else {
       drawContour(plot, legend, res, params, {
+        sizes: s.network.layers,
+        here: at ? `at ${shortMoment(at)} (previewed)` : "now",
         onFitRadius: (r) => {
           radius = r;
           radiusInput.value = String(r);
@@ -276,11 +305,11 @@ export function createLandscapeView(root, { onChange } = {}) {
     const Y = (y) => box.b - ((y - yr[0]) / (yr[1] - yr[0])) * (box.b - box.t);
     const svg = el("svg", {
       viewBox: `0 0 ${width} ${height}`, width, height, class: "landscape-1d", role: "img",
-      "aria-label": `Loss as a function of ${parameterName(sel)}, with the tangent at the current value`,
+      "aria-label": `Loss as a function of ${parameterName(sel, s.network.layers)}, with the tangent at the current value`,
     });
     const clip = `landscape-clip-${++uid}`;
     el("rect", { x: box.l, y: box.t, width: box.r - box.l, height: box.b - box.t }, el("clipPath", { id: clip }, el("defs", {}, svg)));
-    svgAxes(svg, box, X, Y, xr, yr, [`${v} = ${parameterName(sel)}`, "loss L"]);
+    svgAxes(svg, box, X, Y, xr, yr, [`${v} = ${parameterName(sel, s.network.layers)}`, "loss L"]);
     const inside = el("g", { "clip-path": `url(#${clip})` }, svg);
     const d = ys.map((y, k) => (Number.isFinite(y) ? `${k && Number.isFinite(ys[k - 1]) ? "L" : "M"}${X(xs[k]).toFixed(2)},${Y(y).toFixed(2)}` : "")).join("");
     el("path", { d, fill: "none", stroke: INK, "stroke-width": 2, "data-curve": "", "data-points": ys.length }, inside);
@@ -312,13 +341,16 @@ export function createLandscapeView(root, { onChange } = {}) {
     el("circle", { cx: X(w0), cy: y0, r: 4.5, fill: INK, stroke: "#fff", "stroke-width": 1.5, "data-current": "", "data-x": w0, "data-y": L0 }, svg);
     plot.replaceChildren(svg);
 
-    legendItem(legend, "current", { shape: "dot", colour: INK }, [`now: ${v} = `, w0, ", L = ", L0]);
-    legendItem(legend, "slope", { shape: "dash", colour: GRAD }, [`tangent: slope = ∂L/∂${v} = `, g]);
+    const at = drawn.at;
+    const here = at ? `at ${shortMoment(at)} (previewed)` : "now";
+    const over = data === "batch" ? `this batch (${samples(res.n_samples)})` : `the training split (${samples(res.n_samples)})`;
+    legendItem(legend, "current", { shape: "dot", colour: INK }, [`${here}: ${v} = `, w0, ", L = ", L0]);
+    legendItem(legend, "slope", { shape: "dash", colour: GRAD }, [`tangent: slope = ∂L/∂${v} = `, g, `, over ${over}`]);
     const opt = s.network.optimizer?.name ?? "sgd";
     const parts = frozen
       ? [`no step: this layer's ${sel.kind === "edge" ? "weights are" : "biases are"} frozen (not trainable), so the update leaves ${v} at `, w0]
       : opt === "sgd"
-        ? [`next SGD step: ${v} − η·∂L/∂${v} = `, ...factor(w0), " − ", eta, " · ", ...factor(g), " = ", next]
+        ? [`${at ? "an SGD step from there" : "next SGD step"}: ${v} − η·∂L/∂${v} = `, ...factor(w0), " − ", eta, " · ", ...factor(g), " = ", next]
         : [`plain gradient step: ${v} − η·∂L/∂${v} = `, ...factor(w0), " − ", eta, " · ", ...factor(g), " = ", next];
     const caveats = [];
     if (!frozen && opt !== "sgd") caveats.push(`the ${opt} update's own step also uses its running averages, so it differs`);

@@ -15,13 +15,17 @@ import { setParameter } from "./parameter-actions.js";
 import { stopPlaying } from "./play.js";
 import { detailOf, setError, status } from "./messages.js";
 import { redrawAllPlots } from "./plot-panel.js";
+import { offerFirstLesson } from "./welcome.js";
 import { wireCompareLaunch } from "./compare/launch.js";
+import "./graph-panel.js";
+import { wireExports } from "./export-actions.js";
 
 async function start() {
   mountViews({ onEditParameter: setParameter });
   connectViews();
   wireControls();
   wireCompareLaunch();
+  wireExports();
   wireMyNetworks({ onOpen: (id) => (location.hash = `#net=${encodeURIComponent(id)}`), onCopy: copyOnScreen });
   wireTimeline({ stopPlay: stopPlaying });
   status("Loading the catalog…", true);
@@ -38,7 +42,9 @@ async function start() {
   const known = new Set(catalog.features.map((f) => f.name));
   setup.features = setup.features.filter((f) => known.has(f));
   if (!setup.features.length) setup.features = [...catalog.default_features];
-  form.config = createConfigPanel($("[data-config]"), catalog, { onEdit, onBuild, onUpload });
+  // A limit the form reaches is said beside the drawing, where the learner is looking.
+  const onLimit = (text) => setError("limits", text);
+  form.config = createConfigPanel($("[data-config]"), catalog, { onEdit, onBuild, onUpload, onLimit });
   form.config.render(setup);
   api.listDatasets().then((page) => form.config.setUploads(page.datasets), () => {}); // refused beyond loopback
   if (document.body.dataset.lesson) {
@@ -47,6 +53,7 @@ async function start() {
     await startTour(document.body.dataset.lesson, setup);
     return;
   }
+  offerFirstLesson();
   if (networkId && (await openLinked(networkId, setup, share).catch(() => false))) {
     listenForLinks();
     return;

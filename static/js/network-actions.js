@@ -3,10 +3,12 @@
 import * as api from "./api.js";
 import { $, animator, form, store } from "./context.js";
 import { bold, setCaption } from "./captions.js";
-import { dataSpec, isInline, isUpload, patchFor, setupFromNetwork, toSpec } from "./setup.js";
+import { dataSpec, isInline, isUpload, needsRebuild, patchFor, setupFromNetwork, toSpec } from "./setup.js";
+import { patchSettings } from "./live-settings.js";
+import { momentName, networkMoment } from "./moments.js";
 import { toHash } from "./url-state.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
-import { fmtVec } from "./format.js";
+import { fmtUnitsVec, inputRow } from "./units.js";
 import { stopPlaying } from "./play.js";
 import { refreshHistory, refreshPlots } from "./refresh.js";
 
@@ -34,7 +36,7 @@ export function describeNext() {
   if (v !== "") return `sample #${v}`;
   const idx = network?.cursor?.next_indices ?? [];
   if (!idx.length) return "the next batch";
-  if (idx.length === 1 && data) return `sample #${idx[0]} (x = ${fmtVec(data.inputs[idx[0]])})`;
+  if (idx.length === 1 && data) return `sample #${idx[0]} (x = ${fmtUnitsVec(inputRow(data.inputs[idx[0]], network))})`;
   return `the next batch of ${idx.length} samples`;
 }
 
@@ -47,20 +49,69 @@ export async function build(setup, { keepUrl = false, shape = null } = {}) {
   status("Building the network…", true);
   try {
     const network = await api.createNetwork(toSpec(setup, shape), { scratch: true });
-    clearErrors("build", "phase", "predict");
+    clearErrors("build", "phase", "predict", "limits");
     await adopt(network, setup, { keepUrl });
     setCaption([`A ${network.layers.join("–")} network is ready. Press `, bold("Forward"), ` (F) to send ${describeNext()} through it, or Epoch (E) / Play (Space) to train.`]);
     document.body.dataset.ready = "true";
   } catch (err) {
     setError("build", detailOf(err));
+    setError("limits", `The network was not built: ${detailOf(err)}`); // beside the drawing, in view
     status("The network could not be built");
   }
 }
 
 /**
- * Show `network` (just built or imported) in place of the current one, which is deleted if it
- * was never trained (a trained one stays in My networks). `setup` is the form's description
- * of it, or null when the form cannot describe it.
+ * The Build button: always a new network with fresh weights from the setup, and a caption
+ * that says what became of the one on screen — a trained one is kept, one press away — and,
+ * when nothing in the setup changed, why the new weights are the same starting weights.
+ */
+export async function buildAnew(setup) {
+  const { network: old, built, history } = store.get();
+  const unchanged = Boolean(built && old) && !needsRebuild(built, setup) && Object.keys(patchFor(built, setup)).length === 0;
+  const trained = old && (old.epoch > 0 || old.step > 0) ? { ...old, loss: history.at(-1)?.train_loss } : null;
+  await build(setup);
+  const now = store.get().network;
+  if (!now || now === old) return; // not built: the error beside the drawing says why
+  const parts = [bold("Built"), ` a new ${now.layers.join("–")} network with init seed ${now.init.seed}. `];
+  if (unchanged) {
+    parts.push(
+      "Nothing in the setup changed and the init seed is the same, so it starts from the same weights the last build started from. ",
+      "Change Init seed for other starting weights. ",
+    );
+  }
+  if (trained) {
+    parts.push(
+      `The network it replaces, trained to ${momentName(networkMoment(trained))}`,
+      ...(Number.isFinite(trained.loss) ? [" with training loss ", { number: trained.loss }] : []),
+      ", is kept: ",
+      { button: "Back to the trained network", action: "back-to-replaced", onClick: () => backTo(trained.id) },
+    );
+  } else {
+    parts.push("Press ", bold("Forward"), ` (F) to send ${describeNext()} through it, or Epoch (E) / Play (Space) to train.`);
+  }
+  setCaption(parts);
+}
+
+/** Open the trained network a Build replaced (the new, untrained one goes). */
+async function backTo(id) {
+  await stopPlaying();
+  try {
+    if (!(await openLinked(id, store.get().setup))) {
+      setError("build", "That network is no longer on the server.");
+      return;
+    }
+    const n = store.get().network;
+    setCaption([bold("Back"), ` to the trained ${n.layers.join("–")} network, as it was: ${momentName(networkMoment(n))}. The network built after it was never trained and is gone.`]);
+  } catch (err) {
+    setError("build", detailOf(err));
+  }
+}
+
+/**
+ * Show `network` (just built or imported) in place of the current one, which is deleted when
+ * it was never trained and is this page's own (a trained one stays on the server, in My networks
+ * and for Build's "Back to the trained network"). `setup` is the form's description of it, or
+ * null when the form cannot describe it.
  */
 export async function adopt(network, setup, { keepUrl = false } = {}) {
   const old = store.get().network;
@@ -70,7 +121,7 @@ export async function adopt(network, setup, { keepUrl = false } = {}) {
   const sharing = await api.shareKey(network.id).catch(() => null);
   store.set({
     network, sharing, built: setup && structuredClone(setup), ...(setup ? { setup } : {}),
-    trace: null, history: [], steps: [], grid: null, selection: null, gradcheck: null, caption: "",
+    data: null, trace: null, history: [], steps: [], grid: null, selection: null, gradcheck: null, caption: "", // its data follow
   });
   if (setup && !keepUrl) history.replaceState(null, "", linkTo(setup));
   const data = await api.networkData(network.id);
@@ -104,7 +155,7 @@ export async function openLinked(networkId, setup, share = null) {
   const shape = await loadPreview(described);
   form.config.render(described, shape);
   await adopt(network, described);
-  const opened = [bold("Opened"), ` the linked ${network.layers.join("–")} network as it is now: epoch ${network.epoch}, step ${network.step}.`];
+  const opened = [bold("Opened"), ` the linked ${network.layers.join("–")} network as it is now: ${momentName(networkMoment(network))}.`];
   if (store.get().sharing?.yours === false) {
     setCaption([
       ...opened, " It is shared with you to view: the drawing, the inspector, the plots and the timeline show it, but it cannot be changed here. To train it, ",
@@ -123,28 +174,26 @@ export async function copyOnScreen() {
   const copy = await api.importNetwork(await api.exportNetwork(network.id));
   await adopt(copy, setupFromNetwork(copy, setup) ?? setup);
   setCaption([
-    bold("Copied"), ` the network you were viewing: this ${copy.layers.join("–")} network is yours, at epoch ${copy.epoch}, step ${copy.step}. Press `,
+    bold("Copied"), ` the network you were viewing: this ${copy.layers.join("–")} network is yours, at ${momentName(networkMoment(copy))}. Press `,
     bold("Forward"), ` (F) to step through ${describeNext()}, or Play (Space) to train on.`,
   ]);
 }
 
-/** Apply the form: PATCH hyperparameters when the shapes stay, otherwise build anew. */
-export async function applySetup(setup) {
+/**
+ * Apply the form: PATCH hyperparameters when the shapes stay, otherwise build anew. Resolves
+ * true once applied; false when the server refused the change: the form then shows the
+ * settings in force again, and the error says why (`quiet`: no caption either way).
+ */
+export async function applySetup(setup, { quiet = false } = {}) {
   const { built, network } = store.get();
   const patch = built && network ? patchFor(built, setup) : null;
   if (patch && Object.keys(patch).length === 0) {
     history.replaceState(null, "", linkTo(setup));
-    return;
+    return true;
   }
-  if (!patch) return build(setup);
-  try {
-    const next = await api.patchNetwork(network.id, patch);
-    clearErrors("build");
-    // The server discards a step in progress when hyperparameters change: so does the page.
-    store.set({ network: next, built: structuredClone(setup), setup, trace: null });
-    history.replaceState(null, "", linkTo(setup));
-    setCaption([`Changed ${Object.keys(patch).join(", ").replace(/_/g, " ")} without touching the weights: it applies from the next step.`]);
-  } catch (err) {
-    setError("build", detailOf(err));
+  if (!patch) {
+    await build(setup);
+    return true;
   }
+  return patchSettings(setup, patch, { quiet });
 }

@@ -5,6 +5,7 @@
 
 import { GRAD, activationColour } from "./palette.js";
 import { NS, el, lerp } from "./svg.js";
+import { biasName, weightName } from "./names.js";
 
 const VW_MAX = 760; // the drawing's width in SVG units; narrower screens get 1:1 text
 const VW_MIN = 330;
@@ -21,7 +22,7 @@ export const textWidth = (text, size) => [...text].reduce((w, ch) => w + (CHAR_E
 const SIDE_LABEL_PX = 11; // font size of the feature and output names (app.css .side-label)
 export const EDGE_LABEL_PX = 11;
 const SHORT_ACTIVATION = { sigmoid: "σ", tanh: "tanh", relu: "ReLU", leaky_relu: "lReLU", linear: "lin", softmax: "smax" };
-const BIAS_TARGET = 20; // SVG units: ≥ 16 px on screen from 1280 px wide up, 20 px on a phone
+const BIAS_TARGET = 24; // SVG units: a 24 px touch target where the drawing is drawn 1:1 (a phone)
 
 /**
  * Write `text` into an SVG text, shortened with "…" to `room` px; the full text goes in a
@@ -117,7 +118,8 @@ export function buildDrawing(svg, args, expanded) {
     activations,
     showValues: r >= 16, // room for an 11 px number inside the circle
     showDetails: r >= 16 && maxN <= 4 && gap >= 110, // a z or δ line under each neuron
-    showEdgeLabels: edgesPerLayer.map((n) => r >= 14 && n <= 12 && gap >= 140),
+    // Every layer with room gets labels; layoutEdgeLabels hides those that would overlap.
+    showEdgeLabels: edgesPerLayer.map((n) => r >= 14 && n <= 24 && gap >= 110),
     nodes: {},
     spacing,
     gap,
@@ -129,16 +131,21 @@ export function buildDrawing(svg, args, expanded) {
   el("feGaussianBlur", { stdDeviation: "2" }, glow);
 
   const gTitles = el("g", { class: "titles" }, svg);
+  const gMaps = el("g", { class: "neuron-maps" }, svg); // under the edges: their ends stay in view
   const gGlow = el("g", { class: "grad-glows" }, svg);
   const gEdges = el("g", { class: "edges" }, svg);
   const gLabels = el("g", { class: "edge-labels" }, svg);
   const gPulses = el("g", { class: "pulses" }, svg);
-  const gMaps = el("g", { class: "neuron-maps" }, svg); // above the edges, under the neurons
   const gNeurons = el("g", { class: "neurons" }, svg);
+  // Numbers written in and beside the neurons and biases: outside their buttons, whose names
+  // do not change with them (the tooltip and the inspector say the numbers).
+  const gNumbers = el("g", { class: "neuron-numbers", "aria-hidden": "true" }, svg);
   const gSide = el("g", { class: "side" }, svg);
+  const gChain = el("g", { class: "chain" }, svg); // the selected weight's chain rule (chain-path.js)
   const gToggles = el("g", { class: "toggles" }, svg); // on top: nothing covers them
   geo.gPulses = gPulses;
   geo.gMaps = gMaps;
+  geo.gChain = gChain;
 
   // Titles fit the space between columns: "Hidden 1 (64)", else "H1 (64)"; "sigmoid", else "σ".
   const fits = (text) => textWidth(text, 12) * 1.12 <= gap - 8;
@@ -174,7 +181,7 @@ export function buildDrawing(svg, args, expanded) {
         const line = el("line", { ...coords, class: "edge", "data-edge": `${l}-${j}-${i}` }, gEdges);
         const hit = el("line", { ...coords, class: "edge-hit", "stroke-width": Math.max(6, Math.min(12, r * 0.6)), tabindex: 0, role: "button", ...data });
         hitsInto[l][j].push(hit);
-        hit.setAttribute("aria-label", `weight from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1}, layer ${l}`);
+        hit.setAttribute("aria-label", `weight ${weightName(sizes, l, j, i)} from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1}, layer ${l}`);
         let label = null;
         // Preferred spot: nearer the wider column, where the edges are furthest apart;
         // layoutEdgeLabels moves a label along its edge when that spot is taken.
@@ -189,6 +196,7 @@ export function buildDrawing(svg, args, expanded) {
               "text-anchor": "middle",
               class: "edge-label halo",
               "font-size": EDGE_LABEL_PX,
+              "data-layer": l,
             },
             gLabels,
           );
@@ -220,12 +228,15 @@ export function buildDrawing(svg, args, expanded) {
           y: y + 0.35 * 11,
           "text-anchor": "middle",
           "font-size": 11,
+          class: "neuron-value",
+          "data-layer": l,
+          "data-j": j,
         },
-        g,
+        gNumbers,
       );
       let detail = null;
       if (geo.showDetails && l > 0) {
-        detail = el("text", { x, y: y + r + 13, "text-anchor": "middle", "font-size": 11, class: "halo" }, g);
+        detail = el("text", { x, y: y + r + 13, "text-anchor": "middle", "font-size": 11, class: "halo neuron-detail", "data-layer": l, "data-j": j }, gNumbers);
       }
       let bias = null;
       if (l > 0) {
@@ -235,14 +246,14 @@ export function buildDrawing(svg, args, expanded) {
           { class: "bias", "data-kind": "bias", "data-layer": l, "data-j": j, tabindex: 0, role: "button" },
           gNeurons,
         );
-        bg.setAttribute("aria-label", `bias of layer ${l} neuron ${j + 1}`);
+        bg.setAttribute("aria-label", `bias ${biasName(sizes, l, j)} of layer ${l} neuron ${j + 1}`);
         const rect = el("rect", { x: x - r - s * 0.35, y: y - r - s * 0.65, width: s, height: s, rx: 1.5 }, bg);
         // The square may be small on a crowded layer; its target is at least BIAS_TARGET wide.
         const pad = Math.max(0, (BIAS_TARGET - s) / 2);
         el("rect", { x: x - r - s * 0.35 - pad, y: y - r - s * 0.65 - pad, width: s + 2 * pad, height: s + 2 * pad, class: "bias-hit" }, bg);
         let text = null;
         if (geo.showDetails) {
-          text = el("text", { x: x - r - s * 0.5, y: y - r - s * 0.8, "text-anchor": "end", "font-size": 11, class: "halo" }, bg);
+          text = el("text", { x: x - r - s * 0.5, y: y - r - s * 0.8, "text-anchor": "end", "font-size": 11, class: "halo bias-value", "data-layer": l, "data-j": j }, gNumbers);
         }
         bias = { g: bg, rect, text };
       }

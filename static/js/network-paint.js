@@ -7,7 +7,7 @@ import { GRAD, diverging, signColour } from "./palette.js";
 import { fmt, full } from "./format.js";
 import { lerp, maxAbs } from "./svg.js";
 import { EDGE_LABEL_PX, fitLabel, labelFractions, overlaps, textWidth } from "./network-layout.js";
-import { fmtUnits, unitValue } from "./units.js";
+import { fmtCompact, fmtUnits, unitValue } from "./units.js";
 
 /**
  * Set an attribute only when its value changes: Play repaints the weights twice a second and
@@ -23,7 +23,41 @@ function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
 }
 
+/** The quantity written on the edges and in the neurons: `display` as chosen, where "auto"
+ * follows the step — ∂L/∂w and δ once Backward has run (until Update), else w and a. */
+export function resolveDisplay(display, trace) {
+  const backward = Boolean(trace?.backward && !trace?.update);
+  return {
+    edges: display.edges === "auto" ? (backward ? "dL_dW" : "w") : display.edges,
+    neurons: display.neurons === "auto" ? (backward ? "delta" : "a") : display.neurons,
+  };
+}
+
+/** The shortest of 4, 3 or 2 significant digits that fits `room` px at `size` px (else 2). */
+export function fitNumber(x, room, size = 11) {
+  const full = fmt(x);
+  if (textWidth(full, size) <= room || !Number.isFinite(x) || x === 0) return full;
+  for (const digits of [3, 2]) {
+    const ax = Math.abs(x);
+    const text =
+      ax >= 1e5 || ax < 1e-3
+        ? x.toExponential(digits - 1).replace(/\.?0+e/, "e").replace("e+", "e").replace("e-", "e\u2212")
+        : String(Number(x.toPrecision(digits)));
+    const shown = text.replace(/^-/, "\u2212");
+    if (textWidth(shown, size) <= room || digits === 2) return shown;
+  }
+  return full;
+}
+
 export function createPainter(svg, state) {
+  /** A neuron's number, fitted inside its circle; the output of a network on standardized
+   * targets is ŷ, written in the data's units. */
+  function neuronText(l, j, v, quantity = "a") {
+    const room = 2 * state.geo.r - 2;
+    if (quantity === "a" && l === state.geo.L && state.scale) return fmtCompact(unitValue(v, j, state.scale));
+    return fitNumber(v, room);
+  }
+
   function paintEdge(l, j, i, w, scale) {
     const e = state.geo.edges[l - 1][j][i];
     const t = Math.min(1, Math.abs(w) / scale);
@@ -61,7 +95,7 @@ export function createPainter(svg, state) {
           if (n.bias.text) {
             const tx = Number(n.bias.text.getAttribute("x"));
             const ty = Number(n.bias.text.getAttribute("y"));
-            taken.push({ x1: tx - textWidth(n.bias.text.textContent, 9.5), x2: tx, y1: ty - 8, y2: ty + 2 });
+            taken.push({ x1: tx - textWidth(n.bias.text.textContent, 11) - 1, x2: tx + 1, y1: ty - 10, y2: ty + 3 });
           }
         }
         // The line under a neuron ("z …" or "δ …") changes with each phase: keep room for it.
@@ -125,7 +159,7 @@ export function createPainter(svg, state) {
     }
     const t = Math.min(1, Math.abs(a) / scale);
     setAttr(n.body, "fill", diverging(a, scale));
-    setText(n.value, state.geo.showValues ? fmt(a) : "");
+    setText(n.value, state.geo.showValues ? neuronText(l, j, a) : "");
     setAttr(n.value, "fill", t > 0.6 ? "#fff" : "#1d2330");
     n.g.dataset.a = full(a);
   }
@@ -150,8 +184,40 @@ export function createPainter(svg, state) {
 
   /** The loss of the step under the output column (null clears). */
   function setLoss(value) {
-    setText(state.geo.side.loss, value === null || value === undefined ? "" : `L = ${fmt(value)}`);
     state.geo.side.loss.dataset.value = value ?? "";
+    writeLoss(false);
+  }
+
+  /**
+   * "L = 0.3" under the output, with a line for each note: "(standardized)" when the targets
+   * were scaled, "(before the update)" once Update has run; pulled left where a line would run
+   * past the drawing's right edge.
+   */
+  function writeLoss(stale) {
+    const loss = state.geo?.side.loss;
+    if (!loss) return;
+    loss.dataset.x ??= loss.getAttribute("x");
+    loss.setAttribute("x", loss.dataset.x);
+    loss.removeAttribute("text-anchor");
+    if (loss.dataset.value === "") {
+      loss.textContent = "";
+      return;
+    }
+    loss.textContent = `L = ${fmt(Number(loss.dataset.value))}`;
+    const notes = [...(state.scale ? ["(standardized)"] : []), ...(stale ? ["(before the update)"] : [])];
+    const lines = notes.map((text) => {
+      const note = document.createElementNS(svg.namespaceURI, "tspan");
+      note.setAttribute("x", loss.dataset.x);
+      note.setAttribute("dy", "1.2em");
+      note.textContent = text;
+      loss.appendChild(note);
+      return note;
+    });
+    const right = svg.viewBox.baseVal.width - 4;
+    if (loss.isConnected && loss.getBBox().x + loss.getBBox().width > right) {
+      for (const node of [loss, ...lines]) node.setAttribute("x", String(right));
+      loss.setAttribute("text-anchor", "end");
+    }
   }
 
   /**
@@ -160,24 +226,7 @@ export function createPainter(svg, state) {
    */
   function setStale(stale) {
     svg.dataset.stale = String(stale);
-    const loss = state.geo?.side.loss;
-    if (!loss || loss.dataset.value === "") return;
-    loss.dataset.x ??= loss.getAttribute("x");
-    loss.setAttribute("x", loss.dataset.x);
-    loss.removeAttribute("text-anchor");
-    loss.textContent = `L = ${fmt(Number(loss.dataset.value))}`;
-    if (!stale) return;
-    // On a line of its own, and pulled left where it would run past the drawing's right edge.
-    const note = document.createElementNS(svg.namespaceURI, "tspan");
-    note.setAttribute("x", loss.dataset.x);
-    note.setAttribute("dy", "1.2em");
-    note.textContent = "(before the update)";
-    loss.appendChild(note);
-    const right = svg.viewBox.baseVal.width - 4;
-    if (loss.isConnected && loss.getBBox().x + loss.getBBox().width > right) {
-      for (const node of [loss, note]) node.setAttribute("x", String(right));
-      loss.setAttribute("text-anchor", "end");
-    }
+    writeLoss(stale);
   }
 
   function setOutputs(yhat, y) {
@@ -251,8 +300,9 @@ export function createPainter(svg, state) {
    * `display.edges` "w", "dL_dW" or "step"; `display.neurons` "a", "z" or "delta".
    * A quantity the step has not computed yet leaves its label empty.
    */
-  function showNumbers(display, trace, row = 0) {
+  function showNumbers(chosen, trace, row = 0) {
     if (!state.geo) return;
+    const display = resolveDisplay(chosen, trace);
     const f = trace?.forward;
     const back = trace?.backward;
     const upd = trace?.update;
@@ -268,10 +318,15 @@ export function createPainter(svg, state) {
           e.label.style.fill = display.edges === "w" ? signColour(e.w) : GRAD;
         }),
       );
-      if (!state.geo.showValues || display.neurons === "a") continue;
-      const values = display.neurons === "z" ? ofLayer(f, l)?.z[row] : ofLayer(back, l)?.dL_dz[row];
+      if (!state.geo.showValues) continue;
+      const quantity = display.neurons;
+      const values = quantity === "a" ? ofLayer(f, l)?.a[row] : quantity === "z" ? ofLayer(f, l)?.z[row] : ofLayer(back, l)?.dL_dz[row];
+      const scale = values ? Math.max(1, maxAbs([values])) : 1;
       state.geo.neurons[l].forEach((n, j) => {
-        setText(n.value, values ? fmt(values[j]) : "");
+        n.g.dataset.shows = values ? quantity : "";
+        // a fills the circle with its colour (white text on a dark fill); z and δ are read on white.
+        if (quantity === "a") return setNeuronValue(l, j, values ? values[j] : null, scale);
+        setText(n.value, values ? neuronText(l, j, values[j], quantity) : "");
         setAttr(n.value, "fill", "#1d2330");
       });
     }

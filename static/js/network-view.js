@@ -7,12 +7,14 @@
 import { createAnimation } from "./network-animation.js";
 import { buildDrawing } from "./network-layout.js";
 import { createPainter } from "./network-paint.js";
+import { createChainPath } from "./chain-path.js";
 import { setNeuronMaps as drawNeuronMaps, zoomNeuronMap } from "./neuron-maps-view.js";
 
 export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, emit }) {
   let geo = null; // layout of the current architecture
   const state = { geo: null, scale: null, zoomed: null }; // shared with the painter and the maps
   const painter = createPainter(svg, state);
+  const chain = createChainPath(svg, state);
   const { setActivations, setZ, setDeltas, setEdgeGrads, setOutputs, setLoss, paintEdge, paintBias, setParams } = painter;
   let selected = null;
   let lastBuild = null;
@@ -56,9 +58,13 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     const t = targetOf(evt.target);
     if (t) onSelect?.(t);
   });
+  // The part the pointer last pressed keeps the focus; Space there is left to the page (Play).
+  let clickedPart = null;
+  svg.addEventListener("pointerdown", (evt) => (clickedPart = evt.target.closest?.("[role=button]") ?? null));
+  document.addEventListener("keydown", (evt) => evt.key === "Tab" && (clickedPart = null), true);
   svg.addEventListener("keydown", (evt) => {
-    // Enter opens a neuron, edge or bias; Space is left to the page, where it toggles Play.
-    if (evt.key !== "Enter") return;
+    // Enter opens the focused neuron, edge or bias; Space does too where the keyboard brought the focus.
+    if (evt.key !== "Enter" && !(evt.key === " " && evt.target !== clickedPart)) return;
     const toggle = evt.target.closest?.("[data-expand-layer]");
     if (toggle) return toggleLayer(Number(toggle.dataset.expandLayer));
     const t = targetOf(evt.target);
@@ -142,6 +148,9 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
       onExpand?.();
     },
     setStale: painter.setStale,
+    /** The selected weight's (or bias's) chain rule on the drawing; its product line's parts. */
+    showChain: (selection, trace, network) => chain.show(selection, trace, network),
+    clearChain: () => chain.clear(),
     setNeuronMaps,
     showNumbers: painter.showNumbers,
     markHealth: painter.markHealth,

@@ -11,6 +11,9 @@ const NEG = [230, 97, 1]; // #e66101
 const WHITE = [255, 255, 255];
 
 export const OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
+/** The compare page's columns A–D: Okabe-Ito green and reddish purple, ink, Tol's olive —
+ * none the blue or orange of the classes in their decision boundaries. */
+export const COLUMN_COLOURS = ["#009E73", "#CC79A7", "#1d2330", "#999933"];
 
 const ACTIVATION_COLOURS = {
   linear: "#8a8f99",

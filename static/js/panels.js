@@ -2,10 +2,12 @@
 
 import { $, phaseOrder } from "./context.js";
 import { fmtVec, numSpan, showNumber } from "./format.js";
-import { fmtUnitsVec, hasUnits, unitRow } from "./units.js";
+import { LOSS_UNITS, fmtUnitsVec, hasInputScale, hasUnits, inputRow, unitRow } from "./units.js";
 import { GRAD, NEG_CSS, POS_CSS, activationColour } from "./palette.js";
 import { currentPhase } from "./phase-actions.js";
 import { gradcheckKey } from "./file-actions.js";
+import { epochStatus } from "./moments.js";
+import { adviceAfterBackward, adviceAfterUpdate, asText } from "./advice.js";
 
 export function renderPhaseButtons(s) {
   const phases = phaseOrder();
@@ -34,7 +36,7 @@ export function renderPhaseButtons(s) {
 export function renderSamplePicker(s) {
   const select = $("[data-sample]");
   const key = `${s.network?.id}:${s.data?.train_indices?.length}`;
-  if (select.dataset.key !== key && s.data) {
+  if (select.dataset.key !== key && s.data && s.network) {
     const keep = select.value;
     select.replaceChildren();
     const next = document.createElement("option");
@@ -44,11 +46,16 @@ export function renderSamplePicker(s) {
     for (const idx of s.data.train_indices.slice(0, 400)) {
       const o = document.createElement("option");
       o.value = String(idx);
-      o.textContent = `#${idx}: x = ${fmtVec(s.data.inputs[idx])}, y = ${fmtUnitsVec(unitRow(s.data.targets[idx], s.network))}`;
+      // Both in the data's units, each scaled back once from what the network sees.
+      o.textContent = `#${idx}: x = ${fmtUnitsVec(inputRow(s.data.inputs[idx], s.network))}, y = ${fmtUnitsVec(unitRow(s.data.targets[idx], s.network))}`;
       select.appendChild(o);
     }
     select.value = [...select.options].some((o) => o.value === keep) ? keep : "";
     select.dataset.key = key;
+    const scaled = [hasInputScale(s.network) && "x", hasUnits(s.network) && "y"].filter(Boolean).join(" and ");
+    select.title = scaled
+      ? `Each sample as the data has it (${scaled} in the data's units; the network sees them standardized)`
+      : "Each training sample as the network sees it";
   }
   const first = select.options[0];
   if (first && s.network) {
@@ -60,7 +67,7 @@ export function renderSamplePicker(s) {
 export function renderMeta(s) {
   const n = s.network;
   if (!n) return;
-  $("[data-meta-epoch]").textContent = `epoch ${n.epoch}`;
+  $("[data-meta-epoch]").textContent = epochStatus(n);
   $("[data-meta-step]").textContent = `step ${n.step}`;
   const c = n.cursor;
   $("[data-meta-batch]").textContent = `batch ${c.batch_index + 1} of ${c.batches_per_epoch} · batch size ${c.batch_size} · ${c.n_train} train / ${c.n_validation} validation`;
@@ -101,9 +108,11 @@ export function renderReadout(s) {
   tbody.replaceChildren();
   const t = s.trace;
   showNumber($("[data-loss-value]"), t?.loss?.loss);
+  $("[data-loss-units]").textContent = hasUnits(s.network) ? ` (${LOSS_UNITS})` : "";
   showNumber($("[data-loss-after]"), t?.update?.loss_after);
   const health = $("[data-health]");
   health.textContent = "";
+  renderReadoutHeads(s); // before any row: a new network's units, even with no step yet
   if (!t?.forward) return;
   const f = t.forward;
   const rows = Math.min(f.inputs.length, 6);
@@ -113,15 +122,17 @@ export function renderReadout(s) {
     // ŷ and y in the data's units (standardized targets scaled back); the network's own in the title.
     const yhat = unitRow(f.output[r], s.network);
     const y = t.loss ? unitRow(t.loss.targets[r], s.network) : null;
+    const x = f.data_inputs?.[r] ?? inputRow(f.inputs[r], s.network);
     const cells = [
       [f.indices ? `#${f.indices[r]}` : String(r + 1)],
-      [fmtVec(f.inputs[r])],
+      [fmtUnitsVec(x)],
       [fmtUnitsVec(yhat), yhat, f.output[r]],
       [y ? fmtUnitsVec(y) : "—", y, t.loss?.targets[r]],
     ];
-    for (const [text, value, raw] of cells) {
+    for (const [k, [text, value, raw]] of cells.entries()) {
       const td = document.createElement("td");
       td.textContent = text;
+      if (k === 1 && hasInputScale(s.network)) td.title = `the input layer's standardized values: ${fmtVec(f.inputs[r])}`;
       if (value) {
         td.dataset.value = value.join(",");
         if (units) td.title = `the network's standardized value: ${fmtVec(raw)}`;
@@ -132,28 +143,20 @@ export function renderReadout(s) {
   }
   const batch = f.batch_size ?? f.inputs.length;
   if (batch > rows) health.textContent = `… and ${batch - rows} more samples in this batch.`;
-  const h = t.backward?.health;
-  if (h?.vanishing || h?.exploding) {
-    const bad = h.layers.filter((ly) => ly.status !== "ok").map((ly) => `layer ${ly.index} ${ly.status}`);
-    health.textContent = `Gradient health: ${bad.join(", ")}. ${h.exploding ? TRY.exploding : TRY.vanishing}`;
-  }
-  const stale = Boolean(t.update);
-  $("[data-yhat-head]").textContent = stale ? "ŷ (before the update)" : "ŷ";
-  const yHead = $("[data-yhat] thead th:last-child");
-  yHead.textContent = "y";
-  if (units) {
-    $("[data-yhat-head]").textContent += " (data units)";
-    yHead.textContent += " (data units)";
-  }
-  $("[data-yhat]").classList.toggle("stale", stale);
+  // What to try, from what happened: the loss trend and the gradient norms, with their numbers.
+  const advice = asText(t.update ? adviceAfterUpdate(s) : adviceAfterBackward(s)).trim();
+  if (advice) health.textContent = advice;
 }
 
-/** What a learner can try when a layer's gradient vanishes or explodes. */
-const TRY = {
-  vanishing:
-    "Try: ReLU or tanh instead of sigmoid in the hidden layers, Xavier or He initialization, fewer layers, or a larger learning rate.",
-  exploding: "Try: a smaller learning rate, Xavier or He initialization, L2 regularization, or Adam.",
-};
+/** The readout table's column heads: the units each column is in, and ŷ's staleness. */
+function renderReadoutHeads(s) {
+  const units = hasUnits(s.network);
+  const stale = Boolean(s.trace?.update);
+  $("[data-yhat-head]").textContent = `${stale ? "ŷ (before the update)" : "ŷ"}${units ? " (data units)" : ""}`;
+  $("[data-yhat] thead th:last-child").textContent = units ? "y (data units)" : "y";
+  $("[data-yhat] thead th:nth-child(2)").textContent = hasInputScale(s.network) ? "inputs x (data units)" : "inputs x";
+  $("[data-yhat]").classList.toggle("stale", stale);
+}
 
 export function renderGradcheck(s) {
   const box = $("[data-gradcheck]");
@@ -178,6 +181,21 @@ export function renderGradcheck(s) {
     verdict, ": max relative error ", fact("max_rel_error", r.max_rel_error), " (tolerance ", fact("tolerance", r.tolerance),
     `) over ${r.n_parameters} parameters, ε = `, fact("epsilon", r.epsilon), ".",
   );
+  if (r.refined > 0) {
+    p.append(
+      ` ${r.refined} first difference${r.refined === 1 ? " was" : "s were"} refined with smaller steps and extrapolation (truncation error up to `,
+      fact("truncation", r.truncation), ").",
+    );
+  }
+  if (r.unrefined > 0) {
+    p.append(` ${r.unrefined} disagreeing first difference${r.unrefined === 1 ? " was" : "s were"} not refined: the check's work bound was reached.`);
+  }
+  if (r.kinks.length > 0) {
+    const note = document.createElement("span");
+    note.dataset.kinks = String(r.kinks.length);
+    note.textContent = ` ${r.kinks.length} of them not compared: a kink (ReLU at z = 0, or L1 at w = 0) lies within the smallest step, where a difference measures no derivative.`;
+    p.append(note);
+  }
   const table = document.createElement("table");
   const head = table.createTHead().insertRow();
   for (const t of ["layer", "max relative error"]) {

@@ -1,11 +1,11 @@
-// Direct manipulation: set one weight or bias from the diagram, push a row of your own through.
+// Direct manipulation: set one weight or bias from the diagram (a row of your own: own-input.js).
 
 import * as api from "./api.js";
 import { $, emit, store } from "./context.js";
 import { bold, number, setCaption } from "./captions.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
 import { refreshPlots } from "./refresh.js";
-import { guarded, runPhase } from "./phase-actions.js";
+import { guarded } from "./phase-actions.js";
 
 const nameOf = (target) =>
   target.kind === "edge" ? `w${target.j + 1}${target.i + 1} of layer ${target.layer}` : `the bias of neuron ${target.j + 1} in layer ${target.layer}`;
@@ -45,32 +45,4 @@ export async function setParameter(target, value) {
       setError("phase", detailOf(err));
     }
   });
-}
-
-/** "0.5, -1" → [0.5, -1]; null when a part is not a finite number or the count is wrong. */
-function parseRow(text, size) {
-  const parts = text.split(/[,\s]+/).filter(Boolean).map(Number);
-  return parts.length === size && parts.every(Number.isFinite) ? parts : null;
-}
-
-/** Forward an input row the learner typed, then Loss against their target when they gave one. */
-export async function pushOwnRow() {
-  const { network } = store.get();
-  if (!network) return;
-  const [nIn, nOut] = [network.layers[0], network.layers[network.layers.length - 1]];
-  const inputs = parseRow($("[data-own-inputs]").value, nIn);
-  if (!inputs) {
-    setError("own", `Type ${nIn} number${nIn > 1 ? "s" : ""} for x, separated by commas.`);
-    return;
-  }
-  const targetText = $("[data-own-targets]").value.trim();
-  const targets = targetText ? parseRow(targetText, nOut) : null;
-  if (targetText && !targets) {
-    setError("own", `Type ${nOut} number${nOut > 1 ? "s" : ""} for y, or leave it empty.`);
-    return;
-  }
-  clearErrors("own");
-  store.set({ ownTargets: targets });
-  await runPhase("forward", { inputs: [inputs] });
-  if (targets) await runPhase("loss", { targets: [targets] });
 }

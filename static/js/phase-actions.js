@@ -7,6 +7,8 @@ import { clearErrors, detailOf, setError, status } from "./messages.js";
 import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
 import { playLoop, stopPlaying } from "./play.js";
 import { leavePreview } from "./timeline.js";
+import { adviceAfterTraining } from "./advice.js";
+import { momentName, networkMoment } from "./moments.js";
 
 function sampleBody() {
   const v = $("[data-sample]").value;
@@ -40,11 +42,27 @@ export async function guarded(fn) {
   await pending;
 }
 
+/** Why a phase needs the one before it. */
 const NEEDS = {
-  loss: ["forward", "Loss compares the network's output ŷ with the target, so it needs a forward pass first: press Forward (F)."],
-  backward: ["loss", "Backward starts from the loss gradient ∂L/∂a, so run Loss (L) first."],
-  update: ["backward", "Update moves each weight against its ∂L/∂w, so run Backward (B) first."],
+  loss: "Loss compares the network's output ŷ with the target y, so it needs a forward pass.",
+  backward: "Backward starts from the loss gradient ∂L/∂a, so it needs Loss.",
+  update: "Update moves each weight against its ∂L/∂w, so it needs Backward.",
 };
+const KEYS = { forward: "F", loss: "L", backward: "B", update: "U" };
+
+/** The phases to run before `name` can, given the step so far (empty: it can run now). */
+export function phasesMissing(name, trace) {
+  const order = phaseOrder();
+  const reached = currentPhase(trace);
+  const done = reached === "ready" || reached === "update" ? -1 : order.indexOf(reached);
+  return name === "forward" ? [] : order.slice(done + 1, order.indexOf(name));
+}
+
+/** "Out of order: … Press Forward (F), then Loss (L)." — every phase still missing, in order. */
+function outOfOrder(name, missing) {
+  const presses = missing.map((p) => `${capitalized(p)} (${KEYS[p]})`).join(", then ");
+  return `Out of order: ${NEEDS[name]} Press ${presses} first.`;
+}
 
 /** Phase the current step has reached: "ready", "forward", "loss", "backward" or "update". */
 export function currentPhase(trace) {
@@ -69,7 +87,7 @@ async function landUpdate(animation, name, trace) {
 function bodyFor(name) {
   if (name === "forward") return sampleBody();
   const { ownTargets, trace } = store.get();
-  if (name === "loss" && !trace?.forward?.indices && ownTargets) return { targets: [ownTargets] };
+  if (name === "loss" && !trace?.forward?.indices && ownTargets) return ownTargets; // {targets, units}
   return {};
 }
 
@@ -80,10 +98,10 @@ export async function runPhase(name, body = null) {
   if (!network || store.get().playing) return;
   let answer;
   await guarded(async () => {
-    const need = NEEDS[name];
-    if (need && currentPhase(store.get().trace) !== need[0]) {
+    const missing = phasesMissing(name, store.get().trace);
+    if (missing.length) {
       // Said here rather than by a 409 round trip; the server enforces the same order.
-      setError("phase", `Out of order: ${need[1]}`);
+      setError("phase", outOfOrder(name, missing));
       emit({ phase: name, error: "out of order" });
       return;
     }
@@ -160,7 +178,7 @@ export async function runEpoch() {
       answer = res;
       if (res.diverged) {
         // Divergence: the epoch was cut at the refused update; what it trained before is kept.
-        setCaption([bold("Diverged"), `: ${res.diverged.detail}. The weights are the last finite ones.`]);
+        setCaption([bold("Diverged"), `: ${res.diverged.detail}. The weights are the last finite ones. `, ...adviceAfterTraining(store.get(), res.diverged)]);
         emit({ phase: "epoch", diverged: res.diverged });
         return;
       }
@@ -171,7 +189,8 @@ export async function runEpoch() {
         number(e.train_loss),
         ...(e.val_loss !== null ? [", validation loss ", number(e.val_loss)] : []),
         ...(e.train_accuracy !== null ? [", training accuracy ", number(100 * e.train_accuracy), " %"] : []),
-        ".",
+        ". ",
+        ...adviceAfterTraining(store.get()),
       ]);
       emit({ phase: "epoch", epoch: e.epoch });
     } catch (err) {
@@ -183,18 +202,34 @@ export async function runEpoch() {
   return answer;
 }
 
+/** Reset (R): the seeded initial weights again and no history; the header and the caption say
+ * where the network came back from, or why there was nothing to reset. */
 export async function reset() {
-  const { network } = store.get();
-  if (!network) return;
+  if (!store.get().network) return;
   await stopPlaying();
   animator.skip();
   await guarded(async () => {
+    const { network, trace } = store.get();
+    const seed = network.init?.seed;
+    if (network.epoch === 0 && network.step === 0 && !trace) {
+      setCaption([
+        bold("Reset"), `: nothing to undo. The network already has its initial weights (init seed ${seed}) and no history. `,
+        "Step (S), Epoch (E) or Play (Space) train it; Reset then brings it back here.",
+      ]);
+      status(`Ready · ${momentName(networkMoment(network))}`);
+      emit({ phase: "reset", nothing: true });
+      return;
+    }
     try {
       const next = await api.resetNetwork(network.id);
       clearErrors("phase");
       store.set({ network: next, trace: null, history: [], steps: [], selection: store.get().selection });
       await refreshPlots();
-      setCaption([bold("Reset"), ": the weights are back to their seeded initial values and the history is cleared."]);
+      setCaption([
+        bold("Reset"), `: the weights are back to their initial values (init seed ${seed}) and the history is cleared: `,
+        `from ${momentName(networkMoment(network))} to ${momentName(networkMoment(next))}.`,
+      ]);
+      status(`Ready · ${momentName(networkMoment(next))}`);
       emit({ phase: "reset" });
     } catch (err) {
       setError("phase", detailOf(err));

@@ -10,3 +10,10 @@ export function nextChunk(elapsedMs, epochsRun) {
   const perEpoch = elapsedMs / Math.max(1, epochsRun);
   return Math.max(1, Math.min(50, Math.round(500 / Math.max(1, perEpoch))));
 }
+
+/** Epochs for the next call at a set `pace` (epochs per second, from the Speed slider): half a
+ * second's worth, between 1 and 50; at full pace (Infinity) the `measured` chunk. */
+export function pacedChunk(pace, measured) {
+  if (!Number.isFinite(pace)) return measured;
+  return Math.max(1, Math.min(50, Math.round(pace / 2)));
+}

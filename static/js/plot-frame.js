@@ -59,21 +59,35 @@ export function niceTicks(min, max, count = 4) {
   return ticks;
 }
 
-/** Axes frame; returns mapping functions. opts: {xmin,xmax,ymin,ymax,log,xlabel} */
+const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+/** 10⁻² for a power of ten. */
+export const powerOfTen = (e) => `10${String(e).replace(/./g, (c) => SUPER[c] ?? c)}`;
+
+/** Decades e (10^e) from `lo` to `hi` (log10 values) for tick labels: at most `most`, every
+ * k-th decade when there are more, so the labels never crowd. */
+export function logTicks(lo, hi, most = 7) {
+  const first = Math.ceil(lo - 1e-9);
+  const last = Math.floor(hi + 1e-9);
+  const every = Math.max(1, Math.ceil((last - first + 1) / most));
+  const out = [];
+  for (let e = Math.ceil(first / every) * every; e <= last; e += every) out.push(e);
+  return out;
+}
+
+/** Axes frame; returns mapping functions and the plot area. opts: {xmin,xmax,ymin,ymax,log,xlabel,padRight} */
 export function frame(ctx, w, h, o) {
-  const pad = { l: 44, r: 8, t: 8, b: 20 };
+  const pad = { l: 46, r: o.padRight ?? 8, t: 8, b: 20 };
   const X = (x) => pad.l + ((x - o.xmin) / (o.xmax - o.xmin || 1)) * (w - pad.l - pad.r);
   const ty = (y) => (o.log ? Math.log10(y) : y);
   const y0 = ty(o.ymin);
   const y1 = ty(o.ymax);
   const Y = (y) => h - pad.b - ((ty(y) - y0) / (y1 - y0 || 1)) * (h - pad.t - pad.b);
-  ctx.font = "10px system-ui, sans-serif";
+  ctx.font = "11px system-ui, sans-serif";
   ctx.lineWidth = 1;
   ctx.fillStyle = MUTED;
   ctx.strokeStyle = GRID;
-  const yt = o.log
-    ? Array.from({ length: Math.floor(y1) - Math.ceil(y0) + 1 }, (_, k) => 10 ** (Math.ceil(y0) + k))
-    : niceTicks(o.ymin, o.ymax, 3);
+  const yt = o.log ? logTicks(y0, y1).map((e) => 10 ** e) : niceTicks(o.ymin, o.ymax, 3);
+  ctx.canvas.dataset.yTicks = String(yt.length); // how many labels the y axis wrote (tests read it)
   ctx.textAlign = "right";
   for (const v of yt) {
     const y = Y(v);
@@ -81,7 +95,7 @@ export function frame(ctx, w, h, o) {
     ctx.moveTo(pad.l, y);
     ctx.lineTo(w - pad.r, y);
     ctx.stroke();
-    ctx.fillText(o.log ? `1e${Math.round(Math.log10(v))}` : fmt(v), pad.l - 4, y + 3);
+    ctx.fillText(o.log ? powerOfTen(Math.round(Math.log10(v))) : fmt(v), pad.l - 4, y + 4);
   }
   ctx.textAlign = "center";
   for (const v of niceTicks(o.xmin, o.xmax, 4)) {
@@ -98,7 +112,9 @@ export function frame(ctx, w, h, o) {
     ctx.textAlign = "right";
     ctx.fillText(o.xlabel, w - pad.r, h - pad.b - 4);
   }
-  return { X, Y };
+  // Where the plot area is, for a second axis and for pointing at a point (plot-hover.js).
+  ctx.canvas.plotArea = { l: pad.l, r: w - pad.r, t: pad.t, b: h - pad.b, xmin: o.xmin, xmax: o.xmax };
+  return { X, Y, box: ctx.canvas.plotArea };
 }
 
 export function polyline(ctx, pts, colour, { dash = [], width = 2 } = {}) {

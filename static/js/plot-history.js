@@ -1,8 +1,10 @@
-// Plots over training time: the loss per epoch (train and validation), the loss of each
-// update step, and each layer's gradient norm ‖∂L/∂W‖ on a log axis.
+// Plots over training time: the loss per epoch (train and validation) with, for a
+// classification, the accuracy on a right-hand axis, the loss of each update step, and each
+// layer's gradient norm ‖∂L/∂W‖ on a log axis.
 
-import { OKABE_ITO } from "./palette.js";
+import { MUTED, OKABE_ITO } from "./palette.js";
 import { TRAIN, VAL, frame, message, polyline, prepare } from "./plot-frame.js";
+import { layerName } from "./names.js";
 
 /** The x axis of a per-epoch plot: from the epoch before the first shown to the last. */
 function epochAxis(history) {
@@ -25,32 +27,69 @@ function markAt(ctx, X, h, x, lo, hi) {
 }
 
 /** `markEpoch`: where a timeline preview is, in epochs (fractional inside an epoch), or null. */
-export function drawLoss(canvas, history, markEpoch = null) {
+/** The y range of a loss plot: from 0 on a linear axis; whole decades on a log one. */
+function lossRange(values, log) {
+  const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
+  if (!log) return { ymin: 0, ymax: Math.max(...finite, 1e-9) * 1.08 };
+  const lo = Math.floor(Math.log10(Math.min(...finite, 1)));
+  const hi = Math.ceil(Math.log10(Math.max(...finite, 1e-9)) + 1e-9);
+  return { ymin: 10 ** lo, ymax: 10 ** Math.max(hi, lo + 1), log: true };
+}
+
+/** Accuracy 0–100 % on the right of the plot area `box`, its lines thin and dotted; the
+ * epochs where the training accuracy is 100 % get a dot each (up to 200 of them). */
+function drawAccuracy(ctx, X, box, history) {
+  const A = (v) => box.b - v * (box.b - box.t);
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.fillStyle = MUTED;
+  ctx.textAlign = "left";
+  for (const v of [0, 0.5, 1]) ctx.fillText(`${100 * v} %`, box.r + 4, A(v) + 4);
+  const y = (v) => (v === null ? NaN : A(v));
+  polyline(ctx, history.map((e) => [X(e.epoch), y(e.train_accuracy)]), TRAIN, { dash: [2, 2], width: 1.4 });
+  polyline(ctx, history.map((e) => [X(e.epoch), y(e.val_accuracy)]), VAL, { dash: [2, 2], width: 1.4 });
+  const full = history.filter((e) => e.train_accuracy === 1);
+  if (full.length <= 200) {
+    ctx.fillStyle = TRAIN;
+    for (const e of full) {
+      ctx.beginPath();
+      ctx.arc(X(e.epoch), A(1), 2.5, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+  }
+  return full.map((e) => e.epoch);
+}
+
+export function drawLoss(canvas, history, markEpoch = null, log = false) {
   if (!history.length) return message(canvas, "Press Epoch or Play to see the loss per epoch");
   const { ctx, w, h } = prepare(canvas);
-  const vals = history.flatMap((e) => [e.train_loss, e.val_loss]).filter((v) => Number.isFinite(v));
-  const ymax = Math.max(...vals, 1e-9) * 1.08;
+  const vals = history.flatMap((e) => [e.train_loss, e.val_loss]);
   const axis = epochAxis(history);
-  const { X, Y } = frame(ctx, w, h, { ...axis, ymin: 0, ymax });
+  const accuracy = history.some((e) => e.train_accuracy !== null);
+  const { X, Y, box } = frame(ctx, w, h, { ...axis, ...lossRange(vals, log), padRight: accuracy ? 36 : 8 });
   markAt(ctx, X, h, markEpoch, axis.xmin, axis.xmax);
-  polyline(ctx, history.map((e) => [X(e.epoch), Y(e.train_loss)]), TRAIN);
-  polyline(ctx, history.map((e) => [X(e.epoch), e.val_loss === null ? NaN : Y(e.val_loss)]), VAL, { dash: [5, 3] });
+  const y = (v) => (v === null || (log && !(v > 0)) ? NaN : Y(v));
+  polyline(ctx, history.map((e) => [X(e.epoch), y(e.train_loss)]), TRAIN);
+  polyline(ctx, history.map((e) => [X(e.epoch), y(e.val_loss)]), VAL, { dash: [5, 3] });
+  const full = accuracy ? drawAccuracy(ctx, X, box, history) : [];
+  canvas.dataset.accuracyDrawn = accuracy ? "true" : "";
+  canvas.dataset.fullAccuracy = full.slice(0, 50).join(",");
   canvas.dataset.state = "drawn";
   canvas.dataset.points = String(history.length);
   canvas.dataset.mark = markEpoch === null ? "" : String(markEpoch);
+  canvas.dataset.scale = log ? "log" : "linear";
 }
 
 /** `markStep`: the update a timeline preview is at, or null. */
-export function drawSteps(canvas, steps, markStep = null) {
+export function drawSteps(canvas, steps, markStep = null, log = false) {
   if (!steps.length) return message(canvas, "Step through a sample to see its loss here");
   const { ctx, w, h } = prepare(canvas);
   const pts = steps.slice(-2000);
-  const ymax = Math.max(...pts.map((s) => s.loss).filter(Number.isFinite), 1e-9) * 1.08;
   const axis = { xmin: pts[0].step - 1, xmax: Math.max(pts[pts.length - 1].step, pts[0].step) };
-  const { X, Y } = frame(ctx, w, h, { ...axis, ymin: 0, ymax, integerX: true, xlabel: "step" });
+  const { X, Y } = frame(ctx, w, h, { ...axis, ...lossRange(pts.map((s) => s.loss), log), integerX: true, xlabel: "step" });
   markAt(ctx, X, h, markStep, axis.xmin, axis.xmax);
-  polyline(ctx, pts.map((s) => [X(s.step), Y(s.loss)]), "#5d6677", { width: 1.3 });
+  polyline(ctx, pts.map((s) => [X(s.step), log && !(s.loss > 0) ? NaN : Y(s.loss)]), "#5d6677", { width: 1.3 });
   canvas.dataset.state = "drawn";
+  canvas.dataset.scale = log ? "log" : "linear";
   canvas.dataset.points = String(steps.length);
   canvas.dataset.mark = markStep === null ? "" : String(markStep);
 }
@@ -81,7 +120,7 @@ export function drawGradNorms(canvas, history, legendEl, thresholds = null) {
       if (ratio < thresholds.vanishing_ratio) flag = " (vanishing)";
       else if (ratio > thresholds.exploding_ratio || lastNorms[l] > thresholds.exploding_norm) flag = " (exploding)";
     }
-    item.append(sw, document.createTextNode(` layer ${l + 1}${flag} `));
+    item.append(sw, document.createTextNode(` ${layerName(l + 1, n)}${flag} `));
     if (flag) {
       item.style.color = "#b3261e";
       item.dataset.health = flag.trim().slice(1, -1);

@@ -5,17 +5,23 @@ import { fmt } from "./format.js";
 import * as plots from "./plots.js";
 import { confusion, drawConfusion } from "./plot-confusion.js";
 import { hasUnits, unitRow, unitValue } from "./units.js";
+import { renderColourScale } from "./colour-scale.js";
+import { renderAccuracy } from "./accuracy.js";
 
 /** Redraw the plots whose inputs are among the changed `keys`. */
 export function renderPlots(s, keys) {
   const mark = s.timelineMark; // {epoch, step} of the timeline point being previewed, or null
-  if (keys.has("history") || keys.has("timelineMark")) plots.drawLoss($("[data-plot=loss]"), s.history, mark?.epoch ?? null);
+  if (keys.has("history") || keys.has("timelineMark") || keys.has("lossLog")) {
+    plots.drawLoss($("[data-plot=loss]"), s.history, mark?.epoch ?? null, s.lossLog);
+  }
+  if (keys.has("network")) $("[data-loss-plot-units]").textContent = hasUnits(s.network) ? " (standardized units)" : "";
   if (keys.has("history")) {
     plots.drawGradNorms($("[data-plot=grads]"), s.history, $("[data-grad-legend]"), s.catalog?.health_thresholds);
     const last = s.history[s.history.length - 1];
     $("[data-loss-summary]").textContent = last ? ` · epoch ${last.epoch}: ${fmt(last.train_loss)}${last.val_loss !== null ? ` / ${fmt(last.val_loss)}` : ""}` : "";
+    renderAccuracy(s);
   }
-  if (keys.has("steps") || keys.has("timelineMark")) plots.drawSteps($("[data-plot=steps]"), s.steps, mark?.step ?? null);
+  if (keys.has("steps") || keys.has("timelineMark") || keys.has("lossLog")) plots.drawSteps($("[data-plot=steps]"), s.steps, mark?.step ?? null, s.lossLog);
   if (keys.has("grid") || keys.has("data") || keys.has("boundary")) {
     const canvas = $("[data-plot=boundary]");
     const title = $("[data-boundary-title]");
@@ -30,9 +36,11 @@ export function renderPlots(s, keys) {
     if (g.kind === "grid") {
       title.textContent = s.data.task === "regression" ? "Prediction over the input plane" : "Decision boundary";
       plots.drawBoundary(canvas, g, s.data, validation, s.boundary);
+      renderColourScale($("[data-boundary-scale]"), s.data.task, Number(canvas.dataset.yScale), s.network, s.network.target_names?.[0] ? `ŷ (${s.network.target_names[0]})` : "ŷ");
       plots.drawNeuronMaps(maps, g, s.network.activations);
     } else if (g.kind === "curve") {
       title.textContent = "Fitted curve";
+      $("[data-boundary-scale]").replaceChildren();
       plots.drawCurve(canvas, g.xs, scaled ? g.ys.map((v) => unitValue(v, 0, s.network)) : g.ys, data, validation, s.boundary.showValidation);
       maps.replaceChildren();
     } else if (g.kind === "confusion") {
@@ -46,6 +54,7 @@ export function renderPlots(s, keys) {
       maps.replaceChildren();
     } else {
       title.textContent = scaled ? "Predicted vs actual, in the data's units" : "Predicted vs actual";
+      $("[data-boundary-scale]").replaceChildren();
       plots.drawParity(canvas, scaled ? g.yhat.map((v) => unitValue(v, 0, s.network)) : g.yhat, data);
       maps.replaceChildren();
     }
@@ -54,6 +63,6 @@ export function renderPlots(s, keys) {
 
 /** Redraw every plot at the new size. */
 export function redrawAllPlots(s) {
-  renderPlots(s, new Set(["history", "steps", "grid", "network", "timelineMark"]));
+  renderPlots(s, new Set(["history", "steps", "grid", "network", "timelineMark", "lossLog"]));
   if (s.preview) plots.drawScatter($("[data-preview]"), s.preview);
 }

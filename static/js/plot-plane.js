@@ -4,7 +4,8 @@
 import { INK, MUTED, OKABE_ITO, classBlendRgb, divergingRgb, probabilityRgb, rgbCss } from "./palette.js";
 import { activationColours, paintGrid } from "./grid-image.js";
 import { hideMapZoom, showMapZoom } from "./map-zoom.js";
-import { TRAIN, VAL, cssWidth, frame, message, prepare } from "./plot-frame.js";
+import { TRAIN, VAL, cssWidth, frame, message, niceTicks, prepare } from "./plot-frame.js";
+import { fmt } from "./format.js";
 
 export function pointColour(target, task) {
   if (task === "multiclass") {
@@ -72,24 +73,43 @@ export function drawBoundary(canvas, grid, data, valSet, { showValidation = true
     if (task === "binary") return soften(probabilityRgb(o[0]));
     return soften(divergingRgb(o[0], yScale));
   };
-  gridImage(ctx, grid, colourAt, 0, 0, w, h);
+  // The plane in a frame: ticks of x1 under it, of x2 to its left (11 px text), names at the ends.
+  const box = { l: 38, r: w - 6, t: 6, b: h - 30 };
+  gridImage(ctx, grid, colourAt, box.l, box.t, box.r - box.l, box.b - box.t);
   const x0 = grid.axes.x1[0];
   const x1 = grid.axes.x1[R - 1];
   const y0 = grid.axes.x2[0];
   const y1 = grid.axes.x2[R - 1];
-  const X = (x) => ((x - x0) / (x1 - x0)) * w;
-  const Y = (y) => h - ((y - y0) / (y1 - y0)) * h;
-  drawPoints(ctx, data, X, Y, valSet, yScale, showValidation);
-  ctx.fillStyle = "rgba(29,35,48,.7)";
-  ctx.font = "10px system-ui, sans-serif";
-  ctx.textAlign = "left";
-  ctx.fillText(`${data.feature_names?.[0] ?? "x1"} →`, 4, h - 4);
+  const X = (x) => box.l + ((x - x0) / (x1 - x0)) * (box.r - box.l);
+  const Y = (y) => box.b - ((y - y0) / (y1 - y0)) * (box.b - box.t);
   ctx.save();
-  ctx.translate(12, h - 22);
+  ctx.beginPath();
+  ctx.rect(box.l, box.t, box.r - box.l, box.b - box.t);
+  ctx.clip();
+  drawPoints(ctx, data, X, Y, valSet, yScale, showValidation);
+  ctx.restore();
+  ctx.strokeStyle = "#c9ced8";
+  ctx.strokeRect(box.l + 0.5, box.t + 0.5, box.r - box.l - 1, box.b - box.t - 1);
+  ctx.fillStyle = MUTED;
+  ctx.font = "11px system-ui, sans-serif";
+  ctx.textAlign = "center";
+  const xt = niceTicks(x0, x1, 4);
+  const yt = niceTicks(y0, y1, 4);
+  for (const v of xt) ctx.fillText(fmt(v), X(v), box.b + 13);
+  ctx.textAlign = "right";
+  for (const v of yt) ctx.fillText(fmt(v), box.l - 4, Y(v) + 4);
+  canvas.dataset.ticks = `${xt.map(fmt).join(" ")} | ${yt.map(fmt).join(" ")}`;
+  ctx.fillStyle = INK;
+  ctx.textAlign = "right";
+  ctx.fillText(`${data.feature_names?.[0] ?? "x1"} →`, box.r, h - 3);
+  ctx.save();
+  ctx.translate(11, box.t);
   ctx.rotate(-Math.PI / 2);
+  ctx.textAlign = "right";
   ctx.fillText(`${data.feature_names?.[1] ?? "x2"} →`, 0, 0);
   ctx.restore();
   canvas.dataset.state = "drawn";
+  canvas.dataset.yScale = String(yScale);
   canvas.dataset.resolution = String(R);
   canvas.dataset.validationShown = String(showValidation);
   canvas.dataset.discretized = String(discretize);

@@ -1,12 +1,17 @@
 // Connects the state to the views: on every change, each panel whose inputs changed renders again.
 
 import { $, PREVIEWED, animator, drawn, inspector, store, view } from "./context.js";
-import { renderCaption } from "./captions.js";
+import { renderCaption, renderChain } from "./captions.js";
 import { renderGradcheck, renderMeta, renderPhaseButtons, renderReadout, renderSamplePicker } from "./panels.js";
 import { renderPlots } from "./plot-panel.js";
 import { renderAnalysis } from "./analysis-panel.js";
 import * as plots from "./plots.js";
 import { createPicturesView, drawImagePreview } from "./pictures-view.js";
+import { renderOwnRow } from "./own-input.js";
+import { shortMoment } from "./moments.js";
+import { renderScaleNote } from "./scale-note.js";
+import { renderStopAccuracy } from "./accuracy.js";
+import { gradLines, hoverHistory, lossLines } from "./plot-hover.js";
 
 let drawnArchitecture = ""; // network id, sizes and activations the SVG was built for
 
@@ -26,6 +31,8 @@ function render(state, keys) {
     }
     if (!animator.running) view.setParams(s.network.parameters.weights, s.network.parameters.biases);
     renderMeta(s);
+    renderScaleNote(s);
+    renderStopAccuracy(s.network);
   }
   if (keys.has("trace") && !animator.running && s.network) view.showTrace(s.trace);
   if ((keys.has("trace") || keys.has("network")) && s.network) view.setStale(Boolean(s.trace?.update));
@@ -38,11 +45,19 @@ function render(state, keys) {
     view.showNumbers(s.display, s.trace);
   }
   if (keys.has("trace") || keys.has("playing") || keys.has("network")) renderPhaseButtons(s);
-  if (keys.has("trace")) renderReadout(s);
+  if (keys.has("trace") || keys.has("steps")) renderReadout(s);
   if (keys.has("network") || keys.has("data")) renderSamplePicker(s);
+  if (["network", "data", "trace"].some((k) => keys.has(k))) renderOwnRow(s);
   if (keys.has("selection") || keys.has("trace") || keys.has("network")) {
     view.select(s.selection);
-    inspector.render(s.selection, { network: s.network, trace: s.trace });
+    // In a timeline preview the inspector's values are the previewed moment's, and say so.
+    const at = s.snapshotPreview ? shortMoment(s.snapshotPreview.snapshot) : null;
+    inspector.render(s.selection, { network: s.network, trace: s.trace, at, catalog: s.catalog });
+  }
+  if (["selection", "trace", "network", "display", "grid"].some((k) => keys.has(k)) && s.network) {
+    // After the numbers and the maps: the chain's tags are placed where nothing else is.
+    if (animator.running) view.clearChain();
+    else renderChain(view.showChain(s.selection, s.trace, s.network));
   }
   renderAnalysis(s, keys);
   if (keys.has("gradcheck") || keys.has("network")) renderGradcheck(s);
@@ -56,5 +71,7 @@ let pictures = null; // image-like inputs: weights and samples as pictures (pict
 
 export function connectViews() {
   pictures = createPicturesView($("[data-pictures]"), { onSelect: (target) => store.set({ selection: target }) });
+  hoverHistory($("[data-plot=loss]"), () => drawn().history, lossLines);
+  hoverHistory($("[data-plot=grads]"), () => drawn().history.filter((e) => e.grad_norms?.length), gradLines);
   store.subscribe(render);
 }

@@ -1,5 +1,7 @@
 // The learner's setup: one plain object with full names, turned into a network spec or a PATCH.
 
+import { fmt } from "./format.js";
+
 // Settings that learn smoothly, and visibly within ~200 epochs, for each built-in dataset;
 // picking a dataset applies them (a setup restored from a URL is left as it is).
 // Four-row truth tables: one sample per step, a large step. Generated point clouds: mini-batches
@@ -206,3 +208,37 @@ export function setupFromNetwork(network, base) {
   s.init_seed = network.init.seed;
   return s;
 }
+
+/** The live settings (what PATCH changes) in words, as the learner reads them on the form. */
+const LIVE_SETTINGS = {
+  learning_rate: ["η", (s) => fmt(s.learning_rate)],
+  optimizer: [
+    "optimizer",
+    (s) =>
+      s.optimizer === "momentum"
+        ? `momentum (β ${fmt(s.momentum)})`
+        : s.optimizer === "adam" ? `adam (β₁ ${fmt(s.beta1)}, β₂ ${fmt(s.beta2)})` : s.optimizer,
+  ],
+  regularization: ["regularization", (s) => (s.regularization === "none" ? "none" : `${s.regularization.toUpperCase()} (λ ${fmt(s.regularization_rate)})`)],
+  batch_size: ["batch size", (s) => String(s.batch_size)],
+  loss: ["loss", (s) => s.loss.replace(/_/g, " ")],
+  activations: ["activations", (s) => activationsOf(s).join(", ")],
+};
+
+/** The live settings that differ from `from` to `to`: [{key, name, from, to}] in words. */
+export function settingsChange(from, to) {
+  const patch = patchFor(from, to) ?? {};
+  return Object.keys(LIVE_SETTINGS)
+    .filter((key) => key in patch)
+    .map((key) => {
+      const [name, show] = LIVE_SETTINGS[key];
+      return { key, name, from: show(from), to: show(to) };
+    });
+}
+
+/** "η 0.1 → 0.01, batch size 10 → 5". */
+export const describeChange = (from, to) => settingsChange(from, to).map((c) => `${c.name} ${c.from} → ${c.to}`).join(", ");
+
+/** "η 0.1, optimizer sgd, …": the live settings of a setup, for saying what stays in force. */
+export const describeSettings = (setup, keys = Object.keys(LIVE_SETTINGS)) =>
+  keys.map((key) => `${LIVE_SETTINGS[key][0]} ${LIVE_SETTINGS[key][1](setup)}`).join(", ");

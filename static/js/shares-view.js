@@ -32,7 +32,9 @@ export function createSharesView(root, nameNode) {
       const p = document.createElement("p");
       p.className = "hint";
       p.dataset.sharesEmpty = "";
-      p.textContent = s.trace?.update
+      p.textContent = s.snapshotPreview
+        ? "Previewing a timeline point: the shares belong to a step in progress, and a kept point has none. Back to now (Esc) shows the network as it is."
+        : s.trace?.update
         ? "The step's update has been applied. Run Forward, Loss and Backward for the next batch: each sample's share of the gradient shows here."
         : "After Backward (before Update), each sample's share δ·a of the gradient shows here: a bar per sample of the batch.";
       root.replaceChildren(p);
@@ -56,7 +58,7 @@ export function createSharesView(root, nameNode) {
       const res = await api.gradientShares(s.network.id, refOf(sel), { signal: inFlight.signal });
       if (seq !== requests) return;
       error.textContent = "";
-      drawn = { res, sel, key };
+      drawn = { res, sel, key, sizes: s.network.layers };
       draw();
       root.dataset.state = "drawn";
     } catch (err) {
@@ -70,7 +72,7 @@ export function createSharesView(root, nameNode) {
 
   function draw() {
     if (!drawn) return;
-    const { res, sel } = drawn;
+    const { res, sel, sizes } = drawn;
     const v = symbolOf(sel);
     const terms = res.terms;
     const n = terms.length;
@@ -78,7 +80,7 @@ export function createSharesView(root, nameNode) {
     const intro = document.createElement("p");
     intro.className = "hint";
     intro.textContent =
-      `∂L/∂${v} of ${parameterName(sel)} over the batch is a sum of one term per sample, ` +
+      `∂L/∂${v} of ${parameterName(sel, sizes)} over the batch is a sum of one term per sample, ` +
       (sel.kind === "edge" ? "δ_s · a_s: the neuron's δ times the input this weight multiplies" : "δ_s: the neuron's δ (a bias multiplies 1)") +
       (res.batch_size > 1 ? ` (each δ carries the 1/${res.batch_size} of the batch mean).` : ".");
     out.push(intro);

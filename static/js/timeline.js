@@ -12,6 +12,7 @@ import { fmt } from "./format.js";
 import { plotGrid, refreshHistory, refreshPlots } from "./refresh.js";
 import { setupFromNetwork } from "./setup.js";
 import { toHash } from "./url-state.js";
+import { momentName, networkMoment, snapshotMoment } from "./moments.js";
 
 const PLAY_REFRESH_MS = 500; // while Play trains: the list is fetched at most twice a second
 const MAX_TICKS = 60; // epoch tick marks under the range, when there are not more than this
@@ -39,14 +40,18 @@ function nameOf(s) {
   return `step ${s.step}`;
 }
 
+/** The settings a snapshot was made with, as the form names them: "η 0.1". */
+const settingsText = (s) => (s?.settings ? `η ${fmt(s.settings.learning_rate)}` : "");
+
 function labelOf(s) {
   if (!s) {
     const n = nowNetwork();
-    return n ? `now · epoch ${n.epoch}, step ${n.step}` : "now";
+    return n ? `now · ${momentName(networkMoment(n))} · η ${fmt(n.learning_rate)}` : "now";
   }
-  const where = s.kind === "epoch" ? `${nameOf(s)} (after step ${s.step})` : `${nameOf(s)} (epoch ${s.epoch + 1})`;
-  if (s.train_loss === null) return `${where} · no loss yet`;
-  return `${where} · ${s.kind === "epoch" ? "training" : "batch"} loss ${fmt(s.train_loss)}`;
+  const where = momentName(snapshotMoment(s));
+  const eta = settingsText(s);
+  if (s.train_loss === null) return `${where} · ${eta ? `${eta} · ` : ""}no loss yet`;
+  return `${where} · ${eta ? `${eta} · ` : ""}${s.kind === "epoch" ? "training" : "batch"} loss ${fmt(s.train_loss)}`;
 }
 
 /** "37 updates and 3 epochs", or "nothing" when the snapshot is the state as it is. */
@@ -118,9 +123,10 @@ function renderBanner() {
   $("[data-timeline-banner-text]").replaceChildren(
     Object.assign(document.createElement("strong"), { textContent: `Previewing ${nameOf(s)}` }),
     document.createTextNode(
-      ` — ${s.kind === "epoch" ? `after step ${s.step}` : `in epoch ${s.epoch + 1}`}` +
-        `${s.train_loss === null ? "" : `, ${s.kind === "epoch" ? "training" : "batch"} loss ${fmt(s.train_loss)}`}. ` +
-        `The network itself is still at epoch ${now.epoch}, step ${now.step}.`,
+      ` — ${momentName(snapshotMoment(s))}` +
+        `${s.train_loss === null ? "" : `, ${s.kind === "epoch" ? "training" : "batch"} loss ${fmt(s.train_loss)}`}` +
+        `${s.settings ? `, made with η = ${fmt(s.settings.learning_rate)} (${s.settings.optimizer.name}, batch size ${s.settings.batch_size})` : ""}. ` +
+        `The network itself is still at ${momentName(networkMoment(now))}.`,
     ),
   );
 }
@@ -261,7 +267,7 @@ function askRewind() {
   $("[data-rewind-title]").textContent = `Rewind to ${nameOf(s)}?`;
   $("[data-rewind-text]").textContent =
     `Rewinding drops ${dropsText(preview.drops)} after this point: their weights, losses and snapshots are gone for good. ` +
-    `The network goes back to epoch ${s.epoch}, step ${s.step}, with the optimizer state and data order of that moment, ` +
+    `The network goes back to ${momentName(snapshotMoment(s))}, with the settings, optimizer state and data order of that moment, ` +
     "so training on from there repeats the same run.";
   const dialog = $("[data-rewind-dialog]");
   dialog.showModal();
@@ -290,9 +296,9 @@ async function rewindHere() {
     if (described && !document.body.dataset.lesson) history.replaceState(null, "", toHash(described, network.id, store.get().sharing?.share));
     clearErrors("timeline", "phase");
     await Promise.all([refreshHistory(), refreshPlots(), refreshTimeline()]);
-    status(`Rewound · epoch ${network.epoch} · step ${network.step}`);
+    status(`Rewound · ${momentName(networkMoment(network))}`);
     setCaption([
-      bold(`Rewound to ${nameOf(s)}`), `: the network is back at epoch ${network.epoch}, step ${network.step}`,
+      bold(`Rewound to ${nameOf(s)}`), `: the network is back at ${momentName(networkMoment(network))}, with η = ${fmt(network.learning_rate)}`,
       ...(s.train_loss === null ? [] : [" (loss ", number(s.train_loss), ")"]),
       ". Step, Epoch or Play from here repeat the original run exactly; change η or the optimizer first to try another path.",
     ]);

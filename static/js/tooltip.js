@@ -2,9 +2,10 @@
 // and ∂L/∂b, each the API's number. Clicking opens the same part in the inspector (inspector.js).
 
 import { fmt } from "./format.js";
+import { biasName, weightName } from "./names.js";
 import { layerOf, neuronName } from "./inspector.js";
 import { HEALTH_TEXT } from "./neuron-health.js";
-import { fmtUnits, hasUnits, unitValue } from "./units.js";
+import { fmtUnits, forwardInputs, hasInputScale, hasUnits, unitValue } from "./units.js";
 
 export function createTooltip(tooltip) {
   function tooltipFor(target, ctx) {
@@ -17,11 +18,16 @@ export function createTooltip(tooltip) {
       const { layer: l, j } = target;
       lines.push([neuronName(l, L, j), null]);
       if (l === 0) {
-        if (f) lines.push(["x", f.inputs[0][j]]);
+        if (f && hasInputScale(network)) {
+          lines.push(["x (standardized)", f.inputs[0][j]], ["x in the data's units", fmtUnits(forwardInputs(f, network)[j])]);
+        } else if (f) lines.push(["x", f.inputs[0][j]]);
       } else {
         const fl = layerOf(f, l);
-        if (fl) lines.push(["z", fl.z[0][j]], ["a", fl.a[0][j]]);
-        if (fl && l === L && hasUnits(network)) lines.push(["ŷ in the data's units", fmtUnits(unitValue(fl.a[0][j], j, network))]);
+        const units = l === L && hasUnits(network);
+        if (fl) lines.push(["z", fl.z[0][j]], [units ? "a (standardized)" : "a", fl.a[0][j]]);
+        if (fl && units) lines.push(["ŷ in the data's units", fmtUnits(unitValue(fl.a[0][j], j, network))]);
+        const y = trace?.loss?.targets?.[0]?.[j];
+        if (l === L && y !== undefined) lines.push([units ? "y in the data's units" : "y", units ? fmtUnits(unitValue(y, j, network)) : y]);
         const bl = layerOf(bk, l);
         if (bl) lines.push(["∂L/∂z (δ)", bl.dL_dz[0][j]]);
         const h = ctx.health?.[l - 1]?.[j];
@@ -29,7 +35,7 @@ export function createTooltip(tooltip) {
       }
     } else if (target.kind === "edge") {
       const { layer: l, j, i } = target;
-      lines.push([`w from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1} (layer ${l})`, null]);
+      lines.push([`${weightName(network.layers, l, j, i)}: from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1} (layer ${l})`, null]);
       lines.push(["w", network.parameters.weights[l - 1][j][i]]);
       const bl = layerOf(bk, l);
       if (bl && !trace.update) lines.push(["∂L/∂w", bl.dL_dW[j][i]]);
@@ -37,7 +43,7 @@ export function createTooltip(tooltip) {
       if (ul) lines.push(["∂L/∂w", ul.dL_dW[j][i]], ["step", ul.step_W[j][i]], ["w before update", ul.W_old[j][i]]);
     } else if (target.kind === "bias") {
       const { layer: l, j } = target;
-      lines.push([`bias of ${neuronName(l, L, j)}`, null]);
+      lines.push([`${biasName(network.layers, l, j)}: bias of ${neuronName(l, L, j)}`, null]);
       lines.push(["b", network.parameters.biases[l - 1][j]]);
       const bl = layerOf(bk, l);
       if (bl) lines.push(["∂L/∂b", bl.dL_db[j]]);
@@ -70,6 +76,15 @@ export function createTooltip(tooltip) {
   const hide = () => {
     tooltip.hidden = true;
   };
+  // A touch screen has no mouseleave: a tap anywhere, a scroll or four seconds put it away.
+  let touchTimer = 0;
+  document.addEventListener("pointerdown", (evt) => {
+    if (evt.pointerType === "mouse") return;
+    hide();
+    clearTimeout(touchTimer);
+    touchTimer = setTimeout(hide, 4000);
+  });
+  window.addEventListener("scroll", hide, { passive: true });
 
   return { show, hide };
 }

@@ -239,3 +239,24 @@ def test_shares_of_explicit_inputs_have_no_dataset_rows(client: TestClient) -> N
     out = client.post(f"{url}/gradient-shares", json={"layer": 2, "name": "W", "index": [0, 0]}).json()
     assert out["indices"] is None and out["batch_size"] == 2
     assert out["sum_of_terms"] == pytest.approx(backward["layers"][1]["dL_dW"][0][0], abs=1e-12)
+
+
+def test_a_snapshots_landscape_is_drawn_around_that_moments_parameters(client: TestClient) -> None:
+    # Without a penalty, the landscape's loss at a snapshot is that epoch's training loss.
+    net = create(client, {**BLOBS, "batch_size": 8, "regularization": {"kind": "none"}})
+    url = f"/api/networks/{net['id']}"
+    trained = client.post(f"{url}/train", json={"epochs": 5}).json()
+    choice = {"layer": 1, "name": "W", "index": [0, 1]}
+    then = client.get(f"{url}/snapshots/epoch/2").json()["network"]
+    out = landscape(client, net["id"], parameters=[choice], radius=0.5, points=5, snapshot={"epoch": 2})
+    assert out["current"]["value"] == [then["parameters"]["weights"][0][0][1]]
+    now = landscape(client, net["id"], parameters=[choice], radius=0.5, points=5)
+    assert now["current"]["value"] == [trained["network"]["parameters"]["weights"][0][0][1]]
+    assert now["current"]["value"] != out["current"]["value"]
+    assert out["current"]["loss"] == pytest.approx(trained["history"][1]["train_loss"], rel=1e-12)
+    body = {"parameters": [choice], "data": "batch", "snapshot": {"epoch": 2}}
+    refused = client.post(f"{url}/landscape", json=body)
+    assert refused.status_code == 422 and "snapshot" in refused.json()["detail"]
+    missing = client.post(f"{url}/landscape", json={"parameters": [choice], "snapshot": {"epoch": 99}})
+    assert missing.status_code == 422  # the network is there; the snapshot the body names is not kept
+    assert "epoch 99" in missing.json()["detail"]

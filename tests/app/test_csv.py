@@ -35,7 +35,7 @@ def test_forty_thousand_columns_parse_in_well_under_a_second_per_ten_thousand() 
     200 s on a loaded machine). The bound leaves a 40× margin."""
     raw = wide_csv(40_000, 3)
     started = time.perf_counter()
-    X, Y, features, targets = columns(parse_csv(raw, None, None, max_samples=10, max_columns=40_000))
+    X, Y, features, targets = columns(parse_csv(raw, None, None, 10, max_columns=40_000, max_neurons=40_000))
     elapsed = time.perf_counter() - started
     assert elapsed < 5.0, f"{elapsed:.1f} s for 40,000 columns"
     assert X.shape == (3, 39_999) and Y.shape == (3, 1)
@@ -111,6 +111,25 @@ def test_over_the_row_limit_names_the_line(server: Served) -> None:
         "line 22: the CSV has more than 20 data rows, over the limit max_samples=20 "
         "(set BACKPROP_EXPLORER_MAX_SAMPLES)"
     )
+
+
+def test_more_feature_columns_than_a_network_takes_are_refused_at_upload(server: Served) -> None:
+    # A 1,000-column CSV (999 features) was stored though no input layer takes over 256.
+    response = upload(server, wide_csv(1_000, 2))
+    assert response.status_code == 413
+    assert response.json()["detail"] == (
+        "line 1: 999 feature columns chosen, but a network's input layer takes at most "
+        "max_neurons=256 (set BACKPROP_EXPLORER_MAX_NEURONS): choose fewer with `features`"
+    )
+    chosen = ",".join(f"c{i}" for i in range(256))
+    response = httpx.post(
+        f"{server.url}/api/datasets",
+        files={"file": ("d.csv", wide_csv(1_000, 2), "text/csv")},
+        data={"features": chosen},
+        timeout=60,
+    )
+    assert response.status_code == 201, response.text
+    assert len(response.json()["feature_names"]) == 256
 
 
 def test_over_the_column_limit_is_refused_at_once_and_others_are_served(server: Served) -> None:

@@ -6,6 +6,7 @@ bodies reach the phases, training and data code, not only the 404 path.
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from backprop_explorer.app.config import Limits, Settings
 from backprop_explorer.app.main import create_app
@@ -15,6 +16,9 @@ from schemathesis.openapi import from_asgi
 
 from .conftest import MOONS
 
+# Minutes of generated requests (its cases are built while pytest collects): `make test-fast`
+# leaves it out, `make test` runs it.
+pytestmark = pytest.mark.slow
 LIMITS = Limits(max_epochs=200, max_samples=1000, max_grid_resolution=30, max_trace_samples=8)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 
 import pytest
@@ -128,6 +129,57 @@ def test_patch_changes_hyperparameters_and_discards_the_step(client: TestClient)
     response = client.patch(url, json={"layers": [2, 9, 1]})
     assert response.status_code == 422
     assert client.patch("/api/networks/nope", json={}).status_code == 404
+
+
+def test_a_patch_never_leads_to_a_500_or_a_non_finite_value(client: TestClient) -> None:
+    # Spiral, relu/softmax, one step, activations patched to linear: every /epoch and /train then
+    # ended in a 500 while saving infinite gradient-norm sums.
+    spec = {
+        "layers": [2, 8, 3],
+        "activations": ["relu", "softmax"],
+        "loss": "cross_entropy",
+        "data": {"generator": "spiral", "classes": 3},
+    }
+    url = f"/api/networks/{create(client, spec)['id']}"
+    assert client.post(f"{url}/step", json={}).status_code == 200
+    assert client.patch(url, json={"activations": ["linear", "linear"]}).status_code == 200
+    assert client.post(f"{url}/step", json={}).status_code in (200, 422)
+    for request in ({"epochs": 3}, {"epochs": 3}):
+        epoch = client.post(f"{url}/epoch", json={})
+        train = client.post(f"{url}/train", json=request)
+        assert epoch.status_code == train.status_code == 200, (epoch.text, train.text)
+        assert (
+            train.json()["diverged"] is not None
+            and "lower learning rate" in train.json()["diverged"]["detail"]
+        )
+    stored = client.get(url).json()
+    assert all(math.isfinite(x) for W in stored["parameters"]["weights"] for row in W for x in row)
+    for phase in ("forward", "loss", "backward"):  # its next step still runs every phase
+        assert client.post(f"{url}/{phase}", json={}).status_code == 200, phase
+
+
+def test_a_patch_that_would_leave_a_next_step_overflowing_is_refused(client: TestClient) -> None:
+    # A tanh layer holds a weight of 1e100 (trained weights may grow past what a create takes)
+    # before an output weight of 1e60: as a linear layer it would send 1e160 into the squared
+    # loss, which overflows.
+    document = {
+        "spec": {
+            "layers": [1, 1, 1],
+            "activations": ["tanh", "linear"],
+            "loss": "half_sse",
+            "data": {"inputs": [[1.0]], "targets": [[0.0]]},
+        },
+        "parameters": {"weights": [[[1e100]], [[1e60]]], "biases": [[0.0], [0.0]]},
+    }
+    imported = client.post("/api/networks/import", json=document)
+    assert imported.status_code == 201, imported.text
+    url = f"/api/networks/{imported.json()['id']}"
+    response = client.patch(url, json={"activations": ["linear", "linear"]})
+    assert response.status_code == 422
+    assert "next batch's loss would overflow" in response.json()["detail"]
+    assert client.get(url).json()["activations"] == ["tanh", "linear"]  # nothing changed
+    assert client.patch(url, json={"learning_rate": 0.01}).status_code == 200
+    assert client.post(f"{url}/step", json={}).status_code == 200
 
 
 def test_put_parameters_sets_every_weight_and_bias(client: TestClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from backprop_explorer.app.config import Settings
 from backprop_explorer.app.main import create_app
 from fastapi.testclient import TestClient
@@ -29,6 +30,7 @@ def setups(draw):
     return sizes, activations, loss, batch, seed
 
 
+@pytest.mark.slow  # 25 generated networks, each stepped through a real app: seconds
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(setups())
 def test_step_trace_equals_the_engine(tmp_path_factory, setup) -> None:

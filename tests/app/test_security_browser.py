@@ -4,7 +4,6 @@ name, a page on another site, the token cookie, and the Content-Security-Policy 
 from __future__ import annotations
 
 import http.server
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.browser.conftest import chromium_path
 
 from .serving import Served, serve
 
@@ -44,10 +45,8 @@ ATTACK = """async ({target, id}) => {
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    path = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-    if path is None:
-        pytest.fail("Chromium is not installed: run `make chromium`", pytrace=False)
     with sync_playwright() as playwright:
+        path = chromium_path(playwright)
         browser = playwright.chromium.launch(executable_path=path, args=ARGS, headless=True)
         yield browser
         browser.close()

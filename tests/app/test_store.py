@@ -36,6 +36,7 @@ def row_sizes(db) -> dict[str, int]:
     return {"network": network or 0, "data": data, "blobs": blobs}
 
 
+@pytest.mark.slow  # 10,000 explicit rows through create, step, export and import: seconds
 def test_explicit_data_is_stored_once_and_never_with_a_step(make_client, new_database) -> None:
     db = new_database()
     client = make_client(db)

@@ -118,17 +118,52 @@ def test_training_on_from_a_rewound_step_repeats_the_run_bit_for_bit(client: Tes
 def test_snapshots_list_epochs_and_updates(client: TestClient) -> None:
     net = create(client, MOONS)["id"]
     base = f"/api/networks/{net}"
-    assert snapshots(client, net) == [{"epoch": 0, "step": 0, "kind": "epoch", "train_loss": None}]
+    start = snapshots(client, net)
+    assert [{k: v for k, v in s.items() if k != "settings"} for s in start] == [
+        {"epoch": 0, "step": 0, "kind": "epoch", "train_loss": None}
+    ]
     step = post(client, f"{base}/step")
     post(client, f"{base}/train", {"epochs": 2})
 
     kept = snapshots(client, net)
     history = state(client, net)["history"]
 
-    assert kept[1] == {"epoch": 0, "step": 1, "kind": "step", "train_loss": step["loss"]["loss"]}
+    loss = step["loss"]["loss"]
+    settings = start[0]["settings"]
+    assert kept[1] == {"epoch": 0, "step": 1, "kind": "step", "train_loss": loss, "settings": settings}
     epochs = [s for s in kept if s["kind"] == "epoch"][1:]
     assert [(s["epoch"], s["train_loss"]) for s in epochs] == [(e["epoch"], e["train_loss"]) for e in history]
     assert [s["step"] for s in kept] == sorted(s["step"] for s in kept)
+
+
+def test_each_snapshot_names_the_settings_it_was_made_with(live_server: str) -> None:
+    """Settings changed between two runs (what Play does between its chunks): the snapshots
+    before the change list the old ones, those after it the new ones, in the listing (kept and
+    replayed updates alike) and in a preview; a rewind brings back the settings of its point."""
+    with httpx.Client(base_url=live_server, timeout=30) as api:
+        spec = {**MOONS, "learning_rate": 0.5}
+        net = create(api, spec)["id"]  # type: ignore[arg-type]
+        base = f"/api/networks/{net}"
+        post(api, f"{base}/train", {"epochs": 2})
+        changed = {"learning_rate": 0.05, "optimizer": {"name": "momentum", "beta": 0.8}, "batch_size": 5}
+        assert api.patch(base, json=changed).status_code == 200
+        post(api, f"{base}/train", {"epochs": 2})
+
+        kept = snapshots(api, net)
+        epochs = [(s["epoch"], s["settings"]["learning_rate"]) for s in kept if s["kind"] == "epoch"]
+        assert epochs == [(0, 0.5), (1, 0.5), (2, 0.5), (3, 0.05), (4, 0.05)]
+        later = [s for s in kept if s["kind"] == "step" and s["epoch"] >= 2]  # replayed updates
+        assert later and {s["settings"]["learning_rate"] for s in later} == {0.05}
+        assert {s["settings"]["batch_size"] for s in later} == {5}
+        assert {s["settings"]["optimizer"]["name"] for s in later} == {"momentum"}
+        first = kept[0]["settings"]
+        assert first["loss"] == "bce" and first["activations"] == ["tanh", "sigmoid"]
+
+        for epoch, rate in [(2, 0.5), (3, 0.05)]:
+            seen = api.get(f"{base}/snapshots/epoch/{epoch}").json()
+            assert seen["snapshot"]["settings"]["learning_rate"] == rate
+            assert seen["network"]["learning_rate"] == rate
+        assert rewind(api, net, epoch=2)["learning_rate"] == 0.5
 
 
 def test_updates_on_explicit_inputs_are_snapshotted_and_rewound(client: TestClient) -> None:
@@ -158,7 +193,7 @@ def test_the_cap_on_step_snapshots_holds(make_client) -> None:
     assert [s["step"] for s in kept if s["kind"] == "step"] == [8, 9, 10, 11, 12]
     assert [s["step"] for s in kept if s["kind"] == "epoch"] == [0]  # the first state stays
     response = client.post(f"/api/networks/{net}/rewind", json={"step": 3})
-    assert response.status_code == 404
+    assert response.status_code == 422  # the network is there; the point asked for is not kept
     assert "steps 0, 8–12" in response.json()["detail"]
 
 
@@ -182,7 +217,7 @@ def test_reset_and_delete_clear_the_timeline(client: TestClient) -> None:
     net = create(client, MOONS)["id"]
     post(client, f"/api/networks/{net}/train", {"epochs": 2})
     post(client, f"/api/networks/{net}/reset")
-    assert snapshots(client, net) == [{"epoch": 0, "step": 0, "kind": "epoch", "train_loss": None}]
+    assert [(s["kind"], s["step"]) for s in snapshots(client, net)] == [("epoch", 0)]
     assert client.delete(f"/api/networks/{net}").status_code == 204
     assert client.app.state.service.store.snapshot_usage(net) == (0, 0)
     assert client.get(f"/api/networks/{net}/snapshots").status_code == 404
@@ -195,7 +230,7 @@ def test_reset_and_delete_clear_the_timeline(client: TestClient) -> None:
         ({"step": 1, "epoch": 1}, 422),
         ({"step": -1}, 422),
         ({"step": "1"}, 422),
-        ({"epoch": 7}, 404),
+        ({"epoch": 7}, 422),
     ],
 )
 def test_bad_rewinds_are_refused_and_change_nothing(client: TestClient, body: dict, status: int) -> None:
@@ -207,7 +242,7 @@ def test_bad_rewinds_are_refused_and_change_nothing(client: TestClient, body: di
 
     assert response.status_code == status, response.text
     assert isinstance(response.json()["detail"], str)
-    if status == 404:
+    if body == {"epoch": 7}:
         assert "epochs 0–2" in response.json()["detail"]
     assert state(client, net) == before
     assert client.post("/api/networks/nope/rewind", json={"step": 0}).status_code == 404
@@ -356,7 +391,7 @@ def test_predict_at_a_snapshot_equals_predict_after_rewinding(client: TestClient
         ("snapshots/step/99", None, 404, "steps 0, 4, 8"),
         ("snapshots/weeks/1", None, 422, "step"),
         ("snapshots/step/-1", None, 422, "0"),
-        ("predict", {"inputs": [[0, 0]], "snapshot": {"epoch": 9}}, 404, "epochs 0–2"),
+        ("predict", {"inputs": [[0, 0]], "snapshot": {"epoch": 9}}, 422, "epochs 0–2"),
         ("predict", {"inputs": [[0, 0]], "snapshot": {"epoch": 1, "step": 4}}, 422, "exactly one"),
         ("predict", {"inputs": [[0, 0]], "snapshot": {}}, 422, "exactly one"),
         (
@@ -392,12 +427,47 @@ def test_rewind_to_an_update_inside_a_train_run_and_train_on_repeats_it(client: 
 
     answer = rewind(client, net, step=6)  # mid-epoch 2, inside the run
     assert (answer["epoch"], answer["step"], answer["cursor"]["position"]) == (1, 6, 16)
-    # Kept: up to the last stored snapshot before it (the rewound state itself is "now").
-    assert [s["step"] for s in snapshots(client, net)] == list(range(5))
+    # Kept: everything up to it, the run's updates 5 and 6 included.
+    assert snapshots(client, net) == [s for s in kept if s["step"] <= 6]
     post(client, f"{base}/epoch")
     post(client, f"{base}/train", {"epochs": 1})
     assert state(client, net) == final
     assert snapshots(client, net) == kept  # the same updates are offered again
+
+
+def test_a_rewind_into_a_train_run_drops_only_what_comes_after_it(client: TestClient) -> None:
+    # moons n=40, batches of 10, 2 epochs: [e0, s1, s2, s3, e4, s5, s6, s7, e8]. Rewinding to s6
+    # left [e0, s1, s2, s3, e4]: s5 and s6 answered 404 to a preview or a rewind.
+    spec = {
+        **MOONS,
+        "data": {"generator": "moons", "n": 40, "seed": 3},
+        "batch_size": 10,
+        "validation_split": 0,
+    }
+    net = create(client, spec)["id"]
+    post(client, f"/api/networks/{net}/train", {"epochs": 2})
+    kept = snapshots(client, net)
+    assert [f"{s['kind'][0]}{s['step']}" for s in kept] == [
+        "e0",
+        "s1",
+        "s2",
+        "s3",
+        "e4",
+        "s5",
+        "s6",
+        "s7",
+        "e8",
+    ]
+    at_six, at_five = preview(client, net, "step", 6), preview(client, net, "step", 5)
+
+    answer = rewind(client, net, step=6)
+
+    assert snapshots(client, net) == kept[:7]
+    assert answer == at_six["network"]
+    assert preview(client, net, "step", 5)["network"] == at_five["network"]
+    assert preview(client, net, "step", 6)["network"] == at_six["network"]
+    assert rewind(client, net, step=5) == at_five["network"]
+    assert snapshots(client, net) == kept[:6]
 
 
 def test_an_edit_between_requests_hides_the_updates_it_would_falsify(client: TestClient) -> None:
@@ -413,11 +483,11 @@ def test_an_edit_between_requests_hides_the_updates_it_would_falsify(client: Tes
     # does not reproduce step 4: it is refused, says why, and the list drops those updates.
     assert [s["step"] for s in snapshots(client, net)] == [0, 1, 2, 3, 4]
     before = state(client, net)
-    for path in ("snapshots/step/3", "rewind"):
+    for path, status in (("snapshots/step/3", 404), ("rewind", 422)):
         response = client.request(
             "GET" if path.startswith("snapshots") else "POST", f"{base}/{path}", json={"step": 3}
         )
-        assert response.status_code == 404, response.text
+        assert response.status_code == status, response.text
         assert "cannot be replayed: the network was edited" in response.json()["detail"]
     assert [s["step"] for s in snapshots(client, net)] == [0, 1, 4]
     assert state(client, net) == before

@@ -91,6 +91,67 @@ def test_early_stopping_carried_over_short_calls_stops_where_one_long_call_does(
     assert none["early_stopping"] is None
 
 
+# The page's XOR: 2–3–1, tanh then sigmoid, BCE, η = 0.5, one sample per step. Its training
+# accuracy first reaches 100 % at epoch 35 and falls back to 75 % at epochs 36 and 37.
+PAGE_XOR = {
+    "layers": [2, 3, 1],
+    "activations": ["tanh", "sigmoid"],
+    "loss": "bce",
+    "learning_rate": 0.5,
+    "batch_size": 1,
+    "data": {"generator": "xor"},
+}
+
+
+def test_early_stopping_at_full_training_accuracy_stops_at_the_first_epoch_that_reaches_it(
+    client: TestClient,
+) -> None:
+    free = client.post(f"/api/networks/{create(client, PAGE_XOR)['id']}/train", json={"epochs": 40}).json()
+    accuracy = [entry["train_accuracy"] for entry in free["history"]]
+    first = accuracy.index(1.0) + 1
+    assert first == 35 and accuracy[35:37] == [0.75, 0.75]  # it touches 100 % and falls back
+    rule = {"patience": None, "train_accuracy": 1.0}
+    net = create(client, PAGE_XOR)
+    body = client.post(
+        f"/api/networks/{net['id']}/train", json={"epochs": 200, "early_stopping": rule}
+    ).json()
+    assert (body["epochs_run"], body["stopped_early"], body["stopped_by"]) == (35, True, "train_accuracy")
+    assert body["history"] == free["history"][:35]
+    # Play's short calls stop at the same epoch; a patience that runs out first names its rule.
+    short = create(client, PAGE_XOR)
+    ran = 0
+    while True:
+        part = client.post(
+            f"/api/networks/{short['id']}/train", json={"epochs": 4, "early_stopping": rule}
+        ).json()
+        ran += part["epochs_run"]
+        if part["stopped_early"]:
+            break
+    assert (ran, part["stopped_by"]) == (35, "train_accuracy")
+    patient = client.post(
+        f"/api/networks/{create(client, PAGE_XOR)['id']}/train",
+        json={"epochs": 200, "early_stopping": {"patience": 1, "min_delta": 10.0, "train_accuracy": 1.0}},
+    ).json()
+    assert (patient["epochs_run"], patient["stopped_by"]) == (2, "patience")
+    assert free["stopped_by"] is None
+
+
+def test_early_stopping_at_an_accuracy_is_refused_for_a_regression_and_without_a_rule(
+    client: TestClient,
+) -> None:
+    regression = create(client, {"layers": [1, 4, 1], "activations": ["tanh", "linear"], "loss": "mse",
+                                 "data": {"generator": "sine", "n": 20}})  # fmt: skip
+    url = f"/api/networks/{regression['id']}/train"
+    for stream in (False, True):
+        response = client.post(
+            url, json={"epochs": 5, "stream": stream, "early_stopping": {"train_accuracy": 1.0}}
+        )
+        assert response.status_code == 422 and "classification" in response.json()["detail"], response.text
+    response = client.post(url, json={"epochs": 5, "early_stopping": {"patience": None}})
+    assert response.status_code == 422 and "train_accuracy" in response.json()["detail"]
+    assert client.post(url, json={"epochs": 5, "early_stopping": {"train_accuracy": 1.5}}).status_code == 422
+
+
 def test_train_stream_sends_epochs_then_done(client: TestClient) -> None:
     net = create(client, MOONS)
     response = client.post(f"/api/networks/{net['id']}/train", json={"epochs": 3, "stream": True})
@@ -240,6 +301,74 @@ def test_gradcheck(client: TestClient) -> None:
     response = client.post(f"/api/networks/{net['id']}/gradcheck", json={"inputs": MAZUR_INPUTS})
     assert response.status_code == 422
     assert client.post("/api/networks/nope/gradcheck", json={}).status_code == 404
+
+
+def test_gradcheck_accounts_for_truncation_and_names_relu_kinks(client: TestClient) -> None:
+    # Issue 17's network: its sharp tanh layers made the single central difference fail a
+    # correct backprop (max_rel 3.6e-3 in the issue; up to 0.8 on these rows).
+    spec = {
+        "layers": [4, 8, 8, 8, 8, 8, 8, 8, 1],
+        "activations": ["tanh"] * 7 + ["sigmoid"],
+        "loss": "bce",
+        "init": {"method": "normal", "scale": 10, "seed": 3},
+        "regularization": {"kind": "l2", "rate": 0.001},
+    }
+    net = create(client, spec)
+    rng = np.random.default_rng(5)
+    body = {"inputs": rng.uniform(-1, 1, (64, 4)).tolist(), "targets": rng.random((64, 1)).tolist()}
+    check = client.post(f"/api/networks/{net['id']}/gradcheck", json=body).json()
+    assert check["passed"] is True and check["max_rel_error"] < check["tolerance"]
+    assert check["refined"] > 0 and check["truncation"] > 0 and check["kinks"] == []
+    assert check["unrefined"] == 0  # within the work the server allows refining
+    # z exactly 0 (zero inputs, zero biases) under relu: the hidden biases sit on the kink.
+    spec = {
+        "layers": [2, 2, 1],
+        "activations": ["relu", "linear"],
+        "weights": [[[0.5, -0.3], [0.8, 0.2]], [[1.0, -1.0]]],
+        "biases": [[0.0, 0.0], [0.0]],
+    }
+    net = create(client, spec)
+    body = {"inputs": [[0.0, 0.0], [1.0, 0.5]], "targets": [[1.0], [0.0]]}
+    check = client.post(f"/api/networks/{net['id']}/gradcheck", json=body).json()
+    assert check["passed"] is True
+    assert check["kinks"] == [{"layer": 1, "name": "b", "index": [j]} for j in (0, 1)]
+
+
+def test_train_and_step_refuse_the_same_update_and_leave_a_network_that_runs(client: TestClient) -> None:
+    # The learning-rate lesson's regression at η = 1.5: /train stopped at step 526 with "the loss
+    # at step 527 overflowed" (every later /loss a 422) while a /step loop stopped at 525.
+    spec = {
+        "layers": [2, 1],
+        "activations": ["linear"],
+        "loss": "mse",
+        "learning_rate": 1.5,
+        "init": {"method": "xavier", "seed": 0},
+        "data": {"generator": "linear", "n": 100, "noise": 0.1, "seed": 1},
+        "batch_size": 10,
+        "seed": 0,
+    }
+    trained = create(client, spec)
+    answer = client.post(f"/api/networks/{trained['id']}/train", json={"epochs": 100}).json()
+    refused = answer["diverged"]["step"]
+    assert refused == 526 and answer["network"]["step"] == refused - 1
+    assert (
+        "update at step 526" in answer["diverged"]["detail"] and "next batch" in answer["diverged"]["detail"]
+    )
+    url = f"/api/networks/{trained['id']}"
+    for phase in ("forward", "loss", "backward"):  # the next step runs every phase ...
+        assert client.post(f"{url}/{phase}", json={}).status_code == 200, phase
+    response = client.post(f"{url}/update", json={})  # ... and only its update is refused
+    assert response.status_code == 422 and "next batch's loss overflow" in response.json()["detail"]
+
+    stepped = create(client, spec)
+    for _ in range(refused - 1):
+        assert client.post(f"/api/networks/{stepped['id']}/step", json={}).status_code == 200
+    response = client.post(f"/api/networks/{stepped['id']}/step", json={})
+    assert response.status_code == 422 and "next batch's loss overflow" in response.json()["detail"]
+    after_train = client.get(url).json()
+    after_steps = client.get(f"/api/networks/{stepped['id']}").json()
+    assert after_steps["step"] == after_train["step"] == refused - 1
+    assert after_steps["parameters"] == after_train["parameters"]
 
 
 def test_non_finite_step_is_refused_and_nothing_changes(client: TestClient) -> None:

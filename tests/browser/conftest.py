@@ -1,4 +1,5 @@
-"""Browser fixtures: Debian's Chromium (headless) driven by Playwright's sync API.
+"""Browser fixtures: Debian's Chromium (or Playwright's own build) headless, driven by
+Playwright's sync API.
 
 The suite fails, never skips, when Chromium is missing: `make test` installs it first.
 The server is the shared ``live_server`` fixture (tests/conftest.py).
@@ -12,22 +13,25 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SPEED_LABELS = ["0.25×", "0.5×", "1×", "2×", "4×", "max"]  # the Speed slider's positions, 0..5
 
 
-def chromium_path() -> str:
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
+def chromium_path(playwright: Playwright) -> str:
+    """Debian's Chromium, else the one ``playwright install chromium`` downloaded."""
+    debian = ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"))
+    for candidate in (*debian, playwright.chromium.executable_path):
         if candidate and Path(candidate).exists():
             return candidate
-    pytest.fail("Chromium is not installed: run `make chromium` (Debian's chromium package)", pytrace=False)
+    pytest.fail("Chromium is not installed: run `make chromium`", pytrace=False)
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    path = chromium_path()
     with sync_playwright() as playwright:
+        path = chromium_path(playwright)
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
         try:
             yield browser
@@ -49,20 +53,23 @@ class UI:
         if msg.type == "error":
             self.errors.append(msg.text)
 
-    def open(self, hash_: str = "", speed: int | None = 0) -> UI:
-        """Load the page (with an optional setup hash) and wait until its network is built."""
+    def open(self, hash_: str = "", speed: str | None = "max") -> UI:
+        """Load the page (with an optional setup hash) and wait until its network is built;
+        ``speed`` is a Speed slider position (default "max": no animation, Play at full pace)."""
         self.page.goto(f"{self.base}/{hash_}")
         self.page.wait_for_selector("body[data-ready=true]", timeout=20_000)
         if speed is not None:
             self.set_speed(speed)
         return self
 
-    def set_speed(self, level: int) -> None:
-        """0 = no animation … 5 = 4×."""
+    def set_speed(self, label: str) -> None:
+        """Move the Speed slider to ``label``: "0.25×", "0.5×", "1×", "2×", "4×" (the animations'
+        speed; Play at 1, 3, 10, 30, 100 epochs per second) or "max" (no animation, full pace)."""
+        assert label in SPEED_LABELS, label
         self.page.evaluate(
             "v => { const s = document.querySelector('[data-speed]'); s.value = String(v);"
             " s.dispatchEvent(new Event('input')); }",
-            level,
+            SPEED_LABELS.index(label),
         )
 
     def idle(self) -> None:

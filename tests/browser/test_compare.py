@@ -66,6 +66,7 @@ def test_a_copy_with_another_learning_rate_stepped_and_played_matches_the_api(
     base = str(live_server)
     ui.open(SETUP)
     original = ui.network_id
+    ui.page.locator("[data-compare-launch] summary").click()
     ui.page.locator("[data-compare-launch] [data-copy-kind]").select_option("learning_rate")
     # A value the copy cannot take: a sentence beside the control, and the page stays.
     ui.page.locator("[data-compare-launch] [data-copy-value]").fill("-1")
@@ -176,7 +177,7 @@ def test_adding_copies_up_to_four_columns_and_removing_one(ui: UI, live_server: 
             value_field.select_option(value)
         else:
             value_field.fill(value)
-        page.get_by_role("button", name="Add a column with the copy").click()
+        page.get_by_role("button", name="Add column with the copy").click()
         settled(
             page,
             f"window.compareExplorer.page.columns.length === {count + 1}"
@@ -215,7 +216,7 @@ def test_adding_copies_up_to_four_columns_and_removing_one(ui: UI, live_server: 
     ]
     open_compare(page, base, [flat, a])
     page.locator("[data-add-copy] [data-copy-kind]").select_option("activation")
-    page.get_by_role("button", name="Add a column with the copy").click()
+    page.get_by_role("button", name="Add column with the copy").click()
     page.wait_for_function("() => document.querySelector('[data-error=compare]').textContent !== ''")
     assert "no hidden layer" in (page.locator("[data-error=compare]").text_content() or "")
     assert page.locator("[data-column]").count() == 2
@@ -276,3 +277,73 @@ def test_layout_at_each_width(browser: Browser, live_server: str, tmp_path: Path
         ui.assert_no_console_errors()
     finally:
         context.close()
+
+
+# Explicit weights and biases, with data given inline: a network whose start no seed makes.
+EXPLICIT = {
+    "layers": [2, 2, 1],
+    "activations": ["tanh", "sigmoid"],
+    "loss": "bce",
+    "weights": [[[0.5, -0.4], [0.3, 0.8]], [[0.7, -0.6]]],
+    "biases": [[0.1, -0.2], [0.05]],
+    "data": {"inputs": [[1.0, -0.5], [0.2, 0.4], [-1.0, 0.3]], "targets": [[1.0], [0.0], [1.0]]},
+    "batch_size": 1,
+    "validation_split": 0.0,
+}
+HINT_SAYS = "(w) => document.querySelector('[data-compare-launch] [data-copy-hint]').textContent.includes(w)"
+# The classes' colours in the decision boundaries (palette.js) and Okabe-Ito's blue and orange.
+CLASS_COLOURS = {"rgb(33, 102, 172)", "rgb(230, 97, 1)", "rgb(0, 114, 178)", "rgb(230, 159, 0)"}
+
+
+def test_the_launcher_is_on_the_first_screen_and_columns_have_their_own_colours(
+    ui: UI, live_server: str
+) -> None:
+    ui.open(SETUP)
+    # 1280 × 800: seen without scrolling, under the phase controls; opened, the control too.
+    summary = ui.page.locator("[data-compare-launch] summary")
+    box = summary.bounding_box()
+    assert box and box["y"] + box["height"] <= 800
+    assert summary.text_content() == "Side by side: compare with a copy"
+    summary.click()
+    box = ui.page.locator("[data-compare-launch] [data-copy-submit]").bounding_box()
+    assert box and box["y"] + box["height"] <= 800
+    ids = [api_json(str(live_server), "POST", "/api/networks", SPEC)["id"] for _ in range(3)]
+    page = ui.page
+    open_compare(page, str(live_server), ids)
+    badges = page.evaluate(
+        "() => [...document.querySelectorAll('[data-column]')].map(c =>"
+        " getComputedStyle(c.querySelector('.badge')).backgroundColor)"
+    )
+    borders = page.evaluate(
+        "() => [...document.querySelectorAll('[data-column]')].map(c => getComputedStyle(c).borderTopColor)"
+    )
+    colours = page.evaluate("() => window.compareExplorer.page.columns.map((c) => c.colour)")
+    assert len(set(colours)) == 3 and len(set(borders)) == 3
+    assert not set(borders) & CLASS_COLOURS and not set(badges) & CLASS_COLOURS
+    ui.assert_no_console_errors()
+
+
+def test_a_copy_of_a_network_built_from_explicit_weights_starts_from_those_weights(
+    ui: UI, live_server: str
+) -> None:
+    base = str(live_server)
+    original = api_json(base, "POST", "/api/networks", EXPLICIT)
+    ui.open(f"#net={original['id']}")
+    page = ui.page
+    page.locator("[data-compare-launch] summary").click()
+    hint = page.locator("[data-compare-launch] [data-copy-hint]")
+    page.locator("[data-compare-launch] [data-copy-kind]").select_option("init")
+    page.wait_for_function(HINT_SAYS, arg="explicit")
+    assert "come from the chosen initializer" in (hint.text_content() or "")
+    page.locator("[data-compare-launch] [data-copy-kind]").select_option("activation")
+    page.wait_for_function(HINT_SAYS, arg="very weights")
+    page.locator("[data-compare-launch] [data-copy-value]").select_option("relu")
+    page.get_by_role("button", name="Compare with a copy").click()
+    page.wait_for_url("**/compare?ids=*")
+    settled(page)
+    ids = page.evaluate("() => new URL(location.href).searchParams.get('ids')").split(",")
+    copy = api_json(base, "GET", f"/api/networks/{ids[1]}")
+    assert copy["activations"] == ["relu", "sigmoid"]
+    # Exactly the weights and biases the original was built with, not the init seed's.
+    assert copy["parameters"] == {"weights": EXPLICIT["weights"], "biases": EXPLICIT["biases"]}
+    ui.assert_no_console_errors()

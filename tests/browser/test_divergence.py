@@ -30,7 +30,7 @@ def test_play_shows_the_divergence_and_keeps_the_epochs(ui: UI, live_server: str
     )
     caption = ui.page.locator("[data-caption]").text_content() or ""
     assert "Diverged at epoch" in caption and "lower learning rate" in caption
-    assert "Lower the learning rate" in caption
+    assert "η = 1000 is too large for this loss surface: try η/10 = 100." in caption
     stored = httpx.get(f"{live_server}/api/networks/{network_id}").json()
     history = httpx.get(f"{live_server}/api/networks/{network_id}/history").json()["history"]
     # The page's loss plot has the epochs the server kept, and they climbed.

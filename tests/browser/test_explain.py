@@ -130,7 +130,12 @@ def test_gradient_health_label_says_what_to_try(ui: UI) -> None:
     for name in ("Forward", "Loss", "Backward"):
         ui.press(name)
     text = ui.page.locator("[data-health]").text_content() or ""
-    assert "vanishing" in text and "Try" in text and "ReLU" in text
+    # What it says rests on the numbers: layer 1's norm against the output layer's, then a remedy.
+    norms = ui.state("s.trace.backward.layers.map((ly) => ly.grad_norm)")
+    assert norms[0] < 1e-3 * norms[-1]
+    first = f"{float(f'{norms[0]:.4g}'):.4g}".replace("e-0", "e-").replace("-", "\u2212")
+    assert f"Layer 1's gradient norm ‖∂L/∂W‖ = {first} is below 0.001" in text, text
+    assert "vanishing" in text and "ReLU" in text and "larger" not in text
     ui.assert_no_console_errors()
 
 
@@ -173,12 +178,13 @@ def test_the_learner_chooses_the_numbers_on_edges_and_neurons(ui: UI) -> None:
     page.select_option("[data-display=neurons]", "delta")
     deltas = ui.state("s.trace.backward.layers[0].dL_dz[0]")
     values = page.evaluate(
-        "[...document.querySelectorAll('g.neuron[data-layer=\"1\"]')]"
-        ".map((g) => g.querySelector('text').textContent)"
+        "[...document.querySelectorAll('text.neuron-value[data-layer=\"1\"]')].map((t) => t.textContent)"
     )
-    assert [float(v.replace("\u2212", "-")) for v in values[: len(deltas)]] == pytest.approx(
-        deltas, rel=1e-3, abs=1e-4
-    )
+    for text, delta in zip(values, deltas, strict=True):
+        # Fitted inside its circle: the API's δ rounded to the significant digits shown (≥ 2).
+        plain = text.replace("\u2212", "-")
+        digits = len(plain.lstrip("-").replace("0.", "").lstrip("0").replace(".", "").split("e")[0])
+        assert digits >= 2 and float(plain) == float(f"{delta:.{digits}g}"), (text, delta)
     # Before Update there is no step yet: the edges stay blank rather than show a stale number.
     page.select_option("[data-display=edges]", "step")
     assert all(

@@ -4,6 +4,7 @@ took, and each sample's share of the gradient, against the API's own answers."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import httpx
@@ -205,7 +206,7 @@ def test_two_parameters_draw_a_contour_with_the_training_path(ui: UI, live_serve
     assert page.locator("[data-landscape-second]").input_value() == "W:1:0:0"
     assert page.locator("[data-inspector-body]").get_attribute("data-target") == "edge:2:0:1"
     page.wait_for_function(
-        "() => document.querySelector('[data-landscape-name]').textContent.includes('w11 of layer 1')"
+        "() => document.querySelector('[data-landscape-name]').textContent.includes(' and w₁')"
     )
     # Shift+Enter on a focused weight does the same from the keyboard.
     page.locator('.edge-hit[data-layer="2"][data-j="0"][data-i="2"]').focus()
@@ -374,7 +375,7 @@ def test_a_big_network_gets_the_grid_that_fits_the_work_limit(ui: UI, live_serve
 def test_animated_phases_with_a_weight_selected_ask_nothing_the_server_refuses(ui: UI) -> None:
     # A Step's phases join the trace one by one while the server has already updated: the
     # panel waits for the animation's final state rather than asking for a batch that is gone.
-    ui.open(SETUP, speed=3)
+    ui.open(SETUP, speed="1×")
     page = ui.page
     refused: list[str] = []
     page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
@@ -396,4 +397,71 @@ def test_animated_phases_with_a_weight_selected_ask_nothing_the_server_refuses(u
     drawn(ui)
     assert refused == []
     assert any("/gradient-shares" in url for url in asked)
+    ui.assert_no_console_errors()
+
+
+def band_edges(grid: list[list[float]], bands: int = 9) -> list[float]:
+    """The contour's band edges: quantiles of the grid (as the page picks them)."""
+    values = sorted(v for row in grid for v in row)
+    edges: list[float] = []
+    for k in range(1, bands):
+        e = values[int(k / bands * (len(values) - 1))]
+        if not edges or e > edges[-1]:
+            edges.append(e)
+    return edges
+
+
+def crossing_segments(grid: list[list[float]], level: float) -> int:
+    """Marching squares' segment count for ``level``: one per cell the level crosses, two in a
+    saddle (all four edges crossed)."""
+    count = 0
+    for i in range(len(grid) - 1):
+        for j in range(len(grid[0]) - 1):
+            corners = [grid[i][j], grid[i + 1][j], grid[i + 1][j + 1], grid[i][j + 1]]
+            above = [v > level for v in corners]
+            crossed = sum(above[k] != above[(k + 1) % 4] for k in range(4))
+            count += crossed // 2
+    return count
+
+
+def test_the_contour_has_iso_lines_at_its_band_edges_and_the_note_names_the_penalty(
+    ui: UI, live_server: str
+) -> None:
+    ui.open(SETUP)
+    page = ui.page
+    ui.press("Epoch")
+    open_weight(ui, 1, 0, 0)
+    drawn(ui)
+    note = page.locator("[data-landscape-note]")
+    assert "L is the data loss plus the L2 penalty ½λ·Σw² over the weights (λ = 0.01)" in (
+        note.text_content() or ""
+    )
+    page.select_option("[data-landscape-second]", "W:1:1:0")
+    page.wait_for_function(
+        f"() => document.querySelector('{PANEL} canvas.landscape-2d')?.dataset.state === 'drawn'"
+        f" && document.querySelector('{PANEL}').dataset.state === 'drawn'"
+    )
+    api = landscape_api(
+        live_server,
+        ui.network_id,
+        parameters=[{"layer": 1, "name": "W", "index": [0, 0]}, {"layer": 1, "name": "W", "index": [1, 0]}],
+        radius=2.0,
+        points=41,
+        data="train",
+    )
+    canvas = page.locator(f"{PANEL} canvas.landscape-2d")
+    levels = [float(v) for v in json.loads(canvas.get_attribute("data-isolines") or "[]")]
+    edges = band_edges(api["loss"])
+    assert levels == edges and len(levels) >= 4
+    want = sum(crossing_segments(api["loss"], level) for level in edges)
+    assert want > 40 and int(canvas.get_attribute("data-segments") or "0") == want
+    # The landscape's L is the loss phase's scalar: at the current point, data loss + penalty.
+    assert "penalty" in (note.text_content() or "")
+
+    # Without regularization the note says there is no penalty.
+    page.select_option("select[name=regularization]", "none")
+    page.wait_for_function(
+        "() => document.querySelector('[data-landscape-note]').textContent.includes('no penalty')"
+    )
+    assert "L is the data loss alone" in (note.text_content() or "")
     ui.assert_no_console_errors()

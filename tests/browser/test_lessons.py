@@ -32,7 +32,7 @@ def reference(server: str, lesson_id: str) -> list[dict]:
 def open_lesson(ui: UI, lesson_id: str, step: int | None = None) -> None:
     ui.page.goto(f"{ui.base}/lessons/{lesson_id}" + (f"#step={step}" if step else ""))
     ui.page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-    ui.set_speed(0)
+    ui.set_speed("max")
     wait_stage(ui)
 
 

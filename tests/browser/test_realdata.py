@@ -112,6 +112,8 @@ def test_a_csv_of_string_labels_uploads_as_classes_the_drawing_names(ui: UI, tmp
         for k in range(30)
     ]
     flowers.write_text("length,width,colour\n" + "\n".join(rows) + "\n")
+    uploaded = "select[name=dataset] optgroup[label='Uploaded CSV files'] option"
+    before = page.locator(uploaded).all_text_contents()  # uploads other tests left on this server
     page.locator("details.upload summary").click()
     assert page.locator("input[name=csv_standardize]").is_checked()  # standardized by default
     page.set_input_files("input[name=csv]", str(flowers))
@@ -124,10 +126,9 @@ def test_a_csv_of_string_labels_uploads_as_classes_the_drawing_names(ui: UI, tmp
     page.get_by_role("button", name="Upload CSV").click()
     page.wait_for_function("() => document.querySelector('[data-dirty]').textContent.startsWith('Uploaded')")
     assert ui.error("upload") == ""
-    uploads = page.locator(
-        "select[name=dataset] optgroup[label='Uploaded CSV files'] option"
-    ).all_text_contents()
-    assert uploads == ["flowers.csv (30 × 2)"]
+    after = page.locator(uploaded).all_text_contents()
+    assert sorted(after) == sorted([*before, "flowers.csv (30 × 2)"])
+    assert page.locator("select[name=dataset] option:checked").text_content() == "flowers.csv (30 × 2)"
     description = page.locator("[data-dataset-description]").text_content()
     assert description == (
         "flowers.csv: 30 rows, length, width → blue, green, red (3 classes: blue, green, red); "

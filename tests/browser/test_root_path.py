@@ -31,7 +31,7 @@ def test_the_page_steps_a_network_through_the_prefix(browser: Browser, proxied: 
     with ui_at(browser, proxied) as ui:
         requests: list[str] = []
         ui.page.on("request", lambda r: requests.append(r.url))
-        ui.open(speed=0)
+        ui.open(speed="max")
         ui.press("Step")
         assert ui.phase() == "update" and ui.state("s.network.step") == 1
         assert "#net=" in ui.page.url and ui.page.url.startswith(f"{proxied}/")
@@ -39,7 +39,7 @@ def test_the_page_steps_a_network_through_the_prefix(browser: Browser, proxied: 
         assert api_calls and all(u.startswith(f"{proxied}/api/") for u in api_calls)
         assert all(u.startswith(proxied) for u in requests if u.startswith("http"))
 
-        ui.page.get_by_role("link", name="Lessons").click()
+        ui.page.get_by_role("banner").get_by_role("link", name="Lessons").click()
         ui.page.wait_for_url(f"{proxied}/lessons")
         ui.page.locator("[data-lesson-link=one-neuron]").click()
         ui.page.wait_for_url(f"{proxied}/lessons/one-neuron*")

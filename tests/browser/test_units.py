@@ -11,6 +11,21 @@ from .conftest import UI
 STATE = "window.backpropExplorer.getState()"
 
 
+def fmt4(x: float) -> str:
+    """The page's 4 significant digits, with its minus sign."""
+    return f"{float(f'{x:.4g}')}".removesuffix(".0").replace("-", "\u2212")
+
+
+def units_quoted(ui: UI) -> list[float]:
+    """The caption's numbers in the data's units, at full precision."""
+    script = "ns => ns.map(n => Number(n.dataset.value))"
+    return ui.page.eval_on_selector_all("[data-caption] [data-units=data]", script)
+
+
+def caption_text(ui: UI) -> str:
+    return ui.page.locator("[data-caption]").text_content() or ""
+
+
 def houses_csv(tmp_path):
     rng = np.random.default_rng(3)
     size = rng.uniform(40, 200, 60)
@@ -34,15 +49,32 @@ def test_standardized_prices_are_shown_in_the_datas_units(ui: UI, live_server: s
     page.get_by_role("button", name="Build network").click()
     page.wait_for_function(f"() => {STATE}.network.feature_names[0] === 'size'")
     ui.idle()
-    ui.set_speed(0)
+    ui.set_speed("max")
     network = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
     mean, std = network["target_mean"][0], network["target_std"][0]
     assert std > 10_000  # the network sees prices scaled to about ±2
     ui.press("Forward")
+    yhat_api = ui.state("s.trace.forward.output[0][0]")
+    # The caption, the output neuron's circle and its label give ŷ in the data's units.
+    assert units_quoted(ui) == [yhat_api * std + mean]
+    assert f"network's own output is {fmt4(yhat_api)}, standardized" in caption_text(ui)
+    output = page.locator("svg[data-network] [data-kind=neuron][data-layer='2']").first
+    circle = page.locator("svg[data-network] text.neuron-value[data-layer='2']").first.text_content() or ""
+    price = yhat_api * std + mean
+    assert circle.endswith("k") and abs(float(circle[:-1]) * 1000 - price) <= 0.01 * abs(price)
     ui.press("Loss")
     trace = ui.state("s.trace")
-    yhat_api, y_api = trace["forward"]["output"][0][0], trace["loss"]["targets"][0][0]
+    y_api = trace["loss"]["targets"][0][0]
     assert abs(y_api) < 5
+    assert units_quoted(ui) == [yhat_api * std + mean, y_api * std + mean]
+    assert "in standardized units" in caption_text(ui)  # the loss is not in dollars
+    assert page.locator(".loss-line dt").first.text_content() == "Loss L (standardized units)"
+    assert "(standardized)" in (page.locator("svg[data-network] .loss-label").text_content() or "")
+    # Hovering the output neuron: its a is marked standardized, ŷ and y are in the data's units.
+    output.hover()
+    tip = page.locator("[data-tooltip]").text_content() or ""
+    assert "a (standardized) = " in tip
+    assert "ŷ in the data's units = " in tip and "y in the data's units = " in tip
     cells = page.locator("[data-yhat] tbody tr").first.locator("td")
     assert float(cells.nth(2).get_attribute("data-value") or "nan") == yhat_api * std + mean
     assert float(cells.nth(3).get_attribute("data-value") or "nan") == y_api * std + mean

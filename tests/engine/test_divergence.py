@@ -1,6 +1,8 @@
 """Divergence is shown, not hidden: training keeps what it completed and names
 the refused step."""
 
+import copy
+
 import numpy as np
 import pytest
 from backprop_explorer.engine import (
@@ -10,11 +12,17 @@ from backprop_explorer.engine import (
     NonFiniteError,
     Optimizer,
     Trainer,
+    backward,
     build_network,
+    forward,
     from_arrays,
     generate,
+    loss,
     train,
+    update,
 )
+from backprop_explorer.engine.divergence import check_next_step
+from backprop_explorer.engine.errors import StepOverflow
 from backprop_explorer.engine.training import train_step
 
 
@@ -73,10 +81,18 @@ def test_divergence_keeps_completed_epochs_and_stops_at_the_refused_step():
         same_trainer.epoch,
         same_trainer.step,
     )
-    # ... and the refused step really is one that cannot be applied.
+    # ... and the refused update really breaks the rule: its own parameters go non-finite, or
+    # at its parameters the next batch's loss or gradients do.
     X, Y = same_trainer.batch_arrays()
-    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(NonFiniteError):
-        train_step(same_net, same_opt, X, Y)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if diverged.parameter is not None:
+            with pytest.raises(NonFiniteError):
+                train_step(same_net, same_opt, X, Y)
+        else:
+            assert "would have made the next batch's" in diverged.detail
+            train_step(same_net, same_opt, X, Y)
+            with pytest.raises(StepOverflow):
+                check_next_step(same_net, *same_trainer.following_batch(len(X)))
 
 
 def test_training_on_after_divergence_refuses_the_same_step_again():
@@ -117,3 +133,80 @@ def test_the_refused_parameter_is_named():
     result = train(net, Optimizer("sgd", 1e300), Trainer(data, batch_size=4), 2)
     assert result.diverged.step == 1 and result.diverged.parameter in {"W1", "b1", "W2", "b2"}
     assert f"made {result.diverged.parameter} non-finite" in result.diverged.detail
+
+
+def learning_rate_case(optimizer, learning_rate, sizes, activations):
+    """The learning-rate lesson's regression (2 inputs, MSE, batches of 10 of 100 points)."""
+    net = build_network(sizes, activations, loss="mse", rng=np.random.default_rng(0))
+    data = generate("linear", np.random.default_rng(1), n=100, noise=0.1)
+    return net, Optimizer(optimizer, learning_rate), Trainer(data, batch_size=10, seed=0)
+
+
+def traced_until_refused(case):
+    """Updates through the traced phases, as /step applies them (each checked ahead on the
+    batch that follows), until one is refused: (its number, the state it left)."""
+    net, opt, trainer = learning_rate_case(*case)
+    for _ in range(2000):
+        kept = copy.deepcopy(net), copy.deepcopy(opt), copy.copy(trainer)
+        kept[2].step_losses, kept[2].norm_sums = trainer.step_losses[:], trainer.norm_sums[:]
+        X, Y = trainer.batch_arrays()
+        try:
+            fwd = forward(net, X)
+            lss = loss(net, fwd, Y)
+            back = backward(net, fwd, lss)
+            update(net, opt, back, X, Y, trainer.following_batch(len(X)))
+            trainer.advance(net, [g.grad_norm for g in back.layers], len(X), lss.loss)
+        except NonFiniteError:  # a request that fails saves nothing: the state before it stays
+            return kept[2].step + 1, kept
+    raise AssertionError("no update was refused in 2,000 steps")
+
+
+RULE_CASES = [
+    ("sgd", 1.5, [2, 1], ["linear"]),  # the next batch's loss overflows (the issue's run)
+    ("sgd", 0.7, [2, 4, 1], ["tanh", "linear"]),  # the next batch's gradients overflow
+    ("sgd", 2.0, [2, 4, 1], ["relu", "linear"]),  # the epoch's evaluation overflows
+    ("momentum", 3.0, [2, 1], ["linear"]),
+    ("momentum", 2.0, [2, 1], ["linear"]),  # the epoch's evaluation overflows
+    ("momentum", 10.0, [2, 1], ["linear"]),  # a parameter would go non-finite
+]
+
+
+@pytest.mark.parametrize("case", RULE_CASES)
+def test_train_epoch_and_traced_steps_refuse_the_same_update(case):
+    refused_at, (net, opt, trainer) = traced_until_refused(case)
+    fast = learning_rate_case(*case)
+    result = train(*fast, 1000)
+    assert result.diverged is not None and result.diverged.step == refused_at
+    by_epoch = learning_rate_case(*case)
+    with pytest.raises(DivergedError) as raised:
+        for _ in range(1000):
+            by_epoch[2].run_epoch(by_epoch[0], by_epoch[1])
+    assert raised.value.step == refused_at
+    for other_net, other_opt, other_trainer in (fast, by_epoch):
+        assert other_trainer.step == trainer.step == refused_at - 1 == other_opt.t
+        assert (other_trainer.epoch, other_trainer.cursor) == (trainer.epoch, trainer.cursor)
+        for a, b in zip(other_net.layers, net.layers):
+            np.testing.assert_array_equal(a.W, b.W)
+            np.testing.assert_array_equal(a.b, b.b)
+        for key, slot in opt.state.items():
+            np.testing.assert_array_equal(other_opt.state[key]["v"], slot["v"])
+        assert other_trainer.step_losses[-1][0] == refused_at - 1
+    # The network left behind runs every phase of its next step; only that update is refused.
+    X, Y = trainer.batch_arrays()
+    fwd = forward(net, X)
+    lss = loss(net, fwd, Y)
+    back = backward(net, fwd, lss)
+    with pytest.raises(NonFiniteError):
+        update(net, opt, back, X, Y, trainer.following_batch(len(X)))
+        trainer.advance(net, [g.grad_norm for g in back.layers], len(X), lss.loss)
+
+
+def test_an_update_taken_back_leaves_the_trainer_as_before_it():
+    case = RULE_CASES[0]
+    net, opt, trainer = learning_rate_case(*case)
+    result = train(net, opt, trainer, 1000)
+    replayed_net, replayed_opt, replayed = learning_rate_case(*case)
+    train(replayed_net, replayed_opt, replayed, result.epochs_run)
+    replayed.run_updates(replayed_net, replayed_opt, trainer.cursor // replayed.batch_size)
+    assert replayed.norm_sums == trainer.norm_sums and replayed.norm_count == trainer.norm_count
+    assert replayed.step_losses == trainer.step_losses and replayed.history == trainer.history

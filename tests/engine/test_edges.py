@@ -2,6 +2,7 @@
 rule that gave dL_dz, so the equation the inspector shows always multiplies out."""
 
 import math
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ from backprop_explorer.engine import (
     forward,
     loss,
 )
+from backprop_explorer.engine.fastpath import SGDSteps
+from backprop_explorer.engine.optimizers import FlatSGD, Optimizer
 
 MAX = np.finfo(np.float64).max
 
@@ -43,8 +46,10 @@ def test_sigmoid_bce_output_reports_exact_derivatives(z, y):
     net, X = one_neuron([z], "sigmoid", "bce")
     fwd, lss, out = trace(net, X, np.array([[y]]))
     assert out.dL_dz_rule == "paired_sigmoid_bce"
-    # The paired rule, from the reported a: (a − y)/(K·B), K = B = 1.
-    np.testing.assert_array_equal(out.dL_dz, fwd.output - y)
+    # The paired rule, (a − y)/(K·B) with K = B = 1, summed as (1 − y)·σ(z) − y·σ(−z).
+    np.testing.assert_array_equal(
+        out.dL_dz, (1 - y) * fwd.output - y * ACTIVATIONS["sigmoid"].fn(-np.array([[z]]))
+    )
     # ∂L/∂a = −y/a + (1−y)/(1−a) with 1/a = 1 + e^−z, 1/(1−a) = 1 + e^z; f′(z) = σ(z)σ(−z).
     dL_da = (1 - y) * (1 + math.exp(z)) - y * (1 + math.exp(-z))
     da_dz = sigma(z) * sigma(-z)
@@ -54,6 +59,30 @@ def test_sigmoid_bce_output_reports_exact_derivatives(z, y):
     # The product multiplies out to the true ∂L/∂z = σ(z) − y (= −σ(−z) when y = 1).
     exact = sigma(z) if y == 0 else -sigma(-z)
     assert out.dL_da[0, 0] * out.da_dz[0, 0] == pytest.approx(exact, rel=1e-12)
+
+
+def exact_delta(z: float, y: float) -> Decimal:
+    """σ(z) − y in 60-digit decimal arithmetic, from the exact values of the floats z and y."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        shrink, y = (-Decimal(z)).exp(), Decimal(y)
+        return ((1 - y) - y * shrink) / (1 + shrink)  # = 1/(1 + e^−z) − y, which would round to 0
+
+
+@pytest.mark.parametrize("z", [-700.0, -30.0, 30.0, 700.0])
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3, 0.999])
+def test_saturated_sigmoid_bce_dL_dz_matches_high_precision_arithmetic(z, y):
+    # At z = 30, y = 1, a − y cancels: −9.35918e−14 against the exact −9.357623e−14 (1.7e−4).
+    net, X = one_neuron([z], "sigmoid", "bce")
+    Y = np.array([[y]])
+    _, _, out = trace(net, X, Y)
+    exact = exact_delta(z, y)
+    assert abs((Decimal(float(out.dL_dz[0, 0])) - exact) / exact) < Decimal("1e-14")
+    # Training's fast path computes it the same way, to the bit (K = B = 1: dL_db = dL_dz).
+    fast, _ = one_neuron([z], "sigmoid", "bce")
+    flat = FlatSGD(fast, Optimizer("sgd", 1e-300))
+    SGDSteps(fast, flat, [0.0]).step(X, Y)
+    np.testing.assert_array_equal(flat.grads[0][1], out.dL_db)
 
 
 def test_issue_cases_at_z_30_and_40_multiply_out():
@@ -81,11 +110,53 @@ def test_softmax_cross_entropy_output_reports_exact_derivatives(gap):
     Y = np.array([[0.0, 1.0]])
     fwd, lss, out = trace(net, X, Y)
     assert out.dL_dz_rule == "paired_softmax_ce" and out.da_dz is None
-    np.testing.assert_array_equal(out.dL_dz, fwd.output * Y.sum() - Y)
+    np.testing.assert_allclose(out.dL_dz, fwd.output * Y.sum() - Y, rtol=1e-15, atol=0)
     expected = -(1 + math.exp(gap)) if gap < 709 else -MAX
     assert out.dL_da[0, 1] == pytest.approx(expected, rel=1e-13)
     assert out.dL_da[0, 0] == 0.0
     assert lss.data_loss == pytest.approx(gap + math.log1p(math.exp(-gap)), rel=1e-13)
+
+
+def exact_softmax_delta(z: list[float], y: list[float]) -> list[Decimal]:
+    """a·Σ_k y_k − y for softmax outputs a, in 60-digit decimal arithmetic."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        top = max(z)
+        e = [(Decimal(v) - Decimal(top)).exp() for v in z]
+        total, ys = sum(e), [Decimal(v) for v in y]
+        # a_j·Σ y − y_j = (e_j·Σ y − y_j·Σ e)/Σ e, with the e_j·y_j terms dropped from both sums
+        return [
+            (e[j] * sum(ys[:j] + ys[j + 1 :]) - ys[j] * sum(e[:j] + e[j + 1 :])) / total
+            for j in range(len(z))
+        ]
+
+
+@pytest.mark.parametrize(
+    "z, y",
+    [
+        ([30.0, 0.0], [1.0, 0.0]),  # the target class holds all but e^−30 of the probability
+        ([700.0, 0.0, -5.0], [1.0, 0.0, 0.0]),
+        ([-30.0, 0.0], [0.0, 1.0]),
+        ([30.0, 0.0, 1.5], [0.7, 0.2, 0.1]),  # a probability target
+        ([1e6, -1e6], [0.25, 0.75]),
+    ],
+)
+def test_saturated_softmax_cross_entropy_dL_dz_and_loss_match_high_precision_arithmetic(z, y):
+    # Logits (30, 0) with the first class the target: a − y gave −9.348e−14 against −9.358e−14.
+    net, X = one_neuron(z, "softmax", "cross_entropy", K=len(z))
+    Y = np.array([y])
+    _, lss, out = trace(net, X, Y)
+    for got, exact in zip(out.dL_dz[0], exact_softmax_delta(z, y), strict=True):
+        assert abs(Decimal(float(got)) - exact) <= abs(exact) * Decimal("1e-14")
+    with localcontext() as ctx:
+        ctx.prec = 400  # 1 + e^−700 must not round to 1
+        log_total = sum((Decimal(v) - Decimal(max(z))).exp() for v in z).ln()
+        exact_loss = -sum(Decimal(t) * (Decimal(v) - Decimal(max(z)) - log_total) for v, t in zip(z, y))
+    assert abs(Decimal(lss.data_loss) - exact_loss) <= exact_loss * Decimal("1e-14")
+    fast, _ = one_neuron(z, "softmax", "cross_entropy", K=len(z))
+    flat = FlatSGD(fast, Optimizer("sgd", 1e-300))
+    SGDSteps(fast, flat, [0.0]).step(X, Y)
+    np.testing.assert_array_equal(flat.grads[0][1], out.dL_db)
 
 
 def test_unpaired_sigmoid_output_has_exact_f_prime_at_saturation():

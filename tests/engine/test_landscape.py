@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from backprop_explorer.engine import EngineError, Network, Regularization, build_network, total_loss
 from backprop_explorer.engine import landscape as ls
-from backprop_explorer.engine.landscape import loss_landscape, losses_at
+from backprop_explorer.engine.landscape import grid_losses, loss_landscape
 from backprop_explorer.engine.parameters import ParameterRef, value_of
 
 CASES = [
@@ -65,11 +65,12 @@ def test_each_point_is_the_loss_of_the_network_with_those_values(case: int, seed
     if second != refs[0]:
         refs.append(second)
     before = copy.deepcopy(net)
-    deltas = rng.normal(scale=1.5, size=(7, len(refs)))
-    got = losses_at(net, X, Y, refs, deltas)
-    for p, d in enumerate(deltas):
-        values = [value_of(net, ref) + d[k] for k, ref in enumerate(refs)]
-        assert got[p] == pytest.approx(direct(net, X, Y, refs, values), rel=1e-12, abs=1e-14)
+    offsets = [rng.normal(scale=1.5, size=int(rng.integers(1, 5))) for _ in refs]
+    got = grid_losses(net, X, Y, refs, offsets)
+    assert got.shape == tuple(len(o) for o in offsets)
+    for point in np.ndindex(got.shape):
+        values = [value_of(net, ref) + offsets[k][i] for k, (ref, i) in enumerate(zip(refs, point))]
+        assert got[point] == pytest.approx(direct(net, X, Y, refs, values), rel=1e-12, abs=1e-14)
     for a, b in zip(net.layers, before.layers):  # nothing moved for real
         np.testing.assert_array_equal(a.W, b.W)
         np.testing.assert_array_equal(a.b, b.b)
@@ -103,12 +104,22 @@ def test_two_parameters_lay_the_first_along_rows() -> None:
     np.testing.assert_allclose(land.axes[1], land.value[1] + np.linspace(-1, 1, 5))
 
 
-def test_chunks_change_no_number(monkeypatch: pytest.MonkeyPatch) -> None:
-    net, X, Y = make_case(1, 2)
-    refs = [ParameterRef(1, "W", (0, 0)), ParameterRef(1, "b", (1,))]
-    whole = loss_landscape(net, X, Y, refs, radius=2.0, points=9).loss
-    monkeypatch.setattr(ls, "CHUNK_FLOATS", 16)  # one grid point per chunk
-    np.testing.assert_array_equal(loss_landscape(net, X, Y, refs, radius=2.0, points=9).loss, whole)
+@pytest.mark.parametrize("case", range(len(CASES)))
+def test_how_the_grid_is_cut_into_blocks_changes_no_number(
+    case: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    net, X, Y = make_case(case, 2)
+    rng = np.random.default_rng(case)
+    pairs = [[random_ref(net, rng), random_ref(net, rng)] for _ in range(6)]
+    pairs.append([ParameterRef(1, "W", (0, 0)), ParameterRef(1, "b", (1 % net.sizes[1],))])
+    for refs in pairs:
+        if refs[0] == refs[1]:
+            continue
+        whole = loss_landscape(net, X, Y, refs, radius=2.0, points=9).loss
+        for floats in (16, 30 * len(X) * max(net.sizes), 100 * len(X) * max(net.sizes)):
+            monkeypatch.setattr(ls, "CHUNK_FLOATS", floats)  # one point, a few, whole rows per block
+            np.testing.assert_array_equal(loss_landscape(net, X, Y, refs, radius=2.0, points=9).loss, whole)
+        monkeypatch.undo()
 
 
 def test_the_minimum_along_a_line_is_where_direct_evaluation_puts_it() -> None:

@@ -127,6 +127,30 @@ def test_early_stopping_carried_over_short_runs_stops_where_one_long_run_does():
     assert history == whole.history
 
 
+def test_early_stopping_at_a_training_accuracy_stops_at_the_first_epoch_that_reaches_it():
+    net, trainer = make(n=60)
+    free = train(net, Optimizer("sgd", 0.5), trainer, 200)
+    first = next(e["epoch"] for e in free.history if e["train_accuracy"] >= 0.9)
+    net, trainer = make(n=60)
+    rule = EarlyStopping(None, train_accuracy=0.9)
+    stopped = train(net, Optimizer("sgd", 0.5), trainer, 200, early_stopping=rule)
+    assert stopped.stopped_early and rule.reason == "train_accuracy"
+    assert stopped.epochs_run == first and stopped.history == free.history[:first]
+    # With a patience too, whichever rule comes first stops the run, and says which it was.
+    net, trainer = make(n=60)
+    both = EarlyStopping(2, 0.002, train_accuracy=1.0)
+    result = train(net, Optimizer("sgd", 1e-9), trainer, 50, early_stopping=both)
+    assert result.stopped_early and both.reason == "patience" and result.epochs_run == 3
+
+
+@pytest.mark.parametrize(
+    "patience, accuracy", [(None, None), (0, None), (None, 0.0), (None, 1.5), (3, float("nan"))]
+)
+def test_early_stopping_needs_a_rule_that_can_stop(patience, accuracy):
+    with pytest.raises(EngineError):
+        EarlyStopping(patience, train_accuracy=accuracy)
+
+
 def test_should_stop_ends_training_between_epochs():
     net, trainer = make()
     calls = []

@@ -1,7 +1,19 @@
 """Textbook worked examples, their numbers written out."""
 
 import numpy as np
-from backprop_explorer.engine import Layer, Network, Optimizer, backward, forward, loss, update
+from backprop_explorer.engine import (
+    Layer,
+    Network,
+    Optimizer,
+    Trainer,
+    backward,
+    forward,
+    from_arrays,
+    loss,
+    total_loss,
+    train,
+    update,
+)
 
 
 def mazur_network() -> Network:
@@ -48,8 +60,42 @@ def test_mazur_step_by_step():
     np.testing.assert_allclose(up.layers[1].step_W, 0.5 * back.layers[1].dL_dW)
     np.testing.assert_array_equal(up.layers[1].W_old, [[0.40, 0.45], [0.50, 0.55]])
     assert up.loss_after < lss.loss
-    # Mazur reports 0.291027924 from weights rounded to 9 digits; unrounded it is 0.2910277735.
     np.testing.assert_allclose(up.loss_after, 0.2910277735, atol=1e-10)
+
+
+def test_the_two_error_figures_of_the_article_that_differ_and_why():
+    """After its update the article prints E_total = 0.291027924, and 0.0000351085 after
+    10,000 updates. With its own rule (every gradient from the old weights) and its own printed
+    w⁺ the error after the update is 0.291027774; 0.291027924 is what the hidden layer's
+    gradients taken through the updated w₅⁺…w₈⁺ give. 0.0000351085 is the error after 9,999
+    updates; after 10,000 it is 0.0000351019."""
+    X, Y = np.array([[0.05, 0.10]]), np.array([[0.01, 0.99]])
+
+    def error(W1, W2):
+        return total_loss(
+            Network(
+                [Layer(W1, np.full(2, 0.35), "sigmoid"), Layer(W2, np.full(2, 0.60), "sigmoid")], "half_sse"
+            ),
+            X,
+            Y,
+        )
+
+    printed = (
+        np.array([[0.149780716, 0.19956143], [0.24975114, 0.29950229]]),
+        np.array([[0.35891648, 0.408666186], [0.511301270, 0.561370121]]),
+    )
+    assert f"{error(*printed):.9f}" == "0.291027774"
+    net = mazur_network()
+    fwd = forward(net, X)
+    back = backward(net, fwd, loss(net, fwd, Y))
+    W2_new = net.layers[1].W - 0.5 * back.layers[1].dL_dW
+    delta_hidden = (back.layers[1].dL_dz @ W2_new) * fwd.layers[0].a * (1 - fwd.layers[0].a)  # through w⁺
+    W1_new = net.layers[0].W - 0.5 * delta_hidden.T @ X
+    assert f"{error(W1_new, W2_new):.9f}" == "0.291027924"
+
+    losses = train(mazur_network(), Optimizer("sgd", 0.5), Trainer(from_arrays(X, Y)), 10_000).history
+    assert f"{losses[-1]['train_loss']:.10f}" == "0.0000351019"  # after 10,000 updates
+    assert f"{losses[-2]['train_loss']:.10f}" == "0.0000351085"  # after 9,999: the article's figure
 
 
 def test_single_neuron_by_hand():

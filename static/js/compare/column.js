@@ -124,7 +124,8 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
       dt.dataset.field = dd.dataset.field = f.key;
       differs.append(dt, dd);
     }
-    if (!differs.children.length) differs.append(el("dd", "same", "the same setup as the others"));
+    // A list of term and description pairs even when nothing differs.
+    if (!differs.children.length) differs.append(el("dt", "same", "setup"), el("dd", "same", "the same setup as the others"));
   };
 
   c.drawPlot = () => {

@@ -1,6 +1,6 @@
 // The "… a copy using [what] [value]" control, on the explorer page and on the compare page.
 
-import { CHANGES, choicesFor, howCopied } from "./copy.js";
+import { CHANGES, choicesFor, explicitStart, howCopied } from "./copy.js";
 
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag);
@@ -41,6 +41,11 @@ export function createCopyControl(container, { catalog, base, buttonText, button
     valueSlot.replaceChildren();
     button.disabled = !network;
     if (!network) return;
+    // A network built from explicit weights: say what the copy does with them.
+    const kind = kindSelect.value;
+    explicitStart(network).then((start) => {
+      if (start && shown === key) hint.textContent = howCopied(kind, start);
+    });
     const c = choicesFor(kindSelect.value, network, catalog);
     if (c.input === "number") {
       valueInput = el("input", { type: "number", value: String(c.value), min: String(c.min), max: String(c.max), step: String(c.step) });

@@ -16,11 +16,38 @@ export const CHANGES = [
 ];
 export const changeOf = (kind) => CHANGES.find((c) => c.kind === kind);
 
-/** What the copy keeps, in a sentence for the control's hint. */
-export function howCopied(kind) {
-  return changeOf(kind).keepsWeights
-    ? "The copy keeps this network's trained weights, optimizer state and history (exported, imported, then changed), so both go on from here."
-    : "The copy is a new network on the same data with the same seeds, untrained: its initial weights come from the same init seed.";
+/**
+ * What the copy keeps, in a sentence for the control's hint. `start`: the weights and biases
+ * the network was built with when its spec gave them (see explicitStart), else null.
+ */
+export function howCopied(kind, start = null) {
+  if (changeOf(kind).keepsWeights) {
+    return "The copy keeps this network's trained weights, optimizer state and history (exported, imported, then changed), so both go on from here.";
+  }
+  if (!start) return "The copy is a new network on the same data with the same seeds, untrained: its initial weights come from the same init seed.";
+  if (kind === "activation") {
+    return "The copy is a new network on the same data with the same seeds, untrained: it starts from the very weights and biases this network was built with.";
+  }
+  const why = kind === "init" ? "the copy's come from the chosen initializer" : "they do not fit another depth, so the copy's come from the init seed";
+  return `The copy is a new network on the same data with the same seeds, untrained. This network was built from explicit weights; ${why}.`;
+}
+
+const starts = new Map(); // network id → Promise of {weights, biases} or null
+
+/**
+ * The weights and biases `network` was built with when its spec gave them explicitly (read
+ * from its export document, once per network), else null: a copy of a network built from
+ * explicit weights starts from them, not from the init seed.
+ */
+export function explicitStart(network) {
+  if (!starts.has(network.id)) {
+    const start = api
+      .exportNetwork(network.id)
+      .then(({ spec }) => (spec.weights || spec.biases ? { weights: spec.weights ?? null, biases: spec.biases ?? null } : null))
+      .catch(() => null);
+    starts.set(network.id, start);
+  }
+  return starts.get(network.id);
 }
 
 const hiddenSizes = (network) => network.layers.slice(1, -1);
@@ -82,14 +109,21 @@ function withHidden(spec, sizes, activations) {
   return out;
 }
 
-/** The spec of a copy of `network` with `kind` set to `value`; throws Error with a sentence. */
-export function changedSpec(network, kind, value) {
+/**
+ * The spec of a copy of `network` with `kind` set to `value`; throws Error with a sentence.
+ * `start`: the explicit weights and biases the network was built with (or null), which an
+ * activation copy, whose shapes are the same, starts from too.
+ */
+export function changedSpec(network, kind, value, start = null) {
   const spec = specOf(network);
   const sizes = hiddenSizes(network);
   const acts = hiddenActivations(network);
   if (kind === "activation") {
     if (!sizes.length) throw new Error("This network has no hidden layer whose activation could change: add a layer (depth) instead.");
-    return withHidden(spec, sizes, acts.map(() => value));
+    const copy = withHidden(spec, sizes, acts.map(() => value));
+    if (start?.weights) copy.weights = structuredClone(start.weights);
+    if (start?.biases) copy.biases = structuredClone(start.biases);
+    return copy;
   }
   if (kind === "init") return { ...spec, init: { method: value, seed: network.init.seed } };
   if (kind === "depth") {
@@ -125,7 +159,9 @@ function patchFor(kind, value) {
  * (422, 413, …) throws ApiError with its sentence; a copy half made is deleted again.
  */
 export async function makeCopy(network, kind, value) {
-  if (!changeOf(kind).keepsWeights) return api.createNetwork(changedSpec(network, kind, value));
+  if (!changeOf(kind).keepsWeights) {
+    return api.createNetwork(changedSpec(network, kind, value, await explicitStart(network)));
+  }
   const patch = patchFor(kind, value);
   const imported = await api.importNetwork(await api.exportNetwork(network.id));
   try {

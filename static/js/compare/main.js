@@ -2,7 +2,7 @@
 // the gradient norms per layer as bars; Play all; "+ add a copy using …" up to four columns.
 
 import * as api from "../api.js";
-import { OKABE_ITO } from "../palette.js";
+import { COLUMN_COLOURS } from "../palette.js";
 import { showNumber } from "../format.js";
 import { createColumn, lossSeries } from "./column.js";
 import { compareSetups, describe } from "./differences.js";
@@ -133,7 +133,7 @@ function addColumn(id) {
   const k = LETTERS.findIndex((x) => !used.has(x));
   const column = createColumn({
     key: LETTERS[k],
-    colour: OKABE_ITO[k],
+    colour: COLUMN_COLOURS[k],
     id,
     onChange: scheduleShared,
     onRemove: removeColumn,
@@ -202,7 +202,7 @@ function wireBar() {
     catalog: page.catalog,
     base: () => baseColumn()?.network ?? null,
     buttonText: "Add column",
-    buttonLabel: "Add a column with the copy",
+    buttonLabel: "Add column with the copy",
     onSubmit: async (kind, value) => {
       const base = baseColumn();
       const error = $("[data-error=compare]");

@@ -18,6 +18,7 @@ function elementsOf(target) {
   }
   if (target.kind === "loss") return [...document.querySelectorAll(".readout")];
   if (target.kind === "plot") return [...document.querySelectorAll(`[data-plot="${PLOTS[target.plot]}"]`)];
+  if (target.kind === "graph") return [document.querySelector("[data-graph]")];
   return [];
 }
 
@@ -40,7 +41,7 @@ export function offscreenTarget() {
   const r = node.getBoundingClientRect();
   if (r.width === 0 && r.height === 0) return null; // not drawn (a hidden panel)
   if (r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth) return null;
-  const words = { neuron: "the neuron", layer: "the layer", loss: "the loss", parameter: current.name === "W" ? "the weight" : "the bias" };
+  const words = { neuron: "the neuron", layer: "the layer", loss: "the loss", parameter: current.name === "W" ? "the weight" : "the bias", graph: "the graph" };
   const name = current.kind === "plot" ? node.getAttribute("aria-label") || "the plot" : words[current.kind];
   return { node, name };
 }
@@ -56,6 +57,9 @@ export function highlight(target) {
 function mark() {
   for (const node of document.querySelectorAll(`.${MARK}`)) node.classList.remove(MARK);
   for (const node of elementsOf(current)) node.classList.add(MARK);
+  // A node of the computational graph: the graph panel marks it each time it draws.
+  const graph = document.querySelector("[data-graph]");
+  if (graph) graph.dataset.tourNode = current?.kind === "graph" && current.node ? current.node : "";
 }
 
 // The drawing is rebuilt when the architecture or activations change: mark it again.

@@ -34,7 +34,10 @@ export function createPanel(root, on) {
   const HINT = "Enter, Space or → next · ← back";
   const hint = make("span", { class: "hint", "data-tour-hint": "" }, HINT);
   const where = make("button", { type: "button", class: "tour-where", "data-tour-where": "", hidden: "" });
-  nav.append(back, next, leave, where, hint);
+  // On a narrow screen the tour sits above the drawing: one tap shows the network.
+  const see = make("button", { type: "button", class: "tour-see", "data-tour-see": "" }, "See the network ↓");
+  see.addEventListener("click", () => document.querySelector(".panel.drawing")?.scrollIntoView({ block: "start" }));
+  nav.append(back, next, leave, see, where, hint);
   back.addEventListener("click", on.back);
   next.addEventListener("click", on.next);
   leave.addEventListener("click", on.leave);

@@ -1,0 +1,20 @@
+"""The computational graph of one sample: each scalar of its forward pass with its gradient."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from ..deps import ServiceDep
+from ..schemas import ERROR_RESPONSES
+from ..schemas.graph import GraphIn, GraphOut
+
+router = APIRouter(prefix="/api/networks/{network_id}", tags=["analysis"], responses=ERROR_RESPONSES)
+
+
+@router.post("/graph", response_model=GraphOut)
+def graph(network_id: str, body: GraphIn, service: ServiceDep) -> dict:
+    """The expression graph of one sample of the step in progress — inputs, each w·a, the sums
+    with the bias, the activations, the loss — with each node's value and ∂L/∂node, read from
+    the step's traces: values after forward, gradients after backward. Whole (small networks)
+    or focused on one neuron and its path to the loss. Reads the network; saves nothing."""
+    return service.graph(network_id, body)

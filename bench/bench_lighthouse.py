@@ -1,0 +1,97 @@
+"""Lighthouse's scores for each page, against a real server (not part of the test run).
+
+Runs Lighthouse (npm, installed into .node-tools/ on first use) with Debian's Chromium, its
+default mobile emulation (a mid-range phone, 4× CPU slowdown, a slow 4G link), on the
+explorer, the lesson list, a lesson and /compare, and prints each page's accessibility and
+performance scores with the metrics behind them (cumulative layout shift, largest contentful
+paint, total blocking time). Lighthouse's performance figures depend on the machine's load:
+run it on an idle machine, and compare pages within one run.
+
+    python bench/bench_lighthouse.py [--runs 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import start_server, stop_server  # noqa: E402
+
+VERSION = "13.5.0"
+PACKAGE = f"lighthouse@{VERSION}"
+TOOLS = ROOT / ".node-tools"
+LIGHTHOUSE = TOOLS / "node_modules" / ".bin" / "lighthouse"
+FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-background-networking"
+
+
+def ensure_lighthouse() -> None:
+    if LIGHTHOUSE.exists():
+        return
+    subprocess.run(["bash", str(ROOT / "scripts" / "ensure-node-tools.sh")], check=True)
+    subprocess.run(
+        ["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(TOOLS), PACKAGE],
+        check=True,
+    )
+
+
+def lighthouse(url: str, out: Path) -> dict:
+    env = {**os.environ, "CHROME_PATH": "/usr/bin/chromium"}
+    subprocess.run(
+        [
+            str(LIGHTHOUSE), url, "--quiet", f"--chrome-flags={FLAGS}",
+            "--only-categories=performance,accessibility", "--output=json", f"--output-path={out}",
+        ],
+        check=True, env=env, timeout=300,
+    )
+    report = json.loads(out.read_text())
+    audits = report["audits"]
+    return {
+        "accessibility": report["categories"]["accessibility"]["score"] * 100,
+        "performance": report["categories"]["performance"]["score"] * 100,
+        "cls": audits["cumulative-layout-shift"]["numericValue"],
+        "lcp_ms": audits["largest-contentful-paint"]["numericValue"],
+        "tbt_ms": audits["total-blocking-time"]["numericValue"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1, help="runs per page; the median is printed")
+    args = parser.parse_args()
+    ensure_lighthouse()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = start_server(Path(tmp) / "lighthouse.db")
+        try:
+            spec = {"layers": [2, 3, 1], "data": {"generator": "xor"}}
+            ids = ",".join(httpx.post(f"{server}/api/networks", json=spec).json()["id"] for _ in range(2))
+            pages = {
+                "explorer": "/",
+                "lessons": "/lessons",
+                "a lesson": "/lessons/chain-rule",
+                "compare": f"/compare?ids={ids}",
+            }
+            print(f"{'page':<10} {'access.':>8} {'perf.':>6} {'CLS':>7} {'LCP ms':>8} {'TBT ms':>8}")
+            for name, path in pages.items():
+                runs = [lighthouse(f"{server}{path}", Path(tmp) / f"run{k}.json") for k in range(args.runs)]
+                mid = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+                print(
+                    f"{name:<10} {mid['accessibility']:>8.0f} {mid['performance']:>6.0f} {mid['cls']:>7.3f}"
+                    f" {mid['lcp_ms']:>8.0f} {mid['tbt_ms']:>8.0f}"
+                )
+        finally:
+            stop_server(server)
+
+
+if __name__ == "__main__":
+    main()

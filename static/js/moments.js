@@ -1,0 +1,41 @@
+// How every part of the page names a moment of training, in one vocabulary: "epoch E" is the
+// state after E whole epochs (the API's `epoch` counter); between two epoch ends it is "step S
+// (epoch E+1 in progress)", so the timeline, the rewind dialog and the header never disagree.
+
+/** `epoch`: epochs completed; `step`: updates applied; `midEpoch`: part of the next epoch done. */
+export function momentName({ epoch, step, midEpoch }) {
+  if (midEpoch) return `step ${step} (epoch ${epoch + 1} in progress)`;
+  if (epoch === 0 && step === 0) return "the start (no update yet)";
+  if (epoch === 0) return `step ${step} (no epoch finished yet)`;
+  return `the end of epoch ${epoch} (step ${step})`;
+}
+
+/** A timeline snapshot's moment: a step snapshot lies inside an epoch, an epoch one at its end. */
+export const snapshotMoment = (s) => ({ epoch: s.epoch, step: s.step, midEpoch: s.kind === "step" });
+
+/** The network's moment, from its counters and data cursor. */
+export const networkMoment = (n) => ({ epoch: n.epoch, step: n.step, midEpoch: (n.cursor?.position ?? 0) > 0 });
+
+/** The header's short form: "epoch 2 in progress", "epoch 3 done", "no epoch yet". */
+export function epochStatus(n) {
+  if ((n.cursor?.position ?? 0) > 0) return `epoch ${n.epoch + 1} in progress`;
+  return n.epoch === 0 ? "no epoch yet" : `epoch ${n.epoch} done`;
+}
+
+/** "Forward, Loss and Backward" — the phases the step in progress still needs to reach `goal`. */
+export function phasesToRun(trace, goal = "backward") {
+  const order = ["forward", "loss", "backward", "update"];
+  const done = trace?.update ? -1 : trace?.backward ? 2 : trace?.loss ? 1 : trace?.forward ? 0 : -1;
+  const names = order.slice(done + 1, order.indexOf(goal) + 1).map((p) => p[0].toUpperCase() + p.slice(1));
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : (names[0] ?? "");
+}
+
+/** A timeline snapshot's short name: "epoch 12" after an epoch, "step 17" inside one. */
+export const shortMoment = (s) => (s.kind === "epoch" ? `epoch ${s.epoch}` : `step ${s.step}`);
+
+/** What a step's gradient is over, in words: "sample #3", "this batch of 10 samples", "your own input". */
+export function batchWords(forward) {
+  const B = forward?.batch_size ?? forward?.inputs?.length ?? 1;
+  if (forward?.indices) return B === 1 ? `sample #${forward.indices[0]}` : `this batch of ${B} samples`;
+  return B === 1 ? "your own input" : `your ${B} input rows`;
+}

@@ -1,0 +1,96 @@
+"""The page's feedback is true for what happened: advice follows the loss and gradient-norm
+trend with their numbers, an out-of-order phase names every phase still missing, and the
+timeline and the rewind dialog name a moment the same way."""
+
+from __future__ import annotations
+
+import httpx
+
+from .conftest import UI
+
+# XOR, one sample per update, η = 100: each update fits its own sample and wrecks the others.
+HUGE_ETA = "#ds=xor&h=3.tanh&out=sigmoid&loss=bce&lr=100&bs=1&iseed=0&seed=0"
+# A linear fit whose epochs overshoot further and further.
+OVERSHOOT = "#ds=linear&n=200&noise=0.1&dseed=1&h=&out=linear&loss=mse&lr=1.5&bs=10&iseed=0&seed=0"
+
+
+def caption(ui: UI) -> str:
+    return ui.page.locator("[data-caption]").text_content() or ""
+
+
+def quotes(ui: UI, value: float) -> bool:
+    """Does the caption quote ``value`` (its full-precision title, as JavaScript writes it)?"""
+    shown = ui.page.eval_on_selector_all("[data-caption] .num", "ns => ns.map(n => n.dataset.value)")
+    return any(float(v) == value for v in shown)
+
+
+def test_advice_after_the_loss_rose_names_the_numbers_and_a_smaller_eta(ui: UI, live_server: str) -> None:
+    ui.open(HUGE_ETA)
+    for _ in range(2):
+        ui.press("Step")
+    steps = httpx.get(f"{live_server}/api/networks/{ui.network_id}/history").json()["steps"]
+    first, second = steps[0]["loss"], steps[1]["loss"]
+    assert second > 10 * first  # what happened: the second update's batch loss jumped
+    said = caption(ui)
+    assert "The batch loss rose from" in said and "at step 1" in said and "at step 2" in said, said
+    assert "η = 100 is likely too large for this loss surface: try η/10 = 10." in said, said
+    assert quotes(ui, first) and quotes(ui, second)
+    assert "larger" not in said  # never a larger η after a rise
+    readout = ui.page.locator("[data-health]").text_content() or ""
+    assert "rose from" in readout and "try η/10 = 10" in readout
+    ui.assert_no_console_errors()
+
+
+def test_advice_after_epochs_that_rose(ui: UI, live_server: str) -> None:
+    ui.open(OVERSHOOT)
+    ui.press("Epoch")
+    ui.press("Epoch")
+    history = httpx.get(f"{live_server}/api/networks/{ui.network_id}/history").json()["history"]
+    assert history[1]["train_loss"] > history[0]["train_loss"]
+    said = caption(ui)
+    assert "The training loss rose from" in said, said
+    assert "(epoch 1, its lowest of the last 2 epochs)" in said and "(epoch 2)" in said
+    assert "η = 1.5 is likely too large for this loss surface: try η/10 = 0.15." in said
+    assert quotes(ui, history[0]["train_loss"]) and quotes(ui, history[1]["train_loss"])
+    ui.assert_no_console_errors()
+
+
+def test_a_phase_out_of_order_names_every_phase_missing(ui: UI) -> None:
+    ui.open(HUGE_ETA)
+    ui.press("Backward")
+    assert ui.error() == (
+        "Out of order: Backward starts from the loss gradient ∂L/∂a, so it needs Loss. "
+        "Press Forward (F), then Loss (L) first."
+    )
+    ui.press("Forward")
+    ui.press("Update")
+    assert ui.error().endswith("Press Loss (L), then Backward (B) first.")
+    ui.press("Loss")
+    ui.press("Backward")
+    ui.press("Update")
+    assert ui.error() == ""
+    ui.press("Backward")  # a new step begins with Forward
+    assert ui.error().endswith("Press Forward (F), then Loss (L) first.")
+
+
+def test_the_timeline_and_the_rewind_dialog_name_a_moment_alike(ui: UI) -> None:
+    ui.open("#ds=xor&h=3.tanh&out=sigmoid&loss=bce&lr=0.5&bs=1&iseed=0")
+    page = ui.page
+    for _ in range(3):
+        ui.press("Step")  # step 3 lies inside epoch 1 (4 updates an epoch)
+    page.wait_for_function("() => document.querySelector('[data-timeline]').dataset.points === '4'")
+    scrubber = page.locator("[data-timeline-range]")
+    scrubber.evaluate("n => { n.value = '2'; n.dispatchEvent(new Event('input')); }")  # after step 2
+    page.wait_for_function("() => document.querySelector('[data-timeline]').dataset.state === 'preview'")
+    moment = "step 2 (epoch 1 in progress)"
+    assert moment in (page.locator("[data-timeline-label]").text_content() or "")
+    assert moment in (page.locator("[data-timeline-banner]").text_content() or "")
+    assert (
+        "the network itself is still at step 3 (epoch 1 in progress)"
+        in (page.locator("[data-timeline-banner]").text_content() or "").lower()
+    )
+    page.get_by_role("button", name="Rewind here…").click()
+    assert f"goes back to {moment}" in (page.locator("[data-rewind-text]").text_content() or "")
+    assert page.locator("[data-meta-epoch]").text_content() == "epoch 1 in progress"
+    page.get_by_role("button", name="Cancel").click()
+    ui.assert_no_console_errors()

@@ -1,0 +1,81 @@
+"""Lessons keep the network in view: at 1280×800 the tour sits beside the drawing and both are
+on the first screen at every step; on a phone one tap shows the drawing. A first visit offers
+the first lesson, and the controls lead to the lessons."""
+
+from __future__ import annotations
+
+import httpx
+from backprop_explorer.app.lessons import LESSONS
+from playwright.sync_api import Browser
+
+from .conftest import UI, ui_at
+from .test_lessons import advance, wait_stage
+
+
+def box(ui: UI, selector: str) -> dict:
+    found = ui.page.locator(selector).first.bounding_box()
+    assert found is not None, selector
+    return found
+
+
+def inside_viewport(ui: UI, selector: str) -> bool:
+    b = box(ui, selector)
+    size = ui.page.viewport_size
+    assert size is not None
+    right, bottom = b["x"] + b["width"], b["y"] + b["height"]
+    return b["x"] >= 0 and b["y"] >= 0 and right <= size["width"] and bottom <= size["height"]
+
+
+def test_the_chain_rule_lesson_keeps_drawing_and_tour_on_one_screen(
+    browser: Browser, live_server: str
+) -> None:
+    with ui_at(browser, live_server, 1280, 800) as ui:
+        ui.page.goto(f"{live_server}/lessons/chain-rule")
+        ui.page.wait_for_selector("body[data-ready=true]")
+        ui.set_speed("max")
+        steps = LESSONS["chain-rule"].steps
+        for k, step in enumerate(steps):
+            if wait_stage(ui) == "ask":
+                assert step.ask is not None
+                ui.page.locator("[data-tour-choices] button").first.click()
+                assert wait_stage(ui) == "shown"
+            assert ui.page.evaluate("window.scrollY") == 0  # nothing had to scroll
+            for part in ("svg[data-network]", "[data-tour-text]", "[data-tour-next]"):
+                assert inside_viewport(ui, part), (k + 1, part, box(ui, part))
+            # The tour stands beside the drawing, not above it.
+            drawing = box(ui, "svg[data-network]")
+            assert box(ui, "[data-tour]")["x"] >= drawing["x"] + drawing["width"]
+            if k + 1 < len(steps):
+                advance(ui)
+        ui.assert_no_console_errors()
+
+
+def test_on_a_phone_one_tap_shows_the_drawing(browser: Browser, live_server: str) -> None:
+    with ui_at(browser, live_server, 390, 844) as ui:
+        ui.page.goto(f"{live_server}/lessons/chain-rule")
+        ui.page.wait_for_selector("body[data-ready=true]")
+        wait_stage(ui)
+        assert inside_viewport(ui, "[data-tour-title]")  # the lesson comes first
+        assert not inside_viewport(ui, "svg[data-network]")
+        ui.page.get_by_role("button", name="See the network ↓").click()
+        ui.page.wait_for_timeout(300)
+        assert inside_viewport(ui, "svg[data-network]")
+        ui.assert_no_console_errors()
+
+
+def test_a_first_visit_offers_the_first_lesson_until_dismissed(ui: UI, live_server: str) -> None:
+    ui.open()
+    page = ui.page
+    first = httpx.get(f"{live_server}/api/lessons").json()[0]
+    offer = page.locator("[data-welcome]")
+    assert offer.is_visible()
+    start = page.locator("[data-welcome-start]")
+    assert start.get_attribute("href") == f"/lessons/{first['id']}"
+    assert first["title"] in (start.text_content() or "")
+    # The lessons are one click away from the controls too.
+    assert page.locator("[role=toolbar] a[href='/lessons']").is_visible()
+    page.get_by_role("button", name="Hide this suggestion").click()
+    assert not offer.is_visible()
+    ui.open()
+    assert not page.locator("[data-welcome]").is_visible()  # remembered
+    ui.assert_no_console_errors()

@@ -1,0 +1,124 @@
+"""Settings changed while Play trains apply from the next epoch, and every part of the page
+agrees on which value each epoch used: the form, the note beside the controls, the server's
+snapshots and the timeline. The Speed slider sets Play's pace."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from .conftest import UI
+
+CIRCLES = "#ds=circles&n=200&h=4.tanh,4.tanh&lr=0.1&bs=10&iseed=0&seed=0"
+XOR = "#ds=xor&h=3.tanh&out=sigmoid&loss=bce&lr=0.5&bs=1&iseed=0"
+STATE = "window.backpropExplorer.getState()"
+
+
+def events(ui: UI, action: str) -> list[dict]:
+    return ui.page.evaluate(f"window.backpropExplorer.events.filter(e => e.action === '{action}')")
+
+
+def wait_for_epoch(ui: UI, epoch: int) -> None:
+    ui.page.wait_for_function(f"() => {STATE}.network.epoch >= {epoch}", timeout=30_000)
+
+
+def pause(ui: UI) -> None:
+    ui.page.get_by_role("button", name="Play/Pause").click()
+    ui.page.wait_for_function(f"() => !{STATE}.playing && document.body.dataset.busy !== 'true'")
+    ui.page.wait_for_function(f"() => !{STATE}.pendingSetup")
+
+
+def scrubber_position(kept: list[dict], now_step: int, epoch: int) -> int:
+    """Where the timeline puts the snapshot after ``epoch``: one position per step before now,
+    oldest first (an epoch snapshot stands for its step)."""
+    steps = sorted({s["step"] for s in kept if s["step"] < now_step})
+    (step,) = [s["step"] for s in kept if s["kind"] == "epoch" and s["epoch"] == epoch]
+    return steps.index(step)
+
+
+def test_eta_typed_during_play_applies_from_the_next_epoch(ui: UI, live_server: str) -> None:
+    ui.open(CIRCLES)
+    page = ui.page
+    page.get_by_role("button", name="Play/Pause").click()
+    wait_for_epoch(ui, 3)
+    field = page.locator("input[name=learning_rate]")
+    field.fill("0.01")
+    field.dispatch_event("change")
+    page.wait_for_function("() => window.backpropExplorer.events.some(e => e.action === 'settings-applied')")
+    (applied,) = events(ui, "settings-applied")
+    wait_for_epoch(ui, applied["epoch"] + 3)  # a few epochs with the new η
+    pause(ui)
+
+    # The server: every epoch up to the one in progress ran with 0.1, every one after with 0.01.
+    net = ui.network_id
+    kept = httpx.get(f"{live_server}/api/networks/{net}/snapshots").json()["snapshots"]
+    rates = {s["epoch"]: s["settings"]["learning_rate"] for s in kept if s["kind"] == "epoch"}
+    changed_at = applied["epoch"]
+    assert changed_at >= 3 and max(rates) >= changed_at + 3
+    assert all(rate == 0.1 for epoch, rate in rates.items() if epoch <= changed_at)
+    assert all(rate == 0.01 for epoch, rate in rates.items() if epoch > changed_at)
+    assert httpx.get(f"{live_server}/api/networks/{net}").json()["learning_rate"] == 0.01
+
+    # The page: the form and the note agree with the server; the queued change came first.
+    assert [e["changes"][0]["to"] for e in events(ui, "settings-queued")] == ["0.01"]
+    assert field.input_value() == "0.01" and not field.evaluate("n => n.classList.contains('pending')")
+    note = page.locator("[data-settings-note]").text_content() or ""
+    assert f"From epoch {changed_at + 1} on: η 0.1 → 0.01" in note
+    assert ui.state("s.network.learning_rate") == 0.01
+
+    # The timeline names the η of each epoch: before the change and after it.
+    scrubber = page.locator("[data-timeline-range]")
+    now_step = ui.state("s.network.step")
+    page.wait_for_function(f"() => document.querySelector('[data-timeline]').dataset.nowStep == {now_step}")
+    for epoch, rate in [(changed_at, "0.1"), (changed_at + 2, "0.01")]:
+        index = scrubber_position(kept, now_step, epoch)
+        scrubber.evaluate("(n, v) => { n.value = String(v); n.dispatchEvent(new Event('input')); }", index)
+        page.wait_for_function(
+            f"() => document.querySelector('[data-timeline]').dataset.state === 'preview'"
+            f" && window.backpropExplorer.getState().snapshotPreview?.network.epoch === {epoch}"
+        )
+        label = page.locator("[data-timeline-label]").text_content() or ""
+        assert f"the end of epoch {epoch}" in label and f"η {rate} ·" in label, label
+        banner = page.locator("[data-timeline-banner]").text_content() or ""
+        assert f"made with η = {rate}" in banner
+        assert ui.state("s.snapshotPreview.network.learning_rate") == float(rate)  # that moment's η
+    page.get_by_role("button", name="Back to now").click()
+    ui.assert_no_console_errors()
+
+
+def test_a_refused_change_puts_the_value_in_force_back_in_the_form(ui: UI, live_server: str) -> None:
+    ui.open(XOR)
+    page = ui.page
+    field = page.locator("input[name=batch_size]")
+    field.fill("0")  # the server refuses a batch of 0
+    field.dispatch_event("change")
+    page.wait_for_function("() => document.querySelector('[data-error=build]').textContent !== ''")
+    assert field.input_value() == "1"  # the batch size the network still has
+    said = page.locator("[data-error=build]").text_content() or ""
+    assert "Nothing changed: the network keeps batch size 1." in said
+    assert httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()["batch_size"] == 1
+    assert "Not applied" in (page.locator("[data-caption]").text_content() or "")
+
+
+def epochs_per_second(ui: UI, speed: str, seconds: float) -> float:
+    ui.set_speed(speed)
+    page = ui.page
+    page.get_by_role("button", name="Play/Pause").click()
+    wait_for_epoch(ui, ui.state("s.network.epoch") + 1)  # past the first call
+    start, t0 = ui.state("s.network.epoch"), time.monotonic()
+    page.wait_for_timeout(seconds * 1000)
+    end, t1 = ui.state("s.network.epoch"), time.monotonic()
+    pause(ui)
+    return (end - start) / (t1 - t0)
+
+
+def test_the_speed_slider_sets_plays_pace(ui: UI) -> None:
+    ui.open(XOR)
+    slow = epochs_per_second(ui, "0.25×", 4)
+    fast = epochs_per_second(ui, "max", 3)
+    assert 0.4 <= slow <= 1.6, slow  # about one epoch per second
+    assert fast >= 8 * slow, (slow, fast)
+    label = ui.page.locator("[data-speed]").get_attribute("aria-valuetext") or ""
+    assert label == "no animation, Play as fast as it goes"
+    ui.assert_no_console_errors()

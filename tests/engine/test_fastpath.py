@@ -1,0 +1,114 @@
+"""Training's SGD step as written out for a network (engine/fastpath.py): its numbers are the
+traced phases' to the last bit whatever shares a call (runs of layers of one width, the
+output's dL_db with the loss's sum, the tanh layers' f′), with a partial last batch, across
+the epochs train() runs on one θ, and when the parameters change between those epochs."""
+
+import numpy as np
+import pytest
+from backprop_explorer.engine import Optimizer, Regularization, Trainer, build_network, generate, train
+from backprop_explorer.engine.fastpath import SGDSteps
+from backprop_explorer.engine.optimizers import FlatSGD
+
+from .test_training import assert_same_run, run_traced
+
+# (data, layer sizes, activations, loss, regularization), each sharing calls differently.
+SHAPES = [
+    # 2-W-W-1 tanh: one sum for both hidden layers' dL_db, one for the output's and the loss
+    ("circles", [2, 4, 4, 1], ["tanh", "tanh", "tanh"], "half_sse", "none"),
+    ("circles", [2, 4, 4, 1], ["tanh", "relu", "linear"], "mse", "l2"),
+    # width-1 layers: the output's dL_db is summed with the hidden layer's, not with the loss
+    ("sine", [1, 1, 1], ["tanh", "linear"], "half_sse", "none"),
+    ("sine", [1, 3, 3, 3, 1], ["leaky_relu", "tanh", "sigmoid", "linear"], "mse", "l1"),
+    # several outputs: a square loss's sum is its own call
+    ("multiclass_blobs", [2, 3, 3], ["tanh", "tanh"], "half_sse", "l2"),
+    ("multiclass_blobs", [2, 5, 3], ["sigmoid", "softmax"], "cross_entropy", "none"),
+    ("circles", [2, 2, 1], ["relu", "sigmoid"], "bce", "l2"),
+]
+
+
+def network(generator, sizes, activations, loss_name, regularization, n=37):
+    data = generate(generator, np.random.default_rng(2), n=n, noise=0.2)
+    net = build_network(
+        sizes,
+        activations,
+        loss=loss_name,
+        regularization=Regularization(regularization, 0.01),
+        rng=np.random.default_rng(2),
+    )
+    return data, net
+
+
+@pytest.mark.parametrize("batch_size", [5, 7, 30])  # 30 training samples: 7 leaves a batch of 2
+@pytest.mark.parametrize("shape", SHAPES)
+def test_written_out_steps_equal_the_traced_phases(shape, batch_size):
+    runs = []
+    for _ in range(2):
+        data, net = network(*shape)
+        trainer = Trainer(data, batch_size=batch_size, validation_split=0.2, seed=4)
+        runs.append((net, trainer, Optimizer("sgd", 0.05)))
+    (fast_net, fast_trainer, fast_opt), (slow_net, slow_trainer, slow_opt) = runs
+    assert fast_trainer.n_train == 30
+    result = train(fast_net, fast_opt, fast_trainer, 3)
+    run_traced(slow_net, slow_trainer, slow_opt, 3 * slow_trainer.batches_per_epoch)
+    assert result.epochs_run == 3 and result.diverged is None
+    assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer)
+    assert fast_opt.t == slow_opt.t == fast_trainer.step
+
+
+@pytest.mark.parametrize("change", ["in place", "replaced"])
+def test_parameters_changed_between_epochs_are_the_ones_the_next_epoch_trains(change):
+    # train() keeps one θ for all its epochs; a callback that changes a bias in place (the
+    # replicas added to z must follow) or replaces a weight matrix (new steps are written)
+    # between two epochs must train on what it set, as two separate runs do.
+    def edit(net):
+        if change == "in place":
+            net.layers[1].b[0] += 0.25
+        else:
+            net.layers[0].W = net.layers[0].W * 0.5
+
+    shape = SHAPES[0]
+    data, one_run = network(*shape)
+    _, two_runs = network(*shape)
+    one_trainer, two_trainer = (Trainer(data, batch_size=5, seed=1) for _ in range(2))
+    one_opt, two_opt = Optimizer("sgd", 0.1), Optimizer("sgd", 0.1)
+    edited = []
+    train(one_run, one_opt, one_trainer, 2, on_epoch=lambda entry: edited or edited.append(edit(one_run)))
+    train(two_runs, two_opt, two_trainer, 1)
+    edit(two_runs)
+    train(two_runs, two_opt, two_trainer, 1)
+    assert_same_run(one_run, one_trainer, two_runs, two_trainer)
+
+
+def test_a_step_is_straight_line_numpy_calls():
+    data, net = network("circles", [2, 8, 8, 1], ["tanh", "tanh", "tanh"], "half_sse", "none")
+    steps = SGDSteps(net, FlatSGD(net, Optimizer("sgd", 0.1), 10), [0.0, 0.0, 0.0])
+    source = steps.source(10)
+    assert source.startswith("def step(X, Y):")
+    assert " for " not in source and "while" not in source
+    # dL_db: one sum for the two hidden layers, one for the output layer with the loss's sum
+    assert source.count("add_reduce(") == 2
+    assert source.count("tanh(") == 3 and "multiply(A, A, FP)" in source  # f′ of all three at once
+    with np.errstate(over="ignore", invalid="ignore"):
+        loss = steps.for_rows(10)(data.X[:10], data.Y[:10])
+    assert loss > 0 and steps.norm_sums[0] > 0
+
+
+@pytest.mark.parametrize("cap", [0, 1, 3, 7])
+@pytest.mark.parametrize("before", [0, 2, 5, 9, 20])
+@pytest.mark.parametrize("count", [1, 4, 9, 16, 31])
+def test_updates_counted_together_leave_the_step_losses_as_counted_one_by_one(cap, before, count):
+    # The update losses past the cap are dropped on passing twice the cap; counting a run of
+    # updates at once must leave the list as that rule applied update by update would (a
+    # refused step's sentence reads its end).
+    data, _ = network(*SHAPES[0])
+    trainer = Trainer(data, batch_size=1, seed=1, max_step_losses=cap)
+    trainer.step_losses = [[i + 1, 1, float(i)] for i in range(before)]
+    trainer.step = before
+    expected = [entry[:] for entry in trainer.step_losses]
+    for i in range(count):
+        expected.append([before + i + 1, 1, 100.0 + i])
+        if len(expected) > 2 * cap:
+            del expected[: len(expected) - cap]
+    trainer._count_updates([100.0 + i for i in range(count)])
+    assert trainer.step_losses == expected
+    assert (trainer.step, trainer.norm_count, trainer.cursor) == (before + count, count, count)
