@@ -293,7 +293,12 @@ def warm(base: str) -> None:
 async def class_run(bases: list[str], learners: int, seconds: float) -> tuple[Tally, int]:
     """``learners`` learners for ``seconds``; the tally and the lost updates."""
     tally = Tally()
-    limits = httpx.Limits(max_connections=learners + 10, max_keepalive_connections=learners + 10)
+    # An idle connection is dropped after 2 s, before the servers' own 5 s keep-alive closes it:
+    # a request sent on a connection the server is closing at that moment fails unanswered
+    # (a browser sends it again on a new connection; httpx does not).
+    limits = httpx.Limits(
+        max_connections=learners + 10, max_keepalive_connections=learners + 10, keepalive_expiry=2
+    )
     clients = [httpx.AsyncClient(base_url=base, timeout=120, limits=limits) for base in bases]
     try:
         deadline = time.monotonic() + seconds
