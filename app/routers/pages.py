@@ -30,7 +30,9 @@ def lesson_list(request: Request, lessons: LessonsDep):
 def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
     """The explorer page with the tour of lesson ``lesson_id`` (static/js/tour/)."""
     lesson = lessons.require(lesson_id)
-    modules = dict.fromkeys(imported_by("main.js")[1:] + imported_by("tour/tour.js"))
+    # The tour loads the loss landscape's modules as it starts (the explorer on first selection).
+    tour = imported_by("tour/tour.js") + imported_by("analysis-panel.js")
+    modules = dict.fromkeys(imported_by("main.js")[1:] + tour)
     first = lesson.steps[0].target if lesson.steps else None
     context = {
         "version": __version__,

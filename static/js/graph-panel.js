@@ -186,6 +186,7 @@ store.subscribe((s, keys) => {
   if (animator.running) return;
   render(s);
 });
+if (!animator.running) render(store.get()); // loaded when the panel first comes into view
 
 // A lesson step pointing at one node (tour/highlight.js sets data-tour-node): mark it.
 new MutationObserver(() => drawn && draw(store.get())).observe(root, { attributes: true, attributeFilter: ["data-tour-node"] });

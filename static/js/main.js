@@ -10,23 +10,19 @@ import { onBuild, onEdit, onUpload } from "./form-actions.js";
 import { DEFAULT_SETUP, applyDatasetDefaults, applyPairing, isUpload } from "./setup.js";
 import { fromHash } from "./url-state.js";
 import { build, copyOnScreen, loadPreview, openLinked } from "./network-actions.js";
-import { wireMyNetworks } from "./my-networks.js";
 import { setParameter } from "./parameter-actions.js";
 import { stopPlaying } from "./play.js";
 import { detailOf, setError, status } from "./messages.js";
 import { redrawAllPlots } from "./plot-panel.js";
 import { offerFirstLesson } from "./welcome.js";
-import { wireCompareLaunch } from "./compare/launch.js";
-import "./graph-panel.js";
 import { wireExports } from "./export-actions.js";
 
 async function start() {
   mountViews({ onEditParameter: setParameter });
   connectViews();
   wireControls();
-  wireCompareLaunch();
   wireExports();
-  wireMyNetworks({ onOpen: (id) => (location.hash = `#net=${encodeURIComponent(id)}`), onCopy: copyOnScreen });
+  loadOnFirstUse();
   wireTimeline({ stopPlay: stopPlaying });
   status("Loading the catalog…", true);
   let catalog;
@@ -72,6 +68,36 @@ async function start() {
   await build(setup, { shape }); // the URL now names the new network
   if (linkProblem) setError("dataset", linkProblem);
   listenForLinks();
+}
+
+/** My networks, the compare launcher and the computational graph load their modules when first
+ * opened or scrolled to: the first paint does not wait for them. */
+function loadOnFirstUse() {
+  const myNetworks = $("[data-action=my-networks]");
+  myNetworks.addEventListener(
+    "click",
+    async () => {
+      const { wireMyNetworks } = await import("./my-networks.js");
+      const onOpen = (id) => (location.hash = `#net=${encodeURIComponent(id)}`);
+      wireMyNetworks({ onOpen, onCopy: copyOnScreen }).open();
+    },
+    { once: true },
+  );
+  // The computational graph: when its panel comes onto the screen (or a lesson's step points at
+  // it, tour/highlight.js).
+  const graph = document.querySelector("[data-graph]");
+  const seen = new IntersectionObserver((entries) => {
+    if (!entries.some((e) => e.isIntersecting)) return;
+    seen.disconnect();
+    import("./graph-panel.js");
+  });
+  if (graph) seen.observe(graph);
+  const compareLaunch = document.querySelector("[data-compare-launch]");
+  compareLaunch?.addEventListener(
+    "toggle",
+    async () => (await import("./compare/launch.js")).wireCompareLaunch(),
+    { once: true },
+  );
 }
 
 /** A link pasted into the address bar: open its network, or build its setup. */

@@ -135,12 +135,13 @@ export function wireMyNetworks({ onOpen, onCopy }) {
     }
   }
 
-  $("[data-action=my-networks]").addEventListener("click", async () => {
+  async function open() {
     $("[data-my-copy]").hidden = store.get().sharing?.yours !== false;
     dialog.showModal();
     await refreshUsage();
     await load(0);
-  });
+  }
+  $("[data-action=my-networks]").addEventListener("click", open);
   more.addEventListener("click", () => load(shown));
   $("[data-action=my-close]").addEventListener("click", () => dialog.close());
   $("[data-action=copy-shared]").addEventListener("click", async () => {
@@ -151,4 +152,5 @@ export function wireMyNetworks({ onOpen, onCopy }) {
       setError("my-networks", detailOf(err));
     }
   });
+  return { open };
 }

@@ -116,13 +116,14 @@ async function backTo(id) {
 export async function adopt(network, setup, { keepUrl = false } = {}) {
   const old = store.get().network;
   const untrained = old && old.step === 0 && old.epoch === 0 && store.get().sharing?.yours !== false;
-  if (untrained && old.id !== network.id) api.deleteNetwork(old.id).catch(() => {});
   // The key a copied link carries, so another owner may view it; null when the server has none to give.
   const sharing = await api.shareKey(network.id).catch(() => null);
   store.set({
     network, sharing, built: setup && structuredClone(setup), ...(setup ? { setup } : {}),
     data: null, trace: null, history: [], steps: [], grid: null, selection: null, gradcheck: null, caption: "", // its data follow
   });
+  // Deleted once off the screen: a panel asking about the network on screen never asks for it.
+  if (untrained && old.id !== network.id) api.deleteNetwork(old.id).catch(() => {});
   if (setup && !keepUrl) history.replaceState(null, "", linkTo(setup));
   const data = await api.networkData(network.id);
   store.set({ data });

@@ -4,7 +4,6 @@ import { $, PREVIEWED, animator, drawn, inspector, store, view } from "./context
 import { renderCaption, renderChain } from "./captions.js";
 import { renderGradcheck, renderMeta, renderPhaseButtons, renderReadout, renderSamplePicker } from "./panels.js";
 import { renderPlots } from "./plot-panel.js";
-import { renderAnalysis } from "./analysis-panel.js";
 import * as plots from "./plots.js";
 import { createPicturesView, drawImagePreview } from "./pictures-view.js";
 import { renderOwnRow } from "./own-input.js";
@@ -67,6 +66,29 @@ function render(state, keys) {
   renderPlots(s, keys);
 }
 
+// The loss landscape and the shares (analysis-panel.js and the modules only it uses) load when
+// a weight or bias is first selected: the page's first paint does not wait for them.
+// A pointer or the focus on the drawing loads them too; a lesson, which selects weights as its
+// steps go, loads them before its first step.
+let analysis = null;
+let analysisLoading = null;
+
+/** Load the landscape and the shares now; resolves when they render with the state. */
+export function loadAnalysis() {
+  analysisLoading ??= import("./analysis-panel.js").then((module) => {
+    analysis = module;
+    module.renderAnalysis(drawn(), new Set(["selection", "network", "trace", "playing"]));
+  });
+  return analysisLoading;
+}
+
+function renderAnalysis(s, keys) {
+  if (analysis) analysis.renderAnalysis(s, keys);
+  // Also once a step has begun, so that a weight clicked next shows at once (the panel starts
+  // hidden, and stays so until a weight or bias is selected).
+  else if (s.network && (s.selection?.kind === "edge" || s.selection?.kind === "bias" || s.trace)) loadAnalysis();
+}
+
 let pictures = null; // image-like inputs: weights and samples as pictures (pictures-view.js)
 
 export function connectViews() {
@@ -74,4 +96,6 @@ export function connectViews() {
   hoverHistory($("[data-plot=loss]"), () => drawn().history, lossLines);
   hoverHistory($("[data-plot=grads]"), () => drawn().history.filter((e) => e.grad_norms?.length), gradLines);
   store.subscribe(render);
+  const drawing = $("[data-network]");
+  for (const type of ["pointerover", "focusin"]) drawing.addEventListener(type, () => loadAnalysis(), { once: true });
 }

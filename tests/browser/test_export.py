@@ -202,6 +202,7 @@ def test_backward_is_recorded_as_a_webm_video(ui: UI, tmp_path: Path) -> None:
 def test_the_graph_and_the_landscape_save_as_pictures(ui: UI, tmp_path: Path) -> None:
     after_backward(ui)
     ui.page.locator('.edge-hit[data-layer="1"][data-j="0"][data-i="0"]').dispatch_event("click")
+    ui.page.locator("[data-graph]").scroll_into_view_if_needed()  # the graph loads when first seen
     ui.page.wait_for_function(
         "() => document.querySelector('[data-graph]').dataset.state === 'drawn'"
         " && document.querySelector('[data-landscape]').dataset.state === 'drawn'"

@@ -40,6 +40,8 @@ def random_spec(seed: int) -> dict:
 
 
 def drawn(ui: UI, phase: str) -> None:
+    """Wait for the graph of `phase`, scrolled to as a learner would (it loads when first seen)."""
+    ui.page.locator(PANEL).scroll_into_view_if_needed()
     ui.page.wait_for_function(
         f"() => {{ const p = document.querySelector('{PANEL}');"
         f" return p.dataset.state === 'drawn' && p.dataset.phase === '{phase}'; }}"

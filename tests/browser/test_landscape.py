@@ -38,6 +38,8 @@ def open_weight(ui: UI, layer: int, j: int, i: int) -> None:
     ui.page.wait_for_function(
         f"() => document.querySelector('[data-inspector-body]').dataset.target === 'edge:{layer}:{j}:{i}'"
     )
+    # The landscape and the shares load on the first selection of a weight, then show it.
+    ui.page.wait_for_selector("[data-landscape]:not([hidden])")
 
 
 def landscape_api(live_server: str, nid: str, **body) -> dict:

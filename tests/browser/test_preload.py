@@ -35,3 +35,38 @@ def test_every_module_loaded_is_preloaded(browser: Browser, live_server: str, pa
         assert asked == path.startswith("/compare")
     finally:
         context.close()
+
+
+LAZY = {"graph-panel.js", "analysis-panel.js", "my-networks.js", "compare/launch.js"}
+
+
+def test_the_panels_below_load_their_modules_when_first_used(browser: Browser, live_server: str) -> None:
+    # The graph, the loss landscape, My networks and the compare launcher are not fetched with the
+    # page (its first paint waits for none of them); each loads and works when first used.
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        loaded: list[str] = []
+        page.on("request", lambda r: loaded.append(r.url))
+        page.goto(f"{live_server}/")
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        page.wait_for_load_state("networkidle")
+
+        def modules() -> set[str]:
+            return {m.group(1) for u in loaded if (m := re.search(r"/static/js/([^?]+\.js)", u))}
+
+        assert modules() & LAZY == set()
+
+        page.locator("[data-graph]").scroll_into_view_if_needed()
+        page.wait_for_function("() => document.querySelector('[data-graph]').dataset.state === 'drawn'")
+        assert page.locator("[data-graph] [data-node]").count() > 0
+        page.locator('.edge-hit[data-layer="1"][data-j="0"][data-i="0"]').dispatch_event("click")
+        page.wait_for_function("() => document.querySelector('[data-landscape]').dataset.state === 'drawn'")
+        page.locator("[data-action=my-networks]").click()
+        page.wait_for_selector("[data-my-networks][open] [data-my-rows] tr")
+        page.locator("[data-action=my-close]").click()
+        page.locator("[data-compare-launch] summary").click()
+        page.wait_for_selector("[data-compare-launch] [data-copy-submit]")
+        assert modules() >= LAZY
+    finally:
+        context.close()

@@ -9,12 +9,12 @@ import { at } from "../root.js";
 
 export const compareUrl = (ids) => at(`/compare?ids=${ids.map(encodeURIComponent).join(",")}`);
 
-/** Wire the control in [data-compare-launch] once the catalog has loaded. */
+/** Wire the control in [data-compare-launch] as soon as the catalog is there. */
 export function wireCompareLaunch() {
   const container = document.querySelector("[data-compare-launch] [data-copy-control]");
   if (!container) return;
   let control = null;
-  store.subscribe((s, keys) => {
+  const show = (s, keys) => {
     if (!s.catalog) return;
     if (!control) {
       control = createCopyControl(container, {
@@ -27,7 +27,9 @@ export function wireCompareLaunch() {
     } else if (keys.has("network")) {
       control.refresh();
     }
-  });
+  };
+  store.subscribe(show);
+  show(store.get(), new Set());
 }
 
 async function compareWithCopy(kind, value) {

@@ -49,6 +49,7 @@ export function offscreenTarget() {
 /** Mark `target` (null: nothing); the inspector opens on a neuron, weight or bias. */
 export function highlight(target) {
   current = target;
+  if (target?.kind === "graph") import("../graph-panel.js"); // else loaded when scrolled to
   mark();
   const selection = selectionOf(target);
   if (selection) store.set({ selection });
