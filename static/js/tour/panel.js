@@ -85,7 +85,7 @@ export function createPanel(root, on) {
       choices.querySelector("button")?.focus();
     },
     /** After the action: the question answered (if any), the learner's pick judged, the text. */
-    show(rendered, picked) {
+    show(rendered, picked, { early = false } = {}) {
       const a = rendered.ask;
       question.textContent = a ? a.question : "";
       choices.replaceChildren(
@@ -104,7 +104,7 @@ export function createPanel(root, on) {
         verdict.append(make("strong", {}, lead || `It is ${a.answer}. `), a.why ?? "");
       }
       fillText(text, rendered);
-      next.disabled = false;
+      next.disabled = early; // shown while the network is still being drawn: Next waits for it
     },
     busy(message) {
       text.textContent = message;

@@ -8,6 +8,7 @@ import { setupFromNetwork } from "../setup.js";
 import { detailOf, status } from "../messages.js";
 import { at } from "../root.js";
 import { routeKeys } from "../controls.js";
+import { loadAnalysis } from "../render.js";
 import { runAction } from "./actions.js";
 import { highlight, offscreenTarget } from "./highlight.js";
 import { createPanel } from "./panel.js";
@@ -25,36 +26,76 @@ function stepFromHash() {
   return Number.isInteger(n) && n >= 1 ? n : 1;
 }
 
+/** Resolves when the store holds network `id` (adopt() has drawn it). */
+function onScreen(id) {
+  return new Promise((resolve) => {
+    const off = store.subscribe((s) => {
+      if (s.network?.id !== id) return;
+      off();
+      resolve();
+    });
+  });
+}
+
 /** Run lesson `lessonId` as a tour; `setup` is the form's, the base for describing its network. */
 export async function startTour(lessonId, setup) {
-  const tour = { lesson: null, context: {}, done: [], index: 0, running: false };
+  const tour = { lesson: null, context: {}, done: [], index: 0, running: false, adopted: null, firstText: null };
   const panel = createPanel($("[data-tour]"), { next, back, leave, choose });
   // The room the page keeps for the first step's panels (app.css) is for its first drawing only.
   const release = () => delete document.body.dataset.lessonTarget;
   for (const type of ["pointerdown", "keydown"]) window.addEventListener(type, release, { once: true, capture: true });
   status("Starting the lesson…", true);
+  let adopted;
   try {
-    tour.lesson = await api.getLesson(lessonId);
-    const network = await api.startLesson(lessonId);
+    const [lesson, network] = await Promise.all([api.getLesson(lessonId), api.startLesson(lessonId), loadAnalysis()]);
+    tour.lesson = lesson;
     tour.context = { network };
+    panel.setTitle(lesson.title);
+    document.title = `${lesson.title} · Backprop Explorer`;
+    // Step 1's text, when it runs nothing, is asked for and shown while the network is being
+    // drawn; the step itself (its mark on the drawing, its place in the URL) follows.
+    const first = lesson.steps[0];
+    if (first && !first.action && !first.ask && stepFromHash() === 1) {
+      tour.firstText = api.renderLessonStep(lesson.id, 0, contextFor(first, tour.context), "after");
+      tour.firstText.then((rendered) => {
+        if (tour.index !== 0 || tour.done[0]) return;
+        panel.setProgress(0, lesson.steps.length);
+        panel.show(rendered, null, { early: true });
+      }, () => {}); // a failure is said when step 1 is shown
+    }
     // A lesson on generated data fills the form; one on explicit rows leaves it as it was.
     const described = setupFromNetwork(network, setup);
     if (described) form.config.render(described, await loadPreview(described));
-    await adopt(network, described, { keepUrl: true });
+    // The step's text is shown once the network is drawn; its data, plots and neuron health
+    // follow (adopt() finishes), and a step's action waits for them.
+    adopted = adopt(network, described, { keepUrl: true });
+    await Promise.race([adopted, onScreen(network.id)]);
   } catch (err) {
     panel.setError(`The lesson could not start: ${detailOf(err)}`);
     status("The lesson could not start");
     return;
   }
   const { lesson } = tour;
-  panel.setTitle(lesson.title);
-  document.title = `${lesson.title} · Backprop Explorer`;
-  document.body.dataset.ready = "true";
+  tour.adopted = adopted.then(
+    () => {
+      document.body.dataset.ready = "true";
+      if (!tour.running) status(`Lesson · step ${tour.index + 1} of ${lesson.steps.length}`);
+    },
+    (err) => {
+      panel.setError(`The lesson could not start: ${detailOf(err)}`);
+      status("The lesson could not start");
+      throw err;
+    },
+  );
+  tour.adopted.catch(() => {}); // said in the panel; a step's action that waits for it stops there
   routeKeys(onKey);
   window.addEventListener("hashchange", onHash);
 
   const wanted = Math.min(stepFromHash(), lesson.steps.length);
-  if (wanted > 1) await replay(wanted - 1);
+  if (wanted > 1) {
+    await tour.adopted;
+    await replay(wanted - 1);
+  }
   await show(wanted - 1);
 
   /** Run steps 0..count-1 without animation or questions: a link that names a later step. */
@@ -74,11 +115,14 @@ export async function startTour(lessonId, setup) {
   async function runAndRender(k, picked) {
     const step = lesson.steps[k];
     if (step.action) {
+      await tour.adopted;
       const answer = await runAction(step);
       tour.context[step.action === "patch" || step.action === "reset" ? "network" : step.action] = answer;
       if (step.save_as) tour.context[step.save_as] = answer;
     }
-    const rendered = await api.renderLessonStep(lesson.id, k, contextFor(step, tour.context), "after");
+    const asked = k === 0 && tour.firstText;
+    tour.firstText = null;
+    const rendered = await (asked || api.renderLessonStep(lesson.id, k, contextFor(step, tour.context), "after"));
     tour.done[k] = { rendered, picked };
     emit({ tour: lesson.id, step: k + 1, picked, answer: rendered.ask?.answer ?? null });
     return tour.done[k];
