@@ -15,7 +15,7 @@ epoch's updates of each layer's ‖∂L/∂W‖₂.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import KW_ONLY, dataclass, field
 from functools import partial
 
@@ -130,6 +130,8 @@ class Trainer:
         self.train_idx, self.val_idx = split_indices(len(self.dataset.X), self.validation_split, self.seed)
         self._n_train = len(self.train_idx)
         self._splits: tuple[np.ndarray, ...] | None = None
+        # _gather's rows and batch views while train() runs (for batches of the first element's size).
+        self._rows: tuple[int, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]] | None = None
         # The SGD steps of the last epoch, kept for the next one while train() runs epochs
         # back to back (their θ is then the layers' arrays from the first epoch to the last).
         self._kernel: SGDSteps | None = None
@@ -260,12 +262,12 @@ class Trainer:
         self._run(net, opt, count)
 
     def _run(self, net: Network, opt: Optimizer, limit: int | None) -> dict | None:
-        # Gather the epoch's shuffled rows once; each batch is then a cheap contiguous slice.
-        order = self.order()
-        X, Y = self.dataset.X[order], self.dataset.Y[order]
         with np.errstate(over="ignore", invalid="ignore"):
             if opt.name == "sgd":
-                return self._run_sgd_epoch(net, opt, X, Y, limit)
+                return self._run_sgd_epoch(net, opt, limit)
+            # Gather the epoch's shuffled rows once; each batch is then a cheap contiguous slice.
+            order = self.order()
+            X, Y = self.dataset.X[order], self.dataset.Y[order]
             size, n = self.batch_size, self._n_train
             last: tuple[_Parameters, _Counts] | None = None  # what this run's last update replaced
             while True:
@@ -308,12 +310,30 @@ class Trainer:
             take_back()
             raise next_step_overflowed(self, error, opt.learning_rate) from None
 
-    def _run_sgd_epoch(
-        self, net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray, limit: int | None = None
-    ) -> dict | None:
+    def _gather(self) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+        """This epoch's training rows in its shuffled order and its full batches as (inputs,
+        targets) views of them. While train() runs epochs back to back the arrays and the
+        views are made once and the rows written into them each epoch, so an epoch hands out
+        its batches without making views of its own."""
+        size, kept = self.batch_size, self._rows
+        if kept is None or kept[0] != size:
+            X, Y = self.dataset.X, self.dataset.Y
+            X_rows, Y_rows = (np.empty((self._n_train, a.shape[1]), a.dtype) for a in (X, Y))
+            full = self._n_train // size
+            views = zip(*(a[: full * size].reshape(full, size, a.shape[1]) for a in (X_rows, Y_rows)))
+            kept = size, X_rows, Y_rows, list(views)
+            self._rows = kept if self._keep_kernel else None
+        _, X_rows, Y_rows, batches = kept
+        order = self.order()  # "clip": its indices are valid, and the default would copy once more
+        self.dataset.X.take(order, 0, X_rows, "clip")
+        self.dataset.Y.take(order, 0, Y_rows, "clip")
+        return X_rows, Y_rows, batches
+
+    def _run_sgd_epoch(self, net: Network, opt: Optimizer, limit: int | None = None) -> dict | None:
         """:meth:`run_epoch` for plain SGD: :class:`SGDSteps` on one flat parameter vector.
         The updates before the epoch's last run back to back; they are counted after them
         (or before a refused one is reported) with the counts :meth:`advance` would give."""
+        X, Y, full_batches = self._gather()
         size, n = self.batch_size, self._n_train
         if not self.norm_sums:
             self.norm_sums = [0.0] * len(net.layers)
@@ -325,11 +345,15 @@ class Trainer:
             self._kernel = kernel if self._keep_kernel else None
         starts = range(self.cursor, n, size)[:limit]
         closing = len(starts) > 0 and starts[-1] + size >= n  # its last update closes the epoch
-        # The full batches before the closing one, as (batches, size, ·) views: iterating
-        # them hands out each batch without a slice per step.
+        # The full batches before the closing one: the kept views when the cursor is at a
+        # batch boundary (it is not after a change of batch size mid-epoch).
         full = len(starts) - closing
-        body = slice(self.cursor, self.cursor + full * size)
-        batches = zip(*(a[body].reshape(full, size, a.shape[1]) for a in (X, Y)))
+        if self.cursor % size == 0:
+            first = self.cursor // size
+            batches: Iterable[tuple[np.ndarray, np.ndarray]] = full_batches[first : first + full]
+        else:
+            body = slice(self.cursor, self.cursor + full * size)
+            batches = zip(*(a[body].reshape(full, size, a.shape[1]) for a in (X, Y)))
         losses: list[float] = []
         step = kernel.for_rows(size) if full else kernel.step
         closing_step: tuple[_Parameters, list[float], float] | None = None
@@ -493,4 +517,4 @@ def train(
                 break
         return TrainResult(len(entries), False, entries)
     finally:
-        trainer._keep_kernel, trainer._kernel = False, None
+        trainer._keep_kernel, trainer._kernel, trainer._rows = False, None, None
