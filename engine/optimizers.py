@@ -237,14 +237,14 @@ class FlatSGD:
             lines.append(f"frozen{k}[...] = 0.0")
         names.update(sgd_step=SGD_STEP, gradient=self.gradient, rate=self._rate, new=self._new)
         names.update(theta=self.theta, sources=self._sources, buffer=self._buffer, refuse=self.refuse)
-        names.update(opt=self.opt, isfinite=math.isfinite, subtract=np.subtract)
-        names.update(previous=self._previous, copyto=np.copyto)
+        names.update(opt=self.opt, isfinite=math.isfinite, subtract=np.subtract, previous=self._previous)
         return lines + [
             "sgd_step(gradient, rate, new)",  # η·g
             "subtract(theta, new, new)",  # θ − η·g
             "if not isfinite(new.dot(new)):",
             "    refuse(new)",
-            "copyto(previous, theta)",  # for undo()
+            # for undo(); an assignment copies without np.copyto's Python-level dispatch
+            "previous[...] = theta",
             # "clip": the indices are valid, and the default mode would copy the output
             # once more to check them.
             'new.take(sources, None, buffer, "clip")',

@@ -365,7 +365,7 @@ class Trainer:
                     before, sums_before = _Parameters.of(net, opt), self.norm_sums[:]
                     closing_step = before, sums_before, kernel.step(X[starts[-1] :], Y[starts[-1] :])
                 elif losses:  # a run that stops inside the epoch: the rule on the batch next
-                    check_next_step(net, *self.following_batch(len(losses) * size))
+                    self._check_next_batch(kernel, net, len(losses) * size)
             except StepOverflow as error:  # the update before made this batch overflow
                 if not losses:
                     raise self._sgd_refused(error, opt) from None
@@ -378,7 +378,7 @@ class Trainer:
                 raise self._sgd_refused(error, opt) from None
             self._count_updates(losses)
             if closing_step is not None:
-                return self._close_sgd_epoch(net, opt, *closing_step, n - starts[-1])
+                return self._close_sgd_epoch(kernel, net, opt, *closing_step, n - starts[-1])
             return None
         finally:
             if len(self.step_losses) > self.max_step_losses:
@@ -415,8 +415,17 @@ class Trainer:
             return next_step_overflowed(self, error, opt.learning_rate)
         return refused(self, error, opt.learning_rate)
 
+    def _check_next_batch(self, kernel: SGDSteps, net: Network, used: int) -> None:
+        """The rule (engine.divergence) on the batch the next step takes once ``used`` more
+        samples are consumed: by ``kernel``'s check, which is check_next_step's in fewer calls,
+        where it has one."""
+        X, Y = self.following_batch(used)
+        if not kernel.check(X, Y):
+            check_next_step(net, X, Y)
+
     def _close_sgd_epoch(
         self,
+        kernel: SGDSteps,
         net: Network,
         opt: Optimizer,
         before: _Parameters,
@@ -429,7 +438,7 @@ class Trainer:
         is undone: the parameters ``before`` it, the norm sums ``sums_before``."""
         try:
             scores = self._scores(net)
-            check_next_step(net, *self.following_batch(batch_len))
+            self._check_next_batch(kernel, net, batch_len)
         except NonFiniteError as error:
             before.restore(net, opt)
             self.norm_sums[:] = sums_before
