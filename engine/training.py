@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import KW_ONLY, dataclass, field
 from functools import partial
+from itertools import repeat
 
 import numpy as np
 
@@ -399,7 +400,7 @@ class Trainer:
             length = cap + (count - first_drop) % (cap + 1)
         new = min(count, length)  # the new losses the list keeps
         number, epoch = self.step + count - new, self.epoch + 1
-        kept.extend([number + i, epoch, loss] for i, loss in enumerate(losses[count - new :], start=1))
+        kept.extend(map(list, zip(range(number + 1, number + new + 1), repeat(epoch), losses[count - new :])))
         del kept[: len(kept) - length]
         self.step += count
         self.norm_count += count
