@@ -195,8 +195,8 @@ class Client:
 
     def _every(self, path: str, key: str) -> list[Json]:
         items: list[Json] = []
-        while True:
-            page = self.request("GET", path, limit=1000, offset=len(items))
+        while True:  # 100 a page: the most either listing gives at once
+            page = self.request("GET", path, limit=100, offset=len(items))
             items.extend(page[key])
             if not page[key] or len(items) >= page["total"]:
                 return items

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -34,16 +34,13 @@ from .results import (
     TrainResult,
     UpdateTrace,
 )
-from .wire import as_json, detail_of
-
-if TYPE_CHECKING:
-    from .client import Client
+from .wire import Connection, as_json, detail_of
 
 
 class Network:
     """A network on the server. ``info`` is its state as of the last answer that carried it."""
 
-    def __init__(self, client: Client, info: NetworkInfo):
+    def __init__(self, client: Connection, info: NetworkInfo):
         self.client, self.info, self.id = client, info, info.id
         self.path = f"/api/networks/{info.id}"
         self.last_forward: ForwardTrace | None = None  # the last forward pass run through this object

@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 import httpx
 import numpy as np
+
+
+class Connection(Protocol):
+    """What a :class:`~backprop_explorer.network.Network` asks of the client it came from."""
+
+    url: str
+    http: httpx.Client
+
+    def request(self, method: str, path: str, body: Any = None, **params: Any) -> Any: ...
+
+    def _reaching(self, method: str, path: str) -> AbstractContextManager[None]: ...
 
 
 def as_json(value: Any) -> Any:

@@ -49,10 +49,13 @@ def test_a_token_server_answers_a_client_given_its_token(guarded: Served) -> Non
     with Client(guarded.url, token=TOKEN) as api:
         net = api.create(XOR)
         assert net.step().update.step == 1 and api.network(net.id).info.step == 1
-    with Client(f"{guarded.url}/?token={TOKEN}") as printed:  # the address serve prints
+    mine = api.owner_key  # the network is this key's: the later clients open it with the same key
+    with Client(f"{guarded.url}/?token={TOKEN}", owner_key=mine) as printed:  # the address serve prints
         assert printed.url == guarded.url and printed.network(net.id).info.step == 1
-    with Client(guarded.url, headers={"Authorization": f"Bearer {TOKEN}"}) as by_header:
+    with Client(guarded.url, headers={"Authorization": f"Bearer {TOKEN}"}, owner_key=mine) as by_header:
         assert by_header.network(net.id).id == net.id
+    with Client(guarded.url, token=TOKEN) as stranger, pytest.raises(NotFoundError):
+        stranger.network(net.id)  # another owner: as if there were no such network
     with Client(guarded.url, token="not-the-token") as wrong, pytest.raises(AccessError) as bad:
         wrong.network(net.id)
     assert "the token is wrong" in bad.value.detail

@@ -10,11 +10,13 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
 
 import httpx
 import pytest
 from backprop_explorer.app import listen
+from backprop_explorer.app.config import Limits
 
 from .proxy import Proxy
 from .serving import command, serve
@@ -37,9 +39,19 @@ def test_serve_help_explains_the_port_and_groups_the_limits() -> None:
     assert re.search(r"--port N\s+the port; 0 picks a free one", text)
     assert "--root-path PATH" in text and "--log-level {critical,error,warning,info,debug,trace}" in text
     groups = re.findall(r"^(limits: [a-z ]+):$", text, flags=re.MULTILINE)
-    assert groups == ["limits: network size", "limits: data", "limits: one request", "limits: what is kept"]
+    assert groups == [
+        "limits: network size",
+        "limits: data",
+        "limits: one request",
+        "limits: what is kept",
+        "limits: owners",
+        "limits: the whole server",
+        "limits: clients",
+    ]
     section = text[text.index("limits: network size:") :]
-    assert len(re.findall(r"^  --max-[a-z-]+ N", section, flags=re.MULTILINE)) == 20
+    assert len(re.findall(r"^  --max-[a-z-]+ N", section, flags=re.MULTILINE)) == len(
+        [f for f in fields(Limits) if f.name.startswith("max_")]
+    )  # a flag for every limit
     assert re.search(
         r"--max-layers N\s+weight layers per network \(default 10; env\s+BACKPROP_EXPLORER_MAX_LAYERS\)", text
     )

@@ -152,8 +152,12 @@ def test_an_unnamed_first_column_is_an_index_left_out_unless_kept(live_server: L
 def test_the_listing_shows_each_uploads_file_name_and_shape(live_server: LiveServer) -> None:
     created = upload(live_server, three_clusters(SPECIES, n=30), name="C:\\Users\\me\\iris small.csv").json()
     assert created["file_name"] == "iris small.csv"  # the name, not the folder it came from
-    listing = httpx.get(f"{live_server}/api/datasets", params={"limit": 1000}).json()
-    (entry,) = [d for d in listing["datasets"] if d["dataset_id"] == created["dataset_id"]]
+    listed: list[dict] = []
+    total = 1
+    while len(listed) < total:  # every page: other tests upload too
+        page = httpx.get(f"{live_server}/api/datasets", params={"limit": 100, "offset": len(listed)}).json()
+        listed, total = listed + page["datasets"], page["total"]
+    (entry,) = [d for d in listed if d["dataset_id"] == created["dataset_id"]]
     assert (entry["file_name"], entry["n_samples"], entry["n_features"], entry["n_outputs"]) == (
         "iris small.csv",
         30,

@@ -24,6 +24,8 @@ from backprop_explorer.engine import build_network
 from backprop_explorer.engine.graph import sample_graph
 from fastapi.testclient import TestClient
 
+from .contexts import context_at
+
 LESSONS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "lessons.md"
 
 
@@ -311,26 +313,7 @@ def test_render_arithmetic_on_large_whole_numbers_goes_on_in_floats(client: Test
 
 def context_of(paths: list, leaf) -> dict:
     """A context holding ``leaf`` at every path a step reads (lists long enough for them)."""
-
-    def put(node, path):
-        if not path:
-            return leaf
-        part, rest = path[0], path[1:]
-        if isinstance(part, str) and part != "*":
-            node = node if isinstance(node, dict) else {}
-            node[part] = put(node.get(part), rest)
-            return node
-        node = node if isinstance(node, list) else []
-        position = 0 if part == "*" else part
-        node += [None] * (max(3, position + 1 if position >= 0 else -position) - len(node))
-        for k in range(len(node)) if part == "*" else [position]:
-            node[k] = put(node[k], rest)
-        return node
-
-    context: dict = {}
-    for path in paths:
-        context = put(context, path)
-    return context
+    return context_at(paths, lambda: leaf, shortest=3)
 
 
 def test_placeholder_grammar() -> None:

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ..conftest import LiveServer, start_server, stop_server
+from .contexts import context_at
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 SPECS = [
@@ -220,27 +221,8 @@ STEPS = [(lesson.id, k, step.reads) for lesson in LESSONS.values() for k, step i
 
 def context_with(reads: list, data: st.DataObject) -> dict:
     """A context holding a random JSON value at every place the step reads (some left out)."""
-
-    def put(node, path):
-        if not path:
-            return data.draw(VALUES)
-        part, rest = path[0], path[1:]
-        if isinstance(part, str) and part != "*":
-            node = node if isinstance(node, dict) else {}
-            node[part] = put(node.get(part), rest)
-            return node
-        node = node if isinstance(node, list) else []
-        position = 0 if part == "*" else part
-        node += [None] * (max(2, position + 1 if position >= 0 else -position) - len(node))
-        for k in range(len(node)) if part == "*" else [position]:
-            node[k] = put(node[k], rest)
-        return node
-
-    context: dict = {}
-    for path in reads:
-        if data.draw(st.integers(0, 9)):  # one path in ten left out
-            context = put(context, list(path))
-    return context
+    kept = [path for path in reads if data.draw(st.integers(0, 9))]  # one path in ten left out
+    return context_at(kept, lambda: data.draw(VALUES), shortest=2)
 
 
 @SETTINGS

@@ -31,7 +31,7 @@ def test_my_networks_lists_renames_opens_and_deletes(browser: Browser, live_serv
         ui.page.wait_for_function(f"() => window.backpropExplorer.getState().network?.id !== {first!r}")
         ui.page.wait_for_selector("body[data-ready=true]")
         second = ui.network_id
-        ui.set_speed(0)
+        ui.set_speed("max")
         ui.press("Step")  # trained too (an untrained one is deleted when the page shows another)
         open_dialog(ui)
         rows = ui.page.locator("[data-my-rows] tr")
@@ -83,7 +83,7 @@ def test_a_copied_link_lets_another_browser_view_and_copy(browser: Browser, live
             caption = bob.page.locator("[data-caption]").text_content() or ""
             assert "shared with you to view" in caption and "Copy the network on screen" in caption
             bob.page.screenshot(path=str(live_server.db.with_name("shared-view.png")))
-            bob.set_speed(0)
+            bob.set_speed("max")
             bob.press("Forward")
             assert "shared with you to view, not to change" in bob.error("phase")
             open_dialog(bob)
