@@ -1,6 +1,7 @@
 # Two entry points for a fresh machine: `make run` and `make test`.
 # Each creates .venv and installs what it needs: the app for `run`; the app, the test tools
-# and Debian's Chromium for `test`. Both reinstall when pyproject.toml changes.
+# (the PostgreSQL driver among them), Debian's Chromium, the browser tests' npm packages and
+# Debian's PostgreSQL server for `test`. Both reinstall when pyproject.toml changes.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 LINTED := backprop_explorer app engine tests bench examples scripts
 
-.PHONY: run test test-fast lint typecheck bench chromium node-tools clean
+.PHONY: run test test-fast lint typecheck bench bench-class chromium node-tools postgres clean
 
 $(BIN)/python:
 	bash scripts/ensure-python.sh $(PYTHON)
@@ -33,6 +34,9 @@ run: $(APP_STAMP)
 chromium:
 	bash scripts/ensure-chromium.sh
 
+postgres:
+	bash scripts/ensure-postgres.sh
+
 node-tools:
 	bash scripts/ensure-node-tools.sh
 
@@ -46,14 +50,14 @@ typecheck: $(TEST_STAMP)
 # (pytest's exit code 5), when any test was skipped, and, for the whole suite, when the engine,
 # app, browser or wheel tests did not run. PYTEST_ARGS replaces the whole suite, e.g.
 # PYTEST_ARGS="tests/engine -x".
-test: $(TEST_STAMP) chromium node-tools
+test: $(TEST_STAMP) chromium node-tools postgres
 	$(BIN)/ruff check $(LINTED)
 	MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
 
-# The engine and in-process app tests: no browser, no real server, nothing marked slow
-# (docs/development.md says which is which).
-test-fast: $(TEST_STAMP)
+# The engine and in-process app tests: no browser, no real app server, nothing marked slow
+# (docs/development.md says which is which); the app tests run on PostgreSQL too.
+test-fast: $(TEST_STAMP) postgres
 	bash scripts/run-tests.sh --fast $(PYTEST_ARGS)
 
 # NN_TS=/path/to/nn.ts adds bench/bench_playground.py: /train against TensorFlow Playground's
@@ -65,6 +69,11 @@ bench: $(APP_STAMP)
 	$(BIN)/python bench/bench_landscape.py
 	@if [ -n "$(NN_TS)" ]; then $(BIN)/python bench/bench_playground.py --nn-ts "$(NN_TS)"; \
 	else echo "bench_playground: not run; make bench NN_TS=path/to/playground/src/nn.ts runs it"; fi
+
+# A class of learners against one process, two workers and two servers on PostgreSQL
+# (bench/bench_class.py; about 12 minutes at its default 60 s per run).
+bench-class: $(TEST_STAMP) postgres
+	$(BIN)/python bench/bench_class.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .node-tools

@@ -1,5 +1,6 @@
 """`backprop-explorer serve [--host] [--port] [--root-path] [--db] [--token] [--open] …
-[--lessons DIR]` and `backprop-explorer lessons check FILE… | show ID`.
+[--lessons DIR]`, `backprop-explorer lessons check FILE… | show ID` and
+`backprop-explorer db copy|check` (``dbcli.py``).
 
 The app reads its settings from the environment when uvicorn imports it (in every worker),
 so ``serve`` turns its flags into ``BACKPROP_EXPLORER_*`` variables, checks the database,
@@ -26,12 +27,23 @@ from uvicorn.supervisors import Multiprocess
 from backprop_explorer import __version__
 
 from . import process  # noqa: F401 - before anything loads NumPy
-from .config import ENV_PREFIX, TOKEN_RULE, TOKEN_SYNTAX, ZERO_MEANS_OFF, Limits, default_db_path, is_loopback
+from .config import (
+    ENV_PREFIX,
+    TOKEN_RULE,
+    TOKEN_SYNTAX,
+    ZERO_MEANS_OFF,
+    Limits,
+    database_from,
+    default_db_path,
+    is_loopback,
+)
 from .connections import BACKLOG
+from .dbcli import add_parser as add_db_parser
+from .dbcli import run as run_db
 from .errors import DatabaseUnavailable
 from .lessons import commands as lesson_commands
 from .listen import DEFAULT_PORT, PORT_TRIES, CannotListen, bind, open_when_up, urls
-from .main import open_store
+from .store import open_store
 
 __all__ = ["is_loopback", "main", "parser"]
 
@@ -64,6 +76,7 @@ LIMIT_GROUPS = {
     ),
     "the whole server": ("max_memory_bytes", "max_cpu_work", "max_queued_requests", "max_queued_per_owner"),
     "clients": ("max_connections", "max_header_seconds", "max_body_seconds"),
+    "PostgreSQL": ("max_db_connections",),
 }
 LIMIT_HELP = {
     "max_layers": "weight layers per network",
@@ -100,6 +113,7 @@ LIMIT_HELP = {
     "max_connections": "open connections (kept below the file limit)",
     "max_header_seconds": "seconds to send a request's headers",
     "max_body_seconds": "seconds to send a request's body",
+    "max_db_connections": "connections each server process keeps open to a postgresql:// database",
 }
 
 
@@ -139,7 +153,11 @@ def parser() -> argparse.ArgumentParser:
         "calls start with it",
     )
     access = serve.add_argument_group("data and access")
-    access.add_argument("--db", help=f"SQLite file (env {ENV_PREFIX}DB; default {default_db_path()})")
+    access.add_argument(
+        "--db",
+        help=f"a SQLite file, or a postgresql://user:password@host/database URL (env {ENV_PREFIX}DB; "
+        f"default {default_db_path()})",
+    )
     access.add_argument(
         "--token",
         help=f"required by the API (env {ENV_PREFIX}TOKEN); made up and printed when the host is "
@@ -188,14 +206,14 @@ def parser() -> argparse.ArgumentParser:
                 f"env {Limits.env_name(name)})",
             )
     lesson_commands.add_parser(sub)
+    add_db_parser(sub)
     return root
 
 
 def configure(args: argparse.Namespace) -> str | None:
     """Set the environment the app reads; the token in force (None on loopback without one)."""
     os.environ[ENV_PREFIX + "HOST"] = args.host
-    db = Path(args.db) if args.db else default_db_path()
-    os.environ[ENV_PREFIX + "DB"] = str(db)
+    os.environ[ENV_PREFIX + "DB"] = str(database_from(args.db))
     for f in fields(Limits):
         value = getattr(args, f.name)
         if value is not None:
@@ -234,13 +252,16 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.command == "lessons":
         sys.exit(lesson_commands.main(args))
+    if args.command == "db":
+        sys.exit(run_db(args))
     token = configure(args)
     # Check the database here, so a bad --db is one readable line, not a traceback per worker.
-    db = Path(os.environ[ENV_PREFIX + "DB"])
     try:
-        open_store(db).close()
+        store = open_store(database_from(os.environ[ENV_PREFIX + "DB"]))
     except DatabaseUnavailable as exc:
         sys.exit(f"backprop-explorer: {exc}")
+    db = store.describe()  # a URL without its password
+    store.close()
     try:
         sock = bind(args.host, args.port)
     except CannotListen as exc:
@@ -249,7 +270,7 @@ def main(argv: list[str] | None = None) -> None:
     serve(args, sock, port, token, db)
 
 
-def serve(args: argparse.Namespace, sock: socket.socket, port: int, token: str | None, db: Path) -> None:
+def serve(args: argparse.Namespace, sock: socket.socket, port: int, token: str | None, db: str) -> None:
     """Print where the server is, then run uvicorn on the bound socket."""
     root_path = args.root_path.rstrip("/")
     addresses = urls(args.host, port, token)

@@ -1,7 +1,8 @@
-"""Settings: the database path, the size limits and who may connect, read from the environment.
+"""Settings: the database, the size limits and who may connect, read from the environment.
 
 Every limit ``max_x`` is set by the env var ``BACKPROP_EXPLORER_MAX_X`` or the CLI flag
-``--max-x``; the database path by ``BACKPROP_EXPLORER_DB`` or ``--db``; access (the bound
+``--max-x``; the database (a SQLite file's path or a ``postgresql://`` URL) by
+``BACKPROP_EXPLORER_DB`` or ``--db``; access (the bound
 host, extra Host names, the token, listing) by the variables named in :class:`Access`, which
 ``backprop-explorer serve`` sets from its flags.
 """
@@ -61,6 +62,8 @@ class Limits:
     max_connections: int = 1_000  # open connections (capped below the process's descriptor limit)
     max_header_seconds: int = 10  # to send a request's line and headers
     max_body_seconds: int = 60  # to send a request's body
+    # PostgreSQL (app/store/postgres.py): N app servers hold up to N × this many connections.
+    max_db_connections: int = 20  # connections each server process keeps open to the database
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
@@ -157,19 +160,26 @@ def default_db_path() -> Path:
     return Path(base) / "backprop-explorer" / "networks.db"
 
 
+def database_from(value: str | None) -> Path | str:
+    """A ``--db``/``BACKPROP_EXPLORER_DB`` value: a ``postgresql://`` URL as it is, else a
+    SQLite file's path (the default one when unset)."""
+    if not value:
+        return default_db_path()
+    return value if value.startswith(("postgresql://", "postgres://")) else Path(value)
+
+
 @dataclass(frozen=True)
 class Settings:
-    db_path: Path
+    database: Path | str  # a SQLite file's path, or a postgresql:// URL
     limits: Limits = field(default_factory=Limits)
     access: Access = field(default_factory=Access)
     lessons_dir: Path | None = None  # a teacher's folder of lesson files, besides the built-in ones
 
     @classmethod
     def from_env(cls) -> Settings:
-        db = os.environ.get(ENV_PREFIX + "DB")
         lessons = os.environ.get(ENV_PREFIX + "LESSONS")
         return cls(
-            Path(db) if db else default_db_path(),
+            database_from(os.environ.get(ENV_PREFIX + "DB")),
             Limits.from_env(),
             Access.from_env(),
             Path(lessons) if lessons else None,

@@ -2,7 +2,7 @@
 
 Every error body is ``{"detail": "<one readable sentence>"}``; request-validation errors add
 ``"errors"`` (pydantic's list, without the offending input, which may not be valid JSON).
-A database that cannot be written (disk full, read-only, unreachable) answers 503.
+A database that cannot be used now (disk full, read-only, unreachable, busy) answers 503.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sqlite3
 from pathlib import Path
 
 from backprop_explorer.engine import EngineError, NonFiniteError
@@ -56,35 +55,18 @@ class DatabaseUnavailable(Exception):
         self.path, self.reason = path, reason
 
 
-# SQLite's result codes for a database this process cannot use right now: answered with 503
-# (the request was fine; the storage is not). Any other sqlite3 error is a bug: 500.
-STORAGE_PROBLEMS = {
-    "SQLITE_FULL": "the disk holding the database is full: free some space, then try again",
-    "SQLITE_READONLY": "the database is read-only, so nothing can be saved",
-    "SQLITE_CANTOPEN": "the database file cannot be opened or created (is its folder writable?)",
-    "SQLITE_PERM": "the database file may not be written (permission denied)",
-    "SQLITE_IOERR": "the disk holding the database failed to read or write (I/O error)",
-    "SQLITE_BUSY": "the database is locked by another process: try again",
-    "SQLITE_LOCKED": "the database is locked: try again",
-    "SQLITE_CORRUPT": "the database file is damaged",
-    "SQLITE_NOTADB": "the file is not a SQLite database",
-}
-
 log = logging.getLogger("backprop_explorer")
 
 
-def storage_problem(exc: BaseException) -> str | None:
-    """The readable problem behind a sqlite3 error, looking through errors raised while handling it
-    (a failed ROLLBACK after a full disk, say); None when it is not a storage problem."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        name = getattr(seen, "sqlite_errorname", None) or ""
-        # Extended codes (SQLITE_READONLY_DBMOVED, SQLITE_IOERR_WRITE…) share their primary's text.
-        for code, problem in STORAGE_PROBLEMS.items():
-            if name == code or name.startswith(code + "_"):
-                return problem
-        seen = seen.__cause__ or seen.__context__
-    return None
+class StorageError(Exception):
+    """The database failed a request (raised by ``app/store`` for its backend's own errors).
+    ``problem``: a readable sentence when the database cannot be used now (full, read-only,
+    unreachable, busy: 503, the request was fine); None for any other failure (a bug: 500).
+    ``full``: the disk holding it is full."""
+
+    def __init__(self, message: str, problem: str | None = None, *, full: bool = False) -> None:
+        super().__init__(message)
+        self.problem, self.full = problem, full
 
 
 def describe_start_error(exc: BaseException) -> str:
@@ -92,7 +74,9 @@ def describe_start_error(exc: BaseException) -> str:
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
         return f"cannot create{where}: {exc.strerror or exc}"
-    return storage_problem(exc) or str(exc)
+    if isinstance(exc, StorageError) and exc.problem:
+        return exc.problem
+    return str(exc)
 
 
 # The engine's refusals: a wrong name, shape or value, or a step that would overflow. The
@@ -148,10 +132,10 @@ def install_error_handlers(app: FastAPI) -> None:
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return JSONResponse({"detail": str(exc.detail)}, status_code=status, headers=headers)
 
-    @app.exception_handler(sqlite3.Error)
-    async def database_error(request: Request, exc: sqlite3.Error) -> JSONResponse:
-        problem = storage_problem(exc)
-        where = getattr(request.app.state, "db_path", "?")
+    @app.exception_handler(StorageError)
+    async def database_error(request: Request, exc: StorageError) -> JSONResponse:
+        problem = exc.problem
+        where = getattr(request.app.state, "database", "?")
         if problem is None:
             log.error("database error on %s: %s", where, exc, exc_info=exc)
             return JSONResponse({"detail": f"the database refused the request: {exc}"}, status_code=500)

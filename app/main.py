@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import sqlite3
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -15,8 +14,8 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from . import __version__, logs, openapi, process  # noqa: F401 - process before anything loads NumPy
 from .admission import Admission
-from .config import Limits, Settings
-from .errors import DatabaseUnavailable, Unexpected, describe_start_error, install_error_handlers
+from .config import Settings
+from .errors import DatabaseUnavailable, Unexpected, install_error_handlers
 from .gate import Gate, GateMiddleware
 from .lessons import BUILTIN_ENTRIES, LessonLibrary
 from .limits import BodyLimit
@@ -37,39 +36,10 @@ from .routers import (
 )
 from .security import POLICY, Security
 from .service import Service
-from .store import Store
+from .store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=ROOT / "templates")
-
-
-def open_store(path: Path, limits: Limits | None = None) -> Store:
-    """The store at ``path``, checked writable; DatabaseUnavailable naming the path otherwise."""
-    try:
-        store = Store(path, limits=limits)
-    except (sqlite3.Error, OSError) as exc:
-        raise DatabaseUnavailable(path, describe_start_error(exc)) from None
-    try:
-        if str(path) != ":memory:":
-            probe_write(path)
-    except (sqlite3.Error, OSError) as exc:
-        store.close()
-        raise DatabaseUnavailable(path, describe_start_error(exc)) from None
-    return store
-
-
-def probe_write(path: Path) -> None:
-    """Raise if ``path`` cannot be written: a read-only file opens and reads fine, only a write
-    shows it. The probe is rolled back."""
-    probe = sqlite3.connect(str(path), isolation_level=None, timeout=30)
-    try:
-        probe.execute("BEGIN IMMEDIATE")
-        try:
-            probe.execute("CREATE TABLE backprop_explorer_write_probe (x)")
-        finally:
-            probe.execute("ROLLBACK")
-    finally:
-        probe.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -85,8 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=openapi.operation_id,
     )
     openapi.install(app, settings)
-    app.state.db_path = settings.db_path
-    store = open_store(settings.db_path, settings.limits)
+    store = open_store(settings.database, settings.limits)
+    app.state.database = store.describe()
     app.state.service = Service(store, settings.limits)
     app.state.gate = Gate(settings.limits)
     app.state.lessons = LessonLibrary(BUILTIN_ENTRIES, settings.lessons_dir)

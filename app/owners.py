@@ -49,7 +49,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import ENV_PREFIX, Access
-from .security import Security, arrived_over_network
+from .security import Security, arrived_over_network, cookie_port
 from .store import TEACHER, Store
 
 KEY_HEADER = "x-owner-key"
@@ -190,7 +190,7 @@ class Owners:
         key = headers.get(KEY_HEADER)
         if key is not None and KEY_SYNTAX.match(key):
             return Requester(owner_id(key)), None
-        name = self.cookie_name(scope)
+        name = self.cookie_name(scope, headers)
         cookie = cookie_value(headers, name)
         if cookie is not None and KEY_SYNTAX.match(cookie):
             return Requester(owner_id(cookie)), None
@@ -208,15 +208,13 @@ class Owners:
         candidates = (
             bearer[7:].strip() if bearer[:7].lower() == "bearer " else None,
             query_value(scope, "token"),
-            cookie_value(headers, Security.cookie_name(scope)),
+            cookie_value(headers, Security.cookie_name(scope, headers)),
         )
         return any(c is not None and secrets.compare_digest(c.encode(), teacher.encode()) for c in candidates)
 
     @staticmethod
-    def cookie_name(scope: Scope) -> str:
-        # Cookies ignore ports: name them by port, so two servers on one host keep their own.
-        server = scope.get("server") or ("", None)
-        return f"backprop_explorer_owner_{server[1] or 0}"
+    def cookie_name(scope: Scope, headers: Headers) -> str:
+        return f"backprop_explorer_owner_{cookie_port(scope, headers)}"
 
     async def check(self, scope: Scope, headers: Headers, requester: Requester) -> tuple[int, str] | None:
         """(status, detail) when the request must be refused, else None."""

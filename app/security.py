@@ -111,6 +111,18 @@ def arrived_over_network(scope: Scope) -> bool:
     return server is not None and _is_network_address(str(server[0]))
 
 
+def cookie_port(scope: Scope, headers: Headers) -> int:
+    """The port of the address the browser asked for: its ``Host`` header's, else the scheme's
+    default. Cookies ignore ports, so the server's cookies are named by this one: two servers
+    a browser reaches on one host at two ports keep their own, and app servers behind one
+    address (a reverse proxy sending on the ``Host`` header) share the same."""
+    host = headers.get("host", "")
+    _, colon, port = host.rpartition(":")
+    if colon and port.isdigit() and not host.endswith("]"):
+        return int(port)
+    return 443 if scope.get("scheme") in ("https", "wss") else 80
+
+
 @lru_cache(maxsize=256)
 def _is_network_address(address: str) -> bool:
     try:
@@ -224,7 +236,7 @@ class Security:
                 raise Refusal(401, "the token in the address is wrong: use the one the server printed")
             rest = urlencode([(key, value) for key, value in query if key != "token"])
             location = scope.get("root_path", "") + local_path(path) + (f"?{rest}" if rest else "")
-            cookie = f"{self.cookie_name(scope)}={given}; HttpOnly; SameSite=Strict; Path=/"
+            cookie = f"{self.cookie_name(scope, headers)}={given}; HttpOnly; SameSite=Strict; Path=/"
             return ((b"location", location.encode("latin-1")), (b"set-cookie", cookie.encode("latin-1")))
         if not protected or token is None:  # no class token: the teacher token only adds powers
             return None
@@ -251,13 +263,11 @@ class Security:
         return any(t is not None and secrets.compare_digest(given.encode(), t.encode()) for t in tokens)
 
     @staticmethod
-    def cookie_name(scope: Scope) -> str:
-        # Cookies ignore ports: name them by port, so two servers on one host keep their own.
-        server = scope.get("server") or ("", None)
-        return f"backprop_explorer_token_{server[1] or 0}"
+    def cookie_name(scope: Scope, headers: Headers) -> str:
+        return f"backprop_explorer_token_{cookie_port(scope, headers)}"
 
     def cookie(self, scope: Scope, headers: Headers) -> str | None:
-        wanted = self.cookie_name(scope)
+        wanted = self.cookie_name(scope, headers)
         for part in headers.get("cookie", "").split(";"):
             name, _, value = part.strip().partition("=")
             if name == wanted:

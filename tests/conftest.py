@@ -4,7 +4,10 @@
 base URL (``"http://127.0.0.1:PORT"``), so both ``f"{live_server}/api/health"`` and
 ``live_server.url`` work. ``start_server``/``stop_server`` let a test run its own server,
 kill it with SIGKILL and start another on the same database; ``start_process`` starts any
-other server command (the CLI, an installed wheel's, several workers) the same way.
+other server command (the CLI, an installed wheel's, several workers) the same way. A
+server's database is a SQLite file's path or a ``postgresql://`` URL; ``postgres_cluster``
+(session scope, started on first use: once per test process, so once per xdist worker too)
+is a throwaway PostgreSQL server (``tests/postgres.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +28,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.postgres import Cluster
+
 ROOT = Path(__file__).resolve().parent.parent
+Database = Path | str  # a SQLite file, or a postgresql:// URL
 
 # --- Markers ------------------------------------------------------------------------------
 # Each test is marked with its part, from its folder: ``engine``, ``app``, ``browser``, or
@@ -125,7 +132,7 @@ class LiveServer(str):
     tests that need them."""
 
     process: subprocess.Popen
-    db: Path
+    db: Database
     log: Path
 
     @property
@@ -164,22 +171,24 @@ def start_process(
     command: list[str],
     *,
     port: int,
-    db: Path,
+    db: Database,
     env: dict[str, str],
     cwd: Path = ROOT,
     timeout: float = 30,
     ready: Callable[[LiveServer], bool] | None = None,
 ) -> LiveServer:
     """Run ``command`` (a server listening on loopback ``port``, environment ``env`` exactly),
-    its output in a log file beside ``db``; wait until ``/api/health`` answers (and ``ready``,
-    when given, says so). The one way every test and benchmark starts a server."""
+    its output in a log file beside ``db`` (in a temporary folder for a database URL); wait
+    until ``/api/health`` answers (and ``ready``, when given, says so). The one way every test
+    and benchmark starts a server."""
     _check_marked()
     # A log file rather than a pipe: an unread pipe fills up and blocks the server.
-    log = Path(db).with_name(f"server-{port}.log")
+    folder = Path(tempfile.mkdtemp(prefix="server-log-")) if is_url(db) else Path(db).parent
+    log = folder / f"server-{port}.log"
     with open(log, "ab") as log_file:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}")
-    server.process, server.db, server.log = process, Path(db), log
+    server.process, server.db, server.log = process, db if is_url(db) else Path(db), log
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -196,8 +205,12 @@ def start_process(
     raise RuntimeError(f"server did not become healthy within {timeout:g} s: {server.output}")
 
 
+def is_url(db: Database) -> bool:
+    return isinstance(db, str) and db.startswith("postgresql://")
+
+
 def start_server(
-    db: Path,
+    db: Database,
     *,
     port: int | None = None,
     env: dict[str, str] | None = None,
@@ -206,20 +219,31 @@ def start_server(
     args: tuple[str, ...] = (),
     timeout: float = 30,
     ready: Callable[[LiveServer], bool] | None = None,
+    cwd: Path = ROOT,
 ) -> LiveServer:
     """uvicorn on loopback with ``BACKPROP_EXPLORER_DB=db``, healthy. ``args``: more uvicorn
     options (``--workers``); ``app``/``app_dir``: another ASGI app to serve (the benchmarks'
-    hello-world baseline), which must answer ``GET /api/health`` too."""
+    hello-world baseline), which must answer ``GET /api/health`` too; ``cwd``: the folder it
+    runs in."""
     port = port or free_port()
     command = [sys.executable, "-m", "uvicorn", app, *(["--app-dir", str(app_dir)] if app_dir else [])]
     command += ["--host", "127.0.0.1", "--port", str(port), *args]
     process_env = {**os.environ, "BACKPROP_EXPLORER_DB": str(db), **(env or {})}
-    return start_process(command, port=port, db=db, env=process_env, timeout=timeout, ready=ready)
+    return start_process(command, port=port, db=db, env=process_env, cwd=cwd, timeout=timeout, ready=ready)
 
 
 def stop_server(server: LiveServer, sig: int = signal.SIGTERM) -> None:
     """Stop the server with ``sig`` (SIGKILL to simulate a crash) and reap it."""
     server.stop(sig)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[Cluster]:
+    cluster = Cluster().start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
 
 
 @pytest.fixture(scope="session")

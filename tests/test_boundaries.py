@@ -117,3 +117,38 @@ def test_the_js_checks_see_a_circle(tmp_path: Path) -> None:
     (tmp_path / "b.js").write_text('export const b = 1;\nconst later = () => import("./a.js");\n')
     assert js_imports(tmp_path / "a.js") == {(tmp_path / "b.js").resolve()}
     assert js_imports(tmp_path / "b.js") == {(tmp_path / "a.js").resolve()}
+
+
+def code_strings(path: Path) -> list[str]:
+    """The string literals of a module's code (its SQL, say), not its docstrings."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+    ]
+
+
+def test_only_the_database_backends_know_which_database_it_is():
+    """SQLite and PostgreSQL each live in their backend (app/store/sqlite*.py, postgres*.py):
+    no other module imports their drivers or writes their own SQL (file pragmas, BEGIN
+    IMMEDIATE, advisory locks); the store's shared SQL runs on both."""
+    backends = {"sqlite.py", "sqlite_schema.py", "postgres.py", "postgres_schema.py"}
+    drivers = {"sqlite3", "psycopg", "psycopg_pool"}
+    dialect = re.compile(r"PRAGMA|BEGIN IMMEDIATE|pg_advisory|sqlite_master|::json|plpgsql", re.IGNORECASE)
+    checked = 0
+    for path in sorted((ROOT / "app").rglob("*.py")):
+        if path.parent.name == "store" and path.name in backends:
+            continue
+        checked += 1
+        assert not imported_roots(path) & drivers, f"{path.relative_to(ROOT)} imports a database driver"
+        for text in code_strings(path):
+            found = dialect.search(text)
+            assert found is None, f"{path.relative_to(ROOT)} writes {found.group()!r}: one database's own SQL"
+    assert checked > 50

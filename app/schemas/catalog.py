@@ -97,6 +97,7 @@ class LimitsOut(Response):
     max_connections: int
     max_header_seconds: int
     max_body_seconds: int
+    max_db_connections: int
     env: dict[str, str] = Field(description="the environment variable that sets each limit")
 
 

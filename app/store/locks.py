@@ -1,7 +1,9 @@
-"""Per-network locks that hold across threads and across processes sharing one database file.
+"""Per-network locks that hold across threads and across processes sharing one database.
 
-Within a process a ``threading.Lock`` per network serializes threads. Between processes (two
-servers on one file, or ``uvicorn --workers N``) an open-file-description lock (Linux
+Within a process a ``threading.Lock`` per network serializes threads (:class:`ThreadLocks`,
+for every backend). Between processes on PostgreSQL, an advisory lock does (``postgres.py``).
+Between processes on one SQLite file (two servers on one file, or ``uvicorn --workers N``)
+an open-file-description lock (Linux
 ``F_OFD_SETLK``) on one byte of ``<db>-locks`` does: the byte's offset is derived from the
 network id, the kernel releases it when its holder dies (even by ``kill -9``), and it never
 touches the database file itself (closing any descriptor of a file drops a process's POSIX
@@ -30,7 +32,7 @@ except ImportError:  # Windows
 
 from ..errors import DomainError
 
-WAIT_SECONDS = 30.0  # as long as SQLite's busy_timeout
+WAIT_SECONDS = 30.0  # as long as a database waits for a lock (SQLite's busy_timeout)
 log = logging.getLogger(__name__)
 
 
@@ -38,6 +40,12 @@ class NetworkBusy(DomainError):
     """Another server process kept the network locked for longer than WAIT_SECONDS."""
 
     status_code = 409
+
+    def __init__(self, network_id: str) -> None:
+        super().__init__(
+            f"network {network_id!r} has been busy in another server process for "
+            f"{WAIT_SECONDS:.0f} s (a long train?); retry later or POST …/stop"
+        )
 
 
 def _offset(network_id: str) -> int:
@@ -75,10 +83,7 @@ class _FileLocks:
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
             if time.monotonic() > deadline:
-                raise NetworkBusy(
-                    f"network {network_id!r} has been busy in another server process for "
-                    f"{WAIT_SECONDS:.0f} s (a long train?); retry later or POST …/stop"
-                )
+                raise NetworkBusy(network_id)
             time.sleep(pause)
             pause = min(pause * 2, 0.02)
 
@@ -87,20 +92,17 @@ class _FileLocks:
         self._fcntl(fcntl.F_UNLCK, _offset(network_id))
 
     def close(self) -> None:
-        os.close(self._fd)
+        """Close the lock file, once: closing a descriptor number twice would close whatever
+        file or socket has been given that number since."""
+        if self._fd >= 0:
+            fd, self._fd = self._fd, -1
+            os.close(fd)
 
 
-class NetworkLocks:
-    """``hold(id)``: one holder per network, across this process's threads and other processes."""
+class ThreadLocks:
+    """``hold(id)``: one thread of this process at a time per network."""
 
-    def __init__(self, lock_file: Path | None) -> None:
-        self._files = None
-        if lock_file is not None and fcntl is not None:
-            try:
-                self._files = _FileLocks(lock_file)
-            except OSError as exc:
-                # A read-only folder: nothing can be written there, so nothing can be lost either.
-                log.warning("no cross-process locks (%s): serializing this process's threads only", exc)
+    def __init__(self) -> None:
         self._threads: dict[str, tuple[threading.Lock, int]] = {}  # lock and how many want it
         self._guard = threading.Lock()
 
@@ -111,14 +113,7 @@ class NetworkLocks:
             self._threads[network_id] = (lock, wanting + 1)
         try:
             with lock:
-                if self._files is None:
-                    yield
-                else:
-                    self._files.acquire(network_id)
-                    try:
-                        yield
-                    finally:
-                        self._files.release(network_id)
+                yield
         finally:
             with self._guard:
                 lock, wanting = self._threads[network_id]
@@ -126,6 +121,33 @@ class NetworkLocks:
                     del self._threads[network_id]  # bounded by the networks in use, not all ever seen
                 else:
                     self._threads[network_id] = (lock, wanting - 1)
+
+
+class NetworkLocks:
+    """``hold(id)``: one holder per network, across this process's threads and the other
+    processes on one SQLite file."""
+
+    def __init__(self, lock_file: Path | None) -> None:
+        self._files = None
+        if lock_file is not None and fcntl is not None:
+            try:
+                self._files = _FileLocks(lock_file)
+            except OSError as exc:
+                # A read-only folder: nothing can be written there, so nothing can be lost either.
+                log.warning("no cross-process locks (%s): serializing this process's threads only", exc)
+        self._threads = ThreadLocks()
+
+    @contextmanager
+    def hold(self, network_id: str) -> Iterator[None]:
+        with self._threads.hold(network_id):
+            if self._files is None:
+                yield
+            else:
+                self._files.acquire(network_id)
+                try:
+                    yield
+                finally:
+                    self._files.release(network_id)
 
     def close(self) -> None:
         if self._files is not None:

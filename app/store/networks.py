@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
 from collections import OrderedDict
 
-from .db import dumps
+from .sql import Connection, dumps
 
 TIMESTAMPS = ("created_at", "updated_at")
 SUMMARY = (
@@ -89,17 +88,28 @@ class NetworkRows:
         known = self.cache.key_of(data)
         return known[0] if known else content_key(dumps(data))
 
-    def _store_data(self, conn: sqlite3.Connection, data: dict) -> tuple[str, int]:
-        """The data's key and the length of its stored text (stored now if it is new)."""
+    def _store_data(self, conn: Connection, data: dict) -> tuple[str, int]:
+        """The data's key and the length of its stored text (stored now if it is new). The row
+        is locked for sharing until the transaction ends, so another process's deletion of data
+        it thinks unused (:meth:`drop_orphan_data`) waits or skips it; data deleted meanwhile is
+        stored again."""
         known = self.cache.key_of(data)
+        text: str | None = None
         if known is not None:
-            return known
-        text = dumps(data)
-        key = content_key(text)
-        conn.execute("INSERT OR IGNORE INTO network_data (key, data) VALUES (?, ?)", (key, text))
-        return key, len(text)
+            key, size = known
+        else:
+            text = dumps(data)
+            key, size = content_key(text), len(text)
+        for _ in range(3):
+            if conn.execute("SELECT 1 FROM network_data WHERE key = ? FOR SHARE", (key,)).fetchone():
+                return key, size
+            text = text or dumps(data)
+            conn.execute(
+                "INSERT INTO network_data (key, data) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", (key, text)
+            )
+        raise RuntimeError(f"the data rows {key} were deleted as often as they were stored")
 
-    def _load_data(self, conn: sqlite3.Connection, key: str) -> dict:
+    def _load_data(self, conn: Connection, key: str) -> dict:
         data = self.cache.get(key)
         if data is None:
             (text,) = conn.execute("SELECT data FROM network_data WHERE key = ?", (key,)).fetchone()
@@ -107,7 +117,7 @@ class NetworkRows:
         # A fresh dict around the shared lists: replacing a key never touches the cache.
         return dict(data)
 
-    def read(self, conn: sqlite3.Connection, network_id: str) -> tuple[dict, int] | None:
+    def read(self, conn: Connection, network_id: str) -> tuple[dict, int] | None:
         """The document (with its timestamps) and its version, or None."""
         row = conn.execute(
             "SELECT spec, state, data_key, version, created_at, updated_at FROM networks WHERE id = ?",
@@ -126,7 +136,7 @@ class NetworkRows:
 
     def write(
         self,
-        conn: sqlite3.Connection,
+        conn: Connection,
         doc: dict,
         version: int,
         created: float,
@@ -211,8 +221,12 @@ class NetworkRows:
         return size
 
     @staticmethod
-    def drop_orphan_data(conn: sqlite3.Connection, key: str | None) -> None:
-        if key is not None:
+    def drop_orphan_data(conn: Connection, key: str | None) -> None:
+        """Delete the data rows under ``key`` if no network uses them; rows another transaction
+        is about to use (locked by :meth:`_store_data`) stay."""
+        if key is None:
+            return
+        if conn.execute("SELECT 1 FROM network_data WHERE key = ? FOR UPDATE SKIP LOCKED", (key,)).fetchone():
             conn.execute(
                 "DELETE FROM network_data WHERE key = ? AND NOT EXISTS "
                 "(SELECT 1 FROM networks WHERE data_key = ?)",
@@ -220,7 +234,7 @@ class NetworkRows:
             )
 
     @staticmethod
-    def summaries(conn: sqlite3.Connection, owner: str | None, limit: int, offset: int) -> list[dict]:
+    def summaries(conn: Connection, owner: str | None, limit: int, offset: int) -> list[dict]:
         """What a listing shows of each network, oldest first: ``owner``'s, or all (None)."""
         where, args = ("WHERE owner = ?", (owner,)) if owner is not None else ("", ())
         rows = conn.execute(

@@ -1,4 +1,4 @@
-"""Timeline snapshots in SQLite: enough state to restore a network exactly, bounded per network.
+"""Timeline snapshots in the store: enough state to restore a network exactly, bounded per network.
 
 A snapshot is a small JSON header (the trainer's counters and cursor, the optimizer's step
 count, the spec without its data rows, and the layout of the arrays) plus one BLOB holding
@@ -10,61 +10,23 @@ save that produced their state, and pruned in that same transaction:
 - all snapshots of a network together hold at most ``max_snapshot_bytes``: beyond it the
   oldest step snapshots go first, then the oldest epoch snapshots (the newest is always kept).
 
-Each network's count and bytes are kept in ``snapshot_usage`` by triggers, so checking the
-budget after a save reads one row instead of summing every snapshot (epoch snapshots pile up
-to the budget: summing them made each ``/step`` slower the longer a network had trained).
+Each network's count and bytes are kept in ``snapshot_usage`` by triggers (each backend's
+schema), so checking the budget after a save reads one row instead of summing every snapshot
+(epoch snapshots pile up to the budget: summing them made each ``/step`` slower the longer a
+network had trained).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from .db import dumps
+from .sql import Connection, dumps
 
-TABLE = """
-CREATE TABLE IF NOT EXISTS snapshots (
-    network_id TEXT NOT NULL,
-    kind TEXT NOT NULL,             -- 'epoch' (after an epoch closed) or 'step' (after an update)
-    step INTEGER NOT NULL,          -- updates applied when it was taken
-    epoch INTEGER NOT NULL,         -- epochs completed when it was taken
-    train_loss REAL,                -- the epoch's training loss, or the update's batch loss
-    size INTEGER NOT NULL,          -- bytes of header + arrays (what the byte budget counts)
-    header TEXT NOT NULL,
-    arrays BLOB NOT NULL,
-    PRIMARY KEY (network_id, kind, step)
-);
-CREATE INDEX IF NOT EXISTS snapshots_by_step ON snapshots (network_id, step);
-"""
-# Running totals per network, kept by triggers on every insert, update and delete of a
-# snapshot (whoever runs it), in the same transaction.
-USAGE_TABLE = """
-CREATE TABLE IF NOT EXISTS snapshot_usage (
-    network_id TEXT PRIMARY KEY,
-    count INTEGER NOT NULL,
-    bytes INTEGER NOT NULL
-) WITHOUT ROWID"""
-USAGE_TRIGGERS = (
-    """CREATE TRIGGER IF NOT EXISTS snapshot_added AFTER INSERT ON snapshots BEGIN
-    INSERT INTO snapshot_usage (network_id, count, bytes) VALUES (NEW.network_id, 1, NEW.size)
-    ON CONFLICT (network_id) DO UPDATE SET count = count + 1, bytes = bytes + NEW.size;
-END""",
-    """CREATE TRIGGER IF NOT EXISTS snapshot_replaced AFTER UPDATE ON snapshots BEGIN
-    UPDATE snapshot_usage SET bytes = bytes - OLD.size WHERE network_id = OLD.network_id;
-    INSERT INTO snapshot_usage (network_id, count, bytes) VALUES (NEW.network_id, 0, NEW.size)
-    ON CONFLICT (network_id) DO UPDATE SET bytes = bytes + NEW.size;
-END""",
-    """CREATE TRIGGER IF NOT EXISTS snapshot_removed AFTER DELETE ON snapshots BEGIN
-    UPDATE snapshot_usage SET count = count - 1, bytes = bytes - OLD.size
-    WHERE network_id = OLD.network_id;
-    DELETE FROM snapshot_usage WHERE network_id = OLD.network_id AND count <= 0;
-END""",
-)
 KINDS = ("epoch", "step")
 
 
@@ -119,27 +81,8 @@ def pack(named: Iterable[tuple[str, np.ndarray]]) -> tuple[list, bytes]:
     return layout, b"".join(chunks)
 
 
-def create_table(conn: sqlite3.Connection) -> None:
-    """The snapshots table and its usage totals (filled from the snapshots of a file made
-    before the totals existed)."""
-    for statement in TABLE.split(";"):
-        if statement.strip():
-            conn.execute(statement)
-    had_usage = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'snapshot_usage'"
-    ).fetchone()
-    conn.execute(USAGE_TABLE)
-    for trigger in USAGE_TRIGGERS:
-        conn.execute(trigger)
-    if had_usage is None:
-        conn.execute(
-            "INSERT INTO snapshot_usage (network_id, count, bytes)"
-            " SELECT network_id, COUNT(*), SUM(size) FROM snapshots GROUP BY network_id"
-        )
-
-
 def write(
-    conn: sqlite3.Connection,
+    conn: Connection,
     network_id: str,
     snapshots: Iterable[Snapshot],
     *,
@@ -174,7 +117,7 @@ def write(
         _trim(conn, network_id, total - max_bytes)
 
 
-def _trim(conn: sqlite3.Connection, network_id: str, excess: int) -> None:
+def _trim(conn: Connection, network_id: str, excess: int) -> None:
     # Oldest step snapshots first, then the oldest epoch snapshots; never the newest of all.
     candidates = conn.execute(
         "SELECT kind, step, size FROM snapshots WHERE network_id = ? ORDER BY kind = 'epoch', step",
@@ -192,7 +135,7 @@ def _trim(conn: sqlite3.Connection, network_id: str, excess: int) -> None:
     conn.executemany("DELETE FROM snapshots WHERE network_id = ? AND kind = ? AND step = ?", doomed)
 
 
-def truncate(conn: sqlite3.Connection, network_id: str, epoch: int, step: int) -> None:
+def truncate(conn: Connection, network_id: str, epoch: int, step: int) -> None:
     """Drop what comes after a rewound point: snapshots and epoch history (``steplog``
     truncates the update losses)."""
     conn.execute(
@@ -201,21 +144,22 @@ def truncate(conn: sqlite3.Connection, network_id: str, epoch: int, step: int) -
     conn.execute("DELETE FROM history WHERE network_id = ? AND epoch > ?", (network_id, epoch))
 
 
-def delete_all(conn: sqlite3.Connection, network_id: str) -> None:
+def delete_all(conn: Connection, network_id: str) -> None:
     conn.execute("DELETE FROM snapshots WHERE network_id = ?", (network_id,))
 
 
 # The hyperparameters a snapshot's state was made with, read from its header's spec.
 SETTINGS = ("learning_rate", "optimizer", "regularization", "batch_size", "loss", "activations")
-_SETTINGS_SQL = "json_extract(header, " + ", ".join(f"'$.spec.{name}'" for name in SETTINGS) + ")"
+_SETTINGS_PATHS = tuple(("spec", name) for name in SETTINGS)
 
 
-def listing(conn: sqlite3.Connection, network_id: str) -> list[dict]:
+def listing(conn: Connection, network_id: str) -> list[dict]:
     """Every snapshot's ``{"epoch", "step", "kind", "train_loss", "settings"}``, oldest first
     (epoch before step at the same step). ``settings`` holds the :data:`SETTINGS` in force when
     the state was made: those the epoch or the update that produced it ran with."""
     rows = conn.execute(
-        f"SELECT epoch, step, kind, train_loss, {_SETTINGS_SQL} FROM snapshots"
+        f"SELECT epoch, step, kind, train_loss, {conn.json_values('header', _SETTINGS_PATHS)}"
+        " FROM snapshots"
         " WHERE network_id = ? ORDER BY step, kind",
         (network_id,),
     ).fetchall()
@@ -231,7 +175,7 @@ def settings_of(values: str | list) -> dict:
 
 
 def find(
-    conn: sqlite3.Connection, network_id: str, *, step: int | None = None, epoch: int | None = None
+    conn: Connection, network_id: str, *, step: int | None = None, epoch: int | None = None
 ) -> Snapshot | None:
     """The snapshot after update ``step`` (a step snapshot if kept, else an epoch one), or the
     one after epoch ``epoch``."""
@@ -250,7 +194,7 @@ def find(
     return None if row is None else _snapshot(row)
 
 
-def all_of(conn: sqlite3.Connection, network_id: str) -> list[Snapshot]:
+def all_of(conn: Connection, network_id: str) -> list[Snapshot]:
     """Every snapshot, oldest first, one per step (a step snapshot before an epoch one)."""
     rows = conn.execute(
         "SELECT kind, epoch, step, train_loss, header, arrays FROM snapshots WHERE network_id = ?"
@@ -265,7 +209,7 @@ def all_of(conn: sqlite3.Connection, network_id: str) -> list[Snapshot]:
     return out
 
 
-def usage(conn: sqlite3.Connection, network_id: str) -> tuple[int, int]:
+def usage(conn: Connection, network_id: str) -> tuple[int, int]:
     """(count, bytes) of a network's snapshots."""
     row = conn.execute(
         "SELECT count, bytes FROM snapshot_usage WHERE network_id = ?", (network_id,)

@@ -1,21 +1,22 @@
 """Room on the disk: deleting frees space even when the disk is full, and gives it back.
 
-A DELETE writes a little to the database's log before it frees anything, so on a full disk
-it failed (503) and space could not be freed through the app. :class:`Reserve` keeps a file of
-:data:`RESERVE_BYTES` beside the database; :class:`Space` runs a freeing write, and when the
-disk is full gives up the reserve and tries once more. After a deletion the freed pages go
-back to the disk (``Database.compact``) and the reserve is made again if there is room.
+A DELETE writes a little before it frees anything (SQLite's log), so on a full disk it would
+fail (503) and space could not be freed through the app. :class:`Space` runs every freeing
+write through its database's ``with_room``, then lets the database give the freed space back
+(``compact``). On SQLite (``sqlite.py``) a :class:`Reserve` of :data:`RESERVE_BYTES` beside
+the file is given up to make room and made again once there is room; the freed pages go back
+to the disk a few at a time. PostgreSQL's server keeps its own disk: its autovacuum reuses
+the space, and nothing is kept beside it.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from .db import Database
+from .sql import Database
 
 T = TypeVar("T")
 RESERVE_BYTES = 8 * 1024 * 1024  # kept free beside the database so a DELETE fits on a full disk
@@ -25,23 +26,15 @@ class Space:
     """The store's part that frees room (a base of :class:`~app.store.Store`)."""
 
     _db: Database
-    _reserve: Reserve | None
 
     def compact(self) -> None:
-        """Give the space of deleted rows back to the disk, and refill the reserve."""
+        """Give the space of deleted rows back to the disk (SQLite; PostgreSQL's autovacuum
+        does it on its own), and make the reserve again."""
         self._db.compact()
-        if self._reserve is not None:
-            self._reserve.fill()
 
     def _with_room(self, write: Callable[[], T]) -> T:
-        """Run a write that frees space; if the disk is full, delete the reserve and retry once."""
-        try:
-            return write()
-        except sqlite3.OperationalError as exc:
-            full = (getattr(exc, "sqlite_errorname", "") or "").startswith("SQLITE_FULL")
-            if not full or self._reserve is None or not self._reserve.release():
-                raise
-            return write()
+        """Run a write that frees space, making room for it first if the disk is full."""
+        return self._db.with_room(write)
 
 
 class Reserve:

@@ -1,4 +1,4 @@
-"""Per-update losses in SQLite: one row per save, holding that save's updates as arrays.
+"""Per-update losses in the store: one row per save, holding that save's updates as arrays.
 
 Each save appends the losses of the updates it applied (a ``/step``: one; a ``/train``: up
 to ``max_step_losses``) as one row: its first and last step numbers and three BLOBs of raw
@@ -15,44 +15,17 @@ rows at that step: later rows go, a row straddling it is rewritten without its l
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 import numpy as np
 
-TABLE = """
-CREATE TABLE IF NOT EXISTS step_losses (
-    network_id TEXT NOT NULL,
-    first_step INTEGER NOT NULL,
-    last_step INTEGER NOT NULL,
-    steps BLOB NOT NULL,            -- int64 little-endian, ascending
-    epochs BLOB NOT NULL,           -- int64 little-endian: the 1-based epoch of each update
-    losses BLOB NOT NULL,           -- float64 little-endian: each update's batch loss
-    PRIMARY KEY (network_id, first_step)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS step_losses_by_last ON step_losses (network_id, last_step)"""
+from .sql import Connection
+
 INT, FLOAT = np.dtype("<i8"), np.dtype("<f8")
 
 
-def create_table(conn: sqlite3.Connection) -> None:
-    """Create the table; move the losses of a file from before it (one row per update, in a
-    table ``steps``) into it, one row per network."""
-    for statement in TABLE.split(";"):
-        conn.execute(statement)
-    legacy = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'steps'").fetchone()
-    if legacy is None:
-        return
-    ids = [network_id for (network_id,) in conn.execute("SELECT DISTINCT network_id FROM steps")]
-    for network_id in ids:
-        rows = conn.execute(
-            "SELECT step, epoch, loss FROM steps WHERE network_id = ? ORDER BY step", (network_id,)
-        ).fetchall()
-        _insert(conn, network_id, rows)
-    conn.execute("DROP TABLE steps")
-
-
 def append(
-    conn: sqlite3.Connection, network_id: str, entries: Sequence[Sequence], keep: int, stored_step: int | None
+    conn: Connection, network_id: str, entries: Sequence[Sequence], keep: int, stored_step: int | None
 ) -> None:
     """Store ``entries`` ([step, epoch, loss]) after the stored ones, then drop the rows wholly
     before the last ``keep`` updates. ``stored_step``: the network's step before this save
@@ -69,14 +42,14 @@ def append(
     first = int(entries[0][0])
     if stored_step is not None and first <= stored_step:  # it replaces its loss and all later
         _cut(conn, network_id, first - 1)
-    _insert(conn, network_id, entries)
+    insert(conn, network_id, entries)
     if oldest_kept > 0:
         conn.execute(
             "DELETE FROM step_losses WHERE network_id = ? AND last_step <= ?", (network_id, oldest_kept)
         )
 
 
-def _insert(conn: sqlite3.Connection, network_id: str, entries: Sequence[Sequence]) -> None:
+def insert(conn: Connection, network_id: str, entries: Sequence[Sequence]) -> None:
     steps = np.array([entry[0] for entry in entries], dtype=INT)
     epochs = np.array([entry[1] for entry in entries], dtype=INT)
     losses = np.array([entry[2] for entry in entries], dtype=FLOAT)
@@ -87,12 +60,12 @@ def _insert(conn: sqlite3.Connection, network_id: str, entries: Sequence[Sequenc
     )
 
 
-def truncate(conn: sqlite3.Connection, network_id: str, after: int) -> None:
+def truncate(conn: Connection, network_id: str, after: int) -> None:
     """Drop every loss of an update numbered above ``after``."""
     _cut(conn, network_id, after)
 
 
-def _cut(conn: sqlite3.Connection, network_id: str, after: int) -> None:
+def _cut(conn: Connection, network_id: str, after: int) -> None:
     """Drop the losses of updates above ``after``, rewriting a row that straddles it."""
     removed = conn.execute(
         "DELETE FROM step_losses WHERE network_id = ? AND last_step > ?"
@@ -103,14 +76,14 @@ def _cut(conn: sqlite3.Connection, network_id: str, after: int) -> None:
         if first_step <= after:
             steps, epochs, losses = _arrays(*blobs)
             kept = steps <= after
-            _insert(conn, network_id, list(zip(steps[kept], epochs[kept], losses[kept], strict=True)))
+            insert(conn, network_id, list(zip(steps[kept], epochs[kept], losses[kept], strict=True)))
 
 
-def delete_all(conn: sqlite3.Connection, network_id: str) -> None:
+def delete_all(conn: Connection, network_id: str) -> None:
     conn.execute("DELETE FROM step_losses WHERE network_id = ?", (network_id,))
 
 
-def read(conn: sqlite3.Connection, network_id: str, since_step: int, keep: int) -> list[dict]:
+def read(conn: Connection, network_id: str, since_step: int, keep: int) -> list[dict]:
     """The last ``keep`` losses of updates numbered above ``since_step``, oldest first."""
     rows = conn.execute(
         "SELECT steps, epochs, losses FROM step_losses WHERE network_id = ? AND last_step > ?"

@@ -1,5 +1,6 @@
-"""Uploaded datasets in the store: a row each, its description apart from its arrays (a listing
-reads the description only), with its owner and size (``accounts.py``)."""
+"""Uploaded datasets in the store: a row each, owned and counted like networks
+(``accounts.py``): the document apart from its arrays (what a listing shows), then the
+arrays."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ import time
 from ..config import Limits
 from ..errors import DomainError
 from . import accounts
-from .db import ARRAY_KEYS, Database, dumps
 from .space import Space
+from .sql import ARRAY_KEYS, NO_LIMIT, Database, dumps
+
+# What a listing shows of an upload's document.
+LISTED = (
+    "file_name", "n_samples", "task", "index_column", "feature_names", "target_names", "class_names",
+    "warnings", "standardized", "standardized_targets",
+)  # fmt: skip
 
 
 class DatasetInUse(DomainError):
@@ -19,7 +26,7 @@ class DatasetInUse(DomainError):
 
 
 class Uploads(Space):
-    """The store's uploads (a base of :class:`~app.store.Store`)."""
+    """The store's uploads (a base of :class:`~.store.Store`)."""
 
     _db: Database
     limits: Limits
@@ -29,7 +36,6 @@ class Uploads(Space):
         arrays = {k: doc[k] for k in ARRAY_KEYS}
         info_text, arrays_text = dumps(info), dumps(arrays)
         with self._db.transaction() as conn:
-            accounts.check_count(conn, "datasets", "max_datasets", self.limits, "DELETE /api/datasets/{id}")
             conn.execute(
                 "INSERT INTO datasets (id, info, arrays, created_at, owner, bytes) VALUES (?, ?, ?, ?, ?, ?)",
                 (dataset_id, info_text, arrays_text, time.time(), owner, len(info_text) + len(arrays_text)),
@@ -45,32 +51,28 @@ class Uploads(Space):
         self, *, owner: str | None = None, limit: int | None = None, offset: int = 0
     ) -> builtins.list[dict]:
         """What a listing shows of each upload (its file name, shape, names and warnings, not its
-        rows or each column's numbers), oldest first: ``owner``'s, or every one (None)."""
+        rows or each column's numbers), oldest first: ``owner``'s, or every one (None). Read
+        from the part of the row without the arrays, whose names a listing shows anyway."""
         where, args = ("WHERE owner = ?", (owner,)) if owner is not None else ("", ())
-        plain = ("file_name", "n_samples", "task", "index_column")
-        parsed = ("feature_names", "target_names", "class_names", "warnings")
-        flags = ("standardized", "standardized_targets")
-        extract = ", ".join(f"json_extract(info, '$.{name}')" for name in (*plain, *parsed, *flags))
         with self._db.connection() as conn:
             rows = conn.execute(
-                f"SELECT id, created_at, bytes, {extract} FROM datasets {where}"
+                f"SELECT id, created_at, bytes, info FROM datasets {where}"
                 " ORDER BY created_at, id LIMIT ? OFFSET ?",
-                (*args, -1 if limit is None else limit, offset),
+                (*args, NO_LIMIT if limit is None else limit, offset),
             ).fetchall()
         out = []
-        for dataset_id, created, size, *values in rows:
-            info = dict(zip((*plain, *parsed, *flags), values, strict=True))
-            for name in parsed:
-                info[name] = None if info[name] is None else json.loads(info[name])
-            for name in flags:
-                info[name] = bool(info[name])
-            info["warnings"] = info["warnings"] or []
+        for dataset_id, created, size, text in rows:
+            info = json.loads(text)
+            listed = {name: info.get(name) for name in LISTED}
+            for name in ("standardized", "standardized_targets"):
+                listed[name] = bool(listed[name])
+            listed["warnings"] = listed["warnings"] or []
             out.append(
                 {
                     "dataset_id": dataset_id,
-                    **info,
-                    "n_features": len(info["feature_names"]),
-                    "n_outputs": len(info["target_names"]),
+                    **listed,
+                    "n_features": len(listed["feature_names"] or ()),
+                    "n_outputs": len(listed["target_names"] or ()),
                     "created_at": created,
                     "bytes": size,
                 }
@@ -87,6 +89,8 @@ class Uploads(Space):
 
     def _delete_dataset(self, dataset_id: str) -> bool:
         with self._db.transaction() as conn:
+            # Locked first: a network being created on it waits, then finds it gone.
+            conn.execute("SELECT 1 FROM datasets WHERE id = ? FOR UPDATE", (dataset_id,))
             (users,) = conn.execute(
                 "SELECT COUNT(*) FROM networks WHERE dataset_id = ?", (dataset_id,)
             ).fetchone()
@@ -109,6 +113,8 @@ class Uploads(Space):
         return None if row is None else row[0]
 
     def dataset_owner(self, dataset_id: str) -> str | None:
+        if "\x00" in dataset_id:  # as Store.owner_of
+            return None
         with self._db.connection() as conn:
             row = conn.execute("SELECT owner FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
         return None if row is None else row[0]

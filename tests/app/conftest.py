@@ -1,15 +1,29 @@
-"""In-process clients over a fresh database per test (the real app, the real SQLite)."""
+"""In-process clients over a fresh database per test (the real app, the real database).
+
+Every test that takes ``make_client``, ``client`` or ``new_database`` runs twice: on a SQLite
+file and on a PostgreSQL database of the session's throwaway cluster (``backend``:
+``"sqlite"`` or ``"postgresql"``); a test about SQLite's file itself is marked
+``@sqlite_only``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import itertools
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from backprop_explorer.app.config import Limits, Settings
 from backprop_explorer.app.main import create_app
 from backprop_explorer.app.schemas import MAZUR_EXAMPLE
 from fastapi.testclient import TestClient
+
+from tests.conftest import Database, is_url
+
+BACKENDS = ("sqlite", "postgresql")
 
 # The OpenAPI example is Mazur's network; the tests check its documented numbers.
 MAZUR = {key: value for key, value in MAZUR_EXAMPLE.items() if key != "data"}
@@ -26,13 +40,44 @@ MOONS = {
 }
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+# A test about SQLite's file itself (its format, its disk): the SQLite run only.
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
+
+
 @pytest.fixture
-def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
-    """``make_client(**limits)``: a client of a new app with those limits on its own database."""
+def new_database(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], Database]]:
+    """``new_database()``: a new empty database of the test's backend, dropped after the test."""
+    if backend == "sqlite":
+        names = itertools.count()
+        yield lambda: tmp_path / f"net{next(names)}.db"
+        return
+    cluster = request.getfixturevalue("postgres_cluster")
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(cluster.create_database())
+        return made[-1]
+
+    yield make
+    for url in made:
+        cluster.drop_database(url)
+
+
+@pytest.fixture
+def make_client(new_database: Callable[[], Database]) -> Iterator[Callable[..., TestClient]]:
+    """``make_client(db=None, **limits)``: a client of a new app with those limits on ``db``
+    (by default a new database of the test's backend)."""
     clients: list[TestClient] = []
 
-    def make(db: Path | None = None, **limits: int) -> TestClient:
-        settings = Settings(db or tmp_path / f"net{len(clients)}.db", Limits(**limits))
+    def make(db: Database | None = None, **limits: int) -> TestClient:
+        settings = Settings(db or new_database(), Limits(**limits))
         client = TestClient(create_app(settings))
         clients.append(client)
         return client
@@ -40,6 +85,17 @@ def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
     yield make
     for client in clients:
         client.close()
+        client.app.state.service.store.close()  # type: ignore[attr-defined]
+
+
+def query(db: Database, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """Run one statement on a database behind the store's back (``?`` parameters); its rows."""
+    if is_url(db):
+        with psycopg.connect(str(db), autocommit=True) as conn:
+            cursor = conn.execute(sql.replace("?", "%s"), params or None)
+            return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, params).fetchall()
 
 
 @pytest.fixture

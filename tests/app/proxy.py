@@ -1,10 +1,12 @@
-"""A minimal reverse proxy for the tests of `serve --root-path`: it serves ``PREFIX/…`` by
-forwarding ``/…`` to the server (the prefix stripped, the Host header kept), as nginx's
-``location /explorer/ { proxy_pass http://127.0.0.1:8000/; }`` does."""
+"""A minimal reverse proxy for the tests of `serve --root-path` and of app servers behind one
+address: it serves ``PREFIX/…`` by forwarding ``/…`` to the server (the prefix stripped, the
+Host header kept), as nginx's ``location /explorer/ { proxy_pass http://127.0.0.1:8000/; }``
+does; given several servers, to each in turn (nginx's round-robin ``upstream``)."""
 
 from __future__ import annotations
 
 import http.client
+import itertools
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -13,10 +15,14 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
 
 
 class Proxy:
-    """``Proxy(backend, "/explorer")``: ``url`` is the proxy's base; ``close()`` stops it."""
+    """``Proxy(backend, "/explorer")`` or ``Proxy([first, second], "")``: ``url`` is the proxy's
+    base; ``close()`` stops it; ``served`` counts the requests each backend got."""
 
-    def __init__(self, backend: str, prefix: str) -> None:
-        target = urlsplit(backend)
+    def __init__(self, backend: str | list[str], prefix: str) -> None:
+        backends = [backend] if isinstance(backend, str) else backend
+        targets = itertools.cycle([urlsplit(b) for b in backends])
+        turn = threading.Lock()
+        self.served = dict.fromkeys(backends, 0)
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -32,6 +38,9 @@ class Proxy:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length) if length else None
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+                with turn:
+                    target = next(targets)
+                    owner.served[target.geturl()] += 1
                 connection = http.client.HTTPConnection(target.hostname, target.port, timeout=120)
                 try:
                     connection.request(self.command, self.path[len(prefix) :], body=body, headers=headers)

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..conftest import LiveServer, free_port, start_process
+from ..conftest import Database, LiveServer, free_port, start_process
 
 Served = LiveServer  # its ``url``, ``output``, ``token`` and ``stop()``
 # Runs argv[2:] with a limit of argv[1] open files.
@@ -25,7 +25,7 @@ def serve(
     tmp_path: Path,
     *flags: str,
     env: dict[str, str] | None = None,
-    db: Path | None = None,
+    db: Database | None = None,
     uvicorn: bool = False,
     host: str = "127.0.0.1",
     open_files: int | None = None,

@@ -38,7 +38,7 @@ def test_serve_help_explains_the_port_and_groups_the_limits() -> None:
     text = run(sys.executable, "-m", "backprop_explorer", "serve", "--help").stdout
     assert re.search(r"--port N\s+the port; 0 picks a free one", text)
     assert "--root-path PATH" in text and "--log-level {critical,error,warning,info,debug,trace}" in text
-    groups = re.findall(r"^(limits: [a-z ]+):$", text, flags=re.MULTILINE)
+    groups = re.findall(r"^(limits: [A-Za-z ]+):$", text, flags=re.MULTILINE)
     assert groups == [
         "limits: network size",
         "limits: data",
@@ -47,6 +47,7 @@ def test_serve_help_explains_the_port_and_groups_the_limits() -> None:
         "limits: owners",
         "limits: the whole server",
         "limits: clients",
+        "limits: PostgreSQL",
     ]
     section = text[text.index("limits: network size:") :]
     assert len(re.findall(r"^  --max-[a-z-]+ N", section, flags=re.MULTILINE)) == len(

@@ -1,4 +1,5 @@
-"""Several server processes on one SQLite file lose no acknowledged step (real uvicorn processes)."""
+"""Several server processes on one database (a SQLite file, and PostgreSQL) lose no
+acknowledged step (real uvicorn processes)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,11 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import start_server, stop_server
+from tests.conftest import Database, start_server, stop_server
 
 from .conftest import MOONS
 
@@ -19,7 +19,7 @@ NETWORKS, CLIENTS, STEPS_PER_CLIENT = 2, 8, 20
 
 
 @contextmanager
-def workers_server(db: Path, workers: int) -> Iterator[str]:
+def workers_server(db: Database, workers: int) -> Iterator[str]:
     """``uvicorn --workers N`` on ``db``; yields the base URL once every worker answers."""
     # Each worker imports the app itself: ready once the log says all are up.
     server = start_server(
@@ -73,8 +73,8 @@ def hammer(bases: list[str]) -> None:
             assert [s["step"] for s in steps] == list(range(1, acknowledged[network_id] + 1))
 
 
-def test_two_servers_on_one_file_lose_no_step(tmp_path: Path) -> None:
-    db = tmp_path / "shared.db"
+def test_two_servers_on_one_database_lose_no_step(new_database) -> None:
+    db = new_database()
     first, second = start_server(db), start_server(db)
     try:
         hammer([first.url, second.url])
@@ -84,6 +84,6 @@ def test_two_servers_on_one_file_lose_no_step(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("workers", [2])
-def test_uvicorn_workers_lose_no_step(tmp_path: Path, workers: int) -> None:
-    with workers_server(tmp_path / "workers.db", workers) as base:
+def test_uvicorn_workers_lose_no_step(new_database, workers: int) -> None:
+    with workers_server(new_database(), workers) as base:
         hammer([base])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from backprop_explorer.app.errors import STORAGE_PROBLEMS, storage_problem
+from backprop_explorer.app.store.sqlite import STORAGE_PROBLEMS, storage_problem
 
 from .serving import command, serve
 

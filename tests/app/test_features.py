@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import httpx
 import pytest
@@ -183,9 +182,9 @@ def test_standardized_targets_keep_their_units(client: TestClient) -> None:
     assert labels["task"] == "binary" and not labels["standardized_targets"]
 
 
-def test_uploads_stored_before_the_switch_read_in_todays_terms(tmp_path: Path, make_client) -> None:
+def test_uploads_stored_before_the_switch_read_in_todays_terms(new_database, make_client) -> None:
     """Such an upload kept a regression target's mean and std after the features' in means/stds."""
-    db = tmp_path / "old.db"
+    db = new_database()
     client = make_client(db=db)
     old = {
         "dataset_id": "old1",
@@ -199,7 +198,9 @@ def test_uploads_stored_before_the_switch_read_in_todays_terms(tmp_path: Path, m
         "inputs": [[-1.0], [1.0]],
         "targets": [[-1.0], [1.0]],
     }
-    Store(db).save_dataset("old1", old)
+    store = Store(db)
+    store.save_dataset("old1", old)
+    store.close()
     info = client.get("/api/datasets/old1").json()
     assert info["means"] == [65.0] and info["stds"] == [15.0]
     assert info["target_mean"] == [130.0] and info["target_std"] == [30.0] and info["standardized_targets"]

@@ -21,8 +21,8 @@ from .serving import serve
 SLOW_TRAIN = {**MOONS, "data": {"generator": "moons", "n": 2000, "noise": 0.1, "seed": 3}, "batch_size": 1}
 
 
-def test_sigkill_loses_nothing_that_returned(tmp_path: Path) -> None:
-    db = tmp_path / "crash.db"
+def test_sigkill_loses_nothing_that_returned(new_database) -> None:
+    db = new_database()
     server = start_server(db)
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from backprop_explorer.app.store.db import SCHEMA_VERSION
+from backprop_explorer.app.store.sqlite_schema import SCHEMA_VERSION
 from fastapi.testclient import TestClient
 
-from .conftest import MOONS
+from .conftest import MOONS, sqlite_only
 from .serving import Served, serve
 
 ALICE = {"X-Owner-Key": "alice-0123456789abcdef"}
@@ -37,8 +37,8 @@ def uploaded(client: httpx.Client | TestClient, headers: dict) -> str:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Served:
-    served = serve(tmp_path, "--teacher-token", "teacher-secret-1")
+def server(tmp_path: Path, new_database) -> Served:
+    served = serve(tmp_path, "--teacher-token", "teacher-secret-1", db=new_database())
     try:
         yield served
     finally:
@@ -335,6 +335,7 @@ def as_previous_release(db: Path) -> None:
         conn.execute("PRAGMA user_version = 2")
 
 
+@sqlite_only
 def test_a_store_from_before_owners_is_upgraded_in_place(
     make_client: Callable[..., TestClient], tmp_path: Path
 ) -> None:
@@ -366,8 +367,8 @@ def test_a_store_from_before_owners_is_upgraded_in_place(
         assert conn.execute("PRAGMA auto_vacuum").fetchone() == (2,)  # incremental: deletes shrink it
 
 
-def test_share_keys_are_the_same_in_every_process_on_a_store(tmp_path: Path) -> None:
-    db = tmp_path / "shared.db"
+def test_share_keys_are_the_same_in_every_process_on_a_store(tmp_path: Path, new_database) -> None:
+    db = new_database()
     one, two = serve(tmp_path, db=db), serve(tmp_path, db=db)
     try:
         net = created(httpx.Client(base_url=one.url), ALICE)
@@ -380,6 +381,7 @@ def test_share_keys_are_the_same_in_every_process_on_a_store(tmp_path: Path) -> 
         two.stop()
 
 
+@sqlite_only
 def test_owner_keys_are_never_stored(tmp_path: Path, make_client: Callable[..., TestClient]) -> None:
     db = tmp_path / "keys.db"
     client = make_client(db)

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import start_server, stop_server
 
-from .conftest import MOONS, create
+from .conftest import MOONS, create, query, sqlite_only
 
 ADAM = {**MOONS, "optimizer": {"name": "adam"}, "regularization": {"kind": "l2", "rate": 0.01}}
 
@@ -45,10 +45,10 @@ def weights_before(answer: dict) -> list:
     return [layer["W"] for layer in answer["forward"]["layers"]]
 
 
-def test_a_step_by_another_server_is_seen_by_the_next_step(tmp_path: Path) -> None:
-    """Two real servers on one file: each keeps the session it committed; a step on one
+def test_a_step_by_another_server_is_seen_by_the_next_step(new_database) -> None:
+    """Two real servers on one database: each keeps the session it committed; a step on one
     bumps the stored version, so the other decodes the stored network instead of reusing."""
-    db = tmp_path / "shared.db"
+    db = new_database()
     first, second = start_server(db), start_server(db)
     try:
         with (
@@ -71,8 +71,8 @@ def test_a_step_by_another_server_is_seen_by_the_next_step(tmp_path: Path) -> No
         stop_server(second)
 
 
-def test_two_apps_on_one_file_reuse_only_their_own_latest_version(make_client, tmp_path: Path) -> None:
-    db = tmp_path / "two.db"
+def test_two_apps_on_one_database_reuse_only_their_own_latest_version(make_client, new_database) -> None:
+    db = new_database()
     a, b = make_client(db), make_client(db)
     network_id = create(a, ADAM)["id"]
     first = step(a, network_id)
@@ -157,18 +157,17 @@ def test_a_refused_request_leaves_no_session_behind(client: TestClient) -> None:
     assert len(sessions(client)) == 0
 
 
-def usage_matches(db: Path) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        kept = conn.execute("SELECT network_id, count, bytes FROM snapshot_usage ORDER BY 1").fetchall()
-        counted = conn.execute(
-            "SELECT network_id, COUNT(*), SUM(size) FROM snapshots GROUP BY network_id ORDER BY 1"
-        ).fetchall()
+def usage_matches(db) -> list[tuple]:
+    kept = query(db, "SELECT network_id, count, bytes FROM snapshot_usage ORDER BY 1")
+    counted = query(
+        db, "SELECT network_id, COUNT(*), SUM(size) FROM snapshots GROUP BY network_id ORDER BY 1"
+    )
     assert kept == counted
     return kept
 
 
-def test_snapshot_usage_totals_follow_every_change(make_client, tmp_path: Path) -> None:
-    db = tmp_path / "usage.db"
+def test_snapshot_usage_totals_follow_every_change(make_client, new_database) -> None:
+    db = new_database()
     client = make_client(db, max_step_snapshots=5, max_snapshot_bytes=40_000)
     ids = [create(client, spec)["id"] for spec in (MOONS, ADAM)]
     for network_id in ids:
@@ -189,6 +188,7 @@ def test_snapshot_usage_totals_follow_every_change(make_client, tmp_path: Path) 
     assert [row[0] for row in usage_matches(db)] == [ids[1]]
 
 
+@sqlite_only
 def test_a_file_without_usage_totals_gets_them(make_client, tmp_path: Path) -> None:
     """A file written before the totals existed: they are counted once when it is opened."""
     db = tmp_path / "old.db"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from pathlib import Path
 
 import httpx
 
@@ -21,8 +20,8 @@ SLOW = {
 }
 
 
-def test_sigterm_during_train_exits_quickly_and_keeps_epochs(tmp_path: Path) -> None:
-    db = tmp_path / "networks.db"
+def test_sigterm_during_train_exits_quickly_and_keeps_epochs(new_database) -> None:
+    db = new_database()
     server = start_server(db)
     try:
         net = httpx.post(f"{server}/api/networks", json=SLOW, timeout=30).json()

@@ -1,25 +1,29 @@
-"""Per-update losses stored one row per save (app/store/steplog.py), on a real SQLite file."""
+"""Per-update losses stored one row per save (app/store/steplog.py), on a real database (a
+SQLite file, and PostgreSQL)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from backprop_explorer.app.store import steplog
+from backprop_explorer.app.config import Limits
+from backprop_explorer.app.store import Store, steplog
+from backprop_explorer.app.store.sql import Connection
 from fastapi.testclient import TestClient
 
-from .conftest import MOONS, create
+from .conftest import MOONS, create, sqlite_only
 
 
 @pytest.fixture
-def conn(tmp_path: Path):
+def conn(new_database) -> Iterator[Connection]:
+    """A connection of a new store's database, each statement committed on its own."""
     NETWORK_STEP.clear()
-    connection = sqlite3.connect(tmp_path / "log.db", isolation_level=None)
-    steplog.create_table(connection)
-    yield connection
-    connection.close()
+    store = Store(new_database(), limits=Limits())
+    with store._db.connection() as connection:
+        yield connection
+    store.close()
 
 
 def losses(first: int, last: int, epoch: int = 1) -> list[list]:
@@ -29,22 +33,22 @@ def losses(first: int, last: int, epoch: int = 1) -> list[list]:
 NETWORK_STEP: dict[str, int] = {}  # what the networks table would say
 
 
-def save(conn: sqlite3.Connection, network_id: str, entries: list[list], keep: int) -> None:
+def save(conn: Connection, network_id: str, entries: list[list], keep: int) -> None:
     """As Store.save calls the log: with the network's step before the save."""
     steplog.append(conn, network_id, entries, keep, NETWORK_STEP.get(network_id))
     NETWORK_STEP[network_id] = max(entry[0] for entry in entries)
 
 
-def rewind(conn: sqlite3.Connection, network_id: str, after: int) -> None:
+def rewind(conn: Connection, network_id: str, after: int) -> None:
     steplog.truncate(conn, network_id, after)
     NETWORK_STEP[network_id] = after
 
 
-def served(conn: sqlite3.Connection, since: int = -1, keep: int = 10_000) -> list[list]:
+def served(conn: Connection, since: int = -1, keep: int = 10_000) -> list[list]:
     return [[e["step"], e["epoch"], e["loss"]] for e in steplog.read(conn, "n", since, keep)]
 
 
-def test_saves_read_back_exactly_in_order(conn: sqlite3.Connection) -> None:
+def test_saves_read_back_exactly_in_order(conn: Connection) -> None:
     save(conn, "n", losses(1, 1), keep=100)
     save(conn, "n", losses(2, 40, epoch=2), keep=100)
     save(conn, "other", losses(1, 5), keep=100)
@@ -56,7 +60,7 @@ def test_saves_read_back_exactly_in_order(conn: sqlite3.Connection) -> None:
 
 @pytest.mark.parametrize("keep", [1, 3, 10, 25])
 def test_only_the_last_keep_updates_are_served_and_older_rows_are_dropped(
-    conn: sqlite3.Connection, keep: int
+    conn: Connection, keep: int
 ) -> None:
     for first in range(1, 60, 6):  # saves of 6 updates each
         save(conn, "n", losses(first, first + 5), keep=keep)
@@ -66,7 +70,7 @@ def test_only_the_last_keep_updates_are_served_and_older_rows_are_dropped(
     assert stored > 60 - keep - 6  # rows wholly before the kept updates are gone
 
 
-def test_a_rewind_cuts_the_row_that_straddles_it(conn: sqlite3.Connection) -> None:
+def test_a_rewind_cuts_the_row_that_straddles_it(conn: Connection) -> None:
     save(conn, "n", losses(1, 10), keep=100)
     save(conn, "n", losses(11, 20), keep=100)
     rewind(conn, "n", after=14)
@@ -75,13 +79,14 @@ def test_a_rewind_cuts_the_row_that_straddles_it(conn: sqlite3.Connection) -> No
     assert served(conn) == []
 
 
-def test_a_save_from_an_earlier_step_replaces_what_followed(conn: sqlite3.Connection) -> None:
+def test_a_save_from_an_earlier_step_replaces_what_followed(conn: Connection) -> None:
     save(conn, "n", losses(1, 10), keep=100)
     again = [[step, 9, -1.0] for step in range(6, 8)]
     save(conn, "n", again, keep=100)
     assert served(conn) == losses(1, 5) + again
 
 
+@sqlite_only
 def test_a_file_with_one_row_per_update_is_moved_into_the_log(
     make_client: Callable[..., TestClient], tmp_path: Path
 ) -> None:

@@ -1,9 +1,10 @@
-"""The store on a real SQLite file: data kept apart, listing from columns, caps, version checks,
-locks across stores, and the migration of version-1 files."""
+"""The store on a real database (a SQLite file, and PostgreSQL): data kept apart, listing from
+columns, caps, version checks, locks across stores; the migration of version-1 SQLite files."""
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -14,12 +15,12 @@ import numpy as np
 import pytest
 from backprop_explorer.app.config import Limits
 from backprop_explorer.app.store import StaleWrite, Store
-from backprop_explorer.app.store.db import SCHEMA_VERSION
+from backprop_explorer.app.store.sqlite_schema import SCHEMA_VERSION
 from fastapi.testclient import TestClient
 
 from tests.conftest import start_server, stop_server
 
-from .conftest import MAZUR, MOONS, create
+from .conftest import MAZUR, MOONS, create, query, sqlite_only
 
 
 def explicit_spec(rows: int, seed: int = 0) -> dict:
@@ -28,17 +29,16 @@ def explicit_spec(rows: int, seed: int = 0) -> dict:
     return {"layers": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "bce", "data": data}
 
 
-def row_sizes(db: Path) -> dict[str, int]:
-    with sqlite3.connect(db) as conn:
-        (network,) = conn.execute("SELECT MAX(length(spec) + length(state)) FROM networks").fetchone()
-        (data,) = conn.execute("SELECT COALESCE(SUM(length(data)), 0) FROM network_data").fetchone()
-        (blobs,) = conn.execute("SELECT COUNT(*) FROM network_data").fetchone()
+def row_sizes(db) -> dict[str, int]:
+    [(network,)] = query(db, "SELECT MAX(length(spec) + length(state)) FROM networks")
+    [(data,)] = query(db, "SELECT COALESCE(SUM(length(data)), 0) FROM network_data")
+    [(blobs,)] = query(db, "SELECT COUNT(*) FROM network_data")
     return {"network": network or 0, "data": data, "blobs": blobs}
 
 
 @pytest.mark.slow  # 10,000 explicit rows through create, step, export and import: seconds
-def test_explicit_data_is_stored_once_and_never_with_a_step(make_client, tmp_path: Path) -> None:
-    db = tmp_path / "data.db"
+def test_explicit_data_is_stored_once_and_never_with_a_step(make_client, new_database) -> None:
+    db = new_database()
     client = make_client(db)
     spec = explicit_spec(10_000)
     net = create(client, spec)
@@ -63,16 +63,16 @@ def test_explicit_data_is_stored_once_and_never_with_a_step(make_client, tmp_pat
     assert row_sizes(db)["blobs"] == 0
 
 
-def test_another_process_sees_data_of_the_same_content(make_client, tmp_path: Path) -> None:
-    """Datasets are cached by content, not by network: a second store on the file agrees."""
-    db = tmp_path / "shared.db"
+def test_another_process_sees_data_of_the_same_content(make_client, new_database) -> None:
+    """Datasets are cached by content, not by network: a second store on the database agrees."""
+    db = new_database()
     first, second = make_client(db), make_client(db)
     net = create(first, explicit_spec(50, seed=1))
     step = second.post(f"/api/networks/{net['id']}/step", json={"indices": [7]}).json()
     assert step["forward"]["inputs"] == [explicit_spec(50, seed=1)["data"]["inputs"][7]]
 
 
-def test_listing_pages_through_summary_columns(client: TestClient, tmp_path: Path) -> None:
+def test_listing_pages_through_summary_columns(client: TestClient) -> None:
     ids = [create(client, MOONS if k % 2 else MAZUR)["id"] for k in range(5)]
     page = client.get("/api/networks", params={"limit": 2, "offset": 1})
     assert page.status_code == 200
@@ -84,9 +84,11 @@ def test_listing_pages_through_summary_columns(client: TestClient, tmp_path: Pat
     first = client.get("/api/networks").json()["networks"][1]
     assert (first["phase"], first["step"], first["epoch"]) == ("update", 1, 0)
     # Listing never reads a network's state: an unreadable one does not break it.
-    store = client.app.state.service.store
-    with sqlite3.connect(store.path) as conn:
-        conn.execute("UPDATE networks SET state = 'not json' WHERE id = ?", (ids[4],))
+    query(
+        client.app.state.service.store.target,
+        "UPDATE networks SET state = 'not json' WHERE id = ?",
+        (ids[4],),
+    )
     assert [n["id"] for n in client.get("/api/networks").json()["networks"]] == ids
     for params in ({"limit": 0}, {"limit": 1001}, {"offset": -1}):
         assert client.get("/api/networks", params=params).status_code == 422
@@ -115,13 +117,13 @@ def test_datasets_are_listed_and_deleted_unless_in_use(client: TestClient) -> No
     assert client.post("/api/networks", json=spec).status_code == 422
 
 
-def test_caps_on_networks_datasets_and_step_losses(tmp_path: Path) -> None:
+def test_caps_on_networks_datasets_and_step_losses(new_database) -> None:
     env = {
         "BACKPROP_EXPLORER_MAX_NETWORKS": "2",
         "BACKPROP_EXPLORER_MAX_DATASETS": "1",
         "BACKPROP_EXPLORER_MAX_STEP_LOSSES": "5",
     }
-    server = start_server(tmp_path / "caps.db", env=env)
+    server = start_server(new_database(), env=env)
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             first = client.post("/api/networks", json=MOONS).json()
@@ -158,8 +160,8 @@ def sample_doc(network_id: str = "net-1") -> dict:
     }
 
 
-def test_a_save_based_on_an_older_read_is_refused(tmp_path: Path) -> None:
-    db = tmp_path / "stale.db"
+def test_a_save_based_on_an_older_read_is_refused(new_database) -> None:
+    db = new_database()
     first, second = Store(db, limits=Limits()), Store(db, limits=Limits())
     first.save(sample_doc())
     with first.lock("net-1"):
@@ -180,11 +182,14 @@ def test_a_save_based_on_an_older_read_is_refused(tmp_path: Path) -> None:
         assert doc is not None
         first.save(doc)
         first.save(doc)
+    first.close()
+    second.close()
 
 
-def test_the_lock_holds_across_stores_on_one_file(tmp_path: Path) -> None:
-    """Two Store objects stand for two processes: OFD locks conflict between open files."""
-    db = tmp_path / "locks.db"
+def test_the_lock_holds_across_stores_on_one_database(new_database) -> None:
+    """Two Store objects stand for two processes: OFD locks conflict between open files, advisory
+    locks between PostgreSQL sessions."""
+    db = new_database()
     first, second = Store(db, limits=Limits()), Store(db, limits=Limits())
     held, order = threading.Event(), []
 
@@ -205,8 +210,11 @@ def test_the_lock_holds_across_stores_on_one_file(tmp_path: Path) -> None:
     assert order == ["first released", "second acquired"] and waited > 0.3
     with second.lock("net-2"), first.lock("net-3"):  # other networks never wait
         pass
+    first.close()
+    second.close()
 
 
+@sqlite_only
 def test_a_version_1_file_is_migrated(make_client, tmp_path: Path) -> None:
     """A file written by the previous store (one JSON document per row) opens with every
     network, its logs and every upload intact."""
@@ -258,3 +266,29 @@ def test_a_version_1_file_is_migrated(make_client, tmp_path: Path) -> None:
     assert migrated.post(f"/api/networks/{nets[2]['id']}/loss", json={}).status_code == 200
     with sqlite3.connect(old) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+
+
+def test_an_id_with_a_nul_character_is_no_network(client: TestClient) -> None:
+    """No stored id holds one (PostgreSQL's text cannot): 404 on either database, never a 500."""
+    for method, path in (
+        ("GET", "/api/networks/%00"),
+        ("DELETE", "/api/networks/a%00b"),
+        ("POST", "/api/networks/%00/step"),
+        ("GET", "/api/networks/%00/export"),
+        ("GET", "/api/datasets/a%00b"),
+    ):
+        response = client.request(method, path, json={} if method == "POST" else None)
+        assert response.status_code == 404, (path, response.text)
+
+
+@sqlite_only
+def test_closing_a_store_twice_closes_nothing_else(new_database, tmp_path: Path) -> None:
+    """The lock file's descriptor is closed once: a second close must not close the file or
+    socket that has been given the same number since (a database connection, say)."""
+    store = Store(new_database(), limits=Limits())
+    store.close()
+    with open(tmp_path / "opened-since", "wb") as other:  # likely takes the freed number
+        store.close()
+        other.write(b"still open")
+        other.flush()
+        os.fstat(other.fileno())

@@ -269,8 +269,8 @@ def test_the_landscape_trajectory_is_the_parameters_at_the_snapshots(client: Tes
     assert [p["loss"] for p in land["trajectory"]] == losses
 
 
-def test_snapshots_survive_a_killed_server(tmp_path) -> None:
-    db = tmp_path / "networks.db"
+def test_snapshots_survive_a_killed_server(new_database) -> None:
+    db = new_database()
     server = start_server(db)
     try:
         with httpx.Client(base_url=str(server)) as http:
