@@ -22,11 +22,12 @@ and the update (:meth:`FlatSGD.update_source`) with
 one NumPy call a line, with no loop, branch or lookup left to run at each step (on a 2-8-8-1
 network that is a tenth of the step); ``SGDSteps(...).source(rows)`` shows it. ``train()``
 keeps one :class:`SGDSteps` for all its epochs while the network and optimizer stay as they
-were (:meth:`SGDSteps.fits`). Elementwise each operation is the one the traced phases
-perform, in the same order, so the numbers are the same to the last bit
-(``tests/engine/test_training.py`` and ``tests/engine/test_fastpath.py`` compare them for
-every loss and output pairing, for layers that share calls, with a partial last batch, and
-with parameters changed between epochs).
+were (:meth:`SGDSteps.fits`). With a square loss the source also has ``check(X, Y)``, the
+divergence rule's check of a batch on these lines (:meth:`SGDSteps.check`). Elementwise each
+operation is the one the traced phases perform, in the same order, so the numbers are the
+same to the last bit (``tests/engine/test_training.py`` and
+``tests/engine/test_fastpath.py`` compare them for every loss and output pairing, for layers
+that share calls, with a partial last batch, and with parameters changed between epochs).
 """
 
 from __future__ import annotations

@@ -131,7 +131,7 @@ class Trainer:
         self.train_idx, self.val_idx = split_indices(len(self.dataset.X), self.validation_split, self.seed)
         self._n_train = len(self.train_idx)
         self._splits: tuple[np.ndarray, ...] | None = None
-        # _gather's rows and batch views while train() runs (for batches of the first element's size).
+        # _gather's rows and batch views while train() runs (batches of the first element's size).
         self._rows: tuple[int, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]] | None = None
         # The SGD steps of the last epoch, kept for the next one while train() runs epochs
         # back to back (their θ is then the layers' arrays from the first epoch to the last).
@@ -311,23 +311,23 @@ class Trainer:
             take_back()
             raise next_step_overflowed(self, error, opt.learning_rate) from None
 
-    def _gather(self) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-        """This epoch's training rows in its shuffled order and its full batches as (inputs,
-        targets) views of them. While train() runs epochs back to back the arrays and the
-        views are made once and the rows written into them each epoch, so an epoch hands out
+    def _gather(self) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]] | None]:
+        """This epoch's training rows in its shuffled order. While train() runs epochs back to
+        back they are written into arrays made once, whose full batches are (inputs, targets)
+        views also made once (returned third; None outside train()), so an epoch hands out
         its batches without making views of its own."""
-        size, kept = self.batch_size, self._rows
+        size, kept, X, Y = self.batch_size, self._rows, self.dataset.X, self.dataset.Y
+        order = self.order()
+        if not self._keep_kernel:
+            return X[order], Y[order], None
         if kept is None or kept[0] != size:
-            X, Y = self.dataset.X, self.dataset.Y
             X_rows, Y_rows = (np.empty((self._n_train, a.shape[1]), a.dtype) for a in (X, Y))
             full = self._n_train // size
             views = zip(*(a[: full * size].reshape(full, size, a.shape[1]) for a in (X_rows, Y_rows)))
-            kept = size, X_rows, Y_rows, list(views)
-            self._rows = kept if self._keep_kernel else None
+            kept = self._rows = size, X_rows, Y_rows, list(views)
         _, X_rows, Y_rows, batches = kept
-        order = self.order()  # "clip": its indices are valid, and the default would copy once more
-        self.dataset.X.take(order, 0, X_rows, "clip")
-        self.dataset.Y.take(order, 0, Y_rows, "clip")
+        X.take(order, 0, X_rows, "clip")  # "clip": the indices are valid; the default copies once more
+        Y.take(order, 0, Y_rows, "clip")
         return X_rows, Y_rows, batches
 
     def _run_sgd_epoch(self, net: Network, opt: Optimizer, limit: int | None = None) -> dict | None:
@@ -346,10 +346,11 @@ class Trainer:
             self._kernel = kernel if self._keep_kernel else None
         starts = range(self.cursor, n, size)[:limit]
         closing = len(starts) > 0 and starts[-1] + size >= n  # its last update closes the epoch
-        # The full batches before the closing one: the kept views when the cursor is at a
-        # batch boundary (it is not after a change of batch size mid-epoch).
+        # The full batches before the closing one: train()'s views when the cursor is at a
+        # batch boundary (it is not after a change of batch size mid-epoch), else (batches,
+        # size, ·) views whose iteration hands out each batch without a slice per step.
         full = len(starts) - closing
-        if self.cursor % size == 0:
+        if full_batches is not None and self.cursor % size == 0:
             first = self.cursor // size
             batches: Iterable[tuple[np.ndarray, np.ndarray]] = full_batches[first : first + full]
         else:

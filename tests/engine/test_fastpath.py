@@ -1,7 +1,8 @@
 """Training's SGD step as written out for a network (engine/fastpath.py): its numbers are the
 traced phases' to the last bit whatever shares a call (runs of layers of one width, the
 output's dL_db with the loss's sum, the tanh layers' f′), with a partial last batch, across
-the epochs train() runs on one θ, and when the parameters change between those epochs."""
+the epochs train() runs on one θ, and when the parameters change between those epochs; its
+check for the divergence rule refuses what the traced check refuses."""
 
 import numpy as np
 import pytest
@@ -86,6 +87,22 @@ def test_parameters_changed_between_epochs_are_the_ones_the_next_epoch_trains(ch
     edit(two_runs)
     train(two_runs, two_opt, two_trainer, 1)
     assert_same_run(one_run, one_trainer, two_runs, two_trainer)
+
+
+@pytest.mark.parametrize("cursor", [10, 3])  # at a batch boundary, and off one (batch size changed)
+def test_train_from_inside_an_epoch_equals_the_traced_phases(cursor):
+    # train() hands out its batches as views made once for the run; an epoch it starts from a
+    # cursor inside it takes the batches from there, and one off a batch boundary its own.
+    runs = []
+    for _ in range(2):
+        data, net = network(*SHAPES[0])
+        trainer = Trainer(data, batch_size=5, validation_split=0.2, seed=4, cursor=cursor)
+        runs.append((net, trainer, Optimizer("sgd", 0.05)))
+    (fast_net, fast_trainer, fast_opt), (slow_net, slow_trainer, slow_opt) = runs
+    result = train(fast_net, fast_opt, fast_trainer, 3)
+    run_traced(slow_net, slow_trainer, slow_opt, -(-(30 - cursor) // 5) + 2 * 6)
+    assert result.epochs_run == 3 and fast_trainer.epoch == slow_trainer.epoch == 3
+    assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer)
 
 
 def test_a_step_is_straight_line_numpy_calls():
