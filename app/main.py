@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from fastapi_offline import FastAPIOffline
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 
 from . import __version__, logs, openapi, process  # noqa: F401 - process before anything loads NumPy
 from .admission import Admission
@@ -20,7 +20,8 @@ from .gate import Gate, GateMiddleware
 from .lessons import BUILTIN_ENTRIES, LessonLibrary
 from .limits import BodyLimit
 from .owners import Owners
-from .page_modules import imported_by
+from .page_layout import EXPLORER_FIRST_LAYERS, drawing_height
+from .page_modules import embedded_catalog, imported_by
 from .routers import (
     analysis,
     datasets,
@@ -39,6 +40,9 @@ from .service import Service
 from .store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
+# Responses create_app's GZip middleware leaves uncompressed: the API's JSON and event streams, and
+# media that are compressed already.
+PLAIN = (*DEFAULT_EXCLUDED_CONTENT_TYPES, "application/json")
 templates = Jinja2Templates(directory=ROOT / "templates")
 
 
@@ -62,7 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.lessons = LessonLibrary(BUILTIN_ENTRIES, settings.lessons_dir)
     # Added from the innermost out. A request meets them in the other order: errors become
     # JSON; Host, Origin and token checks; its owner and what it may see; its network's turn;
-    # its body, read within limits; the process-wide gate; then the route.
+    # its body, read within limits; the process-wide gate; then the route, whose page (HTML)
+    # is compressed on the way out (JSON answers are left as they are: most are small, and
+    # compressing each step's answer costs the step time).
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6, exclude_content_types=PLAIN)
     app.add_middleware(GateMiddleware, gate=app.state.gate)
     app.add_middleware(BodyLimit, limits=settings.limits)
     app.add_middleware(Admission, limits=settings.limits)
@@ -87,7 +94,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request):
-        context = {"version": __version__, "modules": imported_by("main.js")[1:]}
+        context = {
+            "version": __version__,
+            "modules": imported_by("main.js")[1:],
+            "drawing_height": drawing_height(EXPLORER_FIRST_LAYERS),
+            "catalog": embedded_catalog(settings.limits),
+        }
         return templates.TemplateResponse(request, "index.html", context)
 
     return app

@@ -7,7 +7,10 @@ Each scenario prints frames
 per second, the longest gap between two frames (a stall), and the number of SVG nodes.
 A same-run baseline (an empty page's rAF rate) shows what this machine's load allows.
 
-    python bench/bench_ui.py [--seconds 4]
+    python bench/bench_ui.py [--seconds 4] [--baseline main]
+
+With ``--baseline REF`` each scenario also runs on a server running commit REF
+(bench/baseline.py), right after this checkout's, so the two are compared in one run.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
+from bench.baseline import checkout_server  # noqa: E402
 from tests.conftest import start_server, stop_server  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -108,10 +112,13 @@ def measure_baseline(page: Page, seconds: float) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each Play measurement")
+    parser.add_argument("--baseline", metavar="REF", help="also measure commit REF (e.g. main), turn by turn")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        server = start_server(Path(tmp) / "bench.db")
+        servers = {"this": start_server(Path(tmp) / "bench.db")}
         try:
+            if args.baseline:
+                servers[args.baseline] = checkout_server(args.baseline, Path(tmp))
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
@@ -124,22 +131,27 @@ def main() -> None:
                 base_fps, base_stall = measure_baseline(fresh(), 2)
                 print(f"baseline (empty page)        {base_fps:5.1f} fps, longest frame {base_stall:6.1f} ms")
                 rows = []
+                secs = args.seconds
                 for width in WIDTHS:
-                    base, secs = str(server), args.seconds
-                    rows += [
-                        (f"{width} 2-64-64-1 Backward", measure_backward(fresh(width), base)),
-                        (f"{width} 2-64-64-1 Play", measure_play(fresh(width), base, WIDE, secs)),
-                        (f"{width} 2-8×8-1 Backward", measure_backward(fresh(width), base, DEEP)),
-                        (f"{width} 2-8×8-1 Play", measure_play(fresh(width), base, DEEP, secs)),
-                    ]
+                    for scenario, measure in (
+                        ("2-64-64-1 Backward", lambda page, base: measure_backward(page, base)),
+                        ("2-64-64-1 Play", lambda page, base: measure_play(page, base, WIDE, secs)),
+                        ("2-8×8-1 Backward", lambda page, base: measure_backward(page, base, DEEP)),
+                        ("2-8×8-1 Play", lambda page, base: measure_play(page, base, DEEP, secs)),
+                    ):
+                        for key, server in servers.items():
+                            page = fresh(width)
+                            rows.append((f"{width} {scenario} {key}", measure(page, str(server))))
+                            page.close()
                 for name, (fps, stall, nodes) in rows:
                     print(
-                        f"{name:28s} {fps:5.1f} fps ({fps / base_fps:4.2f}× baseline), "
+                        f"{name:34s} {fps:5.1f} fps ({fps / base_fps:4.2f}× baseline), "
                         f"longest frame {stall:6.1f} ms, {nodes} SVG nodes"
                     )
                 browser.close()
         finally:
-            stop_server(server)
+            for server in servers.values():
+                stop_server(server)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from ..deps import LessonsDep
-from ..page_modules import imported_by
+from ..page_layout import drawing_height
+from ..page_modules import embedded_catalog, imported_by
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 # The same folder main.py serves the explorer page from.
@@ -28,9 +29,18 @@ def lesson_list(request: Request, lessons: LessonsDep):
 @router.get("/lessons/{lesson_id}", response_class=HTMLResponse)
 def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
     """The explorer page with the tour of lesson ``lesson_id`` (static/js/tour/)."""
-    lessons.require(lesson_id)
+    lesson = lessons.require(lesson_id)
     modules = dict.fromkeys(imported_by("main.js")[1:] + imported_by("tour/tour.js"))
-    context = {"version": __version__, "lesson_id": lesson_id, "modules": list(modules)}
+    first = lesson.steps[0].target if lesson.steps else None
+    context = {
+        "version": __version__,
+        "lesson_id": lesson_id,
+        "modules": list(modules),
+        # What the first step shows, so the page keeps room for it before the tour starts.
+        "drawing_height": drawing_height(lesson.spec["layers"]),
+        "lesson_target": first.kind if first is not None else "",
+        "catalog": embedded_catalog(request.app.state.service.limits),
+    }
     return templates.TemplateResponse(request, "index.html", context)
 
 
@@ -63,6 +73,7 @@ def compare_page(request: Request, ids: str | None = None):
     context = {
         "version": __version__,
         "ids": ",".join(found),
+        "count": len(found),
         "problem": problem,
         "limit": COMPARE_MAX,
         "modules": imported_by("compare/main.js")[1:],

@@ -74,7 +74,13 @@ async function request(method, path, body, { signal } = {}) {
 
 const net = (id) => `/api/networks/${encodeURIComponent(id)}`;
 
-export const catalog = () => request("GET", "/api/catalog");
+/** The catalog: the copy the page was served with (once), else the server's. */
+export function catalog() {
+  const served = globalThis.document?.getElementById("catalog-data");
+  if (!served) return request("GET", "/api/catalog");
+  served.remove();
+  return Promise.resolve(JSON.parse(served.textContent));
+}
 export const previewDataset = (body) => request("POST", "/api/datasets/preview", body);
 export const uploadDataset = (form) => request("POST", "/api/datasets", form);
 export const getDataset = (id) => request("GET", `/api/datasets/${encodeURIComponent(id)}`);

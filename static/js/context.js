@@ -72,7 +72,7 @@ export let inspector = null;
 export function mountViews({ onEditParameter }) {
   inspector = createInspector({ body: $("[data-inspector-body]"), onEditParameter });
   const tooltip = createTooltip($("[data-tooltip]"));
-  view = createNetworkView($("[data-network]"), {
+  view = createNetworkView($("[data-network]"), $("[data-pulses]"), {
     emit,
     onHover: (target, evt) => {
       const s = drawn();

@@ -22,13 +22,17 @@ export function stackable(...children) {
 export function fittedPanel(panel, draw) {
   let last = null;
   let fittedWidth = 0;
-  new ResizeObserver(() => {
-    if (last && panel.clientWidth && panel.clientWidth !== fittedWidth) render(...last);
+  // The panel's width as the observer last saw it: reading clientWidth on every render would
+  // lay the page out again mid-update (Play renders this twice a second).
+  let width = 0;
+  new ResizeObserver(([entry]) => {
+    width = entry.contentRect.width;
+    if (last && width && width !== fittedWidth) render(...last);
   }).observe(panel);
 
   function render(...args) {
     last = args;
-    fittedWidth = panel.clientWidth;
+    fittedWidth = width;
     draw(...args);
     for (const box of panel.querySelectorAll(".eq")) fitLines(box);
   }

@@ -344,11 +344,14 @@ export function createInspector({ body, onEditParameter }) {
 
   // The lines are fitted to the panel's width, and fitted again when that changes.
   const render = fittedPanel(body, (target, ctx) => {
-    body.replaceChildren();
     if (!target || !ctx.network) {
-      body.appendChild(para("Click a neuron, an edge (weight) or a bias square to see the chain rule with the actual numbers."));
+      if (body.dataset.empty === "true") return; // the hint is already there (Play renders often)
+      body.replaceChildren(para("Click a neuron, an edge (weight) or a bias square to see the chain rule with the actual numbers."));
+      body.dataset.empty = "true";
       return;
     }
+    body.replaceChildren();
+    body.dataset.empty = "false";
     const trace = ctx.trace || {};
     const c = { ...ctx, trace };
     const parts =

@@ -1,37 +1,27 @@
 // The drawing's phase animations as animator stages: forward pulses, the loss ring, backward
-// gradient pulses output → input, and the update's morph from old to new weights.
+// gradient pulses output → input, and the update's morph from old to new weights. The pulses
+// are drawn on the canvas over the drawing (pulse-layer.js).
 
 import { GRAD } from "./palette.js";
-import { el, lerp, maxAbs } from "./svg.js";
+import { lerp, maxAbs } from "./svg.js";
 
 const VALUE = "#2b3445"; // forward value pulses
 
-/** `view`: the drawing's svg, emit, live `geo` layout and its painting functions. */
+/** `view`: the drawing's svg, emit, live `geo` layout, its pulse layer and its painting functions. */
 export function createAnimation(view) {
   function pulses(l, direction, sizeOf, colour) {
     // One dot per edge of layer l, travelling forward (l-1 → l) or backward (l → l-1).
     const dots = [];
     for (const j of view.geo.shown[l]) {
       for (const i of view.geo.shown[l - 1]) {
-        const size = sizeOf(j, i);
-        if (size <= 0) continue;
+        const r = sizeOf(j, i);
+        if (r <= 0) continue;
         const c = view.geo.edges[l - 1][j][i].coords;
-        const dot = el("circle", { r: size, class: "pulse", fill: colour, "fill-opacity": 0.85 }, view.geo.gPulses);
         const [x0, y0, x1, y1] = direction > 0 ? [c.x1, c.y1, c.x2, c.y2] : [c.x2, c.y2, c.x1, c.y1];
-        dots.push({ dot, x0, y0, x1, y1 });
+        dots.push({ x0, y0, x1, y1, r });
       }
     }
-    return {
-      frame(t) {
-        for (const d of dots) {
-          d.dot.setAttribute("cx", lerp(d.x0, d.x1, t));
-          d.dot.setAttribute("cy", lerp(d.y0, d.y1, t));
-        }
-      },
-      remove() {
-        for (const d of dots) d.dot.remove();
-      },
-    };
+    return view.pulseLayer.dots(dots, colour);
   }
 
   const mark = (phase, layer) => {

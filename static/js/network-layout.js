@@ -90,6 +90,9 @@ export function buildDrawing(svg, args, expanded) {
   const VH = Math.max(300, Math.min(VH_MAX, top + bottom + maxN * 84));
   const VW = Math.round(Math.max(VW_MIN, Math.min(VW_MAX, svg.clientWidth || VW_MAX)));
   svg.setAttribute("viewBox", `0 0 ${VW} ${VH}`);
+  // Narrower than VW_MAX the box is VH tall (app.css): the page is served with the first
+  // network's height (app/page_layout.py) so the drawing does not grow when it is built.
+  svg.dataset.height = String(VH);
   const spacing = Math.min(84, (VH - top - bottom) / maxN);
   const r = Math.max(4, Math.min(22, spacing * 0.3));
   // Margins fit the feature names on the left and "ŷ name = value" on the right.
@@ -135,7 +138,6 @@ export function buildDrawing(svg, args, expanded) {
   const gGlow = el("g", { class: "grad-glows" }, svg);
   const gEdges = el("g", { class: "edges" }, svg);
   const gLabels = el("g", { class: "edge-labels" }, svg);
-  const gPulses = el("g", { class: "pulses" }, svg);
   const gNeurons = el("g", { class: "neurons" }, svg);
   // Numbers written in and beside the neurons and biases: outside their buttons, whose names
   // do not change with them (the tooltip and the inspector say the numbers).
@@ -143,7 +145,6 @@ export function buildDrawing(svg, args, expanded) {
   const gSide = el("g", { class: "side" }, svg);
   const gChain = el("g", { class: "chain" }, svg); // the selected weight's chain rule (chain-path.js)
   const gToggles = el("g", { class: "toggles" }, svg); // on top: nothing covers them
-  geo.gPulses = gPulses;
   geo.gMaps = gMaps;
   geo.gChain = gChain;
 

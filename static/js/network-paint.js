@@ -58,16 +58,28 @@ export function createPainter(svg, state) {
     return fitNumber(v, room);
   }
 
+  /** Write an edge line's attribute when it differs from what this painter last wrote there
+   * (only paintEdge writes these: no DOM read needed to compare). */
+  function putEdge(e, name, value) {
+    e.written ??= {};
+    if (e.written[name] === value) return;
+    e.written[name] = value;
+    e.line.setAttribute(name, value);
+  }
+
   function paintEdge(l, j, i, w, scale) {
     const e = state.geo.edges[l - 1][j][i];
-    const t = Math.min(1, Math.abs(w) / scale);
-    setAttr(e.line, "stroke", signColour(w));
-    // In quarter pixels: a width change re-lays the line out (its stroke bounds), and during
-    // Play most weights move by less than that between two redraws.
-    setAttr(e.line, "stroke-width", (Math.round((0.6 + 6.4 * t) * 4) / 4).toFixed(2));
-    setAttr(e.line, "stroke-opacity", (0.35 + 0.55 * t).toFixed(2));
+    if (e.w !== w || e.scale !== scale) {
+      const t = Math.min(1, Math.abs(w) / scale);
+      putEdge(e, "stroke", signColour(w));
+      // In quarter pixels: a width change re-lays the line out (its stroke bounds), and during
+      // Play most weights move by less than that between two redraws.
+      putEdge(e, "stroke-width", (Math.round((0.6 + 6.4 * t) * 4) / 4).toFixed(2));
+      putEdge(e, "stroke-opacity", (0.35 + 0.55 * t).toFixed(2));
+      putEdge(e, "data-w", full(w)); // the exact number drawn, for tests and the curious
+      e.scale = scale;
+    }
     e.w = w;
-    setAttr(e.line, "data-w", full(w)); // the exact number drawn, for tests and the curious
     if (e.label) {
       setText(e.label, fmt(w));
       e.label.style.fill = signColour(w);
@@ -196,6 +208,10 @@ export function createPainter(svg, state) {
   function writeLoss(stale) {
     const loss = state.geo?.side.loss;
     if (!loss) return;
+    // Unchanged text keeps its place: measuring it again would lay the page out mid-update.
+    const key = `${loss.dataset.value}|${stale}|${Boolean(state.scale)}`;
+    if (loss.dataset.written === key) return;
+    loss.dataset.written = key;
     loss.dataset.x ??= loss.getAttribute("x");
     loss.setAttribute("x", loss.dataset.x);
     loss.removeAttribute("text-anchor");

@@ -8,9 +8,10 @@ import { createAnimation } from "./network-animation.js";
 import { buildDrawing } from "./network-layout.js";
 import { createPainter } from "./network-paint.js";
 import { createChainPath } from "./chain-path.js";
+import { createPulseLayer } from "./pulse-layer.js";
 import { setNeuronMaps as drawNeuronMaps, zoomNeuronMap } from "./neuron-maps-view.js";
 
-export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, emit }) {
+export function createNetworkView(svg, pulseCanvas, { onHover, onLeave, onSelect, onExpand, emit }) {
   let geo = null; // layout of the current architecture
   const state = { geo: null, scale: null, zoomed: null }; // shared with the painter and the maps
   const painter = createPainter(svg, state);
@@ -96,8 +97,12 @@ export function createNetworkView(svg, { onHover, onLeave, onSelect, onExpand, e
     else if (target.kind === "edge") geo.edges[target.layer - 1]?.[target.j]?.[target.i]?.line.classList.add("selected");
   }
 
+  // The pulses pass under the neurons: the layer leaves out each circle and its outline.
+  const neuronCircles = () => (geo ? geo.shown.flatMap((list, l) => list.map((j) => ({ ...geo.pos[l][j], r: geo.r + 1.5 }))) : []);
+  const pulseLayer = createPulseLayer(pulseCanvas, svg, neuronCircles);
   const animation = createAnimation({
     svg,
+    pulseLayer,
     emit,
     get geo() {
       return geo;

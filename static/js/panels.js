@@ -64,14 +64,21 @@ export function renderSamplePicker(s) {
   }
 }
 
+/** Replace a text only when it changes: an equal write still makes the page lay out again. */
+const setText = (node, text) => node.textContent !== text && (node.textContent = text);
+
 export function renderMeta(s) {
   const n = s.network;
   if (!n) return;
-  $("[data-meta-epoch]").textContent = epochStatus(n);
-  $("[data-meta-step]").textContent = `step ${n.step}`;
+  setText($("[data-meta-epoch]"), epochStatus(n));
+  setText($("[data-meta-step]"), `step ${n.step}`);
   const c = n.cursor;
-  $("[data-meta-batch]").textContent = `batch ${c.batch_index + 1} of ${c.batches_per_epoch} · batch size ${c.batch_size} · ${c.n_train} train / ${c.n_validation} validation`;
+  setText($("[data-meta-batch]"), `batch ${c.batch_index + 1} of ${c.batches_per_epoch} · batch size ${c.batch_size} · ${c.n_train} train / ${c.n_validation} validation`);
   const legend = $("[data-legend]");
+  // The key depends on the activations only: kept as it is while Play repaints twice a second.
+  const key = n.activations.join(",");
+  if (legend.dataset.key === key) return;
+  legend.dataset.key = key;
   legend.replaceChildren();
   const item = (node, text) => {
     const span = document.createElement("span");

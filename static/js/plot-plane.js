@@ -115,12 +115,48 @@ export function drawBoundary(canvas, grid, data, valSet, { showValidation = true
   canvas.dataset.discretized = String(discretize);
 }
 
+// The maps are painted while they are on screen: Play redraws them twice
+// a second, and a wide network has a hundred of them below the fold. A map scrolled into view,
+// hovered or focused is painted first from the newest grid.
+const mapState = new WeakMap(); // container → {visible, pending: grid to paint, or null}
+
+function mapsOf(container) {
+  let st = mapState.get(container);
+  if (!st) {
+    st = { visible: false, pending: null };
+    mapState.set(container, st);
+    new IntersectionObserver(
+      ([entry]) => {
+        st.visible = entry.isIntersecting;
+        if (st.visible) paintPendingMaps(container);
+      },
+      { rootMargin: "0px" },
+    ).observe(container);
+  }
+  return st;
+}
+
+function paintPendingMaps(container) {
+  const st = mapsOf(container);
+  const grid = st.pending;
+  if (!grid) return;
+  st.pending = null;
+  const R = grid.axes.x1.length;
+  const byName = new Map([...container.querySelectorAll("[data-neuron-map]")].map((c) => [c.dataset.neuronMap, c]));
+  grid.layers.slice(0, -1).forEach((layer) => {
+    for (let j = 0; j < layer.a[0].length; j++) paintGrid(byName.get(`${layer.index}-${j}`), R, activationColours(layer, j));
+  });
+  container.dataset.painted = String(Number(container.dataset.painted ?? 0) + 1);
+}
+
 /**
  * Small maps of every hidden neuron's activation over the grid. The canvases are kept and
  * repainted while the architecture stays (Play redraws them often).
  */
 export function drawNeuronMaps(container, grid, activations) {
+  const st = mapsOf(container);
   if (!grid?.layers) {
+    st.pending = null;
     container.replaceChildren();
     container.dataset.key = "";
     return;
@@ -147,7 +183,10 @@ export function drawNeuronMaps(container, grid, activations) {
         c.setAttribute("role", "img");
         c.tabIndex = 0; // focus enlarges it, as hover does
         c.dataset.neuronMap = `${layer.index}-${j}`;
-        const zoom = () => showMapZoom(c.toDataURL(), label, c.getBoundingClientRect());
+        const zoom = () => {
+          paintPendingMaps(container);
+          showMapZoom(c.toDataURL(), label, c.getBoundingClientRect());
+        };
         c.addEventListener("mouseenter", zoom);
         c.addEventListener("focus", zoom);
         c.addEventListener("mouseleave", hideMapZoom);
@@ -158,12 +197,8 @@ export function drawNeuronMaps(container, grid, activations) {
     });
     container.dataset.key = key;
   }
-  const R = grid.axes.x1.length;
-  hidden.forEach((layer) => {
-    for (let j = 0; j < layer.a[0].length; j++) {
-      paintGrid(container.querySelector(`[data-neuron-map="${layer.index}-${j}"]`), R, activationColours(layer, j));
-    }
-  });
+  st.pending = grid;
+  if (st.visible) paintPendingMaps(container);
 }
 
 /** Dataset preview: 2-D scatter coloured by class, or x vs y for 1-D regression. */

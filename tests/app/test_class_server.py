@@ -90,9 +90,9 @@ def test_one_owners_40_requests_do_not_starve_anothers_one(tmp_path: Path) -> No
     done_meanwhile = sum(asked <= t <= answered for t in finished)
     # The other owner's request ran beside the 40, not after those queued before it: while it
     # was served, at most a few of the first owner's finished (a queue in arrival order would
-    # have served all of them first), and it took a fraction of what they took.
+    # have served all of them first). Counted, not timed: the machine's load changes how long
+    # each takes, not their order.
     assert done_meanwhile <= 3 < served, (done_meanwhile, served, answered - asked, alone)
-    assert answered - asked < (max(finished) - asked) / 3
 
 
 def peak_rss(pid: int) -> int:

@@ -138,7 +138,10 @@ def test_animation_forward_then_backward_visits_layers_in_order(ui: UI) -> None:
         """() => { window.__seen = []; const svg = document.querySelector('[data-network]');
         new MutationObserver(() => {
           if (svg.dataset.animPhase === 'backward') window.__seen.push(svg.dataset.animLayer);
-        }).observe(svg, { attributes: true, attributeFilter: ['data-anim-layer', 'data-anim-phase'] }); }"""
+        }).observe(svg, { attributes: true, attributeFilter: ['data-anim-layer', 'data-anim-phase'] });
+        window.__dots = 0; const layer = document.querySelector('[data-pulses]');
+        new MutationObserver(() => { window.__dots = Math.max(window.__dots, Number(layer.dataset.pulses)); })
+          .observe(layer, { attributes: true, attributeFilter: ['data-pulses'] }); }"""
     )
     ui.press("Backward")
     page.wait_for_function("() => window.backpropExplorer.events.some(e => e.phase === 'backward' && e.done)")
@@ -149,8 +152,9 @@ def test_animation_forward_then_backward_visits_layers_in_order(ui: UI) -> None:
     assert backward == [4, 3, 2, 1]  # 4: the loss gradient arrives at the output; then layer by layer
     seen = [int(v) for v in page.evaluate("window.__seen") if v]
     assert seen == sorted(seen, reverse=True) and seen[-1] == 1
-    # Pulses were drawn and removed; the edges now glow with |∂L/∂w|.
-    assert page.locator("svg .pulse").count() == 0
+    # Pulses were drawn (one per edge of a layer: 4 × 4 between the hidden layers) and wiped.
+    assert page.evaluate("window.__dots") == 16
+    assert page.locator("[data-pulses]").get_attribute("data-pulses") == "0"
     ui.assert_no_console_errors()
 
 

@@ -29,6 +29,9 @@ function stepFromHash() {
 export async function startTour(lessonId, setup) {
   const tour = { lesson: null, context: {}, done: [], index: 0, running: false };
   const panel = createPanel($("[data-tour]"), { next, back, leave, choose });
+  // The room the page keeps for the first step's panels (app.css) is for its first drawing only.
+  const release = () => delete document.body.dataset.lessonTarget;
+  for (const type of ["pointerdown", "keydown"]) window.addEventListener(type, release, { once: true, capture: true });
   status("Starting the lesson…", true);
   try {
     tour.lesson = await api.getLesson(lessonId);
