@@ -22,11 +22,12 @@ and the update (:meth:`FlatSGD.update_source`) with
 one NumPy call a line, with no loop, branch or lookup left to run at each step (on a 2-8-8-1
 network that is a tenth of the step); ``SGDSteps(...).source(rows)`` shows it. ``train()``
 keeps one :class:`SGDSteps` for all its epochs while the network and optimizer stay as they
-were (:meth:`SGDSteps.fits`). Elementwise each operation is the one the traced phases
-perform, in the same order, so the numbers are the same to the last bit
-(``tests/engine/test_training.py`` and ``tests/engine/test_fastpath.py`` compare them for
-every loss and output pairing, for layers that share calls, with a partial last batch, and
-with parameters changed between epochs).
+were (:meth:`SGDSteps.fits`). With a square loss the source also has ``check(X, Y)``, the
+divergence rule's check of a batch on these lines (:meth:`SGDSteps.check`). Elementwise each
+operation is the one the traced phases perform, in the same order, so the numbers are the
+same to the last bit (``tests/engine/test_training.py`` and
+``tests/engine/test_fastpath.py`` compare them for every loss and output pairing, for layers
+that share calls, with a partial last batch, and with parameters changed between epochs).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ IDENTITY = "linear"
 TANH = "tanh"
 
 Step = Callable[[np.ndarray, np.ndarray], float]
+Check = Callable[[np.ndarray, np.ndarray], None]
+FORWARD_OVERFLOW = "the forward pass overflowed (z is not finite)"
 
 
 class SGDSteps:
@@ -74,6 +77,7 @@ class SGDSteps:
         self.net, self.flat, self.norm_sums = net, flat, norm_sums
         self._sums_before: list[float] = list(norm_sums)  # the norm sums before the last update
         self._steps: dict[int, Step] = {}
+        self._checks: dict[int, Check | None] = {}
         self._sources: dict[int, str] = {}
         self._made_for = self._settings(net, flat.opt)
 
@@ -117,13 +121,27 @@ class SGDSteps:
         found = self._steps.get(rows)
         if found is None:
             source, names = step_source(self.net, self.flat, rows, self.norm_sums, self._sums_before)
-            exec(_compiled(source), names)  # defines step() over this epoch's buffers
+            exec(_compiled(source), names)  # defines step() (and check()) over this epoch's buffers
             found = self._steps[rows] = names["step"]
+            self._checks[rows] = names.get("check")
             self._sources[rows] = source
         return found
 
     def step(self, X: np.ndarray, Y: np.ndarray) -> float:
         return self.for_rows(len(X))(X, Y)
+
+    def check(self, X: np.ndarray, Y: np.ndarray) -> bool:
+        """The divergence rule's check of the step on (X, Y) at the current parameters, as
+        ``divergence.check_next_step`` makes it: :class:`StepOverflow` ("loss" or
+        "gradients") where it raises, nothing applied or counted. False, having checked
+        nothing, for a loss whose ∂L/∂a the steps do not compute on their own (only the
+        square losses': there a non-finite ∂L/∂a always comes with a non-finite loss)."""
+        self.for_rows(len(X))
+        check = self._checks[len(X)]
+        if check is None:
+            return False
+        check(X, Y)
+        return True
 
     def source(self, rows: int) -> str:
         """The step for batches of ``rows`` rows, as Python."""
@@ -198,6 +216,7 @@ def step_source(
             a.append(f"a{l}")
     if "A" in names:  # f′ = 1 − a·a of every tanh layer at once
         lines += ["multiply(A, A, FP)", "subtract(ONE, FP, FP)"]
+    forward_end = len(lines)
 
     # Loss: the batch mean of weight(K)·Σ_k terms, plus the penalty; ∂L/∂a into δ[L].
     out = a[L]
@@ -273,6 +292,7 @@ def step_source(
     # The gradients checked as network.backward checks them; the update (refused, changing
     # nothing, if a parameter would turn non-finite); then the norms join their sums, which
     # are kept as they were for an undo.
+    backward_end = len(lines)
     norms = " + ".join(f"n{l}" for l in range(1, L + 1))
     lines += [f"if not isfinite({norms}):", '    raise StepOverflow(GRADIENTS_OVERFLOW, "gradients")']
     lines += flat.update_source(names)
@@ -280,7 +300,34 @@ def step_source(
     lines += [f"sums[{l - 1}] += n{l}" for l in range(1, L + 1)]
     lines.append(f"return {loss}")
     source = "def step(X, Y):\n" + "".join(f"    {line}\n" for line in lines)
+    if square:  # a non-finite ∂L/∂a = (a − y)·c comes with a non-finite loss: no check of its own
+        source += _check_source(names, flat, sizes, lines[:forward_end], lines[forward_end:backward_end])
     return source, names
+
+
+def _check_source(
+    names: dict, flat: FlatSGD, sizes: list[int], forward: list[str], backward: list[str]
+) -> str:
+    """``check(X, Y)``: the step's forward, loss and backward lines, with the conditions
+    ``divergence.check_next_step`` puts on them (every layer's Σ z, the loss, every layer's
+    ‖∂L/∂W‖ and Σ ∂L/∂b finite, each on its own) and no update."""
+    layers = range(1, len(sizes) + 1)
+    start = 0
+    for l, n in zip(layers, sizes):  # each layer's dL_db, as network.backward sums it
+        names[f"bias{l}"] = flat.bias_grads[start : start + n]
+        start += n
+    z_sums = " and ".join(f"isfinite(add_reduce(z{l}, None))" for l in layers)
+    gradients = " and ".join(f"isfinite(n{l}) and isfinite(add_reduce(bias{l}, None))" for l in layers)
+    names["FORWARD_OVERFLOW"] = FORWARD_OVERFLOW
+    lines = [
+        *forward,
+        f"if not ({z_sums}):",
+        '    raise StepOverflow(FORWARD_OVERFLOW, "loss")',
+        *backward,
+        f"if not ({gradients}):",
+        '    raise StepOverflow(GRADIENTS_OVERFLOW, "gradients")',
+    ]
+    return "\n\ndef check(X, Y):\n" + "".join(f"    {line}\n" for line in lines)
 
 
 def _buffers(names: dict, net: Network, flat: FlatSGD, rows: int, spare: int) -> np.ndarray:

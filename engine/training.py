@@ -15,9 +15,10 @@ epoch's updates of each layer's ‖∂L/∂W‖₂.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import KW_ONLY, dataclass, field
 from functools import partial
+from itertools import repeat
 
 import numpy as np
 
@@ -130,6 +131,8 @@ class Trainer:
         self.train_idx, self.val_idx = split_indices(len(self.dataset.X), self.validation_split, self.seed)
         self._n_train = len(self.train_idx)
         self._splits: tuple[np.ndarray, ...] | None = None
+        # _gather's rows and batch views while train() runs (batches of the first element's size).
+        self._rows: tuple[int, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]] | None = None
         # The SGD steps of the last epoch, kept for the next one while train() runs epochs
         # back to back (their θ is then the layers' arrays from the first epoch to the last).
         self._kernel: SGDSteps | None = None
@@ -260,12 +263,12 @@ class Trainer:
         self._run(net, opt, count)
 
     def _run(self, net: Network, opt: Optimizer, limit: int | None) -> dict | None:
-        # Gather the epoch's shuffled rows once; each batch is then a cheap contiguous slice.
-        order = self.order()
-        X, Y = self.dataset.X[order], self.dataset.Y[order]
         with np.errstate(over="ignore", invalid="ignore"):
             if opt.name == "sgd":
-                return self._run_sgd_epoch(net, opt, X, Y, limit)
+                return self._run_sgd_epoch(net, opt, limit)
+            # Gather the epoch's shuffled rows once; each batch is then a cheap contiguous slice.
+            order = self.order()
+            X, Y = self.dataset.X[order], self.dataset.Y[order]
             size, n = self.batch_size, self._n_train
             last: tuple[_Parameters, _Counts] | None = None  # what this run's last update replaced
             while True:
@@ -308,12 +311,30 @@ class Trainer:
             take_back()
             raise next_step_overflowed(self, error, opt.learning_rate) from None
 
-    def _run_sgd_epoch(
-        self, net: Network, opt: Optimizer, X: np.ndarray, Y: np.ndarray, limit: int | None = None
-    ) -> dict | None:
+    def _gather(self) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]] | None]:
+        """This epoch's training rows in its shuffled order. While train() runs epochs back to
+        back they are written into arrays made once, whose full batches are (inputs, targets)
+        views also made once (returned third; None outside train()), so an epoch hands out
+        its batches without making views of its own."""
+        size, kept, X, Y = self.batch_size, self._rows, self.dataset.X, self.dataset.Y
+        order = self.order()
+        if not self._keep_kernel:
+            return X[order], Y[order], None
+        if kept is None or kept[0] != size:
+            X_rows, Y_rows = (np.empty((self._n_train, a.shape[1]), a.dtype) for a in (X, Y))
+            full = self._n_train // size
+            views = zip(*(a[: full * size].reshape(full, size, a.shape[1]) for a in (X_rows, Y_rows)))
+            kept = self._rows = size, X_rows, Y_rows, list(views)
+        _, X_rows, Y_rows, batches = kept
+        X.take(order, 0, X_rows, "clip")  # "clip": the indices are valid; the default copies once more
+        Y.take(order, 0, Y_rows, "clip")
+        return X_rows, Y_rows, batches
+
+    def _run_sgd_epoch(self, net: Network, opt: Optimizer, limit: int | None = None) -> dict | None:
         """:meth:`run_epoch` for plain SGD: :class:`SGDSteps` on one flat parameter vector.
         The updates before the epoch's last run back to back; they are counted after them
         (or before a refused one is reported) with the counts :meth:`advance` would give."""
+        X, Y, full_batches = self._gather()
         size, n = self.batch_size, self._n_train
         if not self.norm_sums:
             self.norm_sums = [0.0] * len(net.layers)
@@ -325,11 +346,16 @@ class Trainer:
             self._kernel = kernel if self._keep_kernel else None
         starts = range(self.cursor, n, size)[:limit]
         closing = len(starts) > 0 and starts[-1] + size >= n  # its last update closes the epoch
-        # The full batches before the closing one, as (batches, size, ·) views: iterating
-        # them hands out each batch without a slice per step.
+        # The full batches before the closing one: train()'s views when the cursor is at a
+        # batch boundary (it is not after a change of batch size mid-epoch), else (batches,
+        # size, ·) views whose iteration hands out each batch without a slice per step.
         full = len(starts) - closing
-        body = slice(self.cursor, self.cursor + full * size)
-        batches = zip(*(a[body].reshape(full, size, a.shape[1]) for a in (X, Y)))
+        if full_batches is not None and self.cursor % size == 0:
+            first = self.cursor // size
+            batches: Iterable[tuple[np.ndarray, np.ndarray]] = full_batches[first : first + full]
+        else:
+            body = slice(self.cursor, self.cursor + full * size)
+            batches = zip(*(a[body].reshape(full, size, a.shape[1]) for a in (X, Y)))
         losses: list[float] = []
         step = kernel.for_rows(size) if full else kernel.step
         closing_step: tuple[_Parameters, list[float], float] | None = None
@@ -341,7 +367,7 @@ class Trainer:
                     before, sums_before = _Parameters.of(net, opt), self.norm_sums[:]
                     closing_step = before, sums_before, kernel.step(X[starts[-1] :], Y[starts[-1] :])
                 elif losses:  # a run that stops inside the epoch: the rule on the batch next
-                    check_next_step(net, *self.following_batch(len(losses) * size))
+                    self._check_next_batch(kernel, net, len(losses) * size)
             except StepOverflow as error:  # the update before made this batch overflow
                 if not losses:
                     raise self._sgd_refused(error, opt) from None
@@ -354,7 +380,7 @@ class Trainer:
                 raise self._sgd_refused(error, opt) from None
             self._count_updates(losses)
             if closing_step is not None:
-                return self._close_sgd_epoch(net, opt, *closing_step, n - starts[-1])
+                return self._close_sgd_epoch(kernel, net, opt, *closing_step, n - starts[-1])
             return None
         finally:
             if len(self.step_losses) > self.max_step_losses:
@@ -375,7 +401,7 @@ class Trainer:
             length = cap + (count - first_drop) % (cap + 1)
         new = min(count, length)  # the new losses the list keeps
         number, epoch = self.step + count - new, self.epoch + 1
-        kept.extend([number + i, epoch, loss] for i, loss in enumerate(losses[count - new :], start=1))
+        kept.extend(map(list, zip(range(number + 1, number + new + 1), repeat(epoch), losses[count - new :])))
         del kept[: len(kept) - length]
         self.step += count
         self.norm_count += count
@@ -391,8 +417,17 @@ class Trainer:
             return next_step_overflowed(self, error, opt.learning_rate)
         return refused(self, error, opt.learning_rate)
 
+    def _check_next_batch(self, kernel: SGDSteps, net: Network, used: int) -> None:
+        """The rule (engine.divergence) on the batch the next step takes once ``used`` more
+        samples are consumed: by ``kernel``'s check, which is check_next_step's in fewer calls,
+        where it has one."""
+        X, Y = self.following_batch(used)
+        if not kernel.check(X, Y):
+            check_next_step(net, X, Y)
+
     def _close_sgd_epoch(
         self,
+        kernel: SGDSteps,
         net: Network,
         opt: Optimizer,
         before: _Parameters,
@@ -405,7 +440,7 @@ class Trainer:
         is undone: the parameters ``before`` it, the norm sums ``sums_before``."""
         try:
             scores = self._scores(net)
-            check_next_step(net, *self.following_batch(batch_len))
+            self._check_next_batch(kernel, net, batch_len)
         except NonFiniteError as error:
             before.restore(net, opt)
             self.norm_sums[:] = sums_before
@@ -493,4 +528,4 @@ def train(
                 break
         return TrainResult(len(entries), False, entries)
     finally:
-        trainer._keep_kernel, trainer._kernel = False, None
+        trainer._keep_kernel, trainer._kernel, trainer._rows = False, None, None

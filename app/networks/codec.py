@@ -74,10 +74,10 @@ class Session:
         """History entries to append to the store: carried ones and epochs closed now."""
         return self.carried_history + (self.trainer.history if self.trainer else [])
 
-    def new_step_losses(self) -> list[tuple[int, int, float]]:
-        """(step, epoch, loss) of the updates applied now (epoch: the 1-based one it belongs to)."""
-        applied = (self.trainer.step_losses if self.trainer else []) + self.other_step_losses
-        return [(int(step), int(epoch), float(loss)) for step, epoch, loss in applied]
+    def new_step_losses(self) -> list:
+        """[step, epoch, loss] of the updates applied now (epoch: the 1-based one it belongs to),
+        as the trainer and :meth:`count_update` record them: Python numbers already."""
+        return (self.trainer.step_losses if self.trainer else []) + self.other_step_losses
 
     def logs_written(self) -> None:
         """Forget the entries :meth:`new_history` and :meth:`new_step_losses` returned: saved."""

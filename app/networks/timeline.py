@@ -25,12 +25,43 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..store.snapshots import Snapshot, pack
+from ..store.snapshots import Snapshot, dumps, pack
 from .codec import TRAINER_FIELDS, Session
 
 
-def capture(session: Session, kind: str, train_loss: float | None) -> Snapshot:
-    """The session's current state as a snapshot (copies: later updates do not touch it)."""
+class HeaderTexts:
+    """The stored text of the headers of the snapshots one training run takes (one per epoch),
+    which is what ``dumps(header)`` writes. The spec and the arrays' layout stay as they were
+    through a run, so their JSON, most of a header's, is written once; each header writes
+    the optimizer's counts and the trainer's counters."""
+
+    def __init__(self, spec: dict) -> None:
+        self._spec = spec  # the session's spec: the run holds the network's lock and keeps it
+        self._spec_text = dumps(without_data(spec))
+        self._layout: tuple[list, str] | None = None
+
+    def text(self, header: dict, spec: dict) -> str:
+        """``dumps(header)``, ``header["spec"]`` being ``spec`` without its data."""
+        if spec is not self._spec:
+            return dumps(header)
+        layout = header["layout"]
+        if self._layout is None or self._layout[0] != layout:  # names and shapes: compared exactly
+            self._layout = layout, dumps(layout)
+        counters = dumps({k: header[k] for k in ("opt_t", "opt_counts", "trainer")})
+        # A dict's JSON is its "key":value pairs joined by "," between braces, in order.
+        return f'{{"layout":{self._layout[1]},{counters[1:-1]},"spec":{self._spec_text}}}'
+
+
+def without_data(spec: dict) -> dict:
+    """What a snapshot's header keeps of a spec: all but the data."""
+    return {k: v for k, v in spec.items() if k != "data"}
+
+
+def capture(
+    session: Session, kind: str, train_loss: float | None, texts: HeaderTexts | None = None
+) -> Snapshot:
+    """The session's current state as a snapshot (copies: later updates do not touch it);
+    ``texts`` writes its header's text (a training run's)."""
     named: list[tuple[str, np.ndarray]] = []
     for l, layer in enumerate(session.net.layers, start=1):
         named += [(f"W{l}", layer.W), (f"b{l}", layer.b)]
@@ -44,9 +75,17 @@ def capture(session: Session, kind: str, train_loss: float | None) -> Snapshot:
         if session.trainer is not None
         else dict(session.doc["trainer"])
     )
-    spec = {k: v for k, v in session.spec.items() if k != "data"}
-    header = {"layout": layout, "opt_t": opt.t, "opt_counts": counts, "trainer": trainer, "spec": spec}
-    return Snapshot(kind, session.epoch, session.step, train_loss, header, data)
+    header = {
+        "layout": layout,
+        "opt_t": opt.t,
+        "opt_counts": counts,
+        "trainer": trainer,
+        "spec": without_data(session.spec),
+    }
+    snapshot = Snapshot(kind, session.epoch, session.step, train_loss, header, data)
+    if texts is not None:
+        snapshot.header_text = texts.text(header, session.spec)
+    return snapshot
 
 
 def start(session: Session) -> Snapshot:
@@ -58,12 +97,13 @@ def start(session: Session) -> Snapshot:
     return capture(session, "epoch", closed[-1].get("train_loss") if closed else None)
 
 
-def after_epoch(session: Session, entry: dict) -> None:
-    """A long run's epoch just closed: keep its state for the next commit. Snapshots the
-    store's byte budget would prune at once are dropped now (oldest first), so a run of
-    thousands of epochs between commits holds at most that budget in memory."""
+def after_epoch(session: Session, entry: dict, texts: HeaderTexts | None = None) -> None:
+    """A long run's epoch just closed: keep its state for the next commit (``texts``: the
+    run's, see :func:`capture`). Snapshots the store's byte budget would prune at once are
+    dropped now (oldest first), so a run of thousands of epochs between commits holds at
+    most that budget in memory."""
     taken = session.snapshots
-    taken.append(capture(session, "epoch", entry["train_loss"]))
+    taken.append(capture(session, "epoch", entry["train_loss"], texts))
     budget = session.snapshot_budget
     if budget is not None:
         while len(taken) > 1 and len(taken) * taken[-1].size > budget:

@@ -117,11 +117,14 @@ def train(
         )
     )
     last_commit = time.monotonic()
+    history: list[dict] = []  # the run's entries, each checked once as its epoch closes
+    texts = timeline.HeaderTexts(session.spec)
 
     def after_epoch(entry: dict) -> None:
         nonlocal last_commit
         checked = check_history([entry])[0]
-        timeline.after_epoch(session, checked)
+        history.append(checked)
+        timeline.after_epoch(session, checked, texts)
         if on_epoch is not None:
             on_epoch(checked)
         if time.monotonic() - last_commit >= COMMIT_EVERY:
@@ -143,7 +146,7 @@ def train(
             "stopped_early": result.stopped_early,
             "stopped_by": stopping.reason if stopping is not None and result.stopped_early else None,
             "diverged": diverged_out(result.diverged),
-            "history": check_history(result.history),
+            "history": history,
             "network": network_public(session),
             "early_stopping": None
             if stopping is None

@@ -30,10 +30,16 @@ function unscaled(network) {
   ];
 }
 
-/** A vanishing gradient on inputs kept at their own scale: the saturation is the scale's doing. */
+/** A vanishing gradient on data kept at their own scale: the saturation is likely the scale's doing. */
 function saturatedByScale(network) {
-  if (!network?.data_warnings?.some((w) => w.about === "features")) return "";
-  return " Here the inputs are not standardized (see the note under the drawing): inputs in the tens or more saturate the neurons, and standardizing them is the first thing to try.";
+  const about = new Set((network?.data_warnings ?? []).map((w) => w.about));
+  if (about.has("features")) {
+    return " Here the inputs are not standardized (see the note under the drawing): inputs in the tens or more saturate the neurons, and standardizing them is the first thing to try.";
+  }
+  if (about.has("targets")) {
+    return " Here the target is not standardized (see the note under the drawing): its gradients are as large as its units, updates that large push the hidden neurons into saturation, and standardizing the target is the first thing to try.";
+  }
+  return "";
 }
 
 /** The layer whose gradient norm is flagged, from a backward pass's health. */

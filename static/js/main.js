@@ -17,7 +17,18 @@ import { redrawAllPlots } from "./plot-panel.js";
 import { offerFirstLesson } from "./welcome.js";
 import { wireExports } from "./export-actions.js";
 
+/** The skip link moves focus without touching the address: the hash holds the setup (or a lesson's step). */
+function wireSkipLink() {
+  document.querySelector(".skip-link")?.addEventListener("click", (evt) => {
+    evt.preventDefault();
+    const target = document.getElementById("controls");
+    target.focus();
+    target.scrollIntoView({ block: "start" });
+  });
+}
+
 async function start() {
+  wireSkipLink();
   mountViews({ onEditParameter: setParameter });
   connectViews();
   wireControls();
@@ -103,6 +114,7 @@ function loadOnFirstUse() {
 /** A link pasted into the address bar: open its network, or build its setup. */
 function listenForLinks() {
   window.addEventListener("hashchange", async () => {
+    if (!location.hash.includes("=")) return; // an anchor in the page, not a setup or a network
     const { setup: next, networkId, share } = fromHash(location.hash);
     if (networkId === store.get().network?.id) return;
     if (networkId && (await openLinked(networkId, next, share).catch(() => false))) return;

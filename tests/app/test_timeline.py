@@ -13,6 +13,7 @@ import signal
 
 import httpx
 import pytest
+from backprop_explorer.app.networks import timeline
 from backprop_explorer.app.networks.timeline import MAX_VERIFIED_REPLAYS, VerifiedReplays
 from fastapi.testclient import TestClient
 
@@ -559,3 +560,25 @@ def test_opening_a_replayed_update_loads_the_network_once(client: TestClient, mo
         response = client.request(method, f"{base}/{path}", json=body)
         assert response.status_code == 200, response.text
         assert loads == [net], path
+
+
+@pytest.mark.parametrize("spec", [MOONS, ADAM, MOMENTUM], ids=["sgd", "adam", "momentum"])
+def test_a_runs_header_texts_are_what_the_store_writes(client: TestClient, spec: dict) -> None:
+    # A training run writes its snapshots' headers from the JSON of the spec and the layout
+    # kept for the run; the text must be the header's own JSON, epoch after epoch, also once
+    # the optimizer's state (Adam's counts) joins the layout after the first update.
+    network_id = create(client, spec)["id"]
+    service = client.app.state.service
+    session = service.open(service.load(network_id))
+    texts = timeline.HeaderTexts(session.spec)
+    assert session.trainer is not None
+    for epoch in range(4):
+        if epoch:
+            session.trainer.run_epoch(session.net, session.opt)
+        snapshot = timeline.capture(session, "epoch", 0.5, texts)
+        assert snapshot.header_text == json.dumps(snapshot.header, separators=(",", ":"))
+        assert json.loads(snapshot.header_text) == snapshot.header
+    other = dict(session.spec)  # a spec that is not the run's: written whole
+    session.doc["spec"] = other
+    snapshot = timeline.capture(session, "epoch", 0.5, texts)
+    assert snapshot.header_text == json.dumps(snapshot.header, separators=(",", ":"))

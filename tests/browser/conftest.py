@@ -50,8 +50,9 @@ class UI:
         page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
 
     def _console(self, msg: ConsoleMessage) -> None:
-        if msg.type == "error":
-            self.errors.append(msg.text)
+        if msg.type == "error":  # with the address of a resource that failed to load
+            url = (msg.location or {}).get("url", "")
+            self.errors.append(f"{msg.text} ({url})" if url and url not in msg.text else msg.text)
 
     def open(self, hash_: str = "", speed: str | None = "max") -> UI:
         """Load the page (with an optional setup hash) and wait until its network is built;

@@ -66,7 +66,10 @@ def test_a_skip_link_then_space_presses_the_focused_button(ui: UI) -> None:
     page = ui.page
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to the controls"
+    built, address = ui.network_id, page.url
     page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "controls"
+    assert page.url == address  # the address still holds the setup
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.dataset.phaseButton") == "forward"
     page.keyboard.press(" ")  # presses Forward: no Play
@@ -78,6 +81,7 @@ def test_a_skip_link_then_space_presses_the_focused_button(ui: UI) -> None:
     inspected = "() => document.querySelector('[data-inspector-body]').dataset.target === 'neuron:1:0'"
     page.wait_for_function(inspected)
     assert ui.state("s.playing") is False
+    assert ui.network_id == built  # the skip link built nothing new
     ui.assert_no_console_errors()
 
 

@@ -5,6 +5,7 @@ gradient-health label says what to try, and saturated or dead neurons are marked
 from __future__ import annotations
 
 import httpx
+import numpy as np
 import pytest
 
 from .conftest import UI
@@ -198,4 +199,31 @@ def test_the_learner_chooses_the_numbers_on_edges_and_neurons(ui: UI) -> None:
         not t or float(t.replace("\u2212", "-")) == pytest.approx(s, rel=1e-3, abs=1e-4)
         for t, s in zip(shown, steps, strict=True)
     )
+    ui.assert_no_console_errors()
+
+
+def test_a_vanishing_gradient_on_a_raw_target_points_at_the_target(ui: UI, live_server: str) -> None:
+    # Inputs of unit scale, a target in the hundred-thousands (rows as a script sends them,
+    # kept at their own scale): the first updates are huge and saturate the tanh layer.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(60, 2))
+    y = 300_000 + 100_000 * X[:, :1] + 20_000 * X[:, 1:]
+    spec = {
+        "layers": [2, 3, 1], "activations": ["tanh", "linear"], "loss": "mse",
+        "learning_rate": 0.05, "batch_size": 10, "init": {"seed": 0},
+        "data": {"inputs": X.tolist(), "targets": y.tolist()},
+    }  # fmt: skip
+    created = httpx.post(f"{live_server}/api/networks", json=spec).json()
+    assert [w["about"] for w in created["data_warnings"]] == ["targets"]
+    httpx.post(f"{live_server}/api/networks/{created['id']}/train", json={"epochs": 2}).raise_for_status()
+    ui.open(f"#net={created['id']}")
+    for name in ("Forward", "Loss", "Backward"):
+        ui.press(name)
+    norms = ui.state("s.trace.backward.layers.map((ly) => ly.grad_norm)")
+    assert norms[0] < 1e-3 * norms[-1]  # vanishing, as the sentence says
+    text = ui.page.locator("p[data-health]").text_content() or ""
+    assert "it is vanishing" in text
+    assert "Here the target is not standardized (see the note under the drawing)" in text, text
+    assert "inputs are not standardized" not in text
+    assert "The target" in (ui.page.locator(".scale-note").text_content() or "")
     ui.assert_no_console_errors()
