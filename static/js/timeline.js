@@ -19,6 +19,7 @@ const MAX_TICKS = 60; // epoch tick marks under the range, when there are not mo
 
 let kept = []; // the server's snapshot list, oldest first
 let keptFor = null; // the id of the network `kept` belongs to
+let keptAt = null; // the network's step when `kept` was listed
 let points = []; // the range's positions: one snapshot per step before now, then null = now
 let generation = 0; // bumped whenever a preview in flight must not land
 let seen = null; // the network object the list was last refreshed for
@@ -105,6 +106,7 @@ function render() {
   renderBanner();
   const node = panel();
   node.dataset.nowStep = String(network?.step ?? "");
+  node.dataset.listedStep = String(keptAt ?? ""); // the points are the list as of this step
   node.dataset.points = String(points.length);
 }
 
@@ -159,7 +161,7 @@ export async function refreshTimeline() {
     try {
       const answer = await api.snapshots(network.id);
       if (nowNetwork()?.id !== network.id) return;
-      kept = answer.snapshots;
+      [kept, keptAt] = [answer.snapshots, network.step];
       render();
       clearErrors("timeline");
     } catch (err) {
@@ -212,7 +214,12 @@ async function preview(s) {
     render();
     emit({ phase: "preview", step: s.step, kind: s.kind });
   } catch (err) {
-    if (mine === generation) setError("timeline", detailOf(err));
+    if (mine !== generation) return;
+    if (err instanceof api.ApiError && (err.status === 404 || err.status === 422) && keptAt !== network.step) {
+      // Listed before the last updates, the point has since been let go (the last updates are kept).
+      setError("timeline", `The point at ${nameOf(s)} is no longer kept (only the last updates are): the list is up to date again.`);
+      await refreshTimeline();
+    } else setError("timeline", detailOf(err));
   } finally {
     if (mine === generation) delete panel().dataset.loading;
   }
@@ -253,7 +260,7 @@ function onStoreChange(s, keys) {
   if (!keys.has("network") || s.network === seen) return;
   seen = s.network;
   if (s.snapshotPreview) leavePreview();
-  if (s.network && s.network.id !== keptFor) [kept, keptFor] = [[], s.network.id];
+  if (s.network && s.network.id !== keptFor) [kept, keptFor, keptAt] = [[], s.network.id, null];
   render();
   scheduleRefresh();
 }

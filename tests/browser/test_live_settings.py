@@ -70,7 +70,10 @@ def test_eta_typed_during_play_applies_from_the_next_epoch(ui: UI, live_server: 
     # The timeline names the η of each epoch: before the change and after it.
     scrubber = page.locator("[data-timeline-range]")
     now_step = ui.state("s.network.step")
-    page.wait_for_function(f"() => document.querySelector('[data-timeline]').dataset.nowStep == {now_step}")
+    # The page's list of points as of now (listed after the last update: older updates let go).
+    listed = f"() => document.querySelector('[data-timeline]').dataset.listedStep == {now_step}"
+    page.wait_for_function(listed)
+    kept = httpx.get(f"{live_server}/api/networks/{net}/snapshots").json()["snapshots"]
     for epoch, rate in [(changed_at, "0.1"), (changed_at + 2, "0.01")]:
         index = scrubber_position(kept, now_step, epoch)
         scrubber.evaluate("(n, v) => { n.value = String(v); n.dispatchEvent(new Event('input')); }", index)
