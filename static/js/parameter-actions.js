@@ -26,8 +26,14 @@ export async function setParameter(target, value) {
     const { weights, biases } = structuredClone(network.parameters);
     if (target.kind === "edge") weights[target.layer - 1][target.j][target.i] = value;
     else biases[target.layer - 1][target.j] = value;
+    // The server discards the step in progress with the change: no view may ask for its batch
+    // while the change is on its way (the trace comes back if the change is refused).
+    store.set({ trace: null });
     try {
-      const next = await api.putParameters(network.id, { weights, biases });
+      const next = await api.putParameters(network.id, { weights, biases }).catch((err) => {
+        store.set({ trace });
+        throw err;
+      });
       clearErrors("phase");
       store.set({ network: next, trace: null });
       if (trace?.forward) {
