@@ -3,7 +3,8 @@
 The trainer is plain state (cursor, epoch, step, history) so the app can store it and pick
 up where it left off. Which samples are held out and the order of each epoch come from
 :mod:`engine.order`; the closing evaluation from :mod:`engine.evaluation`; the sentence a
-refused step reports from :mod:`engine.divergence`.
+refused step reports from :mod:`engine.divergence`; plain SGD's epochs run on
+:mod:`engine.sgd_epochs`, the same numbers in fewer calls.
 
 History entries hold, per epoch: ``train_loss`` and ``val_loss`` (the batch-mean *data*
 loss over the whole training / validation split with the parameters at the end of the
@@ -15,10 +16,9 @@ epoch's updates of each layer's ‖∂L/∂W‖₂.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass, field
 from functools import partial
-from itertools import repeat
 
 import numpy as np
 
@@ -32,10 +32,11 @@ from .divergence import (
 )
 from .errors import EngineError, NonFiniteError, StepOverflow
 from .evaluation import evaluate
-from .fastpath import GRADIENTS_OVERFLOW, LOSS_OVERFLOW, SGDSteps
+from .fastpath import GRADIENTS_OVERFLOW, LOSS_OVERFLOW
 from .network import Network, _backward, _forward, _loss
-from .optimizers import FlatSGD, Optimizer, apply_gradients
+from .optimizers import Optimizer, apply_gradients
 from .order import epoch_order, split_indices
+from .sgd_epochs import SGDEpochs
 
 __all__ = ["DivergedError", "EarlyStopping", "TrainResult", "Trainer", "evaluate", "train", "train_step"]
 
@@ -71,21 +72,16 @@ class TrainResult:
 
 @dataclass
 class _Parameters:
-    """A copy of the parameters and optimizer state, enough to undo one update (optimizer
-    updates replace state entries rather than writing into them)."""
+    """The parameters and optimizer state before one update, enough to undo it: the arrays
+    themselves, no copy, since :func:`apply_gradients` replaces them (and the state's
+    entries) rather than writing into them."""
 
     arrays: list[tuple[np.ndarray, np.ndarray]]
     state: dict
     t: int
 
     @classmethod
-    def of(cls, net: Network, opt: Optimizer) -> _Parameters:
-        return cls([(layer.W.copy(), layer.b.copy()) for layer in net.layers], dict(opt.state), opt.t)
-
-    @classmethod
     def held(cls, net: Network, opt: Optimizer) -> _Parameters:
-        """The arrays themselves, no copy: enough where the next update replaces them
-        (:func:`apply_gradients`) rather than writing into them (FlatSGD)."""
         return cls([(layer.W, layer.b) for layer in net.layers], dict(opt.state), opt.t)
 
     def restore(self, net: Network, opt: Optimizer) -> None:
@@ -131,12 +127,7 @@ class Trainer:
         self.train_idx, self.val_idx = split_indices(len(self.dataset.X), self.validation_split, self.seed)
         self._n_train = len(self.train_idx)
         self._splits: tuple[np.ndarray, ...] | None = None
-        # _gather's rows and batch views while train() runs (batches of the first element's size).
-        self._rows: tuple[int, np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]] | None = None
-        # The SGD steps of the last epoch, kept for the next one while train() runs epochs
-        # back to back (their θ is then the layers' arrays from the first epoch to the last).
-        self._kernel: SGDSteps | None = None
-        self._keep_kernel = False
+        self._sgd = SGDEpochs()  # plain SGD's epochs, kept from one to the next while train() runs
 
     @property
     def n_train(self) -> int:
@@ -186,7 +177,7 @@ class Trainer:
         closing = self.cursor + batch_len >= self._n_train
         scores = None
         if closing:
-            scores = self._scores(net)
+            scores = self.scores(net)
             check_next_step(net, *self.following_batch(batch_len))
         self.step += 1
         if loss is not None:
@@ -198,7 +189,7 @@ class Trainer:
             self.norm_sums = [0.0] * len(grad_norms)
         self.norm_sums = [s + g for s, g in zip(self.norm_sums, grad_norms)]
         self.norm_count += 1
-        return None if scores is None else self._close(scores)
+        return None if scores is None else self.close(scores)
 
     def _counts(self) -> _Counts:
         losses = self.step_losses
@@ -214,10 +205,7 @@ class Trainer:
         if counts.head is not None and len(self.step_losses) < counts.step_losses:
             self.step_losses.insert(0, counts.head)  # the entry the update's own pushed out
 
-    def close_epoch(self, net: Network) -> dict:
-        return self._close(self._scores(net))
-
-    def _scores(self, net: Network) -> tuple:
+    def scores(self, net: Network) -> tuple:
         """Loss and accuracy on the training and validation splits, at the current parameters."""
         if self._splits is None:  # gathered once: the dataset never changes under a trainer
             X, Y = self.dataset.X, self.dataset.Y
@@ -226,7 +214,8 @@ class Trainer:
         task = self.dataset.task
         return (*evaluate(net, X_train, Y_train, task), *evaluate(net, X_val, Y_val, task))
 
-    def _close(self, scores: tuple) -> dict:
+    def close(self, scores: tuple) -> dict:
+        """Close the epoch whose evaluation is ``scores``: its history entry, appended."""
         train_loss, train_acc, val_loss, val_acc = scores
         count = max(self.norm_count, 1)
         entry = {
@@ -265,7 +254,7 @@ class Trainer:
     def _run(self, net: Network, opt: Optimizer, limit: int | None) -> dict | None:
         with np.errstate(over="ignore", invalid="ignore"):
             if opt.name == "sgd":
-                return self._run_sgd_epoch(net, opt, limit)
+                return self._sgd.run(self, net, opt, limit)
             # Gather the epoch's shuffled rows once; each batch is then a cheap contiguous slice.
             order = self.order()
             X, Y = self.dataset.X[order], self.dataset.Y[order]
@@ -310,148 +299,6 @@ class Trainer:
         except StepOverflow as error:
             take_back()
             raise next_step_overflowed(self, error, opt.learning_rate) from None
-
-    def _gather(self) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]] | None]:
-        """This epoch's training rows in its shuffled order. While train() runs epochs back to
-        back they are written into arrays made once, whose full batches are (inputs, targets)
-        views also made once (returned third; None outside train()), so an epoch hands out
-        its batches without making views of its own."""
-        size, kept, X, Y = self.batch_size, self._rows, self.dataset.X, self.dataset.Y
-        order = self.order()
-        if not self._keep_kernel:
-            return X[order], Y[order], None
-        if kept is None or kept[0] != size:
-            X_rows, Y_rows = (np.empty((self._n_train, a.shape[1]), a.dtype) for a in (X, Y))
-            full = self._n_train // size
-            views = zip(*(a[: full * size].reshape(full, size, a.shape[1]) for a in (X_rows, Y_rows)))
-            kept = self._rows = size, X_rows, Y_rows, list(views)
-        _, X_rows, Y_rows, batches = kept
-        X.take(order, 0, X_rows, "clip")  # "clip": the indices are valid; the default copies once more
-        Y.take(order, 0, Y_rows, "clip")
-        return X_rows, Y_rows, batches
-
-    def _run_sgd_epoch(self, net: Network, opt: Optimizer, limit: int | None = None) -> dict | None:
-        """:meth:`run_epoch` for plain SGD: :class:`SGDSteps` on one flat parameter vector.
-        The updates before the epoch's last run back to back; they are counted after them
-        (or before a refused one is reported) with the counts :meth:`advance` would give."""
-        X, Y, full_batches = self._gather()
-        size, n = self.batch_size, self._n_train
-        if not self.norm_sums:
-            self.norm_sums = [0.0] * len(net.layers)
-        kernel = self._kernel
-        if kernel is not None and kernel.fits(net, opt) and kernel.flat.rows == min(size, n):
-            self.norm_sums = kernel.resume(self.norm_sums)
-        else:
-            kernel = SGDSteps(net, FlatSGD(net, opt, min(size, n)), self.norm_sums)
-            self._kernel = kernel if self._keep_kernel else None
-        starts = range(self.cursor, n, size)[:limit]
-        closing = len(starts) > 0 and starts[-1] + size >= n  # its last update closes the epoch
-        # The full batches before the closing one: train()'s views when the cursor is at a
-        # batch boundary (it is not after a change of batch size mid-epoch), else (batches,
-        # size, ·) views whose iteration hands out each batch without a slice per step.
-        full = len(starts) - closing
-        if full_batches is not None and self.cursor % size == 0:
-            first = self.cursor // size
-            batches: Iterable[tuple[np.ndarray, np.ndarray]] = full_batches[first : first + full]
-        else:
-            body = slice(self.cursor, self.cursor + full * size)
-            batches = zip(*(a[body].reshape(full, size, a.shape[1]) for a in (X, Y)))
-        losses: list[float] = []
-        step = kernel.for_rows(size) if full else kernel.step
-        closing_step: tuple[_Parameters, list[float], float] | None = None
-        try:
-            try:
-                for x, y in batches:
-                    losses.append(step(x, y))
-                if closing:  # its update is undone with its evaluation if that overflows
-                    before, sums_before = _Parameters.of(net, opt), self.norm_sums[:]
-                    closing_step = before, sums_before, kernel.step(X[starts[-1] :], Y[starts[-1] :])
-                elif losses:  # a run that stops inside the epoch: the rule on the batch next
-                    self._check_next_batch(kernel, net, len(losses) * size)
-            except StepOverflow as error:  # the update before made this batch overflow
-                if not losses:
-                    raise self._sgd_refused(error, opt) from None
-                kernel.undo()
-                losses.pop()
-                self._count_updates(losses)
-                raise self._sgd_refused(error, opt, next_step=True) from None
-            except NonFiniteError as error:
-                self._count_updates(losses)
-                raise self._sgd_refused(error, opt) from None
-            self._count_updates(losses)
-            if closing_step is not None:
-                return self._close_sgd_epoch(kernel, net, opt, *closing_step, n - starts[-1])
-            return None
-        finally:
-            if len(self.step_losses) > self.max_step_losses:
-                del self.step_losses[: len(self.step_losses) - self.max_step_losses]
-
-    def _count_updates(self, losses: list[float]) -> None:
-        """Count full-batch updates of the current epoch, applied one after another, whose
-        batch losses were ``losses``. Step losses past the cap are dropped when the list
-        passes twice the cap (one by one would move the whole list at every update), so the
-        list keeps the length that rule gives it; the run trims it to the cap when it ends."""
-        count = len(losses)
-        if not count:
-            return
-        cap, kept = self.max_step_losses, self.step_losses
-        length = len(kept) + count
-        if length > 2 * cap:  # back to `cap` on passing 2·cap, then every cap + 1 updates
-            first_drop = max(1, 2 * cap + 1 - len(kept))
-            length = cap + (count - first_drop) % (cap + 1)
-        new = min(count, length)  # the new losses the list keeps
-        number, epoch = self.step + count - new, self.epoch + 1
-        kept.extend(map(list, zip(range(number + 1, number + new + 1), repeat(epoch), losses[count - new :])))
-        del kept[: len(kept) - length]
-        self.step += count
-        self.norm_count += count
-        self.cursor += count * self.batch_size
-
-    def _sgd_refused(self, error: NonFiniteError, opt: Optimizer, next_step: bool = False) -> DivergedError:
-        """A kernel step refused (nothing was applied), or with ``next_step`` the update before
-        it taken back: the norm sums are as before the refused update."""
-        if not self.norm_count:
-            self.norm_sums = []  # as before the epoch's first step
-        if next_step:
-            assert isinstance(error, StepOverflow)
-            return next_step_overflowed(self, error, opt.learning_rate)
-        return refused(self, error, opt.learning_rate)
-
-    def _check_next_batch(self, kernel: SGDSteps, net: Network, used: int) -> None:
-        """The rule (engine.divergence) on the batch the next step takes once ``used`` more
-        samples are consumed: by ``kernel``'s check, which is check_next_step's in fewer calls,
-        where it has one."""
-        X, Y = self.following_batch(used)
-        if not kernel.check(X, Y):
-            check_next_step(net, X, Y)
-
-    def _close_sgd_epoch(
-        self,
-        kernel: SGDSteps,
-        net: Network,
-        opt: Optimizer,
-        before: _Parameters,
-        sums_before: list[float],
-        batch_loss: float,
-        batch_len: int,
-    ) -> dict:
-        """Count the epoch's last SGD step (applied, with batch loss ``batch_loss``) after its
-        evaluation and the rule on the next epoch's first batch; if either overflows the step
-        is undone: the parameters ``before`` it, the norm sums ``sums_before``."""
-        try:
-            scores = self._scores(net)
-            self._check_next_batch(kernel, net, batch_len)
-        except NonFiniteError as error:
-            before.restore(net, opt)
-            self.norm_sums[:] = sums_before
-            if isinstance(error, StepOverflow):
-                raise next_step_overflowed(self, error, opt.learning_rate) from None
-            raise evaluation_overflowed(self, opt.learning_rate) from None
-        self.step += 1
-        self.step_losses.append([self.step, self.epoch + 1, batch_loss])
-        self.norm_count += 1
-        self.cursor = self._n_train
-        return self._close(scores)
 
 
 @dataclass
@@ -512,7 +359,7 @@ def train(
     if epochs < 1:
         raise EngineError("epochs must be ≥ 1")
     entries: list[dict] = []
-    trainer._keep_kernel = True  # one θ for all the epochs: callbacks copy what they keep
+    trainer._sgd.keep = True  # one θ for all the epochs: callbacks copy what they keep
     try:
         for _ in range(epochs):
             try:
@@ -528,4 +375,4 @@ def train(
                 break
         return TrainResult(len(entries), False, entries)
     finally:
-        trainer._keep_kernel, trainer._kernel, trainer._rows = False, None, None
+        trainer._sgd.release()

@@ -18,6 +18,7 @@ from backprop_explorer.engine import (
 )
 from backprop_explorer.engine.fastpath import SGDSteps
 from backprop_explorer.engine.optimizers import FlatSGD
+from backprop_explorer.engine.sgd_epochs import count_updates
 
 from .test_training import assert_same_run, run_traced
 
@@ -135,7 +136,7 @@ def test_updates_counted_together_leave_the_step_losses_as_counted_one_by_one(ca
         expected.append([before + i + 1, 1, 100.0 + i])
         if len(expected) > 2 * cap:
             del expected[: len(expected) - cap]
-    trainer._count_updates([100.0 + i for i in range(count)])
+    count_updates(trainer, [100.0 + i for i in range(count)])
     assert trainer.step_losses == expected
     assert (trainer.step, trainer.norm_count, trainer.cursor) == (before + count, count, count)
 
