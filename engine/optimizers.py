@@ -259,8 +259,10 @@ class FlatSGD:
         self.opt.t -= 1
 
     def refuse(self, new: np.ndarray) -> None:
-        """Raise for the candidate θ ``new``, naming its first non-finite parameter."""
-        first = next(name for name, a, b in self.names if not math.isfinite(np.vdot(new[a:b], new[a:b])))
+        """Raise for the candidate θ ``new``, naming its first non-finite parameter (None when
+        each one's Σ θ² is finite and only their sum overflows, as apply_gradients names it)."""
+        names = (name for name, a, b in self.names if not math.isfinite(np.vdot(new[a:b], new[a:b])))
+        first = next(names, None)
         raise NonFiniteError(
             "the update would make the parameters non-finite (NaN or infinity); the step was "
             f"refused and the parameters are unchanged — try a lower learning rate than "

@@ -210,3 +210,24 @@ def test_an_update_taken_back_leaves_the_trainer_as_before_it():
     replayed.run_updates(replayed_net, replayed_opt, trainer.cursor // replayed.batch_size)
     assert replayed.norm_sums == trainer.norm_sums and replayed.norm_count == trainer.norm_count
     assert replayed.step_losses == trainer.step_losses and replayed.history == trainer.history
+
+
+def test_parameters_whose_squares_overflow_only_together_are_refused_naming_none():
+    # 1-100-1: W1, b1 and W2 hold 100 values of ±1e153 each, so each one's Σ θ² is 1e308
+    # (finite) and all of them together overflow. The tanh layer saturates (f′ = 0) and W2's
+    # halves cancel, so the loss and gradients stay finite: the update itself is refused,
+    # naming no parameter (none is non-finite on its own), on the written-out SGD path as on
+    # the stepwise one.
+    data = from_arrays(np.ones((4, 1)), np.zeros((4, 1)))
+    results = []
+    for optimizer in ("sgd", "momentum"):
+        net = build_network([1, 100, 1], ["tanh", "linear"], rng=np.random.default_rng(0))
+        big = np.full(100, 1e153)
+        net.layers[0].W, net.layers[0].b = big.reshape(100, 1).copy(), big.copy()
+        net.layers[1].W, net.layers[1].b = np.concatenate([big[:50], -big[50:]]).reshape(1, 100), np.zeros(1)
+        result = train(net, Optimizer(optimizer, 0.1, beta=0.0), Trainer(data, batch_size=4), 2)
+        assert result.epochs_run == 0 and result.diverged is not None
+        assert result.diverged.step == 1 and result.diverged.parameter is None
+        np.testing.assert_array_equal(net.layers[0].b, big)  # nothing was applied
+        results.append(result.diverged.detail)
+    assert results[0] == results[1]
