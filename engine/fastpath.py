@@ -36,7 +36,7 @@ import functools
 import hashlib
 import linecache
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from types import CodeType
 
 import numpy as np
@@ -59,6 +59,7 @@ TANH = "tanh"
 
 Step = Callable[[np.ndarray, np.ndarray], float]
 Check = Callable[[np.ndarray, np.ndarray], None]
+Run = Callable[[Iterable[tuple[np.ndarray, np.ndarray]], list[float]], None]
 FORWARD_OVERFLOW = "the forward pass overflowed (z is not finite)"
 
 
@@ -77,6 +78,7 @@ class SGDSteps:
         self.net, self.flat, self.norm_sums = net, flat, norm_sums
         self._sums_before: list[float] = list(norm_sums)  # the norm sums before the last update
         self._steps: dict[int, Step] = {}
+        self._runs: dict[int, Run] = {}
         self._checks: dict[int, Check | None] = {}
         self._sources: dict[int, str] = {}
         self._made_for = self._settings(net, flat.opt)
@@ -121,11 +123,19 @@ class SGDSteps:
         found = self._steps.get(rows)
         if found is None:
             source, names = step_source(self.net, self.flat, rows, self.norm_sums, self._sums_before)
-            exec(_compiled(source), names)  # defines step() (and check()) over this epoch's buffers
+            exec(_compiled(source), names)  # defines step(), run() (and check()) over this epoch's buffers
             found = self._steps[rows] = names["step"]
+            self._runs[rows] = names["run"]
             self._checks[rows] = names.get("check")
             self._sources[rows] = source
         return found
+
+    def run_for_rows(self, rows: int) -> Run:
+        """``run(batches, losses)``: :meth:`for_rows`'s step on each of ``batches`` (each of
+        ``rows`` rows) in one call, appending the batch losses to ``losses``; a step refused
+        raises as the step does, the losses and updates before it kept."""
+        self.for_rows(rows)
+        return self._runs[rows]
 
     def step(self, X: np.ndarray, Y: np.ndarray) -> float:
         return self.for_rows(len(X))(X, Y)
@@ -264,7 +274,7 @@ def step_source(
         names["output_sums"] = deltas[-2 * rows :].reshape(2, rows)
         names[f"db{L}_and_loss"] = flat.gradient_and_spare[-2:]
         lines.append(f"add_reduce(output_sums, 1, None, db{L}_and_loss)")
-        lines.append(f"data_loss = float(db{L}_and_loss[1]) * weight / {rows}")
+        lines.append(f"data_loss = db{L}_and_loss.item(1) * weight / {rows}")  # item(): a float at once
     loss = "data_loss"
     if regularization is not None:
         names.update(penalty=regularization.penalty, layers=layers, reg_grad=regularization.grad)
@@ -295,6 +305,7 @@ def step_source(
     backward_end = len(lines)
     norms = " + ".join(f"n{l}" for l in range(1, L + 1))
     lines += [f"if not isfinite({norms}):", '    raise StepOverflow(GRADIENTS_OVERFLOW, "gradients")']
+    computed = lines[:]  # the step up to its update, which the loop below repeats
     lines += flat.update_source(names)
     lines.append("sums_before[:] = sums")
     lines += [f"sums[{l - 1}] += n{l}" for l in range(1, L + 1)]
@@ -302,7 +313,40 @@ def step_source(
     source = "def step(X, Y):\n" + "".join(f"    {line}\n" for line in lines)
     if square:  # a non-finite ∂L/∂a = (a − y)·c comes with a non-finite loss: no check of its own
         source += _check_source(names, flat, sizes, lines[:forward_end], lines[forward_end:backward_end])
-    return source, names
+    return source + _loop_source(names, flat, computed, L, loss), names
+
+
+def _loop_source(names: dict, flat: FlatSGD, computed: list[str], L: int, loss: str) -> str:
+    """``run(batches, losses)``: ``step(X, Y)`` for each (X, Y) of ``batches``, appending each
+    batch loss to ``losses``, with the bookkeeping a step does alone done once for the loop:
+    every name a local (keyword defaults), the norm sums in local floats (total1…, and
+    total_before1… before the last update), θ before the last update kept by trading the candidate buffer
+    with it (:meth:`FlatSGD.update_source`), the optimizer's count added at the end. On an
+    exception (a refused step: nothing of it applied) the lists, θ and the count are as
+    after the last update applied, as they are after ``step``."""
+    before, after = flat.loop_source()
+    layers = range(1, L + 1)
+    sums = ", ".join(f"total{l}" for l in layers)
+    previous = ", ".join(f"total_before{l}" for l in layers)
+    body = [*computed, *flat.update_source(names, loop=True), "applied += 1"]
+    body += [f"total_before{l} = total{l}; total{l} += n{l}" for l in layers]
+    body.append(f"append({loss})")
+    local = ", ".join(f"{name}={name}" for name in names)
+    lines = [
+        f"def run(batches, losses, *, {local}):",
+        "    append, applied = losses.append, 0",
+        f"    {sums}, = sums",
+        f"    {previous}, = sums_before",
+        *(f"    {line}" for line in before),
+        "    try:",
+        "        for X, Y in batches:",
+        *(f"            {line}" for line in body),
+        "    finally:",
+        f"        sums[:] = {sums},",
+        f"        sums_before[:] = {previous},",
+        *(f"        {line}" for line in after),
+    ]
+    return "\n\n" + "\n".join(lines) + "\n"
 
 
 def _check_source(

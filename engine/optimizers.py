@@ -226,11 +226,16 @@ class FlatSGD:
         size = len(self.theta)
         self.theta.take(self._sources[size:], None, self._buffer[size:], "clip")
 
-    def update_source(self, names: dict) -> list[str]:
+    def update_source(self, names: dict, loop: bool = False) -> list[str]:
         """The update as lines of a step's source (:func:`fastpath.step_source`), the names
         they read added to ``names``: θ_new = θ − η·g into a candidate, refused (raising
         :class:`NonFiniteError`, nothing changed) when Σ θ_new² is not finite, as
-        apply_gradients refuses; else one take() writes θ and every replica of b."""
+        apply_gradients refuses; else one take() writes θ and every replica of b.
+
+        With ``loop``, the lines of :meth:`loop_source`'s loop: the candidate buffer is
+        ``cand``, and once θ is written it trades places with ``held``, which then holds θ
+        before the update (what :meth:`undo` restores) with no copy; the optimizer's count
+        is the loop's to add."""
         lines = []
         for k, view in enumerate(self.frozen):  # a frozen parameter's step is zero
             names[f"frozen{k}"] = view
@@ -238,18 +243,30 @@ class FlatSGD:
         names.update(sgd_step=SGD_STEP, gradient=self.gradient, rate=self._rate, new=self._new)
         names.update(theta=self.theta, sources=self._sources, buffer=self._buffer, refuse=self.refuse)
         names.update(opt=self.opt, isfinite=math.isfinite, subtract=np.subtract, previous=self._previous)
-        return lines + [
-            "sgd_step(gradient, rate, new)",  # η·g
-            "subtract(theta, new, new)",  # θ − η·g
-            "if not isfinite(new.dot(new)):",
-            "    refuse(new)",
-            # for undo(); an assignment copies without np.copyto's Python-level dispatch
-            "previous[...] = theta",
-            # "clip": the indices are valid, and the default mode would copy the output
-            # once more to check them.
-            'new.take(sources, None, buffer, "clip")',
-            "opt.t += 1",
+        new = "cand" if loop else "new"
+        lines += [
+            f"sgd_step(gradient, rate, {new})",  # η·g
+            f"subtract(theta, {new}, {new})",  # θ − η·g
+            f"if not isfinite({new}.dot({new})):",
+            f"    refuse({new})",
         ]
+        # "clip": the indices are valid, and the default mode would copy the output once
+        # more to check them.
+        take = f'{new}.take(sources, None, buffer, "clip")'
+        if loop:
+            return lines + [take, "cand, held = held, cand"]
+        # for undo(); an assignment copies without np.copyto's Python-level dispatch
+        return lines + ["previous[...] = theta", take, "opt.t += 1"]
+
+    def loop_source(self) -> tuple[list[str], list[str]]:
+        """The lines before a loop of updates written with ``update_source(names, loop=True)``
+        and those of its ``finally``, given ``applied``, the updates it applied: θ as the
+        first candidate's place-mate, and after the loop θ before the last update in
+        ``previous`` for :meth:`undo` (copied only when it is in the other buffer), the
+        optimizer's count moved on."""
+        before = ["held, cand = previous, new", "held[...] = theta"]
+        after = ["opt.t += applied", "if applied and cand is not previous:", "    previous[...] = cand"]
+        return before, after
 
     def undo(self) -> None:
         """Take back the last applied step (one level): θ and the replicas of b as before it,

@@ -123,12 +123,11 @@ class SGDEpochs:
             body = slice(cursor, cursor + full * size)
             batches = zip(*(a[body].reshape(full, size, a.shape[1]) for a in (X, Y)))
         losses: list[float] = []
-        step = kernel.for_rows(size) if full else kernel.step
         closing_loss: float | None = None
         try:
             try:
-                for x, y in batches:
-                    losses.append(step(x, y))
+                if full:
+                    kernel.run_for_rows(size)(batches, losses)
                 if closing:  # its update is undone with its evaluation if that overflows
                     closing_loss = kernel.step(X[starts[-1] :], Y[starts[-1] :])
                 elif losses:  # a run that stops inside the epoch: the rule on the batch next

@@ -109,7 +109,8 @@ def test_train_from_inside_an_epoch_equals_the_traced_phases(cursor):
 def test_a_step_is_straight_line_numpy_calls():
     data, net = network("circles", [2, 8, 8, 1], ["tanh", "tanh", "tanh"], "half_sse", "none")
     steps = SGDSteps(net, FlatSGD(net, Optimizer("sgd", 0.1), 10), [0.0, 0.0, 0.0])
-    source, check = steps.source(10).split("\n\ndef check(X, Y):\n")  # and the rule's check
+    source, rest = steps.source(10).split("\n\ndef check(X, Y):\n")  # the rule's check, then
+    check, loop = rest.split("\n\ndef run(")  # the loop of steps over an epoch's batches
     assert source.startswith("def step(X, Y):")
     assert " for " not in source + check and "while" not in source + check
     # dL_db: one sum for the two hidden layers, one for the output layer with the loss's sum
@@ -118,6 +119,36 @@ def test_a_step_is_straight_line_numpy_calls():
     with np.errstate(over="ignore", invalid="ignore"):
         loss = steps.for_rows(10)(data.X[:10], data.Y[:10])
     assert loss > 0 and steps.norm_sums[0] > 0
+
+
+@pytest.mark.parametrize("applied", [0, 1, 2, 3])  # θ before the last update in either buffer
+def test_a_loop_of_steps_stopped_by_a_refused_one_is_where_single_steps_leave_it(applied):
+    # run() trades the candidate θ's buffer with the previous θ's instead of copying θ at
+    # each update, and keeps the norm sums in locals: a step refused inside it (its batch
+    # overflows, as after an update that went too far) must leave the losses, sums, count
+    # and θ as step() one by one leaves them, and undo() must take back the same update.
+    kernels = []
+    for _ in range(2):
+        data, net = network(*SHAPES[1])
+        opt = Optimizer("sgd", 0.1)
+        kernels.append((net, opt, SGDSteps(net, FlatSGD(net, opt, 5), [0.0, 0.0, 0.0])))
+    X, Y = data.X[: 5 * applied].reshape(-1, 5, 2), data.Y[: 5 * applied].reshape(-1, 5, 1)
+    batches = [*zip(X, Y), (data.X[:5], np.full((5, 1), 1e200))]  # its loss overflows
+    (loop_net, loop_opt, loop), (one_net, one_opt, one) = kernels
+    losses: list[float] = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.raises(StepOverflow):
+            loop.run_for_rows(5)(batches, losses)
+        expected = [one.step(x, y) for x, y in batches[:applied]]
+    for undo in (False, True):
+        if undo and applied:
+            loop.undo()
+            one.undo()
+        assert loop.norm_sums == one.norm_sums and loop_opt.t == one_opt.t
+        np.testing.assert_array_equal(loop.flat.theta, one.flat.theta)
+        for a, b in zip(loop_net.layers, one_net.layers):
+            np.testing.assert_array_equal(a.b, b.b)
+    assert losses == expected and loop_opt.t == max(applied - 1, 0)
 
 
 @pytest.mark.parametrize("cap", [0, 1, 3, 7])
