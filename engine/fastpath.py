@@ -59,7 +59,7 @@ TANH = "tanh"
 
 Step = Callable[[np.ndarray, np.ndarray], float]
 Check = Callable[[np.ndarray, np.ndarray], None]
-Run = Callable[[Iterable[tuple[np.ndarray, np.ndarray]], list[float]], None]
+Run = Callable[[Iterable[tuple[np.ndarray, np.ndarray]], list[float], np.ndarray], None]
 FORWARD_OVERFLOW = "the forward pass overflowed (z is not finite)"
 
 
@@ -79,6 +79,7 @@ class SGDSteps:
         self._sums_before: list[float] = list(norm_sums)  # the norm sums before the last update
         self._steps: dict[int, Step] = {}
         self._runs: dict[int, Run] = {}
+        self._store = np.empty((0, sum(layer.W.size for layer in net.layers)))
         self._checks: dict[int, Check | None] = {}
         self._sources: dict[int, str] = {}
         self._made_for = self._settings(net, flat.opt)
@@ -130,12 +131,16 @@ class SGDSteps:
             self._sources[rows] = source
         return found
 
-    def run_for_rows(self, rows: int) -> Run:
-        """``run(batches, losses)``: :meth:`for_rows`'s step on each of ``batches`` (each of
-        ``rows`` rows) in one call, appending the batch losses to ``losses``; a step refused
-        raises as the step does, the losses and updates before it kept."""
+    def run(
+        self, rows: int, batches: Iterable[tuple[np.ndarray, np.ndarray]], count: int, losses: list[float]
+    ) -> None:
+        """:meth:`for_rows`'s step on each of ``batches`` (``count`` batches of ``rows`` rows)
+        in one call, appending the batch losses to ``losses``; a step refused raises as the
+        step does, the losses and updates before it kept."""
         self.for_rows(rows)
-        return self._runs[rows]
+        if len(self._store) < count:  # a row per update for its dL_dW: see _loop_source
+            self._store = np.empty((count, self._store.shape[1]))
+        self._runs[rows](batches, losses, self._store)
 
     def step(self, X: np.ndarray, Y: np.ndarray) -> float:
         return self.for_rows(len(X))(X, Y)
@@ -317,33 +322,66 @@ def step_source(
 
 
 def _loop_source(names: dict, flat: FlatSGD, computed: list[str], L: int, loss: str) -> str:
-    """``run(batches, losses)``: ``step(X, Y)`` for each (X, Y) of ``batches``, appending each
-    batch loss to ``losses``, with the bookkeeping a step does alone done once for the loop:
-    every name a local (keyword defaults), the norm sums in local floats (total1…, and
-    total_before1… before the last update), θ before the last update kept by trading the candidate buffer
-    with it (:meth:`FlatSGD.update_source`), the optimizer's count added at the end. On an
+    """``run(batches, losses, store)``: ``step(X, Y)`` for each (X, Y) of ``batches``,
+    appending each batch loss to ``losses``, with the bookkeeping a step does alone done once
+    for the loop: every name a local (keyword defaults), θ before the last update kept by
+    trading the candidate buffer with it (:meth:`FlatSGD.update_source`), the optimizer's
+    count added at the end, and the ‖∂L/∂W‖ of the updates summed after them.
+
+    Each update copies its dL_dW (every layer's, one block of g) into a row of ``store`` and
+    checks them all with one Σ g² instead of one per layer: below 1e300 no layer's Σ g² can
+    overflow (each is at most the whole sum, give or take rounding), so every ‖∂L/∂W‖ is
+    finite; at or above it, or not finite, the step checks each layer's as ``step`` does.
+    After the loop each layer's norms are the square roots of its rows' Σ g², all in one
+    ``matmul`` whose (1 × n)·(n × 1) products are the BLAS dot ``g.dot(g)`` computes, added
+    to the sums one after another as ``step`` adds them (``add.accumulate``). On an
     exception (a refused step: nothing of it applied) the lists, θ and the count are as
     after the last update applied, as they are after ``step``."""
     before, after = flat.loop_source()
     layers = range(1, L + 1)
-    sums = ", ".join(f"total{l}" for l in layers)
-    previous = ", ".join(f"total_before{l}" for l in layers)
-    body = [*computed, *flat.update_source(names, loop=True), "applied += 1"]
-    body += [f"total_before{l} = total{l}; total{l} += n{l}" for l in layers]
-    body.append(f"append({loss})")
+    sizes = [names[f"g{l}"].size for l in layers]
+    names.update(
+        dW_all=flat.gradient[: sum(sizes)],
+        SAFE=1e300,
+        matmul=np.matmul,
+        concatenate=np.concatenate,
+        add_accumulate=np.add.accumulate,
+        square_roots=np.sqrt,
+    )
+    norms = [f"n{l} = sqrt(g{l}.dot(g{l}))" for l in layers]
+    check = [line for line in computed if not line.startswith("n") or line not in norms]
+    check = check[:-2]  # the step's own check of the norms, replaced by the screen below
+    body = [
+        *check,
+        "squares = dW_all.dot(dW_all)",
+        "if not squares < SAFE:",
+        *(f"    {line}" for line in norms),
+        *(f"    {line}" for line in computed[-2:]),
+        "saved[...] = dW_all",  # before the update zeroes a frozen layer's
+        *flat.update_source(names, loop=True),
+        "applied += 1",
+        f"append({loss})",
+    ]
+    totals, start = [], 0
+    for l, n in zip(layers, sizes):
+        rows = f"store[:applied, None, {start}:{start + n}], store[:applied, {start}:{start + n}, None]"
+        norms_of_rows = f"square_roots(matmul({rows}).ravel())"
+        totals += [
+            f"running = add_accumulate(concatenate(((sums[{l - 1}],), {norms_of_rows})))",
+            f"sums_before[{l - 1}], sums[{l - 1}] = running[-2:].tolist()",
+        ]
+        start += n
     local = ", ".join(f"{name}={name}" for name in names)
     lines = [
-        f"def run(batches, losses, *, {local}):",
+        f"def run(batches, losses, store, *, {local}):",
         "    append, applied = losses.append, 0",
-        f"    {sums}, = sums",
-        f"    {previous}, = sums_before",
         *(f"    {line}" for line in before),
         "    try:",
-        "        for X, Y in batches:",
+        "        for (X, Y), saved in zip(batches, store):",
         *(f"            {line}" for line in body),
         "    finally:",
-        f"        sums[:] = {sums},",
-        f"        sums_before[:] = {previous},",
+        "        if applied:",
+        *(f"            {line}" for line in totals),
         *(f"        {line}" for line in after),
     ]
     return "\n\n" + "\n".join(lines) + "\n"

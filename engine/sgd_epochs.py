@@ -127,7 +127,7 @@ class SGDEpochs:
         try:
             try:
                 if full:
-                    kernel.run_for_rows(size)(batches, losses)
+                    kernel.run(size, batches, full, losses)
                 if closing:  # its update is undone with its evaluation if that overflows
                     closing_loss = kernel.step(X[starts[-1] :], Y[starts[-1] :])
                 elif losses:  # a run that stops inside the epoch: the rule on the batch next

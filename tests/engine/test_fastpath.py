@@ -129,7 +129,7 @@ def test_a_loop_of_steps_stopped_by_a_refused_one_is_where_single_steps_leave_it
     losses: list[float] = []
     with np.errstate(over="ignore", invalid="ignore"):
         with pytest.raises(StepOverflow):
-            loop.run_for_rows(5)(batches, losses)
+            loop.run(5, batches, len(batches), losses)
         expected = [one.step(x, y) for x, y in batches[:applied]]
     for undo in (False, True):
         if undo and applied:
@@ -140,6 +140,40 @@ def test_a_loop_of_steps_stopped_by_a_refused_one_is_where_single_steps_leave_it
         for a, b in zip(loop_net.layers, one_net.layers):
             np.testing.assert_array_equal(a.b, b.b)
     assert losses == expected and loop_opt.t == max(applied - 1, 0)
+
+
+def test_a_loop_whose_gradients_pass_the_screen_checks_each_layer_as_a_step_does():
+    # run() screens a step's ‖∂L/∂W‖ with one Σ g² over every layer; at or above 1e300 it
+    # checks each layer's as step() does. Targets of 1e150 make Σ g² about 1e300 (finite
+    # per layer); the loop must go on and come out as step() one by one, and a step whose
+    # gradients overflow must still be refused.
+    kernels = []
+    for _ in range(2):
+        data, net = network(*SHAPES[1])
+        opt = Optimizer("sgd", 1e-160)
+        kernels.append((net, opt, SGDSteps(net, FlatSGD(net, opt, 5), [0.0, 0.0, 0.0])))
+    X = data.X[:15].reshape(3, 5, 2)
+    batches = [(x, np.full((5, 1), 1e150)) for x in X]
+    (loop_net, loop_opt, loop), (one_net, one_opt, one) = kernels
+    losses: list[float] = []
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert loop.flat.gradient.dot(loop.flat.gradient) == 0  # no step yet
+        loop.run(5, batches, 3, losses)
+        expected = [one.step(x, y) for x, y in batches]
+        assert 1e300 <= loop.flat.gradient.dot(loop.flat.gradient) < np.inf
+        assert losses == expected and loop.norm_sums == one.norm_sums and loop_opt.t == one_opt.t == 3
+        np.testing.assert_array_equal(loop.flat.theta, one.flat.theta)
+    # A ReLU layer passes inputs of 1e10 on: with targets of 1e149 the loss is finite and
+    # ‖∂L/∂W‖ is not, and the step is refused for its gradients, as step() refuses it.
+    for run in (True, False):
+        _, net = network("circles", [2, 3, 1], ["relu", "linear"], "mse", "none")
+        net.layers[0].W, net.layers[0].b = np.abs(net.layers[0].W), np.zeros(3)
+        opt = Optimizer("sgd", 1e-170)
+        steps = SGDSteps(net, FlatSGD(net, opt, 5), [0.0, 0.0])
+        batch = (np.full((5, 2), 1e10), np.full((5, 1), 1e149))
+        with np.errstate(over="ignore", invalid="ignore"), pytest.raises(StepOverflow) as raised:
+            steps.run(5, [batch], 1, []) if run else steps.step(*batch)
+        assert raised.value.what == "gradients" and opt.t == 0 and steps.norm_sums == [0.0, 0.0]
 
 
 @pytest.mark.parametrize("cap", [0, 1, 3, 7])
