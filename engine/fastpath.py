@@ -61,6 +61,9 @@ Step = Callable[[np.ndarray, np.ndarray], float]
 Check = Callable[[np.ndarray, np.ndarray], None]
 Run = Callable[[Iterable[tuple[np.ndarray, np.ndarray]], list[float], np.ndarray], None]
 FORWARD_OVERFLOW = "the forward pass overflowed (z is not finite)"
+# Past this many weights, copying dL_dW at each update (run()'s norms taken after the loop)
+# costs more than the two BLAS dots it saves (2-64-64-1: 4,288 weights, 34 kB an update).
+COPIED_GRADIENTS = 512
 
 
 class SGDSteps:
@@ -332,14 +335,18 @@ def _loop_source(names: dict, flat: FlatSGD, computed: list[str], L: int, loss: 
     checks them all with one Σ g² instead of one per layer: below 1e300 no layer's Σ g² can
     overflow (each is at most the whole sum, give or take rounding), so every ‖∂L/∂W‖ is
     finite; at or above it, or not finite, the step checks each layer's as ``step`` does.
-    After the loop each layer's norms are the square roots of its rows' Σ g², all in one
+    (Past ``COPIED_GRADIENTS`` weights the norms are taken at each update instead:
+    :func:`_loop_with_norms_source`.) After the loop each layer's norms are the square roots
+    of its rows' Σ g², all in one
     ``matmul`` whose (1 × n)·(n × 1) products are the BLAS dot ``g.dot(g)`` computes, added
     to the sums one after another as ``step`` adds them (``add.accumulate``). On an
     exception (a refused step: nothing of it applied) the lists, θ and the count are as
     after the last update applied, as they are after ``step``."""
-    before, after = flat.loop_source()
     layers = range(1, L + 1)
     sizes = [names[f"g{l}"].size for l in layers]
+    if sum(sizes) > COPIED_GRADIENTS:
+        return _loop_with_norms_source(names, flat, computed, L, loss)
+    before, after = flat.loop_source()
     names.update(
         dW_all=flat.gradient[: sum(sizes)],
         SAFE=1e300,
@@ -463,3 +470,33 @@ def _runs(sizes: list[int]) -> dict[int, int]:
             runs[first] = l - 1
             first = l
     return runs
+
+
+def _loop_with_norms_source(names: dict, flat: FlatSGD, computed: list[str], L: int, loss: str) -> str:
+    """:func:`_loop_source`'s loop for a network whose dL_dW is too large to copy at each
+    update: each update's ‖∂L/∂W‖ taken as ``step`` takes them and added to the sums, kept in
+    local floats (total1…, and total_before1… before the last update) and written back after
+    the loop."""
+    before, after = flat.loop_source()
+    layers = range(1, L + 1)
+    sums = ", ".join(f"total{l}" for l in layers)
+    previous = ", ".join(f"total_before{l}" for l in layers)
+    body = [*computed, *flat.update_source(names, loop=True), "applied += 1"]
+    body += [f"total_before{l} = total{l}; total{l} += n{l}" for l in layers]
+    body.append(f"append({loss})")
+    local = ", ".join(f"{name}={name}" for name in names)
+    lines = [
+        f"def run(batches, losses, store, *, {local}):",
+        "    append, applied = losses.append, 0",
+        f"    {sums}, = sums",
+        f"    {previous}, = sums_before",
+        *(f"    {line}" for line in before),
+        "    try:",
+        "        for X, Y in batches:",
+        *(f"            {line}" for line in body),
+        "    finally:",
+        f"        sums[:] = {sums},",
+        f"        sums_before[:] = {previous},",
+        *(f"        {line}" for line in after),
+    ]
+    return "\n\n" + "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ from backprop_explorer.engine import (
     check_next_step,
     train,
 )
-from backprop_explorer.engine.fastpath import SGDSteps
+from backprop_explorer.engine.fastpath import COPIED_GRADIENTS, SGDSteps
 from backprop_explorer.engine.optimizers import FlatSGD
 from backprop_explorer.engine.sgd_epochs import count_updates
 
@@ -55,6 +55,22 @@ def test_written_out_steps_equal_the_traced_phases(shape, batch_size):
     assert result.epochs_run == 3 and result.diverged is None
     assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer)
     assert fast_opt.t == slow_opt.t == fast_trainer.step
+
+
+@pytest.mark.parametrize("width", [4, 24])  # 48 and 648 weights: around COPIED_GRADIENTS
+def test_both_loops_of_steps_equal_the_traced_phases(width):
+    # run() takes the norms after the loop from copies of dL_dW on small networks and at each
+    # update on wider ones (copying would cost more): both must be the traced phases' numbers.
+    assert (2 * width + width * width + width > COPIED_GRADIENTS) == (width == 24)
+    runs = []
+    for _ in range(2):
+        data, net = network("circles", [2, width, width, 1], ["tanh", "relu", "tanh"], "half_sse", "l2")
+        runs.append((net, Trainer(data, batch_size=7, validation_split=0.2, seed=4), Optimizer("sgd", 0.05)))
+    (fast_net, fast_trainer, fast_opt), (slow_net, slow_trainer, slow_opt) = runs
+    result = train(fast_net, fast_opt, fast_trainer, 3)
+    run_traced(slow_net, slow_trainer, slow_opt, 3 * slow_trainer.batches_per_epoch)
+    assert result.epochs_run == 3 and fast_opt.t == slow_opt.t == fast_trainer.step
+    assert_same_run(fast_net, fast_trainer, slow_net, slow_trainer)
 
 
 @pytest.mark.parametrize("change", ["in place", "replaced"])
