@@ -3,11 +3,17 @@
 A requestAnimationFrame counter runs in the page and records every frame's timestamp while
 the UI does one thing: the Backward animation (at 1× speed) and Play (at full pace) of a wide
 2-64-64-1 network and of a deep narrow one (eight hidden layers of 8), at 1280 and 1920 px wide.
-Each scenario prints frames
-per second, the longest gap between two frames (a stall), and the number of SVG nodes.
-A same-run baseline (an empty page's rAF rate) shows what this machine's load allows.
+Each scenario prints frames per second, the longest gap between two frames (a stall), and
+the number of SVG nodes. A same-run baseline (an empty page's rAF rate) shows what this
+machine's load allows.
 
-    python bench/bench_ui.py [--seconds 4] [--baseline main]
+Frames per second move with whatever else the machine runs; the CPU time each frame costs the
+renderer's main thread (a Chrome trace, bench/frame_cost.py) moves far less. Each scenario
+also prints that: its median and 95th percentile, the share of frames over 16.7 ms (one frame
+at 60 Hz), the mean by kind of work, and the compositor's and rasterizer's threads beside it.
+Tracing costs some time itself; --no-trace measures frames per second alone.
+
+    python bench/bench_ui.py [--seconds 4] [--baseline main] [--repeat 3] [--only Play] [--widths 1920]
 
 With ``--baseline REF`` each scenario also runs on a server running commit REF
 (bench/baseline.py), right after this checkout's, so the two are compared in one run.
@@ -140,7 +146,7 @@ def measure_empty(frames: Frames, seconds: float) -> Measured:
     return frames.stop()
 
 
-def describe(name: str, m: Measured, base_fps: float) -> str:
+def describe(name: str, m: Measured, base_fps: float, top: int = 0) -> str:
     line = (
         f"{name:34s} {m.fps:5.1f} fps ({m.fps / base_fps:4.2f}× empty page), longest frame {m.stall:6.1f} ms"
     )
@@ -150,17 +156,15 @@ def describe(name: str, m: Measured, base_fps: float) -> str:
     kinds = " ".join(f"{k} {v:.2f}" for k, v in c.kinds.items())
     threads = " ".join(f"{k} {v:.2f}" for k, v in sorted(c.threads.items()))
     p50, p95 = c.quantile(0.5), c.quantile(0.95)
-    top = sorted(c.names.items(), key=lambda kv: -kv[1])[:TOP]
+    top = sorted(c.names.items(), key=lambda kv: -kv[1])[:top]
     return (
         f"{line}\n{'':34s} main thread CPU/frame: p50 {p50:5.2f} ms, p95 {p95:5.2f} ms, "
         f"max {max(c.per_frame, default=0):6.1f} ms, mean {c.mean:5.2f} ms, over {BUDGET_MS:.1f} ms: "
         f"{100 * c.over_budget:4.1f} % of {len(c.per_frame)} frames\n"
         f"{'':34s} mean ms/frame by kind: {kinds}; other threads: {threads}"
-        + (f"\n{'':34s} by event: " + ", ".join(f"{k} {v:.2f}" for k, v in top) if TOP else "")
+        + (f"\n{'':34s} by event: " + ", ".join(f"{k} {v:.2f}" for k, v in top) if top else "")
     )
 
-
-TOP = 0  # --top: the trace events that cost most (self time), per scenario
 
 SCENARIOS = ("2-64-64-1 Backward", "2-64-64-1 Play", "2-8×8-1 Backward", "2-8×8-1 Play")
 
@@ -179,10 +183,8 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="measure each scenario this many times, turn by turn"
     )
-    parser.add_argument("--top", type=int, default=0, help="also list the N trace events costing most per frame")
+    parser.add_argument("--top", type=int, default=0, help="list the N trace events costing most a frame")
     args = parser.parse_args()
-    global TOP
-    TOP = args.top
     secs = args.seconds
     runs: dict[str, Callable[[Frames, str], Measured]] = {
         "2-64-64-1 Backward": lambda f, base: measure_backward(f, base, WIDE),
@@ -216,7 +218,8 @@ def main() -> None:
                                 page = fresh(width)
                                 m = runs[scenario](Frames(browser, page, args.trace), str(server))
                                 page.close()
-                                print(describe(f"{width} {scenario} {key}", m, empty.fps), flush=True)
+                                name = f"{width} {scenario} {key}"
+                                print(describe(name, m, empty.fps, args.top), flush=True)
                 browser.close()
         finally:
             for server in servers.values():
