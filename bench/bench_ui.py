@@ -72,6 +72,7 @@ class Measured:
     stall: float  # longest gap between two frames, ms
     nodes: int  # SVG nodes of the drawing
     cost: FrameCost | None  # main-thread CPU per frame (None without --trace)
+    epochs_per_s: float | None = None  # Play: epochs that arrived per second while counting
 
 
 class Frames:
@@ -126,14 +127,20 @@ def measure_backward(frames: Frames, base: str, hash_: str) -> Measured:
     return frames.stop()
 
 
+LAST_EPOCH = "async () => (await import('/static/js/context.js')).store.get().history.at(-1)?.epoch ?? 0"
+
+
 def measure_play(frames: Frames, base: str, hash_: str, seconds: float) -> Measured:
     page = frames.page
     open_page(page, base, hash_, speed=5)  # max: Play as fast as it goes
     press(page, "Play/Pause")
     page.wait_for_timeout(1000)  # past the first train call
+    first = page.evaluate(LAST_EPOCH)
     frames.start()
     page.wait_for_timeout(seconds * 1000)
     result = frames.stop()
+    # Each epoch that arrives is work for the page: a faster server means more work per frame.
+    result.epochs_per_s = (page.evaluate(LAST_EPOCH) - first) / seconds
     press(page, "Play/Pause")
     idle(page)
     return result
