@@ -33,9 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
-from bench.baseline import checkout_server  # noqa: E402
+from bench.baseline import serving  # noqa: E402
 from bench.frame_cost import BUDGET_MS, CATEGORIES, FrameCost, frame_costs  # noqa: E402
-from tests.conftest import start_server, stop_server  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDE = "#ds=circles&n=200&h=64.tanh,64.tanh&out=sigmoid&loss=bce&lr=0.1&bs=10&opt=sgd"
@@ -201,10 +200,7 @@ def main() -> None:
     }
     chosen = [s for s in SCENARIOS if args.only is None or any(w in s for w in args.only)]
     with tempfile.TemporaryDirectory() as tmp:
-        servers = {"this": start_server(Path(tmp) / "bench.db")}
-        try:
-            if args.baseline:
-                servers[args.baseline] = checkout_server(args.baseline, Path(tmp))
+        with serving(Path(tmp), args.baseline) as servers:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
@@ -228,9 +224,6 @@ def main() -> None:
                                 name = f"{width} {scenario} {key}"
                                 print(describe(name, m, empty.fps, args.top), flush=True)
                 browser.close()
-        finally:
-            for server in servers.values():
-                stop_server(server)
 
 
 if __name__ == "__main__":
