@@ -156,19 +156,21 @@ def describe(name: str, m: Measured, base_fps: float, top: int = 0) -> str:
     line = (
         f"{name:34s} {m.fps:5.1f} fps ({m.fps / base_fps:4.2f}× empty page), longest frame {m.stall:6.1f} ms"
     )
+    if m.epochs_per_s is not None:
+        line += f", {m.epochs_per_s:.0f} epochs/s"
     if m.cost is None:
         return f"{line}, {m.nodes} SVG nodes"
     c = m.cost
     kinds = " ".join(f"{k} {v:.2f}" for k, v in c.kinds.items())
     threads = " ".join(f"{k} {v:.2f}" for k, v in sorted(c.threads.items()))
     p50, p95 = c.quantile(0.5), c.quantile(0.95)
-    top = sorted(c.names.items(), key=lambda kv: -kv[1])[:top]
+    heavy = sorted(c.names.items(), key=lambda kv: -kv[1])[:top]
     return (
         f"{line}\n{'':34s} main thread CPU/frame: p50 {p50:5.2f} ms, p95 {p95:5.2f} ms, "
         f"max {max(c.per_frame, default=0):6.1f} ms, mean {c.mean:5.2f} ms, over {BUDGET_MS:.1f} ms: "
         f"{100 * c.over_budget:4.1f} % of {len(c.per_frame)} frames\n"
         f"{'':34s} mean ms/frame by kind: {kinds}; other threads: {threads}"
-        + (f"\n{'':34s} by event: " + ", ".join(f"{k} {v:.2f}" for k, v in top) if top else "")
+        + (f"\n{'':34s} by event: " + ", ".join(f"{k} {v:.2f}" for k, v in heavy) if top else "")
     )
 
 
