@@ -8,9 +8,9 @@ import { hasUnits, unitRow, unitValue } from "./units.js";
 import { renderColourScale } from "./colour-scale.js";
 import { renderAccuracy } from "./accuracy.js";
 
-// Nine wide lines through a long history cost the software rasterizer about 10 ms a redraw
-// (at the frame's commit): during Play the gradient plot redraws at most four times a second,
-// always with the newest history, and at once when Play is not running.
+// A line per layer through every epoch costs the rasterizer a few milliseconds a redraw (at the
+// frame's commit, in software): during Play the gradient plot redraws at most four times a
+// second, always with the newest history, and at once when Play is not running.
 const GRADS_EVERY_MS = 250;
 let gradsDrawnAt = -Infinity;
 let gradsTimer = 0;
