@@ -59,11 +59,11 @@ def _starts_a_server(item: pytest.Item) -> bool:
             return True
         definitions = item._fixtureinfo.name2fixturedefs.get(name, ())  # type: ignore[attr-defined]
         functions += [definition.func for definition in definitions]
-    return any(word in _source(function) for function in functions for word in STARTS_A_SERVER)
+    return any(word in source_with_helpers(function) for function in functions for word in STARTS_A_SERVER)
 
 
 @functools.cache
-def _source(function: Callable | None, depth: int = 2) -> str:
+def source_with_helpers(function: Callable | None, depth: int = 2) -> str:
     """The function's source, followed by that of the functions of its module it calls
     (``depth`` levels down: a test's helper that starts the server)."""
     try:
@@ -75,7 +75,7 @@ def _source(function: Callable | None, depth: int = 2) -> str:
         for name in set(re.findall(r"\b([a-z_][a-z0-9_]*)\(", text)):
             helper = getattr(module, name, None)
             if inspect.isfunction(helper) and helper is not function and helper.__module__ == module.__name__:
-                text += _source(helper, depth - 1)
+                text += source_with_helpers(helper, depth - 1)
     return text
 
 
