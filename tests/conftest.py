@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Playwright, sync_playwright
 
 from tests.postgres import Cluster
 
@@ -235,6 +236,14 @@ def start_server(
 def stop_server(server: LiveServer, sig: int = signal.SIGTERM) -> None:
     """Stop the server with ``sig`` (SIGKILL to simulate a crash) and reap it."""
     server.stop(sig)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """Playwright, started once per test process: its sync API runs one instance per thread,
+    shared by every browser the tests launch (tests/browser, tests/app/test_security_browser.py)."""
+    with sync_playwright() as started:
+        yield started
 
 
 @pytest.fixture(scope="session")
