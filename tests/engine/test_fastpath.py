@@ -13,9 +13,10 @@ from backprop_explorer.engine import (
     check_next_step,
     train,
 )
-from backprop_explorer.engine.fastpath import COPIED_GRADIENTS, SGDSteps
+from backprop_explorer.engine.fastpath import SGDSteps
 from backprop_explorer.engine.optimizers import FlatSGD
 from backprop_explorer.engine.sgd_epochs import count_updates
+from backprop_explorer.engine.steps_loop import COPIED_GRADIENTS
 
 from .networks import seeded
 from .test_training import assert_same_run, run_traced
