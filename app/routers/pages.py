@@ -30,14 +30,17 @@ def lesson_list(request: Request, lessons: LessonsDep):
 def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
     """The explorer page with the tour of lesson ``lesson_id`` (static/js/tour/)."""
     lesson = lessons.require(lesson_id)
-    # The tour loads the loss landscape's modules as it starts (the explorer on first selection).
-    tour = imported_by("tour/tour.js") + imported_by("analysis-panel.js")
-    modules = dict.fromkeys(imported_by("main.js")[1:] + tour)
+    # lesson.js shows step 1's text with the few modules that takes, then loads the explorer's
+    # (main.js), the tour's and the loss landscape's, which the tour loads as it starts.
+    first_modules = imported_by("lesson.js")[1:]
+    later = imported_by("main.js") + imported_by("tour/tour.js") + imported_by("analysis-panel.js")
     first = lesson.steps[0].target if lesson.steps else None
     context = {
         "version": __version__,
         "lesson_id": lesson_id,
-        "modules": list(modules),
+        "entry": "lesson.js",
+        "modules": first_modules,
+        "later_modules": [m for m in dict.fromkeys(later) if m not in first_modules],
         # What the first step shows, so the page keeps room for it before the tour starts.
         "drawing_height": drawing_height(lesson.spec["layers"]),
         "lesson_target": first.kind if first is not None else "",
