@@ -44,6 +44,8 @@ def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
         # What the first step shows, so the page keeps room for it before the tour starts.
         "drawing_height": drawing_height(lesson.spec["layers"]),
         "lesson_target": first.kind if first is not None else "",
+        # Step 1 runs nothing and asks nothing: its text is shown before the explorer loads.
+        "lesson_opens_with_text": bool(lesson.steps) and not (lesson.steps[0].action or lesson.steps[0].ask),
         "catalog": embedded_catalog(request.app.state.service.limits),
     }
     return templates.TemplateResponse(request, "index.html", context)
