@@ -4,6 +4,7 @@
 it out as the installed package is laid out (``backprop_explorer`` with ``app``, ``engine``,
 ``static`` and ``templates`` inside), and serves it with this environment's Python on a
 loopback port: the benchmarks then run the same pages on both servers, turn by turn.
+``serving(tmp, ref)`` starts this checkout's server and, given a ref, that commit's beside it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ import os
 import subprocess
 import sys
 import tarfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import LiveServer, free_port, start_process  # noqa: E402
+from tests.conftest import LiveServer, free_port, start_process, start_server, stop_server  # noqa: E402
 
 PARTS = ("app", "engine", "static", "templates")
 
@@ -41,3 +46,26 @@ def checkout_server(ref: str, tmp: Path) -> LiveServer:
     # Run from the copy: its package comes first on the path, before this checkout's install.
     env = {**os.environ, "BACKPROP_EXPLORER_DB": str(db), "PYTHONPATH": str(package.parent)}
     return start_process(command, port=port, db=db, env=env, cwd=package.parent)
+
+
+@contextmanager
+def serving(tmp: Path, baseline: str | None, db_name: str = "bench.db") -> Iterator[dict[str, LiveServer]]:
+    """``{"this": this checkout's server}``, and ``baseline``'s server under that ref when one is
+    given, each on a database of its own under ``tmp``; every one started is stopped on leaving."""
+    running = {"this": start_server(tmp / db_name)}
+    try:
+        if baseline:
+            running[baseline] = checkout_server(baseline, tmp)
+        yield running
+    finally:
+        for server in running.values():
+            stop_server(server)
+
+
+def compare_ids(running: dict[str, LiveServer]) -> dict[str, str]:
+    """For each server, the ids of two new small networks, comma-separated: a /compare page's."""
+    spec = {"layers": [2, 3, 1], "data": {"generator": "xor"}}
+    return {
+        key: ",".join(httpx.post(f"{server}/api/networks", json=spec).json()["id"] for _ in range(2))
+        for key, server in running.items()
+    }

@@ -16,16 +16,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, sync_playwright  # noqa: E402
 
-from bench.baseline import checkout_server  # noqa: E402
+from bench.baseline import compare_ids, serving  # noqa: E402
 from tests.browser.test_layout_shift import OBSERVE, SETTLE  # noqa: E402
-from tests.conftest import start_server, stop_server  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = {
@@ -57,15 +54,8 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="REF", help="also measure commit REF (e.g. main), turn by turn")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        servers = {"this": start_server(Path(tmp) / "shift.db")}
-        try:
-            if args.baseline:
-                servers[args.baseline] = checkout_server(args.baseline, Path(tmp))
-            spec = {"layers": [2, 3, 1], "data": {"generator": "xor"}}
-            ids = {
-                key: ",".join(httpx.post(f"{server}/api/networks", json=spec).json()["id"] for _ in range(2))
-                for key, server in servers.items()
-            }
+        with serving(Path(tmp), args.baseline, "shift.db") as servers:
+            ids = compare_ids(servers)
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
                 print(f"{'page':<10} {'width':>5}  " + "  ".join(f"{key:>8}" for key in servers))
@@ -79,9 +69,6 @@ def main() -> None:
                         medians = "  ".join(f"{statistics.median(v):>8.3f}" for v in found.values())
                         print(f"{name:<10} {width:>5}  {medians}")
                 browser.close()
-        finally:
-            for server in servers.values():
-                stop_server(server)
 
 
 if __name__ == "__main__":

@@ -24,13 +24,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.baseline import checkout_server  # noqa: E402
-from tests.conftest import start_server, stop_server  # noqa: E402
+from bench.baseline import compare_ids, serving  # noqa: E402
 
 VERSION = "13.5.0"
 PACKAGE = f"lighthouse@{VERSION}"
@@ -80,15 +77,8 @@ def main() -> None:
     args = parser.parse_args()
     ensure_lighthouse()
     with tempfile.TemporaryDirectory() as tmp:
-        servers = {"this": start_server(Path(tmp) / "lighthouse.db")}
-        try:
-            if args.baseline:
-                servers[args.baseline] = checkout_server(args.baseline, Path(tmp))
-            spec = {"layers": [2, 3, 1], "data": {"generator": "xor"}}
-            ids = {
-                name: ",".join(httpx.post(f"{server}/api/networks", json=spec).json()["id"] for _ in range(2))
-                for name, server in servers.items()
-            }
+        with serving(Path(tmp), args.baseline, "lighthouse.db") as servers:
+            ids = compare_ids(servers)
             pages = {
                 "explorer": "/",
                 "lessons": "/lessons",
@@ -110,9 +100,6 @@ def main() -> None:
                         f"{name:<10} {key:<8} {mid['accessibility']:>8.0f} {mid['performance']:>6.0f}"
                         f" {mid['cls']:>7.3f} {mid['lcp_ms']:>8.0f} {mid['tbt_ms']:>8.0f}"
                     )
-        finally:
-            for server in servers.values():
-                stop_server(server)
 
 
 if __name__ == "__main__":

@@ -25,8 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from bench.baseline import checkout_server  # noqa: E402
-from tests.conftest import start_server, stop_server  # noqa: E402
+from bench.baseline import serving  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDE = "#ds=circles&n=200&h=64.tanh,64.tanh&out=sigmoid&loss=bce&lr=0.1&bs=10&opt=sgd"
@@ -115,10 +114,7 @@ def main() -> None:
     parser.add_argument("--baseline", metavar="REF", help="also measure commit REF (e.g. main), turn by turn")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        servers = {"this": start_server(Path(tmp) / "bench.db")}
-        try:
-            if args.baseline:
-                servers[args.baseline] = checkout_server(args.baseline, Path(tmp))
+        with serving(Path(tmp), args.baseline) as servers:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(
                     executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
@@ -149,9 +145,6 @@ def main() -> None:
                         f"longest frame {stall:6.1f} ms, {nodes} SVG nodes"
                     )
                 browser.close()
-        finally:
-            for server in servers.values():
-                stop_server(server)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Lessons: guided paths through backpropagation on a live network.
 
-Each lesson is a file (:mod:`.files` says how one is written; ``builtin/`` holds the built-in
+Each lesson is a file (:mod:`.reader` says how one is written; ``builtin/`` holds the built-in
 ones, in the order a learner takes them). ``LESSONS`` maps each built-in lesson's id to its
 :class:`~.schemas.Lesson`; a server's :class:`~.library.LessonLibrary` adds a teacher's folder.
 :mod:`.runner` says how a step runs and renders, :mod:`.placeholders` how its text quotes the

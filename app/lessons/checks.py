@@ -17,8 +17,8 @@ import re
 from pydantic import ValidationError
 
 from ..schemas import NetworkSpec
-from .files import Problem, Where
 from .placeholders import PlaceholderError, parse, placeholders, reads
+from .reader import Problem, Where
 from .schemas import CONTEXT_KEYS, LayerTarget, Lesson, LessonStep, NeuronTarget, ParameterTarget
 
 PHASES = ("forward", "loss", "backward", "update")

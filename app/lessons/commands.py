@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from .checks import line_of_message, static_problems
-from .files import LessonFileError, Problem, Where, read
 from .library import BUILTIN, SUFFIX
 from .placeholders import PlaceholderError
+from .reader import LessonFileError, Problem, Where, read
 from .runner import LessonRun, StepFailed
 from .schemas import Lesson
 

@@ -1,6 +1,6 @@
 """The lessons a server offers: the built-in lesson files, then a teacher's folder of them.
 
-Each file is read and checked (:mod:`.files`, :mod:`.checks`) as it loads. A file that does
+Each file is read and checked (:mod:`.reader`, :mod:`.checks`) as it loads. A file that does
 not pass stays in the list with its problems, so the teacher sees what to mend, and the
 server goes on serving the others. A folder is read again when one of its files changes.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import InvalidInput, NotFound
 from .checks import static_problems
-from .files import LessonFileError, Problem, read
+from .reader import LessonFileError, Problem, read
 from .runner import filled_in
 from .schemas import Lesson
 

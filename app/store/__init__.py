@@ -24,8 +24,9 @@ from ..errors import DatabaseUnavailable, StorageError, describe_start_error
 from .accounts import TEACHER
 from .locks import NetworkBusy
 from .sql import dumps, is_postgres, without_password
-from .store import StaleWrite, Store
+from .store import Store
 from .uploads import DatasetInUse
+from .writes import StaleWrite
 
 __all__ = [
     "TEACHER", "DatasetInUse", "NetworkBusy", "StaleWrite", "Store", "dumps", "new_id", "open_store",

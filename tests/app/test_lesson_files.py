@@ -13,10 +13,11 @@ import httpx
 import pytest
 from backprop_explorer.app.lessons import BUILTIN_ENTRIES, LESSONS, LessonLibrary
 from backprop_explorer.app.lessons.checks import static_problems
-from backprop_explorer.app.lessons.files import LessonFileError, read, write
 from backprop_explorer.app.lessons.library import BUILTIN
+from backprop_explorer.app.lessons.reader import LessonFileError, read
 from backprop_explorer.app.lessons.runner import LessonRun
 from backprop_explorer.app.lessons.schemas import Lesson
+from backprop_explorer.app.lessons.writer import write
 
 from .lesson_sample import VALID, broken
 from .serving import command, serve

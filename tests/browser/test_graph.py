@@ -4,6 +4,8 @@ phases, the gradients are revealed root first, and a node and the drawing select
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import numpy as np
 import pytest
@@ -82,6 +84,18 @@ def same_numbers(on_page: dict[str, dict], api: dict[str, dict], grads: bool) ->
         assert on_page[node_id]["grad"] == (node["grad"] if grads else None), node_id
 
 
+def shown_sums(
+    on_page: dict[str, dict], layers: list[dict], field: str
+) -> Iterator[tuple[dict, dict, int, float]]:
+    """(the node on screen, its layer's trace, j, the trace's ``field`` of neuron j for the first
+    sample) for each weighted sum z[l][j] the graph shows."""
+    for layer in layers:
+        for j, number in enumerate(layer[field][0]):
+            node = on_page.get(f"z{layer['index']}[{j}]")
+            if node:
+                yield node, layer, j, number
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_the_graphs_numbers_are_the_apis_and_step_with_the_phases(
     ui: UI, live_server: str, seed: int
@@ -100,13 +114,9 @@ def test_the_graphs_numbers_are_the_apis_and_step_with_the_phases(
     focus = shown_focus(ui)
     same_numbers(page_nodes(ui), api_graph(live_server, nid, focus, 0), grads=False)
     # The forward phase's own numbers, as the page holds them.
-    forward = ui.state("s.trace.forward")
     on_page = page_nodes(ui)
-    for layer in forward["layers"]:
-        for j, z in enumerate(layer["z"][0]):
-            node = on_page.get(f"z{layer['index']}[{j}]")
-            if node:
-                assert node["value"] == z and on_page[f"a{layer['index']}[{j}]"]["value"] == layer["a"][0][j]
+    for node, layer, j, z in shown_sums(on_page, ui.state("s.trace.forward")["layers"], "z"):
+        assert node["value"] == z and on_page[f"a{layer['index']}[{j}]"]["value"] == layer["a"][0][j]
     assert on_page["L_s"]["value"] is None
 
     ui.press("Loss")
@@ -118,13 +128,8 @@ def test_the_graphs_numbers_are_the_apis_and_step_with_the_phases(
     ui.press("Backward")
     drawn(ui, "backward")
     same_numbers(page_nodes(ui), api_graph(live_server, nid, focus, 0), grads=True)
-    backward = ui.state("s.trace.backward")
-    on_page = page_nodes(ui)
-    for layer in backward["layers"]:
-        for j, delta in enumerate(layer["dL_dz"][0]):
-            node = on_page.get(f"z{layer['index']}[{j}]")
-            if node:
-                assert node["grad"] == delta
+    for node, _, _, delta in shown_sums(page_nodes(ui), ui.state("s.trace.backward")["layers"], "dL_dz"):
+        assert node["grad"] == delta
 
     # Another row of the batch: its own values and gradients.
     ui.page.select_option("[data-graph-sample]", "1")

@@ -48,6 +48,20 @@ def landscape_api(live_server: str, nid: str, **body) -> dict:
     return r.json()
 
 
+def contour(ui: UI, live_server: str, first: tuple[int, int, int], second: tuple[int, int, int]) -> dict:
+    """Pick weight ``second`` (layer, j, i) as the second parameter beside the open weight
+    ``first``, wait for the contour, and return the API's landscape of the same two weights on
+    the training split (the page's radius and grid)."""
+    layer, j, i = second
+    ui.page.select_option("[data-landscape-second]", f"W:{layer}:{j}:{i}")
+    ui.page.wait_for_function(
+        f"() => document.querySelector('{PANEL} canvas.landscape-2d')?.dataset.state === 'drawn'"
+        f" && document.querySelector('{PANEL}').dataset.state === 'drawn'"
+    )
+    weights = [{"layer": w[0], "name": "W", "index": [w[1], w[2]]} for w in (first, second)]
+    return landscape_api(live_server, ui.network_id, parameters=weights, radius=2.0, points=41, data="train")
+
+
 def path_points(d: str) -> list[tuple[float, float]]:
     return [(float(x), float(y)) for x, y in re.findall(r"[ML](-?[\d.]+),(-?[\d.]+)", d)]
 
@@ -64,15 +78,12 @@ def test_the_tangent_is_the_inspectors_gradient_and_the_marker_the_curves_minimu
     drawn(ui)
     # A step is in progress: the curve is on its batch, so its slope is the inspector's number.
     assert page.locator("[data-landscape-data]").input_value() == "batch"
-    nid = ui.network_id
-    api = landscape_api(
-        live_server,
-        nid,
-        parameters=[{"layer": 1, "name": "W", "index": [1, 0]}],
-        radius=2.0,
-        points=81,
-        data="batch",
-    )
+
+    def curve(data: str) -> dict:  # the API's curve of the open weight on ``data``
+        weight = [{"layer": 1, "name": "W", "index": [1, 0]}]
+        return landscape_api(live_server, ui.network_id, parameters=weight, radius=2.0, points=81, data=data)
+
+    api = curve("batch")
     g = api["current"]["gradient"][0]
     assert value(ui, f"{PANEL} [data-fact=slope] .num") == g
     assert inspector_gradient(ui) == pytest.approx(g, rel=1e-9, abs=1e-15)
@@ -115,14 +126,7 @@ def test_the_tangent_is_the_inspectors_gradient_and_the_marker_the_curves_minimu
         "() => document.querySelector('[data-landscape-note]').textContent.includes('training split')"
         " && document.querySelector('[data-landscape]').dataset.state === 'drawn'"
     )
-    train = landscape_api(
-        live_server,
-        nid,
-        parameters=[{"layer": 1, "name": "W", "index": [1, 0]}],
-        radius=2.0,
-        points=81,
-        data="train",
-    )
+    train = curve("train")
     assert train["n_samples"] == 160
     assert value(ui, f"{PANEL} [data-fact=slope] .num") == train["current"]["gradient"][0]
     assert 'pick "this batch" for its tangent' in page.locator("[data-landscape-note]").text_content()
@@ -151,19 +155,7 @@ def test_two_parameters_draw_a_contour_with_the_training_path(ui: UI, live_serve
         ui.press("Step")
     open_weight(ui, 2, 0, 1)
     drawn(ui)
-    page.select_option("[data-landscape-second]", "W:2:0:3")
-    page.wait_for_function(
-        f"() => document.querySelector('{PANEL} canvas.landscape-2d')?.dataset.state === 'drawn'"
-        f" && document.querySelector('{PANEL}').dataset.state === 'drawn'"
-    )
-    api = landscape_api(
-        live_server,
-        ui.network_id,
-        parameters=[{"layer": 2, "name": "W", "index": [0, 1]}, {"layer": 2, "name": "W", "index": [0, 3]}],
-        radius=2.0,
-        points=41,
-        data="train",
-    )
+    api = contour(ui, live_server, (2, 0, 1), (2, 0, 3))
     canvas = page.locator(f"{PANEL} canvas.landscape-2d")
     # The epoch snapshot and the three step snapshots: the path gradient descent took.
     assert len(api["trajectory"]) == 4
@@ -438,19 +430,7 @@ def test_the_contour_has_iso_lines_at_its_band_edges_and_the_note_names_the_pena
     assert "L is the data loss plus the L2 penalty ½λ·Σw² over the weights (λ = 0.01)" in (
         note.text_content() or ""
     )
-    page.select_option("[data-landscape-second]", "W:1:1:0")
-    page.wait_for_function(
-        f"() => document.querySelector('{PANEL} canvas.landscape-2d')?.dataset.state === 'drawn'"
-        f" && document.querySelector('{PANEL}').dataset.state === 'drawn'"
-    )
-    api = landscape_api(
-        live_server,
-        ui.network_id,
-        parameters=[{"layer": 1, "name": "W", "index": [0, 0]}, {"layer": 1, "name": "W", "index": [1, 0]}],
-        radius=2.0,
-        points=41,
-        data="train",
-    )
+    api = contour(ui, live_server, (1, 0, 0), (1, 1, 0))
     canvas = page.locator(f"{PANEL} canvas.landscape-2d")
     levels = [float(v) for v in json.loads(canvas.get_attribute("data-isolines") or "[]")]
     edges = band_edges(api["loss"])

@@ -8,17 +8,15 @@ import numpy as np
 import pytest
 from backprop_explorer.engine import (
     Optimizer,
-    Regularization,
     StepOverflow,
     Trainer,
-    build_network,
     check_next_step,
-    generate,
     train,
 )
 from backprop_explorer.engine.fastpath import SGDSteps
 from backprop_explorer.engine.optimizers import FlatSGD
 
+from .networks import seeded
 from .test_training import assert_same_run, run_traced
 
 # (data, layer sizes, activations, loss, regularization), each sharing calls differently.
@@ -36,16 +34,9 @@ SHAPES = [
 ]
 
 
-def network(generator, sizes, activations, loss_name, regularization, n=37):
-    data = generate(generator, np.random.default_rng(2), n=n, noise=0.2)
-    net = build_network(
-        sizes,
-        activations,
-        loss=loss_name,
-        regularization=Regularization(regularization, 0.01),
-        rng=np.random.default_rng(2),
-    )
-    return data, net
+def network(*shape, n=37):
+    """The dataset and network of one of the SHAPES (seed 2)."""
+    return seeded(*shape, seed=2, n=n)
 
 
 @pytest.mark.parametrize("batch_size", [5, 7, 30])  # 30 training samples: 7 leaves a batch of 2

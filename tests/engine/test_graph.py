@@ -21,6 +21,8 @@ from backprop_explorer.engine.graph import MAX_WHOLE_NODES, ScalarGraph, sample_
 from backprop_explorer.engine.losses import LOSSES
 from backprop_explorer.engine.network import is_paired
 
+from .networks import random_case
+
 # hidden activation, output activation, loss (smooth: finite differences are exact to ~1e-8)
 SMOOTH = [
     ("tanh", "sigmoid", "bce"),
@@ -34,22 +36,12 @@ SMOOTH = [
 def make(case: tuple[str, str, str], seed: int, max_hidden: int = 3):
     hidden, output, loss_name = case
     rng = np.random.default_rng(seed)
-    n_out = int(rng.integers(2, 4)) if output == "softmax" else int(rng.integers(1, 3))
-    sizes = [int(rng.integers(1, 4))] + [
-        int(rng.integers(1, max_hidden + 1)) for _ in range(rng.integers(1, 3))
-    ]
-    sizes.append(n_out)
-    acts = [hidden] * (len(sizes) - 2) + [output]
     reg = Regularization("l2", 0.05) if seed % 2 else Regularization()
-    net = build_network(sizes, acts, loss=loss_name, regularization=reg, init="normal", scale=0.9, rng=rng)
-    B = int(rng.integers(1, 5))
-    X = rng.normal(size=(B, sizes[0]))
-    if output == "softmax":
-        Y = np.eye(n_out)[rng.integers(0, n_out, B)]
-    elif loss_name == "bce":
-        Y = rng.integers(0, 2, (B, n_out)).astype(float)
-    else:
-        Y = rng.normal(size=(B, n_out))
+    outputs = (2, 3) if output == "softmax" else (1, 2)
+    net, X, Y = random_case(
+        rng, hidden, output, loss_name, reg, outputs=outputs, max_inputs=3, widths=(1, max_hidden),
+        scale=0.9, max_samples=4, binary=loss_name == "bce",
+    )  # fmt: skip
     return net, X, Y, rng
 
 

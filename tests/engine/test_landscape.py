@@ -7,10 +7,12 @@ import copy
 
 import numpy as np
 import pytest
-from backprop_explorer.engine import EngineError, Network, Regularization, build_network, total_loss
+from backprop_explorer.engine import EngineError, Network, Regularization, total_loss
 from backprop_explorer.engine import landscape as ls
 from backprop_explorer.engine.landscape import grid_losses, loss_landscape
 from backprop_explorer.engine.parameters import ParameterRef, value_of
+
+from .networks import random_case
 
 CASES = [
     # hidden activation, output activation, loss, regularization
@@ -23,20 +25,11 @@ CASES = [
 
 def make_case(case: int, seed: int) -> tuple[Network, np.ndarray, np.ndarray]:
     hidden, output, loss_name, reg = CASES[case]
-    rng = np.random.default_rng(seed)
-    n_out = 3 if output == "softmax" else int(rng.integers(1, 3))
-    sizes = [int(rng.integers(1, 5))] + [int(rng.integers(2, 6)) for _ in range(rng.integers(1, 3))] + [n_out]
-    acts = [hidden] * (len(sizes) - 2) + [output]
-    net = build_network(sizes, acts, loss=loss_name, regularization=reg, init="normal", scale=0.8, rng=rng)
-    N = int(rng.integers(1, 30))
-    X = rng.normal(size=(N, sizes[0]))
-    if output == "softmax":
-        Y = np.eye(n_out)[rng.integers(0, n_out, N)]
-    elif output == "sigmoid":
-        Y = rng.integers(0, 2, (N, n_out)).astype(float)
-    else:
-        Y = rng.normal(size=(N, n_out))
-    return net, X, Y
+    outputs = 3 if output == "softmax" else (1, 2)
+    return random_case(
+        np.random.default_rng(seed), hidden, output, loss_name, reg, outputs=outputs, max_inputs=4,
+        widths=(2, 5), scale=0.8, max_samples=29, binary=output == "sigmoid",
+    )  # fmt: skip
 
 
 def random_ref(net: Network, rng: np.random.Generator) -> ParameterRef:

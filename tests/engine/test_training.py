@@ -24,6 +24,8 @@ from backprop_explorer.engine.evaluation import accuracy as evaluation_accuracy
 from backprop_explorer.engine.evaluation import evaluate
 from backprop_explorer.engine.training import train_step
 
+from .networks import seeded
+
 
 def make(n=23, batch_size=5, validation_split=0.3, seed=3):
     data = generate("moons", np.random.default_rng(seed), n=n)
@@ -220,17 +222,9 @@ CONFIGURATIONS = [
 ]
 
 
-def configured(generator, sizes, activations, loss_name, regularization):
-    """A seeded dataset of 37 samples and a network of one of the CONFIGURATIONS."""
-    data = generate(generator, np.random.default_rng(1), n=37, noise=0.2)
-    net = build_network(
-        sizes,
-        activations,
-        loss=loss_name,
-        regularization=Regularization(regularization, 0.01),
-        rng=np.random.default_rng(1),
-    )
-    return data, net
+def configured(*configuration):
+    """A seeded dataset of 37 samples and a network of one of the CONFIGURATIONS (seed 1)."""
+    return seeded(*configuration, seed=1)
 
 
 @pytest.mark.parametrize("configuration", CONFIGURATIONS)

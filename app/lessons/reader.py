@@ -1,5 +1,5 @@
-"""Lesson files: a lesson as Markdown with a TOML front matter, read into a :class:`Lesson` and
-written back out.
+"""Reading a lesson file: a lesson as Markdown with a TOML front matter, read into a
+:class:`Lesson` (:mod:`.writer` writes one back out in the same form).
 
 A file (docs/lessons.md shows a whole one)::
 
@@ -37,7 +37,6 @@ number; :class:`Where` keeps the line of each part of each step, for later check
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -64,9 +63,8 @@ FRONT_KEYS = ("id", "title", "summary", "network")
 HEADER_KEYS = ("action", "body", "target", "save_as")
 ASK_KEYS = ("Question", "Choices", "Answer", "Why")
 HARD_BREAK = "\\"
-WIDTH = 96  # where write() wraps text lines
-_HEADER = re.compile(r"^(" + "|".join(HEADER_KEYS) + r"):\s*(.*)$")
-_ASK = re.compile(r"^(" + "|".join(ASK_KEYS) + r"):\s*(.*)$")
+HEADER_LINE = re.compile(r"^(" + "|".join(HEADER_KEYS) + r"):\s*(.*)$")
+ASK_LINE = re.compile(r"^(" + "|".join(ASK_KEYS) + r"):\s*(.*)$")
 
 
 @dataclass
@@ -104,9 +102,6 @@ class Where:
     keys: dict[str, int] = field(default_factory=dict)  # front-matter keys and network keys
     steps: list[StepLines] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # the file's lines
-
-
-# --- reading -----------------------------------------------------------------------------
 
 
 def read(text: str) -> tuple[Lesson, Where]:
@@ -200,7 +195,7 @@ def _step(body: list[tuple[int, str]], where: StepLines, problems: list[Problem]
     header: dict[str, Any] = {}
     while k < len(body) and body[k][1].strip():
         number, line = body[k]
-        match = _HEADER.match(line)
+        match = HEADER_LINE.match(line)
         if not match:
             break
         key, value = match.groups()
@@ -211,7 +206,7 @@ def _step(body: list[tuple[int, str]], where: StepLines, problems: list[Problem]
     ask: dict[str, list[tuple[int, str]]] = {}
     current: str | None = None  # the prediction field being read
     for number, line in body[k:]:
-        match = _ASK.match(line)
+        match = ASK_LINE.match(line)
         if match:
             key, value = match.groups()
             if key in ask:
@@ -240,7 +235,7 @@ def _step(body: list[tuple[int, str]], where: StepLines, problems: list[Problem]
     if any(v is _BAD for v in header.values()):
         return None
     try:
-        return LessonStep(text=_join([line for _, line in text_lines]), ask=step_ask, **header)
+        return LessonStep(text=join_lines([line for _, line in text_lines]), ask=step_ask, **header)
     except ValidationError as exc:
         for error in exc.errors():
             key = str(error["loc"][0]) if error["loc"] else ""
@@ -315,7 +310,7 @@ def _ask(fields: dict[str, list[tuple[int, str]]], where: StepLines, problems: l
             Problem(line, f"a prediction needs {', '.join(ASK_KEYS)}: missing {', '.join(missing)}")
         )
         return None
-    value = {key: _join([line for _, line in fields[key]]) for key in ASK_KEYS}
+    value = {key: join_lines([line for _, line in fields[key]]) for key in ASK_KEYS}
     choices = [c.strip() for c in value["Choices"].split("|")]
     if len(choices) < 2 or not all(choices):
         problems.append(Problem(where.fields["Choices"], "Choices: two or more, separated by '|'"))
@@ -323,7 +318,7 @@ def _ask(fields: dict[str, list[tuple[int, str]]], where: StepLines, problems: l
     return Ask(question=value["Question"], choices=choices, answer_from=value["Answer"], why=value["Why"])
 
 
-def _join(lines: list[str]) -> str:
+def join_lines(lines: list[str]) -> str:
     """The shown text of a field's lines: joined with a space, a backslash at a line's end
     ending a shown line, a blank line between paragraphs keeping one."""
     out = ""
@@ -336,124 +331,3 @@ def _join(lines: list[str]) -> str:
         piece = stripped[:-1] if hard else stripped
         out += piece + ("\n" if hard else " ")
     return out.strip(" ")
-
-
-# --- writing -----------------------------------------------------------------------------
-
-
-def write(lesson: Lesson) -> str:
-    """``lesson`` as a lesson file (read(write(lesson)) gives it back)."""
-    out = [
-        FENCE,
-        f"id = {_toml(lesson.id)}",
-        f"title = {_toml(lesson.title)}",
-        f"summary = {_toml(lesson.summary)}",
-        "",
-    ]
-    out.append("[network]")
-    out += [f"{key} = {_toml(value)}" for key, value in lesson.spec.items()]
-    out += [FENCE, ""]
-    for k, step in enumerate(lesson.steps, start=1):
-        out.append(f"{STEP}{k}. {_title(step)}")
-        if step.action:
-            out.append(f"action: {step.action}")
-        if step.body:
-            out.append(f"body: {_toml(step.body)}")
-        if step.target is not None:
-            out.append(f"target: {_target(step.target)}")
-        if step.save_as:
-            out.append(f"save_as: {step.save_as}")
-        out.append("")
-        out += _wrap(step.text)
-        if step.ask is not None:
-            out.append("")
-            out += _wrap(step.ask.question, "Question: ")
-            out.append("Choices: " + " | ".join(step.ask.choices))
-            out.append("Answer: " + step.ask.answer_from)
-            out += _wrap(step.ask.why, "Why: ")
-        out.append("")
-    return "\n".join(out)
-
-
-def _title(step: LessonStep) -> str:
-    names = {
-        None: "Read",
-        "step": "Step",
-        "epoch": "Epoch",
-        "train": "Train",
-        "patch": "Change a setting",
-        "reset": "Reset",
-        "history": "History",
-        "graph": "The graph",
-    }
-    return names.get(step.action, (step.action or "").capitalize())
-
-
-def _target(t) -> str:
-    if isinstance(t, NeuronTarget):
-        return f"neuron {t.layer} {t.neuron}"
-    if isinstance(t, LayerTarget):
-        return f"layer {t.layer}"
-    if isinstance(t, ParameterTarget):
-        return f"{'weight' if t.name == 'W' else 'bias'} {t.layer} {' '.join(map(str, t.index))}"
-    if isinstance(t, PlotTarget):
-        return f"plot {t.plot}"
-    if isinstance(t, GraphTarget):
-        return "graph" if t.node is None else f"graph {t.node}"
-    return "loss"
-
-
-def _toml(value: Any) -> str:
-    """``value`` as a TOML value on one line (inline tables and arrays)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"{value!r} has no TOML form")
-
-
-def _wrap(text: str, lead: str = "") -> list[str]:
-    """Lines that _join turns back into ``text``: ``lead`` first, wrapped near WIDTH at single
-    spaces outside placeholders, never starting a line with a key; a shown line break written
-    as a backslash. ValueError for a text these lines cannot carry."""
-    lines: list[str] = []
-    shown = text.split("\n")
-    for n, part in enumerate(shown):
-        line = lead if n == 0 else ""
-        for word in _words(part):
-            if line and line != lead and len(line) + 1 + len(word) > WIDTH and not _reserved(word):
-                lines.append(line)
-                line = word
-            else:
-                line = f"{line} {word}" if line and line != lead else line + word
-        lines.append(line + (HARD_BREAK if n < len(shown) - 1 else ""))
-    if _join([lines[0][len(lead) :], *lines[1:]]) != text:
-        raise ValueError(f"a text that a lesson file cannot hold as written: {text!r}")
-    return lines
-
-
-def _words(part: str) -> list[str]:
-    """``part`` cut at single spaces, each placeholder kept whole; one piece where spaces are
-    doubled or at an end (wrapping would lose them)."""
-    if "  " in part or part != part.strip():
-        return [part] if part else []
-    words: list[str] = []
-    depth = 0
-    for token in part.split(" "):
-        if depth and words:
-            words[-1] += " " + token
-        else:
-            words.append(token)
-        depth += token.count("{") - token.count("}")
-    return words
-
-
-def _reserved(word: str) -> bool:
-    """Whether a line starting with ``word`` would be read as a header or prediction key."""
-    return bool(_ASK.match(word) or _HEADER.match(word)) or word.startswith(("#", FENCE))
