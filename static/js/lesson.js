@@ -14,7 +14,7 @@ if (document.body.dataset.lessonOpens === "text" && stepFromHash() === 1) {
   await opening.ready;
   await painted();
 }
-// The explorer's modules, listed by the page (app/page_modules.py), all asked for at once.
+// The explorer's modules, when the page lists them for now (else it preloaded them), all at once.
 const later = document.querySelector("template[data-later-modules]");
 if (later) document.head.append(later.content);
 await import("./main.js");

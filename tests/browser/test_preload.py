@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser
 
 
-@pytest.mark.parametrize("path", ["/", "/lessons/chain-rule", "/compare?ids={ids}"])
+@pytest.mark.parametrize("path", ["/", "/lessons/chain-rule", "/lessons/loss", "/compare?ids={ids}"])
 def test_every_module_loaded_is_preloaded(browser: Browser, live_server: str, path: str) -> None:
     spec = {"layers": [2, 3, 1], "data": {"generator": "xor"}}
     ids = ",".join(httpx.post(f"{live_server}/api/networks", json=spec).json()["id"] for _ in range(2))
@@ -83,7 +83,7 @@ TEXT_SEEN = """new MutationObserver((_, observer) => {
 }).observe(document, { childList: true, subtree: true, characterData: true });"""
 
 
-def test_a_lesson_shows_step_one_before_asking_for_the_explorers_modules(browser: Browser, live_server: str) -> None:
+def test_a_lesson_shows_step_one_before_the_explorers_modules(browser: Browser, live_server: str) -> None:
     # lesson.js shows step 1's text with the five modules it imports; main.js and the modules of
     # the explorer, the tour and the loss landscape are asked for once that text is on screen, and
     # the tour then shows the same text.
