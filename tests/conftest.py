@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import Playwright, sync_playwright
 
 from tests.postgres import Cluster
 
@@ -59,11 +60,11 @@ def _starts_a_server(item: pytest.Item) -> bool:
             return True
         definitions = item._fixtureinfo.name2fixturedefs.get(name, ())  # type: ignore[attr-defined]
         functions += [definition.func for definition in definitions]
-    return any(word in _source(function) for function in functions for word in STARTS_A_SERVER)
+    return any(word in source_with_helpers(function) for function in functions for word in STARTS_A_SERVER)
 
 
 @functools.cache
-def _source(function: Callable | None, depth: int = 2) -> str:
+def source_with_helpers(function: Callable | None, depth: int = 2) -> str:
     """The function's source, followed by that of the functions of its module it calls
     (``depth`` levels down: a test's helper that starts the server)."""
     try:
@@ -75,7 +76,7 @@ def _source(function: Callable | None, depth: int = 2) -> str:
         for name in set(re.findall(r"\b([a-z_][a-z0-9_]*)\(", text)):
             helper = getattr(module, name, None)
             if inspect.isfunction(helper) and helper is not function and helper.__module__ == module.__name__:
-                text += _source(helper, depth - 1)
+                text += source_with_helpers(helper, depth - 1)
     return text
 
 
@@ -235,6 +236,14 @@ def start_server(
 def stop_server(server: LiveServer, sig: int = signal.SIGTERM) -> None:
     """Stop the server with ``sig`` (SIGKILL to simulate a crash) and reap it."""
     server.stop(sig)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """Playwright, started once per test process: its sync API runs one instance per thread,
+    shared by every browser the tests launch (tests/browser, tests/app/test_security_browser.py)."""
+    with sync_playwright() as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

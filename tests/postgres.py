@@ -3,9 +3,13 @@
 :class:`Cluster` runs ``initdb`` in a new temporary folder and ``pg_ctl start`` on a free
 loopback port (its Unix socket in that folder too), and ``stop`` removes it all. PostgreSQL
 refuses to run as root, so under root (CI) the folder is handed to an unprivileged user
-(``nobody``) and the server runs as that user through ``runuser``. Each test gets a database
-of its own (:meth:`Cluster.create_database`). A cluster whose test process died without
-stopping it (killed) is stopped and removed by the next one started. The binaries are found
+(``nobody``) and the server runs as that user through ``runuser``. Each test gets a store of
+its own: a schema of one shared database (:meth:`Cluster.create_store`: its URL names the
+schema in ``search_path``, and the store keeps all its tables, functions and triggers in
+``current_schema()``), which costs a few milliseconds where a whole new database
+(:meth:`Cluster.create_database`, for the tests that need one) costs a copy of the template.
+A cluster whose test process died without stopping it (killed) is stopped and removed by the
+next one started. The binaries are found
 on ``PATH`` or in Debian's ``/usr/lib/postgresql/<version>/bin``;
 ``scripts/ensure-postgres.sh`` installs them.
 """
@@ -23,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 import psycopg
+import psycopg.errors
 
 PREFIX = "backprop-pg-"  # the temporary folders' names
 UNPRIVILEGED = "nobody"  # who runs the server when the tests run as root
@@ -63,6 +68,7 @@ class Cluster:
         self.data, self.log = self.root / "data", self.root / "server.log"
         self.port = 0
         self._names = itertools.count(1)
+        self._stores = ""  # the database holding the tests' stores, made on first use
         self._user = UNPRIVILEGED if os.geteuid() == 0 else None
         self._bin = binaries()
         atexit.register(self.stop)
@@ -147,6 +153,33 @@ class Cluster:
         with psycopg.connect(self.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def create_store(self) -> str:
+        """A new empty schema of the stores' database; a URL that puts it first on the search
+        path of every connection made with it (the app's, and ``psycopg.connect``'s)."""
+        if not self._stores:
+            self._stores = self.create_database("stores").rsplit("/", 1)[1]
+        name = f"store_{next(self._names)}"
+        with psycopg.connect(self.url(self._stores), autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA "{name}"')
+        return f"{self.url(self._stores)}?options=-csearch_path%3D{name}"
+
+    def drop_store(self, url: str) -> None:
+        """Drop a store made by :meth:`create_store`. A connection left in a transaction on it
+        (a server killed mid-request whose backend lives on) is ended if it holds the drop up."""
+        name = url.rsplit("%3D", 1)[1]
+        with psycopg.connect(self.url(self._stores), autocommit=True) as conn:
+            conn.execute("SET lock_timeout = '5s'")
+            try:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+            except psycopg.errors.LockNotAvailable:
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%%'",
+                    (self._stores,),
+                )
+                conn.execute("SET lock_timeout = 0")
+                conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
     def drop_database(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]

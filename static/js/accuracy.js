@@ -49,12 +49,13 @@ export function renderAccuracy(s) {
   const last = s.history.at(-1);
   const text = accuracyLine(last, s.network);
   if (line) {
-    line.textContent = text;
+    if (line.textContent !== text) line.textContent = text;
     line.hidden = !text;
     line.dataset.trainAccuracy = text ? String(last.train_accuracy) : "";
     line.dataset.epoch = text ? String(last.epoch) : "";
   }
-  if (note) note.textContent = text ? fullAccuracyNote(s.history) : "";
+  const noteText = text ? fullAccuracyNote(s.history) : "";
+  if (note && note.textContent !== noteText) note.textContent = noteText; // an equal write lays the page out
   if (legend) legend.hidden = !text;
 }
 

@@ -110,24 +110,41 @@ export const predict = (id, body) => request("POST", `${net(id)}/predict`, body)
 /**
  * Every neuron's activation over an R×R grid of the input plane. The server sends each
  * neuron's map as bytes (`"maps": "uint8"`: value ≈ min + (max − min)·byte/255, neuron-major);
- * decoded here to `{axes: {x1, x2}, outputs, layers: [{index, a}]}` with `a[p][j]` the
+ * decoded here to `{axes: {x1, x2}, outputs, layers: [{index, neurons, a}]}` with `a[p][j]` the
  * activation of neuron j at point p = row·R + column (x2 by row, x1 by column).
+ * A layer's `a` is decoded when first read: Play fetches a grid after every train call and
+ * draws only the outputs while the neuron maps are out of view.
  * `snapshot` ({step} or {epoch}): with the parameters of that timeline snapshot instead.
  */
 export async function predictGrid(id, resolution, snapshot = null) {
   const answer = await predict(id, { grid: { resolution }, maps: "uint8", ...(snapshot ? { snapshot } : {}) });
   const points = answer.axes.x1.length * answer.axes.x2.length;
   const layers = answer.maps.map(({ index, min, max, data }) => {
-    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-    const a = Array.from({ length: points }, () => new Float64Array(min.length));
-    min.forEach((lo, j) => {
-      const step = (max[j] - lo) / 255;
-      const base = j * points;
-      for (let p = 0; p < points; p++) a[p][j] = lo + step * bytes[base + p];
-    });
-    return { index, a };
+    let a = null;
+    return {
+      index,
+      neurons: min.length,
+      get a() {
+        a ??= decodeMap(points, min, max, data);
+        return a;
+      },
+    };
   });
   return { axes: answer.axes, outputs: answer.outputs, layers };
+}
+
+/** One layer's maps from base64 bytes: `a[p][j]` = min[j] + (max[j] − min[j])·byte/255. */
+function decodeMap(points, min, max, data) {
+  const text = atob(data);
+  const bytes = new Uint8Array(text.length);
+  for (let k = 0; k < text.length; k++) bytes[k] = text.charCodeAt(k);
+  const a = Array.from({ length: points }, () => new Float64Array(min.length));
+  min.forEach((lo, j) => {
+    const step = (max[j] - lo) / 255;
+    const base = j * points;
+    for (let p = 0; p < points; p++) a[p][j] = lo + step * bytes[base + p];
+  });
+  return a;
 }
 /** The timeline: kept snapshots, one previewed without rewinding, a rewind. */
 export const snapshots = (id) => request("GET", `${net(id)}/snapshots`);

@@ -27,8 +27,18 @@ function bar(gradient, labels, caption) {
  * the largest |output| drawn, `network` carries the target scale).
  */
 export function renderColourScale(node, task, yScale, network, targetName = "ŷ") {
-  node.replaceChildren();
+  // Built aside and swapped in only when it differs: Play redraws the plane twice a second.
+  const next = document.createElement("div");
+  fillScale(next, task, yScale, network, targetName);
+  if (node.innerHTML !== next.innerHTML) node.replaceChildren(...next.childNodes);
   node.dataset.task = task;
+  for (const key of ["low", "high"]) {
+    if (next.dataset[key] === undefined) delete node.dataset[key];
+    else node.dataset[key] = next.dataset[key];
+  }
+}
+
+function fillScale(node, task, yScale, network, targetName) {
   if (task === "binary") {
     node.appendChild(bar(stops((t) => probabilityRgb(t)), ["0", "0.5", "1"], `${targetName}: the network's probability of class 1 (orange: class 0, blue: class 1)`));
     return;

@@ -135,11 +135,18 @@ export function wireMyNetworks({ onOpen, onCopy }) {
     }
   }
 
+  // The list says it is busy while it is fetched again: its rows are about to be replaced, and
+  // a Delete half-confirmed on one of them would be lost with it.
   async function open() {
     $("[data-my-copy]").hidden = store.get().sharing?.yours !== false;
+    rows.setAttribute("aria-busy", "true");
     dialog.showModal();
-    await refreshUsage();
-    await load(0);
+    try {
+      await refreshUsage();
+      await load(0);
+    } finally {
+      rows.removeAttribute("aria-busy");
+    }
   }
   $("[data-action=my-networks]").addEventListener("click", open);
   more.addEventListener("click", () => load(shown));

@@ -1,12 +1,30 @@
 // The plots column, rendered from the state: loss per epoch and per step, gradient norms, boundary or curve.
 
-import { $ } from "./context.js";
+import { $, drawn, store } from "./context.js";
 import { fmt } from "./format.js";
 import * as plots from "./plots.js";
 import { confusion, drawConfusion } from "./plot-confusion.js";
 import { hasUnits, unitRow, unitValue } from "./units.js";
 import { renderColourScale } from "./colour-scale.js";
 import { renderAccuracy } from "./accuracy.js";
+
+// A line per layer through every epoch costs the rasterizer a few milliseconds a redraw (at the
+// frame's commit, in software): during Play the gradient plot redraws at most four times a
+// second, always with the newest history, and at once when Play is not running.
+const GRADS_EVERY_MS = 250;
+let gradsDrawnAt = -Infinity;
+let gradsTimer = 0;
+
+function drawGradNorms(s) {
+  clearTimeout(gradsTimer);
+  const wait = s.playing ? GRADS_EVERY_MS - (performance.now() - gradsDrawnAt) : 0;
+  if (wait > 0) {
+    gradsTimer = setTimeout(() => drawGradNorms(drawn(store.get())), wait);
+    return;
+  }
+  gradsDrawnAt = performance.now();
+  plots.drawGradNorms($("[data-plot=grads]"), s.history, $("[data-grad-legend]"), s.catalog?.health_thresholds);
+}
 
 /** Redraw the plots whose inputs are among the changed `keys`. */
 export function renderPlots(s, keys) {
@@ -16,7 +34,7 @@ export function renderPlots(s, keys) {
   }
   if (keys.has("network")) $("[data-loss-plot-units]").textContent = hasUnits(s.network) ? " (standardized units)" : "";
   if (keys.has("history")) {
-    plots.drawGradNorms($("[data-plot=grads]"), s.history, $("[data-grad-legend]"), s.catalog?.health_thresholds);
+    drawGradNorms(s);
     const last = s.history[s.history.length - 1];
     $("[data-loss-summary]").textContent = last ? ` · epoch ${last.epoch}: ${fmt(last.train_loss)}${last.val_loss !== null ? ` / ${fmt(last.val_loss)}` : ""}` : "";
     renderAccuracy(s);

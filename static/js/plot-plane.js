@@ -144,7 +144,7 @@ function paintPendingMaps(container) {
   const R = grid.axes.x1.length;
   const byName = new Map([...container.querySelectorAll("[data-neuron-map]")].map((c) => [c.dataset.neuronMap, c]));
   grid.layers.slice(0, -1).forEach((layer) => {
-    for (let j = 0; j < layer.a[0].length; j++) paintGrid(byName.get(`${layer.index}-${j}`), R, activationColours(layer, j));
+    for (let j = 0; j < layer.neurons; j++) paintGrid(byName.get(`${layer.index}-${j}`), R, activationColours(layer, j));
   });
   container.dataset.painted = String(Number(container.dataset.painted ?? 0) + 1);
 }
@@ -162,7 +162,7 @@ export function drawNeuronMaps(container, grid, activations) {
     return;
   }
   const hidden = grid.layers.slice(0, -1);
-  const key = `${hidden.map((ly) => ly.a[0].length).join("-")}:${activations.join(",")}:${cssWidth(container)}`;
+  const key = `${hidden.map((ly) => ly.neurons).join("-")}:${activations.join(",")}:${cssWidth(container)}`;
   if (container.dataset.key !== key) {
     container.replaceChildren();
     hidden.forEach((layer, k) => {
@@ -171,7 +171,7 @@ export function drawNeuronMaps(container, grid, activations) {
       const label = document.createElement("span");
       label.textContent = `layer ${layer.index}`;
       rowEl.appendChild(label);
-      const n = layer.a[0].length;
+      const n = layer.neurons;
       // Every neuron: the maps shrink to 16 px and wrap onto more rows on wide layers.
       const size = Math.max(16, Math.min(30, Math.floor((cssWidth(container) - 50) / Math.min(n, 8)) - 3));
       for (let j = 0; j < n; j++) {

@@ -53,7 +53,8 @@ sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
 def new_database(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[Callable[[], Database]]:
-    """``new_database()``: a new empty database of the test's backend, dropped after the test."""
+    """``new_database()``: a new empty store of the test's backend (a SQLite file, or a schema of
+    the PostgreSQL cluster's stores database), dropped after the test."""
     if backend == "sqlite":
         names = itertools.count()
         yield lambda: tmp_path / f"net{next(names)}.db"
@@ -62,12 +63,12 @@ def new_database(
     made: list[str] = []
 
     def make() -> str:
-        made.append(cluster.create_database())
+        made.append(cluster.create_store())
         return made[-1]
 
     yield make
     for url in made:
-        cluster.drop_database(url)
+        cluster.drop_store(url)
 
 
 @pytest.fixture

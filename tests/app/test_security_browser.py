@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright
 
 from tests.browser.conftest import chromium_path
 
@@ -44,12 +44,10 @@ ATTACK = """async ({target, id}) => {
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        path = chromium_path(playwright)
-        browser = playwright.chromium.launch(executable_path=path, args=ARGS, headless=True)
-        yield browser
-        browser.close()
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=chromium_path(playwright), args=ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="module")

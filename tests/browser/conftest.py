@@ -3,17 +3,32 @@ Playwright's sync API.
 
 The suite fails, never skips, when Chromium is missing: `make test` installs it first.
 The server is the shared ``live_server`` fixture (tests/conftest.py).
+
+``ui`` is the test's page on the app at 1280 × 800. Each test process keeps one such page and
+hands it to one test after another: opening the app in a new browser context costs about four
+times the processor time of opening it again in the same tab, and the browser tests are most of
+the suite's time. Between two tests the page leaves the app for a plain answer of the server,
+its cookies, local and session storage are cleared and its own listeners removed, so the next
+test meets it as a first visit would (a new owner, no remembered choices, a fresh load of the
+page); only the browser's cache of the static files is kept. A test whose code adds listeners,
+routes, bindings or init scripts to the page (found in its source, as tests/conftest.py finds
+the tests that start a server) gets a page of a new context of its own instead. ``sized_ui``
+is the same reused page at another size; ``ui_at`` is a page of a new context (two browsers at
+once, another server, a first load with an empty cache).
 """
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.conftest import source_with_helpers
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SPEED_LABELS = ["0.25×", "0.5×", "1×", "2×", "4×", "max"]  # the Speed slider's positions, 0..5
@@ -29,14 +44,12 @@ def chromium_path(playwright: Playwright) -> str:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        path = chromium_path(playwright)
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(executable_path=chromium_path(playwright), args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 class UI:
@@ -47,7 +60,15 @@ class UI:
         self.base = base
         self.errors: list[str] = []
         page.on("console", self._console)
-        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("pageerror", self._page_error)
+
+    def detach(self) -> None:
+        """Stop listening to the page (which may serve another test next)."""
+        self.page.remove_listener("console", self._console)
+        self.page.remove_listener("pageerror", self._page_error)
+
+    def _page_error(self, exc: Exception) -> None:
+        self.errors.append(f"pageerror: {exc}")
 
     def _console(self, msg: ConsoleMessage) -> None:
         if msg.type == "error":  # with the address of a resource that failed to load
@@ -111,7 +132,86 @@ def ui_at(browser: Browser, server: str, width: int = 1280, height: int = 800) -
         context.close()
 
 
+class ReusedPage:
+    """One page handed to one test after another (see the module's docstring)."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.page: Page | None = None
+        self.in_use = False  # the page shows what a test opened since it was last given back
+
+    def take(self, server: str, viewport: dict[str, int] | None = None) -> Page:
+        """The page, left and cleared if a test had it open, at ``viewport`` (1280 × 800)."""
+        if self.in_use:
+            self.give_back(server)
+        if self.page is None or self.page.is_closed():
+            self.page = self.browser.new_context(viewport=VIEWPORT).new_page()
+        self.page.set_viewport_size(viewport or VIEWPORT)
+        self.page.set_default_timeout(20_000)
+        self.in_use = True
+        return self.page
+
+    def give_back(self, server: str) -> None:
+        """Leave the app for another document (so the next load is a whole one, not a change of
+        the hash) and forget what it stored; a page that cannot is closed, and the next test
+        gets a new one."""
+        page, self.in_use = self.page, False
+        if page is None:
+            return
+        try:
+            page.goto(f"{server}/api/health")
+            page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+            page.context.clear_cookies()
+        except PlaywrightError:
+            page.context.close()
+            self.page = None
+
+
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="session")
+def reused_page(browser: Browser) -> Iterator[ReusedPage]:
+    reused = ReusedPage(browser)
+    yield reused
+    if reused.page is not None and not reused.page.is_closed():
+        reused.page.context.close()
+
+
+# What a test's code may do to a page that would outlive it on a reused one.
+CHANGES_THE_PAGE = ("page.on(", "page.once(", "expose_function(", "expose_binding(", "add_init_script(",
+                    "route(", "set_extra_http_headers(")  # fmt: skip
+
+
 @pytest.fixture
-def ui(browser: Browser, live_server: str) -> Iterator[UI]:
-    with ui_at(browser, str(live_server)) as page_ui:
+def ui(
+    request: pytest.FixtureRequest, browser: Browser, reused_page: ReusedPage, live_server: str
+) -> Iterator[UI]:
+    function = getattr(request.node, "function", None)
+    if any(word in source_with_helpers(function) for word in CHANGES_THE_PAGE):
+        with ui_at(browser, str(live_server)) as own:
+            yield own
+        return
+    page_ui = UI(reused_page.take(str(live_server)), str(live_server))
+    try:
         yield page_ui
+    finally:
+        page_ui.detach()
+        reused_page.give_back(str(live_server))
+
+
+@pytest.fixture
+def sized_ui(reused_page: ReusedPage, live_server: str) -> Callable[[int, int], AbstractContextManager[UI]]:
+    """``with sized_ui(width, height) as ui``: the reused page at that size; a second one in the
+    same test leaves what the first opened."""
+
+    @contextmanager
+    def at(width: int, height: int) -> Iterator[UI]:
+        page_ui = UI(reused_page.take(str(live_server), {"width": width, "height": height}), str(live_server))
+        try:
+            yield page_ui
+        finally:
+            page_ui.detach()
+            reused_page.give_back(str(live_server))
+
+    return at

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser
 
-from .conftest import UI, ui_at
+from .conftest import UI
 
 AXE = Path(__file__).resolve().parents[2] / ".node-tools" / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
@@ -37,7 +37,7 @@ def compare_ids(server: str) -> str:
 
 
 @pytest.mark.parametrize("width", [390, 1440])
-def test_axe_finds_nothing_on_any_page(browser: Browser, live_server: str, width: int) -> None:
+def test_axe_finds_nothing_on_any_page(sized_ui, live_server: str, width: int) -> None:
     pages = {
         "explorer": "/#ds=circles&h=4.tanh,4.tanh",
         "lessons": "/lessons",
@@ -45,7 +45,7 @@ def test_axe_finds_nothing_on_any_page(browser: Browser, live_server: str, width
         "compare": f"/compare?ids={compare_ids(live_server)}",
     }
     for name, path in pages.items():
-        with ui_at(browser, live_server, width, 900) as ui:
+        with sized_ui(width, 900) as ui:
             ui.page.goto(f"{live_server}{path}")
             if name != "lessons":
                 ui.page.wait_for_selector("body[data-ready=true]")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from .conftest import UI
 
@@ -247,7 +247,7 @@ def test_unknown_and_bad_ids_say_so(ui: UI, live_server: str) -> None:
 
 
 @pytest.mark.parametrize("width", [1280, 1920, 390])
-def test_layout_at_each_width(browser: Browser, live_server: str, tmp_path: Path, width: int) -> None:
+def test_layout_at_each_width(sized_ui, live_server: str, tmp_path: Path, width: int) -> None:
     base = str(live_server)
     ids = [
         api_json(base, "POST", "/api/networks", {**SPEC, "learning_rate": lr})["id"]
@@ -255,10 +255,8 @@ def test_layout_at_each_width(browser: Browser, live_server: str, tmp_path: Path
     ]
     for i in ids:
         api_json(base, "POST", f"/api/networks/{i}/train", {"epochs": 5})
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    ui = UI(page, base)
-    try:
+    with sized_ui(width, 900) as ui:
+        page = ui.page
         open_compare(page, base, ids)
         boxes = [page.locator(f"[data-column={k}]").bounding_box() for k in "ABC"]
         assert all(box is not None for box in boxes)
@@ -275,8 +273,6 @@ def test_layout_at_each_width(browser: Browser, live_server: str, tmp_path: Path
         shots.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shots / f"compare-{width}.png"), full_page=True)
         ui.assert_no_console_errors()
-    finally:
-        context.close()
 
 
 # Explicit weights and biases, with data given inline: a network whose start no seed makes.

@@ -8,9 +8,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
 
-from .conftest import UI, ui_at
+from .conftest import UI
 
 # Each network with the parts of it whose equations run long.
 CASES = {
@@ -72,8 +71,8 @@ OVERFLOW = """() => {
 
 
 @pytest.fixture(params=[390, 1280, 1920], ids=lambda w: f"{w}px")
-def wide_ui(request, browser: Browser, live_server: str) -> Iterator[UI]:
-    with ui_at(browser, str(live_server), request.param, 900) as page_ui:
+def wide_ui(request, sized_ui) -> Iterator[UI]:
+    with sized_ui(request.param, 900) as page_ui:
         yield page_ui
 
 

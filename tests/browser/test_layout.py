@@ -4,8 +4,9 @@ wide layers collapsed and expandable, comfortable bias targets, tab order along 
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import pytest
-from playwright.sync_api import Browser, Page
 
 from .conftest import UI
 
@@ -22,19 +23,10 @@ TEXT_BOXES = """() => [...document.querySelectorAll('svg[data-network] text')]
 
 
 @pytest.fixture
-def sized(browser: Browser, live_server: str):
-    pages: list[Page] = []
-
-    def open_at(width: int, height: int, hash_: str = "") -> UI:
-        context = browser.new_context(viewport={"width": width, "height": height})
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        pages.append(page)
-        return UI(page, str(live_server)).open(hash_)
-
-    yield open_at
-    for page in pages:
-        page.context.close()
+def sized(sized_ui):
+    """``sized(width, height, hash_)``: the page at that size, opened with that setup."""
+    with ExitStack() as stack:
+        yield lambda width, height, hash_="": stack.enter_context(sized_ui(width, height)).open(hash_)
 
 
 def overlapping(boxes: list[dict], slack: float = 0.5) -> list[tuple[str, str]]:

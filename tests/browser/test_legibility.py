@@ -8,9 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser
 
-from .conftest import UI, ui_at
+from .conftest import UI
 
 # Epochs whose loss climbs over twenty decades, and gradient norms with it.
 OVERSHOOT = "#ds=linear&n=200&noise=0.1&dseed=1&h=4.tanh&out=linear&loss=mse&lr=1.5&bs=10&iseed=0&seed=0"
@@ -47,11 +46,11 @@ def test_the_decision_boundary_has_ticks_and_a_colour_scale(ui: UI) -> None:
 
 
 @pytest.mark.parametrize("width", [390, 1280, 1920])
-def test_no_text_is_cut_off_or_smaller_than_11_px(browser: Browser, live_server: str, width: int) -> None:
+def test_no_text_is_cut_off_or_smaller_than_11_px(sized_ui, live_server: str, width: int) -> None:
     spec = {"layers": [2, 3, 1], "data": {"generator": "xor"}}
     ids = ",".join(httpx.post(f"{live_server}/api/networks", json=spec).json()["id"] for _ in range(2))
     for path in ("/#ds=circles&h=4.tanh,4.tanh", "/lessons", "/lessons/chain-rule", f"/compare?ids={ids}"):
-        with ui_at(browser, live_server, width, 900) as ui:
+        with sized_ui(width, 900) as ui:
             ui.page.goto(f"{live_server}{path}")
             if path != "/lessons":
                 ui.page.wait_for_selector("body[data-ready=true]")

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import httpx
 from backprop_explorer.app.lessons import LESSONS
-from playwright.sync_api import Browser
 
-from .conftest import UI, ui_at
+from .conftest import UI
 from .test_lessons import advance, wait_stage
 
 
@@ -26,10 +25,8 @@ def inside_viewport(ui: UI, selector: str) -> bool:
     return b["x"] >= 0 and b["y"] >= 0 and right <= size["width"] and bottom <= size["height"]
 
 
-def test_the_chain_rule_lesson_keeps_drawing_and_tour_on_one_screen(
-    browser: Browser, live_server: str
-) -> None:
-    with ui_at(browser, live_server, 1280, 800) as ui:
+def test_the_chain_rule_lesson_keeps_drawing_and_tour_on_one_screen(sized_ui, live_server: str) -> None:
+    with sized_ui(1280, 800) as ui:
         ui.page.goto(f"{live_server}/lessons/chain-rule")
         ui.page.wait_for_selector("body[data-ready=true]")
         ui.set_speed("max")
@@ -50,8 +47,8 @@ def test_the_chain_rule_lesson_keeps_drawing_and_tour_on_one_screen(
         ui.assert_no_console_errors()
 
 
-def test_on_a_phone_one_tap_shows_the_drawing(browser: Browser, live_server: str) -> None:
-    with ui_at(browser, live_server, 390, 844) as ui:
+def test_on_a_phone_one_tap_shows_the_drawing(sized_ui, live_server: str) -> None:
+    with sized_ui(390, 844) as ui:
         ui.page.goto(f"{live_server}/lessons/chain-rule")
         ui.page.wait_for_selector("body[data-ready=true]")
         wait_stage(ui)

@@ -12,7 +12,7 @@ from backprop_explorer.app.lessons import LESSONS
 from backprop_explorer.app.lessons.placeholders import evaluate, reads
 from backprop_explorer.app.lessons.runner import LessonRun
 
-from .conftest import UI, ui_at
+from .conftest import UI
 
 STAGE = "() => ['ask', 'shown', 'failed', 'finished'].includes(document.body.dataset.tourStage)"
 AT_STEP = "n => (document.querySelector('[data-tour-progress]').textContent || '').startsWith(`Step ${n} `)"
@@ -296,8 +296,8 @@ def test_every_lesson_walks_to_its_end(ui: UI, live_server, lesson_id: str) -> N
     ui.assert_no_console_errors()
 
 
-def test_phone_width_screenshot(browser, live_server, tmp_path: Path) -> None:
-    with ui_at(browser, str(live_server), 390, 844) as ui:
+def test_phone_width_screenshot(sized_ui, tmp_path: Path) -> None:
+    with sized_ui(390, 844) as ui:
         open_lesson(ui, "worked-example", step=4)
         page = ui.page
         assert page.locator("[data-tour-choices] button").count() >= 2

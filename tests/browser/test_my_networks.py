@@ -20,6 +20,7 @@ def open_dialog(ui) -> None:
     ui.page.get_by_role("button", name="My networks").click()
     expect(ui.page.locator("[data-my-networks]")).to_be_visible()
     expect(ui.page.locator("[data-my-usage]")).to_contain_text("You keep")
+    expect(ui.page.locator("[data-my-rows]")).not_to_have_attribute("aria-busy", "true")  # listed afresh
 
 
 def test_my_networks_lists_renames_opens_and_deletes(browser: Browser, live_server: LiveServer) -> None:
@@ -58,7 +59,8 @@ def test_my_networks_lists_renames_opens_and_deletes(browser: Browser, live_serv
         open_dialog(ui)
         other = ui.page.locator(f'[data-my-rows] tr[data-network-id="{second}"]')
         other.get_by_role("button", name="Delete").click()
-        other.get_by_role("button", name="Delete").click()  # "Delete for good?"
+        expect(other).to_contain_text("Delete for good?")
+        other.get_by_role("button", name="Delete").click()
         expect(rows).to_have_count(1)
         assert httpx.get(f"{live_server.url}/api/networks/{second}").status_code == 404
         expect(ui.page.locator(f'[data-my-rows] tr[data-network-id="{first}"]')).to_contain_text("on screen")
