@@ -30,17 +30,28 @@ def lesson_list(request: Request, lessons: LessonsDep):
 def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
     """The explorer page with the tour of lesson ``lesson_id`` (static/js/tour/)."""
     lesson = lessons.require(lesson_id)
-    # The tour loads the loss landscape's modules as it starts (the explorer on first selection).
+    # The explorer's modules (main.js), the tour's and the loss landscape's, which the tour loads
+    # as it starts.
     tour = imported_by("tour/tour.js") + imported_by("analysis-panel.js")
-    modules = dict.fromkeys(imported_by("main.js")[1:] + tour)
-    first = lesson.steps[0].target if lesson.steps else None
+    modules = dict.fromkeys(imported_by("main.js") + tour)
+    entry, later = "main.js", []
+    if lesson.steps and not (lesson.steps[0].action or lesson.steps[0].ask):
+        # Step 1 runs nothing and asks nothing: lesson.js shows its text with the few modules
+        # that takes, then asks for the others (listed in a template) and imports main.js.
+        entry = "lesson.js"
+        first = imported_by("lesson.js")
+        later = [m for m in modules if m not in first]
+        modules = dict.fromkeys(first)
+    first_target = lesson.steps[0].target if lesson.steps else None
     context = {
         "version": __version__,
         "lesson_id": lesson_id,
-        "modules": list(modules),
+        "entry": entry,
+        "modules": [m for m in modules if m != entry],
+        "later_modules": later,
         # What the first step shows, so the page keeps room for it before the tour starts.
         "drawing_height": drawing_height(lesson.spec["layers"]),
-        "lesson_target": first.kind if first is not None else "",
+        "lesson_target": first_target.kind if first_target is not None else "",
         "catalog": embedded_catalog(request.app.state.service.limits),
     }
     return templates.TemplateResponse(request, "index.html", context)

@@ -152,7 +152,7 @@ def test_the_graphs_numbers_are_the_apis_and_step_with_the_phases(
 
 
 def test_gradients_are_revealed_root_first_and_nodes_select_on_the_drawing(ui: UI) -> None:
-    ui.open("#ds=xor&h=2.tanh&bs=1&lr=0.5", speed="0.25×")
+    ui.open("#ds=xor&h=2.tanh&bs=1&lr=0.5", speed="1×")
     page = ui.page
     drawn(ui, "ready")
     for name in ("Forward", "Loss"):

@@ -11,20 +11,10 @@ import { routeKeys } from "../controls.js";
 import { loadAnalysis } from "../render.js";
 import { runAction } from "./actions.js";
 import { highlight, offscreenTarget } from "./highlight.js";
-import { createPanel } from "./panel.js";
-import { prune } from "./prune.js";
-
-/** Only the numbers the step's text reads are sent to be rendered (a train answer is long). */
-const contextFor = (step, context) => prune(context, step.reads ?? []);
+import { contextFor, openLesson, stepFromHash } from "./opening.js";
 
 /** The page's shortcuts that run the network: during the tour its steps do that. */
 const NETWORK_KEYS = new Set(["f", "l", "b", "u", "s", "e", "r"]);
-
-/** 1-based step from `#step=N`, else 1. */
-function stepFromHash() {
-  const n = Number(new URLSearchParams(location.hash.replace(/^#/, "")).get("step"));
-  return Number.isInteger(n) && n >= 1 ? n : 1;
-}
 
 /** Resolves when the store holds network `id` (adopt() has drawn it). */
 function onScreen(id) {
@@ -37,32 +27,27 @@ function onScreen(id) {
   });
 }
 
-/** Run lesson `lessonId` as a tour; `setup` is the form's, the base for describing its network. */
+/** Run lesson `lessonId` as a tour; `setup` is the form's, the base for describing its network.
+ * The lesson's opening (opening.js: the panel, the lesson, its network, step 1's text) may
+ * have begun before this page's modules were loaded; the tour takes it over. */
 export async function startTour(lessonId, setup) {
   const tour = { lesson: null, context: {}, done: [], index: 0, running: false, adopted: null, firstText: null };
-  const panel = createPanel($("[data-tour]"), { next, back, leave, choose });
+  const opening = openLesson(lessonId);
+  const panel = opening.panel();
+  opening.wire({ next, back, leave, choose });
   // The room the page keeps for the first step's panels (app.css) is for its first drawing only.
   const release = () => delete document.body.dataset.lessonTarget;
   for (const type of ["pointerdown", "keydown"]) window.addEventListener(type, release, { once: true, capture: true });
   status("Starting the lesson…", true);
   let adopted;
   try {
-    const [lesson, network] = await Promise.all([api.getLesson(lessonId), api.startLesson(lessonId), loadAnalysis()]);
+    const [lesson, network] = await Promise.all([opening.lesson, opening.network, loadAnalysis()]);
     tour.lesson = lesson;
     tour.context = { network };
     panel.setTitle(lesson.title);
-    document.title = `${lesson.title} · Backprop Explorer`;
-    // Step 1's text, when it runs nothing, is asked for and shown while the network is being
-    // drawn; the step itself (its mark on the drawing, its place in the URL) follows.
-    const first = lesson.steps[0];
-    if (first && !first.action && !first.ask && stepFromHash() === 1) {
-      tour.firstText = api.renderLessonStep(lesson.id, 0, contextFor(first, tour.context), "after");
-      tour.firstText.then((rendered) => {
-        if (tour.index !== 0 || tour.done[0]) return;
-        panel.setProgress(0, lesson.steps.length);
-        panel.show(rendered, null, { early: true });
-      }, () => {}); // a failure is said when step 1 is shown
-    }
+    // Step 1's text, when it runs nothing, is shown while the network is being drawn (opening.js);
+    // the step itself (its mark on the drawing, its place in the URL) follows.
+    tour.firstText = opening.firstText;
     // A lesson on generated data fills the form; one on explicit rows leaves it as it was.
     const described = setupFromNetwork(network, setup);
     if (described) form.config.render(described, await loadPreview(described));
@@ -122,7 +107,13 @@ export async function startTour(lessonId, setup) {
     }
     const asked = k === 0 && tour.firstText;
     tour.firstText = null;
-    const rendered = await (asked || api.renderLessonStep(lesson.id, k, contextFor(step, tour.context), "after"));
+    let rendered = null;
+    if (asked) {
+      // Step 1's text as the opening asked for it (null when it asked for none), once shown there.
+      await opening.ready;
+      rendered = await asked;
+    }
+    rendered ??= await api.renderLessonStep(lesson.id, k, contextFor(step, tour.context), "after");
     tour.done[k] = { rendered, picked };
     emit({ tour: lesson.id, step: k + 1, picked, answer: rendered.ask?.answer ?? null });
     return tour.done[k];
