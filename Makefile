@@ -55,9 +55,9 @@ test: $(TEST_STAMP) chromium node-tools postgres
 	MYPY=$(BIN)/mypy bash scripts/typecheck.sh
 	bash scripts/run-tests.sh $(PYTEST_ARGS)
 
-# The engine and in-process app tests: no browser, no real app server, nothing marked slow
-# (docs/development.md says which is which); the app tests run on PostgreSQL too.
-test-fast: $(TEST_STAMP) postgres
+# The engine and in-process app tests on SQLite: no browser, no real app server, nothing marked
+# slow, not the app tests' PostgreSQL copies (docs/development.md says which is which).
+test-fast: $(TEST_STAMP)
 	bash scripts/run-tests.sh --fast $(PYTEST_ARGS)
 
 # NN_TS=/path/to/nn.ts adds bench/bench_playground.py: /train against TensorFlow Playground's

@@ -4,8 +4,10 @@
 # Usage: scripts/run-tests.sh [--fast] [pytest arguments]
 #   (nothing)  the whole suite on every core (pytest-xdist); engine, app, browser and wheel
 #              tests must each have run
-#   --fast     the engine and in-process tests (no browser, no real server, nothing marked
-#              slow) on every core; engine and app tests must each have run
+#   --fast     the engine and in-process tests on SQLite (no browser, no real server, nothing
+#              marked slow, not the PostgreSQL copies) on every core; engine and app tests must
+#              each have run. What is left out is not imported either (tests/conftest.py), and
+#              schemathesis's pytest plugin, which only the slow schema tests use, is not loaded.
 #   arguments  passed to pytest as they are (add -n auto for every core)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,7 +24,8 @@ if [ "$#" -eq 0 ]; then
     required=(--require tests.engine --require tests.app --require tests.browser --require tests.test_wheel)
 elif [ "$1" = "--fast" ]; then
     shift
-    set -- "${parallel[@]}" -m "not browser and not server and not slow" "$@"
+    set -- "${parallel[@]}" -m "not browser and not server and not slow and not postgresql" \
+        -p no:schemathesis "$@"
     required=(--require tests.engine --require tests.app)
 fi
 

@@ -24,12 +24,15 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
-from playwright.sync_api import Playwright, sync_playwright
 
 from tests.postgres import Cluster
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 Database = Path | str  # a SQLite file, or a postgresql:// URL
@@ -93,6 +96,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(PARTS[first])
         if _starts_a_server(item):
             item.add_marker("server")
+        if "postgres_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker("postgresql")  # it starts the throwaway PostgreSQL
         if _shares_a_module_fixture(item):
             # Under xdist (--dist loadgroup), a module's shared fixture (a server, a built
             # wheel) is made once, on one worker, for all its tests.
@@ -101,10 +106,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    """With slow tests deselected (``-m "... not slow"``), a module marked slow as a whole
-    (``pytestmark = pytest.mark.slow``) is not even imported: building some of them takes
-    seconds (the schema tests make their cases while pytest collects)."""
-    if collection_path.suffix == ".py" and "not slow" in (config.option.markexpr or ""):
+    """What a marker expression leaves out is not even imported: with ``not browser``, the
+    folder tests/browser; with ``not slow``, a module marked slow as a whole (``pytestmark =
+    pytest.mark.slow``: building some of them takes seconds, the schema tests make their cases
+    while pytest collects)."""
+    expression = config.option.markexpr or ""
+    if "not browser" in expression and collection_path == ROOT / "tests" / "browser":
+        return True
+    if collection_path.suffix == ".py" and "not slow" in expression:
         if "\npytestmark = pytest.mark.slow" in collection_path.read_text(encoding="utf-8"):
             return True
     return None
@@ -242,6 +251,8 @@ def stop_server(server: LiveServer, sig: int = signal.SIGTERM) -> None:
 def playwright() -> Iterator[Playwright]:
     """Playwright, started once per test process: its sync API runs one instance per thread,
     shared by every browser the tests launch (tests/browser, tests/app/test_security_browser.py)."""
+    from playwright.sync_api import sync_playwright  # imported by the tests that drive a browser only
+
     with sync_playwright() as started:
         yield started
 

@@ -2,7 +2,8 @@
 
 Every test that takes ``make_client``, ``client`` or ``new_database`` runs twice: on a SQLite
 file and on a PostgreSQL database of the session's throwaway cluster (``backend``:
-``"sqlite"`` or ``"postgresql"``); a test about SQLite's file itself is marked
+``"sqlite"`` or ``"postgresql"``, each also a marker of the test: ``make test-fast`` leaves
+the PostgreSQL copies to ``make test``); a test about SQLite's file itself is marked
 ``@sqlite_only``.
 """
 
@@ -40,7 +41,7 @@ MOONS = {
 }
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=[pytest.param(name, marks=getattr(pytest.mark, name)) for name in BACKENDS])
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 

@@ -88,6 +88,7 @@ def test_limits_and_cross_field_rules_are_in_the_schema(tmp_path: Path) -> None:
     assert '"ge"' not in text and '"le"' not in text  # bounds are minimum/maximum, as JSON Schema says
 
 
+@pytest.mark.slow  # a second or more alone
 def test_the_token_is_a_bearer_scheme_and_its_401_is_documented_where_sent(tmp_path: Path) -> None:
     open_doc = document(tmp_path)
     assert open_doc["components"]["securitySchemes"]["bearer"] == {

@@ -255,6 +255,7 @@ def test_quotas_say_which_limit_and_how_to_free_space(
     assert add(ALICE).status_code == 201
 
 
+@pytest.mark.slow  # a second or more alone
 def test_a_step_past_the_byte_quota_is_refused_and_saves_nothing(
     make_client: Callable[..., TestClient],
 ) -> None:
@@ -289,6 +290,7 @@ def test_scratch_networks_beyond_the_newest_few_are_dropped(make_client: Callabl
     assert client.get(f"/api/networks/{kept}", headers=ALICE).status_code == 200
 
 
+@pytest.mark.slow  # a second or more alone
 def test_idle_networks_and_uploads_expire(make_client: Callable[..., TestClient]) -> None:
     client = make_client(expire_idle_seconds=2)
     idle, busy = created(client, ALICE), created(client, BOB)

@@ -94,6 +94,7 @@ def test_predict_answers_are_bounded_by_limits(make_client) -> None:
     assert response.status_code == 413 and "max_map_bytes=2000" in response.json()["detail"]
 
 
+@pytest.mark.slow  # a second or more alone
 def test_chunked_predict_equals_one_forward_pass(client: TestClient) -> None:
     # More points than one chunk holds: the answer is the same as row-by-row predictions.
     spec = {**DEEP, "layers": [2, 200, 200, 1], "activations": ["tanh", "tanh", "sigmoid"]}

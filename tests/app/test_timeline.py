@@ -494,6 +494,7 @@ def test_an_edit_between_requests_hides_the_updates_it_would_falsify(client: Tes
     assert state(client, net) == before
 
 
+@pytest.mark.slow  # a second or more alone
 def test_each_service_keeps_its_own_replay_verdicts(make_client) -> None:
     # Two apps on two database files: the gap one of them found falsified (an edit before the
     # run) is its own verdict, not the other's.

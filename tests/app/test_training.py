@@ -35,6 +35,7 @@ def test_epoch_finishes_the_current_epoch(client: TestClient) -> None:
     assert client.post("/api/networks/nope/epoch").status_code == 404
 
 
+@pytest.mark.slow  # a second or more alone
 def test_train_matches_the_engine_called_directly(client: TestClient) -> None:
     net = create(client, MOONS)
     response = client.post(f"/api/networks/{net['id']}/train", json={"epochs": 5})
@@ -334,6 +335,7 @@ def test_gradcheck_accounts_for_truncation_and_names_relu_kinks(client: TestClie
     assert check["kinks"] == [{"layer": 1, "name": "b", "index": [j]} for j in (0, 1)]
 
 
+@pytest.mark.slow  # a second or more alone
 def test_train_and_step_refuse_the_same_update_and_leave_a_network_that_runs(client: TestClient) -> None:
     # The learning-rate lesson's regression at η = 1.5: /train stopped at step 526 with "the loss
     # at step 527 overflowed" (every later /loss a 422) while a /step loop stopped at 525.

@@ -177,6 +177,7 @@ def wrong_backprop(net, X, Y, tanh_prime=lambda a: 1 - a * a, penalty=True):
     return grads[::-1]
 
 
+@pytest.mark.slow  # a second or more alone
 def test_a_wrong_gradient_still_fails_where_truncation_was_largest():
     net, X, Y = sharp_case()
     right = wrong_backprop(net, X, Y)

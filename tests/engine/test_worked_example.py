@@ -1,6 +1,8 @@
+
 """Textbook worked examples, their numbers written out."""
 
 import numpy as np
+import pytest
 from backprop_explorer.engine import (
     Layer,
     Network,
@@ -63,6 +65,7 @@ def test_mazur_step_by_step():
     np.testing.assert_allclose(up.loss_after, 0.2910277735, atol=1e-10)
 
 
+@pytest.mark.slow  # a second or more alone
 def test_the_two_error_figures_of_the_article_that_differ_and_why():
     """After its update the article prints E_total = 0.291027924, and 0.0000351085 after
     10,000 updates. With its own rule (every gradient from the old weights) and its own printed
