@@ -180,15 +180,20 @@ def reused_page(browser: Browser) -> Iterator[ReusedPage]:
 
 # What a test's code may do to a page that would outlive it on a reused one.
 CHANGES_THE_PAGE = ("page.on(", "page.once(", "expose_function(", "expose_binding(", "add_init_script(",
-                    "route(", "set_extra_http_headers(")  # fmt: skip
+                    "route(", "set_extra_http_headers(", "clock.", "emulate_media(", "set_offline(",
+                    "keyboard.down(")  # fmt: skip
+
+
+def changes_the_page(request: pytest.FixtureRequest) -> bool:
+    function = getattr(request.node, "function", None)
+    return any(word in source_with_helpers(function) for word in CHANGES_THE_PAGE)
 
 
 @pytest.fixture
 def ui(
     request: pytest.FixtureRequest, browser: Browser, reused_page: ReusedPage, live_server: str
 ) -> Iterator[UI]:
-    function = getattr(request.node, "function", None)
-    if any(word in source_with_helpers(function) for word in CHANGES_THE_PAGE):
+    if changes_the_page(request):
         with ui_at(browser, str(live_server)) as own:
             yield own
         return
@@ -201,9 +206,13 @@ def ui(
 
 
 @pytest.fixture
-def sized_ui(reused_page: ReusedPage, live_server: str) -> Callable[[int, int], AbstractContextManager[UI]]:
+def sized_ui(
+    request: pytest.FixtureRequest, browser: Browser, reused_page: ReusedPage, live_server: str
+) -> Callable[[int, int], AbstractContextManager[UI]]:
     """``with sized_ui(width, height) as ui``: the reused page at that size; a second one in the
     same test leaves what the first opened."""
+    if changes_the_page(request):
+        return lambda width, height: ui_at(browser, str(live_server), width, height)
 
     @contextmanager
     def at(width: int, height: int) -> Iterator[UI]:
