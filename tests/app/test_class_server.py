@@ -269,7 +269,7 @@ def rows_of_their_own(k: int) -> dict:
 
 
 def test_delete_frees_space_on_a_full_disk(tmp_path: Path) -> None:
-    with small_disk(tmp_path / "disk", "24m") as disk:
+    with small_disk(tmp_path / "disk", "12m") as disk:
         server = serve(tmp_path, db=disk / "networks.db")
         try:
             kept: list[str] = []

@@ -113,7 +113,7 @@ def test_input_labels_never_overlap_or_get_cut_off(ui: UI, tmp_path) -> None:
 def test_during_step_the_panels_follow_the_animation(ui: UI) -> None:
     ui.open()
     page = ui.page
-    ui.set_speed("0.25×")  # each phase takes a while
+    ui.set_speed("0.5×")  # each phase takes a while
     page.evaluate("window.backpropExplorer.events.length = 0")
     page.get_by_role("button", name="Step", exact=True).click()
     page.wait_for_function(
