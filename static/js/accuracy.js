@@ -2,6 +2,8 @@
 // in the readout, and a sentence under the loss plot when the training accuracy reached 100 %
 // and whether it stayed there. Every figure is a history entry's (the server's).
 
+import { setText } from "./svg.js";
+
 const $ = (selector) => document.querySelector(selector);
 
 const percent = (v) => `${Number((100 * v).toPrecision(4))} %`;
@@ -49,13 +51,12 @@ export function renderAccuracy(s) {
   const last = s.history.at(-1);
   const text = accuracyLine(last, s.network);
   if (line) {
-    if (line.textContent !== text) line.textContent = text;
+    setText(line, text);
     line.hidden = !text;
     line.dataset.trainAccuracy = text ? String(last.train_accuracy) : "";
     line.dataset.epoch = text ? String(last.epoch) : "";
   }
-  const noteText = text ? fullAccuracyNote(s.history) : "";
-  if (note && note.textContent !== noteText) note.textContent = noteText; // an equal write lays the page out
+  if (note) setText(note, text ? fullAccuracyNote(s.history) : "");
   if (legend) legend.hidden = !text;
 }
 

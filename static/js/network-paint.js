@@ -5,7 +5,7 @@
 
 import { GRAD, diverging, signColour } from "./palette.js";
 import { fmt, full } from "./format.js";
-import { lerp, maxAbs } from "./svg.js";
+import { lerp, maxAbs, setText } from "./svg.js";
 import { EDGE_LABEL_PX, fitLabel, labelFractions, overlaps, textWidth } from "./network-layout.js";
 import { fmtCompact, fmtUnits, unitValue } from "./units.js";
 
@@ -16,11 +16,6 @@ import { fmtCompact, fmtUnits, unitValue } from "./units.js";
 function setAttr(node, name, value) {
   const v = String(value);
   if (node.getAttribute(name) !== v) node.setAttribute(name, v);
-}
-
-/** Replace a text only when it changes (the same reason as setAttr). */
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
 }
 
 /** The quantity written on the edges and in the neurons: `display` as chosen, where "auto"

@@ -4,6 +4,7 @@ import { $, phaseOrder } from "./context.js";
 import { fmtVec, numSpan, showNumber } from "./format.js";
 import { LOSS_UNITS, fmtUnitsVec, hasInputScale, hasUnits, inputRow, unitRow } from "./units.js";
 import { GRAD, NEG_CSS, POS_CSS, activationColour } from "./palette.js";
+import { setText } from "./svg.js";
 import { currentPhase } from "./phase-actions.js";
 import { gradcheckKey } from "./file-actions.js";
 import { epochStatus } from "./moments.js";
@@ -64,9 +65,6 @@ export function renderSamplePicker(s) {
     setText(first, idx.length === 1 ? `next in the epoch (#${idx[0]})` : `next batch (${idx.length} samples)`);
   }
 }
-
-/** Replace a text only when it changes: an equal write still makes the page lay out again. */
-const setText = (node, text) => node.textContent !== text && (node.textContent = text);
 
 export function renderMeta(s) {
   const n = s.network;

@@ -139,7 +139,8 @@ export function thinToColumns(pts) {
       if (column[k][1] < column[lo][1]) lo = k;
       if (column[k][1] > column[hi][1]) hi = k;
     }
-    out.push(column[0], ...(lo < hi ? [column[lo], column[hi]] : lo > hi ? [column[hi], column[lo]] : [column[lo]]), column[column.length - 1]);
+    const extremes = [...new Set([lo, hi])].sort((a, b) => a - b).map((k) => column[k]); // in their order
+    out.push(column[0], ...extremes, column[column.length - 1]);
   };
   for (const p of pts) {
     if (column.length && Math.floor(p[0]) !== Math.floor(column[0][0])) {

@@ -1,4 +1,5 @@
-// SVG helpers shared by the drawing and its animations: element creation, scales, interpolation.
+// SVG helpers shared by the drawing and its animations: element creation, scales, interpolation;
+// and setText, for any element.
 
 export const NS = "http://www.w3.org/2000/svg";
 
@@ -8,6 +9,11 @@ export function el(name, attrs = {}, parent = null) {
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   if (parent) parent.appendChild(node);
   return node;
+}
+
+/** Replace a text only when it changes: an equal write still makes the page lay out again. */
+export function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 /** The largest finite |value| in a list of rows. */
