@@ -63,7 +63,6 @@ router = APIRouter(
     prefix="/api/networks/{network_id}",
     tags=["training"],
     responses=ERROR_RESPONSES,
-    lifespan=stop_runs_on_exit,
 )
 
 STREAM_DOC: dict[int | str, dict[str, Any]] = {
