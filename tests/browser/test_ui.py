@@ -457,9 +457,12 @@ def test_picking_a_dataset_applies_settings_that_suit_it(ui: UI, live_server: st
     page.dispatch_event("input[name=classes]", "change")
     page.wait_for_function("() => document.querySelector('select[name=loss]').value === 'cross_entropy'")
     assert form()["lr"] == "0.01"  # other settings stay
-    # Build uses them.
+    # Build uses them. (The spiral's batch is 10 too: wait for what only the circles' settings say.)
     page.select_option("select[name=dataset]", "circles")
-    page.wait_for_function("() => document.querySelector('input[name=batch_size]').value === '10'")
+    page.wait_for_function(
+        "() => document.querySelector('select[name=optimizer]').value === 'sgd'"
+        " && document.querySelector('input[name=learning_rate]').value === '0.1'"
+    )
     page.get_by_role("button", name="Build network").click()
     page.wait_for_function("() => window.backpropExplorer.getState().built?.dataset === 'circles'")
     ui.idle()
