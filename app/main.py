@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import gc
-from functools import lru_cache
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -48,20 +47,6 @@ templates = Jinja2Templates(directory=ROOT / "templates")
 ROUTERS = (meta, networks, phases, training, datasets, lessons, analysis, graph, timeline, owners, pages)
 
 
-@lru_cache(maxsize=1)
-def api_routes() -> APIRouter:
-    """Every router of the API, included once per process. FastAPI builds an included route's
-    validators (some 170 pydantic adapters, ~0.3 s) on the first request that reaches it, once
-    per inclusion: each app create_app builds takes these same inclusions into its routes, so a
-    second app in the process (each in-process test builds its own) finds them built. A route
-    reads its app's state from the request; none depends on an app's ``dependency_overrides``,
-    which shared inclusions would not see."""
-    router = APIRouter(generate_unique_id_function=openapi.operation_id)
-    for module in ROUTERS:
-        router.include_router(module.router)
-    return router
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     # FastAPIOffline serves /docs from files it ships: FastAPI's own page loads them from a CDN.
@@ -96,7 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Unexpected, headers=Security.security_headers(POLICY))
     logs.install()
     install_error_handlers(app)
-    app.router.routes.extend(api_routes().routes)
+    for module in ROUTERS:  # their routes as declared (app/routers/__init__.py says why)
+        app.router.routes.extend(module.router.routes)
     # Static files compressed: the page's modules and styles are text (a third of their size).
     app.mount(
         "/static", GZipMiddleware(StaticFiles(directory=ROOT / "static"), minimum_size=1000), name="static"

@@ -6,12 +6,11 @@ batch of the step in progress, the shares on the step in progress after its back
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from ..deps import ServiceDep
 from ..schemas import ERROR_RESPONSES, LandscapeIn, LandscapeOut, SharesIn, SharesOut
+from . import resource_router
 
-router = APIRouter(prefix="/api/networks/{network_id}", tags=["analysis"], responses=ERROR_RESPONSES)
+router = resource_router(prefix="/api/networks/{network_id}", tags=["analysis"], responses=ERROR_RESPONSES)
 
 
 @router.post("/landscape", response_model=LandscapeOut)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import PureWindowsPath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi import File, Form, Query, Response, UploadFile, status
 from pydantic import BeforeValidator
 
 from .. import owners
 from ..csvdata import IndexChoice, TaskChoice
 from ..deps import ServiceDep
 from ..schemas import ERROR_RESPONSES, DataOut, DatasetInfo, DatasetList, DatasetOut, PreviewIn
+from . import resource_router
 
-router = APIRouter(prefix="/api/datasets", tags=["datasets"], responses=ERROR_RESPONSES)
+router = resource_router(prefix="/api/datasets", tags=["datasets"], responses=ERROR_RESPONSES)
 
 
 @router.post("/preview", response_model=DataOut)

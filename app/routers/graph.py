@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from ..deps import ServiceDep
 from ..schemas import ERROR_RESPONSES
 from ..schemas.graph import GraphIn, GraphOut
+from . import resource_router
 
-router = APIRouter(prefix="/api/networks/{network_id}", tags=["analysis"], responses=ERROR_RESPONSES)
+router = resource_router(prefix="/api/networks/{network_id}", tags=["analysis"], responses=ERROR_RESPONSES)
 
 
 @router.post("/graph", response_model=GraphOut)

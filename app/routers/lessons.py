@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, status
+from fastapi import Body, Path, status
 
 from ..deps import LessonsDep, ServiceDep
 from ..errors import InvalidInput, NotFound
@@ -13,8 +13,9 @@ from ..lessons.placeholders import PlaceholderError
 from ..lessons.runner import render_step
 from ..lessons.schemas import Lesson, LessonListItem, RenderIn, RenderOut
 from ..schemas import ERROR_RESPONSES, EmptyIn, NetworkPublic, NetworkSpec
+from . import resource_router
 
-router = APIRouter(prefix="/api/lessons", tags=["lessons"], responses=ERROR_RESPONSES)
+router = resource_router(prefix="/api/lessons", tags=["lessons"], responses=ERROR_RESPONSES)
 LessonId = Annotated[
     str, Path(description="a lesson's id, as `GET /api/lessons` lists them", examples=list(LESSONS))
 ]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from .. import __version__
 from ..catalog import catalog as build_catalog
 from ..deps import ServiceDep
 from ..schemas import ERROR_RESPONSES, Catalog, HealthStatus
+from . import resource_router
 
-router = APIRouter(prefix="/api", tags=["meta"], responses=ERROR_RESPONSES)
+router = resource_router(prefix="/api", tags=["meta"], responses=ERROR_RESPONSES)
 
 
 @router.get("/health", response_model=HealthStatus)

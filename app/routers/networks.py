@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import Body, Query, Response, status
 
 from .. import owners
 from ..deps import ServiceDep
@@ -22,8 +22,9 @@ from ..schemas import (
     NetworkSpec,
     ParametersIn,
 )
+from . import resource_router
 
-router = APIRouter(prefix="/api/networks", tags=["networks"], responses=ERROR_RESPONSES)
+router = resource_router(prefix="/api/networks", tags=["networks"], responses=ERROR_RESPONSES)
 
 
 @router.post("", response_model=NetworkPublic, status_code=status.HTTP_201_CREATED)

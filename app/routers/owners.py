@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from ..deps import ServiceDep
 from ..schemas import ERROR_RESPONSES
 from ..schemas.owners import NameIn, NameOut, OwnerOut, ShareOut
+from . import resource_router
 
-router = APIRouter(prefix="/api", tags=["owners"], responses=ERROR_RESPONSES)
+router = resource_router(prefix="/api", tags=["owners"], responses=ERROR_RESPONSES)
 
 
 @router.get("/owner", response_model=OwnerOut)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -13,8 +13,9 @@ from .. import __version__
 from ..deps import LessonsDep
 from ..page_layout import drawing_height
 from ..page_modules import embedded_catalog, imported_by
+from . import resource_router
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = resource_router(tags=["pages"], include_in_schema=False)
 # The same folder main.py serves the explorer page from.
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 from starlette.concurrency import run_in_threadpool
 
 from ..deps import ServiceDep
@@ -25,8 +25,9 @@ from ..schemas import (
     StepOut,
     UpdateOut,
 )
+from . import resource_router
 
-router = APIRouter(prefix="/api/networks/{network_id}", tags=["phases"], responses=ERROR_RESPONSES)
+router = resource_router(prefix="/api/networks/{network_id}", tags=["phases"], responses=ERROR_RESPONSES)
 
 
 @router.post("/forward", response_model=ForwardOut)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 
 from ..deps import ServiceDep
 from ..schemas import ERROR_RESPONSES, MAX_INT, NetworkPublic, RewindIn, SnapshotPreview, SnapshotsOut
+from . import resource_router
 
-router = APIRouter(prefix="/api/networks/{network_id}", tags=["timeline"], responses=ERROR_RESPONSES)
+router = resource_router(prefix="/api/networks/{network_id}", tags=["timeline"], responses=ERROR_RESPONSES)
 
 
 @router.get("/snapshots", response_model=SnapshotsOut)

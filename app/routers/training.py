@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI
+from fastapi import Body, FastAPI
 from fastapi.responses import StreamingResponse
 
 from ..deps import ServiceDep
@@ -30,6 +30,7 @@ from ..schemas import (
     TrainOut,
 )
 from ..service import Service
+from . import resource_router
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ async def stop_runs_on_exit(app: FastAPI) -> AsyncIterator[None]:
             signal.signal(signum, handler_before)
 
 
-router = APIRouter(
+router = resource_router(
     prefix="/api/networks/{network_id}",
     tags=["training"],
     responses=ERROR_RESPONSES,
