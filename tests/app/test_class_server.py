@@ -164,7 +164,8 @@ def test_a_request_larger_than_the_whole_budget_is_refused_saying_so(tmp_path: P
 def test_health_stays_up_during_a_slow_client_attack(tmp_path: Path) -> None:
     """700 connections that send half a request's headers and wait, under a limit of 640 open
     files (so at most 128 connections): the oldest half-open ones are closed to admit new ones
-    (real clients among them), slow headers are cut after the deadline, and the log stays small."""
+    (real clients among them, so a health check tries again once, and at most 1 in 20 fails
+    twice), slow headers are cut after the deadline, and the log stays small."""
     server = serve(tmp_path, "--max-header-seconds", "3", open_files=640)
     port = int(server.url.rsplit(":", 1)[1])
     attacker = subprocess.Popen(
@@ -174,6 +175,7 @@ def test_health_stays_up_during_a_slow_client_attack(tmp_path: Path) -> None:
         text=True,
     )
     times: list[float] = []
+    retried: list[str] = []
     failures: list[str] = []
     try:
         # the attack in full swing: more connections than open files
@@ -183,18 +185,24 @@ def test_health_stays_up_during_a_slow_client_attack(tmp_path: Path) -> None:
         assert not ready.is_alive() and attacker.poll() is None, "the attack never held 700 connections"
         deadline = time.monotonic() + 8  # past the 3 s header deadline, some 60 probes
         while time.monotonic() < deadline:
-            started = time.perf_counter()
-            try:
-                assert httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200
-                times.append(time.perf_counter() - started)
-            except httpx.TransportError as error:
-                failures.append(type(error).__name__)
+            # A probe is a health check that tries again once when its connection is closed
+            # before an answer, as a load balancer's does: the server closes the oldest
+            # half-open connections to admit new ones, and a probe not yet read is one of them.
+            for attempt in (1, 2):
+                started = time.perf_counter()
+                try:
+                    assert httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200
+                    times.append(time.perf_counter() - started)
+                    break
+                except httpx.TransportError as error:
+                    (retried if attempt == 1 else failures).append(type(error).__name__)
             time.sleep(0.1)
     finally:
         attacker.stdin.close()  # type: ignore[union-attr]
         attacker.wait(30)
         server.stop()
-    assert len(failures) <= len(times) // 20, (failures, len(times))
+    assert len(failures) <= len(times) // 20, (failures, retried, len(times))
+    assert len(retried) <= len(times) // 4, (retried, len(times))
     assert statistics.median(times) < PROMPT, times
     log = server.output
     assert "Too many open files" not in log
