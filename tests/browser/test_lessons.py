@@ -235,10 +235,16 @@ def test_a_target_out_of_view_gets_a_button_that_shows_it(ui: UI) -> None:
     where = ui.page.locator("[data-tour-where]")
     assert where.is_visible() and "gradient norms" in (where.text_content() or "")
     where.click()
-    ui.page.wait_for_function(
+    in_view = (
         "() => { const r = document.querySelector('[data-plot=grads]').getBoundingClientRect();"
         " return r.top >= 0 && r.bottom <= innerHeight; }"
     )
+    ui.page.wait_for_function(in_view)
+    # The computational graph, now on screen in the column beside it, is drawn and grows by some
+    # 500 px: the plot stays where the button brought it.
+    ui.page.locator("[data-graph-plot] svg.graph-svg").wait_for()
+    ui.page.wait_for_timeout(200)  # two frames and more for a scroll that would follow the growth
+    assert ui.page.evaluate(in_view), ui.page.evaluate(plot_top)
     assert ui.page.locator("[data-plot=grads]").get_attribute("class") == "tour-target"
     # A step that points at nothing has no such button.
     for _ in range(next(n for n in range(k + 1, len(steps)) if steps[n].target is None) - k):
