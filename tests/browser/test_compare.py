@@ -233,6 +233,32 @@ def test_adding_copies_up_to_four_columns_and_removing_one(ui: UI, live_server: 
     ui.assert_no_console_errors()
 
 
+def test_the_copy_is_of_column_a_until_another_is_picked_whichever_loads_first(
+    ui: UI, live_server: str
+) -> None:
+    base = str(live_server)
+    flat = api_json(base, "POST", "/api/networks", {**SPEC, "layers": [2, 1], "activations": ["sigmoid"]})["id"]
+    a = api_json(base, "POST", "/api/networks", SPEC)["id"]
+    page = ui.page
+
+    def late(route) -> None:  # column A's answers come after column B's
+        page.wait_for_timeout(400)
+        route.continue_()
+
+    page.route(f"**/api/networks/{flat}**", late)
+    open_compare(page, base, [flat, a])
+    assert page.locator("[data-copy-base]").input_value() == "A"
+    page.locator("[data-add-copy] [data-copy-kind]").select_option("activation")
+    page.get_by_role("button", name="Add column with the copy").click()
+    page.wait_for_function("() => document.querySelector('[data-error=compare]').textContent !== ''")
+    assert "no hidden layer" in (page.locator("[data-error=compare]").text_content() or "")
+    # A column picked stays picked when the list of columns changes.
+    page.locator("[data-copy-base]").select_option("B")
+    page.get_by_role("button", name="Add column with the copy").click()
+    settled(page, "window.compareExplorer.page.columns.length === 3")
+    assert page.locator("[data-copy-base]").input_value() == "B"
+
+
 def test_unknown_and_bad_ids_say_so(ui: UI, live_server: str) -> None:
     base = str(live_server)
     a = api_json(base, "POST", "/api/networks", SPEC)["id"]

@@ -221,17 +221,21 @@ function wireBar() {
       }
     },
   });
-  baseSelect.addEventListener("change", () => page.control.refresh());
+  baseSelect.addEventListener("change", () => {
+    baseSelect.dataset.picked = baseSelect.value;
+    page.control.refresh();
+  });
 }
 
-/** The add-a-copy control's list of columns to copy: the loaded ones. */
+/** The add-a-copy control's list of columns to copy: the loaded ones. The first is offered
+ * until the learner picks one (columns load in any order: B may be listed before A is). */
 function fillBases() {
   const select = $("[data-copy-base]");
   const keys = loaded().map((c) => c.key);
   if (keys.join() === [...select.options].map((o) => o.value).join()) return;
-  const keep = select.value;
+  const picked = select.dataset.picked;
   select.replaceChildren(...keys.map((k) => new Option(k, k)));
-  if (keys.includes(keep)) select.value = keep;
+  if (picked && keys.includes(picked)) select.value = picked;
 }
 
 async function start() {
