@@ -237,7 +237,8 @@ def test_the_copy_is_of_column_a_until_another_is_picked_whichever_loads_first(
     ui: UI, live_server: str
 ) -> None:
     base = str(live_server)
-    flat = api_json(base, "POST", "/api/networks", {**SPEC, "layers": [2, 1], "activations": ["sigmoid"]})["id"]
+    flat_spec = {**SPEC, "layers": [2, 1], "activations": ["sigmoid"]}
+    flat = api_json(base, "POST", "/api/networks", flat_spec)["id"]
     a = api_json(base, "POST", "/api/networks", SPEC)["id"]
     page = ui.page
 
