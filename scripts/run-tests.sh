@@ -13,6 +13,10 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 python="${PYTHON:-$root/.venv/bin/python}"
 report="$(mktemp --suffix=.xml)"
+# Python may keep the modules it compiles (__pycache__, ignored by git): an environment that says
+# PYTHONDONTWRITEBYTECODE makes every test process, and each of the hundred servers the tests
+# start, compile the app and rewrite the test modules' assertions again from source.
+unset PYTHONDONTWRITEBYTECODE
 trap 'rm -f "$report"' EXIT
 
 # --dist loadgroup: tests are handed out one by one, but a module whose tests share a

@@ -7,7 +7,9 @@ kill it with SIGKILL and start another on the same database; ``start_process`` s
 other server command (the CLI, an installed wheel's, several workers) the same way. A
 server's database is a SQLite file's path or a ``postgresql://`` URL; ``postgres_cluster``
 (session scope, started on first use: once per test process, so once per xdist worker too)
-is a throwaway PostgreSQL server (``tests/postgres.py``).
+is a throwaway PostgreSQL server (``tests/postgres.py``). Under pytest, a server run as
+``python -m uvicorn`` or ``python -m backprop_explorer.app.cli`` is forked from a process that
+has imported the app's modules already (``tests/forkserver.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
+from tests.forkserver import ForkedProcess, ForkServer, forkable
 from tests.postgres import Cluster
 
 if TYPE_CHECKING:
@@ -141,7 +144,7 @@ class LiveServer(str):
     """The base URL of a running server; ``.process``, ``.db`` and ``.log`` (its output) for
     tests that need them."""
 
-    process: subprocess.Popen
+    process: subprocess.Popen | ForkedProcess
     db: Database
     log: Path
 
@@ -171,6 +174,39 @@ class LiveServer(str):
         return self.process.returncode
 
 
+class _Forking:
+    """The fork server of this test process (tests/forkserver.py), started when a test first
+    starts a server; benchmarks, which import these helpers outside pytest, start theirs the
+    ordinary way."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self.environment: dict[str, str] = {}  # the fork server's own: the tests' at their start
+        self._server: ForkServer | None = None
+
+    def server(self) -> ForkServer:
+        if self._server is None or self._server.process.poll() is not None:
+            self._server = ForkServer(ROOT, self.environment)
+        return self._server
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+
+
+_forking = _Forking()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _forking.enabled = True
+    _forking.environment = dict(os.environ)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _forking.close()
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -195,8 +231,12 @@ def start_process(
     # A log file rather than a pipe: an unread pipe fills up and blocks the server.
     folder = Path(tempfile.mkdtemp(prefix="server-log-")) if is_url(db) else Path(db).parent
     log = folder / f"server-{port}.log"
-    with open(log, "ab") as log_file:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    process: subprocess.Popen | ForkedProcess
+    if _forking.enabled and forkable(command):
+        process = _forking.server().spawn(command, env=env, cwd=cwd, log=log)
+    else:
+        with open(log, "ab") as log_file:
+            process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     server = LiveServer(f"http://127.0.0.1:{port}")
     server.process, server.db, server.log = process, db if is_url(db) else Path(db), log
     deadline = time.monotonic() + timeout
