@@ -4,6 +4,7 @@ memory budget, and which requests pass it (the real server under load: test_clas
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 
 import pytest
@@ -17,6 +18,13 @@ MB = 1_000_000
 def gate(**limits: int) -> Gate:
     # A baseline of 0: the whole budget but the caches' share is the requests'.
     return Gate(Limits(**{"max_cpu_work": 1, "max_memory_bytes": 1_000 * MB, **limits}), baseline=0)
+
+
+def run(coroutine):
+    """``asyncio.run(coroutine)`` on a thread of its own: a test process that drove a browser
+    earlier has Playwright's event loop marked running on its main thread."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_owners_take_turns_on_one_slot() -> None:
@@ -43,7 +51,7 @@ def test_owners_take_turns_on_one_slot() -> None:
         assert g.busy == {WORK: 0, READ: 0} and g.queued == 0 and g.budget.used == 0
         return order
 
-    assert asyncio.run(scenario()) == ["bob", "alice", "alice", "alice", "alice"]
+    assert run(scenario()) == ["bob", "alice", "alice", "alice", "alice"]
 
 
 def test_one_owner_never_holds_every_slot() -> None:
@@ -59,7 +67,7 @@ def test_one_owner_never_holds_every_slot() -> None:
         for ticket in (held[1], bobs, third.result()):
             g.leave(ticket)
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_waiting_is_bounded_per_owner_and_in_all() -> None:
@@ -83,7 +91,7 @@ def test_waiting_is_bounded_per_owner_and_in_all() -> None:
             g.leave(await asyncio.wait_for(task, 1))
         assert g.queued == 0 and g.served == {}
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_memory_is_reserved_before_it_is_used() -> None:
@@ -111,7 +119,7 @@ def test_memory_is_reserved_before_it_is_used() -> None:
         g.leave(b)
         assert g.budget.used == 0
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 @pytest.mark.parametrize(
