@@ -19,9 +19,9 @@ report="$(mktemp --suffix=.xml)"
 unset PYTHONDONTWRITEBYTECODE
 trap 'rm -f "$report"' EXIT
 
-# --dist loadgroup: tests are handed out one by one, but a module whose tests share a
-# module-scoped fixture (a server, a built wheel) runs on one worker (tests/conftest.py).
-parallel=(-n auto --dist loadgroup)
+# Tests are handed out one by one, but a module with a module-scoped fixture (a server, the
+# built wheel) goes to one worker as a whole (tests/conftest.py, pytest_xdist_make_scheduler).
+parallel=(-n auto)
 required=()
 if [ "$#" -eq 0 ]; then
     set -- "${parallel[@]}"

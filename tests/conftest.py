@@ -86,12 +86,6 @@ def source_with_helpers(function: Callable | None, depth: int = 2) -> str:
     return text
 
 
-def _shares_a_module_fixture(item: pytest.Item) -> bool:
-    fixtures = getattr(item, "_fixtureinfo", None)
-    definitions = fixtures.name2fixturedefs.values() if fixtures is not None else ()
-    return any(d.scope == "module" for defs in definitions for d in defs)
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         first = Path(item.path).relative_to(ROOT / "tests").parts[0]
@@ -101,11 +95,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker("server")
         if "postgres_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker("postgresql")  # it starts the throwaway PostgreSQL
-        if _shares_a_module_fixture(item):
-            # Under xdist (--dist loadgroup), a module's shared fixture (a server, a built
-            # wheel) is made once, on one worker, for all its tests.
-            module = getattr(item, "module", None)
-            item.add_marker(pytest.mark.xdist_group(module.__name__ if module else item.nodeid))
+
+
+@functools.cache
+def has_module_fixture(path: Path) -> bool:
+    """Whether the test module at ``path`` defines a module-scoped fixture (a server, the built
+    wheel): its tests then run on one worker, which makes the fixture once."""
+    return path.suffix == ".py" and 'scope="module"' in path.read_text(encoding="utf-8")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """Under pytest-xdist, tests are handed out one at a time, except that a module with a
+    module-scoped fixture goes to one worker as a whole. (xdist's own ``--dist loadgroup`` reads
+    groups from marks it finds in the test ids, which this pytest no longer lets it write.)"""
+    if config.getvalue("dist") != "load":
+        return None  # another --dist asked for by name
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModulesWithFixtures(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if has_module_fixture(config.rootpath / module) else nodeid
+
+    return ModulesWithFixtures(config, log)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -312,4 +324,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     try:
         yield server
     finally:
+        ended = server.process.poll()  # it serves every test of this process: it must not end
         stop_server(server)
+    if ended is not None:
+        tail = "\n".join(server.output.splitlines()[-20:])
+        raise RuntimeError(f"the shared server ended during the tests (exit code {ended}); its log ends:\n{tail}")

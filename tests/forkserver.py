@@ -10,12 +10,14 @@ module as ``python -m`` would: it is a real server process, built from the envir
 given, that only skipped the imports. Other commands (an installed wheel's script, a wrapper
 that limits open files, uvicorn with several workers) are started as before.
 
-The fork server reaps its children and reports each exit, so :class:`ForkedProcess` answers as
-``subprocess.Popen`` does: ``pid``, ``poll()``, ``wait()``, ``send_signal()``, ``returncode``.
+:class:`ForkedProcess` answers as ``subprocess.Popen`` does: ``pid``, ``poll()``, ``wait()``,
+``send_signal()``, ``returncode``. As with Popen, a child that ended is reaped only when the test
+process asks about it, so until then its pid cannot be given to another process and a signal
+sent to it reaches nothing else.
 
-Protocol, one JSON object per line: the test process sends ``{"argv", "env", "cwd", "log"}``;
-the fork server answers ``{"pid"}`` (or ``{"error"}``) and, whenever a child ends,
-``{"exited": pid, "status": wait_status}``.
+Protocol, one JSON object per line, each request answered before the next: ``{"argv", "env",
+"cwd", "log"}`` → ``{"pid"}`` (or ``{"error"}``); ``{"poll": pid}`` → ``{"status": wait status,
+or null while it runs}``.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -78,7 +80,6 @@ def _run_child(request: dict) -> None:
     """In the forked child: become the command's process, run it, exit with its status."""
     code: object = 1
     try:
-        signal.set_wakeup_fd(-1)
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -139,12 +140,7 @@ def _reopen_standard_streams(unbuffered: bool) -> None:
 def _serve() -> None:
     for name in PRELOAD:
         __import__(name)
-    wake_read, wake_write = os.pipe()
-    os.set_blocking(wake_write, False)
-    signal.set_wakeup_fd(wake_write)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
     children: set[int] = set()
-    commands = sys.stdin.buffer
     out = sys.stdout
 
     def send(message: dict) -> None:
@@ -152,49 +148,36 @@ def _serve() -> None:
         out.flush()
 
     send({"ready": os.getpid()})
-    pending = b""
-    while True:
-        readable, _, _ = select.select([commands.fileno(), wake_read], [], [])
-        if wake_read in readable:
-            os.read(wake_read, 512)
-        while children:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            children.discard(pid)
-            send({"exited": pid, "status": status})
-        if commands.fileno() not in readable:
+    for line in sys.stdin:
+        request = json.loads(line)
+        if "poll" in request:  # reaped only when asked, as Popen does: until then its pid is kept
+            pid = request["poll"]
+            done, status = os.waitpid(pid, os.WNOHANG) if pid in children else (pid, None)
+            if done and status is not None:
+                children.discard(pid)
+            send({"status": status if done else None})
             continue
-        chunk = os.read(commands.fileno(), 65536)
-        if not chunk:  # the test process ended: so do the servers it left
-            for pid in children:
-                os.kill(pid, signal.SIGKILL)
-            return
-        pending += chunk
-        while b"\n" in pending:
-            line, pending = pending.split(b"\n", 1)
-            request = json.loads(line)
-            out.flush()
-            sys.stderr.flush()
-            try:
-                pid = os.fork()
-            except OSError as exc:
-                send({"error": str(exc)})
-                continue
-            if pid == 0:
-                _run_child(request)
-            children.add(pid)
-            send({"pid": pid})
+        out.flush()
+        sys.stderr.flush()
+        try:
+            pid = os.fork()
+        except OSError as exc:
+            send({"error": str(exc)})
+            continue
+        if pid == 0:
+            _run_child(request)
+        children.add(pid)
+        send({"pid": pid})
+    for pid in children:  # the test process ended: so do the servers it left
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
 
 
 # --- The test process's side -----------------------------------------------------------------
 
 
 class ForkServer:
-    """A running fork server and the exits it reported."""
+    """A running fork server: one request and its answer at a time."""
 
     def __init__(self, root: Path, environment: dict[str, str]) -> None:
         self.process = subprocess.Popen(
@@ -204,48 +187,33 @@ class ForkServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
-        self._lock = threading.Lock()  # one request at a time
-        self._changed = threading.Condition()
-        self._started: list[dict] = []
-        self._exits: dict[int, int] = {}
-        assert self.process.stdout is not None
-        first = json.loads(self.process.stdout.readline() or b'{"error": "the fork server did not start"}')
-        if "ready" not in first:
-            raise RuntimeError(first["error"])
-        threading.Thread(target=self._read, name="forkserver-replies", daemon=True).start()
+        self._lock = threading.Lock()
+        if "ready" not in self._answer():
+            raise RuntimeError("the fork server did not start")
 
-    def _read(self) -> None:
+    def _answer(self) -> dict:
         assert self.process.stdout is not None
-        for line in self.process.stdout:
-            message = json.loads(line)
-            with self._changed:
-                if "exited" in message:
-                    self._exits[message["exited"]] = message["status"]
-                else:
-                    self._started.append(message)
-                self._changed.notify_all()
-        with self._changed:
-            self._started.append({"error": "the fork server ended"})
-            self._changed.notify_all()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the fork server ended (exit code {self.process.wait()})")
+        return json.loads(line)
 
-    def spawn(self, command: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> ForkedProcess:
-        request = {"argv": command, "env": env, "cwd": str(cwd), "log": str(log)}
+    def _call(self, request: dict) -> dict:
         with self._lock:
             assert self.process.stdin is not None
             self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
-            with self._changed:
-                self._changed.wait_for(lambda: self._started, timeout=30)
-                reply = self._started.pop(0) if self._started else {"error": "no answer in 30 s"}
+            return self._answer()
+
+    def spawn(self, command: list[str], *, env: dict[str, str], cwd: Path, log: Path) -> ForkedProcess:
+        reply = self._call({"argv": command, "env": env, "cwd": str(cwd), "log": str(log)})
         if "pid" not in reply:
             raise RuntimeError(f"the fork server could not start {command}: {reply['error']}")
         return ForkedProcess(self, command, reply["pid"])
 
-    def status(self, pid: int, timeout: float | None) -> int | None:
-        """The wait status of child ``pid`` once it ended (waiting up to ``timeout`` s for it)."""
-        with self._changed:
-            self._changed.wait_for(lambda: pid in self._exits, timeout=timeout)
-            return self._exits.get(pid)
+    def status(self, pid: int) -> int | None:
+        """Child ``pid``'s wait status if it ended (it is reaped then), else None."""
+        return self._call({"poll": pid})["status"]
 
     def close(self) -> None:
         if self.process.stdin is not None:
@@ -263,22 +231,25 @@ class ForkedProcess:
         self.pid = pid
         self.returncode: int | None = None
 
-    def _finish(self, status: int | None) -> int | None:
-        if status is not None and self.returncode is None:
-            self.returncode = os.waitstatus_to_exitcode(status)
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            status = self._server.status(self.pid)
+            if status is not None:
+                self.returncode = os.waitstatus_to_exitcode(status)
         return self.returncode
 
-    def poll(self) -> int | None:
-        return self._finish(self._server.status(self.pid, timeout=0))
-
     def wait(self, timeout: float | None = None) -> int:
-        code = self._finish(self._server.status(self.pid, timeout=timeout))
-        if code is None:
-            raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.001
+        while (code := self.poll()) is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(self.args, timeout or 0)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
         return code
 
     def send_signal(self, sig: int) -> None:
-        if self.poll() is None:
+        if self.poll() is None:  # not reaped, so the pid is still this process's (or its zombie's)
             os.kill(self.pid, sig)
 
     def terminate(self) -> None:
