@@ -328,4 +328,4 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         stop_server(server)
     if ended is not None:
         tail = "\n".join(server.output.splitlines()[-20:])
-        raise RuntimeError(f"the shared server ended during the tests (exit code {ended}); its log ends:\n{tail}")
+        raise RuntimeError(f"the shared server ended during the tests (exit code {ended}); its log:\n{tail}")
