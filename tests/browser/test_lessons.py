@@ -233,7 +233,9 @@ def test_a_target_out_of_view_gets_a_button_that_shows_it(ui: UI) -> None:
     plot_top = "() => document.querySelector('[data-plot=grads]').getBoundingClientRect().top"
     assert ui.page.evaluate(plot_top) > ui.page.viewport_size["height"]  # below the fold at 1280 × 800
     where = ui.page.locator("[data-tour-where]")
-    assert where.is_visible() and "gradient norms" in (where.text_content() or "")
+    assert where.is_visible() and where.text_content() == "Show: the gradient norms ↓"
+    # The button fits its panel: the page is no wider than the window.
+    assert ui.page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
     where.click()
     in_view = (
         "() => { const r = document.querySelector('[data-plot=grads]').getBoundingClientRect();"

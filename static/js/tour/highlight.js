@@ -3,6 +3,8 @@
 import { store } from "../context.js";
 
 const PLOTS = { "loss-curve": "loss", "step-losses": "steps", boundary: "boundary", fit: "boundary", "gradient-norms": "grads" };
+// A plot's name on the button that scrolls to it (its aria-label describes it at length).
+const PLOT_NAMES = { "loss-curve": "the loss curve", "step-losses": "the loss of each step", boundary: "the decision boundary", fit: "the fit", "gradient-norms": "the gradient norms" };
 const MARK = "tour-target";
 
 /** The elements `target` names (the drawing's neurons, edges, bias squares; a panel; a plot). */
@@ -42,7 +44,7 @@ export function offscreenTarget() {
   if (r.width === 0 && r.height === 0) return null; // not drawn (a hidden panel)
   if (r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth) return null;
   const words = { neuron: "the neuron", layer: "the layer", loss: "the loss", parameter: current.name === "W" ? "the weight" : "the bias", graph: "the graph" };
-  const name = current.kind === "plot" ? node.getAttribute("aria-label") || "the plot" : words[current.kind];
+  const name = current.kind === "plot" ? PLOT_NAMES[current.plot] ?? "the plot" : words[current.kind];
   return { node, name };
 }
 
