@@ -80,9 +80,8 @@ def _run_child(request: dict) -> None:
     """In the forked child: become the command's process, run it, exit with its status."""
     code: object = 1
     try:
-        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGPIPE):
-            signal.signal(sig, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        # Signals as the fork server has them, which are a new interpreter's (it changes none):
+        # SIGPIPE and SIGXFSZ ignored, so a write to a closed connection is an error, not death.
         log = os.open(request["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)

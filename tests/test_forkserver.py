@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -44,6 +45,25 @@ def test_a_forked_server_has_its_folder_environment_and_log_and_nothing_else(tmp
         # started by a new interpreter does.
         assert server.stop(signal.SIGTERM) == -signal.SIGTERM
     assert "Finished server process" in server.output
+
+
+def signal_masks(pid: int) -> dict[str, str]:
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return {k: v.strip() for k, v in (line.split(":", 1) for line in lines) if k in ("SigIgn", "SigBlk")}
+
+
+def test_a_forked_server_ignores_and_blocks_the_signals_a_new_interpreter_does(tmp_path: Path) -> None:
+    """A new interpreter ignores SIGPIPE (a write to a closed connection is then an error, not
+    the end of the process) and SIGXFSZ; the forked server must too."""
+    fresh = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    server = start_server(tmp_path / "networks.db")
+    try:
+        assert signal_masks(server.process.pid) == signal_masks(fresh.pid)
+        assert int(signal_masks(server.process.pid)["SigIgn"], 16) & (1 << (signal.SIGPIPE - 1))
+    finally:
+        fresh.kill()
+        fresh.wait()
+        server.stop()
 
 
 def test_a_killed_forked_server_reports_the_signal_as_popen_does(tmp_path: Path) -> None:
