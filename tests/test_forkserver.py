@@ -8,11 +8,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import start_server
+from tests.conftest import free_port, start_server
 from tests.forkserver import forkable
 
 
@@ -49,21 +50,35 @@ def test_a_forked_server_has_its_folder_environment_and_log_and_nothing_else(tmp
 
 def signal_masks(pid: int) -> dict[str, str]:
     lines = Path(f"/proc/{pid}/status").read_text().splitlines()
-    return {k: v.strip() for k, v in (line.split(":", 1) for line in lines) if k in ("SigIgn", "SigBlk")}
+    wanted = ("SigIgn", "SigBlk", "SigCgt")  # ignored, blocked, caught
+    return {k: v.strip() for k, v in (line.split(":", 1) for line in lines) if k in wanted}
 
 
-def test_a_forked_server_ignores_and_blocks_the_signals_a_new_interpreter_does(tmp_path: Path) -> None:
+def test_a_forked_server_ignores_blocks_and_catches_the_signals_a_started_one_does(tmp_path: Path) -> None:
     """A new interpreter ignores SIGPIPE (a write to a closed connection is then an error, not
-    the end of the process) and SIGXFSZ; the forked server must too."""
-    fresh = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    server = start_server(tmp_path / "networks.db")
+    the end of the process) and SIGXFSZ, and uvicorn catches SIGINT and SIGTERM: a forked server
+    must have the same dispositions as one started as a new process."""
+    port = free_port()
+    started = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "backprop_explorer.app.main:app", "--port", str(port)],
+        env={**os.environ, "BACKPROP_EXPLORER_DB": str(tmp_path / "started.db")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    forked = start_server(tmp_path / "networks.db")
     try:
-        assert signal_masks(server.process.pid) == signal_masks(fresh.pid)
-        assert int(signal_masks(server.process.pid)["SigIgn"], 16) & (1 << (signal.SIGPIPE - 1))
+        for _ in range(300):  # the started one is listening once it answers
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        assert signal_masks(forked.process.pid) == signal_masks(started.pid)
+        assert int(signal_masks(forked.process.pid)["SigIgn"], 16) & (1 << (signal.SIGPIPE - 1))
     finally:
-        fresh.kill()
-        fresh.wait()
-        server.stop()
+        started.kill()
+        started.wait()
+        forked.stop()
 
 
 def test_a_killed_forked_server_reports_the_signal_as_popen_does(tmp_path: Path) -> None:
