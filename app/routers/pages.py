@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from .. import __version__
@@ -18,6 +18,14 @@ from . import resource_router
 router = resource_router(tags=["pages"], include_in_schema=False)
 # The same folder main.py serves the explorer page from.
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates")
+
+
+@router.get("/favicon.ico", status_code=204)
+def favicon() -> Response:
+    """No icon. The pages declare none (``<link rel="icon" href="data:,">``); a browser showing
+    an answer that is not a page (/api/health, /openapi.json) asks for this address, and gets
+    "no content" rather than a 404 in its console and in the server's log."""
+    return Response(status_code=204)
 
 
 @router.get("/lessons", response_class=HTMLResponse)

@@ -48,3 +48,11 @@ def test_the_page_carries_the_catalog(live_server: str, path: str) -> None:
     found = re.search(r'<script type="application/json" id="catalog-data">(.*?)</script>', html, re.S)
     assert found is not None
     assert json.loads(found.group(1)) == catalog
+
+
+def test_the_icon_address_answers_no_content(live_server: str) -> None:
+    """The pages declare no icon; a browser showing an answer that is not a page (/api/health)
+    asks for /favicon.ico anyway, and a 404 there was an error in its console."""
+    answer = httpx.get(f"{live_server}/favicon.ico")
+    assert answer.status_code == 204 and answer.content == b""
+    assert "/favicon.ico" not in httpx.get(f"{live_server}/openapi.json").json()["paths"]
