@@ -234,6 +234,7 @@ def start_process(
     cwd: Path = ROOT,
     timeout: float = 30,
     ready: Callable[[LiveServer], bool] | None = None,
+    fork: bool = True,
 ) -> LiveServer:
     """Run ``command`` (a server listening on loopback ``port``, environment ``env`` exactly),
     its output in a log file beside ``db`` (in a temporary folder for a database URL); wait
@@ -244,7 +245,7 @@ def start_process(
     folder = Path(tempfile.mkdtemp(prefix="server-log-")) if is_url(db) else Path(db).parent
     log = folder / f"server-{port}.log"
     process: subprocess.Popen | ForkedProcess
-    if _forking.enabled and forkable(command):
+    if fork and _forking.enabled and forkable(command):
         process = _forking.server().spawn(command, env=env, cwd=cwd, log=log)
     else:
         with open(log, "ab") as log_file:
@@ -282,16 +283,19 @@ def start_server(
     timeout: float = 30,
     ready: Callable[[LiveServer], bool] | None = None,
     cwd: Path = ROOT,
+    fork: bool = True,
 ) -> LiveServer:
     """uvicorn on loopback with ``BACKPROP_EXPLORER_DB=db``, healthy. ``args``: more uvicorn
     options (``--workers``); ``app``/``app_dir``: another ASGI app to serve (the benchmarks'
     hello-world baseline), which must answer ``GET /api/health`` too; ``cwd``: the folder it
-    runs in."""
+    runs in; ``fork=False``: a new process even under pytest (tests/forkserver.py)."""
     port = port or free_port()
     command = [sys.executable, "-m", "uvicorn", app, *(["--app-dir", str(app_dir)] if app_dir else [])]
     command += ["--host", "127.0.0.1", "--port", str(port), *args]
     process_env = {**os.environ, "BACKPROP_EXPLORER_DB": str(db), **(env or {})}
-    return start_process(command, port=port, db=db, env=process_env, cwd=cwd, timeout=timeout, ready=ready)
+    return start_process(
+        command, port=port, db=db, env=process_env, cwd=cwd, timeout=timeout, ready=ready, fork=fork
+    )
 
 
 def stop_server(server: LiveServer, sig: int = signal.SIGTERM) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import free_port, start_server
+from tests.conftest import start_server
 from tests.forkserver import forkable
 
 
@@ -58,26 +56,14 @@ def test_a_forked_server_ignores_blocks_and_catches_the_signals_a_started_one_do
     """A new interpreter ignores SIGPIPE (a write to a closed connection is then an error, not
     the end of the process) and SIGXFSZ, and uvicorn catches SIGINT and SIGTERM: a forked server
     must have the same dispositions as one started as a new process."""
-    port = free_port()
-    started = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "backprop_explorer.app.main:app", "--port", str(port)],
-        env={**os.environ, "BACKPROP_EXPLORER_DB": str(tmp_path / "started.db")},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    started = start_server(tmp_path / "started.db", fork=False)
     forked = start_server(tmp_path / "networks.db")
     try:
-        for _ in range(300):  # the started one is listening once it answers
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        assert signal_masks(forked.process.pid) == signal_masks(started.pid)
+        assert started.process.pid != forked.process.pid and parent_of(started.process.pid) == os.getpid()
+        assert signal_masks(forked.process.pid) == signal_masks(started.process.pid)
         assert int(signal_masks(forked.process.pid)["SigIgn"], 16) & (1 << (signal.SIGPIPE - 1))
     finally:
-        started.kill()
-        started.wait()
+        started.stop()
         forked.stop()
 
 
