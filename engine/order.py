@@ -37,6 +37,8 @@ def epoch_order(n: int, validation_split: float, seed: int, epoch: int) -> np.nd
     """Training sample indices of epoch ``epoch`` in their shuffled order (read-only). A
     network stepped request by request opens a new trainer each time: it reuses these."""
     train_idx, _ = _split(n, validation_split, seed)
+    if len(train_idx) < 2:  # one order only: the generator's draw would change nothing
+        return train_idx
     rng = np.random.default_rng([seed, epoch])
     return _frozen(train_idx[rng.permutation(len(train_idx))])
 

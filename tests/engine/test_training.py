@@ -22,6 +22,7 @@ from backprop_explorer.engine import (
 from backprop_explorer.engine.evaluation import _output as lean_output
 from backprop_explorer.engine.evaluation import accuracy as evaluation_accuracy
 from backprop_explorer.engine.evaluation import evaluate
+from backprop_explorer.engine.order import epoch_order, split_indices
 from backprop_explorer.engine.training import train_step
 
 from .networks import seeded
@@ -266,6 +267,18 @@ def test_trainers_of_one_dataset_share_their_split_and_shuffles_read_only():
     second.epoch = 1
     assert not np.array_equal(first.order(), second.order())
     assert sorted(second.order()) == sorted(first.order()) == list(first.train_idx)
+
+
+@pytest.mark.parametrize("n,split", [(1, 0.0), (2, 0.5), (3, 0.6), (4, 0.0), (23, 0.3)])
+def test_every_epochs_order_is_a_read_only_shuffle_of_the_training_samples(n, split):
+    train_idx, _ = split_indices(n, split, 7)
+    orders = [epoch_order(n, split, 7, epoch) for epoch in range(6)]
+    for order in orders:
+        assert sorted(order.tolist()) == train_idx.tolist()
+        with pytest.raises(ValueError):
+            order[0] = 0
+    # A lone training sample has one order (drawn without a generator); more samples get new ones.
+    assert (len({tuple(o.tolist()) for o in orders}) == 1) == (len(train_idx) == 1)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
