@@ -10,9 +10,10 @@ times the processor time of opening it again in the same tab, and the browser te
 the suite's time. Between two tests the page leaves the app for a plain answer of the server,
 its cookies, local and session storage are cleared and its own listeners removed, so the next
 test meets it as a first visit would (a new owner, no remembered choices, a fresh load of the
-page); only the browser's cache of the static files is kept. A test whose code adds listeners,
-routes, bindings or init scripts to the page (found in its source, as tests/conftest.py finds
-the tests that start a server) gets a page of a new context of its own instead. ``sized_ui``
+page); only the browser's cache of the static files is kept. Listeners added with ``ui.on`` are
+removed when the test gives the page back; a test whose code adds listeners to the page itself,
+or routes, bindings or init scripts (found in its source, as tests/conftest.py finds the tests
+that start a server), gets a page of a new context of its own instead. ``sized_ui``
 is the same reused page at another size; ``ui_at`` is a page of a new context (two browsers at
 once, another server, a first load with an empty cache).
 """
@@ -59,13 +60,21 @@ class UI:
         self.page = page
         self.base = base
         self.errors: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", self._page_error)
+        self._listeners: list[tuple[str, Callable]] = []
+        self.on("console", self._console)
+        self.on("pageerror", self._page_error)
+
+    def on(self, event: str, handler: Callable) -> None:
+        """``page.on(event, handler)`` for as long as this test has the page: a test that
+        watches the page's requests this way keeps the shared tab."""
+        self.page.on(event, handler)
+        self._listeners.append((event, handler))
 
     def detach(self) -> None:
         """Stop listening to the page (which may serve another test next)."""
-        self.page.remove_listener("console", self._console)
-        self.page.remove_listener("pageerror", self._page_error)
+        for event, handler in self._listeners:
+            self.page.remove_listener(event, handler)
+        self._listeners.clear()
 
     def _page_error(self, exc: Exception) -> None:
         self.errors.append(f"pageerror: {exc}")

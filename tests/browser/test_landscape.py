@@ -372,9 +372,9 @@ def test_animated_phases_with_a_weight_selected_ask_nothing_the_server_refuses(u
     ui.open(SETUP, speed="1×")
     page = ui.page
     refused: list[str] = []
-    page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    ui.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     asked: list[str] = []
-    page.on(
+    ui.on(
         "request",
         lambda r: asked.append(r.url) if "/landscape" in r.url or "/gradient-shares" in r.url else None,
     )

@@ -74,7 +74,7 @@ def test_worked_example_shows_the_servers_figures_and_judges_predictions(
     asks = [k for k, s in enumerate(steps) if s.ask]
     assert len(asks) >= 2
     sent: list[tuple[str, int]] = []
-    ui.page.on(
+    ui.on(
         "request",
         lambda r: sent.append((r.url, len(r.post_data_buffer or b""))) if r.url.endswith("/render") else None,
     )

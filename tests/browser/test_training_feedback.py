@@ -77,7 +77,7 @@ def test_play_stops_at_full_training_accuracy_and_the_plot_shows_it_falling_back
     ui.open()
     page = ui.page
     bodies: list[dict] = []
-    page.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/train") else None)
+    ui.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/train") else None)
     page.check("[data-stop-accuracy]")
     page.get_by_role("button", name="Play/Pause").click()
     page.wait_for_function(

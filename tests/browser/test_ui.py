@@ -476,7 +476,7 @@ def test_picking_a_dataset_applies_settings_that_suit_it(ui: UI, live_server: st
 def test_step_losses_are_fetched_incrementally(ui: UI, live_server: str) -> None:
     ui.open()
     urls: list[str] = []
-    ui.page.on("request", lambda r: urls.append(r.url) if "/history" in r.url else None)
+    ui.on("request", lambda r: urls.append(r.url) if "/history" in r.url else None)
     for _ in range(3):
         ui.press("Step")
     ui.press("Epoch")
@@ -602,7 +602,7 @@ def test_play_with_early_stopping_stops_when_the_loss_stalls(ui: UI, live_server
     ui.open("#ds=moons&n=100&h=4.tanh&out=sigmoid&loss=bce&lr=0.1&bs=10&val=0.3")
     page = ui.page
     bodies: list[dict] = []
-    page.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/train") else None)
+    ui.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/train") else None)
     page.check("[data-early]")
     page.fill("[data-patience]", "5")
     page.get_by_role("button", name="Play/Pause").click()
