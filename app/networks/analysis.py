@@ -22,7 +22,7 @@ from .. import costs, gate, scaling, serialize
 from ..config import Limits
 from ..errors import InvalidInput, LimitExceeded
 from ..schemas import GradcheckIn, Grid, PredictIn
-from .codec import Session
+from .codec import Session, check_targets
 
 CHUNK_VALUES = 1_000_000  # activations (points × neurons) computed at once
 REFINE_SPARE = 1_024  # evaluations of L a gradient check's refining may spend beyond the first pass's
@@ -154,6 +154,7 @@ def gradcheck(session: Session, limits: Limits, body: GradcheckIn) -> dict:
         Y = serialize.matrix(body.targets, "targets", layers[-1])
         if len(X) != len(Y):
             raise InvalidInput(f"targets needs {len(X)} rows, one per input row, got {len(Y)}")
+        check_targets(session.spec["loss"], Y)
     else:
         _, trainer = session.require_data()
         X, Y = trainer.batch_arrays()

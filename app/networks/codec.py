@@ -210,6 +210,46 @@ def check_data_shapes(dataset: Dataset, layers: list[int]) -> None:
         )
 
 
+# The losses that read each output as a probability: log ŷ and log(1 − ŷ) need 0 < ŷ < 1, which
+# a sigmoid or a softmax output gives and no other does (the engine would clip ŷ into the log,
+# and the clipped loss is flat where the gradient it reports is not). Targets outside [0, 1]
+# leave them unbounded below: the loss would fall forever instead of settling.
+PROBABILITY_LOSSES = ("bce", "cross_entropy")
+PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
+OUTPUT_RANGES = {
+    "tanh": "values from −1 to 1",
+    "relu": "values from 0 up",
+    "linear": "any value",
+    "leaky_relu": "any value",
+}
+
+
+def check_loss_fits(spec: dict, dataset: Dataset | None) -> None:
+    """422 when the spec's loss cannot read its output layer or its data's targets."""
+    loss, output = spec["loss"], spec["activations"][-1]
+    if loss in PROBABILITY_LOSSES and output not in PROBABILITY_OUTPUTS:
+        raise InvalidInput(
+            f"the loss {loss} reads each output as a probability, so it needs a sigmoid or softmax "
+            f"output layer; a {output} output gives {OUTPUT_RANGES.get(output, 'values outside 0 to 1')}. "
+            "Choose sigmoid (or softmax) for the output layer, or the loss mse or half_sse"
+        )
+    if dataset is not None:
+        check_targets(loss, dataset.Y, "this data's targets")
+
+
+def check_targets(loss: str, Y: np.ndarray, what: str = "the targets sent") -> None:
+    """422 when ``loss`` reads probabilities and ``Y`` holds a target outside [0, 1]."""
+    if loss not in PROBABILITY_LOSSES or not Y.size:
+        return
+    low, high = float(Y.min()), float(Y.max())
+    if low < 0 or high > 1:
+        spread = f" (from {low:.6g} to {high:.6g})" if low != high else ""
+        raise InvalidInput(
+            f"the loss {loss} needs targets between 0 and 1 (probabilities), and {what} include "
+            f"{high if high > 1 else low:.6g}{spread}: choose the loss mse or half_sse"
+        )
+
+
 @cache
 def generator_columns(name: str) -> int:
     """How many input columns the generator ``name`` makes (2 for the 2-D ones), or a real dataset has."""

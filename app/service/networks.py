@@ -18,7 +18,9 @@ from .core import Core
 
 class Networks(Core):
     def create(self, spec: NetworkSpec, *, scratch: bool = False) -> NetworkPublic:
-        return self.insert(self.open(codec.new_document(spec, self.limits)), scratch=scratch)
+        session = self.open(codec.new_document(spec, self.limits))
+        codec.check_loss_fits(session.spec, session.dataset)
+        return self.insert(session, scratch=scratch)
 
     def get(self, network_id: str) -> NetworkPublic:
         return views.network_public(self.read(network_id))
@@ -56,6 +58,8 @@ class Networks(Core):
             doc["phase"], doc["pending"] = "ready", None
 
         def change(session: Session) -> NetworkPublic:
+            if body.loss is not None or body.activations is not None:
+                codec.check_loss_fits(session.spec, session.dataset)
             # The rule every update passes (engine.divergence) holds for a change too: one that
             # would leave a next step that overflows, where there was none, is refused.
             error = codec.next_step_overflow(session)
@@ -123,4 +127,6 @@ class Networks(Core):
         )
 
     def import_(self, body: ExportDocument) -> NetworkPublic:
-        return self.insert(transfer.open_import(body, self.limits, self.datasets))
+        session = transfer.open_import(body, self.limits, self.datasets)
+        codec.check_loss_fits(session.spec, session.dataset)
+        return self.insert(session)

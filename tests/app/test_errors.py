@@ -139,3 +139,60 @@ def test_values_beyond_the_magnitude_cap_are_422(client: TestClient) -> None:
     response = client.post("/api/networks", json={"layers": [1, 1], "weights": [[[2e9]]]})
     assert response.status_code == 422
     assert "weights.0.0.0" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("output", ["tanh", "linear", "relu", "leaky_relu"])
+@pytest.mark.parametrize("loss", ["bce", "cross_entropy"])
+def test_a_probability_loss_needs_a_sigmoid_or_softmax_output(
+    client: TestClient, loss: str, output: str
+) -> None:
+    # log ŷ is undefined outside (0, 1): such a loss would be clipped, flat where its gradient is not.
+    response = client.post("/api/networks", json={**MOONS, "activations": ["tanh", output], "loss": loss})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert f"the loss {loss} reads each output as a probability" in detail and f"a {output} output" in detail
+    net = create(client, MOONS)  # tanh, then sigmoid, under bce
+    url = f"/api/networks/{net['id']}"
+    response = client.patch(url, json={"loss": loss, "activations": ["tanh", output]})
+    assert response.status_code == 422 and f"a {output} output" in response.json()["detail"]
+    assert client.get(url).json() == net
+    # Either half of the change alone is refused or made as asked; then the other half is refused.
+    assert client.patch(url, json={"loss": "mse"}).status_code == 200
+    assert client.patch(url, json={"activations": ["tanh", output]}).status_code == 200
+    response = client.patch(url, json={"loss": loss})
+    assert response.status_code == 422 and f"a {output} output" in response.json()["detail"]
+    assert client.get(url).json()["loss"] == "mse"
+
+
+@pytest.mark.parametrize(
+    ("loss", "output", "width"),
+    [("bce", "sigmoid", 1), ("cross_entropy", "softmax", 2), ("bce", "softmax", 2)],
+)
+def test_a_probability_loss_needs_targets_between_0_and_1(
+    client: TestClient, loss: str, output: str, width: int
+) -> None:
+    spec = {"layers": [2, 3, width], "activations": ["tanh", output], "loss": loss}
+    inside = [[1.0] + [0.0] * (width - 1), [0.0] * (width - 1) + [1.0]]
+    outside = [[1.5] + [0.0] * (width - 1), [0.0] * (width - 1) + [-0.5]]
+    data = {"inputs": [[0.1, 0.2], [0.3, -0.4]], "targets": outside}
+    response = client.post("/api/networks", json={**spec, "data": data})
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        f"the loss {loss} needs targets between 0 and 1 (probabilities), and this data's targets include "
+        "1.5 (from -0.5 to 1.5): choose the loss mse or half_sse"
+    )
+    net = create(client, {**spec, "data": {**data, "targets": inside}})
+    url = f"/api/networks/{net['id']}"
+    own = {"inputs": [[0.1, 0.2]], "targets": [outside[0]]}
+    for path in ("step", "gradcheck"):
+        response = client.post(f"{url}/{path}", json=own)
+        assert response.status_code == 422, path
+        assert "and the targets sent include 1.5" in response.json()["detail"]
+    assert client.get(url).json() == net
+    assert client.post(f"{url}/step", json={**own, "targets": [inside[0]]}).status_code == 200
+    # Real data whose targets are not probabilities: the diabetes progress score.
+    response = client.post(
+        "/api/networks", json={"layers": [10, 4, 1], "activations": ["tanh", "sigmoid"], "loss": "bce",
+                               "data": {"generator": "diabetes"}},
+    )  # fmt: skip
+    assert response.status_code == 422 and "this data's targets include" in response.json()["detail"]

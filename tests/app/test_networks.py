@@ -132,8 +132,10 @@ def test_patch_changes_hyperparameters_and_discards_the_step(client: TestClient)
 
 
 def test_a_patch_never_leads_to_a_500_or_a_non_finite_value(client: TestClient) -> None:
-    # Spiral, relu/softmax, one step, activations patched to linear: every /epoch and /train then
-    # ended in a 500 while saving infinite gradient-norm sums.
+    # Spiral, relu/softmax, one step, activations patched to linear under cross-entropy: every
+    # /epoch and /train then ended in a 500 while saving infinite gradient-norm sums. That patch
+    # is refused now (cross-entropy reads probabilities); linear outputs under a squared loss at
+    # the largest learning rate take the same road to overflow.
     spec = {
         "layers": [2, 8, 3],
         "activations": ["relu", "softmax"],
@@ -142,7 +144,12 @@ def test_a_patch_never_leads_to_a_500_or_a_non_finite_value(client: TestClient) 
     }
     url = f"/api/networks/{create(client, spec)['id']}"
     assert client.post(f"{url}/step", json={}).status_code == 200
-    assert client.patch(url, json={"activations": ["linear", "linear"]}).status_code == 200
+    before = client.get(url).json()
+    refused = client.patch(url, json={"activations": ["linear", "linear"]})
+    assert refused.status_code == 422 and "a linear output" in refused.json()["detail"]
+    assert client.get(url).json() == before
+    patch = {"activations": ["linear", "linear"], "loss": "half_sse", "learning_rate": 1000}
+    assert client.patch(url, json=patch).status_code == 200
     assert client.post(f"{url}/step", json={}).status_code in (200, 422)
     for request in ({"epochs": 3}, {"epochs": 3}):
         epoch = client.post(f"{url}/epoch", json={})
