@@ -28,12 +28,16 @@ export async function patchSettings(setup, patch, { quiet = false } = {}) {
     const kept = structuredClone(built);
     form.config.render(kept, store.get().shape);
     store.set({ setup: kept });
-    setError("build", `${detailOf(err)} Nothing changed: the network keeps ${describeSettings(built, Object.keys(patch))}.`);
+    const why = sentence(detailOf(err)); // the server's sentence, then the page's
+    setError("build", `${why} Nothing changed: the network keeps ${describeSettings(built, Object.keys(patch))}.`);
     setError("limits", `Not applied: ${detailOf(err)}`);
-    if (!quiet) setCaption([bold("Not applied"), `: ${detailOf(err)} The form shows the settings in force again.`]);
+    if (!quiet) setCaption([bold("Not applied"), `: ${why} The form shows the settings in force again.`]);
     return false;
   }
 }
+
+/** `text` ending as a sentence does (the API's details end without a full stop). */
+const sentence = (text) => (/[.!?]$/.test(text) ? text : `${text}.`);
 
 function note(text, kind) {
   const node = $("[data-settings-note]");

@@ -83,6 +83,37 @@ def test_server_error_detail_appears_next_to_its_control(ui: UI) -> None:
     ui.assert_no_console_errors(allow=("422",))
 
 
+def test_a_loss_that_cannot_read_the_output_is_refused_and_the_form_shows_what_is_in_force(
+    ui: UI, live_server: str
+) -> None:
+    # XOR under bce with a sigmoid output: a tanh output would give bce negative "probabilities".
+    ui.open()
+    page = ui.page
+    output = page.get_by_label("Output activation")
+    output.select_option("tanh")
+    ui.page.wait_for_function("() => document.querySelector('[data-error=build]').textContent.length > 0")
+    ui.idle()
+    error = ui.error("build")
+    assert "the loss bce reads each output as a probability" in error and "a tanh output" in error
+    # The server's sentence, then the page's: what is in force.
+    assert error.endswith(
+        "or the loss mse or half_sse. Nothing changed: the network keeps activations tanh, sigmoid."
+    )
+    assert output.input_value() == "sigmoid"  # the form shows the network as it is
+    url = f"{live_server}/api/networks/{ui.network_id}"
+    assert httpx.get(url).json()["activations"][-1] == "sigmoid"
+    # The message's way out: a loss for any output first, then the tanh output.
+    page.locator("select[name=loss]").select_option("mse")
+    ui.page.wait_for_function("() => document.querySelector('[data-error=build]').textContent === ''")
+    ui.idle()
+    output.select_option("tanh")
+    ui.page.wait_for_function("() => window.backpropExplorer.getState().network.activations[1] === 'tanh'")
+    net = httpx.get(url).json()
+    assert (net["loss"], net["activations"][-1]) == ("mse", "tanh")
+    assert ui.error("build") == ""
+    ui.assert_no_console_errors(allow=("422",))
+
+
 def test_inspector_numbers_are_the_api_numbers(ui: UI, live_server: str) -> None:
     ui.open()
     page = ui.page
