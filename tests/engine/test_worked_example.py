@@ -1,4 +1,3 @@
-
 """Textbook worked examples, their numbers written out."""
 
 import numpy as np
