@@ -14,6 +14,7 @@ has imported the app's modules already (``tests/forkserver.py``).
 
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
 import os
@@ -87,6 +88,7 @@ def source_with_helpers(function: Callable | None, depth: int = 2) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unique_ids(items)
     for item in items:
         first = Path(item.path).relative_to(ROOT / "tests").parts[0]
         if first in PARTS:
@@ -95,6 +97,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker("server")
         if "postgres_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker("postgresql")  # it starts the throwaway PostgreSQL
+
+
+def unique_ids(items: list[pytest.Item]) -> None:
+    """One node id per test. Schemathesis makes one test per API operation and names each after
+    it, but this pytest gives them all the test function's id; pytest-xdist hands tests out by
+    id, so it ran one operation of each such test. They take their names as ids; tests that
+    still share one are a collection error."""
+    counts = collections.Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and item.parent is not None:
+            nodeid = f"{item.parent.nodeid}::{item.name}"
+            if hasattr(item, "_id"):  # pytest 9.2 keeps the id as a structured NodeId
+                from _pytest.nodeid import coerce_node_id
+
+                item._id = coerce_node_id(nodeid)
+            else:
+                item._nodeid = nodeid  # type: ignore[attr-defined]
+    shared = [nodeid for nodeid, n in collections.Counter(item.nodeid for item in items).items() if n > 1]
+    if shared:
+        raise pytest.UsageError(f"tests share a node id (pytest-xdist would run one of each): {shared[:3]}")
 
 
 @functools.cache
