@@ -212,26 +212,36 @@ def check_data_shapes(dataset: Dataset, layers: list[int]) -> None:
 
 # The losses that read each output as a probability: log ŷ and log(1 − ŷ) need 0 < ŷ < 1, which
 # a sigmoid or a softmax output gives and no other does (the engine would clip ŷ into the log,
-# and the clipped loss is flat where the gradient it reports is not). Targets outside [0, 1]
-# leave them unbounded below: the loss would fall forever instead of settling.
+# and the clipped loss is flat where the gradient it reports is not). Cross-entropy, −Σ y log ŷ,
+# is a distance between distributions: over sigmoid outputs nothing in it pulls a wrong class
+# down, so one output learns to say 1 to everything. Targets outside [0, 1] leave both unbounded
+# below: the loss would fall forever instead of settling.
 PROBABILITY_LOSSES = ("bce", "cross_entropy")
-PROBABILITY_OUTPUTS = ("sigmoid", "softmax")
+OUTPUTS_READ = {"bce": ("sigmoid", "softmax"), "cross_entropy": ("softmax",)}
 OUTPUT_RANGES = {
-    "tanh": "values from −1 to 1",
-    "relu": "values from 0 up",
-    "linear": "any value",
-    "leaky_relu": "any value",
+    "tanh": "gives values from −1 to 1",
+    "relu": "gives values from 0 up",
+    "linear": "gives any value",
+    "leaky_relu": "gives any value",
+    "sigmoid": "gives each class a probability of its own, and −Σ y log ŷ would never pull a wrong one down",
 }
 
 
 def check_loss_fits(spec: dict, dataset: Dataset | None) -> None:
     """422 when the spec's loss cannot read its output layer or its data's targets."""
     loss, output = spec["loss"], spec["activations"][-1]
-    if loss in PROBABILITY_LOSSES and output not in PROBABILITY_OUTPUTS:
+    if loss == "bce" and output not in OUTPUTS_READ[loss]:
         raise InvalidInput(
-            f"the loss {loss} reads each output as a probability, so it needs a sigmoid or softmax "
-            f"output layer; a {output} output gives {OUTPUT_RANGES.get(output, 'values outside 0 to 1')}. "
-            "Choose sigmoid (or softmax) for the output layer, or the loss mse or half_sse"
+            f"the loss bce reads each output as a probability, so it needs a sigmoid (or softmax) "
+            f"output layer; a {output} output {OUTPUT_RANGES[output]}. Choose sigmoid for the output "
+            "layer, or the loss mse or half_sse"
+        )
+    if loss == "cross_entropy" and output not in OUTPUTS_READ[loss]:
+        raise InvalidInput(
+            "the loss cross_entropy compares the output's distribution over the classes with the "
+            f"target's, so it needs a softmax output layer; a {output} output {OUTPUT_RANGES[output]}. "
+            "Choose softmax for the output layer (2 or more neurons), bce for sigmoid outputs, or the "
+            "loss mse or half_sse"
         )
     if dataset is not None:
         check_targets(loss, dataset.Y, "this data's targets")

@@ -141,26 +141,41 @@ def test_values_beyond_the_magnitude_cap_are_422(client: TestClient) -> None:
     assert "weights.0.0.0" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("output", ["tanh", "linear", "relu", "leaky_relu"])
-@pytest.mark.parametrize("loss", ["bce", "cross_entropy"])
-def test_a_probability_loss_needs_a_sigmoid_or_softmax_output(
-    client: TestClient, loss: str, output: str
-) -> None:
-    # log ŷ is undefined outside (0, 1): such a loss would be clipped, flat where its gradient is not.
-    response = client.post("/api/networks", json={**MOONS, "activations": ["tanh", output], "loss": loss})
+REFUSED_PAIRS = [("bce", out) for out in ("tanh", "linear", "relu", "leaky_relu")] + [
+    ("cross_entropy", out) for out in ("sigmoid", "tanh", "linear", "relu", "leaky_relu")
+]
+
+
+@pytest.mark.parametrize(("loss", "output"), REFUSED_PAIRS)
+def test_a_probability_loss_needs_the_output_it_reads(client: TestClient, loss: str, output: str) -> None:
+    # log ŷ is undefined outside (0, 1): such a loss would be clipped, flat where its gradient is
+    # not; cross-entropy over sigmoid outputs would never pull a wrong class down.
+    needs = {
+        "bce": "it needs a sigmoid (or softmax) output layer",
+        "cross_entropy": "it needs a softmax output layer",
+    }
+    multiclass = {"generator": "multiclass_blobs", "classes": 3}
+    width, data = (3, multiclass) if loss == "cross_entropy" else (1, {"generator": "blobs"})
+    spec = {
+        "layers": [2, 4, width],
+        "activations": ["tanh", output],
+        "loss": loss,
+        "data": data,
+    }
+    response = client.post("/api/networks", json=spec)
     assert response.status_code == 422
     detail = response.json()["detail"]
-    assert f"the loss {loss} reads each output as a probability" in detail and f"a {output} output" in detail
-    net = create(client, MOONS)  # tanh, then sigmoid, under bce
+    assert needs[loss] in detail and f"a {output} output gives" in detail and "mse or half_sse" in detail
+    fine = "softmax" if loss == "cross_entropy" else "sigmoid"
+    net = create(client, {**spec, "activations": ["tanh", fine], "loss": "mse"})
     url = f"/api/networks/{net['id']}"
     response = client.patch(url, json={"loss": loss, "activations": ["tanh", output]})
-    assert response.status_code == 422 and f"a {output} output" in response.json()["detail"]
+    assert response.status_code == 422 and f"a {output} output gives" in response.json()["detail"]
     assert client.get(url).json() == net
-    # Either half of the change alone is refused or made as asked; then the other half is refused.
-    assert client.patch(url, json={"loss": "mse"}).status_code == 200
+    # Each half of the change is made alone where it fits; the other half is then refused.
     assert client.patch(url, json={"activations": ["tanh", output]}).status_code == 200
     response = client.patch(url, json={"loss": loss})
-    assert response.status_code == 422 and f"a {output} output" in response.json()["detail"]
+    assert response.status_code == 422 and needs[loss] in response.json()["detail"]
     assert client.get(url).json()["loss"] == "mse"
 
 
