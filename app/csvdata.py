@@ -136,7 +136,10 @@ def _read(
         header[0] = "column 1"
     width = len(header)
     if len(header) - drop < 2:
-        raise InvalidInput("line 1: the header needs at least two columns (features and a target)")
+        seps = ((";", "semicolons"), ("\t", "tabs"))
+        other = next((name for sep, name in seps if any(sep in cell for cell in header)), None)
+        looks = f", separated by commas: this one looks separated by {other}" if other else ""
+        raise InvalidInput(f"line 1: the header needs at least two columns (features and a target){looks}")
     for col, name in enumerate(header, start=1):
         if not name and not (drop and col == 1):
             raise InvalidInput(f"line 1, column {col}: empty column name")
@@ -281,9 +284,20 @@ def _columns_task(Y: np.ndarray, task: TaskChoice) -> str:
     return found
 
 
-def standardize(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Zero mean, unit variance per column; a constant column is only centered."""
-    mean = A.mean(axis=0)
-    std = A.std(axis=0)
+def standardize(A: np.ndarray, names: list[str] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zero mean, unit variance per column; a constant column is only centered. A 422 naming
+    the column (``names``) whose mean or spread overflows float64."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = A.mean(axis=0)
+        std = A.std(axis=0)
+    too_large = ~(np.isfinite(mean) & np.isfinite(std))
+    if too_large.any():
+        k = int(np.argmax(too_large))
+        name = repr(names[k]) if names is not None else f"column {k + 1}"
+        raise InvalidInput(
+            f"{name}: values up to {float(np.abs(A[:, k]).max()):.3g} are too large to standardize "
+            "(their mean or spread overflows float64): scale the column down, or upload it without "
+            "standardizing"
+        )
     std = np.where(std > 0, std, 1.0)
     return (A - mean) / std, mean, std

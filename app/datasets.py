@@ -286,10 +286,10 @@ class Datasets:
         )  # fmt: skip
         means = stds = target_mean = target_std = None
         if standardize:
-            X, x_mean, x_std = csvdata.standardize(X)
+            X, x_mean, x_std = csvdata.standardize(X, table.feature_names)
             means, stds = serialize.array(x_mean), serialize.array(x_std)
         if standardize_targets:
-            Y, y_mean, y_std = csvdata.standardize(Y)
+            Y, y_mean, y_std = csvdata.standardize(Y, table.target_names)
             target_mean, target_std = serialize.array(y_mean), serialize.array(y_std)
         dataset_id = new_id()
         doc = {

@@ -11,7 +11,7 @@ import httpx
 import numpy as np
 import pytest
 from backprop_explorer.app.config import Limits
-from backprop_explorer.app.csvdata import Table, parse_csv
+from backprop_explorer.app.csvdata import Table, parse_csv, standardize
 from backprop_explorer.app.errors import InvalidInput, LimitExceeded
 
 from .serving import Served, serve
@@ -152,3 +152,36 @@ def test_the_numbers_arrive_unchanged(server: Served, tmp_path: Path) -> None:
     stored = httpx.get(f"{server.url}/api/datasets/{response.json()['dataset_id']}").json()
     assert np.array(stored["inputs"]).tolist() == table[:, :3].tolist()
     assert np.array(stored["targets"]).tolist() == table[:, 3:].tolist()
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"a;b;y\n1;2;0\n", "; this one looks separated by semicolons"),
+        (b"a\tb\ty\n1\t2\t0\n", "; this one looks separated by tabs"),
+        (b"a\n1\n", ""),
+    ],
+)
+def test_a_header_of_one_column_says_which_separator_it_seems_to_use(raw: bytes, message: str) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        parse_csv(raw, None, None, 10)
+    expected = "line 1: the header needs at least two columns (features and a target)"
+    assert caught.value.detail == expected + (
+        message.replace("; ", ", separated by commas: ") if message else ""
+    )
+
+
+def test_a_column_too_large_to_standardize_is_named() -> None:
+    # The mean of two 1e308 overflows float64: the upload says which column and what to do,
+    # not the training's advice about weights and learning rates.
+    A = np.array([[1.0, 1e308], [2.0, 1e308], [3.0, -1e308]])
+    with pytest.raises(InvalidInput) as caught:
+        standardize(A, ["a", "price"])
+    assert caught.value.detail == (
+        "'price': values up to 1e+308 are too large to standardize (their mean or spread overflows "
+        "float64): scale the column down, or upload it without standardizing"
+    )
+    X, mean, std = standardize(np.array([[1.0, 5.0], [3.0, 5.0]]), ["a", "b"])
+    assert (
+        X.tolist() == [[-1.0, 0.0], [1.0, 0.0]] and mean.tolist() == [2.0, 5.0] and std.tolist() == [1.0, 1.0]
+    )
