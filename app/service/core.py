@@ -152,7 +152,9 @@ class Core:
         return response
 
     def insert(self, session: Session, *, scratch: bool = False) -> NetworkPublic:
-        """Save a network opened from a new document; returns its public view."""
+        """Save a network opened from a new document (its loss checked against its output layer
+        and targets); returns its public view."""
+        codec.check_loss_fits(session.spec, session.dataset)
         self.expire_idle()
         reserve(session, None)
         response = views.network_public(session)

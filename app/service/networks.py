@@ -18,9 +18,7 @@ from .core import Core
 
 class Networks(Core):
     def create(self, spec: NetworkSpec, *, scratch: bool = False) -> NetworkPublic:
-        session = self.open(codec.new_document(spec, self.limits))
-        codec.check_loss_fits(session.spec, session.dataset)
-        return self.insert(session, scratch=scratch)
+        return self.insert(self.open(codec.new_document(spec, self.limits)), scratch=scratch)
 
     def get(self, network_id: str) -> NetworkPublic:
         return views.network_public(self.read(network_id))
@@ -127,6 +125,4 @@ class Networks(Core):
         )
 
     def import_(self, body: ExportDocument) -> NetworkPublic:
-        session = transfer.open_import(body, self.limits, self.datasets)
-        codec.check_loss_fits(session.spec, session.dataset)
-        return self.insert(session)
+        return self.insert(transfer.open_import(body, self.limits, self.datasets))
