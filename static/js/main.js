@@ -60,7 +60,7 @@ async function start() {
     await startTour(document.body.dataset.lesson, setup);
     return;
   }
-  offerFirstLesson();
+  offerFirstLesson(store);
   if (networkId && (await openLinked(networkId, setup, share).catch(() => false))) {
     listenForLinks();
     return;

@@ -76,3 +76,18 @@ def test_a_first_visit_offers_the_first_lesson_until_dismissed(ui: UI, live_serv
     ui.open()
     assert not page.locator("[data-welcome]").is_visible()  # remembered
     ui.assert_no_console_errors()
+
+
+def test_the_offer_steps_aside_once_the_learner_sets_to_work(sized_ui) -> None:
+    """Fixed in a corner, the offer covers part of a phone's drawing: a phase or an epoch hides it
+    for the visit; it is offered again on the next one (only × is remembered)."""
+    with sized_ui(390, 844) as ui:
+        offer = ui.page.locator("[data-welcome]")
+        for action in ("Forward", "Epoch"):
+            ui.open()
+            assert offer.is_visible()
+            ui.press(action)
+            assert not offer.is_visible(), action
+        ui.open()
+        assert offer.is_visible()  # not remembered
+        ui.assert_no_console_errors()
