@@ -208,7 +208,11 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload, on
   });
   form.addEventListener("submit", (evt) => {
     evt.preventDefault();
-    onBuild(read());
+    // Enter in a field submits the form as a click on Build network would, after the field's
+    // change event: `entered` names the field, whose change may have applied already.
+    const field = document.activeElement;
+    const entered = field !== evt.submitter && form.contains(field) ? field.name : null;
+    onBuild(read(), { entered });
   });
   form.querySelector("[data-action=add-layer]").addEventListener("click", () =>
     edit((s) => {

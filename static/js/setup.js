@@ -87,6 +87,8 @@ export const NUMBERS = [
 export const CHOICES = ["loss", "optimizer", "regularization", "init"];
 /** Changing one of these rebuilds the network (new data or new initial weights). */
 const STRUCTURAL = ["dataset", "samples", "noise", "classes", "data_seed", "validation_split", "init", "init_seed", "shuffle_seed"];
+/** Whether a change of the setup's `key` takes a new network (Build network). */
+export const isStructural = (key) => STRUCTURAL.includes(key);
 
 /** The optimizer object of the wire format, with only the fields its name uses. */
 export function optimizerSpec(setup) {

@@ -125,3 +125,47 @@ def test_the_speed_slider_sets_plays_pace(ui: UI) -> None:
     label = ui.page.locator("[data-speed]").get_attribute("aria-valuetext") or ""
     assert label == "no animation, Play as fast as it goes"
     ui.assert_no_console_errors()
+
+
+def test_a_setting_typed_and_entered_keeps_the_network(ui: UI, live_server: str) -> None:
+    """Enter in a field submits the form: a learning rate typed and entered applies to the
+    network on screen, paused or during Play, its weights and steps kept; Enter in a field that
+    takes a new network (the validation split) builds one, as Build network does."""
+    ui.open(CIRCLES)
+    page = ui.page
+    ui.press("Step")
+    net = ui.network_id
+    before = httpx.get(f"{live_server}/api/networks/{net}").json()
+    field = page.locator("input[name=learning_rate]")
+    field.fill("0.2")
+    field.press("Enter")
+    page.wait_for_function(f"() => {STATE}.network.learning_rate === 0.2")
+    ui.idle()
+    after = httpx.get(f"{live_server}/api/networks/{net}").json()
+    assert ui.network_id == net and after["learning_rate"] == 0.2
+    assert after["step"] == before["step"] == 1 and after["parameters"] == before["parameters"]
+
+    page.get_by_role("button", name="Play/Pause").click()
+    wait_for_epoch(ui, 2)
+    field.fill("0.05")
+    field.press("Enter")
+    page.wait_for_function("() => window.backpropExplorer.events.some(e => e.action === 'settings-applied')")
+    (applied,) = events(ui, "settings-applied")
+    pause(ui)
+    assert ui.network_id == net
+    kept = httpx.get(f"{live_server}/api/networks/{net}/snapshots").json()["snapshots"]
+    rates = {s["epoch"]: s["settings"]["learning_rate"] for s in kept if s["kind"] == "epoch"}
+    assert rates.pop(0) == 0.1  # the start, built with η = 0.1
+    expected = {epoch: 0.2 if epoch <= applied["epoch"] else 0.05 for epoch in rates}
+    assert rates == expected, applied
+    assert "η 0.2 → 0.05" in (page.locator("[data-settings-note]").text_content() or "")
+
+    split = page.locator("input[name=validation_split]")
+    split.fill("0.25")
+    split.press("Enter")
+    page.wait_for_function(f"() => {STATE}.network.id !== '{net}'")
+    ui.idle()
+    built = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
+    assert built["step"] == 0 and built["learning_rate"] == 0.05
+    assert built["validation_split"] == 0.25
+    ui.assert_no_console_errors()
