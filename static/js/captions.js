@@ -61,12 +61,28 @@ export function captionFor(name, trace) {
   if (name === "loss") {
     const l = trace.loss;
     const units = hasUnits(network);
+    const lossName = network.loss.replace(/_/g, " ");
+    const standardized = units ? "; in standardized units: the loss compares (ŷ − mean)/std with (y − mean)/std" : "";
+    const compared = [
+      "ŷ = ", ...dataVector(l.output[0], network), " with the target y = ", ...dataVector(l.targets[0], network), units ? " (the data's units)" : "",
+    ];
+    const slope = [...vector(l.dL_da[0]), units ? " (standardized)" : ""];
+    if (l.batch_size > 1) {
+      // L is the batch's mean: sample 1's own loss differs, and its slope is 1/B of its own loss's.
+      const B = l.batch_size;
+      return [
+        bold("Loss"), ` (batch of ${B}; the drawing shows sample 1): comparing sample 1's `, ...compared, " gives it a loss of ",
+        number(l.per_sample[0]), units ? ", in standardized units ((ŷ − mean)/std against (y − mean)/std)" : "",
+        ". L = ", number(l.loss), ` is the mean of the ${B} samples' ${lossName} losses`,
+        ...(l.penalty ? [" plus the penalty ", number(l.penalty)] : []),
+        ". Sample 1's slope at the output, ∂L/∂a = ", ...slope,
+        `, is 1/${B} of the slope of its own loss, as L averages the batch; it is where backpropagation starts.`,
+      ];
+    }
     return [
-      bold("Loss"), ": comparing ŷ = ", ...dataVector(l.output[0], network), " with the target y = ", ...dataVector(l.targets[0], network),
-      units ? " (the data's units)" : "", " gives L = ", number(l.loss),
-      ` (${network.loss.replace(/_/g, " ")}`, ...(l.penalty ? [" + penalty ", number(l.penalty)] : []),
-      units ? "; in standardized units: the loss compares (ŷ − mean)/std with (y − mean)/std" : "", "). Its slope at the output, ∂L/∂a = ",
-      ...vector(l.dL_da[0]), units ? " (standardized)" : "", ", is where backpropagation starts.",
+      bold("Loss"), ": comparing ", ...compared, " gives L = ", number(l.loss),
+      ` (${lossName}`, ...(l.penalty ? [" + penalty ", number(l.penalty)] : []), standardized,
+      "). Its slope at the output, ∂L/∂a = ", ...slope, ", is where backpropagation starts.",
     ];
   }
   if (name === "backward") {
@@ -75,9 +91,14 @@ export function captionFor(name, trace) {
       out.da_dz === null
         ? [`At the ${network.activations[L - 1]} output, ∂L/∂z = `, ...vector(out.dL_dz[0]), " comes straight from the loss (ŷ − y form)."]
         : ["The gradient ∂L/∂a = ", ...vector(out.dL_da[0]), " at the output is multiplied by f′(z) = ", ...vector(out.da_dz[0]), " to give δ = ∂L/∂z = ", ...vector(out.dL_dz[0]), "."];
+    // Over a batch, a weight's ∂L/∂w sums every sample's δ · input (each δ already carries the
+    // 1/B of the mean): the edges show that sum, the neurons sample 1's δ.
+    const perWeight = batch > 1
+      ? ` Each weight's ∂L/∂w = Σ δ · (the input it multiplies), summed over the batch's ${batch} samples: the edges show the sum, the neurons sample 1's δ`
+      : " Each weight's ∂L/∂w = δ · (the input it multiplies)";
     return [
-      bold("Backward"), `${batchText}: `, ...first,
-      " Each weight's ∂L/∂w = δ · (the input it multiplies); each hidden layer gets δ = f′(z) · Σ w·δ from the layer after it. Thicker purple pulses and glows mean larger |∂L/∂w|.",
+      bold("Backward"), `${batchText}: `, ...first, perWeight,
+      "; each hidden layer gets δ = f′(z) · Σ w·δ from the layer after it. Thicker purple pulses and glows mean larger |∂L/∂w|.",
       ...adviceAfterBackward(store.get()),
     ];
   }

@@ -81,7 +81,7 @@ export function createAnimation(view) {
         start() {
           mark("loss", view.geo.L);
           view.setOutputs(lossTrace.output[row], lossTrace.targets[row]);
-          view.setLoss(lossTrace.loss);
+          view.setLoss(lossTrace.loss, lossTrace.batch_size);
         },
         frame(t) {
           for (const n of out) {

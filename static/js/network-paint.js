@@ -189,14 +189,16 @@ export function createPainter(svg, state) {
     }
   }
 
-  /** The loss of the step under the output column (null clears). */
-  function setLoss(value) {
+  /** The loss of the step under the output column (null clears), over a batch of `batch`. */
+  function setLoss(value, batch = 1) {
     state.geo.side.loss.dataset.value = value ?? "";
+    state.geo.side.loss.dataset.batch = String(batch ?? 1);
     writeLoss(false);
   }
 
   /**
-   * "L = 0.3" under the output, with a line for each note: "(standardized)" when the targets
+   * "L = 0.3" under the output, with a line for each note: "(mean of 20 samples)" when the step
+   * took a batch (the ŷ and y beside it are one sample's), "(standardized)" when the targets
    * were scaled, "(before the update)" once Update has run; pulled left where a line would run
    * past the drawing's right edge.
    */
@@ -204,7 +206,8 @@ export function createPainter(svg, state) {
     const loss = state.geo?.side.loss;
     if (!loss) return;
     // Unchanged text keeps its place: measuring it again would lay the page out mid-update.
-    const key = `${loss.dataset.value}|${stale}|${Boolean(state.scale)}`;
+    const batch = Number(loss.dataset.batch ?? 1);
+    const key = `${loss.dataset.value}|${batch}|${stale}|${Boolean(state.scale)}`;
     if (loss.dataset.written === key) return;
     loss.dataset.written = key;
     loss.dataset.x ??= loss.getAttribute("x");
@@ -215,7 +218,11 @@ export function createPainter(svg, state) {
       return;
     }
     loss.textContent = `L = ${fmt(Number(loss.dataset.value))}`;
-    const notes = [...(state.scale ? ["(standardized)"] : []), ...(stale ? ["(before the update)"] : [])];
+    const notes = [
+      ...(batch > 1 ? [`(mean of ${batch} samples)`] : []),
+      ...(state.scale ? ["(standardized)"] : []),
+      ...(stale ? ["(before the update)"] : []),
+    ];
     const lines = notes.map((text) => {
       const note = document.createElementNS(svg.namespaceURI, "tspan");
       note.setAttribute("x", loss.dataset.x);

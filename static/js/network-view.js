@@ -123,7 +123,7 @@ export function createNetworkView(svg, pulseCanvas, { onHover, onLeave, onSelect
     setDeltas(null);
     setEdgeGrads(null);
     setOutputs(null, null);
-    setLoss(trace?.loss ? trace.loss.loss : null);
+    setLoss(trace?.loss ? trace.loss.loss : null, trace?.loss?.batch_size);
     if (!trace?.forward) {
       setActivations(null, -1);
       setZ(null, 0);

@@ -160,3 +160,43 @@ def test_the_gradient_norm_chart_names_layers_as_the_form_and_gives_values_on_ho
         shown = re.search(f"{name}: ‖∂L/∂W‖ = (\\S+)", tip)
         assert shown and float(shown.group(1).replace("\u2212", "-")) == pytest.approx(g, rel=5e-4)
     ui.assert_no_console_errors()
+
+
+def caption_numbers(ui: UI) -> list[float]:
+    """The full values of the caption's numbers, in order."""
+    values = ui.page.locator("[data-caption] .num").evaluate_all("ns => ns.map(n => n.dataset.value)")
+    return [float(v) for v in values]
+
+
+def test_a_batchs_loss_and_gradients_are_said_as_the_batchs(ui: UI) -> None:
+    """Over a batch the drawing shows sample 1 beside L, the batch's mean: the caption gives
+    sample 1's own loss and says L averages the batch, and that each ∂L/∂w on the edges sums
+    every sample's δ · input. The numbers are the API's and bear the words out."""
+    ui.open("#ds=moons&n=100&h=4.tanh&out=sigmoid&loss=bce&lr=0.1&bs=5&val=0")
+    ui.press("Forward")
+    ui.press("Loss")
+    loss = ui.state("s.trace.loss")
+    caption = ui.page.locator("[data-caption]").text_content() or ""
+    assert caption.startswith("Loss (batch of 5; the drawing shows sample 1): comparing sample 1's ŷ = ")
+    assert "L = " in caption and "is the mean of the 5 samples' bce losses." in caption
+    assert "is 1/5 of the slope of its own loss, as L averages the batch" in caption
+    numbers = caption_numbers(ui)
+    per_sample, mean = loss["per_sample"], loss["loss"]
+    yhat, y = loss["output"][0][0], loss["targets"][0][0]
+    assert numbers[:5] == [yhat, y, per_sample[0], mean, loss["dL_da"][0][0]]
+    assert mean == pytest.approx(sum(per_sample) / 5, rel=1e-12) and per_sample[0] != pytest.approx(mean)
+    assert loss["dL_da"][0][0] == pytest.approx((yhat - y) / (yhat * (1 - yhat)) / 5, rel=1e-9)
+    drawn = ui.page.locator("svg[data-network] text", has_text="L = ").text_content() or ""
+    assert drawn.startswith("L = ") and "(mean of 5 samples)" in drawn
+
+    ui.press("Backward")
+    caption = ui.page.locator("[data-caption]").text_content() or ""
+    summed_words = "Each weight's ∂L/∂w = Σ δ · (the input it multiplies), summed over the batch's 5 samples"
+    assert summed_words in caption
+    trace = ui.state("s.trace")
+    out = next(layer for layer in trace["backward"]["layers"] if layer["index"] == 2)
+    hidden = trace["forward"]["layers"][0]["a"]
+    for i in range(4):  # each output weight's gradient is the batch's sum, not sample 1's product
+        summed = sum(out["dL_dz"][s][0] * hidden[s][i] for s in range(5))
+        assert out["dL_dW"][0][i] == pytest.approx(summed, rel=1e-9, abs=1e-15)
+    ui.assert_no_console_errors()
