@@ -7,7 +7,7 @@ import { wireControls } from "./controls.js";
 import { wireTimeline } from "./timeline.js";
 import { createConfigPanel } from "./config-panel.js";
 import { onBuild, onEdit, onUpload } from "./form-actions.js";
-import { DEFAULT_SETUP, applyDatasetDefaults, applyPairing, isUpload } from "./setup.js";
+import { DEFAULT_SETUP, applyDatasetDefaults, applyPairing, completeSetup, isUpload } from "./setup.js";
 import { fromHash } from "./url-state.js";
 import { build, copyOnScreen, loadPreview, openLinked } from "./network-actions.js";
 import { setParameter } from "./parameter-actions.js";
@@ -44,8 +44,9 @@ async function start() {
     return;
   }
   store.set({ catalog });
-  const { setup, networkId, share } = fromHash(location.hash);
+  const { setup, networkId, share, given } = fromHash(location.hash);
   if (!catalog.datasets.some((d) => d.name === setup.dataset) && !isUpload(setup)) setup.dataset = DEFAULT_SETUP.dataset;
+  completeSetup(setup, given, catalog);
   const known = new Set(catalog.features.map((f) => f.name));
   setup.features = setup.features.filter((f) => known.has(f));
   if (!setup.features.length) setup.features = [...catalog.default_features];
@@ -115,8 +116,9 @@ function loadOnFirstUse() {
 function listenForLinks() {
   window.addEventListener("hashchange", async () => {
     if (!location.hash.includes("=")) return; // an anchor in the page, not a setup or a network
-    const { setup: next, networkId, share } = fromHash(location.hash);
+    const { setup: next, networkId, share, given } = fromHash(location.hash);
     if (networkId === store.get().network?.id) return;
+    completeSetup(next, given, store.get().catalog);
     if (networkId && (await openLinked(networkId, next, share).catch(() => false))) return;
     form.config.render(next);
     await build(next);

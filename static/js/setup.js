@@ -72,6 +72,19 @@ export const DEFAULT_SETUP = Object.freeze({
 /** A fresh, deep copy of the default setup. */
 export const defaultSetup = () => structuredClone({ ...DEFAULT_SETUP, hidden: DEFAULT_SETUP.hidden.map((l) => ({ ...l })), features: [...DEFAULT_SETUP.features] });
 
+/**
+ * A link that names only some fields (a hand-written `#ds=diabetes&lr=0.05`): the others as
+ * picking its dataset in the form gives them, the dataset's defaults and its task's output
+ * activation and loss. `given` names the fields the link set; a link the page wrote sets them all.
+ */
+export function completeSetup(setup, given, catalog) {
+  const base = applyDatasetDefaults({ ...defaultSetup(), dataset: setup.dataset });
+  const task = catalog.datasets.find((d) => d.name === setup.dataset)?.task;
+  if (task) applyPairing(base, task, catalog.pairings);
+  for (const [k, v] of Object.entries(base)) if (!given.has(k)) setup[k] = v;
+  return setup;
+}
+
 /** The output activation and loss that belong to a task, from the catalog's pairings. */
 export function applyPairing(setup, task, pairings) {
   const pair = pairings?.[task];

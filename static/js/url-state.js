@@ -45,23 +45,34 @@ export function toHash(setup, networkId = null, share = null) {
 /** The value of a field under its short key or its full name, else null. */
 const field = (p, k) => (p.has(SHORT[k]) ? p.get(SHORT[k]) : p.has(k) ? p.get(k) : null);
 
-/** Parse a hash into {setup, networkId, share}; unknown or malformed fields fall back to the defaults. */
+/**
+ * Parse a hash into {setup, networkId, share, given}; unknown or malformed fields fall back to the
+ * defaults, and `given` names the setup's fields the hash set (completeSetup fills in the rest).
+ */
 export function fromHash(hash) {
   const setup = defaultSetup();
+  const given = new Set();
   const text = (hash || "").replace(/^#/, "");
-  if (!text) return { setup, networkId: null, share: null };
+  if (!text) return { setup, networkId: null, share: null, given };
   const p = new URLSearchParams(text);
   for (const k of STRINGS) {
     const v = field(p, k);
-    if (v) setup[k] = v;
+    if (v) {
+      setup[k] = v;
+      given.add(k);
+    }
   }
   for (const k of NUMBERS) {
     const v = field(p, k);
     if (v === null || v === "") continue;
-    if (Number.isFinite(Number(v))) setup[k] = Number(v);
+    if (Number.isFinite(Number(v))) {
+      setup[k] = Number(v);
+      given.add(k);
+    }
   }
   const h = p.has("h") ? p.get("h") : p.get("hidden");
   if (h !== null) {
+    given.add("hidden");
     setup.hidden = h
       ? h.split(",").map((part) => {
           const [size, activation] = part.split(".");
@@ -70,6 +81,9 @@ export function fromHash(hash) {
       : [];
   }
   const feat = p.has("feat") ? p.get("feat") : p.get("features");
-  if (feat) setup.features = [...new Set(feat.split(",").filter(Boolean))];
-  return { setup, networkId: p.get("net") || null, share: p.get("share") || null };
+  if (feat) {
+    setup.features = [...new Set(feat.split(",").filter(Boolean))];
+    given.add("features");
+  }
+  return { setup, networkId: p.get("net") || null, share: p.get("share") || null, given };
 }

@@ -155,3 +155,18 @@ def test_two_labels_say_which_one_y_1_is(ui: UI, tmp_path) -> None:
     description = page.locator("[data-dataset-description]").text_content()
     assert description.startswith("answers.csv: 11 rows, x → answer (2 classes: y = 0 is no, y = 1 is yes)")
     ui.assert_no_console_errors()
+
+
+def test_a_link_that_names_only_some_fields_takes_the_rest_from_its_dataset(ui: UI, live_server: str) -> None:
+    """A hand-written link (`#ds=diabetes&lr=0.05`) gets what picking the dataset in the form
+    gives for every field it leaves out: the dataset's layers and split, and its task's output
+    activation and loss (linear and mse for a regression, not the default sigmoid and bce)."""
+    ui.open("#ds=diabetes&lr=0.05")
+    net = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
+    assert net["task"] == "regression" and net["layers"] == [10, 16, 1]
+    assert net["activations"] == ["tanh", "linear"] and net["loss"] == "mse"
+    assert net["validation_split"] == 0.2 and net["batch_size"] == 10
+    assert net["learning_rate"] == 0.05  # what the link named
+    assert ui.page.locator("select[name=loss]").input_value() == "mse"
+    assert "loss=mse" in ui.page.evaluate("location.hash")  # the address now holds the whole setup
+    ui.assert_no_console_errors()
