@@ -97,6 +97,15 @@ export function stepTrend(steps, batchesPerEpoch = 1) {
   return { first, second, from: mean(first.map((s) => s.loss)), to: mean(second.map((s) => s.loss)) };
 }
 
+/**
+ * The settings change this page made on `network` that still holds ({epoch, step}, see
+ * context.js), else null: what ran before it ran with other settings, and is not theirs to judge.
+ */
+function changeInForce(settingsChanged, network) {
+  const c = settingsChanged;
+  return c && network && c.id === network.id && network.step >= c.step ? c : null;
+}
+
 /** "at step 3" or "over steps 1–4 (mean)". */
 const span = (part) =>
   part.length === 1 ? ` at step ${part[0].step}` : ` (mean over steps ${part[0].step}–${part.at(-1).step})`;
@@ -105,7 +114,7 @@ const span = (part) =>
  * After an Update or a Step: did the loss rise — on this very batch, or across the recent
  * updates? Then η; else what the gradient norms say.
  */
-export function adviceAfterUpdate({ trace, steps, network }) {
+export function adviceAfterUpdate({ trace, steps, network, settingsChanged }) {
   const u = trace?.update;
   const before = trace?.loss?.loss;
   if (!u || !Number.isFinite(before)) return [];
@@ -113,7 +122,10 @@ export function adviceAfterUpdate({ trace, steps, network }) {
   if (u.loss_after > before * ROSE) {
     return [" The loss on this batch rose from ", number(before), " to ", number(u.loss_after), " after the update: the step overshot. ", ...smallerEta(eta), ...unscaled(network)];
   }
-  const trend = stepTrend(steps ?? [], network?.cursor?.batches_per_epoch ?? 1);
+  // Only the updates made with the settings in force (steps[k].step: the update's number).
+  const change = changeInForce(settingsChanged, network);
+  const recent = change ? (steps ?? []).filter((s) => s.step > change.step) : steps ?? [];
+  const trend = stepTrend(recent, network?.cursor?.batches_per_epoch ?? 1);
   if (trend && trend.to > trend.from * ROSE) {
     return [
       " The batch loss rose from ", number(trend.from), span(trend.first), " to ", number(trend.to), span(trend.second),
@@ -127,17 +139,23 @@ export function adviceAfterUpdate({ trace, steps, network }) {
  * After an Epoch or a Play run: the training loss over the last epochs (at most WINDOW), with
  * the last epoch's gradient norms; `diverged`: the refused update, if the run ended on one.
  */
-export function adviceAfterTraining({ history, network, catalog }, diverged = null) {
+export function adviceAfterTraining({ history, network, catalog, settingsChanged }, diverged = null) {
   const eta = network?.learning_rate;
   if (!Number.isFinite(eta)) return [];
   if (diverged) return [...smallerEta(eta, true), ...unscaled(network)];
-  const window = (history ?? []).slice(-WINDOW).filter((e) => Number.isFinite(e.train_loss));
+  // Only the epochs run wholly with the settings in force: a rise before a change is not η's now.
+  const change = changeInForce(settingsChanged, network);
+  const ran = change ? (history ?? []).filter((e) => e.epoch >= change.epoch) : history ?? [];
+  const window = ran.slice(-WINDOW).filter((e) => Number.isFinite(e.train_loss));
   if (window.length < 2) return [];
   const last = window.at(-1);
   const best = window.reduce((a, e) => (e.train_loss < a.train_loss ? e : a));
   if (last.train_loss > best.train_loss * ROSE && last.epoch > best.epoch) {
+    const of = change && window.length === ran.length
+      ? `its lowest of the ${plural(window.length, "epoch")} since the settings changed`
+      : `its lowest of the last ${plural(window.length, "epoch")}`;
     return [
-      "The training loss rose from ", number(best.train_loss), ` (epoch ${best.epoch}, its lowest of the last ${plural(window.length, "epoch")})`,
+      "The training loss rose from ", number(best.train_loss), ` (epoch ${best.epoch}, ${of})`,
       " to ", number(last.train_loss), ` (epoch ${last.epoch}). `, ...smallerEta(eta), ...unscaled(network),
     ];
   }

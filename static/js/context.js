@@ -35,6 +35,10 @@ export const store = createStore({
   gradcheck: null, // {key, res} of the last gradient check
   playing: false,
   pendingSetup: null, // settings typed during Play, applied once the epoch in progress ends (live-settings.js)
+  // The last change of live settings on this page: {id, epoch, step}, the network's, the first
+  // epoch run wholly with them and the updates before them (live-settings.js); the advice
+  // judges only what ran with the settings in force (advice.js).
+  settingsChanged: null,
   pace: Infinity, // Play's epochs per second (the Speed slider); Infinity: as fast as it goes
   // The timeline snapshot shown instead of the network as it is (timeline.js), else null:
   // {snapshot, network, drops, grid, mark: {epoch, step}, caption}, the server's answers.

@@ -19,7 +19,8 @@ export async function patchSettings(setup, patch, { quiet = false } = {}) {
     const next = await api.patchNetwork(network.id, patch);
     clearErrors("build", "limits");
     // The server discards a step in progress when hyperparameters change: so does the page.
-    store.set({ network: next, built: structuredClone(setup), setup, trace: null });
+    const settingsChanged = { id: next.id, epoch: firstEpochWith(next), step: next.step };
+    store.set({ network: next, built: structuredClone(setup), setup, trace: null, settingsChanged });
     history.replaceState(null, "", toHash(setup, network.id, store.get().sharing?.share));
     if (!quiet) setCaption([`Changed ${describeChange(built, setup)} without touching the weights: it applies from the next step.`]);
     return true;
@@ -35,6 +36,14 @@ export async function patchSettings(setup, patch, { quiet = false } = {}) {
     return false;
   }
 }
+
+/** The first epoch that runs wholly with settings changed now: the next one, or the one after
+ * it when an epoch is in progress (its updates from here on use them, those before did not). */
+const firstEpochWith = (network) => network.epoch + (network.cursor?.position ? 2 : 1);
+
+/** From where settings changed now apply: "epoch 8", or "update 13 (in epoch 4)" mid-epoch. */
+const appliesFrom = (network) =>
+  network.cursor?.position ? `update ${network.step + 1} (in epoch ${network.epoch + 1})` : `epoch ${network.epoch + 1}`;
 
 /** `text` ending as a sentence does (the API's details end without a full stop). */
 const sentence = (text) => (/[.!?]$/.test(text) ? text : `${text}.`);
@@ -85,8 +94,7 @@ export async function applyQueuedSettings() {
   const applied = patch && Object.keys(patch).length ? await patchSettings(next, patch, { quiet: true }) : true;
   const network = store.get().network;
   if (applied) {
-    const from = network.epoch + (network.cursor?.position ? 0 : 1);
-    note(`From epoch ${from} on: ${change}. The timeline names the η each epoch ran with.`, "applied");
+    note(`From ${appliesFrom(network)} on: ${change}. The timeline names the η each epoch ran with.`, "applied");
     emit({ action: "settings-applied", epoch: network.epoch, learning_rate: network.learning_rate });
   } else {
     note(`Not applied (${$('[data-error="build"]').textContent}); the form shows the settings in force again.`, "error");

@@ -94,3 +94,35 @@ def test_the_timeline_and_the_rewind_dialog_name_a_moment_alike(ui: UI) -> None:
     assert page.locator("[data-meta-epoch]").text_content() == "epoch 1 in progress"
     page.get_by_role("button", name="Cancel").click()
     ui.assert_no_console_errors()
+
+
+def test_advice_judges_only_the_epochs_run_with_the_settings_in_force(ui: UI, live_server: str) -> None:
+    """The loss rose under η = 1.5; η = 0.01 then brings it down, but not yet below the first
+    epoch's: the advice does not blame η = 0.01 for the rise η = 1.5 made."""
+    ui.open(OVERSHOOT)
+    ui.press("Epoch")
+    ui.press("Epoch")
+    field = ui.page.locator("input[name=learning_rate]")
+    field.fill("0.01")
+    field.press("Enter")
+    ui.page.wait_for_function("() => window.backpropExplorer.getState().network.learning_rate === 0.01")
+    ui.idle()
+    ui.press("Epoch")
+    ui.press("Epoch")
+    history = httpx.get(f"{live_server}/api/networks/{ui.network_id}/history").json()["history"]
+    losses = [e["train_loss"] for e in history]
+    assert losses[1] > losses[0] and losses[3] < losses[2]  # rose under 1.5, falls under 0.01
+    assert losses[3] > 1.1 * losses[0]  # the last 4 epochs still hold a rise from epoch 1
+    said = caption(ui)
+    assert "rose" not in said and "too large" not in said, said
+
+    field.fill("3")  # a rise under the new η is η's: said, over the epochs since the change
+    field.press("Enter")
+    ui.page.wait_for_function("() => window.backpropExplorer.getState().network.learning_rate === 3")
+    ui.idle()
+    ui.press("Epoch")
+    ui.press("Epoch")
+    said = caption(ui)
+    assert "(epoch 5, its lowest of the 2 epochs since the settings changed)" in said, said
+    assert "η = 3 is likely too large for this loss surface: try η/10 = 0.3." in said
+    ui.assert_no_console_errors()
