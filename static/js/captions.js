@@ -37,6 +37,25 @@ export const WHILE = {
 
 export const capitalized = (name) => name[0].toUpperCase() + name.slice(1);
 
+/**
+ * The softmax output's δ (no f′(z) to multiply by: each z moves every output), said by the rule
+ * the server used (`out.dL_dz_rule`): straight from cross-entropy, or through the Jacobian.
+ */
+function softmaxDelta(out, loss, batch) {
+  const perBatch = batch > 1 ? " / B" : "";
+  if (out.dL_dz_rule === "paired_softmax_ce") {
+    const oneHot = loss && Math.abs(loss.targets[0].reduce((a, b) => a + b, 0) - 1) < 1e-12;
+    return [
+      `At the softmax output with cross-entropy, δ = ∂L/∂z = ${oneHot ? "(ŷ − y)" : "(ŷ · Σₖ yₖ − y)"}${perBatch} = `, ...vector(out.dL_dz[0]),
+      " comes straight from the loss.",
+    ];
+  }
+  return [
+    "At the softmax output each z moves every output, so ∂L/∂a = ", ...vector(out.dL_da[0]),
+    " goes through the softmax's Jacobian: δ = ∂L/∂z = ŷ ⊙ (∂L/∂a − Σₖ ŷₖ ∂L/∂aₖ) = ", ...vector(out.dL_dz[0]), ".",
+  ];
+}
+
 /** Plain-language account of what the phase just did, with the API's numbers (row 1). */
 export function captionFor(name, trace) {
   const { network } = store.get();
@@ -87,10 +106,10 @@ export function captionFor(name, trace) {
   }
   if (name === "backward") {
     const out = trace.backward.layers.find((ly) => ly.index === L);
-    const first =
-      out.da_dz === null
-        ? [`At the ${network.activations[L - 1]} output, ∂L/∂z = `, ...vector(out.dL_dz[0]), " comes straight from the loss (ŷ − y form)."]
-        : ["The gradient ∂L/∂a = ", ...vector(out.dL_da[0]), " at the output is multiplied by f′(z) = ", ...vector(out.da_dz[0]), " to give δ = ∂L/∂z = ", ...vector(out.dL_dz[0]), "."];
+    const first = out.da_dz === null ? softmaxDelta(out, trace.loss, batch) : [
+      "The gradient ∂L/∂a = ", ...vector(out.dL_da[0]), " at the output is multiplied by f′(z) = ", ...vector(out.da_dz[0]),
+      " to give δ = ∂L/∂z = ", ...vector(out.dL_dz[0]), ".",
+    ];
     // Over a batch, a weight's ∂L/∂w sums every sample's δ · input (each δ already carries the
     // 1/B of the mean): the edges show that sum, the neurons sample 1's δ.
     const perWeight = batch > 1

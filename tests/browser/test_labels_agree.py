@@ -200,3 +200,30 @@ def test_a_batchs_loss_and_gradients_are_said_as_the_batchs(ui: UI) -> None:
         summed = sum(out["dL_dz"][s][0] * hidden[s][i] for s in range(5))
         assert out["dL_dW"][0][i] == pytest.approx(summed, rel=1e-9, abs=1e-15)
     ui.assert_no_console_errors()
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+def test_the_softmax_outputs_delta_is_said_by_the_rule_that_gave_it(ui: UI, loss: str) -> None:
+    """A softmax output has no f′(z) to multiply by: with cross-entropy δ = ŷ − y comes straight
+    from the loss; with another loss ∂L/∂a goes through the softmax's Jacobian. The caption
+    writes the rule the server used, and the numbers bear it out."""
+    ui.open(f"#ds=multiclass_blobs&classes=3&h=4.tanh&out=softmax&loss={loss}&lr=0.1&bs=1")
+    for phase in ("Forward", "Loss", "Backward"):
+        ui.press(phase)
+    trace = ui.state("s.trace")
+    out = next(layer for layer in trace["backward"]["layers"] if layer["index"] == 2)
+    yhat, y = trace["loss"]["output"][0], trace["loss"]["targets"][0]
+    delta, g = out["dL_dz"][0], out["dL_da"][0]
+    said = ui.page.locator("[data-caption]").text_content() or ""
+    if loss == "cross_entropy":
+        assert out["dL_dz_rule"] == "paired_softmax_ce"
+        assert "At the softmax output with cross-entropy, δ = ∂L/∂z = (ŷ − y) = " in said, said
+        assert delta == pytest.approx([a - b for a, b in zip(yhat, y, strict=True)], abs=1e-15)
+    else:
+        assert out["dL_dz_rule"] == "softmax_jacobian"
+        assert "goes through the softmax's Jacobian: δ = ∂L/∂z = ŷ ⊙ (∂L/∂a − Σₖ ŷₖ ∂L/∂aₖ) = " in said, said
+        inner = sum(a * b for a, b in zip(yhat, g, strict=True))
+        assert delta == pytest.approx([a * (b - inner) for a, b in zip(yhat, g, strict=True)], rel=1e-12)
+        assert caption_numbers(ui)[:3] == g
+    assert "comes straight from the loss (ŷ − y form)" not in said
+    ui.assert_no_console_errors()
