@@ -125,7 +125,7 @@ export function captionFor(name, trace) {
     const u = trace.update;
     const rule = u.optimizer === "sgd" ? ["w ← w − η·∂L/∂w with η = ", number(u.learning_rate)] : [`${u.optimizer} steps with η = `, number(u.learning_rate)];
     return [
-      ...(name === "step" ? [bold("Step"), ": forward, loss, backward and update in one go. "] : [bold("Update"), ": "]),
+      ...(name === "step" ? [bold("Step"), ": forward, loss, backward and update in one go; "] : [bold("Update"), ": "]),
       "every weight and bias moved against its gradient (", ...rule, "). On this batch the loss went from ", number(trace.loss?.loss),
       ...(u.loss_after === null
         ? [" to more than float64 can hold (it overflowed; the batch that comes next still runs)."]

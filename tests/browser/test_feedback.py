@@ -32,6 +32,7 @@ def test_advice_after_the_loss_rose_names_the_numbers_and_a_smaller_eta(ui: UI, 
     first, second = steps[0]["loss"], steps[1]["loss"]
     assert second > 10 * first  # what happened: the second update's batch loss jumped
     said = caption(ui)
+    assert said.startswith("Step: forward, loss, backward and update in one go; every weight and bias moved")
     assert "The batch loss rose from" in said and "at step 1" in said and "at step 2" in said, said
     assert "η = 100 is likely too large for this loss surface: try η/10 = 10." in said, said
     assert quotes(ui, first) and quotes(ui, second)
