@@ -36,7 +36,10 @@ export function renderPlots(s, keys) {
   if (keys.has("history")) {
     drawGradNorms(s);
     const last = s.history[s.history.length - 1];
-    $("[data-loss-summary]").textContent = last ? ` · epoch ${last.epoch}: ${fmt(last.train_loss)}${last.val_loss !== null ? ` / ${fmt(last.val_loss)}` : ""}` : "";
+    // The last epoch's losses, named: the legend wraps, and a line of its own must read alone.
+    $("[data-loss-summary]").textContent = last
+      ? `epoch ${last.epoch}: train ${fmt(last.train_loss)}${last.val_loss !== null ? `, validation ${fmt(last.val_loss)}` : ""}`
+      : "";
     renderAccuracy(s);
   }
   if (keys.has("steps") || keys.has("timelineMark") || keys.has("lossLog")) plots.drawSteps($("[data-plot=steps]"), s.steps, mark?.step ?? null, s.lossLog);

@@ -212,8 +212,9 @@ def test_epoch_updates_the_loss_plot(ui: UI, live_server: str) -> None:
     ui.page.wait_for_selector("[data-plot=loss][data-points='2']")
     history = httpx.get(f"{live_server}/api/networks/{ui.network_id}/history").json()["history"]
     assert [e["epoch"] for e in history] == [1, 2]
-    summary = ui.page.locator("[data-loss-summary]").text_content()
-    assert "epoch 2" in summary
+    summary = ui.page.locator("[data-loss-summary]").text_content() or ""
+    assert summary.startswith("epoch 2: train ") and "validation" not in summary  # no validation split
+    assert float(summary.removeprefix("epoch 2: train ")) == pytest.approx(history[1]["train_loss"], rel=5e-4)
     assert ui.page.locator("[data-plot=grads]").get_attribute("data-state") == "drawn"
     ui.assert_no_console_errors()
 
