@@ -64,6 +64,23 @@ function outOfOrder(name, missing) {
   return `Out of order: ${NEEDS[name]} Press ${presses} first.`;
 }
 
+/** A phase this step has run already (Forward always starts a new one): what to press instead. */
+function alreadyRan(name, trace) {
+  const order = phaseOrder();
+  const reached = currentPhase(trace);
+  if (name === "forward" || reached === "ready" || order.indexOf(name) > order.indexOf(reached)) return null;
+  const next = order[order.indexOf(reached) + 1];
+  const then = next ? `Press ${capitalized(next)} (${KEYS[next]}) next, or Forward (F) to start a new step.` : "Press Forward (F) to start a new step.";
+  return `${capitalized(name)} has already run in this step. ${then}`;
+}
+
+/** Loss after your own input x sent without a target y: nothing to compare ŷ with. */
+function needsOwnTarget(name) {
+  const { trace, ownTargets } = store.get();
+  if (name !== "loss" || !trace?.forward || trace.forward.indices || ownTargets) return null;
+  return "Loss compares ŷ with a target y, and your own input x was sent without one: type y under Your own input and press Push through, or press Forward (F) to send a sample of the data.";
+}
+
 /** Phase the current step has reached: "ready", "forward", "loss", "backward" or "update". */
 export function currentPhase(trace) {
   return trace?.update ? "update" : trace?.backward ? "backward" : trace?.loss ? "loss" : trace?.forward ? "forward" : "ready";
@@ -99,9 +116,10 @@ export async function runPhase(name, body = null) {
   let answer;
   await guarded(async () => {
     const missing = phasesMissing(name, store.get().trace);
-    if (missing.length) {
-      // Said here rather than by a 409 round trip; the server enforces the same order.
-      setError("phase", outOfOrder(name, missing));
+    // Said here rather than by a 409 or 422 round trip; the server enforces the same rules.
+    const refused = missing.length ? outOfOrder(name, missing) : alreadyRan(name, store.get().trace) ?? needsOwnTarget(name);
+    if (refused) {
+      setError("phase", refused);
       emit({ phase: name, error: "out of order" });
       return;
     }

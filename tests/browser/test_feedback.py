@@ -74,6 +74,32 @@ def test_a_phase_out_of_order_names_every_phase_missing(ui: UI) -> None:
     assert ui.error().endswith("Press Forward (F), then Loss (L) first.")
 
 
+def test_a_phase_run_twice_or_without_a_target_says_what_to_press(ui: UI, live_server: str) -> None:
+    """The page says why, where the server would answer 409 or 422 with its own words: a phase
+    this step has run already, and Loss after your own input sent without a target."""
+    ui.open(HUGE_ETA)
+    ui.press("Forward")
+    ui.press("Loss")
+    ui.press("Loss")
+    again = "Loss has already run in this step. Press Backward (B) next, or Forward (F) to start a new step."
+    assert ui.error() == again
+    ui.press("Forward")  # Forward is never refused: it starts a new step
+    assert ui.error() == ""
+    page = ui.page
+    page.locator("details.own-row summary").click()
+    page.locator("[data-own-inputs]").fill("0.5, -1")
+    page.get_by_role("button", name="Push through").click()
+    ui.idle()
+    ui.press("Loss")
+    assert ui.error() == (
+        "Loss compares ŷ with a target y, and your own input x was sent without one: type y under Your own "
+        "input and press Push through, or press Forward (F) to send a sample of the data."
+    )
+    net = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
+    assert net["phase"] == "forward"  # nothing was sent: the step stays where it was
+    ui.assert_no_console_errors()
+
+
 def test_the_timeline_and_the_rewind_dialog_name_a_moment_alike(ui: UI) -> None:
     ui.open("#ds=xor&h=3.tanh&out=sigmoid&loss=bce&lr=0.5&bs=1&iseed=0")
     page = ui.page
