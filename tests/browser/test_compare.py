@@ -94,7 +94,8 @@ def test_a_copy_with_another_learning_rate_stepped_and_played_matches_the_api(
         assert differs.count() == 1
         assert differs.first.get_attribute("data-field") == "learning_rate"
         assert differs.first.text_content() == text
-    assert "data circles" in (page.locator("[data-common]").text_content() or "")
+    common = page.locator("[data-common]").text_content() or ""
+    assert "data circles" in common and common.endswith(" · trainable all parameters")
 
     # Step each column: the gradient norms shown are that step's backward pass. A reference
     # copy of A, stepped over plain HTTP from the same point, must give the same numbers.

@@ -23,7 +23,7 @@ function dataText(network) {
 }
 
 function trainableText(t) {
-  const one = (x) => (x.weights && x.biases ? "all" : x.weights ? "weights only" : x.biases ? "biases only" : "frozen");
+  const one = (x) => (x.weights && x.biases ? "all parameters" : x.weights ? "weights only" : x.biases ? "biases only" : "none (frozen)");
   if (!Array.isArray(t)) return one(t);
   const each = t.map(one);
   return each.every((x) => x === each[0]) ? each[0] : each.map((x, k) => `layer ${k + 1} ${x}`).join(", ");
@@ -45,7 +45,7 @@ export function describe(network) {
     { key: "features", label: "features", text: (network.features ?? network.feature_names).join(", ") },
     { key: "validation_split", label: "validation split", text: fmt(network.validation_split) },
     { key: "seed", label: "shuffle seed", text: String(network.seed) },
-    { key: "trainable", label: "trained", text: trainableText(network.trainable) },
+    { key: "trainable", label: "trainable", text: trainableText(network.trainable) },
   ];
 }
 
