@@ -7,6 +7,7 @@ from __future__ import annotations
 import httpx
 
 from .conftest import UI
+from .test_live_settings import enter
 
 # XOR, one sample per update, η = 100: each update fits its own sample and wrecks the others.
 HUGE_ETA = "#ds=xor&h=3.tanh&out=sigmoid&loss=bce&lr=100&bs=1&iseed=0&seed=0"
@@ -129,9 +130,7 @@ def test_advice_judges_only_the_epochs_run_with_the_settings_in_force(ui: UI, li
     ui.open(OVERSHOOT)
     ui.press("Epoch")
     ui.press("Epoch")
-    field = ui.page.locator("input[name=learning_rate]")
-    field.fill("0.01")
-    field.press("Enter")
+    enter(ui, "learning_rate", "0.01")
     ui.page.wait_for_function("() => window.backpropExplorer.getState().network.learning_rate === 0.01")
     ui.idle()
     ui.press("Epoch")
@@ -143,8 +142,7 @@ def test_advice_judges_only_the_epochs_run_with_the_settings_in_force(ui: UI, li
     said = caption(ui)
     assert "rose" not in said and "too large" not in said, said
 
-    field.fill("3")  # a rise under the new η is η's: said, over the epochs since the change
-    field.press("Enter")
+    enter(ui, "learning_rate", "3")  # a rise under the new η is η's: said, over the epochs since the change
     ui.page.wait_for_function("() => window.backpropExplorer.getState().network.learning_rate === 3")
     ui.idle()
     ui.press("Epoch")

@@ -19,6 +19,13 @@ def events(ui: UI, action: str) -> list[dict]:
     return ui.page.evaluate(f"window.backpropExplorer.events.filter(e => e.action === '{action}')")
 
 
+def enter(ui: UI, name: str, value: str) -> None:
+    """Type ``value`` into the form's field ``name`` and press Enter, as a learner does."""
+    field = ui.page.locator(f"input[name={name}]")
+    field.fill(value)
+    field.press("Enter")
+
+
 def wait_for_epoch(ui: UI, epoch: int) -> None:
     ui.page.wait_for_function(f"() => {STATE}.network.epoch >= {epoch}", timeout=30_000)
 
@@ -136,9 +143,7 @@ def test_a_setting_typed_and_entered_keeps_the_network(ui: UI, live_server: str)
     ui.press("Step")
     net = ui.network_id
     before = httpx.get(f"{live_server}/api/networks/{net}").json()
-    field = page.locator("input[name=learning_rate]")
-    field.fill("0.2")
-    field.press("Enter")
+    enter(ui, "learning_rate", "0.2")
     page.wait_for_function(f"() => {STATE}.network.learning_rate === 0.2")
     ui.idle()
     after = httpx.get(f"{live_server}/api/networks/{net}").json()
@@ -147,8 +152,7 @@ def test_a_setting_typed_and_entered_keeps_the_network(ui: UI, live_server: str)
 
     page.get_by_role("button", name="Play/Pause").click()
     wait_for_epoch(ui, 2)
-    field.fill("0.05")
-    field.press("Enter")
+    enter(ui, "learning_rate", "0.05")
     page.wait_for_function("() => window.backpropExplorer.events.some(e => e.action === 'settings-applied')")
     (applied,) = events(ui, "settings-applied")
     pause(ui)
@@ -160,9 +164,7 @@ def test_a_setting_typed_and_entered_keeps_the_network(ui: UI, live_server: str)
     assert rates == expected, applied
     assert "η 0.2 → 0.05" in (page.locator("[data-settings-note]").text_content() or "")
 
-    split = page.locator("input[name=validation_split]")
-    split.fill("0.25")
-    split.press("Enter")
+    enter(ui, "validation_split", "0.25")
     page.wait_for_function(f"() => {STATE}.network.id !== '{net}'")
     ui.idle()
     built = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
