@@ -72,6 +72,25 @@ export function createInspector({ body, onEditParameter }) {
           "delta",
         );
       }
+      if (act === "softmax" && bl.dL_dz_rule === "softmax_jacobian" && trace.loss) {
+        // Each z moves every output: ∂L/∂a goes through the softmax's Jacobian, written with the
+        // server's ŷ and ∂L/∂a; the result after the last "=" is the server's δ.
+        const yhat = trace.loss.output[0];
+        const K = yhat.length;
+        const g = bl.dL_da[0];
+        const terms = products(K, Math.min(K, 4), (k) => [yhat[k], g[k]], perLine());
+        const aj = sub("a", String(j + 1));
+        return eqBlock(
+          `Output layer (softmax with ${network.loss}): each z moves every output, so ∂L/∂a goes through the softmax's Jacobian`,
+          math(
+            delta, mo("="), sub("ŷ", String(j + 1)), dot(),
+            paren(row(d(mi("L"), aj), mo("−"), m("munder", mo("∑"), mi("k")), sub("ŷ", "k"), d(mi("L"), sub("a", "k")))),
+            NEWLINE, mo("="), mn(yhat[j]), dot(), mo("("), mf(g[j]), mo("−"), mo("("), ...terms, mo(")"), mo(")"),
+            NEWLINE, mo("="), mn(bl.dL_dz[0][j]),
+          ),
+          "delta",
+        );
+      }
       if (bl.da_dz === null || act === "softmax") {
         return eqBlock(
           `Output layer (${act} with ${network.loss}): the API gives ∂L/∂z directly`,

@@ -225,5 +225,14 @@ def test_the_softmax_outputs_delta_is_said_by_the_rule_that_gave_it(ui: UI, loss
         inner = sum(a * b for a, b in zip(yhat, g, strict=True))
         assert delta == pytest.approx([a * (b - inner) for a, b in zip(yhat, g, strict=True)], rel=1e-12)
         assert caption_numbers(ui)[:3] == g
+        # The inspector writes the same rule for one output neuron, with the server's numbers.
+        ui.page.locator("svg[data-network] [data-kind=neuron][data-layer='2'][data-j='1']").click()
+        block = ui.page.locator("[data-inspector-body] [data-eq=delta]")
+        title = block.evaluate("b => b.previousElementSibling.textContent")
+        assert title.endswith("each z moves every output, so ∂L/∂a goes through the softmax's Jacobian")
+        shown = block.locator("mn[data-value]").evaluate_all("ns => ns.map(n => n.dataset.value)")
+        values = [float(v) for v in shown]
+        assert values[0] == yhat[1] and values[-1] == delta[1]
+        assert all(v in values for v in (*yhat, *g))
     assert "comes straight from the loss (ŷ − y form)" not in said
     ui.assert_no_console_errors()
