@@ -60,9 +60,10 @@ def test_my_networks_lists_renames_opens_and_deletes(browser: Browser, live_serv
         other = ui.page.locator(f'[data-my-rows] tr[data-network-id="{second}"]')
         other.get_by_role("button", name="Delete").click()
         expect(other).to_contain_text("Delete for good?")
-        other.get_by_role("button", name="Delete").click()
-        expect(rows).to_have_count(1)
+        other.locator("button.danger", has_text="Delete").click()  # the confirmation's own button
+        expect(other).to_have_count(0)
         assert httpx.get(f"{live_server.url}/api/networks/{second}").status_code == 404
+        expect(rows).to_have_count(1)
         expect(ui.page.locator(f'[data-my-rows] tr[data-network-id="{first}"]')).to_contain_text("on screen")
         ui.assert_no_console_errors()
 
