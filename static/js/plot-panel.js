@@ -32,7 +32,15 @@ export function renderPlots(s, keys) {
   if (keys.has("history") || keys.has("timelineMark") || keys.has("lossLog")) {
     plots.drawLoss($("[data-plot=loss]"), s.history, mark?.epoch ?? null, s.lossLog);
   }
-  if (keys.has("network")) $("[data-loss-plot-units]").textContent = hasUnits(s.network) ? " (standardized units)" : "";
+  if (keys.has("network")) {
+    // With a penalty the two plots measure different things: the epochs' loss is the data's
+    // alone (so training and validation compare), each update's is its batch's plus the penalty.
+    const kind = s.network?.regularization?.kind;
+    const penalty = kind && kind !== "none" ? `the ${kind.toUpperCase()} penalty` : null;
+    const notes = [...(hasUnits(s.network) ? ["standardized units"] : []), ...(penalty ? [`without ${penalty}`] : [])];
+    $("[data-loss-plot-units]").textContent = notes.length ? ` (${notes.join("; ")})` : "";
+    $("[data-steps-legend]").textContent = penalty ? `loss of each update step: its batch's, plus ${penalty}` : "loss of each update step";
+  }
   if (keys.has("history")) {
     drawGradNorms(s);
     const last = s.history[s.history.length - 1];

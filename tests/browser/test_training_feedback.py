@@ -175,3 +175,24 @@ def test_a_build_that_replaces_a_trained_network_keeps_it_one_press_away(ui: UI,
     assert "Back to the trained 2–3–1 network" in (page.locator("[data-caption]").text_content() or "")
     assert httpx.get(f"{live_server}/api/networks/{fresh}").status_code == 404
     ui.assert_no_console_errors()
+
+
+def test_with_a_penalty_the_two_loss_plots_say_what_each_measures(ui: UI, live_server: str) -> None:
+    """The epochs' loss leaves the penalty out (training and validation compare); each update's
+    batch loss has it in. With L2 on, the plots' labels say so, and the numbers bear it out."""
+    ui.open("#ds=xor&h=3.tanh&out=sigmoid&loss=bce&lr=0.5&bs=4&reg=l2&rr=0.5")
+    title = ui.page.locator("[data-loss-plot-units]")
+    steps = ui.page.locator("[data-steps-legend]")
+    assert title.text_content() == " (without the L2 penalty)"
+    assert steps.text_content() == "loss of each update step: its batch's, plus the L2 penalty"
+    ui.press("Epoch")
+    ui.press("Step")
+    answer = httpx.get(f"{live_server}/api/networks/{ui.network_id}/history").json()
+    penalty = ui.state("s.trace.loss.penalty")
+    assert penalty > 0.1 and ui.state("s.trace.loss.loss") == answer["steps"][-1]["loss"]  # penalty in
+    assert answer["steps"][-1]["loss"] == ui.state("s.trace.loss.data_loss") + penalty
+    # Regularization off: the labels go back to plain ones.
+    ui.page.locator("select[name=regularization]").select_option("none")
+    ui.page.wait_for_function(f"() => {STATE}.network.regularization.kind === 'none'")
+    assert title.text_content() == "" and steps.text_content() == "loss of each update step"
+    ui.assert_no_console_errors()
