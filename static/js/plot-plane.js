@@ -226,8 +226,13 @@ export function drawScatter(canvas, data) {
   const yScale = Math.max(1e-9, ...data.targets.map((t) => Math.abs(t[0])));
   drawPoints(ctx, data, X, Y, null, yScale);
   if (nf > 2) {
-    ctx.fillStyle = MUTED;
+    // Over the points' corner: on a backing of its own, so the points do not cross it out.
+    const note = `first 2 of ${nf} features`;
     ctx.textAlign = "right";
-    ctx.fillText(`first 2 of ${nf} features`, w - 8, 14);
+    const width = ctx.measureText(note).width;
+    ctx.fillStyle = "rgba(255,255,255,0.85)";
+    ctx.fillRect(w - 10 - width, 3, width + 4, 14);
+    ctx.fillStyle = MUTED;
+    ctx.fillText(note, w - 8, 14);
   }
 }
