@@ -117,7 +117,10 @@ export async function runPhase(name, body = null) {
   await guarded(async () => {
     const missing = phasesMissing(name, store.get().trace);
     // Said here rather than by a 409 or 422 round trip; the server enforces the same rules.
-    const refused = missing.length ? outOfOrder(name, missing) : alreadyRan(name, store.get().trace) ?? needsOwnTarget(name);
+    // A Loss still to run that has no target to compare with says so too.
+    const refused = missing.length
+      ? [outOfOrder(name, missing), missing.includes("loss") ? needsOwnTarget("loss") : null].filter(Boolean).join(" ")
+      : alreadyRan(name, store.get().trace) ?? needsOwnTarget(name);
     if (refused) {
       setError("phase", refused);
       emit({ phase: name, error: "out of order" });

@@ -92,10 +92,15 @@ def test_a_phase_run_twice_or_without_a_target_says_what_to_press(ui: UI, live_s
     page.get_by_role("button", name="Push through").click()
     ui.idle()
     ui.press("Loss")
-    assert ui.error() == (
+    no_target = (
         "Loss compares ŷ with a target y, and your own input x was sent without one: type y under Your own "
         "input and press Push through, or press Forward (F) to send a sample of the data."
     )
+    assert ui.error() == no_target
+    ui.press("Backward")  # the Loss it needs cannot run yet either: both are said
+    said = ui.error()
+    assert said.startswith("Out of order: Backward starts from the loss gradient ∂L/∂a, so it needs Loss.")
+    assert said.endswith(f"Press Loss (L) first. {no_target}")
     net = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
     assert net["phase"] == "forward"  # nothing was sent: the step stays where it was
     ui.assert_no_console_errors()
