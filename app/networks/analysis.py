@@ -22,7 +22,8 @@ from .. import costs, gate, scaling, serialize
 from ..config import Limits
 from ..errors import InvalidInput, LimitExceeded
 from ..schemas import GradcheckIn, Grid, PredictIn
-from .codec import Session, check_targets
+from .codec import Session
+from .pairing import check_sent_targets
 
 CHUNK_VALUES = 1_000_000  # activations (points × neurons) computed at once
 REFINE_SPARE = 1_024  # evaluations of L a gradient check's refining may spend beyond the first pass's
@@ -152,9 +153,7 @@ def gradcheck(session: Session, limits: Limits, body: GradcheckIn) -> dict:
     if body.inputs is not None and body.targets is not None:
         X = serialize.matrix(body.inputs, "inputs", layers[0])
         Y = serialize.matrix(body.targets, "targets", layers[-1])
-        if len(X) != len(Y):
-            raise InvalidInput(f"targets needs {len(X)} rows, one per input row, got {len(Y)}")
-        check_targets(session.spec["loss"], Y)
+        check_sent_targets(session.spec["loss"], X, Y)
     else:
         _, trainer = session.require_data()
         X, Y = trainer.batch_arrays()

@@ -17,7 +17,8 @@ from .. import scaling, serialize
 from ..config import Limits
 from ..errors import InvalidInput, PhaseConflict
 from ..schemas import BackwardOut, ForwardOut, LossOut, StepOut, UpdateOut
-from .codec import Session, check_targets
+from .codec import Session
+from .pairing import check_sent_targets
 
 
 def require_phase(session: Session, wanted: str) -> None:
@@ -88,9 +89,7 @@ def loss(session: Session, limits: Limits, targets: list | None, units: scaling.
         if targets is None:
             raise InvalidInput("targets are required: forward ran on explicit inputs")
         Y = scaling.network_targets(session.dataset, targets, units, session.spec["layers"][-1])
-        if len(Y) != len(X):
-            raise InvalidInput(f"targets needs {len(X)} rows, one per input row, got {len(Y)}")
-        check_targets(session.spec["loss"], Y)
+        check_sent_targets(session.spec["loss"], X, Y)
         pending["targets"] = serialize.array(Y)
     elif targets is not None:
         raise InvalidInput("omit targets: this batch comes from the dataset, which holds its targets")

@@ -18,7 +18,7 @@ from .. import costs, gate, owners
 from ..config import Limits
 from ..datasets import Datasets
 from ..errors import NotFound
-from ..networks import codec, timeline, views
+from ..networks import codec, pairing, timeline, views
 from ..networks.codec import Session
 from ..networks.sessions import Sessions
 from ..networks.timeline import VerifiedReplays
@@ -154,7 +154,7 @@ class Core:
     def insert(self, session: Session, *, scratch: bool = False) -> NetworkPublic:
         """Save a network opened from a new document (its loss checked against its output layer
         and targets); returns its public view."""
-        codec.check_loss_fits(session.spec, session.dataset)
+        pairing.check_loss_fits(session.spec, session.dataset)
         self.expire_idle()
         reserve(session, None)
         response = views.network_public(session)

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import costs, gate, serialize
 from ..errors import InvalidInput, NotFound
-from ..networks import codec, transfer, views
+from ..networks import codec, pairing, transfer, views
 from ..networks.codec import Session
 from ..schemas import ExportDocument, NetworkList, NetworkPatch, NetworkPublic, NetworkSpec, ParametersIn
 from .core import Core
@@ -57,7 +57,7 @@ class Networks(Core):
 
         def change(session: Session) -> NetworkPublic:
             if body.loss is not None or body.activations is not None:
-                codec.check_loss_fits(session.spec, session.dataset)
+                pairing.check_loss_fits(session.spec, session.dataset)
             # The rule every update passes (engine.divergence) holds for a change too: one that
             # would leave a next step that overflows, where there was none, is refused.
             error = codec.next_step_overflow(session)
