@@ -1,6 +1,6 @@
 // The configuration form: reads and writes the setup object; layer editor; dataset fields.
 
-import { CHOICES, INLINE, NUMBERS, inputSize, isInline, isUpload, usesClasses, usesFeatures } from "./setup.js";
+import { CHOICES, INLINE, NUMBERS, inputSize, isInline, isStructural, isUpload, usesClasses, usesFeatures } from "./setup.js";
 
 function option(value, label = value) {
   const o = document.createElement("option");
@@ -208,11 +208,12 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload, on
   });
   form.addEventListener("submit", (evt) => {
     evt.preventDefault();
-    // Enter in a field submits the form as a click on Build network would, after the field's
-    // change event: `entered` names the field, whose change may have applied already.
+    // Enter in a field submits the form too, after the field's change event: a field that
+    // applies to the network on screen (η, batch size, λ, …) has been applied by that change;
+    // only a field that takes a new network (the data, the split, a seed) builds, as the button does.
     const field = document.activeElement;
-    const entered = field !== evt.submitter && form.contains(field) ? field.name : null;
-    onBuild(read(), { entered });
+    if (field !== evt.submitter && form.contains(field) && !isStructural(field.name)) return;
+    onBuild(read());
   });
   form.querySelector("[data-action=add-layer]").addEventListener("click", () =>
     edit((s) => {

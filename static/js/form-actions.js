@@ -3,7 +3,7 @@
 import * as api from "./api.js";
 import { $, form, store } from "./context.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
-import { applyDatasetDefaults, applyPairing, isStructural, isUpload, needsRebuild, settingsChange } from "./setup.js";
+import { applyDatasetDefaults, applyPairing, isUpload, needsRebuild, settingsChange } from "./setup.js";
 import { applySetup, buildAnew, loadPreview } from "./network-actions.js";
 import { clearSettingsNote, queueSettings } from "./live-settings.js";
 
@@ -58,13 +58,8 @@ export async function onEdit(next, { datasetChanged, structural } = {}) {
   await applyOrWait(next);
 }
 
-/** Build network (new weights): a new network from the setup, whatever changed or not. Enter
- * in a field (`entered`: its name) builds only from a field that takes a new network (the data,
- * the split, the seeds): a learning rate, batch size or λ typed and entered applies to the
- * network on screen (its change event has patched it, or queued it during Play), its weights
- * and training kept. */
-export async function onBuild(next, { entered = null } = {}) {
-  if (entered !== null && !isStructural(entered)) return;
+/** Build network (new weights): a new network from the setup, whatever changed or not. */
+export async function onBuild(next) {
   $("[data-dirty]").textContent = "";
   store.set({ setup: next });
   await buildAnew(next);

@@ -74,11 +74,21 @@ function alreadyRan(name, trace) {
   return `${capitalized(name)} has already run in this step. ${then}`;
 }
 
-/** Loss after your own input x sent without a target y: nothing to compare ŷ with. */
-function needsOwnTarget(name) {
-  const { trace, ownTargets } = store.get();
-  if (name !== "loss" || !trace?.forward || trace.forward.indices || ownTargets) return null;
-  return "Loss compares ŷ with a target y, and your own input x was sent without one: type y under Your own input and press Push through, or press Forward (F) to send a sample of the data.";
+const NO_TARGET =
+  "Loss compares ŷ with a target y, and your own input x was sent without one: type y under Your own input and press Push through, or press Forward (F) to send a sample of the data.";
+
+/**
+ * Why `name` cannot run now, as the page says it (null: it can): phases still missing, a phase
+ * this step has run already, and a Loss to run (now or first) after your own input x sent
+ * without a target y. Said here rather than by a 409 or 422 round trip; the server enforces the
+ * same rules.
+ */
+function refusal(name, { trace, ownTargets }) {
+  const missing = phasesMissing(name, trace);
+  const lossNext = missing.includes("loss") || (name === "loss" && !missing.length);
+  const noTarget = lossNext && trace?.forward && !trace.forward.indices && !ownTargets ? NO_TARGET : null;
+  if (missing.length) return [outOfOrder(name, missing), noTarget].filter(Boolean).join(" ");
+  return alreadyRan(name, trace) ?? noTarget;
 }
 
 /** Phase the current step has reached: "ready", "forward", "loss", "backward" or "update". */
@@ -115,12 +125,7 @@ export async function runPhase(name, body = null) {
   if (!network || store.get().playing) return;
   let answer;
   await guarded(async () => {
-    const missing = phasesMissing(name, store.get().trace);
-    // Said here rather than by a 409 or 422 round trip; the server enforces the same rules.
-    // A Loss still to run that has no target to compare with says so too.
-    const refused = missing.length
-      ? [outOfOrder(name, missing), missing.includes("loss") ? needsOwnTarget("loss") : null].filter(Boolean).join(" ")
-      : alreadyRan(name, store.get().trace) ?? needsOwnTarget(name);
+    const refused = refusal(name, store.get());
     if (refused) {
       setError("phase", refused);
       emit({ phase: name, error: "out of order" });
