@@ -31,7 +31,8 @@ class OwnerOut(Response):
 
 class NameIn(Request):
     name: str | None = Field(
-        description="shown in the list of your networks (at most max_name_length characters); "
+        description="shown in the list of your networks: one line of text, at most max_name_length "
+        "characters, no control characters; "
         "null or empty removes it"
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from .. import owners
 from ..errors import InvalidInput, NotFound
 from .core import Core
@@ -31,6 +33,11 @@ class Accounts(Core):
             raise InvalidInput(
                 f"the name has {len(name)} characters, over the limit max_name_length="
                 f"{self.limits.max_name_length}"
+            )
+        control = next((c for c in name or "" if unicodedata.category(c) == "Cc"), None)
+        if control is not None:
+            raise InvalidInput(
+                f"the name has a control character (U+{ord(control):04X}); a name is one line of plain text"
             )
         if not self.store.rename(network_id, name):
             raise NotFound(f"no network with id {network_id!r}")

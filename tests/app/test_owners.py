@@ -217,6 +217,10 @@ def test_networks_have_names_and_sizes(make_client: Callable[..., TestClient]) -
     assert client.get("/api/owner", headers=ALICE).json()["usage"]["bytes"] == summary["bytes"]
     long = client.put(f"/api/networks/{net}/name", json={"name": "x" * 101}, headers=ALICE)
     assert long.status_code == 422 and "max_name_length=100" in long.json()["detail"]
+    for control in ("a\x00b", "two\nlines", "tab\there"):  # refused alike on SQLite and PostgreSQL
+        refused = client.put(f"/api/networks/{net}/name", json={"name": control}, headers=ALICE)
+        assert refused.status_code == 422 and "control character (U+00" in refused.json()["detail"]
+    assert client.get("/api/networks", headers=ALICE).json()["networks"][0]["name"] == "my moons"
     assert client.put(f"/api/networks/{net}/name", json={"name": ""}, headers=ALICE).json()["name"] is None
 
 
