@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from backprop_explorer.engine import EngineError, NonFiniteError
@@ -84,14 +85,40 @@ def describe_start_error(exc: BaseException) -> str:
 ENGINE_ERRORS = (EngineError, NonFiniteError)
 
 
+# pydantic's bound errors, with the context key that holds the bound and the words before it.
+BOUNDS = {
+    "greater_than": ("gt", "greater than"),
+    "greater_than_equal": ("ge", "greater than or equal to"),
+    "less_than": ("lt", "less than"),
+    "less_than_equal": ("le", "less than or equal to"),
+}
+
+
+def readable(number: object) -> str:
+    """A bound as a person writes it: 1e9 and 1e154 rather than all their digits, 0.5, 1000;
+    an integer bound exactly (2^53 is a count that matters to the digit)."""
+    if not isinstance(number, float):
+        return str(number)
+    if number.is_integer() and abs(number) < 1e6:
+        return str(int(number))
+    return str(Decimal(repr(number)).normalize()).lower().replace("e+", "e")
+
+
 def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part != "body") or "body"
 
 
+def _message(error: dict) -> str:
+    """pydantic's message, with a bound written readably."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind in BOUNDS and BOUNDS[kind][0] in ctx:
+        key, words = BOUNDS[kind]
+        return f"Input should be {words} {readable(ctx[key])}"
+    return str(error.get("msg", ""))
+
+
 def validation_detail(errors: list[dict]) -> tuple[str, list[dict]]:
-    clean = [
-        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors
-    ]
+    clean = [{"loc": list(e.get("loc", ())), "msg": _message(e), "type": e.get("type", "")} for e in errors]
     detail = "; ".join(f"{_location(tuple(e['loc']))}: {e['msg']}" for e in clean)
     return detail or "invalid request", clean
 

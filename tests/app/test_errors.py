@@ -64,6 +64,32 @@ def test_malformed_bodies_are_422(client: TestClient, body: bytes) -> None:
     assert isinstance(response.json()["detail"], str)
 
 
+def test_huge_bounds_are_written_readably(client: TestClient) -> None:
+    # pydantic writes a float bound with all its digits: 1e154 had 155 of them.
+    net = create(client, MOONS)
+    document = client.get(f"/api/networks/{net['id']}/export").json()
+    document["parameters"]["weights"][0][0] = [1e200, -1e200]
+    response = client.post("/api/networks/import", json=document)
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "parameters.weights.0.0.0: Input should be less than or equal to 1e154; "
+        "parameters.weights.0.0.1: Input should be greater than or equal to -1e154"
+    )
+    assert [e["msg"] for e in response.json()["errors"]] == [
+        "Input should be less than or equal to 1e154",
+        "Input should be greater than or equal to -1e154",
+    ]
+    # Small bounds read as before; an integer bound stays exact to the digit.
+    for spec, detail in [
+        ({"learning_rate": 1e5}, "learning_rate: Input should be less than or equal to 1000"),
+        ({"optimizer": {"name": "adam", "eps": 0}}, "optimizer.eps: Input should be greater than 0"),
+        ({"optimizer": {"name": "adam", "beta2": 1}}, "optimizer.beta2: Input should be less than 1"),
+        ({"init": {"seed": 2**53 + 2}}, "init.seed: Input should be less than or equal to 9007199254740992"),
+    ]:
+        response = client.post("/api/networks", json={"layers": [2, 1], **spec})
+        assert response.status_code == 422 and response.json()["detail"] == detail
+
+
 @pytest.mark.parametrize(
     ("spec", "limit"),
     [
