@@ -1,7 +1,8 @@
 """Domain errors and the one place that maps them (and engine errors) to HTTP responses.
 
 Every error body is ``{"detail": "<one readable sentence>"}``; request-validation errors add
-``"errors"`` (pydantic's list, without the offending input, which may not be valid JSON).
+``"errors"`` (pydantic's list, without the offending input, which may not be valid JSON, and
+with each location a path in the body: the form a tagged union chose is left out).
 A database that cannot be used now (disk full, read-only, unreachable, busy) answers 503.
 """
 
@@ -19,6 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .schemas.networks import DATA_FORM_TAGS
 
 
 class DomainError(Exception):
@@ -85,6 +88,9 @@ def describe_start_error(exc: BaseException) -> str:
 ENGINE_ERRORS = (EngineError, NonFiniteError)
 
 
+# The unions whose form a key picks, by field name, with their forms' tags: pydantic puts the
+# chosen form's tag in an error's location, right after the field, and it is not in the body.
+UNION_TAGS: dict[object, frozenset[str]] = {"data": DATA_FORM_TAGS}
 # pydantic's bound errors, with the context key that holds the bound and the words before it.
 BOUNDS = {
     "greater_than": ("gt", "greater than"),
@@ -104,6 +110,11 @@ def readable(number: object) -> str:
     return str(Decimal(repr(number)).normalize()).lower().replace("e+", "e")
 
 
+def _path(loc: tuple | list) -> list:
+    """An error's location as a path in the body: a union's tag right after its field left out."""
+    return [part for i, part in enumerate(loc) if not (i and part in UNION_TAGS.get(loc[i - 1], ()))]
+
+
 def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part != "body") or "body"
 
@@ -118,7 +129,9 @@ def _message(error: dict) -> str:
 
 
 def validation_detail(errors: list[dict]) -> tuple[str, list[dict]]:
-    clean = [{"loc": list(e.get("loc", ())), "msg": _message(e), "type": e.get("type", "")} for e in errors]
+    clean = [
+        {"loc": _path(tuple(e.get("loc", ()))), "msg": _message(e), "type": e.get("type", "")} for e in errors
+    ]
     detail = "; ".join(f"{_location(tuple(e['loc']))}: {e['msg']}" for e in clean)
     return detail or "invalid request", clean
 

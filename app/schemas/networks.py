@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic.config import JsonDict
 
 from ..examples import MAZUR_EXAMPLE, XOR_EXAMPLE
@@ -97,7 +97,36 @@ class DatasetRef(Request):
     dataset_id: str = Field(min_length=1, max_length=100)
 
 
-DataSpec = GeneratorData | ArrayData | DatasetRef
+# The key a body sends picks its form of `data`, so a bad value is reported against that form
+# alone, not against every form it was never meant to be.
+DATA_FORMS: tuple[tuple[str, type[BaseModel]], ...] = (
+    ("generator", GeneratorData),
+    ("dataset_id", DatasetRef),
+    ("inputs", ArrayData),
+    ("targets", ArrayData),
+)
+# The tags name the forms; validation errors carry them in their location (app/errors.py drops them).
+DATA_FORM_TAGS = frozenset(form.__name__ for _, form in DATA_FORMS)
+
+
+def data_form(value: object) -> str | None:
+    """The form of ``data`` a body means: the first of its keys in DATA_FORMS decides."""
+    if isinstance(value, dict):
+        return next((form.__name__ for key, form in DATA_FORMS if key in value), None)
+    return next((form.__name__ for _, form in DATA_FORMS if isinstance(value, form)), None)
+
+
+DataSpec = Annotated[
+    Annotated[GeneratorData, Tag("GeneratorData")]
+    | Annotated[ArrayData, Tag("ArrayData")]
+    | Annotated[DatasetRef, Tag("DatasetRef")],
+    Discriminator(
+        data_form,
+        custom_error_type="data_form",
+        custom_error_message="Input should hold generator (a generator's name), inputs and targets "
+        "(rows of numbers), or dataset_id (an uploaded dataset's id)",
+    ),
+]
 
 
 class NetworkSpec(Request):

@@ -64,6 +64,54 @@ def test_malformed_bodies_are_422(client: TestClient, body: bytes) -> None:
     assert isinstance(response.json()["detail"], str)
 
 
+FORMS = (
+    "Input should hold generator (a generator's name), inputs and targets (rows of numbers), or dataset_id"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "detail", "loc"),
+    [
+        (
+            {"inputs": [[1e10, 2]], "targets": [[1]]},
+            "data.inputs.0.0: Input should be less than or equal to 1e9",
+            ["body", "data", "inputs", 0, 0],
+        ),
+        (
+            {"generator": "xor", "n": 0},
+            "data.n: Input should be greater than or equal to 1",
+            ["body", "data", "n"],
+        ),
+        (
+            {"dataset_id": ""},
+            "data.dataset_id: String should have at least 1 character",
+            ["body", "data", "dataset_id"],
+        ),
+        ({"targets": [[1]]}, "data.inputs: Field required", ["body", "data", "inputs"]),
+        ({"generator": "xor", "inputs": [[0, 1]]}, "data.inputs: Extra inputs are not permitted", None),
+        (  # a key named like a form's tag is a key of the body, and named as one
+            {"inputs": [[0, 1]], "targets": [[1]], "ArrayData": 1},
+            "data.ArrayData: Extra inputs are not permitted",
+            ["body", "data", "ArrayData"],
+        ),
+        ({"n": 5}, f"data: {FORMS} (an uploaded dataset's id)", ["body", "data"]),
+        ("xor", f"data: {FORMS} (an uploaded dataset's id)", ["body", "data"]),
+    ],
+)
+def test_a_bad_data_field_is_reported_against_the_form_its_keys_pick(
+    client: TestClient, data: object, detail: str, loc: list | None
+) -> None:
+    # `data` is a generator's name, rows of numbers or an uploaded dataset: the keys sent say
+    # which, and the answer is about that form alone, not every form the body was never meant as.
+    response = client.post("/api/networks", json={"layers": [2, 1], "data": data})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"] == detail
+    if loc is not None:
+        assert [e["loc"] for e in body["errors"]] == [loc]
+    assert client.get("/api/networks").json()["networks"] == []
+
+
 def test_huge_bounds_are_written_readably(client: TestClient) -> None:
     # pydantic writes a float bound with all its digits: 1e154 had 155 of them.
     net = create(client, MOONS)
