@@ -119,21 +119,55 @@ def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part != "body") or "body"
 
 
-def _message(error: dict) -> str:
-    """pydantic's message, with a bound written readably."""
+def _message(error: dict, body: object) -> str:
+    """pydantic's message, with a bound written readably and a JSON syntax error as a sentence."""
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
     if kind in BOUNDS and BOUNDS[kind][0] in ctx:
         key, words = BOUNDS[kind]
         return f"Input should be {words} {readable(ctx[key])}"
+    if kind == "json_invalid":
+        where = ""
+        position = error.get("loc", ("body",))[-1]
+        if isinstance(position, int) and isinstance(body, str):
+            line = body.count("\n", 0, position) + 1
+            column = position - body.rfind("\n", 0, position)
+            where = f" at line {line}, column {column} (character {position})"
+        return f"the body is not valid JSON in UTF-8: {ctx.get('error', 'it cannot be parsed')}{where}"
     return str(error.get("msg", ""))
 
 
-def validation_detail(errors: list[dict]) -> tuple[str, list[dict]]:
+def validation_detail(errors: list[dict], body: object = None) -> tuple[str, list[dict]]:
+    """The one sentence of a 422 and its list of errors, each located by its path in the body.
+    ``body``: the text that failed to parse as JSON, to say where it failed."""
     clean = [
-        {"loc": _path(tuple(e.get("loc", ()))), "msg": _message(e), "type": e.get("type", "")} for e in errors
+        {
+            "loc": _path(tuple(e.get("loc", ()))),
+            "msg": _message(e, body),
+            "type": e.get("type", ""),
+        }
+        for e in errors
     ]
-    detail = "; ".join(f"{_location(tuple(e['loc']))}: {e['msg']}" for e in clean)
+    detail = "; ".join(
+        e["msg"] if e["type"] == "json_invalid" else f"{_location(tuple(e['loc']))}: {e['msg']}"
+        for e in clean
+    )
     return detail or "invalid request", clean
+
+
+def unreadable_body(request: Request, exc: HTTPException) -> str | None:
+    """What is wrong with a JSON body that could not be decoded (FastAPI's 400): the first byte
+    that is not UTF-8, when that is why."""
+    cause = exc.__cause__
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    json_body = media == "application/json" or media.endswith("+json")
+    if exc.status_code != 400 or not isinstance(cause, UnicodeDecodeError) or not json_body:
+        return None
+    if cause.encoding == "utf-8":
+        byte = cause.object[cause.start]
+        why = f"the byte 0x{byte:02x} at offset {cause.start} is not UTF-8 ({cause.reason})"
+    else:  # a byte-order mark or zero bytes made the JSON decoder read it as UTF-16 or UTF-32
+        why = f"read as {cause.encoding.upper()}, it breaks off at byte {cause.start} ({cause.reason})"
+    return f"the body is not valid JSON in UTF-8: {why}"
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -170,7 +204,8 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = exc.headers
         if status == 405:  # the router names the methods of the first route on this path only
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
-        return JSONResponse({"detail": str(exc.detail)}, status_code=status, headers=headers)
+        detail = unreadable_body(request, exc) or str(exc.detail)
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
     @app.exception_handler(StorageError)
     async def database_error(request: Request, exc: StorageError) -> JSONResponse:
@@ -188,7 +223,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        detail, errors = validation_detail(list(exc.errors()))
+        detail, errors = validation_detail(list(exc.errors()), exc.body)
         return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
 

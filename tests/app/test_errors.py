@@ -139,6 +139,28 @@ def test_huge_bounds_are_written_readably(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        # A byte-order mark: Python's JSON decoder reads the rest as UTF-16, which is no JSON.
+        (b"\xff\xfe{}", "Expecting value at line 1, column 1 (character 0)"),
+        (b"\xff\xfe{", "read as UTF-16-LE, it breaks off at byte 2 (truncated data)"),
+        (b"\xff", "the byte 0xff at offset 0 is not UTF-8 (invalid start byte)"),
+        (
+            b'{"layers": [2, 1], "name": "caf\xe9"}',
+            "the byte 0xe9 at offset 31 is not UTF-8 (invalid continuation byte)",
+        ),
+        (b'{"layers": [2,\n 1', "Expecting ',' delimiter at line 2, column 3 (character 17)"),
+    ],
+)
+def test_a_body_that_is_not_json_in_utf8_says_so_and_where(
+    client: TestClient, body: bytes, detail: str
+) -> None:
+    response = post_raw(client, "/api/networks", body)
+    assert response.status_code == 422
+    assert response.json()["detail"] == f"the body is not valid JSON in UTF-8: {detail}"
+
+
+@pytest.mark.parametrize(
     ("spec", "limit"),
     [
         ({"layers": [2] * 5 + [1]}, "max_layers=4"),
