@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .schemas.networks import DATA_FORM_TAGS
+from .schemas.networks import UNION_TAGS
 
 
 class DomainError(Exception):
@@ -88,9 +88,6 @@ def describe_start_error(exc: BaseException) -> str:
 ENGINE_ERRORS = (EngineError, NonFiniteError)
 
 
-# The unions whose form a key picks, by field name, with their forms' tags: pydantic puts the
-# chosen form's tag in an error's location, right after the field, and it is not in the body.
-UNION_TAGS: dict[object, frozenset[str]] = {"data": DATA_FORM_TAGS}
 # pydantic's bound errors, with the context key that holds the bound and the words before it.
 BOUNDS = {
     "greater_than": ("gt", "greater than"),

@@ -59,6 +59,25 @@ class TrainableSpec(Request):
     biases: bool = True
 
 
+def trainable_form(value: object) -> str | None:
+    """One setting for every layer (an object) or one per layer (a list)."""
+    if isinstance(value, dict | TrainableSpec):
+        return "TrainableSpec"
+    return "list" if isinstance(value, list) else None
+
+
+# An object is one setting for every layer, a list one per layer: a bad value is reported
+# against the shape it was sent in, not against both.
+Trainable = Annotated[
+    Annotated[TrainableSpec, Tag("TrainableSpec")] | Annotated[list[TrainableSpec], Tag("list")],
+    Discriminator(
+        trainable_form,
+        custom_error_type="trainable_form",
+        custom_error_message="Input should be an object {weights, biases} or a list of them, one per layer",
+    ),
+]
+
+
 def _classes_when(generator: str, classes: dict) -> dict:
     """JSON Schema: with this ``generator``, ``classes`` (when sent, and not null) is ``classes``."""
     chosen = {"properties": {"generator": {"const": generator}}, "required": ["generator"]}
@@ -105,8 +124,13 @@ DATA_FORMS: tuple[tuple[str, type[BaseModel]], ...] = (
     ("inputs", ArrayData),
     ("targets", ArrayData),
 )
-# The tags name the forms; validation errors carry them in their location (app/errors.py drops them).
-DATA_FORM_TAGS = frozenset(form.__name__ for _, form in DATA_FORMS)
+# The unions whose form a key or a JSON type picks, by field name, with their forms' tags:
+# pydantic puts the chosen form's tag in an error's location, right after the field, and it
+# is no part of the body (app/errors.py leaves it out).
+UNION_TAGS: dict[object, frozenset[str]] = {
+    "data": frozenset(form.__name__ for _, form in DATA_FORMS),
+    "trainable": frozenset({"TrainableSpec", "list"}),
+}
 
 
 def data_form(value: object) -> str | None:
@@ -145,7 +169,7 @@ class NetworkSpec(Request):
     init: InitSpec = Field(default_factory=InitSpec)
     weights: list[Matrix] | None = Field(None, description="per layer a (n_l, n_{l-1}) matrix")
     biases: list[Vector] | None = Field(None, description="per layer an n_l vector")
-    trainable: TrainableSpec | list[TrainableSpec] = Field(default_factory=TrainableSpec)
+    trainable: Trainable = Field(default_factory=TrainableSpec)
     data: DataSpec | None = Field(
         None, description="default: the xor truth table when layers are [2, ..., 1], else no data"
     )
@@ -176,7 +200,7 @@ class NetworkPatch(Request):
     regularization: RegularizationSpec | None = None
     batch_size: Annotated[int, Field(ge=1, le=MAX_INT), WHOLE] | None = Field(None)
     loss: LossName | None = None
-    trainable: TrainableSpec | list[TrainableSpec] | None = None
+    trainable: Trainable | None = None
     activations: list[ActivationName] | None = None
 
     model_config = ConfigDict(json_schema_extra=patch_schema)
@@ -217,7 +241,7 @@ class NetworkPublic(Response):
     optimizer: OptimizerSpec
     regularization: RegularizationSpec
     init: InitSpec
-    trainable: TrainableSpec | list[TrainableSpec]
+    trainable: Trainable
     data: DataSpec | None
     features: list[str] | None = Field(
         description="the engineered input features (2-D generator data), else null"

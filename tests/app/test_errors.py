@@ -112,6 +112,26 @@ def test_a_bad_data_field_is_reported_against_the_form_its_keys_pick(
     assert client.get("/api/networks").json()["networks"] == []
 
 
+@pytest.mark.parametrize(
+    ("trainable", "detail"),
+    [
+        ({"weights": 1}, "trainable.weights: Input should be a valid boolean"),
+        ([{"weights": True}, {"biases": 2}], "trainable.1.biases: Input should be a valid boolean"),
+        ("yes", "trainable: Input should be an object {weights, biases} or a list of them, one per layer"),
+    ],
+)
+def test_a_bad_trainable_is_reported_against_the_shape_it_was_sent_in(
+    client: TestClient, trainable: object, detail: str
+) -> None:
+    # An object is one setting for every layer, a list one per layer: not both forms' errors.
+    response = client.post("/api/networks", json={"layers": [2, 2, 1], "trainable": trainable})
+    assert response.status_code == 422 and response.json()["detail"] == detail
+    net = create(client, MOONS)
+    response = client.patch(f"/api/networks/{net['id']}", json={"trainable": trainable})
+    assert response.status_code == 422 and response.json()["detail"] == detail
+    assert client.get(f"/api/networks/{net['id']}").json() == net
+
+
 def test_huge_bounds_are_written_readably(client: TestClient) -> None:
     # pydantic writes a float bound with all its digits: 1e154 had 155 of them.
     net = create(client, MOONS)
