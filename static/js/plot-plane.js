@@ -16,8 +16,12 @@ export function pointColour(target, task) {
   return null;
 }
 
+/** The data's points in the plane the grid covers: the (x1, x2) points under engineered
+ * features, else the rows the network sees (a standardized upload's grid is standardized too). */
+const planeRows = (data) => (data.features ? data.raw_inputs : data.inputs);
+
 export function drawPoints(ctx, data, X, Y, valSet, yScale, showValidation = true) {
-  (data.raw_inputs ?? data.inputs).forEach((x, s) => {
+  planeRows(data).forEach((x, s) => {
     if (!showValidation && valSet?.has(s)) return;
     const px = X(x[0]);
     const py = Y(x[1]);
