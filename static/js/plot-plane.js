@@ -209,6 +209,8 @@ export function drawNeuronMaps(container, grid, activations) {
 export function drawScatter(canvas, data) {
   const { ctx, w, h } = prepare(canvas);
   const nf = data.inputs[0]?.length ?? 0;
+  const shown = nf > 2 ? `: the first 2 of its ${nf} features` : "";
+  canvas.setAttribute("aria-label", `Scatter preview of the dataset${shown}`);
   if (!data.inputs.length) return message(canvas, "No data");
   if (nf === 1) {
     const xs = data.inputs.map((r) => r[0]);
