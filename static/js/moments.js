@@ -1,6 +1,7 @@
 // How every part of the page names a moment of training, in one vocabulary: "epoch E" is the
 // state after E whole epochs (the API's `epoch` counter); between two epoch ends it is "step S
-// (epoch E+1 in progress)", so the timeline, the rewind dialog and the header never disagree.
+// (epoch E+1 in progress)", so the timeline, the rewind dialog and the header never disagree;
+// within a step, the phase it has reached.
 
 /** `epoch`: epochs completed; `step`: updates applied; `midEpoch`: part of the next epoch done. */
 export function momentName({ epoch, step, midEpoch }) {
@@ -38,4 +39,9 @@ export function batchWords(forward) {
   const B = forward?.batch_size ?? forward?.inputs?.length ?? 1;
   if (forward?.indices) return B === 1 ? `sample #${forward.indices[0]}` : `this batch of ${B} samples`;
   return B === 1 ? "your own input" : `your ${B} input rows`;
+}
+
+/** Phase the current step has reached: "ready", "forward", "loss", "backward" or "update". */
+export function currentPhase(trace) {
+  return trace?.update ? "update" : trace?.backward ? "backward" : trace?.loss ? "loss" : trace?.forward ? "forward" : "ready";
 }
