@@ -88,7 +88,10 @@ def test_a_copied_link_lets_another_browser_view_and_copy(browser: Browser, live
             bob.page.screenshot(path=str(live_server.db.with_name("shared-view.png")))
             bob.set_speed("max")
             bob.press("Forward")
-            assert "shared with you to view, not to change" in bob.error("phase")
+            assert bob.error("phase") == (
+                "This network is shared with you to view, not to change: My networks → Copy the network "
+                "on screen makes a copy of your own to train"
+            )  # the page's button, not the API's export and import calls
             open_dialog(bob)
             expect(bob.page.locator("[data-my-copy]")).to_be_visible()
             bob.page.get_by_role("button", name="Copy the network on screen").click()
