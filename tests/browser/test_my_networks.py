@@ -38,9 +38,12 @@ def test_my_networks_lists_renames_opens_and_deletes(browser: Browser, live_serv
         rows = ui.page.locator("[data-my-rows] tr")
         expect(rows).to_have_count(2)
         mine = ui.page.locator(f'[data-my-rows] tr[data-network-id="{first}"]')
-        expect(mine).to_contain_text("epoch 1")
+        expect(mine).to_contain_text("1 epoch done, ")
         expect(mine).to_contain_text("kB")
-        expect(ui.page.locator(f'[data-my-rows] tr[data-network-id="{second}"]')).to_contain_text("on screen")
+        shown = ui.page.locator(f'[data-my-rows] tr[data-network-id="{second}"]')
+        expect(shown).to_contain_text("on screen")
+        # One Step after a load: epoch 1 is in progress (the drawing says so); the list is as true
+        expect(shown).to_contain_text("no epoch done, 1 update")
         usage = ui.page.locator("[data-my-usage]").text_content() or ""
         assert re.search(
             r"You keep 2 networks of \d+ and 0 uploads of \d+: \S+ kB of your 250\.0 MB", usage
