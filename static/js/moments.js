@@ -23,6 +23,13 @@ export function epochStatus(n) {
   return n.epoch === 0 ? "no epoch yet" : `epoch ${n.epoch} done`;
 }
 
+/** How far a listed network has trained, true whether or not an epoch is in progress:
+ * "no epoch done, 1 update", "12 epochs done, 241 updates". */
+export function trainedWords({ epoch, step }) {
+  const epochs = epoch === 0 ? "no epoch done" : `${epoch} epoch${epoch === 1 ? "" : "s"} done`;
+  return `${epochs}, ${step} update${step === 1 ? "" : "s"}`;
+}
+
 /** "Forward, Loss and Backward" — the phases the step in progress still needs to reach `goal`. */
 export function phasesToRun(trace, goal = "backward") {
   const order = ["forward", "loss", "backward", "update"];
