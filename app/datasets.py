@@ -24,7 +24,8 @@ from backprop_explorer import engine
 
 from . import costs, csvdata, gate, owners, realdata, scaling, serialize
 from .config import Limits
-from .errors import InvalidInput, LimitExceeded, NotFound
+from .errors import InvalidInput, LimitExceeded, NotFound, readable
+from .schemas.base import MAX_ABS_VALUE
 from .store import Store, new_id
 
 CACHE_SIZE = 32
@@ -288,6 +289,11 @@ class Datasets:
         )
         X, Y = table.X, table.Y
         standardize_targets = standardize_targets and table.task == "regression"
+        # What the network will read lies within ±1e9, as for data sent in a request.
+        if not standardize:
+            check_range(X, table.feature_names, "standardize=true standardizes the features")
+        if not standardize_targets:
+            check_range(Y, table.target_names, "standardize_targets=true standardizes a regression target")
         warnings = scaling.scale_warnings(
             X, Y, table.feature_names, table.target_names, table.task,
             features_standardized=standardize, targets_standardized=standardize_targets,
@@ -367,3 +373,16 @@ class Datasets:
             raise NotFound(f"no dataset with id {dataset_id!r}")
         with self._guard:
             self._cache.pop("ds:" + dataset_id, None)
+
+
+def check_range(A: np.ndarray, names: list[str], remedy: str) -> None:
+    """422 naming the first column with a value beyond ±MAX_ABS_VALUE, the most a network's data
+    may hold (its square, in a squared loss, stays far from overflowing)."""
+    beyond = np.abs(A) > MAX_ABS_VALUE
+    if beyond.any():
+        k = int(np.argmax(beyond.any(axis=0)))
+        largest = float(np.abs(A[:, k]).max())
+        raise InvalidInput(
+            f"{names[k]!r}: values up to {largest:.3g} lie beyond ±{readable(MAX_ABS_VALUE)}, the most "
+            f"a network's data may hold: {remedy}, or scale the column down"
+        )

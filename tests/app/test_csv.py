@@ -154,6 +154,25 @@ def test_the_numbers_arrive_unchanged(server: Served, tmp_path: Path) -> None:
     assert np.array(stored["targets"]).tolist() == table[:, 3:].tolist()
 
 
+def test_values_a_network_could_not_read_are_refused_unless_standardized(server: Served) -> None:
+    """Data sent in a request lie within ±1e9; an upload kept at its own scale holds to the same
+    bound (1e300 made every step of a network on it overflow, and its scale warning say "inf")."""
+    huge = b"a,b,y\n1e300,2,0.5\n-1e300,3,1.5\n5,4,1\n"
+    refused = upload(server, huge, standardize="false")
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        "'a': values up to 1e+300 lie beyond ±1e9, the most a network's data may hold: "
+        "standardize=true standardizes the features, or scale the column down"
+    )
+    target = upload(server, b"a,b,y\n1,2,2e10\n2,3,1\n3,1,0\n")  # the features standardized
+    assert target.status_code == 422 and target.json()["detail"].startswith(
+        "'y': values up to 2e+10 lie beyond"
+    )
+    assert "standardize_targets=true standardizes a regression target" in target.json()["detail"]
+    assert upload(server, b"a,b,y\n1,2,2e10\n2,3,1\n3,1,0\n", standardize_targets="true").status_code == 201
+    assert upload(server, b"a,b,y\n1e9,2,1\n-1e9,3,0\n", standardize="false").status_code == 201  # the bound
+
+
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
