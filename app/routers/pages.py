@@ -46,8 +46,8 @@ def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
     except DomainError as err:
         if "text/html" not in request.headers.get("accept", ""):
             raise
-        context = {"version": __version__, "problem": err.detail}
-        return templates.TemplateResponse(request, "lesson_missing.html", context, status_code=err.status_code)
+        said = {"version": __version__, "problem": err.detail}
+        return templates.TemplateResponse(request, "lesson_missing.html", said, status_code=err.status_code)
     # The explorer's modules (main.js), the tour's and the loss landscape's, which the tour loads
     # as it starts.
     tour = imported_by("tour/tour.js") + imported_by("analysis-panel.js")

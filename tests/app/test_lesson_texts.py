@@ -36,7 +36,10 @@ def test_house_prices_learns_from_training_houses_and_compares_training_losses(c
     # Step 4 asks about the training houses and compares the training MSE after the first epoch
     # with the one after the last: the mean over exactly those houses at the trained weights.
     ask = rendered[3]["ask"]
-    assert ask["question"] == f"Training on the {n_train} training houses for a while: will their loss go up or down?"
+    assert (
+        ask["question"]
+        == f"Training on the {n_train} training houses for a while: will their loss go up or down?"
+    )
     W = np.array(trained["network"]["parameters"]["weights"][0])
     b = np.array(trained["network"]["parameters"]["biases"][0])
     X, Y = np.array(data["inputs"])[train], np.array(data["targets"])[train]
@@ -84,7 +87,7 @@ def test_an_unknown_lessons_address_is_a_page_for_a_browser_and_json_for_a_clien
     detail = client.get("/lessons/nope", headers={"Accept": "application/json"}).json()["detail"]
     assert detail.startswith("no lesson with id 'nope'")
     sentence = detail[0].upper() + detail[1:] + "."
-    assert f"<p class=\"error\" data-lesson-missing>{sentence.replace(chr(39), '&#39;')}</p>" in page.text
+    assert f'<p class="error" data-lesson-missing>{sentence.replace(chr(39), "&#39;")}</p>' in page.text
     assert '<a href="/lessons" data-lessons-link>See all lessons</a>' in page.text
     for accept in ("application/json", "*/*"):
         answer = client.get("/lessons/nope", headers={"Accept": accept})

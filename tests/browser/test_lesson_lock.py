@@ -18,7 +18,12 @@ RUN_BUTTONS = (
     "[data-action=reset]",
 )
 RUNS_REASON = "In the lesson, Next runs each step (Leave tour frees these buttons)"
-FORM_FIELDS = ("select[name=loss]", "input[name=learning_rate]", "select[name=dataset]", "[data-action=build]")
+FORM_FIELDS = (
+    "select[name=loss]",
+    "input[name=learning_rate]",
+    "select[name=dataset]",
+    "[data-action=build]",
+)
 
 
 def test_the_phase_buttons_wait_for_the_tour_and_the_steps_still_run(ui: UI, live_server) -> None:
