@@ -75,7 +75,13 @@ def test_the_settings_form_is_the_lessons_until_the_tour_is_left(ui: UI, live_se
         "The lesson sets this network's settings and its text counts on them (Leave tour frees the form)"
     )
     assert ui.page.locator("[data-config] [data-tour-lock]").is_visible()
-    assert ui.page.locator("[data-import]").is_disabled()  # no other network is loaded under the lesson
+    # No other network is loaded under the lesson.
+    for selector in ("[data-import]", "[data-action=my-networks]"):
+        assert ui.page.locator(selector).is_disabled(), selector
+        assert (
+            ui.page.locator(selector).get_attribute("title")
+            == "The lesson runs on its own network (Leave tour frees this)"
+        )
     # The lesson's own settings hold: step 5 quotes the MSE the lesson set, as the server renders it.
     advance(ui)
     advance(ui)
@@ -88,6 +94,7 @@ def test_the_settings_form_is_the_lessons_until_the_tour_is_left(ui: UI, live_se
     for selector in FORM_FIELDS:
         assert ui.page.locator(selector).is_enabled(), selector
     assert ui.page.locator("[data-config] [data-tour-lock]").is_hidden()
+    assert ui.page.locator("[data-action=my-networks]").is_enabled()
     ui.page.locator("select[name=loss]").select_option("bce")
     ui.page.wait_for_function("() => window.backpropExplorer.getState().network.loss === 'bce'")
     ui.assert_no_console_errors()
