@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from ..deps import LessonsDep
+from ..errors import DomainError
 from ..page_layout import drawing_height
 from ..page_modules import embedded_catalog, imported_by
 from . import resource_router
@@ -37,8 +38,16 @@ def lesson_list(request: Request, lessons: LessonsDep):
 
 @router.get("/lessons/{lesson_id}", response_class=HTMLResponse)
 def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
-    """The explorer page with the tour of lesson ``lesson_id`` (static/js/tour/)."""
-    lesson = lessons.require(lesson_id)
+    """The explorer page with the tour of lesson ``lesson_id`` (static/js/tour/). An unknown id
+    (404) or a lesson file that does not load (422) is a page saying so, with a link to the
+    lessons, for a browser; an API client (no ``text/html`` in its Accept) gets ``{"detail"}``."""
+    try:
+        lesson = lessons.require(lesson_id)
+    except DomainError as err:
+        if "text/html" not in request.headers.get("accept", ""):
+            raise
+        said = {"version": __version__, "problem": err.detail}
+        return templates.TemplateResponse(request, "lesson_missing.html", said, status_code=err.status_code)
     # The explorer's modules (main.js), the tour's and the loss landscape's, which the tour loads
     # as it starts.
     tour = imported_by("tour/tour.js") + imported_by("analysis-panel.js")

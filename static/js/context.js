@@ -34,6 +34,7 @@ export const store = createStore({
   selection: null,
   gradcheck: null, // {key, res} of the last gradient check
   playing: false,
+  tourLock: false, // a lesson's tour is open: its steps run the network and set its settings (tour/lock.js)
   pendingSetup: null, // settings typed during Play, applied once the epoch in progress ends (live-settings.js)
   // The last change of live settings on this page: {id, epoch, step}, the network's, the first
   // epoch run wholly with them and the updates before them (live-settings.js); the advice

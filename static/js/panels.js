@@ -22,10 +22,10 @@ export function renderPhaseButtons(s) {
     btn.classList.toggle("done", k >= 0 && i < k);
     btn.classList.toggle("next", p === nextPhase);
     btn.setAttribute("aria-current", p === phase ? "step" : "false");
-    btn.disabled = s.playing;
+    btn.disabled = s.playing || s.tourLock; // a lesson's tour runs the phases itself (tour/lock.js)
   });
   $("[data-phases]").dataset.phase = phase;
-  for (const a of ["step", "epoch"]) $(`[data-action=${a}]`).disabled = s.playing;
+  for (const a of ["step", "epoch"]) $(`[data-action=${a}]`).disabled = s.playing || s.tourLock;
   const playButton = $("[data-action=play]");
   playButton.setAttribute("aria-pressed", String(s.playing));
   // Icons are inline SVG: Debian's fonts have no ⏸ glyph, so a character would show as a box.

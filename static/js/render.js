@@ -42,7 +42,7 @@ function render(state, keys) {
   if ((keys.has("trace") || keys.has("network") || keys.has("display")) && s.network && !animator.running) {
     view.showNumbers(s.display, s.trace);
   }
-  if (keys.has("trace") || keys.has("playing") || keys.has("network")) renderPhaseButtons(s);
+  if (["trace", "playing", "network", "tourLock"].some((k) => keys.has(k))) renderPhaseButtons(s);
   if (keys.has("trace") || keys.has("steps")) renderReadout(s);
   if (keys.has("network") || keys.has("data")) renderSamplePicker(s);
   if (["network", "data", "trace"].some((k) => keys.has(k))) renderOwnRow(s);

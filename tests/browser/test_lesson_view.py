@@ -1,5 +1,5 @@
 """Lessons keep the network in view: at 1280×800 the tour sits beside the drawing and both are
-on the first screen at every step; on a phone one tap shows the drawing. A first visit offers
+on the first screen at every step; on a phone the drawing comes right under the tour. A first visit offers
 the first lesson, and the controls lead to the lessons."""
 
 from __future__ import annotations
@@ -47,16 +47,31 @@ def test_the_chain_rule_lesson_keeps_drawing_and_tour_on_one_screen(sized_ui, li
         ui.assert_no_console_errors()
 
 
-def test_on_a_phone_one_tap_shows_the_drawing(sized_ui, live_server: str) -> None:
+def test_on_a_phone_the_step_and_the_drawing_share_the_first_screen(sized_ui, live_server: str) -> None:
     with sized_ui(390, 844) as ui:
         ui.page.goto(f"{live_server}/lessons/chain-rule")
         ui.page.wait_for_selector("body[data-ready=true]")
-        wait_stage(ui)
-        assert inside_viewport(ui, "[data-tour-title]")  # the lesson comes first
-        assert not inside_viewport(ui, "svg[data-network]")
-        ui.page.get_by_role("button", name="See the network ↓").click()
-        ui.page.wait_for_timeout(300)
-        assert inside_viewport(ui, "svg[data-network]")
+        ui.set_speed("max")
+        for k in range(len(LESSONS["chain-rule"].steps)):
+            if wait_stage(ui) == "ask":
+                ui.page.locator("[data-tour-choices] button").first.click()
+                assert wait_stage(ui) == "shown"
+            assert ui.page.evaluate("window.scrollY") == 0, k + 1
+            for part in ("[data-tour-title]", "[data-tour-text]", "[data-tour-next]"):
+                assert inside_viewport(ui, part), (k + 1, part, box(ui, part))
+            # Most of the drawing is on that screen too (all of it beside a short text).
+            drawing = box(ui, "svg[data-network]")
+            shown = min(drawing["y"] + drawing["height"], 844) - max(drawing["y"], 0)
+            assert shown >= 0.75 * drawing["height"], (k + 1, drawing)
+            if k == 0:
+                assert inside_viewport(ui, "svg[data-network]"), box(ui, "svg[data-network]")
+            # The drawing comes under the tour, the phase controls (locked in the lesson) after it.
+            assert box(ui, "svg[data-network]")["y"] < box(ui, ".controls")["y"]
+            if k + 1 < len(LESSONS["chain-rule"].steps):
+                advance(ui)
+        # Left, the page is the explorer's again: its controls above the drawing.
+        ui.page.locator("[data-tour-leave]").click()
+        assert box(ui, ".controls")["y"] < box(ui, "svg[data-network]")["y"]
         ui.assert_no_console_errors()
 
 

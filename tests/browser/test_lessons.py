@@ -118,6 +118,9 @@ def test_worked_example_shows_the_servers_figures_and_judges_predictions(
     # (9999 epochs of history, about 1.7 MB) is cut down to the last loss and the step count.
     assert sent and sent[-1][0].endswith(f"/steps/{len(steps) - 1}/render")
     assert max(size for _, size in sent) < 1000, sent
+    # docs/lessons.md quotes the last request's size.
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "lessons.md").read_text(encoding="utf-8")
+    assert f"sends {sent[-1][1]} bytes instead of" in docs, sent[-1]
     ui.assert_no_console_errors()
 
 

@@ -10,6 +10,7 @@ import { at } from "../root.js";
 import { routeKeys } from "../controls.js";
 import { loadAnalysis } from "../render.js";
 import { runAction } from "./actions.js";
+import { lockPage } from "./lock.js";
 import { highlight, offscreenTarget } from "./highlight.js";
 import { contextFor, openLesson, stepFromHash } from "./opening.js";
 
@@ -34,6 +35,7 @@ export async function startTour(lessonId, setup) {
   const tour = { lesson: null, context: {}, done: [], index: 0, running: false, adopted: null, firstText: null };
   const opening = openLesson(lessonId);
   const panel = opening.panel();
+  lockPage(true); // the steps run the network and set its settings, not the page's controls
   opening.wire({ next, back, leave, choose });
   // The room the page keeps for the first step's panels (app.css) is for its first drawing only.
   const release = () => delete document.body.dataset.lessonTarget;
@@ -196,6 +198,7 @@ export async function startTour(lessonId, setup) {
   /** Close the tour; the network stays on the page, and the URL now opens it in the explorer. */
   function leave() {
     routeKeys(null);
+    lockPage(false);
     window.removeEventListener("hashchange", onHash);
     highlight(null);
     $("[data-tour]").hidden = true;
