@@ -26,18 +26,24 @@ export const neuronName = (l, L, j, network) =>
   l === 0 ? `input ${j + 1}` : l === L ? `output neuron ${network ? outputLabel(network, j) : j + 1}` : `neuron ${j + 1} of hidden layer ${l}`;
 
 /** A number field that sets a weight or bias from the inspector (Enter or leaving it applies).
- * During a timeline preview it is disabled, and says why: a value set changes the network as it
- * is now, not the moment shown. */
-function editor(label, value, onSet, at) {
+ * It is disabled, and says why, during a timeline preview (a value set changes the network as
+ * it is now, not the moment shown) and in a lesson's tour (its steps and text count on the
+ * network's weights). */
+function editor(label, value, onSet, { at, tour }) {
   const wrap = document.createElement("label");
   wrap.className = "edit-parameter";
   wrap.append(`${label} `);
-  if (at) {
+  if (at || tour) {
     const input = Object.assign(document.createElement("input"), { type: "number", value: String(value), disabled: true });
     input.dataset.editParameter = "";
-    input.setAttribute("aria-label", `${label} ${value}: previewed, cannot be set`);
+    input.setAttribute("aria-label", `${label} ${value}: ${at ? "previewed" : "the lesson's"}, cannot be set`);
     wrap.append(input);
-    const why = para(`Previewing ${at}: press Back to now (Esc) to set this ${label.startsWith("set w") ? "weight" : "bias"}.`);
+    const kind = label.startsWith("set w") ? "weight" : "bias";
+    const why = para(
+      at
+        ? `Previewing ${at}: press Back to now (Esc) to set this ${kind}.`
+        : `The lesson's steps and text count on these weights: Leave tour to set this ${kind}.`,
+    );
     why.dataset.editWhy = "";
     const box = document.createElement("div");
     box.append(wrap, why);
@@ -125,7 +131,7 @@ export function createInspector({ body, onEditParameter }) {
       `Weight ${weightName(network.layers, l, j, i)} (w${subscript(j + 1)}${subscript(i + 1)} of layer ${l}): from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? `output neuron ${outputLabel(network, j)}` : `neuron ${j + 1}`}`,
       "title",
     );
-    out.push(title, editor("set w =", network.parameters.weights[l - 1][j][i], (v) => onEditParameter(target, v), ctx.at));
+    out.push(title, editor("set w =", network.parameters.weights[l - 1][j][i], (v) => onEditParameter(target, v), ctx));
     const upd = layerOf(trace?.update, l);
     out.push(
       facts([
@@ -297,7 +303,7 @@ export function createInspector({ body, onEditParameter }) {
     const { layer: l, j } = target;
     const L = network.layers.length - 1;
     const name = biasName(network.layers, l, j);
-    const out = [para(`Bias ${name} of ${neuronName(l, L, j, network)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v), ctx.at)];
+    const out = [para(`Bias ${name} of ${neuronName(l, L, j, network)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v), ctx)];
     const bl = layerOf(trace?.backward, l);
     const upd = layerOf(trace?.update, l);
     out.push(

@@ -46,11 +46,11 @@ function render(state, keys) {
   if (keys.has("trace") || keys.has("steps")) renderReadout(s);
   if (keys.has("network") || keys.has("data")) renderSamplePicker(s);
   if (["network", "data", "trace"].some((k) => keys.has(k))) renderOwnRow(s);
-  if (keys.has("selection") || keys.has("trace") || keys.has("network")) {
+  if (["selection", "trace", "network", "tourLock"].some((k) => keys.has(k))) {
     view.select(s.selection);
     // In a timeline preview the inspector's values are the previewed moment's, and say so.
     const at = s.snapshotPreview ? shortMoment(s.snapshotPreview.snapshot) : null;
-    inspector.render(s.selection, { network: s.network, trace: s.trace, at, catalog: s.catalog });
+    inspector.render(s.selection, { network: s.network, trace: s.trace, at, tour: s.tourLock, catalog: s.catalog });
   }
   if (["selection", "trace", "network", "display", "grid"].some((k) => keys.has(k)) && s.network) {
     // After the numbers and the maps: the chain's tags are placed where nothing else is.

@@ -36,6 +36,13 @@ def test_the_phase_buttons_wait_for_the_tour_and_the_steps_still_run(ui: UI, liv
     note = ui.page.locator(".controls [data-tour-lock]")
     assert note.is_visible()
     assert note.text_content() == "Locked: Next runs each step; Leave tour frees them"
+    # Nor can the inspector set a weight the lesson's numbers count on.
+    ui.page.locator('.edge-hit[data-layer="1"][data-j="0"][data-i="0"]').dispatch_event("click")
+    field = ui.page.locator("[data-inspector] input[data-edit-parameter]")
+    assert field.is_disabled()
+    assert ui.page.locator("[data-inspector] [data-edit-why]").text_content() == (
+        "The lesson's steps and text count on these weights: Leave tour to set this weight."
+    )
     # A click on Loss does nothing: the lesson's step 3 runs its own Loss and says the server's numbers.
     ui.page.locator("[data-phase-button=loss]").click(force=True)
     ui.idle()
@@ -59,6 +66,8 @@ def test_the_phase_buttons_wait_for_the_tour_and_the_steps_still_run(ui: UI, liv
     for selector in RUN_BUTTONS:
         assert ui.page.locator(selector).is_enabled(), selector
     assert ui.page.locator("[data-phase-button=loss]").get_attribute("title") == "Loss (L)"
+    ui.page.locator('.edge-hit[data-layer="1"][data-j="0"][data-i="0"]').dispatch_event("click")
+    assert ui.page.locator("[data-inspector] input[data-edit-parameter]").is_enabled()
     ui.press("Forward")
     assert ui.state("s.trace.forward") is not None
     ui.assert_no_console_errors()
