@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import ConfigDict, Field
+from typing import Annotated
+
+from pydantic import ConfigDict, Field, WithJsonSchema
 
 from .base import Request, Response
 
@@ -29,8 +31,13 @@ class OwnerOut(Response):
     )
 
 
+# One line of plain text: no control character (Unicode's Cc: U+0000–U+001F, U+007F–U+009F).
+# The service refuses one with a sentence of its own; the schema says it for clients.
+PlainLine = Annotated[str, WithJsonSchema({"type": "string", "pattern": "^[^\x00-\x1f\x7f-\x9f]*$"})]
+
+
 class NameIn(Request):
-    name: str | None = Field(
+    name: PlainLine | None = Field(
         description="shown in the list of your networks: one line of text, at most max_name_length "
         "characters, no control characters; "
         "null or empty removes it"
