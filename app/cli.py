@@ -117,6 +117,19 @@ LIMIT_HELP = {
 }
 
 
+def port_number(text: str) -> int:
+    """--port's value: a whole number from 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to 65535 (0: any free port), got {text!r}"
+        )
+    return port
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="backprop-explorer",
@@ -140,7 +153,7 @@ def parser() -> argparse.ArgumentParser:
     )
     where.add_argument(
         "--port",
-        type=int,
+        type=port_number,
         metavar="N",
         help=f"the port; 0 picks a free one (default {DEFAULT_PORT}, or the next free one of "
         f"{DEFAULT_PORT}–{DEFAULT_PORT + PORT_TRIES - 1})",

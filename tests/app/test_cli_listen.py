@@ -98,6 +98,18 @@ def test_a_taken_port_is_one_line(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("value", ["-1", "65536", "70000", "eighty"])
+def test_a_port_out_of_range_is_refused_by_the_parser(tmp_path: Path, value: str) -> None:
+    db = tmp_path / "p.db"
+    result = run(*command("serve", f"--port={value}", "--db", str(db)))
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "backprop-explorer serve: error: argument --port: must be a whole number from 0 to 65535 "
+        f"(0: any free port), got '{value}'"
+    )
+    assert not db.exists()  # refused before the database is opened
+
+
 def test_without_a_port_the_next_free_one_is_taken() -> None:
     """What serve does without --port (8000 taken → 8001 …), on a range of ports this test owns."""
     with socket.create_server(("127.0.0.1", 0)) as taken:
