@@ -40,6 +40,7 @@ from .config import (
 from .connections import BACKLOG
 from .dbcli import add_parser as add_db_parser
 from .dbcli import run as run_db
+from .dbcli import sqlite_place
 from .errors import DatabaseUnavailable
 from .lessons import commands as lesson_commands
 from .listen import DEFAULT_PORT, PORT_TRIES, CannotListen, bind, open_when_up, urls
@@ -226,7 +227,14 @@ def parser() -> argparse.ArgumentParser:
 def configure(args: argparse.Namespace) -> str | None:
     """Set the environment the app reads; the token in force (None on loopback without one)."""
     os.environ[ENV_PREFIX + "HOST"] = args.host
-    os.environ[ENV_PREFIX + "DB"] = str(database_from(args.db))
+    database = args.db if args.db is not None else os.environ.get(ENV_PREFIX + "DB") or None
+    # A path given (not the default's folder, made on first use) names a folder that is there.
+    if database is not None:
+        try:
+            sqlite_place(database_from(database), existing=False)
+        except DatabaseUnavailable as exc:
+            sys.exit(f"backprop-explorer: {exc}")
+    os.environ[ENV_PREFIX + "DB"] = str(database_from(database))
     for f in fields(Limits):
         value = getattr(args, f.name)
         if value is not None:
