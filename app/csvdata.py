@@ -220,7 +220,7 @@ def _one_target(
         for r, cell in enumerate(cells):
             if not cell:
                 raise InvalidInput(f"line {lines[r]}, column {col + 1} ({name!r}): empty class label")
-        return _classes(cells, sorted(set(cells)), name, max_classes)
+        return _classes(cells, sorted(set(cells)), name, max_classes, numbers=False)
     distinct = np.unique(values)
     integral = bool(np.all(distinct == np.round(distinct)))
     detected = (
@@ -231,7 +231,7 @@ def _one_target(
     )
     if task == "classification" or (task == "auto" and detected):
         labels = [_label(v) for v in distinct]
-        return _classes([_label(v) for v in values], labels, name, max_classes)
+        return _classes([_label(v) for v in values], labels, name, max_classes, numbers=True)
     return values[:, None], [name], "regression", None
 
 
@@ -252,17 +252,24 @@ def _label(value: float) -> str:
 
 
 def _classes(
-    labels: list[str], classes: list[str], name: str, max_classes: int
+    labels: list[str], classes: list[str], name: str, max_classes: int, *, numbers: bool
 ) -> tuple[np.ndarray, list[str], str, list[str]]:
-    """One 0/1 column for two classes (y = 1 is the second), one-hot columns for more."""
+    """One 0/1 column for two classes (y = 1 is the second), one-hot columns for more.
+    ``numbers``: the labels are numbers, which a regression target could use instead."""
     if len(classes) < 2:
         raise InvalidInput(
             f"the target column {name!r} holds one class ({classes[0]!r}): classification needs two or more"
         )
     if len(classes) > max_classes:
-        raise InvalidInput(
+        too_many = (
             f"the target column {name!r} holds {len(classes)} different values, more classes than an "
-            f"output layer may have (max_neurons={max_classes}): send task=regression to use them as numbers"
+            f"output layer may have (max_neurons={max_classes})"
+        )
+        if numbers:
+            raise InvalidInput(f"{too_many}: send task=regression to use them as numbers")
+        raise InvalidInput(
+            f"{too_many}; its labels are text, not numbers, so it cannot be a regression target either: "
+            f"upload a target column with at most {max_classes} different labels"
         )
     position = {label: k for k, label in enumerate(classes)}
     codes = np.array([position[label] for label in labels])

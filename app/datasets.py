@@ -229,16 +229,24 @@ class Datasets:
 
     @staticmethod
     def dataset_out(dataset: Dataset) -> dict:
-        """The rows as the network sees them (``inputs``) and as the data has them (``raw_inputs``)."""
+        """The rows as the network sees them (``inputs``) and as the data has them (``raw_inputs``):
+        standardized columns scaled back, x·feature_std + feature_mean (the digits' pixels 0–16),
+        and the (x1, x2) points under engineered features. ``raw_inputs`` sent back with
+        ``"units": "data"`` give ``inputs`` again."""
         raw = raw_dataset(dataset)
         inputs = serialize.array(dataset.X)
+        mean, std = getattr(raw, "feature_mean", None), getattr(raw, "feature_std", None)
+        if mean is not None and std is not None:
+            raw_inputs = serialize.array(raw.X * np.asarray(std) + np.asarray(mean))
+        else:
+            raw_inputs = inputs if raw is dataset else serialize.array(raw.X)
         return {
             "inputs": inputs,
             "targets": serialize.array(dataset.Y),
             "task": dataset.task,
             "feature_names": dataset.feature_names,
             "target_names": dataset.target_names,
-            "raw_inputs": inputs if raw is dataset else serialize.array(raw.X),
+            "raw_inputs": raw_inputs,
             "raw_feature_names": raw.feature_names,
             "features": list(dataset.features) if isinstance(dataset, FeaturedDataset) else None,
             **Datasets.units(dataset),

@@ -1,7 +1,8 @@
 """Domain errors and the one place that maps them (and engine errors) to HTTP responses.
 
 Every error body is ``{"detail": "<one readable sentence>"}``; request-validation errors add
-``"errors"`` (pydantic's list, without the offending input, which may not be valid JSON).
+``"errors"`` (pydantic's list, without the offending input, which may not be valid JSON, and
+with each location a path in the body: the form a tagged union chose is left out).
 A database that cannot be used now (disk full, read-only, unreachable, busy) answers 503.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from decimal import Decimal
 from pathlib import Path
 
 from backprop_explorer.engine import EngineError, NonFiniteError
@@ -18,6 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .schemas.networks import UNION_TAGS
 
 
 class DomainError(Exception):
@@ -84,16 +88,83 @@ def describe_start_error(exc: BaseException) -> str:
 ENGINE_ERRORS = (EngineError, NonFiniteError)
 
 
+# pydantic's bound errors, with the context key that holds the bound and the words before it.
+BOUNDS = {
+    "greater_than": ("gt", "greater than"),
+    "greater_than_equal": ("ge", "greater than or equal to"),
+    "less_than": ("lt", "less than"),
+    "less_than_equal": ("le", "less than or equal to"),
+}
+
+
+def readable(number: object) -> str:
+    """A bound as a person writes it: 1e9 and 1e154 rather than all their digits, 0.5, 1000;
+    an integer bound exactly (2^53 is a count that matters to the digit)."""
+    if not isinstance(number, float):
+        return str(number)
+    if number.is_integer() and abs(number) < 1e6:
+        return str(int(number))
+    return str(Decimal(repr(number)).normalize()).lower().replace("e+", "e")
+
+
+def _path(loc: tuple | list) -> list:
+    """An error's location as a path in the body: a union's tag right after its field left out."""
+    return [part for i, part in enumerate(loc) if not (i and part in UNION_TAGS.get(loc[i - 1], ()))]
+
+
 def _location(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part != "body") or "body"
 
 
-def validation_detail(errors: list[dict]) -> tuple[str, list[dict]]:
+def _message(error: dict, body: object) -> str:
+    """pydantic's message, with a bound written readably and a JSON syntax error as a sentence."""
+    kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    if kind in BOUNDS and BOUNDS[kind][0] in ctx:
+        key, words = BOUNDS[kind]
+        return f"Input should be {words} {readable(ctx[key])}"
+    if kind == "json_invalid":
+        where = ""
+        position = error.get("loc", ("body",))[-1]
+        if isinstance(position, int) and isinstance(body, str):
+            line = body.count("\n", 0, position) + 1
+            column = position - body.rfind("\n", 0, position)
+            where = f" at line {line}, column {column} (character {position})"
+        return f"the body is not valid JSON in UTF-8: {ctx.get('error', 'it cannot be parsed')}{where}"
+    return str(error.get("msg", ""))
+
+
+def validation_detail(errors: list[dict], body: object = None) -> tuple[str, list[dict]]:
+    """The one sentence of a 422 and its list of errors, each located by its path in the body.
+    ``body``: the text that failed to parse as JSON, to say where it failed."""
     clean = [
-        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in errors
+        {
+            "loc": _path(tuple(e.get("loc", ()))),
+            "msg": _message(e, body),
+            "type": e.get("type", ""),
+        }
+        for e in errors
     ]
-    detail = "; ".join(f"{_location(tuple(e['loc']))}: {e['msg']}" for e in clean)
+    detail = "; ".join(
+        e["msg"] if e["type"] == "json_invalid" else f"{_location(tuple(e['loc']))}: {e['msg']}"
+        for e in clean
+    )
     return detail or "invalid request", clean
+
+
+def unreadable_body(request: Request, exc: HTTPException) -> str | None:
+    """What is wrong with a JSON body that could not be decoded (FastAPI's 400): the first byte
+    that is not UTF-8, when that is why."""
+    cause = exc.__cause__
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    json_body = media == "application/json" or media.endswith("+json")
+    if exc.status_code != 400 or not isinstance(cause, UnicodeDecodeError) or not json_body:
+        return None
+    if cause.encoding == "utf-8":
+        byte = cause.object[cause.start]
+        why = f"the byte 0x{byte:02x} at offset {cause.start} is not UTF-8 ({cause.reason})"
+    else:  # a byte-order mark or zero bytes made the JSON decoder read it as UTF-16 or UTF-32
+        why = f"read as {cause.encoding.upper()}, it breaks off at byte {cause.start} ({cause.reason})"
+    return f"the body is not valid JSON in UTF-8: {why}"
 
 
 def allowed_methods(request: Request) -> list[str]:
@@ -130,7 +201,8 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = exc.headers
         if status == 405:  # the router names the methods of the first route on this path only
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
-        return JSONResponse({"detail": str(exc.detail)}, status_code=status, headers=headers)
+        detail = unreadable_body(request, exc) or str(exc.detail)
+        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
 
     @app.exception_handler(StorageError)
     async def database_error(request: Request, exc: StorageError) -> JSONResponse:
@@ -148,7 +220,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        detail, errors = validation_detail(list(exc.errors()))
+        detail, errors = validation_detail(list(exc.errors()), exc.body)
         return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
 
 

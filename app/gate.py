@@ -313,7 +313,7 @@ class GateMiddleware:
 async def refuse(send: Send, refusal: DomainError) -> None:
     payload = json.dumps({"detail": refusal.detail}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
-    for name, value in getattr(refusal, "headers", {}).items():
+    for name, value in (refusal.headers or {}).items():
         headers.append((name.lower().encode(), value.encode()))
     await send({"type": "http.response.start", "status": refusal.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

@@ -1,15 +1,23 @@
 """Request bodies checked before any route parses them: their size limits, the time a client
-may take to send them, and no bare JSON ``null`` (every body of this API is an object; one that
-may be left out is documented as one, and FastAPI would take ``null`` for "left out")."""
+may take to send them, no bare JSON ``null`` (every body of this API is an object; one that
+may be left out is documented as one, and FastAPI would take ``null`` for "left out"), and no
+text that is not Unicode (a lone UTF-16 surrogate escape such as ``\\ud800``, which JSON parsers
+accept but no store or answer can encode)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Limits
+
+# Where a body may hold a lone surrogate: an escape \ud800 to \udfff (checked by parsing, as the
+# backslash may itself be escaped and a pair of them is a valid character).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 # Multipart framing around an uploaded file: boundaries, headers, the form fields.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -61,6 +69,14 @@ class BodyLimit:
         if body.strip() == b"null" and headers.get(b"content-type", b"").startswith(b"application/json"):
             await _answer(send, 422, "the body must be a JSON object, or be left out: null is neither")
             return
+        if _SURROGATE_ESCAPE.search(body) and (where := _lone_surrogate(body)) is not None:
+            await _answer(
+                send,
+                422,
+                f"{where}: text holds a lone UTF-16 surrogate escape, which is not a character; a "
+                "character beyond U+FFFF is written as a pair of escapes (\\ud83d\\ude00) or as itself",
+            )
+            return
         scope.setdefault("state", {})["body_bytes"] = size  # the gate's first estimate
         replayed = False
 
@@ -83,6 +99,29 @@ class BodyLimit:
         else:
             detail = f"the request body is over the limit {name}={limit} bytes (set {Limits.env_name(name)})"
         await _answer(send, status, detail)
+
+
+def _lone_surrogate(body: bytes) -> str | None:
+    """Where the parsed body first holds an unpaired surrogate (``body``, ``body.name``, …), or
+    None (also for a body that is not JSON: the route says what is wrong with it)."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    stack: list[tuple[str, Any]] = [("body", parsed)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if any("\ud800" <= c <= "\udfff" for c in value):
+                return where
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if any("\ud800" <= c <= "\udfff" for c in key):
+                    return f"{where} (a key)"
+                stack.append((f"{where}.{key}", item))
+        elif isinstance(value, list):
+            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
+    return None
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:

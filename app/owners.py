@@ -6,15 +6,16 @@ Who a request acts for, in this order:
    (``Authorization: Bearer``, ``?token=``, or the cookie that opening a page with it sets).
    The teacher may list, open and delete every network and dataset;
 2. **a script**: ``X-Owner-Key: <key>`` (16 to 128 of ``A-Z a-z 0-9 _ -``; the Python client
-   makes one per ``Client`` unless given one). The key is a secret: its hash names the owner;
+   makes one per ``Client`` unless given one). The key is a secret: its hash names the owner.
+   A header that is not such a key is refused (422), never read as no key;
 3. **a browser**: the owner cookie, a random key set (HttpOnly, for a year) on the first
    page load without one, named by its hash the same way;
 4. **the anonymous owner**: a request with none of these (curl, a bare ``httpx.get``). Its
-   networks and datasets are open to whoever knows their id, as every network was before
-   owners existed. On a server only this machine can reach (loopback, no token), such a
-   request acts for the machine's own user and sees everything, as the teacher does: only
-   this machine's programs can connect, and they could read the database file anyway. (Behind
-   a reverse proxy every request comes from this machine: set a token there.)
+   networks and datasets are open to whoever knows their id. On a server only this machine
+   can reach (loopback, no token), such a request acts for the machine's own user and sees
+   everything, as the teacher does: only this machine's programs can connect, and they could
+   read the database file anyway. (Behind a reverse proxy every request comes from this
+   machine: set a token there.)
 
 Access to ``/api/networks/{id}…`` and ``/api/datasets/{id}``:
 
@@ -151,6 +152,18 @@ def reads_only(method: str, action: str) -> bool:
     return method in ("GET", "HEAD") or (method == "POST" and action in READING_POSTS)
 
 
+def malformed_key(key: str) -> str:
+    """Why an ``X-Owner-Key`` that is not a key is refused rather than ignored."""
+    odd = sorted({c for c in key if not (c.isascii() and (c.isalnum() or c in "_-"))})
+    shown = ", ".join(repr(c) for c in odd[:5])
+    return (
+        f"X-Owner-Key must be 16 to 128 characters of A-Z a-z 0-9 _ -; this one has {len(key)}"
+        + (f", among them {shown}" if odd else "")
+        + ". Nothing was run: without a valid key the request would act for the anonymous owner, "
+        "whose networks anyone who knows their id may open"
+    )
+
+
 class Owners:
     """ASGI middleware (inside :class:`~app.security.Security`, which has checked the tokens):
     names the requester, refuses what it may not see, sets the owner cookie on page loads."""
@@ -167,6 +180,10 @@ class Owners:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        key = headers.get(KEY_HEADER)
+        if key is not None and not KEY_SYNTAX.match(key):
+            await reply(send, 422, malformed_key(key))
+            return
         requester, new_cookie = self.identify(scope, headers)
         refusal = await self.check(scope, headers, requester)
         if refusal is not None:

@@ -74,13 +74,19 @@ def next_step_message(error: StepOverflow, learning_rate: float) -> str:
 def refused(trainer: Progress, error: NonFiniteError, learning_rate: float) -> DivergedError:
     """A step refused before anything was applied: a new parameter was non-finite, or (the first
     step of a run, with no update of its own to undo) its loss or gradients already were."""
-    what = "loss at step {step} (epoch {epoch}) overflowed before its update"
-    if isinstance(error, StepOverflow) and error.what == "gradients":
-        what = "gradients at step {step} (epoch {epoch}) overflowed before its update"
     if error.parameter:
         what = "update at step {step} (epoch {epoch}) would have made "
         what += f"{error.parameter} non-finite"
-    return _diverged(trainer, what, error.parameter, learning_rate)
+        return _diverged(trainer, what, error.parameter, learning_rate)
+    # No update of this run made it so: the network as it stands cannot run the batch.
+    part = "gradients" if isinstance(error, StepOverflow) and error.what == "gradients" else "loss"
+    epoch, step = trainer.epoch + 1, trainer.step + 1
+    detail = (
+        f"the {part} at step {step} (epoch {epoch}) overflowed before its update: the network's "
+        "inputs or weights are too large for float64 on this batch; use smaller inputs or "
+        "weights, or reset the network"
+    )
+    return DivergedError(epoch, step, detail, None)
 
 
 def next_step_overflowed(trainer: Progress, error: StepOverflow, learning_rate: float) -> DivergedError:

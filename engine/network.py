@@ -36,6 +36,12 @@ PAIRED = {(name, loss.pairs_with) for name, loss in LOSSES.items() if loss.pairs
 REGULARIZATIONS = ("none", "l1", "l2")
 # The phases of one training step, in the order they must run.
 PHASES = ("forward", "loss", "backward", "update")
+# What to do about an overflow in a phase: its cause may be the data, hand-set weights, or
+# weights that updates made large.
+TOO_LARGE = (
+    "use smaller inputs or weights, or reset the network (weights that training made this large "
+    "call for a lower learning rate)"
+)
 
 
 @dataclass
@@ -193,8 +199,8 @@ def forward(net: Network, inputs: np.ndarray) -> ForwardTrace:
     for layer in fwd.layers:
         if not math.isfinite(layer.z.sum()):
             raise NonFiniteError(
-                f"the forward pass overflowed at layer {layer.index} (z is not finite): the weights "
-                "are too large — reset the network or use a lower learning rate"
+                f"the forward pass overflowed at layer {layer.index} (z is not finite): the inputs or "
+                f"weights are too large for float64 — {TOO_LARGE}"
             )
     return fwd
 
@@ -233,8 +239,8 @@ def loss(net: Network, fwd: ForwardTrace, targets: np.ndarray) -> LossTrace:
         lss = _loss(net, fwd, targets)
     if not (math.isfinite(lss.loss) and lss.dL_da is not None and np.isfinite(lss.dL_da).all()):
         raise NonFiniteError(
-            "the loss overflowed (not a finite number): the outputs or weights are too large — "
-            "reset the network or use a lower learning rate"
+            "the loss overflowed (not a finite number): the outputs or targets are too large for "
+            f"float64 — {TOO_LARGE}"
         )
     return lss
 
@@ -320,8 +326,8 @@ def backward(net: Network, fwd: ForwardTrace, lss: LossTrace) -> BackwardTrace:
     for g in grads:
         if not (math.isfinite(g.grad_norm) and math.isfinite(g.dL_db.sum())):
             raise NonFiniteError(
-                f"the gradient of layer {g.index} overflowed (not finite); nothing was changed — "
-                "use a lower learning rate or reset the network"
+                f"the gradient of layer {g.index} overflowed (not finite): the inputs or weights are "
+                f"too large for float64; nothing was changed — {TOO_LARGE}"
             )
     return BackwardTrace(grads)
 

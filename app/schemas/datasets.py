@@ -26,7 +26,9 @@ class DataOut(Response):
     feature_names: list[str]
     target_names: list[str]
     raw_inputs: OutMatrix = Field(
-        description="the data's own columns before engineered features (the same as inputs without)"
+        description="the data's own columns, in its units: standardized features scaled back "
+        "(x·feature_std + feature_mean), the (x1, x2) points under engineered features, else inputs; "
+        'sent with "units": "data" they give inputs again'
     )
     raw_feature_names: list[str]
     features: list[str] | None = Field(None, description="the engineered features of inputs' columns")

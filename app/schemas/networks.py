@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pydantic.config import JsonDict
 
 from ..examples import MAZUR_EXAMPLE, XOR_EXAMPLE
@@ -59,6 +59,25 @@ class TrainableSpec(Request):
     biases: bool = True
 
 
+def trainable_form(value: object) -> str | None:
+    """One setting for every layer (an object) or one per layer (a list)."""
+    if isinstance(value, dict | TrainableSpec):
+        return "TrainableSpec"
+    return "list" if isinstance(value, list) else None
+
+
+# An object is one setting for every layer, a list one per layer: a bad value is reported
+# against the shape it was sent in, not against both.
+Trainable = Annotated[
+    Annotated[TrainableSpec, Tag("TrainableSpec")] | Annotated[list[TrainableSpec], Tag("list")],
+    Discriminator(
+        trainable_form,
+        custom_error_type="trainable_form",
+        custom_error_message="Input should be an object {weights, biases} or a list of them, one per layer",
+    ),
+]
+
+
 def _classes_when(generator: str, classes: dict) -> dict:
     """JSON Schema: with this ``generator``, ``classes`` (when sent, and not null) is ``classes``."""
     chosen = {"properties": {"generator": {"const": generator}}, "required": ["generator"]}
@@ -97,7 +116,41 @@ class DatasetRef(Request):
     dataset_id: str = Field(min_length=1, max_length=100)
 
 
-DataSpec = GeneratorData | ArrayData | DatasetRef
+# The key a body sends picks its form of `data`, so a bad value is reported against that form
+# alone, not against every form it was never meant to be.
+DATA_FORMS: tuple[tuple[str, type[BaseModel]], ...] = (
+    ("generator", GeneratorData),
+    ("dataset_id", DatasetRef),
+    ("inputs", ArrayData),
+    ("targets", ArrayData),
+)
+# The unions whose form a key or a JSON type picks, by field name, with their forms' tags:
+# pydantic puts the chosen form's tag in an error's location, right after the field, and it
+# is no part of the body (app/errors.py leaves it out).
+UNION_TAGS: dict[object, frozenset[str]] = {
+    "data": frozenset(form.__name__ for _, form in DATA_FORMS),
+    "trainable": frozenset({"TrainableSpec", "list"}),
+}
+
+
+def data_form(value: object) -> str | None:
+    """The form of ``data`` a body means: the first of its keys in DATA_FORMS decides."""
+    if isinstance(value, dict):
+        return next((form.__name__ for key, form in DATA_FORMS if key in value), None)
+    return next((form.__name__ for _, form in DATA_FORMS if isinstance(value, form)), None)
+
+
+DataSpec = Annotated[
+    Annotated[GeneratorData, Tag("GeneratorData")]
+    | Annotated[ArrayData, Tag("ArrayData")]
+    | Annotated[DatasetRef, Tag("DatasetRef")],
+    Discriminator(
+        data_form,
+        custom_error_type="data_form",
+        custom_error_message="Input should hold generator (a generator's name), inputs and targets "
+        "(rows of numbers), or dataset_id (an uploaded dataset's id)",
+    ),
+]
 
 
 class NetworkSpec(Request):
@@ -116,7 +169,7 @@ class NetworkSpec(Request):
     init: InitSpec = Field(default_factory=InitSpec)
     weights: list[Matrix] | None = Field(None, description="per layer a (n_l, n_{l-1}) matrix")
     biases: list[Vector] | None = Field(None, description="per layer an n_l vector")
-    trainable: TrainableSpec | list[TrainableSpec] = Field(default_factory=TrainableSpec)
+    trainable: Trainable = Field(default_factory=TrainableSpec)
     data: DataSpec | None = Field(
         None, description="default: the xor truth table when layers are [2, ..., 1], else no data"
     )
@@ -147,7 +200,7 @@ class NetworkPatch(Request):
     regularization: RegularizationSpec | None = None
     batch_size: Annotated[int, Field(ge=1, le=MAX_INT), WHOLE] | None = Field(None)
     loss: LossName | None = None
-    trainable: TrainableSpec | list[TrainableSpec] | None = None
+    trainable: Trainable | None = None
     activations: list[ActivationName] | None = None
 
     model_config = ConfigDict(json_schema_extra=patch_schema)
@@ -188,7 +241,7 @@ class NetworkPublic(Response):
     optimizer: OptimizerSpec
     regularization: RegularizationSpec
     init: InitSpec
-    trainable: TrainableSpec | list[TrainableSpec]
+    trainable: Trainable
     data: DataSpec | None
     features: list[str] | None = Field(
         description="the engineered input features (2-D generator data), else null"

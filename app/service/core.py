@@ -17,7 +17,7 @@ from typing import Any
 from .. import costs, gate, owners
 from ..config import Limits
 from ..datasets import Datasets
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..networks import codec, pairing, timeline, views
 from ..networks.codec import Session
 from ..networks.sessions import Sessions
@@ -34,6 +34,11 @@ def reserve(session: Session, cost: Cost | None) -> None:
     """Hold ``cost(session)`` bytes of the process's memory budget (``app/gate.py``) for the
     request, waiting for them if others hold them; by default what the opened network takes."""
     gate.reserve(costs.stored(costs.shape_of(session)) if cost is None else cost(session), "this request")
+
+
+def next_step_cost(session: Session) -> int:
+    """What running the step at the data cursor takes (its trace; none of it answered)."""
+    return costs.trace(costs.shape_of(session), costs.step_rows(session), 0)
 
 
 class Core:
@@ -156,7 +161,14 @@ class Core:
         and targets); returns its public view."""
         pairing.check_loss_fits(session.spec, session.dataset)
         self.expire_idle()
-        reserve(session, None)
+        # Every network kept can run its next step (engine.divergence): the first batch is run.
+        reserve(session, next_step_cost)
+        error = codec.next_step_overflow(session)
+        if error is not None:
+            raise InvalidInput(
+                f"with these parameters and data the first batch overflows in its {error.what} (not "
+                "finite numbers), so no network was made — choose smaller weights, biases or inputs"
+            )
         response = views.network_public(session)
         self.commit(session, first=True, scratch=scratch)
         return response

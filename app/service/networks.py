@@ -13,7 +13,7 @@ from ..errors import InvalidInput, NotFound
 from ..networks import codec, pairing, transfer, views
 from ..networks.codec import Session
 from ..schemas import ExportDocument, NetworkList, NetworkPatch, NetworkPublic, NetworkSpec, ParametersIn
-from .core import Core
+from .core import Core, next_step_cost
 
 
 class Networks(Core):
@@ -73,6 +73,7 @@ class Networks(Core):
     def put_parameters(self, network_id: str, body: ParametersIn) -> NetworkPublic:
         def change(session: Session) -> NetworkPublic:
             layers = session.spec["layers"]
+            could_step = codec.next_step_overflow(session) is None
             if body.weights is not None:
                 codec.check_weights(body.weights, layers, "weights")
                 for layer, W in zip(session.net.layers, body.weights, strict=False):
@@ -81,10 +82,18 @@ class Networks(Core):
                 codec.check_biases(body.biases, layers, "biases")
                 for layer, b in zip(session.net.layers, body.biases, strict=False):
                     layer.b = np.array(b, dtype=np.float64)
+            # As for a PATCH: parameters that leave a next step overflowing, where there was
+            # none, are refused.
+            error = codec.next_step_overflow(session)
+            if error is not None and could_step:
+                raise InvalidInput(
+                    f"with these parameters the next batch's {error.what} would overflow (not finite "
+                    "numbers), so nothing was changed — choose smaller weights or biases"
+                )
             session.finish_step()
             return views.network_public(session)
 
-        return self.mutate(network_id, change)
+        return self.mutate(network_id, change, cost=next_step_cost)
 
     def reset(self, network_id: str) -> NetworkPublic:
         def edit_doc(doc: dict) -> None:

@@ -4,6 +4,7 @@ import { $, store } from "./context.js";
 import { numSpan } from "./format.js";
 import { forwardInputs, fmtUnits, hasInputScale, hasUnits, unitRow } from "./units.js";
 import { adviceAfterBackward, adviceAfterUpdate } from "./advice.js";
+import { updateScope } from "./trainable.js";
 
 /** Caption segments: strings, {bold: text}, {number: x} (4 significant digits, full on hover), or
  * {button: label, action, onClick}. */
@@ -53,6 +54,21 @@ function softmaxDelta(out, loss, batch) {
   return [
     "At the softmax output each z moves every output, so ∂L/∂a = ", ...vector(out.dL_da[0]),
     " goes through the softmax's Jacobian: δ = ∂L/∂z = ŷ ⊙ (∂L/∂a − Σₖ ŷₖ ∂L/∂aₖ) = ", ...vector(out.dL_dz[0]), ".",
+  ];
+}
+
+/**
+ * The sigmoid output's δ under binary cross-entropy, by the server's paired rule: f′(z) = ŷ(1 − ŷ)
+ * cancels the loss's denominator, so δ = (ŷ − y)/(K·B) comes straight from the loss (exact even
+ * where ŷ has rounded to 0 or 1, f′(z) is 0 and ∂L/∂a past float64's range).
+ */
+function sigmoidBceDelta(out, loss, batch) {
+  const K = out.dL_dz[0].length;
+  const per = K * batch > 1 ? " / (K·B)" : "";
+  return [
+    `At the sigmoid output with binary cross-entropy, f′(z) = ŷ(1 − ŷ) cancels the loss's denominator, so δ = ∂L/∂z = (ŷ − y)${per} = `,
+    ...vector(out.dL_dz[0]), K * batch > 1 ? ` (K = ${K} output${K > 1 ? "s" : ""}, B = ${batch})` : "",
+    ...(loss ? [", with ŷ = ", ...vector(loss.output[0]), " and y = ", ...vector(loss.targets[0])] : []), ", straight from the loss.",
   ];
 }
 
@@ -106,7 +122,7 @@ export function captionFor(name, trace) {
   }
   if (name === "backward") {
     const out = trace.backward.layers.find((ly) => ly.index === L);
-    const first = out.da_dz === null ? softmaxDelta(out, trace.loss, batch) : [
+    const first = out.dL_dz_rule === "paired_sigmoid_bce" ? sigmoidBceDelta(out, trace.loss, batch) : out.da_dz === null ? softmaxDelta(out, trace.loss, batch) : [
       "The gradient ∂L/∂a = ", ...vector(out.dL_da[0]), " at the output is multiplied by f′(z) = ", ...vector(out.da_dz[0]),
       " to give δ = ∂L/∂z = ", ...vector(out.dL_dz[0]), ".",
     ];
@@ -123,10 +139,16 @@ export function captionFor(name, trace) {
   }
   if (name === "update" || name === "step") {
     const u = trace.update;
-    const rule = u.optimizer === "sgd" ? ["w ← w − η·∂L/∂w with η = ", number(u.learning_rate)] : [`${u.optimizer} steps with η = `, number(u.learning_rate)];
+    const { moved, frozen } = updateScope(network);
+    const v = moved === "every bias" ? "b" : "w";
+    const rule = u.optimizer === "sgd" ? [`${v} ← ${v} − η·∂L/∂${v} with η = `, number(u.learning_rate)] : [`${u.optimizer} steps with η = `, number(u.learning_rate)];
+    // What did not move is said first: a frozen parameter's step is 0.
+    const what = !moved
+      ? ["nothing moved: every weight and bias is frozen (not trainable)."]
+      : [frozen ? `${frozen} are frozen (not trainable) and did not move; ` : "", `${moved} moved against its gradient (`, ...rule, ")."];
     return [
       ...(name === "step" ? [bold("Step"), ": forward, loss, backward and update in one go; "] : [bold("Update"), ": "]),
-      "every weight and bias moved against its gradient (", ...rule, "). On this batch the loss went from ", number(trace.loss?.loss),
+      ...what, " On this batch the loss went from ", number(trace.loss?.loss),
       ...(u.loss_after === null
         ? [" to more than float64 can hold (it overflowed; the batch that comes next still runs)."]
         : [" to ", number(u.loss_after), hasUnits(network) ? " (standardized units)" : "", "."]),

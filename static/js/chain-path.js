@@ -8,6 +8,7 @@ import { biasName, subscript, weightName } from "./names.js";
 import { phasesToRun } from "./moments.js";
 import { el, lerp } from "./svg.js";
 import { textWidth } from "./network-layout.js";
+import { isFrozen } from "./trainable.js";
 
 const SIZE = 11; // px, the tags' font size
 const layerOf = (phase, l) => phase?.layers.find((ly) => ly.index === l);
@@ -21,6 +22,18 @@ const overlaps = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a
  */
 const PRIME = { sigmoid: "σ′", tanh: "tanh′", relu: "ReLU′", leaky_relu: "lReLU′", linear: "lin′" };
 
+/**
+ * Whether the output's ∂L/∂a · f′(z) multiplies out to its δ (within rounding). Under the paired
+ * sigmoid + binary cross-entropy rule the server takes δ = (ŷ − y)/(K·B) directly: once the
+ * output saturates the two factors are 0 and a clamped ∞ while δ is an ordinary number, and the
+ * chain then starts from δ itself.
+ */
+function productHolds(b, row, k) {
+  if (b.dL_dz_rule !== "paired_sigmoid_bce") return true;
+  const delta = b.dL_dz[row][k];
+  return Math.abs(b.dL_da[row][k] * b.da_dz[row][k] - delta) <= 1e-9 * Math.abs(delta);
+}
+
 export function chainFactors(trace, sizes, l, j, i, row = 0) {
   const L = sizes.length - 1;
   const f = trace.forward;
@@ -33,7 +46,7 @@ export function chainFactors(trace, sizes, l, j, i, row = 0) {
     const b = layerOf(trace.backward, m);
     if (m === L || !unique) {
       // The head of the chain: the loss's slope at this neuron's output (a sum when it fans out).
-      if (b.da_dz === null) {
+      if (b.da_dz === null || (m === L && !productHolds(b, row, k))) {
         factors.unshift({ symbol: m === L ? "∂L/∂z" : "δ", value: b.dL_dz[row][k], at: { neuron: [m, k] } });
       } else {
         const symbol = m === L ? (sizes[L] > 1 ? `∂L/∂ŷ${k + 1}` : "∂L/∂ŷ") : "Σ w·δ";
@@ -203,8 +216,12 @@ export function createChainPath(svg, state) {
       ...(isEdge ? around(geo.pos[l - 1][i], geo.r) : []), ...foot,
     ];
     const old = upd ? (isEdge ? upd.W_old[j][i] : upd.b_old[j]) : null;
-    // The name, and after Update the move: "w₅: 0.4 → 0.3589".
-    const headlines = upd ? [`${name}: ${fmt(old)} → ${fmt(value)}`, `${name} → ${fmt(value)}`] : [`${name} = ${fmt(value)}`, name];
+    const frozen = isFrozen(network, selection.kind, l);
+    // The name, and after Update the move: "w₅: 0.4 → 0.3589" (a frozen one: "b₃ = 0.6, frozen").
+    const headlines = upd && !frozen
+      ? [`${name}: ${fmt(old)} → ${fmt(value)}`, `${name} → ${fmt(value)}`]
+      : [`${name} = ${fmt(value)}${frozen ? ", frozen" : ""}`, name];
+    const updateParts = (upd) => (frozen ? frozenParts(name, value, upd) : movedParts(name, old, value, upd));
     const headline = () => headlines.some((text) => tag(text, spotsOf, taken, "chain-name"));
     if (!back || !trace.forward) {
       headline();
@@ -217,7 +234,7 @@ export function createChainPath(svg, state) {
       headline();
       return [
         { text: `∂L/∂${name} = δ · 1` }, ...(B > 1 ? [{ text: ` summed over the ${B} samples` }] : []), { text: " = " }, { number: grad },
-        ...updateParts(name, old, value, trace.update),
+        ...updateParts(trace.update),
       ];
     }
     for (const [m, k, s] of pathEdges(sizes, l, j)) {
@@ -275,14 +292,19 @@ export function createChainPath(svg, state) {
       return [
         ...head, { text: B > 1 ? " for sample 1: " : ": " }, ...product,
         { text: B > 1 ? `; summed over the ${B} samples${reg ? " with the penalty's share" : ""}, ∂L/∂${name} = ` : "; with the penalty's share, ∂L/∂w = " }, { number: grad },
-        ...updateParts(name, old, value, trace.update),
+        ...updateParts(trace.update),
       ];
     }
-    return [...head, { text: " = " }, ...product, { text: " = " }, { number: grad }, ...updateParts(name, old, value, trace.update)];
+    return [...head, { text: " = " }, ...product, { text: " = " }, { number: grad }, ...updateParts(trace.update)];
+  }
+
+  /** After Update, a frozen parameter: no step. */
+  function frozenParts(name, now, upd) {
+    return upd ? [{ text: `. Update: frozen (not trainable): ${name} stays ` }, { number: now }, { text: "." }] : [];
   }
 
   /** After Update: the step the optimizer took. */
-  function updateParts(name, old, now, upd) {
+  function movedParts(name, old, now, upd) {
     if (!upd) return [];
     const rule = upd.optimizer === "sgd" ? `. Update: ${name} ← ${name} − η·∂L/∂${name} with η = ` : `. Update (${upd.optimizer}, η = `;
     return [{ text: rule }, { number: upd.learning_rate }, { text: upd.optimizer === "sgd" ? ": " : "): " }, { number: old }, { text: " → " }, { number: now }, { text: "." }];

@@ -203,7 +203,14 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload, on
   form.addEventListener("change", (evt) => {
     if (evt.target.closest("[data-layers]") || evt.target.name?.startsWith("csv")) return;
     const before = setup.dataset;
+    const kept = setup[evt.target.name];
     const s = read();
+    if (NUMBERS.includes(evt.target.name) && evt.target.classList.contains("invalid")) {
+      // read() kept the value in force: say so, as a refused change is said.
+      const label = evt.target.closest("label")?.firstChild?.textContent.trim() || evt.target.name;
+      const typed = evt.target.value !== "" ? `"${evt.target.value}"` : evt.target.validity.badInput ? "what was typed" : "an empty field";
+      onLimit(`${label}: ${typed} is not a number the page can use, so nothing changed: it stays ${kept}.`);
+    }
     onEdit(s, { datasetChanged: s.dataset !== before });
   });
   form.addEventListener("submit", (evt) => {

@@ -4,7 +4,8 @@
 
 import { $, animator, store } from "./context.js";
 import { boxOf, download, drawSvgText, plotPng, pngOf, standaloneSvg } from "./export.js";
-import { currentPhase, runPhase } from "./phase-actions.js";
+import { runPhase } from "./phase-actions.js";
+import { currentPhase } from "./moments.js";
 import { setError } from "./messages.js";
 
 const FPS = 30;

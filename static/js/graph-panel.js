@@ -5,7 +5,7 @@
 
 import * as api from "./api.js";
 import { $, animator, store } from "./context.js";
-import { currentPhase } from "./phase-actions.js";
+import { currentPhase } from "./moments.js";
 import { drawGraph, nodeName } from "./graph-view.js";
 
 const REVEAL_MS = 90; // per node at speed 1×

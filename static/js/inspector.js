@@ -8,18 +8,41 @@ import { batchWords, phasesToRun } from "./moments.js";
 import { fmtUnits, forwardInputs, hasInputScale, hasUnits, unitValue } from "./units.js";
 import { fittedPanel, productsPerLine, stackable } from "./equation-fit.js";
 import { lossDerivative } from "./loss-derivative.js";
+import { deltaEquation } from "./delta-equation.js";
+import { isFrozen } from "./trainable.js";
 import { NEWLINE, d, dot, eqBlock, facts, frac, gap, m, math, mf, mi, mn, mo, mtext, para, paren, products, row, sub } from "./mathml.js";
 
 export const layerOf = (phaseTrace, l) => phaseTrace?.layers.find((ly) => ly.index === l);
 
-/** Names for neuron j of layer l (1-based in the text, like the textbooks). */
-export const neuronName = (l, L, j) => (l === 0 ? `input ${j + 1}` : l === L ? `output neuron ${j + 1}` : `neuron ${j + 1} of hidden layer ${l}`);
+/** The drawing's label of output j: "ŷ" alone, else "ŷ" and the target's name ("ŷ 3", "ŷ setosa"). */
+export function outputLabel(network, j) {
+  const L = network.layers.length - 1;
+  return network.layers[L] > 1 ? `ŷ ${network.target_names?.[j] ?? `y${j + 1}`}` : "ŷ";
+}
 
-/** A number field that sets a weight or bias from the inspector (Enter or leaving it applies). */
-function editor(label, value, onSet) {
+/** Names for neuron j of layer l (1-based in the text, like the textbooks); an output neuron
+ * is named by its label on the drawing when `network` is given ("output neuron ŷ 3"). */
+export const neuronName = (l, L, j, network) =>
+  l === 0 ? `input ${j + 1}` : l === L ? `output neuron ${network ? outputLabel(network, j) : j + 1}` : `neuron ${j + 1} of hidden layer ${l}`;
+
+/** A number field that sets a weight or bias from the inspector (Enter or leaving it applies).
+ * During a timeline preview it is disabled, and says why: a value set changes the network as it
+ * is now, not the moment shown. */
+function editor(label, value, onSet, at) {
   const wrap = document.createElement("label");
   wrap.className = "edit-parameter";
   wrap.append(`${label} `);
+  if (at) {
+    const input = Object.assign(document.createElement("input"), { type: "number", value: String(value), disabled: true });
+    input.dataset.editParameter = "";
+    input.setAttribute("aria-label", `${label} ${value}: previewed, cannot be set`);
+    wrap.append(input);
+    const why = para(`Previewing ${at}: press Back to now (Esc) to set this ${label.startsWith("set w") ? "weight" : "bias"}.`);
+    why.dataset.editWhy = "";
+    const box = document.createElement("div");
+    box.append(wrap, why);
+    return box;
+  }
   const input = document.createElement("input");
   input.type = "number";
   input.step = "any";
@@ -47,85 +70,6 @@ function gradientLabel(v, trace) {
 export function createInspector({ body, onEditParameter }) {
   const perLine = () => productsPerLine(body);
 
-  /** Equation rows for δ_j of layer l (sample row 0): output or hidden form. */
-  function deltaEquation(l, j, ctx) {
-    const { network, trace } = ctx;
-    const L = network.layers.length - 1;
-    const bl = layerOf(trace.backward, l);
-    const fl = layerOf(trace.forward, l);
-    const act = fl.activation;
-    const delta = sub("δ", String(j + 1));
-    if (l === L) {
-      if ((bl.da_dz === null || act === "softmax") && network.loss === "cross_entropy" && trace.loss) {
-        // Softmax with cross-entropy: the textbook shortcut δ = (ŷ − y)/B.
-        const B = trace.forward.batch_size ?? trace.forward.inputs.length;
-        const yhat = trace.loss.output[0][j];
-        const y = trace.loss.targets[0][j];
-        const diff = row(mn(yhat), mo("−"), mn(y));
-        return eqBlock(
-          `Output layer (softmax with cross-entropy): ∂L/∂z is simply ŷ − y${B > 1 ? `, divided by the batch size ${B}` : ""}`,
-          math(
-            delta, mo("="), d(mi("L"), sub("z", String(j + 1))), mo("="),
-            B > 1 ? frac(row(sub("ŷ", String(j + 1)), mo("−"), sub("y", String(j + 1))), mi("B")) : row(sub("ŷ", String(j + 1)), mo("−"), sub("y", String(j + 1))),
-            mo("="), B > 1 ? frac(diff, m("mn", String(B))) : diff, mo("="), mn(bl.dL_dz[0][j]),
-          ),
-          "delta",
-        );
-      }
-      if (act === "softmax" && bl.dL_dz_rule === "softmax_jacobian" && trace.loss) {
-        // Each z moves every output: ∂L/∂a goes through the softmax's Jacobian, written with the
-        // server's ŷ and ∂L/∂a; the result after the last "=" is the server's δ.
-        const yhat = trace.loss.output[0];
-        const K = yhat.length;
-        const g = bl.dL_da[0];
-        const terms = products(K, Math.min(K, 4), (k) => [yhat[k], g[k]], perLine());
-        const aj = sub("a", String(j + 1));
-        return eqBlock(
-          `Output layer (softmax with ${network.loss}): each z moves every output, so ∂L/∂a goes through the softmax's Jacobian`,
-          math(
-            delta, mo("="), sub("ŷ", String(j + 1)), dot(),
-            paren(row(d(mi("L"), aj), mo("−"), m("munder", mo("∑"), mi("k")), sub("ŷ", "k"), d(mi("L"), sub("a", "k")))),
-            NEWLINE, mo("="), mn(yhat[j]), dot(), mo("("), mf(g[j]), mo("−"), mo("("), ...terms, mo(")"), mo(")"),
-            NEWLINE, mo("="), mn(bl.dL_dz[0][j]),
-          ),
-          "delta",
-        );
-      }
-      if (bl.da_dz === null || act === "softmax") {
-        return eqBlock(
-          `Output layer (${act} with ${network.loss}): the API gives ∂L/∂z directly`,
-          math(delta, mo("="), d(mi("L"), sub("z", String(j + 1))), mo("="), mn(bl.dL_dz[0][j])),
-          "delta",
-        );
-      }
-      return eqBlock(
-        `Output layer: δ = ∂L/∂a · f′(z), with f = ${act}`,
-        math(
-          delta, mo("="), d(mi("L"), sub("a", String(j + 1))), dot(), row(mi("f′"), paren(sub("z", String(j + 1)))),
-          mo("="), mn(bl.dL_da[0][j]), dot(), mf(bl.da_dz[0][j]), mo("="), mn(bl.dL_dz[0][j]),
-        ),
-        "delta",
-      );
-    }
-    // Hidden: δ_j = f′(z_j) · Σ_k w_kj δ_k, the sum being the API's dL_da.
-    const next = layerOf(trace.forward, l + 1);
-    const nextB = layerOf(trace.backward, l + 1);
-    const K = next.W.length;
-    const terms = products(K, Math.min(K, 4), (k) => [next.W[k][j], nextB.dL_dz[0][k]], perLine());
-    return eqBlock(
-      `Hidden layer: δ = f′(z) · Σₖ wₖⱼ δₖ, the gradient arriving from the ${K} neuron${K > 1 ? "s" : ""} of layer ${l + 1}`,
-      [
-        math(
-          delta, mo("="), row(mi("f′"), paren(sub("z", String(j + 1)))), dot(),
-          row(m("munder", mo("∑"), mi("k")), sub("w", row(mi("k"), mi(String(j + 1)))), sub("δ", "k")),
-          NEWLINE, mo("="), mn(bl.da_dz[0][j]), dot(), mo("("), ...terms, mo(")"),
-          NEWLINE, mo("="), mn(bl.da_dz[0][j]), dot(), mf(bl.dL_da[0][j]), mo("="), mn(bl.dL_dz[0][j]),
-        ),
-      ].flat(),
-      "delta",
-    );
-  }
-
   /** The penalty's share of ∂L/∂w, written with its numbers: + λ·w (L2) or + λ·sign(w) (L1). */
   function regTerm(network, w) {
     const reg = network.regularization;
@@ -135,8 +79,18 @@ export function createInspector({ body, onEditParameter }) {
       : row(mo("+"), mi("λ"), dot(), row(mi("sign"), paren(mi("w"))), mo("="), mn(reg.rate), dot(), mf(Math.sign(w)), gap(), mtext("(the L1 penalty)"));
   }
 
-  function updateEquation(kind, old, grad, step, next, upd, lr) {
+  /** The update of parameter `name` (kind "w" or "b"): the rule with its numbers, or, frozen,
+   * that it stays (the server's new value is the old one). */
+  function updateEquation(kind, name, frozen, old, grad, step, next, upd, lr) {
     const v = kind === "w" ? "w" : "b";
+    if (frozen) {
+      const kinds = kind === "w" ? "weights" : "biases";
+      return eqBlock(
+        `Update: this layer's ${kinds} are frozen (not trainable), so there is no step: ${name} stays ${fmt(next)}`,
+        math(sub(v, "new"), mo("="), sub(v, "old"), mo("="), mn(next)),
+        "update",
+      );
+    }
     if (upd.optimizer === "sgd") {
       return eqBlock(
         `Update (SGD, η = ${fmt(lr)}): move against the gradient`,
@@ -168,10 +122,10 @@ export function createInspector({ body, onEditParameter }) {
     const L = network.layers.length - 1;
     const out = [];
     const title = para(
-      `Weight ${weightName(network.layers, l, j, i)} (w${subscript(j + 1)}${subscript(i + 1)} of layer ${l}): from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output neuron" : "neuron"} ${j + 1}`,
+      `Weight ${weightName(network.layers, l, j, i)} (w${subscript(j + 1)}${subscript(i + 1)} of layer ${l}): from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? `output neuron ${outputLabel(network, j)}` : `neuron ${j + 1}`}`,
       "title",
     );
-    out.push(title, editor("set w =", network.parameters.weights[l - 1][j][i], (v) => onEditParameter(target, v)));
+    out.push(title, editor("set w =", network.parameters.weights[l - 1][j][i], (v) => onEditParameter(target, v), ctx.at));
     const upd = layerOf(trace?.update, l);
     out.push(
       facts([
@@ -187,7 +141,7 @@ export function createInspector({ body, onEditParameter }) {
     }
     const fPrev = l === 1 ? trace.forward.inputs[0][i] : layerOf(trace.forward, l - 1).a[0][i];
     const aPrev = l === 1 ? sub("x", String(i + 1)) : sub("a", String(i + 1));
-    out.push(deltaEquation(l, j, ctx));
+    out.push(deltaEquation(l, j, ctx, perLine()));
     const reg = regTerm(network, upd ? upd.W_old[j][i] : network.parameters.weights[l - 1][j][i]);
     const chain = [];
     const B = trace.forward.batch_size ?? trace.forward.inputs.length;
@@ -200,7 +154,7 @@ export function createInspector({ body, onEditParameter }) {
           m("msup", aPrev, paren(mi("s")))),
       );
       chain.push(NEWLINE, mo("="), ...terms);
-    } else if (l === L && bl.da_dz !== null) {
+    } else if (l === L && bl.da_dz !== null && bl.dL_dz_rule !== "paired_sigmoid_bce") {
       chain.push(
         d(mi("L"), mi("w")), mo("="), d(mi("L"), sub("a", String(j + 1))), dot(),
         row(mi("f′"), paren(sub("z", String(j + 1)))), dot(), aPrev,
@@ -220,13 +174,17 @@ export function createInspector({ body, onEditParameter }) {
     out.push(eqBlock(label, math(...chain), "dL_dW"));
     const note = batchNote(trace);
     if (note) out.push(note);
+    const name = weightName(network.layers, l, j, i);
+    const frozen = isFrozen(network, "w", l);
     if (upd) {
-      out.push(updateEquation("w", upd.W_old[j][i], upd.dL_dW[j][i], upd.step_W[j][i], upd.W_new[j][i], trace.update, trace.update.learning_rate));
+      out.push(updateEquation("w", name, frozen, upd.W_old[j][i], upd.dL_dW[j][i], upd.step_W[j][i], upd.W_new[j][i], trace.update, trace.update.learning_rate));
     } else {
       const opt = network.optimizer?.name ?? "sgd";
       out.push(
         para(
-          opt === "sgd"
+          frozen
+            ? `Next, Update leaves ${name} as it is: this layer's weights are frozen (not trainable).`
+            : opt === "sgd"
             ? `Next, Update applies w_new = w_old − η·∂L/∂w with η = ${fmt(network.learning_rate)}.`
             : `Next, Update applies the ${opt} step (η = ${fmt(network.learning_rate)}), built from ∂L/∂w and the optimizer's running averages.`,
         ),
@@ -262,7 +220,7 @@ export function createInspector({ body, onEditParameter }) {
     const { network, trace } = ctx;
     const { layer: l, j } = target;
     const L = network.layers.length - 1;
-    const out = [para(neuronName(l, L, j).replace(/^./, (c) => c.toUpperCase()), "title")];
+    const out = [para(neuronName(l, L, j, network).replace(/^./, (c) => c.toUpperCase()), "title")];
     const f = trace?.forward;
     if (l === 0) {
       if (hasInputScale(network)) {
@@ -316,7 +274,7 @@ export function createInspector({ body, onEditParameter }) {
     );
     const fromLoss = l === L ? lossDerivative(network, trace, j, ctx.catalog) : null;
     if (fromLoss) out.push(fromLoss);
-    if (bl) out.push(deltaEquation(l, j, ctx));
+    if (bl) out.push(deltaEquation(l, j, ctx, perLine()));
     else out.push(para(`Run ${phasesToRun(trace)} to see δ = ∂L/∂z for this neuron.`));
     return out;
   }
@@ -338,7 +296,8 @@ export function createInspector({ body, onEditParameter }) {
     const { network, trace } = ctx;
     const { layer: l, j } = target;
     const L = network.layers.length - 1;
-    const out = [para(`Bias ${biasName(network.layers, l, j)} of ${neuronName(l, L, j)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v))];
+    const name = biasName(network.layers, l, j);
+    const out = [para(`Bias ${name} of ${neuronName(l, L, j, network)}`, "title"), editor("set b =", network.parameters.biases[l - 1][j], (v) => onEditParameter(target, v), ctx.at)];
     const bl = layerOf(trace?.backward, l);
     const upd = layerOf(trace?.update, l);
     out.push(
@@ -348,7 +307,7 @@ export function createInspector({ body, onEditParameter }) {
       ]),
     );
     if (bl) {
-      out.push(deltaEquation(l, j, ctx));
+      out.push(deltaEquation(l, j, ctx, perLine()));
       out.push(
         eqBlock(
           "A bias multiplies a constant 1, so its gradient is δ (summed over the batch)",
@@ -357,7 +316,10 @@ export function createInspector({ body, onEditParameter }) {
         ),
       );
     }
-    if (upd) out.push(updateEquation("b", upd.b_old[j], upd.dL_db[j], upd.step_b[j], upd.b_new[j], trace.update, trace.update.learning_rate));
+    const frozen = isFrozen(network, "b", l);
+    if (upd) {
+      out.push(updateEquation("b", name, frozen, upd.b_old[j], upd.dL_db[j], upd.step_b[j], upd.b_new[j], trace.update, trace.update.learning_rate));
+    } else if (bl && frozen) out.push(para(`Next, Update leaves ${name} as it is: this layer's biases are frozen (not trainable).`));
     return out;
   }
 

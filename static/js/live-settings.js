@@ -6,6 +6,7 @@ import { $, emit, form, store } from "./context.js";
 import { bold, setCaption } from "./captions.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
 import { describeChange, describeSettings, patchFor, settingsChange } from "./setup.js";
+import { currentPhase } from "./moments.js";
 import { toHash } from "./url-state.js";
 
 /**
@@ -14,7 +15,7 @@ import { toHash } from "./url-state.js";
  * and the error says why (`quiet`: no caption either way).
  */
 export async function patchSettings(setup, patch, { quiet = false } = {}) {
-  const { built, network } = store.get();
+  const { built, network, trace } = store.get();
   try {
     const next = await api.patchNetwork(network.id, patch);
     clearErrors("build", "limits");
@@ -22,7 +23,13 @@ export async function patchSettings(setup, patch, { quiet = false } = {}) {
     const settingsChanged = { id: next.id, epoch: firstEpochWith(next), step: next.step };
     store.set({ network: next, built: structuredClone(setup), setup, trace: null, settingsChanged });
     history.replaceState(null, "", toHash(setup, network.id, store.get().sharing?.share));
-    if (!quiet) setCaption([`Changed ${describeChange(built, setup)} without touching the weights: it applies from the next step.`]);
+    const aside = DONE_BEFORE[currentPhase(trace)];
+    if (!quiet) {
+      setCaption([
+        `Changed ${describeChange(built, setup)} without touching the weights: it applies from the next step.`,
+        aside ? ` The step in progress (${aside} done) was set aside: press Forward (F) to start the next one.` : "",
+      ]);
+    }
     return true;
   } catch (err) {
     // Nothing changed on the server: the form must not go on showing the refused value.
@@ -36,6 +43,9 @@ export async function patchSettings(setup, patch, { quiet = false } = {}) {
     return false;
   }
 }
+
+/** The phases a step in progress has done, by the last one (a finished step has none left). */
+const DONE_BEFORE = { forward: "Forward", loss: "Forward and Loss", backward: "Forward, Loss and Backward" };
 
 /** The first epoch that runs wholly with settings changed now: the next one, or the one after
  * it when an epoch is in progress (its updates from here on use them, those before did not). */

@@ -18,4 +18,14 @@ export function status(text, busy = false) {
   node.classList.toggle("busy", busy);
 }
 
-export const detailOf = (err) => (err instanceof api.ApiError ? err.detail : `Unexpected error: ${err.message}`);
+/** The API's refusal of a change to a network shared with you to view names the API's calls to
+ * copy it; a page with My networks names the button that does. */
+const VIEW_ONLY = /^network '[^']+' is shared with you to view, not to change/;
+
+export function detailOf(err) {
+  if (!(err instanceof api.ApiError)) return `Unexpected error: ${err.message}`;
+  if (err.status === 403 && VIEW_ONLY.test(err.detail) && document.querySelector("[data-my-networks]")) {
+    return "This network is shared with you to view, not to change: My networks → Copy the network on screen makes a copy of your own to train";
+  }
+  return err.detail;
+}

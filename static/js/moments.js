@@ -1,6 +1,7 @@
 // How every part of the page names a moment of training, in one vocabulary: "epoch E" is the
 // state after E whole epochs (the API's `epoch` counter); between two epoch ends it is "step S
-// (epoch E+1 in progress)", so the timeline, the rewind dialog and the header never disagree.
+// (epoch E+1 in progress)", so the timeline, the rewind dialog and the header never disagree;
+// within a step, the phase it has reached.
 
 /** `epoch`: epochs completed; `step`: updates applied; `midEpoch`: part of the next epoch done. */
 export function momentName({ epoch, step, midEpoch }) {
@@ -22,6 +23,13 @@ export function epochStatus(n) {
   return n.epoch === 0 ? "no epoch yet" : `epoch ${n.epoch} done`;
 }
 
+/** How far a listed network has trained, true whether or not an epoch is in progress:
+ * "no epoch done, 1 update", "12 epochs done, 241 updates". */
+export function trainedWords({ epoch, step }) {
+  const epochs = epoch === 0 ? "no epoch done" : `${epoch} epoch${epoch === 1 ? "" : "s"} done`;
+  return `${epochs}, ${step} update${step === 1 ? "" : "s"}`;
+}
+
 /** "Forward, Loss and Backward" — the phases the step in progress still needs to reach `goal`. */
 export function phasesToRun(trace, goal = "backward") {
   const order = ["forward", "loss", "backward", "update"];
@@ -38,4 +46,9 @@ export function batchWords(forward) {
   const B = forward?.batch_size ?? forward?.inputs?.length ?? 1;
   if (forward?.indices) return B === 1 ? `sample #${forward.indices[0]}` : `this batch of ${B} samples`;
   return B === 1 ? "your own input" : `your ${B} input rows`;
+}
+
+/** Phase the current step has reached: "ready", "forward", "loss", "backward" or "update". */
+export function currentPhase(trace) {
+  return trace?.update ? "update" : trace?.backward ? "backward" : trace?.loss ? "loss" : trace?.forward ? "forward" : "ready";
 }

@@ -5,6 +5,7 @@
 import * as api from "./api.js";
 import { $, store } from "./context.js";
 import { detailOf, setError } from "./messages.js";
+import { trainedWords } from "./moments.js";
 
 const PAGE = 50;
 
@@ -98,7 +99,7 @@ export function wireMyNetworks({ onOpen, onCopy }) {
     tr.append(
       name,
       el("td", summary.layers.join("–")),
-      el("td", `epoch ${summary.epoch} · step ${summary.step}`),
+      el("td", trainedWords(summary)),
       el("td", megabytes(summary.bytes)),
       el("td", new Date(summary.updated_at * 1000).toLocaleString()),
       actions,

@@ -5,7 +5,7 @@ import { fmtVec, numSpan, showNumber } from "./format.js";
 import { LOSS_UNITS, fmtUnitsVec, hasInputScale, hasUnits, inputRow, unitRow } from "./units.js";
 import { GRAD, NEG_CSS, POS_CSS, activationColour } from "./palette.js";
 import { setText } from "./svg.js";
-import { currentPhase } from "./phase-actions.js";
+import { currentPhase } from "./moments.js";
 import { gradcheckKey } from "./file-actions.js";
 import { epochStatus } from "./moments.js";
 import { adviceAfterBackward, adviceAfterUpdate, asText } from "./advice.js";

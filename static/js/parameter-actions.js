@@ -6,17 +6,20 @@ import { bold, number, setCaption } from "./captions.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
 import { refreshPlots } from "./refresh.js";
 import { guarded } from "./phase-actions.js";
+import { biasName, weightName } from "./names.js";
 
-const nameOf = (target) =>
-  target.kind === "edge" ? `w${target.j + 1}${target.i + 1} of layer ${target.layer}` : `the bias of neuron ${target.j + 1} in layer ${target.layer}`;
+/** The parameter's name as the drawing and the inspector give it: "w₁₃", "the bias b₃". */
+const nameOf = (target, sizes) =>
+  target.kind === "edge" ? weightName(sizes, target.layer, target.j, target.i) : `the bias ${biasName(sizes, target.layer, target.j)}`;
 
 /**
  * PUT the parameters with one value changed; then run the current sample's forward pass again
  * with it (the server drops the step in progress when parameters change), and replot.
  */
 export async function setParameter(target, value) {
-  const { network, playing } = store.get();
-  if (!network || playing) return;
+  const { network, playing, snapshotPreview } = store.get();
+  // A preview shows another moment's values: the inspector's field is disabled meanwhile.
+  if (!network || playing || snapshotPreview) return;
   if (!Number.isFinite(value)) {
     setError("phase", "Type a finite number for the new value.");
     return;
@@ -42,7 +45,7 @@ export async function setParameter(target, value) {
         store.set({ trace: { forward: await api.phase(network.id, "forward", body) } });
       }
       setCaption([
-        bold("Set"), ` ${nameOf(target)} to `, number(value),
+        bold("Set"), ` ${nameOf(target, network.layers)} to `, number(value),
         trace?.forward ? ". The forward pass of the same sample was run again with it: every z, a and ŷ on the drawing is new." : ".",
       ]);
       emit({ action: "set-parameter", kind: target.kind, layer: target.layer, value });

@@ -8,7 +8,7 @@ import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
 import { playLoop, stopPlaying } from "./play.js";
 import { leavePreview } from "./timeline.js";
 import { adviceAfterTraining } from "./advice.js";
-import { momentName, networkMoment } from "./moments.js";
+import { currentPhase, momentName, networkMoment } from "./moments.js";
 
 function sampleBody() {
   const v = $("[data-sample]").value;
@@ -89,11 +89,6 @@ function refusal(name, { trace, ownTargets }) {
   const noTarget = lossNext && trace?.forward && !trace.forward.indices && !ownTargets ? NO_TARGET : null;
   if (missing.length) return [outOfOrder(name, missing), noTarget].filter(Boolean).join(" ");
   return alreadyRan(name, trace) ?? noTarget;
-}
-
-/** Phase the current step has reached: "ready", "forward", "loss", "backward" or "update". */
-export function currentPhase(trace) {
-  return trace?.update ? "update" : trace?.backward ? "backward" : trace?.loss ? "loss" : trace?.forward ? "forward" : "ready";
 }
 
 /** The drawing's animation of one phase's result. */

@@ -7,6 +7,7 @@ import { confusion, drawConfusion } from "./plot-confusion.js";
 import { hasUnits, unitRow, unitValue } from "./units.js";
 import { renderColourScale } from "./colour-scale.js";
 import { renderAccuracy } from "./accuracy.js";
+import { drawImagePreview } from "./pictures-view.js";
 
 // A line per layer through every epoch costs the rasterizer a few milliseconds a redraw (at the
 // frame's commit, in software): during Play the gradient plot redraws at most four times a
@@ -93,5 +94,10 @@ export function renderPlots(s, keys) {
 /** Redraw every plot at the new size. */
 export function redrawAllPlots(s) {
   renderPlots(s, new Set(["history", "steps", "grid", "network", "timelineMark", "lossLog"]));
-  if (s.preview) plots.drawScatter($("[data-preview]"), s.preview);
+  if (s.preview) drawPreview(s.preview);
+}
+
+/** The chosen data before a build: pictures of image-like samples (the digits), else a scatter. */
+export function drawPreview(data) {
+  (data.image_shape ? drawImagePreview : plots.drawScatter)($("[data-preview]"), data);
 }

@@ -16,8 +16,12 @@ export function pointColour(target, task) {
   return null;
 }
 
+/** The data's points in the plane the grid covers: the (x1, x2) points under engineered
+ * features, else the rows the network sees (a standardized upload's grid is standardized too). */
+const planeRows = (data) => (data.features ? data.raw_inputs : data.inputs);
+
 export function drawPoints(ctx, data, X, Y, valSet, yScale, showValidation = true) {
-  (data.raw_inputs ?? data.inputs).forEach((x, s) => {
+  planeRows(data).forEach((x, s) => {
     if (!showValidation && valSet?.has(s)) return;
     const px = X(x[0]);
     const py = Y(x[1]);
@@ -205,6 +209,8 @@ export function drawNeuronMaps(container, grid, activations) {
 export function drawScatter(canvas, data) {
   const { ctx, w, h } = prepare(canvas);
   const nf = data.inputs[0]?.length ?? 0;
+  const shown = nf > 2 ? `: the first 2 of its ${nf} features` : "";
+  canvas.setAttribute("aria-label", `Scatter preview of the dataset${shown}`);
   if (!data.inputs.length) return message(canvas, "No data");
   if (nf === 1) {
     const xs = data.inputs.map((r) => r[0]);

@@ -3,9 +3,8 @@
 import { $, PREVIEWED, animator, drawn, inspector, store, view } from "./context.js";
 import { renderCaption, renderChain } from "./captions.js";
 import { renderGradcheck, renderMeta, renderPhaseButtons, renderReadout, renderSamplePicker } from "./panels.js";
-import { renderPlots } from "./plot-panel.js";
-import * as plots from "./plots.js";
-import { createPicturesView, drawImagePreview } from "./pictures-view.js";
+import { drawPreview, renderPlots } from "./plot-panel.js";
+import { createPicturesView } from "./pictures-view.js";
 import { renderOwnRow } from "./own-input.js";
 import { shortMoment } from "./moments.js";
 import { renderScaleNote } from "./scale-note.js";
@@ -61,7 +60,7 @@ function render(state, keys) {
   renderAnalysis(s, keys);
   if (keys.has("gradcheck") || keys.has("network")) renderGradcheck(s);
   if (keys.has("caption")) renderCaption(s.caption);
-  if (keys.has("preview") && s.preview) (s.preview.image_shape ? drawImagePreview : plots.drawScatter)($("[data-preview]"), s.preview);
+  if (keys.has("preview") && s.preview) drawPreview(s.preview);
   if (["network", "trace", "data", "selection"].some((k) => keys.has(k))) pictures?.render(s);
   renderPlots(s, keys);
 }

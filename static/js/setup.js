@@ -79,10 +79,19 @@ export const defaultSetup = () => structuredClone({ ...DEFAULT_SETUP, hidden: DE
  */
 export function completeSetup(setup, given, catalog) {
   const base = applyDatasetDefaults({ ...defaultSetup(), dataset: setup.dataset });
-  const task = catalog.datasets.find((d) => d.name === setup.dataset)?.task;
+  if (given.has("classes")) base.classes = setup.classes;
+  const task = taskOf(base, catalog);
   if (task) applyPairing(base, task, catalog.pairings);
   for (const [k, v] of Object.entries(base)) if (!given.has(k)) setup[k] = v;
   return setup;
+}
+
+/** The task of a generator or shipped dataset as `setup` asks for it: the catalog's, except
+ * that a number of classes of 2 is binary and of more multiclass (spiral has 2 or 3). */
+export function taskOf(setup, catalog) {
+  const task = catalog.datasets.find((d) => d.name === setup.dataset)?.task;
+  if (!task || !usesClasses(setup.dataset)) return task;
+  return setup.classes === 2 ? "binary" : "multiclass";
 }
 
 /** The output activation and loss that belong to a task, from the catalog's pairings. */

@@ -55,6 +55,31 @@ function labelOf(s) {
   return `${where} · ${eta ? `${eta} · ` : ""}${s.kind === "epoch" ? "training" : "batch"} loss ${fmt(s.train_loss)}`;
 }
 
+/** A snapshot's settings as the form names them, key by key. */
+const SETTING_WORDS = [
+  ["η", (x) => fmt(x.learning_rate)],
+  ["batch size", (x) => String(x.batch_size)],
+  ["optimizer", (x) => x.optimizer.name],
+  ["regularization", (x) => (x.regularization.kind === "none" ? "none" : `${x.regularization.kind.toUpperCase()} (λ ${fmt(x.regularization.rate)})`)],
+  ["loss", (x) => x.loss.replace(/_/g, " ")],
+  ["activations", (x) => x.activations.join(", ")],
+];
+
+/** The first change of settings the original run made after snapshot `s`, in words
+ * ("η 0.1 → 0.5 by epoch 21"), or "" when every later snapshot ran with s's settings. */
+function laterChange(s) {
+  if (!s.settings) return "";
+  for (const k of kept) {
+    if (k.step <= s.step || !k.settings) continue;
+    const changed = SETTING_WORDS.filter(([, say]) => say(k.settings) !== say(s.settings));
+    if (changed.length) {
+      const words = changed.map(([name, say]) => `${name} ${say(s.settings)} → ${say(k.settings)}`).join(", ");
+      return `${words} by ${momentName(snapshotMoment(k))}`;
+    }
+  }
+  return "";
+}
+
 /** "37 updates and 3 epochs", or "nothing" when the snapshot is the state as it is. */
 function dropsText({ updates, epochs }) {
   const parts = [];
@@ -275,7 +300,9 @@ function askRewind() {
   $("[data-rewind-text]").textContent =
     `Rewinding drops ${dropsText(preview.drops)} after this point: their weights, losses and snapshots are gone for good. ` +
     `The network goes back to ${momentName(snapshotMoment(s))}, with the settings, optimizer state and data order of that moment, ` +
-    "so training on from there repeats the same run.";
+    (laterChange(s)
+      ? `but the original run changed its settings afterwards (${laterChange(s)}): training on from there repeats it only if you make the same change at the same point.`
+      : "so training on from there repeats the same run.");
   const dialog = $("[data-rewind-dialog]");
   dialog.showModal();
   $("[data-action=rewind-cancel]").focus(); // the safe choice is the default one
@@ -287,6 +314,7 @@ async function rewindHere() {
   const preview = shown();
   if (!preview) return;
   const s = preview.snapshot;
+  const changed = laterChange(s); // read before the rewind drops the later snapshots
   const point = s.kind === "epoch" ? { epoch: s.epoch } : { step: s.step };
   try {
     const network = await api.rewind(nowNetwork().id, point);
@@ -307,7 +335,9 @@ async function rewindHere() {
     setCaption([
       bold(`Rewound to ${nameOf(s)}`), `: the network is back at ${momentName(networkMoment(network))}, with η = ${fmt(network.learning_rate)}`,
       ...(s.train_loss === null ? [] : [" (loss ", number(s.train_loss), ")"]),
-      ". Step, Epoch or Play from here repeat the original run exactly; change η or the optimizer first to try another path.",
+      changed
+        ? `. The original run changed ${changed}: Step, Epoch or Play from here with these settings take another path.`
+        : ". Step, Epoch or Play from here repeat the original run exactly; change η or the optimizer first to try another path.",
     ]);
     emit({ phase: "rewind", step: network.step, epoch: network.epoch });
   } catch (err) {

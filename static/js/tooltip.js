@@ -3,7 +3,7 @@
 
 import { fmt } from "./format.js";
 import { biasName, weightName } from "./names.js";
-import { layerOf, neuronName } from "./inspector.js";
+import { layerOf, neuronName, outputLabel } from "./inspector.js";
 import { HEALTH_TEXT } from "./neuron-health.js";
 import { fmtUnits, forwardInputs, hasInputScale, hasUnits, unitValue } from "./units.js";
 
@@ -16,7 +16,7 @@ export function createTooltip(tooltip) {
     const bk = trace?.backward;
     if (target.kind === "neuron") {
       const { layer: l, j } = target;
-      lines.push([neuronName(l, L, j), null]);
+      lines.push([neuronName(l, L, j, network), null]);
       if (l === 0) {
         if (f && hasInputScale(network)) {
           lines.push(["x (standardized)", f.inputs[0][j]], ["x in the data's units", fmtUnits(forwardInputs(f, network)[j])]);
@@ -35,7 +35,7 @@ export function createTooltip(tooltip) {
       }
     } else if (target.kind === "edge") {
       const { layer: l, j, i } = target;
-      lines.push([`${weightName(network.layers, l, j, i)}: from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1} (layer ${l})`, null]);
+      lines.push([`${weightName(network.layers, l, j, i)}: from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? `output ${outputLabel(network, j)}` : `neuron ${j + 1}`} (layer ${l})`, null]);
       lines.push(["w", network.parameters.weights[l - 1][j][i]]);
       const bl = layerOf(bk, l);
       if (bl && !trace.update) lines.push(["∂L/∂w", bl.dL_dW[j][i]]);
@@ -43,7 +43,7 @@ export function createTooltip(tooltip) {
       if (ul) lines.push(["∂L/∂w", ul.dL_dW[j][i]], ["step", ul.step_W[j][i]], ["w before update", ul.W_old[j][i]]);
     } else if (target.kind === "bias") {
       const { layer: l, j } = target;
-      lines.push([`${biasName(network.layers, l, j)}: bias of ${neuronName(l, L, j)}`, null]);
+      lines.push([`${biasName(network.layers, l, j)}: bias of ${neuronName(l, L, j, network)}`, null]);
       lines.push(["b", network.parameters.biases[l - 1][j]]);
       const bl = layerOf(bk, l);
       if (bl) lines.push(["∂L/∂b", bl.dL_db[j]]);

@@ -161,6 +161,21 @@ def test_a_request_larger_than_the_whole_budget_is_refused_saying_so(tmp_path: P
         server.stop()
 
 
+def test_a_budget_that_leaves_requests_nothing_refuses_them_at_the_door_saying_so(tmp_path: Path) -> None:
+    """A request is weighed before it runs (its body's size included): under a budget the process
+    and its caches use up, each heavy request gets the 413 at the door, naming the budget, while
+    reads still answer."""
+    server = serve(tmp_path, "--max-memory-bytes", "10")
+    try:
+        refused = httpx.post(f"{server.url}/api/networks", json={"layers": [2, 1]}, timeout=60)
+        assert refused.status_code == 413, refused.text
+        assert "0 MB of max_memory_bytes=10" in refused.json()["detail"]
+        assert httpx.get(f"{server.url}/api/health", timeout=60).status_code == 200
+        assert httpx.get(f"{server.url}/", timeout=60).status_code == 200
+    finally:
+        server.stop()
+
+
 def test_health_stays_up_during_a_slow_client_attack(tmp_path: Path) -> None:
     """700 connections that send half a request's headers and wait, under a limit of 640 open
     files (so at most 128 connections): the oldest half-open ones are closed to admit new ones

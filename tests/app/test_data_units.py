@@ -103,6 +103,55 @@ def test_a_real_datasets_rows_in_its_own_units_reach_the_network_standardized(
     assert set(digits["feature_mean"]) == {0.0} and set(digits["feature_std"]) == {16.0}  # pixels / 16
 
 
+REAL_SPECS = {
+    "iris": ([4, 3, 3], ["tanh", "softmax"], "cross_entropy"),
+    "wine": ([13, 3, 3], ["tanh", "softmax"], "cross_entropy"),
+    "breast_cancer": ([30, 3, 1], ["tanh", "sigmoid"], "bce"),
+    "diabetes": ([10, 3, 1], ["tanh", "linear"], "mse"),
+    "digits": ([64, 3, 10], ["tanh", "softmax"], "cross_entropy"),
+}
+
+
+def round_trip(server: str, network_id: str) -> tuple[dict, np.ndarray]:
+    """(GET …/data, what predict says the input layer got for its raw_inputs in the data's units)."""
+    url = f"{server}/api/networks/{network_id}"
+    data = httpx.get(f"{url}/data").json()
+    sent = httpx.post(f"{url}/predict", json={"inputs": data["raw_inputs"], "units": "data"})
+    assert sent.status_code == 200, sent.text
+    return data, np.array(sent.json()["inputs"])
+
+
+@pytest.mark.parametrize("name", sorted(REAL_SPECS))
+def test_a_real_datasets_raw_inputs_are_its_own_units_and_come_back_as_its_inputs(
+    live_server: LiveServer, name: str
+) -> None:
+    layers, activations, loss = REAL_SPECS[name]
+    net = build(live_server, {"generator": name}, layers, activations=activations, loss=loss)
+    data, got = round_trip(live_server, net["id"])
+    raw, inputs = np.array(data["raw_inputs"]), np.array(data["inputs"])
+    assert np.allclose(got, inputs, rtol=0, atol=1e-12)
+    assert np.allclose(raw, inputs * net["feature_std"] + np.array(net["feature_mean"]), rtol=0, atol=1e-9)
+    assert not np.allclose(raw, inputs)  # the measurements, not the standardized columns
+    if name == "iris":
+        assert raw[0].tolist() == pytest.approx([5.1, 3.5, 1.4, 0.2])  # the file's first flower, in cm
+    if name == "digits":  # the file's pixel counts 0…16, integers, which the network sees / 16
+        assert raw.min() == 0 and raw.max() == 16 and np.allclose(raw, raw.round(), rtol=0, atol=1e-9)
+        assert np.allclose(inputs, raw / 16, rtol=0, atol=1e-12)
+
+
+def test_an_uploads_raw_inputs_are_the_csvs_columns(live_server: LiveServer) -> None:
+    text, table = houses_csv()
+    info = upload(live_server, text, standardize="true")
+    net = build(live_server, {"dataset_id": info["dataset_id"]}, [2, 3, 1])
+    data, got = round_trip(live_server, net["id"])
+    assert np.allclose(data["raw_inputs"], table[:, :2], rtol=0, atol=1e-9)
+    assert np.allclose(got, data["inputs"], rtol=0, atol=1e-12)
+    kept = upload(live_server, text, standardize="false")  # kept as they were: the same rows
+    plain = build(live_server, {"dataset_id": kept["dataset_id"]}, [2, 3, 1])
+    data, got = round_trip(live_server, plain["id"])
+    assert data["raw_inputs"] == data["inputs"] == table[:, :2].tolist() and got.tolist() == data["inputs"]
+
+
 def test_a_featured_network_takes_the_point_x1_x2_in_the_datas_units(live_server: LiveServer) -> None:
     features = ["x1", "x2", "x1^2", "x1*x2", "sin(x2)"]
     spec = {"activations": ["tanh", "sigmoid"], "loss": "bce", "features": features}

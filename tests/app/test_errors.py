@@ -64,6 +64,122 @@ def test_malformed_bodies_are_422(client: TestClient, body: bytes) -> None:
     assert isinstance(response.json()["detail"], str)
 
 
+FORMS = (
+    "Input should hold generator (a generator's name), inputs and targets (rows of numbers), or dataset_id"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "detail", "loc"),
+    [
+        (
+            {"inputs": [[1e10, 2]], "targets": [[1]]},
+            "data.inputs.0.0: Input should be less than or equal to 1e9",
+            ["body", "data", "inputs", 0, 0],
+        ),
+        (
+            {"generator": "xor", "n": 0},
+            "data.n: Input should be greater than or equal to 1",
+            ["body", "data", "n"],
+        ),
+        (
+            {"dataset_id": ""},
+            "data.dataset_id: String should have at least 1 character",
+            ["body", "data", "dataset_id"],
+        ),
+        ({"targets": [[1]]}, "data.inputs: Field required", ["body", "data", "inputs"]),
+        ({"generator": "xor", "inputs": [[0, 1]]}, "data.inputs: Extra inputs are not permitted", None),
+        (  # a key named like a form's tag is a key of the body, and named as one
+            {"inputs": [[0, 1]], "targets": [[1]], "ArrayData": 1},
+            "data.ArrayData: Extra inputs are not permitted",
+            ["body", "data", "ArrayData"],
+        ),
+        ({"n": 5}, f"data: {FORMS} (an uploaded dataset's id)", ["body", "data"]),
+        ("xor", f"data: {FORMS} (an uploaded dataset's id)", ["body", "data"]),
+    ],
+)
+def test_a_bad_data_field_is_reported_against_the_form_its_keys_pick(
+    client: TestClient, data: object, detail: str, loc: list | None
+) -> None:
+    # `data` is a generator's name, rows of numbers or an uploaded dataset: the keys sent say
+    # which, and the answer is about that form alone, not every form the body was never meant as.
+    response = client.post("/api/networks", json={"layers": [2, 1], "data": data})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"] == detail
+    if loc is not None:
+        assert [e["loc"] for e in body["errors"]] == [loc]
+    assert client.get("/api/networks").json()["networks"] == []
+
+
+@pytest.mark.parametrize(
+    ("trainable", "detail"),
+    [
+        ({"weights": 1}, "trainable.weights: Input should be a valid boolean"),
+        ([{"weights": True}, {"biases": 2}], "trainable.1.biases: Input should be a valid boolean"),
+        ("yes", "trainable: Input should be an object {weights, biases} or a list of them, one per layer"),
+    ],
+)
+def test_a_bad_trainable_is_reported_against_the_shape_it_was_sent_in(
+    client: TestClient, trainable: object, detail: str
+) -> None:
+    # An object is one setting for every layer, a list one per layer: not both forms' errors.
+    response = client.post("/api/networks", json={"layers": [2, 2, 1], "trainable": trainable})
+    assert response.status_code == 422 and response.json()["detail"] == detail
+    net = create(client, MOONS)
+    response = client.patch(f"/api/networks/{net['id']}", json={"trainable": trainable})
+    assert response.status_code == 422 and response.json()["detail"] == detail
+    assert client.get(f"/api/networks/{net['id']}").json() == net
+
+
+def test_huge_bounds_are_written_readably(client: TestClient) -> None:
+    # pydantic writes a float bound with all its digits: 1e154 had 155 of them.
+    net = create(client, MOONS)
+    document = client.get(f"/api/networks/{net['id']}/export").json()
+    document["parameters"]["weights"][0][0] = [1e200, -1e200]
+    response = client.post("/api/networks/import", json=document)
+    assert response.status_code == 422
+    assert response.json()["detail"] == (
+        "parameters.weights.0.0.0: Input should be less than or equal to 1e154; "
+        "parameters.weights.0.0.1: Input should be greater than or equal to -1e154"
+    )
+    assert [e["msg"] for e in response.json()["errors"]] == [
+        "Input should be less than or equal to 1e154",
+        "Input should be greater than or equal to -1e154",
+    ]
+    # Small bounds read as before; an integer bound stays exact to the digit.
+    for spec, detail in [
+        ({"learning_rate": 1e5}, "learning_rate: Input should be less than or equal to 1000"),
+        ({"optimizer": {"name": "adam", "eps": 0}}, "optimizer.eps: Input should be greater than 0"),
+        ({"optimizer": {"name": "adam", "beta2": 1}}, "optimizer.beta2: Input should be less than 1"),
+        ({"init": {"seed": 2**53 + 2}}, "init.seed: Input should be less than or equal to 9007199254740992"),
+    ]:
+        response = client.post("/api/networks", json={"layers": [2, 1], **spec})
+        assert response.status_code == 422 and response.json()["detail"] == detail
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        # A byte-order mark: Python's JSON decoder reads the rest as UTF-16, which is no JSON.
+        (b"\xff\xfe{}", "Expecting value at line 1, column 1 (character 0)"),
+        (b"\xff\xfe{", "read as UTF-16-LE, it breaks off at byte 2 (truncated data)"),
+        (b"\xff", "the byte 0xff at offset 0 is not UTF-8 (invalid start byte)"),
+        (
+            b'{"layers": [2, 1], "name": "caf\xe9"}',
+            "the byte 0xe9 at offset 31 is not UTF-8 (invalid continuation byte)",
+        ),
+        (b'{"layers": [2,\n 1', "Expecting ',' delimiter at line 2, column 3 (character 17)"),
+    ],
+)
+def test_a_body_that_is_not_json_in_utf8_says_so_and_where(
+    client: TestClient, body: bytes, detail: str
+) -> None:
+    response = post_raw(client, "/api/networks", body)
+    assert response.status_code == 422
+    assert response.json()["detail"] == f"the body is not valid JSON in UTF-8: {detail}"
+
+
 @pytest.mark.parametrize(
     ("spec", "limit"),
     [

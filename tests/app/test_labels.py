@@ -120,6 +120,32 @@ def test_the_task_can_be_chosen(live_server: LiveServer) -> None:
     assert bad_choice.status_code == 422
 
 
+def test_too_many_classes_says_what_the_labels_allow(live_server: LiveServer) -> None:
+    # 300 labels are more classes than an output layer may have (max_neurons=256 by default).
+    rows = "".join(f"{k},{k % 7},cls{k}\n" for k in range(300))
+    text = upload(live_server, "a,b,label\n" + rows)
+    assert text.status_code == 422
+    assert text.json()["detail"] == (
+        "the target column 'label' holds 300 different values, more classes than an output layer may "
+        "have (max_neurons=256); its labels are text, not numbers, so it cannot be a regression target "
+        "either: upload a target column with at most 256 different labels"
+    )
+    # As the message says: asked for numbers, such a column is refused.
+    as_numbers = upload(live_server, "a,b,label\n" + rows, task="regression")
+    assert as_numbers.status_code == 422
+    assert as_numbers.json()["detail"] == "line 2, column 3 ('label'): 'cls0' is not a number"
+
+    # Labels that are numbers may be used as numbers instead: the message says how, and it works.
+    numbers = "a,b,label\n" + "".join(f"{k},{k % 7},{k}\n" for k in range(300))
+    classes = upload(live_server, numbers, task="classification")
+    assert classes.status_code == 422
+    assert classes.json()["detail"] == (
+        "the target column 'label' holds 300 different values, more classes than an output layer may "
+        "have (max_neurons=256): send task=regression to use them as numbers"
+    )
+    assert upload(live_server, numbers, task="regression").json()["task"] == "regression"
+
+
 def test_features_are_standardized_by_default_and_the_scale_is_kept(live_server: LiveServer) -> None:
     text = "area,smoothness,label\n1000,0.10,1\n1500,0.08,0\n500,0.12,1\n2000,0.09,0\n"
     info = upload(live_server, text).json()

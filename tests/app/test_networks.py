@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import fields
 
+import numpy as np
 import pytest
 from backprop_explorer.app.config import Limits
 from backprop_explorer.engine.features import FEATURES
@@ -187,6 +188,61 @@ def test_a_patch_that_would_leave_a_next_step_overflowing_is_refused(client: Tes
     assert client.get(url).json()["activations"] == ["tanh", "linear"]  # nothing changed
     assert client.patch(url, json={"learning_rate": 0.01}).status_code == 200
     assert client.post(f"{url}/step", json={}).status_code == 200
+
+
+DEEP_LINEAR = {
+    "layers": [2, 100, 100, 100, 100, 100, 100, 100, 100, 100, 1],
+    "activations": ["linear"] * 10,
+    "loss": "mse",
+    "data": {"inputs": [[1.0, 1.0]], "targets": [[0.0]]},
+}
+
+
+def test_parameters_that_leave_the_next_step_overflowing_are_refused(client: TestClient) -> None:
+    """Every weight within ±1e9 (what a request may set), and yet 1e9 ** 10 · 100 ** 9 overflows:
+    the network could run no step, whatever the learning rate. Setting them, or importing a
+    network that holds them, is refused; the network as it was still steps."""
+    net = create(client, DEEP_LINEAR)
+    url = f"/api/networks/{net['id']}"
+    before = client.get(url).json()["parameters"]
+    huge = [
+        np.full((n_out, n_in), 1e9).tolist()
+        for n_in, n_out in zip(DEEP_LINEAR["layers"], DEEP_LINEAR["layers"][1:])
+    ]
+    refused = client.put(f"{url}/parameters", json={"weights": huge})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        "with these parameters the next batch's gradients would overflow (not finite numbers), so nothing "
+        "was changed — choose smaller weights or biases"
+    )
+    assert client.get(url).json()["parameters"] == before
+    assert client.post(f"{url}/step", json={}).status_code == 200
+    document = client.get(f"{url}/export").json()
+    document["parameters"]["weights"] = huge
+    imported = client.post("/api/networks/import", json=document)
+    assert imported.status_code == 422
+    assert "the first batch overflows in its gradients" in imported.json()["detail"]
+    assert "no network was made" in imported.json()["detail"]
+
+
+def test_an_overflow_in_a_phase_does_not_blame_the_learning_rate_alone(client: TestClient) -> None:
+    """Inputs sent to a phase can overflow a network no update has touched: the 422 names inputs
+    and weights, and the learning rate only for weights that training made large."""
+    net = create(client, DEEP_LINEAR)
+    url = f"/api/networks/{net['id']}"
+    shapes = zip(DEEP_LINEAR["layers"], DEEP_LINEAR["layers"][1:])
+    weights = [np.full((n_out, n_in), 1e6).tolist() for n_in, n_out in shapes]
+    assert client.put(f"{url}/parameters", json={"weights": weights}).status_code == 200  # its data step
+    assert client.post(f"{url}/forward", json={"inputs": [[1e9, 1e9]]}).status_code == 200
+    assert client.post(f"{url}/loss", json={"targets": [[0.0]]}).status_code == 200
+    refused = client.post(f"{url}/backward")
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        "the gradient of layer 1 overflowed (not finite): the inputs or weights are too large for "
+        "float64; nothing was changed — use smaller inputs or weights, or reset the network (weights "
+        "that training made this large call for a lower learning rate)"
+    )
+    assert client.get(url).json()["step"] == 0
 
 
 def test_put_parameters_sets_every_weight_and_bias(client: TestClient) -> None:

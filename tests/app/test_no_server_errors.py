@@ -234,3 +234,24 @@ def test_a_random_render_context_never_ends_in_a_500(
     body = {"context": context_with(reads, data), "stage": stage}
     response = send(http, "POST", f"/api/lessons/{lesson_id}/steps/{index}/render", body)
     assert response.status_code in (200, 422), response.text
+
+
+def test_a_lone_surrogate_escape_in_any_text_is_a_422_naming_where(http: httpx.Client) -> None:
+    """JSON parsers take "\\ud800" (half of a UTF-16 pair) as a string; it is no character, so no
+    store or answer can encode it. It is refused before any route runs, and a pair is one
+    character, kept as it was sent."""
+    net = send(http, "POST", "/api/networks", SPECS[0]).json()["id"]
+    assert send(http, "PUT", f"/api/networks/{net}/name", {"name": "spiral 😀"}).json()["name"] == "spiral 😀"
+    literal = send(http, "PUT", f"/api/networks/{net}/name", {"name": "\\ud800 as text"})
+    assert literal.json()["name"] == "\\ud800 as text"  # an escaped backslash: six characters
+    for lone in ("a\ud800b", "\udc00"):
+        refused = send(http, "PUT", f"/api/networks/{net}/name", {"name": lone})
+        assert refused.status_code == 422
+        assert refused.json()["detail"].startswith("body.name: text holds a lone UTF-16 surrogate")
+    context = {"forward": {"layers": [{"z": [[1]], "a": [[1]]}, {"z": [[1]]}], "output": [["\ud800"]]}}
+    body = {"context": context, "stage": "after"}
+    refused = send(http, "POST", "/api/lessons/chain-rule/steps/1/render", body)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("body.context.forward.output[0][0]: text holds a lone")
+    listed = send(http, "GET", "/api/networks").json()["networks"]
+    assert [n["name"] for n in listed if n["id"] == net] == ["\\ud800 as text"]

@@ -209,6 +209,33 @@ def test_the_teacher_lists_opens_changes_and_deletes_everything(server: Served) 
         assert browser.get("/api/networks").json()["total"] == 2
 
 
+def test_a_malformed_owner_key_is_refused_not_taken_for_the_anonymous_owner(
+    make_client: Callable[..., TestClient],
+) -> None:
+    """A script whose key breaks the syntax would otherwise make networks anyone may open."""
+    client = make_client()
+    net = created(client, ALICE)
+    for key, says in (
+        ("my.key@example.com", "this one has 18, among them '.', '@'"),
+        ("short", "this one has 5."),
+        ("k" * 129, "this one has 129."),
+    ):
+        for method, path in (
+            ("POST", "/api/networks"),
+            ("GET", f"/api/networks/{net}"),
+            ("GET", "/api/owner"),
+        ):
+            refused = client.request(
+                method, path, json=MOONS if method == "POST" else None, headers={"X-Owner-Key": key}
+            )
+            assert refused.status_code == 422, (key, path, refused.text)
+            detail = refused.json()["detail"]
+            assert detail.startswith("X-Owner-Key must be 16 to 128 characters of A-Z a-z 0-9 _ -"), detail
+            assert says in detail and "Nothing was run" in detail
+    assert client.get("/api/networks", headers=ALICE).json()["networks"][0]["id"] == net
+    assert client.get("/api/owner").json()["usage"]["networks"] == 1  # the one Alice made, nothing more
+
+
 def test_networks_have_names_and_sizes(make_client: Callable[..., TestClient]) -> None:
     client = make_client()
     net = created(client, ALICE)

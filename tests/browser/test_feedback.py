@@ -147,12 +147,17 @@ def test_advice_judges_only_the_epochs_run_with_the_settings_in_force(ui: UI, li
     said = caption(ui)
     assert "rose" not in said and "too large" not in said, said
 
-    enter(ui, "learning_rate", "3")  # a rise under the new η is η's: said, over the epochs since the change
+    # A rise under the new η is η's: said from the loss it started from, the last epoch before the change.
+    enter(ui, "learning_rate", "3")
     ui.page.wait_for_function("() => window.backpropExplorer.getState().network.learning_rate === 3")
     ui.idle()
     ui.press("Epoch")
     ui.press("Epoch")
+    history = httpx.get(f"{live_server}/api/networks/{ui.network_id}/history").json()["history"]
+    losses = [e["train_loss"] for e in history]
+    assert losses[5] > losses[4] > 1.1 * losses[3]
     said = caption(ui)
-    assert "(epoch 5, its lowest of the 2 epochs since the settings changed)" in said, said
+    assert "(epoch 4, the last before the settings changed) to" in said and "(epoch 6)." in said, said
+    assert quotes(ui, losses[3]) and quotes(ui, losses[5])
     assert "η = 3 is likely too large for this loss surface: try η/10 = 0.3." in said
     ui.assert_no_console_errors()

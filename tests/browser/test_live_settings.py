@@ -171,3 +171,42 @@ def test_a_setting_typed_and_entered_keeps_the_network(ui: UI, live_server: str)
     assert built["step"] == 0 and built["learning_rate"] == 0.05
     assert built["validation_split"] == 0.25
     ui.assert_no_console_errors()
+
+
+def test_a_number_the_page_cannot_read_is_said_and_a_step_in_progress_set_aside_is_said(
+    ui: UI, live_server: str
+) -> None:
+    """A value the form cannot use (too large for a number, or empty) is not quietly put back:
+    the page says it and what stays. A change made between Forward and Update sets the step in
+    progress aside, and the caption says so (Backward would otherwise be refused unexplained)."""
+    ui.open(XOR)
+    page = ui.page
+    limits = page.locator("[data-error=limits]")
+    enter(ui, "learning_rate", "1e400")
+    page.wait_for_function("() => document.querySelector('[data-error=limits]').textContent !== ''")
+    assert limits.text_content() == (
+        "Learning rate η: what was typed is not a number the page can use, so nothing changed: it stays 0.5."
+    )
+    enter(ui, "learning_rate", "")
+    page.wait_for_function(
+        "() => document.querySelector('[data-error=limits]').textContent.includes('empty')"
+    )
+    assert "an empty field is not a number the page can use, so nothing changed: it stays 0.5." in (
+        limits.text_content() or ""
+    )
+    assert httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()["learning_rate"] == 0.5
+
+    ui.press("Forward")
+    ui.press("Loss")
+    enter(ui, "learning_rate", "0.05")
+    page.wait_for_function(f"() => {STATE}.network.learning_rate === 0.05")
+    ui.idle()
+    caption = page.locator("[data-caption]").text_content() or ""
+    assert "Changed η 0.5 → 0.05 without touching the weights: it applies from the next step." in caption
+    assert (
+        "The step in progress (Forward and Loss done) was set aside: press Forward (F) to start the next one."
+        in caption
+    )
+    assert limits.text_content() == ""  # the applied change leaves no stale refusal
+    assert httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()["phase"] == "ready"
+    ui.assert_no_console_errors()

@@ -38,9 +38,12 @@ def test_my_networks_lists_renames_opens_and_deletes(browser: Browser, live_serv
         rows = ui.page.locator("[data-my-rows] tr")
         expect(rows).to_have_count(2)
         mine = ui.page.locator(f'[data-my-rows] tr[data-network-id="{first}"]')
-        expect(mine).to_contain_text("epoch 1")
+        expect(mine).to_contain_text("1 epoch done, ")
         expect(mine).to_contain_text("kB")
-        expect(ui.page.locator(f'[data-my-rows] tr[data-network-id="{second}"]')).to_contain_text("on screen")
+        shown = ui.page.locator(f'[data-my-rows] tr[data-network-id="{second}"]')
+        expect(shown).to_contain_text("on screen")
+        # One Step after a load: epoch 1 is in progress (the drawing says so); the list is as true
+        expect(shown).to_contain_text("no epoch done, 1 update")
         usage = ui.page.locator("[data-my-usage]").text_content() or ""
         assert re.search(
             r"You keep 2 networks of \d+ and 0 uploads of \d+: \S+ kB of your 250\.0 MB", usage
@@ -88,7 +91,10 @@ def test_a_copied_link_lets_another_browser_view_and_copy(browser: Browser, live
             bob.page.screenshot(path=str(live_server.db.with_name("shared-view.png")))
             bob.set_speed("max")
             bob.press("Forward")
-            assert "shared with you to view, not to change" in bob.error("phase")
+            assert bob.error("phase") == (
+                "This network is shared with you to view, not to change: My networks → Copy the network "
+                "on screen makes a copy of your own to train"
+            )  # the page's button, not the API's export and import calls
             open_dialog(bob)
             expect(bob.page.locator("[data-my-copy]")).to_be_visible()
             bob.page.get_by_role("button", name="Copy the network on screen").click()

@@ -146,3 +146,71 @@ def test_data_kept_at_their_own_scale_are_flagged_and_point_at_standardize(ui: U
     upload_and_build(ui, houses_csv(tmp_path))
     assert note.is_hidden()
     ui.assert_no_console_errors()
+
+
+def push_own_row(ui: UI, row: list[float]) -> None:
+    page = ui.page
+    page.fill("[data-own-inputs]", ", ".join(f"{v:g}" for v in row))
+    page.get_by_role("button", name="Push through").click()
+    page.wait_for_function(f"() => {STATE}.trace?.forward?.data_inputs")
+    ui.idle()
+
+
+def test_digits_own_input_says_the_pixels_are_divided_by_16(ui: UI, live_server: str) -> None:
+    """The digits are scaled by x / 16 alone: the panel says so, not that the columns' means and
+    standard deviations (0 and 16) standardized them; its numbers are the API's."""
+    ui.open("#ds=digits")
+    page = ui.page
+    url = f"{live_server}/api/networks/{ui.network_id}"
+    data = httpx.get(f"{url}/data").json()
+    first = data["train_indices"][0]
+    raw = data["raw_inputs"][first]  # pixel counts 0…16, the data's own units
+    assert max(raw) > 1 and all(0 <= v <= 16 for v in raw)
+    page.locator("details.own-row summary").click()
+    assert page.locator("[data-own-inputs]").get_attribute("placeholder") == "e.g. " + ", ".join(
+        f"{v:g}" for v in raw
+    )
+    hint = page.locator("[data-own-units]").text_content() or ""
+    assert "the server divides each by 16" in hint and "standardizes" not in hint
+    push_own_row(ui, raw)
+    predicted = httpx.post(f"{url}/predict", json={"inputs": [raw], "units": "data"}).json()
+    fed = page.locator("[data-own-fed]")
+    got = [float(v) for v in (fed.get_attribute("data-inputs") or "").split(",")]
+    assert got == predicted["inputs"][0] == data["inputs"][first] == [v / 16 for v in raw]
+    text = fed.text_content() or ""
+    assert "The input layer got x′ = x / 16 = (" in text
+    assert "divided by 16 the same way" in text
+    assert "Means" not in text and "standardized" not in text and "(x − mean) / std" not in text
+    ui.assert_no_console_errors()
+
+
+def test_a_row_typed_for_other_data_goes_when_the_network_is_rebuilt_on_new_data(ui: UI) -> None:
+    """A rebuild on the same data keeps the typed row; one on data with other columns empties
+    both fields, so the placeholder shows a row of the new data."""
+    ui.open("#ds=iris")
+    page = ui.page
+    page.locator("details.own-row summary").click()
+    page.fill("[data-own-inputs]", "5.1, 3.5, 1.4, 0.2")
+    page.fill("[data-own-targets]", "1, 0, 0")
+
+    def rebuild() -> None:
+        before = ui.network_id
+        page.get_by_role("button", name="Build network").click()
+        page.wait_for_function(f"id => {STATE}.network?.id !== id && {STATE}.data", arg=before)
+        ui.idle()
+
+    rebuild()
+    assert page.locator("[data-own-inputs]").input_value() == "5.1, 3.5, 1.4, 0.2"
+    assert page.locator("[data-own-targets]").input_value() == "1, 0, 0"
+    page.select_option("select[name=dataset]", "digits")
+    page.wait_for_function("() => document.querySelector('[data-dirty]').textContent !== ''")
+    rebuild()
+    assert ui.state("s.network.layers[0]") == 64
+    assert page.locator("[data-own-inputs]").input_value() == ""
+    assert page.locator("[data-own-targets]").input_value() == ""
+    placeholder = page.locator("[data-own-inputs]").get_attribute("placeholder") or ""
+    first = ui.state("s.data.raw_inputs[s.data.train_indices[0]]")
+    assert placeholder == "e.g. " + ", ".join(f"{v:g}" for v in first)
+    page.get_by_role("button", name="Push through").click()  # nothing typed: said, not sent
+    assert "Type 64 numbers for x (64 columns: pixel 0,0 … pixel 7,7)" in ui.error("own")
+    ui.assert_no_console_errors()

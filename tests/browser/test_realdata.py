@@ -170,3 +170,43 @@ def test_a_link_that_names_only_some_fields_takes_the_rest_from_its_dataset(ui: 
     assert ui.page.locator("select[name=loss]").input_value() == "mse"
     assert "loss=mse" in ui.page.evaluate("location.hash")  # the address now holds the whole setup
     ui.assert_no_console_errors()
+
+
+def test_a_spiral_link_with_three_classes_takes_softmax_and_cross_entropy(ui: UI, live_server: str) -> None:
+    """The number of classes a link names decides the spiral's task, and so its output and loss,
+    as picking Classes 3 in the form does."""
+    for link, classes, pair in (
+        ("#ds=spiral&classes=3", 3, ["softmax", "cross_entropy"]),
+        ("#ds=spiral", 1, ["sigmoid", "bce"]),
+    ):
+        ui.page.goto(f"{live_server}/api/health")  # a whole page load, not a change of the hash
+        ui.open(link)
+        net = httpx.get(f"{live_server}/api/networks/{ui.network_id}").json()
+        assert net["layers"][-1] == classes and [net["activations"][-1], net["loss"]] == pair, link
+        assert ui.page.locator("select[name=loss]").input_value() == pair[1]
+    ui.assert_no_console_errors()
+
+
+def preview_matches_pictures(ui: UI) -> None:
+    """The preview canvas holds the first samples as 8×8 pictures, pixel by pixel (ink on paper)."""
+    page = ui.page
+    label = page.locator("[data-preview]").get_attribute("aria-label")
+    assert label == "The first 60 samples as 8×8 pictures"
+    width = page.evaluate("document.querySelector('[data-preview]').width")
+    cell = width // 10
+    inputs = ui.state("s.preview.inputs.slice(0, 20)")
+    (pixels,) = canvas_pixels(ui, "[data-preview]")
+    for k, sample in enumerate(inputs):
+        for p, v in enumerate(sample):
+            x = (k % 10) * cell + 1 + int((p % 8 + 0.5) * (cell - 2) / 8)
+            y = (k // 10) * cell + 1 + int((p // 8 + 0.5) * (cell - 2) / 8)
+            assert abs(pixels[4 * (y * width + x)] - round(255 * (1 - v))) <= 1, (k, p)
+
+
+def test_the_digits_preview_is_pictures_on_a_link_and_after_a_resize(ui: UI) -> None:
+    ui.open("#ds=digits")
+    preview_matches_pictures(ui)
+    ui.page.set_viewport_size({"width": 1200, "height": 800})  # the plots redraw at the new size
+    ui.page.wait_for_timeout(400)  # past the resize handler's 150 ms pause
+    preview_matches_pictures(ui)
+    ui.assert_no_console_errors()

@@ -141,6 +141,7 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
     text = dialog.text_content() or ""
     assert "Rewind to epoch 1?" in text
     assert "drops 10 updates and 2 epochs after this point" in text
+    assert "of that moment, so training on from there repeats the same run." in text  # nothing changed
     page.get_by_role("button", name="Cancel").click()
     assert dialog.is_hidden()
     assert server(live_server, f"{nid}/export") == original
@@ -160,11 +161,60 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
     assert f"net={nid}" in page.evaluate("location.hash")
     assert page.get_attribute(TIMELINE, "data-points") == "5"  # the start, updates 1–3, now (epoch 1)
     assert "Rewound to epoch 1" in (page.locator("[data-caption]").text_content() or "")
+    assert "Step, Epoch or Play from here repeat the original run exactly" in (
+        page.locator("[data-caption]").text_content() or ""
+    )
 
     # Training on from there repeats the original run bit for bit.
     for name in ["Epoch", "Epoch", "Step", "Step"]:
         act(ui, name)
     assert server(live_server, f"{nid}/export") == original
+    ui.assert_no_console_errors()
+
+
+def test_a_rewind_before_a_change_of_settings_says_training_on_takes_another_path(
+    ui: UI, live_server: str
+) -> None:
+    """The original run changed η after the point rewound to: the dialog and the caption say so,
+    and it is true (training on with the settings of that point ends elsewhere)."""
+    ui.open(SETUP)
+    page = ui.page
+    nid = ui.network_id
+    act(ui, "Epoch")
+    act(ui, "Epoch")
+    field = page.locator("input[name=learning_rate]")
+    field.fill("0.1")
+    field.press("Enter")
+    page.wait_for_function("() => window.backpropExplorer.getState().network.learning_rate === 0.1")
+    ui.idle()
+    act(ui, "Epoch")
+    wait_for_now(ui, 12)
+    original = server(live_server, f"{nid}/export")
+    scrubber = page.locator("[data-timeline-range]")
+    scrubber.focus()
+    page.keyboard.press("Home")
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    wait_for_preview(ui, 4)
+    page.get_by_role("button", name="Rewind here…").click()
+    dialog = page.locator("[data-rewind-dialog]")
+    dialog.wait_for(state="visible")
+    said = "η 0.5 → 0.1 by step 9 (epoch 3 in progress)"
+    assert (
+        f"but the original run changed its settings afterwards ({said}): training on from there repeats it "
+        "only if you make the same change at the same point." in (dialog.text_content() or "")
+    )
+    page.get_by_role("button", name="Rewind", exact=True).click()
+    wait_for_now(ui, 4)
+    ui.idle()
+    caption = page.locator("[data-caption]").text_content() or ""
+    took = "Step, Epoch or Play from here with these settings take another path."
+    assert f"The original run changed {said}: {took}" in caption
+    assert server(live_server, nid)["learning_rate"] == 0.5
+    for _ in range(2):
+        act(ui, "Epoch")
+    assert server(live_server, nid)["step"] == 12
+    assert server(live_server, f"{nid}/export")["parameters"] != original["parameters"]
     ui.assert_no_console_errors()
 
 
