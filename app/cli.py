@@ -40,6 +40,7 @@ from .config import (
 from .connections import BACKLOG
 from .dbcli import add_parser as add_db_parser
 from .dbcli import run as run_db
+from .dbcli import sqlite_place
 from .errors import DatabaseUnavailable
 from .lessons import commands as lesson_commands
 from .listen import DEFAULT_PORT, PORT_TRIES, CannotListen, bind, open_when_up, urls
@@ -107,7 +108,7 @@ LIMIT_HELP = {
     "expire_idle_seconds": "delete networks unchanged this long, 0: never",
     "max_name_length": "characters of a network's or a CSV column's name",
     "max_memory_bytes": "bytes of memory the server may use",
-    "max_cpu_work": "heavy requests at once (default: the core count)",
+    "max_cpu_work": "heavy requests at once",
     "max_queued_requests": "requests waiting for the server (beyond: 503)",
     "max_queued_per_owner": "of them, from one owner (beyond: 429)",
     "max_connections": "open connections (kept below the file limit)",
@@ -115,6 +116,22 @@ LIMIT_HELP = {
     "max_body_seconds": "seconds to send a request's body",
     "max_db_connections": "connections each server process keeps open to a postgresql:// database",
 }
+
+# A default that depends on the machine: said as the rule, then its value here.
+DEFAULT_HELP = {"max_cpu_work": "the core count, {} here"}
+
+
+def port_number(text: str) -> int:
+    """--port's value: a whole number from 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to 65535 (0: any free port), got {text!r}"
+        )
+    return port
 
 
 def parser() -> argparse.ArgumentParser:
@@ -129,8 +146,9 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="start the web page and the REST API",
-        description="Serve the page and the API. Each --max-* limit (and --db, --token) can also be "
-        "set by its environment variable; /api/catalog reports the limits in force.",
+        description="Serve the page and the API. Each --max-* limit, and each option whose help names "
+        "an environment variable, can also be set by that variable; /api/catalog reports the limits "
+        "in force.",
     )
     where = serve.add_argument_group("where it listens")
     where.add_argument(
@@ -140,7 +158,7 @@ def parser() -> argparse.ArgumentParser:
     )
     where.add_argument(
         "--port",
-        type=int,
+        type=port_number,
         metavar="N",
         help=f"the port; 0 picks a free one (default {DEFAULT_PORT}, or the next free one of "
         f"{DEFAULT_PORT}–{DEFAULT_PORT + PORT_TRIES - 1})",
@@ -160,6 +178,7 @@ def parser() -> argparse.ArgumentParser:
     )
     access.add_argument(
         "--token",
+        metavar="T",
         help=f"required by the API (env {ENV_PREFIX}TOKEN); made up and printed when the host is "
         "not loopback; not needed on loopback unless given",
     )
@@ -175,11 +194,13 @@ def parser() -> argparse.ArgumentParser:
         "--allow-listing",
         action="store_true",
         help="let GET /api/networks and /api/datasets list the anonymous owner's ids on a server other "
-        "machines can reach",
+        f"machines can reach (env {ENV_PREFIX}ALLOW_LISTING=1)",
     )
     access.add_argument(
         "--teacher-token",
-        help=f"a second token that may list and delete every network (env {ENV_PREFIX}TEACHER_TOKEN)",
+        metavar="T",
+        help="a second token that may list, open, change and delete every network and upload "
+        f"(env {ENV_PREFIX}TEACHER_TOKEN)",
     )
     running = serve.add_argument_group("running")
     running.add_argument("--open", action="store_true", help="open the page in a browser once serving")
@@ -187,7 +208,11 @@ def parser() -> argparse.ArgumentParser:
     running.add_argument(
         "--log-level", choices=LOG_LEVELS, default="info", help="uvicorn's logging (default info)"
     )
-    running.add_argument("--lessons", metavar="DIR", help="a folder of lesson files to offer too")
+    running.add_argument(
+        "--lessons",
+        metavar="DIR",
+        help=f"a folder of lesson files to offer too (env {ENV_PREFIX}LESSONS)",
+    )
     defaults = Limits()
     names = [f.name for f in fields(Limits)]
     grouped = [name for group in LIMIT_GROUPS.values() for name in group]
@@ -198,11 +223,12 @@ def parser() -> argparse.ArgumentParser:
             continue
         group = serve.add_argument_group(f"limits: {title}")
         for name in present:
+            default = DEFAULT_HELP.get(name, "{:,}").format(getattr(defaults, name))
             group.add_argument(
                 "--" + name.replace("_", "-"),
                 type=int,
                 metavar="N",
-                help=f"{LIMIT_HELP.get(name, name.replace('_', ' '))} (default {getattr(defaults, name):,}; "
+                help=f"{LIMIT_HELP.get(name, name.replace('_', ' '))} (default {default}; "
                 f"env {Limits.env_name(name)})",
             )
     lesson_commands.add_parser(sub)
@@ -213,7 +239,14 @@ def parser() -> argparse.ArgumentParser:
 def configure(args: argparse.Namespace) -> str | None:
     """Set the environment the app reads; the token in force (None on loopback without one)."""
     os.environ[ENV_PREFIX + "HOST"] = args.host
-    os.environ[ENV_PREFIX + "DB"] = str(database_from(args.db))
+    database = args.db if args.db is not None else os.environ.get(ENV_PREFIX + "DB") or None
+    # A path given (not the default's folder, made on first use) names a folder that is there.
+    if database is not None:
+        try:
+            sqlite_place(database_from(database), existing=False)
+        except DatabaseUnavailable as exc:
+            sys.exit(f"backprop-explorer: {exc}")
+    os.environ[ENV_PREFIX + "DB"] = str(database_from(database))
     for f in fields(Limits):
         value = getattr(args, f.name)
         if value is not None:
@@ -226,10 +259,12 @@ def configure(args: argparse.Namespace) -> str | None:
         os.environ[ENV_PREFIX + "ALLOW_HOSTS"] = ",".join(args.allow_host)
     if args.allow_listing:
         os.environ[ENV_PREFIX + "ALLOW_LISTING"] = "1"
-    if args.lessons:
-        if not Path(args.lessons).is_dir():
-            sys.exit(f"--lessons {args.lessons}: no such folder")
-        os.environ[ENV_PREFIX + "LESSONS"] = str(Path(args.lessons).resolve())
+    lessons = args.lessons or os.environ.get(ENV_PREFIX + "LESSONS")
+    if lessons:
+        if not Path(lessons).is_dir():
+            given = f"--lessons {lessons}" if args.lessons else f"{ENV_PREFIX}LESSONS={lessons}"
+            sys.exit(f"{given}: no such folder")
+        os.environ[ENV_PREFIX + "LESSONS"] = str(Path(lessons).resolve())
     token = args.token if args.token is not None else os.environ.get(ENV_PREFIX + "TOKEN") or None
     if token is not None and not TOKEN_SYNTAX.match(token):
         sys.exit(f"--token must be {TOKEN_RULE}")

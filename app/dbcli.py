@@ -1,14 +1,17 @@
 """``backprop-explorer db copy SRC DST`` and ``backprop-explorer db check DB``: moving a class's
 work between SQLite and PostgreSQL, and checking a store (after a crash, say).
 
-A database is a SQLite file's path or a ``postgresql://`` URL, as for ``serve --db``. Both
-commands open the store as a server does (an older schema is upgraded in place first) with
-the limits of the environment (``BACKPROP_EXPLORER_MAX_*``), which should be the servers'.
+A database is a SQLite file's path or a ``postgresql://`` URL, as for ``serve --db``. A SQLite
+file to read (``check``'s DB, ``copy``'s SRC) must be there: opening it would create an empty
+store that looks sound. Both commands open the store as a server does (an older schema is
+upgraded in place first) with the limits of the environment (``BACKPROP_EXPLORER_MAX_*``),
+which should be the servers'.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from .config import database_from
 from .errors import DatabaseUnavailable, DomainError, StorageError
@@ -41,10 +44,31 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
+def sqlite_place(database: Path | str, *, existing: bool) -> None:
+    """DatabaseUnavailable when ``database``, a SQLite file's path, names a file that is not there
+    (``existing``: a store to read, which opening would create empty) or a folder that is not
+    there (a mistyped path, more likely than a place to create). A URL passes."""
+    if not isinstance(database, Path) or str(database) == ":memory:":
+        return
+    if existing and not database.exists():
+        raise DatabaseUnavailable(database, "there is no such file (check the path)")
+    if existing and database.is_dir():
+        raise DatabaseUnavailable(database, "it is a folder, not a SQLite file")
+    if not database.parent.is_dir():
+        raise DatabaseUnavailable(
+            database,
+            f"cannot create it in {database.parent}: there is no such folder "
+            "(check the path, or create the folder first)",
+        )
+
+
 def _copy(source_at: str, target_at: str) -> int:
-    source = open_store(database_from(source_at))
+    source_path, target_path = database_from(source_at), database_from(target_at)
+    sqlite_place(source_path, existing=True)
+    sqlite_place(target_path, existing=False)
+    source = open_store(source_path)
     try:
-        target = open_store(database_from(target_at))
+        target = open_store(target_path)
         try:
             counts = copy(source, target)
         finally:
@@ -60,7 +84,9 @@ def _copy(source_at: str, target_at: str) -> int:
 
 
 def _check(database: str) -> int:
-    store: Store = open_store(database_from(database))
+    where = database_from(database)
+    sqlite_place(where, existing=True)
+    store: Store = open_store(where)
     try:
         problems = store.integrity()
         usage = store.usage(None)

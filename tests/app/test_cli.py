@@ -124,6 +124,22 @@ def test_bad_flags_are_refused_in_one_line(tmp_path: Path) -> None:
         assert result.returncode != 0 and result.stderr.strip() == message
 
 
+def test_a_lesson_folder_from_the_environment_is_checked_as_the_flag_is(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_EXPLORER_")}
+    missing = tmp_path / "no-lessons"
+    result = subprocess.run(
+        command("serve", "--db", str(tmp_path / "x.db"), "--port", "0"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "BACKPROP_EXPLORER_LESSONS": str(missing)},
+    )
+    assert (
+        result.returncode != 0
+        and result.stderr.strip() == f"BACKPROP_EXPLORER_LESSONS={missing}: no such folder"
+    )
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [

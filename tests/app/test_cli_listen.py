@@ -5,6 +5,7 @@ grouped in --help, --log-level and --root-path (the page works under a sub-path)
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -17,6 +18,8 @@ import httpx
 import pytest
 from backprop_explorer.app import listen
 from backprop_explorer.app.config import Limits
+
+from tests.conftest import ROOT
 
 from .proxy import Proxy
 from .serving import command, serve
@@ -58,6 +61,37 @@ def test_serve_help_explains_the_port_and_groups_the_limits() -> None:
     )
 
 
+def option_help(text: str) -> dict[str, str]:
+    """Each option of ``--help`` (its flag) and its help, joined onto one line."""
+    found: dict[str, str] = {}
+    for entry in re.split(r"\n(?=  -)", text):
+        if entry.startswith("  --"):
+            flag, _, rest = entry.strip().partition(" ")
+            found[flag] = " ".join(rest.split())
+    return found
+
+
+def test_serve_help_says_each_default_once_and_names_the_documented_variables() -> None:
+    text = run(sys.executable, "-m", "backprop_explorer", "serve", "--help").stdout
+    helps = option_help(text)
+    cores = os.cpu_count() or 1
+    assert helps["--max-cpu-work"] == (
+        f"N heavy requests at once (default the core count, {cores} here; env BACKPROP_EXPLORER_MAX_CPU_WORK)"
+    )
+    assert all(line.count("(default") <= 1 for line in helps.values()), helps
+    teacher = "a second token that may list, open, change and delete every network and upload"
+    assert helps["--teacher-token"].startswith(f"T {teacher} (env BACKPROP_EXPLORER_TEACHER_TOKEN)")
+    # Every option docs/configuration.md gives an environment variable names it in its help.
+    table = (ROOT / "docs" / "configuration.md").read_text()
+    rows = re.findall(
+        r"^\| `(--[a-z-]+)[^`]*` \| `(BACKPROP_EXPLORER_[A-Z_]+)[^`]*`", table, flags=re.MULTILINE
+    )
+    assert {"--lessons", "--allow-listing", "--db", "--token"} <= {flag for flag, _ in rows}
+    for flag, variable in rows:
+        assert variable in helps[flag], (flag, helps[flag])
+    assert "a second token that may list, open, change and delete every network and upload" in table
+
+
 def test_port_zero_prints_the_port_it_is_bound_to(tmp_path: Path) -> None:
     log = tmp_path / "zero.log"
     with open(log, "wb") as out:
@@ -96,6 +130,18 @@ def test_a_taken_port_is_one_line(tmp_path: Path) -> None:
         f"backprop-explorer: port {port} on 127.0.0.1 is in use (another server?): choose another "
         "with --port N, or --port 0 for any free port"
     )
+
+
+@pytest.mark.parametrize("value", ["-1", "65536", "70000", "eighty"])
+def test_a_port_out_of_range_is_refused_by_the_parser(tmp_path: Path, value: str) -> None:
+    db = tmp_path / "p.db"
+    result = run(*command("serve", f"--port={value}", "--db", str(db)))
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "backprop-explorer serve: error: argument --port: must be a whole number from 0 to 65535 "
+        f"(0: any free port), got '{value}'"
+    )
+    assert not db.exists()  # refused before the database is opened
 
 
 def test_without_a_port_the_next_free_one_is_taken() -> None:

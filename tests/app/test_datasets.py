@@ -120,3 +120,13 @@ def test_csv_over_the_upload_limit_is_413(make_client) -> None:
     response = upload(client, b"a,b,y\n" + b"1,2,3\n" * 500)
     assert response.status_code == 413
     assert "max_upload_bytes" in response.json()["detail"]
+
+
+def test_the_upload_list_gives_twenty_a_page_unless_asked_for_up_to_a_hundred(client: TestClient) -> None:
+    ids = [upload(client, CSV).json()["dataset_id"] for _ in range(23)]
+    first = client.get("/api/datasets").json()
+    assert first["total"] == 23 and len(first["datasets"]) == 20
+    asked = client.get("/api/datasets", params={"limit": 50}).json()
+    assert [d["dataset_id"] for d in asked["datasets"]] == ids  # oldest first
+    assert client.get("/api/datasets", params={"limit": 100}).status_code == 200
+    assert client.get("/api/datasets", params={"limit": 101}).status_code == 422

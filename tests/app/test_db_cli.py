@@ -1,15 +1,18 @@
-"""`serve --db postgresql://…`, and `backprop-explorer db copy` and `db check` as a user runs
-them (real processes): a URL's password is never printed, a database that cannot be reached
-is one line, a copy keeps owners, names and share links, a check finds what is wrong."""
+"""`serve --db`, and `backprop-explorer db copy` and `db check` as a user runs them (real
+processes): a URL's password is never printed, a database that cannot be reached is one
+line, a copy keeps owners, names and share links, a check finds what is wrong, a SQLite file
+or folder that is not there is refused without creating anything, and serve reads
+BACKPROP_EXPLORER_DB when --db is not given."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, start_process
 from tests.postgres import Cluster
 
 from .conftest import MOONS, query
@@ -110,3 +113,70 @@ def test_db_check_finds_what_is_wrong(make_client, new_database) -> None:
     assert "1 uses data rows that are missing" in problems
     assert "the totals of the whole store (networks, uploads, bytes)" in problems
     assert f"the snapshot totals of 1 network(s) differ from their snapshots: ['{network_id}']" in problems
+
+
+def test_a_sqlite_store_that_is_not_there_is_refused_and_nothing_is_created(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.db"
+    checked = run("db", "check", str(missing))
+    assert checked.returncode == 1 and checked.stdout.strip().splitlines() == [
+        f"backprop-explorer: cannot use the database {missing}: there is no such file (check the path)"
+    ]
+    copied = run("db", "copy", str(missing), str(tmp_path / "copy.db"))
+    assert copied.returncode == 1 and copied.stdout.strip().splitlines() == [
+        f"backprop-explorer: cannot use the database {missing}: there is no such file (check the path)"
+    ]
+    folder = run("db", "check", str(tmp_path))
+    assert folder.returncode == 1
+    assert (
+        folder.stdout.strip()
+        == f"backprop-explorer: cannot use the database {tmp_path}: it is a folder, not a SQLite file"
+    )
+    assert list(tmp_path.iterdir()) == []  # no file, lock file or reserve left behind
+
+
+def test_a_copy_into_a_folder_that_is_not_there_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "class.db"
+    server = serve(tmp_path, db=source)
+    try:
+        assert httpx.post(f"{server.url}/api/networks", json={"layers": [2, 1]}).status_code == 201
+    finally:
+        server.stop()
+    target = tmp_path / "typo" / "copy.db"
+    copied = run("db", "copy", str(source), str(target))
+    assert copied.returncode == 1 and copied.stdout.strip() == (
+        f"backprop-explorer: cannot use the database {target}: cannot create it in {target.parent}: "
+        "there is no such folder (check the path, or create the folder first)"
+    )
+    assert not target.parent.exists()
+
+
+def test_serve_refuses_a_database_folder_that_is_not_there(tmp_path: Path) -> None:
+    for flags, env in (
+        (["--db", str(tmp_path / "no" / "such" / "x.db")], {}),
+        ([], {"BACKPROP_EXPLORER_DB": str(tmp_path / "no" / "such" / "x.db")}),
+    ):
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_EXPLORER_")}
+        refused = subprocess.run(
+            command("serve", "--port", "0", *flags),
+            capture_output=True, text=True, timeout=60, env={**inherited, **env},
+        )  # fmt: skip
+        assert refused.returncode == 1 and refused.stdout == "", refused.stdout
+        assert refused.stderr.strip() == (
+            f"backprop-explorer: cannot use the database {tmp_path / 'no' / 'such' / 'x.db'}: cannot create "
+            f"it in {tmp_path / 'no' / 'such'}: there is no such folder (check the path, or create the "
+            "folder first)"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_serve_without_db_uses_the_environment_s_database(tmp_path: Path) -> None:
+    db, port = tmp_path / "from-env.db", free_port()
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("BACKPROP_EXPLORER_")}
+    env = {**inherited, "BACKPROP_EXPLORER_DB": str(db), "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    server = start_process(command("serve", "--port", str(port)), port=port, db=db, env=env, cwd=tmp_path)
+    try:
+        assert f"networks in {db}\n" in server.output
+        assert httpx.post(f"{server.url}/api/networks", json={"layers": [2, 1]}).status_code == 201
+    finally:
+        server.stop()
+    assert db.exists() and not (tmp_path / "xdg").exists()

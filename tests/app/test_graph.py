@@ -116,3 +116,14 @@ def test_a_network_too_big_for_one_picture_is_told_to_choose_a_neuron(client: Te
     assert response.status_code == 422 and "choose a neuron" in response.json()["detail"]
     assert graph(client, nid, focus={"layer": 2, "neuron": 7})["whole_network_nodes"] > 160
     assert client.post("/api/networks/nope/graph", json={}).status_code == 404
+
+
+def test_the_body_is_optional(client: TestClient) -> None:
+    """No body at all is the defaults, row 0 and the whole network, as `{}` is."""
+    nid = create(client, MOONS)["id"]
+    run(client, nid, "forward")
+    run(client, nid, "loss")
+    bare = client.post(f"/api/networks/{nid}/graph")
+    assert bare.status_code == 200, bare.text
+    assert bare.json() == graph(client, nid) == graph(client, nid, sample=0, focus=None)
+    assert bare.json()["nodes"] and any(node["value"] is not None for node in bare.json()["nodes"])

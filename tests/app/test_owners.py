@@ -181,11 +181,17 @@ def test_a_share_key_lets_another_owner_view_but_not_change(server: Served) -> N
         assert http.get(f"/api/networks/{net}", headers=ALICE).json()["epoch"] == 1  # nothing changed
 
 
-def test_the_teacher_lists_and_deletes_everything(server: Served) -> None:
+def test_the_teacher_lists_opens_changes_and_deletes_everything(server: Served) -> None:
     teacher = {"Authorization": "Bearer teacher-secret-1"}
     with httpx.Client(base_url=server.url, timeout=30) as http:
         alices, bobs = created(http, ALICE), created(http, BOB)
         anonymous = created(http, {})
+        stepped = http.post(f"/api/networks/{alices}/step", json={}, headers=teacher)
+        assert stepped.status_code == 200 and stepped.json()["update"]["step"] == 1
+        upload = uploaded(http, BOB)
+        assert http.get(f"/api/datasets/{upload}", headers=teacher).status_code == 200
+        assert http.delete(f"/api/datasets/{upload}", headers=teacher).status_code == 204
+        assert http.get(f"/api/datasets/{upload}", headers=BOB).status_code == 404
         listing = http.get("/api/networks", headers=teacher).json()
         owners = {n["id"]: n["owner"] for n in listing["networks"]}
         assert set(owners) == {alices, bobs, anonymous} and listing["total"] == 3

@@ -179,3 +179,21 @@ def test_network_without_data_needs_explicit_inputs(client: TestClient) -> None:
     response = client.post(f"/api/networks/{net['id']}/forward", json={})
     assert response.status_code == 422
     assert "no training data" in response.json()["detail"]
+
+
+def test_the_phase_is_update_after_a_step_and_ready_after_an_epoch(client: TestClient) -> None:
+    """What docs/api.md says of `phase`: the last phase completed, `update` once a step is
+    complete, `ready` when no step has begun; from either the next phase is forward."""
+    url = f"/api/networks/{create(client, MOONS)['id']}"
+    assert client.get(url).json()["phase"] == "ready"
+    for phase in ("forward", "loss", "backward", "update"):
+        assert client.post(f"{url}/{phase}").status_code == 200
+        assert client.get(url).json()["phase"] == phase
+    assert client.post(f"{url}/step").json()["update"]["step"] == 2
+    assert client.get(url).json()["phase"] == "update"
+    assert client.post(f"{url}/loss").status_code == 409  # a new step starts with forward
+    assert client.post(f"{url}/epoch").status_code == 200
+    assert client.get(url).json()["phase"] == "ready"
+    assert client.post(f"{url}/step").status_code == 200
+    assert client.post(f"{url}/reset").status_code == 200
+    assert client.get(url).json()["phase"] == "ready"
