@@ -4,7 +4,7 @@ Who a request acts for, in this order:
 
 1. **the teacher**: the teacher token (``--teacher-token``), sent as the class token is
    (``Authorization: Bearer``, ``?token=``, or the cookie that opening a page with it sets).
-   The teacher may list, open and delete every network and dataset;
+   The teacher may list, open, change and delete every network and dataset;
 2. **a script**: ``X-Owner-Key: <key>`` (16 to 128 of ``A-Z a-z 0-9 _ -``; the Python client
    makes one per ``Client`` unless given one). The key is a secret: its hash names the owner.
    A header that is not such a key is refused (422), never read as no key;
