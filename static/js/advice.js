@@ -298,6 +298,16 @@ export function adviceAfterTraining(state, diverged = null) {
   const rose = roseFromStart(updates, start, network?.cursor?.batches_per_epoch ?? 1, eta, network);
   if (rose) return rose;
   if (!whole) return [];
+  // No longer climbing, but still far above where the settings in force started: η's too (a
+  // vanishing gradient the blow-up left behind is not the explanation).
+  const since = (steps ?? []).filter((s) => !change || s.step > change.step);
+  const origin = base ? epochStart(base.entry, base.name) : firstUpdate(since, change);
+  if (origin && Number.isFinite(origin.loss) && origin.loss > 0 && last.train_loss > FAR * origin.loss) {
+    return [
+      "The training loss, ", number(last.train_loss), ` (epoch ${last.epoch}), is far above where these settings started: `,
+      number(origin.loss), `${origin.text}. `, ...smallerEta(eta), ...unscaled(network),
+    ];
+  }
   const first = window[0];
   const steady = window.every((e, k) => k === 0 || e.train_loss < window[k - 1].train_loss);
   const fell = (first.train_loss - last.train_loss) / first.train_loss;
@@ -313,8 +323,9 @@ export function adviceAfterTraining(state, diverged = null) {
   }
   if (steady && window.length >= 5 && fell < SLOW) {
     parts.push(
-      `The training loss fell in each of the last ${window.length} epochs, but only from `, number(first.train_loss), " to ", number(last.train_loss),
-      ": a larger η, such as 2η = ", number(2 * eta), ", would take bigger steps.",
+      `The training loss fell in each of the last ${window.length} epochs, but only by `, number(first.train_loss - last.train_loss),
+      " in all (from ", number(first.train_loss), " to ", number(last.train_loss), "): a larger η, such as 2η = ", number(2 * eta),
+      ", would take bigger steps.",
     );
   }
   return parts;

@@ -112,3 +112,35 @@ def test_a_vanishing_gradient_without_saturation_is_put_down_to_the_sigmoids_slo
     assert "Saturated sigmoid" not in said and "Xavier" not in said, said  # Xavier is in use already
     assert "ReLU activations or fewer layers keep it alive." in said
     ui.assert_no_console_errors()
+
+
+def test_a_loss_left_far_above_its_start_is_still_put_down_to_eta(ui: UI, live_server: str) -> None:
+    """η = 100 blows the loss up in the first epoch; later epochs hover there (rising a little,
+    then falling a little), with the neurons saturated: the advice stays with η, not ReLU."""
+    ui.open("#ds=moons&lr=100")
+    for _ in range(3):
+        ui.press("Epoch")
+    data = history(ui, live_server)
+    first, last = data["steps"][0]["loss"], data["history"][-1]["train_loss"]
+    assert last > 3 * first  # what happened: far above the loss before the first update
+    said = caption(ui)
+    assert "(epoch 3), is far above where these settings started: " in said, said
+    assert "at step 1 (before the first update). η = 100 is likely too large" in said, said
+    assert first in shown(ui) and last in shown(ui)
+    assert "vanishing" not in said and "ReLU" not in said, said
+    ui.assert_no_console_errors()
+
+
+def test_a_slow_fall_says_by_how_much_it_fell(ui: UI, live_server: str) -> None:
+    """A fall smaller than the caption's four digits show is said as the fall itself, so the
+    sentence does not read "from 0.704 to 0.704"."""
+    ui.open("#ds=moons&lr=0.00001")
+    for _ in range(6):
+        ui.press("Epoch")
+    losses = [e["train_loss"] for e in history(ui, live_server)["history"]]
+    assert all(b < a for a, b in zip(losses, losses[1:]))  # what happened: a steady, tiny fall
+    said = caption(ui)
+    assert "The training loss fell in each of the last 6 epochs, but only by " in said, said
+    assert "a larger η, such as 2η = 2e−5, would take bigger steps." in said, said
+    assert any(v == pytest.approx(losses[0] - losses[-1], rel=1e-12) for v in shown(ui))
+    ui.assert_no_console_errors()
