@@ -142,6 +142,9 @@ export function buildDrawing(svg, args, expanded) {
   // Numbers written in and beside the neurons and biases: outside their buttons, whose names
   // do not change with them (the tooltip and the inspector say the numbers).
   const gNumbers = el("g", { class: "neuron-numbers", "aria-hidden": "true" }, svg);
+  // The biases' click targets, above the edges' (an edge into a neuron passes by its bias
+  // square): a tap on the square selects the bias. Keyboard focus stays on the squares.
+  const gBiasTargets = el("g", { class: "bias-targets", "aria-hidden": "true" }, svg);
   const gSide = el("g", { class: "side" }, svg);
   const gChain = el("g", { class: "chain" }, svg); // the selected weight's chain rule (chain-path.js)
   const gToggles = el("g", { class: "toggles" }, svg); // on top: nothing covers them
@@ -251,7 +254,11 @@ export function buildDrawing(svg, args, expanded) {
         const rect = el("rect", { x: x - r - s * 0.35, y: y - r - s * 0.65, width: s, height: s, rx: 1.5 }, bg);
         // The square may be small on a crowded layer; its target is at least BIAS_TARGET wide.
         const pad = Math.max(0, (BIAS_TARGET - s) / 2);
-        el("rect", { x: x - r - s * 0.35 - pad, y: y - r - s * 0.65 - pad, width: s + 2 * pad, height: s + 2 * pad, class: "bias-hit" }, bg);
+        el(
+          "rect",
+          { x: x - r - s * 0.35 - pad, y: y - r - s * 0.65 - pad, width: s + 2 * pad, height: s + 2 * pad, class: "bias-hit", "data-kind": "bias", "data-layer": l, "data-j": j },
+          gBiasTargets,
+        );
         let text = null;
         if (geo.showDetails) {
           text = el("text", { x: x - r - s * 0.5, y: y - r - s * 0.8, "text-anchor": "end", "font-size": 11, class: "halo bias-value", "data-layer": l, "data-j": j }, gNumbers);

@@ -134,3 +134,38 @@ def test_during_step_the_panels_follow_the_animation(ui: UI) -> None:
     ui.idle()
     assert page.locator("[data-loss-after]").text_content() != "—"
     ui.assert_no_console_errors()
+
+
+def test_a_tap_anywhere_on_a_bias_square_selects_that_bias(sized_ui) -> None:
+    """On a phone the edges into a neuron pass by its bias square: their wide click targets
+    used to take half of the square's taps. Every point of every square is the bias's."""
+    for width, height in ((390, 844), (1280, 800)):
+        with sized_ui(width, height) as ui:
+            ui.open("#ds=moons")
+            welcome = ui.page.locator("[data-action=dismiss-welcome]")
+            if welcome.is_visible():
+                welcome.click()  # the first visit's suggestion sits over a corner of the drawing
+            hits = ui.page.evaluate(
+                """() => [...document.querySelectorAll('svg[data-network] g.bias')].map((g) => {
+                  const box = g.querySelector('rect').getBoundingClientRect();
+                  const kinds = [];
+                  for (let a = 1; a <= 5; a++) for (let b = 1; b <= 5; b++) {
+                    const x = box.left + (a / 6) * box.width, y = box.top + (b / 6) * box.height;
+                    const hit = document.elementFromPoint(x, y)?.closest('[data-kind]');
+                    kinds.push(hit ? `${hit.dataset.kind} ${hit.dataset.layer}-${hit.dataset.j}` : 'none');
+                  }
+                  const visible = box.top >= 0 && box.bottom <= innerHeight;
+                  return { bias: `bias ${g.dataset.layer}-${g.dataset.j}`, kinds, visible };
+                })"""
+            )
+            assert len(hits) == 9
+            for h in hits:
+                if h["visible"]:
+                    assert set(h["kinds"]) == {h["bias"]}, (width, h)
+            square = ui.page.locator('g.bias[data-layer="2"][data-j="1"] rect')
+            square.scroll_into_view_if_needed()
+            box = square.bounding_box()
+            assert box is not None
+            ui.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a real tap
+            assert ui.state("[s.selection.kind, s.selection.layer, s.selection.j]") == ["bias", 2, 1]
+            ui.assert_no_console_errors()
