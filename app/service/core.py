@@ -156,14 +156,14 @@ class Core:
             self.commit(session, clear_logs=clear_logs)
         return response
 
-    def insert(self, session: Session, *, scratch: bool = False) -> NetworkPublic:
+    def insert(self, session: Session, *, scratch: bool = False, check_step: bool = True) -> NetworkPublic:
         """Save a network opened from a new document (its loss checked against its output layer
-        and targets); returns its public view."""
+        and targets; with ``check_step``, its first batch run: every network kept can run its
+        next step, engine.divergence); returns its public view."""
         pairing.check_loss_fits(session.spec, session.dataset)
         self.expire_idle()
-        # Every network kept can run its next step (engine.divergence): the first batch is run.
-        reserve(session, next_step_cost)
-        error = codec.next_step_overflow(session)
+        reserve(session, next_step_cost if check_step else None)
+        error = codec.next_step_overflow(session) if check_step else None
         if error is not None:
             raise InvalidInput(
                 f"with these parameters and data the first batch overflows in its {error.what} (not "

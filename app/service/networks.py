@@ -18,7 +18,12 @@ from .core import Core, next_step_cost
 
 class Networks(Core):
     def create(self, spec: NetworkSpec, *, scratch: bool = False) -> NetworkPublic:
-        return self.insert(self.open(codec.new_document(spec, self.limits)), scratch=scratch)
+        # Generated data (within a few units) through initialized weights cannot overflow a step;
+        # weights, biases or data given by hand can, and the first batch is run to know.
+        data = spec.data.model_dump() if spec.data is not None else {"generator": "the default"}
+        by_hand = spec.weights is not None or spec.biases is not None or "generator" not in data
+        session = self.open(codec.new_document(spec, self.limits))
+        return self.insert(session, scratch=scratch, check_step=by_hand)
 
     def get(self, network_id: str) -> NetworkPublic:
         return views.network_public(self.read(network_id))
