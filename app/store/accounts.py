@@ -62,8 +62,30 @@ def usage(conn: Connection, owner: str) -> dict:
     return {"networks": networks, "datasets": datasets, "bytes": size}
 
 
-def megabytes(size: int) -> str:
+def size_words(size: int) -> str:
+    """A size as a reader takes it in: ``"512 bytes"``, ``"31 kB"``, ``"4.2 MB"``."""
+    if size < 1_000:
+        return f"{size} byte{'' if size == 1 else 's'}"
+    if size < 999_500:
+        return f"{size / 1e3:.0f} kB"
     return f"{size / 1e6:.1f} MB"
+
+
+def counted(n: int, kind: str) -> str:
+    """``"1 network"``, ``"3 uploads"``: ``kind`` is ``"networks"`` or ``"datasets"`` (the page
+    calls an uploaded dataset an upload)."""
+    word = "network" if kind == "networks" else "upload"
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+# What an owner can do to make room. A network is deleted in the page's My networks; an upload
+# only through the API (its owner's script, or the teacher), which a learner at the page asks for.
+FREE_NETWORKS = "delete some of your networks (the page's My networks, or DELETE /api/networks/{id})"
+FREE_UPLOADS = (
+    "uploads cannot be deleted from the page yet: ask the teacher to remove one "
+    "(a script deletes its own with DELETE /api/datasets/{id})"
+)
+ASK_TEACHER = "the server is full: ask the teacher to remove old networks and uploads"
 
 
 def check(
@@ -72,20 +94,17 @@ def check(
     """Refuse (413) a write that took ``owner`` or the whole store past a quota. ``kind``:
     ``"networks"`` or ``"datasets"``; ``added``: it stored a new one; ``grew``: its size went
     up; ``exempt``: the writer has no per-owner quota (the teacher, the machine's own user).
-    Runs after the write, inside its transaction: raising rolls it back."""
+    Runs after the write, inside its transaction: raising rolls it back. Each refusal names
+    the limit and what the owner can do about it."""
     if not (added or grew):
         return
-    free = (
-        "delete some of your networks or datasets (the page's My networks, or DELETE "
-        "/api/networks/{id} and /api/datasets/{id})"
-    )
     whole = usage(conn, ALL)
     if added:
         name = "max_networks" if kind == "networks" else "max_datasets"
         if whole[kind] > getattr(limits, name):
             raise LimitExceeded(
-                f"{whole[kind] - 1} {kind} are stored, the limit {name}={getattr(limits, name)} "
-                f"(set {Limits.env_name(name)}); delete some first (DELETE /api/{kind}/{{id}})"
+                f"{ASK_TEACHER} ({counted(whole[kind] - 1, kind)} stored, the limit "
+                f"{name}={getattr(limits, name)}, set {Limits.env_name(name)})"
             )
     mine = usage(conn, owner)
     if owner != TEACHER and not exempt:
@@ -93,20 +112,21 @@ def check(
         name = "max_owner_networks" if kind == "networks" else "max_owner_datasets"
         if added and mine[kind] > cap:
             raise LimitExceeded(
-                f"you already keep {mine[kind] - 1} {kind}, the limit {name}={cap} per owner "
-                f"(set {Limits.env_name(name)}): {free} to make room"
+                f"you already keep {counted(mine[kind] - 1, kind)}, the limit {name}={cap} per owner "
+                f"(set {Limits.env_name(name)}): "
+                + (f"{FREE_NETWORKS} to make room" if kind == "networks" else FREE_UPLOADS)
             )
         if mine["bytes"] > limits.max_owner_bytes:
             raise LimitExceeded(
-                f"your networks and datasets would take {megabytes(mine['bytes'])}, over the limit "
+                f"your networks and uploads would take {size_words(mine['bytes'])}, over the limit "
                 f"max_owner_bytes={limits.max_owner_bytes} per owner (set "
-                f"{Limits.env_name('max_owner_bytes')}): {free} to free space"
+                f"{Limits.env_name('max_owner_bytes')}): {FREE_NETWORKS} to free space"
+                + (f"; {FREE_UPLOADS}" if mine["datasets"] else "")
             )
     if whole["bytes"] > limits.max_store_bytes:
         raise LimitExceeded(
-            f"the server's store would hold {megabytes(whole['bytes'])}, over its limit "
-            f"max_store_bytes={limits.max_store_bytes} (set {Limits.env_name('max_store_bytes')}): "
-            f"{free} to free space, or ask the teacher to remove old ones"
+            f"{ASK_TEACHER} (they would take {size_words(whole['bytes'])}, over the limit "
+            f"max_store_bytes={limits.max_store_bytes}, set {Limits.env_name('max_store_bytes')})"
         )
 
 

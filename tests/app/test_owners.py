@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from backprop_explorer.app.store.accounts import size_words
 from backprop_explorer.app.store.sqlite_schema import SCHEMA_VERSION
 from fastapi.testclient import TestClient
 
@@ -260,10 +262,48 @@ def test_networks_have_names_and_sizes(make_client: Callable[..., TestClient]) -
 @pytest.mark.parametrize(
     ("limits", "make", "says"),
     [
-        ({"max_owner_networks": 2}, "network", "max_owner_networks=2"),
-        ({"max_owner_datasets": 1}, "dataset", "max_owner_datasets=1"),
-        ({"max_owner_bytes": 60_000}, "network", "max_owner_bytes=60000"),
-        ({"max_store_bytes": 60_000}, "network", "max_store_bytes=60000"),
+        (
+            {"max_owner_networks": 2},
+            "network",
+            r"you already keep 2 networks, the limit max_owner_networks=2 per owner \(set \S+\): "
+            r"delete some of your networks \(the page's My networks, or DELETE /api/networks/\{id\}\) "
+            "to make room$",
+        ),
+        (
+            {"max_owner_datasets": 1},
+            "dataset",
+            r"you already keep 1 upload, the limit max_owner_datasets=1 per owner \(set \S+\): "
+            r"uploads cannot be deleted from the page yet: ask the teacher to remove one",
+        ),
+        (
+            {"max_owner_datasets": 2},
+            "dataset",
+            r"you already keep 2 uploads, the limit max_owner_datasets=2 per owner",
+        ),
+        (
+            {"max_owner_bytes": 60_000},
+            "network",
+            r"your networks and uploads would take [1-9]\d* kB, over the limit max_owner_bytes=60000 "
+            r"per owner \(set \S+\): delete some of your networks",
+        ),
+        (
+            {"max_store_bytes": 60_000},
+            "network",
+            r"^the server is full: ask the teacher to remove old networks and uploads \(they would "
+            r"take [1-9]\d* kB, over the limit max_store_bytes=60000, set \S+\)$",
+        ),
+        (
+            {"max_networks": 2},
+            "network",
+            r"^the server is full: ask the teacher to remove old networks and uploads "
+            r"\(2 networks stored, the limit max_networks=2, set BACKPROP_EXPLORER_MAX_NETWORKS\)$",
+        ),
+        (
+            {"max_datasets": 1},
+            "dataset",
+            r"^the server is full: ask the teacher to remove old networks and uploads "
+            r"\(1 upload stored, the limit max_datasets=1, set BACKPROP_EXPLORER_MAX_DATASETS\)$",
+        ),
     ],
 )
 def test_quotas_say_which_limit_and_how_to_free_space(
@@ -282,14 +322,26 @@ def test_quotas_say_which_limit_and_how_to_free_space(
         assert len(kept) < 50
     assert response.status_code == 413
     detail = response.json()["detail"]
-    assert says in detail and "delete some of your networks or datasets" in detail
-    whole_store = "max_store_bytes" in says
+    assert re.search(says, detail), detail  # the limit, in words that are true, and what to do
+    whole_store = "the server is full" in says
     # The quota is Alice's own (the store's cap is everyone's).
     assert add(BOB).status_code == (413 if whole_store else 201)
     # Deleting frees the room again.
     kind = "datasets" if make == "dataset" else "networks"
     assert client.delete(f"/api/{kind}/{kept[0]}", headers=ALICE).status_code == 204
-    assert add(ALICE).status_code == 201
+    if whole_store and "max_store_bytes" not in says:
+        assert add(BOB).status_code == 201  # Bob's refused one was not kept: the room is his
+    else:
+        assert add(ALICE).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("size", "words"),
+    [(0, "0 bytes"), (1, "1 byte"), (999, "999 bytes"), (31_400, "31 kB"), (49_999, "50 kB"),
+     (999_499, "999 kB"), (999_500, "1.0 MB"), (4_240_000, "4.2 MB")],
+)
+def test_sizes_in_refusals_read_in_bytes_kilobytes_or_megabytes(size: int, words: str) -> None:
+    assert size_words(size) == words
 
 
 @pytest.mark.slow  # a second or more alone
