@@ -9,7 +9,22 @@ import { trainedWords } from "./moments.js";
 
 const PAGE = 50;
 
-const megabytes = (bytes) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`);
+/** "0 bytes", "512 bytes", "31 kB", "4.2 MB": the size as it is, as the server's refusals say it. */
+function sizeWords(bytes) {
+  if (bytes < 1000) return `${bytes} byte${bytes === 1 ? "" : "s"}`;
+  if (bytes < 999500) return `${Math.round(bytes / 1e3)} kB`;
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/** A span of time exactly, in the largest unit that divides it: "90 seconds", "2 minutes", "14 days". */
+export function durationWords(seconds) {
+  for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
+    if (seconds % size === 0) return plural(seconds / size, unit);
+  }
+  return plural(seconds, "second");
+}
 
 function el(tag, text = "", attributes = {}) {
   const node = document.createElement(tag);
@@ -27,14 +42,13 @@ function button(text, onClick, attributes = {}) {
 /** "You keep 3 networks and 1 upload: 1.2 MB of your 250 MB." and what is deleted when. */
 function usageText(me, catalog) {
   const { networks, datasets, bytes } = me.usage;
-  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  if (me.teacher) return `Teacher: every network on this server (${plural(networks, "network")}, ${plural(datasets, "upload")}, ${megabytes(bytes)} in all).`;
+  if (me.teacher) return `Teacher: every network on this server (${plural(networks, "network")}, ${plural(datasets, "upload")}, ${sizeWords(bytes)} in all).`;
   const parts = [
-    `You keep ${plural(networks, "network")} of ${me.quotas.networks} and ${plural(datasets, "upload")} of ${me.quotas.datasets}: ${megabytes(bytes)} of your ${megabytes(me.quotas.bytes)}.`,
+    `You keep ${plural(networks, "network")} of ${me.quotas.networks} and ${plural(datasets, "upload")} of ${me.quotas.datasets}: ${sizeWords(bytes)} of your ${sizeWords(me.quotas.bytes)}.`,
     ` Networks this page built and you never changed: only your newest ${catalog.limits.max_scratch_networks} are kept.`,
   ];
-  const days = me.quotas.expire_idle_seconds / 86400;
-  if (days > 0) parts.push(` Networks nobody changed for ${days >= 1 ? `${+days.toFixed(1)} days` : `${Math.round(days * 24 * 60)} minutes`} are deleted.`);
+  const idle = me.quotas.expire_idle_seconds;
+  if (idle > 0) parts.push(` Networks nobody changed for ${durationWords(idle)} are deleted.`);
   return parts.join("");
 }
 
@@ -53,7 +67,7 @@ export function wireMyNetworks({ onOpen, onCopy }) {
     const label = el("span", summary.name ?? "(no name)", summary.name ? {} : { class: "muted" });
     name.append(label);
     if (onScreen) name.append(el("span", " · on screen", { class: "muted" }));
-    if (teacher) name.append(el("div", summary.owner ? `owner ${summary.owner.slice(0, 10)}…` : "anonymous", { class: "muted" }));
+    if (teacher) name.append(el("div", summary.owner ? `owner ${summary.owner.length > 10 ? `${summary.owner.slice(0, 10)}…` : summary.owner}` : "anonymous", { class: "muted" }));
     const actions = el("td", "", { class: "my-actions" });
     const rename = () => {
       const input = el("input", "", { type: "text", maxlength: String(store.get().catalog.limits.max_name_length), "aria-label": "Name" });
@@ -80,6 +94,7 @@ export function wireMyNetworks({ onOpen, onCopy }) {
           try {
             await api.deleteNetwork(summary.id);
             tr.remove();
+            shown -= 1; // the rows after it move up one: Show more asks from one place earlier
             refreshUsage();
           } catch (err) {
             setError("my-networks", detailOf(err));
@@ -100,7 +115,7 @@ export function wireMyNetworks({ onOpen, onCopy }) {
       name,
       el("td", summary.layers.join("–")),
       el("td", trainedWords(summary)),
-      el("td", megabytes(summary.bytes)),
+      el("td", sizeWords(summary.bytes)),
       el("td", new Date(summary.updated_at * 1000).toLocaleString()),
       actions,
     );

@@ -5,15 +5,19 @@ key, so another browser can view the network, not change it, and copy it to trai
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, start_server, stop_server
 
 from .conftest import ui_at
 
 MOONS = "#ds=moons&h=4.tanh&lr=0.3&bs=10"
+TEACHER = "teacher-secret-1"
+SPEC = {"layers": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "bce", "data": {"generator": "moons", "n": 20}}
 
 
 def open_dialog(ui) -> None:
@@ -111,3 +115,75 @@ def test_a_copied_link_lets_another_browser_view_and_copy(browser: Browser, live
         assert alice.state("s.network.epoch") == 1
         alice.press("Forward")
         assert alice.phase() == "forward"
+
+
+def test_show_more_after_a_delete_lists_every_network(browser: Browser, live_server: LiveServer) -> None:
+    """A Delete moves the rows after it up one: Show more then asks from one place earlier, and
+    no network is left out."""
+    with ui_at(browser, live_server.url) as ui:
+        ui.open(MOONS)
+        for _ in range(54):  # 55 with the one on screen: a page of 50 and 5 more
+            assert ui.page.request.post(f"{live_server.url}/api/networks", data=SPEC).status == 201
+        everything = ui.page.request.get(f"{live_server.url}/api/networks?limit=100").json()["networks"]
+        assert len(everything) == 55
+        open_dialog(ui)
+        rows = ui.page.locator("[data-my-rows] tr")
+        expect(rows).to_have_count(50)
+        gone = everything[3]["id"]
+        row = ui.page.locator(f'[data-my-rows] tr[data-network-id="{gone}"]')
+        row.get_by_role("button", name="Delete").click()
+        row.locator("button.danger", has_text="Delete").click()
+        expect(row).to_have_count(0)
+        ui.page.get_by_role("button", name="Show more").click()
+        expect(rows).to_have_count(54)
+        listed = ui.page.eval_on_selector_all("[data-my-rows] tr", "rows => rows.map((r) => r.dataset.networkId)")
+        assert listed == [n["id"] for n in everything if n["id"] != gone]  # each once, oldest first
+        expect(ui.page.get_by_role("button", name="Show more")).to_be_hidden()
+        ui.assert_no_console_errors()
+
+
+def fits_the_screen(ui, width: int) -> None:
+    """The list is no wider than its box, and every row's buttons are whole on the screen."""
+    assert ui.page.eval_on_selector(".my-list", "(box) => box.scrollWidth <= box.clientWidth")
+    for button in ui.page.locator("[data-my-rows] .my-actions button").all():
+        box = button.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+
+
+@pytest.mark.parametrize("width, height", [(390, 844), (1280, 800)])
+def test_my_networks_says_expiry_and_sizes_exactly_and_fits_a_phone(
+    browser: Browser, tmp_path: Path, width: int, height: int
+) -> None:
+    env = {"BACKPROP_EXPLORER_TEACHER_TOKEN": TEACHER, "BACKPROP_EXPLORER_EXPIRE_IDLE_SECONDS": "90"}
+    server = start_server(tmp_path / "networks.db", env=env)
+    try:
+        with ui_at(browser, server.url, width, height) as student:
+            student.open(MOONS)
+            for _ in range(2):
+                assert student.page.request.post(f"{server.url}/api/networks", data=SPEC).status == 201
+            open_dialog(student)
+            usage = student.page.locator("[data-my-usage]")
+            expect(usage).to_contain_text("Networks nobody changed for 90 seconds are deleted.")
+            expect(student.page.locator("[data-my-rows] tr")).to_have_count(3)
+            fits_the_screen(student, width)
+            student.page.screenshot(path=str(tmp_path.with_name(f"my-networks-student-{width}.png")))
+            student.page.get_by_role("button", name="Close").click()
+            for network in student.page.request.get(f"{server.url}/api/networks").json()["networks"]:
+                assert student.page.request.delete(f"{server.url}/api/networks/{network['id']}").status == 204
+            open_dialog(student)
+            expect(usage).to_contain_text("You keep 0 networks of 200 and 0 uploads of 20: 0 bytes of your 250.0 MB.")
+            assert student.page.request.post(f"{server.url}/api/networks", data=SPEC).status == 201
+        with ui_at(browser, server.url, width, height) as teacher:
+            teacher.page.goto(f"{server.url}/?token={TEACHER}")
+            teacher.open(MOONS)
+            teacher.page.get_by_role("button", name="My networks").click()
+            expect(teacher.page.locator("[data-my-usage]")).to_contain_text("Teacher: every network")
+            rows = teacher.page.locator("[data-my-rows] tr")
+            expect(rows).to_have_count(2)  # the student's, oldest first, and the teacher's page's own
+            assert re.search(r"owner o-[0-9a-f]{8}…", rows.first.text_content() or "")  # an owner id, cut
+            expect(rows.last).to_contain_text("owner teacher")
+            assert "…" not in (rows.last.text_content() or "")  # the whole name: nothing shortened
+            fits_the_screen(teacher, width)
+            teacher.page.screenshot(path=str(tmp_path.with_name(f"my-networks-teacher-{width}.png")))
+    finally:
+        stop_server(server)
