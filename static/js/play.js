@@ -92,6 +92,8 @@ async function play() {
   let stoppedAt = null;
   let stoppedBy = null;
   let diverged = null;
+  let trained = false; // a training call went through (a refused first call trains nothing)
+  let refusal = "";
   try {
     while (store.get().playing) {
       await applyQueuedSettings(); // typed while Play waited between two calls
@@ -108,6 +110,7 @@ async function play() {
         (entry) => {
           // Epochs can arrive faster than frames: the plots redraw at most once per frame.
           arrived.push(entry);
+          trained = true;
           if (arrived.length === 1) {
             const wait = FLUSH_EVERY_MS - (performance.now() - lastFlush);
             if (wait <= 0) requestAnimationFrame(flushEpochs);
@@ -116,6 +119,7 @@ async function play() {
         },
       );
       flushEpochs();
+      trained = true;
       if (done?.network) store.set({ network: done.network });
       if (done?.early_stopping) count = done.early_stopping;
       // Settings typed during this call apply from the next epoch (live-settings.js).
@@ -138,7 +142,8 @@ async function play() {
     }
   } catch (err) {
     if (err.name !== "AbortError") {
-      setError("phase", detailOf(err));
+      refusal = detailOf(err);
+      setError("phase", refusal);
       failed = true;
     }
   } finally {
@@ -147,6 +152,13 @@ async function play() {
     await applyQueuedSettings().catch(() => {}); // typed just before Pause: applies now
     await Promise.all([refreshHistory().catch(() => {}), refreshPlots().catch(() => {})]);
     const last = store.get().history.at(-1);
+    if (failed && !trained) {
+      // Nothing trained: no "Stopped after epoch N" for epochs an earlier run did, and no
+      // "Play to continue" when Play would be refused the same way.
+      status("Play was refused");
+      setCaption([bold("Play was refused"), `: ${refusal.replace(/\.$/, "")}. Nothing was trained: the network is as it was before Play.`]);
+      return;
+    }
     const advice = adviceAfterTraining(store.get(), diverged);
     status(stoppedAt !== null ? `Stopped early at epoch ${stoppedAt}` : `Paused · epoch ${store.get().network?.epoch ?? 0}`);
     if (diverged) {
@@ -168,7 +180,9 @@ async function play() {
         : []),
       ". ",
       ...(advice.length ? [...advice, " "] : []),
-      "Press Forward (F) to step through a sample with the trained weights, or Play (Space) to continue.",
+      failed
+        ? "The message under the buttons says why it stopped."
+        : "Press Forward (F) to step through a sample with the trained weights, or Play (Space) to continue.",
     ]);
   }
 }

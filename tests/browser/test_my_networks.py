@@ -187,3 +187,29 @@ def test_my_networks_says_expiry_and_sizes_exactly_and_fits_a_phone(
             teacher.page.screenshot(path=str(tmp_path.with_name(f"my-networks-teacher-{width}.png")))
     finally:
         stop_server(server)
+
+
+def test_a_refused_play_says_so_and_not_stopped_after_an_epoch_it_did_not_train(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    with ui_at(browser, live_server.url) as alice:
+        alice.open(MOONS)
+        alice.press("Epoch")
+        alice.press("Epoch")
+        link = alice.page.url
+        with ui_at(browser, live_server.url) as bob:
+            bob.page.goto(link)
+            bob.page.wait_for_selector("body[data-ready=true]")
+            assert bob.state("s.network.epoch") == 2 and bob.state("s.sharing.yours") is False
+            bob.page.get_by_role("button", name="Play").click()
+            caption = bob.page.locator("[data-caption]")
+            expect(caption).to_contain_text("Play was refused")
+            expect(caption).to_have_text(
+                "Play was refused: This network is shared with you to view, not to change: My networks → "
+                "Copy the network on screen makes a copy of your own to train. Nothing was trained: the "
+                "network is as it was before Play."
+            )
+            assert bob.error("phase").startswith("This network is shared with you to view")
+            expect(bob.page.locator("[data-status]")).to_have_text("Play was refused")
+            assert bob.state("s.network.epoch") == 2 and not bob.state("s.playing")
+            bob.assert_no_console_errors(allow=("403",))
