@@ -13,6 +13,7 @@ import { build, copyOnScreen, loadPreview, openLinked } from "./network-actions.
 import { setParameter } from "./parameter-actions.js";
 import { stopPlaying } from "./play.js";
 import { detailOf, setError, status } from "./messages.js";
+import { setCaption } from "./captions.js";
 import { redrawAllPlots } from "./plot-panel.js";
 import { offerFirstLesson } from "./welcome.js";
 import { wireExports } from "./export-actions.js";
@@ -54,7 +55,8 @@ async function start() {
   const onLimit = (text) => setError("limits", text);
   form.config = createConfigPanel($("[data-config]"), catalog, { onEdit, onBuild, onUpload, onLimit });
   form.config.render(setup);
-  api.listDatasets().then((page) => form.config.setUploads(page.datasets), () => {}); // refused beyond loopback
+  // Refused beyond loopback; its refusal also tells a page opened without the class token.
+  const uploads = api.listDatasets().then((page) => form.config.setUploads(page.datasets), (err) => err);
   if (document.body.dataset.lesson) {
     // /lessons/<id>: the tour builds the lesson's network and owns the URL's hash (#step=N).
     const { startTour } = await import("./tour/tour.js");
@@ -78,8 +80,21 @@ async function start() {
   }
   form.config.render(setup, shape);
   await build(setup, { shape }); // the URL now names the new network
+  if (!store.get().network && (await uploads)?.status === 401) {
+    askForTheToken();
+    return;
+  }
   if (linkProblem) setError("dataset", linkProblem);
   listenForLinks();
+}
+
+/** A class server answers 401 to a browser that never opened its address with the token (a
+ * share link passed on by itself): the page says so where the learner looks, not "Loading". */
+function askForTheToken() {
+  const text = "This class server needs its address with the token: open the address your teacher gave you (…/?token=…), then this link again.";
+  status(text);
+  setError("dataset", "");
+  setCaption([text]);
 }
 
 /** My networks, the compare launcher and the computational graph load their modules when first

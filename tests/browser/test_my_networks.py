@@ -213,3 +213,38 @@ def test_a_refused_play_says_so_and_not_stopped_after_an_epoch_it_did_not_train(
             expect(bob.page.locator("[data-status]")).to_have_text("Play was refused")
             assert bob.state("s.network.epoch") == 2 and not bob.state("s.playing")
             bob.assert_no_console_errors(allow=("403",))
+
+
+ASK_FOR_TOKEN = (
+    "This class server needs its address with the token: open the address your teacher gave you "
+    "(…/?token=…), then this link again."
+)
+
+
+def test_a_share_link_opened_without_the_class_token_says_to_open_the_teachers_address_first(
+    browser: Browser, tmp_path: Path
+) -> None:
+    server = start_server(tmp_path / "networks.db", env={"BACKPROP_EXPLORER_TOKEN": "class-token-123"})
+    try:
+        with ui_at(browser, server.url) as alice:
+            alice.page.goto(f"{server.url}/?token=class-token-123")
+            alice.open(MOONS)
+            alice.press("Epoch")
+            link = alice.page.url
+            assert "share=" in link
+        with ui_at(browser, server.url) as stranger:  # another browser: no cookie with the token
+            stranger.page.goto(link)
+            expect(stranger.page.locator("[data-status]")).to_have_text(ASK_FOR_TOKEN)
+            expect(stranger.page.locator("[data-status]")).not_to_have_class(re.compile("busy"))
+            expect(stranger.page.locator("[data-caption]")).to_have_text(ASK_FOR_TOKEN)
+            assert stranger.error("dataset") == ""  # not a message about uploading a CSV
+            stranger.page.screenshot(path=str(tmp_path.with_name("share-link-without-token.png")))
+            stranger.page.goto(f"{server.url}/?token=class-token-123")  # the teacher's address, then the link
+            stranger.page.wait_for_selector("body[data-ready=true]")
+            network_id = link.split("net=", 1)[1].split("&", 1)[0]
+            stranger.page.goto(link)  # only the fragment changes: the page opens the linked network
+            stranger.page.wait_for_function(f"() => window.backpropExplorer.getState().network?.id === {network_id!r}")
+            assert stranger.state("s.network.epoch") == 1 and stranger.state("s.sharing.yours") is False
+            stranger.assert_no_console_errors(allow=("401",))
+    finally:
+        stop_server(server)
