@@ -38,3 +38,12 @@ export function numSpan(x, cls = "num") {
 }
 
 export const fmtVec = (v) => (v.length === 1 ? fmt(v[0]) : `(${v.map(fmt).join(", ")})`);
+
+/** A span of time exactly, in the largest unit that divides it: "90 seconds", "2 minutes", "14 days". */
+export function durationWords(seconds) {
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
+    if (seconds % size === 0) return plural(seconds / size, unit);
+  }
+  return plural(seconds, "second");
+}

@@ -22,8 +22,15 @@ export function status(text, busy = false) {
  * copy it; a page with My networks names the button that does. */
 const VIEW_ONLY = /^network '[^']+' is shared with you to view, not to change/;
 
+/** The explorer page's words for a 404 (network-actions.js: the network on screen is gone); null: the API's. */
+let explainNotFound = () => null;
+export function explainMissing(explain) {
+  explainNotFound = explain;
+}
+
 export function detailOf(err) {
   if (!(err instanceof api.ApiError)) return `Unexpected error: ${err.message}`;
+  if (err.status === 404) return explainNotFound(err.detail) ?? err.detail;
   if (err.status === 403 && VIEW_ONLY.test(err.detail) && document.querySelector("[data-my-networks]")) {
     return "This network is shared with you to view, not to change: My networks → Copy the network on screen makes a copy of your own to train";
   }

@@ -5,6 +5,7 @@
 import * as api from "./api.js";
 import { $, store } from "./context.js";
 import { detailOf, setError } from "./messages.js";
+import { durationWords } from "./format.js";
 import { trainedWords } from "./moments.js";
 
 const PAGE = 50;
@@ -17,14 +18,6 @@ function sizeWords(bytes) {
 }
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-/** A span of time exactly, in the largest unit that divides it: "90 seconds", "2 minutes", "14 days". */
-export function durationWords(seconds) {
-  for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]]) {
-    if (seconds % size === 0) return plural(seconds / size, unit);
-  }
-  return plural(seconds, "second");
-}
 
 function el(tag, text = "", attributes = {}) {
   const node = document.createElement(tag);

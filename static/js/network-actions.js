@@ -7,10 +7,31 @@ import { dataSpec, isInline, isUpload, needsRebuild, patchFor, setupFromNetwork,
 import { patchSettings } from "./live-settings.js";
 import { momentName, networkMoment } from "./moments.js";
 import { toHash } from "./url-state.js";
-import { clearErrors, detailOf, setError, status } from "./messages.js";
+import { clearErrors, detailOf, explainMissing, setError, status } from "./messages.js";
+import { durationWords } from "./format.js";
 import { fmtUnitsVec, inputRow } from "./units.js";
 import { stopPlaying } from "./play.js";
 import { refreshHistory, refreshPlots } from "./refresh.js";
+
+/**
+ * A 404 about the network on screen: it was deleted on the server (expiry, the teacher, My
+ * networks in another tab) while the page still shows it. Say so, and offer a new one.
+ */
+explainMissing((detail) => {
+  const { network, catalog } = store.get();
+  if (!network || detail !== `no network with id '${network.id}'`) return null;
+  const idle = catalog?.limits.expire_idle_seconds ?? 0;
+  const why = idle > 0
+    ? `networks nobody changes for ${durationWords(idle)} are deleted, and the teacher can delete any`
+    : "it was deleted (by the teacher, or from My networks in another tab)";
+  status("The network on screen is no longer on the server");
+  setCaption([
+    bold("This network is no longer on the server"), `: ${why}. `,
+    { button: "Build a new network", action: "build-after-gone", onClick: () => build(store.get().setup) },
+    " from the settings on the left.",
+  ]);
+  return `This network is no longer on the server: ${why}. Build a new network (the button under the drawing) to go on.`;
+});
 
 /** Load the data the setup names for the scatter preview; returns its shape, or null on error. */
 export async function loadPreview(setup) {

@@ -94,6 +94,7 @@ async function play() {
   let diverged = null;
   let trained = false; // a training call went through (a refused first call trains nothing)
   let refusal = "";
+  let gone = false; // the network was deleted on the server: the caption offers a new one (network-actions.js)
   try {
     while (store.get().playing) {
       await applyQueuedSettings(); // typed while Play waited between two calls
@@ -143,6 +144,7 @@ async function play() {
   } catch (err) {
     if (err.name !== "AbortError") {
       refusal = detailOf(err);
+      gone = err.status === 404;
       setError("phase", refusal);
       failed = true;
     }
@@ -155,6 +157,7 @@ async function play() {
     if (failed && !trained) {
       // Nothing trained: no "Stopped after epoch N" for epochs an earlier run did, and no
       // "Play to continue" when Play would be refused the same way.
+      if (gone) return;
       status("Play was refused");
       setCaption([bold("Play was refused"), `: ${refusal.replace(/\.$/, "")}. Nothing was trained: the network is as it was before Play.`]);
       return;

@@ -248,3 +248,36 @@ def test_a_share_link_opened_without_the_class_token_says_to_open_the_teachers_a
             stranger.assert_no_console_errors(allow=("401",))
     finally:
         stop_server(server)
+
+
+@pytest.mark.parametrize("action", ["Forward", "Play"])
+def test_a_network_deleted_on_the_server_is_said_gone_and_a_new_one_offered(
+    browser: Browser, tmp_path: Path, action: str
+) -> None:
+    server = start_server(tmp_path / "networks.db", env={"BACKPROP_EXPLORER_EXPIRE_IDLE_SECONDS": "90"})
+    try:
+        with ui_at(browser, server.url) as ui:
+            ui.open(MOONS)
+            gone = ui.network_id
+            # As the teacher or the expiry sweep would: the page still shows it.
+            assert ui.page.request.delete(f"{server.url}/api/networks/{gone}").status == 204
+            ui.page.get_by_role("button", name=action).click()
+            said = (
+                "This network is no longer on the server: networks nobody changes for 90 seconds are "
+                "deleted, and the teacher can delete any."
+            )
+            expect(ui.page.locator("[data-error=phase]")).to_have_text(
+                f"{said} Build a new network (the button under the drawing) to go on."
+            )
+            caption = ui.page.locator("[data-caption]")
+            expect(caption).to_have_text(f"{said} Build a new network from the settings on the left.")
+            assert "no network with id" not in (ui.page.locator("body").text_content() or "")
+            ui.page.screenshot(path=str(tmp_path.with_name(f"network-gone-{action}.png")))
+            caption.get_by_role("button", name="Build a new network").click()
+            ui.page.wait_for_function(f"() => window.backpropExplorer.getState().network?.id !== {gone!r}")
+            ui.page.wait_for_function("() => window.backpropExplorer.getState().network?.layers.join() === '2,4,1'")
+            ui.press("Forward")
+            assert ui.phase() == "forward" and ui.error("phase") == ""
+            ui.assert_no_console_errors(allow=("404",))
+    finally:
+        stop_server(server)
