@@ -17,7 +17,12 @@ from .conftest import ui_at
 
 MOONS = "#ds=moons&h=4.tanh&lr=0.3&bs=10"
 TEACHER = "teacher-secret-1"
-SPEC = {"layers": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "bce", "data": {"generator": "moons", "n": 20}}
+SPEC = {
+    "layers": [2, 3, 1],
+    "activations": ["tanh", "sigmoid"],
+    "loss": "bce",
+    "data": {"generator": "moons", "n": 20},
+}
 
 
 def open_dialog(ui) -> None:
@@ -136,7 +141,10 @@ def test_show_more_after_a_delete_lists_every_network(browser: Browser, live_ser
         expect(row).to_have_count(0)
         ui.page.get_by_role("button", name="Show more").click()
         expect(rows).to_have_count(54)
-        listed = ui.page.eval_on_selector_all("[data-my-rows] tr", "rows => rows.map((r) => r.dataset.networkId)")
+        listed = ui.page.eval_on_selector_all(
+            "[data-my-rows] tr",
+            "rows => rows.map((r) => r.dataset.networkId)",
+        )
         assert listed == [n["id"] for n in everything if n["id"] != gone]  # each once, oldest first
         expect(ui.page.get_by_role("button", name="Show more")).to_be_hidden()
         ui.assert_no_console_errors()
@@ -171,7 +179,9 @@ def test_my_networks_says_expiry_and_sizes_exactly_and_fits_a_phone(
             for network in student.page.request.get(f"{server.url}/api/networks").json()["networks"]:
                 assert student.page.request.delete(f"{server.url}/api/networks/{network['id']}").status == 204
             open_dialog(student)
-            expect(usage).to_contain_text("You keep 0 networks of 200 and 0 uploads of 20: 0 bytes of your 250.0 MB.")
+            expect(usage).to_contain_text(
+                "You keep 0 networks of 200 and 0 uploads of 20: 0 bytes of your 250.0 MB."
+            )
             assert student.page.request.post(f"{server.url}/api/networks", data=SPEC).status == 201
         with ui_at(browser, server.url, width, height) as teacher:
             teacher.page.goto(f"{server.url}/?token={TEACHER}")
@@ -243,7 +253,9 @@ def test_a_share_link_opened_without_the_class_token_says_to_open_the_teachers_a
             stranger.page.wait_for_selector("body[data-ready=true]")
             network_id = link.split("net=", 1)[1].split("&", 1)[0]
             stranger.page.goto(link)  # only the fragment changes: the page opens the linked network
-            stranger.page.wait_for_function(f"() => window.backpropExplorer.getState().network?.id === {network_id!r}")
+            stranger.page.wait_for_function(
+                f"() => window.backpropExplorer.getState().network?.id === {network_id!r}"
+            )
             assert stranger.state("s.network.epoch") == 1 and stranger.state("s.sharing.yours") is False
             stranger.assert_no_console_errors(allow=("401",))
     finally:
@@ -275,7 +287,9 @@ def test_a_network_deleted_on_the_server_is_said_gone_and_a_new_one_offered(
             ui.page.screenshot(path=str(tmp_path.with_name(f"network-gone-{action}.png")))
             caption.get_by_role("button", name="Build a new network").click()
             ui.page.wait_for_function(f"() => window.backpropExplorer.getState().network?.id !== {gone!r}")
-            ui.page.wait_for_function("() => window.backpropExplorer.getState().network?.layers.join() === '2,4,1'")
+            ui.page.wait_for_function(
+                "() => window.backpropExplorer.getState().network?.layers.join() === '2,4,1'"
+            )
             ui.press("Forward")
             assert ui.phase() == "forward" and ui.error("phase") == ""
             ui.assert_no_console_errors(allow=("404",))
