@@ -78,12 +78,11 @@ def counted(n: int, kind: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-# What an owner can do to make room. A network is deleted in the page's My networks; an upload
-# only through the API (its owner's script, or the teacher), which a learner at the page asks for.
+# What an owner can do to make room: the page's My networks deletes networks and uploads.
 FREE_NETWORKS = "delete some of your networks (the page's My networks, or DELETE /api/networks/{id})"
 FREE_UPLOADS = (
-    "uploads cannot be deleted from the page yet: ask the teacher to remove one "
-    "(a script deletes its own with DELETE /api/datasets/{id})"
+    "delete one of your uploads (the page's My networks, or DELETE /api/datasets/{id}; "
+    "one a network uses, once that network is deleted)"
 )
 ASK_TEACHER = "the server is full: ask the teacher to remove old networks and uploads"
 
@@ -114,14 +113,15 @@ def check(
             raise LimitExceeded(
                 f"you already keep {counted(mine[kind] - 1, kind)}, the limit {name}={cap} per owner "
                 f"(set {Limits.env_name(name)}): "
-                + (f"{FREE_NETWORKS} to make room" if kind == "networks" else FREE_UPLOADS)
+                + (FREE_NETWORKS if kind == "networks" else FREE_UPLOADS)
+                + " to make room"
             )
         if mine["bytes"] > limits.max_owner_bytes:
             raise LimitExceeded(
                 f"your networks and uploads would take {size_words(mine['bytes'])}, over the limit "
                 f"max_owner_bytes={limits.max_owner_bytes} per owner (set "
-                f"{Limits.env_name('max_owner_bytes')}): {FREE_NETWORKS} to free space"
-                + (f"; {FREE_UPLOADS}" if mine["datasets"] else "")
+                f"{Limits.env_name('max_owner_bytes')}): delete some of your networks or uploads (the "
+                "page's My networks, or DELETE /api/networks/{id} and /api/datasets/{id}) to free space"
             )
     if whole["bytes"] > limits.max_store_bytes:
         raise LimitExceeded(

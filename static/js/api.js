@@ -85,6 +85,7 @@ export const previewDataset = (body) => request("POST", "/api/datasets/preview",
 export const uploadDataset = (form) => request("POST", "/api/datasets", form);
 export const getDataset = (id) => request("GET", `/api/datasets/${encodeURIComponent(id)}`);
 export const listDatasets = () => request("GET", "/api/datasets?limit=100");
+export const deleteDataset = (id) => request("DELETE", `/api/datasets/${encodeURIComponent(id)}`);
 /** `scratch`: built by the page for a look; the server keeps only the newest few never changed. */
 export const createNetwork = (spec, { scratch = false } = {}) =>
   request("POST", `/api/networks${scratch ? "?scratch=true" : ""}`, spec);

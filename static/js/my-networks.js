@@ -3,7 +3,7 @@
 // A view: it reads through api.js and calls back for what changes the page (onOpen, onCopy).
 
 import * as api from "./api.js";
-import { $, store } from "./context.js";
+import { $, form, store } from "./context.js";
 import { detailOf, setError } from "./messages.js";
 import { durationWords } from "./format.js";
 import { trainedWords } from "./moments.js";
@@ -126,6 +126,45 @@ export function wireMyNetworks({ onOpen, onCopy }) {
     }
   }
 
+  /** One upload: its file and shape, and Delete (refused with 409 while a network uses it). */
+  function uploadRow(upload) {
+    const li = el("li", "", { "data-dataset-id": upload.dataset_id });
+    const shape = `${plural(upload.n_samples, "row")}, ${plural(upload.n_features, "input")}`;
+    const describe = () => [el("span", upload.file_name ?? "(no file name)"), el("span", ` · ${shape} `, { class: "muted" })];
+    const remove = () => {
+      li.replaceChildren(
+        ...describe(),
+        el("span", "Delete for good? "),
+        button("Delete", async () => {
+          try {
+            await api.deleteDataset(upload.dataset_id);
+            li.remove();
+            refreshUsage();
+            refreshUploads();
+          } catch (err) {
+            setError("my-networks", detailOf(err));
+            li.replaceWith(uploadRow(upload));
+          }
+        }, { class: "danger" }),
+        button("Keep", () => li.replaceWith(uploadRow(upload))),
+      );
+    };
+    li.append(...describe(), button("Delete", remove));
+    return li;
+  }
+
+  /** The uploads kept (the teacher: everyone's); the form's list of uploads follows. */
+  async function refreshUploads() {
+    try {
+      const page = await api.listDatasets();
+      $("[data-my-upload-rows]").replaceChildren(...page.datasets.map(uploadRow));
+      $("[data-my-uploads]").hidden = page.datasets.length === 0;
+      form.config?.setUploads(page.datasets);
+    } catch (err) {
+      setError("my-networks", detailOf(err));
+    }
+  }
+
   async function load(offset) {
     setError("my-networks", "");
     try {
@@ -153,6 +192,7 @@ export function wireMyNetworks({ onOpen, onCopy }) {
     try {
       await refreshUsage();
       await load(0);
+      await refreshUploads();
     } finally {
       rows.removeAttribute("aria-busy");
     }

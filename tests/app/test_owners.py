@@ -275,7 +275,8 @@ def test_networks_have_names_and_sizes(make_client: Callable[..., TestClient]) -
             {"max_owner_datasets": 1},
             "dataset",
             r"you already keep 1 upload, the limit max_owner_datasets=1 per owner \(set \S+\): "
-            r"uploads cannot be deleted from the page yet: ask the teacher to remove one",
+            r"delete one of your uploads \(the page's My networks, or DELETE /api/datasets/\{id\}; "
+            r"one a network uses, once that network is deleted\) to make room$",
         ),
         (
             {"max_owner_datasets": 2},

@@ -295,3 +295,34 @@ def test_a_network_deleted_on_the_server_is_said_gone_and_a_new_one_offered(
             ui.assert_no_console_errors(allow=("404",))
     finally:
         stop_server(server)
+
+
+CSV = b"x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"
+
+
+def test_my_networks_deletes_an_upload_which_frees_the_upload_quota(browser: Browser, tmp_path: Path) -> None:
+    server = start_server(tmp_path / "networks.db", env={"BACKPROP_EXPLORER_MAX_OWNER_DATASETS": "1"})
+    upload = {"file": {"name": "xor.csv", "mimeType": "text/csv", "buffer": CSV}}
+    try:
+        with ui_at(browser, server.url) as ui:
+            ui.open(MOONS)
+            first = ui.page.request.post(f"{server.url}/api/datasets", multipart=upload)
+            assert first.status == 201
+            refused = ui.page.request.post(f"{server.url}/api/datasets", multipart=upload)
+            assert refused.status == 413
+            assert refused.json()["detail"].startswith("you already keep 1 upload, the limit max_owner_datasets=1")
+            assert "delete one of your uploads (the page's My networks" in refused.json()["detail"]
+            open_dialog(ui)
+            expect(ui.page.locator("[data-my-usage]")).to_contain_text("1 upload of 1")
+            row = ui.page.locator(f'[data-my-upload-rows] li[data-dataset-id="{first.json()["dataset_id"]}"]')
+            expect(row).to_have_text(re.compile(r"^xor\.csv · 4 rows, 2 inputs Delete$"))
+            ui.page.screenshot(path=str(tmp_path.with_name("my-networks-uploads.png")))
+            row.get_by_role("button", name="Delete").click()
+            row.locator("button.danger", has_text="Delete").click()
+            expect(row).to_have_count(0)
+            expect(ui.page.locator("[data-my-uploads]")).to_be_hidden()
+            expect(ui.page.locator("[data-my-usage]")).to_contain_text("0 uploads of 1")
+            assert ui.page.request.post(f"{server.url}/api/datasets", multipart=upload).status == 201
+            ui.assert_no_console_errors(allow=("413",))
+    finally:
+        stop_server(server)
