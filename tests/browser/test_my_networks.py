@@ -310,8 +310,9 @@ def test_my_networks_deletes_an_upload_which_frees_the_upload_quota(browser: Bro
             assert first.status == 201
             refused = ui.page.request.post(f"{server.url}/api/datasets", multipart=upload)
             assert refused.status == 413
-            assert refused.json()["detail"].startswith("you already keep 1 upload, the limit max_owner_datasets=1")
-            assert "delete one of your uploads (the page's My networks" in refused.json()["detail"]
+            detail = refused.json()["detail"]
+            assert detail.startswith("you already keep 1 upload, the limit max_owner_datasets=1"), detail
+            assert "delete one of your uploads (the page's My networks" in detail
             open_dialog(ui)
             expect(ui.page.locator("[data-my-usage]")).to_contain_text("1 upload of 1")
             row = ui.page.locator(f'[data-my-upload-rows] li[data-dataset-id="{first.json()["dataset_id"]}"]')
