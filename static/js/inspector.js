@@ -259,7 +259,7 @@ export function createInspector({ body, onEditParameter }) {
       ]),
     );
     if (!fl) {
-      out.push(para("Run Forward to see this neuron's z and a."));
+      out.push(para(ctx.tour ? "Its z and a show here once a step of the lesson runs Forward." : "Run Forward to see this neuron's z and a."));
       return out;
     }
     if (l === L && hasUnits(network)) out.push(unitsFacts(network, trace, fl, j));
