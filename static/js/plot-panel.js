@@ -34,7 +34,7 @@ export function renderPlots(s, keys) {
   // lesson's steps fill it, not which button to press.
   const tour = s.tourLock;
   if (["history", "timelineMark", "lossLog", "tourLock"].some((k) => keys.has(k))) {
-    const empty = tour ? "The loss per epoch shows here once a step of the lesson trains the network" : undefined;
+    const empty = tour ? "Epochs the lesson trains show their loss here" : undefined;
     plots.drawLoss($("[data-plot=loss]"), s.history, mark?.epoch ?? null, s.lossLog, empty);
   }
   if (keys.has("network")) {
@@ -56,7 +56,7 @@ export function renderPlots(s, keys) {
     renderAccuracy(s);
   }
   if (["steps", "timelineMark", "lossLog", "tourLock"].some((k) => keys.has(k))) {
-    const empty = tour ? "Each update's loss shows here once a step of the lesson runs one" : undefined;
+    const empty = tour ? "Updates the lesson runs show their loss here" : undefined;
     plots.drawSteps($("[data-plot=steps]"), s.steps, mark?.step ?? null, s.lossLog, empty);
   }
   if (keys.has("grid") || keys.has("data") || keys.has("boundary")) {
