@@ -29,6 +29,7 @@ from backprop_explorer import __version__
 from . import process  # noqa: F401 - before anything loads NumPy
 from .config import (
     ENV_PREFIX,
+    SAME_TOKENS,
     TOKEN_RULE,
     TOKEN_SYNTAX,
     ZERO_MEANS_OFF,
@@ -276,6 +277,8 @@ def configure(args: argparse.Namespace) -> str | None:
         if not TOKEN_SYNTAX.match(args.teacher_token):
             sys.exit(f"--teacher-token must be {TOKEN_RULE}")
         os.environ[ENV_PREFIX + "TEACHER_TOKEN"] = args.teacher_token
+    if token is not None and os.environ.get(ENV_PREFIX + "TEACHER_TOKEN") == token:
+        sys.exit(SAME_TOKENS)
     return token
 
 

@@ -134,6 +134,9 @@ class Access:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Access:
         environ = os.environ if environ is None else environ
         hosts = environ.get(ENV_PREFIX + "ALLOW_HOSTS", "")
+        token = environ.get(ENV_PREFIX + "TOKEN") or None
+        if token is not None and token == environ.get(ENV_PREFIX + "TEACHER_TOKEN"):
+            raise ValueError(SAME_TOKENS)
         return cls(
             host=environ.get(ENV_PREFIX + "HOST") or cls.host,
             allowed_hosts=tuple(name.strip() for name in hosts.split(",") if name.strip()),
@@ -146,6 +149,12 @@ class Access:
 # A token travels in URLs, headers and a cookie: keep it to characters all three carry as is.
 TOKEN_SYNTAX = re.compile(r"^[A-Za-z0-9._~-]{8,256}$")
 TOKEN_RULE = "8 to 256 characters among A-Z a-z 0-9 . _ ~ -"
+
+
+SAME_TOKENS = (
+    "the teacher token must differ from the class token: with the same one every student would "
+    "be the teacher (list, open, change and delete every network, with no quota)"
+)
 
 
 def check_token(token: str | None, name: str = "TOKEN") -> str | None:

@@ -58,7 +58,7 @@ SHARE_HEADER = "x-share-key"
 KEY_SYNTAX = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 COOKIE_SECONDS = 365 * 24 * 3600
 # The POSTs under /api/networks/{id}/ that only read the network: a share key allows them.
-READING_POSTS = frozenset({"predict", "gradcheck", "landscape", "gradient-shares"})
+READING_POSTS = frozenset({"predict", "gradcheck", "landscape", "gradient-shares", "graph"})
 NOT_IDS = frozenset({"import"})  # POST /api/networks/import
 NOT_DATASET_IDS = frozenset({"preview"})  # POST /api/datasets/preview
 LISTINGS = frozenset({"/api/networks", "/api/datasets"})
@@ -153,7 +153,12 @@ def reads_only(method: str, action: str) -> bool:
 
 
 def malformed_key(key: str) -> str:
-    """Why an ``X-Owner-Key`` that is not a key is refused rather than ignored."""
+    """Why an ``X-Owner-Key`` that is not a key is refused rather than ignored (the header's
+    bytes read as UTF-8, as a client sends text, where HTTP hands them over as Latin-1)."""
+    try:
+        key = key.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
     odd = sorted({c for c in key if not (c.isascii() and (c.isalnum() or c in "_-"))})
     shown = ", ".join(repr(c) for c in odd[:5])
     return (

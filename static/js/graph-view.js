@@ -148,7 +148,8 @@ export function drawGraph(host, answer, { names, selection, shownGrads, onSelect
     }, boxes);
     const target = selectionOfNode(node);
     const shown = node.grad !== null && shownGrads.has(node.id);
-    const words = `${nodeName(node, names)}: value ${node.value === null ? "not computed yet" : fmt(node.value)}, gradient ${shown ? fmt(node.grad) : "not computed yet"}`;
+    const gradient = node.kind === "target" ? "none (a target is data, not a parameter)" : shown ? fmt(node.grad) : "not computed yet";
+    const words = `${nodeName(node, names)}: value ${node.value === null ? "not computed yet" : fmt(node.value)}, gradient ${gradient}`;
     const labelText = nodeLabel(node, names) + (node.cut ? " …" : "");
     const dataText = `data ${fmt(node.value)}`;
     const gradText = node.kind === "target" ? "grad —" : shown ? `grad ${fmt(node.grad)}` : "grad …";

@@ -122,7 +122,8 @@ function render() {
   $("[data-timeline-ticks]").replaceChildren(
     ...(epochs.length <= MAX_TICKS ? epochs : []).map((i) => Object.assign(document.createElement("option"), { value: String(i) })),
   );
-  const steps = kept.filter((s) => s.kind === "step").length;
+  // The earlier points (the last one is now): the epochs' ends and the updates between them.
+  const steps = points.slice(0, -1).filter((p) => p?.kind === "step").length;
   $("[data-timeline-hint]").textContent =
     points.length < 2
       ? store.get().tourLock

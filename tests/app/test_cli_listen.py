@@ -144,6 +144,29 @@ def test_a_port_out_of_range_is_refused_by_the_parser(tmp_path: Path, value: str
     assert not db.exists()  # refused before the database is opened
 
 
+def test_a_teacher_token_equal_to_the_class_token_is_refused(tmp_path: Path) -> None:
+    """With one token for both, every student would be the teacher (no quota, every network)."""
+    said = (
+        "the teacher token must differ from the class token: with the same one every student would be "
+        "the teacher (list, open, change and delete every network, with no quota)"
+    )
+    db = tmp_path / "t.db"
+    flags = run(
+        *command(
+            "serve", "--port", "0", "--db", str(db), "--token", "class-0001", "--teacher-token", "class-0001"
+        )
+    )
+    assert flags.returncode == 1 and flags.stderr.strip() == said
+    env = {
+        **os.environ,
+        "BACKPROP_EXPLORER_TOKEN": "class-0001",
+        "BACKPROP_EXPLORER_TEACHER_TOKEN": "class-0001",
+    }
+    by_env = run(*command("serve", "--port", "0", "--db", str(db)), env=env)
+    assert by_env.returncode != 0 and said in by_env.stderr and "Traceback" not in by_env.stderr
+    assert not db.exists()
+
+
 def test_without_a_port_the_next_free_one_is_taken() -> None:
     """What serve does without --port (8000 taken → 8001 …), on a range of ports this test owns."""
     with socket.create_server(("127.0.0.1", 0)) as taken:

@@ -156,6 +156,7 @@ def test_a_share_key_lets_another_owner_view_but_not_change(server: Served) -> N
             ("GET", f"/api/networks/{net}/export", None),
             ("POST", f"/api/networks/{net}/predict", {"grid": {"resolution": 5}}),
             ("POST", f"/api/networks/{net}/gradcheck", {}),
+            ("POST", f"/api/networks/{net}/graph", {}),  # the page's computational graph
         ):
             assert http.request(method, path, json=body, headers=viewer).status_code == 200, path
         # The key in the query string works the same (the page's links carry it).
@@ -219,6 +220,7 @@ def test_a_malformed_owner_key_is_refused_not_taken_for_the_anonymous_owner(
         ("my.key@example.com", "this one has 18, among them '.', '@'"),
         ("short", "this one has 5."),
         ("k" * 129, "this one has 129."),
+        ("clé-0123456789abcd".encode(), "this one has 18, among them 'é'"),  # sent as UTF-8
     ):
         for method, path in (
             ("POST", "/api/networks"),

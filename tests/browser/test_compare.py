@@ -145,6 +145,7 @@ def test_a_copy_with_another_learning_rate_stepped_and_played_matches_the_api(
         assert canvas.get_attribute("data-step") == str(network["step"])
         counters = page.locator(f"[data-column={key}] [data-counters]").text_content() or ""
         assert counters.startswith(f"epoch {network['epoch']} · step {network['step']}")
+        assert f"· epoch {entries[-1]['epoch']}'s training loss " in counters  # not the step's own
         assert (
             float(page.locator(f"[data-column={key}] [data-train-loss]").get_attribute("data-value"))
             == entries[-1]["train_loss"]

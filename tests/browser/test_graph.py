@@ -177,6 +177,8 @@ def test_gradients_are_revealed_root_first_and_nodes_select_on_the_drawing(ui: U
     ui.idle()
     with_grads = [n for n in page_nodes(ui).values() if n["kind"] != "target"]
     assert len(order) > 5 and order == sorted(order) and order[-1] == len(with_grads)
+    target = page.locator('[data-graph] [data-kind="target"]').first.get_attribute("aria-label") or ""
+    assert target.endswith("gradient none (a target is data, not a parameter)"), target  # not "yet"
     # A weight's box selects that weight on the drawing and in the inspector.
     page.locator('[data-graph] [data-node="W2[0][1]"]').click()
     assert page.locator("[data-inspector-body]").get_attribute("data-target") == "edge:2:0:1"

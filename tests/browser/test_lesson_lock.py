@@ -4,6 +4,8 @@ every step still runs and its text stays true; Leave tour gives them back."""
 
 from __future__ import annotations
 
+import httpx
+
 from .conftest import UI
 from .test_lessons import advance, answer, open_lesson, progress, reference, tour_text, wait_stage
 
@@ -106,4 +108,26 @@ def test_the_settings_form_is_the_lessons_until_the_tour_is_left(ui: UI, live_se
     assert ui.page.locator("[data-action=my-networks]").is_enabled()
     ui.page.locator("select[name=loss]").select_option("bce")
     ui.page.wait_for_function("() => window.backpropExplorer.getState().network.loss === 'bce'")
+    ui.assert_no_console_errors()
+
+
+def test_after_a_lesson_changed_the_settings_the_form_changes_the_network_it_shows(
+    ui: UI, live_server
+) -> None:
+    """The learning-rate lesson sets η = 1.5 itself. After Leave tour, η typed in the form goes to
+    the network, and the caption says the change from 1.5 (not from the lesson's first η)."""
+    open_lesson(ui, "learning-rate", step=7)
+    assert ui.state("s.network.learning_rate") == 1.5
+    ui.page.locator("[data-tour-leave]").click()
+    field = ui.page.locator("input[name=learning_rate]")
+    assert field.input_value() == "1.5"
+    for eta in ("0.01", "0.2"):
+        field.fill(eta)
+        field.press("Enter")
+        ui.page.wait_for_function(f"() => window.backpropExplorer.getState().network.learning_rate === {eta}")
+        ui.idle()
+        net = ui.network_id
+        assert httpx.get(f"{live_server}/api/networks/{net}").json()["learning_rate"] == float(eta)
+    caption = ui.page.locator("[data-caption]").text_content() or ""
+    assert "Changed η 0.01 → 0.2 without touching the weights" in caption, caption
     ui.assert_no_console_errors()

@@ -91,6 +91,9 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
     # Positions: the start, every update (those inside Epoch replayed by the server; epochs 1–3
     # at steps 4, 8, 12), then now (step 14).
     assert page.get_attribute(TIMELINE, "data-points") == "15"
+    # 14 earlier points: the start and epochs 1–3, and the 10 updates between them.
+    hint = page.locator("[data-timeline-hint]").text_content() or ""
+    assert hint.startswith("14 earlier points kept (every epoch, and the last 10 updates)."), hint
 
     # Keyboard: Home goes to the start, → one point on: update 1, made inside the first Epoch.
     scrubber = page.locator("[data-timeline-range]")

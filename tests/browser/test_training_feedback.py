@@ -52,16 +52,17 @@ def test_accuracy_is_on_screen_while_play_trains(ui: UI) -> None:
           && document.querySelector('[data-plot=loss]').dataset.accuracyDrawn === 'true'""",
         timeout=30_000,
     )
-    line = page.locator("[data-accuracy-line]")
-    epoch, shown = (
-        int(line.get_attribute("data-epoch") or "0"),
-        float(line.get_attribute("data-train-accuracy") or "-1"),
+    # Read in one go: Play goes on meanwhile, ten epochs a second.
+    seen = page.evaluate(
+        f"""() => {{
+          const line = document.querySelector('[data-accuracy-line]');
+          return {{ epoch: Number(line.dataset.epoch), shown: Number(line.dataset.trainAccuracy),
+                   text: line.textContent, history: {STATE}.history }};
+        }}"""
     )
-    entry = next(e for e in ui.state("s.history") if e["epoch"] == epoch)
-    assert shown == entry["train_accuracy"]
-    assert f"Epoch {epoch}: training accuracy" in (line.text_content() or "") and "of 4 right" in (
-        line.text_content() or ""
-    )
+    entry = next(e for e in seen["history"] if e["epoch"] == seen["epoch"])
+    assert seen["shown"] == entry["train_accuracy"]
+    assert f"Epoch {seen['epoch']}: training accuracy" in seen["text"] and "of 4 right" in seen["text"]
     assert ui.state("s.playing")
     page.get_by_role("button", name="Play/Pause").click()
     page.wait_for_function("() => document.querySelector('[data-caption]').textContent.startsWith('Paused')")

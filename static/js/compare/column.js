@@ -104,7 +104,8 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
       const loss = el("span", "num");
       showNumber(loss, last.train_loss);
       loss.dataset.trainLoss = "";
-      counters.append(" · loss ", loss);
+      // The last epoch's loss over the whole split: after a Step it is not the step's own.
+      counters.append(` · epoch ${last.epoch}'s training loss `, loss);
       if (last.val_loss !== null) {
         const val = el("span", "num");
         showNumber(val, last.val_loss);

@@ -48,8 +48,13 @@ async function runRequest(action, request) {
     const cleared = action === "reset" ? { history: [], steps: [] } : {};
     store.set({ network: answer, trace: null, ...cleared });
     // The settings form follows the lesson's change (η 1.5 in learning-rate, say).
+    // What the form shows is what the network is built with now: a change made in the form
+    // after the tour is measured against it (live-settings.js).
     const described = setupFromNetwork(answer, form.config.read());
-    if (described) form.config.render(described, store.get().shape);
+    if (described) {
+      form.config.render(described, store.get().shape);
+      store.set({ setup: described, built: structuredClone(described) });
+    }
     await refreshPlots();
     setCaption([bold(action === "reset" ? "Reset" : "Changed"), action === "reset" ? ": the weights are back to their seeded values." : " the network's settings; the weights are unchanged."]);
   } else if (action === "history") {
