@@ -59,7 +59,10 @@ def test_enter_meant_as_next_answers_no_question(ui: UI) -> None:
     ui.page.keyboard.press("2")
     assert wait_stage(ui) == "shown"
     picked = steps[3].ask.choices[1]
-    assert ui.page.locator(f'[data-tour-choices] [data-choice="{picked}"]').get_attribute("class") in ("answer", "wrong")
+    assert ui.page.locator(f'[data-tour-choices] [data-choice="{picked}"]').get_attribute("class") in (
+        "answer",
+        "wrong",
+    )
     assert ui.page.locator("[data-tour-hint]").text_content() == "Enter, Space or → next · ← back"
     ui.assert_no_console_errors()
 
@@ -79,18 +82,22 @@ def page_words(ui: UI) -> dict[str, str]:
 def test_the_page_names_no_button_the_tour_has_locked(ui: UI) -> None:
     open_lesson(ui, "chain-rule")  # step 1: w1 selected, nothing run yet
     ui.page.locator("[data-graph]").scroll_into_view_if_needed()
-    ui.page.wait_for_function("() => document.querySelector('[data-graph-note]').textContent.includes('No step')")
+    ui.page.wait_for_function(
+        "() => document.querySelector('[data-graph-note]').textContent.includes('No step')"
+    )
     words = page_words(ui)
     assert words == {
         "loss": "Epochs the lesson trains show their loss here",
         "steps": "Updates the lesson runs show their loss here",
-        "timeline": "Each epoch and each update leaves a point here to come back to, once the lesson's steps make one.",
+        "timeline": "Each epoch and each update leaves a point here to come back to, "
+        "once the lesson's steps make one.",
         "graph": words["graph"],
         "chain": words["chain"],
     }
     assert words["graph"].endswith("No step is in progress: only the weights and biases have values.")
     assert words["chain"].endswith(
-        ". Its chain rule along its path to the loss shows once the lesson's steps run Forward, Loss and Backward."
+        ". Its chain rule along its path to the loss shows once the lesson's steps run "
+        "Forward, Loss and Backward."
     )
     inspector = ui.page.locator("[data-inspector]")
     assert "Its gradient shows here once the lesson's steps run Forward, Loss and Backward." in (
@@ -104,12 +111,16 @@ def test_the_page_names_no_button_the_tour_has_locked(ui: UI) -> None:
     assert "Run Forward to see this neuron's z and a." in (inspector.text_content() or "")
     ui.page.locator('.edge-hit[data-layer="1"][data-j="0"][data-i="0"]').dispatch_event("click")
     assert "Run Forward, Loss and Backward to see this weight's gradient." in (inspector.text_content() or "")
-    ui.page.wait_for_function("() => document.querySelector('[data-graph-note]').textContent.endsWith('Press Forward.')")
+    ui.page.wait_for_function(
+        "() => document.querySelector('[data-graph-note]').textContent.endsWith('Press Forward.')"
+    )
     words = page_words(ui)
     assert words["loss"] == "Press Epoch or Play to see the loss per epoch"
     assert words["steps"] == "Step through a sample to see its loss here"
     assert words["timeline"].endswith("press Step or Epoch first.")
-    assert words["chain"].endswith(". Run Forward, Loss and Backward to see its chain rule along its path to the loss.")
+    assert words["chain"].endswith(
+        ". Run Forward, Loss and Backward to see its chain rule along its path to the loss."
+    )
     ui.assert_no_console_errors()
 
 
@@ -140,7 +151,10 @@ def test_leave_tour_gives_the_page_its_status_and_the_picker_its_title(ui: UI) -
     open_lesson(ui, "chain-rule", step=2)
     picker = ui.page.locator("[data-sample]")
     assert picker.is_disabled() and picker.get_attribute("title") == RUNS_REASON
-    assert ui.page.locator("[data-status]").text_content() == f"Lesson · step 2 of {len(LESSONS['chain-rule'].steps)}"
+    assert (
+        ui.page.locator("[data-status]").text_content()
+        == f"Lesson · step 2 of {len(LESSONS['chain-rule'].steps)}"
+    )
     ui.page.locator("[data-tour-leave]").click()
     assert ui.page.locator("[data-status]").text_content() == "Ready · the start (no update yet)"
     assert picker.is_enabled()
@@ -151,7 +165,7 @@ def test_leave_tour_gives_the_page_its_status_and_the_picker_its_title(ui: UI) -
 def test_an_unknown_lesson_page_links_the_lessons(live_server) -> None:
     r = httpx.get(f"{live_server}/lessons/nope", headers={"accept": "text/html"})
     assert r.status_code == 404
-    assert "<p class=\"error\" data-lesson-missing>There is no lesson with id &#39;nope&#39;.</p>" in r.text
+    assert '<p class="error" data-lesson-missing>There is no lesson with id &#39;nope&#39;.</p>' in r.text
     assert "['" not in r.text and "[&#39;" not in r.text  # no Python list
     for lesson_id, lesson in LESSONS.items():
         assert f'<a href="/lessons/{lesson_id}" data-lesson-link="{lesson_id}">{lesson.title}</a>' in r.text
@@ -182,7 +196,9 @@ def test_on_a_phone_the_lesson_is_a_tap_away(sized_ui) -> None:
             " return r.top >= 0 && r.bottom <= innerHeight; }"
         )
         back.wait_for(state="visible")
-        assert page.evaluate("() => document.querySelector('[data-tour-next]').getBoundingClientRect().bottom < 0")
+        assert page.evaluate(
+            "() => document.querySelector('[data-tour-next]').getBoundingClientRect().bottom < 0"
+        )
         box = back.bounding_box()
         assert box and box["y"] + box["height"] <= 844 and box["x"] >= 0 and box["x"] + box["width"] <= 390
         back.click()
