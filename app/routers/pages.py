@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from .. import __version__
 from ..deps import LessonsDep
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..page_layout import drawing_height
 from ..page_modules import embedded_catalog, imported_by
 from . import resource_router
@@ -46,7 +46,12 @@ def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
     except DomainError as err:
         if "text/html" not in request.headers.get("accept", ""):
             raise
-        said = {"version": __version__, "problem": err.detail}
+        problem, listed = err.detail, []
+        if isinstance(err, NotFound):
+            # The page lists the lessons as links; the API's detail names their ids in one line.
+            problem = f"there is no lesson with id {lesson_id!r}"
+            listed = [x for x in lessons.summaries() if x["error"] is None]
+        said = {"version": __version__, "problem": problem, "lessons": listed}
         return templates.TemplateResponse(request, "lesson_missing.html", said, status_code=err.status_code)
     # The explorer's modules (main.js), the tour's and the loss landscape's, which the tour loads
     # as it starts.

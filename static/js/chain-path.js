@@ -182,13 +182,14 @@ export function createChainPath(svg, state) {
    * Draw the chain of `selection` (an edge or a bias) for `trace`; returns the product line's
    * parts ({text} and {number}), or null when nothing is selected that has one.
    */
-  function show(selection, trace, network) {
-    const parts = draw(selection, trace, network);
+  /** `tour`: a lesson's tour is open and its steps run the phases (tour/lock.js locks the buttons). */
+  function show(selection, trace, network, tour = false) {
+    const parts = draw(selection, trace, network, tour);
     yieldLabels();
     return parts;
   }
 
-  function draw(selection, trace, network) {
+  function draw(selection, trace, network, tour) {
     clear();
     const geo = state.geo;
     if (!geo || !selection || !network || (selection.kind !== "edge" && selection.kind !== "bias")) return null;
@@ -225,7 +226,10 @@ export function createChainPath(svg, state) {
     const headline = () => headlines.some((text) => tag(text, spotsOf, taken, "chain-name"));
     if (!back || !trace.forward) {
       headline();
-      return [{ text: `${name} = ` }, { number: value }, { text: `. Run ${phasesToRun(trace)} to see its chain rule along its path to the loss.` }];
+      const then = tour
+        ? `. Its chain rule along its path to the loss shows once the lesson's steps run ${phasesToRun(trace)}.`
+        : `. Run ${phasesToRun(trace)} to see its chain rule along its path to the loss.`;
+      return [{ text: `${name} = ` }, { number: value }, { text: then }];
     }
     const B = trace.forward.batch_size ?? trace.forward.inputs.length;
     const grad = isEdge ? back.dL_dW[j][i] : back.dL_db[j];

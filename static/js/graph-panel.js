@@ -158,11 +158,11 @@ function draw(s) {
     ? `Neuron ${focus.neuron + 1} of layer ${focus.layer} op by op, the neurons above it up to the loss (a box marked … has inputs not drawn).`
     : "The whole network, op by op.";
   const phaseWords = {
-    ready: "No step is in progress: only the weights and biases have values. Press Forward.",
+    ready: `No step is in progress: only the weights and biases have values.${s.tourLock ? "" : " Press Forward."}`,
     forward: "Forward has run: each node holds its value. Loss computes L_s, Backward each node's gradient.",
     loss: "Loss has run: L_s is this sample's loss. Backward fills in every gradient, from the loss back.",
     backward: `Backward: grad is ∂L/∂node along this sample's path (L the batch's mean loss, so it carries 1/B). A weight's grad is this sample's term of ∂L/∂w; the batch's ∂L/∂w adds every sample's${s.network.regularization?.kind && s.network.regularization.kind !== "none" ? " and the penalty's gradient" : ""}.`,
-    update: "The step is finished: the weights and biases show their new values. Press Forward for the next step.",
+    update: `The step is finished: the weights and biases show their new values.${s.tourLock ? "" : " Press Forward for the next step."}`,
   };
   note.textContent = `${what} ${phaseWords[answer.phase]}`;
   const focusNode = focus && answer.nodes.find((n) => n.kind === "sum" && n.layer === focus.layer && n.j === focus.neuron);
@@ -181,7 +181,8 @@ for (const input of scopeInputs) {
 }
 
 store.subscribe((s, keys) => {
-  if (!["selection", "network", "trace", "playing", "snapshotPreview"].some((k) => keys.has(k))) return;
+  // tourLock: the notes name Forward only when its button is free (tour/lock.js).
+  if (!["selection", "network", "trace", "playing", "snapshotPreview", "tourLock"].some((k) => keys.has(k))) return;
   // Mid-animation the trace runs ahead of the server: wait for the final state.
   if (animator.running) return;
   render(s);

@@ -142,7 +142,8 @@ export function createInspector({ body, onEditParameter }) {
     );
     const bl = layerOf(trace?.backward, l);
     if (!bl) {
-      out.push(para(`Run ${phasesToRun(trace)} to see this weight's gradient.`));
+      // While a lesson's tour is open its steps run the phases (tour/lock.js locks the buttons).
+      out.push(para(ctx.tour ? `Its gradient shows here once the lesson's steps run ${phasesToRun(trace)}.` : `Run ${phasesToRun(trace)} to see this weight's gradient.`));
       return out;
     }
     const fPrev = l === 1 ? trace.forward.inputs[0][i] : layerOf(trace.forward, l - 1).a[0][i];
@@ -259,7 +260,7 @@ export function createInspector({ body, onEditParameter }) {
       ]),
     );
     if (!fl) {
-      out.push(para("Run Forward to see this neuron's z and a."));
+      out.push(para(ctx.tour ? "Its z and a show here once a step of the lesson runs Forward." : "Run Forward to see this neuron's z and a."));
       return out;
     }
     if (l === L && hasUnits(network)) out.push(unitsFacts(network, trace, fl, j));
@@ -281,7 +282,7 @@ export function createInspector({ body, onEditParameter }) {
     const fromLoss = l === L ? lossDerivative(network, trace, j, ctx.catalog) : null;
     if (fromLoss) out.push(fromLoss);
     if (bl) out.push(deltaEquation(l, j, ctx, perLine()));
-    else out.push(para(`Run ${phasesToRun(trace)} to see δ = ∂L/∂z for this neuron.`));
+    else out.push(para(ctx.tour ? `δ = ∂L/∂z shows here once the lesson's steps run ${phasesToRun(trace)}.` : `Run ${phasesToRun(trace)} to see δ = ∂L/∂z for this neuron.`));
     return out;
   }
 

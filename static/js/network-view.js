@@ -154,7 +154,7 @@ export function createNetworkView(svg, pulseCanvas, { onHover, onLeave, onSelect
     },
     setStale: painter.setStale,
     /** The selected weight's (or bias's) chain rule on the drawing; its product line's parts. */
-    showChain: (selection, trace, network) => chain.show(selection, trace, network),
+    showChain: (selection, trace, network, tour) => chain.show(selection, trace, network, tour),
     clearChain: () => chain.clear(),
     setNeuronMaps,
     showNumbers: painter.showNumbers,

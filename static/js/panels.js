@@ -9,6 +9,7 @@ import { currentPhase } from "./moments.js";
 import { gradcheckKey } from "./file-actions.js";
 import { epochStatus } from "./moments.js";
 import { adviceAfterBackward, adviceAfterUpdate, asText } from "./advice.js";
+import { RUNS_REASON } from "./tour/lock.js";
 
 export function renderPhaseButtons(s) {
   const phases = phaseOrder();
@@ -54,10 +55,12 @@ export function renderSamplePicker(s) {
     select.value = [...select.options].some((o) => o.value === keep) ? keep : "";
     select.dataset.key = key;
     const scaled = [hasInputScale(s.network) && "x", hasUnits(s.network) && "y"].filter(Boolean).join(" and ");
-    select.title = scaled
+    select.dataset.ownTitle = scaled
       ? `Each sample as the data has it (${scaled} in the data's units; the network sees them standardized)`
       : "Each training sample as the network sees it";
   }
+  // While a lesson's tour is open the picker is locked and its title says why (tour/lock.js).
+  select.title = s.tourLock ? RUNS_REASON : select.dataset.ownTitle ?? "";
   const first = select.options[0];
   if (first && s.network) {
     const idx = s.network.cursor.next_indices;

@@ -47,6 +47,7 @@ export function message(canvas, text) {
   ctx.textAlign = "center";
   ctx.fillText(text, w / 2, h / 2);
   canvas.dataset.state = "empty";
+  canvas.dataset.message = text; // its words: a canvas holds them as pixels only
 }
 
 export function niceTicks(min, max, count = 4) {

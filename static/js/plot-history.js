@@ -59,8 +59,9 @@ function drawAccuracy(ctx, X, box, history) {
   return full.map((e) => e.epoch);
 }
 
-export function drawLoss(canvas, history, markEpoch = null, log = false) {
-  if (!history.length) return message(canvas, "Press Epoch or Play to see the loss per epoch");
+/** `empty`: what an empty plot says (the page's own words unless a lesson's tour runs the network). */
+export function drawLoss(canvas, history, markEpoch = null, log = false, empty = "Press Epoch or Play to see the loss per epoch") {
+  if (!history.length) return message(canvas, empty);
   const { ctx, w, h } = prepare(canvas);
   const vals = history.flatMap((e) => [e.train_loss, e.val_loss]);
   const axis = epochAxis(history);
@@ -80,8 +81,8 @@ export function drawLoss(canvas, history, markEpoch = null, log = false) {
 }
 
 /** `markStep`: the update a timeline preview is at, or null. */
-export function drawSteps(canvas, steps, markStep = null, log = false) {
-  if (!steps.length) return message(canvas, "Step through a sample to see its loss here");
+export function drawSteps(canvas, steps, markStep = null, log = false, empty = "Step through a sample to see its loss here") {
+  if (!steps.length) return message(canvas, empty);
   const { ctx, w, h } = prepare(canvas);
   const pts = steps.slice(-2000);
   const axis = { xmin: pts[0].step - 1, xmax: Math.max(pts[pts.length - 1].step, pts[0].step) };

@@ -30,8 +30,12 @@ function drawGradNorms(s) {
 /** Redraw the plots whose inputs are among the changed `keys`. */
 export function renderPlots(s, keys) {
   const mark = s.timelineMark; // {epoch, step} of the timeline point being previewed, or null
-  if (keys.has("history") || keys.has("timelineMark") || keys.has("lossLog")) {
-    plots.drawLoss($("[data-plot=loss]"), s.history, mark?.epoch ?? null, s.lossLog);
+  // While a lesson's tour is open its buttons are locked (tour/lock.js): an empty plot says the
+  // lesson's steps fill it, not which button to press.
+  const tour = s.tourLock;
+  if (["history", "timelineMark", "lossLog", "tourLock"].some((k) => keys.has(k))) {
+    const empty = tour ? "Epochs the lesson trains show their loss here" : undefined;
+    plots.drawLoss($("[data-plot=loss]"), s.history, mark?.epoch ?? null, s.lossLog, empty);
   }
   if (keys.has("network")) {
     // With a penalty the two plots measure different things: the epochs' loss is the data's
@@ -51,7 +55,10 @@ export function renderPlots(s, keys) {
       : "";
     renderAccuracy(s);
   }
-  if (keys.has("steps") || keys.has("timelineMark") || keys.has("lossLog")) plots.drawSteps($("[data-plot=steps]"), s.steps, mark?.step ?? null, s.lossLog);
+  if (["steps", "timelineMark", "lossLog", "tourLock"].some((k) => keys.has(k))) {
+    const empty = tour ? "Updates the lesson runs show their loss here" : undefined;
+    plots.drawSteps($("[data-plot=steps]"), s.steps, mark?.step ?? null, s.lossLog, empty);
+  }
   if (keys.has("grid") || keys.has("data") || keys.has("boundary")) {
     const canvas = $("[data-plot=boundary]");
     const title = $("[data-boundary-title]");

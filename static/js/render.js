@@ -44,7 +44,7 @@ function render(state, keys) {
   }
   if (["trace", "playing", "network", "tourLock"].some((k) => keys.has(k))) renderPhaseButtons(s);
   if (keys.has("trace") || keys.has("steps")) renderReadout(s);
-  if (keys.has("network") || keys.has("data")) renderSamplePicker(s);
+  if (keys.has("network") || keys.has("data") || keys.has("tourLock")) renderSamplePicker(s);
   if (["network", "data", "trace"].some((k) => keys.has(k))) renderOwnRow(s);
   if (["selection", "trace", "network", "tourLock"].some((k) => keys.has(k))) {
     view.select(s.selection);
@@ -52,10 +52,10 @@ function render(state, keys) {
     const at = s.snapshotPreview ? shortMoment(s.snapshotPreview.snapshot) : null;
     inspector.render(s.selection, { network: s.network, trace: s.trace, at, tour: s.tourLock, catalog: s.catalog });
   }
-  if (["selection", "trace", "network", "display", "grid"].some((k) => keys.has(k)) && s.network) {
+  if (["selection", "trace", "network", "display", "grid", "tourLock"].some((k) => keys.has(k)) && s.network) {
     // After the numbers and the maps: the chain's tags are placed where nothing else is.
     if (animator.running) view.clearChain();
-    else renderChain(view.showChain(s.selection, s.trace, s.network));
+    else renderChain(view.showChain(s.selection, s.trace, s.network, s.tourLock));
   }
   renderAnalysis(s, keys);
   if (keys.has("gradcheck") || keys.has("network")) renderGradcheck(s);

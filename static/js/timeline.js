@@ -126,7 +126,9 @@ function render() {
   const steps = points.slice(0, -1).filter((p) => p?.kind === "step").length;
   $("[data-timeline-hint]").textContent =
     points.length < 2
-      ? "Each epoch and each update leaves a point here to come back to: press Step or Epoch first."
+      ? store.get().tourLock
+        ? "Each epoch and each update leaves a point here to come back to, once the lesson's steps make one."
+        : "Each epoch and each update leaves a point here to come back to: press Step or Epoch first."
       : `${plural(points.length - 1, "earlier point")} kept (every epoch, and the last ${plural(steps, "update")}). ` +
         "Drag or use ← → to look back; the drawing and the decision boundary show that moment. Nothing changes until you rewind.";
   renderBanner();
@@ -282,6 +284,7 @@ export function leavePreview() {
 
 /** Another part of the page changed the network (a step, a PATCH, a build): the preview is over. */
 function onStoreChange(s, keys) {
+  if (keys.has("tourLock") && !keys.has("network")) render(); // its hint names locked buttons or not
   // The drawing repaints by setting the same object again (a resize, a layer expanded).
   if (!keys.has("network") || s.network === seen) return;
   seen = s.network;

@@ -147,10 +147,8 @@ def test_keyboard_walks_the_tour(ui: UI) -> None:
     ui.page.keyboard.press("ArrowRight")
     wait_stage(ui)
     assert progress(ui).startswith("Step 2 ")
-    assert (
-        ui.page.evaluate("() => document.activeElement.dataset.choice")
-        in LESSONS["one-neuron"].steps[1].ask.choices
-    )
+    # The question has the focus, not a choice: a key meant as "next" answers nothing.
+    assert ui.page.evaluate("() => document.activeElement.hasAttribute('data-tour-question')")
     ui.page.keyboard.press("2")  # the second choice
     assert wait_stage(ui) == "shown"
     assert ui.page.locator("[data-tour-verdict]").get_attribute("data-result") in ("right", "wrong")
@@ -185,8 +183,10 @@ def test_space_and_the_page_shortcuts_operate_the_tour_not_the_network(ui: UI) -
     ui.page.keyboard.press("f")
     assert ui.state("s.trace") is None
     assert "Next runs each step" in (ui.page.locator("[data-tour-hint]").text_content() or "")
-    # Space on the focused choice picks it, as a click would.
+    # Space on a choice the learner moved to (Tab) picks it, as a click would.
     first = LESSONS["one-neuron"].steps[1].ask.choices[0]
+    assert ui.page.evaluate("() => document.activeElement.hasAttribute('data-tour-question')")
+    ui.page.keyboard.press("Tab")
     assert ui.page.evaluate("() => document.activeElement.dataset.choice") == first
     ui.page.keyboard.press(" ")
     ui.page.wait_for_function("() => document.body.dataset.tourStage !== 'ask'")

@@ -20,12 +20,15 @@ export function createPanel(root, on) {
   head.append(kicker, title, progress);
 
   const body = make("div", { class: "tour-body", "aria-live": "polite" });
-  const question = make("p", { class: "tour-question", "data-tour-question": "" });
+  // Focused while a question is up: Enter or Space meant as "next" presses no choice.
+  const question = make("p", { class: "tour-question", "data-tour-question": "", tabindex: "-1" });
   const choices = make("div", { class: "tour-choices", role: "group", "aria-label": "Your prediction", "data-tour-choices": "" });
   const verdict = make("p", { class: "tour-verdict", "data-tour-verdict": "" });
   const text = make("p", { class: "tour-text", "data-tour-text": "", tabindex: "-1" });
+  // Back to a step whose numbers the drawing has moved on from: said in one line.
+  const behind = make("p", { class: "hint tour-behind", "data-tour-behind": "" });
   const error = make("p", { class: "error", role: "alert", "data-tour-error": "" });
-  body.append(question, choices, verdict, text, error);
+  body.append(question, choices, verdict, text, behind, error);
 
   const nav = make("div", { class: "tour-nav" });
   const back = make("button", { type: "button", "data-tour-back": "", "aria-keyshortcuts": "ArrowLeft" }, "← Back");
@@ -35,14 +38,51 @@ export function createPanel(root, on) {
   const hint = make("span", { class: "hint", "data-tour-hint": "" }, HINT);
   const where = make("button", { type: "button", class: "tour-where", "data-tour-where": "", hidden: "" });
   // On a narrow screen the tour sits above the drawing: one tap shows the network.
-  const see = make("button", { type: "button", class: "tour-see", "data-tour-see": "" }, "See the network ↓");
-  see.addEventListener("click", () => document.querySelector(".panel.drawing")?.scrollIntoView({ block: "start" }));
+  // Offered only while the drawing is out of view (seeOffered).
+  const see = make("button", { type: "button", class: "tour-see", "data-tour-see": "", hidden: "" }, "See the network ↓");
+  see.addEventListener("click", () => {
+    document.querySelector(".panel.drawing")?.scrollIntoView({ block: "start" });
+    awayFromPanel();
+  });
+  // After a jump to the drawing or a step's target, a button at the foot of the window brings
+  // the panel (and Next) back; it goes once the panel's buttons are in view again.
+  const toPanel = make("button", { type: "button", class: "tour-return", "data-tour-return": "", hidden: "" }, "↑ Back to the lesson");
+  toPanel.addEventListener("click", () => {
+    root.scrollIntoView({ block: "start" });
+    toPanel.hidden = true;
+    const answering = Boolean(question.textContent) && next.disabled;
+    (answering ? question : next.disabled ? text : next).focus({ preventScroll: true });
+  });
   nav.append(back, next, leave, see, where, hint);
   back.addEventListener("click", on.back);
   next.addEventListener("click", on.next);
   leave.addEventListener("click", on.leave);
-  root.append(head, body, nav);
+  root.append(head, body, nav, toPanel);
   root.hidden = false;
+
+  let away = false; // the learner jumped from the panel to the page
+  let navInView = true;
+  function awayFromPanel() {
+    away = true;
+    toPanel.hidden = navInView;
+  }
+  new IntersectionObserver(([entry]) => {
+    navInView = entry.isIntersecting;
+    if (navInView) away = false;
+    toPanel.hidden = !away || navInView;
+  }).observe(nav);
+  /** "See the network" only when the drawing is out of the window (a phone, the panel above it). */
+  function seeOffered() {
+    const drawing = document.querySelector(".panel.drawing");
+    const r = drawing?.getBoundingClientRect();
+    const visible = r && r.height > 0 && r.top < window.innerHeight - 120 && r.bottom > 120;
+    see.hidden = !r || r.height === 0 || Boolean(visible);
+  }
+  let seeFrame = 0;
+  const seeSoon = () => (seeFrame ||= requestAnimationFrame(() => ((seeFrame = 0), seeOffered())));
+  window.addEventListener("scroll", seeSoon, { passive: true });
+  window.addEventListener("resize", seeSoon);
+  seeSoon();
 
   /** `text` with each quoted number in a span whose title holds its full value. */
   function fillText(node, rendered) {
@@ -67,7 +107,11 @@ export function createPanel(root, on) {
       progress.textContent = `Step ${index + 1} of ${count}`;
       hint.textContent = HINT;
       back.disabled = index === 0;
+      behind.textContent = "";
+      seeSoon();
     },
+    /** The line under a step shown again whose numbers are not the drawing's ("" for none). */
+    setBehind: (message) => (behind.textContent = message),
     /** Before the action: the question and one button per choice. */
     ask(question_, choiceList) {
       question.textContent = question_;
@@ -82,7 +126,8 @@ export function createPanel(root, on) {
       verdict.className = "tour-verdict";
       text.replaceChildren();
       next.disabled = true;
-      choices.querySelector("button")?.focus();
+      hint.textContent = `${choiceList.length > 1 ? `1–${choiceList.length}` : "1"} or click a choice · ← back`;
+      question.focus({ preventScroll: true });
     },
     /** After the action: the question answered (if any), the learner's pick judged, the text. */
     show(rendered, picked, { early = false } = {}) {
@@ -104,6 +149,7 @@ export function createPanel(root, on) {
         verdict.append(make("strong", {}, lead || `It is ${a.answer}. `), a.why ?? "");
       }
       fillText(text, rendered);
+      hint.textContent = HINT;
       next.disabled = early; // shown while the network is still being drawn: Next waits for it
     },
     busy(message) {
@@ -118,7 +164,10 @@ export function createPanel(root, on) {
       if (!target) return;
       where.textContent = `Show: ${target.name} ↓`;
       where.title = "Scroll to what this step is about";
-      where.onclick = () => target.node.scrollIntoView({ block: "center" });
+      where.onclick = () => {
+        target.node.scrollIntoView({ block: "center" });
+        awayFromPanel();
+      };
     },
     /** A word about the keys in place of the hint, until the next step is shown. */
     note: (message) => (hint.textContent = message),

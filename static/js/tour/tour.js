@@ -6,6 +6,7 @@ import { $, animator, emit, form, store } from "../context.js";
 import { adopt, loadPreview } from "../network-actions.js";
 import { setupFromNetwork } from "../setup.js";
 import { detailOf, status } from "../messages.js";
+import { momentName, networkMoment } from "../moments.js";
 import { at } from "../root.js";
 import { routeKeys } from "../controls.js";
 import { loadAnalysis } from "../render.js";
@@ -32,7 +33,7 @@ function onScreen(id) {
  * The lesson's opening (opening.js: the panel, the lesson, its network, step 1's text) may
  * have begun before this page's modules were loaded; the tour takes it over. */
 export async function startTour(lessonId, setup) {
-  const tour = { lesson: null, context: {}, done: [], index: 0, running: false, adopted: null, firstText: null };
+  const tour = { lesson: null, context: {}, done: [], index: 0, running: false, adopted: null, firstText: null, left: false };
   const opening = openLesson(lessonId);
   const panel = opening.panel();
   lockPage(true); // the steps run the network and set its settings, not the page's controls
@@ -66,7 +67,7 @@ export async function startTour(lessonId, setup) {
   tour.adopted = adopted.then(
     () => {
       document.body.dataset.ready = "true";
-      if (!tour.running) status(`Lesson · step ${tour.index + 1} of ${lesson.steps.length}`);
+      if (!tour.running && !tour.left) status(`Lesson · step ${tour.index + 1} of ${lesson.steps.length}`);
     },
     (err) => {
       panel.setError(`The lesson could not start: ${detailOf(err)}`);
@@ -135,6 +136,7 @@ export async function startTour(lessonId, setup) {
     panel.pointTo(null);
     if (tour.done[k]) {
       panel.show(tour.done[k].rendered, tour.done[k].picked);
+      panel.setBehind(behindWords(k));
       panel.pointTo(offscreenTarget());
       document.body.dataset.tourStage = "shown";
       return;
@@ -142,7 +144,7 @@ export async function startTour(lessonId, setup) {
     if (step.ask) {
       try {
         const before = await api.renderLessonStep(lesson.id, k, contextFor(step, tour.context), "before");
-        if (tour.index !== k) return; // Back or a link moved on while the question was on its way
+        if (tour.left || tour.index !== k) return; // Back, a link or Leave moved on while the question was on its way
         panel.ask(before.ask.question, before.ask.choices);
         document.body.dataset.tourStage = "ask";
       } catch (err) {
@@ -160,18 +162,29 @@ export async function startTour(lessonId, setup) {
     panel.busy(lesson.steps[k].action ? "Running this step on the network…" : "");
     try {
       const { rendered } = await runAndRender(k, picked);
-      if (tour.index !== k) return;
+      if (tour.left || tour.index !== k) return; // left (or moved on) while the step ran: no mark, no text
       panel.show(rendered, picked);
       highlight(lesson.steps[k].target); // the drawing may have been rebuilt (patch)
       panel.pointTo(offscreenTarget());
       document.body.dataset.tourStage = "shown";
       panel.focusNext();
     } catch (err) {
+      if (tour.left) return;
       panel.setError(`This step could not run: ${err instanceof api.ApiError ? err.detail : err.message}`);
       document.body.dataset.tourStage = "failed";
     } finally {
       tour.running = false;
     }
+  }
+
+  /** Step k shown again after later steps ran: when one of them changed the network or its
+   * trace, the drawing is not what k's text quotes, and the panel says so ("" otherwise). */
+  function behindWords(k) {
+    let last = -1; // the last step that ran something the drawing shows
+    tour.done.forEach((d, j) => {
+      if (d && lesson.steps[j].action && lesson.steps[j].action !== "history") last = j;
+    });
+    return last > k ? `The drawing shows the network after step ${last + 1}; Next goes on from there.` : "";
   }
 
   function choose(choice) {
@@ -197,6 +210,7 @@ export async function startTour(lessonId, setup) {
 
   /** Close the tour; the network stays on the page, and the URL now opens it in the explorer. */
   function leave() {
+    tour.left = true;
     routeKeys(null);
     lockPage(false);
     window.removeEventListener("hashchange", onHash);
@@ -206,6 +220,9 @@ export async function startTour(lessonId, setup) {
     if (id) history.replaceState(null, "", at(`/#net=${encodeURIComponent(id)}`));
     delete document.body.dataset.lesson;
     document.body.dataset.tourStage = "left";
+    // The page's own status, as it says it after a build or a step.
+    const network = store.get().network;
+    status(network ? `Ready · ${momentName(networkMoment(network))}` : "Ready");
   }
 
   /** A step typed into the address bar: shown when it ran already or is the next to run. */
