@@ -340,8 +340,16 @@ def test_quotas_say_which_limit_and_how_to_free_space(
 
 @pytest.mark.parametrize(
     ("size", "words"),
-    [(0, "0 bytes"), (1, "1 byte"), (999, "999 bytes"), (31_400, "31 kB"), (49_999, "50 kB"),
-     (999_499, "999 kB"), (999_500, "1.0 MB"), (4_240_000, "4.2 MB")],
+    [
+        (0, "0 bytes"),
+        (1, "1 byte"),
+        (999, "999 bytes"),
+        (31_400, "31 kB"),
+        (49_999, "50 kB"),
+        (999_499, "999 kB"),
+        (999_500, "1.0 MB"),
+        (4_240_000, "4.2 MB"),
+    ],
 )
 def test_sizes_in_refusals_read_in_bytes_kilobytes_or_megabytes(size: int, words: str) -> None:
     assert size_words(size) == words
