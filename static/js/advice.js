@@ -191,7 +191,7 @@ function baselineEpoch(history, steps, change) {
   const entry = (history ?? []).find((e) => e.epoch === change.epoch - 1 && Number.isFinite(e.train_loss));
   if (!entry) return null;
   const during = (steps ?? []).some((s) => s.epoch === entry.epoch && s.step > change.step);
-  return { entry, name: during ? `epoch ${entry.epoch}, in which the settings changed` : `epoch ${entry.epoch}, the last before the settings changed` };
+  return { entry, during, name: during ? `epoch ${entry.epoch}, in which the settings changed` : `epoch ${entry.epoch}, the last before the settings changed` };
 }
 
 /**
@@ -300,8 +300,10 @@ export function adviceAfterTraining(state, diverged = null) {
   if (!whole) return [];
   // No longer climbing, but still far above where the settings in force started: η's too (a
   // vanishing gradient the blow-up left behind is not the explanation).
+  // A change made mid-epoch started from its first update's batch loss: the end of the epoch it
+  // came in already carries the new settings' updates.
   const since = (steps ?? []).filter((s) => !change || s.step > change.step);
-  const origin = base ? epochStart(base.entry, base.name) : firstUpdate(since, change);
+  const origin = base && !base.during ? epochStart(base.entry, base.name) : firstUpdate(since, change);
   if (origin && Number.isFinite(origin.loss) && origin.loss > 0 && last.train_loss > FAR * origin.loss) {
     return [
       "The training loss, ", number(last.train_loss), ` (epoch ${last.epoch}), is far above where these settings started: `,
@@ -323,8 +325,8 @@ export function adviceAfterTraining(state, diverged = null) {
   }
   if (steady && window.length >= 5 && fell < SLOW) {
     parts.push(
-      `The training loss fell in each of the last ${window.length} epochs, but only by `, number(first.train_loss - last.train_loss),
-      " in all (from ", number(first.train_loss), " to ", number(last.train_loss), "): a larger η, such as 2η = ", number(2 * eta),
+      `The training loss fell at every epoch from epoch ${first.epoch} to epoch ${last.epoch}, but by only `,
+      number(first.train_loss - last.train_loss), " in all, to ", number(last.train_loss), ": a larger η, such as 2η = ", number(2 * eta),
       ", would take bigger steps.",
     );
   }

@@ -140,7 +140,32 @@ def test_a_slow_fall_says_by_how_much_it_fell(ui: UI, live_server: str) -> None:
     losses = [e["train_loss"] for e in history(ui, live_server)["history"]]
     assert all(b < a for a, b in zip(losses, losses[1:]))  # what happened: a steady, tiny fall
     said = caption(ui)
-    assert "The training loss fell in each of the last 6 epochs, but only by " in said, said
+    assert "The training loss fell at every epoch from epoch 1 to epoch 6, but by only " in said, said
+    assert "0.704 to 0.704" not in said, said
     assert "a larger η, such as 2η = 2e−5, would take bigger steps." in said, said
     assert any(v == pytest.approx(losses[0] - losses[-1], rel=1e-12) for v in shown(ui))
+    ui.assert_no_console_errors()
+
+
+def test_eta_raised_mid_epoch_is_still_named_epochs_later(ui: UI, live_server: str) -> None:
+    """η raised after three Steps into epoch 4: that epoch's end already carries η = 30's updates,
+    so the loss η = 30 started from is its first update's batch loss, and epochs later the loss,
+    still far above it, is put down to η, not to the saturation it left."""
+    ui.open("#ds=moons&lr=0.1")
+    for name in ("Epoch", "Epoch", "Epoch", "Step", "Step", "Step"):
+        ui.press(name)
+    enter(ui, "learning_rate", "30")
+    ui.page.wait_for_function("() => window.backpropExplorer.getState().network.learning_rate === 30")
+    ui.idle()
+    for _ in range(3):
+        ui.press("Epoch")
+    data = history(ui, live_server)
+    first = next(s for s in data["steps"] if s["step"] == 64)["loss"]  # the first update with η = 30
+    last = data["history"][-1]["train_loss"]
+    assert last > 3 * first
+    said = caption(ui)
+    assert "(epoch 6), is far above where these settings started: " in said, said
+    assert "at step 64 (before the first update with these settings). η = 30 is likely" in said, said
+    assert first in shown(ui) and last in shown(ui)
+    assert "vanishing" not in said and "ReLU" not in said, said
     ui.assert_no_console_errors()
