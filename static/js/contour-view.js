@@ -5,7 +5,7 @@
 import { fmt, numSpan } from "./format.js";
 import { isolineSegments } from "./isolines.js";
 import { GRAD } from "./palette.js";
-import { LOWEST, legendItem, niceTicks, parameterName, shortName, symbolOf } from "./landscape-common.js";
+import { LOWEST, MAX_RADIUS, legendItem, niceTicks, parameterName, shortName, symbolOf } from "./landscape-common.js";
 import { INK, MUTED } from "./palette.js";
 
 const MAX_DOTS = 120; // dots drawn on the path at most
@@ -220,18 +220,24 @@ export function drawContour(plot, legend, res, params, { onFitRadius, sizes = nu
   ]);
   const outside = traj.length - traj.filter(inRange).length;
   const pathText = traj.length
-    ? [`path training took: ${traj.length} snapshot${traj.length > 1 ? "s" : ""}, step ${traj[0].step} → ${traj[traj.length - 1].step}`, outside ? `; ${outside} lie outside this window` : "", every > 1 ? ` (a dot every ${every})` : ""]
+    ? [`path training took: ${traj.length} snapshot${traj.length > 1 ? "s" : ""}, step ${traj[0].step} → ${traj[traj.length - 1].step}`, outside ? `; ${outside} ${outside === 1 ? "lies" : "lie"} outside this window` : "", every > 1 ? ` (a dot every ${every})` : ""]
     : ["path training took: none yet — train (Step, Epoch or Play) and it appears"];
   const pathItem = legendItem(legend, "path", { shape: "path", colour: INK }, pathText);
   if (outside) {
     const far = Math.max(...traj.map((pt) => Math.max(Math.abs(pt.value[0] - res.current.value[0]), Math.abs(pt.value[1] - res.current.value[1]))));
-    const fit = document.createElement("button");
-    fit.type = "button";
-    fit.className = "small";
-    fit.dataset.action = "fit-path";
-    fit.textContent = "Fit the path";
-    fit.addEventListener("click", () => onFitRadius(Number((far * 1.1).toPrecision(2))));
-    pathItem.append(" ", fit);
+    const wanted = Number((far * 1.1).toPrecision(2));
+    // The largest window the server draws may still be too small for a path that ran far.
+    if (wanted > MAX_RADIUS) pathItem.append(` (it reaches ${fmt(far)} from here, beyond the largest radius, ${MAX_RADIUS})`);
+    const shownRadius = (res.axes[0].at(-1) - res.axes[0][0]) / 2;
+    if (wanted <= MAX_RADIUS || shownRadius < MAX_RADIUS * 0.999) {
+      const fit = document.createElement("button");
+      fit.type = "button";
+      fit.className = "small";
+      fit.dataset.action = "fit-path";
+      fit.textContent = wanted <= MAX_RADIUS ? "Fit the path" : `Widen to ${MAX_RADIUS}`;
+      fit.addEventListener("click", () => onFitRadius(Math.min(wanted, MAX_RADIUS)));
+      pathItem.append(" ", fit);
+    }
   }
   legendItem(legend, "lowest", { shape: "cross", colour: LOWEST }, [
     "lowest on the grid: (", ax[best[0]], ", ", ay[best[1]], "), L = ", grid[best[0]][best[1]],

@@ -53,3 +53,6 @@ export function legendItem(list, fact, swatch, parts) {
   list.appendChild(li);
   return li;
 }
+
+/** The largest radius the server draws a landscape over (its schema's limit). */
+export const MAX_RADIUS = 1000;

@@ -10,7 +10,7 @@ import { el } from "./svg.js";
 import { drawContour } from "./contour-view.js";
 import { batchWords, shortMoment } from "./moments.js";
 import {
-  LOWEST, STEP, argmin, isParameter, legendItem, niceTicks, parameterKey, parameterName, refOf, samples,
+  LOWEST, MAX_RADIUS, STEP, argmin, isParameter, legendItem, niceTicks, parameterKey, parameterName, refOf, samples,
   symbolOf, targetOfKey,
 } from "./landscape-common.js";
 
@@ -77,8 +77,8 @@ export function createLandscapeView(root, { onChange } = {}) {
 
   radiusInput.addEventListener("change", () => {
     const r = Number(radiusInput.value);
-    if (!(r > 0 && r <= 1000)) {
-      error.textContent = "The radius is a number above 0 and at most 1000.";
+    if (!(r > 0 && r <= MAX_RADIUS)) {
+      error.textContent = `The radius is a number above 0 and at most ${MAX_RADIUS}.`;
       return;
     }
     radius = r;

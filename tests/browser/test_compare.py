@@ -259,7 +259,8 @@ def test_unknown_and_bad_ids_say_so(ui: UI, live_server: str) -> None:
     page.goto(f"{base}/compare?ids={a},nosuchnetwork0")
     settled(page)
     missing = page.locator("[data-column=B]")
-    assert "has no network nosuchnetwork0" in (missing.locator("[data-column-problem]").text_content() or "")
+    problem = missing.locator("[data-column-problem]").text_content() or ""
+    assert "has no network nosuchnetwork0 you may open" in problem and "belongs to another browser" in problem
     assert missing.get_by_role("link", name="Back to the explorer").get_attribute("href") == "/"
     assert page.locator("[data-column=A] canvas[data-plot=boundary]").get_attribute("data-state") == "drawn"
     assert "1 of 2 networks not found" in (page.locator("[data-status]").text_content() or "")

@@ -447,3 +447,31 @@ def test_the_contour_has_iso_lines_at_its_band_edges_and_the_note_names_the_pena
     )
     assert "L is the data loss alone" in (note.text_content() or "")
     ui.assert_no_console_errors()
+
+
+def test_a_path_beyond_the_largest_radius_is_said_and_not_fitted_past_it(ui: UI, live_server: str) -> None:
+    """η = 1000 throws a weight thousands away: "Fit the path" would ask a radius the server
+    refuses. The legend says how far the path reaches, and offers only the largest radius."""
+    ui.open("#ds=moons&lr=1000&h=4.relu&bs=10")
+    for _ in range(12):
+        ui.press("Step")
+    open_weight(ui, 2, 0, 0)
+    drawn(ui)
+    api = contour(ui, live_server, (2, 0, 0), (2, 0, 1))
+    here = api["current"]["value"]
+    far = max(max(abs(p["value"][0] - here[0]), abs(p["value"][1] - here[1])) for p in api["trajectory"])
+    assert far * 1.1 > 1000  # what happened: the path runs beyond the largest window
+    path = ui.page.locator(f"{PANEL} [data-fact=path]")
+    assert "beyond the largest radius, 1000)" in (path.text_content() or "")
+    button = ui.page.locator("[data-action=fit-path]")
+    assert button.text_content() == "Widen to 1000"
+    button.click()
+    ui.page.wait_for_function("() => document.querySelector('[data-landscape-radius]').value === '1000'")
+    drawn(ui)
+    ui.page.wait_for_function(
+        f"() => document.querySelector('{PANEL} canvas.landscape-2d')?.dataset.state === 'drawn'"
+    )
+    assert ui.page.locator(f'{PANEL} [data-error="landscape"]').text_content() == ""  # no refusal
+    assert ui.page.locator("[data-action=fit-path]").count() == 0  # nothing wider to offer
+    assert "beyond the largest radius, 1000)" in (path.text_content() or "")
+    ui.assert_no_console_errors()

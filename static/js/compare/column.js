@@ -191,7 +191,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
     } catch (err) {
       c.problem =
         err instanceof api.ApiError && err.status === 404
-          ? `This server has no network ${id}: it was deleted, or the link comes from another server.`
+          ? `This server has no network ${id} you may open: it was deleted, it belongs to another browser (open this page there, or send its share link), or the link comes from another server.`
           : detailOf(err);
       root.classList.add("missing");
       title.textContent = "Not found";
