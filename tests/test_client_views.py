@@ -60,8 +60,10 @@ def test_upload_csv_keeps_the_labels_and_lists_the_file(api: Client, tmp_path: P
     assert net.info.feature_names == ["weight", "sweetness"]
     data = net.data()
     assert data.class_names == info.class_names and data.image_shape is None
-    with pytest.raises(ConflictError):
+    with pytest.raises(ConflictError) as refused:
         api.delete_dataset(info.dataset_id)  # a network uses it
+    said = f"upload {info.dataset_id!r} is used by 1 network: delete it first (My networks)"
+    assert said in str(refused.value)
     net.delete()
     api.delete_dataset(info.dataset_id)
     assert info.dataset_id not in [d.dataset_id for d in api.datasets()]

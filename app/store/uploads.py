@@ -95,7 +95,11 @@ class Uploads(Space):
                 "SELECT COUNT(*) FROM networks WHERE dataset_id = ?", (dataset_id,)
             ).fetchone()
             if users:
-                raise DatasetInUse(f"dataset {dataset_id!r} is used by {users} network(s): delete them first")
+                them = "it" if users == 1 else "them"
+                raise DatasetInUse(
+                    f"upload {dataset_id!r} is used by {users} network{'' if users == 1 else 's'}: "
+                    f"delete {them} first (My networks), then the upload"
+                )
             deleted = conn.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,)).rowcount
         return deleted > 0
 
