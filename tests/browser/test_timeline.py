@@ -75,6 +75,20 @@ def wait_for_now(ui: UI, step: int) -> None:
         raise AssertionError(f"the timeline did not reach 'now' at step {step}: {seen}") from exc
 
 
+def ask_rewind_at_epoch_1(ui: UI):
+    """Scrub to the end of epoch 1 (update 4: four updates per epoch) and press Rewind here…;
+    the dialog, open."""
+    ui.page.locator("[data-timeline-range]").focus()
+    ui.page.keyboard.press("Home")
+    for _ in range(4):
+        ui.page.keyboard.press("ArrowRight")
+    wait_for_preview(ui, 4)
+    ui.page.get_by_role("button", name="Rewind here…").click()
+    dialog = ui.page.locator("[data-rewind-dialog]")
+    dialog.wait_for(state="visible")
+    return dialog
+
+
 def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats_the_run(
     ui: UI, live_server: str
 ) -> None:
@@ -133,14 +147,7 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
     assert page.get_attribute("[data-plot=loss]", "data-mark") == ""
 
     # Back to epoch 1, then Rewind here: the dialog says what goes, Cancel keeps everything.
-    scrubber.focus()
-    page.keyboard.press("Home")
-    for _ in range(4):
-        page.keyboard.press("ArrowRight")
-    wait_for_preview(ui, 4)
-    page.get_by_role("button", name="Rewind here…").click()
-    dialog = page.locator("[data-rewind-dialog]")
-    dialog.wait_for(state="visible")
+    dialog = ask_rewind_at_epoch_1(ui)
     text = dialog.text_content() or ""
     assert "Rewind to epoch 1?" in text
     assert "drops 10 updates and 2 epochs after this point" in text
@@ -193,15 +200,7 @@ def test_a_rewind_before_a_change_of_settings_says_training_on_takes_another_pat
     act(ui, "Epoch")
     wait_for_now(ui, 12)
     original = server(live_server, f"{nid}/export")
-    scrubber = page.locator("[data-timeline-range]")
-    scrubber.focus()
-    page.keyboard.press("Home")
-    for _ in range(4):
-        page.keyboard.press("ArrowRight")
-    wait_for_preview(ui, 4)
-    page.get_by_role("button", name="Rewind here…").click()
-    dialog = page.locator("[data-rewind-dialog]")
-    dialog.wait_for(state="visible")
+    dialog = ask_rewind_at_epoch_1(ui)
     said = "η 0.5 → 0.1 by step 9 (epoch 3 in progress)"
     assert (
         f"but the original run changed its settings afterwards ({said}): training on from there repeats it "
