@@ -190,6 +190,12 @@ def test_adding_copies_up_to_four_columns_and_removing_one(ui: UI, live_server: 
 
     c = add("optimizer", "adam")
     assert c["optimizer"]["name"] == "adam" and c["layers"] == [2, 4, 1] and c["learning_rate"] == 0.3
+    # Every column's plot is drawn again at its new, narrower width (not scaled down from the old).
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-column] canvas[data-plot=boundary]')]
+             .every((c) => Math.abs(c.width - Math.round(c.clientWidth * devicePixelRatio)) <= 1)""",
+        timeout=5_000,
+    )
     d = add("depth", "2", base_key="B")
     assert d["layers"] == [2, 4, 4, 1] and d["activations"] == ["relu", "relu", "sigmoid"]
     # Same data and seeds as B, untrained: a new network from B's spec with one more layer.

@@ -147,12 +147,16 @@ function addColumn(id) {
   return column;
 }
 
-/** The columns changed width (one added or removed, a resize): draw every plot at its new size. */
+/** The columns changed width (one added or removed, a resize): draw every plot at its new size.
+ * Two frames on: the plots' widths are kept by a ResizeObserver (plot-frame.js), which hears of
+ * the new layout after the first frame's callbacks have run. */
 function relayout() {
-  requestAnimationFrame(() => {
-    for (const c of page.columns) c.drawPlot();
-    renderShared();
-  });
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      for (const c of page.columns) c.drawPlot();
+      renderShared();
+    }),
+  );
 }
 
 async function removeColumn(column) {
