@@ -174,6 +174,20 @@ def test_an_unknown_lesson_page_links_the_lessons(live_server) -> None:
     assert r.status_code == 404 and "one-neuron" in r.json()["detail"]
 
 
+def settled_layout(ui: UI, selector: str) -> None:
+    """Wait until ``selector``'s place in the document holds still for half a second (panels
+    above it that load after a step, on a phone stacked above it, have taken their heights)."""
+    where = f"() => Math.round(document.querySelector('{selector}').getBoundingClientRect().top + scrollY)"
+    last = None
+    for _ in range(40):
+        now = ui.page.evaluate(where)
+        if now == last:
+            return
+        last = now
+        ui.page.wait_for_timeout(500)
+    raise AssertionError(f"{selector} kept moving: last at {last}")
+
+
 def test_on_a_phone_the_lesson_is_a_tap_away(sized_ui) -> None:
     with sized_ui(390, 844) as ui:
         page = ui.page
@@ -186,6 +200,8 @@ def test_on_a_phone_the_lesson_is_a_tap_away(sized_ui) -> None:
         steps = LESSONS["house-prices"].steps
         open_lesson(ui, "house-prices", step=4)
         answer(ui, steps[3].ask.choices[0])
+        ui.idle()
+        settled_layout(ui, "[data-plot=loss]")  # the panels above it have their final heights
         where = page.locator("[data-tour-where]")
         assert where.text_content() == "Show: the loss curve ↓"
         back = page.locator("[data-tour-return]")
