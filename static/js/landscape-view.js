@@ -9,6 +9,7 @@ import { GRAD, GRID, INK } from "./palette.js";
 import { el } from "./svg.js";
 import { drawContour } from "./contour-view.js";
 import { batchWords, shortMoment } from "./moments.js";
+import { isFrozen } from "./trainable.js";
 import {
   LOWEST, MAX_RADIUS, STEP, argmin, isParameter, legendItem, niceTicks, parameterKey, parameterName, refOf, samples,
   symbolOf, targetOfKey,
@@ -29,12 +30,6 @@ function penaltySentence(reg) {
     `L is the data loss plus the ${reg.kind.toUpperCase()} penalty ${term} over the weights (λ = `, numSpan(reg.rate),
     "), as the Loss phase reports it.",
   ];
-}
-
-/** True when the network's `trainable` (one spec, or one per layer) freezes this parameter. */
-function isFrozen(network, t) {
-  const spec = Array.isArray(network.trainable) ? network.trainable[t.layer - 1] : network.trainable;
-  return (t.kind === "edge" ? spec?.weights : spec?.biases) === false;
 }
 
 /** Axes, grid and tick labels of a plot area `box` ({l, t, r, b} in px) into an SVG group. */
@@ -321,7 +316,7 @@ export function createLandscapeView(root, { onChange } = {}) {
     }, inside);
     // The update's step: w − η·∂L/∂w with this curve's gradient.
     const eta = s.network.learning_rate;
-    const frozen = isFrozen(s.network, sel);
+    const frozen = isFrozen(s.network, sel.kind, sel.layer);
     const next = frozen ? w0 : w0 - eta * g;
     const shown = Math.min(xr[1], Math.max(xr[0], next));
     const y0 = Y(L0);

@@ -6,7 +6,7 @@ import { $, emit, form, store } from "./context.js";
 import { bold, setCaption } from "./captions.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
 import { describeChange, describeSettings, patchFor, settingsChange } from "./setup.js";
-import { currentPhase } from "./moments.js";
+import { phasesDone } from "./moments.js";
 import { toHash } from "./url-state.js";
 
 /**
@@ -23,7 +23,7 @@ export async function patchSettings(setup, patch, { quiet = false } = {}) {
     const settingsChanged = { id: next.id, epoch: firstEpochWith(next), step: next.step };
     store.set({ network: next, built: structuredClone(setup), setup, trace: null, settingsChanged });
     history.replaceState(null, "", toHash(setup, network.id, store.get().sharing?.share));
-    const aside = DONE_BEFORE[currentPhase(trace)];
+    const aside = phasesDone(trace);
     if (!quiet) {
       setCaption([
         `Changed ${describeChange(built, setup)} without touching the weights: it applies from the next step.`,
@@ -43,9 +43,6 @@ export async function patchSettings(setup, patch, { quiet = false } = {}) {
     return false;
   }
 }
-
-/** The phases a step in progress has done, by the last one (a finished step has none left). */
-const DONE_BEFORE = { forward: "Forward", loss: "Forward and Loss", backward: "Forward, Loss and Backward" };
 
 /** The first epoch that runs wholly with settings changed now: the next one, or the one after
  * it when an epoch is in progress (its updates from here on use them, those before did not). */

@@ -30,13 +30,20 @@ export function trainedWords({ epoch, step }) {
   return `${epochs}, ${step} update${step === 1 ? "" : "s"}`;
 }
 
-/** "Forward, Loss and Backward" — the phases the step in progress still needs to reach `goal`. */
-export function phasesToRun(trace, goal = "backward") {
-  const order = ["forward", "loss", "backward", "update"];
-  const done = trace?.update ? -1 : trace?.backward ? 2 : trace?.loss ? 1 : trace?.forward ? 0 : -1;
-  const names = order.slice(done + 1, order.indexOf(goal) + 1).map((p) => p[0].toUpperCase() + p.slice(1));
+const ORDER = ["forward", "loss", "backward", "update"];
+/** "Forward, Loss and Backward" for those phases ("" for none). */
+function phaseList(phases) {
+  const names = phases.map((p) => p[0].toUpperCase() + p.slice(1));
   return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : (names[0] ?? "");
 }
+/** How many phases of a step in progress are done (0 before Forward and after Update). */
+const doneCount = (trace) => (trace?.update ? 0 : ORDER.indexOf(currentPhase(trace)) + 1);
+
+/** "Forward, Loss and Backward" — the phases the step in progress still needs to reach `goal`. */
+export const phasesToRun = (trace, goal = "backward") => phaseList(ORDER.slice(doneCount(trace), ORDER.indexOf(goal) + 1));
+
+/** "Forward and Loss" — the phases a step in progress has done ("" when none is in progress). */
+export const phasesDone = (trace) => phaseList(ORDER.slice(0, doneCount(trace)));
 
 /** A timeline snapshot's short name: "epoch 12" after an epoch, "step 17" inside one. */
 export const shortMoment = (s) => (s.kind === "epoch" ? `epoch ${s.epoch}` : `step ${s.step}`);
