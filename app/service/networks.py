@@ -12,7 +12,15 @@ from .. import costs, gate, serialize
 from ..errors import InvalidInput, NotFound
 from ..networks import codec, pairing, transfer, views
 from ..networks.codec import Session
-from ..schemas import ExportDocument, NetworkList, NetworkPatch, NetworkPublic, NetworkSpec, ParametersIn
+from ..schemas import (
+    ExportDocument,
+    GeneratorData,
+    NetworkList,
+    NetworkPatch,
+    NetworkPublic,
+    NetworkSpec,
+    ParametersIn,
+)
 from .core import Core, next_step_cost
 
 
@@ -20,8 +28,8 @@ class Networks(Core):
     def create(self, spec: NetworkSpec, *, scratch: bool = False) -> NetworkPublic:
         # Generated data (within a few units) through initialized weights cannot overflow a step;
         # weights, biases or data given by hand can, and the first batch is run to know.
-        data = spec.data.model_dump() if spec.data is not None else {"generator": "the default"}
-        by_hand = spec.weights is not None or spec.biases is not None or "generator" not in data
+        generated = spec.data is None or isinstance(spec.data, GeneratorData)  # None: the default data
+        by_hand = spec.weights is not None or spec.biases is not None or not generated
         session = self.open(codec.new_document(spec, self.limits))
         return self.insert(session, scratch=scratch, check_step=by_hand)
 
@@ -78,7 +86,7 @@ class Networks(Core):
     def put_parameters(self, network_id: str, body: ParametersIn) -> NetworkPublic:
         def change(session: Session) -> NetworkPublic:
             layers = session.spec["layers"]
-            could_step = codec.next_step_overflow(session) is None
+            kept = [(layer.W, layer.b) for layer in session.net.layers]  # replaced, not written into
             if body.weights is not None:
                 codec.check_weights(body.weights, layers, "weights")
                 for layer, W in zip(session.net.layers, body.weights, strict=False):
@@ -90,7 +98,7 @@ class Networks(Core):
             # As for a PATCH: parameters that leave a next step overflowing, where there was
             # none, are refused.
             error = codec.next_step_overflow(session)
-            if error is not None and could_step:
+            if error is not None and could_step(session, kept):
                 raise InvalidInput(
                     f"with these parameters the next batch's {error.what} would overflow (not finite "
                     "numbers), so nothing was changed — choose smaller weights or biases"
@@ -140,3 +148,11 @@ class Networks(Core):
 
     def import_(self, body: ExportDocument) -> NetworkPublic:
         return self.insert(transfer.open_import(body, self.limits, self.datasets))
+
+
+def could_step(session: Session, parameters: list) -> bool:
+    """Whether the network ran its next step with ``parameters`` ([(W, b)] per layer), which are
+    put back: the check is made only when the new parameters cannot."""
+    for layer, (W, b) in zip(session.net.layers, parameters, strict=True):
+        layer.W, layer.b = W, b
+    return codec.next_step_overflow(session) is None
