@@ -200,6 +200,13 @@ def _(apps: Apps) -> httpx.Response:
     return client.post(f"/api/networks/{created(client)}/rewind", json={"epoch": 7})
 
 
+@case("snapshot_not_kept-in-a-prediction", "snapshot_not_kept", 422)
+def _(apps: Apps) -> httpx.Response:
+    client = apps()
+    body = {"grid": {"resolution": 5}, "snapshot": {"step": 7}}
+    return client.post(f"/api/networks/{created(client)}/predict", json=body)
+
+
 # --- the request itself, and the network's state -------------------------------------------
 
 
