@@ -19,12 +19,12 @@ networks) passes straight through.
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass, field
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .config import Limits
+from .errors import ErrorCode, error_json
 
 PREFIX = "/api/networks/"
 # POSTs under /api/networks/{id}/ that only read the network (no lock): they never queue.
@@ -82,8 +82,7 @@ class Admission:
         if turns.lock.locked():
             refusal = self._refusal(network_id, turns)
             if refusal is not None:
-                status, detail = refusal
-                await _reply(send, status, detail)
+                await _reply(send, *refusal)
                 self._forget_if_idle(network_id, turns)
                 return
         turns.waiting += 1
@@ -99,17 +98,25 @@ class Admission:
             turns.lock.release()
             self._forget_if_idle(network_id, turns)
 
-    def _refusal(self, network_id: str, turns: _Turns) -> tuple[int, str] | None:
+    def _refusal(self, network_id: str, turns: _Turns) -> tuple[int, ErrorCode, str] | None:
         if turns.running == TRAINING:
-            return 409, (
-                f"this network is training: POST /api/networks/{network_id}/stop first "
-                "(or wait for the run to finish)"
+            return (
+                409,
+                "network_training",
+                (
+                    f"this network is training: POST /api/networks/{network_id}/stop first "
+                    "(or wait for the run to finish)"
+                ),
             )
         if turns.waiting >= self.max_waiting:
-            return 429, (
-                f"this network is busy: one request is running and {turns.waiting} are waiting "
-                f"(the limit max_waiting_requests={self.max_waiting}, set "
-                f"{Limits.env_name('max_waiting_requests')}); retry when they have finished"
+            return (
+                429,
+                "network_busy",
+                (
+                    f"this network is busy: one request is running and {turns.waiting} are waiting "
+                    f"(the limit max_waiting_requests={self.max_waiting}, set "
+                    f"{Limits.env_name('max_waiting_requests')}); retry when they have finished"
+                ),
             )
         return None
 
@@ -119,8 +126,8 @@ class Admission:
             del self._networks[network_id]
 
 
-async def _reply(send: Send, status: int, detail: str) -> None:
-    payload = json.dumps({"detail": detail}).encode()
+async def _reply(send: Send, status: int, code: ErrorCode, detail: str) -> None:
+    payload = error_json(detail, code)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     if status == 429:
         headers.append((b"retry-after", b"1"))

@@ -32,6 +32,12 @@ IndexChoice = Literal["auto", "ignore", "keep"]
 MAX_DETECTED_CLASSES = 20
 
 
+class InvalidCsv(InvalidInput):
+    """A CSV file, or a choice of its columns, that makes no dataset (422)."""
+
+    code = "invalid_csv"
+
+
 @dataclass
 class Table:
     """What an upload holds: ``X`` (N, n_features), ``Y`` (N, n_outputs) as the network sees them.
@@ -76,12 +82,12 @@ def parse_csv(
     for name in features + targets:
         if name not in column:
             shown = header if len(header) <= 20 else [*header[:20], "…"]
-            raise InvalidInput(f"unknown column {name!r}; the header has {shown}")
+            raise InvalidCsv(f"unknown column {name!r}; the header has {shown}")
     overlap = sorted(set(features) & chosen_targets)
     if overlap:
-        raise InvalidInput(f"columns {overlap} are both features and targets")
+        raise InvalidCsv(f"columns {overlap} are both features and targets")
     if not features:
-        raise InvalidInput("choose at least one feature column")
+        raise InvalidCsv("choose at least one feature column")
     for kind, chosen, layer in (("feature", features, "input"), ("target", targets, "output")):
         if len(chosen) > max_neurons:
             raise LimitExceeded(
@@ -115,16 +121,16 @@ def _read(
 ) -> tuple[list[str], list[list[str]], list[int], str | None]:
     """(header, rows of cells, each row's line number, the index column's header if left out)."""
     if not raw.strip():
-        raise InvalidInput("the CSV file is empty: it needs a header row and at least one data row")
+        raise InvalidCsv("the CSV file is empty: it needs a header row and at least one data row")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(f"the CSV file is not UTF-8 text (byte {exc.start})") from None
+        raise InvalidCsv(f"the CSV file is not UTF-8 text (byte {exc.start})") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip() for name in next(reader)]
     except csv.Error as exc:
-        raise InvalidInput(f"line 1: {exc}") from None
+        raise InvalidCsv(f"line 1: {exc}") from None
     if len(header) > max_columns:
         raise LimitExceeded(
             f"line 1: the header has {len(header)} columns, over the limit max_csv_columns={max_columns} "
@@ -139,13 +145,13 @@ def _read(
         seps = ((";", "semicolons"), ("\t", "tabs"))
         other = next((name for sep, name in seps if any(sep in cell for cell in header)), None)
         looks = f", separated by commas: this one looks separated by {other}" if other else ""
-        raise InvalidInput(f"line 1: the header needs at least two columns (features and a target){looks}")
+        raise InvalidCsv(f"line 1: the header needs at least two columns (features and a target){looks}")
     for col, name in enumerate(header, start=1):
         if not name and not (drop and col == 1):
-            raise InvalidInput(f"line 1, column {col}: empty column name")
+            raise InvalidCsv(f"line 1, column {col}: empty column name")
     duplicates = sorted(name for name, count in Counter(header[drop:]).items() if count > 1)
     if duplicates:
-        raise InvalidInput(f"line 1: duplicate column names {duplicates}")
+        raise InvalidCsv(f"line 1: duplicate column names {duplicates}")
     rows: list[list[str]] = []
     lines: list[int] = []
     try:
@@ -154,7 +160,7 @@ def _read(
             if not any(cell.strip() for cell in row):
                 continue  # blank lines (often a trailing newline) carry no sample
             if len(row) != width:
-                raise InvalidInput(f"line {line}: {len(row)} cells, but the header has {width} columns")
+                raise InvalidCsv(f"line {line}: {len(row)} cells, but the header has {width} columns")
             if len(rows) >= max_samples:
                 raise LimitExceeded(
                     f"line {line}: the CSV has more than {max_samples} data rows, over the limit "
@@ -163,9 +169,9 @@ def _read(
             rows.append(row[1:] if drop else row)
             lines.append(line)
     except csv.Error as exc:
-        raise InvalidInput(f"line {reader.line_num}: {exc}") from None
+        raise InvalidCsv(f"line {reader.line_num}: {exc}") from None
     if not rows:
-        raise InvalidInput("the CSV has a header but no data rows")
+        raise InvalidCsv("the CSV has a header but no data rows")
     return header[1:] if drop else header, rows, lines, index_name
 
 
@@ -183,18 +189,18 @@ def _numbers(rows: list[list[str]], lines: list[int], header: list[str], columns
     return out
 
 
-def _first_bad_cell(line: int, header: list[str], row: list[str], columns: list[int]) -> InvalidInput:
+def _first_bad_cell(line: int, header: list[str], row: list[str], columns: list[int]) -> InvalidCsv:
     """The error naming the first of ``columns`` in ``row`` whose cell is not a finite number."""
     for col in columns:
         name, cell = header[col], row[col]
         try:
             value = float(cell)
         except ValueError:
-            return InvalidInput(
+            return InvalidCsv(
                 f"line {line}, column {col + 1} ({name!r}): {cell.strip()[:40]!r} is not a number"
             )
         if not math.isfinite(value):
-            return InvalidInput(
+            return InvalidCsv(
                 f"line {line}, column {col + 1} ({name!r}): {cell.strip()[:40]!r} is not finite"
             )
     raise AssertionError("the row has no bad cell")
@@ -219,7 +225,7 @@ def _one_target(
             raise _first_bad_cell(lines[r], header, rows[r], [col])
         for r, cell in enumerate(cells):
             if not cell:
-                raise InvalidInput(f"line {lines[r]}, column {col + 1} ({name!r}): empty class label")
+                raise InvalidCsv(f"line {lines[r]}, column {col + 1} ({name!r}): empty class label")
         return _classes(cells, sorted(set(cells)), name, max_classes, numbers=False)
     distinct = np.unique(values)
     integral = bool(np.all(distinct == np.round(distinct)))
@@ -257,7 +263,7 @@ def _classes(
     """One 0/1 column for two classes (y = 1 is the second), one-hot columns for more.
     ``numbers``: the labels are numbers, which a regression target could use instead."""
     if len(classes) < 2:
-        raise InvalidInput(
+        raise InvalidCsv(
             f"the target column {name!r} holds one class ({classes[0]!r}): classification needs two or more"
         )
     if len(classes) > max_classes:
@@ -266,8 +272,8 @@ def _classes(
             f"output layer may have (max_neurons={max_classes})"
         )
         if numbers:
-            raise InvalidInput(f"{too_many}: send task=regression to use them as numbers")
-        raise InvalidInput(
+            raise InvalidCsv(f"{too_many}: send task=regression to use them as numbers")
+        raise InvalidCsv(
             f"{too_many}; its labels are text, not numbers, so it cannot be a regression target either: "
             f"upload a target column with at most {max_classes} different labels"
         )
@@ -284,7 +290,7 @@ def _columns_task(Y: np.ndarray, task: TaskChoice) -> str:
     if task == "regression":
         return "regression"
     if task == "classification" and found == "regression":
-        raise InvalidInput(
+        raise InvalidCsv(
             "classification with several target columns needs one-hot rows of 0 and 1; "
             "or give one target column of class labels"
         )
@@ -301,7 +307,7 @@ def standardize(A: np.ndarray, names: list[str] | None = None) -> tuple[np.ndarr
     if too_large.any():
         k = int(np.argmax(too_large))
         name = repr(names[k]) if names is not None else f"column {k + 1}"
-        raise InvalidInput(
+        raise InvalidCsv(
             f"{name}: values up to {float(np.abs(A[:, k]).max()):.3g} are too large to standardize "
             "(their mean or spread overflows float64): scale the column down, or upload it without "
             "standardizing"

@@ -139,7 +139,8 @@ class Datasets:
                 doc = self.store.load_dataset(dataset_id)
                 if doc is None:
                     raise InvalidInput(
-                        f"unknown dataset_id {dataset_id!r}: upload it with POST /api/datasets"
+                        f"unknown dataset_id {dataset_id!r}: upload it with POST /api/datasets",
+                        "dataset_not_found",
                     )
                 d = engine.from_arrays(
                     doc["inputs"], doc["targets"], doc["feature_names"], doc["target_names"], "upload"
@@ -335,7 +336,7 @@ class Datasets:
         gate.reserve(costs.document(self.store.dataset_size(dataset_id) or 0), "this dataset")
         doc = self.store.load_dataset(dataset_id)
         if doc is None:
-            raise NotFound(f"no dataset with id {dataset_id!r}")
+            raise NotFound(f"no dataset with id {dataset_id!r}", "dataset_not_found")
         return self._current(doc)
 
     @staticmethod
@@ -370,7 +371,7 @@ class Datasets:
     def delete(self, dataset_id: str) -> None:
         """404 for an unknown id, 409 while a network uses it."""
         if not self.store.delete_dataset(dataset_id):
-            raise NotFound(f"no dataset with id {dataset_id!r}")
+            raise NotFound(f"no dataset with id {dataset_id!r}", "dataset_not_found")
         with self._guard:
             self._cache.pop("ds:" + dataset_id, None)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from .config import database_from
 from .errors import DatabaseUnavailable, DomainError, StorageError
 from .store import Store, open_store
-from .store.copy import copy
+from .store.copy import CopyRefused, copy
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         if args.db_command == "copy":
             return _copy(args.source, args.target)
         return _check(args.database)
-    except (DatabaseUnavailable, DomainError, StorageError) as exc:
+    except (DatabaseUnavailable, DomainError, CopyRefused, StorageError) as exc:
         print(f"backprop-explorer: {exc}")
         return 1
 

@@ -1,8 +1,10 @@
 """Domain errors and the one place that maps them (and engine errors) to HTTP responses.
 
-Every error body is ``{"detail": "<one readable sentence>"}``; request-validation errors add
-``"errors"`` (pydantic's list, without the offending input, which may not be valid JSON, and
-with each location a path in the body: the form a tagged union chose is left out).
+Every error body is ``{"detail": "<one readable sentence>", "code": "<what went wrong>"}``
+(``code`` one of :data:`~app.schemas.errors.ErrorCode`: a program tests it, a person reads the
+sentence, which may be worded anew); request-validation errors add ``"errors"`` (pydantic's
+list, without the offending input, which may not be valid JSON, and with each location a path
+in the body: the form a tagged union chose is left out).
 A database that cannot be used now (disk full, read-only, unreachable, busy) answers 503.
 """
 
@@ -21,34 +23,55 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .schemas.errors import ErrorCode
 from .schemas.networks import UNION_TAGS
 
 
 class DomainError(Exception):
+    """A refusal: its status, its ``code`` (the class's, unless the raise names another) and
+    one readable sentence."""
+
     status_code = 422
+    code: ErrorCode = "invalid_input"
     headers: dict[str, str] | None = None
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, code: ErrorCode | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        if code is not None:
+            self.code = code
 
 
 class NotFound(DomainError):
     status_code = 404
+    code: ErrorCode = "network_not_found"
 
 
 class PhaseConflict(DomainError):
     """A phase was requested out of order; the message names the phase that must come first."""
 
     status_code = 409
+    code: ErrorCode = "phase_order"
 
 
 class LimitExceeded(DomainError):
     status_code = 413
+    code: ErrorCode = "too_large"
 
 
 class InvalidInput(DomainError):
     status_code = 422
+    code: ErrorCode = "invalid_input"
+
+
+def error_body(detail: str, code: ErrorCode) -> dict[str, str]:
+    """The JSON of every error answer."""
+    return {"detail": detail, "code": code}
+
+
+def error_json(detail: str, code: ErrorCode) -> bytes:
+    """:func:`error_body` encoded, for the middleware that answers before any route."""
+    return json.dumps(error_body(detail, code)).encode()
 
 
 class DatabaseUnavailable(Exception):
@@ -86,6 +109,14 @@ def describe_start_error(exc: BaseException) -> str:
 # The engine's refusals: a wrong name, shape or value, or a step that would overflow. The
 # engine changed nothing before raising, and the route saved nothing: invalid input (422).
 ENGINE_ERRORS = (EngineError, NonFiniteError)
+
+
+def code_of(exc: Exception) -> ErrorCode:
+    """The code of a refusal: a domain error's own; an engine's step that would make a number
+    non-finite, or any other engine refusal."""
+    if isinstance(exc, DomainError):
+        return exc.code
+    return "non_finite" if isinstance(exc, NonFiniteError) else "invalid_input"
 
 
 # pydantic's bound errors, with the context key that holds the bound and the words before it.
@@ -182,13 +213,19 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+# The framework's own refusals, by status (a body that cannot be read is a 422 here).
+HTTP_CODES: dict[int, ErrorCode] = {422: "invalid_body", 404: "not_found", 405: "method_not_allowed"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            error_body(exc.detail, exc.code), status_code=exc.status_code, headers=exc.headers
+        )
 
     async def engine_error(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=422)
+        return JSONResponse(error_body(str(exc), code_of(exc)), status_code=422)
 
     for error in ENGINE_ERRORS:
         app.add_exception_handler(error, engine_error)
@@ -202,7 +239,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if status == 405:  # the router names the methods of the first route on this path only
             headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         detail = unreadable_body(request, exc) or str(exc.detail)
-        return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+        code = HTTP_CODES.get(status, "http_error")
+        return JSONResponse(error_body(detail, code), status_code=status, headers=headers)
 
     @app.exception_handler(StorageError)
     async def database_error(request: Request, exc: StorageError) -> JSONResponse:
@@ -210,10 +248,11 @@ def install_error_handlers(app: FastAPI) -> None:
         where = getattr(request.app.state, "database", "?")
         if problem is None:
             log.error("database error on %s: %s", where, exc, exc_info=exc)
-            return JSONResponse({"detail": f"the database refused the request: {exc}"}, status_code=500)
+            detail = f"the database refused the request: {exc}"
+            return JSONResponse(error_body(detail, "database_error"), status_code=500)
         log.error("database %s: %s (%s)", where, problem, exc)
         return JSONResponse(
-            {"detail": f"the server cannot save or read networks now: {problem}"},
+            error_body(f"the server cannot save or read networks now: {problem}", "storage_unavailable"),
             status_code=503,
             headers={"Retry-After": "5"},
         )
@@ -221,7 +260,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         detail, errors = validation_detail(list(exc.errors()), exc.body)
-        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+        unparsed = bool(errors) and all(e["type"] == "json_invalid" for e in errors)
+        code: ErrorCode = "invalid_body" if unparsed else "validation_error"
+        return JSONResponse({**error_body(detail, code), "errors": errors}, status_code=422)
 
 
 INTERNAL = "internal error: the server could not answer this request (its log says why)"
@@ -254,7 +295,7 @@ class Unexpected:
             log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
             if started:
                 raise
-            payload = json.dumps({"detail": INTERNAL}).encode()
+            payload = error_json(INTERNAL, "internal_error")
             headers = [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(payload)).encode()),

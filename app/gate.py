@@ -21,7 +21,7 @@ out of memory, and every owner gets a fair share.
   one owner's 40 requests do not starve another's one.
 - **Bounds**: at most ``max_queued_per_owner`` requests wait per owner (then 429) and
   ``max_queued_requests`` in all (then 503); both answers carry ``Retry-After`` and a JSON
-  ``detail``.
+  ``detail`` and ``code`` (``rate_limited``, ``server_busy``).
 
 A request holds its ticket until its answer is sent (a streamed ``train`` for as long as it
 streams): serializing a large answer is part of its cost.
@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import os
 import threading
 from collections import deque
@@ -41,7 +40,7 @@ from dataclasses import dataclass, field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .config import Limits
-from .errors import DomainError, LimitExceeded
+from .errors import DomainError, ErrorCode, LimitExceeded, error_json
 
 WORK, READ = "work", "read"
 READ_SLOTS_PER_CORE = 2
@@ -56,8 +55,8 @@ class Busy(DomainError):
 
     status_code = 503
 
-    def __init__(self, detail: str, status_code: int = 503, retry_after: int = 5) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str, code: ErrorCode, status_code: int = 503, retry_after: int = 5) -> None:
+        super().__init__(detail, code)
         self.status_code = status_code
         self.headers = {"Retry-After": str(retry_after)}
 
@@ -153,6 +152,7 @@ class Gate:
         self.waiting: dict[str, deque[Ticket]] = {}  # owner → its waiting tickets, oldest first
         self.queued = 0
         self.served: dict[str, int] = {}  # owner → when it was last let in (owners with requests)
+        self.memory_wait = MEMORY_WAIT_SECONDS  # how long a request waits for memory others hold
         self._order = itertools.count()
 
     def owner_cap(self, kind: str) -> int:
@@ -175,6 +175,7 @@ class Gate:
                 f"you have {mine} requests waiting for the server already (the limit "
                 f"max_queued_per_owner={self.limits.max_queued_per_owner}, set "
                 f"{Limits.env_name('max_queued_per_owner')}): wait for their answers, then retry",
+                "rate_limited",
                 status_code=429,
                 retry_after=2,
             )
@@ -183,6 +184,7 @@ class Gate:
                 f"the server is busy: {self.queued} requests are waiting for it (the limit "
                 f"max_queued_requests={self.limits.max_queued_requests}, set "
                 f"{Limits.env_name('max_queued_requests')}); retry in a few seconds",
+                "server_busy",
             )
         ticket.granted = asyncio.get_running_loop().create_future()
         self.waiting.setdefault(owner, deque()).append(ticket)
@@ -252,11 +254,12 @@ class Gate:
             return
         if needed > self.budget.total:
             raise too_large(needed, self.budget.total, self.limits, what)
-        if not self.budget.take_waiting(needed - ticket.held, MEMORY_WAIT_SECONDS):
+        if not self.budget.take_waiting(needed - ticket.held, self.memory_wait):
             raise Busy(
                 f"{what} needs about {needed / 1e6:.0f} MB and the server's memory budget "
                 f"(max_memory_bytes={self.limits.max_memory_bytes}) has been in use by other requests "
-                f"for {MEMORY_WAIT_SECONDS:.0f} s: retry in a while"
+                f"for {self.memory_wait:.0f} s: retry in a while",
+                "memory_busy",
             )
         ticket.held = needed
 
@@ -265,7 +268,8 @@ def too_large(needed: int, budget: int, limits: Limits, what: str = "this reques
     return LimitExceeded(
         f"{what} needs about {needed / 1e6:.0f} MB, more than this server lets one request use "
         f"({budget / 1e6:.0f} MB of max_memory_bytes={limits.max_memory_bytes}, set "
-        f"{Limits.env_name('max_memory_bytes')}): ask for less (fewer points, rows or samples)"
+        f"{Limits.env_name('max_memory_bytes')}): ask for less (fewer points, rows or samples)",
+        "memory_budget",
     )
 
 
@@ -311,7 +315,7 @@ class GateMiddleware:
 
 
 async def refuse(send: Send, refusal: DomainError) -> None:
-    payload = json.dumps({"detail": refusal.detail}).encode()
+    payload = error_json(refusal.detail, refusal.code)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     for name, value in (refusal.headers or {}).items():
         headers.append((name.lower().encode(), value.encode()))

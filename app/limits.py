@@ -14,6 +14,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import Limits
+from .errors import ErrorCode, error_json
 
 # Where a body may hold a lone surrogate: an escape \ud800 to \udfff (checked by parsing, as the
 # backslash may itself be escaped and a pair of them is a valid character).
@@ -67,12 +68,18 @@ class BodyLimit:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         if body.strip() == b"null" and headers.get(b"content-type", b"").startswith(b"application/json"):
-            await _answer(send, 422, "the body must be a JSON object, or be left out: null is neither")
+            await _answer(
+                send,
+                422,
+                "validation_error",
+                "the body must be a JSON object, or be left out: null is neither",
+            )
             return
         if _SURROGATE_ESCAPE.search(body) and (where := _lone_surrogate(body)) is not None:
             await _answer(
                 send,
                 422,
+                "invalid_body",
                 f"{where}: text holds a lone UTF-16 surrogate escape, which is not a character; a "
                 "character beyond U+FFFF is written as a pair of escapes (\\ud83d\\ude00) or as itself",
             )
@@ -91,14 +98,16 @@ class BodyLimit:
 
     async def _reject(self, send: Send, name: str, status: int = 413) -> None:
         limit = getattr(self.limits, name)
+        code: ErrorCode = "body_too_large"
         if status == 408:
+            code = "body_timeout"
             detail = (
                 f"the request body did not arrive within the limit {name}={limit} seconds "
                 f"(set {Limits.env_name(name)})"
             )
         else:
             detail = f"the request body is over the limit {name}={limit} bytes (set {Limits.env_name(name)})"
-        await _answer(send, status, detail)
+        await _answer(send, status, code, detail)
 
 
 def _lone_surrogate(body: bytes) -> str | None:
@@ -124,8 +133,8 @@ def _lone_surrogate(body: bytes) -> str | None:
     return None
 
 
-async def _answer(send: Send, status: int, detail: str) -> None:
-    payload = json.dumps({"detail": detail}).encode()
+async def _answer(send: Send, status: int, code: ErrorCode, detail: str) -> None:
+    payload = error_json(detail, code)
     await send(
         {
             "type": "http.response.start",

@@ -36,7 +36,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 import secrets
 import threading
@@ -50,6 +49,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import ENV_PREFIX, Access
+from .errors import ErrorCode, error_json
 from .security import Security, arrived_over_network, cookie_port
 from .store import TEACHER, Store
 
@@ -187,13 +187,12 @@ class Owners:
         headers = Headers(scope=scope)
         key = headers.get(KEY_HEADER)
         if key is not None and not KEY_SYNTAX.match(key):
-            await reply(send, 422, malformed_key(key))
+            await reply(send, 422, "invalid_owner_key", malformed_key(key))
             return
         requester, new_cookie = self.identify(scope, headers)
         refusal = await self.check(scope, headers, requester)
         if refusal is not None:
-            status, detail = refusal
-            await reply(send, status, detail)
+            await reply(send, *refusal)
             return
         token = _current.set(requester)
         scope.setdefault("state", {})["owner"] = requester.owner
@@ -238,8 +237,10 @@ class Owners:
     def cookie_name(scope: Scope, headers: Headers) -> str:
         return f"backprop_explorer_owner_{cookie_port(scope, headers)}"
 
-    async def check(self, scope: Scope, headers: Headers, requester: Requester) -> tuple[int, str] | None:
-        """(status, detail) when the request must be refused, else None."""
+    async def check(
+        self, scope: Scope, headers: Headers, requester: Requester
+    ) -> tuple[int, ErrorCode, str] | None:
+        """(status, code, detail) when the request must be refused, else None."""
         method, path = scope["method"], scope["path"]
         if method in ("GET", "HEAD") and path.rstrip("/") in LISTINGS:
             return self.check_listing(scope, requester, path.rstrip("/"))
@@ -258,21 +259,32 @@ class Owners:
             ):
                 if reads_only(method, action):
                     return None
-                return 403, (
-                    f"network {item_id!r} is shared with you to view, not to change: export it "
-                    "(GET …/export) and import the copy (POST /api/networks/import) to train your own"
+                return (
+                    403,
+                    "view_only",
+                    (
+                        f"network {item_id!r} is shared with you to view, not to change: export it "
+                        "(GET …/export) and import the copy (POST /api/networks/import) to train your own"
+                    ),
                 )
-        return 404, f"no {kind} with id {item_id!r}"
+        missing: ErrorCode = "network_not_found" if kind == "network" else "dataset_not_found"
+        return 404, missing, f"no {kind} with id {item_id!r}"
 
-    def check_listing(self, scope: Scope, requester: Requester, path: str) -> tuple[int, str] | None:
+    def check_listing(
+        self, scope: Scope, requester: Requester, path: str
+    ) -> tuple[int, ErrorCode, str] | None:
         if not requester.anonymous or requester.everything or self.access.allow_listing:
             return None
         if self.access.public or arrived_over_network(scope):
-            return 403, (
-                f"listing the anonymous owner's ids at {path} is off on a server other machines can "
-                "reach (an id is the only key to what it names): send your owner key (X-Owner-Key), "
-                "open one by its id, or start the server with --allow-listing "
-                f"(env {ENV_PREFIX}ALLOW_LISTING=1)"
+            return (
+                403,
+                "listing_refused",
+                (
+                    f"listing the anonymous owner's ids at {path} is off on a server other machines can "
+                    "reach (an id is the only key to what it names): send your owner key (X-Owner-Key), "
+                    "open one by its id, or start the server with --allow-listing "
+                    f"(env {ENV_PREFIX}ALLOW_LISTING=1)"
+                ),
             )
         return None
 
@@ -307,9 +319,9 @@ def with_cookie(send: Send, cookie: bytes) -> Send:
     return send_with_cookie
 
 
-async def reply(send: Send, status: int, detail: str) -> None:
+async def reply(send: Send, status: int, code: ErrorCode, detail: str) -> None:
     """A JSON refusal (Security, around this middleware, adds its headers)."""
-    payload = json.dumps({"detail": detail}).encode()
+    payload = error_json(detail, code)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

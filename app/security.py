@@ -37,6 +37,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import ENV_PREFIX, Access, is_loopback
+from .errors import ErrorCode, error_body
 
 WILDCARDS = frozenset({"", "0.0.0.0", "::"})  # bound to every address: not a name of its own
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -133,9 +134,11 @@ def _is_network_address(address: str) -> bool:
 
 
 class Refusal(Exception):
-    def __init__(self, status: int, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    def __init__(
+        self, status: int, code: ErrorCode, detail: str, headers: tuple[tuple[bytes, bytes], ...] = ()
+    ) -> None:
         super().__init__(detail)
-        self.status, self.detail, self.headers = status, detail, headers
+        self.status, self.code, self.detail, self.headers = status, code, detail, headers
 
 
 class Security:
@@ -160,7 +163,9 @@ class Security:
             self.check_origin(scope, headers)
             redirect = self.check_token(scope, headers)
         except Refusal as refusal:
-            await self.respond(send, refusal.status, {"detail": refusal.detail}, refusal.headers)
+            await self.respond(
+                send, refusal.status, error_body(refusal.detail, refusal.code), refusal.headers
+            )
             return
         if redirect is not None:
             await self.respond(send, 303, None, redirect)
@@ -180,6 +185,7 @@ class Security:
         hint = f"start it with --allow-host {name}" if name else "send a valid Host header"
         raise Refusal(
             403,
+            "foreign_host",
             f"the Host header {raw!r} does not name this server, so the request is refused: a web "
             "page reaching it under another name could drive it (DNS rebinding). Use localhost "
             f"or the address it listens on, or {hint} (env {ENV_PREFIX}ALLOW_HOSTS)",
@@ -199,6 +205,7 @@ class Security:
         if headers.get("sec-fetch-site") == "cross-site":
             raise Refusal(
                 403,
+                "cross_site",
                 f"a cross-site {method} is refused: only pages served by this server may change "
                 "networks and datasets (Sec-Fetch-Site: cross-site)",
             )
@@ -208,6 +215,7 @@ class Security:
         if origin_of(origin) != own_origin(headers.get("host", ""), scope.get("scheme", "http")):
             raise Refusal(
                 403,
+                "cross_site",
                 f"a {method} from the page at {origin[:100]!r} is refused: only pages served by this "
                 "server may change networks and datasets (cross-site request)",
             )
@@ -224,6 +232,7 @@ class Security:
         if token is None and protected and self.exposed(scope):
             raise Refusal(
                 403,
+                "exposed_without_token",
                 "this server can be reached from other machines but was started without a token, "
                 "so its API is refused: start it with `backprop-explorer serve`, which makes "
                 f"one, or set {ENV_PREFIX}TOKEN",
@@ -233,7 +242,9 @@ class Security:
         if given is not None and not protected and scope["method"] in ("GET", "HEAD"):
             # Opening a page with ?token=: keep it in a cookie and reload without it.
             if not self.matches(given):
-                raise Refusal(401, "the token in the address is wrong: use the one the server printed")
+                raise Refusal(
+                    401, "wrong_token", "the token in the address is wrong: use the one the server printed"
+                )
             rest = urlencode([(key, value) for key, value in query if key != "token"])
             location = scope.get("root_path", "") + local_path(path) + (f"?{rest}" if rest else "")
             cookie = f"{self.cookie_name(scope, headers)}={given}; HttpOnly; SameSite=Strict; Path=/"
@@ -251,6 +262,7 @@ class Security:
         wrong = any(candidate is not None for candidate in candidates)
         raise Refusal(
             401,
+            "wrong_token" if wrong else "token_required",
             ("the token is wrong" if wrong else "this server needs a token")
             + ": open the address it printed at startup (…/?token=…) in the browser, or send "
             "`Authorization: Bearer <token>` from a script",

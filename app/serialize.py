@@ -50,7 +50,7 @@ def matrix(values: list, name: str, columns: int | None = None) -> np.ndarray:
 def array(x: np.ndarray) -> list:
     x = np.asarray(x, dtype=np.float64)
     if not np.logical_and.reduce(np.isfinite(x), axis=None):  # = .all(), without its wrapper
-        raise InvalidInput(OVERFLOW)
+        raise InvalidInput(OVERFLOW, "non_finite")
     return x.tolist()
 
 
@@ -68,7 +68,7 @@ def rows(x: np.ndarray | None, n: int) -> list:
 def number(x: float) -> float:
     x = float(x)
     if not math.isfinite(x):
-        raise InvalidInput(OVERFLOW)
+        raise InvalidInput(OVERFLOW, "non_finite")
     return x
 
 

@@ -36,7 +36,7 @@ from .analysis import DatasetInfo
 from .errors import ApiError, UnreachableError, error_for
 from .network import Network
 from .results import Json, NetworkInfo
-from .wire import as_json, detail_of
+from .wire import as_json, code_of, detail_of
 
 __all__ = ["ApiError", "Client", "Network"]
 
@@ -114,7 +114,7 @@ class Client:
                 method, path, json=None if body is None else as_json(body), params=params or None
             )
         if response.is_error:
-            raise error_for(response.status_code, detail_of(response), method, path)
+            raise error_for(response.status_code, detail_of(response), method, path, code_of(response))
         return response.json() if response.content else None
 
     def health(self) -> Json:
@@ -178,7 +178,9 @@ class Client:
                 "/api/datasets", files={"file": (file.name, file.read_bytes(), "text/csv")}, data=form
             )
         if response.is_error:
-            raise error_for(response.status_code, detail_of(response), "POST", "/api/datasets")
+            raise error_for(
+                response.status_code, detail_of(response), "POST", "/api/datasets", code_of(response)
+            )
         return DatasetInfo.from_json(response.json())
 
     def datasets(self) -> list[DatasetInfo]:

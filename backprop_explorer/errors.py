@@ -3,12 +3,15 @@
     try:
         net.update()
     except ConflictError as error:       # 409: a phase out of order, or the network is training
-        print(error.detail)
+        if error.code == "phase_order":
+            print(error.detail)
     except ApiError as error:            # anything else the server refused, or could not be reached
         print(error)
 
 Each carries the HTTP ``status_code`` (``None`` when no answer came), the server's ``detail``
-(one readable sentence), and the request's ``method`` and ``path``. The message is one line.
+(one readable sentence), its ``code`` (what went wrong, in one word a script can test, which
+stays the same when the sentence is worded anew: docs/api.md lists them; ``None`` when no
+answer came), and the request's ``method`` and ``path``. The message is one line.
 """
 
 from __future__ import annotations
@@ -24,10 +27,17 @@ class ApiError(Exception):
     """
 
     def __init__(
-        self, status_code: int | None, detail: Any, method: str, path: str, *, streamed: bool = False
+        self,
+        status_code: int | None,
+        detail: Any,
+        method: str,
+        path: str,
+        *,
+        streamed: bool = False,
+        code: str | None = None,
     ) -> None:
         self.status_code, self.detail, self.method, self.path = status_code, detail, method, path
-        self.streamed = streamed
+        self.streamed, self.code = streamed, code
         code = "" if status_code is None else f" → {status_code}"
         super().__init__(f"{method} {path}{code}: {detail}")
 
@@ -75,6 +85,6 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
-def error_for(status_code: int, detail: Any, method: str, path: str) -> ApiError:
-    """The error of the kind ``status_code`` names (the base class for any other code)."""
-    return _BY_STATUS.get(status_code, ApiError)(status_code, detail, method, path)
+def error_for(status_code: int, detail: Any, method: str, path: str, code: str | None = None) -> ApiError:
+    """The error of the kind ``status_code`` names (the base class for any other status)."""
+    return _BY_STATUS.get(status_code, ApiError)(status_code, detail, method, path, code=code)

@@ -34,7 +34,7 @@ from .results import (
     TrainResult,
     UpdateTrace,
 )
-from .wire import Connection, as_json, detail_of
+from .wire import Connection, as_json, code_of, detail_of
 
 
 class Network:
@@ -170,7 +170,7 @@ class Network:
         ):
             if response.is_error:
                 response.read()
-                raise error_for(response.status_code, detail_of(response), "POST", path)
+                raise error_for(response.status_code, detail_of(response), "POST", path, code_of(response))
             kind, data = "", ""
             for line in response.iter_lines():
                 if line.startswith("event:"):
@@ -184,7 +184,14 @@ class Network:
                     elif kind == "done":
                         return payload
                     elif kind == "error":
-                        raise ApiError(response.status_code, payload["detail"], "POST", path, streamed=True)
+                        raise ApiError(
+                            response.status_code,
+                            payload["detail"],
+                            "POST",
+                            path,
+                            streamed=True,
+                            code=payload.get("code"),
+                        )
                     kind, data = "", ""
         raise ApiError(response.status_code, "the stream ended without a result", "POST", path, streamed=True)
 

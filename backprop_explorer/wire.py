@@ -1,4 +1,5 @@
-"""What crosses the wire for the client: arrays out as nested lists, an error answer's detail."""
+"""What crosses the wire for the client: arrays out as nested lists, an error answer's detail
+and code."""
 
 from __future__ import annotations
 
@@ -37,3 +38,12 @@ def detail_of(response: httpx.Response) -> Any:
         return response.json().get("detail", response.text)
     except (ValueError, AttributeError):
         return response.text
+
+
+def code_of(response: httpx.Response) -> str | None:
+    """The error answer's ``code``; None for an answer without one (not the server's JSON)."""
+    try:
+        code = response.json().get("code")
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, str) else None

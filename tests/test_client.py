@@ -137,7 +137,9 @@ def test_step_returns_the_four_phases_of_the_same_numbers(api: Client) -> None:
         np.testing.assert_array_equal(a.step_W, b.step_W)
 
 
-def test_errors_carry_the_status_code_and_the_servers_detail(api: Client, live_server: LiveServer) -> None:
+def test_errors_carry_the_status_code_and_the_servers_detail_and_code(
+    api: Client, live_server: LiveServer
+) -> None:
     net = api.create(MAZUR)
     with pytest.raises(ApiError) as out_of_order:
         net.backward()
@@ -147,25 +149,32 @@ def test_errors_carry_the_status_code_and_the_servers_detail(api: Client, live_s
     )
     assert out_of_order.value.status_code == answer.status_code == 409
     assert out_of_order.value.detail == answer.json()["detail"] and "forward" in out_of_order.value.detail
+    assert out_of_order.value.code == answer.json()["code"] == "phase_order"
 
     with pytest.raises(ApiError) as unknown:
         api.network("no-such-network")
     assert unknown.value.status_code == 404 and isinstance(unknown.value.detail, str)
+    assert unknown.value.code == "network_not_found"
 
     with pytest.raises(ApiError) as invalid:
         api.create({**MAZUR, "loss": "no_such_loss"})
-    assert invalid.value.status_code == 422
+    assert invalid.value.status_code == 422 and invalid.value.code == "validation_error"
 
     limit = api.catalog()["limits"]["max_epochs"]
     for on_epoch in (None, print):  # refused before training starts, streamed or not
         with pytest.raises(ApiError) as too_many:
             net.train(limit + 1, on_epoch=on_epoch)
         assert too_many.value.status_code == 413 and not too_many.value.streamed
+        assert too_many.value.code == "too_large"
+    with pytest.raises(ApiError) as no_data:  # refused once the stream began: its error event
+        net.train(3, on_epoch=print)
+    assert no_data.value.streamed and no_data.value.status_code == 200
+    assert no_data.value.code == "invalid_input" and "no training data" in no_data.value.detail
 
     net.delete()
     with pytest.raises(ApiError) as gone:
         net.refresh()
-    assert gone.value.status_code == 404
+    assert gone.value.status_code == 404 and gone.value.code == "network_not_found"
 
 
 def test_train_and_history(api: Client, live_server: LiveServer) -> None:

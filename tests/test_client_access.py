@@ -141,4 +141,5 @@ def test_upload_errors_have_their_kind(live_server: LiveServer, tmp_path: Path) 
     with Client(live_server.url) as api, pytest.raises(InvalidError) as refused:
         api.upload_csv(bad)
     assert refused.value.detail == "line 2, column 2 ('b'): 'x' is not a number"
+    assert refused.value.code == "invalid_csv"
     assert httpx.get(f"{live_server}/api/health").status_code == 200

@@ -127,7 +127,11 @@ class LessonLibrary:
         for a lesson file that does not load."""
         entry = self.entry(lesson_id)
         if entry is None:
-            raise NotFound(f"no lesson with id {lesson_id!r}; the lessons are {list(self.lessons())}")
+            raise NotFound(
+                f"no lesson with id {lesson_id!r}; the lessons are {list(self.lessons())}", "lesson_not_found"
+            )
         if entry.lesson is None:
-            raise InvalidInput(f"the lesson file {entry.source} does not load: {entry.error}")
+            raise InvalidInput(
+                f"the lesson file {entry.source} does not load: {entry.error}", "lesson_broken"
+            )
         return entry.lesson

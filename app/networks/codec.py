@@ -270,7 +270,7 @@ def patched_spec(spec: dict, body: NetworkPatch) -> dict:
     n_layers = len(spec["layers"]) - 1
     for key in body.model_fields_set:
         if getattr(body, key) is None:
-            raise InvalidInput(f"{key} cannot be null; omit it to keep the current value")
+            raise InvalidInput(f"{key} cannot be null; omit it to keep the current value", "validation_error")
     patched = {**spec, **Settings.of(spec).patched(body).spec_fields()}
     if body.loss is not None:
         patched["loss"] = body.loss

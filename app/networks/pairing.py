@@ -45,7 +45,10 @@ def check_loss_fits(spec: dict, dataset: Dataset | None) -> None:
     if loss in READS:
         outputs, why, instead = READS[loss]
         if output not in outputs:
-            raise InvalidInput(f"the loss {loss} {why}; a {output} output {OUTPUT_RANGES[output]}. {instead}")
+            raise InvalidInput(
+                f"the loss {loss} {why}; a {output} output {OUTPUT_RANGES[output]}. {instead}",
+                "loss_mismatch",
+            )
     if dataset is not None:
         check_targets(loss, dataset.Y, "this data's targets")
 
@@ -67,5 +70,6 @@ def check_targets(loss: str, Y: np.ndarray, what: str = "the targets sent") -> N
         spread = f" (from {low:.6g} to {high:.6g})" if low != high else ""
         raise InvalidInput(
             f"the loss {loss} needs targets between 0 and 1 (probabilities), and {what} include "
-            f"{high if high > 1 else low:.6g}{spread}: choose the loss mse or half_sse"
+            f"{high if high > 1 else low:.6g}{spread}: choose the loss mse or half_sse",
+            "loss_mismatch",
         )

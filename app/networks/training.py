@@ -66,7 +66,7 @@ def check_history(entries: list[dict]) -> list[dict]:
         return [serialize.history_entry(e) for e in entries]
     except InvalidInput:
         raise InvalidInput(
-            "training made the loss non-finite; nothing was saved — try a lower learning rate"
+            "training made the loss non-finite; nothing was saved — try a lower learning rate", "non_finite"
         ) from None
 
 

@@ -56,7 +56,9 @@ def render_lesson_step(lesson_id: LessonId, index: StepIndex, body: RenderIn, le
     responses the lesson's actions returned so far; 422 names a placeholder that does not resolve."""
     lesson = lessons.require(lesson_id)
     if not 0 <= index < len(lesson.steps):
-        raise NotFound(f"lesson {lesson_id!r} has steps 0..{len(lesson.steps) - 1}, not {index}")
+        raise NotFound(
+            f"lesson {lesson_id!r} has steps 0..{len(lesson.steps) - 1}, not {index}", "lesson_step_not_found"
+        )
     try:
         return render_step(lesson.steps[index], index, body.context, body.stage)
     except PlaceholderError as exc:

@@ -40,7 +40,7 @@ def lesson_list(request: Request, lessons: LessonsDep):
 def lesson_page(request: Request, lesson_id: str, lessons: LessonsDep):
     """The explorer page with the tour of lesson ``lesson_id`` (static/js/tour/). An unknown id
     (404) or a lesson file that does not load (422) is a page saying so, with a link to the
-    lessons, for a browser; an API client (no ``text/html`` in its Accept) gets ``{"detail"}``."""
+    lessons, for a browser; an API client (no ``text/html`` in its Accept) gets ``{"detail", "code"}``."""
     try:
         lesson = lessons.require(lesson_id)
     except DomainError as err:

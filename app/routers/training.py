@@ -16,7 +16,7 @@ from fastapi import Body, FastAPI
 from fastapi.responses import StreamingResponse
 
 from ..deps import ServiceDep
-from ..errors import ENGINE_ERRORS, DomainError
+from ..errors import ENGINE_ERRORS, DomainError, code_of, error_body
 from ..schemas import (
     ERROR_RESPONSES,
     EmptyIn,
@@ -70,7 +70,7 @@ STREAM_DOC: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "JSON, or with `stream: true` a text/event-stream: `event: epoch` per epoch "
         "(data: a history entry), then `event: done` (data: this JSON) or `event: error` "
-        '(data: {"detail": ...}).',
+        '(data: {"detail": ..., "code": ...}).',
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     }
 }
@@ -115,10 +115,10 @@ async def _stream(
             result = service.train(network_id, body, stop, on_epoch=lambda entry: put("epoch", entry))
             put("done", TrainOut.model_validate(result).model_dump(mode="json"))
         except (DomainError, *ENGINE_ERRORS) as exc:
-            put("error", {"detail": getattr(exc, "detail", str(exc))})
+            put("error", error_body(getattr(exc, "detail", str(exc)), code_of(exc)))
         except Exception:
             log.exception("training %s failed", network_id)
-            put("error", {"detail": "internal error while training; nothing was saved"})
+            put("error", error_body("internal error while training; nothing was saved", "internal_error"))
 
     # In this request's context: its owner and its ticket at the gate (app/gate.py).
     context = contextvars.copy_context()

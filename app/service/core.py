@@ -167,7 +167,8 @@ class Core:
         if error is not None:
             raise InvalidInput(
                 f"with these parameters and data the first batch overflows in its {error.what} (not "
-                "finite numbers), so no network was made — choose smaller weights, biases or inputs"
+                "finite numbers), so no network was made — choose smaller weights, biases or inputs",
+                "non_finite",
             )
         response = views.network_public(session)
         self.commit(session, first=True, scratch=scratch)

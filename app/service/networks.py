@@ -77,7 +77,8 @@ class Networks(Core):
             if error is not None and codec.next_step_overflow(self.open(before[0])) is None:
                 raise InvalidInput(
                     f"with this change the next batch's {error.what} would overflow (not finite numbers), "
-                    "so nothing was changed — keep the current settings, or reset the network"
+                    "so nothing was changed — keep the current settings, or reset the network",
+                    "non_finite",
                 )
             return views.network_public(session)
 
@@ -101,7 +102,8 @@ class Networks(Core):
             if error is not None and could_step(session, kept):
                 raise InvalidInput(
                     f"with these parameters the next batch's {error.what} would overflow (not finite "
-                    "numbers), so nothing was changed — choose smaller weights or biases"
+                    "numbers), so nothing was changed — choose smaller weights or biases",
+                    "non_finite",
                 )
             session.finish_step()
             return views.network_public(session)

@@ -129,7 +129,10 @@ class Timeline(Core):
             snapshot = self._virtual(network_id, stored, step, run, missing)
         if snapshot is None:
             what = f"after step {step}" if step is not None else f"after epoch {epoch}"
-            raise missing(f"no snapshot {what} is kept; {timeline.describe(store.snapshots(network_id))}")
+            raise missing(
+                f"no snapshot {what} is kept; {timeline.describe(store.snapshots(network_id))}",
+                "snapshot_not_kept",
+            )
         return snapshot
 
     def _virtual(
@@ -159,7 +162,8 @@ class Timeline(Core):
                 raise missing(
                     f"the updates after step {a['step']} up to step {b['step']} cannot be replayed: the "
                     "network was edited (parameters or settings) before the run that made them; "
-                    f"{timeline.describe(self.store.snapshots(network_id))}"
+                    f"{timeline.describe(self.store.snapshots(network_id))}",
+                    "snapshot_not_kept",
                 )
             if run is not None:
                 run.extend(timeline.replayed_run(self.open, stored, ends[0], ends[1], step - a["step"]))

@@ -103,7 +103,8 @@ def check(
         if whole[kind] > getattr(limits, name):
             raise LimitExceeded(
                 f"{ASK_TEACHER} ({counted(whole[kind] - 1, kind)} stored, the limit "
-                f"{name}={getattr(limits, name)}, set {Limits.env_name(name)})"
+                f"{name}={getattr(limits, name)}, set {Limits.env_name(name)})",
+                "store_full",
             )
     mine = usage(conn, owner)
     if owner != TEACHER and not exempt:
@@ -114,19 +115,22 @@ def check(
                 f"you already keep {counted(mine[kind] - 1, kind)}, the limit {name}={cap} per owner "
                 f"(set {Limits.env_name(name)}): "
                 + (FREE_NETWORKS if kind == "networks" else FREE_UPLOADS)
-                + " to make room"
+                + " to make room",
+                "quota_exceeded",
             )
         if mine["bytes"] > limits.max_owner_bytes:
             raise LimitExceeded(
                 f"your networks and uploads would take {size_words(mine['bytes'])}, over the limit "
                 f"max_owner_bytes={limits.max_owner_bytes} per owner (set "
                 f"{Limits.env_name('max_owner_bytes')}): delete some of your networks or uploads (the "
-                "page's My networks, or DELETE /api/networks/{id} and /api/datasets/{id}) to free space"
+                "page's My networks, or DELETE /api/networks/{id} and /api/datasets/{id}) to free space",
+                "quota_exceeded",
             )
     if whole["bytes"] > limits.max_store_bytes:
         raise LimitExceeded(
             f"{ASK_TEACHER} (they would take {size_words(whole['bytes'])}, over the limit "
-            f"max_store_bytes={limits.max_store_bytes}, set {Limits.env_name('max_store_bytes')})"
+            f"max_store_bytes={limits.max_store_bytes}, set {Limits.env_name('max_store_bytes')})",
+            "store_full",
         )
 
 

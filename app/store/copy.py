@@ -11,7 +11,6 @@ stopped), or the copy holds the state it read when it began.
 
 from __future__ import annotations
 
-from ..errors import DomainError
 from .sql import Connection
 from .store import Store
 
@@ -59,8 +58,8 @@ BATCH = 50  # rows per read: a batch of snapshots or large networks is tens of M
 OWN_META = "schema_version"  # each database's own: never copied
 
 
-class CopyRefused(DomainError):
-    status_code = 409
+class CopyRefused(Exception):
+    """``db copy`` cannot copy into that target (a command's refusal, never an API answer)."""
 
 
 def copy(source: Store, target: Store) -> dict[str, int]:

@@ -40,6 +40,7 @@ class NetworkBusy(DomainError):
     """Another server process kept the network locked for longer than WAIT_SECONDS."""
 
     status_code = 409
+    code = "network_locked"
 
     def __init__(self, network_id: str) -> None:
         super().__init__(

@@ -23,6 +23,7 @@ LISTED = (
 
 class DatasetInUse(DomainError):
     status_code = 409
+    code = "dataset_in_use"
 
 
 class Uploads(Space):

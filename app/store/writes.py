@@ -30,6 +30,7 @@ class StaleWrite(DomainError):
     """The network changed since it was loaded (a writer that bypassed the lock)."""
 
     status_code = 409
+    code = "stale_write"
 
 
 @dataclass
@@ -218,7 +219,8 @@ class NetworkWrites(Space):
             ).fetchone()
             if found is None or found[0] not in ("", owner) and owner != TEACHER:
                 raise InvalidInput(
-                    f"unknown dataset_id {data['dataset_id']!r}: upload it with POST /api/datasets"
+                    f"unknown dataset_id {data['dataset_id']!r}: upload it with POST /api/datasets",
+                    "dataset_not_found",
                 )
 
     def delete(self, network_id: str) -> bool:

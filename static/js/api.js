@@ -1,15 +1,31 @@
 // The only module that talks to the server. Every function returns parsed JSON or throws
-// ApiError, whose `detail` is the server's readable sentence (shown next to the control).
+// ApiError, whose `detail` is the server's readable sentence (shown next to the control) and
+// whose `code` says what went wrong (what the page tests: the sentence's words may change).
 
 import { at } from "./root.js";
 
 export class ApiError extends Error {
-  constructor(status, detail) {
+  /**
+   * `code`: the server's code for the refusal (docs/api.md's error codes), null when the answer
+   * carried none (no answer, or not the server's JSON). `network`: the id of the network the
+   * request was about (its path's), null for any other request.
+   */
+  constructor(status, detail, { code = null, network = null } = {}) {
     super(detail);
     this.status = status;
     this.detail = detail;
+    this.code = code;
+    this.network = network;
   }
 }
+
+/** The network a request's path is about (`/api/networks/<id>…`), or null. */
+function networkOf(path) {
+  const id = /^\/api\/networks\/([^/?]+)/.exec(path)?.[1];
+  return id ? decodeURIComponent(id) : null;
+}
+
+const codeOf = (body) => (body && typeof body.code === "string" ? body.code : null);
 
 function detailOf(body, status) {
   if (body && typeof body.detail === "string") return body.detail;
@@ -38,7 +54,10 @@ async function send(path, init) {
     if (err.name === "AbortError") throw err;
     throw new ApiError(0, "Cannot reach the server: is it still running?");
   }
-  if (!res.ok) throw new ApiError(res.status, detailOf(await jsonOf(res).catch(() => null), res.status));
+  if (!res.ok) {
+    const body = await jsonOf(res).catch(() => null);
+    throw new ApiError(res.status, detailOf(body, res.status), { code: codeOf(body), network: networkOf(path) });
+  }
   return res;
 }
 
@@ -55,8 +74,8 @@ export function viewWith(id, key) {
 
 function headersFor(path) {
   const headers = { Accept: "application/json" };
-  const id = /^\/api\/networks\/([^/?]+)/.exec(path)?.[1];
-  const key = id && shareKeys.get(decodeURIComponent(id));
+  const id = networkOf(path);
+  const key = id && shareKeys.get(id);
   if (key) headers["X-Share-Key"] = key;
   return headers;
 }
@@ -215,7 +234,7 @@ export async function trainStream(id, body, onEpoch, { signal } = {}) {
       const data = JSON.parse(lines.join("\n"));
       if (event === "epoch") onEpoch(data);
       else if (event === "done") done = data;
-      else if (event === "error") throw new ApiError(422, detailOf(data, 422));
+      else if (event === "error") throw new ApiError(422, detailOf(data, 422), { code: codeOf(data), network: id });
     }
     if (end) break;
   }

@@ -14,12 +14,13 @@ import { stopPlaying } from "./play.js";
 import { refreshHistory, refreshPlots } from "./refresh.js";
 
 /**
- * A 404 about the network on screen: it was deleted on the server (expiry, the teacher, My
- * networks in another tab) while the page still shows it. Say so, and offer a new one.
+ * A request about the network on screen refused because it is not there: it was deleted on the
+ * server (expiry, the teacher, My networks in another tab) while the page still shows it. Say
+ * so, and offer a new one.
  */
-explainMissing((detail) => {
+explainMissing((err) => {
   const { network, catalog } = store.get();
-  if (!network || detail !== `no network with id '${network.id}'`) return null;
+  if (!network || err.network !== network.id) return null;
   const idle = catalog?.limits.expire_idle_seconds ?? 0;
   const why = idle > 0
     ? `networks nobody changes for ${durationWords(idle)} are deleted, and the teacher can delete any`
@@ -170,7 +171,7 @@ export async function openLinked(networkId, setup, share = null) {
   try {
     network = await api.getNetwork(networkId);
   } catch (err) {
-    if (err instanceof api.ApiError && err.status === 404) return false;
+    if (err instanceof api.ApiError && err.code === "network_not_found") return false;
     throw err;
   }
   const described = setupFromNetwork(network, setup) ?? setup;

@@ -144,7 +144,7 @@ async function play() {
   } catch (err) {
     if (err.name !== "AbortError") {
       refusal = detailOf(err);
-      gone = err.status === 404;
+      gone = err.code === "network_not_found";
       setError("phase", refusal);
       failed = true;
     }

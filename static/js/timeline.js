@@ -243,7 +243,7 @@ async function preview(s) {
     emit({ phase: "preview", step: s.step, kind: s.kind });
   } catch (err) {
     if (mine !== generation) return;
-    if (err instanceof api.ApiError && (err.status === 404 || err.status === 422) && keptAt !== network.step) {
+    if (err instanceof api.ApiError && err.code === "snapshot_not_kept" && keptAt !== network.step) {
       // Listed before the last updates, the point has since been let go (the last updates are kept).
       setError("timeline", `The point at ${nameOf(s)} is no longer kept (only the last updates are): the list is up to date again.`);
       await refreshTimeline();

@@ -109,6 +109,7 @@ def test_requests_queued_on_a_training_network_freeze_nothing(server: LiveServer
             answers = list(pool.map(hit, paths))
         assert {status for status, _, _ in answers} == {409}
         assert all("stop" in body["detail"] for _, _, body in answers)
+        assert {body["code"] for _, _, body in answers} == {"network_training"}
         assert max(elapsed for _, elapsed, _ in answers) < 5 * PROMPT
 
         assert_prompt(client, other)
@@ -170,6 +171,7 @@ def check_the_queue(server: LiveServer) -> None:
         assert statuses.count(200) == 4 and statuses.count(429) == 36
         refused = [(elapsed, body) for status, elapsed, body in answers if status == 429]
         assert all("max_waiting_requests=4" in body["detail"] for _, body in refused)
+        assert {body["code"] for _, body in refused} == {"network_busy"}
         assert max(elapsed for elapsed, _ in refused) < 5 * PROMPT
         net = client.get(f"/api/networks/{busy}").json()
         assert net["step"] == epoch_done["response"].json()["network"]["step"] + 4

@@ -12,6 +12,7 @@ how fast the machine computes.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -55,6 +56,7 @@ def test_health_pages_and_stop_answer_promptly_under_40_heavy_requests(tmp_path:
     for refused in (a for a in outcome.answers if a.status_code == 429):
         assert refused.headers["retry-after"] == "2"
         assert "max_queued_per_owner=16" in refused.json()["detail"]
+        assert refused.json()["code"] == "rate_limited"
 
 
 def test_one_owners_40_requests_do_not_starve_anothers_one(tmp_path: Path) -> None:
@@ -260,7 +262,8 @@ def test_an_unexpected_error_is_a_json_500_with_the_usual_headers(tmp_path: Path
             assert response.status_code == 500
             assert response.headers["content-type"] == "application/json"
             assert response.json() == {
-                "detail": "internal error: the server could not answer this request (its log says why)"
+                "detail": "internal error: the server could not answer this request (its log says why)",
+                "code": "internal_error",
             }
             assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
             assert response.headers["x-content-type-options"] == "nosniff"
@@ -372,7 +375,7 @@ def test_slow_headers_and_bodies_are_cut_off(tmp_path: Path) -> None:
             assert 1.5 < time.monotonic() - started < 6
         head, _, body = answer.partition(b"\r\n\r\n")
         assert head.startswith(b"HTTP/1.1 408")
-        assert b"max_body_seconds=2" in body
+        assert b"max_body_seconds=2" in body and json.loads(body)["code"] == "body_timeout"
         # Meanwhile, and after, everyone else is served.
         assert httpx.get(f"{server.url}/api/health", timeout=5).status_code == 200
         assert httpx.get(f"{server.url}/api/networks").json()["total"] == 0  # nothing was created

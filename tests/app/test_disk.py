@@ -133,7 +133,8 @@ def test_a_full_disk_answers_503_and_recovers(tmp_path: Path) -> None:
             assert response.headers["content-type"] == "application/json"
             assert response.json() == {
                 "detail": "the server cannot save or read networks now: the disk holding the database "
-                "is full: free some space, then try again"
+                "is full: free some space, then try again",
+                "code": "storage_unavailable",
             }
             assert response.headers["retry-after"] == "5"
             assert httpx.get(f"{server.url}/api/networks/{kept}").status_code == 200

@@ -79,12 +79,14 @@ def test_waiting_is_bounded_per_owner_and_in_all() -> None:
         with pytest.raises(Busy) as mine:
             await g.enter("alice", WORK, MB)
         assert mine.value.status_code == 429 and mine.value.headers == {"Retry-After": "2"}
+        assert mine.value.code == "rate_limited"
         assert "max_queued_per_owner=2" in mine.value.detail
         queued.append(asyncio.create_task(g.enter("bob", WORK, MB)))
         await asyncio.sleep(0)
         with pytest.raises(Busy) as everyone:
             await g.enter("carol", WORK, MB)
         assert everyone.value.status_code == 503 and "max_queued_requests=3" in everyone.value.detail
+        assert everyone.value.code == "server_busy"
         g.leave(held)
         # Bob has not been served yet: his turn comes before Alice's two waiting ones.
         for task in (queued[2], queued[0], queued[1]):
@@ -116,6 +118,28 @@ def test_memory_is_reserved_before_it_is_used() -> None:
         assert (
             "this predict needs about" in too_big.value.detail and "max_memory_bytes" in too_big.value.detail
         )
+        assert too_big.value.code == "memory_budget"
+        g.leave(b)
+        assert g.budget.used == 0
+
+    run(scenario())
+
+
+def test_memory_others_hold_for_too_long_is_a_503() -> None:
+    async def scenario() -> None:
+        g = gate(max_cpu_work=2, max_memory_bytes=1_000 * MB)
+        g.memory_wait = 0.2
+        total = g.budget.total
+        a, b = await g.enter("alice", WORK, MB), await g.enter("bob", WORK, MB)
+        g.grow(a, int(0.6 * total), "a")
+        with pytest.raises(Busy) as waited:
+            await asyncio.to_thread(g.grow, b, int(0.6 * total), "this landscape")
+        assert (waited.value.status_code, waited.value.code) == (503, "memory_busy")
+        assert waited.value.headers == {"Retry-After": "5"} and waited.value.detail.startswith(
+            "this landscape needs about"
+        )
+        assert b.held == MB  # nothing more was taken
+        g.leave(a)
         g.leave(b)
         assert g.budget.used == 0
 

@@ -204,6 +204,7 @@ def test_the_servers_ride_out_a_database_restart(postgres_cluster: Cluster, tmp_
             finally:
                 postgres_cluster.resume()
             assert down.status_code == 503 and down.headers["retry-after"] == "5"
+            assert down.json()["code"] == "storage_unavailable"
             assert down.json()["detail"].startswith(
                 "the server cannot save or read networks now: the database server cannot be reached"
             )

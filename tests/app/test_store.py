@@ -173,8 +173,9 @@ def test_a_save_based_on_an_older_read_is_refused(new_database) -> None:
         other["trainer"]["step"] = 7
         second.save(other)
         doc["trainer"]["step"] = 1
-        with pytest.raises(StaleWrite):
+        with pytest.raises(StaleWrite) as stale:
             first.save(doc)
+        assert (stale.value.status_code, stale.value.code) == (409, "stale_write")
     stored = first.load("net-1")
     assert stored is not None and stored["trainer"]["step"] == 7
     with first.lock("net-1"):  # a fresh read inside the lock saves fine, twice

@@ -170,7 +170,7 @@ def test_train_stream_reports_errors_as_events(client: TestClient) -> None:
     response = client.post(f"/api/networks/{net['id']}/train", json={"epochs": 3, "stream": True})
     assert response.status_code == 200
     ((kind, data),) = parse_events(response.text)
-    assert kind == "error" and "no training data" in data["detail"]
+    assert kind == "error" and "no training data" in data["detail"] and data["code"] == "invalid_input"
 
 
 def test_train_errors_before_the_stream_are_status_codes(make_client) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from .conftest import UI
 
@@ -228,6 +228,39 @@ def test_adding_copies_up_to_four_columns_and_removing_one(ui: UI, live_server: 
     page.wait_for_function("() => document.querySelector('[data-error=compare]').textContent !== ''")
     assert "no hidden layer" in (page.locator("[data-error=compare]").text_content() or "")
     assert page.locator("[data-column]").count() == 2
+    ui.assert_no_console_errors()
+
+
+def test_a_learning_rate_out_of_range_gets_the_pages_sentence_with_the_servers_bound(
+    ui: UI, live_server: str
+) -> None:
+    base = str(live_server)
+    bound = api_json(base, "GET", "/openapi.json")["components"]["schemas"]["NetworkPatch"]["properties"][
+        "learning_rate"
+    ]
+    assert bound["exclusiveMinimum"] == 0
+    most = bound["maximum"]
+    a = api_json(base, "POST", "/api/networks", SPEC)["id"]
+    b = api_json(base, "POST", "/api/networks", {**SPEC, "learning_rate": 3.0})["id"]
+    page = ui.page
+    open_compare(page, base, [a, b])
+    page.locator("[data-add-copy] [data-copy-kind]").select_option("learning_rate")
+    value = page.locator("[data-add-copy] [data-copy-value]")
+    assert float(value.get_attribute("max") or "nan") == most  # the field offers what the server takes
+    error = page.locator("[data-error=compare]")
+    said = f"The learning rate η must be a number above 0 and at most {most:g}."
+    for typed in (f"{5 * most:g}", f"{most * 1.001:g}", "0", "", "-1"):
+        page.evaluate("() => { document.querySelector('[data-error=compare]').textContent = ''; }")
+        value.fill(typed)
+        page.get_by_role("button", name="Add column with the copy").click()
+        expect(error).to_have_text(said)
+    assert page.locator("[data-column]").count() == 2
+    value.fill(f"{most:g}")  # the bound itself is a learning rate the server takes
+    page.get_by_role("button", name="Add column with the copy").click()
+    settled(page, "window.compareExplorer.page.columns.length === 3")
+    assert error.text_content() == ""
+    new_id = page.evaluate("() => new URL(location.href).searchParams.get('ids')").split(",")[-1]
+    assert api_json(base, "GET", f"/api/networks/{new_id}")["learning_rate"] == most
     ui.assert_no_console_errors()
 
 

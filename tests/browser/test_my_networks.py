@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.conftest import LiveServer, start_server, stop_server
 
@@ -295,6 +295,72 @@ def test_a_network_deleted_on_the_server_is_said_gone_and_a_new_one_offered(
             ui.assert_no_console_errors(allow=("404",))
     finally:
         stop_server(server)
+
+
+REWORDED = "a refusal worded anew by the server"
+
+
+def reword(route: Route, code: str, seen: list[str]) -> None:
+    """The real server's answer with its detail reworded and everything else kept: the page must
+    know the refusal by its code."""
+    answer = route.fetch()
+    body = answer.json()
+    assert body["code"] == code, body
+    seen.append(body["detail"])
+    route.fulfill(response=answer, json={**body, "detail": REWORDED})
+
+
+def test_the_page_knows_a_view_only_refusal_by_its_code_not_its_words(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    with ui_at(browser, live_server.url) as alice:
+        alice.open(MOONS)
+        link = alice.page.url
+        network_id = alice.network_id
+        with ui_at(browser, live_server.url) as bob:
+            bob.page.goto(link)
+            bob.page.wait_for_selector("body[data-ready=true]")
+            seen: list[str] = []
+            bob.page.route(
+                f"**/api/networks/{network_id}/forward", lambda route: reword(route, "view_only", seen)
+            )
+            bob.set_speed("max")
+            bob.press("Forward")
+            assert seen and "shared with you to view" in seen[0]  # the server's own words, replaced
+            assert bob.error("phase") == (
+                "This network is shared with you to view, not to change: My networks → Copy the network "
+                "on screen makes a copy of your own to train"
+            )
+            assert REWORDED not in (bob.page.locator("body").text_content() or "")
+            open_dialog(bob)
+            expect(bob.page.get_by_role("button", name="Copy the network on screen")).to_be_visible()
+            bob.assert_no_console_errors(allow=("403",))
+
+
+def test_the_page_knows_its_network_is_gone_by_the_code_not_the_words(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    with ui_at(browser, live_server.url) as ui:
+        ui.open(MOONS)
+        gone = ui.network_id
+        assert ui.page.request.delete(f"{live_server.url}/api/networks/{gone}").status == 204
+        seen: list[str] = []
+        ui.page.route(f"**/api/networks/{gone}/**", lambda route: reword(route, "network_not_found", seen))
+        ui.page.get_by_role("button", name="Forward").click()
+        said = (
+            "This network is no longer on the server: it was deleted (by the teacher, or from My "
+            "networks in another tab)."
+        )
+        expect(ui.page.locator("[data-error=phase]")).to_have_text(
+            f"{said} Build a new network (the button under the drawing) to go on."
+        )
+        assert seen and seen[0] == f"no network with id {gone!r}"
+        assert REWORDED not in (ui.page.locator("body").text_content() or "")
+        caption = ui.page.locator("[data-caption]")
+        expect(caption).to_have_text(f"{said} Build a new network from the settings on the left.")
+        caption.get_by_role("button", name="Build a new network").click()
+        ui.page.wait_for_function(f"() => window.backpropExplorer.getState().network?.id !== {gone!r}")
+        ui.assert_no_console_errors(allow=("404",))
 
 
 CSV = b"x1,x2,y\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n"

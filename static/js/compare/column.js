@@ -190,7 +190,7 @@ export function createColumn({ key, colour, id, onChange, onRemove }) {
       c.network = await api.getNetwork(id);
     } catch (err) {
       c.problem =
-        err instanceof api.ApiError && err.status === 404
+        err instanceof api.ApiError && err.code === "network_not_found"
           ? `This server has no network ${id} you may open: it was deleted, it belongs to another browser (open this page there, or send its share link), or the link comes from another server.`
           : detailOf(err);
       root.classList.add("missing");

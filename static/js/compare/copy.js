@@ -16,6 +16,10 @@ export const CHANGES = [
 ];
 export const changeOf = (kind) => CHANGES.find((c) => c.kind === kind);
 
+/** The learning rates a network may have: above 0 and at most this (the server's bound on
+ * `learning_rate`); the copy's η field offers them and a copy asks for no other. */
+const MAX_LEARNING_RATE = 1000;
+
 /**
  * What the copy keeps, in a sentence for the control's hint. `start`: the weights and biases
  * the network was built with when its spec gave them (see explicitStart), else null.
@@ -60,7 +64,7 @@ const hiddenActivations = (network) => network.activations.slice(0, -1);
 export function choicesFor(kind, network, catalog) {
   if (kind === "learning_rate") {
     const lr = network.learning_rate;
-    return { input: "number", value: Number((lr >= 1 ? lr / 10 : lr * 10).toPrecision(4)), min: 1e-6, max: 1000, step: "any" };
+    return { input: "number", value: Number((lr >= 1 ? lr / 10 : lr * 10).toPrecision(4)), min: 1e-6, max: MAX_LEARNING_RATE, step: "any" };
   }
   if (kind === "depth") {
     const now = hiddenSizes(network).length;
@@ -148,7 +152,9 @@ export function changedSpec(network, kind, value, start = null) {
 function patchFor(kind, value) {
   if (kind === "learning_rate") {
     const lr = Number(value);
-    if (!Number.isFinite(lr) || lr <= 0) throw new Error("The learning rate η must be a number above 0.");
+    if (!Number.isFinite(lr) || lr <= 0 || lr > MAX_LEARNING_RATE) {
+      throw new Error(`The learning rate η must be a number above 0 and at most ${MAX_LEARNING_RATE}.`);
+    }
     return { learning_rate: lr };
   }
   return { optimizer: { name: value } };
