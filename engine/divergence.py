@@ -76,7 +76,7 @@ def refused(trainer: Progress, error: NonFiniteError, learning_rate: float) -> D
     step of a run, with no update of its own to undo) its loss or gradients already were."""
     if error.parameter:
         what = "update at step {step} (epoch {epoch}) would have made "
-        what += f"{error.parameter} non-finite"
+        what += f"{error.parameter_words} non-finite"
         return _diverged(trainer, what, error.parameter, learning_rate)
     # No update of this run made it so: the network as it stands cannot run the batch.
     part = "gradients" if isinstance(error, StepOverflow) and error.what == "gradients" else "loss"

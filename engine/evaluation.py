@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .errors import NonFiniteError
+from .errors import NonFiniteError, layer_name
 from .fastpath import UFUNCS
 from .losses import LOSSES
 from .network import Network, is_paired
@@ -46,7 +46,9 @@ def _output(net: Network, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         z = a.dot(layer.W.T)
         z += layer.b
         if not math.isfinite(np.add.reduce(z, axis=None)):
-            raise NonFiniteError(f"the forward pass overflowed at layer {index} (z is not finite)")
+            raise NonFiniteError(
+                f"the forward pass overflowed at layer {index} ({layer_name(index, last)}: z is not finite)"
+            )
         ufunc = UFUNCS.get(layer.activation)
         if ufunc is not None and index < last:  # a hidden layer's z is not needed again
             a = ufunc(z, out=z)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import ACTIVATIONS, softmax_backward
-from .errors import EngineError, NonFiniteError
+from .errors import EngineError, NonFiniteError, layer_name
 from .health import gradient_health
 from .initializers import init_parameters
 from .losses import LOSSES, sigmoid_bce_delta, softmax_ce_delta
@@ -198,9 +198,10 @@ def forward(net: Network, inputs: np.ndarray) -> ForwardTrace:
         fwd = _forward(net, inputs)
     for layer in fwd.layers:
         if not math.isfinite(layer.z.sum()):
+            name = layer_name(layer.index, len(net.layers))
             raise NonFiniteError(
-                f"the forward pass overflowed at layer {layer.index} (z is not finite): the inputs or "
-                f"weights are too large for float64 — {TOO_LARGE}"
+                f"the forward pass overflowed at layer {layer.index} ({name}: z is not finite): the inputs "
+                f"or weights are too large for float64 — {TOO_LARGE}"
             )
     return fwd
 
@@ -325,9 +326,10 @@ def backward(net: Network, fwd: ForwardTrace, lss: LossTrace) -> BackwardTrace:
         grads = _backward(net, fwd, lss)
     for g in grads:
         if not (math.isfinite(g.grad_norm) and math.isfinite(g.dL_db.sum())):
+            name = layer_name(g.index, len(net.layers))
             raise NonFiniteError(
-                f"the gradient of layer {g.index} overflowed (not finite): the inputs or weights are "
-                f"too large for float64; nothing was changed — {TOO_LARGE}"
+                f"the gradient of layer {g.index} ({name}) overflowed (not finite): the inputs or weights "
+                f"are too large for float64; nothing was changed — {TOO_LARGE}"
             )
     return BackwardTrace(grads)
 

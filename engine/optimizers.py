@@ -152,6 +152,7 @@ def apply_gradients(
             f"refused and the parameters are unchanged — try a lower learning rate than "
             f"{opt.learning_rate:g}",
             parameter=_first_non_finite(pending),
+            layers=len(net.layers),
         )
     for layer, kind, new, key, state in pending:
         setattr(layer, kind, new)
@@ -285,6 +286,7 @@ class FlatSGD:
             f"refused and the parameters are unchanged — try a lower learning rate than "
             f"{self.opt.learning_rate:g}",
             parameter=first,
+            layers=len(self.net.layers),
         )
 
 

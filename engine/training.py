@@ -113,6 +113,9 @@ class Trainer:
     epoch: int = 0  # completed epochs
     step: int = 0  # updates applied
     cursor: int = 0  # training samples consumed in the current epoch
+    # Updates applied when the last epoch closed (0 before any); None: not known (progress
+    # stored before it was counted). Updates on chosen rows after it leave the cursor at 0.
+    epoch_end_step: int | None = 0
     history: list[dict] = field(default_factory=list)
     norm_sums: list[float] = field(default_factory=list)  # Σ ‖∂L/∂W‖ this epoch, per layer
     norm_count: int = 0
@@ -228,6 +231,7 @@ class Trainer:
         }
         self.history.append(entry)
         self.epoch += 1
+        self.epoch_end_step = self.step
         self.cursor = 0
         self.norm_sums, self.norm_count = [], 0
         return entry

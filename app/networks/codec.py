@@ -24,10 +24,10 @@ from ..errors import InvalidInput, PhaseConflict
 from ..realdata import REAL_DATASETS
 from ..schemas import NetworkPatch, NetworkSpec
 from ..store import new_id
-from .settings import Settings
+from .settings import Settings, epoch_end_step
 
 EXPORT_FORMAT = "backprop-explorer/1"
-TRAINER_FIELDS = ("epoch", "step", "cursor", "norm_sums", "norm_count")
+TRAINER_FIELDS = ("epoch", "step", "cursor", "epoch_end_step", "norm_sums", "norm_count")
 
 
 @dataclass
@@ -69,6 +69,11 @@ class Session:
     @property
     def step(self) -> int:
         return self.trainer.step if self.trainer else self.doc["trainer"]["step"]
+
+    @property
+    def epoch_end_step(self) -> int | None:
+        """Updates applied when the last epoch closed (None: not known, see :func:`epoch_end_step`)."""
+        return self.trainer.epoch_end_step if self.trainer else epoch_end_step(self.doc["trainer"])
 
     def new_history(self) -> list[dict]:
         """History entries to append to the store: carried ones and epochs closed now."""
@@ -304,7 +309,14 @@ def fresh_state() -> dict:
     """The parts of a document that a reset returns to their start."""
     return {
         "optimizer_state": {"t": 0, "state": {}},
-        "trainer": {"epoch": 0, "step": 0, "cursor": 0, "norm_sums": [], "norm_count": 0},
+        "trainer": {
+            "epoch": 0,
+            "step": 0,
+            "cursor": 0,
+            "epoch_end_step": 0,
+            "norm_sums": [],
+            "norm_count": 0,
+        },
         "phase": "ready",
         "pending": None,
     }

@@ -13,6 +13,14 @@ from backprop_explorer.engine import Dataset, Optimizer, Regularization, Trainer
 from ..schemas import NetworkPatch
 
 
+def epoch_end_step(progress: dict) -> int | None:
+    """Updates applied when the last epoch closed, from stored trainer ``progress`` (a
+    document's, a snapshot header's, an export's): 0 before any epoch; None when the progress
+    was stored before the server counted it and an epoch had closed (not known)."""
+    known = progress.get("epoch_end_step")
+    return known if known is not None or progress["epoch"] else 0
+
+
 @dataclass(frozen=True)
 class Settings:
     learning_rate: float
@@ -95,7 +103,8 @@ class Settings:
         )
 
     def make_trainer(self, dataset: Dataset, progress: dict, max_step_losses: int) -> Trainer:
-        """The trainer at the stored ``progress`` (epoch, step, cursor, the epoch's norm sums)."""
+        """The trainer at the stored ``progress`` (epoch, step, cursor, the step the last epoch
+        closed at, the epoch's norm sums)."""
         return Trainer(
             dataset,
             batch_size=self.batch_size,
@@ -104,6 +113,7 @@ class Settings:
             epoch=progress["epoch"],
             step=progress["step"],
             cursor=progress["cursor"],
+            epoch_end_step=epoch_end_step(progress),
             norm_sums=progress["norm_sums"],
             norm_count=progress["norm_count"],
             max_step_losses=max_step_losses,

@@ -89,9 +89,11 @@ def capture(
 
 
 def start(session: Session) -> Snapshot:
-    """The first state of a network (created, imported or reset)."""
+    """The first state of a network (created, imported or reset): an epoch snapshot when it is
+    the end of its last epoch (or of none), else a step snapshot."""
     cursor = session.trainer.cursor if session.trainer is not None else session.doc["trainer"]["cursor"]
-    if cursor:
+    ended = session.epoch_end_step
+    if cursor or (ended is not None and ended != session.step):
         return capture(session, "step", None)
     closed = [e for e in session.carried_history if e.get("epoch") == session.epoch]
     return capture(session, "epoch", closed[-1].get("train_loss") if closed else None)
@@ -237,10 +239,11 @@ def reproduces(open_doc: Callable[[dict], Session], stored: dict, start: Snapsho
         again = capture(_replay(open_doc, stored, start, end, None), "epoch", None)
     except Exception:  # a state the replay cannot even reach is not one to offer
         return False
+    counters = end.header["trainer"]  # a snapshot stored before a counter existed lacks it
     return (
         again.arrays == end.arrays
         and again.step == end.step
-        and again.header["trainer"] == end.header["trainer"]
+        and {k: again.header["trainer"].get(k) for k in counters} == counters
         and again.header["opt_counts"] == end.header["opt_counts"]
     )
 

@@ -19,6 +19,7 @@ from .codec import (
     new_document,
     open_document,
 )
+from .settings import epoch_end_step
 
 
 def export(doc: dict, history: list[dict], steps: list[dict]) -> dict:
@@ -29,7 +30,7 @@ def export(doc: dict, history: list[dict], steps: list[dict]) -> dict:
         "spec": doc["spec"],
         "parameters": doc["parameters"],
         "optimizer_state": doc["optimizer_state"],
-        "trainer": {k: t[k] for k in TRAINER_FIELDS},
+        "trainer": {k: epoch_end_step(t) if k == "epoch_end_step" else t[k] for k in TRAINER_FIELDS},
         "history": history,
         "steps": steps,
     }
@@ -93,6 +94,20 @@ def _check_trainer(body: ExportDocument, n_layers: int) -> None:
         raise InvalidInput(
             f"trainer.epoch ({t.epoch}) cannot exceed trainer.step ({t.step}): an epoch takes an update"
         )
+    ended = t.epoch_end_step
+    if ended is not None:
+        if t.epoch == 0 and ended != 0:
+            raise InvalidInput(f"trainer.epoch_end_step ({ended}) must be 0 while no epoch has closed")
+        if not t.epoch <= ended <= t.step:
+            raise InvalidInput(
+                f"trainer.epoch_end_step ({ended}) is the step the last epoch closed at: from trainer.epoch "
+                f"({t.epoch}, an update each) to trainer.step ({t.step})"
+            )
+        if t.cursor and ended == t.step:
+            raise InvalidInput(
+                f"trainer.cursor ({t.cursor}) says an epoch is in progress, so updates followed the last "
+                f"epoch's end: trainer.epoch_end_step ({ended}) must be below trainer.step ({t.step})"
+            )
     if t.norm_count > t.step:
         raise InvalidInput(f"trainer.norm_count ({t.norm_count}) cannot exceed trainer.step ({t.step})")
     if len(t.norm_sums) not in (0, n_layers) or (t.norm_count and len(t.norm_sums) != n_layers):

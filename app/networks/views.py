@@ -58,6 +58,7 @@ def network_public(session: Session) -> NetworkPublic:
             "phase": session.phase,
             "epoch": session.epoch,
             "step": session.step,
+            "epoch_end_step": session.epoch_end_step,
             "task": ds.task if ds else None,
             "feature_names": ds.feature_names if ds else [f"X{i + 1}" for i in range(spec["layers"][0])],
             "target_names": ds.target_names if ds else [f"y{k + 1}" for k in range(spec["layers"][-1])],

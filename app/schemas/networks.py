@@ -253,6 +253,11 @@ class NetworkPublic(Response):
     phase: Phase
     epoch: int = Field(description="completed epochs")
     step: int = Field(description="updates applied")
+    epoch_end_step: int | None = Field(
+        description="updates applied when the last epoch closed (0 before any): `step` minus this is "
+        "how many updates followed it, mid-epoch or on chosen rows (which leave the cursor at 0); "
+        "null when not known (a network last saved before the server counted it, until its next epoch)"
+    )
     task: Task | None
     feature_names: list[str]
     target_names: list[str]

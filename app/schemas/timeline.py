@@ -28,6 +28,14 @@ class SnapshotOut(Response):
         description="epoch snapshots: the epoch's training loss; step snapshots: the update's batch "
         "loss; null for a network's first state"
     )
+    cursor: int = Field(
+        description="training samples of the epoch in progress consumed at this point: 0 at an "
+        "epoch's end, and after updates on chosen rows only (they leave the cursor where it was)"
+    )
+    epoch_end_step: int | None = Field(
+        description="updates applied when the last epoch before this point closed (0 before any); "
+        "null when not known (a snapshot stored before the server counted it)"
+    )
     settings: SnapshotSettings = Field(
         description="the hyperparameters in force when this state was made: those the epoch or the "
         "update that produced it ran with (a PATCH between two runs shows up here)"

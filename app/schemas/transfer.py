@@ -38,6 +38,11 @@ class TrainerState(Request):
     epoch: Int = Field(0, ge=0, le=MAX_COUNT)
     step: Int = Field(0, ge=0, le=MAX_COUNT)
     cursor: Int = Field(0, ge=0, le=MAX_COUNT)
+    epoch_end_step: Annotated[int, Field(ge=0, le=MAX_COUNT), WHOLE] | None = Field(
+        None,
+        description="updates applied when the last epoch closed (0 before any); null or left out: "
+        "not known (a document exported before it was counted)",
+    )
     norm_sums: list[Annotated[float, Field(ge=0)]] = Field(default_factory=list)
     norm_count: Int = Field(0, ge=0, le=MAX_COUNT)
 

@@ -10,6 +10,7 @@ from .. import costs, gate
 from ..errors import DomainError, InvalidInput, NotFound
 from ..networks import timeline
 from ..networks.codec import Session
+from ..networks.settings import epoch_end_step
 from ..networks.views import public
 from ..store.snapshots import SETTINGS, Snapshot
 from .core import Core
@@ -20,6 +21,8 @@ class Timeline(Core):
         """Every kept snapshot, oldest first, with the replayable states of verified gaps."""
         now_step = self._now_step(network_id)
         kept = self.store.snapshots(network_id)
+        for s in kept:
+            s["epoch_end_step"] = epoch_end_step(s)
         window = self.limits.max_step_snapshots
         gaps = [
             (a, b)
@@ -31,13 +34,16 @@ class Timeline(Core):
         # Their losses are the ones the run recorded; a replay is only made when one is opened.
         losses = {s["step"]: s["loss"] for s in self.store.steps(network_id, since_step=gaps[0][0]["step"])}
         virtual = [
-            # replayed with B's hyperparameters: those are the settings they ran with
+            # replayed with B's hyperparameters: those are the settings they ran with, full
+            # batches from A's cursor on (only the update that closes the epoch, B, may be short)
             {
                 "epoch": a["epoch"],
                 "step": s,
                 "kind": "step",
                 "train_loss": losses.get(s),
                 "settings": b["settings"],
+                "cursor": a["cursor"] + (s - a["step"]) * b["settings"]["batch_size"],
+                "epoch_end_step": a["epoch_end_step"],
             }
             for a, b in gaps
             for s in range(max(a["step"] + 1, now_step - window + 1), b["step"])
@@ -66,6 +72,8 @@ class Timeline(Core):
                 "kind": snapshot.kind,
                 "train_loss": snapshot.train_loss,
                 "settings": {name: snapshot.header["spec"][name] for name in SETTINGS},
+                "cursor": snapshot.header["trainer"]["cursor"],
+                "epoch_end_step": epoch_end_step(snapshot.header["trainer"]),
             },
             "network": public(then),
             "drops": {"updates": now.step - snapshot.step, "epochs": now.epoch - snapshot.epoch},

@@ -150,23 +150,39 @@ def delete_all(conn: Connection, network_id: str) -> None:
 
 # The hyperparameters a snapshot's state was made with, read from its header's spec.
 SETTINGS = ("learning_rate", "optimizer", "regularization", "batch_size", "loss", "activations")
-_SETTINGS_PATHS = tuple(("spec", name) for name in SETTINGS)
+# Where the epoch in progress stood: samples consumed, and the step the last epoch closed at.
+POSITION = ("cursor", "epoch_end_step")
+_HEADER_PATHS = (*(("spec", name) for name in SETTINGS), *(("trainer", name) for name in POSITION))
 
 
 def listing(conn: Connection, network_id: str) -> list[dict]:
-    """Every snapshot's ``{"epoch", "step", "kind", "train_loss", "settings"}``, oldest first
-    (epoch before step at the same step). ``settings`` holds the :data:`SETTINGS` in force when
-    the state was made: those the epoch or the update that produced it ran with."""
+    """Every snapshot's ``{"epoch", "step", "kind", "train_loss", "settings", "cursor",
+    "epoch_end_step"}``, oldest first (epoch before step at the same step). ``settings`` holds
+    the :data:`SETTINGS` in force when the state was made: those the epoch or the update that
+    produced it ran with; ``cursor`` and ``epoch_end_step`` are the trainer's then (the latter
+    None in a header stored before it was counted)."""
     rows = conn.execute(
-        f"SELECT epoch, step, kind, train_loss, {conn.json_values('header', _SETTINGS_PATHS)}"
+        f"SELECT epoch, step, kind, train_loss, {conn.json_values('header', _HEADER_PATHS)}"
         " FROM snapshots"
         " WHERE network_id = ? ORDER BY step, kind",
         (network_id,),
     ).fetchall()
-    return [
-        {"epoch": e, "step": s, "kind": k, "train_loss": loss, "settings": settings_of(values)}
-        for e, s, k, loss, values in rows
-    ]
+    listed = []
+    for e, s, k, loss, text in rows:
+        values = json.loads(text) if isinstance(text, str) else text
+        cursor, ended = values[len(SETTINGS) :]
+        listed.append(
+            {
+                "epoch": e,
+                "step": s,
+                "kind": k,
+                "train_loss": loss,
+                "settings": settings_of(values[: len(SETTINGS)]),
+                "cursor": cursor,
+                "epoch_end_step": ended,
+            }
+        )
+    return listed
 
 
 def settings_of(values: str | list) -> dict:

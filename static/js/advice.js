@@ -4,6 +4,7 @@
 // Each function returns caption parts (strings and {number}) — empty when there is nothing to say.
 
 import { fmt } from "./format.js";
+import { layerName } from "./names.js";
 
 const number = (x) => ({ number: x }); // a caption number (captions.js): 4 digits, full on hover
 
@@ -97,7 +98,7 @@ function whyVanishing({ network, neuronHealth }, from, trace = null) {
       " hidden sigmoid layer multiplies the gradient on its way back by f′(z) = a(1 − a) ≤ 0.25",
       ...(slope ? [" (here ", number(slope.slope), ` on average over ${slope.over})`] : []),
       ...(k > 1
-        ? [`, so the ${k} sigmoid layers from layer ${from} on multiply it by at most 0.25${power(k)} = `, number(0.25 ** k), ", besides what the weights do."]
+        ? [`, so the ${k} sigmoid layers from ${layerName(from, acts.length)} on multiply it by at most 0.25${power(k)} = `, number(0.25 ** k), ", besides what the weights do."]
         : ["; the weights do the rest."]),
     );
   } else if (squash && none) {
@@ -123,7 +124,7 @@ function vanishingText(state) {
   const out = health.layers.at(-1);
   const ly = weak[0];
   return [
-    ` Layer ${ly.index}'s gradient norm ‖∂L/∂W‖ = `, number(ly.grad_norm), " is below ", number(health.thresholds.vanishing_ratio),
+    ` ${layerName(ly.index, health.layers.length)}'s gradient norm ‖∂L/∂W‖ = `, number(ly.grad_norm), " is below ", number(health.thresholds.vanishing_ratio),
     " × the output layer's ", number(out.grad_norm), ": it is vanishing, so that layer barely learns.", ...whyVanishing(state, ly.index, state.trace),
     saturatedByScale(state.network),
   ];
@@ -137,14 +138,15 @@ function explodingText(health) {
   const ly = big[0];
   const t = health.thresholds;
   const out = health.layers.at(-1);
-  if (!Number.isFinite(ly.grad_norm)) return [` Layer ${ly.index}'s gradient norm ‖∂L/∂W‖ is not a finite number: it is exploding.`];
+  const name = layerName(ly.index, health.layers.length);
+  if (!Number.isFinite(ly.grad_norm)) return [` ${name}'s gradient norm ‖∂L/∂W‖ is not a finite number: it is exploding.`];
   const rules = [];
   if (ly.grad_norm > t.exploding_norm) rules.push(["above the exploding threshold ", number(t.exploding_norm)]);
   if (ly.ratio_to_output !== null && ly.ratio_to_output > t.exploding_ratio) {
     rules.push([number(ly.ratio_to_output), " × the output layer's ", number(out.grad_norm), ", above the exploding ratio ", number(t.exploding_ratio)]);
   }
   return [
-    ` Layer ${ly.index}'s gradient norm ‖∂L/∂W‖ = `, number(ly.grad_norm), " is ", ...rules.flatMap((r, k) => (k ? [", and ", ...r] : r)),
+    ` ${name}'s gradient norm ‖∂L/∂W‖ = `, number(ly.grad_norm), " is ", ...rules.flatMap((r, k) => (k ? [", and ", ...r] : r)),
     ": it is exploding.",
   ];
 }
@@ -319,7 +321,7 @@ export function adviceAfterTraining(state, diverged = null) {
   const parts = [];
   if (weak >= 0) {
     parts.push(
-      `Layer ${weak + 1}'s mean gradient norm in epoch ${last.epoch}, `, number(norms[weak]), ", is below ", number(ratio),
+      `${layerName(weak + 1, norms.length)}'s mean gradient norm in epoch ${last.epoch}, `, number(norms[weak]), ", is below ", number(ratio),
       " × the output layer's ", number(norms.at(-1)), ": it is vanishing.", ...whyVanishing(state, weak + 1), saturatedByScale(network), " ",
     );
   }

@@ -124,12 +124,12 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload, on
       const minus = document.createElement("button");
       minus.type = "button";
       minus.textContent = "−";
-      minus.setAttribute("aria-label", `Fewer neurons in hidden layer ${k + 1}`);
+      minus.setAttribute("aria-label", `Fewer neurons in Hidden ${k + 1}`);
       minus.addEventListener("click", () => edit((s) => (s.hidden[k].size = Math.max(1, layer.size - 1))));
       const plus = document.createElement("button");
       plus.type = "button";
       plus.textContent = "+";
-      plus.setAttribute("aria-label", `More neurons in hidden layer ${k + 1}`);
+      plus.setAttribute("aria-label", `More neurons in Hidden ${k + 1}`);
       plus.addEventListener("click", () => {
         if (layer.size >= catalog.limits.max_neurons) return onLimit(`A layer has at most ${catalog.limits.max_neurons} neurons on this server (the limit max_neurons).`);
         edit((s) => (s.hidden[k].size = layer.size + 1));
@@ -138,7 +138,7 @@ export function createConfigPanel(form, catalog, { onEdit, onBuild, onUpload, on
       n.textContent = String(layer.size);
       n.dataset.layerSize = String(k + 1);
       count.append(minus, n, plus);
-      const sel = actSelect(layer.activation, hiddenActs, `Activation of hidden layer ${k + 1}`);
+      const sel = actSelect(layer.activation, hiddenActs, `Activation of Hidden ${k + 1}`);
       sel.addEventListener("change", () => edit((s) => (s.hidden[k].activation = sel.value)));
       rowOf(`Hidden ${k + 1}`, count, sel);
     });

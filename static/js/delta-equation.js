@@ -3,6 +3,7 @@
 // the loss, the softmax's Jacobian, the chain ∂L/∂a · f′(z) at the output, or f′(z) · Σ w·δ in a
 // hidden layer. Every number after "=" is the API's.
 
+import { layerName } from "./names.js";
 import { NEWLINE, d, dot, eqBlock, frac, m, math, mf, mi, mn, mo, paren, products, row, sub } from "./mathml.js";
 
 const layerOf = (phaseTrace, l) => phaseTrace?.layers.find((ly) => ly.index === l);
@@ -92,7 +93,7 @@ export function deltaEquation(l, j, ctx, perLine) {
   const K = next.W.length;
   const terms = products(K, Math.min(K, 4), (k) => [next.W[k][j], nextB.dL_dz[0][k]], perLine);
   return eqBlock(
-    `Hidden layer: δ = f′(z) · Σₖ wₖⱼ δₖ, the gradient arriving from the ${K} neuron${K > 1 ? "s" : ""} of layer ${l + 1}`,
+    `Hidden layer: δ = f′(z) · Σₖ wₖⱼ δₖ, the gradient arriving from the ${K} neuron${K > 1 ? "s" : ""} of ${layerName(l + 1, L)}`,
     [
       math(
         delta, mo("="), row(mi("f′"), paren(sub("z", String(j + 1)))), dot(),

@@ -7,6 +7,7 @@ import * as api from "./api.js";
 import { $, animator, store } from "./context.js";
 import { currentPhase } from "./moments.js";
 import { drawGraph, nodeName } from "./graph-view.js";
+import { layerName } from "./names.js";
 
 const REVEAL_MS = 90; // per node at speed 1×
 
@@ -49,7 +50,7 @@ function stepOf(forward) {
 }
 
 function names(network) {
-  return { features: network.feature_names, targets: network.target_names };
+  return { features: network.feature_names, targets: network.target_names, L: network.layers.length - 1 };
 }
 
 function render(s) {
@@ -155,7 +156,7 @@ function draw(s) {
   svg.dataset.shown = String(shown.size);
   const focus = answer.focus;
   const what = focus
-    ? `Neuron ${focus.neuron + 1} of layer ${focus.layer} op by op, the neurons above it up to the loss (a box marked … has inputs not drawn).`
+    ? `Neuron ${focus.neuron + 1} of ${layerName(focus.layer, s.network.layers.length - 1)} op by op, the neurons above it up to the loss (a box marked … has inputs not drawn).`
     : "The whole network, op by op.";
   const phaseWords = {
     ready: `No step is in progress: only the weights and biases have values.${s.tourLock ? "" : " Press Forward."}`,

@@ -7,6 +7,7 @@ import { fmt, full } from "./format.js";
 import { GRAD, activationColour } from "./palette.js";
 import { el } from "./svg.js";
 import { layoutGraph } from "./graph-layout.js";
+import { layerName } from "./names.js";
 
 const BOX_W = 104;
 const BOX_H = 46;
@@ -48,22 +49,24 @@ export function nodeLabel(node, names = {}) {
   }
 }
 
-/** The node in words, as the inspector names parameters (for titles and screen readers). */
+/** The node in words, as the inspector names parameters and layers (for titles and screen
+ * readers); `names.L`: the network's number of layers, which tells Hidden l from Output. */
 export function nodeName(node, names = {}) {
   const k = (v) => v + 1;
+  const of = () => (names.L ? layerName(node.layer, names.L) : `layer ${node.layer}`);
   switch (node.kind) {
     case "input":
       return `input ${names.features?.[node.i] ?? `x${k(node.i)}`}`;
     case "weight":
-      return `w${k(node.j)}${k(node.i)} of layer ${node.layer} (from neuron ${k(node.i)} into neuron ${k(node.j)})`;
+      return `w${k(node.j)}${k(node.i)} of ${of()} (from ${node.layer === 1 ? "input" : "neuron"} ${k(node.i)} into neuron ${k(node.j)})`;
     case "bias":
-      return `b${k(node.j)} of layer ${node.layer}`;
+      return `b${k(node.j)} of ${of()}`;
     case "product":
-      return `w${k(node.j)}${k(node.i)} of layer ${node.layer} times its input`;
+      return `w${k(node.j)}${k(node.i)} of ${of()} times its input`;
     case "sum":
-      return `z of neuron ${k(node.j)}, layer ${node.layer}`;
+      return `z of neuron ${k(node.j)} of ${of()}`;
     case "activation":
-      return `a of neuron ${k(node.j)}, layer ${node.layer}`;
+      return `a of neuron ${k(node.j)} of ${of()}`;
     case "target":
       return `target ${names.targets?.[node.j] ?? `y${k(node.j)}`}`;
     case "loss":

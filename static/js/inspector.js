@@ -3,7 +3,7 @@
 // the server returned. (The hover tooltip is tooltip.js.)
 
 import { fmt } from "./format.js";
-import { biasName, subscript, weightName } from "./names.js";
+import { biasName, edgeWords, layerName, neuronWords, subscript, weightName } from "./names.js";
 import { batchWords, phasesToRun } from "./moments.js";
 import { fmtUnits, forwardInputs, hasInputScale, hasUnits, unitValue } from "./units.js";
 import { fittedPanel, productsPerLine, stackable } from "./equation-fit.js";
@@ -22,8 +22,7 @@ export function outputLabel(network, j) {
 
 /** Names for neuron j of layer l (1-based in the text, like the textbooks); an output neuron
  * is named by its label on the drawing when `network` is given ("output neuron ŷ 3"). */
-export const neuronName = (l, L, j, network) =>
-  l === 0 ? `input ${j + 1}` : l === L ? `output neuron ${network ? outputLabel(network, j) : j + 1}` : `neuron ${j + 1} of hidden layer ${l}`;
+export const neuronName = (l, L, j, network) => neuronWords(l, L, j, network ? outputLabel(network, j) : String(j + 1));
 
 /** A number field that sets a weight or bias from the inspector (Enter or leaving it applies).
  * It is disabled, and says why, during a timeline preview (a value set changes the network as
@@ -128,7 +127,7 @@ export function createInspector({ body, onEditParameter }) {
     const L = network.layers.length - 1;
     const out = [];
     const title = para(
-      `Weight ${weightName(network.layers, l, j, i)} (w${subscript(j + 1)}${subscript(i + 1)} of layer ${l}): from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? `output neuron ${outputLabel(network, j)}` : `neuron ${j + 1}`}`,
+      `Weight ${weightName(network.layers, l, j, i)} (w${subscript(j + 1)}${subscript(i + 1)} of ${layerName(l, L)}): ${edgeWords(l, L, j, i, outputLabel(network, j))}`,
       "title",
     );
     out.push(title, editor("set w =", network.parameters.weights[l - 1][j][i], (v) => onEditParameter(target, v), ctx));

@@ -1,21 +1,38 @@
 // How every part of the page names a moment of training, in one vocabulary: "epoch E" is the
 // state after E whole epochs (the API's `epoch` counter); between two epoch ends it is "step S
-// (epoch E+1 in progress)", so the timeline, the rewind dialog and the header never disagree;
-// within a step, the phase it has reached.
+// (epoch E+1 in progress)"; updates on chosen samples after an epoch's end, which leave the data
+// cursor at the epoch's start, are counted from that end: "step S (1 update since the end of
+// epoch E)". So the timeline, the rewind dialog and the header never disagree; within a step,
+// the phase it has reached.
 
-/** `epoch`: epochs completed; `step`: updates applied; `midEpoch`: part of the next epoch done. */
-export function momentName({ epoch, step, midEpoch }) {
+const updates = (n) => `${n} update${n === 1 ? "" : "s"}`;
+
+/** `epoch`: epochs completed; `step`: updates applied; `midEpoch`: part of the next epoch done;
+ * `epochEndStep`: updates applied when the last epoch closed (null: not known). */
+export function momentName({ epoch, step, midEpoch, epochEndStep }) {
   if (midEpoch) return `step ${step} (epoch ${epoch + 1} in progress)`;
   if (epoch === 0 && step === 0) return "the start (no update yet)";
   if (epoch === 0) return `step ${step} (no epoch finished yet)`;
+  if (epochEndStep === null || epochEndStep === undefined) return `step ${step} (epoch ${epoch} done)`;
+  if (step > epochEndStep) return `step ${step} (${updates(step - epochEndStep)} since the end of epoch ${epoch})`;
   return `the end of epoch ${epoch} (step ${step})`;
 }
 
-/** A timeline snapshot's moment: a step snapshot lies inside an epoch, an epoch one at its end. */
-export const snapshotMoment = (s) => ({ epoch: s.epoch, step: s.step, midEpoch: s.kind === "step" });
+/** A timeline snapshot's moment, from the trainer's counters and cursor it was taken with. */
+export const snapshotMoment = (s) => ({
+  epoch: s.epoch,
+  step: s.step,
+  midEpoch: (s.cursor ?? 0) > 0,
+  epochEndStep: s.epoch_end_step,
+});
 
 /** The network's moment, from its counters and data cursor. */
-export const networkMoment = (n) => ({ epoch: n.epoch, step: n.step, midEpoch: (n.cursor?.position ?? 0) > 0 });
+export const networkMoment = (n) => ({
+  epoch: n.epoch,
+  step: n.step,
+  midEpoch: (n.cursor?.position ?? 0) > 0,
+  epochEndStep: n.epoch_end_step,
+});
 
 /** The header's short form: "epoch 2 in progress", "epoch 3 done", "no epoch yet". */
 export function epochStatus(n) {
@@ -27,7 +44,7 @@ export function epochStatus(n) {
  * "no epoch done, 1 update", "12 epochs done, 241 updates". */
 export function trainedWords({ epoch, step }) {
   const epochs = epoch === 0 ? "no epoch done" : `${epoch} epoch${epoch === 1 ? "" : "s"} done`;
-  return `${epochs}, ${step} update${step === 1 ? "" : "s"}`;
+  return `${epochs}, ${updates(step)}`;
 }
 
 const ORDER = ["forward", "loss", "backward", "update"];

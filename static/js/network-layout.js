@@ -5,7 +5,7 @@
 
 import { GRAD, activationColour } from "./palette.js";
 import { NS, el, lerp } from "./svg.js";
-import { biasName, weightName } from "./names.js";
+import { biasName, columnName, edgeWords, neuronWords, weightName } from "./names.js";
 
 const VW_MAX = 760; // the drawing's width in SVG units; narrower screens get 1:1 text
 const VW_MIN = 330;
@@ -57,8 +57,9 @@ function shownNeurons(n, expanded) {
   return [...all.slice(0, SHOW_ENDS), ...all.slice(n - SHOW_ENDS)];
 }
 
-/** "⋮ 48 more · show all" in the gap of a collapsed layer, or "show 16 of 64" under an expanded one. */
-function layerToggle(l, n, x, y, parent, room, open) {
+/** "⋮ 48 more · show all" in the gap of a collapsed layer, or "show 16 of 64" under an expanded one
+ * (`name`: the layer's column title, "Input", "Hidden 1"…). */
+function layerToggle(l, name, n, x, y, parent, room, open) {
   const t = el(
     "text",
     { x, y: open ? y : y + 4, "text-anchor": "middle", class: "layer-toggle halo", tabindex: 0, role: "button", "data-expand-layer": l },
@@ -66,7 +67,7 @@ function layerToggle(l, n, x, y, parent, room, open) {
   );
   const more = `⋮ ${n - 2 * SHOW_ENDS} more`;
   t.textContent = open ? `show ${2 * SHOW_ENDS} of ${n}` : textWidth(more, 11) * 1.15 <= room ? more : `⋮ +${n - 2 * SHOW_ENDS}`;
-  t.setAttribute("aria-label", open ? `Collapse layer ${l} to ${2 * SHOW_ENDS} neurons` : `Show all ${n} neurons of layer ${l}`);
+  t.setAttribute("aria-label", open ? `Collapse ${name} to ${2 * SHOW_ENDS} neurons` : `Show all ${n} neurons of ${name}`);
   t.setAttribute("aria-expanded", String(open));
 }
 
@@ -156,16 +157,20 @@ export function buildDrawing(svg, args, expanded) {
   sizes.forEach((n, l) => {
     const x = left + l * gap;
     const count = n > COLLAPSE_OVER ? ` (${n})` : "";
-    const long = `${l === 0 ? "Input" : l === L ? "Output" : `Hidden ${l}`}${count}`;
-    const t = el("text", { x, y: 16, "text-anchor": "middle", class: "layer-title" }, gTitles);
-    t.textContent = fits(long) || L === 0 ? long : `${l === 0 ? "In" : l === L ? "Out" : `H${l}`}${count}`;
+    const long = `${columnName(l, L)}${count}`;
+    const whole = fits(long) || L === 0;
+    // A title cut short ("H1") says its whole name on hover, as an SVG <title> beside it.
+    const holder = whole ? gTitles : el("g", {}, gTitles);
+    if (!whole) el("title", {}, holder).textContent = long;
+    const t = el("text", { x, y: 16, "text-anchor": "middle", class: whole ? "layer-title" : "layer-title short", "data-layer-title": l }, holder);
+    t.textContent = whole ? long : `${l === 0 ? "In" : l === L ? "Out" : `H${l}`}${count}`;
     if (l > 0) {
       const a = el("text", { x, y: 31, "text-anchor": "middle", class: "layer-title" }, gTitles);
       const act = activations[l - 1];
       a.textContent = fits(act) ? act : (SHORT_ACTIVATION[act] ?? act.slice(0, 4));
       a.style.fill = activationColour(act);
     }
-    if (n > COLLAPSE_OVER) layerToggle(l, n, x, expanded.has(l) ? VH - 5 : pos[l][shown[l][SHOW_ENDS - 1]].y + spacing, gToggles, gap - 8, expanded.has(l));
+    if (n > COLLAPSE_OVER) layerToggle(l, columnName(l, L), n, x, expanded.has(l) ? VH - 5 : pos[l][shown[l][SHOW_ENDS - 1]].y + spacing, gToggles, gap - 8, expanded.has(l));
   });
 
   geo.edges = [];
@@ -185,7 +190,7 @@ export function buildDrawing(svg, args, expanded) {
         const line = el("line", { ...coords, class: "edge", "data-edge": `${l}-${j}-${i}` }, gEdges);
         const hit = el("line", { ...coords, class: "edge-hit", "stroke-width": Math.max(6, Math.min(12, r * 0.6)), tabindex: 0, role: "button", ...data });
         hitsInto[l][j].push(hit);
-        hit.setAttribute("aria-label", `weight ${weightName(sizes, l, j, i)} from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? "output" : "neuron"} ${j + 1}, layer ${l}`);
+        hit.setAttribute("aria-label", `weight ${weightName(sizes, l, j, i)} ${edgeWords(l, L, j, i)}`);
         let label = null;
         // Preferred spot: nearer the wider column, where the edges are furthest apart;
         // layoutEdgeLabels moves a label along its edge when that spot is taken.
@@ -222,7 +227,7 @@ export function buildDrawing(svg, args, expanded) {
         gNeurons,
       );
       const act = l === 0 ? "input" : activations[l - 1];
-      g.setAttribute("aria-label", l === 0 ? `input ${j + 1}` : `layer ${l} neuron ${j + 1}`);
+      g.setAttribute("aria-label", neuronWords(l, L, j));
       const ring = el("circle", { cx: x, cy: y, r: r + 3, fill: "none", stroke: GRAD, "stroke-opacity": 0 }, g);
       const body = el("circle", { cx: x, cy: y, r, class: "body", fill: "#fff", stroke: activationColour(act) }, g);
       const value = el(
@@ -250,7 +255,7 @@ export function buildDrawing(svg, args, expanded) {
           { class: "bias", "data-kind": "bias", "data-layer": l, "data-j": j, tabindex: 0, role: "button" },
           gNeurons,
         );
-        bg.setAttribute("aria-label", `bias ${biasName(sizes, l, j)} of layer ${l} neuron ${j + 1}`);
+        bg.setAttribute("aria-label", `bias ${biasName(sizes, l, j)} of ${neuronWords(l, L, j)}`);
         const rect = el("rect", { x: x - r - s * 0.35, y: y - r - s * 0.65, width: s, height: s, rx: 1.5 }, bg);
         // The square may be small on a crowded layer; its target is at least BIAS_TARGET wide.
         const pad = Math.max(0, (BIAS_TARGET - s) / 2);

@@ -50,6 +50,6 @@ export function zoomNeuronMap(state, t, node) {
   const href = state.zoomed ? state.geo?.mapHrefs?.get(state.zoomed) : null;
   if (!href) return hideMapZoom();
   const act = state.geo.activations?.[t.layer - 1] ?? "";
-  const label = `Hidden layer ${t.layer}, neuron ${t.j + 1}${act ? ` (${act})` : ""}: its activation over the input plane (x1 →, x2 ↑)`;
+  const label = `Hidden ${t.layer}, neuron ${t.j + 1}${act ? ` (${act})` : ""}: its activation over the input plane (x1 →, x2 ↑)`;
   showMapZoom(href, label, node.getBoundingClientRect());
 }

@@ -103,7 +103,7 @@ export function createPicturesView(section, { onSelect }) {
     for (const row of W) for (const w of row) max = Math.max(max, Math.abs(w));
     title.textContent = isOutput
       ? "Pictures: what each output neuron looks for"
-      : `Pictures: what each neuron of layer 1 looks for`;
+      : "Pictures: what each neuron of Hidden 1 looks for";
     hint.textContent =
       `Each square is one neuron's ${shape[0] * shape[1]} incoming weights, laid out over the ${shape[0]}×${shape[1]} picture they multiply: ` +
       `blue where w > 0 (ink there raises the neuron's z), orange where w < 0 (ink there lowers it), white near 0; ` +

@@ -6,6 +6,7 @@ import { activationColours, paintGrid } from "./grid-image.js";
 import { hideMapZoom, showMapZoom } from "./map-zoom.js";
 import { TRAIN, VAL, cssWidth, frame, message, niceTicks, prepare } from "./plot-frame.js";
 import { fmt } from "./format.js";
+import { layerName } from "./names.js";
 
 export function pointColour(target, task) {
   if (task === "multiclass") {
@@ -173,16 +174,16 @@ export function drawNeuronMaps(container, grid, activations) {
       const rowEl = document.createElement("div");
       rowEl.className = "map-row";
       const label = document.createElement("span");
-      label.textContent = `layer ${layer.index}`;
+      label.textContent = layerName(layer.index, grid.layers.length);
       rowEl.appendChild(label);
       const n = layer.neurons;
       // Every neuron: the maps shrink to 16 px and wrap onto more rows on wide layers.
-      const size = Math.max(16, Math.min(30, Math.floor((cssWidth(container) - 50) / Math.min(n, 8)) - 3));
+      const size = Math.max(16, Math.min(30, Math.floor((cssWidth(container) - 64) / Math.min(n, 8)) - 3));
       for (let j = 0; j < n; j++) {
         const c = document.createElement("canvas");
         c.style.width = `${size}px`;
         c.style.height = `${size}px`;
-        const label = `Hidden layer ${layer.index}, neuron ${j + 1} (${activations[k]}): its activation over the input plane (x1 →, x2 ↑)`;
+        const label = `${layerName(layer.index, grid.layers.length)}, neuron ${j + 1} (${activations[k]}): its activation over the input plane (x1 →, x2 ↑)`;
         c.setAttribute("aria-label", label);
         c.setAttribute("role", "img");
         c.tabIndex = 0; // focus enlarges it, as hover does

@@ -2,7 +2,7 @@
 // and ∂L/∂b, each the API's number. Clicking opens the same part in the inspector (inspector.js).
 
 import { fmt } from "./format.js";
-import { biasName, weightName } from "./names.js";
+import { biasName, edgeWords, weightName } from "./names.js";
 import { layerOf, neuronName, outputLabel } from "./inspector.js";
 import { HEALTH_TEXT } from "./neuron-health.js";
 import { fmtUnits, forwardInputs, hasInputScale, hasUnits, unitValue } from "./units.js";
@@ -35,7 +35,7 @@ export function createTooltip(tooltip) {
       }
     } else if (target.kind === "edge") {
       const { layer: l, j, i } = target;
-      lines.push([`${weightName(network.layers, l, j, i)}: from ${l === 1 ? "input" : "neuron"} ${i + 1} to ${l === L ? `output ${outputLabel(network, j)}` : `neuron ${j + 1}`} (layer ${l})`, null]);
+      lines.push([`${weightName(network.layers, l, j, i)}: ${edgeWords(l, L, j, i, outputLabel(network, j))}`, null]);
       lines.push(["w", network.parameters.weights[l - 1][j][i]]);
       const bl = layerOf(bk, l);
       if (bl && !trace.update) lines.push(["∂L/∂w", bl.dL_dW[j][i]]);

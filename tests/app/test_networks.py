@@ -238,7 +238,7 @@ def test_an_overflow_in_a_phase_does_not_blame_the_learning_rate_alone(client: T
     refused = client.post(f"{url}/backward")
     assert refused.status_code == 422
     assert refused.json()["detail"] == (
-        "the gradient of layer 1 overflowed (not finite): the inputs or weights are too large for "
+        "the gradient of layer 1 (Hidden 1) overflowed (not finite): the inputs or weights are too large for "
         "float64; nothing was changed — use smaller inputs or weights, or reset the network (weights "
         "that training made this large call for a lower learning rate)"
     )

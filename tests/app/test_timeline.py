@@ -121,7 +121,7 @@ def test_snapshots_list_epochs_and_updates(client: TestClient) -> None:
     base = f"/api/networks/{net}"
     start = snapshots(client, net)
     assert [{k: v for k, v in s.items() if k != "settings"} for s in start] == [
-        {"epoch": 0, "step": 0, "kind": "epoch", "train_loss": None}
+        {"epoch": 0, "step": 0, "kind": "epoch", "train_loss": None, "cursor": 0, "epoch_end_step": 0}
     ]
     step = post(client, f"{base}/step")
     post(client, f"{base}/train", {"epochs": 2})
@@ -131,7 +131,15 @@ def test_snapshots_list_epochs_and_updates(client: TestClient) -> None:
 
     loss = step["loss"]["loss"]
     settings = start[0]["settings"]
-    assert kept[1] == {"epoch": 0, "step": 1, "kind": "step", "train_loss": loss, "settings": settings}
+    assert kept[1] == {
+        "epoch": 0,
+        "step": 1,
+        "kind": "step",
+        "train_loss": loss,
+        "settings": settings,
+        "cursor": 8,
+        "epoch_end_step": 0,
+    }
     epochs = [s for s in kept if s["kind"] == "epoch"][1:]
     assert [(s["epoch"], s["train_loss"]) for s in epochs] == [(e["epoch"], e["train_loss"]) for e in history]
     assert [s["step"] for s in kept] == sorted(s["step"] for s in kept)

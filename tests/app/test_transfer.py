@@ -131,6 +131,21 @@ TAMPERED = {
         lambda d: d["trainer"].update(epoch=99),
         "cannot exceed trainer.step",
     ),
+    "an epoch's end after the last update": (
+        "sgd",
+        lambda d: d["trainer"].update(epoch_end_step=8),
+        "from trainer.epoch (1, an update each) to trainer.step (7)",
+    ),
+    "no update since the epoch's end, mid-epoch": (
+        "sgd",
+        lambda d: d["trainer"].update(epoch_end_step=7),
+        "must be below trainer.step (7)",
+    ),
+    "an epoch's end before any epoch": (
+        "sgd",
+        lambda d: d["trainer"].update(epoch=0),
+        "must be 0 while no epoch has closed",
+    ),
     "optimizer t beyond step": (
         "momentum",
         lambda d: d["optimizer_state"].update(t=999),

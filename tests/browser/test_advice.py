@@ -78,7 +78,7 @@ def test_an_exploding_layer_is_said_by_the_rule_that_flagged_it(ui: UI, live_ser
     assert first["grad_norm"] < health["thresholds"]["exploding_norm"]  # not by its norm …
     assert first["ratio_to_output"] > health["thresholds"]["exploding_ratio"]  # … by its ratio
     said = caption(ui)
-    assert f"Layer 1's gradient norm ‖∂L/∂W‖ = {first['grad_norm']:.4g} is " in said, said
+    assert f"Hidden 1's gradient norm ‖∂L/∂W‖ = {first['grad_norm']:.4g} is " in said, said
     assert "× the output layer's" in said, said
     assert ", above the exploding ratio 1000: it is exploding." in said, said
     assert "exploding threshold" not in said
@@ -103,7 +103,7 @@ def test_a_vanishing_gradient_without_saturation_is_put_down_to_the_sigmoids_slo
     assert "it is vanishing" in said
     assert "No hidden neuron is saturated (none has a dashed ring), but each hidden sigmoid" in said, said
     assert "f′(z) = a(1 − a) ≤ 0.25" in said
-    assert "so the 6 sigmoid layers from layer 1 on multiply it by at most 0.25⁶ = 0.0002441" in said, said
+    assert "so the 6 sigmoid layers from Hidden 1 on multiply it by at most 0.25⁶ = 0.0002441" in said, said
     # The mean f′ it quotes is this batch's: a(1 − a) over the six hidden layers' activations.
     acts = ui.state("s.trace.forward.layers.slice(0, 6).flatMap((ly) => ly.a.flat())")
     slope = sum(a * (1 - a) for a in acts) / len(acts)

@@ -212,6 +212,13 @@ def test_adding_copies_up_to_four_columns_and_removing_one(ui: UI, live_server: 
     for network_id in ids:
         assert api_json(base, "GET", f"/api/networks/{network_id}")["step"] == 1
     assert page.get_attribute("[data-plot=compare-grads]", "data-series") == "4"
+    # The gradient norms by the layers' names, the output layers side by side however deep each
+    # network is: D has a Hidden 2, the others go from Hidden 1 to the Output.
+    rows = page.locator("[data-grad-table] tbody tr")
+    assert rows.locator("th").all_text_contents() == ["Hidden 1", "Hidden 2", "Output"]
+    cells = "cs => cs.map((c) => c.dataset.gradNorm)"  # each network's own index of the layer
+    assert rows.nth(1).locator("[data-grad-norm]").evaluate_all(cells) == ["D-2"]
+    assert rows.nth(2).locator("[data-grad-norm]").evaluate_all(cells) == ["A-2", "B-2", "C-2", "D-3"]
     # Remove C: three columns, the link follows, the network stays on the server.
     page.get_by_role("button", name="Remove column C (the network stays on the server)").click()
     settled(page, "window.compareExplorer.page.columns.length === 3")

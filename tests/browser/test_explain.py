@@ -33,7 +33,7 @@ def test_hyperparameters_apply_to_the_next_step_without_build(ui: UI, live_serve
         ui.press("Step")
     assert step.value.json()["update"]["learning_rate"] == 0.125
     # A new layer size waits for the button, which says it makes new weights.
-    page.get_by_role("button", name="More neurons in hidden layer 1").click()
+    page.get_by_role("button", name="More neurons in Hidden 1").click()
     page.wait_for_function(
         "() => document.querySelector('[data-dirty]').textContent.includes('Build network')"
     )
@@ -131,11 +131,11 @@ def test_gradient_health_label_says_what_to_try(ui: UI) -> None:
     for name in ("Forward", "Loss", "Backward"):
         ui.press(name)
     text = ui.page.locator("[data-health]").text_content() or ""
-    # What it says rests on the numbers: layer 1's norm against the output layer's, then a remedy.
+    # What it says rests on the numbers: Hidden 1's norm against the output layer's, then a remedy.
     norms = ui.state("s.trace.backward.layers.map((ly) => ly.grad_norm)")
     assert norms[0] < 1e-3 * norms[-1]
     first = f"{float(f'{norms[0]:.4g}'):.4g}".replace("e-0", "e-").replace("-", "\u2212")
-    assert f"Layer 1's gradient norm ‖∂L/∂W‖ = {first} is below 0.001" in text, text
+    assert f"Hidden 1's gradient norm ‖∂L/∂W‖ = {first} is below 0.001" in text, text
     assert "vanishing" in text and "ReLU" in text and "larger" not in text
     ui.assert_no_console_errors()
 

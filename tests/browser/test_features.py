@@ -123,7 +123,7 @@ def test_a_lesson_on_hand_written_rows_fills_the_form(ui: UI, live_server: str) 
     assert ui.network_id == network["id"]
     assert ui.state("s.network.parameters") == network["parameters"]
     # An architecture change rebuilds on the same hand-written rows.
-    page.get_by_role("button", name="More neurons in hidden layer 1").click()
+    page.get_by_role("button", name="More neurons in Hidden 1").click()
     page.get_by_role("button", name="Build network").click()
     ui.idle()
     assert ui.error("build") == "" and ui.error("dataset") == "", ui.errors

@@ -122,13 +122,13 @@ def test_wide_layers_collapse_and_expand_on_demand(ui: UI) -> None:
     assert page.locator('g.neuron[data-layer="2"]').count() == 16  # of 24
     assert page.locator('g.neuron[data-layer="1"][data-j="63"]').count() == 1
     assert page.locator("line.edge").count() == 2 * 16 + 16 * 16 + 16
-    toggle = page.get_by_role("button", name="Show all 64 neurons of layer 1")
+    toggle = page.get_by_role("button", name="Show all 64 neurons of Hidden 1")
     assert "48 more" in (toggle.text_content() or "")
     toggle.click()
     assert page.locator('g.neuron[data-layer="1"]').count() == 64
     ui.press("Forward")  # values painted on the expanded layer too
     assert page.locator('g.neuron[data-layer="1"][data-j="30"]').get_attribute("data-a") not in (None, "")
-    page.get_by_role("button", name="Collapse layer 1 to 16 neurons").click()
+    page.get_by_role("button", name="Collapse Hidden 1 to 16 neurons").click()
     assert page.locator('g.neuron[data-layer="1"]').count() == 16
     ui.assert_no_console_errors()
 

@@ -28,7 +28,7 @@ def test_hover_and_focus_enlarge_a_neurons_heatmap(ui: UI) -> None:
     neuron.hover()
     z = zoom_state(ui)
     assert z["shown"] and z["width"] >= 160 and z["height"] >= 160
-    assert "Hidden layer 2, neuron 2 (relu)" in z["label"]
+    assert "Hidden 2, neuron 2 (relu)" in z["label"]
     assert z["src"] == page.locator('svg image.neuron-map[data-layer="2"][data-j="1"]').get_attribute("href")
     # Fully on screen, and not on top of the neuron it belongs to.
     box = neuron.bounding_box()
@@ -39,7 +39,7 @@ def test_hover_and_focus_enlarge_a_neurons_heatmap(ui: UI) -> None:
     # Keyboard focus does the same.
     page.locator('g.neuron[data-layer="1"][data-j="11"]').focus()
     z = zoom_state(ui)
-    assert z["shown"] and "Hidden layer 1, neuron 12 (tanh)" in z["label"]
+    assert z["shown"] and "Hidden 1, neuron 12 (tanh)" in z["label"]
     page.locator("input[name=learning_rate]").focus()
     assert zoom_state(ui) == {"shown": False}
     # The plots column: every neuron's map, each one enlarged on hover and on focus.
@@ -47,9 +47,9 @@ def test_hover_and_focus_enlarge_a_neurons_heatmap(ui: UI) -> None:
     assert maps.count() == 12 + 3
     maps.nth(11).hover()
     z = zoom_state(ui)
-    assert z["shown"] and z["width"] >= 160 and "Hidden layer 1, neuron 12" in z["label"]
+    assert z["shown"] and z["width"] >= 160 and "Hidden 1, neuron 12" in z["label"]
     maps.nth(13).focus()
-    assert "Hidden layer 2, neuron 2" in zoom_state(ui)["label"]
+    assert "Hidden 2, neuron 2" in zoom_state(ui)["label"]
     ui.assert_no_console_errors()
 
 
@@ -60,5 +60,5 @@ def test_a_collapsed_wide_layer_still_has_every_map(ui: UI) -> None:
     assert page.locator("[data-neuron-maps] canvas").count() == 40
     page.locator("[data-neuron-maps] canvas").nth(39).hover()
     z = zoom_state(ui)
-    assert z["shown"] and "Hidden layer 1, neuron 40 (relu)" in z["label"]
+    assert z["shown"] and "Hidden 1, neuron 40 (relu)" in z["label"]
     ui.assert_no_console_errors()

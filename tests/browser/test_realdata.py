@@ -24,7 +24,9 @@ def test_digits_draw_each_neurons_weights_and_the_sample_as_pictures(ui: UI) -> 
     ui.open("#ds=digits&h=12.tanh" + REAL)
     page = ui.page
     assert page.locator("[data-pictures]").is_visible()
-    assert page.locator("#pictures-title").text_content() == "Pictures: what each neuron of layer 1 looks for"
+    assert (
+        page.locator("#pictures-title").text_content() == "Pictures: what each neuron of Hidden 1 looks for"
+    )
     assert page.locator("[data-pictures] .picture").count() == 12
 
     W = ui.state("s.network.parameters.weights[0]")

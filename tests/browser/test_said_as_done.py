@@ -195,7 +195,7 @@ def test_an_output_neuron_is_named_as_the_drawing_labels_it(ui: UI, setup: str, 
     page.locator(f'g.bias[data-layer="{L}"][data-j="{j}"]').dispatch_event("click")
     assert title(ui).endswith(f"of output neuron ŷ {name}")
     page.locator(f'.edge-hit[data-layer="{L}"][data-j="{j}"][data-i="0"]').dispatch_event("click")
-    assert title(ui).endswith(f"from neuron 1 to output neuron ŷ {name}")
+    assert title(ui).endswith(f"from neuron 1 of Hidden 1 to output neuron ŷ {name}")
     ui.assert_no_console_errors()
 
 

@@ -283,7 +283,7 @@ def test_the_url_restores_a_setup(ui: UI, live_server: str) -> None:
     assert page.input_value("select[name=dataset]") == "circles"
     assert page.input_value("input[name=learning_rate]") == "0.05"
     # Editing the setup and building rewrites the URL; loading that URL gives the same network.
-    page.get_by_role("button", name="More neurons in hidden layer 2").click()
+    page.get_by_role("button", name="More neurons in Hidden 2").click()
     page.get_by_role("button", name="Build network").click()
     page.wait_for_function("() => window.backpropExplorer.getState().network.layers[2] === 4")
     url = page.url

@@ -132,7 +132,14 @@ def test_the_refused_parameter_is_named():
     )
     result = train(net, Optimizer("sgd", 1e300), Trainer(data, batch_size=4), 2)
     assert result.diverged.step == 1 and result.diverged.parameter in {"W1", "b1", "W2", "b2"}
-    assert f"made {result.diverged.parameter} non-finite" in result.diverged.detail
+    # Named as the API names it and as the page's drawing names its layer.
+    whose = {
+        "W1": "the weights into Hidden 1",
+        "b1": "the biases of Hidden 1",
+        "W2": "the weights into Output",
+    }
+    words = whose.get(result.diverged.parameter, "the biases of Output")
+    assert f"made {result.diverged.parameter} ({words}) non-finite" in result.diverged.detail
 
 
 def learning_rate_case(optimizer, learning_rate, sizes, activations):

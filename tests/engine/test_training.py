@@ -84,7 +84,7 @@ def test_each_epoch_visits_every_training_sample_once_in_a_new_order():
         assert sizes == [5, 5, 5, 1]  # 16 samples in batches of 5: the last batch is short
         orders.append(seen)
     assert orders[0] != orders[1]
-    assert trainer.epoch == 2 and trainer.step == 8 and trainer.cursor == 0
+    assert trainer.epoch == 2 and trainer.step == 8 and trainer.cursor == 0 and trainer.epoch_end_step == 8
     assert [h["epoch"] for h in trainer.history] == [1, 2]
 
 

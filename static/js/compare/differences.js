@@ -1,6 +1,7 @@
 // How the networks in the columns differ: each setup field as text, and which fields differ.
 
 import { fmt } from "../format.js";
+import { layerName } from "../names.js";
 
 function optimizerText(o) {
   if (o.name === "momentum") return `momentum (β ${fmt(o.beta)})`;
@@ -26,7 +27,7 @@ function trainableText(t) {
   const one = (x) => (x.weights && x.biases ? "all parameters" : x.weights ? "weights only" : x.biases ? "biases only" : "none (frozen)");
   if (!Array.isArray(t)) return one(t);
   const each = t.map(one);
-  return each.every((x) => x === each[0]) ? each[0] : each.map((x, k) => `layer ${k + 1} ${x}`).join(", ");
+  return each.every((x) => x === each[0]) ? each[0] : each.map((x, k) => `${layerName(k + 1, each.length)} ${x}`).join(", ");
 }
 
 /** The setup of `network` as [{key, label, text}], in the order a learner reads a setup. */

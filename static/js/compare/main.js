@@ -4,6 +4,7 @@
 import * as api from "../api.js";
 import { COLUMN_COLOURS } from "../palette.js";
 import { showNumber } from "../format.js";
+import { layerSlots } from "../names.js";
 import { createColumn, lossSeries } from "./column.js";
 import { compareSetups, describe } from "./differences.js";
 import { drawGradBars, drawLossOverlay } from "./overlay.js";
@@ -80,11 +81,12 @@ function renderLossLegend(columns) {
   legend.append(key);
 }
 
-/** The numbers behind the bars: a row per layer, a column per network (full precision on hover). */
+/** The numbers behind the bars: a row per layer (Hidden 1, …, Output, as the bars name them), a
+ * column per network (full precision on hover). */
 function renderGradTable(columns) {
   const table = $("[data-grad-table]");
   table.replaceChildren();
-  const withGrads = columns.filter((c) => c.grads);
+  const withGrads = columns.filter((c) => c.grads?.norms?.length);
   if (!withGrads.length) return;
   const head = table.createTHead().insertRow();
   head.append(document.createElement("th"));
@@ -97,16 +99,17 @@ function renderGradTable(columns) {
     head.append(th);
   }
   const body = table.createTBody();
-  const layers = Math.max(...withGrads.map((c) => c.grads.norms.length));
-  for (let l = 0; l < layers; l++) {
+  for (const { name, at } of layerSlots(withGrads.map((c) => c.grads.norms.length))) {
     const row = body.insertRow();
     const th = document.createElement("th");
-    th.textContent = `layer ${l + 1}`;
+    th.textContent = name;
     row.append(th);
     for (const c of withGrads) {
       const td = row.insertCell();
-      if (l < c.grads.norms.length) showNumber(td, c.grads.norms[l]);
-      td.dataset.gradNorm = `${c.key}-${l + 1}`;
+      const l = at(c.grads.norms.length);
+      if (l === null) continue;
+      showNumber(td, c.grads.norms[l - 1]);
+      td.dataset.gradNorm = `${c.key}-${l}`; // the API's layer index
     }
   }
 }

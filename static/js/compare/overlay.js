@@ -2,6 +2,7 @@
 // gradient norm of each layer as grouped bars on a log scale.
 
 import { fmt } from "../format.js";
+import { layerSlots } from "../names.js";
 import { GRID, MUTED } from "../palette.js";
 import { niceTicks, polyline, prepare as prepareFrame } from "../plot-frame.js";
 
@@ -92,8 +93,10 @@ export function drawLossOverlay(canvas, series, xlabel, { log = false } = {}) {
 }
 
 /**
- * ‖∂L/∂W‖ of each layer, a group of bars per layer with one bar per network, log scale.
- * `groups`: [{key, colour, norms: [layer 1, …, L]}]; a zero or missing norm draws no bar.
+ * ‖∂L/∂W‖ of each layer, a group of bars per layer with one bar per network, log scale, named
+ * as the drawing names them: Hidden 1, …, Output (the output layers side by side however deep
+ * each network is). `groups`: [{key, colour, norms: [layer 1, …, L]}]; a zero or missing norm
+ * draws no bar.
  */
 export function drawGradBars(canvas, groups) {
   const shown = groups.filter((g) => g.norms?.length);
@@ -108,13 +111,14 @@ export function drawGradBars(canvas, groups) {
   const decades = Array.from({ length: hi - lo + 1 }, (_, k) => lo + k);
   const step = Math.ceil(decades.length / 6); // at most ~6 labels
   axes(ctx, w, h, decades.filter((_, k) => k % step === 0).map((d) => [10 ** d, `1e${d}`]), Y, "");
-  const layers = Math.max(...shown.map((g) => g.norms.length));
-  const slot = (w - PAD.l - PAD.r) / layers;
+  const slots = layerSlots(shown.map((g) => g.norms.length));
+  const slot = (w - PAD.l - PAD.r) / slots.length;
   const bar = Math.min(28, (slot * 0.8) / groups.length);
-  for (let l = 0; l < layers; l++) {
+  for (const [l, { name, at }] of slots.entries()) {
     const left = PAD.l + l * slot + (slot - bar * groups.length) / 2;
     groups.forEach((g, k) => {
-      const v = g.norms?.[l];
+      const index = g.norms?.length ? at(g.norms.length) : null; // groups hold every column
+      const v = index === null ? undefined : g.norms[index - 1];
       if (!(Number.isFinite(v) && v > 0)) return;
       ctx.fillStyle = g.colour;
       const top = Y(v);
@@ -122,7 +126,7 @@ export function drawGradBars(canvas, groups) {
     });
     ctx.fillStyle = MUTED;
     ctx.textAlign = "center";
-    ctx.fillText(`layer ${l + 1}`, PAD.l + (l + 0.5) * slot, h - 8);
+    ctx.fillText(name, PAD.l + (l + 0.5) * slot, h - 8);
   }
   canvas.dataset.state = "drawn";
   canvas.dataset.series = String(shown.length);
