@@ -202,7 +202,7 @@ def test_adding_copies_up_to_four_columns_and_removing_one(ui: UI, live_server: 
     assert d["init"] == api_json(base, "GET", f"/api/networks/{b}")["init"]
     assert d["epoch"] == 0 and d["data"] == {**SPEC["data"], "classes": None} and d["seed"] == 0
     assert page.locator("[data-column]").count() == 4
-    assert page.locator("[data-add-copy]").is_hidden()  # four is the most
+    expect(page.locator("[data-add-copy]")).to_be_hidden()  # four is the most
     ids = page.evaluate("() => new URL(location.href).searchParams.get('ids')").split(",")
     assert ids == [a, b, c["id"], d["id"]]
     assert page.locator("[data-column=D] [data-differs] [data-field=layers]").count() == 2  # dt and dd
@@ -223,7 +223,7 @@ def test_adding_copies_up_to_four_columns_and_removing_one(ui: UI, live_server: 
     page.get_by_role("button", name="Remove column C (the network stays on the server)").click()
     settled(page, "window.compareExplorer.page.columns.length === 3")
     assert page.evaluate("() => new URL(location.href).searchParams.get('ids')") == ",".join([a, b, d["id"]])
-    assert page.locator("[data-add-copy]").is_visible()
+    expect(page.locator("[data-add-copy]")).to_be_visible()  # shown again once the column is gone
     assert httpx.get(f"{base}/api/networks/{c['id']}").status_code == 200
     # An activation copy of a network without a hidden layer: a sentence, no column.
     flat = api_json(base, "POST", "/api/networks", {**SPEC, "layers": [2, 1], "activations": ["sigmoid"]})[
