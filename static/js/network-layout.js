@@ -111,17 +111,22 @@ export function buildDrawing(svg, args, expanded, room = Infinity) {
   svg.dataset.height = String(natural);
   svg.style.setProperty("--drawing-h", `${VH}px`);
   const spacing = Math.min(84, (VH - top - bottom) / maxN);
-  // The circles take 0.3 of a row, and 16 (room for a number) where a third of the row allows.
-  const r = Math.max(4, Math.min(22, spacing * 0.3 >= 16 || spacing < 48 ? spacing * 0.3 : 16));
   // Margins fit the feature names on the left and "ŷ name = value" on the right.
   const narrow = VW < 560;
   const longest = (names, n) => Math.max(2, ...Array.from({ length: n }, (_, j) => (names?.[j] ?? "x1").length));
   // Room for the circle's radius plus the label: names are shortened to fit (fitLabel).
   // Where the circles are too small for numbers, the input names carry " = value" (≈ 62 px).
-  const valueRoom = r >= 16 || narrow ? 0 : 62;
-  const left = Math.round(r + 16 + Math.max(30, Math.min(narrow ? 50 : 120, 7.5 * longest(featureNames, sizes[0]) + valueRoom)));
-  const right = Math.round(r + 16 + Math.min(narrow ? 82 : 160, 80 + 7.5 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
-  const gap = (VW - left - right) / Math.max(1, L);
+  const margins = (radius) => {
+    const valueRoom = radius >= 16 || narrow ? 0 : 62;
+    const left = Math.round(radius + 16 + Math.max(30, Math.min(narrow ? 50 : 120, 7.5 * longest(featureNames, sizes[0]) + valueRoom)));
+    const right = Math.round(radius + 16 + Math.min(narrow ? 82 : 160, 80 + 7.5 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
+    return { left, right, gap: (VW - left - right) / Math.max(1, L) };
+  };
+  // The circles take 0.3 of a row, and 16 (room for a number) where a third of the row allows;
+  // at most 0.4 of the space between columns, so many layers on a phone do not overlap.
+  let r = Math.max(4, Math.min(22, spacing * 0.3 >= 16 || spacing < 48 ? spacing * 0.3 : 16));
+  for (let pass = 0; pass < 2; pass++) r = Math.max(4, Math.min(r, 0.4 * margins(r).gap));
+  const { left, right, gap } = margins(r);
   const pos = sizes.map(() => []);
   shown.forEach((list, l) =>
     list.forEach((j, k) => {

@@ -198,3 +198,16 @@ def test_a_drawing_too_tall_for_the_window_stays_legible_and_scrolls(sized) -> N
     ui.page.locator("svg[data-network]").scroll_into_view_if_needed()
     assert ui.page.evaluate(CENTRES_HIT_THEIR_NEURON) == []
     ui.assert_no_console_errors()
+
+
+def test_many_layers_on_a_phone_keep_their_neurons_apart(sized) -> None:
+    """Seven columns in 352 px: the circles are at most 0.4 of the space between two columns, so
+    they, and the numbers written in them, do not run into the next column's."""
+    ui = sized(390, 844, FIVE_OF_8)
+    ui.press("Forward")
+    circles = ui.page.evaluate(NEURON_CENTRES)
+    for k, a in enumerate(circles):
+        for b in circles[k + 1 :]:
+            assert (a["x"] - b["x"]) ** 2 + (a["y"] - b["y"]) ** 2 >= (a["r"] + b["r"]) ** 2, (a, b)
+    assert overlapping(ui.page.evaluate(TEXT_BOXES)) == []
+    ui.assert_no_console_errors()
