@@ -2,7 +2,8 @@
 
 The network drawing's height depends on the architecture (static/js/network-layout.js lays it
 out): the page is served with its box already that tall, for the network it will show first —
-the explorer's first network, or a lesson's.
+the explorer's first network, or a lesson's. Where the window leaves the drawing less height,
+network-layout.js draws it shorter: what that moves up is under the window's foot.
 """
 
 from __future__ import annotations

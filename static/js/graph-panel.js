@@ -16,6 +16,7 @@ const plot = root.querySelector("[data-graph-plot]");
 const note = root.querySelector("[data-graph-note]");
 const error = root.querySelector('[data-error="graph"]');
 const sampleSelect = root.querySelector("[data-graph-sample]");
+const more = { left: root.querySelector('[data-graph-more="left"]'), right: root.querySelector('[data-graph-more="right"]') };
 const scopeInputs = [...root.querySelectorAll("input[name=graph-scope]")];
 
 let scope = null; // "neuron" | "whole"; null: whole where it fits, else the neuron
@@ -138,6 +139,7 @@ async function load(s, body, key, phase) {
     if (seq !== requests || err.name === "AbortError") return;
     drawn = null;
     plot.replaceChildren();
+    showMore();
     error.textContent = err instanceof api.ApiError ? err.detail : `Unexpected error: ${err.message}`;
     root.dataset.state = "error";
   }
@@ -154,6 +156,7 @@ function draw(s) {
   });
   svg.dataset.phase = answer.phase;
   svg.dataset.shown = String(shown.size);
+  showMore();
   const focus = answer.focus;
   const what = focus
     ? `Neuron ${focus.neuron + 1} of ${layerName(focus.layer, s.network.layers.length - 1)} op by op, the neurons above it up to the loss (a box marked … has inputs not drawn).`
@@ -168,6 +171,22 @@ function draw(s) {
   note.textContent = `${what} ${phaseWords[answer.phase]}`;
   const focusNode = focus && answer.nodes.find((n) => n.kind === "sum" && n.layer === focus.layer && n.j === focus.neuron);
   if (focusNode) plot.setAttribute("aria-label", `Graph of ${nodeName(focusNode, names(s.network))}`);
+}
+
+/** The arrow at each edge the graph goes on past (it is wider than the panel and scrolled short of that end). */
+function showMore() {
+  const end = plot.scrollWidth - plot.clientWidth;
+  more.left.hidden = plot.scrollLeft <= 1;
+  more.right.hidden = plot.scrollLeft >= end - 1;
+}
+plot.addEventListener("scroll", showMore, { passive: true });
+new ResizeObserver(showMore).observe(plot);
+for (const [side, button] of Object.entries(more)) {
+  button.addEventListener("click", () => {
+    const by = Math.max(120, plot.clientWidth * 0.8) * (side === "left" ? -1 : 1);
+    const still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    plot.scrollBy({ left: by, behavior: still ? "auto" : "smooth" });
+  });
 }
 
 sampleSelect.addEventListener("change", () => {

@@ -12,8 +12,9 @@ const VW_MIN = 330;
 const COLLAPSE_OVER = 16; // a layer wider than this shows its first and last SHOW_ENDS neurons
 const SHOW_ENDS = 8;
 const VH_MAX = 560;
-
-
+// Fitted to the window, a drawing keeps its neurons at least this far apart (r = 6): a network
+// that needs more room is drawn at that spacing, and the page scrolls to its foot.
+const MIN_SPACING = 20;
 
 // Advance widths (em) of the characters fmt() produces, in DejaVu Sans / system-ui; the
 // label layout needs them before the text is rendered.
@@ -73,11 +74,22 @@ function layerToggle(l, name, n, x, y, parent, room, open) {
 
 
 /**
+ * The drawing's height VH in SVG units: the network's own (84 units a row, within 300..VH_MAX),
+ * lowered where the box would be taller than `room` CSS px, to what fits (its rows never closer
+ * than MIN_SPACING). `scale` is CSS px per unit at the box's width; `cap` the box's CSS max-height.
+ */
+export function fittedHeight(natural, rows, margins, { room, scale, cap }) {
+  if (Math.min(natural * scale, cap) <= room) return natural;
+  const floor = Math.min(natural, margins + rows * MIN_SPACING);
+  return Math.max(floor, Math.floor(room / scale));
+}
+
+/**
  * Build the SVG for an architecture (sizes = [n0, ..., nL]) and return its layout: where each
  * neuron, edge and label is. `expanded` holds the layers drawn in full although wider than
- * COLLAPSE_OVER.
+ * COLLAPSE_OVER. `room`: the CSS px of height the drawing may take (Infinity: its own height).
  */
-export function buildDrawing(svg, args, expanded) {
+export function buildDrawing(svg, args, expanded, room = Infinity) {
   const { sizes, activations, featureNames, targetNames } = args;
   svg.replaceChildren();
   const L = sizes.length - 1;
@@ -88,23 +100,34 @@ export function buildDrawing(svg, args, expanded) {
   const top = 46;
   const bottom = 22;
   // Small networks get a shorter drawing, so the inspector stays in view at 1280×800.
-  const VH = Math.max(300, Math.min(VH_MAX, top + bottom + maxN * 84));
+  const natural = Math.max(300, Math.min(VH_MAX, top + bottom + maxN * 84));
   const VW = Math.round(Math.max(VW_MIN, Math.min(VW_MAX, svg.clientWidth || VW_MAX)));
+  // A deep or wide network is drawn shorter where its own height would run past the window.
+  const cap = parseFloat(getComputedStyle(svg).maxHeight) || Infinity; // "none": no cap
+  const VH = fittedHeight(natural, maxN, top + bottom, { room, scale: (svg.clientWidth || VW) / VW, cap });
   svg.setAttribute("viewBox", `0 0 ${VW} ${VH}`);
   // Narrower than VW_MAX the box is VH tall (app.css): the page is served with the first
-  // network's height (app/page_layout.py) so the drawing does not grow when it is built.
-  svg.dataset.height = String(VH);
+  // network's own height (app/page_layout.py, data-height) so the drawing does not grow when it
+  // is built; once built, the box is as tall as the drawing, fitted or not (--drawing-h).
+  svg.dataset.height = String(natural);
+  svg.style.setProperty("--drawing-h", `${VH}px`);
   const spacing = Math.min(84, (VH - top - bottom) / maxN);
-  const r = Math.max(4, Math.min(22, spacing * 0.3));
   // Margins fit the feature names on the left and "ŷ name = value" on the right.
   const narrow = VW < 560;
   const longest = (names, n) => Math.max(2, ...Array.from({ length: n }, (_, j) => (names?.[j] ?? "x1").length));
   // Room for the circle's radius plus the label: names are shortened to fit (fitLabel).
   // Where the circles are too small for numbers, the input names carry " = value" (≈ 62 px).
-  const valueRoom = r >= 16 || narrow ? 0 : 62;
-  const left = Math.round(r + 16 + Math.max(30, Math.min(narrow ? 50 : 120, 7.5 * longest(featureNames, sizes[0]) + valueRoom)));
-  const right = Math.round(r + 16 + Math.min(narrow ? 82 : 160, 80 + 7.5 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
-  const gap = (VW - left - right) / Math.max(1, L);
+  const margins = (radius) => {
+    const valueRoom = radius >= 16 || narrow ? 0 : 62;
+    const left = Math.round(radius + 16 + Math.max(30, Math.min(narrow ? 50 : 120, 7.5 * longest(featureNames, sizes[0]) + valueRoom)));
+    const right = Math.round(radius + 16 + Math.min(narrow ? 82 : 160, 80 + 7.5 * (sizes[L] > 1 ? longest(targetNames, sizes[L]) + 1 : 0)));
+    return { left, right, gap: (VW - left - right) / Math.max(1, L) };
+  };
+  // The circles take 0.3 of a row, and 16 (room for a number) where a third of the row allows;
+  // at most 0.4 of the space between columns, so many layers on a phone do not overlap.
+  let r = Math.max(4, Math.min(22, spacing * 0.3 >= 16 || spacing < 48 ? spacing * 0.3 : 16));
+  for (let pass = 0; pass < 2; pass++) r = Math.max(4, Math.min(r, 0.4 * margins(r).gap));
+  const { left, right, gap } = margins(r);
   const pos = sizes.map(() => []);
   shown.forEach((list, l) =>
     list.forEach((j, k) => {
@@ -257,11 +280,15 @@ export function buildDrawing(svg, args, expanded) {
         );
         bg.setAttribute("aria-label", `bias ${biasName(sizes, l, j)} of ${neuronWords(l, L, j)}`);
         const rect = el("rect", { x: x - r - s * 0.35, y: y - r - s * 0.65, width: s, height: s, rx: 1.5 }, bg);
-        // The square may be small on a crowded layer; its target is at least BIAS_TARGET wide.
+        // The square may be small on a crowded layer; its target is at least BIAS_TARGET wide, and
+        // as tall where the rows leave room: it stays clear of the centres of its neuron and of
+        // the neuron above, which keep their clicks (rows 20 apart still give it 16).
         const pad = Math.max(0, (BIAS_TARGET - s) / 2);
+        const tall = Math.min(s + 2 * pad, spacing - 4);
+        const top = Math.max(y - spacing + 2, Math.min(y - r - s * 0.65 - (tall - s) / 2, y - 2 - tall));
         el(
           "rect",
-          { x: x - r - s * 0.35 - pad, y: y - r - s * 0.65 - pad, width: s + 2 * pad, height: s + 2 * pad, class: "bias-hit", "data-kind": "bias", "data-layer": l, "data-j": j },
+          { x: x - r - s * 0.35 - pad, y: top, width: s + 2 * pad, height: tall, class: "bias-hit", "data-kind": "bias", "data-layer": l, "data-j": j },
           gBiasTargets,
         );
         let text = null;

@@ -11,6 +11,21 @@ import { createChainPath } from "./chain-path.js";
 import { createPulseLayer } from "./pulse-layer.js";
 import { setNeuronMaps as drawNeuronMaps, zoomNeuronMap } from "./neuron-maps-view.js";
 
+// The page in one column (app.css): a phone, a narrow window.
+const ONE_COLUMN = "(max-width: 1100px)";
+const FOOT = 6; // px kept free under the drawing
+
+/**
+ * The height (CSS px) the drawing may take so that the whole of it is on the screen: where the
+ * page has columns it shares the first screen with the controls above it and the tour or the
+ * inspector beside it, so from its top to the window's foot; in one column (a phone, where a
+ * lesson's tour comes first) it is scrolled to, so the window's height.
+ */
+function roomForDrawing(svg) {
+  if (window.matchMedia(ONE_COLUMN).matches) return window.innerHeight - FOOT;
+  return window.innerHeight - (svg.getBoundingClientRect().top + window.scrollY) - FOOT;
+}
+
 export function createNetworkView(svg, pulseCanvas, { onHover, onLeave, onSelect, onExpand, emit }) {
   let geo = null; // layout of the current architecture
   const state = { geo: null, scale: null, zoomed: null }; // shared with the painter and the maps
@@ -79,7 +94,7 @@ export function createNetworkView(svg, pulseCanvas, { onHover, onLeave, onSelect
   /** Build the SVG for an architecture: args = {sizes, activations, featureNames, targetNames}. */
   function build(args) {
     lastBuild = args;
-    geo = buildDrawing(svg, args, expanded);
+    geo = buildDrawing(svg, args, expanded, roomForDrawing(svg));
     state.geo = geo;
     if (selected) markSelected(selected);
   }

@@ -22,13 +22,14 @@ function render(state, keys) {
     const sizes = s.network.layers;
     const architecture = `${s.network.id}:${sizes.join("-")}:${s.network.activations.join(",")}`;
     view.setScale(s.network); // standardized targets: ŷ and y drawn in the data's units
+    // The counters and the legend above the drawing first: the drawing is fitted below them.
+    renderMeta(s);
     if (drawnArchitecture !== architecture) {
       view.build({ sizes, activations: s.network.activations, featureNames: s.network.feature_names, targetNames: s.network.target_names });
       drawnArchitecture = architecture;
       view.showTrace(s.trace);
     }
     if (!animator.running) view.setParams(s.network.parameters.weights, s.network.parameters.biases);
-    renderMeta(s);
     renderScaleNote(s);
     renderStopAccuracy(s.network);
   }

@@ -234,3 +234,52 @@ def test_the_autograd_lesson_points_at_boxes_whose_numbers_its_text_quotes(ui: U
     assert quoted.count() == 1
     assert (quoted.get_attribute("title") or "").endswith(f"= {grad!r}")
     ui.assert_no_console_errors()
+
+
+# Where the plot shows the graph (inside its border and scrollbars) and the rightmost node's box.
+EDGES = """() => { const plot = document.querySelector('[data-graph-plot]'), p = plot.getBoundingClientRect();
+  const boxes = [...plot.querySelectorAll('.graph-node')].map((g) => g.getBoundingClientRect());
+  const last = boxes.reduce((a, b) => (b.right > a.right ? b : a));
+  const left = p.left + plot.clientLeft;
+  return { left, right: left + plot.clientWidth, last: { left: last.left, right: last.right },
+           widest: Math.max(...boxes.map((b) => b.width)), scrollLeft: plot.scrollLeft }; }"""
+
+
+@pytest.mark.parametrize("width,height", [(1920, 1080), (1280, 800), (390, 844)])
+def test_every_box_of_a_graph_wider_than_its_panel_can_be_brought_into_view(
+    sized_ui, width: int, height: int
+) -> None:
+    """2-3-1's whole graph is 1356 px wide: the panel shows where it goes on past its edge, and
+    the arrow there scrolls the plot until the rightmost box (the loss) is inside it."""
+    with sized_ui(width, height) as ui:
+        ui.open()
+        for name in ("Forward", "Loss", "Backward"):
+            ui.press(name)
+        drawn(ui, "backward")
+        page = ui.page
+        at = page.evaluate(EDGES)
+        assert at["last"]["right"] > at["right"]  # cut by the panel's edge, at first
+        assert at["widest"] < at["right"] - at["left"]  # each box fits the panel on its own
+        right, left = page.locator('[data-graph-more="right"]'), page.locator('[data-graph-more="left"]')
+        assert right.is_visible() and left.is_hidden()
+        arrow = right.bounding_box()
+        assert arrow and at["left"] <= arrow["x"] and arrow["x"] + arrow["width"] <= at["right"] + 1
+        for _ in range(10):
+            if right.is_hidden():
+                break
+            before = page.evaluate(EDGES)["scrollLeft"]
+            right.click()
+            page.wait_for_function(  # moved on, and come to rest (the same two frames running)
+                "before => { const s = document.querySelector('[data-graph-plot]').scrollLeft;"
+                " const rest = s === window.lastScrollLeft; window.lastScrollLeft = s;"
+                " return s > before && rest; }",
+                arg=before,
+                polling="raf",
+            )
+        right.wait_for(state="hidden")
+        at = page.evaluate(EDGES)
+        assert at["left"] <= at["last"]["left"] and at["last"]["right"] <= at["right"] + 0.5, at
+        assert left.is_visible()  # and the way back
+        # The keyboard scrolls it too: the plot takes the focus (its boxes y and L take none).
+        assert page.evaluate("document.querySelector('[data-graph-plot]').tabIndex") == 0
+        ui.assert_no_console_errors()

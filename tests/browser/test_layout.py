@@ -9,6 +9,7 @@ from contextlib import ExitStack
 import pytest
 
 from .conftest import UI
+from .test_lesson_view import CENTRES_HIT_THEIR_NEURON
 
 SIZES = [(390, 844), (1024, 768), (1280, 800), (1920, 1080)]
 WIDE = "#ds=circles&n=100&h=64.tanh,24.relu&out=sigmoid&loss=bce&lr=0.1&bs=10"
@@ -157,3 +158,56 @@ def test_tab_order_follows_the_network(ui: UI) -> None:
     assert order[k + 2 : k + 4] == ["edge:1:0:0", "edge:1:0:1"]
     assert order[k + 4] == "neuron:1:1:"
     assert order[:2] == ["neuron:0:0:", "neuron:0:1:"]
+
+
+FIVE_OF_8 = "#ds=circles&h=8.sigmoid,8.sigmoid,8.sigmoid,8.sigmoid,8.sigmoid&out=sigmoid&loss=bce"
+NEURON_CENTRES = """() => [...document.querySelectorAll('svg[data-network] g.neuron circle.body')]
+  .map((c) => c.getBoundingClientRect())
+  .map((b) => ({ x: b.x + b.width / 2, y: b.y + b.height / 2, r: b.width / 2 }))"""
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (1920, 1080)])
+def test_a_deep_network_is_drawn_whole_on_the_first_screen(sized, width: int, height: int) -> None:
+    ui = sized(width, height, FIVE_OF_8)
+    svg = ui.page.locator("svg[data-network]").bounding_box()
+    assert svg and svg["y"] >= 0 and svg["y"] + svg["height"] <= height
+    centres = ui.page.evaluate(NEURON_CENTRES)
+    assert len(centres) == 2 + 5 * 8 + 1 and all(c["y"] + c["r"] <= height for c in centres)
+    assert ui.page.evaluate(CENTRES_HIT_THEIR_NEURON) == []  # the bias targets leave them their clicks
+    # The six layers of 8 still show their numbers: after Forward every circle has its a.
+    ui.press("Forward")
+    values = ui.page.evaluate(
+        "[...document.querySelectorAll('svg .neuron-value[data-layer=\"3\"]')].map((t) => t.textContent)"
+    )
+    assert len(values) == 8 and all(values), values
+    ui.assert_no_console_errors()
+
+
+def test_a_drawing_too_tall_for_the_window_stays_legible_and_scrolls(sized) -> None:
+    """At 1280 × 600 a layer of 16 fitted under the controls would put its rows 13 px apart: they stay
+    20 px apart, and the page scrolls to the drawing's foot."""
+    ui = sized(1280, 600, "#ds=circles&h=16.tanh&out=sigmoid&loss=bce")
+    rows = ui.page.evaluate(
+        "[...document.querySelectorAll('svg g.neuron[data-layer=\"1\"] circle.body')]"
+        ".map((c) => c.getBoundingClientRect()).map((b) => b.y + b.height / 2)"
+    )
+    assert len(rows) == 16
+    assert min(b - a for a, b in zip(rows, rows[1:], strict=False)) >= 19.9
+    svg = ui.page.locator("svg[data-network]").bounding_box()
+    assert svg and svg["y"] + svg["height"] > 600
+    ui.page.locator("svg[data-network]").scroll_into_view_if_needed()
+    assert ui.page.evaluate(CENTRES_HIT_THEIR_NEURON) == []
+    ui.assert_no_console_errors()
+
+
+def test_many_layers_on_a_phone_keep_their_neurons_apart(sized) -> None:
+    """Seven columns in 352 px: the circles are at most 0.4 of the space between two columns, so
+    they, and the numbers written in them, do not run into the next column's."""
+    ui = sized(390, 844, FIVE_OF_8)
+    ui.press("Forward")
+    circles = ui.page.evaluate(NEURON_CENTRES)
+    for k, a in enumerate(circles):
+        for b in circles[k + 1 :]:
+            assert (a["x"] - b["x"]) ** 2 + (a["y"] - b["y"]) ** 2 >= (a["r"] + b["r"]) ** 2, (a, b)
+    assert overlapping(ui.page.evaluate(TEXT_BOXES)) == []
+    ui.assert_no_console_errors()

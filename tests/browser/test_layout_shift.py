@@ -39,6 +39,29 @@ def compare_ids(live_server: str) -> str:
     return ",".join(httpx.post(f"{live_server}/api/networks", json=spec).json()["id"] for _ in range(2))
 
 
+def shifts_while_loading(browser: Browser, url: str, width: int, height: int, built: bool) -> list[dict]:
+    """Every layout shift ``url`` made at ``width`` × ``height`` from its first frame until it
+    settled (``built``: once its scripts have built it)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.add_init_script(OBSERVE)
+        page.goto(url)
+        if built:
+            page.wait_for_selector("body[data-ready=true]")
+        page.wait_for_load_state("networkidle")
+        shifts = page.evaluate(SETTLE)
+        if url.endswith(("/", "/lessons/chain-rule", "/lessons/vanishing-gradients")):
+            # The drawing was built and painted (the page did not stay empty to avoid moving).
+            assert page.locator("svg[data-network] circle").count() > 0
+        elif "/compare" in url:
+            assert page.locator("[data-columns] canvas").count() >= 2
+        return shifts
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("width,height", [(390, 844), (1440, 900)])
 @pytest.mark.parametrize("page_name", ["explorer", "lessons", "lesson", "compare"])
 def test_pages_do_not_shift_while_loading(
@@ -50,39 +73,40 @@ def test_pages_do_not_shift_while_loading(
         "lesson": "/lessons/chain-rule",
         "compare": f"/compare?ids={compare_ids}",
     }[page_name]
-    context = browser.new_context(viewport={"width": width, "height": height})
-    try:
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.add_init_script(OBSERVE)
-        page.goto(f"{live_server}{path}")
-        if page_name != "lessons":  # the list is the server's HTML; the others build themselves
-            page.wait_for_selector("body[data-ready=true]")
-        page.wait_for_load_state("networkidle")
-        shifts = page.evaluate(SETTLE)
-        total = sum(s["value"] for s in shifts)
-        assert total < 0.1, (round(total, 4), shifts)
-        if page_name in ("explorer", "lesson"):
-            # The drawing was built and painted (the page did not stay empty to avoid moving).
-            assert page.locator("svg[data-network] circle").count() > 0
-        elif page_name == "compare":
-            assert page.locator("[data-columns] canvas").count() >= 2
-    finally:
-        context.close()
+    # The list is the server's HTML; the others build themselves.
+    shifts = shifts_while_loading(browser, f"{live_server}{path}", width, height, page_name != "lessons")
+    total = sum(s["value"] for s in shifts)
+    assert total < 0.1, (round(total, 4), shifts)
+
+
+def test_a_drawing_fitted_to_the_window_moves_nothing_in_view(browser: Browser, live_server: str) -> None:
+    """At 1280 × 800 the six sigmoid layers are drawn shorter than the box the page is served with
+    (their own height): what moves up is under the window's foot."""
+    shifts = shifts_while_loading(browser, f"{live_server}/lessons/vanishing-gradients", 1280, 800, True)
+    total = sum(s["value"] for s in shifts)
+    assert total < 0.01, (round(total, 4), shifts)
 
 
 @pytest.mark.parametrize("path", ["/", "/lessons/chain-rule", "/lessons/vanishing-gradients"])
 def test_served_drawing_height_is_the_built_one(browser: Browser, live_server: str, path: str) -> None:
     """app/page_layout.py computes the drawing's height as network-layout.js does: the box the
-    page is served with is the box the built drawing takes."""
+    page is served with is the box the built drawing takes, where the window has room for it."""
     served = re.search(r'data-height="(\d+)"', httpx.get(f"{live_server}{path}").text)
     assert served is not None
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    try:
-        page = context.new_page()
-        page.goto(f"{live_server}{path}")
-        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
-        built = page.evaluate("document.querySelector('svg[data-network]').viewBox.baseVal.height")
-        assert int(served.group(1)) == built
-    finally:
-        context.close()
+    for width, height in ((1280, 800), (1920, 1080)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        try:
+            page = context.new_page()
+            page.goto(f"{live_server}{path}")
+            page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+            own, drawn = page.evaluate(
+                "(() => { const s = document.querySelector('svg[data-network]');"
+                " return [Number(s.dataset.height), s.viewBox.baseVal.height]; })()"
+            )
+            assert own == int(served.group(1))
+            if path == "/lessons/vanishing-gradients" and height == 800:
+                assert drawn < own  # fitted to the window's height under the controls
+            else:
+                assert drawn == own
+        finally:
+            context.close()

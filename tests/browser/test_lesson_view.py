@@ -5,10 +5,11 @@ the first lesson, and the controls lead to the lessons."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from backprop_explorer.app.lessons import LESSONS
 
 from .conftest import UI
-from .test_lessons import advance, wait_stage
+from .test_lessons import advance, open_lesson, wait_stage
 
 
 def box(ui: UI, selector: str) -> dict:
@@ -105,4 +106,60 @@ def test_the_offer_steps_aside_once_the_learner_sets_to_work(sized_ui) -> None:
             assert not offer.is_visible(), action
         ui.open()
         assert offer.is_visible()  # not remembered
+        ui.assert_no_console_errors()
+
+
+# Every neuron's circle, the output's "ŷ" and the drawing's box, on the screen.
+DRAWING_PARTS = """() => {
+  const svg = document.querySelector('svg[data-network]');
+  const parts = [...svg.querySelectorAll('g.neuron circle.body'), ...svg.querySelectorAll('.side-label')]
+    .filter((n) => n.textContent !== '' || n.tagName === 'circle');
+  return [svg, ...parts].map((n) => { const b = n.getBoundingClientRect();
+    return { x: b.x, y: b.y, width: b.width, height: b.height, what: n.getAttribute('class') }; });
+}"""
+
+
+# The neurons whose circle's centre another part of the drawing takes the clicks of.
+CENTRES_HIT_THEIR_NEURON = """() => [...document.querySelectorAll('svg[data-network] g.neuron')]
+.filter((g) => {
+  const b = g.querySelector('circle.body').getBoundingClientRect();
+  const hit = document.elementFromPoint(b.x + b.width / 2, b.y + b.height / 2)?.closest('[data-kind]');
+  return hit !== g;
+}).map((g) => `${g.dataset.layer}-${g.dataset.j}`)"""
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (1920, 1080)])
+@pytest.mark.parametrize("lesson_id", ["vanishing-gradients", "overfitting"])
+def test_a_deep_network_is_drawn_whole_beside_the_tour(
+    sized_ui, lesson_id: str, width: int, height: int
+) -> None:
+    """Six sigmoid layers of 8, or two folded layers of 32: the drawing is fitted to the height the
+    window leaves under the controls, so its last row and the output are on the first screen."""
+    with sized_ui(width, height) as ui:
+        open_lesson(ui, lesson_id)
+        assert ui.page.evaluate("window.scrollY") == 0
+        for part in ui.page.evaluate(DRAWING_PARTS):
+            assert part["y"] >= 0 and part["y"] + part["height"] <= height, part
+        for part in ("[data-tour-text]", "[data-tour-next]"):
+            assert inside_viewport(ui, part), part
+        # Still legible: the rows are at least 20 px apart, the circles at least 12 px wide.
+        rows = ui.page.evaluate(
+            "[...document.querySelectorAll('svg g.neuron[data-layer=\"1\"] circle.body')]"
+            ".map((c) => c.getBoundingClientRect()).map((b) => [b.y + b.height / 2, b.width])"
+        )
+        assert min(b[0] - a[0] for a, b in zip(rows, rows[1:], strict=False)) >= 20
+        assert min(w for _, w in rows) >= 12
+        # A click on a neuron's centre is the neuron's, not the bias square's target above it.
+        assert ui.page.evaluate(CENTRES_HIT_THEIR_NEURON) == []
+        ui.assert_no_console_errors()
+
+
+@pytest.mark.parametrize("lesson_id", ["vanishing-gradients", "overfitting"])
+def test_on_a_phone_a_deep_network_fits_the_screen(sized_ui, lesson_id: str) -> None:
+    with sized_ui(390, 844) as ui:
+        open_lesson(ui, lesson_id)
+        # Scrolled to (the tour comes first), the whole drawing is on the screen.
+        ui.page.evaluate("document.querySelector('svg[data-network]').scrollIntoView({ block: 'start' })")
+        for part in ui.page.evaluate(DRAWING_PARTS):
+            assert part["y"] >= -0.5 and part["y"] + part["height"] <= 844, part
         ui.assert_no_console_errors()

@@ -9,6 +9,38 @@ const make = (tag, attrs = {}, text = "") => {
   return node;
 };
 
+let letGo = null; // ends the hold of the part last shown
+
+/**
+ * Scroll `node` into view and hold it where it came to rest while the page settles: a panel above
+ * it that loads or takes its height afterwards (the computational graph, drawn when first scrolled
+ * near; on a phone, a panel laid out only once near the screen) would push it off the screen. The
+ * page scrolls by as much as the node moved before that frame is painted, until the learner
+ * scrolls, taps, clicks or presses a key.
+ */
+function showAndHold(node, block) {
+  letGo?.();
+  node.scrollIntoView({ block });
+  const restsAt = node.getBoundingClientRect().top;
+  // What can move it: every box beside each of its ancestors (a grid's order can put a later one
+  // above it).
+  const watcher = new ResizeObserver(() => {
+    if (!node.isConnected) return letGo?.();
+    const moved = node.getBoundingClientRect().top - restsAt;
+    if (Math.abs(moved) >= 0.5) window.scrollBy(0, moved);
+  });
+  for (let up = node.parentElement; up && up !== document.documentElement; up = up.parentElement) {
+    for (const part of up.children) watcher.observe(part);
+  }
+  const inputs = ["wheel", "touchstart", "pointerdown", "keydown"];
+  letGo = () => {
+    watcher.disconnect();
+    for (const type of inputs) window.removeEventListener(type, letGo, true);
+    letGo = null;
+  };
+  for (const type of inputs) window.addEventListener(type, letGo, { capture: true, passive: true });
+}
+
 /** Build the panel's parts inside `root`; `on` = {next, back, leave, choose(choice)}. */
 export function createPanel(root, on) {
   root.replaceChildren();
@@ -41,7 +73,8 @@ export function createPanel(root, on) {
   // Offered only while the drawing is out of view (seeOffered).
   const see = make("button", { type: "button", class: "tour-see", "data-tour-see": "", hidden: "" }, "See the network ↓");
   see.addEventListener("click", () => {
-    document.querySelector(".panel.drawing")?.scrollIntoView({ block: "start" });
+    const drawing = document.querySelector(".panel.drawing");
+    if (drawing) showAndHold(drawing, "start");
     awayFromPanel();
   });
   // After a jump to the drawing or a step's target, a button at the foot of the window brings
@@ -165,7 +198,7 @@ export function createPanel(root, on) {
       where.textContent = `Show: ${target.name} ↓`;
       where.title = "Scroll to what this step is about";
       where.onclick = () => {
-        target.node.scrollIntoView({ block: "center" });
+        showAndHold(target.node, "center");
         awayFromPanel();
       };
     },
