@@ -5,7 +5,7 @@ instead of calling the state the end of the epoch itself."""
 from __future__ import annotations
 
 from .conftest import UI
-from .test_timeline import SETUP, act, server, wait_for_now, wait_for_preview
+from .test_timeline import SETUP, act, server, wait_for_now, wait_for_preview, wait_for_rewind
 
 LABEL = "[data-timeline-label]"
 
@@ -89,8 +89,7 @@ def test_an_update_on_a_chosen_sample_after_an_epoch_is_not_called_its_end(ui: U
     assert "Rewinding drops 2 updates after this point" in text
     assert "The network goes back to step 13 (1 update since the end of epoch 3), with the settings" in text
     page.get_by_role("button", name="Rewind", exact=True).click()
-    wait_for_now(ui, 13)
-    ui.idle()
+    wait_for_rewind(ui, 13)
     caption = page.locator("[data-caption]").text_content() or ""
     assert caption.startswith(
         "Rewound to step 13: the network is back at step 13 (1 update since the end of epoch 3), with η = 0.5"

@@ -75,6 +75,16 @@ def wait_for_now(ui: UI, step: int) -> None:
         raise AssertionError(f"the timeline did not reach 'now' at step {step}: {seen}") from exc
 
 
+def wait_for_rewind(ui: UI, step: int) -> None:
+    """After Rewind: the timeline is at ``step`` and the rewind's caption is written (it comes
+    once the history, plots and timeline are read again, after the timeline shows the step)."""
+    wait_for_now(ui, step)
+    ui.page.wait_for_function(
+        "() => document.querySelector('[data-caption]').textContent.startsWith('Rewound to')"
+    )
+    ui.idle()
+
+
 def ask_rewind_at_epoch_1(ui: UI):
     """Scrub to the end of epoch 1 (update 4: four updates per epoch) and press Rewind here…;
     the dialog, open."""
@@ -159,8 +169,7 @@ def test_scrub_preview_then_rewind_restores_the_snapshot_and_training_on_repeats
 
     page.get_by_role("button", name="Rewind here…").click()
     page.get_by_role("button", name="Rewind", exact=True).click()
-    wait_for_now(ui, 4)
-    ui.idle()
+    wait_for_rewind(ui, 4)
 
     rewound = server(live_server, nid)
     assert (rewound["epoch"], rewound["step"]) == (1, 4)
@@ -207,8 +216,7 @@ def test_a_rewind_before_a_change_of_settings_says_training_on_takes_another_pat
         "only if you make the same change at the same point." in (dialog.text_content() or "")
     )
     page.get_by_role("button", name="Rewind", exact=True).click()
-    wait_for_now(ui, 4)
-    ui.idle()
+    wait_for_rewind(ui, 4)
     caption = page.locator("[data-caption]").text_content() or ""
     took = "Step, Epoch or Play from here with these settings take another path."
     assert f"The original run changed {said}: {took}" in caption
