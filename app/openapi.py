@@ -16,6 +16,11 @@ settings the server runs with:
   said in words: JSON Schema cannot state them.
 - **Authentication.** A ``bearer`` security scheme; when the server runs with a token, every
   ``/api/…`` operation but ``/api/health`` requires it and documents its 401.
+- **The request's own refusals.** Every operation that reads a body (every method but GET)
+  documents the 408 of a body that did not arrive within ``max_body_seconds``; every operation
+  documents a 500 (``ERROR_RESPONSES``). A 405 answers a method a path does not take, so no
+  operation of the document gets one: it is the reusable response ``MethodNotAllowed``, with
+  its ``Allow`` header.
 - **The training stream.** ``POST …/train`` with ``stream: true`` answers ``text/event-stream``;
   each event is documented as ``{"event", "data"}`` with ``data`` the JSON of its kind.
 """
@@ -64,6 +69,23 @@ UNAUTHORIZED = {
 }
 
 
+ERROR_OUT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+BODY_TIMEOUT = {
+    "description": "the body did not arrive within `max_body_seconds` (`body_timeout`)",
+    "content": ERROR_OUT,
+}
+METHOD_NOT_ALLOWED = {
+    "description": "a method the path does not take (`method_not_allowed`): the answer to every "
+    "method of a path that the document does not list under it, never to one it lists",
+    "headers": {
+        "Allow": {"description": "the methods the path takes, comma-separated", "schema": {"type": "string"}}
+    },
+    "content": ERROR_OUT,
+}
+# The methods whose body the server never reads (app/limits.py): no 408.
+BODILESS_METHODS = frozenset({"get", "head", "options"})
+
+
 def operation_id(route: APIRoute) -> str:
     """The route function's name: ``step``, ``rewind``, ``create_network``."""
     return route.name
@@ -94,6 +116,7 @@ def finish(document: Schema, settings: Settings) -> Schema:
             _optional_body(operation)
             _form_fields(operation, schemas)
     _limits(schemas, settings)
+    _request_refusals(document)
     _event_stream(document)
     _links(document)
     _security(document, settings)
@@ -123,6 +146,15 @@ def _form_fields(operation: Schema, schemas: Schema) -> None:
         if "anyOf" in prop:
             rest = {key: value for key, value in prop.items() if key != "anyOf"}
             properties[name] = {**_value_schema(prop), **rest}
+
+
+def _request_refusals(document: Schema) -> None:
+    """The 408 of a body too slow, where a body is read; the 405 as a reusable response."""
+    for operations in document["paths"].values():
+        for method, operation in operations.items():
+            if method not in BODILESS_METHODS:
+                operation.setdefault("responses", {})["408"] = BODY_TIMEOUT
+    document["components"].setdefault("responses", {})["MethodNotAllowed"] = METHOD_NOT_ALLOWED
 
 
 def _limits(schemas: Schema, settings: Settings) -> None:

@@ -154,8 +154,14 @@ class Snapshot:
     """A kept point of the timeline: after an epoch closed or after one update."""
 
     kind: str  # "epoch" or "step"
-    epoch: int
-    step: int
+    epoch: int  # epochs completed at this point
+    step: int  # updates applied at this point
+    # training samples of the epoch in progress consumed at this point: 0 at an epoch's end, and
+    # after updates on chosen rows only (they leave the cursor where it was)
+    cursor: int
+    # updates applied when the last epoch before this point closed (0 before any): step minus
+    # this is how many updates followed it; None when not known (stored by an older server)
+    epoch_end_step: int | None
     train_loss: float | None  # the epoch's training loss, or the update's batch loss
     # the hyperparameters that epoch or update ran with: learning_rate, optimizer, regularization,
     # batch_size, loss, activations (as in the spec)
@@ -163,7 +169,10 @@ class Snapshot:
 
     @classmethod
     def from_json(cls, data: Json) -> Snapshot:
-        return cls(data["kind"], data["epoch"], data["step"], data["train_loss"], data.get("settings", {}))
+        return cls(
+            data["kind"], data["epoch"], data["step"], data["cursor"], data.get("epoch_end_step"),
+            data["train_loss"], data.get("settings", {}),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

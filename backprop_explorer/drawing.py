@@ -4,8 +4,11 @@ from outside, every number the server's.
 The drawing follows the page's: inputs on the left, the output on the right, each neuron
 ringed in its activation's colour, each edge blue for w > 0 and orange for w < 0 with a width
 ∝ |w|, a small square per bias. A layer wider than 16 neurons shows its first and last 8.
-Hovering any element shows its value (an SVG ``<title>``). After a forward pass, each neuron
-is filled by its activation a on the pass's first sample and writes it.
+Hovering any element shows its value (an SVG ``<title>``), named as the page names it: the
+layers by the titles of the drawing's columns (Input, Hidden 1, Hidden 2, …, Output; the API's
+layer l is Hidden l, its last layer the Output), so "w1,2 of Hidden 1", "b1 of Output",
+"neuron 2 of Hidden 1", "input 1", "output neuron ŷ". After a forward pass, each neuron is
+filled by its activation a on the pass's first sample and writes it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,25 @@ def shown(n: int) -> list[int | None]:
     return [*range(KEEP), None, *range(n - KEEP, n)]
 
 
+def layer_name(l: int, last: int) -> str:
+    """The page's name of layer ``l`` (1..``last``, as the API numbers them): "Hidden l", or
+    "Output" for the last."""
+    return "Output" if l == last else f"Hidden {l}"
+
+
+def column_name(l: int, last: int) -> str:
+    """The drawing's title of column ``l`` (0: the inputs): "Input", "Hidden l" or "Output"."""
+    return "Input" if l == 0 else layer_name(l, last)
+
+
+def neuron_words(l: int, last: int, j: int, output: str) -> str:
+    """Neuron ``j`` (0-based) of layer ``l`` in the page's words: "input 1", "neuron 2 of
+    Hidden 1", or "output neuron ``output``" (its label on the drawing)."""
+    if l == 0:
+        return f"input {j + 1}"
+    return f"output neuron {output}" if l == last else f"neuron {j + 1} of {layer_name(l, last)}"
+
+
 def _mix(colour: str, t: float) -> str:
     """``colour`` faded towards white by 1 − t (t in [0, 1])."""
     rgb = [int(colour[k : k + 2], 16) for k in (1, 3, 5)]
@@ -48,10 +70,16 @@ def _mix(colour: str, t: float) -> str:
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+def output_label(info: NetworkInfo, j: int) -> str:
+    """Output neuron ``j``'s label on the drawing: "ŷ", or "ŷ <target name>" among several."""
+    return f"ŷ {info.target_names[j]}" if info.layers[-1] > 1 else "ŷ"
+
+
 def network_svg(info: NetworkInfo, forward: ForwardTrace | None = None) -> str:
     """The network ``info`` describes, with its current weights and biases; with ``forward``
     (the last forward pass), each neuron's activation on the pass's first sample."""
     sizes = info.layers
+    last = len(sizes) - 1
     columns = [shown(n) for n in sizes]
     rows = max(len(c) for c in columns)
     left, right = 120, 130
@@ -79,14 +107,14 @@ def network_svg(info: NetworkInfo, forward: ForwardTrace | None = None) -> str:
                     f'<line class="edge" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
                     f'stroke="{POS if w >= 0 else NEG}" stroke-width="{0.6 + 4 * abs(w) / largest:.2f}" '
                     f'stroke-opacity="0.75" data-layer="{l}" data-j="{j}" data-i="{i}">'
-                    f"<title>w{j + 1},{i + 1} of layer {l} = {w!r}</title></line>"
+                    f"<title>w{j + 1},{i + 1} of {layer_name(l, last)} = {w!r}</title></line>"
                 )
     # Neurons, biases and names.
     a0 = [layer.a[0] for layer in forward.layers] if forward is not None else None
     for l, column in enumerate(columns):
         activation = "input" if l == 0 else info.activations[l - 1]
         ring = INK if l == 0 else ACTIVATION_COLOURS.get(activation, MUTED)
-        title = "Input" if l == 0 else "Output" if l == len(sizes) - 1 else f"Hidden {l}"
+        title = column_name(l, last)
         x, _ = position(l, 0)
         parts.append(
             f'<text x="{x:.1f}" y="22" text-anchor="middle" font-weight="600" fill="{INK}">{title}</text>'
@@ -112,7 +140,8 @@ def network_svg(info: NetworkInfo, forward: ForwardTrace | None = None) -> str:
             fill = (
                 "#ffffff" if value is None else _mix(POS if value >= 0 else NEG, min(1.0, abs(value)) * 0.8)
             )
-            hover = f"neuron {j + 1} of layer {l}" + ("" if value is None else f": a = {value!r}")
+            words = neuron_words(l, last, j, output_label(info, j))
+            hover = words + ("" if value is None else f": {'x' if l == 0 else 'a'} = {value!r}")
             parts.append(
                 f'<circle class="neuron" cx="{cx:.1f}" cy="{cy:.1f}" r="{R}" fill="{fill}" stroke="{ring}" '
                 f'stroke-width="3" data-layer="{l}" data-j="{j}"><title>{escape(hover)}</title></circle>'
@@ -126,10 +155,11 @@ def network_svg(info: NetworkInfo, forward: ForwardTrace | None = None) -> str:
                 )
             if l > 0:
                 b = float(biases[l - 1][j])
+                named = f"b{j + 1} of {layer_name(l, last)}"
                 parts.append(
                     f'<rect class="bias" x="{cx - 4:.1f}" y="{cy - R - 9:.1f}" width="8" height="8" '
                     f'fill="{_mix(POS if b >= 0 else NEG, min(1.0, abs(b) / largest))}" stroke="{MUTED}" '
-                    f'data-layer="{l}" data-j="{j}"><title>b{j + 1} of layer {l} = {b!r}</title></rect>'
+                    f'data-layer="{l}" data-j="{j}"><title>{named} = {b!r}</title></rect>'
                 )
             if l == 0:
                 name = info.feature_names[j]
@@ -137,12 +167,9 @@ def network_svg(info: NetworkInfo, forward: ForwardTrace | None = None) -> str:
                     f'<text x="{cx - R - 8:.1f}" y="{cy + 4:.1f}" text-anchor="end" fill="{INK}">'
                     f"{escape(name)}</text>"
                 )
-            elif l == len(sizes) - 1:
-                name = info.target_names[j] if sizes[l] > 1 else "ŷ"
-                label = f"ŷ {name}" if sizes[l] > 1 else name
-                parts.append(
-                    f'<text x="{cx + R + 8:.1f}" y="{cy + 4:.1f}" fill="{INK}">{escape(label)}</text>'
-                )
+            elif l == last:
+                label = escape(output_label(info, j))
+                parts.append(f'<text x="{cx + R + 8:.1f}" y="{cy + 4:.1f}" fill="{INK}">{label}</text>')
     caption = (
         f"{'–'.join(map(str, sizes))} network {info.id}: epoch {info.epoch}, step {info.step}, "
         f"phase {info.phase}"

@@ -89,6 +89,9 @@ class NetworkInfo:
     phase: str  # the last phase completed in the current step, or "ready"
     epoch: int  # completed epochs
     step: int  # updates applied
+    # updates applied when the last epoch closed (0 before any): step minus this is how many
+    # updates followed it; None when not known (saved by an older server, until its next epoch)
+    epoch_end_step: int | None
     task: str | None
     parameters: Parameters
     raw: Json = field(repr=False)
@@ -97,7 +100,8 @@ class NetworkInfo:
     def from_json(cls, data: Json) -> NetworkInfo:
         return cls(
             data["id"], list(data["layers"]), list(data["activations"]), data["loss"],
-            data["learning_rate"], data["phase"], data["epoch"], data["step"], data.get("task"),
+            data["learning_rate"], data["phase"], data["epoch"], data["step"], data.get("epoch_end_step"),
+            data.get("task"),
             Parameters.from_json(data["parameters"]), data,
         )  # fmt: skip
 

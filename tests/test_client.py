@@ -373,6 +373,33 @@ def test_networks_lists_every_page(tmp_path: Path) -> None:
     assert len(listed) == 105 and set(listed) == set(ids)  # none missing, none twice
 
 
+def test_snapshots_and_the_network_carry_the_cursor_and_the_epoch_s_end(api: Client) -> None:
+    """Each snapshot's ``cursor`` and ``epoch_end_step``, and the network's ``epoch_end_step``,
+    are the server's counters: an epoch's end, an update of the next epoch (the cursor one batch
+    on), and an update on a chosen row after it (the cursor where it was)."""
+    net = api.create(MOONS)  # 45 training rows in batches of 8: 6 updates an epoch
+    assert net.info.epoch_end_step == 0
+    net.train(1)
+    net.step()
+    net.step(indices=[3])
+    info = net.refresh()
+    assert (info.epoch, info.step, info.epoch_end_step) == (1, 8, 6)
+    assert info.epoch_end_step == info.raw["epoch_end_step"]
+    kept = net.snapshots()
+    first, epoch_1, update, chosen = kept[0], kept[-3], kept[-2], kept[-1]
+    assert (first.kind, first.step, first.cursor, first.epoch_end_step) == ("epoch", 0, 0, 0)
+    assert (epoch_1.kind, epoch_1.step, epoch_1.cursor, epoch_1.epoch_end_step) == ("epoch", 6, 0, 6)
+    assert (update.kind, update.step, update.cursor, update.epoch_end_step) == ("step", 7, 8, 6)
+    assert (chosen.kind, chosen.step, chosen.cursor, chosen.epoch_end_step) == ("step", 8, 8, 6)
+    listed = api.request("GET", f"/api/networks/{net.id}/snapshots")["snapshots"]
+    assert [(s.cursor, s.epoch_end_step) for s in kept] == [
+        (s["cursor"], s["epoch_end_step"]) for s in listed
+    ]
+    preview = net.snapshot(step=7)
+    assert (preview.snapshot.cursor, preview.snapshot.epoch_end_step) == (8, 6)
+    assert preview.network.epoch_end_step == 6 and preview.network.step == 7
+
+
 def test_timeline_preview_rewind_and_replay(api: Client) -> None:
     net = api.create(MOONS)
     net.train(2)

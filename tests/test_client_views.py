@@ -108,21 +108,36 @@ def test_a_network_draws_itself_as_a_static_svg_of_its_values(api: Client) -> No
         l, j, i = (int(edge.get(k)) for k in ("data-layer", "data-j", "data-i"))
         w = MAZUR["weights"][l - 1][j][i]
         assert edge.get("stroke") == ("#2166ac" if w > 0 else "#e66101")
-        assert edge.find(f"{SVG}title").text == f"w{j + 1},{i + 1} of layer {l} = {w!r}"
+        # Layers named as the page's drawing titles its columns: layer 1 is Hidden 1, 2 the Output.
+        assert edge.find(f"{SVG}title").text == f"w{j + 1},{i + 1} of {('Hidden 1', 'Output')[l - 1]} = {w!r}"
     biases = {b.find(f"{SVG}title").text for b in root.findall(f".//{SVG}rect[@class='bias']")}
     assert biases == {
-        "b1 of layer 1 = 0.35",
-        "b2 of layer 1 = 0.35",
-        "b1 of layer 2 = 0.6",
-        "b2 of layer 2 = 0.6",
+        "b1 of Hidden 1 = 0.35",
+        "b2 of Hidden 1 = 0.35",
+        "b1 of Output = 0.6",
+        "b2 of Output = 0.6",
     }
+    neurons = [c.find(f"{SVG}title").text for c in root.findall(f".//{SVG}circle[@class='neuron']")]
+    assert neurons == [
+        "input 1",
+        "input 2",
+        "neuron 1 of Hidden 1",
+        "neuron 2 of Hidden 1",
+        "output neuron ŷ y1",
+        "output neuron ŷ y2",
+    ]
+    assert not any("layer" in (e.text or "") + (e.get("aria-label") or "") for e in root.iter())
     texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "Input" in texts and "Hidden 1" in texts and "Output" in texts and "ŷ y1" in texts
     assert not any(t and t.startswith("0.59") for t in texts)  # no activations before a forward pass
 
     forward = net.forward([[0.05, 0.10]])
-    texts = [t.text for t in svg_of(net._repr_html_()).iter(f"{SVG}text")]
+    root = svg_of(net._repr_html_())
+    texts = [t.text for t in root.iter(f"{SVG}text")]
     assert "0.5933" in texts and "0.7514" in texts  # out_h1 and out_o1, to the page's 4 digits
+    neurons = [c.find(f"{SVG}title").text for c in root.findall(f".//{SVG}circle[@class='neuron']")]
+    assert neurons[0] == "input 1: x = 0.05" and neurons[2].startswith("neuron 1 of Hidden 1: a = 0.5932")
+    assert neurons[4].startswith("output neuron ŷ y1: a = 0.7513")
     assert forward.layer(2).a[0, 0] == pytest.approx(0.75136507, abs=1e-8)
 
     net.loss([[0.01, 0.99]])
@@ -131,7 +146,7 @@ def test_a_network_draws_itself_as_a_static_svg_of_its_values(api: Client) -> No
     root = svg_of(net._repr_html_())
     assert "0.5933" not in [t.text for t in root.iter(f"{SVG}text")]
     w5 = root.find(f".//{SVG}line[@data-layer='2'][@data-j='0'][@data-i='0']")
-    assert w5.find(f"{SVG}title").text.startswith("w1,1 of layer 2 = 0.3589164")  # w5 after the update
+    assert w5.find(f"{SVG}title").text.startswith("w1,1 of Output = 0.3589164")  # w5 after the update
 
 
 def test_a_wide_layer_is_folded_as_on_the_page(api: Client) -> None:

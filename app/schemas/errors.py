@@ -94,6 +94,11 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ValidationErrorOut, "description": "invalid input"},
     429: {"model": ErrorOut, "description": "too many requests wait for this network"},
     503: {"model": ErrorOut, "description": "the database cannot be written (disk full, read-only)"},
+    500: {
+        "model": ErrorOut,
+        "description": "an error of the server's own (`internal_error`: its log says why), or the "
+        "database refused the request for a reason other than a 503's (`database_error`)",
+    },
 }
 
 

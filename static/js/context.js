@@ -68,6 +68,35 @@ export const emit = (e) => events.push({ ...e, t: Math.round(performance.now()) 
 
 export const animator = createAnimator();
 
+/**
+ * Another network on its way to the screen: a link opened, a build, an import, a copy. Each
+ * such switch runs through `switching`; an action on the network (a phase, Step, Epoch, Play)
+ * waits for `switched()` before it reads which network is on screen, so it acts on, and draws
+ * on, the network the page is bringing up, never on the one leaving it.
+ */
+const switches = new Set();
+
+/** `fn` with its calls counted as network switches while they run. */
+export function switching(fn) {
+  return async (...args) => {
+    const run = fn(...args);
+    switches.add(run);
+    try {
+      return await run;
+    } finally {
+      switches.delete(run);
+    }
+  };
+}
+
+/** Resolves once no network switch is in progress (at once when none is). */
+export async function switched() {
+  while (switches.size) await Promise.allSettled([...switches]);
+}
+
+/** Whether `network` is still the one on screen: an answer about another is not drawn. */
+export const stillOnScreen = (network) => store.get().network?.id === network.id;
+
 /** The drawing and the inspector: built by `mountViews`, before anything renders. */
 export let view = null;
 export let inspector = null;

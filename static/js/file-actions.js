@@ -1,7 +1,7 @@
 // Gradient check, Export and Import: the actions on the whole network beside the phases.
 
 import * as api from "./api.js";
-import { $, animator, emit, form, store } from "./context.js";
+import { $, animator, emit, form, stillOnScreen, store, switching } from "./context.js";
 import { bold, setCaption } from "./captions.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
 import { setupFromNetwork } from "./setup.js";
@@ -13,12 +13,13 @@ import { stopPlaying } from "./play.js";
 export const gradcheckKey = (n) => `${n.id}:${n.step}:${n.epoch}:${n.cursor?.batch_index}`;
 
 export async function checkGradients() {
-  const { network } = store.get();
-  if (!network) return;
+  if (!store.get().network) return;
   await guarded(async () => {
+    const { network } = store.get(); // the one on screen once any switch has landed
     status("Checking gradients by finite differences…", true);
     try {
       const res = await api.gradcheck(network.id);
+      if (!stillOnScreen(network)) return; // another network came on screen meanwhile
       clearErrors("gradcheck");
       store.set({ gradcheck: { key: gradcheckKey(store.get().network), res } });
       emit({ action: "gradcheck", max_rel_error: res.max_rel_error, passed: res.passed });
@@ -51,7 +52,7 @@ export async function exportNetwork() {
   }
 }
 
-export async function importNetwork(file) {
+export const importNetwork = switching(async (file) => {
   let doc;
   try {
     doc = JSON.parse(await file.text());
@@ -85,4 +86,4 @@ export async function importNetwork(file) {
     setError("import", detailOf(err));
     status(`Ready · epoch ${store.get().network?.epoch ?? 0}`);
   }
-}
+});

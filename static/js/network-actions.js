@@ -1,7 +1,7 @@
 // The network's lifecycle: preview the data, build or PATCH from the setup, adopt, open a link.
 
 import * as api from "./api.js";
-import { $, animator, form, store } from "./context.js";
+import { $, animator, form, store, switching } from "./context.js";
 import { bold, setCaption } from "./captions.js";
 import { dataSpec, isInline, isUpload, needsRebuild, patchFor, setupFromNetwork, toSpec } from "./setup.js";
 import { patchSettings } from "./live-settings.js";
@@ -63,7 +63,7 @@ export function describeNext() {
 }
 
 /** `shape`: the data's, when the caller has just loaded the preview of this setup. */
-export async function build(setup, { keepUrl = false, shape = null } = {}) {
+export const build = switching(async (setup, { keepUrl = false, shape = null } = {}) => {
   await stopPlaying();
   animator.skip();
   shape ??= await loadPreview(setup);
@@ -80,7 +80,7 @@ export async function build(setup, { keepUrl = false, shape = null } = {}) {
     setError("limits", `The network was not built: ${detailOf(err)}`); // beside the drawing, in view
     status("The network could not be built");
   }
-}
+});
 
 /**
  * The Build button: always a new network with fresh weights from the setup, and a caption
@@ -165,7 +165,9 @@ export function linkTo(setup) {
  * shared it), as it is now: trained weights and history included. Returns false when this server
  * does not know the id, or it is not this page's to see (the caller rebuilds from the setup).
  */
-export async function openLinked(networkId, setup, share = null) {
+export const openLinked = switching(async (networkId, setup, share = null) => {
+  await stopPlaying(); // Play trains the network on screen: not the one this replaces
+  animator.skip();
   let network;
   api.viewWith(networkId, share);
   try {
@@ -189,10 +191,10 @@ export async function openLinked(networkId, setup, share = null) {
   }
   document.body.dataset.ready = "true";
   return true;
-}
+});
 
 /** Make the network on screen (shared with this page to view) a copy of this page's own, and show it. */
-export async function copyOnScreen() {
+export const copyOnScreen = switching(async () => {
   const { network, setup } = store.get();
   const copy = await api.importNetwork(await api.exportNetwork(network.id));
   await adopt(copy, setupFromNetwork(copy, setup) ?? setup);
@@ -200,7 +202,7 @@ export async function copyOnScreen() {
     bold("Copied"), ` the network you were viewing: this ${copy.layers.join("–")} network is yours, at ${momentName(networkMoment(copy))}. Press `,
     bold("Forward"), ` (F) to step through ${describeNext()}, or Play (Space) to train on.`,
   ]);
-}
+});
 
 /**
  * Apply the form: PATCH hyperparameters when the shapes stay, otherwise build anew. Resolves

@@ -1,7 +1,7 @@
 // Direct manipulation: set one weight or bias from the diagram (a row of your own: own-input.js).
 
 import * as api from "./api.js";
-import { $, emit, store } from "./context.js";
+import { $, emit, stillOnScreen, store } from "./context.js";
 import { bold, number, setCaption } from "./captions.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
 import { refreshPlots } from "./refresh.js";
@@ -25,6 +25,7 @@ export async function setParameter(target, value) {
     return;
   }
   await guarded(async () => {
+    if (!stillOnScreen(network)) return; // the parameter was one of a network no longer on screen
     const { trace } = store.get();
     const { weights, biases } = structuredClone(network.parameters);
     if (target.kind === "edge") weights[target.layer - 1][target.j][target.i] = value;
@@ -34,9 +35,10 @@ export async function setParameter(target, value) {
     store.set({ trace: null });
     try {
       const next = await api.putParameters(network.id, { weights, biases }).catch((err) => {
-        store.set({ trace });
+        if (stillOnScreen(network)) store.set({ trace });
         throw err;
       });
+      if (!stillOnScreen(network)) return;
       clearErrors("phase");
       store.set({ network: next, trace: null });
       if (trace?.forward) {
@@ -51,7 +53,7 @@ export async function setParameter(target, value) {
       emit({ action: "set-parameter", kind: target.kind, layer: target.layer, value });
       await refreshPlots();
     } catch (err) {
-      setError("phase", detailOf(err));
+      if (stillOnScreen(network)) setError("phase", detailOf(err));
     }
   });
 }

@@ -1,7 +1,7 @@
 // The phase buttons' actions: Forward, Loss, Backward, Update, Step, Epoch and Reset, one at a time.
 
 import * as api from "./api.js";
-import { $, animator, emit, phaseOrder, store, view } from "./context.js";
+import { $, animator, emit, phaseOrder, stillOnScreen, store, switched, view } from "./context.js";
 import { WHILE, bold, capitalized, captionFor, number, setCaption } from "./captions.js";
 import { clearErrors, detailOf, setError, status } from "./messages.js";
 import { refreshHistory, refreshNetwork, refreshPlots } from "./refresh.js";
@@ -17,7 +17,11 @@ function sampleBody() {
 
 let busy = false;
 let pending = Promise.resolve();
-/** One action at a time. A new action during an animation skips it rather than being ignored. */
+/**
+ * One action at a time. A new action during an animation skips it rather than being ignored.
+ * `fn` runs once no other network is on its way to the screen (a link being opened, a build):
+ * it reads the network on screen then, and acts on that one.
+ */
 export async function guarded(fn) {
   leavePreview(); // an action acts on the network as it is, so the drawing shows it again
   // A paused Play may still be landing its last train call and refreshing the network;
@@ -33,6 +37,7 @@ export async function guarded(fn) {
   document.body.dataset.busy = "true";
   pending = (async () => {
     try {
+      await switched();
       await fn();
     } finally {
       busy = false;
@@ -97,10 +102,12 @@ function stagesFor(name, res) {
   return make[name](res);
 }
 
-/** After an update or a step: fetch the new weights and history while it animates, then explain and replot. */
-async function landUpdate(animation, name, trace) {
+/** After an update or a step of `network`: fetch the new weights and history while it animates,
+ * then explain and replot (nothing, once another network is on screen). */
+async function landUpdate(animation, network, name, trace) {
   await Promise.all([refreshNetwork(), refreshHistory()]);
   await animation;
+  if (!stillOnScreen(network)) return;
   setCaption(captionFor(name, trace));
   await refreshPlots();
 }
@@ -116,10 +123,11 @@ function bodyFor(name) {
 /** Run one phase; `body` replaces the default one (own inputs or targets). Resolves with the
  * server's answer once it has animated, or undefined when the phase did not run. */
 export async function runPhase(name, body = null) {
-  const { network } = store.get();
-  if (!network || store.get().playing) return;
+  if (!store.get().network || store.get().playing) return;
   let answer;
   await guarded(async () => {
+    const { network, playing } = store.get();
+    if (playing) return;
     const refused = refusal(name, store.get());
     if (refused) {
       setError("phase", refused);
@@ -130,10 +138,13 @@ export async function runPhase(name, body = null) {
     try {
       res = await api.phase(network.id, name, body ?? bodyFor(name));
     } catch (err) {
+      if (!stillOnScreen(network)) return;
       setError("phase", detailOf(err));
       emit({ phase: name, error: detailOf(err) });
       return;
     }
+    // Another network came on screen while the answer was on its way: it is not this one's step.
+    if (!stillOnScreen(network)) return;
     clearErrors("phase");
     const trace = name === "forward" ? { forward: res } : { ...store.get().trace, [name]: res };
     store.set({ trace });
@@ -141,11 +152,12 @@ export async function runPhase(name, body = null) {
     setCaption([bold(capitalized(name)), `: ${WHILE[name]}… (Esc skips)`]);
     const animation = animator.run(stagesFor(name, res));
     if (name === "update") {
-      await landUpdate(animation, name, trace);
+      await landUpdate(animation, network, name, trace);
     } else {
       await animation;
-      setCaption(captionFor(name, trace));
+      if (stillOnScreen(network)) setCaption(captionFor(name, trace));
     }
+    if (!stillOnScreen(network)) return;
     store.set({ trace: store.get().trace }); // repaint the inspector with the final state
     answer = res;
   });
@@ -154,18 +166,20 @@ export async function runPhase(name, body = null) {
 
 /** All four phases; resolves with the server's answer, or undefined when it did not run. */
 export async function runStep() {
-  const { network } = store.get();
-  if (!network || store.get().playing) return;
+  if (!store.get().network || store.get().playing) return;
   animator.skip();
   let answer;
   await guarded(async () => {
+    const { network, playing } = store.get();
+    if (playing) return;
     let res;
     try {
       res = await api.phase(network.id, "step", sampleBody());
     } catch (err) {
-      setError("phase", detailOf(err));
+      if (stillOnScreen(network)) setError("phase", detailOf(err));
       return;
     }
+    if (!stillOnScreen(network)) return;
     clearErrors("phase");
     const trace = { forward: res.forward, loss: res.loss, backward: res.backward, update: res.update };
     // The panels follow the drawing: each phase joins the trace when its animation starts,
@@ -175,7 +189,8 @@ export async function runStep() {
     const reach = (p) => ({ duration: 0, start: () => store.set({ trace: { ...store.get().trace, [p]: res[p] } }) });
     const quick = (stages) => stages.map((s) => ({ ...s, duration: s.duration * 0.5 }));
     const animation = animator.run(phaseOrder().flatMap((p) => [reach(p), ...quick(stagesFor(p, res[p]))]));
-    await landUpdate(animation, "step", trace);
+    await landUpdate(animation, network, "step", trace);
+    if (!stillOnScreen(network)) return;
     store.set({ trace: store.get().trace });
     answer = res;
   });
@@ -184,14 +199,16 @@ export async function runStep() {
 
 /** The rest of the epoch; resolves with the server's answer, or undefined when it did not run. */
 export async function runEpoch() {
-  const { network } = store.get();
-  if (!network || store.get().playing) return;
+  if (!store.get().network || store.get().playing) return;
   animator.skip();
   let answer;
   await guarded(async () => {
+    const { network, playing } = store.get();
+    if (playing) return;
     status("Training one epoch…", true);
     try {
       const res = await api.epoch(network.id);
+      if (!stillOnScreen(network)) return;
       clearErrors("phase");
       store.set({ network: res.network, trace: null });
       await refreshHistory();
@@ -215,9 +232,9 @@ export async function runEpoch() {
       ]);
       emit({ phase: "epoch", epoch: e.epoch });
     } catch (err) {
-      setError("phase", detailOf(err));
+      if (stillOnScreen(network)) setError("phase", detailOf(err));
     } finally {
-      status(`Ready · epoch ${store.get().network.epoch}`);
+      if (stillOnScreen(network)) status(`Ready · epoch ${store.get().network.epoch}`);
     }
   });
   return answer;
@@ -243,6 +260,7 @@ export async function reset() {
     }
     try {
       const next = await api.resetNetwork(network.id);
+      if (!stillOnScreen(network)) return;
       clearErrors("phase");
       store.set({ network: next, trace: null, history: [], steps: [], selection: store.get().selection });
       await refreshPlots();
@@ -253,7 +271,7 @@ export async function reset() {
       status(`Ready · ${momentName(networkMoment(next))}`);
       emit({ phase: "reset" });
     } catch (err) {
-      setError("phase", detailOf(err));
+      if (stillOnScreen(network)) setError("phase", detailOf(err));
     }
   });
 }

@@ -1,7 +1,7 @@
 // Play and Pause: whole epochs train on the server in short streamed calls, redrawn between them.
 
 import * as api from "./api.js";
-import { $, animator, store } from "./context.js";
+import { $, animator, store, switched } from "./context.js";
 import { bold, number, setCaption } from "./captions.js";
 import { detailOf, setError, status } from "./messages.js";
 import { fmt } from "./format.js";
@@ -200,10 +200,23 @@ export function stopPlaying() {
   return running;
 }
 
-export function togglePlay() {
+let starting = false; // Play pressed while another network comes on screen: it plays that one
+
+export async function togglePlay() {
   leavePreview(); // Play trains the network as it is: the drawing shows it again first
-  if (store.get().playing) stopPlaying();
+  if (store.get().playing) {
+    stopPlaying();
+    return;
+  }
+  if (starting) {
+    starting = false; // pressed again before it started: Pause, so it does not
+    return;
+  }
+  starting = true;
+  await switched();
+  if (!starting) return;
+  starting = false;
   // A paused run may still be finishing its epoch on the server: start the next one only once
   // it has landed (the server answers 409 to a train on a network that is training).
-  else running = running.then(play);
+  running = running.then(play);
 }

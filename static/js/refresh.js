@@ -2,7 +2,7 @@
 // boundary plot and the neurons' health. Reads only; the actions that change things call these.
 
 import * as api from "./api.js";
-import { maxStepLosses, store } from "./context.js";
+import { maxStepLosses, stillOnScreen, store } from "./context.js";
 import { clearErrors, detailOf, setError } from "./messages.js";
 import { neuronHealth } from "./neuron-health.js";
 import { GRID_RESOLUTION, PLAY_GRID_RESOLUTION } from "./play-pace.js";
@@ -28,7 +28,8 @@ export async function refreshHistory() {
 export async function refreshNetwork() {
   const { network } = store.get();
   if (!network) return;
-  store.set({ network: await api.getNetwork(network.id) });
+  const now = await api.getNetwork(network.id);
+  if (stillOnScreen(network)) store.set({ network: now }); // else another network came on screen
 }
 
 /**
@@ -60,7 +61,9 @@ export async function refreshPlots() {
   if (!network || !data) return;
   try {
     const resolution = store.get().playing ? PLAY_GRID_RESOLUTION : GRID_RESOLUTION;
-    store.set({ grid: await plotGrid(network, data, { resolution }) });
+    const grid = await plotGrid(network, data, { resolution });
+    if (!stillOnScreen(network)) return; // another network came on screen: it plots its own
+    store.set({ grid });
     clearErrors("predict");
     await refreshNeuronHealth();
   } catch (err) {

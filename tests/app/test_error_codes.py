@@ -446,6 +446,46 @@ def test_the_openapi_document_declares_the_code_of_every_error(tmp_path: Path) -
     assert error_event["properties"]["data"]["contentSchema"] == {"$ref": "#/components/schemas/ErrorOut"}
 
 
+def test_the_openapi_document_declares_every_error_status_where_it_is_sent(tmp_path: Path) -> None:
+    """Every status of the API guide's error codes is declared with ErrorOut where the server can
+    send it: 408 on every operation that reads a body (every method but GET), 500 on every
+    operation, and 405, which answers only a method a path does not list, as the reusable
+    response MethodNotAllowed with its Allow header (a token server's document: its 401s too)."""
+    app = create_app(Settings(tmp_path / "n.db", Limits(), Access(token=TOKEN)))
+    document = app.openapi()
+    error_out = {"$ref": "#/components/schemas/ErrorOut"}
+    declared = set()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            declared |= set(responses)
+            server_error = responses["500"]
+            assert server_error["content"]["application/json"]["schema"] == error_out, (method, path)
+            assert (
+                "internal_error" in server_error["description"]
+                and "database_error" in server_error["description"]
+            )
+            timeout = responses.get("408")
+            assert (timeout is not None) == (method != "get"), (method, path)
+            if timeout is not None:
+                assert timeout["content"]["application/json"]["schema"] == error_out, (method, path)
+                assert (
+                    "body_timeout" in timeout["description"] and "max_body_seconds" in timeout["description"]
+                )
+            assert "405" not in responses, (method, path)  # the methods it lists are its own
+    not_allowed = document["components"]["responses"]["MethodNotAllowed"]
+    assert not_allowed["content"]["application/json"]["schema"] == error_out
+    assert "method_not_allowed" in not_allowed["description"] and "Allow" in not_allowed["headers"]
+    declared.add("405")
+    sent = set().union(*documented_codes().values()) - {"other"}
+    assert sent <= declared, sorted(sent - declared)
+    # The 405 is as declared: ErrorOut's code, and Allow naming the path's methods.
+    with TestClient(app) as client:
+        refused = client.put("/api/networks", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert refused.status_code == 405 and refused.json()["code"] == "method_not_allowed"
+    assert refused.headers["allow"] == "GET, HEAD, POST"
+
+
 def test_view_only_and_missing_networks_carry_their_codes_on_a_real_server(live_server: str) -> None:
     with httpx.Client(base_url=str(live_server), timeout=30) as http:
         net = http.post("/api/networks", json=MOONS, headers=ALICE).json()["id"]

@@ -47,6 +47,89 @@ def test_the_url_names_the_servers_network(ui: UI, browser, live_server: str) ->
     ui.assert_no_console_errors()
 
 
+# Network B of the link pasted into a tab showing A (xor's default 2-3-1): another shape.
+LINKED = {
+    "layers": [2, 4, 4, 1], "activations": ["tanh", "tanh", "sigmoid"], "loss": "bce",
+    "learning_rate": 0.1, "batch_size": 10, "data": {"generator": "circles", "n": 200, "seed": 1},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("press", ["key", "click"])
+def test_forward_right_after_a_pasted_link_runs_on_the_linked_network(
+    ui: UI, live_server: str, press: str
+) -> None:
+    """A link to network B set as the tab's hash while it shows A (mid-step), and Forward pressed
+    at once, before B is on screen: Forward runs on B and the drawing shows B's pass; A's step in
+    progress stays as it was on the server."""
+    ui.open()
+    page = ui.page
+    ui.press("Step")  # trained: the page keeps A on the server once B replaces it
+    ui.press("Forward")
+    ui.press("Loss")
+    a_id = ui.network_id
+    a_before = page.request.get(f"{live_server}/api/networks/{a_id}").json()
+    assert a_before["phase"] == "loss"
+    created = page.request.post(f"{live_server}/api/networks", data=LINKED)
+    assert created.status == 201
+    b_id = created.json()["id"]
+    twin = page.request.post(f"{live_server}/api/networks", data=LINKED).json()["id"]
+    expected = page.request.post(f"{live_server}/api/networks/{twin}/forward", data={}).json()
+    page.evaluate("(id) => { location.hash = `#net=${id}`; }", b_id)
+    if press == "key":
+        page.keyboard.press("f")
+    else:  # a click landing at once, before B is drawn
+        page.locator('[data-phase-button="forward"]').dispatch_event("click")
+    page.wait_for_function(f"() => {STATE}.network?.id === {b_id!r} && document.body.dataset.busy !== 'true'")
+    # The drawing is B's: its shape and B's forward pass, the API's numbers.
+    sizes = [page.locator(f'g.neuron[data-layer="{layer}"]').count() for layer in range(4)]
+    assert sizes == [2, 4, 4, 1]
+    trace = ui.state("s.trace?.forward ?? null")
+    assert trace is not None, "Forward did not run on the network on screen"
+    assert trace["layers"] == expected["layers"] and trace["indices"] == expected["indices"]
+    for layer in (1, 2, 3):
+        shown = page.evaluate(
+            f"[...document.querySelectorAll('text.neuron-value[data-layer=\"{layer}\"]')]"
+            ".map((t) => t.textContent)"
+        )
+        values = expected["layers"][layer - 1]["a"][0]
+        assert [float(t.replace("\u2212", "-")) for t in shown] == pytest.approx(values, rel=1e-2, abs=1e-3)
+    assert ui.phase() == "forward" and ui.error() == ""
+    assert page.request.get(f"{live_server}/api/networks/{b_id}").json()["phase"] == "forward"
+    # A's step in progress is as it was: the Forward did not go to it.
+    assert page.request.get(f"{live_server}/api/networks/{a_id}").json() == a_before
+    ui.press("Loss")  # B's own step goes on
+    assert ui.phase() == "loss" and ui.error() == ""
+    ui.assert_no_console_errors()
+
+
+def test_an_answer_for_the_network_a_link_replaced_is_not_drawn(ui: UI, live_server: str) -> None:
+    """Forward pressed on A, and a link to B opened before A's answer came back: A's forward
+    pass is not drawn on B's drawing, nor said in its caption; B's first Forward is B's."""
+    ui.open()
+    page = ui.page
+    ui.press("Step")
+    a_id = ui.network_id
+    b_id = page.request.post(f"{live_server}/api/networks", data=LINKED).json()["id"]
+    held = []
+    page.route(f"**/api/networks/{a_id}/forward", lambda route: held.append(route))  # A's request waits
+    page.keyboard.press("f")
+    page.wait_for_function("() => document.body.dataset.busy === 'true'")
+    page.evaluate("(id) => { location.hash = `#net=${id}`; }", b_id)
+    page.wait_for_function(f"() => {STATE}.network?.id === {b_id!r} && {STATE}.data !== null")
+    assert len(held) == 1
+    held[0].continue_()
+    ui.idle()
+    assert page.request.get(f"{live_server}/api/networks/{a_id}").json()["phase"] == "forward"
+    assert ui.state("s.network.id") == b_id and ui.state("s.trace") is None
+    assert ui.phase() == "ready" and ui.error() == ""
+    caption = page.locator("[data-caption]").text_content() or ""
+    assert caption.startswith("Opened the linked 2–4–4–1 network"), caption
+    ui.press("Forward")
+    assert ui.phase() == "forward" and ui.error() == ""
+    assert [len(layer["a"][0]) for layer in ui.state("s.trace.forward.layers")] == [4, 4, 1]
+    ui.assert_no_console_errors()
+
+
 def test_a_weight_set_from_the_diagram_reruns_the_forward_pass(ui: UI, live_server: str) -> None:
     ui.open()
     page = ui.page
