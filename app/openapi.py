@@ -34,6 +34,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from .config import Settings
+from .schemas.errors import described
 
 Schema = dict[str, Any]
 
@@ -63,8 +64,11 @@ LIMITS: tuple[tuple[str, tuple[str, ...], str, str, int], ...] = (
 )
 NO_TOKEN_NEEDED = frozenset({"/api/health"})
 UNAUTHORIZED = {
-    "description": "the server runs with a token and this request sent none, or a wrong one "
-    "(`Authorization: Bearer <token>`); the answer carries `WWW-Authenticate: Bearer`",
+    "description": described(
+        401,
+        "the server runs with a token and this request sent none, or a wrong one "
+        "(`Authorization: Bearer <token>`); the answer carries `WWW-Authenticate: Bearer`",
+    ),
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
 }
 

@@ -64,8 +64,10 @@ class TooLargeError(ApiError):
 
 
 class BusyError(ApiError):
-    """429 or 503: too many requests waiting on one network, or the server's storage cannot be
-    written now; trying again later may succeed."""
+    """429 or 503: too many requests waiting on one network (``network_busy``), from one owner
+    (``rate_limited``) or for the whole server (``server_busy``), the memory a request needs held by
+    others (``memory_busy``), or the server's storage cannot be written now (``storage_unavailable``);
+    trying again later may succeed."""
 
 
 class UnreachableError(ApiError):

@@ -114,6 +114,8 @@ export function mountViews({ onEditParameter }) {
     },
     onLeave: () => tooltip.hide(),
     onSelect: (target) => store.set({ selection: target }),
+    // A move of the drawing's top waits for the animation to end before laying it out again.
+    animating: () => animator.running,
     // The drawing was laid out again (a layer expanded or collapsed, a resize): repaint it.
     onExpand: () => {
       animator.skip();

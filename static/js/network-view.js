@@ -23,10 +23,49 @@ const FOOT = 6; // px kept free under the drawing
  */
 function roomForDrawing(svg) {
   if (window.matchMedia(ONE_COLUMN).matches) return window.innerHeight - FOOT;
-  return window.innerHeight - (svg.getBoundingClientRect().top + window.scrollY) - FOOT;
+  return window.innerHeight - topOf(svg) - FOOT;
 }
 
-export function createNetworkView(svg, pulseCanvas, { onHover, onLeave, onSelect, onExpand, emit }) {
+/** The drawing's top in the page (CSS px from the document's top, whatever the scroll). */
+const topOf = (svg) => svg.getBoundingClientRect().top + window.scrollY;
+
+/** What sits above the drawing in its column: each earlier sibling of the svg and of its
+ * ancestors (the controls, with their details; the counters above the svg; the header). */
+function above(svg) {
+  const found = [];
+  for (let node = svg; node && node !== document.body; node = node.parentElement) {
+    for (let s = node.previousElementSibling; s; s = s.previousElementSibling) found.push(s);
+  }
+  return found;
+}
+
+/**
+ * `refit()` once the drawing's top has moved (something above it opened, closed or wrapped), so
+ * its last row stays on the screen; never while `animating()` (the refit waits for the animation
+ * to end), never in one column (where the room is the window's height, whatever the top).
+ */
+function watchTop(svg, builtTop, refit, animating) {
+  let scheduled = false;
+  const check = () => {
+    scheduled = false;
+    const top = builtTop();
+    if (top === null || window.matchMedia(ONE_COLUMN).matches) return;
+    if (Math.abs(topOf(svg) - top) < 1) return;
+    if (animating?.()) return schedule();
+    refit();
+  };
+  // Read and rebuild in the next frame, not inside the observer's callback: a change it makes to
+  // the layout is then an ordinary one, not a resize loop.
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    requestAnimationFrame(check);
+  };
+  const observer = new ResizeObserver(schedule);
+  for (const node of above(svg)) observer.observe(node);
+}
+
+export function createNetworkView(svg, pulseCanvas, { onHover, onLeave, onSelect, onExpand, emit, animating }) {
   let geo = null; // layout of the current architecture
   const state = { geo: null, scale: null, zoomed: null }; // shared with the painter and the maps
   const painter = createPainter(svg, state);
@@ -92,8 +131,10 @@ export function createNetworkView(svg, pulseCanvas, { onHover, onLeave, onSelect
   });
 
   /** Build the SVG for an architecture: args = {sizes, activations, featureNames, targetNames}. */
+  let builtTop = null; // the drawing's top in the page when it was last laid out
   function build(args) {
     lastBuild = args;
+    builtTop = topOf(svg);
     geo = buildDrawing(svg, args, expanded, roomForDrawing(svg));
     state.geo = geo;
     if (selected) markSelected(selected);
@@ -156,17 +197,21 @@ export function createNetworkView(svg, pulseCanvas, { onHover, onLeave, onSelect
     }
   }
 
+  watchTop(svg, () => (lastBuild ? builtTop : null), () => relayout(), animating);
+
+  /** Lay the drawing out again (a resize, a move of its top), keeping what it shows. */
+  function relayout() {
+    if (!lastBuild) return;
+    build(lastBuild);
+    onExpand?.();
+  }
+
   return {
     build,
     setParams,
     showTrace,
     select: markSelected,
-    /** Lay the drawing out again for a new width (a resize), keeping what it shows. */
-    relayout() {
-      if (!lastBuild) return;
-      build(lastBuild);
-      onExpand?.();
-    },
+    relayout,
     setStale: painter.setStale,
     /** The selected weight's (or bias's) chain rule on the drawing; its product line's parts. */
     showChain: (selection, trace, network, tour) => chain.show(selection, trace, network, tour),

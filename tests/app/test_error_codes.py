@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from backprop_explorer.app.config import Access, Limits, Settings
 from backprop_explorer.app.main import create_app
-from backprop_explorer.app.schemas.errors import ErrorCode
+from backprop_explorer.app.schemas.errors import STATUS_CODES, ErrorCode
 from backprop_explorer.app.store import NetworkBusy
 from fastapi import HTTPException
 from fastapi.testclient import TestClient
@@ -484,6 +484,27 @@ def test_the_openapi_document_declares_every_error_status_where_it_is_sent(tmp_p
         refused = client.put("/api/networks", headers={"Authorization": f"Bearer {TOKEN}"})
     assert refused.status_code == 405 and refused.json()["code"] == "method_not_allowed"
     assert refused.headers["allow"] == "GET, HEAD, POST"
+
+
+def test_each_status_of_the_openapi_document_names_every_code_it_can_carry(tmp_path: Path) -> None:
+    """A 429 is `network_busy` or `rate_limited`, a 503 `server_busy`, `memory_busy` or
+    `storage_unavailable`: each error status's description, wherever the document declares it,
+    names every code docs/api.md's table gives that status (a token server's document: 401 too)."""
+    app = create_app(Settings(tmp_path / "n.db", Limits(), Access(token=TOKEN)))
+    document = app.openapi()
+    codes_of: dict[str, set[str]] = {}
+    for code, statuses in documented_codes().items():
+        for status in statuses - {"other"}:
+            codes_of.setdefault(status, set()).add(code)
+    assert {str(status): set(codes) for status, codes in STATUS_CODES.items()} == codes_of
+    described = [("405", document["components"]["responses"]["MethodNotAllowed"]["description"])]
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            described += [(s, r["description"]) for s, r in operation["responses"].items() if s[0] in "45"]
+    assert {status for status, _ in described} == set(codes_of)
+    for status, description in described:
+        missing = [code for code in sorted(codes_of[status]) if f"`{code}`" not in description]
+        assert not missing, (status, missing, description)
 
 
 def test_view_only_and_missing_networks_carry_their_codes_on_a_real_server(live_server: str) -> None:

@@ -183,6 +183,57 @@ def test_a_deep_network_is_drawn_whole_on_the_first_screen(sized, width: int, he
     ui.assert_no_console_errors()
 
 
+# Every neuron circle and the output's ŷ inside the window (the drawing's bottom, 0 when not).
+WHOLE_IN_VIEW = """() => {
+  const parts = [...document.querySelectorAll('svg[data-network] g.neuron circle.body'),
+    ...[...document.querySelectorAll('svg[data-network] text.side-label')]
+      .filter((t) => t.textContent.startsWith('ŷ'))];
+  const boxes = parts.map((p) => p.getBoundingClientRect());
+  const inside = boxes.length === 2 + 5 * 8 + 1 + 1
+    && boxes.every((b) => b.top >= 0 && b.bottom <= window.innerHeight);
+  return inside ? document.querySelector('svg[data-network]').getBoundingClientRect().height : 0;
+}"""
+
+
+@pytest.mark.parametrize("summary", ["Your own input", "Side by side: compare with a copy"])
+def test_the_drawing_refits_when_what_is_above_it_opens_and_closes(sized, summary: str) -> None:
+    """The deep network fits between its top and the window's foot: opening a details element of
+    the controls above it moves its top down, and it is drawn shorter so that every circle and
+    ŷ stay on the screen; closing it gives the drawing its room back."""
+    ui = sized(1280, 800, FIVE_OF_8)
+    fitted = ui.page.evaluate(WHOLE_IN_VIEW)
+    assert fitted > 0
+    toggle = ui.page.locator("summary", has_text=summary)
+    toggle.click()
+    ui.page.wait_for_function(f"() => ({WHOLE_IN_VIEW})() > 0 && ({WHOLE_IN_VIEW})() < {fitted} - 20")
+    assert ui.page.locator("svg[data-network]").bounding_box()["y"] > 150  # type: ignore[index]
+    toggle.click()
+    ui.page.wait_for_function(f"() => Math.abs(({WHOLE_IN_VIEW})() - {fitted}) < 1")
+    ui.assert_no_console_errors()
+
+
+def test_a_refit_waits_for_the_animation_to_end(sized) -> None:
+    """Opening a details element above the drawing during Forward's animation leaves the
+    animation running on the drawing as it was laid out; the drawing refits once it ends."""
+    ui = sized(1280, 800, FIVE_OF_8)
+    fitted = ui.page.evaluate(WHOLE_IN_VIEW)
+    ui.set_speed("0.25×")
+    ui.page.get_by_role("button", name="Forward", exact=True).click()
+    ui.page.wait_for_selector("svg[data-network][data-anim-phase=forward][data-anim-layer='1']")
+    ui.page.locator("summary", has_text="Your own input").click()
+    two_frames = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
+    ui.page.evaluate(two_frames)
+    still = ui.page.evaluate(
+        "() => [document.querySelector('svg[data-network]').dataset.animPhase,"
+        " document.querySelector('svg[data-network]').getBoundingClientRect().height]"
+    )
+    assert still == ["forward", fitted]  # not skipped to its end, not laid out again mid-way
+    ui.set_speed("max")  # the animation ends at once
+    ui.idle()
+    ui.page.wait_for_function(f"() => ({WHOLE_IN_VIEW})() > 0 && ({WHOLE_IN_VIEW})() < {fitted} - 20")
+    ui.assert_no_console_errors()
+
+
 def test_a_drawing_too_tall_for_the_window_stays_legible_and_scrolls(sized) -> None:
     """At 1280 × 600 a layer of 16 fitted under the controls would put its rows 13 px apart: they stay
     20 px apart, and the page scrolls to the drawing's foot."""

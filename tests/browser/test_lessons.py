@@ -257,6 +257,52 @@ def test_a_target_out_of_view_gets_a_button_that_shows_it(ui: UI) -> None:
     assert ui.page.locator("[data-tour-where]").is_hidden()
 
 
+# Each marked element of the drawing: its kind, the note it carries, its filter and its stroke.
+MARKED = """() => [...document.querySelectorAll('[data-network] .tour-target')].map((n) => ({
+  kind: n.dataset.kind ?? '', layer: n.dataset.layer, note: n.getAttribute('data-tour-note'),
+  described: n.getAttribute('aria-description'), filter: getComputedStyle(n).filter,
+  stroke: n.querySelector('circle.body') ? getComputedStyle(n.querySelector('circle.body')).stroke : null,
+}))"""
+GLOW = "rgb(255, 208, 0)"  # the lesson's mark, a colour of none of the drawing's codes
+SIGMOID_GREEN = "rgb(0, 158, 115)"
+
+
+def test_what_a_step_marks_is_named_and_marked_in_the_lessons_own_look(ui: UI) -> None:
+    """Vanishing gradients, step 1, points at Hidden 1: its text names the layer, the panel says
+    what glows, and each of its neurons glows yellow, keeps its sigmoid ring, and says the lesson
+    points at it (no orange ring, which the drawing uses for w < 0 and for ReLU)."""
+    open_lesson(ui, "vanishing-gradients")
+    assert "Hidden 1, the layer nearest the inputs, is the farthest from the loss" in tour_text(ui)
+    pointer = ui.page.locator("[data-tour-pointer]")
+    assert pointer.text_content() == "Glowing yellow: Hidden 1 (its 8 neurons), what this step is about."
+    assert GLOW in ui.page.evaluate(
+        "() => getComputedStyle(document.querySelector('[data-tour-pointer] .tour-swatch')).boxShadow"
+    )
+    marked = ui.page.evaluate(MARKED)
+    assert [(m["kind"], m["layer"]) for m in marked] == [("neuron", "1")] * 8
+    for m in marked:
+        assert m["note"] == m["described"] == "The lesson points here: Hidden 1 (its 8 neurons)"
+        assert GLOW in m["filter"] and m["stroke"] == SIGMOID_GREEN, m
+    # A weight: the line drawn glows, the same look, and the words name it as the page does.
+    open_lesson(ui, "chain-rule")
+    assert pointer.text_content() == (
+        "Glowing yellow: w₁, the weight from input 1 to neuron 1 of Hidden 1, what this step is about."
+    )
+    edge = ui.page.locator("[data-network] line.edge.tour-target")
+    assert edge.count() == 1 and GLOW in edge.evaluate("(n) => getComputedStyle(n).filter")
+    # The loss readout, a panel outside the drawing: outlined and glowing in the same yellow.
+    advance(ui)
+    advance(ui)
+    assert pointer.text_content() == "Glowing yellow: the loss readout, what this step is about."
+    readout = ui.page.locator(".readout.tour-target")
+    assert GLOW in readout.evaluate("(n) => getComputedStyle(n).outlineColor + getComputedStyle(n).boxShadow")
+    assert readout.get_attribute("data-tour-note") == "The lesson points here: the loss readout"
+    # Leaving the tour takes the mark away.
+    ui.page.locator("[data-tour-leave]").click()
+    assert ui.page.locator(".tour-target").count() == 0
+    ui.assert_no_console_errors()
+
+
 def test_leave_tour_keeps_the_network_for_exploring(ui: UI) -> None:
     open_lesson(ui, "chain-rule")
     network_id = ui.network_id

@@ -1,11 +1,35 @@
-// Marks the part of the page a lesson step is about: a neuron, a weight or bias, a layer, the loss, a plot.
+// Marks the part of the page a lesson step is about: a neuron, a weight or bias, a layer, the loss, a
+// plot. The mark is a yellow glow, a colour the drawing's code (blue/orange signs, the activations'
+// rings, the gradient's purple) never uses; each marked element says in words that the lesson
+// points at it, and the tour panel names what is marked (`pointerWords`).
 
 import { store } from "../context.js";
+import { biasName, columnName, neuronWords, weightName } from "../names.js";
 
 const PLOTS = { "loss-curve": "loss", "step-losses": "steps", boundary: "boundary", fit: "boundary", "gradient-norms": "grads" };
 // A plot's name on the button that scrolls to it (its aria-label describes it at length).
 const PLOT_NAMES = { "loss-curve": "the loss curve", "step-losses": "the loss of each step", boundary: "the decision boundary", fit: "the fit", "gradient-norms": "the gradient norms" };
 const MARK = "tour-target";
+const NOTE = "data-tour-note";
+
+/** What `target` marks, in the page's words: "Hidden 1", "neuron 1 of Hidden 1", "w₁ (from input
+ * 1 to neuron 1 of Hidden 1)", "the loss", "the gradient norms"; null for none. */
+export function pointerWords(target) {
+  if (!target) return null;
+  const sizes = store.get().network?.layers;
+  const L = sizes ? sizes.length - 1 : null;
+  if (target.kind === "layer" && L) return `${columnName(target.layer, L)} (its ${sizes[target.layer]} neurons)`;
+  if (target.kind === "neuron" && L) return neuronWords(target.layer, L, target.neuron);
+  if (target.kind === "parameter" && L) {
+    const [j, i] = target.index;
+    if (target.name === "W") return `${weightName(sizes, target.layer, j, i)}, the weight from ${neuronWords(target.layer - 1, L, i)} to ${neuronWords(target.layer, L, j)}`;
+    return `${biasName(sizes, target.layer, j)}, the bias of ${neuronWords(target.layer, L, j)}`;
+  }
+  if (target.kind === "loss") return "the loss readout";
+  if (target.kind === "plot") return PLOT_NAMES[target.plot] ?? "the plot";
+  if (target.kind === "graph") return target.node ? `the box ${target.node} of the computational graph` : "the computational graph";
+  return null;
+}
 
 /** The elements `target` names (the drawing's neurons, edges, bias squares; a panel; a plot). */
 function elementsOf(target) {
@@ -15,8 +39,9 @@ function elementsOf(target) {
   if (target.kind === "layer") return [...document.querySelectorAll(`${svg} [data-kind=neuron][data-layer="${target.layer}"]`)];
   if (target.kind === "parameter") {
     const [j, i] = target.index;
-    const sel = target.name === "W" ? `[data-kind=edge][data-layer="${target.layer}"][data-j="${j}"][data-i="${i}"]` : `[data-kind=bias][data-layer="${target.layer}"][data-j="${j}"]`;
-    return [...document.querySelectorAll(`${svg} ${sel}`)];
+    // A weight: its click target and the line drawn under it, which glows.
+    const sel = target.name === "W" ? `${svg} [data-kind=edge][data-layer="${target.layer}"][data-j="${j}"][data-i="${i}"], ${svg} [data-edge="${target.layer}-${j}-${i}"]` : `${svg} [data-kind=bias][data-layer="${target.layer}"][data-j="${j}"]`;
+    return [...document.querySelectorAll(sel)];
   }
   if (target.kind === "loss") return [...document.querySelectorAll(".readout")];
   if (target.kind === "plot") return [...document.querySelectorAll(`[data-plot="${PLOTS[target.plot]}"]`)];
@@ -58,8 +83,17 @@ export function highlight(target) {
 }
 
 function mark() {
-  for (const node of document.querySelectorAll(`.${MARK}`)) node.classList.remove(MARK);
-  for (const node of elementsOf(current)) node.classList.add(MARK);
+  for (const node of document.querySelectorAll(`.${MARK}`)) {
+    node.classList.remove(MARK);
+    node.removeAttribute(NOTE);
+    node.removeAttribute("aria-description");
+  }
+  const note = `The lesson points here: ${pointerWords(current)}`;
+  for (const node of elementsOf(current)) {
+    node.classList.add(MARK);
+    node.setAttribute(NOTE, note);
+    node.setAttribute("aria-description", note);
+  }
   // A node of the computational graph: the graph panel marks it each time it draws.
   const graph = document.querySelector("[data-graph]");
   if (graph) graph.dataset.tourNode = current?.kind === "graph" && current.node ? current.node : "";

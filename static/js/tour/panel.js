@@ -59,8 +59,10 @@ export function createPanel(root, on) {
   const text = make("p", { class: "tour-text", "data-tour-text": "", tabindex: "-1" });
   // Back to a step whose numbers the drawing has moved on from: said in one line.
   const behind = make("p", { class: "hint tour-behind", "data-tour-behind": "" });
+  // What the step's yellow glow marks on the page, beside a sample of the glow.
+  const pointer = make("p", { class: "hint tour-pointer", "data-tour-pointer": "", hidden: "" });
   const error = make("p", { class: "error", role: "alert", "data-tour-error": "" });
-  body.append(question, choices, verdict, text, behind, error);
+  body.append(question, choices, verdict, text, pointer, behind, error);
 
   const nav = make("div", { class: "tour-nav" });
   const back = make("button", { type: "button", "data-tour-back": "", "aria-keyshortcuts": "ArrowLeft" }, "← Back");
@@ -190,6 +192,12 @@ export function createPanel(root, on) {
       next.disabled = true;
     },
     setError: (message) => (error.textContent = message || ""),
+    /** Say what the step marks (`words`; null: nothing is marked). */
+    pointAt(words) {
+      pointer.hidden = !words;
+      pointer.replaceChildren();
+      if (words) pointer.append(make("span", { class: "tour-swatch", "aria-hidden": "true" }), `Glowing yellow: ${words}, what this step is about.`);
+    },
     /** A button that brings the step's target into view (null: none, it is in view). */
     pointTo(target) {
       where.hidden = !target;

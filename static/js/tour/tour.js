@@ -12,7 +12,7 @@ import { routeKeys } from "../controls.js";
 import { loadAnalysis } from "../render.js";
 import { runAction } from "./actions.js";
 import { lockPage } from "./lock.js";
-import { highlight, offscreenTarget } from "./highlight.js";
+import { highlight, offscreenTarget, pointerWords } from "./highlight.js";
 import { contextFor, openLesson, stepFromHash } from "./opening.js";
 
 /** The page's shortcuts that run the network: during the tour its steps do that. */
@@ -133,6 +133,7 @@ export async function startTour(lessonId, setup) {
     panel.setError("");
     const step = lesson.steps[k];
     highlight(step.target);
+    panel.pointAt(pointerWords(step.target));
     panel.pointTo(null);
     if (tour.done[k]) {
       panel.show(tour.done[k].rendered, tour.done[k].picked);
@@ -165,6 +166,7 @@ export async function startTour(lessonId, setup) {
       if (tour.left || tour.index !== k) return; // left (or moved on) while the step ran: no mark, no text
       panel.show(rendered, picked);
       highlight(lesson.steps[k].target); // the drawing may have been rebuilt (patch)
+      panel.pointAt(pointerWords(lesson.steps[k].target));
       panel.pointTo(offscreenTarget());
       document.body.dataset.tourStage = "shown";
       panel.focusNext();
