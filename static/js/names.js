@@ -34,7 +34,7 @@ export const columnName = (l, L) => (l === 0 ? "Input" : layerName(l, L));
 /** Neuron j (0-based) of layer l of L in words: "input 1", "neuron 2 of Hidden 1", "output
  * neuron 1" (`output`: the output neuron's label on the drawing, such as "ŷ setosa"). */
 export const neuronWords = (l, L, j, output = String(j + 1)) =>
-  l === 0 ? `input ${j + 1}` : l === L ? `output neuron ${output}` : `neuron ${j + 1} of Hidden ${l}`;
+  l === 0 ? `input ${j + 1}` : l === L ? `output neuron ${output}` : `neuron ${j + 1} of ${layerName(l, L)}`;
 
 /** The layers of networks `depths` deep (each one's L) by their names, aligned: Hidden 1 … Hidden H
  * (H: the most hidden layers of any), then Output. Each slot's `at(L)` is its layer's index in a

@@ -11,8 +11,8 @@ import { createChainPath } from "./chain-path.js";
 import { createPulseLayer } from "./pulse-layer.js";
 import { setNeuronMaps as drawNeuronMaps, zoomNeuronMap } from "./neuron-maps-view.js";
 
-// The page in one column (app.css): a phone, a narrow window.
-const ONE_COLUMN = "(max-width: 1100px)";
+/** Whether the page is in one column (a phone, a narrow window): app.css sets --one-column then. */
+const oneColumn = () => getComputedStyle(document.documentElement).getPropertyValue("--one-column").trim() === "1";
 const FOOT = 6; // px kept free under the drawing
 
 /**
@@ -21,9 +21,8 @@ const FOOT = 6; // px kept free under the drawing
  * inspector beside it, so from its top to the window's foot; in one column (a phone, where a
  * lesson's tour comes first) it is scrolled to, so the window's height.
  */
-function roomForDrawing(svg) {
-  if (window.matchMedia(ONE_COLUMN).matches) return window.innerHeight - FOOT;
-  return window.innerHeight - topOf(svg) - FOOT;
+function roomForDrawing(top) {
+  return window.innerHeight - (oneColumn() ? 0 : top) - FOOT;
 }
 
 /** The drawing's top in the page (CSS px from the document's top, whatever the scroll). */
@@ -49,7 +48,7 @@ function watchTop(svg, builtTop, refit, animating) {
   const check = () => {
     scheduled = false;
     const top = builtTop();
-    if (top === null || window.matchMedia(ONE_COLUMN).matches) return;
+    if (top === null || oneColumn()) return;
     if (Math.abs(topOf(svg) - top) < 1) return;
     if (animating?.()) return schedule();
     refit();
@@ -135,7 +134,7 @@ export function createNetworkView(svg, pulseCanvas, { onHover, onLeave, onSelect
   function build(args) {
     lastBuild = args;
     builtTop = topOf(svg);
-    geo = buildDrawing(svg, args, expanded, roomForDrawing(svg));
+    geo = buildDrawing(svg, args, expanded, roomForDrawing(builtTop));
     state.geo = geo;
     if (selected) markSelected(selected);
   }
